@@ -1,0 +1,211 @@
+/**
+ * Environment → typed, validated configuration. A wrong value stops the start with a message that
+ * names the variable; nothing else in the service reads process.env.
+ */
+
+export type Language = 'da' | 'en';
+export type LanguageSetting = 'auto' | Language;
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  port: number;
+  host: string;
+  /** The base URL the EHR calls, without a trailing slash; JWT `aud` is checked against it. */
+  publicBaseUrl: string;
+  language: LanguageSetting;
+  logLevel: string;
+  /** Absolute https (or http) URL of the guideline, used as every card's source.url. */
+  guidelineUrl: string;
+  bodyLimitBytes: number;
+  /** `*` or a list of exact origins. */
+  corsOrigins: '*' | string[];
+  screening: {
+    lookbackDays: number;
+    recentDays: number;
+    pendingDays: number;
+  };
+  scope: {
+    /** Extra GSB codes: `system|code` or a bare code (any condition code system; SKS codes match sub-codes). */
+    extraGsbCodes: string[];
+    allPatientsInScope: boolean;
+  };
+  medication: {
+    /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
+    daytimeFromMinutes: number;
+    daytimeToMinutes: number;
+  };
+  fhir: {
+    /** Base URLs we may fetch from; null = the environment's default (loopback in development, none in production). */
+    allowlist: string[] | null;
+    queryTimeoutMs: number;
+    requestDeadlineMs: number;
+    maxPages: number;
+    maxResponseBytes: number;
+  };
+  auth: {
+    /** Off only when explicitly switched off (AUTH=off). */
+    required: boolean;
+    /** Path of the trusted-issuers file; null = the environment's default. */
+    trustedIssuersFile: string | null;
+    clockSkewSeconds: number;
+    maxTokenAgeSeconds: number;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, message: string) {
+    super(`Configuration error in ${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function int(env: Env, name: string, dflt: number, min: number, max: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `expected a number from ${min} to ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: Env, name: string, dflt: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  const v = raw.toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `expected true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], dflt: T): T {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function absoluteUrl(name: string, raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `expected an absolute URL, got "${raw}"`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  if (u.search || u.hash) throw new ConfigError(name, `must not have a query or fragment: "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function list(env: Env, name: string): string[] | undefined {
+  const raw = str(env, name);
+  if (raw === undefined) return undefined;
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** "5mb", "512kb", "100000" → bytes. */
+function byteSize(env: Env, name: string, dflt: number): number {
+  const raw = str(env, name);
+  if (raw === undefined) return dflt;
+  const m = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw);
+  if (!m) throw new ConfigError(name, `expected a size such as 5mb, 512kb or 100000, got "${raw}"`);
+  const unit = (m[2] ?? 'b').toLowerCase();
+  const n = Number(m[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  if (n < 1024 || n > 100 * 1024 * 1024) throw new ConfigError(name, 'expected a size from 1kb to 100mb');
+  return n;
+}
+
+function clock(name: string, raw: string): number {
+  const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(raw);
+  if (!m) throw new ConfigError(name, `expected a time HH:MM, got "${raw}"`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+export const DEFAULT_GUIDELINE_URL = 'https://www.sst.dk/';
+
+export function loadConfig(env: Env = process.env): Config {
+  const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const port = int(env, 'PORT', 3000, 0, 65535);
+  const host = str(env, 'HOST') ?? '127.0.0.1';
+  const publicRaw = str(env, 'PUBLIC_BASE_URL');
+  if (nodeEnv === 'production' && publicRaw === undefined) {
+    throw new ConfigError('PUBLIC_BASE_URL', 'is required in production (the JWT audience is checked against it)');
+  }
+  const publicBaseUrl = absoluteUrl('PUBLIC_BASE_URL', publicRaw ?? `http://localhost:${port}`);
+
+  const corsRaw = list(env, 'CORS_ORIGINS');
+  let corsOrigins: '*' | string[] = '*';
+  if (corsRaw && !(corsRaw.length === 1 && corsRaw[0] === '*')) {
+    corsOrigins = corsRaw.map((o) => {
+      const u = absoluteUrl('CORS_ORIGINS', o);
+      if (new URL(u).origin !== u) throw new ConfigError('CORS_ORIGINS', `"${o}" is not an origin (scheme://host[:port])`);
+      return u;
+    });
+  }
+
+  const daytimeFrom = clock('AMITRIPTYLINE_DAYTIME_FROM', str(env, 'AMITRIPTYLINE_DAYTIME_FROM') ?? '06:00');
+  const daytimeTo = clock('AMITRIPTYLINE_DAYTIME_TO', str(env, 'AMITRIPTYLINE_DAYTIME_TO') ?? '17:00');
+  if (daytimeTo <= daytimeFrom) throw new ConfigError('AMITRIPTYLINE_DAYTIME_TO', 'must be later than AMITRIPTYLINE_DAYTIME_FROM');
+
+  const allowRaw = list(env, 'FHIR_SERVER_ALLOWLIST');
+  const allowlist = allowRaw ? allowRaw.map((u) => absoluteUrl('FHIR_SERVER_ALLOWLIST', u)) : null;
+
+  const extraGsbCodes = list(env, 'GSB_EXTRA_CONDITION_CODES') ?? [];
+  for (const c of extraGsbCodes) {
+    if (!/^([^|\s]+\|)?[A-Za-z0-9.\-]+$/.test(c)) {
+      throw new ConfigError('GSB_EXTRA_CONDITION_CODES', `"${c}" is not a code or system|code`);
+    }
+  }
+
+  const authRaw = oneOf(env, 'AUTH', ['on', 'off'] as const, 'on');
+
+  return {
+    nodeEnv,
+    port,
+    host,
+    publicBaseUrl,
+    language: oneOf(env, 'CDS_LANGUAGE', ['auto', 'da', 'en'] as const, 'auto'),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+    guidelineUrl: (() => {
+      const u = absoluteUrl('GUIDELINE_URL', str(env, 'GUIDELINE_URL') ?? DEFAULT_GUIDELINE_URL);
+      return u === 'https://www.sst.dk' ? DEFAULT_GUIDELINE_URL : u;
+    })(),
+    bodyLimitBytes: byteSize(env, 'BODY_LIMIT', 5 * 1024 * 1024),
+    corsOrigins,
+    screening: {
+      lookbackDays: int(env, 'SCREENING_LOOKBACK_DAYS', 365, 1, 36500),
+      recentDays: int(env, 'SCREENING_RECENT_DAYS', 180, 0, 36500),
+      pendingDays: int(env, 'SCREENING_PENDING_DAYS', 30, 0, 3650),
+    },
+    scope: {
+      extraGsbCodes,
+      allPatientsInScope: bool(env, 'ALL_PATIENTS_IN_SCOPE', false),
+    },
+    medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
+    fhir: {
+      allowlist,
+      queryTimeoutMs: int(env, 'FHIR_QUERY_TIMEOUT_MS', 300, 10, 60000),
+      requestDeadlineMs: int(env, 'FHIR_REQUEST_DEADLINE_MS', 450, 10, 120000),
+      maxPages: int(env, 'FHIR_MAX_PAGES', 5, 1, 100),
+      maxResponseBytes: byteSize(env, 'FHIR_MAX_RESPONSE_BYTES', 10 * 1024 * 1024),
+    },
+    auth: {
+      required: authRaw === 'on',
+      trustedIssuersFile: str(env, 'TRUSTED_ISSUERS_FILE') ?? null,
+      clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
+      maxTokenAgeSeconds: int(env, 'JWT_MAX_AGE_SECONDS', 600, 10, 86400),
+    },
+  };
+}
