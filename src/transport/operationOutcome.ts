@@ -1,4 +1,6 @@
-import type { OperationOutcome, OperationOutcomeIssue } from 'fhir/r4';
+/** FHIR R4 types come from @types/fhir's global `fhir4` namespace. */
+type OperationOutcome = fhir4.OperationOutcome;
+type OperationOutcomeIssue = fhir4.OperationOutcomeIssue;
 
 /** FHIR issue types used by this service (http://hl7.org/fhir/issue-type). */
 export type IssueCode =
