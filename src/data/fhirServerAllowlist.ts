@@ -1,0 +1,73 @@
+import type { Config } from '../config.js';
+
+/**
+ * Which FHIR servers we may send requests (and access tokens) to. `fhirServer` and Bundle `next`
+ * links are attacker-controlled URLs (SSRF, CDS Hooks 2.0 §6.4), so every outbound URL passes here.
+ */
+
+export type FhirServerDecision =
+  | { allowed: true; /** fhirServer, URL-normalised, without a trailing slash */ base: string }
+  | { allowed: false; /** safe to show: names no URL and no token */ reason: string };
+
+/** Hosts that count as loopback: `localhost`, 127.0.0.0/8, `[::1]` (after WHATWG URL normalisation). */
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  // URL normalises IPv4 forms ("127.1", "2130706433") to dotted quads, so one pattern suffices.
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+function parseHttpUrl(raw: string): URL | null {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return null;
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/\/+$/, '');
+}
+
+/**
+ * True when `url` is `base` itself or lies below it: same scheme, host and port (default ports
+ * normalised away by URL), and a path equal to base's path or continuing it after a `/`.
+ * `…/fhir` therefore covers `…/fhir`, `…/fhir/` and `…/fhir/R4`, but not `…/fhirX`.
+ */
+export function isWithinBase(url: string, base: string): boolean {
+  const u = parseHttpUrl(url);
+  const b = parseHttpUrl(base);
+  if (!u || !b) return false;
+  if (u.username || u.password) return false;
+  if (u.protocol !== b.protocol || u.hostname !== b.hostname || u.port !== b.port) return false;
+  const basePath = trimSlashes(b.pathname);
+  const path = trimSlashes(u.pathname);
+  return path === basePath || path.startsWith(`${basePath}/`);
+}
+
+/** The list in force: FHIR_SERVER_ALLOWLIST when set, else loopback (development, test) or nothing (production). */
+export function effectiveAllowlist(config: Config): string[] | 'loopback' {
+  if (config.fhir.allowlist !== null) return config.fhir.allowlist;
+  return config.nodeEnv === 'production' ? [] : 'loopback';
+}
+
+export function checkFhirServer(fhirServer: string | undefined, config: Config): FhirServerDecision {
+  if (fhirServer === undefined || fhirServer.trim() === '') return { allowed: false, reason: 'the request has no fhirServer' };
+  const u = parseHttpUrl(fhirServer.trim());
+  if (!u) return { allowed: false, reason: 'fhirServer is not an http(s) URL' };
+  // Credentials, queries or fragments in a base URL are never legitimate and could leak or confuse URL joining.
+  if (u.username || u.password || u.search || u.hash) {
+    return { allowed: false, reason: 'fhirServer must be a plain base URL (no credentials, query or fragment)' };
+  }
+  const base = `${u.origin}${trimSlashes(u.pathname)}`;
+  const list = effectiveAllowlist(config);
+  if (list === 'loopback') {
+    return isLoopbackHost(u.hostname) ? { allowed: true, base } : { allowed: false, reason: 'fhirServer is not on the allow-list' };
+  }
+  // Scheme is compared exactly, so in production an http fhirServer is only used when an http base URL
+  // was put on FHIR_SERVER_ALLOWLIST on purpose; the production default (nothing) refuses it, as the
+  // spec requires https for production data.
+  if (list.some((entry) => isWithinBase(base, entry))) return { allowed: true, base };
+  return { allowed: false, reason: 'fhirServer is not on the allow-list' };
+}
