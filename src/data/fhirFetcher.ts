@@ -1,0 +1,212 @@
+import { Client } from 'fhir-kit-client';
+import type { Config } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import { readFhirPayload } from './bundleEntries.js';
+import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
+
+/**
+ * GETs FHIR reads and searches from an allow-listed `fhirServer` with fhir-kit-client.
+ *
+ * Guards, and how they are done with fhir-kit-client 2 (which calls the global `fetch` with a
+ * `Request` built from `requestOptions` + per-request options):
+ * - redirects: `requestOptions.redirect = 'manual'`, so fetch never follows a 3xx; the 3xx comes back as a
+ *   non-ok response and is refused (reason `redirect`). The token therefore never reaches a `Location`.
+ * - allow-list: every URL (the query and each `next` link) is checked against fhirServer before the call.
+ * - time: the per-query timeout and the caller's deadline abort the fetch through its AbortSignal; the
+ *   call is also raced against the signal, so a fetch that ignores the signal cannot hang us.
+ * - size: fhir-kit-client reads the whole body (`response.text()`) before we see it, so the cap is checked
+ *   afterwards (Content-Length, else the parsed size); the timeout bounds how much can arrive meanwhile.
+ * - content: a body that is not a FHIR resource of the expected kind is refused (reason `invalid-response`).
+ * Error messages are our own words: no URL (it holds patient ids), no token.
+ */
+
+export type FhirFetchErrorReason = 'not-allowed' | 'timeout' | 'http-status' | 'invalid-response' | 'network' | 'too-large' | 'redirect';
+
+export class FhirFetchError extends Error {
+  readonly reason: FhirFetchErrorReason;
+  /** HTTP status for `http-status` and `redirect`. */
+  readonly status: number | undefined;
+
+  /** `message` must be safe to show a client: no URL, no token, no patient data. */
+  constructor(reason: FhirFetchErrorReason, message: string, status?: number) {
+    super(message);
+    this.name = 'FhirFetchError';
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+export interface FhirFetchOptions {
+  accessToken?: string;
+  signal: AbortSignal;
+  /** Pages to read at most, this first request included; defaults to config.fhir.maxPages. */
+  maxPages?: number;
+  /** Told when results are cut short (page cap, a `next` link that leaves fhirServer). */
+  onWarning?: (message: string) => void;
+}
+
+export interface FhirFetcher {
+  /**
+   * `relativeQuery` is relative to fhirServer (`Condition?patient=p1`); an absolute URL (a `next` link)
+   * is accepted only when it lies within fhirServer. Resolves to the resources read: a read → [resource],
+   * a search → the resources of all pages read, OperationOutcome entries dropped.
+   */
+  fetch(fhirServer: string, relativeQuery: string, options: FhirFetchOptions): Promise<fhir4.Resource[]>;
+}
+
+/** Absolute URL of `query` on `base`, or null when it would leave base. */
+export function resolveQueryUrl(base: string, query: string): string | null {
+  const absolute = /^[a-z][a-z0-9+.-]*:/i.test(query) || query.startsWith('//');
+  let url: URL;
+  try {
+    url = absolute ? new URL(query, `${base}/`) : new URL(`${base}/${query.replace(/^\/+/, '')}`);
+  } catch {
+    return null;
+  }
+  return isWithinBase(url.href, base) ? url.href : null;
+}
+
+type Expected = { kind: 'search' } | { kind: 'read'; type: string } | { kind: 'any' };
+
+/** What a query should return, from its path below base: `Type` / `Type/_search` → Bundle, `Type/id` → Type. */
+function expectedFor(url: string, base: string): Expected {
+  const rest = new URL(url).pathname.slice(new URL(`${base}/`).pathname.length);
+  const segments = rest.split('/').filter((s) => s !== '');
+  const type = segments[0];
+  if (type === undefined || !/^[A-Z][A-Za-z]+$/.test(type)) return { kind: 'any' };
+  if (segments.length === 1 || (segments.length === 2 && segments[1] === '_search')) return { kind: 'search' };
+  const id = segments[1];
+  if (segments.length === 2 && id !== undefined && !id.startsWith('$') && !id.startsWith('_')) return { kind: 'read', type };
+  return { kind: 'any' };
+}
+
+/** Rejects as soon as `signal` aborts, whatever the wrapped promise does. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  promise.catch(() => undefined); // its late rejection must not become an unhandled rejection
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function statusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const response = (err as { response?: unknown }).response;
+  if (typeof response !== 'object' || response === null) return undefined;
+  const status = (response as { status?: unknown }).status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
+  const { queryTimeoutMs, maxResponseBytes } = config.fhir;
+
+  function classify(err: unknown, deadline: AbortSignal, timedOut: AbortSignal): FhirFetchError {
+    if (err instanceof FhirFetchError) return err;
+    if (deadline.aborted) return new FhirFetchError('timeout', 'the request deadline passed before the FHIR server answered');
+    if (timedOut.aborted) return new FhirFetchError('timeout', `the FHIR server did not answer within ${queryTimeoutMs} ms`);
+    const status = statusOf(err);
+    if (status !== undefined) {
+      if (status >= 300 && status < 400) {
+        return new FhirFetchError('redirect', `the FHIR server answered with a redirect (HTTP ${status}), which is not followed`, status);
+      }
+      // fhir-kit-client reports a 2xx body that is not JSON with the 2xx status.
+      if (status >= 200 && status < 300) return new FhirFetchError('invalid-response', 'the FHIR server answered with a body that is not JSON');
+      return new FhirFetchError('http-status', `the FHIR server answered HTTP ${status}`, status);
+    }
+    // JSON that is not an object (`null`, `42`) makes fhir-kit-client fail to attach its metadata.
+    if (err instanceof TypeError && /non-object/.test(err.message)) {
+      return new FhirFetchError('invalid-response', 'the FHIR server answered with JSON that is not a FHIR resource');
+    }
+    return new FhirFetchError('network', 'the FHIR server could not be reached');
+  }
+
+  function bodySize(result: object): number {
+    const response = Client.httpFor(result as Parameters<typeof Client.httpFor>[0]).response;
+    const declared = Number(response?.headers.get('content-length') ?? NaN);
+    return Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(result));
+  }
+
+  async function getPage(client: Client, url: string, signal: AbortSignal): Promise<unknown> {
+    const result = await abortable(client.request(url, { options: { signal } }), signal);
+    if (bodySize(result) > maxResponseBytes) {
+      throw new FhirFetchError('too-large', `the FHIR server's response exceeded ${maxResponseBytes} bytes`);
+    }
+    return result;
+  }
+
+  return {
+    async fetch(fhirServer, relativeQuery, options) {
+      const server = checkFhirServer(fhirServer, config);
+      if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
+      const { base } = server;
+      const first = resolveQueryUrl(base, relativeQuery);
+      if (first === null) throw new FhirFetchError('not-allowed', 'the query would leave the fhirServer');
+      const maxPages = Math.max(1, options.maxPages ?? config.fhir.maxPages);
+      const warn = (message: string): void => {
+        logger.warn({ fhirServerOrigin: new URL(base).origin }, message);
+        options.onWarning?.(message);
+      };
+
+      const client = new Client({
+        baseUrl: base,
+        customHeaders: options.accessToken ? { authorization: `Bearer ${options.accessToken}` } : {},
+        requestOptions: { redirect: 'manual' },
+      });
+
+      // One timeout for the whole query, all pages included; the caller's signal carries the deadline.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new Error('query timeout')), queryTimeoutMs);
+      const signal = AbortSignal.any([options.signal, timeout.signal]);
+      const expected = expectedFor(first, base);
+      const resources: fhir4.Resource[] = [];
+      try {
+        let url = first;
+        for (let page = 1; ; page++) {
+          const body = await getPage(client, url, signal);
+          const reading = readFhirPayload(body);
+          if (!reading.ok) throw new FhirFetchError('invalid-response', `the FHIR server's response was ${reading.problem}`);
+          const type = (body as fhir4.Resource).resourceType;
+          const wantBundle = page > 1 || expected.kind === 'search';
+          if ((wantBundle && type !== 'Bundle') || (page === 1 && expected.kind === 'read' && type !== expected.type)) {
+            throw new FhirFetchError('invalid-response', `the FHIR server answered with a ${type} where it should not`);
+          }
+          resources.push(...reading.resources);
+          if (reading.nextUrl === undefined) break;
+          let next: string | null = null;
+          try {
+            next = new URL(reading.nextUrl, url).href;
+          } catch {
+            next = null;
+          }
+          if (next === null || !isWithinBase(next, base)) {
+            warn('a next link leads away from the fhirServer and was not followed; results may be incomplete');
+            break;
+          }
+          if (page >= maxPages) {
+            warn(`stopped paging after ${maxPages} page(s); results may be incomplete`);
+            break;
+          }
+          url = next;
+        }
+      } catch (err) {
+        const error = classify(err, options.signal, timeout.signal);
+        logger.warn({ fhirServerOrigin: new URL(base).origin, reason: error.reason, status: error.status }, 'FHIR query failed');
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      return resources;
+    },
+  };
+}
