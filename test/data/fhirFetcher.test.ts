@@ -1,0 +1,242 @@
+import nock from 'nock';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createFhirFetcher, FhirFetchError, resolveQueryUrl, type FhirFetchErrorReason } from '../../src/data/fhirFetcher.js';
+import { silentLogger } from '../../src/observability/logger.js';
+
+const ORIGIN = 'http://127.0.0.1:8080';
+const BASE = `${ORIGIN}/fhir`;
+const TOKEN = 'secret-access-token-123';
+
+function config(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'development', ...env });
+}
+
+const patient = { resourceType: 'Patient', id: 'p1' };
+const cond = (id: string) => ({ resourceType: 'Condition', id });
+function bundle(resources: object[], next?: string): fhir4.Bundle {
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: resources.map((resource) => ({ resource: resource as fhir4.Resource, search: { mode: 'match' as const } })),
+    ...(next ? { link: [{ relation: 'next', url: next }] } : {}),
+  };
+}
+
+function live(): AbortSignal {
+  return new AbortController().signal;
+}
+
+async function failure(p: Promise<unknown>): Promise<FhirFetchError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof FhirFetchError) return e;
+    throw e;
+  }
+  throw new Error('expected a FhirFetchError');
+}
+
+async function expectReason(p: Promise<unknown>, reason: FhirFetchErrorReason): Promise<FhirFetchError> {
+  const e = await failure(p);
+  expect(e.reason).toBe(reason);
+  expect(e.message).not.toContain(TOKEN);
+  expect(e.message).not.toContain('127.0.0.1');
+  return e;
+}
+
+beforeAll(() => nock.disableNetConnect());
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+describe('resolveQueryUrl', () => {
+  it('joins relative queries onto the base and refuses anything that leaves it', () => {
+    expect(resolveQueryUrl(BASE, 'Patient/p1')).toBe(`${BASE}/Patient/p1`);
+    expect(resolveQueryUrl(BASE, '/Condition?patient=p1')).toBe(`${BASE}/Condition?patient=p1`);
+    expect(resolveQueryUrl(BASE, `${BASE}/Condition?page=2`)).toBe(`${BASE}/Condition?page=2`);
+    expect(resolveQueryUrl(BASE, '../admin')).toBeNull();
+    expect(resolveQueryUrl(BASE, 'https://evil.example.com/fhir/Patient')).toBeNull();
+    expect(resolveQueryUrl(BASE, '//evil.example.com/fhir/Patient')).toBeNull();
+    expect(resolveQueryUrl(BASE, `${ORIGIN}/fhirX/Patient`)).toBeNull();
+  });
+});
+
+describe('createFhirFetcher', () => {
+  it('reads a resource with the bearer token and FHIR JSON accept header', async () => {
+    const scope = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}`, accept: /application\/fhir\+json/ } })
+      .get('/fhir/Patient/p1')
+      .reply(200, patient);
+    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() });
+    expect(out).toEqual([patient]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('sends no Authorization header without a token', async () => {
+    const scope = nock(ORIGIN, { badheaders: ['authorization'] }).get('/fhir/Patient/p1').reply(200, patient);
+    const out = await createFhirFetcher(config(), silentLogger()).fetch(`${BASE}/`, 'Patient/p1', { signal: live() });
+    expect(out).toEqual([patient]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('returns search matches and drops OperationOutcome entries', async () => {
+    const b = bundle([cond('c1'), cond('c2')]);
+    b.entry!.push({ resource: { resourceType: 'OperationOutcome', issue: [] }, search: { mode: 'outcome' } });
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, b);
+    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
+  });
+
+  it('an empty search Bundle is []', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, { resourceType: 'Bundle', type: 'searchset', total: 0 });
+    await expect(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).resolves.toEqual([]);
+  });
+
+  it('follows next links on the same server, with the token, up to maxPages, and warns when it stops', async () => {
+    const p1 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .get('/fhir/Condition')
+      .query({ patient: 'p1' })
+      .reply(200, bundle([cond('c1')], `${BASE}?_getpages=x&page=2`));
+    const p2 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .get('/fhir')
+      .query({ _getpages: 'x', page: '2' })
+      .reply(200, bundle([cond('c2')], `${BASE}?_getpages=x&page=3`));
+    const p3 = nock(ORIGIN).get('/fhir').query({ _getpages: 'x', page: '3' }).reply(200, bundle([cond('c3')]));
+    const warnings: string[] = [];
+    const out = await createFhirFetcher(config({ FHIR_MAX_PAGES: '2' }), silentLogger()).fetch(BASE, 'Condition?patient=p1', {
+      accessToken: TOKEN,
+      signal: live(),
+      onWarning: (w) => warnings.push(w),
+    });
+    expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
+    expect(p1.isDone() && p2.isDone()).toBe(true);
+    expect(p3.isDone()).toBe(false);
+    expect(warnings).toEqual([expect.stringContaining('stopped paging after 2 page(s)')]);
+  });
+
+  it('reads all pages when under the cap', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, bundle([cond('c1')], `${BASE}/Condition?page=2`));
+    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, bundle([cond('c2')]));
+    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
+  });
+
+  it('never requests a next link on another origin or outside the base path', async () => {
+    for (const next of ['https://evil.example.com/fhir/Condition?page=2', `${ORIGIN}/fhirX/Condition?page=2`, 'http://127.0.0.1:9999/fhir/Condition?page=2']) {
+      nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, bundle([cond('c1')], next));
+      const elsewhere = nock(new URL(next).origin).get(/.*/).reply(200, bundle([cond('evil')]));
+      const warnings: string[] = [];
+      const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', {
+        accessToken: TOKEN,
+        signal: live(),
+        onWarning: (w) => warnings.push(w),
+      });
+      expect(out.map((r) => r.id)).toEqual(['c1']);
+      expect(elsewhere.isDone()).toBe(false);
+      expect(warnings).toEqual([expect.stringContaining('not followed')]);
+      nock.cleanAll();
+    }
+  });
+
+  it('does not follow a redirect to another host, so the token never goes there', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(302, '', { Location: 'https://evil.example.com/steal' });
+    const evil = nock('https://evil.example.com').get('/steal').reply(200, patient);
+    const e = await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'redirect');
+    expect(e.status).toBe(302);
+    expect(evil.isDone()).toBe(false);
+  });
+
+  it('does not follow a same-host redirect either (307 with a JSON body)', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(307, { resourceType: 'OperationOutcome' }, { Location: `${BASE}/Patient/p2` });
+    const other = nock(ORIGIN).get('/fhir/Patient/p2').reply(200, patient);
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'redirect');
+    expect(other.isDone()).toBe(false);
+  });
+
+  it('an HTTP error status is http-status', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(500, { resourceType: 'OperationOutcome', issue: [] });
+    const e = await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status');
+    expect(e.status).toBe(500);
+    expect(e.message).toBe('the FHIR server answered HTTP 500');
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(404, 'Not found');
+    expect((await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status')).status).toBe(404);
+  });
+
+  it.each([
+    ['HTML', '<html><body>Login</body></html>', { 'Content-Type': 'text/html' }],
+    ['truncated JSON', '{"resourceType":"Pat', {}],
+    ['non-FHIR JSON', { hello: 'world' }, {}],
+    ['JSON null', 'null', { 'Content-Type': 'application/json' }],
+    ['a JSON number', '42', { 'Content-Type': 'application/json' }],
+    ['a JSON array', [patient], {}],
+    ['an empty body', '', {}],
+    ['an OperationOutcome with 200', { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }, {}],
+    ['the wrong resource type for a read', { resourceType: 'Condition', id: 'p1' }, {}],
+    ['a Bundle with a broken entry', { resourceType: 'Bundle', entry: [{ nope: 1 }] }, {}],
+  ])('a read answered with %s is invalid-response', async (_name, body, headers) => {
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(200, body as nock.Body, headers);
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'invalid-response');
+  });
+
+  it('a search answered with something other than a Bundle, or only OperationOutcomes, is invalid-response', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, cond('c1'));
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
+    nock(ORIGIN)
+      .get('/fhir/Condition')
+      .query(true)
+      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [] }, search: { mode: 'outcome' } }] });
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
+  });
+
+  it('a slow server is a timeout after queryTimeoutMs', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').delay(10_000).reply(200, patient);
+    const e = await expectReason(
+      createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '50' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }),
+      'timeout',
+    );
+    expect(e.message).toContain('50 ms');
+  });
+
+  it('the caller aborting (request deadline) ends the query as a timeout', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').delay(10_000).reply(200, patient);
+    const deadline = new AbortController();
+    const p = createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '60000' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: deadline.signal });
+    setTimeout(() => deadline.abort(), 20);
+    const e = await expectReason(p, 'timeout');
+    expect(e.message).toContain('deadline');
+  });
+
+  it('a connection error is network', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').replyWithError('connect ECONNREFUSED');
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'network');
+  });
+
+  it('a response over maxResponseBytes is too-large (declared or not)', async () => {
+    const big = bundle(Array.from({ length: 100 }, (_, i) => cond(`condition-${i}`)));
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, big);
+    await expectReason(
+      createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' }), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }),
+      'too-large',
+    );
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(200, patient, { 'Content-Length': String(5 * 1024) });
+    await expectReason(createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'too-large');
+  });
+
+  it('refuses a fhirServer that is not allowed, and a query that leaves the base, without a request', async () => {
+    const scope = nock('https://ehr.example.org').get(/.*/).reply(200, patient);
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch('https://ehr.example.org/fhir', 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'not-allowed');
+    const admin = nock(ORIGIN).get(/.*/).reply(200, patient);
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, '../admin', { signal: live() }), 'not-allowed');
+    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'https://ehr.example.org/fhir/Patient/p1', { signal: live() }), 'not-allowed');
+    expect(scope.isDone()).toBe(false);
+    expect(admin.isDone()).toBe(false);
+  });
+
+  it('fetches from a non-loopback server when FHIR_SERVER_ALLOWLIST lists it', async () => {
+    const scope = nock('https://ehr.example.org', { reqheaders: { authorization: `Bearer ${TOKEN}` } }).get('/fhir/R4/Patient/p1').reply(200, patient);
+    const c = config({ FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir' });
+    await expect(createFhirFetcher(c, silentLogger()).fetch('https://ehr.example.org/fhir/R4', 'Patient/p1', { accessToken: TOKEN, signal: live() })).resolves.toEqual([patient]);
+    expect(scope.isDone()).toBe(true);
+  });
+});
