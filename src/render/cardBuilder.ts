@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from './cardTypes.js';
+
+/** Card kinds are `source.topic.code`; reports and feedback key on them. */
+export const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';
+/** Override reasons offered on cards. */
+export const OVERRIDE_REASON_SYSTEM = 'urn:nkr-pain-cds:override-reason';
+
+/** The spec says "<140 characters"; count code points so æ, ø and å are one each. */
+export const SUMMARY_MAX_CODE_POINTS = 139;
+
+export interface SuggestionInput {
+  label: string;
+  isRecommended?: boolean;
+  actions: CdsAction[];
+}
+
+export interface CardInput {
+  kind: string;
+  kindDisplay: string;
+  summary: string;
+  detail?: string;
+  indicator: Exclude<Indicator, 'critical'>;
+  sourceLabel: string;
+  sourceUrl: string;
+  suggestions?: SuggestionInput[];
+  selectionBehavior?: 'at-most-one' | 'any';
+  overrideReasons?: CdsCoding[];
+  links?: CdsLink[];
+}
+
+export class CardInvariantError extends Error {
+  constructor(message: string) {
+    super(`card invariant: ${message}`);
+    this.name = 'CardInvariantError';
+  }
+}
+
+function codePoints(s: string): string[] {
+  return Array.from(s);
+}
+
+/** Shortens to the limit at a word boundary where possible, ending in an ellipsis. */
+export function fitSummary(summary: string): string {
+  const cps = codePoints(summary.trim());
+  if (cps.length <= SUMMARY_MAX_CODE_POINTS) return cps.join('');
+  const cut = cps.slice(0, SUMMARY_MAX_CODE_POINTS - 1).join('');
+  const lastSpace = cut.lastIndexOf(' ');
+  return `${(lastSpace > 80 ? cut.slice(0, lastSpace) : cut).replace(/[\s,;:–-]+$/, '')}…`;
+}
+
+function isAbsoluteHttpUrl(u: string): boolean {
+  try {
+    const p = new URL(u);
+    return p.protocol === 'https:' || p.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+function buildSuggestion(s: SuggestionInput): CdsSuggestion {
+  if (s.label.trim() === '') throw new CardInvariantError('suggestion without label');
+  if (s.actions.length === 0) throw new CardInvariantError(`suggestion "${s.label}" has no actions`);
+  for (const a of s.actions) {
+    if (a.description.trim() === '') throw new CardInvariantError('action without description');
+    if (a.type === 'delete' && !/^[A-Za-z]+\/[A-Za-z0-9\-.]{1,64}$/.test(a.resourceId)) {
+      throw new CardInvariantError(`delete needs a relative resourceId, got "${a.resourceId}"`);
+    }
+  }
+  const changesOrders = s.actions.some((a) => a.type === 'delete' || a.type === 'update');
+  const out: CdsSuggestion = { label: s.label, uuid: randomUUID(), actions: s.actions };
+  // No suggestion that deletes or changes an order is marked recommended (guideline-rules §5).
+  if (s.isRecommended && !changesOrders) out.isRecommended = true;
+  return out;
+}
+
+/**
+ * The one place cards are made. It guarantees the CDS Hooks invariants: uuid on every card and
+ * suggestion, summary under 140 code points, source with label, absolute URL and topic,
+ * selectionBehavior with suggestions, no null or empty optional fields, no `critical` indicator.
+ */
+export function buildCard(input: CardInput): CdsCard {
+  if (!isAbsoluteHttpUrl(input.sourceUrl)) throw new CardInvariantError(`source.url must be absolute: ${input.sourceUrl}`);
+  if (input.summary.trim() === '') throw new CardInvariantError('empty summary');
+  const card: CdsCard = {
+    uuid: randomUUID(),
+    summary: fitSummary(input.summary),
+    indicator: input.indicator,
+    source: {
+      label: input.sourceLabel,
+      url: input.sourceUrl,
+      topic: { system: CARD_KIND_SYSTEM, code: input.kind, display: input.kindDisplay },
+    },
+  };
+  if (input.detail && input.detail.trim() !== '') card.detail = input.detail.trim();
+  if (input.suggestions && input.suggestions.length > 0) {
+    card.suggestions = input.suggestions.map(buildSuggestion);
+    card.selectionBehavior = input.selectionBehavior ?? 'at-most-one';
+    if (card.selectionBehavior === 'at-most-one' && card.suggestions.filter((s) => s.isRecommended).length > 1) {
+      throw new CardInvariantError('at-most-one allows one recommended suggestion');
+    }
+  }
+  if (input.overrideReasons && input.overrideReasons.length > 0) {
+    for (const r of input.overrideReasons) {
+      if (!r.display || r.display.trim() === '') throw new CardInvariantError(`override reason ${r.code} without display`);
+    }
+    card.overrideReasons = input.overrideReasons;
+  }
+  if (input.links && input.links.length > 0) {
+    for (const l of input.links) {
+      if (l.type === 'absolute' && !isAbsoluteHttpUrl(l.url)) throw new CardInvariantError(`link must be absolute: ${l.url}`);
+    }
+    card.links = input.links;
+  }
+  return card;
+}

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse as parseYaml } from 'yaml';
+import type { Language } from '../config.js';
+import { projectPath } from '../projectRoot.js';
+
+type TextValue = string | Record<string, string>;
+type Texts = Record<string, TextValue>;
+
+export interface CardTextFile {
+  kind: string;
+  recommendation?: string;
+  strength?: 'strong-for' | 'weak-for' | 'weak-against' | 'good-practice' | 'none';
+  da: Texts;
+  en: Texts;
+}
+
+/** A value already in Markdown (e.g. a list built from templates): inserted as is, not escaped. */
+export class Markdown {
+  constructor(readonly text: string) {}
+}
+
+export type TemplateValue = string | number | Markdown;
+
+const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
+
+/** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
+export function escapeMarkdown(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+function placeholders(s: string): string[] {
+  return [...s.matchAll(PLACEHOLDER)].map((m) => m[1] as string).sort();
+}
+
+function flatten(texts: Texts): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [k, v] of Object.entries(texts)) {
+    if (typeof v === 'string') out.set(k, v);
+    else for (const [k2, v2] of Object.entries(v)) out.set(`${k}.${k2}`, v2);
+  }
+  return out;
+}
+
+export class CardTextError extends Error {
+  constructor(message: string) {
+    super(`cards/: ${message}`);
+    this.name = 'CardTextError';
+  }
+}
+
+/**
+ * The card texts in cards/, one YAML file per card kind, loaded and checked once at start: the schema,
+ * the same keys in Danish and English, and the same placeholders in both.
+ */
+export class CardTexts {
+  private readonly files = new Map<string, { file: CardTextFile; flat: Record<Language, Map<string, string>> }>();
+
+  constructor(files: readonly CardTextFile[]) {
+    for (const file of files) {
+      if (this.files.has(file.kind)) throw new CardTextError(`two files for kind ${file.kind}`);
+      const da = flatten(file.da);
+      const en = flatten(file.en);
+      for (const [key, text] of da) {
+        const other = en.get(key);
+        if (other === undefined) throw new CardTextError(`${file.kind}: "${key}" has Danish text but no English`);
+        if (placeholders(text).join() !== placeholders(other).join()) {
+          throw new CardTextError(`${file.kind}: "${key}" has different placeholders in Danish and English`);
+        }
+      }
+      for (const key of en.keys()) {
+        if (!da.has(key)) throw new CardTextError(`${file.kind}: "${key}" has English text but no Danish`);
+      }
+      this.files.set(file.kind, { file, flat: { da, en } });
+    }
+  }
+
+  kinds(): string[] {
+    return [...this.files.keys()];
+  }
+
+  meta(kind: string): CardTextFile {
+    const f = this.files.get(kind);
+    if (!f) throw new CardTextError(`no texts for kind ${kind}`);
+    return f.file;
+  }
+
+  has(kind: string, lang: Language, key: string): boolean {
+    return this.files.get(kind)?.flat[lang].has(key) ?? false;
+  }
+
+  /** The raw template. Throws for a missing key: a card never shows a key name instead of text. */
+  get(kind: string, lang: Language, key: string): string {
+    const text = this.files.get(kind)?.flat[lang].get(key);
+    if (text === undefined) throw new CardTextError(`missing text ${kind}.${lang}.${key}`);
+    return text;
+  }
+
+  /** The template with {placeholders} filled; plain values are Markdown-escaped. */
+  fill(kind: string, lang: Language, key: string, values: Record<string, TemplateValue> = {}): string {
+    return this.get(kind, lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+      const v = values[name];
+      if (v === undefined) throw new CardTextError(`no value for {${name}} in ${kind}.${lang}.${key}`);
+      if (v instanceof Markdown) return v.text;
+      return escapeMarkdown(String(v));
+    });
+  }
+}
+
+export function loadCardTexts(dir: string = projectPath('cards')): CardTexts {
+  const schema = JSON.parse(readFileSync(projectPath('schemas', 'card-texts.schema.json'), 'utf8')) as object;
+  const validate = new Ajv2020({ allErrors: true }).compile(schema);
+  const files: CardTextFile[] = [];
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+    const data: unknown = parseYaml(readFileSync(join(dir, name), 'utf8'));
+    if (!validate(data)) {
+      const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+      throw new CardTextError(`${name} does not match schemas/card-texts.schema.json: ${why}`);
+    }
+    const file = data as unknown as CardTextFile;
+    if (`${file.kind}.yaml` !== name) throw new CardTextError(`${name} declares kind ${file.kind}; name the file after its kind`);
+    files.push(file);
+  }
+  return new CardTexts(files);
+}
