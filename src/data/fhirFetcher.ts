@@ -194,7 +194,7 @@ export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
             break;
           }
           if (page >= maxPages) {
-            warn(`stopped paging after ${maxPages} page(s); results may be incomplete`);
+            warn('stopped paging at the page limit; results may be incomplete');
             break;
           }
           url = next;

@@ -68,12 +68,12 @@ export async function resolvePrefetch(
     return { query: t.query };
   }
 
-  async function fetchFromServer(query: string): Promise<fhir4.Resource[]> {
+  async function fetchFromServer(spec: PrefetchTemplateSpec, query: string): Promise<fhir4.Resource[]> {
     if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
     return fetcher.fetch(server.base, query, {
       ...(token ? { accessToken: token } : {}),
       signal: deadline.signal,
-      onWarning: (m) => warnings.push(m),
+      onWarning: (m) => warnings.push(`prefetch "${spec.key}": ${m}`),
     });
   }
 
@@ -96,7 +96,7 @@ export async function resolvePrefetch(
 
   async function resolveOne(spec: PrefetchTemplateSpec, prefetchProblem: string | null, planned: { query: string }): Promise<Outcome> {
     try {
-      const resources = await withinDeadline(fetchFromServer(planned.query));
+      const resources = await withinDeadline(fetchFromServer(spec, planned.query));
       return { resources, source: 'fhir' };
     } catch (err) {
       const why = failureText(err);
@@ -133,7 +133,7 @@ export async function resolvePrefetch(
           ...(token ? { accessToken: token } : {}),
           signal: deadline.signal,
           maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
-          onWarning: (m) => warnings.push(m),
+          onWarning: (m) => warnings.push(`prefetch "${spec.key}": ${m}`),
         }),
       );
       return { resources: [...resources, ...more], source: 'prefetch' };
