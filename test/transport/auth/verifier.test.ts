@@ -309,3 +309,33 @@ describe('createAuthVerifier: logging', () => {
     expect(v.logs.text()).not.toContain(token.split('.')[2] as string);
   });
 });
+
+describe('createAuthVerifier: replay cache', () => {
+  it('uses an injected replay cache, keyed by issuer and jti, kept until the token can no longer pass', async () => {
+    const calls: [string, number, number][] = [];
+    const cache = {
+      checkAndStore(key: string, expiresAt: number, now: number) {
+        calls.push([key, expiresAt, now]);
+        return Promise.resolve('new' as const);
+      },
+    };
+    const verifier = await createAuthVerifier(testConfig({ trustedIssuersFile: issuersFile, clockSkewSeconds: 60, maxTokenAgeSeconds: 600 }), captureLogs().logger, {
+      now: fixedNow,
+      replayCache: cache,
+    });
+    const jti = randomUUID();
+    await verifier!.verify(bearer(await ehrToken(keys, { payload: { jti, iat: NOW_S, exp: NOW_S + 300 } })), SERVICE_AUD, SERVICE_ID);
+    await verifier!.verify(bearer(await ehrToken(keys, { payload: { iat: NOW_S, exp: NOW_S + 86400 } })), SERVICE_AUD, SERVICE_ID);
+    expect(calls[0]).toEqual([`${EHR_ISS}\u0000${jti}`, NOW_S + 300 + 60, NOW_S]);
+    // A far exp is capped by the age limit: the token is refused as too old after iat + maxAge + skew.
+    expect(calls[1]?.[1]).toBe(NOW_S + 600 + 60);
+  });
+
+  it('a full replay cache refuses (fails closed) and logs at error level', async () => {
+    const cache = { checkAndStore: () => Promise.resolve('full' as const) };
+    const logs = captureLogs();
+    const verifier = await createAuthVerifier(testConfig({ trustedIssuersFile: issuersFile }), logs.logger, { now: fixedNow, replayCache: cache });
+    await expectRefused({ verifier: verifier!, logs }, bearer(await ehrToken(keys)), 'jti', { reason: /full/ });
+    expect(logs.lines().some((l) => l.level === 50 && l.check === 'jti')).toBe(true);
+  });
+});

@@ -1,0 +1,138 @@
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../../src/projectRoot.js';
+import { readTrustedIssuersFile, TrustedIssuersError } from '../../../src/transport/auth/trustedIssuers.js';
+import { createAuthVerifier } from '../../../src/transport/auth/verifier.js';
+import { HttpError } from '../../../src/transport/operationOutcome.js';
+import {
+  captureLogs,
+  EHR_ISS,
+  ehrToken,
+  fixedNow,
+  makeKeys,
+  sandboxToken,
+  SERVICE_AUD,
+  SERVICE_ID,
+  testConfig,
+  writeIssuersFile,
+  type Keys,
+} from './authTestKit.js';
+
+const SANDBOX_JWKS_COPY = join(projectRoot, 'config', 'sandbox-jwks.json');
+const PRODUCTION = { PUBLIC_BASE_URL: 'http://localhost:3000', NODE_ENV: 'production' };
+
+let keys: Keys;
+beforeAll(async () => {
+  keys = await makeKeys();
+});
+
+describe('bundled development configuration', () => {
+  it('config/sandbox-jwks.json is an exact copy of the sandbox JWK Set', () => {
+    const shared = JSON.parse(readFileSync(join(projectRoot, '..', 'shared', 'sandbox-captures', 'sandbox-jwks.json'), 'utf8')) as unknown;
+    expect(JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8'))).toEqual(shared);
+  });
+
+  it('the development file trusts the sandbox with the bundled JWKS and its jku', () => {
+    const [sandbox, ...rest] = readTrustedIssuersFile(join(projectRoot, 'config', 'trusted-issuers.development.json'), false);
+    expect(rest).toEqual([]);
+    expect(sandbox).toMatchObject({
+      iss: 'https://sandbox.cds-hooks.org',
+      keys: { kind: 'file', path: SANDBOX_JWKS_COPY },
+      jku: ['https://sandbox.cds-hooks.org/.well-known/jwks.json'],
+      services: '*',
+      tenants: null,
+    });
+  });
+});
+
+describe('production', () => {
+  const sandboxEntry = { iss: 'https://sandbox.cds-hooks.org', jwksFile: SANDBOX_JWKS_COPY, services: '*' };
+
+  it('drops the sandbox issuer from a file that lists it, with a warning', async () => {
+    const file = writeIssuersFile(
+      [sandboxEntry, { iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }],
+      { 'ehr.json': { keys: [keys.es384.publicJwk] } },
+    );
+    const logs = captureLogs();
+    const verifier = await createAuthVerifier(testConfig({ trustedIssuersFile: file }, PRODUCTION), logs.logger, { now: fixedNow });
+    expect(logs.lines().some((l) => l.level === 40 && String(l.msg).includes('dropping the CDS Hooks sandbox'))).toBe(true);
+
+    await expect(verifier!.verify(`Bearer ${await ehrToken(keys)}`, SERVICE_AUD, SERVICE_ID)).resolves.toMatchObject({ iss: EHR_ISS });
+    const refused = await verifier!.verify(`Bearer ${await sandboxToken(keys, SERVICE_AUD)}`, SERVICE_AUD, SERVICE_ID).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(HttpError);
+    expect((refused as HttpError).status).toBe(401);
+    expect(logs.lines().some((l) => l.check === 'iss' && l.iss === 'https://sandbox.cds-hooks.org')).toBe(true);
+  });
+
+  it('drops an issuer that ships the sandbox key under another name', async () => {
+    const file = writeIssuersFile(
+      [
+        { iss: 'https://renamed.example.org', jwksFile: SANDBOX_JWKS_COPY, services: '*' },
+        { iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' },
+      ],
+      { 'ehr.json': { keys: [keys.es384.publicJwk] } },
+    );
+    const logs = captureLogs();
+    await expect(createAuthVerifier(testConfig({ trustedIssuersFile: file }, PRODUCTION), logs.logger)).resolves.not.toBeNull();
+    const dropped = logs.lines().filter((l) => String(l.msg).includes('dropping the CDS Hooks sandbox')).map((l) => l.iss);
+    expect(dropped).toEqual(['https://renamed.example.org']);
+    const loaded = logs.lines().find((l) => String(l.msg).includes('trusted issuers loaded'));
+    expect(loaded?.issuers).toEqual([EHR_ISS]);
+  });
+
+  it('throws a clear error when the file lists only the sandbox', async () => {
+    const file = writeIssuersFile([sandboxEntry]);
+    await expect(createAuthVerifier(testConfig({ trustedIssuersFile: file }, PRODUCTION), captureLogs().logger)).rejects.toThrow(TrustedIssuersError);
+  });
+
+  it('has no default file: without TRUSTED_ISSUERS_FILE creating the verifier throws', async () => {
+    const err = await createAuthVerifier(testConfig({ trustedIssuersFile: null }, PRODUCTION), captureLogs().logger).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TrustedIssuersError);
+    expect(String((err as Error).message)).toMatch(/TRUSTED_ISSUERS_FILE/);
+    expect(String((err as Error).message)).toMatch(/AUTH=off/);
+  });
+
+  it('with auth switched off, no issuers are needed (and an error-level line says so)', async () => {
+    const logs = captureLogs();
+    await expect(createAuthVerifier(testConfig({ required: false, trustedIssuersFile: null }, PRODUCTION), logs.logger)).resolves.toBeNull();
+    expect(logs.lines().some((l) => l.level === 50 && String(l.msg).includes('OFF'))).toBe(true);
+  });
+
+  it('refuses a plain-http jwksUri', () => {
+    const file = writeIssuersFile([{ iss: EHR_ISS, jwksUri: 'http://keys.example.org/jwks.json', services: '*' }]);
+    expect(() => readTrustedIssuersFile(file, true)).toThrow(/https/);
+    expect(readTrustedIssuersFile(file, false)[0]?.keys).toEqual({ kind: 'remote', uri: 'http://keys.example.org/jwks.json' });
+  });
+});
+
+describe('file validation', () => {
+  const ehrJwks = (): Record<string, { keys: unknown[] }> => ({ 'ehr.json': { keys: [keys.es384.publicJwk] } });
+  const cases: [string, unknown[], Record<string, { keys: unknown[] }> | undefined, RegExp][] = [
+    ['an unknown field (typo)', [{ iss: EHR_ISS, jwksFile: 'ehr.json', service: '*' }], undefined, /unknown field "service"/],
+    ['neither jwksFile nor jwksUri', [{ iss: EHR_ISS, services: '*' }], undefined, /exactly one of jwksFile or jwksUri/],
+    ['both jwksFile and jwksUri', [{ iss: EHR_ISS, jwksFile: 'ehr.json', jwksUri: 'https://k.example.org/j', services: '*' }], undefined, /exactly one/],
+    ['no services', [{ iss: EHR_ISS, jwksFile: 'ehr.json' }], undefined, /services/],
+    ['the same iss twice', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }, { iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], undefined, /twice/],
+    ['a missing JWKS file', [{ iss: EHR_ISS, jwksFile: 'nope.json', services: '*' }], {}, /cannot read/],
+    ['a private key in the JWKS', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', kid: 'k', d: 'secret' }] } }, /private key/],
+    ['a symmetric key in the JWKS', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'oct', kid: 'k', k: 'c2VjcmV0' }] } }, /symmetric/],
+    ['a key without kid', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', crv: 'P-384', x: 'a', y: 'b' }] } }, /without kid/],
+    ['a jku that is not a URL', [{ iss: EHR_ISS, jwksFile: 'ehr.json', jku: ['not a url'], services: '*' }], undefined, /not an absolute URL/],
+  ];
+  it.each(cases)('refuses %s', (_name, issuers, jwks, message) => {
+    const file = writeIssuersFile(issuers, (jwks ?? ehrJwks()) as Record<string, { keys: never[] }>);
+    expect(() => readTrustedIssuersFile(file, false)).toThrow(message);
+  });
+
+  it('resolves jwksFile relative to the trusted-issuers file and accepts a service list', () => {
+    const file = writeIssuersFile([{ iss: EHR_ISS, jwksFile: 'ehr.json', services: ['a', 'b'], tenants: ['t'] }], ehrJwks() as Record<string, { keys: never[] }>);
+    const [issuer] = readTrustedIssuersFile(file, false);
+    expect(issuer).toMatchObject({ services: ['a', 'b'], tenants: ['t'], jku: [], keys: { kind: 'file', path: join(file, '..', 'ehr.json') } });
+  });
+
+  it('an empty issuers list makes createAuthVerifier throw (every call would fail)', async () => {
+    const file = writeIssuersFile([]);
+    await expect(createAuthVerifier(testConfig({ trustedIssuersFile: file }), captureLogs().logger)).rejects.toThrow(/no trusted issuers/);
+  });
+});
