@@ -1,0 +1,192 @@
+/**
+ * Daytime dosing of amitriptyline (guideline-rules §4; the guideline: "not in the daytime because of
+ * sedation"), and the evening copy of an order offered as an `update` suggestion.
+ *
+ * Decisions (documented in terminology/README.md too):
+ * - Doses a day = frequency / (period in days). `frequencyMax` and `periodMax` are ignored: the lower bound
+ *   is what is prescribed regularly; an "up to" ceiling alone does not make a dosing daytime.
+ * - Instructions with the same `sequence` (or none) run together, so their doses add up; the count is the
+ *   largest over sequence groups. A period without a unit, or a frequency without a period, is not counted.
+ * - A `timing.code` (DSTU2 and R4 GTS abbreviations) is read when there is no `repeat`: BID/TID/QID/Q4H/
+ *   Q6H/Q8H = several doses; AM = morning; PM = evening.
+ * - The exception "unless every `when` is evening or night" needs every instruction of the group to carry
+ *   `when` codes, all evening/night; then neither timeOfDay nor the dose count makes it daytime.
+ * - Dosage given only as text (no timing) is never daytime.
+ */
+
+export interface DaytimeSettings {
+  /** Minutes after midnight; a timeOfDay in [from, to) is daytime (defaults 06:00–17:00 from config). */
+  daytimeFromMinutes: number;
+  daytimeToMinutes: number;
+}
+
+export type DaytimeReason =
+  | { type: 'when'; codes: string[] }
+  | { type: 'time-of-day'; times: string[] }
+  | { type: 'doses-per-day'; dosesPerDay: number }
+  | { type: 'timing-code'; code: string };
+
+export interface DaytimeAssessment {
+  daytime: boolean;
+  reasons: DaytimeReason[];
+  /** Regular doses a day after normalising frequency/period (null when not computable). */
+  dosesPerDay: number | null;
+  /** false when the dosage has no structured timing (absent, or text only). */
+  structured: boolean;
+}
+
+export const DAYTIME_WHEN = new Set([
+  'WAKE', 'MORN', 'MORN.early', 'MORN.late', 'NOON', 'AFT', 'AFT.early', 'AFT.late',
+  'C', 'CM', 'CD', 'AC', 'ACM', 'ACD', 'PC', 'PCM', 'PCD',
+]);
+export const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
+
+const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
+const CODE_DOSES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1 };
+
+function asArray<T>(v: T | T[] | undefined | null): T[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** "HH:MM[:SS]" → minutes after midnight. */
+export function clockMinutes(time: string): number | null {
+  const m = /^(\d{1,2}):(\d{2})(?::(\d{2}(?:\.\d+)?))?$/.exec(time.trim());
+  if (!m) return null;
+  const h = Number(m[1]);
+  const min = Number(m[2]);
+  if (h > 24 || min > 59) return null;
+  return h * 60 + min;
+}
+
+interface InstructionTiming {
+  sequence: number;
+  when: string[];
+  timeOfDay: string[];
+  dosesPerDay: number | null;
+  code: string | null;
+}
+
+function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
+  const timing = d.timing;
+  if (!timing || typeof timing !== 'object') return null;
+  const repeat = timing.repeat as (fhir4.TimingRepeat & { periodUnits?: string }) | undefined;
+  const codeValue = timing.code?.coding?.[0]?.code ?? timing.code?.text;
+  const code = typeof codeValue === 'string' ? codeValue.toUpperCase() : null;
+  if (!repeat && !code) return null;
+  const when = asArray(repeat?.when as string | string[] | undefined).filter((w): w is string => typeof w === 'string');
+  const timeOfDay = asArray(repeat?.timeOfDay as string | string[] | undefined).filter((t): t is string => typeof t === 'string');
+  let dosesPerDay: number | null = null;
+  const frequency = num(repeat?.frequency);
+  const period = num(repeat?.period);
+  const unit = repeat?.periodUnit ?? repeat?.periodUnits;
+  if (period !== undefined && period > 0 && typeof unit === 'string' && PERIOD_DAYS[unit] !== undefined) {
+    dosesPerDay = (frequency ?? 1) / (period * PERIOD_DAYS[unit]);
+  } else if (timeOfDay.length > 0) {
+    dosesPerDay = timeOfDay.length * (frequency ?? 1);
+  } else if (code && CODE_DOSES[code] !== undefined) {
+    dosesPerDay = CODE_DOSES[code];
+  }
+  if (code === 'AM' && when.length === 0) when.push('MORN');
+  if (code === 'PM' && when.length === 0) when.push('EVE');
+  return { sequence: num(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, code };
+}
+
+export function assessDaytimeDosing(
+  dosages: readonly fhir4.Dosage[] | undefined,
+  settings: DaytimeSettings,
+): DaytimeAssessment {
+  const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
+  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false };
+
+  const groups = new Map<number, InstructionTiming[]>();
+  for (const t of timings) groups.set(t.sequence, [...(groups.get(t.sequence) ?? []), t]);
+
+  const reasons: DaytimeReason[] = [];
+  let maxDoses: number | null = null;
+  for (const group of groups.values()) {
+    const doses = group.every((t) => t.dosesPerDay === null)
+      ? null
+      : group.reduce((sum, t) => sum + (t.dosesPerDay ?? 0), 0);
+    if (doses !== null) maxDoses = Math.max(maxDoses ?? 0, doses);
+    const eveningOnly = group.every((t) => t.when.length > 0 && t.when.every((w) => EVENING_WHEN.has(w)));
+    if (eveningOnly) continue;
+
+    const dayWhen = [...new Set(group.flatMap((t) => t.when.filter((w) => DAYTIME_WHEN.has(w))))];
+    if (dayWhen.length > 0) reasons.push({ type: 'when', codes: dayWhen });
+    const dayTimes = [
+      ...new Set(
+        group.flatMap((t) =>
+          t.timeOfDay.filter((time) => {
+            const m = clockMinutes(time);
+            return m !== null && m >= settings.daytimeFromMinutes && m < settings.daytimeToMinutes;
+          }),
+        ),
+      ),
+    ];
+    if (dayTimes.length > 0) reasons.push({ type: 'time-of-day', times: dayTimes });
+    if (doses !== null && doses > 1 + 1e-9) {
+      const code = group.find((t) => t.code && CODE_DOSES[t.code] !== undefined && t.dosesPerDay === CODE_DOSES[t.code])?.code;
+      reasons.push(code ? { type: 'timing-code', code } : { type: 'doses-per-day', dosesPerDay: round(doses) });
+    }
+  }
+  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true };
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+/** A FHIR resource as plain JSON (R4 MedicationRequest or DSTU2 MedicationOrder). */
+export type ResourceJson = { resourceType: string; id?: string } & Record<string, unknown>;
+
+/**
+ * A copy of the order with every timed dosage instruction moved to bedtime: timing.repeat = once a day
+ * (frequency 1, period 1 d) at HS, timeOfDay/offset/frequencyMax/periodMax and timing.code removed, the
+ * now wrong free text (`text`, `patientInstruction`) removed; of concurrent instructions (same `sequence`)
+ * only the first is kept, so the copy holds one bedtime dose per phase. The dose quantity is kept as it is: the
+ * clinician decides the new single dose (the finding carries the former doses a day). DSTU2 shape kept
+ * for a MedicationOrder (`periodUnits`, `when` as one code).
+ */
+export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
+  const copy = structuredClone(resource);
+  const dstu2 = copy.resourceType === 'MedicationOrder';
+  const all = asArray(copy.dosageInstruction as Record<string, unknown> | Record<string, unknown>[] | undefined);
+  // Concurrent instructions (same sequence) become one bedtime dose: keep the first of each sequence.
+  const seen = new Set<unknown>();
+  const instructions = all.filter((d) => {
+    if (!d || typeof d !== 'object') return false;
+    const seq = num(d.sequence) ?? 0;
+    if (seen.has(seq)) return false;
+    seen.add(seq);
+    return true;
+  });
+  for (const d of instructions) {
+    const timing = (d.timing && typeof d.timing === 'object' ? d.timing : {}) as Record<string, unknown>;
+    const old = (timing.repeat && typeof timing.repeat === 'object' ? timing.repeat : {}) as Record<string, unknown>;
+    const repeat: Record<string, unknown> = {};
+    for (const keep of ['bounds', 'boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
+      if (old[keep] !== undefined) repeat[keep] = old[keep];
+    }
+    repeat.frequency = 1;
+    repeat.period = 1;
+    if (dstu2) {
+      repeat.periodUnits = 'd';
+      repeat.when = 'HS';
+    } else {
+      repeat.periodUnit = 'd';
+      repeat.when = ['HS'];
+    }
+    delete timing.code;
+    timing.repeat = repeat;
+    d.timing = timing;
+    delete d.text;
+    delete d.patientInstruction;
+  }
+  if (instructions.length > 0) copy.dosageInstruction = instructions;
+  return copy;
+}
