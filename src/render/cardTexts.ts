@@ -27,7 +27,8 @@ const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
 /** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  // Only what can start emphasis, code, links, HTML or tables mid-line; plain parentheses stay readable.
+  return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
 
 function placeholders(s: string): string[] {

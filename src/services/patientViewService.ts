@@ -1,0 +1,85 @@
+import type { Config } from '../config.js';
+import type { FhirFetcher } from '../data/fhirFetcher.js';
+import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
+import { ofType } from '../data/resourceFilter.js';
+import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
+import type { Logger } from '../observability/logger.js';
+import type { CdsCard } from '../render/cardTypes.js';
+import type { CardTexts } from '../render/cardTexts.js';
+import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
+import type { RenderContext } from '../render/renderContext.js';
+import { renderScreeningAbnormal } from '../render/screeningAbnormalCard.js';
+import { renderScreeningIncomplete } from '../render/screeningIncompleteCard.js';
+import type { GsbValueSet } from '../terminology/gsbValueSet.js';
+import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
+import type { ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
+import { requestData, type CdsService, type ServiceCall } from './cdsService.js';
+
+export const PATIENT_VIEW_SERVICE_ID = 'nkr-pain-patient-view';
+
+export interface PatientViewDeps {
+  config: Config;
+  logger: Logger;
+  fetcher: FhirFetcher;
+  texts: CardTexts;
+  panel: ScreeningPanelCodes;
+  gsb: GsbValueSet;
+  nonPharmacological: NonPharmacologicalCodes;
+}
+
+/** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
+export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
+  return [
+    { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
+    { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
+    {
+      key: 'labs',
+      // Bare codes: a token search without system matches NPU under either URI and LOINC; the rules match system and code.
+      query: `Observation?patient={{context.patientId}}&code=${panel.allCodes().join(',')}&_sort=-date&_count=200`,
+      required: true,
+      description: "the patient's screening-panel Observations",
+    },
+    { key: 'medications', query: 'MedicationRequest?patient={{context.patientId}}&status=active', required: false, description: "the patient's active MedicationRequests" },
+    { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
+  ];
+}
+
+export function createPatientViewService(deps: PatientViewDeps): CdsService {
+  const prefetch = patientViewPrefetch(deps.panel);
+  const { config } = deps;
+  return {
+    id: PATIENT_VIEW_SERVICE_ID,
+    hook: 'patient-view',
+    title: 'NKR generalized musculoskeletal pain: screening and treatment',
+    description:
+      'Danish national clinical guideline (NKR) for generalized musculoskeletal pain (fibromyalgia among them): the biochemical screening panel still missing, flagged results that may point to another diagnosis, current drugs the guideline speaks about, and the non-drug treatment to offer once the screening is complete.',
+    usageRequirements: 'Patients with a Condition coded as fibromyalgia / generalized musculoskeletal pain (SNOMED CT, ICD-10, SKS or ICD-11).',
+    prefetch,
+    async call({ request, lang, now }: ServiceCall) {
+      const patientId = String(request.context.patientId);
+      const data = await resolvePrefetch(prefetch, requestData(request), { fetcher: deps.fetcher, config, logger: deps.logger });
+      const assessment = assessPatientView(
+        {
+          conditions: ofType(data.resources.conditions, 'Condition'),
+          observations: ofType(data.resources.labs, 'Observation'),
+          serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
+        },
+        { panel: deps.panel, gsb: deps.gsb },
+        { ...config.screening, allPatientsInScope: config.scope.allPatientsInScope },
+        now,
+      );
+      const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
+      const cards: CdsCard[] = assessment.findings.map((f: PatientViewFinding) => {
+        switch (f.kind) {
+          case 'screening-incomplete':
+            return renderScreeningIncomplete(f, ctx);
+          case 'screening-abnormal':
+            return renderScreeningAbnormal(f, ctx);
+          case 'non-pharmacological-treatment':
+            return renderNonPharmacological(f, ctx, deps.nonPharmacological);
+        }
+      });
+      return { cards };
+    },
+  };
+}

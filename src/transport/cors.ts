@@ -1,0 +1,19 @@
+import cors from 'cors';
+import type { RequestHandler } from 'express';
+import type { Config } from '../config.js';
+
+/**
+ * CORS for browser clients such as the CDS Hooks sandbox: preflight answered on every endpoint, and
+ * the headers set before any route runs, so error responses carry them too (else the browser hides
+ * the status).
+ */
+export function corsMiddleware(config: Config): RequestHandler {
+  return cors({
+    origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
+    methods: ['GET', 'POST', 'OPTIONS'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Accept-Language'],
+    exposedHeaders: ['Content-Location', 'Location'],
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+  });
+}
