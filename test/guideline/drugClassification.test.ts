@@ -1,0 +1,223 @@
+import { ATC_SYSTEM, RXNORM_SYSTEM, drugCodes, loadDrugCodes, parseCsv } from '../../src/terminology/drugCodes.js';
+import { classifyIngredientConcepts, classifyMedication, ingredientKeysInText } from '../../src/guideline/drugClassification.js';
+
+const rx = (code: string, display?: string): fhir4.CodeableConcept => ({
+  coding: [{ system: RXNORM_SYSTEM, code, ...(display ? { display } : {}) }],
+});
+const atc = (code: string): fhir4.CodeableConcept => ({ coding: [{ system: ATC_SYSTEM, code }] });
+const text = (t: string): fhir4.CodeableConcept => ({ text: t });
+
+describe('drug data files', () => {
+  const codes = drugCodes();
+
+  test('load into Maps with the sandbox codes of cds-hooks-2.0.md §3.4', () => {
+    for (const code of ['835603', '836408', '835605', '836397', '825411', '1049621', '892672', '997169', '312941', '200371', '349332', '310385', '314199', '596930', '856783', '856834', '483440']) {
+      expect(codes.productByRxnorm.has(code)).toBe(true);
+    }
+    expect(codes.ingredientByRxnorm.get('10689')?.key).toBe('tramadol');
+    expect(codes.atcExact.get('N02AX02')?.rule).toBe('tramadol');
+    expect(codes.atcPrefix.get('N02A')?.rule).toBe('opioid-without-dual-action');
+  });
+
+  test('every exact ATC row names ingredients whose kind is the row rule (data consistency)', () => {
+    for (const entry of codes.atcExact.values()) {
+      if (entry.rule === 'opioid-substitution' || entry.rule === 'antitussive-combination') continue;
+      const kinds = new Set(entry.ingredients.map((k) => codes.ingredientByKey.get(k)?.kind).filter((k) => k));
+      expect([entry.code, [...kinds]]).toEqual([entry.code, [entry.rule]]);
+    }
+  });
+
+  test('gabapentinoid RxCUIs are marked partial, the others verified', () => {
+    expect(codes.ingredientByKey.get('gabapentin')?.rxnormStatus).toBe('partial');
+    expect(codes.ingredientByKey.get('pregabalin')?.rxnormStatus).toBe('partial');
+    expect(codes.ingredientByKey.get('tramadol')?.rxnormStatus).toBe('verified');
+  });
+
+  test('a dangling ingredient key in a data file is rejected', async () => {
+    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { projectPath } = await import('../../src/projectRoot.js');
+    const dir = mkdtempSync(join(tmpdir(), 'drugs-'));
+    for (const f of ['ingredients.csv', 'rxnorm-products.csv']) {
+      writeFileSync(join(dir, f), readFileSync(projectPath('terminology', 'drugs', f), 'utf8'));
+    }
+    writeFileSync(join(dir, 'atc.csv'), 'atc,match,rule,ingredients,display,status,source\nN02AA01,exact,opioid-without-dual-action,morphin,x,verified,x\n');
+    expect(() => loadDrugCodes(dir)).toThrow(/unknown ingredient 'morphin'/);
+  });
+
+  test('parseCsv handles comments, quotes and embedded commas', () => {
+    expect(parseCsv('# note\na,b\n"x, y","say ""hi"""\n')).toEqual([{ a: 'x, y', b: 'say "hi"' }]);
+  });
+});
+
+describe('classifyMedication: one positive and one negative per §4 row', () => {
+  // [kind, RxNorm code, ATC code, English text, Danish text, a negative code of a neighbouring class]
+  const rows: [string, string, string, string, string, string][] = [
+    ['opioid-without-dual-action', '1049621', 'N02AA05', 'Oxycodone 5 mg tablet', 'Contalgin 10 mg depottablet', '835603'],
+    ['tramadol', '835603', 'N02AX02', 'tramadol hydrochloride 50 MG', 'Nobligan 50 mg', '1049621'],
+    ['tapentadol', '825411', 'N02AX06', 'tapentadol 50 mg tablet', 'Palexia depot 50 mg', '835603'],
+    ['ssri', '312941', 'N06AB06', 'Sertraline 50 MG Oral Tablet', 'Sertralin 50 mg', '596930'],
+    ['amitriptyline', '856783', 'N06AA09', 'amitriptyline 10 mg', 'Amitriptylin 10 mg', '317136'],
+    ['other-tca', '317136', 'N06AA10', 'nortriptyline 25 mg', 'Noritren 25 mg', '856783'],
+    ['duloxetine', '596930', 'N06AX21', 'duloxetine 30 mg capsule', 'Cymbalta 30 mg', '312941'],
+    ['venlafaxine', '313583', 'N06AX16', 'venlafaxine 75 mg', 'Venlafaxin 75 mg', '596930'],
+    ['gabapentinoid', '483440', 'N02BF02', 'pregabalin 150 mg', 'Lyrica 75 mg', '856834'],
+  ];
+
+  test.each(rows)('%s by RxNorm %s, ATC %s, text "%s" and "%s"', (kind, rxCode, atcCode, en, da, negative) => {
+    const codes = drugCodes();
+    // Negative codes must be real table entries, or the negative proves nothing.
+    expect(codes.productByRxnorm.has(rxCode) || codes.ingredientByRxnorm.has(rxCode)).toBe(true);
+    expect(codes.productByRxnorm.has(negative)).toBe(true);
+    expect(classifyMedication(rx(rxCode)).kinds).toEqual([kind]);
+    expect(classifyMedication(atc(atcCode)).kinds).toEqual([kind]);
+    expect(classifyMedication(text(en)).kinds).toEqual([kind]);
+    expect(classifyMedication(text(da)).kinds).toEqual([kind]);
+    expect(classifyMedication(rx(negative)).kinds).not.toContain(kind);
+  });
+
+  test('the sources are reported', () => {
+    expect(classifyMedication(rx('10689')).via).toBe('rxnorm-ingredient');
+    expect(classifyMedication(rx('835603')).via).toBe('rxnorm-product');
+    expect(classifyMedication(atc('N02AX02')).via).toBe('atc');
+    expect(classifyMedication(text('Nobligan')).via).toBe('text');
+    expect(classifyMedication(text('Paracetamol 500 mg')).kinds).toEqual([]);
+    expect(classifyMedication(undefined).via).toBeNull();
+    expect(classifyMedication(rx('999999999')).via).toBeNull();
+  });
+});
+
+describe('ATC rules', () => {
+  test.each([
+    ['N02AB01', 'opioid-without-dual-action', 'ketobemidone'],
+    ['N02AG02', 'opioid-without-dual-action', 'ketobemidone'],
+    ['N02AX51', 'opioid-without-dual-action', 'tilidine'],
+    ['N07BC02', 'opioid-without-dual-action', 'methadone'],
+    ['R05DA04', 'opioid-without-dual-action', 'codeine'],
+    ['R05DA03', 'opioid-without-dual-action', 'hydrocodone'],
+    ['N02AX52', 'tramadol', 'tramadol'],
+    ['N02AJ14', 'tramadol', 'tramadol'],
+    ['N02AJ16', 'tramadol', 'tramadol'],
+    ['N03AX12', 'gabapentinoid', 'gabapentin'],
+    ['N02BF01', 'gabapentinoid', 'gabapentin'],
+    ['N03AX16', 'gabapentinoid', 'pregabalin'],
+    ['N06CA01', 'amitriptyline', 'amitriptyline'],
+    ['N06AA16', 'other-tca', 'dosulepin'],
+  ])('%s → %s (%s)', (code, kind, ingredient) => {
+    const c = classifyMedication(atc(code));
+    expect(c.kinds).toEqual([kind]);
+    expect(c.ingredients.map((i) => i.key)).toContain(ingredient);
+  });
+
+  test('oxycodone+naloxone N02AA55 is an opioid without dual action, by each ingredient', () => {
+    const c = classifyMedication(atc('N02AA55'));
+    expect(c.kinds).toEqual(['opioid-without-dual-action']);
+    expect(c.ingredients.map((i) => i.key)).toEqual(['oxycodone', 'naloxone']);
+  });
+
+  test('tramadol+paracetamol N02AJ13 is tramadol, not an opioid without dual action', () => {
+    const c = classifyMedication(atc('N02AJ13'));
+    expect(c.kinds).toEqual(['tramadol']);
+    expect(c.ingredients.map((i) => i.key)).toEqual(['tramadol', 'paracetamol']);
+  });
+
+  test('an N02A code without its own row falls to the class prefix with the code as stand-in ingredient', () => {
+    const c = classifyMedication({ coding: [{ system: ATC_SYSTEM, code: 'N02AC04', display: 'dextropropoxyphene' }] });
+    expect(c.kinds).toEqual(['opioid-without-dual-action']);
+    expect(c.ingredients[0]?.key).toBe('atc:N02AC04');
+    expect(classifyMedication(atc('N06AB99')).kinds).toEqual(['ssri']);
+  });
+
+  test('substitution products and antitussive combinations are out of scope', () => {
+    for (const code of ['N07BC01', 'N07BC51', 'N07BC05', 'N07BC06']) {
+      expect(classifyMedication(atc(code))).toMatchObject({ outOfScope: 'opioid-substitution', kinds: [] });
+    }
+    expect(classifyMedication(atc('R05FA02'))).toMatchObject({ outOfScope: 'antitussive-combination', kinds: [] });
+    expect(classifyMedication(atc('N02AE01')).kinds).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('codes are matched case- and space-insensitively; other systems are ignored', () => {
+    expect(classifyMedication(atc(' n02ax02 ')).kinds).toEqual(['tramadol']);
+    expect(classifyMedication({ coding: [{ system: 'http://example.org/x', code: 'N02AX02' }] }).via).toBeNull();
+  });
+});
+
+describe('RxNorm products', () => {
+  test('Ultracet 836397 is tramadol + paracetamol', () => {
+    const c = classifyMedication(rx('836397'));
+    expect(c.kinds).toEqual(['tramadol']);
+    expect(c.ingredients.map((i) => i.key)).toEqual(['tramadol', 'paracetamol']);
+  });
+
+  test('oxycodone+naloxone SCD 1545903 is an opioid without dual action', () => {
+    expect(classifyMedication(rx('1545903')).kinds).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('codeine 997169 and morphine 892672 are opioids without dual action', () => {
+    expect(classifyMedication(rx('997169')).kinds).toEqual(['opioid-without-dual-action']);
+    expect(classifyMedication(rx('892672')).kinds).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('Suboxone and Subutex are substitution products; a buprenorphine 0.2 mg SL tablet is not', () => {
+    expect(classifyMedication(rx('1010608')).outOfScope).toBe('opioid-substitution');
+    expect(classifyMedication(rx('404413')).outOfScope).toBe('opioid-substitution');
+    expect(classifyMedication(rx('246474'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
+  });
+
+  test('a codeine cough-and-cold combination is an antitussive combination, codeine+paracetamol is not', () => {
+    const codes = drugCodes();
+    const cough = [...codes.productByRxnorm.values()].find((p) => /guaifenesin/i.test(p.display) && p.ingredients.includes('codeine'));
+    expect(cough).toBeDefined();
+    expect(classifyMedication(rx(cough!.code)).outOfScope).toBe('antitussive-combination');
+    const analgesic = [...codes.productByRxnorm.values()].find((p) => p.atc === 'N02AJ06');
+    expect(classifyMedication(rx(analgesic!.code)).kinds).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('amitriptyline+perphenazine is classified by its amitriptyline', () => {
+    expect(classifyMedication(rx('856706')).kinds).toEqual(['amitriptyline']);
+  });
+
+  test('pregabalin products carry the partial ingredient RxCUI flag', () => {
+    const c = classifyMedication(rx('483440'));
+    expect(c.ingredients[0]).toMatchObject({ key: 'pregabalin', rxnormIngredient: '187832', rxnormVerified: false });
+  });
+
+  test('RxNorm wins over ATC and text, ATC over text', () => {
+    expect(classifyMedication({ text: 'Nobligan', coding: [{ system: RXNORM_SYSTEM, code: '312941' }] }).kinds).toEqual(['ssri']);
+    expect(classifyMedication({ text: 'Nobligan', coding: [{ system: ATC_SYSTEM, code: 'N06AX21' }] }).kinds).toEqual(['duloxetine']);
+  });
+
+  test('an unknown RxNorm code falls back to its display text', () => {
+    const c = classifyMedication(rx('123', 'Morphine Sulfate 5 MG Oral Tablet'));
+    expect(c).toMatchObject({ via: 'text', kinds: ['opioid-without-dual-action'], codeSystem: 'rxnorm' });
+  });
+});
+
+describe('free text', () => {
+  test.each([
+    ['Nobligan 50 mg', ['tramadol']],
+    ['Contalgin 10 mg', ['morphine']],
+    ['OxyNorm 5 mg', ['oxycodone']],
+    ['OxyContin 10 mg', ['oxycodone']],
+    ['Targin 10/5 mg', ['oxycodone', 'naloxone']],
+    ['Ketogan 5 mg', ['ketobemidone']],
+    ['Norspan 5 mikrog/time', ['buprenorphine']],
+    ['Neurontin 300 mg', ['gabapentin']],
+    ['tramadolhydrochlorid 50 mg', ['tramadol']],
+    ['Oxycodon/naloxon', ['oxycodone', 'naloxone']],
+  ])('"%s" → %j', (t, keys) => {
+    expect(ingredientKeysInText(t)).toEqual(keys);
+  });
+
+  test('names match whole words only', () => {
+    expect(ingredientKeysInText('metadonprogram-ish xtramadolx')).toEqual([]);
+    expect(classifyMedication(text('Panodil 500 mg')).kinds).toEqual([]);
+  });
+
+  test('a Medication given by ingredients is classified by each', () => {
+    const c = classifyIngredientConcepts([rx('7804'), rx('7242')]);
+    expect(c.kinds).toEqual(['opioid-without-dual-action']);
+    expect(c.ingredients.map((i) => i.key)).toEqual(['oxycodone', 'naloxone']);
+  });
+});
