@@ -1,5 +1,6 @@
 import { convertToSearchableReferences, evalFhirPathTyped, toTypedValue } from '@medplum/core';
 import type { Resource, SearchParameter } from '@medplum/fhirtypes';
+import { splitUnion } from './definitions.js';
 import { normalizeReference } from './references.js';
 
 /**
@@ -8,8 +9,8 @@ import { normalizeReference } from './references.js';
  * R4's shared expressions read like `Observation.subject.where(resolve() is Patient) | Condition…`.
  * Medplum's `resolve()` only understands relative references, so an absolute
  * `http://host/fhir/Patient/1` would not count as a patient. Here the `where(resolve() is X)` part is
- * replaced by a check of the normalized reference's type, and only the branches for the resource's
- * own type are evaluated.
+ * replaced by a check of the normalized reference's type (definitions.ts already cut the expression
+ * down to the resource's own type; the filter below only guards against a shared expression).
  */
 
 type Branch = { expression: string; requiredType?: string };
@@ -21,9 +22,7 @@ function branchesFor(resourceType: string, param: SearchParameter): Branch[] {
   const cacheKey = `${resourceType}|${param.url ?? param.code}`;
   const cached = branchCache.get(cacheKey);
   if (cached) return cached;
-  const branches = (param.expression ?? '')
-    .split('|')
-    .map((part) => part.trim())
+  const branches = splitUnion(param.expression ?? '')
     .filter((part) => part.startsWith(resourceType + '.') || part.startsWith(`(${resourceType}.`))
     .map((part): Branch => {
       const match = WHERE_RESOLVE_IS.exec(part);

@@ -140,8 +140,10 @@ export async function createFhirTestServer(options: FhirTestServerOptions = {}):
       // Transaction Bundles run entry by entry (non-atomic): the in-memory store has no rollback.
       config: { transactions: false },
     };
+    const creatingByUpdate = method === 'PUT' && (await isNewInstance(repository, path));
     const [result, resource] = await router.handleRequest(fhirRequest, repository);
-    const status = getStatus(result);
+    // Medplum answers 200 to every update; FHIR wants 201 when the update created the resource.
+    const status = creatingByUpdate && getStatus(result) === 200 ? 201 : getStatus(result);
     send(status, resource ?? result, resource ? resourceHeaders(resource, status, baseUrl) : {});
   };
 
@@ -262,6 +264,16 @@ function resourceHeaders(resource: Resource, status: number, baseUrl: string): R
 
 function outcome(code: 'login' | 'not-supported' | 'too-costly', text: string): OperationOutcome {
   return { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code, details: { text } }] };
+}
+
+/** Whether the path is `Type/id` and no such resource is stored yet. */
+async function isNewInstance(repository: IndexedMemoryRepository, path: string): Promise<boolean> {
+  const match = /^([A-Z][A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})$/.exec(path);
+  if (!match) return false;
+  return repository.readResource(match[1] as string, match[2] as string).then(
+    () => false,
+    () => true,
+  );
 }
 
 function isDirectory(path: string): boolean {
