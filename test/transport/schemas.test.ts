@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { projectPath } from '../../src/projectRoot.js';
+import { SchemaValidator, type SchemaName } from '../../src/transport/schemaValidation.js';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+const validator = new SchemaValidator();
+
+const valid = (name: SchemaName, data: unknown): string[] => validator.problems(name, data);
+const responseWith = (card: Record<string, unknown>): unknown => ({ cards: [card] });
+
+/** A minimal card that keeps every promise of schemas/response.schema.json. */
+function card(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    uuid: '4f2a1e0c-7b6d-4c1a-9f0e-2d3c4b5a6978',
+    summary: 'Generalized pain: screening incomplete',
+    indicator: 'info',
+    source: { label: 'NKR', url: 'https://www.sst.dk/', topic: { system: 'urn:nkr-pain-cds:topic', code: 'screening-incomplete' } },
+    ...over,
+  };
+}
+const suggestion = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
+  label: 'Order',
+  uuid: '0b6b3d1e-2f4a-4c5b-8d6e-7f8091a2b3c4',
+  actions: [{ type: 'create', description: 'Order TSH', resource: { resourceType: 'ServiceRequest' } }],
+  ...over,
+});
+
+describe('schemas/*.json', () => {
+  test.each(['discovery', 'request', 'response', 'feedback', 'card-texts'])('%s compiles under ajv strict mode', (name) => {
+    const ajv = new Ajv2020({ strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
+    addFormats(ajv);
+    const schema = JSON.parse(readFileSync(projectPath('schemas', `${name}.schema.json`), 'utf8')) as object;
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
+
+  test('the service validator loads all four protocol schemas', () => {
+    expect(() => new SchemaValidator()).not.toThrow();
+    expect(valid('discovery', { services: [] })).toEqual([]);
+    expect(valid('discovery', {})).not.toEqual([]);
+  });
+});
+
+describe('response schema: cards', () => {
+  test('a minimal card is valid; {"cards":[]} is valid', () => {
+    expect(valid('response', responseWith(card()))).toEqual([]);
+    expect(valid('response', { cards: [] })).toEqual([]);
+  });
+
+  test('summary: 139 code points with æøå valid, 140 invalid (counted in code points, not UTF-16 units)', () => {
+    const s139 = `æøå${'x'.repeat(136)}`;
+    expect(Array.from(s139)).toHaveLength(139);
+    expect(valid('response', responseWith(card({ summary: s139 })))).toEqual([]);
+    const s140 = `${s139}Å`;
+    expect(valid('response', responseWith(card({ summary: s140 })))).not.toEqual([]);
+    // Astral characters are 2 UTF-16 units but one code point each.
+    const astral = `${'😀'.repeat(100)}${'x'.repeat(39)}`;
+    expect(astral.length).toBe(239);
+    expect(valid('response', responseWith(card({ summary: astral })))).toEqual([]);
+  });
+
+  test('required fields and the indicator enum', () => {
+    for (const field of ['uuid', 'summary', 'indicator', 'source']) {
+      const c = card();
+      delete c[field];
+      expect(valid('response', responseWith(c))).not.toEqual([]);
+    }
+    expect(valid('response', responseWith(card({ indicator: 'hard-stop' })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ indicator: 'critical' })))).toEqual([]);
+  });
+
+  test('suggestions without selectionBehavior are invalid; with it valid', () => {
+    expect(valid('response', responseWith(card({ suggestions: [suggestion()] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ suggestions: [suggestion()], selectionBehavior: 'at-most-one' })))).toEqual([]);
+  });
+
+  test('empty optional arrays/strings are invalid (the serializer must omit them)', () => {
+    expect(valid('response', responseWith(card({ suggestions: [], selectionBehavior: 'any' })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ links: [] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ overrideReasons: [] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ detail: '' })))).not.toEqual([]);
+  });
+
+  test('delete: resourceId required, resource forbidden', () => {
+    const del = (action: Record<string, unknown>) =>
+      responseWith(card({ selectionBehavior: 'any', suggestions: [suggestion({ actions: [{ type: 'delete', description: 'Remove the draft', ...action }] })] }));
+    expect(valid('response', del({ resourceId: 'MedicationRequest/request-123' }))).toEqual([]);
+    expect(valid('response', del({ resourceId: 'MedicationRequest/request-123', resource: { resourceType: 'MedicationRequest' } }))).not.toEqual([]);
+    expect(valid('response', del({ resource: { resourceType: 'MedicationRequest', id: 'request-123' } }))).not.toEqual([]);
+  });
+
+  test('create without a resource, or an action without description, is invalid', () => {
+    const withAction = (a: Record<string, unknown>) => responseWith(card({ selectionBehavior: 'any', suggestions: [suggestion({ actions: [a] })] }));
+    expect(valid('response', withAction({ type: 'create', description: 'Order' }))).not.toEqual([]);
+    expect(valid('response', withAction({ type: 'create', resource: { resourceType: 'ServiceRequest' } }))).not.toEqual([]);
+  });
+
+  test('overrideReasons: each needs display', () => {
+    const reason = { system: 'urn:nkr-pain-cds:override', code: 'patient-declines' };
+    expect(valid('response', responseWith(card({ overrideReasons: [reason] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ overrideReasons: [{ ...reason, display: 'Patient declines' }] })))).toEqual([]);
+  });
+
+  test('at-most-one with two recommended suggestions is invalid; with any it is valid', () => {
+    const two = [suggestion({ isRecommended: true }), suggestion({ uuid: '9c8b7a6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d', isRecommended: true })];
+    expect(valid('response', responseWith(card({ selectionBehavior: 'at-most-one', suggestions: two })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ selectionBehavior: 'any', suggestions: two })))).toEqual([]);
+    expect(valid('response', responseWith(card({ selectionBehavior: 'at-most-one', suggestions: [two[0], suggestion({ isRecommended: false })] })))).toEqual(
+      [],
+    );
+  });
+
+  test('links: absolute URL required, no appContext on absolute links', () => {
+    const link = { label: 'Guideline', url: 'https://www.sst.dk/', type: 'absolute' };
+    expect(valid('response', responseWith(card({ links: [link] })))).toEqual([]);
+    expect(valid('response', responseWith(card({ links: [{ ...link, url: '/relative' }] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ links: [{ ...link, appContext: 'x' }] })))).not.toEqual([]);
+    expect(valid('response', responseWith(card({ links: [{ ...link, type: 'smart', appContext: 'x' }] })))).toEqual([]);
+  });
+});
+
+describe('request schema', () => {
+  const base = { hook: 'patient-view', hookInstance: 'b778a08c-ffb1-4a88-937a-0f0c78565c93', context: { patientId: 'p1', userId: 'Practitioner/u1' } };
+  test('extension fields are tolerated at top level and in context', () => {
+    expect(valid('request', { ...base, extension: { 'org.example.x': 1 }, context: { ...base.context, extension: { a: 1 } } })).toEqual([]);
+  });
+  test('patientId must be a FHIR id', () => {
+    expect(valid('request', { ...base, context: { ...base.context, patientId: 'p1&_include=*' } })).not.toEqual([]);
+    expect(valid('request', { ...base, context: { ...base.context, patientId: 'a'.repeat(65) } })).not.toEqual([]);
+  });
+  test('fhirAuthorization requires fhirServer', () => {
+    expect(valid('request', { ...base, fhirAuthorization: { access_token: 't', token_type: 'Bearer' } })).not.toEqual([]);
+  });
+});
+
+describe('feedback schema', () => {
+  const item = { card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:50.395Z' };
+  test('the sandbox shapes are valid', () => {
+    expect(valid('feedback', { feedback: [item] })).toEqual([]);
+    expect(valid('feedback', { feedback: [{ ...item, overrideReason: { reason: { code: 'pt-pref', system: 'http://example.org/override' } } }] })).toEqual([]);
+    expect(valid('feedback', { feedback: [{ ...item, outcome: 'accepted', acceptedSuggestions: [{ id: 's' }] }] })).toEqual([]);
+  });
+  test('accepted without acceptedSuggestions, a bad outcome, or a non-RFC3339 timestamp are invalid', () => {
+    expect(valid('feedback', { feedback: [{ ...item, outcome: 'accepted' }] })).not.toEqual([]);
+    expect(valid('feedback', { feedback: [{ ...item, outcome: 'ignored' }] })).not.toEqual([]);
+    expect(valid('feedback', { feedback: [{ ...item, outcomeTimestamp: 'yesterday' }] })).not.toEqual([]);
+    expect(valid('feedback', { feedback: [] })).not.toEqual([]);
+  });
+});
