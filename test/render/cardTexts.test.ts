@@ -1,0 +1,82 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import MarkdownIt from 'markdown-it';
+import request from 'supertest';
+import { CardTextError, CardTexts, escapeMarkdown, loadCardTexts } from '../../src/render/cardTexts.js';
+import { buildTestApp, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+
+const md = new MarkdownIt({ html: false });
+const texts = loadCardTexts();
+
+/** Words of the English texts that never occur in the Danish ones: none may appear on a Danish card. */
+function englishOnlyWords(): Set<string> {
+  const words = (lang: 'da' | 'en') => {
+    const out = new Set<string>();
+    for (const kind of texts.kinds()) {
+      const file = texts.meta(kind);
+      const values = Object.values(file[lang]).flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v)));
+      for (const v of values) for (const w of v.replace(/\{[a-zA-Z]+\}/g, '').toLowerCase().match(/\p{L}{3,}/gu) ?? []) out.add(w);
+    }
+    return out;
+  };
+  const da = words('da');
+  return new Set([...words('en')].filter((w) => !da.has(w)));
+}
+
+const FIXTURES = ['gsb-workup-missing', 'gsb-workup-partial-npu', 'gsb-complete-flagged', 'gsb-established-complete'];
+
+async function cardsFor(fixture: string, lang: string) {
+  const { app } = buildTestApp();
+  const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', lang).send(patientViewRequest(fixture));
+  return expectValidResponse(res.body).cards;
+}
+
+describe('card texts (cards/*.yaml)', () => {
+  test('every file loads, matches its schema, and has the same keys and placeholders in Danish and English', () => {
+    expect(texts.kinds()).toEqual(expect.arrayContaining(['common', 'analytes', 'screening-incomplete', 'screening-abnormal', 'non-pharmacological-treatment']));
+  });
+  test('a Danish key without English, or different placeholders, is refused at start', () => {
+    expect(() => new CardTexts([{ kind: 'x', da: { a: 'tekst' }, en: {} }])).toThrow(CardTextError);
+    expect(() => new CardTexts([{ kind: 'x', da: { a: 'mangler {missing}' }, en: { a: 'lacks {absent}' } }])).toThrow(/placeholders/);
+    const dir = mkdtempSync(join(tmpdir(), 'cards-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'kind: bad\nda: {}\n');
+    expect(() => loadCardTexts(dir)).toThrow(/schema/);
+  });
+  test('a missing placeholder value is an error, never a visible {name}', () => {
+    expect(() => texts.fill('screening-incomplete', 'en', 'summary', {})).toThrow(/no value for \{missing\}/);
+  });
+  test('values from data are Markdown-escaped', () => {
+    expect(escapeMarkdown('*bold* [link](x) <b>')).toBe('\\*bold\\* \\[link\\](x) \\<b\\>');
+  });
+
+  test.each(FIXTURES)('Danish cards for %s contain no English-only words', async (fixture) => {
+    const english = englishOnlyWords();
+    expect(english.has('missing')).toBe(true); // the check itself can fail
+    const cards = await cardsFor(fixture, 'da');
+    expect(cards.length).toBeGreaterThan(0);
+    for (const card of cards) {
+      const shown = [card.summary, card.detail, card.source.label, card.source.topic.display, ...(card.suggestions ?? []).flatMap((s: any) => [s.label, ...s.actions.map((a: any) => a.description)])]
+        .join(' ')
+        .toLowerCase();
+      const found = (shown.match(/\p{L}{3,}/gu) ?? []).filter((w) => english.has(w));
+      expect({ kind: card.source.topic.code, englishWords: found }).toEqual({ kind: card.source.topic.code, englishWords: [] });
+    }
+  });
+
+  test.each(FIXTURES.flatMap((f) => [[f, 'da'], [f, 'en']]))('the detail Markdown of %s (%s) renders as intended', async (fixture, lang) => {
+    for (const card of await cardsFor(fixture, lang)) {
+      const html = md.render(card.detail);
+      // Paragraphs stay paragraphs, lists stay lists, nothing leaks as raw syntax.
+      expect(html).toMatch(/<p>/);
+      if (card.detail.includes('\n- ')) {
+        expect(html).toMatch(/<ul>\n<li>/);
+        expect(html).not.toMatch(/<p>[^<]*\n- /);
+      }
+      expect(html).not.toMatch(/\{[a-zA-Z]+\}/);
+      expect(html).not.toMatch(/\\[()]/);
+      expect(card.detail).not.toMatch(/<[a-z]/i);
+      expect(md.renderInline(card.summary)).not.toMatch(/<(em|strong|a|code)/);
+    }
+  });
+});
