@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { projectPath } from '../../src/projectRoot.js';
+import { hasMedication, readActiveMedicationRequests, readDraftOrders } from '../../src/data/draftOrders.js';
+
+interface OrderFixture {
+  selections?: string[];
+  draftOrders: unknown;
+}
+const fixture = (name: string): OrderFixture =>
+  JSON.parse(readFileSync(projectPath('fixtures', 'orders', name), 'utf8')) as OrderFixture;
+
+describe('readDraftOrders', () => {
+  test('sandbox R4 draft: category object wrapped, doseAndRate kept as array, selected', () => {
+    const f = fixture('sandbox-r4-tramadol.json');
+    const [d, ...rest] = readDraftOrders(f.draftOrders, f.selections);
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({
+      resourceType: 'MedicationRequest',
+      id: 'request-123',
+      reference: 'MedicationRequest/request-123',
+      selected: true,
+      drugText: 'tramadol hydrochloride 50 MG Oral Tablet',
+    });
+    expect(Array.isArray(d!.request.category)).toBe(true);
+    expect(d!.request.category?.[0]?.coding?.[0]?.code).toBe('community');
+    expect(d!.request.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
+    expect(d!.medication?.coding?.[0]?.code).toBe('835603');
+  });
+
+  test('sandbox empty draft has no medication', () => {
+    const f = fixture('sandbox-r4-nomed.json');
+    const drafts = readDraftOrders(f.draftOrders, f.selections);
+    expect(drafts).toHaveLength(1);
+    expect(hasMedication(drafts[0]!)).toBe(false);
+    expect(drafts[0]!.drugText).toBeNull();
+  });
+
+  test('DSTU2 MedicationOrder → R4 shape, original resourceType kept for the reference', () => {
+    const f = fixture('sandbox-dstu2-amitriptyline-bid.json');
+    const [d] = readDraftOrders(f.draftOrders, f.selections);
+    expect(d).toMatchObject({ resourceType: 'MedicationOrder', reference: 'MedicationOrder/order-123', selected: true });
+    expect(d!.request).toMatchObject({
+      resourceType: 'MedicationRequest',
+      status: 'draft',
+      intent: 'order',
+      subject: { reference: 'Patient/smart-1288992' },
+      authoredOn: '2026-11-25',
+    });
+    expect(d!.request).not.toHaveProperty('patient');
+    expect(d!.request.reasonCode?.[0]?.coding?.[0]?.code).toBe('203082005');
+    expect(d!.reasons[0]?.coding?.[0]?.code).toBe('203082005');
+    const dosage = d!.request.dosageInstruction?.[0];
+    expect(dosage?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' });
+    expect(dosage?.timing?.repeat).not.toHaveProperty('periodUnits');
+    expect(dosage?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
+    expect(d!.original.resourceType).toBe('MedicationOrder');
+  });
+
+  test('several orders: ServiceRequest ignored, references resolved from contained and the Bundle, selections', () => {
+    const f = fixture('r4-several-orders.json');
+    const drafts = readDraftOrders(f.draftOrders, f.selections);
+    expect(drafts.map((d) => [d.id, d.selected])).toEqual([
+      ['rx-targin', true],
+      ['rx-ultracet', false],
+      ['rx-nobligan', false],
+      ['rx-empty', false],
+    ]);
+    expect(drafts[0]!.reasons[0]?.coding?.[0]?.code).toBe('M79.7');
+    expect(drafts[1]!.medication?.coding?.[0]?.code).toBe('836397');
+    expect(drafts[2]!.medication?.text).toBe('Nobligan 50 mg kapsler');
+    expect(drafts[2]!.drugText).toBe('Nobligan 50 mg kapsler');
+    expect(readDraftOrders(f.draftOrders).every((d) => d.selected)).toBe(true);
+    expect(readDraftOrders(f.draftOrders, []).some((d) => d.selected)).toBe(false);
+  });
+
+  test('lenient input: reasonCode object, doseAndRate object, unresolved references reported', () => {
+    const drafts = readDraftOrders({
+      resourceType: 'Bundle',
+      entry: [
+        {
+          resource: {
+            resourceType: 'MedicationRequest',
+            id: 'x',
+            status: 'draft',
+            reasonCode: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
+            reasonReference: [{ reference: 'Condition/elsewhere' }],
+            medicationReference: { reference: 'Medication/on-server' },
+            dosageInstruction: [{ doseAndRate: { doseQuantity: { value: 2 } }, timing: { repeat: { when: 'HS' } } }],
+          },
+        },
+      ],
+    });
+    const d = drafts[0]!;
+    expect(d.reasons).toHaveLength(1);
+    expect(d.unresolvedReasonReferences).toEqual(['Condition/elsewhere']);
+    expect(d.unresolvedMedicationReference).toBe('Medication/on-server');
+    expect(hasMedication(d)).toBe(true);
+    expect(d.request.dosageInstruction?.[0]?.doseAndRate).toEqual([{ doseQuantity: { value: 2 } }]);
+    expect(d.request.dosageInstruction?.[0]?.timing?.repeat?.when).toEqual(['HS']);
+  });
+
+  test('a medicationReference is resolved from extra resources (e.g. fetched from the server)', () => {
+    const drafts = readDraftOrders(
+      [{ resourceType: 'MedicationRequest', id: 'x', medicationReference: { reference: 'http://fhir.example/Medication/m1' } }],
+      undefined,
+      { resources: [{ resourceType: 'Medication', id: 'm1', code: { text: 'Lyrica 75 mg' } } as fhir4.Medication] },
+    );
+    expect(drafts[0]!.medication?.text).toBe('Lyrica 75 mg');
+  });
+
+  test('garbage gives no orders', () => {
+    expect(readDraftOrders(null)).toEqual([]);
+    expect(readDraftOrders('x')).toEqual([]);
+    expect(readDraftOrders({ resourceType: 'Bundle', entry: [null, 1, { resource: 'x' }] })).toEqual([]);
+  });
+});
+
+describe('readActiveMedicationRequests', () => {
+  test('only active orders with a medication; Bundles flattened; DSTU2 too', () => {
+    const active = readActiveMedicationRequests([
+      { resourceType: 'MedicationRequest', id: 'a', status: 'active', intent: 'order', subject: {}, medicationCodeableConcept: { text: 'OxyContin' } },
+      { resourceType: 'MedicationRequest', id: 'b', status: 'stopped', intent: 'order', subject: {}, medicationCodeableConcept: { text: 'OxyContin' } },
+      { resourceType: 'MedicationRequest', id: 'c', status: 'active', intent: 'order', subject: {} },
+      {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [{ resource: { resourceType: 'MedicationOrder', id: 'd', status: 'active', medicationCodeableConcept: { text: 'Contalgin' } } }],
+      } as unknown as fhir4.Resource,
+    ] as fhir4.Resource[]);
+    expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d']);
+  });
+});
