@@ -1,0 +1,331 @@
+import nock from 'nock';
+import request from 'supertest';
+import type { Express } from 'express';
+import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, searchset } from '../support/testApp.js';
+
+const URL = '/cds-services/nkr-pain-patient-view';
+const FHIR_ORIGIN = 'http://127.0.0.1:8081';
+const FHIR_BASE = `${FHIR_ORIGIN}/fhir`;
+
+// supertest talks to the app over loopback on an ephemeral port; the fake FHIR server's port is nock's alone.
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect((host: string) => /^(127\.0\.0\.1|localhost|\[::1\]|::1):\d+$/.test(host) && !host.endsWith(':8081'));
+});
+afterEach(() => {
+  nock.abortPendingRequests();
+  nock.cleanAll();
+});
+afterAll(() => nock.enableNetConnect());
+
+/** Paths of every null, "", [] or {} in a response body; `{"cards":[]}` itself is the one allowed empty array. */
+function emptyValues(value: unknown, path = '(root)'): string[] {
+  if (value === null || value === '') return [path];
+  if (Array.isArray(value)) {
+    if (value.length === 0) return path === '(root).cards' ? [] : [path];
+    return value.flatMap((v, i) => emptyValues(v, `${path}[${i}]`));
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return entries.length === 0 ? [path] : entries.flatMap(([k, v]) => emptyValues(v, `${path}.${k}`));
+  }
+  return [];
+}
+
+type Body = Record<string, any>;
+
+/** POSTs a hook request and, for 200 answers, checks C1–C6 on the way. */
+async function post(body: unknown, app: Express = buildTestApp().app): Promise<request.Response> {
+  const res = await request(app).post(URL).set('Content-Type', 'application/json').send(body as object);
+  if (res.status === 200) expectC1toC6(res);
+  return res;
+}
+
+function expectC1toC6(res: request.Response): void {
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  expect(res.headers['cache-control']).toBe('no-store');
+  expectValidResponse(res.body);
+  expect(emptyValues(res.body)).toEqual([]);
+}
+
+function expectOperationOutcome(res: request.Response, status: number): fhir4.OperationOutcome {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/json/);
+  const oo = res.body as fhir4.OperationOutcome;
+  expect(oo.resourceType).toBe('OperationOutcome');
+  expect(oo.issue.length).toBeGreaterThan(0);
+  expect(oo.issue[0]?.severity).toBe('error');
+  expect(oo.issue[0]?.diagnostics).toEqual(expect.any(String));
+  return oo;
+}
+
+const firstExpression = (oo: fhir4.OperationOutcome): string[] | undefined => oo.issue[0]?.expression;
+const allExpressions = (oo: fhir4.OperationOutcome): string[] => oo.issue.flatMap((i) => i.expression ?? []);
+
+const base = (): Body => patientViewRequest('gsb-workup-missing');
+
+describe('R1: the service call', () => {
+  test('a valid call → 200 with a screening-incomplete card (the baseline the error cases differ from)', async () => {
+    const res = await post(base());
+    expect(res.status).toBe(200);
+    expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+  });
+
+  test('unknown service id → 404 OperationOutcome', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/no-such-service').send(base());
+    const oo = expectOperationOutcome(res, 404);
+    expect(oo.issue[0]?.code).toBe('not-found');
+  });
+
+  test('a body that is not JSON → 400 OperationOutcome', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Content-Type', 'application/json').send('{"hook": "patient-view",');
+    const oo = expectOperationOutcome(res, 400);
+    expect(oo.issue[0]?.code).toBe('structure');
+  });
+
+  test('a JSON body that is not an object → 400', async () => {
+    const { app } = buildTestApp();
+    expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('[]'), 400);
+    expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('"patient-view"'), 400);
+  });
+
+  test.each(['hook', 'hookInstance', 'context'])('missing %s → 400 naming it in issue[0].expression', async (field) => {
+    const body = base();
+    delete body[field];
+    const oo = expectOperationOutcome(await post(body), 400);
+    expect(firstExpression(oo)).toEqual([field]);
+  });
+
+  test.each(['patientId', 'userId'])('missing context.%s → 400 naming it', async (field) => {
+    const body = base();
+    delete body.context[field];
+    const oo = expectOperationOutcome(await post(body), 400);
+    expect(firstExpression(oo)).toEqual([`context.${field}`]);
+  });
+
+  test.each(['p1&_include=*', '../Patient/p2', 'p1 p2', 'p1?x=1', ''])('a patientId outside the FHIR id syntax (%j) → 400', async (patientId) => {
+    const body = base();
+    body.context.patientId = patientId;
+    const oo = expectOperationOutcome(await post(body), 400);
+    expect(firstExpression(oo)).toEqual(['context.patientId']);
+  });
+
+  test.each(['order-select', 'order-sign', 'medication-prescribe'])('hook %s sent to the patient-view service → 400 naming hook', async (hook) => {
+    const body = base();
+    body.hook = hook;
+    if (hook === 'order-select') Object.assign(body.context, { selections: ['MedicationRequest/request-123'], draftOrders: { resourceType: 'Bundle', entry: [] } });
+    const oo = expectOperationOutcome(await post(body), 400);
+    expect(firstExpression(oo)).toEqual(['hook']);
+    expect(oo.issue[0]?.diagnostics).toContain('patient-view');
+  });
+
+  test('fhirAuthorization without fhirServer → 400 naming fhirServer', async () => {
+    const body = { ...base(), fhirAuthorization: { access_token: 'secret-token-abc', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } };
+    const res = await post(body);
+    const oo = expectOperationOutcome(res, 400);
+    expect(firstExpression(oo)).toEqual(['fhirServer']);
+    expect(res.text).not.toContain('secret-token-abc');
+  });
+
+  test('a non-http fhirServer → 400', async () => {
+    const oo = expectOperationOutcome(await post({ ...base(), fhirServer: 'file:///etc/passwd' }), 400);
+    expect(firstExpression(oo)).toEqual(['fhirServer']);
+  });
+
+  test('Content-Type other than JSON → 415 OperationOutcome', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Content-Type', 'text/plain').send(JSON.stringify(base()));
+    expect(expectOperationOutcome(res, 415).issue[0]?.code).toBe('not-supported');
+    const form = await request(app).post(URL).type('form').send({ hook: 'patient-view' });
+    expectOperationOutcome(form, 415);
+  });
+
+  test('application/fhir+json and a charset are accepted as JSON', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(base()));
+    expect(res.status).toBe(200);
+    const fhirJson = await request(app).post(URL).set('Content-Type', 'application/fhir+json').send(JSON.stringify(base()));
+    expect(fhirJson.status).toBe(200);
+  });
+
+  test('a body over BODY_LIMIT → 413 OperationOutcome; one under it is read', async () => {
+    const { app } = buildTestApp({ env: { BODY_LIMIT: '2kb' } });
+    const small = { hook: 'patient-view', hookInstance: 'b778a08c-ffb1-4a88-937a-0f0c78565c93', context: { patientId: 'p1', userId: 'Practitioner/u1' }, prefetch: { conditions: null, labs: null, serviceRequests: null } };
+    expect(Buffer.byteLength(JSON.stringify(small))).toBeLessThan(2048);
+    expect((await post(small, app)).status).toBe(200);
+    const big = { ...small, extension: { 'org.example.padding': 'x'.repeat(4096) } };
+    const oo = expectOperationOutcome(await post(big, app), 413);
+    expect(oo.issue[0]?.code).toBe('too-long');
+  });
+
+  test('GET (and PUT, DELETE) on a service → 405 with Allow: POST', async () => {
+    const { app } = buildTestApp();
+    for (const res of [await request(app).get(URL), await request(app).put(URL).send(base()), await request(app).delete(URL)]) {
+      expectOperationOutcome(res, 405);
+      expect(res.headers.allow).toContain('POST');
+    }
+  });
+});
+
+describe('R2: unknown fields are tolerated', () => {
+  test('extension at top level and in context, and other unknown fields → 200 with the same cards', async () => {
+    const plain = await post(base());
+    const body = base();
+    body.extension = { 'org.example.ehr': { site: 'A' } };
+    body.context.extension = { 'org.example.ehr': { ward: 'B' } };
+    body.context.encounterId = 'enc-1';
+    body.somethingNew = 42;
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards.map((c: Body) => c.source.topic.code)).toEqual(plain.body.cards.map((c: Body) => c.source.topic.code));
+  });
+});
+
+describe('R4: prefetch variants through the whole app', () => {
+  /** A FHIR server that must not be asked anything. */
+  function untouchableFhirServer(): nock.Scope {
+    return nock(FHIR_ORIGIN).get(/.*/).reply(500, { resourceType: 'OperationOutcome', issue: [] });
+  }
+
+  test('conditions = null → "no data": 200, no cards, nothing fetched', async () => {
+    const scope = untouchableFhirServer();
+    const body = patientViewRequest('gsb-workup-missing', { fhirServer: FHIR_BASE });
+    body.prefetch = { ...(body.prefetch as Body), conditions: null };
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+    expect(scope.isDone()).toBe(false);
+  });
+
+  test('conditions = empty Bundle → "no data": 200, no cards, nothing fetched', async () => {
+    const scope = untouchableFhirServer();
+    const body = patientViewRequest('gsb-workup-missing', { fhirServer: FHIR_BASE });
+    body.prefetch = { ...(body.prefetch as Body), conditions: { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] } };
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+    expect(scope.isDone()).toBe(false);
+  });
+
+  test('prefetch = null (no prefetch at all) and no fhirServer → 412', async () => {
+    const body = base();
+    body.prefetch = null;
+    expectOperationOutcome(await post(body), 412);
+  });
+
+  test('an OperationOutcome for a required key without fhirServer → 412 OperationOutcome naming the key', async () => {
+    const body = base();
+    body.prefetch.conditions = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'timeout' }] };
+    const oo = expectOperationOutcome(await post(body), 412);
+    expect(allExpressions(oo)).toContain('prefetch.conditions');
+    expect(oo.issue.some((i) => (i.diagnostics ?? '').includes('prefetch "conditions"') && (i.diagnostics ?? '').includes('OperationOutcome'))).toBe(true);
+  });
+
+  test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'serviceRequests'] });
+    const oo = expectOperationOutcome(await post(body), 412);
+    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.serviceRequests']);
+  });
+
+  test('a missing optional key (medications) without fhirServer → 200', async () => {
+    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient'] }));
+    expect(res.status).toBe(200);
+    expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+  });
+
+  test('a missing required key with an allowed (loopback) fhirServer → fetched from it → 200 with cards', async () => {
+    const conditions = patientResources('gsb-workup-missing').filter((r) => r.resourceType === 'Condition');
+    expect(conditions.length).toBeGreaterThan(0);
+    const seen: string[] = [];
+    const scope = nock(FHIR_ORIGIN, { badheaders: ['authorization'] })
+      .get('/fhir/Condition')
+      .query(true)
+      .reply(200, (uri) => {
+        seen.push(uri);
+        return searchset(conditions);
+      });
+    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['conditions'], fhirServer: FHIR_BASE }));
+    expect(res.status).toBe(200);
+    expect(scope.isDone()).toBe(true);
+    expect(seen).toEqual(['/fhir/Condition?patient=gsb-workup-missing']);
+    expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+  });
+
+  test('an OperationOutcome for a required key with an allowed fhirServer → refetched → 200 with cards', async () => {
+    const conditions = patientResources('gsb-workup-missing').filter((r) => r.resourceType === 'Condition');
+    const scope = nock(FHIR_ORIGIN).get('/fhir/Condition').query({ patient: 'gsb-workup-missing' }).reply(200, searchset(conditions));
+    const body = patientViewRequest('gsb-workup-missing', { fhirServer: FHIR_BASE });
+    (body.prefetch as Body).conditions = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(scope.isDone()).toBe(true);
+    expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+  });
+
+  test('a missing key with a fhirServer that is not allowed → 412, and it is never contacted', async () => {
+    const scope = nock('https://fhir.example.org').get(/.*/).reply(200, searchset([]));
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions'], fhirServer: 'https://fhir.example.org/r4' });
+    const oo = expectOperationOutcome(await post(body), 412);
+    expect(allExpressions(oo)).toContain('prefetch.conditions');
+    expect(scope.isDone()).toBe(false);
+  });
+
+  test('the fhirServer answers 500 for a missing required key → 412', async () => {
+    nock(FHIR_ORIGIN).get('/fhir/Condition').query(true).reply(500, 'oops');
+    const oo = expectOperationOutcome(await post(patientViewRequest('gsb-workup-missing', { omit: ['conditions'], fhirServer: FHIR_BASE })), 412);
+    expect(allExpressions(oo)).toContain('prefetch.conditions');
+  });
+});
+
+describe('C1–C6: every card response of the fixture patients', () => {
+  test.each(['no-gsb', 'gsb-refuted', 'gsb-workup-missing', 'gsb-workup-partial-npu', 'gsb-complete-flagged', 'gsb-established-complete'])(
+    '%s: valid, application/json, no-store, no empty optional fields; cards have uuid and an absolute source url',
+    async (fixture) => {
+      for (const lang of ['en', 'da']) {
+        const { app } = buildTestApp();
+        const res = await request(app).post(URL).set('Accept-Language', lang).send(patientViewRequest(fixture));
+        expect(res.status).toBe(200);
+        expectC1toC6(res);
+        const uuids = new Set<string>();
+        for (const card of res.body.cards as Body[]) {
+          expect(card.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          uuids.add(card.uuid);
+          expect(Array.from(card.summary as string).length).toBeLessThan(140);
+          expect(card.source.url).toMatch(/^https:\/\//);
+          expect(card.detail ?? '').not.toMatch(/<\/?[a-z][^>]*>/i); // Markdown, no raw HTML
+          for (const s of (card.suggestions ?? []) as Body[]) {
+            expect(s.uuid).toEqual(expect.any(String));
+            uuids.add(s.uuid);
+            for (const a of (s.actions ?? []) as Body[]) {
+              if (a.type === 'delete') expect(a.resourceId).toEqual(expect.any(String));
+              else expect(a.resource?.resourceType).toEqual(expect.any(String));
+            }
+          }
+          for (const r of (card.overrideReasons ?? []) as Body[]) expect(Object.keys(r).sort()).toEqual(['code', 'display', 'system']);
+          for (const l of (card.links ?? []) as Body[]) expect(l.type).toBe('absolute');
+        }
+        const count = (res.body.cards as Body[]).reduce((n, c) => n + 1 + ((c.suggestions as unknown[] | undefined)?.length ?? 0), 0);
+        expect(uuids.size).toBe(count);
+      }
+    },
+  );
+
+  test('no cards → exactly {"cards":[]}', async () => {
+    const res = await post(patientViewRequest('no-gsb'));
+    expect(res.text).toBe('{"cards":[]}');
+  });
+
+  test('a new uuid per call, so stale guidance can be told apart', async () => {
+    const { app } = buildTestApp();
+    const a = await post(base(), app);
+    const b = await post(base(), app);
+    expect(a.body.cards[0].uuid).not.toBe(b.body.cards[0].uuid);
+  });
+
+  test('an unknown path is a JSON OperationOutcome too, not an HTML page', async () => {
+    const { app } = buildTestApp();
+    expectOperationOutcome(await request(app).get('/nothing-here'), 404);
+  });
+});
