@@ -1,0 +1,150 @@
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { SignJWT } from 'jose';
+import request from 'supertest';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { createAuthVerifier } from '../../src/transport/auth/index.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sharedPath, testConfig, type TestApp } from '../support/testApp.js';
+
+const BASE = 'http://localhost:8082';
+const SERVICE = '/cds-services/nkr-pain-patient-view';
+const FEEDBACK = `${SERVICE}/feedback`;
+const NOW_S = Math.floor(FIXED_NOW / 1000);
+
+const sandboxKey = createPrivateKey(readFileSync(sharedPath('sandbox-captures', 'sandbox-signing-key.pem'), 'utf8'));
+
+/** A JWT exactly as the CDS Hooks sandbox signs it (sandbox-captures/README.md). */
+function sandboxJwt(aud: string, payload: Record<string, unknown> = {}): Promise<string> {
+  return new SignJWT({ iss: 'https://sandbox.cds-hooks.org', aud, iat: NOW_S, exp: NOW_S + 300, jti: randomUUID(), ...payload })
+    .setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid: '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
+    .sign(sandboxKey);
+}
+
+function logCapture(): { logger: Logger; text: () => string } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), text: () => chunks.join('') };
+}
+
+/** The app with caller verification on, trusting the development issuers (the sandbox), on a fixed clock. */
+async function authApp(logger?: Logger, extraEnv: Record<string, string> = {}): Promise<TestApp> {
+  const env = { AUTH: 'on', PUBLIC_BASE_URL: BASE, ...extraEnv };
+  const config = testConfig(env);
+  const verifier = await createAuthVerifier(config, logger ?? createLogger({ level: 'silent' }), { now: () => FIXED_NOW });
+  expect(verifier).not.toBeNull();
+  return buildTestApp({ env, verifier, ...(logger ? { logger } : {}) });
+}
+
+const feedbackBody = () => readJson<{ body: object }>(sharedPath('sandbox-captures', '11-POST-cds-services_fm-meds_feedback.json')).body;
+
+describe('caller verification wired into the app (AUTH=on)', () => {
+  test('a service call without Authorization → 401 with an empty body', async () => {
+    const { app } = await authApp();
+    const res = await request(app).post(SERVICE).send(patientViewRequest('gsb-workup-missing'));
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+    expect(res.headers['content-length'] ?? '0').toBe('0');
+  });
+
+  test('a valid sandbox token for this URL → 200 with cards', async () => {
+    const { app } = await authApp();
+    const res = await request(app)
+      .post(SERVICE)
+      .set('Authorization', `Bearer ${await sandboxJwt(BASE + SERVICE)}`)
+      .send(patientViewRequest('gsb-workup-missing'));
+    expect(res.status).toBe(200);
+    expect(res.body.cards.length).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ['the discovery URL', `${BASE}/cds-services`],
+    ['another host (127.0.0.1 is not localhost)', `http://127.0.0.1:8082${SERVICE}`],
+    ['the feedback URL', BASE + FEEDBACK],
+    ['another service', `${BASE}/cds-services/other`],
+  ])('a token for the wrong aud (%s) → 401, empty body', async (_name, aud) => {
+    const { app } = await authApp();
+    const res = await request(app).post(SERVICE).set('Authorization', `Bearer ${await sandboxJwt(aud)}`).send(patientViewRequest('gsb-workup-missing'));
+    expect(res.status).toBe(401);
+    expect(res.text).toBe('');
+  });
+
+  test('an expired token, and a token that is not a JWT → 401', async () => {
+    const { app } = await authApp();
+    const expired = await sandboxJwt(BASE + SERVICE, { iat: NOW_S - 1000, exp: NOW_S - 700 });
+    expect((await request(app).post(SERVICE).set('Authorization', `Bearer ${expired}`).send(patientViewRequest('gsb-workup-missing'))).status).toBe(401);
+    expect((await request(app).post(SERVICE).set('Authorization', 'Bearer abc').send(patientViewRequest('gsb-workup-missing'))).status).toBe(401);
+    expect((await request(app).post(SERVICE).set('Authorization', 'Basic dXNlcjpwYXNz').send(patientViewRequest('gsb-workup-missing'))).status).toBe(401);
+  });
+
+  test('the same valid token twice → the second is a replay → 401', async () => {
+    const { app } = await authApp();
+    const token = await sandboxJwt(BASE + SERVICE);
+    const first = await request(app).post(SERVICE).set('Authorization', `Bearer ${token}`).send(patientViewRequest('gsb-workup-missing'));
+    expect(first.status).toBe(200);
+    const second = await request(app).post(SERVICE).set('Authorization', `Bearer ${token}`).send(patientViewRequest('gsb-workup-missing'));
+    expect(second.status).toBe(401);
+    expect(second.text).toBe('');
+  });
+
+  test('feedback needs a token too, with aud = the feedback URL', async () => {
+    const { app, feedback } = await authApp();
+    expect((await request(app).post(FEEDBACK).send(feedbackBody())).status).toBe(401);
+    expect((await request(app).post(FEEDBACK).set('Authorization', `Bearer ${await sandboxJwt(BASE + SERVICE)}`).send(feedbackBody())).status).toBe(401);
+    expect(feedback.all()).toEqual([]);
+    const ok = await request(app).post(FEEDBACK).set('Authorization', `Bearer ${await sandboxJwt(BASE + FEEDBACK)}`).send(feedbackBody());
+    expect(ok.status).toBe(200);
+    expect(ok.text).toBe('{}');
+    expect(feedback.all()).toHaveLength(1);
+  });
+
+  test('discovery does not need a token', async () => {
+    const { app } = await authApp();
+    const res = await request(app).get('/cds-services');
+    expect(res.status).toBe(200);
+    expect(res.body.services.length).toBeGreaterThan(0);
+  });
+
+  test('authentication runs before the body is read: an unauthenticated oversized or malformed body → 401, not 413/400/415', async () => {
+    const { app } = await authApp(undefined, { BODY_LIMIT: '2kb' });
+    const big = { ...patientViewRequest('gsb-workup-missing'), pad: 'x'.repeat(8 * 1024) };
+    expect((await request(app).post(SERVICE).send(big)).status).toBe(401);
+    expect((await request(app).post(SERVICE).set('Content-Type', 'application/json').send('{')).status).toBe(401);
+    expect((await request(app).post(SERVICE).set('Content-Type', 'text/plain').send('hello')).status).toBe(401);
+  });
+
+  test('the log never contains the token (neither on success nor on refusal), but says which check failed', async () => {
+    const logs = logCapture();
+    const { app } = await authApp(logs.logger);
+    const good = await sandboxJwt(BASE + SERVICE);
+    const wrongAud = await sandboxJwt(`${BASE}/cds-services`);
+    const fb = await sandboxJwt(BASE + FEEDBACK);
+    expect((await request(app).post(SERVICE).set('Authorization', `Bearer ${good}`).send(patientViewRequest('gsb-workup-missing'))).status).toBe(200);
+    expect((await request(app).post(SERVICE).set('Authorization', `Bearer ${good}`).send(patientViewRequest('gsb-workup-missing'))).status).toBe(401);
+    expect((await request(app).post(SERVICE).set('Authorization', `Bearer ${wrongAud}`).send(patientViewRequest('gsb-workup-missing'))).status).toBe(401);
+    expect((await request(app).post(FEEDBACK).set('Authorization', `Bearer ${fb}`).send(feedbackBody())).status).toBe(200);
+    const text = logs.text();
+    expect(text).not.toBe('');
+    for (const token of [good, wrongAud, fb]) {
+      const [header, payload, signature] = token.split('.') as [string, string, string];
+      expect(text).not.toContain(token);
+      expect(text).not.toContain(signature);
+      expect(text).not.toContain(payload);
+      expect(text).not.toContain(`${header}.`);
+    }
+    expect(text).not.toMatch(/Bearer\s+ey/);
+    const lines = text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const failures = lines.filter((l) => l.msg === 'caller verification failed').map((l) => l.check);
+    expect(failures).toEqual(['jti', 'aud']);
+    // Patient data stays out too: the request's patient id and the prefetched names are not logged.
+    expect(text).not.toContain('gsb-workup-missing');
+  });
+});
