@@ -1,0 +1,339 @@
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import request from 'supertest';
+import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, searchset } from '../support/testApp.js';
+import { freePort, startFhirServerProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
+
+/**
+ * patient-view without prefetch: the service fetches from the real test FHIR server, started as a
+ * child process (`test-support/fhirServer/main.ts`, seeded from fixtures/patients). The service runs
+ * in-process (auth off). A small recording proxy in front of the FHIR server shows which requests
+ * reached it (the child process keeps its request log to itself).
+ */
+
+const SERVICE_URL = '/cds-services/nkr-pain-patient-view';
+const TOKEN = 'secret-token-123';
+const WRONG_TOKEN = 'wrong-token-456';
+const NPU = 'urn:oid:1.2.208.176.2.1';
+/**
+ * Generous FHIR timeouts for calls that should succeed: the defaults (300 ms per query, 450 ms per
+ * request) are for production and would make these tests depend on how busy the CI machine is.
+ */
+const PATIENT_ENV = { FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '8000' };
+
+const fhirAuthorization = (accessToken: string) => ({
+  access_token: accessToken,
+  token_type: 'Bearer',
+  expires_in: 300,
+  scope: 'patient/*.read',
+  subject: 'nkr-pain-cds',
+});
+
+/** A request with no prefetch at all: everything must come from fhirServer. */
+function noPrefetchRequest(fixture: string, fhirServer: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const body = patientViewRequest(fixture, { fhirServer });
+  delete body.prefetch;
+  return { ...body, ...extra };
+}
+
+interface RecordedRequest {
+  method: string;
+  /** Path and query as the FHIR server received them. */
+  url: string;
+  authorization: string | undefined;
+}
+
+interface RecordingProxy {
+  baseUrl: string;
+  log: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Forwards every request to `target` (same path) and records it. Loopback only. */
+async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const targetUrl = new URL(target);
+  const log: RecordedRequest[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    log.push({ method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
+    const upstream = httpRequest(
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}${targetUrl.pathname}`,
+    log,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Resource types the FHIR server was asked for, e.g. ['Condition', 'Observation', …]. */
+function typesRequested(log: readonly RecordedRequest[]): string[] {
+  return log.map((r) => new URL(r.url, 'http://x').pathname.split('/')[2] ?? '').sort();
+}
+
+function orderedCodes(card: Record<string, any>): Array<{ system?: string; code?: string }> {
+  return (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!);
+}
+
+/** Asserts a 412 OperationOutcome and returns its text (for "does not contain" checks). */
+function expectPreconditionFailed(res: request.Response): string {
+  expect(res.status).toBe(412);
+  expect(res.body.resourceType).toBe('OperationOutcome');
+  expect(res.body.issue[0]).toMatchObject({ severity: 'error', code: 'incomplete' });
+  return JSON.stringify(res.body) + JSON.stringify(res.headers);
+}
+
+let fhir: StartedProcess<string>;
+let proxy: RecordingProxy;
+
+beforeAll(async () => {
+  fhir = await startFhirServerProcess();
+  proxy = await startRecordingProxy(fhir.ready);
+}, STARTUP_TIMEOUT_MS + 5_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await stopAllProcesses();
+});
+
+beforeEach(() => {
+  if (proxy) proxy.log.length = 0;
+});
+
+describe('patient-view without prefetch, data from the FHIR server process', () => {
+  const { app } = buildTestApp({ env: PATIENT_ENV });
+
+  test('gsb-workup-missing → one screening-incomplete card ordering all 16 groups; each prefetch key asked for once', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    const body = expectValidResponse(res.body);
+    expect(body.cards).toHaveLength(1);
+    const card = cardOfKind(body, 'screening-incomplete')!;
+    expect(card.indicator).toBe('warning');
+    expect(card.suggestions[0].actions).toHaveLength(16);
+    expect(card.suggestions[0].actions[0].resource.subject).toEqual({ reference: 'Patient/gsb-workup-missing' });
+    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(proxy.log.every((r) => r.method === 'GET' && r.authorization === undefined)).toBe(true);
+    expect(proxy.log.map((r) => r.url)).toEqual(
+      expect.arrayContaining(['/fhir/Condition?patient=gsb-workup-missing', '/fhir/Patient/gsb-workup-missing']),
+    );
+  });
+
+  test('gsb-workup-partial-npu → orders only vitamin D and ESR, in NPU (results and the pending CK order came from the server)', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-partial-npu', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
+    expect(orderedCodes(card)).toEqual([
+      { system: NPU, code: 'NPU10267' },
+      { system: NPU, code: 'NPU03404' },
+    ]);
+    expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(2\)/);
+    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(proxy.log.find((r) => r.url.startsWith('/fhir/Observation?'))?.url).toContain('patient=gsb-workup-partial-npu');
+  });
+
+  test('gsb-established-complete → non-pharmacological-treatment card and nothing about screening', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-established-complete', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    const body = expectValidResponse(res.body);
+    expect(body.cards.map((c) => c.source?.topic?.code)).toEqual(['non-pharmacological-treatment']);
+    expect(proxy.log.length).toBeGreaterThanOrEqual(4);
+  });
+
+  test('no-gsb → {"cards":[]}', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    expect(expectValidResponse(res.body)).toEqual({ cards: [] });
+    expect(typesRequested(proxy.log)).toContain('Condition');
+  });
+
+  test('straight to the FHIR server (no proxy) gives the same card', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-partial-npu', fhir.ready));
+    expect(res.status).toBe(200);
+    expect(orderedCodes(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!)).toEqual([
+      { system: NPU, code: 'NPU10267' },
+      { system: NPU, code: 'NPU03404' },
+    ]);
+    expect(proxy.log).toEqual([]);
+  });
+
+  test('a patient the server does not know → 200 without cards (no Conditions) and the optional Patient read failing is tolerated', async () => {
+    const res = await request(app).post(SERVICE_URL).send({
+      ...noPrefetchRequest('no-gsb', proxy.baseUrl),
+      context: { userId: 'Practitioner/example', patientId: 'not-on-the-server' },
+    });
+    expect(res.status).toBe(200);
+    expect(expectValidResponse(res.body)).toEqual({ cards: [] });
+    expect(proxy.log.map((r) => r.url)).toContain('/fhir/Patient/not-on-the-server');
+  });
+});
+
+describe('patient-view with prefetch partly given', () => {
+  const { app } = buildTestApp({ env: PATIENT_ENV });
+
+  test('conditions prefetched, labs missing → only the missing keys are fetched, and the fetched labs decide the card', async () => {
+    const body = patientViewRequest('gsb-workup-partial-npu', { fhirServer: proxy.baseUrl, omit: ['labs'] });
+    const res = await request(app).post(SERVICE_URL).send(body);
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
+    // Without the server's Observations all 16 groups would be missing.
+    expect(orderedCodes(card)).toEqual([
+      { system: NPU, code: 'NPU10267' },
+      { system: NPU, code: 'NPU03404' },
+    ]);
+    expect(typesRequested(proxy.log)).toEqual(['Observation']);
+  });
+
+  test('a prefetched empty Bundle is "no data" and is not refetched, even though the server has the Condition', async () => {
+    const body = patientViewRequest('gsb-workup-missing', { fhirServer: proxy.baseUrl, omit: ['labs'] });
+    (body.prefetch as Record<string, unknown>).conditions = searchset([]);
+    const res = await request(app).post(SERVICE_URL).send(body);
+    expect(res.status).toBe(200);
+    expect(expectValidResponse(res.body)).toEqual({ cards: [] });
+    expect(typesRequested(proxy.log)).toEqual(['Observation']);
+  });
+
+  test('a prefetch OperationOutcome for labs → labs fetched from the server', async () => {
+    const body = patientViewRequest('gsb-workup-partial-npu', { fhirServer: proxy.baseUrl });
+    (body.prefetch as Record<string, unknown>).labs = {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'exception', diagnostics: 'prefetch failed in the EHR' }],
+    };
+    const res = await request(app).post(SERVICE_URL).send(body);
+    expect(res.status).toBe(200);
+    expect(orderedCodes(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!)).toHaveLength(2);
+    expect(typesRequested(proxy.log)).toEqual(['Observation']);
+  });
+
+  test('everything prefetched → the FHIR server is not asked at all', async () => {
+    const res = await request(app).post(SERVICE_URL).send(patientViewRequest('gsb-workup-partial-npu', { fhirServer: proxy.baseUrl }));
+    expect(res.status).toBe(200);
+    expectValidResponse(res.body);
+    expect(proxy.log).toEqual([]);
+    // Sanity: the fixture the prefetch came from is what the server was seeded with.
+    expect(patientResources('gsb-workup-partial-npu').length).toBeGreaterThan(10);
+  });
+});
+
+describe('FHIR server that requires a bearer token', () => {
+  let tokenServer: StartedProcess<string>;
+  let tokenProxy: RecordingProxy;
+  const { app } = buildTestApp({ env: PATIENT_ENV });
+
+  beforeAll(async () => {
+    tokenServer = await startFhirServerProcess({ bearerToken: TOKEN });
+    tokenProxy = await startRecordingProxy(tokenServer.ready);
+  }, STARTUP_TIMEOUT_MS + 5_000);
+
+  afterAll(async () => {
+    await tokenProxy?.close();
+    await tokenServer?.stop();
+  });
+
+  beforeEach(() => {
+    if (tokenProxy) tokenProxy.log.length = 0;
+  });
+
+  test('the right token in fhirAuthorization → cards, and every request carried it as a Bearer token', async () => {
+    const res = await request(app)
+      .post(SERVICE_URL)
+      .send(noPrefetchRequest('gsb-workup-partial-npu', tokenProxy.baseUrl, { fhirAuthorization: fhirAuthorization(TOKEN) }));
+    expect(res.status).toBe(200);
+    expect(orderedCodes(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!)).toEqual([
+      { system: NPU, code: 'NPU10267' },
+      { system: NPU, code: 'NPU03404' },
+    ]);
+    expect(tokenProxy.log).toHaveLength(5);
+    expect(tokenProxy.log.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
+  });
+
+  test('a wrong token → 412 OperationOutcome that names neither token', async () => {
+    const res = await request(app)
+      .post(SERVICE_URL)
+      .send(noPrefetchRequest('gsb-workup-missing', tokenServer.ready, { fhirAuthorization: fhirAuthorization(WRONG_TOKEN) }));
+    const text = expectPreconditionFailed(res);
+    expect(text).toContain('HTTP 401');
+    expect(text).not.toContain(WRONG_TOKEN);
+    expect(text).not.toContain(TOKEN);
+  });
+
+  test('no fhirAuthorization → 412 (the server answers 401)', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', tokenProxy.baseUrl));
+    const text = expectPreconditionFailed(res);
+    expect(text).toContain('HTTP 401');
+    expect(text).toContain("the patient's Conditions");
+    expect(tokenProxy.log.length).toBeGreaterThan(0);
+    expect(tokenProxy.log.every((r) => r.authorization === undefined)).toBe(true);
+  });
+});
+
+describe('FHIR server unreachable or not allowed', () => {
+  test('nothing listens on the port → 412 naming the required keys, without waiting for a timeout', async () => {
+    const port = await freePort();
+    // Default FHIR timeouts: the deadline bounds the call even if the refusal were slow.
+    const { app } = buildTestApp();
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', `http://127.0.0.1:${port}/fhir`));
+    const text = expectPreconditionFailed(res);
+    expect(text).toContain('could not be reached');
+    expect(res.body.issue.map((i: { expression?: string[] }) => i.expression?.[0]).filter(Boolean)).toEqual(
+      expect.arrayContaining(['prefetch.conditions', 'prefetch.labs', 'prefetch.serviceRequests']),
+    );
+  });
+
+  test('a server that accepts the connection and never answers → 412 after the request deadline (no hang)', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer(() => undefined); // never responds
+    silent.on('connection', (s) => {
+      sockets.add(s);
+      s.once('close', () => sockets.delete(s));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const { app } = buildTestApp({ env: { FHIR_QUERY_TIMEOUT_MS: '200', FHIR_REQUEST_DEADLINE_MS: '300' } });
+      const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', `http://127.0.0.1:${port}/fhir`));
+      const text = expectPreconditionFailed(res);
+      expect(text).toMatch(/did not answer within|deadline passed/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  }, 10_000);
+
+  test('fhirServer not on FHIR_SERVER_ALLOWLIST → 412 and the FHIR server sees no request', async () => {
+    const { app } = buildTestApp({ env: { ...PATIENT_ENV, FHIR_SERVER_ALLOWLIST: 'http://127.0.0.1:1/fhir' } });
+    const res = await request(app)
+      .post(SERVICE_URL)
+      .send(noPrefetchRequest('gsb-workup-missing', proxy.baseUrl, { fhirAuthorization: fhirAuthorization(TOKEN) }));
+    const text = expectPreconditionFailed(res);
+    expect(text).toContain('not on the allow-list');
+    expect(text).not.toContain(TOKEN);
+    expect(text).not.toContain(proxy.baseUrl);
+    expect(proxy.log).toEqual([]);
+  });
+
+  test('the same fhirServer on the allow-list → 200 (the list, not the URL, made the difference)', async () => {
+    const { app } = buildTestApp({ env: { ...PATIENT_ENV, FHIR_SERVER_ALLOWLIST: `http://127.0.0.1:1/fhir,${proxy.baseUrl}` } });
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')).toBeDefined();
+    expect(proxy.log.length).toBeGreaterThan(0);
+  });
+});
