@@ -1,0 +1,160 @@
+import { expectValidResponse, cardOfKind, patientViewRequest } from '../support/testApp.js';
+import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
+
+/**
+ * The service as it is deployed: `src/main.ts` in its own process (through tsx, no build), configured
+ * by environment only, reached over loopback HTTP, fetching from the test FHIR server process.
+ */
+
+const TOKEN = 'secret-token-123';
+const WRONG_TOKEN = 'wrong-token-456';
+/** gsb-workup-missing is Karen Jensen: her name is on the FHIR server and must never reach a log. */
+const PATIENT = 'gsb-workup-missing';
+const PATIENT_NAMES = ['Karen', 'Jensen'];
+const SERVICE_PATH = '/cds-services/nkr-pain-patient-view';
+const FHIR_ENV = { FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '8000' };
+const HTTP_TIMEOUT_MS = 10_000;
+
+const fhirAuthorization = (accessToken: string) => ({
+  access_token: accessToken,
+  token_type: 'Bearer',
+  expires_in: 300,
+  scope: 'patient/*.read',
+  subject: 'nkr-pain-cds',
+});
+
+function noPrefetch(fhirServer: string, accessToken?: string): Record<string, unknown> {
+  const body = patientViewRequest(PATIENT, { fhirServer });
+  delete body.prefetch;
+  if (accessToken !== undefined) body.fhirAuthorization = fhirAuthorization(accessToken);
+  return body;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'Accept-Language': 'en', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+  });
+}
+
+const get = (url: string): Promise<Response> => fetch(url, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
+
+/** The process's stdout as parsed log lines. */
+function logLines(p: StartedProcess<string>): Array<Record<string, unknown>> {
+  return p
+    .stdout()
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => parseLogLine(l) ?? { unparsed: l });
+}
+
+/** Polls (bounded) until a log line satisfies `match`: pino-http writes its line when the response finishes. */
+async function waitForLogLine(p: StartedProcess<string>, match: (entry: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown>> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const found = logLines(p).find(match);
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no such log line within ${timeoutMs} ms; stdout:\n${p.stdout()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const requestLine =
+  (path: string, status: number) =>
+  (e: Record<string, unknown>): boolean =>
+    (e.req as { path?: string } | undefined)?.path === path && (e.res as { statusCode?: number } | undefined)?.statusCode === status;
+
+let fhir: StartedProcess<string>;
+let service: StartedProcess<string>;
+let serviceWithAuth: StartedProcess<string>;
+
+beforeAll(async () => {
+  fhir = await startFhirServerProcess({ bearerToken: TOKEN });
+  [service, serviceWithAuth] = await Promise.all([
+    startServiceProcess({ AUTH: 'off', ...FHIR_ENV }),
+    startServiceProcess({ ...FHIR_ENV }), // AUTH defaults to on
+  ]);
+}, 2 * STARTUP_TIMEOUT_MS + 5_000);
+
+afterAll(async () => {
+  await stopAllProcesses();
+});
+
+describe('the service process, AUTH=off, with the FHIR server process', () => {
+  test('announces itself on stdout as a JSON log line with auth off, and nothing but JSON lines', () => {
+    const lines = logLines(service);
+    expect(lines.find((e) => e.msg === 'nkr-pain-cds listening')).toMatchObject({ auth: 'off', nodeEnv: 'development', url: `${service.ready}/cds-services` });
+    expect(lines.filter((e) => 'unparsed' in e)).toEqual([]);
+  });
+
+  test('GET /healthz → 200 {"status":"ok"}', async () => {
+    const res = await get(`${service.ready}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  test('GET /cds-services → discovery with the patient-view service and its prefetch templates', async () => {
+    const res = await get(`${service.ready}/cds-services`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { services: Array<Record<string, any>> };
+    const pv = body.services.find((s) => s.id === 'nkr-pain-patient-view');
+    expect(pv).toMatchObject({ hook: 'patient-view' });
+    expect(Object.keys(pv!.prefetch)).toEqual(expect.arrayContaining(['conditions', 'labs', 'serviceRequests']));
+  });
+
+  test('patient-view without prefetch → the screening card, from the FHIR server (token forwarded)', async () => {
+    const res = await post(`${service.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
+    expect(res.status).toBe(200);
+    const body = expectValidResponse(await res.json());
+    expect(body.cards).toHaveLength(1);
+    const card = cardOfKind(body, 'screening-incomplete')!;
+    expect(card.suggestions[0].actions).toHaveLength(16);
+    expect(card.suggestions[0].actions[0].resource.subject).toEqual({ reference: `Patient/${PATIENT}` });
+    await waitForLogLine(service, requestLine(SERVICE_PATH, 200));
+  });
+
+  test('a wrong token → 412 OperationOutcome without the token', async () => {
+    const res = await post(`${service.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, WRONG_TOKEN));
+    expect(res.status).toBe(412);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ resourceType: 'OperationOutcome' });
+    expect(text).not.toContain(WRONG_TOKEN);
+    await waitForLogLine(service, requestLine(SERVICE_PATH, 412));
+  });
+
+  test('its log lines never hold a token or the patient\'s name', async () => {
+    // The previous calls have been logged (waited for above); make sure at least a FHIR failure was logged too.
+    await waitForLogLine(service, (e) => e.msg === 'FHIR query failed');
+    const output = service.stdout() + service.stderr();
+    for (const secret of [TOKEN, WRONG_TOKEN, ...PATIENT_NAMES]) expect(output).not.toContain(secret);
+    // Nor the request body (prefetch, context) or patient id in URLs: request lines carry the path only.
+    expect(output).not.toContain(`patient=${PATIENT}`);
+  });
+
+  test('SIGTERM → logs "shutting down" and exits 0 (bounded wait)', async () => {
+    const exit = await service.stop('SIGTERM', 8_000);
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(logLines(service).some((e) => e.msg === 'shutting down' && e.signal === 'SIGTERM')).toBe(true);
+  }, 15_000);
+});
+
+describe('the service process with auth on (the default)', () => {
+  test('patient-view without Authorization → 401 with an empty body', async () => {
+    const res = await post(`${serviceWithAuth.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
+    expect(res.status).toBe(401);
+    expect(await res.text()).toBe('');
+  });
+
+  test('discovery stays open without Authorization', async () => {
+    const res = await get(`${serviceWithAuth.ready}/cds-services`);
+    expect(res.status).toBe(200);
+  });
+
+  test('the 401 did not log the FHIR token it was sent', async () => {
+    await waitForLogLine(serviceWithAuth, requestLine(SERVICE_PATH, 401));
+    expect(serviceWithAuth.stdout() + serviceWithAuth.stderr()).not.toContain(TOKEN);
+    expect(logLines(serviceWithAuth).find((e) => e.msg === 'nkr-pain-cds listening')).toMatchObject({ auth: 'on' });
+  });
+});
