@@ -1,11 +1,14 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
+import { readActiveMedicationRequests } from '../data/draftOrders.js';
 import { ofType } from '../data/resourceFilter.js';
+import { findCurrentMedication } from '../guideline/medicationFindings.js';
 import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
 import type { CdsCard } from '../render/cardTypes.js';
 import type { CardTexts } from '../render/cardTexts.js';
+import { renderCurrentMedication } from '../render/currentMedicationCard.js';
 import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
 import type { RenderContext } from '../render/renderContext.js';
 import { renderScreeningAbnormal } from '../render/screeningAbnormalCard.js';
@@ -39,7 +42,10 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       required: true,
       description: "the patient's screening-panel Observations",
     },
-    { key: 'medications', query: 'MedicationRequest?patient={{context.patientId}}&status=active', required: false, description: "the patient's active MedicationRequests" },
+    {
+      key: 'medications',
+      query: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+      required: false, description: "the patient's active MedicationRequests" },
     { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
   ];
 }
@@ -69,6 +75,13 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
         now,
       );
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
+      const currentMedication = assessment.scope.inScope
+        ? findCurrentMedication({
+            activeMedications: readActiveMedicationRequests(data.resources.medications ?? []),
+            conditions: ofType(data.resources.conditions, 'Condition'),
+            settings: config.medication,
+          })
+        : null;
       const cards: CdsCard[] = assessment.findings.map((f: PatientViewFinding) => {
         switch (f.kind) {
           case 'screening-incomplete':
@@ -79,6 +92,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
             return renderNonPharmacological(f, ctx, deps.nonPharmacological);
         }
       });
+      if (currentMedication) cards.push(renderCurrentMedication(currentMedication, ctx));
       return { cards };
     },
   };

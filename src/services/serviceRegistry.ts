@@ -2,10 +2,12 @@ import type { Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
 import type { Logger } from '../observability/logger.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
+import { drugCodes } from '../terminology/drugCodes.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import type { CdsService } from './cdsService.js';
+import { createOrderSelectService, createOrderSignService } from './medicationOrderService.js';
 import { createPatientViewService } from './patientViewService.js';
 
 export interface ServiceRegistryOptions {
@@ -23,7 +25,10 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const fetcher = options.fetcher ?? createFhirFetcher(config, logger);
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet(config.scope.extraGsbCodes);
+  drugCodes(); // loads and checks terminology/drugs/ now, not at the first order
   return [
     createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }),
+    createOrderSelectService({ config, logger, fetcher, texts, gsb }),
+    createOrderSignService({ config, logger, fetcher, texts, gsb }),
   ];
 }

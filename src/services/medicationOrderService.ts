@@ -1,0 +1,111 @@
+import type { Config } from '../config.js';
+import { hasMedication, readActiveMedicationRequests, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
+import type { FhirFetcher } from '../data/fhirFetcher.js';
+import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
+import { fetchReferencedMedications } from '../data/referencedMedications.js';
+import { ofType } from '../data/resourceFilter.js';
+import { findDrugOrderFindings, type DrugOrderFinding } from '../guideline/medicationFindings.js';
+import { assessScope } from '../guideline/scope.js';
+import type { Logger } from '../observability/logger.js';
+import { renderDrugOrderCard } from '../render/drugOrderCard.js';
+import type { CardTexts } from '../render/cardTexts.js';
+import type { CdsResponse } from '../render/cardTypes.js';
+import type { RenderContext } from '../render/renderContext.js';
+import type { GsbValueSet } from '../terminology/gsbValueSet.js';
+import type { HookName } from '../transport/hookRequest.js';
+import { requestData, type CdsService, type ServiceCall } from './cdsService.js';
+
+export const ORDER_SELECT_SERVICE_ID = 'nkr-pain-order-select';
+export const ORDER_SIGN_SERVICE_ID = 'nkr-pain-order-sign';
+
+export interface MedicationOrderDeps {
+  config: Config;
+  logger: Logger;
+  fetcher: FhirFetcher;
+  texts: CardTexts;
+  gsb: GsbValueSet;
+}
+
+/** The patient's Conditions (scope, reasons, opioid dependence) and active orders (same-ingredient check). */
+export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
+  { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
+  {
+    key: 'medications',
+    query: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+    required: true,
+    description: "the patient's active MedicationRequests",
+  },
+];
+
+const EMPTY: CdsResponse = { cards: [] };
+
+/**
+ * order-select (only the orders in `selections`) and order-sign (every draft): one card per
+ * (order, drug kind), guideline-rules §4. Drafts are read before any data is fetched, so an empty draft
+ * (the sandbox sends one on entering its Rx view) or a drug the guideline does not speak about costs no
+ * FHIR query and can never end in a 412.
+ */
+function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: string; hook: HookName; title: string; description: string }): CdsService {
+  const { config } = deps;
+  const settings = config.medication;
+  const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
+
+  async function call({ request, lang, now }: ServiceCall): Promise<CdsResponse> {
+    const context = request.context;
+    // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
+    if (context.draftOrders === undefined) return EMPTY;
+    const selections = spec.hook === 'order-select' ? (context.selections as string[]) : undefined;
+    const data = requestData(request);
+    let drafts: DraftOrder[] = readDraftOrders(context.draftOrders, selections);
+    const unresolved = drafts.filter((d) => d.selected && d.unresolvedMedicationReference).map((d) => d.unresolvedMedicationReference as string);
+    if (unresolved.length > 0) {
+      const medications = await fetchReferencedMedications(unresolved, data, { fetcher: deps.fetcher, config, logger: deps.logger });
+      drafts = readDraftOrders(context.draftOrders, selections, { resources: medications });
+    }
+    // Would any selected draft make a card if the patient were in scope? If not, no data is needed.
+    const possible = findDrugOrderFindings({ drafts, activeMedications: [], conditions: [], patientInScope: true, isGsbReason, settings });
+    if (possible.length === 0) return EMPTY;
+
+    const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, { fetcher: deps.fetcher, config, logger: deps.logger });
+    const conditions = ofType(resolved.resources.conditions, 'Condition');
+    const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
+    const findings: DrugOrderFinding[] = findDrugOrderFindings({
+      drafts,
+      activeMedications: readActiveMedicationRequests(resolved.resources.medications ?? []),
+      conditions,
+      patientInScope: scope.inScope,
+      isGsbReason,
+      settings,
+    });
+    const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: String(context.patientId) };
+    const originals = new Map(drafts.filter((d) => d.reference).map((d) => [d.reference as string, d.original]));
+    const orderCount = drafts.filter(hasMedication).length;
+    return {
+      cards: findings.map((finding) =>
+        renderDrugOrderCard({ finding, original: finding.order.reference ? (originals.get(finding.order.reference) ?? null) : null, orderCount }, ctx),
+      ),
+    };
+  }
+
+  return { ...spec, prefetch: MEDICATION_ORDER_PREFETCH, call };
+}
+
+export function createOrderSelectService(deps: MedicationOrderDeps): CdsService {
+  return createMedicationOrderService(deps, {
+    id: ORDER_SELECT_SERVICE_ID,
+    hook: 'order-select',
+    title: 'NKR generalized musculoskeletal pain: drug orders (on selection)',
+    description:
+      "When a drug is selected for ordering: the Danish national guideline's recommendation and its strength for opioids without dual action, tramadol, tapentadol, SSRIs, amitriptyline and other TCAs, duloxetine, venlafaxine, gabapentin and pregabalin, with one-click suggestions.",
+  });
+}
+
+export function createOrderSignService(deps: MedicationOrderDeps): CdsService {
+  return createMedicationOrderService(deps, {
+    id: ORDER_SIGN_SERVICE_ID,
+    hook: 'order-sign',
+    title: 'NKR generalized musculoskeletal pain: drug orders (at signing)',
+    description:
+      "When drug orders are signed: the Danish national guideline's recommendation and its strength for every draft medication order it speaks about, with one-click suggestions.",
+  });
+}
