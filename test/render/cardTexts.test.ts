@@ -80,3 +80,52 @@ describe('card texts (cards/*.yaml)', () => {
     }
   });
 });
+
+describe('medication cards in Danish', () => {
+  const ATC = 'http://www.whocc.no/atc';
+  const orders: Array<[string, string, fhir4.Dosage[]?]> = [
+    ['N02AA05', 'Oxynorm'],
+    ['N02AX02', 'Nobligan'],
+    ['N02AX06', 'Palexia'],
+    ['N06AB06', 'Zoloft'],
+    ['N06AA09', 'Saroten', [{ timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd', when: ['MORN', 'NOON'] } } }]],
+    ['N06AA10', 'Noritren'],
+    ['N06AX21', 'Cymbalta'],
+    ['N06AX16', 'Efexor'],
+    ['N02BF02', 'Lyrica'],
+    ['N02AA55', 'Targin'],
+  ];
+  test('every medication card kind: no English-only words, Markdown renders as intended', async () => {
+    const english = englishOnlyWords();
+    const { app } = buildTestApp({ env: { ALL_PATIENTS_IN_SCOPE: 'true' } });
+    const entry = orders.map(([code, name, dosage], i) => ({
+      resource: {
+        resourceType: 'MedicationRequest',
+        id: `o${i}`,
+        status: 'draft',
+        intent: 'order',
+        subject: { reference: 'Patient/p1' },
+        medicationCodeableConcept: { text: name, coding: [{ system: ATC, code }] },
+        ...(dosage ? { dosageInstruction: dosage } : {}),
+      },
+    }));
+    const res = await request(app)
+      .post('/cds-services/nkr-pain-order-sign')
+      .set('Accept-Language', 'da')
+      .send({ hook: 'order-sign', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry } }, prefetch: { conditions: null, medications: null } });
+    const cards = expectValidResponse(res.body).cards;
+    expect(new Set(cards.map((c) => c.source.topic.code))).toEqual(
+      new Set(['opioid-without-dual-action', 'tramadol', 'tapentadol', 'ssri', 'amitriptyline', 'other-tca', 'duloxetine', 'venlafaxine', 'gabapentinoid']),
+    );
+    for (const card of cards) {
+      const shown = [card.summary, card.detail, ...(card.overrideReasons ?? []).map((r: any) => r.display), ...(card.suggestions ?? []).flatMap((s: any) => [s.label, ...s.actions.map((a: any) => a.description)])]
+        .join(' ')
+        .toLowerCase();
+      const found = (shown.match(/\p{L}{3,}/gu) ?? []).filter((w) => english.has(w));
+      expect({ kind: card.source.topic.code, englishWords: found }).toEqual({ kind: card.source.topic.code, englishWords: [] });
+      const html = md.render(card.detail);
+      if (card.detail.includes('\n- ')) expect(html).toMatch(/<ul>\n<li>/);
+      expect(html).not.toMatch(/\{[a-zA-Z]+\}/);
+    }
+  });
+});
