@@ -100,24 +100,28 @@ describe('GET /cds-services (D1–D4)', () => {
     }
   });
 
-  test('D4: prefetch templates are relative reads or searches in the recommended query subset', async () => {
+  test('D4: prefetch templates are relative reads or searches in the recommended query subset (spec L324–334)', async () => {
     const { body } = await discover();
+    // Collected rather than asserted one by one, so a failure names every offending service, key and parameter.
+    const violations: string[] = [];
     for (const s of body.services) {
-      for (const t of Object.values(s.prefetch ?? {})) {
-        expect(t).toMatch(/^[A-Z][A-Za-z]+(\/\{\{[^}]+\}\}|\?.+)$/); // Type/{{id}} or Type?params, relative
+      for (const [key, t] of Object.entries(s.prefetch ?? {})) {
+        const where = `${s.id}.prefetch.${key}`;
+        if (!/^[A-Z][A-Za-z]+(\/\{\{[^}]+\}\}|\?.+)$/.test(t)) violations.push(`${where}: not a relative Type/{{id}} read or Type?… search`);
         const q = t.indexOf('?');
         if (q === -1) continue;
         for (const pair of t.slice(q + 1).split('&')) {
           const [name = '', value = ''] = pair.split('=');
-          expect(value).not.toBe('');
+          if (value === '') violations.push(`${where}: ${name} has no value`);
           // No chaining (a.b), no :modifiers except :in, no _include/_revinclude/_has/_elements.
-          expect(name).toMatch(/^[A-Za-z_][A-Za-z0-9_-]*(:in)?$/);
-          if (name.startsWith('_')) expect(UNDERSCORE_ALLOWED.has(name)).toBe(true);
-          if (name === '_sort') expect(value).toMatch(/^-?[a-z][a-z-]*$/);
-          if (name === '_count') expect(value).toMatch(/^\d+$/);
+          if (!/^[A-Za-z_][A-Za-z0-9_-]*(:in)?$/.test(name)) violations.push(`${where}: parameter ${name} (chained or modified)`);
+          if (name.startsWith('_') && !UNDERSCORE_ALLOWED.has(name)) violations.push(`${where}: ${name} is outside the recommended query subset`);
+          if (name === '_sort' && !/^-?[a-z][a-z-]*$/.test(value)) violations.push(`${where}: _sort=${value} is not FHIR _sort syntax`);
+          if (name === '_count' && !/^\d+$/.test(value)) violations.push(`${where}: _count=${value}`);
         }
       }
     }
+    expect(violations).toEqual([]);
   });
 
   test('other methods on /cds-services → 405 with an Allow header and an OperationOutcome', async () => {

@@ -91,6 +91,18 @@ describe('R1: the service call', () => {
     expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('"patient-view"'), 400);
   });
 
+  test('an empty body declared as JSON → 400 naming hook', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Content-Type', 'application/json').send('');
+    const oo = expectOperationOutcome(res, 400);
+    expect(firstExpression(oo)).toEqual(['hook']);
+  });
+
+  test('context that is not an object → 400 naming context', async () => {
+    const oo = expectOperationOutcome(await post({ ...base(), context: 'p1' }), 400);
+    expect(firstExpression(oo)).toEqual(['context']);
+  });
+
   test.each(['hook', 'hookInstance', 'context'])('missing %s → 400 naming it in issue[0].expression', async (field) => {
     const body = base();
     delete body[field];
