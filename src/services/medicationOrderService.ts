@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
-import { hasMedication, readActiveMedicationRequests, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
+import { readActiveMedications } from '../data/activeMedications.js';
+import { hasMedication, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
 import { fetchReferencedMedications } from '../data/referencedMedications.js';
@@ -31,7 +32,7 @@ export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
   {
     key: 'medications',
-    query: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+    query: 'MedicationRequest?patient={{context.patientId}}&status=active',
     required: true,
     description: "the patient's active MedicationRequests",
   },
@@ -71,7 +72,7 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
     const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
     const findings: DrugOrderFinding[] = findDrugOrderFindings({
       drafts,
-      activeMedications: readActiveMedicationRequests(resolved.resources.medications ?? []),
+      activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, { fetcher: deps.fetcher, config, logger: deps.logger }),
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
-import { readActiveMedicationRequests } from '../data/draftOrders.js';
+import { readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
 import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
@@ -44,7 +44,7 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
     },
     {
       key: 'medications',
-      query: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+      query: 'MedicationRequest?patient={{context.patientId}}&status=active',
       required: false, description: "the patient's active MedicationRequests" },
     { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
   ];
@@ -77,7 +77,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: readActiveMedicationRequests(data.resources.medications ?? []),
+            activeMedications: await readActiveMedications(data.resources.medications ?? [], requestData(request), { fetcher: deps.fetcher, config, logger: deps.logger }),
             conditions: ofType(data.resources.conditions, 'Condition'),
             settings: config.medication,
           })
