@@ -43,7 +43,7 @@ export function feedbackRoute(services: readonly CdsService[], deps: { validator
     });
     const added = await deps.store.record(records);
     deps.logger.info(
-      { service: service.id, feedback: records.map((r) => ({ card: r.card, outcome: r.outcome, reason: r.overrideReason?.code })), added },
+      { serviceId: service.id, feedback: records.map((r) => ({ card: r.card, outcome: r.outcome, reason: r.overrideReason?.code })), added },
       'feedback received',
     );
     res.type('application/json').send('{}');

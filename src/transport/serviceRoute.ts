@@ -44,10 +44,10 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     const response = await service.call({ request, lang, now: deps.clock() });
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
-      if (problems.length > 0) deps.logger.error({ service: service.id, problems }, 'response does not match the response schema');
+      if (problems.length > 0) deps.logger.error({ serviceId: service.id, problems }, 'response does not match the response schema');
     }
     deps.logger.info(
-      { service: service.id, hook: service.hook, cards: response.cards.map((c) => c.source.topic?.code), ms: Number(process.hrtime.bigint() - started) / 1e6 },
+      { serviceId: service.id, hook: service.hook, cards: response.cards.map((c) => c.source.topic?.code), ms: Number(process.hrtime.bigint() - started) / 1e6 },
       'cds call answered',
     );
     res.set('Cache-Control', 'no-store').type('application/json').send(JSON.stringify(response));
