@@ -37,6 +37,10 @@ async function main(): Promise<void> {
       { url: `http://${config.host}:${port}/cds-services`, publicBaseUrl: config.publicBaseUrl, language: config.language, auth: verifier ? 'on' : 'off', nodeEnv: config.nodeEnv },
       'nkr-pain-cds listening',
     );
+    if (/:0$/.test(config.publicBaseUrl) && verifier) {
+      // PORT=0 picks a free port, but the default public URL cannot know it: no JWT audience would match.
+      logger.warn({ publicBaseUrl: config.publicBaseUrl }, 'set PUBLIC_BASE_URL: with PORT=0 the default public base URL is not the address clients call');
+    }
   });
   // Bound every wait: slow clients cannot hold connections open.
   server.requestTimeout = 10_000;
