@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import request from 'supertest';
 import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, searchset } from '../support/testApp.js';
 import { freePort, startFhirServerProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
+import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 
 /**
  * patient-view without prefetch: the service fetches from the real test FHIR server, started as a
@@ -19,15 +20,8 @@ const NPU = 'urn:oid:1.2.208.176.2.1';
  * Generous FHIR timeouts for calls that should succeed: the defaults (300 ms per query, 450 ms per
  * request) are for production and would make these tests depend on how busy the CI machine is.
  */
-const PATIENT_ENV = { FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '8000' };
+const PATIENT_ENV = GENEROUS_FHIR_TIMEOUTS;
 
-const fhirAuthorization = (accessToken: string) => ({
-  access_token: accessToken,
-  token_type: 'Bearer',
-  expires_in: 300,
-  scope: 'patient/*.read',
-  subject: 'nkr-pain-cds',
-});
 
 /** A request with no prefetch at all: everything must come from fhirServer. */
 function noPrefetchRequest(fixture: string, fhirServer: string, extra: Record<string, unknown> = {}): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { expectValidResponse, cardOfKind, patientViewRequest } from '../support/testApp.js';
 import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
+import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 
 /**
  * The service as it is deployed: `src/main.ts` in its own process (through tsx, no build), configured
@@ -12,16 +13,9 @@ const WRONG_TOKEN = 'wrong-token-456';
 const PATIENT = 'gsb-workup-missing';
 const PATIENT_NAMES = ['Karen', 'Jensen'];
 const SERVICE_PATH = '/cds-services/nkr-pain-patient-view';
-const FHIR_ENV = { FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '8000' };
+const FHIR_ENV = GENEROUS_FHIR_TIMEOUTS;
 const HTTP_TIMEOUT_MS = 10_000;
 
-const fhirAuthorization = (accessToken: string) => ({
-  access_token: accessToken,
-  token_type: 'Bearer',
-  expires_in: 300,
-  scope: 'patient/*.read',
-  subject: 'nkr-pain-cds',
-});
 
 function noPrefetch(fhirServer: string, accessToken?: string): Record<string, unknown> {
   const body = patientViewRequest(PATIENT, { fhirServer });
