@@ -80,8 +80,8 @@ function expectedFor(url: string, base: string): Expected {
   return { kind: 'any' };
 }
 
-/** Rejects as soon as `signal` aborts, whatever the wrapped promise does. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Rejects with the signal's reason as soon as it aborts, whatever the wrapped promise does. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   promise.catch(() => undefined); // its late rejection must not become an unhandled rejection
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

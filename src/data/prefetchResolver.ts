@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import { HttpError } from '../transport/operationOutcome.js';
 import { readFhirPayload } from './bundleEntries.js';
-import { FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
+import { abortable, FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 import { substituteTemplate } from './prefetchTemplate.js';
 
@@ -58,7 +58,10 @@ export async function resolvePrefetch(
   const warnings: string[] = [];
 
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new Error('request deadline')), config.fhir.requestDeadlineMs);
+  const timer = setTimeout(
+    () => deadline.abort(new FhirFetchError('timeout', 'the request deadline passed before the FHIR server answered')),
+    config.fhir.requestDeadlineMs,
+  );
 
   /** Whatever stands in the way of fetching this spec's query, or the query itself. */
   function plan(spec: PrefetchTemplateSpec): { query: string } | { unavailable: string } {
@@ -77,18 +80,8 @@ export async function resolvePrefetch(
     });
   }
 
-  /** Bounded even when a fetcher ignores the signal: the deadline settles the race. */
-  function withinDeadline<T>(p: Promise<T>): Promise<T> {
-    p.catch(() => undefined);
-    return Promise.race([
-      p,
-      new Promise<T>((_resolve, reject) => {
-        const fail = (): void => reject(new FhirFetchError('timeout', 'the request deadline passed before the FHIR server answered'));
-        if (deadline.signal.aborted) fail();
-        else deadline.signal.addEventListener('abort', fail, { once: true });
-      }),
-    ]);
-  }
+  /** Bounded even when a fetcher ignores the signal: the deadline (its reason is the timeout error) settles the race. */
+  const withinDeadline = <T>(p: Promise<T>): Promise<T> => abortable(p, deadline.signal);
 
   function failureText(err: unknown): string {
     return err instanceof FhirFetchError ? err.message : 'the FHIR query failed';
