@@ -50,6 +50,7 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
   const { config } = deps;
   const settings = config.medication;
   const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
+  const dataDeps = { fetcher: deps.fetcher, config, logger: deps.logger };
 
   async function call({ request, lang, now }: ServiceCall): Promise<CdsResponse> {
     const context = request.context;
@@ -60,19 +61,19 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
     let drafts: DraftOrder[] = readDraftOrders(context.draftOrders, selections);
     const unresolved = drafts.filter((d) => d.selected && d.unresolvedMedicationReference).map((d) => d.unresolvedMedicationReference as string);
     if (unresolved.length > 0) {
-      const medications = await fetchReferencedMedications(unresolved, data, { fetcher: deps.fetcher, config, logger: deps.logger });
+      const medications = await fetchReferencedMedications(unresolved, data, dataDeps);
       drafts = readDraftOrders(context.draftOrders, selections, { resources: medications });
     }
     // Would any selected draft make a card if the patient were in scope? If not, no data is needed.
     const possible = findDrugOrderFindings({ drafts, activeMedications: [], conditions: [], patientInScope: true, isGsbReason, settings });
     if (possible.length === 0) return EMPTY;
 
-    const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, { fetcher: deps.fetcher, config, logger: deps.logger });
+    const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
     const conditions = ofType(resolved.resources.conditions, 'Condition');
     const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
     const findings: DrugOrderFinding[] = findDrugOrderFindings({
       drafts,
-      activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, { fetcher: deps.fetcher, config, logger: deps.logger }),
+      activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, dataDeps),
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

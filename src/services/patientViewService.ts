@@ -53,6 +53,7 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
 export function createPatientViewService(deps: PatientViewDeps): CdsService {
   const prefetch = patientViewPrefetch(deps.panel);
   const { config } = deps;
+  const dataDeps = { fetcher: deps.fetcher, config, logger: deps.logger };
   return {
     id: PATIENT_VIEW_SERVICE_ID,
     hook: 'patient-view',
@@ -63,10 +64,12 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
     prefetch,
     async call({ request, lang, now }: ServiceCall) {
       const patientId = String(request.context.patientId);
-      const data = await resolvePrefetch(prefetch, requestData(request), { fetcher: deps.fetcher, config, logger: deps.logger });
+      const input = requestData(request);
+      const data = await resolvePrefetch(prefetch, input, dataDeps);
+      const conditions = ofType(data.resources.conditions, 'Condition');
       const assessment = assessPatientView(
         {
-          conditions: ofType(data.resources.conditions, 'Condition'),
+          conditions,
           observations: ofType(data.resources.labs, 'Observation'),
           serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
         },
@@ -77,8 +80,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: await readActiveMedications(data.resources.medications ?? [], requestData(request), { fetcher: deps.fetcher, config, logger: deps.logger }),
-            conditions: ofType(data.resources.conditions, 'Condition'),
+            activeMedications: await readActiveMedications(data.resources.medications ?? [], input, dataDeps),
+            conditions,
             settings: config.medication,
           })
         : null;
