@@ -1,0 +1,32 @@
+/**
+ * Reading JSON that came from outside (prefetch, FHIR servers, EHR drafts): nothing about its shape is
+ * assumed. One small module so every stage reads leniently the same way (FHIR R4, STU3 and DSTU2
+ * leftovers send single objects where R4 has arrays, strings where R4 has CodeableConcepts).
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A value as a list: an array as is, a single value as a list of one, nothing as empty. */
+export function asList(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** The objects of a field that should be an array of objects (a single object counts; other items are dropped). */
+export function objectList(v: unknown): JsonObject[] {
+  return asList(v).filter(isObject);
+}
+
+/** A non-blank string, or undefined. */
+export function nonBlank(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+/** A finite number, or undefined. */
+export function finiteNumber(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}

@@ -1,0 +1,71 @@
+import { readTerminologyJson } from './dataFile.js';
+
+/** The code systems the service reads (terminology/code-systems.json is the one table of their URIs). */
+export type CodeSystemName =
+  | 'loinc'
+  | 'snomed'
+  | 'rxnorm'
+  | 'atc'
+  | 'npu'
+  | 'icd10'
+  | 'sks'
+  | 'icd11'
+  | 'icpc2'
+  | 'v3-interpretation'
+  | 'v2-0078';
+
+const NAMES: readonly CodeSystemName[] = ['loinc', 'snomed', 'rxnorm', 'atc', 'npu', 'icd10', 'sks', 'icd11', 'icpc2', 'v3-interpretation', 'v2-0078'];
+
+/**
+ * Code-system URIs and their aliases (OIDs, trailing slashes, older FHIR versions' URIs): a coding's
+ * system is looked up once, here, so no reader compares URIs of its own.
+ */
+export class CodeSystems {
+  private readonly byUri = new Map<string, CodeSystemName>();
+  private readonly canonical = new Map<CodeSystemName, string>();
+
+  constructor(table: Readonly<Record<CodeSystemName, readonly string[]>>) {
+    for (const name of NAMES) {
+      const uris = table[name];
+      const first = uris[0];
+      if (!first) throw new Error(`code-systems.json: ${name} has no URI`);
+      this.canonical.set(name, first);
+      for (const uri of uris) {
+        const owner = this.byUri.get(uri);
+        if (owner && owner !== name) throw new Error(`code-systems.json: ${uri} is listed for ${owner} and ${name}`);
+        this.byUri.set(uri, name);
+      }
+    }
+  }
+
+  /** Which system a URI names; undefined for a system the service does not read. */
+  nameOf(uri: unknown): CodeSystemName | undefined {
+    return typeof uri === 'string' ? this.byUri.get(uri.trim()) : undefined;
+  }
+
+  /** The URI the service writes (suggested orders, alternatives): the canonical one. */
+  uriOf(name: CodeSystemName): string {
+    return this.canonical.get(name) as string;
+  }
+
+  /** Every URI of a system (prefetch templates and FHIR searches may need them all). */
+  urisOf(name: CodeSystemName): string[] {
+    return [...this.byUri].filter(([, n]) => n === name).map(([uri]) => uri);
+  }
+}
+
+function isTable(v: unknown): v is { systems: Record<CodeSystemName, string[]> } {
+  if (typeof v !== 'object' || v === null) return false;
+  const systems = (v as { systems?: unknown }).systems;
+  if (typeof systems !== 'object' || systems === null) return false;
+  return NAMES.every((n) => {
+    const uris = (systems as Record<string, unknown>)[n];
+    return Array.isArray(uris) && uris.length > 0 && uris.every((u) => typeof u === 'string' && u !== '');
+  });
+}
+
+export function loadCodeSystems(): CodeSystems {
+  const file = readTerminologyJson('code-systems.json');
+  if (!isTable(file)) throw new Error(`terminology/code-systems.json: every one of ${NAMES.join(', ')} needs a non-empty list of URIs`);
+  return new CodeSystems(file.systems);
+}
