@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from './cardTypes.js';
+import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from '../model/cdsResponse.js';
 
 /** Card kinds are `source.topic.code`; reports and feedback key on them. */
 export const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';

@@ -1,6 +1,6 @@
 import type { CurrentMedicationFinding } from '../guideline/medicationFindings.js';
 import { buildCard } from './cardBuilder.js';
-import type { CdsCard } from './cardTypes.js';
+import type { CdsCard } from '../model/cdsResponse.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
 import { strengthLabel } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';

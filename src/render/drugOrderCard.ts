@@ -1,7 +1,7 @@
 import type { DaytimeReason, ResourceJson } from '../guideline/dosageTiming.js';
 import type { AmitriptylineOrderFinding, DrugOrderFinding, OpioidOrderFinding } from '../guideline/medicationFindings.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
-import type { CdsCard } from './cardTypes.js';
+import type { CdsCard } from '../model/cdsResponse.js';
 import { ingredientName, medicationOverrideReasons } from './medicationTexts.js';
 import { blocks, cardFrame, recommendationLine, type RenderContext } from './renderContext.js';
 

@@ -1,6 +1,6 @@
 import type { RecommendationStrength } from '../guideline/medicationFindings.js';
 import { OVERRIDE_REASON_SYSTEM } from './cardBuilder.js';
-import type { CdsCoding } from './cardTypes.js';
+import type { CdsCoding } from '../model/cdsResponse.js';
 import type { RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (guideline-rules §4), in the card's language. */

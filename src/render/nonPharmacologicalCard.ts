@@ -1,7 +1,7 @@
 import type { NonPharmacologicalFinding } from '../guideline/nonPharmacologicalTreatment.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { buildCard } from './cardBuilder.js';
-import type { CdsCard } from './cardTypes.js';
+import type { CdsCard } from '../model/cdsResponse.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'non-pharmacological-treatment';

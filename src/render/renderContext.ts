@@ -1,6 +1,6 @@
 import type { Language } from '../config.js';
 import { OVERRIDE_REASON_SYSTEM, type CardInput } from './cardBuilder.js';
-import type { CdsCoding } from './cardTypes.js';
+import type { CdsCoding } from '../model/cdsResponse.js';
 import type { CardTexts } from './cardTexts.js';
 
 export interface RenderContext {

@@ -2,7 +2,7 @@ import type { FlaggedResult } from '../guideline/flaggedResults.js';
 import { observationTime } from '../guideline/fhirDates.js';
 import type { ScreeningAbnormalFinding } from '../guideline/patientViewFindings.js';
 import { buildCard, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
-import type { CdsCard } from './cardTypes.js';
+import type { CdsCard } from '../model/cdsResponse.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 import { analyteName } from './screeningIncompleteCard.js';
 

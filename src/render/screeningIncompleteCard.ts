@@ -1,7 +1,7 @@
 import type { ScreeningIncompleteFinding } from '../guideline/patientViewFindings.js';
 import type { PanelGroup } from '../terminology/screeningPanelCodes.js';
 import { buildCard, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
-import type { CdsAction, CdsCard } from './cardTypes.js';
+import type { CdsAction, CdsCard } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 

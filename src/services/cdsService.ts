@@ -1,6 +1,6 @@
 import type { Language } from '../config.js';
 import type { HookRequestData, PrefetchTemplateSpec } from '../data/prefetchResolver.js';
-import type { CdsResponse } from '../render/cardTypes.js';
+import type { ServiceAnswer } from '../model/cdsResponse.js';
 import type { HookName, HookRequest } from '../transport/hookRequest.js';
 
 export interface ServiceCall {
@@ -18,7 +18,7 @@ export interface CdsService {
   description: string;
   usageRequirements?: string;
   prefetch: readonly PrefetchTemplateSpec[];
-  call(call: ServiceCall): Promise<CdsResponse>;
+  call(call: ServiceCall): Promise<ServiceAnswer>;
 }
 
 /** The discovery entry (cds-hooks-2.0.md §1): optional fields omitted when empty. */

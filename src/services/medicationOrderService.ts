@@ -10,7 +10,7 @@ import { assessScope } from '../guideline/scope.js';
 import type { Logger } from '../observability/logger.js';
 import { renderDrugOrderCard } from '../render/drugOrderCard.js';
 import type { CardTexts } from '../render/cardTexts.js';
-import type { CdsResponse } from '../render/cardTypes.js';
+import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import type { RenderContext } from '../render/renderContext.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { HookName } from '../transport/hookRequest.js';
@@ -38,7 +38,7 @@ export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   },
 ];
 
-const EMPTY: CdsResponse = { cards: [] };
+const EMPTY: ServiceAnswer = { cards: [] };
 
 /**
  * order-select (only the orders in `selections`) and order-sign (every draft): one card per
@@ -52,7 +52,7 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
   const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
   const dataDeps = { fetcher: deps.fetcher, config, logger: deps.logger };
 
-  async function call({ request, lang, now }: ServiceCall): Promise<CdsResponse> {
+  async function call({ request, lang, now }: ServiceCall): Promise<ServiceAnswer> {
     const context = request.context;
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
@@ -83,8 +83,13 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
     const originals = new Map(drafts.filter((d) => d.reference).map((d) => [d.reference as string, d.original]));
     const orderCount = drafts.filter(hasMedication).length;
     return {
+      // TODO(quiet-by-design): facts from the finding (order, medication codes, kind).
       cards: findings.map((finding) =>
-        renderDrugOrderCard({ finding, original: finding.order.reference ? (originals.get(finding.order.reference) ?? null) : null, orderCount }, ctx),
+        issue(
+          renderDrugOrderCard({ finding, original: finding.order.reference ? (originals.get(finding.order.reference) ?? null) : null, orderCount }, ctx),
+          {},
+          finding.order.reference ?? undefined,
+        ),
       ),
     };
   }

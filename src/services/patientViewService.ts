@@ -6,7 +6,7 @@ import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
 import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
-import type { CdsCard } from '../render/cardTypes.js';
+import { issue, type CdsCard } from '../model/cdsResponse.js';
 import type { CardTexts } from '../render/cardTexts.js';
 import { renderCurrentMedication } from '../render/currentMedicationCard.js';
 import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
@@ -96,7 +96,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
         }
       });
       if (currentMedication) cards.push(renderCurrentMedication(currentMedication, ctx));
-      return { cards };
+      // TODO(quiet-by-design): facts from each finding.
+      return { cards: cards.map((card) => issue(card, {})) };
     },
   };
 }

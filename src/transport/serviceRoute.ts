@@ -41,7 +41,8 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     }
     const started = process.hrtime.bigint();
     const lang = pickLanguage(deps.config.language, req.get('accept-language'));
-    const response = await service.call({ request, lang, now: deps.clock() });
+    const answer = await service.call({ request, lang, now: deps.clock() });
+    const response = { cards: answer.cards.map((c) => c.card) };
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
       if (problems.length > 0) deps.logger.error({ serviceId: service.id, problems }, 'response does not match the response schema');
