@@ -1,0 +1,43 @@
+import { isObject } from './json.js';
+
+/**
+ * A resource a reader could not read (docs/clinical-rules.md §7): it is skipped, counted, and named by
+ * type and id — never by content — in one warning log line per call. Real EHRs send shapes no fixture
+ * has; one odd resource must never cost the patient every card (no 5xx for a shape).
+ */
+export interface SkippedResource {
+  resourceType: string;
+  id: string;
+  /** Which reader gave up, e.g. `observation`, `condition`; no data values. */
+  reader: string;
+}
+
+/** Collects skipped resources over one hook call. */
+export class SkippedResources {
+  readonly items: SkippedResource[] = [];
+
+  add(resource: unknown, reader: string): void {
+    const r = isObject(resource) ? resource : {};
+    this.items.push({
+      resourceType: typeof r.resourceType === 'string' ? r.resourceType.slice(0, 64) : 'unknown',
+      id: typeof r.id === 'string' ? r.id.slice(0, 64) : 'unknown',
+      reader,
+    });
+  }
+
+  /**
+   * Runs `read` on each item; an item whose reading throws is skipped and recorded instead of failing
+   * the call. Use it around per-resource reading, not around whole rules.
+   */
+  readEach<T, R>(items: readonly T[], reader: string, read: (item: T) => R): R[] {
+    const out: R[] = [];
+    for (const item of items) {
+      try {
+        out.push(read(item));
+      } catch {
+        this.add(item, reader);
+      }
+    }
+    return out;
+  }
+}
