@@ -83,8 +83,12 @@ function shown(v: unknown): unknown {
 
 const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
+/** Bound every input: CDS clients' tokens are well under 2 KB; a larger one is refused before any parsing. */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') return fail('header', { reason: 'missing' });
+  if (authorization.length > MAX_TOKEN_LENGTH + 16) return fail('header', { reason: `longer than ${MAX_TOKEN_LENGTH} characters` });
   const m = /^(\S+)\s+(\S+)\s*$/.exec(authorization.trim());
   const scheme = m?.[1] ?? authorization.trim().split(/\s/)[0] ?? '';
   if (!m || scheme.toLowerCase() !== 'bearer') {
