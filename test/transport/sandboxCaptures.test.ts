@@ -7,10 +7,10 @@ import type { Express } from 'express';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sharedPath, testConfig, type TestApp } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
 /**
- * Replays the requests the CDS Hooks sandbox really sent (shared/sandbox-captures) against this service,
+ * Replays the requests the CDS Hooks sandbox really sent (fixtures/sandbox/) against this service,
  * with caller verification on and fresh JWTs signed the way the sandbox signs them.
  */
 
@@ -22,7 +22,7 @@ interface Capture {
   body: Record<string, any>;
 }
 
-const DIR = sharedPath('sandbox-captures');
+const DIR = sandboxPath();
 const POST_FILES = readdirSync(DIR)
   .filter((f) => /^\d+-POST-.*\.json$/.test(f))
   .sort();
@@ -38,7 +38,7 @@ const BASE = 'http://localhost:8082';
 const PATIENT_VIEW = '/cds-services/nkr-pain-patient-view';
 const FHIR_ORIGIN = 'http://localhost:8081';
 const NOW_S = Math.floor(FIXED_NOW / 1000);
-const sandboxKey = createPrivateKey(readFileSync(sharedPath('sandbox-captures', 'sandbox-signing-key.pem'), 'utf8'));
+const sandboxKey = createPrivateKey(readFileSync(sandboxPath('sandbox-signing-key.pem'), 'utf8'));
 
 /** A fresh token with the captured header and the captured payload's shape: new aud, iat, exp, jti. */
 function tokenLike(c: Capture, aud: string): Promise<string> {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
-import { projectRoot } from '../../../src/projectRoot.js';
+import { projectPath } from '../../../src/projectRoot.js';
 
 export const BASE = 'http://localhost:3000';
 export const SERVICE_ID = 'nkr-pain-patient-view';
@@ -45,7 +45,7 @@ export async function makeKeys(): Promise<Keys> {
     es384: { privateKey: es.privateKey, publicJwk: { ...(await exportJWK(es.publicKey)), kid: 'ehr-es384', alg: 'ES384', use: 'sig' }, kid: 'ehr-es384' },
     rs384: { privateKey: rs.privateKey, publicJwk: { ...(await exportJWK(rs.publicKey)), kid: 'ehr-rs384', alg: 'RS384', use: 'sig' }, kid: 'ehr-rs384' },
     impostor: { privateKey: impostor.privateKey },
-    sandbox: createPrivateKey(readFileSync(join(projectRoot, '..', 'shared', 'sandbox-captures', 'sandbox-signing-key.pem'), 'utf8')),
+    sandbox: createPrivateKey(readFileSync(projectPath('fixtures', 'sandbox', 'sandbox-signing-key.pem'), 'utf8')),
   };
 }
 

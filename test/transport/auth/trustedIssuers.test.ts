@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../src/projectRoot.js';
@@ -28,9 +29,16 @@ beforeAll(async () => {
 });
 
 describe('bundled development configuration', () => {
-  it('config/sandbox-jwks.json is an exact copy of the sandbox JWK Set', () => {
-    const shared = JSON.parse(readFileSync(join(projectRoot, '..', 'shared', 'sandbox-captures', 'sandbox-jwks.json'), 'utf8')) as unknown;
-    expect(JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8'))).toEqual(shared);
+  it('config/sandbox-jwks.json is an exact copy of the sandbox JWK Set (fixtures/sandbox/)', () => {
+    const recorded = JSON.parse(readFileSync(join(projectRoot, 'fixtures', 'sandbox', 'sandbox-jwks.json'), 'utf8')) as unknown;
+    expect(JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8'))).toEqual(recorded);
+  });
+
+  it('config/sandbox-jwks.json holds the public half of the sandbox\'s published signing key', () => {
+    const set = JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8')) as { keys: Array<Record<string, unknown>> };
+    const published = createPublicKey(createPrivateKey(readFileSync(join(projectRoot, 'fixtures', 'sandbox', 'sandbox-signing-key.pem'), 'utf8'))).export({ format: 'jwk' });
+    expect(set.keys).toHaveLength(1);
+    expect(set.keys[0]).toMatchObject({ kty: published.kty, crv: published.crv, x: published.x, y: published.y, kid: '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f' });
   });
 
   it('the development file trusts the sandbox with the bundled JWKS and its jku', () => {
