@@ -5,7 +5,6 @@ import nock from 'nock';
 import request from 'supertest';
 import type { Express } from 'express';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createServices } from '../../src/services/serviceRegistry.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
@@ -82,14 +81,17 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-/** The order services are being built alongside; their tests run as soon as discovery announces them. */
-const discovered = new Set(createServices(testConfig(), silentLogger()).map((s) => s.id));
 const ORDER_SELECT = '/cds-services/nkr-pain-order-select';
 const ORDER_SIGN = '/cds-services/nkr-pain-order-sign';
-const whenServed = (id: string) => (name: string, fn: () => Promise<void>): void => {
-  if (discovered.has(id)) test(name, fn);
-  else test.todo(name);
-};
+
+/** A renamed or missing service fails here (and in every replay below, with a 404), never skips. */
+test('discovery announces every service the captures are replayed against', async () => {
+  const { app } = buildTestApp();
+  const res = await request(app).get('/cds-services');
+  expect(res.status).toBe(200);
+  const ids = (res.body as { services: Array<{ id: string; hook: string }> }).services.map((s) => `${s.hook} ${s.id}`);
+  expect(ids).toEqual(expect.arrayContaining(['patient-view nkr-pain-patient-view', 'order-select nkr-pain-order-select', 'order-sign nkr-pain-order-sign']));
+});
 
 describe('the captures themselves', () => {
   test('every sandbox POST is here and carried a sandbox JWT whose aud matched the URL', () => {
@@ -186,9 +188,8 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
 });
 
 describe('11 and 21: feedback, auth on (aud = the feedback URL)', () => {
-  // The recording service's fm-meds was its order-select service: replayed against ours, or against the
-  // patient-view service while order-select is not there yet (the feedback body does not depend on the service).
-  const target = discovered.has('nkr-pain-order-select') ? `${ORDER_SELECT}/feedback` : `${PATIENT_VIEW}/feedback`;
+  // The recording service's fm-meds was its order-select service: replayed against ours.
+  const target = `${ORDER_SELECT}/feedback`;
   test.each(['11', '21'])('capture %s → 200 {} and stored', async (n) => {
     const c = capture(n);
     const { app, feedback } = await authApp();
@@ -216,7 +217,7 @@ describe('order-select / order-sign captures, auth on', () => {
   }
 
   for (const n of ['08', '13', '17']) {
-    whenServed('nkr-pain-order-select')(`${n} order-select with an empty draft (no medication) → 200 {"cards":[]}, nothing fetched`, async () => {
+    test(`${n} order-select with an empty draft (no medication) → 200 {"cards":[]}, nothing fetched`, async () => {
       const c = capture(n);
       expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept).toBeUndefined();
       const fhir = untouchable();
@@ -228,7 +229,7 @@ describe('order-select / order-sign captures, auth on', () => {
     });
   }
 
-  whenServed('nkr-pain-order-select')('09 order-select tramadol 835603 → a valid tramadol card', async () => {
+  test('09 order-select tramadol 835603 → a valid tramadol card', async () => {
     const c = capture('09');
     expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding[0].code).toBe('835603');
     fibromyalgiaServer();
@@ -239,7 +240,7 @@ describe('order-select / order-sign captures, auth on', () => {
     expect(cardOfKind(body, 'tramadol')).toBeDefined();
   });
 
-  whenServed('nkr-pain-order-select')('19 order-select sertraline 312941 (fibromyalgia Condition from nock) → a valid ssri card', async () => {
+  test('19 order-select sertraline 312941 (fibromyalgia Condition from nock) → a valid ssri card', async () => {
     const c = capture('19');
     expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding[0].code).toBe('312941');
     fibromyalgiaServer();
@@ -250,7 +251,7 @@ describe('order-select / order-sign captures, auth on', () => {
     expect(cardOfKind(body, 'ssri')).toBeDefined();
   });
 
-  whenServed('nkr-pain-order-sign')('23 order-sign with an empty draft → 200 {"cards":[]}, nothing fetched', async () => {
+  test('23 order-sign with an empty draft → 200 {"cards":[]}, nothing fetched', async () => {
     const c = capture('23');
     const fhir = untouchable();
     const { app } = await authApp();

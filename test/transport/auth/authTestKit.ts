@@ -1,13 +1,13 @@
 /** Shared fixtures for the caller-verification tests: keys, signed tokens, a trusted-issuers file, log capture. */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import { projectPath } from '../../../src/projectRoot.js';
+import { useTempDirs } from '../../support/tempDirs.js';
 
 export const BASE = 'http://localhost:3000';
 export const SERVICE_ID = 'nkr-pain-patient-view';
@@ -49,9 +49,12 @@ export async function makeKeys(): Promise<Keys> {
   };
 }
 
+/** Every test file that imports this kit removes the temp folders it made when it ends. */
+const tempDir = useTempDirs();
+
 /** Writes a trusted-issuers file (and the JWK Set it names) into a fresh temp folder; returns its path. */
 export function writeIssuersFile(issuers: unknown[], jwks: Record<string, { keys: JWK[] }> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nkr-auth-'));
+  const dir = tempDir('nkr-auth-');
   for (const [name, set] of Object.entries(jwks)) writeFileSync(join(dir, name), JSON.stringify(set));
   const file = join(dir, 'trusted-issuers.json');
   writeFileSync(file, JSON.stringify({ issuers }));
