@@ -147,7 +147,7 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
     const card = cardOfKind(body, 'screening-incomplete');
     expect(card).toBeDefined();
     expect(card!.indicator).toBe('warning'); // work-up phase: onset 2026-10-01 is recent
-    // The captured TSH carries no effective date. The screening rule (guideline-rules §3.1: a result counts
+    // The captured TSH carries no effective date. The screening rule (docs/clinical-rules.md §3.1: a result counts
     // when dated within the look-back) does not count undated results, and the card says so; TSH is therefore
     // still listed as missing and ordered with the rest.
     expect(card!.detail).toContain('1 results without a date were not counted.');
