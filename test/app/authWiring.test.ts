@@ -5,16 +5,16 @@ import { SignJWT } from 'jose';
 import request from 'supertest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sharedPath, testConfig, type TestApp } from '../support/testApp.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
 const BASE = 'http://localhost:8082';
 const SERVICE = '/cds-services/nkr-pain-patient-view';
 const FEEDBACK = `${SERVICE}/feedback`;
 const NOW_S = Math.floor(FIXED_NOW / 1000);
 
-const sandboxKey = createPrivateKey(readFileSync(sharedPath('sandbox-captures', 'sandbox-signing-key.pem'), 'utf8'));
+const sandboxKey = createPrivateKey(readFileSync(sandboxPath('sandbox-signing-key.pem'), 'utf8'));
 
-/** A JWT exactly as the CDS Hooks sandbox signs it (sandbox-captures/README.md). */
+/** A JWT exactly as the CDS Hooks sandbox signs it (fixtures/sandbox/README.md). */
 function sandboxJwt(aud: string, payload: Record<string, unknown> = {}): Promise<string> {
   return new SignJWT({ iss: 'https://sandbox.cds-hooks.org', aud, iat: NOW_S, exp: NOW_S + 300, jti: randomUUID(), ...payload })
     .setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid: '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
@@ -41,7 +41,7 @@ async function authApp(logger?: Logger, extraEnv: Record<string, string> = {}): 
   return buildTestApp({ env, verifier, ...(logger ? { logger } : {}) });
 }
 
-const feedbackBody = () => readJson<{ body: object }>(sharedPath('sandbox-captures', '11-POST-cds-services_fm-meds_feedback.json')).body;
+const feedbackBody = () => readJson<{ body: object }>(sandboxPath('11-POST-cds-services_fm-meds_feedback.json')).body;
 
 describe('caller verification wired into the app (AUTH=on)', () => {
   test('a service call without Authorization → 401 with an empty body', async () => {

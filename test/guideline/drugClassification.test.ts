@@ -1,5 +1,8 @@
 import { ATC_SYSTEM, RXNORM_SYSTEM, drugCodes, loadDrugCodes, parseCsv } from '../../src/terminology/drugCodes.js';
 import { classifyIngredientConcepts, classifyMedication, ingredientKeysInText } from '../../src/guideline/drugClassification.js';
+import { useTempDirs } from '../support/tempDirs.js';
+
+const tempDir = useTempDirs();
 
 const rx = (code: string, display?: string): fhir4.CodeableConcept => ({
   coding: [{ system: RXNORM_SYSTEM, code, ...(display ? { display } : {}) }],
@@ -34,11 +37,10 @@ describe('drug data files', () => {
   });
 
   test('a dangling ingredient key in a data file is rejected', async () => {
-    const { mkdtempSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { writeFileSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const { projectPath } = await import('../../src/projectRoot.js');
-    const dir = mkdtempSync(join(tmpdir(), 'drugs-'));
+    const dir = tempDir('drugs-');
     for (const f of ['ingredients.csv', 'rxnorm-products.csv']) {
       writeFileSync(join(dir, f), readFileSync(projectPath('terminology', 'drugs', f), 'utf8'));
     }

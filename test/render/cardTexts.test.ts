@@ -1,10 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MarkdownIt from 'markdown-it';
 import request from 'supertest';
 import { CardTextError, CardTexts, escapeMarkdown, loadCardTexts } from '../../src/render/cardTexts.js';
+import { useTempDirs } from '../support/tempDirs.js';
 import { buildTestApp, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+
+const tempDir = useTempDirs();
 
 const md = new MarkdownIt({ html: false });
 const texts = loadCardTexts();
@@ -39,7 +41,7 @@ describe('card texts (cards/*.yaml)', () => {
   test('a Danish key without English, or different placeholders, is refused at start', () => {
     expect(() => new CardTexts([{ kind: 'x', da: { a: 'tekst' }, en: {} }])).toThrow(CardTextError);
     expect(() => new CardTexts([{ kind: 'x', da: { a: 'mangler {missing}' }, en: { a: 'lacks {absent}' } }])).toThrow(/placeholders/);
-    const dir = mkdtempSync(join(tmpdir(), 'cards-'));
+    const dir = tempDir('cards-');
     writeFileSync(join(dir, 'bad.yaml'), 'kind: bad\nda: {}\n');
     expect(() => loadCardTexts(dir)).toThrow(/schema/);
   });

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
 import { InMemoryFeedbackStore } from '../../src/feedback/feedbackStore.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
-import { projectPath, projectRoot } from '../../src/projectRoot.js';
+import { projectPath } from '../../src/projectRoot.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import type { AuthVerifier } from '../../src/transport/auth/index.js';
 import { SchemaValidator } from '../../src/transport/schemaValidation.js';
@@ -16,8 +15,8 @@ export const FIXED_NOW = Date.parse('2026-11-25T12:00:00Z');
 
 export const validator = new SchemaValidator();
 
-/** ../shared beside the project (read-only reference material; tests only). */
-export const sharedPath = (...parts: string[]): string => join(projectRoot, '..', 'shared', ...parts);
+/** fixtures/sandbox/: what the CDS Hooks sandbox really sent, its JWK Set and its published signing key (see its README). */
+export const sandboxPath = (...parts: string[]): string => projectPath('fixtures', 'sandbox', ...parts);
 
 export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', AUTH: 'off', ...env });

@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sharedPath, testConfig } from '../support/testApp.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig } from '../support/testApp.js';
 
 interface Capture {
   method: string;
@@ -10,7 +10,7 @@ interface Capture {
   headers: Record<string, string>;
 }
 
-const capture = (name: string): Capture => readJson<Capture>(sharedPath('sandbox-captures', name));
+const capture = (name: string): Capture => readJson<Capture>(sandboxPath(name));
 
 /** The sandbox's service ids → ours (the recording service used other names). */
 const OUR_PATH: Record<string, string> = {

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { buildTestApp, readJson, sharedPath } from '../support/testApp.js';
+import { buildTestApp, readJson, sandboxPath } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view/feedback';
 
@@ -7,8 +7,8 @@ interface FeedbackCapture {
   url: string;
   body: { feedback: Array<Record<string, any>> };
 }
-const accepted = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sharedPath('sandbox-captures', '11-POST-cds-services_fm-meds_feedback.json')).body;
-const overridden = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sharedPath('sandbox-captures', '21-POST-cds-services_fm-meds_feedback.json')).body;
+const accepted = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sandboxPath('11-POST-cds-services_fm-meds_feedback.json')).body;
+const overridden = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sandboxPath('21-POST-cds-services_fm-meds_feedback.json')).body;
 
 function expectOperationOutcome(res: request.Response, status: number): fhir4.OperationOutcome {
   expect(res.status).toBe(status);

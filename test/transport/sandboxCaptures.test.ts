@@ -5,12 +5,11 @@ import nock from 'nock';
 import request from 'supertest';
 import type { Express } from 'express';
 import { silentLogger } from '../../src/observability/logger.js';
-import { createServices } from '../../src/services/serviceRegistry.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sharedPath, testConfig, type TestApp } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
 /**
- * Replays the requests the CDS Hooks sandbox really sent (shared/sandbox-captures) against this service,
+ * Replays the requests the CDS Hooks sandbox really sent (fixtures/sandbox/) against this service,
  * with caller verification on and fresh JWTs signed the way the sandbox signs them.
  */
 
@@ -22,7 +21,7 @@ interface Capture {
   body: Record<string, any>;
 }
 
-const DIR = sharedPath('sandbox-captures');
+const DIR = sandboxPath();
 const POST_FILES = readdirSync(DIR)
   .filter((f) => /^\d+-POST-.*\.json$/.test(f))
   .sort();
@@ -38,7 +37,7 @@ const BASE = 'http://localhost:8082';
 const PATIENT_VIEW = '/cds-services/nkr-pain-patient-view';
 const FHIR_ORIGIN = 'http://localhost:8081';
 const NOW_S = Math.floor(FIXED_NOW / 1000);
-const sandboxKey = createPrivateKey(readFileSync(sharedPath('sandbox-captures', 'sandbox-signing-key.pem'), 'utf8'));
+const sandboxKey = createPrivateKey(readFileSync(sandboxPath('sandbox-signing-key.pem'), 'utf8'));
 
 /** A fresh token with the captured header and the captured payload's shape: new aud, iat, exp, jti. */
 function tokenLike(c: Capture, aud: string): Promise<string> {
@@ -82,14 +81,17 @@ afterEach(() => {
 });
 afterAll(() => nock.enableNetConnect());
 
-/** The order services are being built alongside; their tests run as soon as discovery announces them. */
-const discovered = new Set(createServices(testConfig(), silentLogger()).map((s) => s.id));
 const ORDER_SELECT = '/cds-services/nkr-pain-order-select';
 const ORDER_SIGN = '/cds-services/nkr-pain-order-sign';
-const whenServed = (id: string) => (name: string, fn: () => Promise<void>): void => {
-  if (discovered.has(id)) test(name, fn);
-  else test.todo(name);
-};
+
+/** A renamed or missing service fails here (and in every replay below, with a 404), never skips. */
+test('discovery announces every service the captures are replayed against', async () => {
+  const { app } = buildTestApp();
+  const res = await request(app).get('/cds-services');
+  expect(res.status).toBe(200);
+  const ids = (res.body as { services: Array<{ id: string; hook: string }> }).services.map((s) => `${s.hook} ${s.id}`);
+  expect(ids).toEqual(expect.arrayContaining(['patient-view nkr-pain-patient-view', 'order-select nkr-pain-order-select', 'order-sign nkr-pain-order-sign']));
+});
 
 describe('the captures themselves', () => {
   test('every sandbox POST is here and carried a sandbox JWT whose aud matched the URL', () => {
@@ -145,7 +147,7 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
     const card = cardOfKind(body, 'screening-incomplete');
     expect(card).toBeDefined();
     expect(card!.indicator).toBe('warning'); // work-up phase: onset 2026-10-01 is recent
-    // The captured TSH carries no effective date. The screening rule (guideline-rules §3.1: a result counts
+    // The captured TSH carries no effective date. The screening rule (docs/clinical-rules.md §3.1: a result counts
     // when dated within the look-back) does not count undated results, and the card says so; TSH is therefore
     // still listed as missing and ordered with the rest.
     expect(card!.detail).toContain('1 results without a date were not counted.');
@@ -186,9 +188,8 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
 });
 
 describe('11 and 21: feedback, auth on (aud = the feedback URL)', () => {
-  // The recording service's fm-meds was its order-select service: replayed against ours, or against the
-  // patient-view service while order-select is not there yet (the feedback body does not depend on the service).
-  const target = discovered.has('nkr-pain-order-select') ? `${ORDER_SELECT}/feedback` : `${PATIENT_VIEW}/feedback`;
+  // The recording service's fm-meds was its order-select service: replayed against ours.
+  const target = `${ORDER_SELECT}/feedback`;
   test.each(['11', '21'])('capture %s → 200 {} and stored', async (n) => {
     const c = capture(n);
     const { app, feedback } = await authApp();
@@ -216,7 +217,7 @@ describe('order-select / order-sign captures, auth on', () => {
   }
 
   for (const n of ['08', '13', '17']) {
-    whenServed('nkr-pain-order-select')(`${n} order-select with an empty draft (no medication) → 200 {"cards":[]}, nothing fetched`, async () => {
+    test(`${n} order-select with an empty draft (no medication) → 200 {"cards":[]}, nothing fetched`, async () => {
       const c = capture(n);
       expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept).toBeUndefined();
       const fhir = untouchable();
@@ -228,7 +229,7 @@ describe('order-select / order-sign captures, auth on', () => {
     });
   }
 
-  whenServed('nkr-pain-order-select')('09 order-select tramadol 835603 → a valid tramadol card', async () => {
+  test('09 order-select tramadol 835603 → a valid tramadol card', async () => {
     const c = capture('09');
     expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding[0].code).toBe('835603');
     fibromyalgiaServer();
@@ -239,7 +240,7 @@ describe('order-select / order-sign captures, auth on', () => {
     expect(cardOfKind(body, 'tramadol')).toBeDefined();
   });
 
-  whenServed('nkr-pain-order-select')('19 order-select sertraline 312941 (fibromyalgia Condition from nock) → a valid ssri card', async () => {
+  test('19 order-select sertraline 312941 (fibromyalgia Condition from nock) → a valid ssri card', async () => {
     const c = capture('19');
     expect(c.body.context.draftOrders.entry[0].resource.medicationCodeableConcept.coding[0].code).toBe('312941');
     fibromyalgiaServer();
@@ -250,7 +251,7 @@ describe('order-select / order-sign captures, auth on', () => {
     expect(cardOfKind(body, 'ssri')).toBeDefined();
   });
 
-  whenServed('nkr-pain-order-sign')('23 order-sign with an empty draft → 200 {"cards":[]}, nothing fetched', async () => {
+  test('23 order-sign with an empty draft → 200 {"cards":[]}, nothing fetched', async () => {
     const c = capture('23');
     const fhir = untouchable();
     const { app } = await authApp();

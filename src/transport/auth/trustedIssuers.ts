@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { dirname, resolve } from 'node:path';
 import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
 import type { Config } from '../../config.js';
+import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { projectPath } from '../../projectRoot.js';
 
@@ -46,29 +48,69 @@ export class TrustedIssuersError extends Error {
   }
 }
 
-const ISSUER_FIELDS = new Set([
-  'iss',
-  'description',
-  'jwksFile',
-  'jwksUri',
-  'jku',
-  'services',
-  'tenants',
-  'jwksTimeoutMs',
-  'jwksCacheMaxAgeSeconds',
-]);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** The trusted-issuers file as schemas/trusted-issuers.schema.json admits it. */
+interface IssuerEntry {
+  iss: string;
+  description?: string;
+  jwksFile?: string;
+  jwksUri?: string;
+  jku?: string[];
+  services: '*' | string[];
+  tenants?: string[];
+  jwksTimeoutMs?: number;
+  jwksCacheMaxAgeSeconds?: number;
+}
+interface TrustedIssuersJson {
+  issuers: IssuerEntry[];
 }
 
-function stringList(file: string, where: string, v: unknown): string[] {
-  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string' || s.trim() === '')) {
-    throw new TrustedIssuersError(file, `${where} must be a list of non-empty strings`);
+/**
+ * The two schemas, compiled once on first use. A schema may name a `refusal`: the sentence a file's
+ * author reads when that part of the schema refuses the file (ajv `verbose` hands us the schema).
+ */
+let compiled: { file: ValidateFunction<TrustedIssuersJson>; jwks: ValidateFunction<JSONWebKeySet> } | null = null;
+function validators(): NonNullable<typeof compiled> {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, verbose: true });
+  ajv.addKeyword({ keyword: 'refusal', schemaType: 'string' });
+  const schema = (name: string): object => JSON.parse(readFileSync(projectPath('schemas', `${name}.schema.json`), 'utf8')) as object;
+  compiled = { file: ajv.compile<TrustedIssuersJson>(schema('trusted-issuers')), jwks: ajv.compile<JSONWebKeySet>(schema('jwk-set')) };
+  return compiled;
+}
+
+/** "/issuers/0/jku/1" → "issuers[0] (https://ehr.example.org).jku[1]"; "" → `whole`. */
+function placeOf(instancePath: string, data: unknown, whole: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (parts.length === 0) return whole;
+  let place = '';
+  let node: unknown = data;
+  for (const p of parts) {
+    place += /^\d+$/.test(p) ? `[${p}]` : place === '' ? p : `.${p}`;
+    node = isObject(node) ? node[p] : Array.isArray(node) ? node[Number(p)] : undefined;
+    if (/^issuers\[\d+\]$/.test(place) && isObject(node) && typeof node.iss === 'string') place += ` (${node.iss})`;
   }
-  return v as string[];
+  return place;
 }
 
+/** Errors inside a oneOf/anyOf/not branch only explain the combinator's own error: leave them out. */
+const explainsAnother = (e: ErrorObject): boolean => /\/(oneOf|anyOf)\/\d+\/|\/not\//.test(e.schemaPath);
+
+function sentence(e: ErrorObject, data: unknown, whole: string): string {
+  const place = placeOf(e.instancePath, data, whole);
+  const refusal: unknown = e.parentSchema?.refusal;
+  if (e.keyword === 'additionalProperties') return `${place} has an unknown field "${String(e.params.additionalProperty)}"`;
+  if (e.keyword === 'required') return `${place} lacks "${String(e.params.missingProperty)}"`;
+  if (typeof refusal === 'string') return `${place} ${refusal}`;
+  return `${place} ${e.message ?? 'is invalid'}`;
+}
+
+/** The problems ajv found, as sentences (one per place, first few only). */
+function problems(errors: ErrorObject[] | null | undefined, data: unknown, whole: string): string {
+  const said = [...new Set((errors ?? []).filter((e) => !explainsAnother(e)).map((e) => sentence(e, data, whole)))];
+  return said.slice(0, 5).join('; ');
+}
+
+/** The schema admits http(s) URLs only; here: one the URL parser reads, and https in production. */
 function httpUrl(file: string, where: string, raw: string, production: boolean): string {
   let u: URL;
   try {
@@ -77,18 +119,10 @@ function httpUrl(file: string, where: string, raw: string, production: boolean):
     throw new TrustedIssuersError(file, `${where} is not an absolute URL: "${raw}"`);
   }
   // Keys fetched over plain http could be swapped in transit; allowed only for local development.
-  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && !production)) {
-    throw new TrustedIssuersError(file, `${where} must be an https URL${production ? ' in production' : ''}: "${raw}"`);
+  if (production && u.protocol !== 'https:') {
+    throw new TrustedIssuersError(file, `${where} must be an https URL in production: "${raw}"`);
   }
   return raw;
-}
-
-function positiveInt(file: string, where: string, v: unknown, dflt: number, max: number): number {
-  if (v === undefined) return dflt;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new TrustedIssuersError(file, `${where} must be a whole number from 1 to ${max}`);
-  }
-  return v;
 }
 
 function readJson(file: string, path: string, what: string): unknown {
@@ -105,101 +139,55 @@ function readJson(file: string, path: string, what: string): unknown {
   }
 }
 
-/** A JWK Set on disk must hold public signature keys only, each with a kid (we select by kid). */
+/** A JWK Set on disk (schemas/jwk-set.schema.json): public signature keys only, each kid once (we select by kid). */
 function readJwks(file: string, where: string, path: string): JSONWebKeySet {
   const raw = readJson(file, path, 'JWK Set');
-  if (!isRecord(raw) || !Array.isArray(raw.keys) || raw.keys.length === 0) {
-    throw new TrustedIssuersError(file, `${where}: ${path} is not a JWK Set with at least one key`);
-  }
+  const { jwks } = validators();
+  if (!jwks(raw)) throw new TrustedIssuersError(file, `${where}: ${path}: ${problems(jwks.errors, raw, 'the JWK Set')}`);
   const kids = new Set<string>();
-  for (const key of raw.keys as unknown[]) {
-    if (!isRecord(key) || typeof key.kty !== 'string') throw new TrustedIssuersError(file, `${where}: ${path} holds a key without kty`);
-    if (key.kty === 'oct') throw new TrustedIssuersError(file, `${where}: ${path} holds a symmetric (oct) key; only public keys are allowed`);
-    if ('d' in key || 'p' in key || 'q' in key) {
-      throw new TrustedIssuersError(file, `${where}: ${path} holds private key material; ship the public keys only`);
-    }
-    if (typeof key.kid !== 'string' || key.kid === '') throw new TrustedIssuersError(file, `${where}: ${path} holds a key without kid`);
-    if (kids.has(key.kid)) throw new TrustedIssuersError(file, `${where}: ${path} has two keys with kid "${key.kid}"`);
-    kids.add(key.kid);
+  for (const key of raw.keys) {
+    const kid = key.kid ?? '';
+    if (kids.has(kid)) throw new TrustedIssuersError(file, `${where}: ${path} has two keys with kid "${kid}"`);
+    kids.add(kid);
   }
-  return raw as unknown as JSONWebKeySet;
+  return raw;
 }
 
-function parseIssuer(file: string, index: number, raw: unknown, production: boolean): TrustedIssuer {
-  const at = `issuers[${index}]`;
-  if (!isRecord(raw)) throw new TrustedIssuersError(file, `${at} must be an object`);
-  for (const k of Object.keys(raw)) {
-    // Unknown fields are refused so that a typo ("service", "jwks_uri") cannot silently widen or drop a rule.
-    if (!ISSUER_FIELDS.has(k)) throw new TrustedIssuersError(file, `${at} has an unknown field "${k}"`);
-  }
-  if (typeof raw.iss !== 'string' || raw.iss.trim() === '') throw new TrustedIssuersError(file, `${at}.iss must be a non-empty string`);
-  const iss = raw.iss;
-  const where = `${at} (${iss})`;
-
-  if ((raw.jwksFile === undefined) === (raw.jwksUri === undefined)) {
-    throw new TrustedIssuersError(file, `${where} needs exactly one of jwksFile or jwksUri`);
-  }
-  let keys: KeySource;
-  if (raw.jwksFile !== undefined) {
-    if (typeof raw.jwksFile !== 'string' || raw.jwksFile === '') throw new TrustedIssuersError(file, `${where}.jwksFile must be a path`);
-    const path = resolve(dirname(file), raw.jwksFile);
-    keys = { kind: 'file', path, jwks: readJwks(file, where, path) };
-  } else {
-    if (typeof raw.jwksUri !== 'string') throw new TrustedIssuersError(file, `${where}.jwksUri must be a URL`);
-    keys = { kind: 'remote', uri: httpUrl(file, `${where}.jwksUri`, raw.jwksUri, production) };
-  }
-
-  const jku = raw.jku === undefined ? [] : stringList(file, `${where}.jku`, raw.jku);
+function toIssuer(file: string, index: number, entry: IssuerEntry, production: boolean): TrustedIssuer {
+  const where = `issuers[${index}] (${entry.iss})`;
+  // The schema admits exactly one of the two; a jwksFile path is relative to the trusted-issuers file.
+  const path = entry.jwksFile === undefined ? null : resolve(dirname(file), entry.jwksFile);
+  const keys: KeySource =
+    path !== null
+      ? { kind: 'file', path, jwks: readJwks(file, where, path) }
+      : { kind: 'remote', uri: httpUrl(file, `${where}.jwksUri`, entry.jwksUri ?? '', production) };
+  const jku = entry.jku ?? [];
   for (const u of jku) httpUrl(file, `${where}.jku`, u, production);
-
-  let services: '*' | string[];
-  if (raw.services === '*') services = '*';
-  else {
-    const list = stringList(file, `${where}.services`, raw.services);
-    if (list.length === 0) throw new TrustedIssuersError(file, `${where}.services is empty (use "*" for all services)`);
-    services = list.includes('*') ? '*' : list;
-  }
-
-  let tenants: string[] | null = null;
-  if (raw.tenants !== undefined) {
-    tenants = stringList(file, `${where}.tenants`, raw.tenants);
-    if (tenants.length === 0) throw new TrustedIssuersError(file, `${where}.tenants is empty (leave it out to accept any tenant)`);
-  }
-  if (raw.description !== undefined && typeof raw.description !== 'string') {
-    throw new TrustedIssuersError(file, `${where}.description must be a string`);
-  }
-
   return {
-    iss,
+    iss: entry.iss,
     keys,
     jku,
-    services,
-    tenants,
-    jwksTimeoutMs: positiveInt(file, `${where}.jwksTimeoutMs`, raw.jwksTimeoutMs, DEFAULT_JWKS_TIMEOUT_MS, 60000),
-    jwksCacheMaxAgeSeconds: positiveInt(
-      file,
-      `${where}.jwksCacheMaxAgeSeconds`,
-      raw.jwksCacheMaxAgeSeconds,
-      DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS,
-      86400,
-    ),
+    services: entry.services === '*' || entry.services.includes('*') ? '*' : entry.services,
+    tenants: entry.tenants ?? null,
+    jwksTimeoutMs: entry.jwksTimeoutMs ?? DEFAULT_JWKS_TIMEOUT_MS,
+    jwksCacheMaxAgeSeconds: entry.jwksCacheMaxAgeSeconds ?? DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS,
   };
 }
 
-/** Parses and validates a trusted-issuers file. `production` forbids plain-http key URLs. */
+/**
+ * Reads a trusted-issuers file, checked against schemas/trusted-issuers.schema.json; then what a schema
+ * cannot say: each `iss` once, the JWK Set files, and `production` forbids plain-http key URLs.
+ */
 export function readTrustedIssuersFile(file: string, production: boolean): TrustedIssuer[] {
   const raw = readJson(file, file, 'file');
-  if (!isRecord(raw) || !Array.isArray(raw.issuers)) throw new TrustedIssuersError(file, 'expected an object with an "issuers" list');
-  for (const k of Object.keys(raw)) {
-    if (k !== 'issuers' && k !== '$comment') throw new TrustedIssuersError(file, `unknown top-level field "${k}"`);
-  }
-  const issuers = raw.issuers.map((entry, i) => parseIssuer(file, i, entry, production));
+  const validate = validators().file;
+  if (!validate(raw)) throw new TrustedIssuersError(file, problems(validate.errors, raw, 'the file'));
   const seen = new Set<string>();
-  for (const i of issuers) {
-    if (seen.has(i.iss)) throw new TrustedIssuersError(file, `issuer "${i.iss}" is listed twice`);
-    seen.add(i.iss);
+  for (const entry of raw.issuers) {
+    if (seen.has(entry.iss)) throw new TrustedIssuersError(file, `issuer "${entry.iss}" is listed twice`);
+    seen.add(entry.iss);
   }
-  return issuers;
+  return raw.issuers.map((entry, i) => toIssuer(file, i, entry, production));
 }
 
 export function defaultTrustedIssuersFile(): string {

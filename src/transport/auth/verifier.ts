@@ -7,13 +7,16 @@ import { InMemoryReplayCache, type ReplayCache } from './replayCache.js';
 import { loadTrustedIssuers, type TrustedIssuer } from './trustedIssuers.js';
 
 /**
- * Verifies the JWT a CDS Client sends with every service and feedback call (CDS Hooks 2.0 §
- * "Trusting CDS Clients"). The checks run in a fixed order and each has a name, which is what the
- * log line reports on failure; the response is a bare 401 (or 403 for a caller that is known and
- * valid but not allowed this service).
+ * Verifies the JWT a CDS Client sends with every service and feedback call (CDS Hooks 2.0, "Trusting
+ * CDS Clients", https://cds-hooks.hl7.org/2.0/#trusting-cds-clients). The checks run in a fixed order
+ * and each has a name, which is what the log line reports on failure; the response is a bare 401 (or
+ * 403 for a caller that is known and valid but not allowed this service).
  */
 
-/** Asymmetric algorithms only: `none` and HS* (a shared secret) are never accepted (spec L1014–1026). */
+/**
+ * Asymmetric algorithms only: `none` and HS* (a shared secret) are never accepted
+ * (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients: `alg` SHALL NOT be `none` or a symmetric algorithm).
+ */
 export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
 
 export type AuthCheck =

@@ -1,13 +1,13 @@
 /** Shared fixtures for the caller-verification tests: keys, signed tokens, a trusted-issuers file, log capture. */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { loadConfig, type Config } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/observability/logger.js';
-import { projectRoot } from '../../../src/projectRoot.js';
+import { projectPath } from '../../../src/projectRoot.js';
+import { useTempDirs } from '../../support/tempDirs.js';
 
 export const BASE = 'http://localhost:3000';
 export const SERVICE_ID = 'nkr-pain-patient-view';
@@ -45,13 +45,16 @@ export async function makeKeys(): Promise<Keys> {
     es384: { privateKey: es.privateKey, publicJwk: { ...(await exportJWK(es.publicKey)), kid: 'ehr-es384', alg: 'ES384', use: 'sig' }, kid: 'ehr-es384' },
     rs384: { privateKey: rs.privateKey, publicJwk: { ...(await exportJWK(rs.publicKey)), kid: 'ehr-rs384', alg: 'RS384', use: 'sig' }, kid: 'ehr-rs384' },
     impostor: { privateKey: impostor.privateKey },
-    sandbox: createPrivateKey(readFileSync(join(projectRoot, '..', 'shared', 'sandbox-captures', 'sandbox-signing-key.pem'), 'utf8')),
+    sandbox: createPrivateKey(readFileSync(projectPath('fixtures', 'sandbox', 'sandbox-signing-key.pem'), 'utf8')),
   };
 }
 
+/** Every test file that imports this kit removes the temp folders it made when it ends. */
+const tempDir = useTempDirs();
+
 /** Writes a trusted-issuers file (and the JWK Set it names) into a fresh temp folder; returns its path. */
 export function writeIssuersFile(issuers: unknown[], jwks: Record<string, { keys: JWK[] }> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nkr-auth-'));
+  const dir = tempDir('nkr-auth-');
   for (const [name, set] of Object.entries(jwks)) writeFileSync(join(dir, name), JSON.stringify(set));
   const file = join(dir, 'trusted-issuers.json');
   writeFileSync(file, JSON.stringify({ issuers }));

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../src/projectRoot.js';
 import { readTrustedIssuersFile, TrustedIssuersError } from '../../../src/transport/auth/trustedIssuers.js';
@@ -28,9 +29,16 @@ beforeAll(async () => {
 });
 
 describe('bundled development configuration', () => {
-  it('config/sandbox-jwks.json is an exact copy of the sandbox JWK Set', () => {
-    const shared = JSON.parse(readFileSync(join(projectRoot, '..', 'shared', 'sandbox-captures', 'sandbox-jwks.json'), 'utf8')) as unknown;
-    expect(JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8'))).toEqual(shared);
+  it('config/sandbox-jwks.json is an exact copy of the sandbox JWK Set (fixtures/sandbox/)', () => {
+    const recorded = JSON.parse(readFileSync(join(projectRoot, 'fixtures', 'sandbox', 'sandbox-jwks.json'), 'utf8')) as unknown;
+    expect(JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8'))).toEqual(recorded);
+  });
+
+  it('config/sandbox-jwks.json holds the public half of the sandbox\'s published signing key', () => {
+    const set = JSON.parse(readFileSync(SANDBOX_JWKS_COPY, 'utf8')) as { keys: Array<Record<string, unknown>> };
+    const published = createPublicKey(createPrivateKey(readFileSync(join(projectRoot, 'fixtures', 'sandbox', 'sandbox-signing-key.pem'), 'utf8'))).export({ format: 'jwk' });
+    expect(set.keys).toHaveLength(1);
+    expect(set.keys[0]).toMatchObject({ kty: published.kty, crv: published.crv, x: published.x, y: published.y, kid: '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f' });
   });
 
   it('the development file trusts the sandbox with the bundled JWKS and its jku', () => {
@@ -117,12 +125,34 @@ describe('file validation', () => {
     ['a missing JWKS file', [{ iss: EHR_ISS, jwksFile: 'nope.json', services: '*' }], {}, /cannot read/],
     ['a private key in the JWKS', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', kid: 'k', d: 'secret' }] } }, /private key/],
     ['a symmetric key in the JWKS', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'oct', kid: 'k', k: 'c2VjcmV0' }] } }, /symmetric/],
-    ['a key without kid', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', crv: 'P-384', x: 'a', y: 'b' }] } }, /without kid/],
-    ['a jku that is not a URL', [{ iss: EHR_ISS, jwksFile: 'ehr.json', jku: ['not a url'], services: '*' }], undefined, /not an absolute URL/],
+    ['a key without kid', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', crv: 'P-384', x: 'a', y: 'b' }] } }, /keys\[0\] lacks "kid"/],
+    ['two keys with the same kid', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [{ kty: 'EC', kid: 'k' }, { kty: 'EC', kid: 'k' }] } }, /two keys with kid "k"/],
+    ['an empty JWK Set', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], { 'ehr.json': { keys: [] } }, /keys must NOT have fewer than 1 items/],
+    ['a jku that is not a URL', [{ iss: EHR_ISS, jwksFile: 'ehr.json', jku: ['not a url'], services: '*' }], undefined, /jku\[0\] is not an absolute URL/],
+    ['a jwksUri that is not http(s)', [{ iss: EHR_ISS, jwksUri: 'ftp://k.example.org/j', services: '*' }], undefined, /jwksUri is not an absolute URL/],
+    ['an empty services list', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: [] }], undefined, /services must be "\*" or a non-empty list/],
+    ['services as one string', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: 'nkr-pain-patient-view' }], undefined, /services must be "\*" or a non-empty list/],
+    ['an empty tenants list', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*', tenants: [] }], undefined, /tenants must be a non-empty list/],
+    ['a blank iss', [{ iss: ' ', jwksFile: 'ehr.json', services: '*' }], undefined, /issuers\[0\] \( \)\.iss must match pattern/],
+    ['a jwksTimeoutMs out of range', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*', jwksTimeoutMs: 0 }], undefined, /jwksTimeoutMs must be >= 1/],
+    ['a fractional jwksCacheMaxAgeSeconds', [{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*', jwksCacheMaxAgeSeconds: 1.5 }], undefined, /jwksCacheMaxAgeSeconds must be integer/],
   ];
   it.each(cases)('refuses %s', (_name, issuers, jwks, message) => {
     const file = writeIssuersFile(issuers, (jwks ?? ehrJwks()) as Record<string, { keys: never[] }>);
     expect(() => readTrustedIssuersFile(file, false)).toThrow(message);
+  });
+
+  it('refuses a file without an issuers list, or with an unknown top-level field', () => {
+    const file = writeIssuersFile([]);
+    writeFileSync(file, JSON.stringify({ issuer: [] }));
+    expect(() => readTrustedIssuersFile(file, false)).toThrow(/the file lacks "issuers".*the file has an unknown field "issuer"|the file has an unknown field "issuer".*the file lacks "issuers"/);
+    writeFileSync(file, '{ not json');
+    expect(() => readTrustedIssuersFile(file, false)).toThrow(/is not JSON/);
+  });
+
+  it('fills the defaults and reads "*" inside a service list as all services', () => {
+    const file = writeIssuersFile([{ iss: EHR_ISS, jwksFile: 'ehr.json', services: ['a', '*'] }], ehrJwks() as Record<string, { keys: never[] }>);
+    expect(readTrustedIssuersFile(file, false)[0]).toMatchObject({ services: '*', tenants: null, jku: [], jwksTimeoutMs: 3000, jwksCacheMaxAgeSeconds: 600 });
   });
 
   it('resolves jwksFile relative to the trusted-issuers file and accepts a service list', () => {
