@@ -54,9 +54,6 @@ export const badRequest = (diagnostics: string, expression?: string[]): HttpErro
 
 export const notFound = (diagnostics: string): HttpError => new HttpError(404, 'not-found', diagnostics);
 
-export const preconditionFailed = (diagnostics: string, expression?: string[]): HttpError =>
-  new HttpError(412, 'incomplete', diagnostics, expression ? { expression } : {});
-
 export const unauthorized = (): HttpError => new HttpError(401, 'login', 'unauthorized', { emptyBody: true });
 
 export const forbidden = (diagnostics: string): HttpError => new HttpError(403, 'forbidden', diagnostics);

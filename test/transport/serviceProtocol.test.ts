@@ -236,13 +236,18 @@ describe('R4: prefetch variants through the whole app', () => {
   });
 
   test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
-    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'serviceRequests'] });
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'medications'] });
     const oo = expectOperationOutcome(await post(body), 412);
-    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.serviceRequests']);
+    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
   });
 
-  test('a missing optional key (medications) without fhirServer → 200', async () => {
-    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient'] }));
+  test.each([['conditions'], ['labs']])('patient-view requires %s: without it (and no fhirServer) → 412 naming it', async (key) => {
+    const oo = expectOperationOutcome(await post(patientViewRequest('gsb-workup-missing', { omit: [key] })), 412);
+    expect(allExpressions(oo)).toEqual([`prefetch.${key}`]);
+  });
+
+  test('the optional keys (patient, medications, serviceRequests) missing without fhirServer → 200 with the screening card', async () => {
+    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient', 'serviceRequests'] }));
     expect(res.status).toBe(200);
     expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
   });
