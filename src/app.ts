@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import type { FeedbackStore } from './feedback/feedbackStore.js';
 import type { Logger } from './observability/logger.js';
-import type { CdsService } from './services/cdsService.js';
+import type { CdsService } from './model/cdsService.js';
 import type { AuthVerifier } from './transport/auth/index.js';
 import { requireCaller } from './transport/auth/index.js';
 import { corsMiddleware } from './transport/cors.js';
@@ -11,6 +13,7 @@ import { discoveryRoute } from './transport/discoveryRoute.js';
 import { errorHandler, notFoundHandler } from './transport/errorHandler.js';
 import { feedbackRoute } from './transport/feedbackRoute.js';
 import { jsonBody } from './transport/jsonBody.js';
+import { summaryOf } from './transport/requestSummary.js';
 import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
 import { findService, serviceRoute } from './transport/serviceRoute.js';
@@ -33,6 +36,14 @@ const methodNotAllowed =
     next(new HttpError(405, 'not-supported', `${req.method} is not allowed here; use ${allow}`));
   };
 
+/** The caller's X-Request-Id when it is a short plain token, else a new UUID; echoed in the response. */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
 /** The Express app, built from its dependencies (no globals: each test builds its own). */
 export function createApp(deps: AppDependencies): Express {
   const { config, logger, services } = deps;
@@ -48,11 +59,18 @@ export function createApp(deps: AppDependencies): Express {
   app.use(
     pinoHttp({
       logger,
-      // Method, path (no query string) and status only: headers carry tokens and bodies carry patient data.
+      genReqId: requestId,
+      // Id, method, path (no query string) and status only: headers carry tokens and bodies carry patient data.
       serializers: {
-        req: (req: { method?: string; url?: string }) => ({ method: req.method, path: (req.url ?? '').split('?')[0]?.slice(0, 200) }),
+        req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0]?.slice(0, 200) }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       },
+      // ONE line per request: the route's summary (service, cards, FHIR reads, a 4xx's reason) joins it.
+      customSuccessObject: (_req, res, line) => ({ ...line, ...summaryOf(res) }),
+      customErrorObject: (_req, res, _err, line) => ({ ...line, ...summaryOf(res) }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customSuccessMessage: () => 'request answered',
+      customErrorMessage: () => 'request failed',
       autoLogging: { ignore: (req) => req.url === '/healthz' },
     }),
   );
@@ -73,7 +91,6 @@ export function createApp(deps: AppDependencies): Express {
   const body = jsonBody(config.bodyLimitBytes);
   const routeDeps = {
     config,
-    logger,
     validator: deps.validator,
     clock: deps.clock,
     checkResponses: config.nodeEnv !== 'production',
@@ -86,7 +103,7 @@ export function createApp(deps: AppDependencies): Express {
     knownService,
     auth,
     ...body,
-    feedbackRoute(services, { validator: deps.validator, store: deps.feedback, logger, clock: deps.clock }),
+    feedbackRoute(services, { validator: deps.validator, store: deps.feedback, clock: deps.clock }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
 

@@ -1,6 +1,17 @@
+import { isObject, nonBlank, objectList } from '../model/json.js';
+
 /**
- * Turns one FHIR payload (a prefetch value or a FHIR server response body) into the list of resources
- * it carries. Payloads come from outside, so nothing about their shape is assumed.
+ * Turns one FHIR payload (a prefetch value or a FHIR server response body) into the resources it
+ * carries (docs/clinical-rules.md §7). Payloads come from outside, so nothing about their shape is assumed.
+ *
+ * - A resource → [it]. An OperationOutcome as the whole value → not usable (a prefetch error).
+ * - A Bundle → its entries' resources. OperationOutcome entries are not data: one with only
+ *   `information`/`warning` issues (Epic's "no results": `total: 0` + a warning) is dropped; one with an
+ *   `error`/`fatal` issue makes the payload not usable.
+ * - A Bundle with a `next` link, or whose `total` exceeds its matches, is incomplete: `nextUrl`, `total`
+ *   and `matches` tell the caller, who reads the rest or treats the data as unavailable — never as
+ *   "no results".
+ * - Observations contained in a DiagnosticReport are listed as Observations of their own.
  */
 
 export type PayloadReading =
@@ -9,12 +20,12 @@ export type PayloadReading =
       resources: fhir4.Resource[];
       /** `link[relation=next].url` of a Bundle, if any. */
       nextUrl?: string;
+      /** A Bundle's `total`, when it gives one. */
+      total?: number;
+      /** Search matches among the entries (what `total` counts: no outcomes, no `search.mode: include`). */
+      matches: number;
     }
   | { ok: false; /** why the payload is unusable; safe to show (no data values) */ problem: string };
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function isResource(v: unknown): v is fhir4.Resource {
   return isObject(v) && typeof v.resourceType === 'string' && v.resourceType !== '';
@@ -30,16 +41,50 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
   return undefined;
 }
 
+/** An OperationOutcome with an `error` or `fatal` issue (or issues that cannot be read) reports a failure. */
+function reportsError(outcome: unknown): boolean {
+  if (!isObject(outcome)) return true;
+  if (outcome.issue !== undefined && !Array.isArray(outcome.issue) && !isObject(outcome.issue)) return true;
+  return objectList(outcome.issue).some((i) => i.severity !== 'information' && i.severity !== 'warning');
+}
+
+const FHIR_ID_MAX = 64;
+
 /**
- * A resource → [it]; a Bundle → its entries' resources without OperationOutcomes (`search.mode =
- * outcome` or resourceType OperationOutcome); an empty Bundle → []. An OperationOutcome, a Bundle
- * holding only OperationOutcomes, or anything malformed → not ok.
+ * The Observations contained in DiagnosticReports, as resources of their own. A contained id is local to
+ * its report, so each gets `{reportId}-{containedId}` (unique in the list); subject, effective time,
+ * issued and status come from the report when the Observation has none.
  */
+function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Resource[] {
+  const reports: unknown[] = resources.filter((r) => r.resourceType === 'DiagnosticReport');
+  if (reports.length === 0) return [];
+  const taken = new Set(resources.filter((r) => r.resourceType === 'Observation').map((r) => r.id));
+  const out: fhir4.Resource[] = [];
+  reports.forEach((parent, n) => {
+    if (!isObject(parent)) return;
+    for (const c of objectList(parent.contained)) {
+      if (c.resourceType !== 'Observation') continue;
+      const base = `${nonBlank(parent.id) ?? `report${n + 1}`}-${nonBlank(c.id) ?? 'obs'}`.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, FHIR_ID_MAX - 4);
+      let id = base;
+      for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+      taken.add(id);
+      const obs: Record<string, unknown> = { ...c, id };
+      for (const field of ['subject', 'issued', 'status', 'effectiveDateTime', 'effectivePeriod'] as const) {
+        const hasEffective = obs.effectiveDateTime !== undefined || obs.effectivePeriod !== undefined || obs.effectiveInstant !== undefined;
+        if (field.startsWith('effective') && hasEffective) continue;
+        if (obs[field] === undefined && parent[field] !== undefined) obs[field] = parent[field];
+      }
+      if (isResource(obs)) out.push(obs);
+    }
+  });
+  return out;
+}
+
 export function readFhirPayload(value: unknown): PayloadReading {
   if (!isObject(value)) return { ok: false, problem: 'not a FHIR resource (not a JSON object)' };
   if (!isResource(value)) return { ok: false, problem: 'not a FHIR resource (no resourceType)' };
   if (value.resourceType === 'OperationOutcome') return { ok: false, problem: 'an OperationOutcome (an error)' };
-  if (value.resourceType !== 'Bundle') return { ok: true, resources: [value] };
+  if (value.resourceType !== 'Bundle') return { ok: true, resources: [value, ...containedObservations([value])], matches: 1 };
 
   const bundle = value as unknown as Record<string, unknown>;
   const next = nextLink(bundle);
@@ -48,12 +93,26 @@ export function readFhirPayload(value: unknown): PayloadReading {
   if (!Array.isArray(entries)) return { ok: false, problem: 'a Bundle whose entry is not a list' };
 
   const resources: fhir4.Resource[] = [];
+  let matches = 0;
   for (const entry of entries as unknown[]) {
     if (!isObject(entry) || !isResource(entry.resource)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
-    if (mode === 'outcome' || entry.resource.resourceType === 'OperationOutcome') continue;
+    if (entry.resource.resourceType === 'OperationOutcome') {
+      if (reportsError(entry.resource)) return { ok: false, problem: 'a Bundle holding an OperationOutcome with an error' };
+      continue; // information or warning: not data
+    }
+    if (mode === 'outcome') continue;
+    if (mode !== 'include') matches++;
     resources.push(entry.resource);
   }
-  if (entries.length > 0 && resources.length === 0) return { ok: false, problem: 'a Bundle holding only OperationOutcomes' };
-  return next === undefined ? { ok: true, resources } : { ok: true, resources, nextUrl: next };
+  const total = typeof bundle.total === 'number' && Number.isFinite(bundle.total) && bundle.total >= 0 ? bundle.total : undefined;
+  const reading: PayloadReading = { ok: true, resources: [...resources, ...containedObservations(resources)], matches };
+  if (next !== undefined) reading.nextUrl = next;
+  if (total !== undefined) reading.total = total;
+  return reading;
+}
+
+/** A reading that does not hold every match: a next page, or fewer matches than its `total`. */
+export function isIncomplete(reading: { nextUrl?: string; total?: number; matches: number }): boolean {
+  return reading.nextUrl !== undefined || (reading.total !== undefined && reading.total > reading.matches);
 }

@@ -1,6 +1,5 @@
 import { Client } from 'fhir-kit-client';
 import type { Config } from '../config.js';
-import type { Logger } from '../observability/logger.js';
 import { readFhirPayload } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
@@ -17,10 +16,13 @@ import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
  * - size: fhir-kit-client reads the whole body (`response.text()`) before we see it, so the cap is checked
  *   afterwards (Content-Length, else the parsed size); the timeout bounds how much can arrive meanwhile.
  * - content: a body that is not a FHIR resource of the expected kind is refused (reason `invalid-response`).
+ * - completeness: a search whose pages cannot all be read (the page cap, a `next` link that leaves
+ *   fhirServer) or that holds fewer matches than its `total` is refused (reason `incomplete`): a missing
+ *   page must never read as "no results" (docs/clinical-rules.md §7).
  * Error messages are our own words: no URL (it holds patient ids), no token.
  */
 
-export type FhirFetchErrorReason = 'not-allowed' | 'timeout' | 'http-status' | 'invalid-response' | 'network' | 'too-large' | 'redirect';
+export type FhirFetchErrorReason = 'not-allowed' | 'timeout' | 'http-status' | 'invalid-response' | 'network' | 'too-large' | 'redirect' | 'incomplete';
 
 export class FhirFetchError extends Error {
   readonly reason: FhirFetchErrorReason;
@@ -38,18 +40,22 @@ export class FhirFetchError extends Error {
 
 export interface FhirFetchOptions {
   accessToken?: string;
+  /** The hook call's deadline: every page of the query stops when it aborts. */
   signal: AbortSignal;
   /** Pages to read at most, this first request included; defaults to config.fhir.maxPages. */
   maxPages?: number;
-  /** Told when results are cut short (page cap, a `next` link that leaves fhirServer). */
-  onWarning?: (message: string) => void;
+  /** Matches already read elsewhere (a prefetched first page whose `next` link this query follows). */
+  matchesBefore?: number;
+  /** The `total` that earlier page gave, if any. */
+  totalBefore?: number;
 }
 
 export interface FhirFetcher {
   /**
    * `relativeQuery` is relative to fhirServer (`Condition?patient=p1`); an absolute URL (a `next` link)
    * is accepted only when it lies within fhirServer. Resolves to the resources read: a read → [resource],
-   * a search → the resources of all pages read, OperationOutcome entries dropped.
+   * a search → the resources of all its pages, OperationOutcome entries dropped. Rejects with a
+   * FhirFetchError; never resolves with part of a search.
    */
   fetch(fhirServer: string, relativeQuery: string, options: FhirFetchOptions): Promise<fhir4.Resource[]>;
 }
@@ -108,7 +114,7 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
+export function createFhirFetcher(config: Config): FhirFetcher {
   const { queryTimeoutMs, maxResponseBytes } = config.fhir;
 
   function classify(err: unknown, deadline: AbortSignal, timedOut: AbortSignal): FhirFetchError {
@@ -153,10 +159,6 @@ export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
       const first = resolveQueryUrl(base, relativeQuery);
       if (first === null) throw new FhirFetchError('not-allowed', 'the query would leave the fhirServer');
       const maxPages = Math.max(1, options.maxPages ?? config.fhir.maxPages);
-      const warn = (message: string): void => {
-        logger.warn({ fhirServerOrigin: new URL(base).origin }, message);
-        options.onWarning?.(message);
-      };
 
       const client = new Client({
         baseUrl: base,
@@ -170,6 +172,8 @@ export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
       const signal = AbortSignal.any([options.signal, timeout.signal]);
       const expected = expectedFor(first, base);
       const resources: fhir4.Resource[] = [];
+      let matches = options.matchesBefore ?? 0;
+      let total = options.totalBefore;
       try {
         let url = first;
         for (let page = 1; ; page++) {
@@ -182,6 +186,8 @@ export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
             throw new FhirFetchError('invalid-response', `the FHIR server answered with a ${type} where it should not`);
           }
           resources.push(...reading.resources);
+          matches += reading.matches;
+          total ??= reading.total;
           if (reading.nextUrl === undefined) break;
           let next: string | null = null;
           try {
@@ -190,19 +196,18 @@ export function createFhirFetcher(config: Config, logger: Logger): FhirFetcher {
             next = null;
           }
           if (next === null || !isWithinBase(next, base)) {
-            warn('a next link leads away from the fhirServer and was not followed; results may be incomplete');
-            break;
+            throw new FhirFetchError('incomplete', 'the search has more pages, but its next link leads away from the fhirServer');
           }
           if (page >= maxPages) {
-            warn('stopped paging at the page limit; results may be incomplete');
-            break;
+            throw new FhirFetchError('incomplete', `the search has more pages than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`);
           }
           url = next;
         }
+        if (total !== undefined && total > matches) {
+          throw new FhirFetchError('incomplete', `the search said it had ${total} matches but held ${matches}`);
+        }
       } catch (err) {
-        const error = classify(err, options.signal, timeout.signal);
-        logger.warn({ fhirServerOrigin: new URL(base).origin, reason: error.reason, status: error.status }, 'FHIR query failed');
-        throw error;
+        throw classify(err, options.signal, timeout.signal);
       } finally {
         clearTimeout(timer);
       }

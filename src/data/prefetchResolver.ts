@@ -1,212 +1,179 @@
 import type { Config } from '../config.js';
+import type { CallTrace } from '../model/callTrace.js';
+import type { PrefetchTemplateSpec } from '../model/cdsService.js';
+import type { HookRequestEnvelope } from '../model/hookRequest.js';
+import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
 import type { Logger } from '../observability/logger.js';
-import { HttpError } from '../transport/operationOutcome.js';
-import { readFhirPayload } from './bundleEntries.js';
+import { isIncomplete, readFhirPayload, type PayloadReading } from './bundleEntries.js';
 import { abortable, FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 import { substituteTemplate } from './prefetchTemplate.js';
 
 /**
- * The data stage: prefetch in, FHIR resources out, following the decision table of CDS Hooks 2.0 §2.1.
- * Per key: usable prefetch is used; `null` or an empty Bundle is "no data" (never refetched); a missing
- * key or a prefetch error (OperationOutcome, malformed value) is fetched from an allow-listed
- * fhirServer. Required data that cannot be had → 412; optional data → [] and a warning.
+ * The data stage: prefetch in, FHIR resources out, following the decision table of
+ * https://cds-hooks.hl7.org/2.0/#prefetch-template as docs/clinical-rules.md §7 refines it. Per key:
+ * - usable prefetch is used; `null`, an empty Bundle, or a Bundle whose only OperationOutcomes are
+ *   warnings/information (Epic's "no results") is "none" and is never read again;
+ * - an incomplete prefetched Bundle (a `next` link, or `total` above its matches) is completed from
+ *   fhirServer (next link followed, or the query run again);
+ * - a missing key or a prefetch error (an OperationOutcome, an error entry, a malformed value) is read
+ *   from an allow-listed fhirServer;
+ * - what cannot be read is unavailable — never "none": a required key → RequiredDataUnavailable (412),
+ *   an optional key → left out of `resources` and logged with its key.
+ * Every read of the call shares the call's one deadline (`call.signal`).
  */
 
-export interface PrefetchTemplateSpec {
-  key: string;
-  query: string;
-  required: boolean;
-  /** Human words for 412 messages, e.g. "the patient's Conditions". */
-  description: string;
-}
-
-export interface HookRequestData {
-  fhirServer?: string;
-  fhirAuthorization?: { access_token: string; token_type?: string };
-  context: Record<string, unknown>;
-  prefetch?: Record<string, unknown>;
-}
-
-export interface ResolvedPrefetch {
-  resources: Record<string, fhir4.Resource[]>;
-  sources: Record<string, 'prefetch' | 'fhir' | 'none'>;
-  warnings: string[];
+/** One hook call as the data stage sees it; a ServiceCall is one. */
+export interface DataCall {
+  request: Pick<HookRequestEnvelope, 'fhirServer' | 'fhirAuthorization' | 'prefetch'> & { context: Record<string, unknown> };
+  /** The call's deadline: every FHIR read stops when it aborts. */
+  signal: AbortSignal;
+  /** The request's logger. */
+  log: Logger;
+  /** FHIR read timings and unavailable keys, for the request's log line. */
+  trace: CallTrace;
 }
 
 export interface PrefetchResolverDeps {
   fetcher: FhirFetcher;
   config: Config;
-  logger: Logger;
 }
 
-type Outcome = { resources: fhir4.Resource[]; source: 'prefetch' | 'fhir' } | { unavailable: string };
-
-function hasKey(prefetch: Record<string, unknown> | undefined, key: string): boolean {
-  return prefetch !== undefined && Object.prototype.hasOwnProperty.call(prefetch, key) && prefetch[key] !== undefined;
+/**
+ * The contract per key of the specs:
+ * - `resources[key]` is an array when the key was read; `[]` means the patient has none.
+ * - `resources[key]` is `undefined` when an OPTIONAL key could not be read (it is then also listed in
+ *   `unavailable` and logged): the cards that need it degrade; it must never be taken for "none".
+ * - A REQUIRED key that cannot be read is never returned: `resolvePrefetch` throws RequiredDataUnavailable.
+ */
+export interface ResolvedPrefetch {
+  resources: { [key: string]: fhir4.Resource[] | undefined };
+  /** Optional keys that could not be read. */
+  unavailable: string[];
 }
 
-export async function resolvePrefetch(
-  specs: readonly PrefetchTemplateSpec[],
-  request: HookRequestData,
-  deps: PrefetchResolverDeps,
-): Promise<ResolvedPrefetch> {
-  const { fetcher, config, logger } = deps;
-  const prefetch = request.prefetch !== null && typeof request.prefetch === 'object' && !Array.isArray(request.prefetch) ? request.prefetch : undefined;
+type Outcome = { resources: fhir4.Resource[] } | { unavailable: string };
+
+type IncompletePage = Extract<PayloadReading, { ok: true }>;
+
+function hasKey(prefetch: Record<string, unknown> | null | undefined, key: string): prefetch is Record<string, unknown> {
+  return prefetch != null && Object.prototype.hasOwnProperty.call(prefetch, key) && prefetch[key] !== undefined;
+}
+
+const DEADLINE_TEXT = 'the request deadline passed before the FHIR server answered';
+
+export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], call: DataCall, deps: PrefetchResolverDeps): Promise<ResolvedPrefetch> {
+  const { fetcher, config } = deps;
+  const { request, signal, trace } = call;
+  const prefetch = request.prefetch;
   const token = request.fhirAuthorization?.access_token || undefined;
   const server = checkFhirServer(request.fhirServer, config);
-  const warnings: string[] = [];
 
-  const deadline = new AbortController();
-  const timer = setTimeout(
-    () => deadline.abort(new FhirFetchError('timeout', 'the request deadline passed before the FHIR server answered')),
-    config.fhir.requestDeadlineMs,
-  );
-
-  /** Whatever stands in the way of fetching this spec's query, or the query itself. */
+  /** Whatever stands in the way of running this spec's query, or the query itself. */
   function plan(spec: PrefetchTemplateSpec): { query: string } | { unavailable: string } {
     if (!server.allowed) return { unavailable: server.reason };
-    const t = substituteTemplate(spec.query, request.context ?? {});
+    const t = substituteTemplate(spec.query, request.context);
     if (!t.ok) return { unavailable: `its query needs ${t.unresolved.map((u) => `{{${u}}}`).join(', ')}, which the context does not provide` };
     return { query: t.query };
   }
 
-  async function fetchFromServer(spec: PrefetchTemplateSpec, query: string): Promise<fhir4.Resource[]> {
-    if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
-    return fetcher.fetch(server.base, query, {
-      ...(token ? { accessToken: token } : {}),
-      signal: deadline.signal,
-      onWarning: (m) => warnings.push(`prefetch "${spec.key}": ${m}`),
-    });
-  }
-
-  /** Bounded even when a fetcher ignores the signal: the deadline (its reason is the timeout error) settles the race. */
-  const withinDeadline = <T>(p: Promise<T>): Promise<T> => abortable(p, deadline.signal);
-
   function failureText(err: unknown): string {
+    if (signal.aborted) return DEADLINE_TEXT;
     return err instanceof FhirFetchError ? err.message : 'the FHIR query failed';
   }
 
-  async function resolveOne(spec: PrefetchTemplateSpec, prefetchProblem: string | null, planned: { query: string }): Promise<Outcome> {
+  /** One read from fhirServer, timed and traced, bounded by the call's deadline even if the fetcher ignores it. */
+  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number } = {}): Promise<Outcome> {
+    const started = performance.now();
+    const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
     try {
-      const resources = await withinDeadline(fetchFromServer(spec, planned.query));
-      return { resources, source: 'fhir' };
+      if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
+      const resources = await abortable(fetcher.fetch(server.base, query, { ...(token ? { accessToken: token } : {}), signal, ...extra }), signal);
+      trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
+      return { resources };
     } catch (err) {
-      const why = failureText(err);
-      logger.warn({ key: spec.key, reason: err instanceof FhirFetchError ? err.reason : 'unknown' }, 'prefetch key could not be fetched');
-      return { unavailable: prefetchProblem ? `the prefetch was ${prefetchProblem} and ${why}` : why };
+      const outcome = signal.aborted ? 'timeout' : err instanceof FhirFetchError ? err.reason : 'unknown';
+      trace.fhirReads.push({ key: spec.key, ms: ms(), outcome });
+      return { unavailable: failureText(err) };
     }
   }
 
-  /** A usable prefetched Bundle with a next link: follow it only on the allowed fhirServer, else keep what came. */
-  async function completePages(spec: PrefetchTemplateSpec, resources: fhir4.Resource[], nextUrl: string): Promise<Outcome> {
-    const incomplete = `prefetch "${spec.key}" has more pages that were not read`;
-    if (!server.allowed) {
-      warnings.push(`${incomplete}: ${server.reason}`);
-      return { resources, source: 'prefetch' };
-    }
+  /** A prefetched Bundle with a next link: the rest from the allowed fhirServer, else unavailable. */
+  async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, nextUrl: string): Promise<Outcome> {
+    const incomplete = 'the prefetch has more pages';
+    if (!server.allowed) return { unavailable: `${incomplete} and ${server.reason}` };
     let next: string;
     try {
       next = new URL(nextUrl, `${server.base}/`).href;
     } catch {
-      warnings.push(`${incomplete}: its next link is not a URL`);
-      return { resources, source: 'prefetch' };
+      return { unavailable: `${incomplete} and its next link is not a URL` };
     }
-    if (!isWithinBase(next, server.base)) {
-      warnings.push(`${incomplete}: its next link leads away from the fhirServer`);
-      return { resources, source: 'prefetch' };
-    }
-    if (config.fhir.maxPages <= 1) {
-      warnings.push(`${incomplete}: the page limit (${config.fhir.maxPages}) was reached`);
-      return { resources, source: 'prefetch' };
-    }
-    try {
-      const more = await withinDeadline(
-        fetcher.fetch(server.base, next, {
-          ...(token ? { accessToken: token } : {}),
-          signal: deadline.signal,
-          maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
-          onWarning: (m) => warnings.push(`prefetch "${spec.key}": ${m}`),
-        }),
-      );
-      return { resources: [...resources, ...more], source: 'prefetch' };
-    } catch (err) {
-      warnings.push(`${incomplete}: ${failureText(err)}`);
-      return { resources, source: 'prefetch' };
-    }
+    if (!isWithinBase(next, server.base)) return { unavailable: `${incomplete} and its next link leads away from the fhirServer` };
+    if (config.fhir.maxPages <= 1) return { unavailable: `${incomplete} than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})` };
+    const rest = await read(spec, next, {
+      maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
+      matchesBefore: page.matches,
+      ...(page.total !== undefined ? { totalBefore: page.total } : {}),
+    });
+    if ('unavailable' in rest) return { unavailable: `${incomplete} and ${rest.unavailable}` };
+    return { resources: [...page.resources, ...rest.resources] };
   }
 
-  try {
-    // First pass, no I/O: classify every key and find required data that cannot be had at all.
-    type Step =
-      | { spec: PrefetchTemplateSpec; now: Outcome }
-      | { spec: PrefetchTemplateSpec; fetch: { query: string }; prefetchProblem: string | null }
-      | { spec: PrefetchTemplateSpec; page: { resources: fhir4.Resource[]; nextUrl: string } };
-    const steps: Step[] = specs.map((spec): Step => {
-      let prefetchProblem: string | null = null;
-      if (hasKey(prefetch, spec.key)) {
-        const value = prefetch?.[spec.key];
-        if (value === null) return { spec, now: { resources: [], source: 'prefetch' } }; // "no data"
-        const reading = readFhirPayload(value);
-        if (reading.ok) {
-          if (reading.nextUrl !== undefined) return { spec, page: { resources: reading.resources, nextUrl: reading.nextUrl } };
-          return { spec, now: { resources: reading.resources, source: 'prefetch' } };
-        }
-        prefetchProblem = reading.problem;
-      }
-      const p = plan(spec);
-      if ('unavailable' in p) {
-        const why = prefetchProblem ? `the prefetch was ${prefetchProblem} and ${p.unavailable}` : `it was not prefetched and ${p.unavailable}`;
-        return { spec, now: { unavailable: why } };
-      }
-      return { spec, fetch: p, prefetchProblem };
-    });
-
-    const hopeless = steps.filter((s) => s.spec.required && 'now' in s && 'unavailable' in s.now);
-    // No point asking the FHIR server when the answer will be 412 anyway.
-    if (hopeless.length > 0) throw precondition(hopeless.map((s) => ({ spec: s.spec, why: (s as { now: { unavailable: string } }).now.unavailable })));
-
-    const outcomes = await Promise.all(
-      steps.map((s): Promise<Outcome> => {
-        if ('now' in s) return Promise.resolve(s.now);
-        if ('page' in s) return completePages(s.spec, s.page.resources, s.page.nextUrl);
-        return resolveOne(s.spec, s.prefetchProblem, s.fetch);
-      }),
-    );
-
-    const result: ResolvedPrefetch = { resources: {}, sources: {}, warnings };
-    const missing: { spec: PrefetchTemplateSpec; why: string }[] = [];
-    outcomes.forEach((o, i) => {
-      const spec = specs[i] as PrefetchTemplateSpec;
-      if ('unavailable' in o) {
-        if (spec.required) missing.push({ spec, why: o.unavailable });
-        else {
-          warnings.push(`optional data "${spec.key}" (${spec.description}) is unavailable: ${o.unavailable}`);
-          result.resources[spec.key] = [];
-          result.sources[spec.key] = 'none';
-        }
-        return;
-      }
-      result.resources[spec.key] = o.resources;
-      result.sources[spec.key] = o.source;
-    });
-    if (missing.length > 0) throw precondition(missing);
-    return result;
-  } finally {
-    clearTimeout(timer);
-    deadline.abort(new Error('request done')); // ends any fetch still running (e.g. after a 412)
-  }
-}
-
-/** 412 naming each unavailable required key, its description and the reason; reasons never hold the token. */
-function precondition(missing: { spec: PrefetchTemplateSpec; why: string }[]): HttpError {
-  const summary = `Required data is unavailable: ${missing.map((m) => m.spec.description).join('; ')}`;
-  return new HttpError(412, 'incomplete', summary, {
-    extraIssues: missing.map((m) => ({
-      severity: 'error' as const,
-      code: 'incomplete' as const,
-      diagnostics: `${m.spec.description} (prefetch "${m.spec.key}"): ${m.why}`,
-      expression: [`prefetch.${m.spec.key}`],
-    })),
+  // First pass, no I/O: classify every key and find required data that cannot be had at all.
+  type Step =
+    | { spec: PrefetchTemplateSpec; now: Outcome }
+    | { spec: PrefetchTemplateSpec; fetch: { query: string }; prefetchProblem: string | null }
+    | { spec: PrefetchTemplateSpec; page: IncompletePage; nextUrl: string };
+  const steps: Step[] = specs.map((spec): Step => {
+    let prefetchProblem: string | null = null;
+    if (hasKey(prefetch, spec.key)) {
+      const value = prefetch[spec.key];
+      if (value === null) return { spec, now: { resources: [] } }; // "no data"
+      const reading = readFhirPayload(value);
+      if (reading.ok && !isIncomplete(reading)) return { spec, now: { resources: reading.resources } };
+      if (reading.ok && reading.nextUrl !== undefined) return { spec, page: reading, nextUrl: reading.nextUrl };
+      prefetchProblem = reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
+    }
+    const p = plan(spec);
+    if ('unavailable' in p) {
+      const why = prefetchProblem ? `the prefetch was ${prefetchProblem} and ${p.unavailable}` : `it was not prefetched and ${p.unavailable}`;
+      return { spec, now: { unavailable: why } };
+    }
+    return { spec, fetch: p, prefetchProblem };
   });
+
+  const hopeless: UnavailableKey[] = steps.flatMap((s) =>
+    s.spec.required && 'now' in s && 'unavailable' in s.now ? [{ key: s.spec.key, description: s.spec.description, why: s.now.unavailable }] : [],
+  );
+  // No point asking the FHIR server when the answer will be 412 anyway.
+  if (hopeless.length > 0) throw new RequiredDataUnavailable(hopeless);
+
+  const outcomes = await Promise.all(
+    steps.map(async (s): Promise<Outcome> => {
+      if ('now' in s) return s.now;
+      if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
+      const o = await read(s.spec, s.fetch.query);
+      return 'unavailable' in o && s.prefetchProblem ? { unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
+    }),
+  );
+
+  const result: ResolvedPrefetch = { resources: {}, unavailable: [] };
+  const missing: UnavailableKey[] = [];
+  outcomes.forEach((o, i) => {
+    const spec = specs[i];
+    if (spec === undefined) return;
+    if ('resources' in o) {
+      result.resources[spec.key] = o.resources;
+      return;
+    }
+    if (spec.required) {
+      missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
+      return;
+    }
+    result.unavailable.push(spec.key);
+    trace.unavailable.push(spec.key);
+    call.log.warn({ key: spec.key, reason: o.unavailable }, 'optional data unavailable: the cards that need it degrade');
+  });
+  if (missing.length > 0) throw new RequiredDataUnavailable(missing);
+  return result;
 }

@@ -6,7 +6,7 @@ export type { Logger };
  * Paths that may hold a token or patient data. pino removes them before a line is written, so a
  * careless `log.info({ req })` cannot leak a JWT or a FHIR access token.
  */
-export const REDACTED_PATHS: string[] = [
+const REDACTED_PATHS: string[] = [
   'req.headers.authorization',
   'req.headers.cookie',
   'headers.authorization',

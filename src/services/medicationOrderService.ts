@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { readActiveMedications } from '../data/activeMedications.js';
 import { hasMedication, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
-import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
+import { resolvePrefetch } from '../data/prefetchResolver.js';
 import { fetchReferencedMedications } from '../data/referencedMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findDrugOrderFindings, type DrugOrderFinding } from '../guideline/medicationFindings.js';
@@ -13,8 +13,7 @@ import type { CardTexts } from '../render/cardTexts.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import type { RenderContext } from '../render/renderContext.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
-import type { HookName } from '../transport/hookRequest.js';
-import { requestData, type CdsService, type ServiceCall } from './cdsService.js';
+import type { CdsService, PrefetchTemplateSpec, ServiceCall } from '../model/cdsService.js';
 
 export const ORDER_SELECT_SERVICE_ID = 'nkr-pain-order-select';
 export const ORDER_SIGN_SERVICE_ID = 'nkr-pain-order-sign';
@@ -46,18 +45,21 @@ const EMPTY: ServiceAnswer = { cards: [] };
  * (the sandbox sends one on entering its Rx view) or a drug the guideline does not speak about costs no
  * FHIR query and can never end in a 412.
  */
-function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: string; hook: HookName; title: string; description: string }): CdsService {
+function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
+  deps: MedicationOrderDeps,
+  spec: { id: string; hook: H; title: string; description: string },
+): CdsService<H> {
   const { config } = deps;
   const settings = config.medication;
   const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
-  const dataDeps = { fetcher: deps.fetcher, config, logger: deps.logger };
+  const dataDeps = { fetcher: deps.fetcher, config };
 
-  async function call({ request, lang, now }: ServiceCall): Promise<ServiceAnswer> {
+  async function call(data: ServiceCall<'order-select' | 'order-sign'>): Promise<ServiceAnswer> {
+    const { request, lang, now } = data;
     const context = request.context;
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
-    const selections = spec.hook === 'order-select' ? (context.selections as string[]) : undefined;
-    const data = requestData(request);
+    const selections = request.hook === 'order-select' ? request.context.selections : undefined;
     let drafts: DraftOrder[] = readDraftOrders(context.draftOrders, selections);
     const unresolved = drafts.filter((d) => d.selected && d.unresolvedMedicationReference).map((d) => d.unresolvedMedicationReference as string);
     if (unresolved.length > 0) {
@@ -79,7 +81,7 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
       isGsbReason,
       settings,
     });
-    const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: String(context.patientId) };
+    const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: context.patientId };
     const originals = new Map(drafts.filter((d) => d.reference).map((d) => [d.reference as string, d.original]));
     const orderCount = drafts.filter(hasMedication).length;
     return {
@@ -97,7 +99,7 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
   return { ...spec, prefetch: MEDICATION_ORDER_PREFETCH, call };
 }
 
-export function createOrderSelectService(deps: MedicationOrderDeps): CdsService {
+export function createOrderSelectService(deps: MedicationOrderDeps): CdsService<'order-select'> {
   return createMedicationOrderService(deps, {
     id: ORDER_SELECT_SERVICE_ID,
     hook: 'order-select',
@@ -107,7 +109,7 @@ export function createOrderSelectService(deps: MedicationOrderDeps): CdsService 
   });
 }
 
-export function createOrderSignService(deps: MedicationOrderDeps): CdsService {
+export function createOrderSignService(deps: MedicationOrderDeps): CdsService<'order-sign'> {
   return createMedicationOrderService(deps, {
     id: ORDER_SIGN_SERVICE_ID,
     hook: 'order-sign',

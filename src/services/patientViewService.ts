@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
-import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
+import { resolvePrefetch } from '../data/prefetchResolver.js';
 import { readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
@@ -16,7 +16,7 @@ import { renderScreeningIncomplete } from '../render/screeningIncompleteCard.js'
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { requestData, type CdsService, type ServiceCall } from './cdsService.js';
+import type { CdsService, PrefetchTemplateSpec, ServiceCall } from '../model/cdsService.js';
 
 export const PATIENT_VIEW_SERVICE_ID = 'nkr-pain-patient-view';
 
@@ -46,14 +46,19 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       key: 'medications',
       query: 'MedicationRequest?patient={{context.patientId}}&status=active',
       required: false, description: "the patient's active MedicationRequests" },
-    { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
+    {
+      key: 'serviceRequests',
+      query: 'ServiceRequest?patient={{context.patientId}}&status=active',
+      required: false,
+      description: "the patient's active ServiceRequests",
+    },
   ];
 }
 
-export function createPatientViewService(deps: PatientViewDeps): CdsService {
+export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {
   const prefetch = patientViewPrefetch(deps.panel);
   const { config } = deps;
-  const dataDeps = { fetcher: deps.fetcher, config, logger: deps.logger };
+  const dataDeps = { fetcher: deps.fetcher, config };
   return {
     id: PATIENT_VIEW_SERVICE_ID,
     hook: 'patient-view',
@@ -62,10 +67,10 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
       'Danish national clinical guideline (NKR) for generalized musculoskeletal pain (fibromyalgia among them): the biochemical screening panel still missing, flagged results that may point to another diagnosis, current drugs the guideline speaks about, and the non-drug treatment to offer once the screening is complete.',
     usageRequirements: 'Patients with a Condition coded as fibromyalgia / generalized musculoskeletal pain (SNOMED CT, ICD-10, SKS or ICD-11).',
     prefetch,
-    async call({ request, lang, now }: ServiceCall) {
-      const patientId = String(request.context.patientId);
-      const input = requestData(request);
-      const data = await resolvePrefetch(prefetch, input, dataDeps);
+    async call(call: ServiceCall<'patient-view'>) {
+      const { request, lang, now } = call;
+      const patientId = request.context.patientId;
+      const data = await resolvePrefetch(prefetch, call, dataDeps);
       const conditions = ofType(data.resources.conditions, 'Condition');
       const assessment = assessPatientView(
         {
@@ -80,7 +85,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: await readActiveMedications(data.resources.medications ?? [], input, dataDeps),
+            activeMedications: await readActiveMedications(data.resources.medications ?? [], call, dataDeps),
             conditions,
             settings: config.medication,
           })

@@ -6,7 +6,7 @@ import { drugCodes } from '../terminology/drugCodes.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import type { CdsService } from './cdsService.js';
+import type { CdsService } from '../model/cdsService.js';
 import { createOrderSelectService, createOrderSignService } from './medicationOrderService.js';
 import { createPatientViewService } from './patientViewService.js';
 
@@ -22,7 +22,7 @@ export interface ServiceRegistryOptions {
  */
 export function createServices(config: Config, logger: Logger, options: ServiceRegistryOptions = {}): CdsService[] {
   const texts = options.texts ?? loadCardTexts();
-  const fetcher = options.fetcher ?? createFhirFetcher(config, logger);
+  const fetcher = options.fetcher ?? createFhirFetcher(config);
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet(config.scope.extraGsbCodes);
   drugCodes(); // loads and checks terminology/drugs/ now, not at the first order

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { discoveryEntry, type CdsService } from '../services/cdsService.js';
+import { discoveryEntry, type CdsService } from '../model/cdsService.js';
 
 /** GET /cds-services: open to all (cds-hooks-2.0.md §1), computed once. */
 export function discoveryRoute(services: readonly CdsService[]): RequestHandler {

@@ -1,15 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../observability/logger.js';
+import { isObject } from '../model/json.js';
+import { RequiredDataUnavailable } from '../model/requiredData.js';
 import { HttpError } from './operationOutcome.js';
-
-interface BodyParserError {
-  type?: string;
-  status?: number;
-}
+import { summaryOf } from './requestSummary.js';
 
 /** body-parser's errors → our HttpErrors with OperationOutcomes. */
-function fromBodyParser(err: BodyParserError, limitBytes: number): HttpError | undefined {
-  switch (err.type) {
+function fromBodyParser(err: unknown, limitBytes: number): HttpError | undefined {
+  switch (isObject(err) ? err.type : undefined) {
     case 'entity.parse.failed':
       return new HttpError(400, 'structure', 'The request body is not valid JSON');
     case 'entity.too.large':
@@ -24,6 +22,21 @@ function fromBodyParser(err: BodyParserError, limitBytes: number): HttpError | u
   }
 }
 
+/**
+ * Required data that cannot be had → 412 naming each key, its description and the reason
+ * (https://cds-hooks.hl7.org/2.0/#prefetch-template); reasons never hold a token or a URL.
+ */
+function preconditionFailed(err: RequiredDataUnavailable): HttpError {
+  return new HttpError(412, 'incomplete', err.message, {
+    extraIssues: err.missing.map((m) => ({
+      severity: 'error' as const,
+      code: 'incomplete' as const,
+      diagnostics: `${m.description} (prefetch "${m.key}"): ${m.why}`,
+      expression: [`prefetch.${m.key}`],
+    })),
+  });
+}
+
 /** Unknown paths: a FHIR OperationOutcome, not Express's HTML page. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not-found', `No endpoint ${req.method} ${req.path}`));
@@ -35,12 +48,15 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
  */
 export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let httpError = err instanceof HttpError ? err : fromBodyParser(err as BodyParserError, limitBytes);
+    let httpError =
+      err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
     if (!httpError) {
       logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path: req.path }, 'unexpected error');
       httpError = new HttpError(500, 'exception', 'Internal error');
     }
     if (res.headersSent) return;
+    // The request's log line says why it was refused (a tester in the sandbox sees only "no response").
+    if (httpError.status < 500) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
     res.status(httpError.status);
     if (httpError.emptyBody) {
       res.end();

@@ -1,31 +1,20 @@
 import type { RequestHandler } from 'express';
 import type { FeedbackRecord, FeedbackStore } from '../feedback/feedbackStore.js';
-import type { Logger } from '../observability/logger.js';
-import type { CdsService } from '../services/cdsService.js';
+import type { CdsService } from '../model/cdsService.js';
+import { summaryOf } from './requestSummary.js';
 import type { SchemaValidator } from './schemaValidation.js';
 import { findService } from './serviceRoute.js';
-
-interface FeedbackBody {
-  feedback: Array<{
-    card: string;
-    outcome: 'accepted' | 'overridden';
-    acceptedSuggestions?: Array<{ id: string }>;
-    overrideReason?: { reason?: { system?: string; code: string }; userComment?: string };
-    outcomeTimestamp: string;
-  }>;
-}
 
 /**
  * POST /cds-services/{id}/feedback → 200 {}. Idempotent; an unknown card uuid is still answered 200
  * (saying otherwise would leak which cards exist). The user's comment is free text and may hold patient
  * data: only whether there was one is kept.
  */
-export function feedbackRoute(services: readonly CdsService[], deps: { validator: SchemaValidator; store: FeedbackStore; logger: Logger; clock: () => number }): RequestHandler {
+export function feedbackRoute(services: readonly CdsService[], deps: { validator: SchemaValidator; store: FeedbackStore; clock: () => number }): RequestHandler {
   const lookup = findService(services);
   return async (req, res) => {
     const service = lookup(req);
-    deps.validator.assertValid('feedback', req.body);
-    const body = req.body as FeedbackBody;
+    const body = deps.validator.parseFeedback(req.body);
     const receivedAt = new Date(deps.clock()).toISOString();
     const records: FeedbackRecord[] = body.feedback.map((f) => {
       const r: FeedbackRecord = {
@@ -42,10 +31,10 @@ export function feedbackRoute(services: readonly CdsService[], deps: { validator
       return r;
     });
     const added = await deps.store.record(records);
-    deps.logger.info(
-      { serviceId: service.id, feedback: records.map((r) => ({ card: r.card, outcome: r.outcome, reason: r.overrideReason?.code })), added },
-      'feedback received',
-    );
+    const summary = summaryOf(res);
+    summary.feedbackAdded = added;
+    summary.serviceId = service.id;
+    summary.feedback = records.map((r) => (r.overrideReason ? { card: r.card, outcome: r.outcome, reason: r.overrideReason.code } : { card: r.card, outcome: r.outcome }));
     res.type('application/json').send('{}');
   };
 }

@@ -20,7 +20,8 @@ export type IssueCode =
   | 'exception';
 
 /**
- * An error that maps to one HTTP status and a FHIR OperationOutcome body. Every stage throws these;
+ * An error that maps to one HTTP status and a FHIR OperationOutcome body. Transport throws these (other
+ * stages throw domain errors such as RequiredDataUnavailable, which the error handler maps);
  * the transport's error handler is the one place that turns them into responses.
  */
 export class HttpError extends Error {
@@ -54,13 +55,6 @@ export const badRequest = (diagnostics: string, expression?: string[]): HttpErro
 
 export const notFound = (diagnostics: string): HttpError => new HttpError(404, 'not-found', diagnostics);
 
-export const preconditionFailed = (diagnostics: string, expression?: string[]): HttpError =>
-  new HttpError(412, 'incomplete', diagnostics, expression ? { expression } : {});
-
 export const unauthorized = (): HttpError => new HttpError(401, 'login', 'unauthorized', { emptyBody: true });
 
 export const forbidden = (diagnostics: string): HttpError => new HttpError(403, 'forbidden', diagnostics);
-
-export function operationOutcome(severity: 'error' | 'warning' | 'information', code: IssueCode, diagnostics: string): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: [{ severity, code, diagnostics }] };
-}

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import type { HookName, HookRequest } from '../model/hookRequest.js';
+import { isObject } from '../model/json.js';
 import { projectPath } from '../projectRoot.js';
 import { badRequest, type HttpError } from './operationOutcome.js';
 
@@ -31,19 +33,58 @@ function informative(errors: ErrorObject[]): ErrorObject[] {
   return useful.length > 0 ? useful : errors;
 }
 
+/** A feedback body after schemas/feedback.schema.json accepted it (https://cds-hooks.hl7.org/2.0/#feedback). */
+export interface FeedbackBody {
+  feedback: Array<{
+    card: string;
+    outcome: 'accepted' | 'overridden';
+    acceptedSuggestions?: Array<{ id: string }>;
+    overrideReason?: { reason?: { system?: string; code: string; display?: string }; userComment?: string };
+    outcomeTimestamp: string;
+  }>;
+}
+
+const REQUEST_SCHEMA_ID = 'urn:nkr-pain-cds:schema:request';
+
 /** The CDS Hooks JSON Schemas in schemas/, compiled once. */
 export class SchemaValidator {
   private readonly validators: Record<SchemaName, ValidateFunction>;
+  /** The request schema with `hook` fixed: a request that passes is the typed request of that hook. */
+  private readonly requestOf: { [H in HookName]: ValidateFunction<HookRequest<H>> };
+  private readonly feedbackBody: ValidateFunction<FeedbackBody>;
 
   constructor() {
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
     addFormats(ajv);
+    this.feedbackBody = ajv.compile<FeedbackBody>(loadSchema('feedback'));
     this.validators = {
       discovery: ajv.compile(loadSchema('discovery')),
       request: ajv.compile(loadSchema('request')),
       response: ajv.compile(loadSchema('response')),
-      feedback: ajv.compile(loadSchema('feedback')),
+      feedback: this.feedbackBody,
     };
+    const forHook = <H extends HookName>(hook: H): ValidateFunction<HookRequest<H>> =>
+      ajv.compile<HookRequest<H>>({ allOf: [{ $ref: REQUEST_SCHEMA_ID }], properties: { hook: { const: hook } } });
+    this.requestOf = { 'patient-view': forHook('patient-view'), 'order-select': forHook('order-select'), 'order-sign': forHook('order-sign') };
+  }
+
+  /**
+   * The request of a service answering `hook`, typed: 400 naming the first offending field when the body
+   * does not match schemas/request.schema.json, or when it was sent for another hook (the sandbox may
+   * send a stale `hook`: we route by service id and refuse a mismatch).
+   */
+  parseRequest<H extends HookName>(hook: H, serviceId: string, data: unknown): HookRequest<H> {
+    this.assertValid('request', data);
+    const validate: ValidateFunction<HookRequest<H>> = this.requestOf[hook];
+    if (validate(data)) return data;
+    const sent = isObject(data) && typeof data.hook === 'string' ? data.hook : '';
+    throw badRequest(`Service ${serviceId} answers hook "${hook}", not "${sent.slice(0, 100)}"`, ['hook']);
+  }
+
+  /** A feedback body, typed; 400 as `assertValid` when it does not match schemas/feedback.schema.json. */
+  parseFeedback(data: unknown): FeedbackBody {
+    if (this.feedbackBody(data)) return data;
+    throw invalid('feedback', this.feedbackBody);
   }
 
   /** Human-readable problems, empty when valid. */
@@ -55,16 +96,17 @@ export class SchemaValidator {
   /** Throws 400 with an OperationOutcome naming the first offending field. */
   assertValid(name: SchemaName, data: unknown): void {
     const v = this.validators[name];
-    if (v(data)) return;
-    const errors = informative(v.errors ?? []).slice(0, 10);
-    const first = errors[0];
-    const err: HttpError = badRequest(
-      first ? `Invalid ${name}: ${describe(first)}` : `Invalid ${name}`,
-      first ? [expressionOf(first)] : undefined,
-    );
-    for (const e of errors.slice(1)) {
-      err.issues.push({ severity: 'error', code: 'invalid', diagnostics: describe(e), expression: [expressionOf(e)] });
-    }
-    throw err;
+    if (!v(data)) throw invalid(name, v);
   }
+}
+
+/** 400 with an OperationOutcome naming the first offending field (and up to nine more as extra issues). */
+function invalid(name: SchemaName, v: ValidateFunction): HttpError {
+  const errors = informative(v.errors ?? []).slice(0, 10);
+  const first = errors[0];
+  const err: HttpError = badRequest(first ? `Invalid ${name}: ${describe(first)}` : `Invalid ${name}`, first ? [expressionOf(first)] : undefined);
+  for (const e of errors.slice(1)) {
+    err.issues.push({ severity: 'error', code: 'invalid', diagnostics: describe(e), expression: [expressionOf(e)] });
+  }
+  return err;
 }

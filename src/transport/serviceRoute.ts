@@ -1,15 +1,17 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
-import type { Logger } from '../observability/logger.js';
-import { pickLanguage } from '../render/language.js';
-import type { CdsService } from '../services/cdsService.js';
-import type { HookRequest } from './hookRequest.js';
-import { badRequest, notFound } from './operationOutcome.js';
+import { newCallTrace } from '../model/callTrace.js';
+import type { CdsService } from '../model/cdsService.js';
+import type { HookName } from '../model/hookRequest.js';
+import { SkippedResources } from '../model/skipped.js';
+import type { ServiceAnswer } from '../model/cdsResponse.js';
+import { pickLanguage } from './language.js';
+import { notFound } from './operationOutcome.js';
+import { countKinds, summaryOf, type RequestSummary } from './requestSummary.js';
 import type { SchemaValidator } from './schemaValidation.js';
 
 export interface ServiceRouteDeps {
   config: Config;
-  logger: Logger;
   validator: SchemaValidator;
   clock: () => number;
   /** Validate every response against schemas/response.schema.json (tests and development). */
@@ -27,30 +29,61 @@ export function findService(services: readonly CdsService[]): (req: Request) => 
   };
 }
 
+/** Why the call's deadline aborted its FHIR reads. */
+class CallDeadlinePassed extends Error {
+  constructor() {
+    super('the request deadline passed before the FHIR server answered');
+    this.name = 'CallDeadlinePassed';
+  }
+}
+
+/**
+ * One hook call: the typed request of the service's hook, ONE deadline (FHIR_REQUEST_DEADLINE_MS) for
+ * every FHIR read of the call, the request's logger, and the service's answer. The deadline is aborted
+ * when the call ends, so no read outlives its request (e.g. the other reads after a 412).
+ */
+async function callService<H extends HookName>(service: CdsService<H>, req: Request, summary: RequestSummary, deps: ServiceRouteDeps): Promise<ServiceAnswer> {
+  const request = deps.validator.parseRequest(service.hook, service.id, req.body);
+  const trace = newCallTrace();
+  summary.data = trace;
+  const skipped = new SkippedResources();
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new CallDeadlinePassed()), deps.config.fhir.requestDeadlineMs);
+  try {
+    return await service.call({
+      request,
+      lang: pickLanguage(deps.config.language, req.get('accept-language')),
+      now: deps.clock(),
+      log: req.log,
+      signal: deadline.signal,
+      trace,
+      skipped,
+    });
+  } finally {
+    clearTimeout(timer);
+    if (!deadline.signal.aborted) deadline.abort(new Error('the call is over'));
+    if (skipped.items.length > 0) {
+      summary.skipped = skipped.items.length;
+      req.log.warn({ skipped: skipped.items }, 'resources skipped as unreadable (type and id named)');
+    }
+  }
+}
+
 /** POST /cds-services/{id}: validate, route by service id, answer with cards. */
 export function serviceRoute(services: readonly CdsService[], deps: ServiceRouteDeps): RequestHandler {
   const lookup = findService(services);
   return async (req, res) => {
     const service = lookup(req);
-    const body: unknown = req.body;
-    deps.validator.assertValid('request', body);
-    const request = body as HookRequest;
-    // The sandbox may send a stale `hook` (cds-hooks-2.0.md §3.4): route by id, refuse a mismatch.
-    if (request.hook !== service.hook) {
-      throw badRequest(`Service ${service.id} answers hook "${service.hook}", not "${request.hook.slice(0, 100)}"`, ['hook']);
-    }
-    const started = process.hrtime.bigint();
-    const lang = pickLanguage(deps.config.language, req.get('accept-language'));
-    const answer = await service.call({ request, lang, now: deps.clock() });
+    const summary = summaryOf(res);
+    summary.serviceId = service.id;
+    const answer = await callService(service, req, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
-      if (problems.length > 0) deps.logger.error({ serviceId: service.id, problems }, 'response does not match the response schema');
+      if (problems.length > 0) req.log.error({ serviceId: service.id, problems }, 'response does not match the response schema');
     }
-    deps.logger.info(
-      { serviceId: service.id, hook: service.hook, cards: response.cards.map((c) => c.source.topic?.code), ms: Number(process.hrtime.bigint() - started) / 1e6 },
-      'cds call answered',
-    );
+    summary.cards = countKinds(answer.cards.map((c) => c.kind));
+    summary.cardCount = answer.cards.length;
     res.set('Cache-Control', 'no-store').type('application/json').send(JSON.stringify(response));
   };
 }

@@ -1,30 +1,79 @@
-import { readFhirPayload } from '../../src/data/bundleEntries.js';
+import { isIncomplete, readFhirPayload } from '../../src/data/bundleEntries.js';
 
 describe('readFhirPayload', () => {
   const c1 = { resourceType: 'Condition', id: 'c1' };
   const oo = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+  const warning = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'processing', diagnostics: 'No results' }] };
+  const information = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] };
 
   it('a resource is a list of one', () => {
-    expect(readFhirPayload(c1)).toEqual({ ok: true, resources: [c1] });
+    expect(readFhirPayload(c1)).toEqual({ ok: true, resources: [c1], matches: 1 });
   });
 
   it('a Bundle gives its entries without outcomes, and its next link', () => {
     const b = {
       resourceType: 'Bundle',
       link: [{ relation: 'self', url: 'http://x/fhir/Condition' }, { relation: 'next', url: 'http://x/fhir/Condition?page=2' }],
-      entry: [{ resource: c1, search: { mode: 'match' } }, { resource: { resourceType: 'Patient', id: 'p' }, search: { mode: 'outcome' } }, { resource: oo }],
+      entry: [{ resource: c1, search: { mode: 'match' } }, { resource: { resourceType: 'Patient', id: 'p' }, search: { mode: 'outcome' } }, { resource: warning }],
     };
-    expect(readFhirPayload(b)).toEqual({ ok: true, resources: [c1], nextUrl: 'http://x/fhir/Condition?page=2' });
+    expect(readFhirPayload(b)).toEqual({ ok: true, resources: [c1], matches: 1, nextUrl: 'http://x/fhir/Condition?page=2' });
   });
 
   it('an empty Bundle, with or without an entry list, is no data', () => {
-    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', total: 0 })).toEqual({ ok: true, resources: [] });
-    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [] })).toEqual({ ok: true, resources: [] });
+    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', total: 0 })).toEqual({ ok: true, resources: [], matches: 0, total: 0 });
+    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [] })).toEqual({ ok: true, resources: [], matches: 0 });
+  });
+
+  it("Epic's no results: total 0 and OperationOutcome entries with only warnings or information are an empty result", () => {
+    for (const entry of [{ resource: warning, search: { mode: 'outcome' } }, { resource: warning }, { resource: information }]) {
+      const r = readFhirPayload({ resourceType: 'Bundle', type: 'searchset', total: 0, entry: [entry] });
+      expect(r).toEqual({ ok: true, resources: [], matches: 0, total: 0 });
+    }
+  });
+
+  it('included resources are data but not matches (total counts matches only)', () => {
+    const med = { resourceType: 'Medication', id: 'm1' };
+    const r = readFhirPayload({ resourceType: 'Bundle', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }, { resource: med, search: { mode: 'include' } }] });
+    expect(r).toEqual({ ok: true, resources: [c1, med], matches: 1, total: 1 });
+    expect(r.ok && isIncomplete(r)).toBe(false);
+  });
+
+  it('a next link, or a total above the matches, is incomplete', () => {
+    const paged = readFhirPayload({ resourceType: 'Bundle', link: [{ relation: 'next', url: 'http://x/p2' }], entry: [{ resource: c1 }] });
+    const short = readFhirPayload({ resourceType: 'Bundle', total: 16, entry: [] });
+    const whole = readFhirPayload({ resourceType: 'Bundle', total: 1, entry: [{ resource: c1 }] });
+    expect(paged.ok && isIncomplete(paged)).toBe(true);
+    expect(short.ok && isIncomplete(short)).toBe(true);
+    expect(whole.ok && isIncomplete(whole)).toBe(false);
+  });
+
+  it('Observations contained in a DiagnosticReport are listed with unique ids and the report\'s subject and date', () => {
+    const report = {
+      resourceType: 'DiagnosticReport',
+      id: 'dr1',
+      status: 'final',
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2026-10-01T08:00:00Z',
+      contained: [
+        { resourceType: 'Observation', id: 'a', code: { text: 'x' } },
+        { resourceType: 'Observation', id: 'b', effectiveDateTime: '2026-09-30', status: 'amended' },
+        { resourceType: 'Specimen', id: 's' },
+      ],
+    };
+    const r = readFhirPayload({ resourceType: 'Bundle', entry: [{ resource: report }, { resource: { resourceType: 'Observation', id: 'dr1-a' } }] });
+    if (!r.ok) throw new Error(r.problem);
+    const observations = r.resources.filter((x) => x.resourceType === 'Observation') as fhir4.Observation[];
+    expect(observations.map((o) => o.id)).toEqual(['dr1-a', 'dr1-a-2', 'dr1-b']);
+    expect(observations[1]).toMatchObject({ subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-10-01T08:00:00Z', status: 'final' });
+    expect(observations[2]).toMatchObject({ effectiveDateTime: '2026-09-30', status: 'amended' });
+    expect(r.matches).toBe(2);
   });
 
   it.each([
     ['an OperationOutcome', oo],
-    ['a Bundle of only outcomes', { resourceType: 'Bundle', entry: [{ resource: oo, search: { mode: 'outcome' } }] }],
+    ['an OperationOutcome of warnings as the whole value', warning],
+    ['a Bundle of only error outcomes', { resourceType: 'Bundle', entry: [{ resource: oo, search: { mode: 'outcome' } }] }],
+    ['a Bundle with matches and an error OperationOutcome', { resourceType: 'Bundle', entry: [{ resource: c1 }, { resource: oo }] }],
     ['a string', 'Condition'],
     ['a number', 1],
     ['an array', [c1]],

@@ -1,7 +1,6 @@
 import nock from 'nock';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createFhirFetcher, FhirFetchError, resolveQueryUrl, type FhirFetchErrorReason } from '../../src/data/fhirFetcher.js';
-import { silentLogger } from '../../src/observability/logger.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 const BASE = `${ORIGIN}/fhir`;
@@ -68,14 +67,14 @@ describe('createFhirFetcher', () => {
     const scope = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}`, accept: /application\/fhir\+json/ } })
       .get('/fhir/Patient/p1')
       .reply(200, patient);
-    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() });
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() });
     expect(out).toEqual([patient]);
     expect(scope.isDone()).toBe(true);
   });
 
   it('sends no Authorization header without a token', async () => {
     const scope = nock(ORIGIN, { badheaders: ['authorization'] }).get('/fhir/Patient/p1').reply(200, patient);
-    const out = await createFhirFetcher(config(), silentLogger()).fetch(`${BASE}/`, 'Patient/p1', { signal: live() });
+    const out = await createFhirFetcher(config()).fetch(`${BASE}/`, 'Patient/p1', { signal: live() });
     expect(out).toEqual([patient]);
     expect(scope.isDone()).toBe(true);
   });
@@ -84,16 +83,16 @@ describe('createFhirFetcher', () => {
     const b = bundle([cond('c1'), cond('c2')]);
     b.entry!.push({ resource: { resourceType: 'OperationOutcome', issue: [] } as fhir4.OperationOutcome, search: { mode: 'outcome' } });
     nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, b);
-    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
     expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
   });
 
   it('an empty search Bundle is []', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, { resourceType: 'Bundle', type: 'searchset', total: 0 });
-    await expect(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).resolves.toEqual([]);
+    await expect(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).resolves.toEqual([]);
   });
 
-  it('follows next links on the same server, with the token, up to maxPages, and warns when it stops', async () => {
+  it('follows next links on the same server, with the token; more pages than maxPages is incomplete, never a partial result', async () => {
     const p1 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
       .get('/fhir/Condition')
       .query({ patient: 'p1' })
@@ -103,22 +102,63 @@ describe('createFhirFetcher', () => {
       .query({ _getpages: 'x', page: '2' })
       .reply(200, bundle([cond('c2')], `${BASE}?_getpages=x&page=3`));
     const p3 = nock(ORIGIN).get('/fhir').query({ _getpages: 'x', page: '3' }).reply(200, bundle([cond('c3')]));
-    const warnings: string[] = [];
-    const out = await createFhirFetcher(config({ FHIR_MAX_PAGES: '2' }), silentLogger()).fetch(BASE, 'Condition?patient=p1', {
-      accessToken: TOKEN,
-      signal: live(),
-      onWarning: (w) => warnings.push(w),
-    });
-    expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
+    const e = await expectReason(
+      createFhirFetcher(config({ FHIR_MAX_PAGES: '2' })).fetch(BASE, 'Condition?patient=p1', { accessToken: TOKEN, signal: live() }),
+      'incomplete',
+    );
+    expect(e.message).toContain('page limit');
     expect(p1.isDone() && p2.isDone()).toBe(true);
     expect(p3.isDone()).toBe(false);
-    expect(warnings).toEqual([expect.stringContaining('stopped paging at the page limit')]);
+  });
+
+  it('a search whose total is above the matches it holds is incomplete; its pages together count', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, { ...bundle([cond('c1')]), total: 16 });
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'incomplete');
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, { ...bundle([cond('c1')], `${BASE}/Condition?page=2`), total: 2 });
+    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, { ...bundle([cond('c2')]), total: 2 });
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
+  });
+
+  it("Epic's no results (total 0 and a warning OperationOutcome) is [], not an error", async () => {
+    nock(ORIGIN)
+      .get('/fhir/Observation')
+      .query(true)
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        total: 0,
+        entry: [
+          {
+            resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'processing', details: { text: 'No results found.' } }] },
+            search: { mode: 'outcome' },
+          },
+        ],
+      });
+    await expect(createFhirFetcher(config()).fetch(BASE, 'Observation?patient=p1', { signal: live() })).resolves.toEqual([]);
+  });
+
+  it('Observations contained in a DiagnosticReport are read as Observations with ids unique in the result', async () => {
+    const report = {
+      resourceType: 'DiagnosticReport',
+      id: 'dr1',
+      status: 'final',
+      subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2026-10-01',
+      contained: [{ resourceType: 'Observation', id: 'o1', code: { text: 'ALAT' } }],
+      result: [{ reference: '#o1' }],
+    };
+    nock(ORIGIN).get('/fhir/Observation').query(true).reply(200, bundle([report, { resourceType: 'Observation', id: 'dr1-o1' }]));
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Observation?patient=p1', { signal: live() });
+    const observations = out.filter((r) => r.resourceType === 'Observation');
+    expect(observations.map((r) => r.id)).toEqual(['dr1-o1', 'dr1-o1-2']);
+    expect(observations[1]).toMatchObject({ subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-10-01', status: 'final' });
   });
 
   it('reads all pages when under the cap', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, bundle([cond('c1')], `${BASE}/Condition?page=2`));
     nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, bundle([cond('c2')]));
-    const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
     expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
   });
 
@@ -126,15 +166,9 @@ describe('createFhirFetcher', () => {
     for (const next of ['https://evil.example.com/fhir/Condition?page=2', `${ORIGIN}/fhirX/Condition?page=2`, 'http://127.0.0.1:9999/fhir/Condition?page=2']) {
       nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, bundle([cond('c1')], next));
       const elsewhere = nock(new URL(next).origin).get(/.*/).reply(200, bundle([cond('evil')]));
-      const warnings: string[] = [];
-      const out = await createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', {
-        accessToken: TOKEN,
-        signal: live(),
-        onWarning: (w) => warnings.push(w),
-      });
-      expect(out.map((r) => r.id)).toEqual(['c1']);
+      const e = await expectReason(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { accessToken: TOKEN, signal: live() }), 'incomplete');
+      expect(e.message).toContain('leads away');
       expect(elsewhere.isDone()).toBe(false);
-      expect(warnings).toEqual([expect.stringContaining('not followed')]);
       nock.cleanAll();
     }
   });
@@ -142,7 +176,7 @@ describe('createFhirFetcher', () => {
   it('does not follow a redirect to another host, so the token never goes there', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').reply(302, '', { Location: 'https://evil.example.com/steal' });
     const evil = nock('https://evil.example.com').get('/steal').reply(200, patient);
-    const e = await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'redirect');
+    const e = await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'redirect');
     expect(e.status).toBe(302);
     expect(evil.isDone()).toBe(false);
   });
@@ -150,17 +184,17 @@ describe('createFhirFetcher', () => {
   it('does not follow a same-host redirect either (307 with a JSON body)', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').reply(307, { resourceType: 'OperationOutcome' }, { Location: `${BASE}/Patient/p2` });
     const other = nock(ORIGIN).get('/fhir/Patient/p2').reply(200, patient);
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'redirect');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'redirect');
     expect(other.isDone()).toBe(false);
   });
 
   it('an HTTP error status is http-status', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').reply(500, { resourceType: 'OperationOutcome', issue: [] });
-    const e = await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status');
+    const e = await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status');
     expect(e.status).toBe(500);
     expect(e.message).toBe('the FHIR server answered HTTP 500');
     nock(ORIGIN).get('/fhir/Patient/p1').reply(404, 'Not found');
-    expect((await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status')).status).toBe(404);
+    expect((await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status')).status).toBe(404);
   });
 
   it.each([
@@ -176,23 +210,27 @@ describe('createFhirFetcher', () => {
     ['a Bundle with a broken entry', { resourceType: 'Bundle', entry: [{ nope: 1 }] }, {}],
   ])('a read answered with %s is invalid-response', async (_name, body, headers) => {
     nock(ORIGIN).get('/fhir/Patient/p1').reply(200, body as nock.Body, headers);
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'invalid-response');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'invalid-response');
   });
 
-  it('a search answered with something other than a Bundle, or only OperationOutcomes, is invalid-response', async () => {
+  it('a search answered with something other than a Bundle, or an OperationOutcome with an error, is invalid-response', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, cond('c1'));
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
     nock(ORIGIN)
       .get('/fhir/Condition')
       .query(true)
-      .reply(200, { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'OperationOutcome', issue: [] }, search: { mode: 'outcome' } }] });
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
+      .reply(200, {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        entry: [{ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] }, search: { mode: 'outcome' } }],
+      });
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() }), 'invalid-response');
   });
 
   it('a slow server is a timeout after queryTimeoutMs', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').delay(10_000).reply(200, patient);
     const e = await expectReason(
-      createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '50' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }),
+      createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '50' })).fetch(BASE, 'Patient/p1', { signal: live() }),
       'timeout',
     );
     expect(e.message).toContain('50 ms');
@@ -201,7 +239,7 @@ describe('createFhirFetcher', () => {
   it('the caller aborting (request deadline) ends the query as a timeout', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').delay(10_000).reply(200, patient);
     const deadline = new AbortController();
-    const p = createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '60000' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: deadline.signal });
+    const p = createFhirFetcher(config({ FHIR_QUERY_TIMEOUT_MS: '60000' })).fetch(BASE, 'Patient/p1', { signal: deadline.signal });
     setTimeout(() => deadline.abort(), 20);
     const e = await expectReason(p, 'timeout');
     expect(e.message).toContain('deadline');
@@ -209,26 +247,26 @@ describe('createFhirFetcher', () => {
 
   it('a connection error is network', async () => {
     nock(ORIGIN).get('/fhir/Patient/p1').replyWithError('connect ECONNREFUSED');
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'network');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'network');
   });
 
   it('a response over maxResponseBytes is too-large (declared or not)', async () => {
     const big = bundle(Array.from({ length: 100 }, (_, i) => cond(`condition-${i}`)));
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, big);
     await expectReason(
-      createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' }), silentLogger()).fetch(BASE, 'Condition?patient=p1', { signal: live() }),
+      createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' })).fetch(BASE, 'Condition?patient=p1', { signal: live() }),
       'too-large',
     );
     nock(ORIGIN).get('/fhir/Patient/p1').reply(200, patient, { 'Content-Length': String(5 * 1024) });
-    await expectReason(createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' }), silentLogger()).fetch(BASE, 'Patient/p1', { signal: live() }), 'too-large');
+    await expectReason(createFhirFetcher(config({ FHIR_MAX_RESPONSE_BYTES: '1kb' })).fetch(BASE, 'Patient/p1', { signal: live() }), 'too-large');
   });
 
   it('refuses a fhirServer that is not allowed, and a query that leaves the base, without a request', async () => {
     const scope = nock('https://ehr.example.org').get(/.*/).reply(200, patient);
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch('https://ehr.example.org/fhir', 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'not-allowed');
+    await expectReason(createFhirFetcher(config()).fetch('https://ehr.example.org/fhir', 'Patient/p1', { accessToken: TOKEN, signal: live() }), 'not-allowed');
     const admin = nock(ORIGIN).get(/.*/).reply(200, patient);
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, '../admin', { signal: live() }), 'not-allowed');
-    await expectReason(createFhirFetcher(config(), silentLogger()).fetch(BASE, 'https://ehr.example.org/fhir/Patient/p1', { signal: live() }), 'not-allowed');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, '../admin', { signal: live() }), 'not-allowed');
+    await expectReason(createFhirFetcher(config()).fetch(BASE, 'https://ehr.example.org/fhir/Patient/p1', { signal: live() }), 'not-allowed');
     expect(scope.isDone()).toBe(false);
     expect(admin.isDone()).toBe(false);
   });
@@ -236,7 +274,7 @@ describe('createFhirFetcher', () => {
   it('fetches from a non-loopback server when FHIR_SERVER_ALLOWLIST lists it', async () => {
     const scope = nock('https://ehr.example.org', { reqheaders: { authorization: `Bearer ${TOKEN}` } }).get('/fhir/R4/Patient/p1').reply(200, patient);
     const c = config({ FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir' });
-    await expect(createFhirFetcher(c, silentLogger()).fetch('https://ehr.example.org/fhir/R4', 'Patient/p1', { accessToken: TOKEN, signal: live() })).resolves.toEqual([patient]);
+    await expect(createFhirFetcher(c).fetch('https://ehr.example.org/fhir/R4', 'Patient/p1', { accessToken: TOKEN, signal: live() })).resolves.toEqual([patient]);
     expect(scope.isDone()).toBe(true);
   });
 });

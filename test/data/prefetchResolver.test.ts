@@ -1,9 +1,12 @@
+import { Writable } from 'node:stream';
 import nock from 'nock';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createFhirFetcher, type FhirFetcher } from '../../src/data/fhirFetcher.js';
-import { resolvePrefetch, type HookRequestData, type PrefetchTemplateSpec, type ResolvedPrefetch } from '../../src/data/prefetchResolver.js';
-import { silentLogger } from '../../src/observability/logger.js';
-import { HttpError } from '../../src/transport/operationOutcome.js';
+import { resolvePrefetch, type DataCall, type ResolvedPrefetch } from '../../src/data/prefetchResolver.js';
+import { newCallTrace, type CallTrace } from '../../src/model/callTrace.js';
+import type { PrefetchTemplateSpec } from '../../src/model/cdsService.js';
+import { RequiredDataUnavailable, type UnavailableKey } from '../../src/model/requiredData.js';
+import { createLogger } from '../../src/observability/logger.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 const FHIR = `${ORIGIN}/fhir`;
@@ -20,6 +23,7 @@ const patient = { resourceType: 'Patient', id: 'p1' };
 const cond = (id: string) => ({ resourceType: 'Condition', id, subject: { reference: 'Patient/p1' } });
 const med = { resourceType: 'MedicationRequest', id: 'm1' };
 const operationOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: 'boom' }] };
+const warningOutcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'processing', diagnostics: 'No results were found.' }] };
 function bundle(resources: object[], next?: string) {
   return {
     resourceType: 'Bundle',
@@ -38,32 +42,47 @@ function prodConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org', ...env });
 }
 
-function request(over: Partial<HookRequestData> = {}): HookRequestData {
+type RequestData = DataCall['request'];
+function request(over: Partial<RequestData> = {}): RequestData {
   return { fhirServer: FHIR, context: { patientId: 'p1', userId: 'Practitioner/u1' }, ...over };
 }
 const withToken = { fhirAuthorization: { access_token: TOKEN, token_type: 'Bearer' } };
 
-function resolve(req: HookRequestData, cfg: Config = config(), specs: readonly PrefetchTemplateSpec[] = SPECS, fetcher?: FhirFetcher): Promise<ResolvedPrefetch> {
-  return resolvePrefetch(specs, req, { fetcher: fetcher ?? createFhirFetcher(cfg, silentLogger()), config: cfg, logger: silentLogger() });
+interface Resolved extends ResolvedPrefetch {
+  /** Keys read from the FHIR server, in the order they were read. */
+  fetched: string[];
+  trace: CallTrace;
+  /** The warning lines logged (message and reason). */
+  warnings: string[];
 }
 
-/** Awaits a 412 and checks what every 412 must be: an OperationOutcome that never holds the token. */
-async function expect412(p: Promise<unknown>): Promise<{ text: string; issues: fhir4.OperationOutcomeIssue[] }> {
+/** One call as a service makes it: its own deadline signal (FHIR_REQUEST_DEADLINE_MS), logger and trace. */
+async function resolve(req: RequestData, cfg: Config = config(), specs: readonly PrefetchTemplateSpec[] = SPECS, fetcher?: FhirFetcher): Promise<Resolved> {
+  const lines: string[] = [];
+  const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+  const trace = newCallTrace();
+  const call: DataCall = { request: req, signal: AbortSignal.timeout(cfg.fhir.requestDeadlineMs), log, trace };
+  const r = await resolvePrefetch(specs, call, { fetcher: fetcher ?? createFhirFetcher(cfg), config: cfg });
+  const warnings = lines.map((l) => JSON.parse(l) as { level: number; msg: string; reason?: string; key?: string }).filter((l) => l.level === 40).map((l) => `${l.key}: ${l.msg}: ${l.reason}`);
+  expect(lines.join('')).not.toContain(TOKEN);
+  return { ...r, fetched: trace.fhirReads.map((f) => f.key), trace, warnings };
+}
+
+/** Awaits RequiredDataUnavailable (transport answers 412) and checks it never holds the token. */
+async function expect412(p: Promise<unknown>): Promise<{ text: string; missing: readonly UnavailableKey[] }> {
   let err: unknown;
   try {
     await p;
   } catch (e) {
     err = e;
   }
-  expect(err).toBeInstanceOf(HttpError);
-  const e = err as HttpError;
-  expect(e.status).toBe(412);
-  const body = e.toOperationOutcome();
-  expect(body.resourceType).toBe('OperationOutcome');
-  const text = JSON.stringify(body) + e.message;
+  expect(err).toBeInstanceOf(RequiredDataUnavailable);
+  const e = err as RequiredDataUnavailable;
+  const text = JSON.stringify(e.missing) + e.message;
   expect(text).not.toContain(TOKEN);
-  return { text, issues: body.issue };
+  return { text, missing: e.missing };
 }
+const whyOf = (missing: readonly UnavailableKey[], key: string): string => missing.find((m) => m.key === key)?.why ?? '';
 
 /** An interceptor for anything on the FHIR server: it must stay unused when nothing should be fetched. */
 function anyRequest(origin = ORIGIN) {
@@ -82,15 +101,16 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
     const server = anyRequest();
     const r = await resolve(request({ ...withToken, prefetch: fullPrefetch() }));
     expect(r.resources).toEqual({ patient: [patient], conditions: [cond('c1')], meds: [med] });
-    expect(r.sources).toEqual({ patient: 'prefetch', conditions: 'prefetch', meds: 'prefetch' });
+    expect(r.fetched).toEqual([]);
+    expect(r.unavailable).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(server.isDone()).toBe(false);
   });
 
-  it('row 1: outcome entries inside a Bundle with matches are dropped, the matches used', async () => {
+  it('row 1: warning outcome entries inside a Bundle with matches are dropped, the matches used', async () => {
     const server = anyRequest();
     const b = bundle([cond('c1')]);
-    b.entry.push({ resource: operationOutcome, search: { mode: 'outcome' } } as never);
+    b.entry.push({ resource: warningOutcome, search: { mode: 'outcome' } } as never);
     const r = await resolve(request({ prefetch: { conditions: b } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions).toEqual([cond('c1')]);
     expect(server.isDone()).toBe(false);
@@ -101,7 +121,7 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
     const r = await resolve(request({ ...withToken, prefetch: { ...fullPrefetch(), conditions: null, meds: null } }));
     expect(r.resources.conditions).toEqual([]);
     expect(r.resources.meds).toEqual([]);
-    expect(r.sources.conditions).toBe('prefetch');
+    expect(r.fetched).toEqual([]);
     expect(server.isDone()).toBe(false);
   });
 
@@ -111,8 +131,23 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
       request({ ...withToken, prefetch: { patient, conditions: emptyBundle, meds: { resourceType: 'Bundle', type: 'searchset', total: 0 } } }),
     );
     expect(r.resources).toEqual({ patient: [patient], conditions: [], meds: [] });
-    expect(r.sources).toEqual({ patient: 'prefetch', conditions: 'prefetch', meds: 'prefetch' });
+    expect(r.fetched).toEqual([]);
     expect(server.isDone()).toBe(false);
+  });
+
+  it("row 5 (Epic's no results): total 0 and a warning OperationOutcome entry is an empty result, not refetched, not unavailable", async () => {
+    const server = anyRequest();
+    const epic = { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [{ resource: warningOutcome, search: { mode: 'outcome' } }] };
+    const r = await resolve(request({ ...withToken, prefetch: { patient, conditions: epic, meds: epic } }));
+    expect(r.resources).toEqual({ patient: [patient], conditions: [], meds: [] });
+    expect(r.unavailable).toEqual([]);
+    expect(server.isDone()).toBe(false);
+  });
+
+  it('row 5: a Bundle whose only outcome entry is information (no search.mode) is an empty result too', async () => {
+    const info = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] };
+    const r = await resolve(request({ fhirServer: undefined, prefetch: { conditions: { resourceType: 'Bundle', total: 0, entry: [{ resource: info }] } } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([]);
   });
 
   it('row 4: an OperationOutcome is a prefetch error and is fetched again (with the token)', async () => {
@@ -122,16 +157,16 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
       .reply(200, bundle([cond('c9')]));
     const r = await resolve(request({ ...withToken, prefetch: { ...fullPrefetch(), conditions: operationOutcome } }));
     expect(r.resources.conditions).toEqual([cond('c9')]);
-    expect(r.sources.conditions).toBe('fhir');
+    expect(r.fetched).toEqual(['conditions']);
     expect(scope.isDone()).toBe(true);
   });
 
-  it('row 4: a Bundle holding only OperationOutcomes is a prefetch error and is fetched again', async () => {
+  it('row 4: a Bundle holding an OperationOutcome with an error is a prefetch error and is fetched again', async () => {
     const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c9')]));
     const onlyOutcomes = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: operationOutcome, search: { mode: 'outcome' } }] };
     const r = await resolve(request({ prefetch: { conditions: onlyOutcomes } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions).toEqual([cond('c9')]);
-    expect(r.sources.conditions).toBe('fhir');
+    expect(r.fetched).toEqual(['conditions']);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -151,12 +186,10 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
 
   it('row 4: a prefetch error without FHIR access is a 412 that says so', async () => {
     const server = anyRequest();
-    const { issues } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { ...fullPrefetch(), conditions: operationOutcome } })));
-    expect(issues[0]?.diagnostics).toContain("the patient's Conditions");
-    const issue = issues.find((i) => i.expression?.[0] === 'prefetch.conditions');
-    expect(issue?.diagnostics).toContain('OperationOutcome');
-    expect(issue?.diagnostics).toContain('no fhirServer');
-    expect(issues).toHaveLength(2); // the summary + one per unavailable required key
+    const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { ...fullPrefetch(), conditions: operationOutcome } })));
+    expect(missing.map((m) => m.description)).toEqual(["the patient's Conditions"]);
+    expect(whyOf(missing, 'conditions')).toContain('OperationOutcome');
+    expect(whyOf(missing, 'conditions')).toContain('no fhirServer');
     expect(server.isDone()).toBe(false);
   });
 
@@ -172,7 +205,8 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
       .reply(200, emptyBundle);
     const r = await resolve(request(withToken));
     expect(r.resources).toEqual({ patient: [patient], conditions: [cond('c1'), cond('c2')], meds: [] });
-    expect(r.sources).toEqual({ patient: 'fhir', conditions: 'fhir', meds: 'fhir' });
+    expect([...r.fetched].sort()).toEqual(['conditions', 'meds', 'patient']);
+    expect(r.trace.fhirReads.every((f) => f.outcome === 'ok' && f.ms >= 0)).toBe(true);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -181,7 +215,7 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
     const r = await resolve(
       request({ ...withToken, context: { patientId: 'a b&c' }, prefetch: { patient, meds: null } }),
     );
-    expect(r.sources).toEqual({ patient: 'prefetch', conditions: 'fhir', meds: 'prefetch' });
+    expect(r.fetched).toEqual(['conditions']);
     expect(scope.isDone()).toBe(true);
   });
 
@@ -197,8 +231,8 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
 
   it('row 6: fhirServer not on the allow-list (production default) → 412, nothing requested', async () => {
     const server = anyRequest();
-    const { issues } = await expect412(resolve(request({ prefetch: { patient, meds: null } }), prodConfig()));
-    expect(issues.find((i) => i.expression?.[0] === 'prefetch.conditions')?.diagnostics).toContain('not on the allow-list');
+    const { missing } = await expect412(resolve(request({ prefetch: { patient, meds: null } }), prodConfig()));
+    expect(whyOf(missing, 'conditions')).toContain('not on the allow-list');
     expect(server.isDone()).toBe(false);
   });
 
@@ -225,30 +259,32 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
   });
 
   it('row 7: no fhirServer → 412 naming every unavailable required key; optional data is not named', async () => {
-    const { issues } = await expect412(resolve(request({ fhirServer: undefined })));
-    expect(issues.map((i) => i.expression?.[0]).filter(Boolean)).toEqual(['prefetch.patient', 'prefetch.conditions']);
-    expect(issues[0]?.code).toBe('incomplete');
-    expect(issues[0]?.diagnostics).toBe("Required data is unavailable: the patient; the patient's Conditions");
-    expect(issues[1]?.diagnostics).toContain('the request has no fhirServer');
+    let err: unknown;
+    await resolve(request({ fhirServer: undefined })).catch((e: unknown) => (err = e));
+    const { missing } = await expect412(Promise.reject(err));
+    expect(missing.map((m) => m.key)).toEqual(['patient', 'conditions']);
+    expect((err as Error).message).toBe("Required data is unavailable: the patient; the patient's Conditions");
+    expect(whyOf(missing, 'patient')).toContain('the request has no fhirServer');
   });
 
-  it('row 7: optional data that cannot be had degrades to [] with a warning, no 412', async () => {
+  it('row 7: optional data that cannot be had is unavailable (undefined, not []), logged with its key, no 412', async () => {
     const r = await resolve(request({ fhirServer: undefined, prefetch: { patient, conditions: bundle([cond('c1')]) } }));
-    expect(r.resources.meds).toEqual([]);
-    expect(r.sources.meds).toBe('none');
-    expect(r.warnings).toEqual([expect.stringContaining("the patient's active medication orders")]);
+    expect(r.resources.meds).toBeUndefined();
+    expect('meds' in r.resources).toBe(false);
+    expect(r.unavailable).toEqual(['meds']);
+    expect(r.trace.unavailable).toEqual(['meds']);
+    expect(r.warnings).toEqual([expect.stringMatching(/^meds: optional data unavailable.*no fhirServer/)]);
   });
 });
 
 describe('resolvePrefetch: FHIR server failures', () => {
   it('a timeout → 412 naming the key and the timeout', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).delay(60_000).reply(200, bundle([cond('c1')]));
-    const { issues } = await expect412(
+    const { missing } = await expect412(
       resolve(request({ ...withToken, prefetch: { patient, meds: null } }), config({ FHIR_QUERY_TIMEOUT_MS: '50', FHIR_REQUEST_DEADLINE_MS: '10000' })),
     );
-    const issue = issues.find((i) => i.expression?.[0] === 'prefetch.conditions');
-    expect(issue?.diagnostics).toContain("the patient's Conditions");
-    expect(issue?.diagnostics).toContain('did not answer within 50 ms');
+    expect(missing.map((m) => m.description)).toEqual(["the patient's Conditions"]);
+    expect(whyOf(missing, 'conditions')).toContain('did not answer within 50 ms');
   });
 
   it('the request deadline ends slow queries → 412 that names the deadline', async () => {
@@ -268,7 +304,8 @@ describe('resolvePrefetch: FHIR server failures', () => {
   it('an optional query that times out degrades with a warning', async () => {
     nock(ORIGIN).get('/fhir/MedicationRequest').query(true).delay(60_000).reply(200, bundle([med]));
     const r = await resolve(request({ prefetch: { patient, conditions: emptyBundle } }), config({ FHIR_QUERY_TIMEOUT_MS: '50' }));
-    expect(r.sources.meds).toBe('none');
+    expect(r.resources.meds).toBeUndefined();
+    expect(r.trace.fhirReads).toEqual([{ key: 'meds', ms: expect.any(Number), outcome: 'timeout' }]);
     expect(r.warnings[0]).toContain('did not answer within 50 ms');
   });
 
@@ -280,8 +317,8 @@ describe('resolvePrefetch: FHIR server failures', () => {
 
   it('an OperationOutcome prefetch whose refetch fails → 412 that tells both', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(503, 'Service Unavailable');
-    const { issues } = await expect412(resolve(request({ prefetch: { patient, conditions: operationOutcome, meds: null } })));
-    const d = issues.find((i) => i.expression?.[0] === 'prefetch.conditions')?.diagnostics ?? '';
+    const { missing } = await expect412(resolve(request({ prefetch: { patient, conditions: operationOutcome, meds: null } })));
+    const d = whyOf(missing, 'conditions');
     expect(d).toContain('OperationOutcome');
     expect(d).toContain('HTTP 503');
   });
@@ -317,8 +354,8 @@ describe('resolvePrefetch: FHIR server failures', () => {
       ...SPECS,
       { key: 'encounter', query: 'Encounter/{{context.encounterId}}', required: true, description: 'the encounter' },
     ];
-    const { issues } = await expect412(resolve(request(withToken), config(), specs));
-    expect(issues.map((i) => i.expression?.[0]).filter(Boolean)).toEqual(['prefetch.encounter']);
+    const { missing } = await expect412(resolve(request(withToken), config(), specs));
+    expect(missing.map((m) => m.key)).toEqual(['encounter']);
     expect(server.isDone()).toBe(false);
   });
 
@@ -336,65 +373,86 @@ describe('resolvePrefetch: FHIR server failures', () => {
     };
     const r = await resolve(request(), config({ FHIR_REQUEST_DEADLINE_MS: '2000' }), SPECS, barrier);
     expect(started).toHaveLength(3);
-    expect(r.sources).toEqual({ patient: 'fhir', conditions: 'fhir', meds: 'fhir' });
+    expect([...r.fetched].sort()).toEqual(['conditions', 'meds', 'patient']);
   });
 });
 
-describe('resolvePrefetch: prefetched Bundles with a next link', () => {
-  it('follows next on the allowed fhirServer, with the token, and counts the prefetch as page 1 of maxPages', async () => {
+describe('resolvePrefetch: incomplete prefetch (a next link, or total above the entries)', () => {
+  it('follows next on the allowed fhirServer, with the token, and reads every page', async () => {
     const p2 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
       .get('/fhir/Condition')
       .query({ patient: 'p1', page: '2' })
       .reply(200, bundle([cond('c2')], `${FHIR}/Condition?patient=p1&page=3`));
     const p3 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '3' }).reply(200, bundle([cond('c3')]));
-    const r = await resolve(
-      request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }),
-      config({ FHIR_MAX_PAGES: '2' }),
-      CONDITIONS_ONLY,
-    );
-    expect(r.resources.conditions?.map((c) => c.id)).toEqual(['c1', 'c2']);
-    expect(r.sources.conditions).toBe('prefetch');
-    expect(p2.isDone()).toBe(true);
-    expect(p3.isDone()).toBe(false);
-    expect(r.warnings).toEqual(['prefetch "conditions": stopped paging at the page limit; results may be incomplete']);
-  });
-
-  it('reads every page when under the cap', async () => {
-    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, bundle([cond('c2')], `${FHIR}/Condition?page=3`));
-    nock(ORIGIN).get('/fhir/Condition').query({ page: '3' }).reply(200, bundle([cond('c3')]));
-    const r = await resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config(), CONDITIONS_ONLY);
+    const r = await resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions?.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(p2.isDone() && p3.isDone()).toBe(true);
     expect(r.warnings).toEqual([]);
   });
 
-  it('does not request a next link on another origin; uses what came, with a warning', async () => {
-    const evil = anyRequest('https://evil.example.com');
-    const r = await resolve(
-      request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://evil.example.com/fhir/Condition?page=2') } }),
-      config(),
-      CONDITIONS_ONLY,
+  it('counts the prefetch as page 1 of FHIR_MAX_PAGES: more pages than that → unavailable (412 for a required key), never a partial result', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([cond('c2')], `${FHIR}/Condition?patient=p1&page=3`));
+    const p3 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '3' }).reply(200, bundle([cond('c3')]));
+    const { missing } = await expect412(
+      resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config({ FHIR_MAX_PAGES: '2' }), CONDITIONS_ONLY),
     );
-    expect(r.resources.conditions).toEqual([cond('c1')]);
-    expect(r.warnings).toEqual([expect.stringContaining('leads away from the fhirServer')]);
+    expect(whyOf(missing, 'conditions')).toContain('page limit');
+    expect(p3.isDone()).toBe(false);
+  });
+
+  it('total above the entries and no next link → the query is run again on the fhirServer', async () => {
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, { ...bundle([cond('c1'), cond('c2')]), total: 2 });
+    const r = await resolve(request({ prefetch: { conditions: { ...bundle([cond('c1')]), total: 2 } } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions?.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('total 16 with no entries and no fhirServer → unavailable, never "no results" (required → 412 naming the key)', async () => {
+    const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { conditions: { resourceType: 'Bundle', type: 'searchset', total: 16 } } }), config(), CONDITIONS_ONLY));
+    expect(missing.map((m) => m.key)).toEqual(['conditions']);
+    expect(whyOf(missing, 'conditions')).toContain('incomplete (its total is 16, it held 0)');
+  });
+
+  it('an incomplete optional key that cannot be completed is left out and logged', async () => {
+    const r = await resolve(request({ fhirServer: undefined, prefetch: { patient, conditions: emptyBundle, meds: bundle([med], `${FHIR}/MedicationRequest?page=2`) } }));
+    expect(r.resources.meds).toBeUndefined();
+    expect(r.unavailable).toEqual(['meds']);
+    expect(r.warnings).toEqual([expect.stringContaining('more pages')]);
+  });
+
+  it('does not request a next link on another origin → unavailable', async () => {
+    const evil = anyRequest('https://evil.example.com');
+    const { text } = await expect412(
+      resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://evil.example.com/fhir/Condition?page=2') } }), config(), CONDITIONS_ONLY),
+    );
+    expect(text).toContain('leads away from the fhirServer');
     expect(evil.isDone()).toBe(false);
   });
 
-  it('does not follow next when the fhirServer is not allowed; uses what came, with a warning', async () => {
+  it('does not follow next when the fhirServer is not allowed → unavailable', async () => {
     const server = anyRequest('https://ehr.example.org');
-    const r = await resolve(
-      request({ fhirServer: 'https://ehr.example.org/fhir', prefetch: { conditions: bundle([cond('c1')], 'https://ehr.example.org/fhir/Condition?page=2') } }),
-      config(),
-      CONDITIONS_ONLY,
+    const { text } = await expect412(
+      resolve(
+        request({ fhirServer: 'https://ehr.example.org/fhir', prefetch: { conditions: bundle([cond('c1')], 'https://ehr.example.org/fhir/Condition?page=2') } }),
+        config(),
+        CONDITIONS_ONLY,
+      ),
     );
-    expect(r.resources.conditions).toEqual([cond('c1')]);
-    expect(r.warnings).toEqual([expect.stringContaining('not on the allow-list')]);
+    expect(text).toContain('not on the allow-list');
     expect(server.isDone()).toBe(false);
   });
 
-  it('a failing next page keeps the prefetched page, with a warning', async () => {
+  it('a failing next page → unavailable, naming the failure', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(500, '');
-    const r = await resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config(), CONDITIONS_ONLY);
-    expect(r.resources.conditions).toEqual([cond('c1')]);
-    expect(r.warnings).toEqual([expect.stringContaining('HTTP 500')]);
+    const { text } = await expect412(resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config(), CONDITIONS_ONLY));
+    expect(text).toContain('HTTP 500');
+  });
+});
+
+describe('resolvePrefetch: Observations inside DiagnosticReports', () => {
+  it('a prefetched DiagnosticReport with contained Observations gives those Observations', async () => {
+    const report = { resourceType: 'DiagnosticReport', id: 'r1', effectiveDateTime: '2026-10-01', contained: [{ resourceType: 'Observation', id: 'hb' }] };
+    const r = await resolve(request({ prefetch: { conditions: bundle([report]) } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions?.filter((x) => x.resourceType === 'Observation').map((o) => o.id)).toEqual(['r1-hb']);
   });
 });

@@ -106,7 +106,14 @@ describe('the service process, AUTH=off, with the FHIR server process', () => {
     const card = cardOfKind(body, 'screening-incomplete')!;
     expect(card.suggestions[0].actions).toHaveLength(16);
     expect(card.suggestions[0].actions[0].resource.subject).toEqual({ reference: `Patient/${PATIENT}` });
-    await waitForLogLine(service, requestLine(SERVICE_PATH, 200));
+    // ONE line for the request: its id, service, status, duration, cards by kind and each FHIR read's time.
+    const line = await waitForLogLine(service, requestLine(SERVICE_PATH, 200));
+    expect(line).toMatchObject({ level: 30, serviceId: 'nkr-pain-patient-view', cards: { 'screening-incomplete': 1 }, cardCount: 1, responseTime: expect.any(Number) });
+    expect((line.req as { id?: unknown }).id).toEqual(expect.any(String));
+    const reads = (line.data as { fhirReads: Array<{ key: string; ms: number; outcome: string }> }).fhirReads;
+    expect(reads.map((r) => r.key).sort()).toEqual(['conditions', 'labs', 'medications', 'patient', 'serviceRequests']);
+    expect(reads.every((r) => r.outcome === 'ok' && typeof r.ms === 'number')).toBe(true);
+    expect(logLines(service).filter((e) => (e.req as { id?: unknown } | undefined)?.id === (line.req as { id?: unknown }).id && e.res !== undefined)).toHaveLength(1);
   });
 
   test('a wrong token → 412 OperationOutcome without the token', async () => {
@@ -115,12 +122,16 @@ describe('the service process, AUTH=off, with the FHIR server process', () => {
     const text = await res.text();
     expect(JSON.parse(text)).toMatchObject({ resourceType: 'OperationOutcome' });
     expect(text).not.toContain(WRONG_TOKEN);
-    await waitForLogLine(service, requestLine(SERVICE_PATH, 412));
+    // The 412's log line says why, naming the required keys; the optional keys it could not read are named too.
+    const line = await waitForLogLine(service, requestLine(SERVICE_PATH, 412));
+    expect(line).toMatchObject({ level: 40, serviceId: 'nkr-pain-patient-view', data: { unavailable: expect.arrayContaining(['medications', 'serviceRequests']) } });
+    expect(line.reason).toEqual(expect.stringContaining('prefetch "conditions"'));
+    expect(line.reason).toEqual(expect.stringContaining('HTTP 401'));
   });
 
   test('its log lines never hold a token or the patient\'s name', async () => {
     // The previous calls have been logged (waited for above); make sure at least a FHIR failure was logged too.
-    await waitForLogLine(service, (e) => e.msg === 'FHIR query failed');
+    await waitForLogLine(service, (e) => e.msg === 'optional data unavailable: the cards that need it degrade');
     const output = service.stdout() + service.stderr();
     for (const secret of [TOKEN, WRONG_TOKEN, ...PATIENT_NAMES]) expect(output).not.toContain(secret);
     // Nor the request body (prefetch, context) or patient id in URLs: request lines carry the path only.

@@ -69,6 +69,7 @@ describe('patient-view: screening-incomplete', () => {
     const req = patientViewRequest('gsb-established-complete');
     const labs = (req.prefetch as any).labs as fhir4.Bundle;
     labs.entry = labs.entry!.slice(2);
+    labs.total = labs.entry.length; // a Bundle whose total exceeds its entries is incomplete (docs/clinical-rules.md §7)
     const { app } = buildTestApp();
     const res = await request(app).post(URL).send(req);
     const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -236,13 +238,18 @@ describe('R4: prefetch variants through the whole app', () => {
   });
 
   test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
-    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'serviceRequests'] });
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'medications'] });
     const oo = expectOperationOutcome(await post(body), 412);
-    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.serviceRequests']);
+    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
   });
 
-  test('a missing optional key (medications) without fhirServer → 200', async () => {
-    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient'] }));
+  test.each([['conditions'], ['labs']])('patient-view requires %s: without it (and no fhirServer) → 412 naming it', async (key) => {
+    const oo = expectOperationOutcome(await post(patientViewRequest('gsb-workup-missing', { omit: [key] })), 412);
+    expect(allExpressions(oo)).toEqual([`prefetch.${key}`]);
+  });
+
+  test('the optional keys (patient, medications, serviceRequests) missing without fhirServer → 200 with the screening card', async () => {
+    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient', 'serviceRequests'] }));
     expect(res.status).toBe(200);
     expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
   });
@@ -339,5 +346,85 @@ describe('C1–C6: every card response of the fixture patients', () => {
   test('an unknown path is a JSON OperationOutcome too, not an HTML page', async () => {
     const { app } = buildTestApp();
     expectOperationOutcome(await request(app).get('/nothing-here'), 404);
+  });
+});
+
+describe('R7: one deadline per hook call (FHIR_REQUEST_DEADLINE_MS), shared by every FHIR read', () => {
+  const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  const READ_MS = 300;
+  let slow: Server;
+  let slowBase = '';
+  const seen: string[] = [];
+
+  /** A FHIR server that answers every read after 300 ms: the draft's Medication, Conditions, active orders and their Medication. */
+  beforeAll(async () => {
+    slow = createServer((req, res) => {
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      seen.push(path);
+      const medication = (id: string, code: string) => ({ resourceType: 'Medication', id, code: { coding: [{ system: RXNORM, code }] } });
+      const bodies: Record<string, unknown> = {
+        '/fhir/Medication/med-draft': medication('med-draft', '835603'), // tramadol
+        '/fhir/Medication/med-active': medication('med-active', '483440'), // pregabalin
+        '/fhir/Condition': searchset([
+          { resourceType: 'Condition', id: 'fm', subject: { reference: 'Patient/p1' }, code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] } } as fhir4.Condition,
+        ]),
+        '/fhir/MedicationRequest': searchset([
+          { resourceType: 'MedicationRequest', id: 'a1', status: 'active', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/med-active' } } as fhir4.MedicationRequest,
+        ]),
+      };
+      setTimeout(() => {
+        res.writeHead(bodies[path] ? 200 : 404, { 'Content-Type': 'application/fhir+json' });
+        res.end(JSON.stringify(bodies[path] ?? { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }));
+      }, READ_MS);
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    slowBase = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/fhir`;
+  });
+  afterAll(async () => {
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  });
+  beforeEach(() => {
+    seen.length = 0;
+  });
+
+  /** order-select for a draft whose Medication must be read, with no prefetch: four reads in three rounds. */
+  const orderSelect = () => ({
+    hook: 'order-select',
+    hookInstance: 'deadline-test',
+    fhirServer: slowBase,
+    context: {
+      patientId: 'p1',
+      userId: 'Practitioner/u1',
+      selections: ['MedicationRequest/d1'],
+      draftOrders: {
+        resourceType: 'Bundle',
+        entry: [{ resource: { resourceType: 'MedicationRequest', id: 'd1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/med-draft' } } }],
+      },
+    },
+  });
+
+  async function timedCall(env: Record<string, string>): Promise<{ res: request.Response; ms: number }> {
+    const { app } = buildTestApp({ env: { FHIR_QUERY_TIMEOUT_MS: '5000', ...env } });
+    await request(app).get('/cds-services'); // warm up: the timing is the call's, not the first request's
+    const started = performance.now();
+    const res = await request(app).post('/cds-services/nkr-pain-order-select').send(orderSelect());
+    return { res, ms: performance.now() - started };
+  }
+
+  test('with a generous deadline the call reads all four (the control: it takes three rounds of 300 ms)', async () => {
+    const { res, ms } = await timedCall({ FHIR_REQUEST_DEADLINE_MS: '5000' });
+    expect(res.status).toBe(200);
+    expect(cardOfKind(res.body, 'tramadol')).toBeDefined();
+    expect([...seen].sort()).toEqual(['/fhir/Condition', '/fhir/Medication/med-active', '/fhir/Medication/med-draft', '/fhir/MedicationRequest']);
+    expect(ms).toBeGreaterThanOrEqual(3 * READ_MS);
+  });
+
+  test('deadline 450 ms: the whole call ends within the deadline plus a small margin, whatever reads were left (412 naming the deadline)', async () => {
+    const { res, ms } = await timedCall({ FHIR_REQUEST_DEADLINE_MS: '450' });
+    expect(ms).toBeLessThan(450 + 150);
+    expect(res.status).toBe(412);
+    expect(JSON.stringify(res.body)).toContain('deadline');
+    expect(seen).not.toContain('/fhir/Medication/med-active'); // the third round never started
   });
 });

@@ -1,4 +1,4 @@
-import { pickLanguage } from '../../src/render/language.js';
+import { pickLanguage } from '../../src/transport/language.js';
 
 describe('card language', () => {
   test.each([

@@ -1,0 +1,55 @@
+import type { Language } from '../config.js';
+import type { Logger } from '../observability/logger.js';
+import type { CallTrace } from './callTrace.js';
+import type { ServiceAnswer } from './cdsResponse.js';
+import type { HookName, HookRequest } from './hookRequest.js';
+import type { SkippedResources } from './skipped.js';
+
+/**
+ * The contract between transport and the services (types only, so transport needs no service code):
+ * what discovery announces, and one hook call in, cards out.
+ */
+
+/** One prefetch template (https://cds-hooks.hl7.org/2.0/#prefetch-template) and whether the service can answer without it. */
+export interface PrefetchTemplateSpec {
+  key: string;
+  query: string;
+  /** Required: unavailable → 412. Optional: unavailable → the key is left out and the cards that need it degrade. */
+  required: boolean;
+  /** Human words for 412 messages, e.g. "the patient's Conditions". */
+  description: string;
+}
+
+export interface ServiceCall<H extends HookName = HookName> {
+  request: HookRequest<H>;
+  lang: Language;
+  /** Epoch ms; injected so rules are testable at any date. */
+  now: number;
+  /** The request's logger (its lines carry the request id); never give it tokens or patient data. */
+  log: Logger;
+  /** The call's one deadline (FHIR_REQUEST_DEADLINE_MS): every FHIR read of the call stops when it aborts. */
+  signal: AbortSignal;
+  /** What the data stage read, for the request's log line. */
+  trace: CallTrace;
+  /** Resources readers could not read; transport logs them in one warning line. */
+  skipped: SkippedResources;
+}
+
+/** One CDS service: what discovery announces, and how a call becomes cards. */
+export interface CdsService<H extends HookName = HookName> {
+  id: string;
+  hook: H;
+  title: string;
+  description: string;
+  usageRequirements?: string;
+  prefetch: readonly PrefetchTemplateSpec[];
+  call(call: ServiceCall<H>): Promise<ServiceAnswer>;
+}
+
+/** The discovery entry (https://cds-hooks.hl7.org/2.0/#response): optional fields omitted when empty. */
+export function discoveryEntry(s: CdsService): Record<string, unknown> {
+  const entry: Record<string, unknown> = { hook: s.hook, title: s.title, description: s.description, id: s.id };
+  if (s.prefetch.length > 0) entry.prefetch = Object.fromEntries(s.prefetch.map((p) => [p.key, p.query]));
+  if (s.usageRequirements) entry.usageRequirements = s.usageRequirements;
+  return entry;
+}

@@ -1,0 +1,43 @@
+import type { CallTrace } from '../model/callTrace.js';
+
+/**
+ * What the one log line of a request says beyond method, path, status and duration: the service, the
+ * cards by kind, the FHIR reads, and why a 4xx was refused. Routes and the error handler fill it in;
+ * pino-http writes it when the response is finished. Ids, kinds, counts and our own words only —
+ * never a token or patient data.
+ */
+export interface RequestSummary {
+  serviceId?: string;
+  /** Card kinds and how many of each. */
+  cards?: Record<string, number>;
+  cardCount?: number;
+  /** FHIR reads (key, ms, outcome) and the optional keys that were unavailable. */
+  data?: CallTrace;
+  /** Resources skipped as unreadable (named in their own warning line). */
+  skipped?: number;
+  /** Feedback outcomes received: card uuid, outcome, override reason code. */
+  feedback?: Array<{ card: string; outcome: string; reason?: string }>;
+  /** Feedback records that were new (feedback is idempotent). */
+  feedbackAdded?: number;
+  /** A 4xx's reason: the OperationOutcome's first diagnostics. */
+  reason?: string;
+}
+
+const summaries = new WeakMap<object, RequestSummary>();
+
+/** The summary of the request this response answers (created on first use). */
+export function summaryOf(res: object): RequestSummary {
+  let summary = summaries.get(res);
+  if (summary === undefined) {
+    summary = {};
+    summaries.set(res, summary);
+  }
+  return summary;
+}
+
+/** Kind → count, e.g. `{ "screening-incomplete": 1, "tramadol": 2 }`. */
+export function countKinds(kinds: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const k of kinds) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}

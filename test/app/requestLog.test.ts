@@ -1,0 +1,149 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createApp } from '../../src/app.js';
+import { InMemoryFeedbackStore } from '../../src/feedback/feedbackStore.js';
+import type { CdsService } from '../../src/model/cdsService.js';
+import { issue } from '../../src/model/cdsResponse.js';
+import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, testConfig, validator } from '../support/testApp.js';
+
+/**
+ * The request log: ONE line per request from pino-http (request id, service, status, duration, cards by
+ * kind, FHIR read timings, a 4xx's reason); services log through the request's logger; optional data
+ * that is unavailable and resources skipped as unreadable are named in warning lines. No tokens, no
+ * patient data.
+ */
+
+type Line = Record<string, any>;
+
+function logCapture(): { logger: Logger; lines: () => Line[] } {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer | string, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  return {
+    logger: createLogger({ level: 'info', destination }),
+    lines: () =>
+      chunks
+        .join('')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as Line),
+  };
+}
+
+const PV = '/cds-services/nkr-pain-patient-view';
+const requestLines = (lines: Line[]): Line[] => lines.filter((l) => l.res !== undefined);
+
+/** pino-http writes its line when the response has finished; give the event loop a turn. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('one log line per request', () => {
+  test('a 200: request id (echoed as X-Request-Id), service, status, duration, cards by kind, and where the data came from', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger });
+    const res = await request(app).post(PV).set('X-Request-Id', 'ehr-call-42').send(patientViewRequest('gsb-workup-missing'));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-request-id']).toBe('ehr-call-42');
+    await settle();
+    const lines = requestLines(log.lines());
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      req: { id: 'ehr-call-42', method: 'POST', path: PV },
+      res: { statusCode: 200 },
+      responseTime: expect.any(Number),
+      serviceId: 'nkr-pain-patient-view',
+      cards: { 'screening-incomplete': 1 },
+      cardCount: 1,
+      data: { fhirReads: [], unavailable: [] }, // everything was prefetched
+    });
+  });
+
+  test('an unusable X-Request-Id is replaced by a fresh id', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).get('/cds-services').set('X-Request-Id', 'x'.repeat(65));
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('a 400 says why (the first offending field), at warn level', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger });
+    const body = patientViewRequest('gsb-workup-missing');
+    delete (body.context as Record<string, unknown>).patientId;
+    expect((await request(app).post(PV).send(body)).status).toBe(400);
+    await settle();
+    const [line] = requestLines(log.lines());
+    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 }, serviceId: 'nkr-pain-patient-view' });
+    expect(line?.reason).toContain('context.patientId');
+  });
+
+  test('a 412 names the required keys it could not read, and why', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger });
+    expect((await request(app).post(PV).send(patientViewRequest('gsb-workup-missing', { omit: ['labs', 'serviceRequests'] }))).status).toBe(412);
+    await settle();
+    const [line] = requestLines(log.lines());
+    expect(line).toMatchObject({ level: 40, res: { statusCode: 412 } });
+    expect(line?.reason).toContain('prefetch "labs"');
+    expect(line?.reason).toContain('no fhirServer');
+    expect(line?.reason).not.toContain('serviceRequests'); // optional: never a reason to refuse
+  });
+
+  test('a 200 without an optional key: the call answers, the warning names the key, the request line lists it', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger });
+    expect((await request(app).post(PV).send(patientViewRequest('gsb-workup-missing', { omit: ['medications'] }))).status).toBe(200);
+    await settle();
+    const [line] = requestLines(log.lines());
+    expect(line).toMatchObject({ res: { statusCode: 200 }, data: { unavailable: ['medications'] } });
+    const warning = log.lines().find((l) => l.msg === 'optional data unavailable: the cards that need it degrade');
+    expect(warning).toMatchObject({ level: 40, key: 'medications', req: { id: line?.req.id } });
+  });
+});
+
+describe('services log through the request logger; skipped resources are one warning line', () => {
+  /** A service that logs and skips two unreadable resources, as readers do. */
+  const probe: CdsService<'patient-view'> = {
+    id: 'probe',
+    hook: 'patient-view',
+    title: 'probe',
+    description: 'probe',
+    prefetch: [],
+    async call(call) {
+      call.log.info({ step: 'probing' }, 'probe ran');
+      call.skipped.readEach([{ resourceType: 'Observation', id: 'o-odd', valueQuantity: 'Karen Jensen' }, { resourceType: 'Condition', id: 'c-odd' }], 'probe', () => {
+        throw new Error('unreadable');
+      });
+      return { cards: [] };
+    },
+  };
+
+  test('the service line carries the request id; the skipped resources are named by type and id only', async () => {
+    const log = logCapture();
+    const config = testConfig();
+    const app = createApp({ config, logger: log.logger, services: [probe as CdsService], verifier: null, validator, feedback: new InMemoryFeedbackStore(), clock: () => FIXED_NOW });
+    const res = await request(app).post('/cds-services/probe').send({ hook: 'patient-view', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/u' } });
+    expect(res.status).toBe(200);
+    await settle();
+    const lines = log.lines();
+    const [requestLine] = requestLines(lines);
+    const id = requestLine?.req.id;
+    expect(lines.find((l) => l.msg === 'probe ran')).toMatchObject({ step: 'probing', req: { id } });
+    const skipped = lines.filter((l) => Array.isArray(l.skipped));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]).toMatchObject({
+      level: 40,
+      req: { id },
+      skipped: [
+        { resourceType: 'Observation', id: 'o-odd', reader: 'probe' },
+        { resourceType: 'Condition', id: 'c-odd', reader: 'probe' },
+      ],
+    });
+    expect(requestLine?.skipped).toBe(2);
+    expect(JSON.stringify(lines)).not.toContain('Karen');
+  });
+});
