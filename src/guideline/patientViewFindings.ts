@@ -10,12 +10,16 @@ export interface PatientViewSettings {
   recentDays: number;
   pendingDays: number;
   allPatientsInScope: boolean;
+  provisionalMaxDays?: number;
+  minPatientAge?: number;
 }
 
 export interface PatientRecord {
   conditions: fhir4.Condition[];
   observations: fhir4.Observation[];
   serviceRequests: fhir4.ServiceRequest[];
+  /** The `patient` prefetch key (optional): birth date for the age limit and onsetAge. */
+  patient?: unknown;
 }
 
 export interface ScreeningIncompleteFinding {
@@ -54,7 +58,7 @@ export function assessPatientView(
   settings: PatientViewSettings,
   now: number,
 ): PatientViewAssessment {
-  const scope = assessScope(record.conditions, terminology.gsb, settings, now);
+  const scope = assessScope(record.conditions, terminology.gsb, settings, now, record.patient);
   if (!scope.inScope) return { scope, findings: [] };
   const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now);
   const findings: PatientViewFinding[] = [];

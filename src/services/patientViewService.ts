@@ -72,11 +72,20 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
           conditions,
           observations: ofType(data.resources.labs, 'Observation'),
           serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
+          patient: data.resources.patient?.[0],
         },
         { panel: deps.panel, gsb: deps.gsb },
-        { ...config.screening, allPatientsInScope: config.scope.allPatientsInScope },
+        {
+          ...config.screening,
+          allPatientsInScope: config.scope.allPatientsInScope,
+          provisionalMaxDays: config.scope.provisionalMaxDays,
+          minPatientAge: config.scope.minPatientAge,
+        },
         now,
       );
+      if (assessment.scope.inScope && assessment.scope.ageUnknown) {
+        deps.logger.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
+      }
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
