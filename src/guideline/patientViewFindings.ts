@@ -1,4 +1,5 @@
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
+import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { assessFlaggedResults, type FlaggedResult } from './flaggedResults.js';
 import { assessNonPharmacologicalTreatment, type NonPharmacologicalFinding } from './nonPharmacologicalTreatment.js';
@@ -54,7 +55,7 @@ export interface PatientViewAssessment {
  */
 export function assessPatientView(
   record: PatientRecord,
-  terminology: { panel: ScreeningPanelCodes; gsb: GsbValueSet },
+  terminology: { panel: ScreeningPanelCodes; gsb: GsbValueSet; nonPharmacological: NonPharmacologicalCodes },
   settings: PatientViewSettings,
   now: number,
 ): PatientViewAssessment {
@@ -80,7 +81,17 @@ export function assessPatientView(
   if (flags.flagged.length > 0) {
     findings.push({ kind: 'screening-abnormal', indicator: 'warning', flagged: flags.flagged, notAssessable: flags.notAssessable });
   }
-  const treatment = assessNonPharmacologicalTreatment(screening, scope, flags.flagged.length > 0, now);
+  const treatment = assessNonPharmacologicalTreatment(
+    {
+      scope,
+      screening,
+      flags,
+      screeningAbnormalCard: findings.some((f) => f.kind === 'screening-abnormal'),
+      codes: terminology.nonPharmacological,
+      recentDays: settings.recentDays,
+    },
+    now,
+  );
   if (treatment) findings.push(treatment);
   return { scope, findings };
 }
