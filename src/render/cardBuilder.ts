@@ -74,7 +74,7 @@ function buildSuggestion(s: SuggestionInput): CdsSuggestion {
   }
   const changesOrders = s.actions.some((a) => a.type === 'delete' || a.type === 'update');
   const out: CdsSuggestion = { label: s.label, uuid: randomUUID(), actions: s.actions };
-  // No suggestion that deletes or changes an order is marked recommended (guideline-rules §5).
+  // No suggestion that deletes or changes an order is marked recommended (docs/clinical-rules.md §5).
   if (s.isRecommended && !changesOrders) out.isRecommended = true;
   return out;
 }

@@ -34,7 +34,7 @@ export function recommendationLine(ctx: RenderContext, kind: string, textKey = '
 
 const PATIENT_OVERRIDE_REASONS = ['already-addressed', 'not-relevant', 'address-later'] as const;
 
-/** Override reasons of patient-level cards (guideline-rules §6); feedback keys suppression on them. */
+/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. */
 export function patientOverrideReasons(ctx: RenderContext): CdsCoding[] {
   return PATIENT_OVERRIDE_REASONS.map((code) => ({
     system: OVERRIDE_REASON_SYSTEM,
