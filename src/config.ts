@@ -29,6 +29,18 @@ export interface Config {
     /** Extra GSB codes: `system|code` or a bare code (any condition code system; SKS codes match sub-codes). */
     extraGsbCodes: string[];
     allPatientsInScope: boolean;
+    /** Patients younger than this (years, from Patient.birthDate) are out of scope (docs/clinical-rules.md §2). */
+    minPatientAge: number;
+    /** A provisional/differential/unconfirmed GSB condition keeps the work-up phase only this long after its anchor. */
+    provisionalMaxDays: number;
+    /** ICPC-2 L18 (muscle pain): off, only when its text names GSB, or every L18. */
+    icpc2L18: 'off' | 'text' | 'all';
+  };
+  cards: {
+    /** Card kinds never issued (pilots start with a few; docs/clinical-rules.md §8). Checked against the known kinds at start. */
+    disabledKinds: string[];
+    /** Overrides of the guideline-status line every card ends with; unset = the text in cards/common.yaml (docs/clinical-rules.md §5). */
+    guidelineStatus: { da?: string; en?: string };
   };
   medication: {
     /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
@@ -133,7 +145,9 @@ function clock(name: string, raw: string): number {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-export const DEFAULT_GUIDELINE_URL = 'https://www.sst.dk/';
+/** The guideline's own page at the Danish Health Authority (docs/clinical-rules.md §5). */
+export const DEFAULT_GUIDELINE_URL =
+  'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
 
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -171,6 +185,21 @@ export function loadConfig(env: Env = process.env): Config {
 
   const authRaw = oneOf(env, 'AUTH', ['on', 'off'] as const, 'on');
 
+  // --- Scope, phase and card switches (docs/clinical-rules.md §2, §5, §8) ---
+  const allPatientsInScope = bool(env, 'ALL_PATIENTS_IN_SCOPE', false);
+  if (allPatientsInScope && nodeEnv === 'production') {
+    throw new ConfigError('ALL_PATIENTS_IN_SCOPE', 'is for demonstrations only and is refused with NODE_ENV=production');
+  }
+  const disabledKinds = list(env, 'CARD_KINDS_DISABLED') ?? [];
+  for (const k of disabledKinds) {
+    if (!/^[a-z][a-z0-9-]*$/.test(k)) throw new ConfigError('CARD_KINDS_DISABLED', `"${k}" is not a card kind (e.g. tramadol, screening-incomplete)`);
+  }
+  const guidelineStatus: { da?: string; en?: string } = {};
+  const statusDa = str(env, 'GUIDELINE_STATUS_DA');
+  const statusEn = str(env, 'GUIDELINE_STATUS_EN');
+  if (statusDa !== undefined) guidelineStatus.da = statusDa;
+  if (statusEn !== undefined) guidelineStatus.en = statusEn;
+
   return {
     nodeEnv,
     port,
@@ -178,10 +207,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicBaseUrl,
     language: oneOf(env, 'CDS_LANGUAGE', ['auto', 'da', 'en'] as const, 'auto'),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
-    guidelineUrl: (() => {
-      const u = absoluteUrl('GUIDELINE_URL', str(env, 'GUIDELINE_URL') ?? DEFAULT_GUIDELINE_URL);
-      return u === 'https://www.sst.dk' ? DEFAULT_GUIDELINE_URL : u;
-    })(),
+    guidelineUrl: absoluteUrl('GUIDELINE_URL', str(env, 'GUIDELINE_URL') ?? DEFAULT_GUIDELINE_URL),
     bodyLimitBytes: byteSize(env, 'BODY_LIMIT', 5 * 1024 * 1024),
     corsOrigins,
     screening: {
@@ -191,8 +217,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     scope: {
       extraGsbCodes,
-      allPatientsInScope: bool(env, 'ALL_PATIENTS_IN_SCOPE', false),
+      allPatientsInScope,
+      minPatientAge: int(env, 'MIN_PATIENT_AGE', 18, 0, 130),
+      provisionalMaxDays: int(env, 'SCREENING_PROVISIONAL_MAX_DAYS', 365, 0, 36500),
+      icpc2L18: oneOf(env, 'ICPC2_L18', ['off', 'text', 'all'] as const, 'off'),
     },
+    cards: { disabledKinds, guidelineStatus },
     medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
     fhir: {
       allowlist,

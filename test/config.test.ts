@@ -93,3 +93,32 @@ describe('loadConfig: a wrong value throws a ConfigError naming the variable', (
     expect(configError({ CDS_LANGUAGE: 'fr' }).message).toContain('"fr"');
   });
 });
+
+describe('scope, phase and card switches (docs/clinical-rules.md §2, §5, §8)', () => {
+  const load = (env: Record<string, string>) => loadConfig({ NODE_ENV: 'test', ...env });
+  test('defaults', () => {
+    const c = load({});
+    expect(c.scope).toMatchObject({ minPatientAge: 18, provisionalMaxDays: 365, icpc2L18: 'off', allPatientsInScope: false });
+    expect(c.cards).toEqual({ disabledKinds: [], guidelineStatus: {} });
+    expect(c.guidelineUrl).toBe('https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet');
+  });
+  test('values are read', () => {
+    const c = load({ MIN_PATIENT_AGE: '16', SCREENING_PROVISIONAL_MAX_DAYS: '200', ICPC2_L18: 'text', CARD_KINDS_DISABLED: 'tramadol, screening-incomplete', GUIDELINE_STATUS_DA: 'Status: x', GUIDELINE_STATUS_EN: 'Status: y' });
+    expect(c.scope).toMatchObject({ minPatientAge: 16, provisionalMaxDays: 200, icpc2L18: 'text' });
+    expect(c.cards).toEqual({ disabledKinds: ['tramadol', 'screening-incomplete'], guidelineStatus: { da: 'Status: x', en: 'Status: y' } });
+  });
+  test.each([
+    ['MIN_PATIENT_AGE', { MIN_PATIENT_AGE: 'adult' }],
+    ['SCREENING_PROVISIONAL_MAX_DAYS', { SCREENING_PROVISIONAL_MAX_DAYS: '-5' }],
+    ['ICPC2_L18', { ICPC2_L18: 'yes' }],
+    ['CARD_KINDS_DISABLED', { CARD_KINDS_DISABLED: 'Tramadol Card' }],
+  ])('%s is checked', (variable, env) => {
+    expect(() => load(env)).toThrow(`Configuration error in ${variable}:`);
+  });
+  test('ALL_PATIENTS_IN_SCOPE is refused with NODE_ENV=production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org', ALL_PATIENTS_IN_SCOPE: 'true' })).toThrow(
+      'Configuration error in ALL_PATIENTS_IN_SCOPE:',
+    );
+    expect(loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' }).scope.allPatientsInScope).toBe(false);
+  });
+});

@@ -1,16 +1,45 @@
-import type { ScreeningAssessment } from './screeningPanel.js';
-import type { Scope } from './scope.js';
+import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
+import type { Phase, Scope } from './scope.js';
+
+/** What the card needs from the screening (docs/clinical-rules.md §3.1): the groups not done, by id. */
+export interface TreatmentScreeningInput {
+  missing: readonly { id: string }[];
+  pending: readonly { id: string }[];
+  /** Open lab orders too old to count as pending (renew or cancel). */
+  stale?: readonly { id: string }[];
+}
+
+/** What the card needs from the flagged results (docs/clinical-rules.md §3.2). */
+export interface TreatmentFlagsInput {
+  /** `answered`: its screening-abnormal card was overridden as already addressed or not relevant. */
+  flagged: readonly { groupId: string; answered?: boolean }[];
+  notAssessable: readonly { groupId: string }[];
+}
 
 export interface NonPharmacologicalFinding {
   kind: 'non-pharmacological-treatment';
   indicator: 'info';
-  /** Multidisciplinary intervention is shown only when the GSB condition is older than 6 months. */
-  includeMultidisciplinary: boolean;
-  hasFlaggedResults: boolean;
+  phase: Phase;
+  /** SCREENING_RECENT_DAYS: the established phase's "registered more than … ago". */
+  recentDays: number;
+  /** Interventions to suggest (ids of terminology/non-pharmacological.json), `onlyAfterMonths` applied. */
+  suggested: string[];
+  /** Pain duration (earliest onset) beyond the multidisciplinary rule's months: its referral is suggested. */
+  multidisciplinaryEligible: boolean;
+  /** Established phase: panel groups the screening did not include (missing or only stale orders). */
+  notIncluded: string[];
+  flaggedCount: number;
+  unansweredFlags: number;
+  /** Groups whose result cannot be assessed automatically, listed here when no screening-abnormal card lists them. */
+  notAssessable: string[];
+  /** The guideline's "communicate the diagnosis" paragraph: left out while a flagged result is unanswered. */
+  communicateDiagnosis: boolean;
+  /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS. */
+  stillProvisional: boolean;
 }
 
 /** Adds calendar months in UTC (Jan 31 + 1 month clamps to the month's last day). */
-function addMonths(t: number, months: number): number {
+export function addMonths(t: number, months: number): number {
   const d = new Date(t);
   const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
@@ -18,21 +47,47 @@ function addMonths(t: number, months: number): number {
   return target.getTime() + (t % 86400000);
 }
 
+export interface NonPharmacologicalInput {
+  scope: Scope;
+  screening: TreatmentScreeningInput;
+  flags: TreatmentFlagsInput;
+  /** Whether a screening-abnormal card is issued in the same answer (it then lists the not-assessable results). */
+  screeningAbnormalCard: boolean;
+  codes: NonPharmacologicalCodes;
+  recentDays: number;
+}
+
 /**
- * The non-drug treatment card (guideline-rules §3.4): once no panel group is missing or pending, i.e.
- * the patient can be considered diagnostically clarified as far as the panel goes.
+ * The non-drug treatment card (docs/clinical-rules.md §3.4). Work-up phase: only once no group is
+ * missing, pending or stale and no flagged result is unanswered — patient education is offered once the
+ * patient is clarified. Established phase: always (a missing analyte or a known lasting abnormality must
+ * not withhold two strong recommendations for years). An intervention with `onlyAfterMonths` (the
+ * multidisciplinary referral) is suggested only when the pain has lasted longer (earliest onset, §2).
  */
-export function assessNonPharmacologicalTreatment(
-  screening: ScreeningAssessment,
-  scope: Scope,
-  hasFlaggedResults: boolean,
-  now: number,
-): NonPharmacologicalFinding | null {
-  if (screening.missing.length > 0 || screening.pending.length > 0) return null;
+export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput, now: number): NonPharmacologicalFinding | null {
+  const { scope, screening, flags } = input;
+  const stale = screening.stale ?? [];
+  const unansweredFlags = flags.flagged.filter((f) => f.answered !== true).length;
+  if (scope.phase === 'work-up' && (screening.missing.length > 0 || screening.pending.length > 0 || stale.length > 0 || unansweredFlags > 0)) {
+    return null;
+  }
+  const painSince = scope.painSince;
+  const suggested = input.codes.interventions
+    .filter((i) => i.onlyAfterMonths === undefined || (painSince !== undefined && addMonths(painSince, i.onlyAfterMonths) < now))
+    .map((i) => i.id);
+  const notIncluded = scope.phase === 'established' ? [...new Set([...screening.missing, ...stale].map((g) => g.id))] : [];
   return {
     kind: 'non-pharmacological-treatment',
     indicator: 'info',
-    includeMultidisciplinary: scope.condition !== undefined && addMonths(scope.anchor, 6) < now,
-    hasFlaggedResults,
+    phase: scope.phase,
+    recentDays: input.recentDays,
+    suggested,
+    multidisciplinaryEligible: suggested.includes('multidisciplinary'),
+    notIncluded,
+    flaggedCount: flags.flagged.length,
+    unansweredFlags,
+    notAssessable: input.screeningAbnormalCard ? [] : [...new Set(flags.notAssessable.map((n) => n.groupId))],
+    communicateDiagnosis: unansweredFlags === 0,
+    stillProvisional: scope.stillProvisional === true,
   };
 }

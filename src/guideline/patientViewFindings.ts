@@ -1,4 +1,5 @@
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
+import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { assessFlaggedResults, type FlaggedResult } from './flaggedResults.js';
 import { assessNonPharmacologicalTreatment, type NonPharmacologicalFinding } from './nonPharmacologicalTreatment.js';
@@ -10,12 +11,16 @@ export interface PatientViewSettings {
   recentDays: number;
   pendingDays: number;
   allPatientsInScope: boolean;
+  provisionalMaxDays?: number;
+  minPatientAge?: number;
 }
 
 export interface PatientRecord {
   conditions: fhir4.Condition[];
   observations: fhir4.Observation[];
   serviceRequests: fhir4.ServiceRequest[];
+  /** The `patient` prefetch key (optional): birth date for the age limit and onsetAge. */
+  patient?: unknown;
 }
 
 export interface ScreeningIncompleteFinding {
@@ -50,11 +55,11 @@ export interface PatientViewAssessment {
  */
 export function assessPatientView(
   record: PatientRecord,
-  terminology: { panel: ScreeningPanelCodes; gsb: GsbValueSet },
+  terminology: { panel: ScreeningPanelCodes; gsb: GsbValueSet; nonPharmacological: NonPharmacologicalCodes },
   settings: PatientViewSettings,
   now: number,
 ): PatientViewAssessment {
-  const scope = assessScope(record.conditions, terminology.gsb, settings, now);
+  const scope = assessScope(record.conditions, terminology.gsb, settings, now, record.patient);
   if (!scope.inScope) return { scope, findings: [] };
   const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now);
   const findings: PatientViewFinding[] = [];
@@ -76,7 +81,17 @@ export function assessPatientView(
   if (flags.flagged.length > 0) {
     findings.push({ kind: 'screening-abnormal', indicator: 'warning', flagged: flags.flagged, notAssessable: flags.notAssessable });
   }
-  const treatment = assessNonPharmacologicalTreatment(screening, scope, flags.flagged.length > 0, now);
+  const treatment = assessNonPharmacologicalTreatment(
+    {
+      scope,
+      screening,
+      flags,
+      screeningAbnormalCard: findings.some((f) => f.kind === 'screening-abnormal'),
+      codes: terminology.nonPharmacological,
+      recentDays: settings.recentDays,
+    },
+    now,
+  );
   if (treatment) findings.push(treatment);
   return { scope, findings };
 }

@@ -1,3 +1,5 @@
+import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
+import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
 
@@ -6,61 +8,145 @@ export type Phase = 'work-up' | 'established';
 export interface ScopeSettings {
   recentDays: number;
   allPatientsInScope: boolean;
+  /** Default 365 (docs/clinical-rules.md §2). */
+  provisionalMaxDays?: number;
+  /** Default 18 (docs/clinical-rules.md §2). */
+  minPatientAge?: number;
 }
 
 export interface Scope {
   inScope: boolean;
-  /** The GSB Condition the rules anchor on (earliest anchor); absent when in scope only by the demo switch. */
+  /** Why not in scope: no GSB condition, or younger than MIN_PATIENT_AGE. */
+  outOfScope?: 'no-gsb-condition' | 'under-age';
+  /** The GSB Condition the rules anchor on; absent when in scope only by the demo switch. */
   condition?: fhir4.Condition;
   /** Its code, used as the reason of suggested orders. */
   reasonCode?: fhir4.CodeableConcept;
-  /** Earliest onset[x] date or recordedDate; now when it has neither. */
+  /** When the diagnosis was registered: recordedDate (DSTU2 dateRecorded), else earliest onset[x], else now. */
   anchor: number;
+  /** When the pain began: the earliest onset[x] of the GSB conditions, else recordedDate; undefined when unknown. */
+  painSince?: number;
   phase: Phase;
+  /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS: still registered as provisional. */
+  stillProvisional?: boolean;
+  /** No usable Patient.birthDate: the age limit could not be checked (the service logs it). */
+  ageUnknown?: boolean;
 }
 
-const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);
-const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
-const UNCONFIRMED = new Set(['provisional', 'differential', 'unconfirmed']);
-
-function statusCode(concept: fhir4.CodeableConcept | undefined): string | undefined {
-  return concept?.coding?.find((c) => typeof c.code === 'string')?.code;
+/** A Condition that counts for scope: coded in the value set and active by the one active-condition rule. */
+export function isGsbCondition(condition: unknown, valueSet: GsbValueSet): boolean {
+  return isObject(condition) && valueSet.has(condition.code) && isActiveCondition(condition);
 }
 
-/** A Condition that counts for scope: coded in the value set, not refuted/entered in error, clinically active. */
-export function isGsbCondition(condition: fhir4.Condition, valueSet: GsbValueSet): boolean {
-  if (!valueSet.has(condition.code)) return false;
-  const verification = statusCode(condition.verificationStatus);
-  if (verification && EXCLUDED_VERIFICATION.has(verification)) return false;
-  const clinical = statusCode(condition.clinicalStatus);
-  return clinical === undefined || ACTIVE_CLINICAL.has(clinical);
+function dateOf(v: unknown): number | undefined {
+  return typeof v === 'string' ? parseFhirDate(v) : undefined;
 }
 
-function anchorOf(c: fhir4.Condition, now: number): number {
-  const dates = [
-    parseFhirDate(c.onsetDateTime),
-    parseFhirDate(c.onsetPeriod?.start),
-    parseFhirDate(c.recordedDate),
-  ].filter((d): d is number => d !== undefined);
-  return dates.length > 0 ? Math.min(...dates) : now;
+/** Birth date + an Age quantity (years, months, weeks, days); undefined when the unit is unknown. */
+function addAge(birth: number, age: unknown): number | undefined {
+  if (!isObject(age)) return undefined;
+  const value = finiteNumber(age.value);
+  const unit = nonBlank(age.code) ?? nonBlank(age.unit);
+  if (value === undefined || unit === undefined) return undefined;
+  const u = unit.trim().toLowerCase();
+  const d = new Date(birth);
+  if (['a', 'y', 'yr', 'yrs', 'year', 'years', 'år'].includes(u)) return Date.UTC(d.getUTCFullYear() + Math.floor(value), d.getUTCMonth(), d.getUTCDate()) + (value % 1) * 365.25 * DAY_MS;
+  if (['mo', 'month', 'months', 'mdr', 'måneder'].includes(u)) return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + Math.floor(value), d.getUTCDate());
+  if (['wk', 'week', 'weeks', 'uger'].includes(u)) return birth + value * 7 * DAY_MS;
+  if (['d', 'day', 'days', 'dage'].includes(u)) return birth + value * DAY_MS;
+  return undefined;
+}
+
+/** The earliest onset[x] as a date: onsetDateTime, onsetPeriod.start, onsetAge/onsetRange (via birth date); onsetString ignored. */
+function onsetOf(c: JsonObject, birth: number | undefined): number | undefined {
+  const dates: Array<number | undefined> = [dateOf(c.onsetDateTime), isObject(c.onsetPeriod) ? dateOf(c.onsetPeriod.start) : undefined];
+  if (birth !== undefined) {
+    // onsetQuantity is DSTU2's name for onsetAge. A range counts from its low end, else its high end.
+    dates.push(addAge(birth, c.onsetAge), addAge(birth, c.onsetQuantity));
+    if (isObject(c.onsetRange)) dates.push(addAge(birth, c.onsetRange.low) ?? addAge(birth, c.onsetRange.high));
+  }
+  const found = dates.filter((d): d is number => d !== undefined);
+  return found.length > 0 ? Math.min(...found) : undefined;
+}
+
+function recordedOf(c: JsonObject): number | undefined {
+  return dateOf(c.recordedDate) ?? dateOf(c.dateRecorded);
+}
+
+/** Patient.birthDate (read leniently from whatever the `patient` key held). */
+export function birthDateOf(patient: unknown): number | undefined {
+  if (!isObject(patient)) return undefined;
+  if (patient.resourceType !== undefined && patient.resourceType !== 'Patient') return undefined;
+  return dateOf(patient.birthDate);
+}
+
+/** Age in whole years at `now`. */
+function ageAt(birth: number, now: number): number {
+  const b = new Date(birth);
+  const n = new Date(now);
+  let age = n.getUTCFullYear() - b.getUTCFullYear();
+  if (n.getUTCMonth() < b.getUTCMonth() || (n.getUTCMonth() === b.getUTCMonth() && n.getUTCDate() < b.getUTCDate())) age--;
+  return age;
+}
+
+interface GsbEntry {
+  c: fhir4.Condition;
+  anchor: number;
+  unconfirmed: boolean;
 }
 
 /**
- * Scope and phase (guideline-rules §2). With several GSB Conditions the earliest-anchored one leads:
- * the work-up done around the first diagnosis is the one that counts.
+ * Scope and phase (docs/clinical-rules.md §2). In scope: an adult (MIN_PATIENT_AGE) with an active GSB
+ * Condition. Phase: work-up when a GSB condition's anchor (its registration) is within
+ * SCREENING_RECENT_DAYS, or a provisional one's within SCREENING_PROVISIONAL_MAX_DAYS; a confirmed (or
+ * unverified-status) one registered longer ago makes the patient established whatever a provisional entry
+ * says. The condition that decides the phase leads (the earliest-anchored among those that decide it).
  */
-export function assessScope(conditions: readonly fhir4.Condition[], valueSet: GsbValueSet, settings: ScopeSettings, now: number): Scope {
-  const gsb = conditions
-    .filter((c) => c.resourceType === 'Condition' && isGsbCondition(c, valueSet))
-    .map((c) => ({ c, anchor: anchorOf(c, now) }))
-    .sort((a, b) => a.anchor - b.anchor);
-  const lead = gsb[0];
-  if (!lead) {
-    return settings.allPatientsInScope ? { inScope: true, anchor: now, phase: 'work-up' } : { inScope: false, anchor: now, phase: 'work-up' };
+export function assessScope(
+  conditions: readonly unknown[],
+  valueSet: GsbValueSet,
+  settings: ScopeSettings,
+  now: number,
+  patient?: unknown,
+): Scope {
+  const birth = birthDateOf(patient);
+  const base = { anchor: now, phase: 'work-up' as Phase, stillProvisional: false, ageUnknown: birth === undefined };
+  if (birth !== undefined && ageAt(birth, now) < (settings.minPatientAge ?? 18)) return { ...base, inScope: false, outOfScope: 'under-age' };
+
+  const gsb: GsbEntry[] = [];
+  let painSince: number | undefined;
+  for (const raw of conditions) {
+    if (!isObject(raw) || raw.resourceType !== 'Condition' || !isGsbCondition(raw, valueSet)) continue;
+    const onset = onsetOf(raw, birth);
+    const recorded = recordedOf(raw);
+    const pain = onset ?? recorded;
+    if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
+    gsb.push({ c: raw as unknown as fhir4.Condition, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });
   }
-  const unconfirmed = UNCONFIRMED.has(statusCode(lead.c.verificationStatus) ?? '');
-  const recent = now - lead.anchor < settings.recentDays * DAY_MS;
-  const scope: Scope = { inScope: true, condition: lead.c, anchor: lead.anchor, phase: unconfirmed || recent ? 'work-up' : 'established' };
-  if (lead.c.code) scope.reasonCode = lead.c.code;
+  if (gsb.length === 0) {
+    return settings.allPatientsInScope ? { ...base, inScope: true } : { ...base, inScope: false, outOfScope: 'no-gsb-condition' };
+  }
+
+  const recentMs = settings.recentDays * DAY_MS;
+  const provisionalMs = (settings.provisionalMaxDays ?? 365) * DAY_MS;
+  const earliest = (entries: GsbEntry[]): GsbEntry | undefined => [...entries].sort((a, b) => a.anchor - b.anchor)[0];
+  const settled = earliest(gsb.filter((g) => !g.unconfirmed && now - g.anchor >= recentMs));
+  const inWorkUp = earliest(gsb.filter((g) => now - g.anchor < recentMs || (g.unconfirmed && now - g.anchor < provisionalMs)));
+  let lead: GsbEntry;
+  let phase: Phase;
+  if (settled) [lead, phase] = [settled, 'established'];
+  else if (inWorkUp) [lead, phase] = [inWorkUp, 'work-up'];
+  else [lead, phase] = [earliest(gsb) as GsbEntry, 'established'];
+
+  const scope: Scope = {
+    inScope: true,
+    condition: lead.c,
+    anchor: lead.anchor,
+    phase,
+    stillProvisional: phase === 'established' && gsb.every((g) => g.unconfirmed),
+    ageUnknown: birth === undefined,
+  };
+  if (painSince !== undefined) scope.painSince = painSince;
+  if (isObject(lead.c.code)) scope.reasonCode = lead.c.code;
   return scope;
 }

@@ -23,6 +23,11 @@ export interface CardInput {
   indicator: Exclude<Indicator, 'critical'>;
   sourceLabel: string;
   sourceUrl: string;
+  /**
+   * The guideline's status (docs/clinical-rules.md §5): the last line of every card's detail, so a
+   * clinician always sees that the Authority lists this 2018 guideline as no longer current.
+   */
+  guidelineStatus: string;
   suggestions?: SuggestionInput[];
   selectionBehavior?: 'at-most-one' | 'any';
   overrideReasons?: CdsCoding[];
@@ -69,7 +74,7 @@ function buildSuggestion(s: SuggestionInput): CdsSuggestion {
   }
   const changesOrders = s.actions.some((a) => a.type === 'delete' || a.type === 'update');
   const out: CdsSuggestion = { label: s.label, uuid: randomUUID(), actions: s.actions };
-  // No suggestion that deletes or changes an order is marked recommended (guideline-rules §5).
+  // No suggestion that deletes or changes an order is marked recommended (docs/clinical-rules.md §5).
   if (s.isRecommended && !changesOrders) out.isRecommended = true;
   return out;
 }
@@ -77,7 +82,8 @@ function buildSuggestion(s: SuggestionInput): CdsSuggestion {
 /**
  * The one place cards are made. It guarantees the CDS Hooks invariants: uuid on every card and
  * suggestion, summary under 140 code points, source with label, absolute URL and topic,
- * selectionBehavior with suggestions, no null or empty optional fields, no `critical` indicator.
+ * selectionBehavior with suggestions, no null or empty optional fields, no `critical` indicator, and
+ * every detail ending with the guideline's status line.
  */
 export function buildCard(input: CardInput): CdsCard {
   if (!isAbsoluteHttpUrl(input.sourceUrl)) throw new CardInvariantError(`source.url must be absolute: ${input.sourceUrl}`);
@@ -92,7 +98,8 @@ export function buildCard(input: CardInput): CdsCard {
       topic: { system: CARD_KIND_SYSTEM, code: input.kind, display: input.kindDisplay },
     },
   };
-  if (input.detail && input.detail.trim() !== '') card.detail = input.detail.trim();
+  if (input.guidelineStatus.trim() === '') throw new CardInvariantError('empty guideline status line');
+  card.detail = [input.detail?.trim(), input.guidelineStatus.trim()].filter((p) => p !== undefined && p !== '').join('\n\n');
   if (input.suggestions && input.suggestions.length > 0) {
     card.suggestions = input.suggestions.map(buildSuggestion);
     card.selectionBehavior = input.selectionBehavior ?? 'at-most-one';

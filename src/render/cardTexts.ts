@@ -81,6 +81,30 @@ export class CardTexts {
     return [...this.files.keys()];
   }
 
+  /** The kinds that are cards (they have a `topic`); `common`, `analytes` and `medication` are shared words. */
+  cardKinds(): string[] {
+    return this.kinds().filter((k) => this.has(k, 'en', 'topic'));
+  }
+
+  /**
+   * The same texts with some top-level values of one kind replaced (configuration such as
+   * GUIDELINE_STATUS_DA/_EN, docs/clinical-rules.md §5). Only existing keys can be replaced.
+   */
+  withOverrides(kind: string, overrides: Partial<Record<Language, Record<string, string>>>): CardTexts {
+    const files = [...this.files.values()].map(({ file }) => {
+      if (file.kind !== kind) return file;
+      const copy: CardTextFile = { ...file, da: { ...file.da }, en: { ...file.en } };
+      for (const lang of ['da', 'en'] as const) {
+        for (const [key, value] of Object.entries(overrides[lang] ?? {})) {
+          if (typeof copy[lang][key] !== 'string') throw new CardTextError(`${kind}.${lang}.${key} is not a text that can be replaced`);
+          copy[lang][key] = value;
+        }
+      }
+      return copy;
+    });
+    return new CardTexts(files);
+  }
+
   meta(kind: string): CardTextFile {
     const f = this.files.get(kind);
     if (!f) throw new CardTextError(`no texts for kind ${kind}`);

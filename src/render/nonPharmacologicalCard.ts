@@ -1,18 +1,38 @@
 import type { NonPharmacologicalFinding } from '../guideline/nonPharmacologicalTreatment.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
-import { buildCard } from './cardBuilder.js';
+import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import type { CdsCard } from '../model/cdsResponse.js';
+import { Markdown, type TemplateValue } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'non-pharmacological-treatment';
-const ITEMS = ['patient-education', 'cognitive-behavioural-therapy', 'supervised-exercise', 'activity-participation', 'function-assessment', 'work-ability'];
+/** The detail's list, in the guideline's order; multidisciplinary is always named with its qualifier. */
+const ITEMS = ['patient-education', 'cognitive-behavioural-therapy', 'supervised-exercise', 'activity-participation', 'function-assessment', 'work-ability', 'multidisciplinary'];
 
-/** The non-drug treatment card (guideline-rules §3.4). */
+/** "6 months" when SCREENING_RECENT_DAYS is whole months (180 days = 6 months), else days. */
+function period(ctx: RenderContext, days: number): string {
+  return days >= 60 && days % 30 === 0
+    ? ctx.texts.fill(KIND, ctx.lang, 'periodMonths', { count: days / 30 })
+    : ctx.texts.fill(KIND, ctx.lang, 'periodDays', { count: days });
+}
+
+function names(ctx: RenderContext, groupIds: readonly string[]): string {
+  return groupIds.map((id) => ctx.texts.get('analytes', ctx.lang, id)).join(', ');
+}
+
+/** The non-drug treatment card (docs/clinical-rules.md §3.4). */
 export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: RenderContext, codes: NonPharmacologicalCodes): CdsCard {
-  const t = (key: string): string => ctx.texts.get(KIND, ctx.lang, key);
-  const items = f.includeMultidisciplinary ? [...ITEMS, 'multidisciplinary'] : ITEMS;
-  const suggestions = codes.interventions
-    .filter((i) => i.id !== 'multidisciplinary' || f.includeMultidisciplinary)
+  const t = (key: string, values: Record<string, TemplateValue> = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
+  const quote = (key: string): string => ctx.texts.fill('common', ctx.lang, 'quote', { text: new Markdown(t(key)) });
+
+  const phaseLine =
+    f.phase === 'established'
+      ? blocks(t('phaseEstablished', { period: period(ctx, f.recentDays) }), f.stillProvisional && t('stillProvisional'))
+      : f.notAssessable.length > 0
+        ? t('phaseWorkUpNotAssessable')
+        : t('phaseWorkUp');
+  const suggestions: SuggestionInput[] = codes.interventions
+    .filter((i) => f.suggested.includes(i.id))
     .map((i) => {
       const resource: fhir4.ServiceRequest = {
         resourceType: 'ServiceRequest',
@@ -23,10 +43,22 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
       };
       return { label: t(`suggestions.${i.id}`), actions: [{ type: 'create' as const, description: t(`actions.${i.id}`), resource }] };
     });
+  const items = ITEMS.map((i) => t(`items.${i}`));
+  if (!f.multidisciplinaryEligible) items[items.length - 1] += ` ${t('multidisciplinaryNotYet')}`;
+
   return buildCard({
     ...cardFrame(ctx, KIND),
     summary: t('summary'),
-    detail: blocks(t('intro'), items.map((i) => t(`items.${i}`)).join('\n'), f.hasFlaggedResults && t('flaggedNote')),
+    detail: blocks(
+      phaseLine,
+      f.notIncluded.length > 0 && t('notIncluded', { groups: names(ctx, f.notIncluded) }),
+      f.flaggedCount > 0 && t('flaggedNote'),
+      f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((id) => `- ${ctx.texts.get('analytes', ctx.lang, id)}`).join('\n')}`,
+      f.communicateDiagnosis && `${t('communicateHeading')}\n\n${quote('communicateQuote')}`,
+      `${t('activityHeading')}\n\n${quote('activityQuote')}`,
+      t('intro'),
+      items.join('\n'),
+    ),
     indicator: 'info',
     suggestions,
     selectionBehavior: 'any',

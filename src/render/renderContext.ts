@@ -10,13 +10,15 @@ export interface RenderContext {
   patientId: string;
 }
 
-/** What every card of a kind shares: source, topic and the link to the guideline. */
-export function cardFrame(ctx: RenderContext, kind: string): Pick<CardInput, 'kind' | 'kindDisplay' | 'sourceLabel' | 'sourceUrl' | 'links'> {
+/** What every card of a kind shares: source, topic, the guideline's status line and the link to the guideline. */
+export function cardFrame(ctx: RenderContext, kind: string): Pick<CardInput, 'kind' | 'kindDisplay' | 'sourceLabel' | 'sourceUrl' | 'guidelineStatus' | 'links'> {
   return {
     kind,
     kindDisplay: ctx.texts.get(kind, ctx.lang, 'topic'),
     sourceLabel: ctx.texts.get('common', ctx.lang, 'sourceLabel'),
     sourceUrl: ctx.guidelineUrl,
+    // cards/common.yaml, or GUIDELINE_STATUS_DA/_EN (docs/clinical-rules.md §5).
+    guidelineStatus: ctx.texts.get('common', ctx.lang, 'guidelineStatus'),
     links: [{ label: ctx.texts.get('common', ctx.lang, 'guidelineLink'), url: ctx.guidelineUrl, type: 'absolute' }],
   };
 }
@@ -32,7 +34,7 @@ export function recommendationLine(ctx: RenderContext, kind: string, textKey = '
 
 const PATIENT_OVERRIDE_REASONS = ['already-addressed', 'not-relevant', 'address-later'] as const;
 
-/** Override reasons of patient-level cards (guideline-rules §6); feedback keys suppression on them. */
+/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. */
 export function patientOverrideReasons(ctx: RenderContext): CdsCoding[] {
   return PATIENT_OVERRIDE_REASONS.map((code) => ({
     system: OVERRIDE_REASON_SYSTEM,

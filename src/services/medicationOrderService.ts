@@ -28,6 +28,7 @@ export interface MedicationOrderDeps {
 
 /** The patient's Conditions (scope, reasons, opioid dependence) and active orders (same-ingredient check). */
 export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
+  { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
   { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
   {
     key: 'medications',
@@ -72,7 +73,10 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
 
     const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
     const conditions = ofType(resolved.resources.conditions, 'Condition');
-    const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
+    const scope = assessScope(conditions, deps.gsb, { ...config.scope, recentDays: config.screening.recentDays }, now, resolved.resources.patient?.[0]);
+    // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
+    if (scope.outOfScope === 'under-age') return EMPTY;
+    if (scope.ageUnknown) deps.logger.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
     const findings: DrugOrderFinding[] = findDrugOrderFindings({
       drafts,
       activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, dataDeps),

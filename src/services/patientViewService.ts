@@ -6,7 +6,7 @@ import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
 import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
-import { issue, type CdsCard } from '../model/cdsResponse.js';
+import { issue, type IssuedCard } from '../model/cdsResponse.js';
 import type { CardTexts } from '../render/cardTexts.js';
 import { renderCurrentMedication } from '../render/currentMedicationCard.js';
 import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
@@ -77,11 +77,20 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           conditions,
           observations: ofType(data.resources.labs, 'Observation'),
           serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
+          patient: data.resources.patient?.[0],
         },
-        { panel: deps.panel, gsb: deps.gsb },
-        { ...config.screening, allPatientsInScope: config.scope.allPatientsInScope },
+        { panel: deps.panel, gsb: deps.gsb, nonPharmacological: deps.nonPharmacological },
+        {
+          ...config.screening,
+          allPatientsInScope: config.scope.allPatientsInScope,
+          provisionalMaxDays: config.scope.provisionalMaxDays,
+          minPatientAge: config.scope.minPatientAge,
+        },
         now,
       );
+      if (assessment.scope.inScope && assessment.scope.ageUnknown) {
+        deps.logger.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
+      }
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
@@ -90,19 +99,26 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             settings: config.medication,
           })
         : null;
-      const cards: CdsCard[] = assessment.findings.map((f: PatientViewFinding) => {
+      const cards: IssuedCard[] = assessment.findings.map((f: PatientViewFinding) => {
         switch (f.kind) {
           case 'screening-incomplete':
-            return renderScreeningIncomplete(f, ctx);
+            // TODO(quiet-by-design): facts from the finding.
+            return issue(renderScreeningIncomplete(f, ctx), {});
           case 'screening-abnormal':
-            return renderScreeningAbnormal(f, ctx);
+            // TODO(quiet-by-design): facts from the finding.
+            return issue(renderScreeningAbnormal(f, ctx), {});
           case 'non-pharmacological-treatment':
-            return renderNonPharmacological(f, ctx, deps.nonPharmacological);
+            // Its finding is the phase and the multidisciplinary eligibility (docs/clinical-rules.md §6).
+            return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), {
+              phase: f.phase,
+              multidisciplinary: f.multidisciplinaryEligible,
+              unansweredFlags: f.unansweredFlags,
+            });
         }
       });
-      if (currentMedication) cards.push(renderCurrentMedication(currentMedication, ctx));
-      // TODO(quiet-by-design): facts from each finding.
-      return { cards: cards.map((card) => issue(card, {})) };
+      // TODO(quiet-by-design): facts from the finding.
+      if (currentMedication) cards.push(issue(renderCurrentMedication(currentMedication, ctx), {}));
+      return { cards };
     },
   };
 }

@@ -1,7 +1,8 @@
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
 import type { Logger } from '../observability/logger.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
+import { loadCodeSystems } from '../terminology/codeSystems.js';
 import { drugCodes } from '../terminology/drugCodes.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
@@ -16,19 +17,55 @@ export interface ServiceRegistryOptions {
   texts?: CardTexts;
 }
 
+/** GUIDELINE_STATUS_DA/_EN replace the status line of cards/common.yaml (docs/clinical-rules.md §5). */
+function withGuidelineStatus(texts: CardTexts, config: Config): CardTexts {
+  const { da, en } = config.cards.guidelineStatus;
+  if (da === undefined && en === undefined) return texts;
+  return texts.withOverrides('common', { ...(da !== undefined ? { da: { guidelineStatus: da } } : {}), ...(en !== undefined ? { en: { guidelineStatus: en } } : {}) });
+}
+
+/**
+ * CARD_KINDS_DISABLED (docs/clinical-rules.md §8): a disabled kind is never issued, whichever service
+ * would make it. Each kind is checked against the card kinds in cards/ at start.
+ */
+function disabledKinds(config: Config, texts: CardTexts): ReadonlySet<string> {
+  const known = new Set(texts.cardKinds());
+  for (const kind of config.cards.disabledKinds) {
+    if (!known.has(kind)) throw new ConfigError('CARD_KINDS_DISABLED', `"${kind}" is not a card kind; known: ${[...known].sort().join(', ')}`);
+  }
+  return new Set(config.cards.disabledKinds);
+}
+
+function withoutKinds(service: CdsService, disabled: ReadonlySet<string>): CdsService {
+  if (disabled.size === 0) return service;
+  return {
+    ...service,
+    async call(call) {
+      const answer = await service.call(call);
+      return { ...answer, cards: answer.cards.filter((c) => !disabled.has(c.kind)) };
+    },
+  };
+}
+
 /**
  * Builds every CDS service with its data loaded once at start (card texts, terminology). A broken data
- * file stops the start here, not at the first request.
+ * file or an unknown card kind stops the start here, not at the first request.
  */
 export function createServices(config: Config, logger: Logger, options: ServiceRegistryOptions = {}): CdsService[] {
-  const texts = options.texts ?? loadCardTexts();
+  const texts = withGuidelineStatus(options.texts ?? loadCardTexts(), config);
+  const disabled = disabledKinds(config, texts);
   const fetcher = options.fetcher ?? createFhirFetcher(config);
   const panel = loadScreeningPanelCodes();
-  const gsb = loadGsbValueSet(config.scope.extraGsbCodes);
+  const gsb = loadGsbValueSet(config.scope.extraGsbCodes, loadCodeSystems(), config.scope.icpc2L18);
   drugCodes(); // loads and checks terminology/drugs/ now, not at the first order
+  if (config.scope.allPatientsInScope) {
+    // Demonstrations only (refused in production by the configuration): every patient gets cards.
+    logger.warn({ nodeEnv: config.nodeEnv }, 'ALL_PATIENTS_IN_SCOPE is ON: every patient is treated as having GSB (demonstrations only)');
+  }
+  if (disabled.size > 0) logger.info({ disabledKinds: [...disabled] }, 'card kinds disabled (CARD_KINDS_DISABLED)');
   return [
     createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }),
     createOrderSelectService({ config, logger, fetcher, texts, gsb }),
     createOrderSignService({ config, logger, fetcher, texts, gsb }),
-  ];
+  ].map((s) => withoutKinds(s, disabled));
 }

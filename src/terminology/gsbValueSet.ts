@@ -1,60 +1,101 @@
-import { readTerminologyJson } from './dataFile.js';
+import { isObject, nonBlank, objectList } from '../model/json.js';
+import type { CodeSystemName, CodeSystems } from './codeSystems.js';
+import { readValidatedTerminologyJson } from './validatedDataFile.js';
 
-interface GsbFile {
-  codes: Array<{ system: string; code: string }>;
-  prefixes: Array<{ systems: string[]; prefix: string }>;
-  sksSystems: string[];
+type GsbSystem = Extract<CodeSystemName, 'snomed' | 'icd10' | 'sks' | 'icd11' | 'icpc2'>;
+
+export interface GsbFile {
+  codes: Array<{ system: GsbSystem; code: string }>;
+  prefixes: Array<{ system: GsbSystem; prefix: string }>;
+  icpc2L18: { code: string; textPatterns: string[] };
 }
 
-/** The SNOMED, ICD-10 and ICD-11 systems a bare extra code (GSB_EXTRA_CONDITION_CODES) may come in. */
-const CONDITION_SYSTEMS = [
-  'http://snomed.info/sct',
-  'http://hl7.org/fhir/sid/icd-10',
-  'http://hl7.dk/fhir/core/CodeSystem/icd10-da',
-  'http://hl7.org/fhir/sid/icd-10-cm',
-  'http://id.who.int/icd/release/11/mms',
-];
+/** ICPC-2 L18 (muscle pain) is opt-in: off, only when the text names GSB, or every L18 (docs/clinical-rules.md §2). */
+export type Icpc2L18Setting = 'off' | 'text' | 'all';
+
+/** The systems a bare extra code (GSB_EXTRA_CONDITION_CODES) may come in. */
+const BARE_CODE_SYSTEMS: readonly GsbSystem[] = ['snomed', 'icd10', 'icd11'];
+
+/** ICD-10 (and SKS, which extends it) is written with or without the dot: M79.7 = M797. */
+function normalise(system: CodeSystemName | string, code: string): string {
+  const c = code.trim().toUpperCase();
+  return system === 'icd10' || system === 'sks' || system === 'icpc2' ? c.replace(/\./g, '') : c;
+}
+
+function isGsbFile(v: unknown): v is GsbFile {
+  return isObject(v) && Array.isArray(v.codes) && Array.isArray(v.prefixes) && isObject(v.icpc2L18);
+}
 
 /**
- * The GSB value set (guideline-rules §2) plus the deployment's extra codes. SKS codes match their
- * sub-codes (DM797 matches DM797A), as SKS extends ICD-10 codes by appending characters.
+ * The GSB value set (docs/clinical-rules.md §2) plus the deployment's extra codes. A coding's system is
+ * named through the one code-system table (so OIDs and other aliases count); ICD-10 matches with or
+ * without the dot; SKS codes match their sub-codes (DM797 matches DM797A). Reads leniently: a concept
+ * of any shape is read, never trusted (a `coding` that is not an array is one coding or none).
  */
 export class GsbValueSet {
   private readonly exact = new Set<string>();
-  private readonly prefixes: Array<{ systems: Set<string>; prefix: string }> = [];
+  private readonly prefixes: Array<{ system: string; prefix: string }> = [];
+  private readonly l18Code: string;
+  private readonly l18Text: RegExp[];
 
-  constructor(file: GsbFile, extraCodes: readonly string[]) {
-    for (const c of file.codes) this.exact.add(`${c.system}|${c.code}`);
-    for (const p of file.prefixes) this.prefixes.push({ systems: new Set(p.systems), prefix: p.prefix });
-    const sks = new Set(file.sksSystems);
+  constructor(
+    file: GsbFile,
+    extraCodes: readonly string[],
+    private readonly systems: CodeSystems,
+    private readonly icpc2L18: Icpc2L18Setting = 'off',
+  ) {
+    for (const c of file.codes) this.exact.add(`${c.system}|${normalise(c.system, c.code)}`);
+    for (const p of file.prefixes) this.prefixes.push({ system: p.system, prefix: normalise(p.system, p.prefix) });
+    this.l18Code = normalise('icpc2', file.icpc2L18.code);
+    this.l18Text = file.icpc2L18.textPatterns.map((p) => new RegExp(p, 'iu'));
     for (const extra of extraCodes) {
       const bar = extra.lastIndexOf('|');
       if (bar >= 0) {
-        const system = extra.slice(0, bar);
-        const code = extra.slice(bar + 1);
-        if (sks.has(system)) this.prefixes.push({ systems: new Set([system]), prefix: code });
+        const uri = extra.slice(0, bar);
+        const system = systems.nameOf(uri) ?? uri;
+        const code = normalise(system, extra.slice(bar + 1));
+        if (system === 'sks') this.prefixes.push({ system, prefix: code });
         else this.exact.add(`${system}|${code}`);
       } else if (/^D[A-Z]\d/.test(extra)) {
-        // A bare SKS diagnosis code (D + ICD-10 without dot), e.g. DR522.
-        this.prefixes.push({ systems: sks, prefix: extra });
+        // A bare SKS diagnosis code (D + ICD-10 without dot), e.g. DR522: matches its sub-codes.
+        this.prefixes.push({ system: 'sks', prefix: normalise('sks', extra) });
       } else {
-        for (const system of CONDITION_SYSTEMS) this.exact.add(`${system}|${extra}`);
+        for (const system of BARE_CODE_SYSTEMS) this.exact.add(`${system}|${normalise(system, extra)}`);
       }
     }
   }
 
-  hasCoding(coding: fhir4.Coding): boolean {
-    if (!coding.system || !coding.code) return false;
-    const code = coding.code.trim();
-    if (this.exact.has(`${coding.system}|${code}`)) return true;
-    return this.prefixes.some((p) => p.systems.has(coding.system as string) && code.startsWith(p.prefix));
+  /** Whether one coding is in the value set (ICPC-2 L18 only with ICPC2_L18=all; `text` needs the concept). */
+  hasCoding(coding: unknown): boolean {
+    return this.codingMatch(coding) === 'yes';
   }
 
-  has(concept: fhir4.CodeableConcept | undefined): boolean {
-    return !!concept?.coding?.some((c) => this.hasCoding(c));
+  private codingMatch(coding: unknown): 'yes' | 'l18' | 'no' {
+    if (!isObject(coding)) return 'no';
+    const rawCode = nonBlank(coding.code);
+    if (rawCode === undefined || typeof coding.system !== 'string') return 'no';
+    const system: string = this.systems.nameOf(coding.system) ?? coding.system.trim();
+    const code = normalise(system, rawCode);
+    if (this.exact.has(`${system}|${code}`)) return 'yes';
+    if (this.prefixes.some((p) => p.system === system && code.startsWith(p.prefix))) return 'yes';
+    if (system === 'icpc2' && code.startsWith(this.l18Code) && this.icpc2L18 !== 'off') return this.icpc2L18 === 'all' ? 'yes' : 'l18';
+    return 'no';
+  }
+
+  /** Whether a CodeableConcept (read leniently) is in the value set. */
+  has(concept: unknown): boolean {
+    if (!isObject(concept)) return false;
+    const codings = objectList(concept.coding);
+    const matches = codings.map((c) => this.codingMatch(c));
+    if (matches.includes('yes')) return true;
+    if (!matches.includes('l18')) return false;
+    // ICPC2_L18=text: L18 counts only when the condition's own words name GSB.
+    const words = [concept.text, ...codings.map((c) => c.display)].filter((w): w is string => typeof w === 'string');
+    return words.some((w) => this.l18Text.some((re) => re.test(w)));
   }
 }
 
-export function loadGsbValueSet(extraCodes: readonly string[]): GsbValueSet {
-  return new GsbValueSet(readTerminologyJson('gsb-conditions.json') as GsbFile, extraCodes);
+export function loadGsbValueSet(extraCodes: readonly string[], systems: CodeSystems, icpc2L18: Icpc2L18Setting = 'off'): GsbValueSet {
+  const file = readValidatedTerminologyJson('gsb-conditions.json', 'gsb-conditions.schema.json', isGsbFile);
+  return new GsbValueSet(file, extraCodes, systems, icpc2L18);
 }

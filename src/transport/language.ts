@@ -1,7 +1,7 @@
 import type { Language, LanguageSetting } from '../config.js';
 
 /**
- * The card language: fixed by configuration, or (auto) the first of da/en in the request's
+ * The card language (docs/clinical-rules.md §7): fixed by configuration, or (auto) the first of da/en in the request's
  * Accept-Language by q-value, else English.
  */
 export function pickLanguage(setting: LanguageSetting, acceptLanguage: string | undefined): Language {

@@ -1,8 +1,11 @@
 import { assessScope, isGsbCondition } from '../../src/guideline/scope.js';
+import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
-import { FIXED_NOW } from '../support/testApp.js';
+import request from 'supertest';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, searchset } from '../support/testApp.js';
 
-const gsb = loadGsbValueSet([]);
+const systems = loadCodeSystems();
+const gsb = loadGsbValueSet([], systems);
 const settings = { recentDays: 180, allPatientsInScope: false };
 
 function condition(coding: fhir4.Coding, extra: Partial<fhir4.Condition> = {}): fhir4.Condition {
@@ -32,7 +35,7 @@ describe('GSB value set', () => {
     expect(isGsbCondition(condition({ system, code }), gsb)).toBe(false);
   });
   test('extra codes from configuration: bare SKS with sub-codes, system|code exact', () => {
-    const extended = loadGsbValueSet(['DR522', 'http://snomed.info/sct|82423001']);
+    const extended = loadGsbValueSet(['DR522', 'http://snomed.info/sct|82423001'], systems);
     expect(isGsbCondition(condition({ system: 'urn:oid:1.2.208.176.2.4.12', code: 'DR522A' }), extended)).toBe(true);
     expect(isGsbCondition(condition({ system: 'http://snomed.info/sct', code: '82423001' }), extended)).toBe(true);
     expect(isGsbCondition(condition({ system: 'http://snomed.info/sct', code: '8242300' }), extended)).toBe(false);
@@ -51,38 +54,190 @@ describe('GSB value set', () => {
   });
 });
 
-describe('phase and anchor', () => {
+describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', () => {
+  test.each([
+    ['http://hl7.org/fhir/sid/icd-10', 'M797'], // ICD-10 without the dot
+    ['http://hl7.dk/fhir/core/CodeSystem/icd10-da', 'm79.7'],
+    ['urn:oid:2.16.840.1.113883.6.3', 'M79.7'], // ICD-10 by its OID
+    ['urn:oid:2.16.840.1.113883.6.96', '203082005'], // SNOMED CT by its OID
+    ['urn:oid:1.2.208.176.2.4', 'DM797B'],
+  ])('%s %s is in the value set', (system, code) => {
+    expect(isGsbCondition(condition({ system, code }), gsb)).toBe(true);
+  });
+  test('a coding that is not an array, or junk, is read leniently, never thrown on', () => {
+    expect(gsb.has({ coding: { system: 'http://snomed.info/sct', code: '203082005' } })).toBe(true);
+    for (const junk of [{ coding: 'M79.7' }, { coding: 42 }, { coding: [null, 7, 'x'] }, 'M79.7', null, [], { coding: [{ system: 5, code: {} }] }]) {
+      expect(gsb.has(junk)).toBe(false);
+    }
+  });
+  test('ICPC-2 L18: off by default; text needs GSB words; all takes every L18', () => {
+    const l18 = (text?: string) => ({ coding: [{ system: 'http://hl7.org/fhir/sid/icpc-2', code: 'L18', display: 'Muskelsmerter' }], ...(text ? { text } : {}) });
+    const oid = { coding: [{ system: 'urn:oid:2.16.840.1.113883.6.139', code: 'L18', display: 'Fibromyalgi' }] };
+    expect(gsb.has(l18('Fibromyalgi'))).toBe(false);
+    const text = loadGsbValueSet([], systems, 'text');
+    expect(text.has(l18('Fibromyalgi'))).toBe(true);
+    expect(text.has(l18('Kroniske udbredte smerter'))).toBe(true);
+    expect(text.has(l18('Generaliserede smerter i bevægeapparatet'))).toBe(true);
+    expect(text.has(l18('chronic widespread pain'))).toBe(true);
+    expect(text.has(oid)).toBe(true);
+    expect(text.has(l18())).toBe(false);
+    expect(text.has(l18('Myalgi efter træning'))).toBe(false);
+    const all = loadGsbValueSet([], systems, 'all');
+    expect(all.has(l18())).toBe(true);
+    expect(all.has({ coding: [{ system: 'http://hl7.org/fhir/sid/icpc-2', code: 'L19' }] })).toBe(false);
+  });
+  test.each([
+    ['resolved', undefined],
+    [undefined, 'refuted'],
+    [undefined, 'entered-in-error'],
+    ['inactive', 'confirmed'],
+  ])('STU3/DSTU2 plain-string status clinical=%s verification=%s → out', (c, v) => {
+    const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
+    expect(isGsbCondition(cond, gsb)).toBe(false);
+  });
+  test('plain-string active/confirmed → in', () => {
+    const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: 'active', verificationStatus: 'confirmed' };
+    expect(isGsbCondition(cond, gsb)).toBe(true);
+  });
+});
+
+describe('phase and anchor (docs/clinical-rules.md §2)', () => {
   const fm = { system: 'http://snomed.info/sct', code: '203082005' };
-  test('confirmed, onset 2 years ago → established, anchored at the onset', () => {
-    const s = assessScope([condition(fm, { onsetDateTime: '2024-11-01' })], gsb, settings, FIXED_NOW);
-    expect(s).toMatchObject({ inScope: true, phase: 'established', anchor: Date.UTC(2024, 10, 1) });
+  const scope = (conds: unknown[], extra: Partial<typeof settings> & { provisionalMaxDays?: number; minPatientAge?: number } = {}, patient?: unknown) =>
+    assessScope(conds, gsb, { ...settings, ...extra }, FIXED_NOW, patient);
+
+  test('the anchor is the registration (recordedDate), not the onset: registered today with onset in 2020 → work-up', () => {
+    const s = scope([condition(fm, { onsetDateTime: '2020-01-01', recordedDate: '2026-11-20' })]);
+    expect(s).toMatchObject({ phase: 'work-up', anchor: Date.UTC(2026, 10, 20), painSince: Date.UTC(2020, 0, 1) });
   });
-  test('confirmed, onset 100 days ago → work-up', () => {
-    expect(assessScope([condition(fm, { onsetDateTime: '2026-08-17' })], gsb, settings, FIXED_NOW).phase).toBe('work-up');
+  test('DSTU2 dateRecorded anchors too', () => {
+    const s = scope([{ ...condition(fm, { onsetDateTime: '2020-01-01' }), dateRecorded: '2026-11-01' }]);
+    expect(s.anchor).toBe(Date.UTC(2026, 10, 1));
   });
-  test('provisional, onset long ago → work-up', () => {
-    expect(assessScope([condition(fm, { onsetDateTime: '2020-01-01', verificationStatus: verification('provisional') })], gsb, settings, FIXED_NOW).phase).toBe('work-up');
+  test('no recordedDate → the earliest onset anchors; neither → today', () => {
+    expect(scope([condition(fm, { onsetDateTime: '2024-11-01' })])).toMatchObject({ phase: 'established', anchor: Date.UTC(2024, 10, 1) });
+    expect(scope([condition(fm, { onsetPeriod: { start: '2026-09-01' } })])).toMatchObject({ phase: 'work-up', anchor: Date.UTC(2026, 8, 1) });
+    expect(scope([condition(fm)])).toMatchObject({ anchor: FIXED_NOW, phase: 'work-up' });
+    expect(scope([condition(fm)]).painSince).toBeUndefined();
   });
-  test('the earliest of onset and recordedDate anchors; no date → today', () => {
-    expect(assessScope([condition(fm, { onsetDateTime: '2025-06-01', recordedDate: '2025-03-01' })], gsb, settings, FIXED_NOW).anchor).toBe(Date.UTC(2025, 2, 1));
-    expect(assessScope([condition(fm)], gsb, settings, FIXED_NOW)).toMatchObject({ anchor: FIXED_NOW, phase: 'work-up' });
+  test('pain duration: onsetAge and onsetRange via the birth date; onsetString ignored; else recordedDate', () => {
+    const patient = { resourceType: 'Patient', birthDate: '1980-03-15' };
+    expect(scope([condition(fm, { onsetAge: { value: 40, unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2020, 2, 15));
+    expect(scope([condition(fm, { onsetRange: { low: { value: 44, code: 'a' }, high: { value: 45, code: 'a' } }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2024, 2, 15));
+    expect(scope([condition(fm, { onsetString: 'for years', recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2026, 10, 1));
+    // Without a birth date an onsetAge cannot be placed: recordedDate is the pain's start.
+    expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 10, 1));
   });
-  test('several GSB conditions: the earliest anchored leads', () => {
-    const s = assessScope(
-      [condition(fm, { id: 'late', onsetDateTime: '2026-10-01' }), condition({ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M79.7' }, { id: 'early', onsetDateTime: '2023-01-01' })],
-      gsb,
-      settings,
-      FIXED_NOW,
-    );
+  test('confirmed, registered 100 days ago → work-up; SCREENING_RECENT_DAYS moves the boundary', () => {
+    const c = [condition(fm, { recordedDate: '2026-08-17' })];
+    expect(scope(c).phase).toBe('work-up');
+    expect(scope(c, { recentDays: 30 }).phase).toBe('established');
+  });
+  test('provisional keeps the work-up only for SCREENING_PROVISIONAL_MAX_DAYS (default 365), then established and still provisional', () => {
+    const prov = (date: string) => [condition(fm, { recordedDate: date, verificationStatus: verification('provisional') })];
+    expect(scope(prov('2026-01-10'))).toMatchObject({ phase: 'work-up', stillProvisional: false });
+    expect(scope(prov('2020-01-01'))).toMatchObject({ phase: 'established', stillProvisional: true });
+    expect(scope(prov('2026-01-10'), { provisionalMaxDays: 200 })).toMatchObject({ phase: 'established', stillProvisional: true });
+    expect(scope([{ ...prov('2026-01-10')[0], verificationStatus: 'differential' }]).phase).toBe('work-up');
+  });
+  test('a confirmed condition older than SCREENING_RECENT_DAYS makes the patient established whatever a provisional entry says', () => {
+    const s = scope([
+      condition(fm, { id: 'prov', recordedDate: '2026-10-01', verificationStatus: verification('provisional') }),
+      condition({ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M79.7' }, { id: 'confirmed', recordedDate: '2023-01-01' }),
+    ]);
+    expect(s).toMatchObject({ phase: 'established', stillProvisional: false });
+    expect(s.condition?.id).toBe('confirmed');
+    // Unverified status (none given) counts as confirmed.
+    expect(scope([condition(fm, { recordedDate: '2023-01-01' }), condition(fm, { recordedDate: '2026-11-01', verificationStatus: verification('unconfirmed') })]).phase).toBe('established');
+  });
+  test('several recent conditions: the earliest-anchored leads', () => {
+    const s = scope([condition(fm, { id: 'late', recordedDate: '2026-10-01' }), condition(fm, { id: 'early', recordedDate: '2026-07-01' })]);
     expect(s.condition?.id).toBe('early');
-    expect(s.phase).toBe('established');
+    expect(s.phase).toBe('work-up');
   });
-  test('SCREENING_RECENT_DAYS moves the boundary', () => {
-    const c = [condition(fm, { onsetDateTime: '2026-08-17' })];
-    expect(assessScope(c, gsb, { ...settings, recentDays: 30 }, FIXED_NOW).phase).toBe('established');
+  test('adults only: under MIN_PATIENT_AGE → out of scope; no birth date → in scope, flagged for the log', () => {
+    const c = [condition(fm, { recordedDate: '2026-01-01' })];
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2010-05-01' })).toMatchObject({ inScope: false, outOfScope: 'under-age' });
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-11-25' }).inScope).toBe(true); // 18 today
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-11-26' }).inScope).toBe(false); // 18 tomorrow
+    expect(scope(c, { minPatientAge: 16 }, { resourceType: 'Patient', birthDate: '2010-05-01' }).inScope).toBe(true);
+    expect(scope(c)).toMatchObject({ inScope: true, ageUnknown: true });
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: 'unknown' })).toMatchObject({ inScope: true, ageUnknown: true });
+    expect(scope([], { allPatientsInScope: true }, { resourceType: 'Patient', birthDate: '2015-01-01' }).inScope).toBe(false);
   });
   test('out of scope without GSB, in scope with the demo switch', () => {
-    expect(assessScope([], gsb, settings, FIXED_NOW).inScope).toBe(false);
-    expect(assessScope([], gsb, { ...settings, allPatientsInScope: true }, FIXED_NOW).inScope).toBe(true);
+    expect(scope([])).toMatchObject({ inScope: false, outOfScope: 'no-gsb-condition' });
+    expect(scope([], { allPatientsInScope: true }).inScope).toBe(true);
+  });
+});
+
+describe('scope through the HTTP API', () => {
+  const PV = '/cds-services/nkr-pain-patient-view';
+  const SIGN = '/cds-services/nkr-pain-order-sign';
+  const fmCoding = { system: 'http://snomed.info/sct', code: '203082005' };
+
+  function patientView(conditions: unknown[], patient: unknown = null) {
+    const req = patientViewRequest('gsb-workup-missing') as { prefetch: Record<string, unknown> };
+    req.prefetch.conditions = searchset(conditions as fhir4.Resource[]);
+    req.prefetch.patient = patient;
+    return req;
+  }
+  function orderSign(conditions: unknown[], patient: unknown = null) {
+    const tramadol = { resourceType: 'MedicationRequest', id: 'o1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Nobligan', coding: [{ system: 'http://www.whocc.no/atc', code: 'N02AX02' }] } };
+    return {
+      hook: 'order-sign',
+      hookInstance: '1f0a9a7e-61f5-4b38-8a1a-222222222222',
+      context: { patientId: 'p1', userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry: [{ resource: tramadol }] } },
+      prefetch: { conditions: searchset(conditions as fhir4.Resource[]), medications: searchset([]), patient },
+    };
+  }
+  async function post(url: string, body: object, env: Record<string, string> = {}) {
+    const { app } = buildTestApp({ env });
+    const res = await request(app).post(url).send(body);
+    expect(res.status).toBe(200);
+    return expectValidResponse(res.body);
+  }
+  const cond = (extra: Record<string, unknown>) => ({ resourceType: 'Condition', id: 'c1', subject: { reference: 'Patient/p1' }, code: { coding: [fmCoding] }, ...extra });
+
+  test('a Condition whose code.coding is not an array answers 200, on order-sign and on patient-view', async () => {
+    for (const coding of ['M79.7', 7, null, [7, 'x']]) {
+      const c = cond({ code: { coding } });
+      expect((await post(SIGN, orderSign([c, cond({ id: 'c2', code: 'fibromyalgia' })]))).cards).toEqual([]);
+      expect((await post(PV, patientView([c]))).cards).toEqual([]);
+    }
+    // A single coding object is one coding (unit test above); through HTTP it also reaches the medication
+    // rules' own condition reading, which is theirs to make lenient.
+  });
+  test('plain-string clinicalStatus "resolved" and verificationStatus "refuted" put no one in scope', async () => {
+    for (const c of [cond({ clinicalStatus: 'resolved' }), cond({ verificationStatus: 'refuted' })]) {
+      expect((await post(PV, patientView([c]))).cards).toEqual([]);
+      expect((await post(SIGN, orderSign([c]))).cards).toEqual([]);
+    }
+    expect((await post(PV, patientView([cond({ clinicalStatus: 'active' })]))).cards.length).toBeGreaterThan(0);
+  });
+  test('ICD-10 without the dot puts the patient in scope', async () => {
+    const c = cond({ code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M797' }] } });
+    expect(cardOfKind(await post(SIGN, orderSign([c])), 'tramadol')).toBeDefined();
+  });
+  test('adults only: a 15-year-old gets no cards on either hook; MIN_PATIENT_AGE changes the limit', async () => {
+    const teen = { resourceType: 'Patient', id: 'p1', birthDate: '2011-06-01' };
+    const c = cond({ recordedDate: '2026-11-01' });
+    expect((await post(PV, patientView([c], teen))).cards).toEqual([]);
+    expect((await post(SIGN, orderSign([c], teen))).cards).toEqual([]);
+    // Not even a draft's GSB reason brings a child in scope.
+    const withReason = orderSign([], teen) as any;
+    withReason.context.draftOrders.entry[0].resource.reasonCode = [{ coding: [fmCoding] }];
+    expect((await post(SIGN, withReason)).cards).toEqual([]);
+    expect((await post(PV, patientView([c], teen), { MIN_PATIENT_AGE: '15' })).cards.length).toBeGreaterThan(0);
+    const adult = { resourceType: 'Patient', id: 'p1', birthDate: '1980-06-01' };
+    expect((await post(PV, patientView([c], adult))).cards.length).toBeGreaterThan(0);
+    expect(cardOfKind(await post(SIGN, orderSign([c], adult)), 'tramadol')).toBeDefined();
+  });
+  test('ICPC2_L18: off → out; text → in only when the text names GSB; all → every L18', async () => {
+    const l18 = (text: string) => cond({ code: { text, coding: [{ system: 'http://hl7.org/fhir/sid/icpc-2', code: 'L18' }] } });
+    expect((await post(PV, patientView([l18('Fibromyalgi')]))).cards).toEqual([]);
+    expect((await post(PV, patientView([l18('Fibromyalgi')]), { ICPC2_L18: 'text' })).cards.length).toBeGreaterThan(0);
+    expect((await post(PV, patientView([l18('Myalgi')]), { ICPC2_L18: 'text' })).cards).toEqual([]);
+    expect((await post(SIGN, orderSign([l18('Myalgi')]), { ICPC2_L18: 'all' })).cards.length).toBeGreaterThan(0);
   });
 });

@@ -1,5 +1,6 @@
 import { buildCard, CardInvariantError, fitSummary, type CardInput } from '../../src/render/cardBuilder.js';
-import { expectValidResponse } from '../support/testApp.js';
+import request from 'supertest';
+import { buildTestApp, expectValidResponse, patientViewRequest, searchset } from '../support/testApp.js';
 
 const base: CardInput = {
   kind: 'screening-incomplete',
@@ -8,6 +9,7 @@ const base: CardInput = {
   indicator: 'info',
   sourceLabel: 'Danish Health Authority',
   sourceUrl: 'https://www.sst.dk/',
+  guidelineStatus: 'Status: NKR 2018 – no longer current.',
 };
 const create = { type: 'create' as const, description: 'Order TSH', resource: { resourceType: 'ServiceRequest' } as fhir4.Resource };
 
@@ -35,7 +37,8 @@ describe('card builder invariants', () => {
   });
   test('no empty optional fields', () => {
     const card = buildCard({ ...base, detail: '  ', suggestions: [], overrideReasons: [], links: [] });
-    expect(Object.keys(card).sort()).toEqual(['indicator', 'source', 'summary', 'uuid']);
+    expect(Object.keys(card).sort()).toEqual(['detail', 'indicator', 'source', 'summary', 'uuid']);
+    expect(card.detail).toBe('Status: NKR 2018 – no longer current.');
   });
   test('a delete or update suggestion is never marked recommended; a create may be', () => {
     const del = { type: 'delete' as const, description: 'Remove', resourceId: 'MedicationRequest/request-123' };
@@ -51,5 +54,63 @@ describe('card builder invariants', () => {
     ['suggestion without actions', { ...base, suggestions: [{ label: 'x', actions: [] }] }],
   ])('refuses %s', (_name, input) => {
     expect(() => buildCard(input as CardInput)).toThrow(CardInvariantError);
+  });
+});
+
+describe('every card ends with the guideline status line (docs/clinical-rules.md §5)', () => {
+  const STATUS_DA =
+    'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (forældet litteratursøgning, vurderet 2023); anbefalingerne kan fortsat være god praksis.';
+  const STATUS_EN =
+    'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search outdated, assessed 2023); its recommendations may still be good practice.';
+  const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
+
+  test('the builder appends it after the detail', () => {
+    expect(buildCard({ ...base, detail: 'Body.' }).detail).toBe('Body.\n\nStatus: NKR 2018 – no longer current.');
+    expect(() => buildCard({ ...base, guidelineStatus: ' ' })).toThrow(CardInvariantError);
+  });
+
+  /** Every card kind the service makes, from three requests. */
+  async function allCards(lang: string, env: Record<string, string> = {}) {
+    const { app } = buildTestApp({ env: { ALL_PATIENTS_IN_SCOPE: 'true', ...env } });
+    const cards: Array<Record<string, any>> = [];
+    for (const fixture of ['gsb-workup-missing', 'gsb-complete-flagged']) {
+      const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', lang).send(patientViewRequest(fixture));
+      cards.push(...expectValidResponse(res.body).cards);
+    }
+    const established = patientViewRequest('gsb-established-complete') as { prefetch: Record<string, any> };
+    established.prefetch.medications = searchset([
+      { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text: 'Lyrica', coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BF02' }] } } as fhir4.MedicationRequest,
+    ]);
+    cards.push(...expectValidResponse((await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', lang).send(established)).body).cards);
+    const entry = [['N02AA05', 'Oxynorm'], ['N02AX02', 'Nobligan'], ['N06AX21', 'Cymbalta']].map(([code, text], i) => ({
+      resource: { resourceType: 'MedicationRequest', id: `o${i}`, status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text, coding: [{ system: 'http://www.whocc.no/atc', code }] } },
+    }));
+    const sign = await request(app)
+      .post('/cds-services/nkr-pain-order-sign')
+      .set('Accept-Language', lang)
+      .send({ hook: 'order-sign', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry } }, prefetch: { conditions: null, medications: null } });
+    cards.push(...expectValidResponse(sign.body).cards);
+    return cards;
+  }
+
+  test.each([
+    ['da', STATUS_DA, 'Sundhedsstyrelsen – NKR 2018'],
+    ['en', STATUS_EN, 'Danish Health Authority – NKR 2018'],
+  ])('every card kind (%s): detail ends with the status line, source says NKR 2018 and links to the guideline page', async (lang, status, label) => {
+    const cards = await allCards(lang);
+    expect(new Set(cards.map((c) => c.source.topic.code))).toEqual(
+      new Set(['screening-incomplete', 'screening-abnormal', 'non-pharmacological-treatment', 'current-medication', 'opioid-without-dual-action', 'tramadol', 'duloxetine']),
+    );
+    for (const card of cards) {
+      expect(card.detail.endsWith(`\n\n${status}`)).toBe(true);
+      expect(card.source.label.startsWith(label)).toBe(true);
+      expect(card.source.url).toBe(GUIDELINE_PAGE);
+    }
+  });
+  test('GUIDELINE_STATUS_DA / _EN replace the line', async () => {
+    const da = await allCards('da', { GUIDELINE_STATUS_DA: 'Status: revideret 2027.', GUIDELINE_STATUS_EN: 'Status: revised 2027.' });
+    expect(da.every((c) => c.detail.endsWith('\n\nStatus: revideret 2027.'))).toBe(true);
+    const en = await allCards('en', { GUIDELINE_STATUS_EN: 'Status: revised 2027.' });
+    expect(en.every((c) => c.detail.endsWith('\n\nStatus: revised 2027.'))).toBe(true);
   });
 });

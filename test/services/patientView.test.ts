@@ -109,25 +109,4 @@ describe('patient-view: screening-abnormal', () => {
   });
 });
 
-describe('patient-view: non-pharmacological-treatment', () => {
-  test('complete screening, condition older than 6 months → card with multidisciplinary referral', async () => {
-    const card = cardOfKind(await call('gsb-established-complete'), 'non-pharmacological-treatment')!;
-    expect(card.indicator).toBe('info');
-    expect(card.selectionBehavior).toBe('any');
-    const codes = (card.suggestions as Array<any>).map((s) => s.actions[0].resource.code.coding[0].code);
-    expect(codes).toEqual(['311401005', '228557008', '390864007', '308453003', '306265007']);
-    expect(card.suggestions.every((s: any) => s.isRecommended === undefined)).toBe(true);
-    expect(card.detail).toContain('pain of more than 6 months with complex problems');
-  });
-  test('condition younger than 6 months → no multidisciplinary; flagged results pointed to', async () => {
-    const card = cardOfKind(await call('gsb-complete-flagged'), 'non-pharmacological-treatment')!;
-    const codes = (card.suggestions as Array<any>).map((s) => s.actions[0].resource.code.coding[0].code);
-    expect(codes).not.toContain('306265007');
-    expect(card.detail).not.toContain('Multidisciplinary');
-    expect(card.detail).toContain('see the card on flagged results');
-  });
-  test('missing or pending groups → no non-pharmacological card', async () => {
-    expect(cardOfKind(await call('gsb-workup-missing'), 'non-pharmacological-treatment')).toBeUndefined();
-    expect(cardOfKind(await call('gsb-workup-partial-npu'), 'non-pharmacological-treatment')).toBeUndefined();
-  });
-});
+// The non-drug treatment card: test/guideline/nonPharmacologicalTreatment.test.ts.

@@ -1,3 +1,7 @@
+import type { ServiceCall } from '../../src/model/cdsService.js';
+import { newCallTrace } from '../../src/model/callTrace.js';
+import type { HookRequest } from '../../src/model/hookRequest.js';
+import { SkippedResources } from '../../src/model/skipped.js';
 import { readFileSync } from 'node:fs';
 import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
@@ -94,4 +98,17 @@ export function expectValidResponse(body: unknown): { cards: Array<Record<string
 
 export function cardOfKind(body: { cards: Array<Record<string, any>> }, kind: string): Record<string, any> | undefined {
   return body.cards.find((c) => c.source?.topic?.code === kind);
+}
+
+/** A direct service call (no HTTP), with a fresh trace, deadline and skipped-resource list. */
+export function serviceCall(request: unknown, options: { lang?: 'da' | 'en'; now?: number } = {}): ServiceCall {
+  return {
+    request: request as HookRequest,
+    lang: options.lang ?? 'en',
+    now: options.now ?? FIXED_NOW,
+    log: silentLogger(),
+    signal: AbortSignal.timeout(5_000),
+    trace: newCallTrace(),
+    skipped: new SkippedResources(),
+  };
 }

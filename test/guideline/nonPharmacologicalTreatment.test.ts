@@ -1,0 +1,187 @@
+import request from 'supertest';
+import { assessNonPharmacologicalTreatment } from '../../src/guideline/nonPharmacologicalTreatment.js';
+import type { Scope } from '../../src/guideline/scope.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { createServices } from '../../src/services/serviceRegistry.js';
+import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, serviceCall, testConfig } from '../support/testApp.js';
+
+const URL = '/cds-services/nkr-pain-patient-view';
+const KIND = 'non-pharmacological-treatment';
+const MULTIDISCIPLINARY = '306265007';
+
+type Req = { prefetch: Record<string, any>; context: Record<string, unknown> };
+
+/** The established, complete, normal fixture, reshaped: condition dates, results' dates, edits per result. */
+function variant(o: { recorded?: string; onset?: string; verification?: string; resultDate?: string; drop?: string[]; edit?: Record<string, (obs: any) => void> } = {}): Req {
+  const req = patientViewRequest('gsb-established-complete') as Req;
+  const c = req.prefetch.conditions.entry[0].resource;
+  if (o.recorded) c.recordedDate = o.recorded;
+  if (o.onset) c.onsetDateTime = o.onset;
+  if (o.verification) c.verificationStatus = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: o.verification }] };
+  const labs = req.prefetch.labs;
+  labs.entry = labs.entry.filter((e: any) => !(o.drop ?? []).includes(e.resource.code.coding[0].code));
+  labs.total = labs.entry.length;
+  for (const e of labs.entry) {
+    if (o.resultDate) e.resource.effectiveDateTime = o.resultDate;
+    o.edit?.[e.resource.code.coding[0].code]?.(e.resource);
+  }
+  return req;
+}
+const TSH = '3016-3';
+const VITAMIN_D = '62292-8';
+const ESR = '30341-2';
+const flagHigh = (obs: any) => {
+  obs.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+  obs.valueQuantity.value = 9.9;
+};
+const unassessable = (obs: any) => {
+  delete obs.interpretation;
+  delete obs.referenceRange;
+};
+
+async function card(req: Req, lang = 'en', env: Record<string, string> = {}) {
+  const { app } = buildTestApp({ env });
+  const res = await request(app).post(URL).set('Accept-Language', lang).send(req);
+  expect(res.status).toBe(200);
+  const body = expectValidResponse(res.body);
+  return { body, card: cardOfKind(body, KIND) };
+}
+const codesOf = (c: any): string[] => (c.suggestions as any[]).map((s) => s.actions[0].resource.code.coding[0].code);
+
+/** Work-up phase: registered 2026-10-01, results 2026-10-05. */
+const WORK_UP = { recorded: '2026-10-01', onset: '2026-09-01', resultDate: '2026-10-05' };
+
+describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
+  test('work-up, every group done and normal → the card', async () => {
+    const { card: c } = await card(variant(WORK_UP));
+    expect(c).toBeDefined();
+    expect(c!.indicator).toBe('info');
+    expect(c!.selectionBehavior).toBe('any');
+    expect(c!.suggestions.every((s: any) => s.isRecommended === undefined)).toBe(true);
+    expect(c!.detail).toContain('All screening tests have results, and no flagged result is unanswered.');
+  });
+  test('work-up with an unanswered flagged result → no card (it waits for the result to be clarified)', async () => {
+    const { body } = await card(variant({ ...WORK_UP, edit: { [TSH]: flagHigh } }));
+    expect(cardOfKind(body, 'screening-abnormal')).toBeDefined();
+    expect(cardOfKind(body, KIND)).toBeUndefined();
+  });
+  test('work-up with a missing group → no card', async () => {
+    expect((await card(variant({ ...WORK_UP, drop: [VITAMIN_D] }))).card).toBeUndefined();
+  });
+  test('established with missing groups → the card anyway, naming what the screening did not include (da, en)', async () => {
+    const req = variant({ drop: [VITAMIN_D, ESR] });
+    const en = (await card(req)).card!;
+    expect(en.detail).toContain('The screening did not include (in the record): vitamin D (25-hydroxy), ESR');
+    expect(en.detail).toContain('Further tests only on clear clinical indication or new symptoms.');
+    expect(en.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    const da = (await card(req, 'da')).card!;
+    expect(da.detail).toContain('Screeningen omfattede ikke (i journalen): D-vitamin (25-hydroxy), SR (sænkningsreaktion)');
+    expect(da.detail).toContain('Yderligere undersøgelser kun på klar lægelig indikation eller ved nye symptomer.');
+    expect(da.detail).toContain('Diagnosen er registreret for mere end 6 måneder siden.');
+    expect(da.detail).not.toContain('diagnosticeret');
+  });
+  test('established with an unanswered flag → the card, pointing to the abnormal results, without the "communicate" paragraph', async () => {
+    const req = variant({ edit: { [TSH]: flagHigh } });
+    const { body, card: en } = await card(req);
+    expect(cardOfKind(body, 'screening-abnormal')).toBeDefined();
+    expect(en!.detail).toContain('There are abnormal results (see the separate card); generalized musculoskeletal pain can coexist with other disease.');
+    expect(en!.detail).not.toContain('Communicating the diagnosis');
+    expect(en!.detail).toContain('should be physically active');
+    const da = (await card(req, 'da')).card!;
+    expect(da.detail).toContain('Der er afvigende svar (se det separate kort); generaliserede smerter kan sameksistere med anden sygdom.');
+    expect(da.detail).not.toContain('Når den praktiserende læge vurderer');
+  });
+  test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
+    const req = variant({ verification: 'provisional' });
+    expect((await card(req)).card!.detail).toContain('The diagnosis is still registered as provisional');
+    expect((await card(req, 'da')).card!.detail).toContain('Diagnosen er fortsat registreret som foreløbig');
+    expect((await card(variant())).card!.detail).not.toContain('provisional');
+  });
+  test('a result that cannot be assessed is listed on this card when there is no screening-abnormal card, and the work-up text does not call the screening clear', async () => {
+    const { body, card: c } = await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }));
+    expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- TSH/);
+    expect(c!.detail).not.toContain('no flagged result is unanswered');
+    const da = (await card(variant({ edit: { [TSH]: unassessable } }), 'da')).card!;
+    expect(da.detail).toMatch(/Kan ikke vurderes automatisk – se laboratoriets svar:\n\n- TSH/);
+  });
+});
+
+describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {
+  test('summary at the recommendations\' true strength (da, en)', async () => {
+    expect((await card(variant())).card!.summary).toBe('Offer patient education (strong) and CBT for complex problems (strong); consider supervised exercise (weak)');
+    expect((await card(variant(), 'da')).card!.summary).toBe('Tilbyd patientuddannelse (stærk) og KAT ved komplekse problemer (stærk); overvej superviseret træning (svag)');
+  });
+  test('communicating the diagnosis: the guideline\'s own words as a marked quote; physical activity; the mulighedserklæring', async () => {
+    const da = (await card(variant(), 'da')).card!;
+    expect(da.detail).toContain(
+      '> »Når den praktiserende læge vurderer, at patientens generaliserede smerter i bevægeapparatet ikke kan forklares bedre af andre somatiske sygdomme, skal lægen tydeligt kommunikere dette til patienten.',
+    );
+    expect(da.detail).toContain('> »Alle mennesker, også patienter med generaliserede smerter i bevægeapparatet, bør være fysisk aktive.«');
+    expect(da.detail).toContain('mulighedserklæring');
+    expect(da.detail).toContain('**Funktionsevne i forhold til arbejde**');
+    expect(da.detail).not.toMatch(/arbejdsevne\*\*/i);
+    const en = (await card(variant())).card!;
+    expect(en.detail).toContain('**Communicating the diagnosis** (good practice). The guideline (our translation):\n\n> “When the GP judges');
+    expect(en.detail).toContain('mulighedserklæring');
+  });
+  test('patient education: always led by a health professional', async () => {
+    expect((await card(variant())).card!.detail).toContain('always led by a health professional; peer-to-peer teaching without one is not patient education');
+    expect((await card(variant(), 'da')).card!.detail).toContain('»inkluderer altid en fagperson«');
+  });
+  test('referral labels as a Danish GP refers', async () => {
+    const labels = (await card(variant(), 'da')).card!.suggestions.map((s: any) => s.label);
+    expect(labels).toEqual([
+      'Patientuddannelse – hos egen læge eller henvisning til forløb',
+      'Henvis til psykolog (KAT/ACT) – tilskud kun ved gældende henvisningsårsag',
+      'Henvis til fysioterapeut (superviseret træning)',
+      'Kommunalt sundheds-/rehabiliteringstilbud (fx ergoterapi)',
+      'Henvis til tværfagligt smertecenter',
+    ]);
+  });
+  test('multidisciplinary: always named with its qualifier; its referral only when the pain (earliest onset) has lasted > 6 months', async () => {
+    // Registered recently, pain since 2020: work-up phase, and the referral is offered.
+    const longPain = (await card(variant({ ...WORK_UP, onset: '2020-01-01' }))).card!;
+    expect(codesOf(longPain)).toEqual(['311401005', '228557008', '390864007', '308453003', MULTIDISCIPLINARY]);
+    // Onset two months ago: named, not suggested.
+    const shortPain = (await card(variant(WORK_UP))).card!;
+    expect(codesOf(shortPain)).not.toContain(MULTIDISCIPLINARY);
+    expect(shortPain.detail).toContain('mainly for pain of more than 6 months with complex problems');
+    expect(shortPain.detail).toContain('A referral is suggested once the pain has lasted more than 6 months.');
+    const da = (await card(variant({ ...WORK_UP }), 'da')).card!;
+    expect(da.detail).toContain('overvejende ved smerter af mere end 6 måneders varighed med komplekse problemstillinger');
+  });
+});
+
+describe('non-drug card: facts and the 6-month rule in guideline/', () => {
+  test('the IssuedCard facts: phase, multidisciplinary eligibility, unanswered flags', async () => {
+    const config = testConfig();
+    const service = createServices(config, silentLogger()).find((s) => s.hook === 'patient-view')!;
+    const answer = await service.call(serviceCall(variant({ edit: { [TSH]: flagHigh } })));
+    const issued = answer.cards.find((c) => c.kind === KIND)!;
+    expect(issued.facts).toEqual({ phase: 'established', multidisciplinary: true, unansweredFlags: 1 });
+  });
+  test('onlyAfterMonths in terminology/non-pharmacological.json is what decides', () => {
+    const codes = loadNonPharmacologicalCodes();
+    const scope: Scope = { inScope: true, anchor: FIXED_NOW, painSince: Date.UTC(2026, 1, 1), phase: 'established' };
+    const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
+    expect(assessNonPharmacologicalTreatment(input, FIXED_NOW)?.multidisciplinaryEligible).toBe(true);
+    const twelve = { ...codes, interventions: codes.interventions.map((i) => (i.id === 'multidisciplinary' ? { ...i, onlyAfterMonths: 12 } : i)) };
+    expect(assessNonPharmacologicalTreatment({ ...input, codes: twelve }, FIXED_NOW)?.suggested).not.toContain('multidisciplinary');
+    const { painSince: _drop, ...noPain } = scope;
+    expect(assessNonPharmacologicalTreatment({ ...input, scope: noPain }, FIXED_NOW)?.multidisciplinaryEligible).toBe(false);
+  });
+  test('work-up: a stale open order or a pending group withholds the card; an answered flag does not', () => {
+    const codes = loadNonPharmacologicalCodes();
+    const scope: Scope = { inScope: true, anchor: FIXED_NOW, phase: 'work-up' };
+    const base = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
+    expect(assessNonPharmacologicalTreatment(base, FIXED_NOW)).not.toBeNull();
+    expect(assessNonPharmacologicalTreatment({ ...base, screening: { missing: [], pending: [], stale: [{ id: 'tsh' }] } }, FIXED_NOW)).toBeNull();
+    expect(assessNonPharmacologicalTreatment({ ...base, screening: { missing: [], pending: [{ id: 'tsh' }] } }, FIXED_NOW)).toBeNull();
+    const answered = assessNonPharmacologicalTreatment({ ...base, flags: { flagged: [{ groupId: 'tsh', answered: true }], notAssessable: [] } }, FIXED_NOW);
+    expect(answered).toMatchObject({ unansweredFlags: 0, communicateDiagnosis: true, flaggedCount: 1 });
+    const established = { ...base, scope: { ...scope, phase: 'established' as const } };
+    expect(assessNonPharmacologicalTreatment({ ...established, screening: { missing: [{ id: 'tsh' }], pending: [], stale: [{ id: 'crp' }] } }, FIXED_NOW)?.notIncluded).toEqual(['tsh', 'crp']);
+  });
+});
