@@ -30,6 +30,11 @@ export interface Config {
     extraGsbCodes: string[];
     allPatientsInScope: boolean;
   };
+  /** Lab orders suggested by the screening card (docs/clinical-rules.md §3.1, §7). */
+  labOrders: {
+    /** LAB_ORDER_CODE_SYSTEM: `auto` = the patient's own results (LOINC when none), or always `npu` / `loinc`. */
+    codeSystem: 'auto' | 'npu' | 'loinc';
+  };
   medication: {
     /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
     daytimeFromMinutes: number;
@@ -192,6 +197,10 @@ export function loadConfig(env: Env = process.env): Config {
     scope: {
       extraGsbCodes,
       allPatientsInScope: bool(env, 'ALL_PATIENTS_IN_SCOPE', false),
+    },
+    // Lab orders (screening card): which code system suggested orders use.
+    labOrders: {
+      codeSystem: oneOf(env, 'LAB_ORDER_CODE_SYSTEM', ['auto', 'npu', 'loinc'] as const, 'auto'),
     },
     medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
     fhir: {

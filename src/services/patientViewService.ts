@@ -4,9 +4,15 @@ import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchReso
 import { readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
-import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
+import {
+  assessPatientView,
+  type PatientViewFinding,
+  type ScreeningAbnormalFinding,
+  type ScreeningIncompleteFinding,
+} from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
-import { issue, type CdsCard } from '../model/cdsResponse.js';
+import { issue, type CardFacts, type IssuedCard } from '../model/cdsResponse.js';
+import { SkippedResources } from '../model/skipped.js';
 import type { CardTexts } from '../render/cardTexts.js';
 import { renderCurrentMedication } from '../render/currentMedicationCard.js';
 import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
@@ -46,8 +52,24 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       key: 'medications',
       query: 'MedicationRequest?patient={{context.patientId}}&status=active',
       required: false, description: "the patient's active MedicationRequests" },
-    { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
+    {
+      key: 'serviceRequests',
+      // Open orders: a card's own suggestion creates drafts, so drafts count (docs/clinical-rules.md §3.1); optional (§7).
+      query: 'ServiceRequest?patient={{context.patientId}}&status=draft,active,on-hold',
+      required: false,
+      description: "the patient's open ServiceRequests",
+    },
   ];
+}
+
+/** Facts of the screening-incomplete card (§6): the groups not taken, sorted (missing and stale). */
+export function screeningIncompleteFacts(f: ScreeningIncompleteFinding): CardFacts {
+  return { groups: f.notTaken.map((g) => g.id).sort() };
+}
+
+/** Facts of the screening-abnormal card (§6): "observationId:value" of each flagged result, sorted. */
+export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
+  return { flagged: f.flagged.map((r) => `${r.result.key}:${r.result.numeric ? `${r.result.numeric.comparator ?? ''}${r.result.numeric.value}` : (r.result.valueText ?? '')}`).sort() };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService {
@@ -67,16 +89,21 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
       const input = requestData(request);
       const data = await resolvePrefetch(prefetch, input, dataDeps);
       const conditions = ofType(data.resources.conditions, 'Condition');
+      const skipped = new SkippedResources();
       const assessment = assessPatientView(
         {
           conditions,
-          observations: ofType(data.resources.labs, 'Observation'),
-          serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
+          observations: data.resources.labs ?? [],
+          // undefined: the optional key could not be read — open orders unknown, nothing is ordered (§7).
+          serviceRequests: data.resources.serviceRequests,
+          patient: data.resources.patient?.[0],
         },
         { panel: deps.panel, gsb: deps.gsb },
-        { ...config.screening, allPatientsInScope: config.scope.allPatientsInScope },
+        { ...config.screening, allPatientsInScope: config.scope.allPatientsInScope, orderCodeSystem: config.labOrders.codeSystem },
         now,
+        skipped,
       );
+      if (skipped.items.length > 0) deps.logger.warn({ skipped: skipped.items }, 'unreadable resources skipped');
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
@@ -85,19 +112,20 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
             settings: config.medication,
           })
         : null;
-      const cards: CdsCard[] = assessment.findings.map((f: PatientViewFinding) => {
+      const cards: IssuedCard[] = assessment.findings.map((f: PatientViewFinding): IssuedCard => {
         switch (f.kind) {
           case 'screening-incomplete':
-            return renderScreeningIncomplete(f, ctx);
+            return issue(renderScreeningIncomplete(f, ctx), screeningIncompleteFacts(f));
           case 'screening-abnormal':
-            return renderScreeningAbnormal(f, ctx);
+            return issue(renderScreeningAbnormal(f, ctx), screeningAbnormalFacts(f));
           case 'non-pharmacological-treatment':
-            return renderNonPharmacological(f, ctx, deps.nonPharmacological);
+            // TODO(quiet-by-design): facts of the non-drug card (SCOPE).
+            return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), {});
         }
       });
-      if (currentMedication) cards.push(renderCurrentMedication(currentMedication, ctx));
-      // TODO(quiet-by-design): facts from each finding.
-      return { cards: cards.map((card) => issue(card, {})) };
+      // TODO(quiet-by-design): facts of the current-medication card.
+      if (currentMedication) cards.push(issue(renderCurrentMedication(currentMedication, ctx), {}));
+      return { cards };
     },
   };
 }

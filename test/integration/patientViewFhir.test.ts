@@ -286,9 +286,8 @@ describe('FHIR server unreachable or not allowed', () => {
     const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('gsb-workup-missing', `http://127.0.0.1:${port}/fhir`));
     const text = expectPreconditionFailed(res);
     expect(text).toContain('could not be reached');
-    expect(res.body.issue.map((i: { expression?: string[] }) => i.expression?.[0]).filter(Boolean)).toEqual(
-      expect.arrayContaining(['prefetch.conditions', 'prefetch.labs', 'prefetch.serviceRequests']),
-    );
+    // serviceRequests is optional (docs/clinical-rules.md §7): only the required keys are named.
+    expect(res.body.issue.map((i: { expression?: string[] }) => i.expression?.[0]).filter(Boolean).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
   });
 
   test('a server that accepts the connection and never answers → 412 after the request deadline (no hang)', async () => {

@@ -22,7 +22,13 @@ describe('patient-view: scope', () => {
     expect(cardOfKind(body, 'screening-incomplete')).toBeDefined();
   });
   test('an extra GSB code from configuration puts the patient in scope', async () => {
-    const body = await call('no-gsb', { GSB_EXTRA_CONDITION_CODES: 'http://snomed.info/sct|38341003' });
+    // Registered recently, so the patient is in the work-up and the screening card shows.
+    const req = patientViewRequest('no-gsb');
+    const condition = ((req.prefetch as any).conditions as fhir4.Bundle).entry![0]!.resource as fhir4.Condition;
+    condition.recordedDate = '2026-11-01';
+    delete condition.onsetDateTime;
+    const { app } = buildTestApp({ env: { GSB_EXTRA_CONDITION_CODES: 'http://snomed.info/sct|38341003' } });
+    const body = expectValidResponse((await request(app).post(URL).send(req)).body);
     expect(cardOfKind(body, 'screening-incomplete')).toBeDefined();
   });
 });
@@ -33,11 +39,14 @@ describe('patient-view: screening-incomplete', () => {
     expect(body.cards).toHaveLength(1);
     const card = cardOfKind(body, 'screening-incomplete')!;
     expect(card.indicator).toBe('warning');
-    expect(card.summary).toMatch(/^Generalized pain: biochemical screening lacks TSH, CK \(creatine kinase\), vitamin D/);
+    expect(card.summary).toMatch(/^Screening tests not taken: TSH, CK, vitamin D, haemoglobin/);
     expect(Array.from(card.summary as string).length).toBeLessThan(140);
     expect(card.suggestions).toHaveLength(1);
     const actions = card.suggestions[0].actions as Array<{ type: string; resource: fhir4.ServiceRequest }>;
     expect(actions).toHaveLength(16);
+    // The differential count is ordered as a differential panel, not as the neutrophil count.
+    expect(actions.map((a) => a.resource.code!.coding![0]!.code)).toContain('69738-3');
+    expect(actions.map((a) => a.resource.code!.coding![0]!.code)).not.toContain('751-8');
     expect(card.suggestions[0].isRecommended).toBeUndefined();
     const first = actions[0]!.resource;
     expect(first).toMatchObject({
@@ -64,16 +73,15 @@ describe('patient-view: screening-incomplete', () => {
     expect(card.detail).toContain('- CK (creatine kinase)');
   });
 
-  test('established diagnosis → info indicator', async () => {
-    // Established: confirmed and anchored long ago; drop two results so something is missing.
+  test('established phase: no screening-incomplete card, even with groups missing (rev 2)', async () => {
+    // Established: confirmed and registered long ago; drop two results so something is missing.
     const req = patientViewRequest('gsb-established-complete');
     const labs = (req.prefetch as any).labs as fhir4.Bundle;
     labs.entry = labs.entry!.slice(2);
     const { app } = buildTestApp();
     const res = await request(app).post(URL).send(req);
-    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
-    expect(card.indicator).toBe('info');
-    expect(card.detail).toContain('further tests only on clear clinical indication');
+    expect(res.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')).toBeUndefined();
   });
 
   test('complete screening → no screening-incomplete card', async () => {
@@ -83,9 +91,10 @@ describe('patient-view: screening-incomplete', () => {
   test('Danish card: Danish summary and Danish analyte names', async () => {
     const body = await call('gsb-workup-missing', {}, 'da-DK,da;q=0.9,en;q=0.8');
     const card = cardOfKind(body, 'screening-incomplete')!;
-    expect(card.summary).toMatch(/^Generaliserede smerter: biokemisk screening mangler TSH, CK \(kreatinkinase\), D-vitamin/);
+    expect(card.summary).toMatch(/^Screeningsprøver ikke taget: TSH, CK, D-vitamin, hæmoglobin/);
+    expect(card.summary).not.toMatch(/mangler/);
     expect(card.detail).toContain('- trombocytter');
-    expect(card.suggestions[0].label).toBe('Bestil manglende prøver (16)');
+    expect(card.suggestions[0].label).toBe('Bestil prøver, der ikke er taget (16)');
   });
 });
 
@@ -97,7 +106,7 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.summary).toContain('TSH');
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-08-05)');
     expect(card.detail).toContain('- vitamin D (25-hydroxy): 21 nmol/L (low, outside the lab\'s reference range, 2026-08-05)');
-    expect(card.detail).toMatch(/Not assessable[^\n]*\n\n- CK \(creatine kinase\): 150 U\/L/);
+    expect(card.detail).toMatch(/Cannot be assessed automatically[^\n]*\n\n- CK \(creatine kinase\) 150 U\/L \(2026-08-05\): cannot be assessed automatically — see the lab's report/);
     expect(card.detail).toContain('can coexist');
     expect(card.detail).toContain('vitamin D deficiency; osteomalacia when severe');
     expect(card.detail).toContain('Clinical aid from this service');

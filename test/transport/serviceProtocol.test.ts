@@ -236,9 +236,10 @@ describe('R4: prefetch variants through the whole app', () => {
   });
 
   test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
-    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'serviceRequests'] });
+    // serviceRequests is optional (docs/clinical-rules.md §7): missing too, it is not named.
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'serviceRequests'] });
     const oo = expectOperationOutcome(await post(body), 412);
-    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.serviceRequests']);
+    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
   });
 
   test('a missing optional key (medications) without fhirServer → 200', async () => {
