@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest, readJson } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 
@@ -137,5 +138,113 @@ describe('patient-view: non-pharmacological-treatment', () => {
   test('missing or pending groups → no non-pharmacological card', async () => {
     expect(cardOfKind(await call('gsb-workup-missing'), 'non-pharmacological-treatment')).toBeUndefined();
     expect(cardOfKind(await call('gsb-workup-partial-npu'), 'non-pharmacological-treatment')).toBeUndefined();
+  });
+});
+
+/** A request fixture shaped as a real EHR sends it (fixtures/requests/NAME.json). */
+async function callFixture(name: string, lang = 'en', env: Record<string, string> = {}, edit?: (req: any) => void) {
+  const req = readJson<any>(projectPath('fixtures', 'requests', `${name}.json`));
+  edit?.(req);
+  const { app } = buildTestApp({ env });
+  const res = await request(app).post(URL).set('Accept-Language', lang).send(req);
+  expect(res.status).toBe(200);
+  return expectValidResponse(res.body);
+}
+const DA = 'da-DK,da;q=0.9';
+
+describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () => {
+  test('STU3/DSTU2: an interpretation as one object is read, not a 500', async () => {
+    const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
+    expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
+  });
+  test('LOINC and NPU under OID system URIs: every group is done, nothing is ordered again', async () => {
+    const body = await callFixture('npu-oid-system');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+  });
+  test('the differential count in the components of a blood count panel counts, and a flagged neutrophil count shows', async () => {
+    const body = await callFixture('differential-in-components');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.detail).toContain('- differential count (neutrophils): 8.9 x 10^9/L (high, 2026-10-05)');
+    expect(card.detail).toContain('- leukocytes: 11.2 10\\*9/L (high, outside the lab\'s reference range, 2026-10-05)');
+    expect(card.summary).toBe('Flagged screening results (2): leukocytes, differential count – consider differential diagnoses');
+  });
+  test('text values and text flags (English)', async () => {
+    const body = await callFixture('text-values-and-flags');
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    const detail = card.detail as string;
+    expect(detail).toContain('- haemoglobin: 5.9 (low, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- CRP: 2 mg/L (high, 2026-10-05)');
+    expect(detail).toContain('- ALT (ALAT): \\>100 (high, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- vitamin D (25-hydroxy): 21 nmol/l (low, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- TSH: \\<0.01 (low, outside the measuring range, 2026-10-05)');
+    // The older flagged neutrophil count is assessed although a newer lymphocyte count follows it.
+    expect(detail).toContain('- differential count (neutrophils): 8.9 10^9/L (high, outside the lab\'s reference range, 2026-10-03)');
+    expect(detail).not.toContain('ESR');
+    // Direction-specific hints: vitamin D low gets its hint; a low haemoglobin gets the haematology hint.
+    expect(detail).toContain('- vitamin D: vitamin D deficiency; osteomalacia when severe');
+    // A lab comment is no value: potassium is not done.
+    const incomplete = cardOfKind(body, 'screening-incomplete')!;
+    expect(incomplete.summary).toBe('Screening tests not taken: potassium');
+  });
+  test('text values and text flags (Danish: decimal comma, dd.mm.åååå)', async () => {
+    const body = await callFixture('text-values-and-flags', DA);
+    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    expect(detail).toContain('- hæmoglobin: 5,9 (lavt, uden for laboratoriets referenceinterval, 05.10.2026)');
+    expect(detail).toContain('- TSH: \\<0,01 (lavt, uden for måleområdet, 05.10.2026)');
+    expect(detail).toContain('reumatoid artritis');
+    expect(detail).toContain('»');
+    expect(cardOfKind(body, 'screening-incomplete')!.summary).toBe('Screeningsprøver ikke taget: kalium');
+  });
+});
+
+describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () => {
+  test('stale orders listed "renew or cancel", not ordered again; recent and panel orders pending; an old draft ignored (English)', async () => {
+    const card = cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screening tests not taken: CK, vitamin D, differential count, ESR');
+    expect(card.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result — renew or cancel');
+    expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(4\):\*\*\n\n- TSH\n- haemoglobin\n- leukocytes\n- platelets/);
+    const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
+    expect(codes).toEqual(['62292-8', '69738-3']);
+  });
+  test('stale orders in Danish: dd.mm.åååå and "forny eller annullér"', async () => {
+    const card = cardOfKind(await callFixture('stale-open-orders', DA), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screeningsprøver ikke taget: CK, D-vitamin, differentialtælling, SR');
+    expect(card.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
+    expect(card.detail).toContain('- CK (kreatinkinase): bestilt, dato ukendt, intet svar – forny eller annullér');
+  });
+  test('Danish summary names tests not taken, never "mangler"', async () => {
+    const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screeningsprøver ikke taget: D-vitamin, SR');
+  });
+  test('LAB_ORDER_CODE_SYSTEM=npu: orders in NPU; the differential count (no verified NPU code) is listed, not ordered', async () => {
+    const card = cardOfKind(await call('gsb-workup-missing', { LAB_ORDER_CODE_SYSTEM: 'npu' }), 'screening-incomplete')!;
+    const codings = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!);
+    expect(codings).toHaveLength(15);
+    expect(codings.every((c) => c.system === 'urn:oid:1.2.208.176.2.1' && c.code!.startsWith('NPU'))).toBe(true);
+    expect(card.detail).toContain('differential count: order with the lab\'s own requisition');
+  });
+});
+
+describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 rev 2)', () => {
+  test('screening-abnormal is info and counts only results after the anchor; no screening-incomplete card', async () => {
+    const body = await callFixture('established-flagged');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.indicator).toBe('info');
+    expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high, outside the lab\'s reference range, 2025-05-01)');
+    expect(card.detail).not.toContain('TSH');
+    expect(card.detail).toContain('- CK: myopathy or myositis');
+  });
+  test('hints only in the direction that means something: a low CK gets no myopathy hint', async () => {
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      const ck = req.prefetch.labs.entry[1].resource;
+      ck.valueQuantity.value = 20;
+    });
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.detail).toContain('- CK (creatine kinase): 20 U/L (low');
+    expect(card.detail).not.toContain('myopathy');
   });
 });
