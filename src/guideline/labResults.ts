@@ -105,12 +105,21 @@ function timeOf(o: JsonObject): number | undefined {
   return dateOf(o.effectiveDateTime) ?? dateOf(o.effectiveInstant) ?? dateOf(period.start) ?? dateOf(period.end) ?? dateOf(o.issued);
 }
 
-/** The panel results one Observation holds: its own code, and each component's. */
-export function readLabResult(resource: unknown, panel: ScreeningPanelCodes): LabResult[] {
+/**
+ * The panel results one Observation holds: its own code, and each component's. A DiagnosticReport's
+ * contained Observations are read too, dated by the report when they carry no date of their own.
+ */
+export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: number }): LabResult[] {
+  if (isObject(resource) && resource.resourceType === 'DiagnosticReport' && !report) {
+    const reportId = nonBlank(resource.id)?.trim() ?? 'unknown';
+    const time = timeOf(resource);
+    return objectList(resource.contained).flatMap((o) => readLabResult(o, panel, time === undefined ? { id: reportId } : { id: reportId, time }));
+  }
   if (!isObject(resource) || resource.resourceType !== 'Observation') return [];
-  const id = nonBlank(resource.id)?.trim() ?? 'unknown';
+  const ownId = nonBlank(resource.id)?.trim().replace(/^#/, '') ?? 'unknown';
+  const id = report ? `${report.id}/${ownId}` : ownId;
   const status = nonBlank(resource.status)?.trim();
-  const time = timeOf(resource);
+  const time = timeOf(resource) ?? report?.time;
   const issued = dateOf(resource.issued);
   const out: LabResult[] = [];
   const parts: Array<{ part: JsonObject; component: boolean }> = [

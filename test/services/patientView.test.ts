@@ -331,3 +331,11 @@ describe('patient-view: what the non-drug card and quiet-by-design get (§3.4, �
     expect(screeningAbnormalFacts(abn)).toEqual({ flagged: ['differential-in-components-cbc#6690-2:11.2', 'differential-in-components-cbc#751-8:8.9'] });
   });
 });
+
+describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-rules.md §7)', () => {
+  test('contained Observations are read, dated by the report when they have no date of their own', async () => {
+    const body = await callFixture('diagnosticreport-contained-observations');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high, outside the lab\'s reference range, 2026-10-07)');
+  });
+});
