@@ -191,3 +191,17 @@ describe('screening panel', () => {
     expect(run([obs('http://npu-terminology.org', 'NPU02319')], [], { orderCodeSystem: 'loinc' }).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });
   });
 });
+
+describe('unreadable resources', () => {
+  test('an Observation or ServiceRequest whose reading throws is skipped and named (type and id), the rest is read', () => {
+    const skipped = new SkippedResources();
+    const hostile = { resourceType: 'Observation', id: 'odd-1', get code(): never { throw new Error('unreadable'); } };
+    const hostileOrder = { resourceType: 'ServiceRequest', id: 'odd-2', status: 'active', get code(): never { throw new Error('unreadable'); } };
+    const r = assessScreening([hostile, obs('http://loinc.org', '3016-3')], [hostileOrder], panel, scope, settings, FIXED_NOW, skipped);
+    expect(status(r, 'tsh')).toBe('done');
+    expect(skipped.items).toEqual([
+      { resourceType: 'Observation', id: 'odd-1', reader: 'observation' },
+      { resourceType: 'ServiceRequest', id: 'odd-2', reader: 'service-request' },
+    ]);
+  });
+});
