@@ -42,6 +42,11 @@ export interface Config {
     /** Overrides of the guideline-status line every card ends with; unset = the text in cards/common.yaml (docs/clinical-rules.md §5). */
     guidelineStatus: { da?: string; en?: string };
   };
+  /** Lab orders suggested by the screening card (docs/clinical-rules.md §3.1, §7). */
+  labOrders: {
+    /** LAB_ORDER_CODE_SYSTEM: `auto` = the patient's own results (LOINC when none), or always `npu` / `loinc`. */
+    codeSystem: 'auto' | 'npu' | 'loinc';
+  };
   medication: {
     /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
     daytimeFromMinutes: number;
@@ -223,6 +228,10 @@ export function loadConfig(env: Env = process.env): Config {
       icpc2L18: oneOf(env, 'ICPC2_L18', ['off', 'text', 'all'] as const, 'off'),
     },
     cards: { disabledKinds, guidelineStatus },
+    // Lab orders (screening card): which code system suggested orders use.
+    labOrders: {
+      codeSystem: oneOf(env, 'LAB_ORDER_CODE_SYSTEM', ['auto', 'npu', 'loinc'] as const, 'auto'),
+    },
     medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
     fhir: {
       allowlist,

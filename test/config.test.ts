@@ -122,3 +122,14 @@ describe('scope, phase and card switches (docs/clinical-rules.md §2, §5, §8)'
     expect(loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' }).scope.allPatientsInScope).toBe(false);
   });
 });
+
+describe('loadConfig: lab orders (LAB_ORDER_CODE_SYSTEM, docs/clinical-rules.md §7)', () => {
+  test('default auto; npu and loinc accepted', () => {
+    expect(loadConfig({}).labOrders.codeSystem).toBe('auto');
+    expect(loadConfig({ LAB_ORDER_CODE_SYSTEM: 'npu' }).labOrders.codeSystem).toBe('npu');
+    expect(loadConfig({ LAB_ORDER_CODE_SYSTEM: 'loinc' }).labOrders.codeSystem).toBe('loinc');
+  });
+  test('anything else is a ConfigError naming the variable', () => {
+    expect(configError({ LAB_ORDER_CODE_SYSTEM: 'snomed' }).message).toContain('Configuration error in LAB_ORDER_CODE_SYSTEM:');
+  });
+});

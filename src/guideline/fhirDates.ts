@@ -17,13 +17,3 @@ export function parseFhirDate(value: string | undefined): number | undefined {
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** When an Observation was taken: effective[x], else issued. */
-export function observationTime(o: fhir4.Observation): number | undefined {
-  return (
-    parseFhirDate(o.effectiveDateTime) ??
-    parseFhirDate(o.effectiveInstant) ??
-    parseFhirDate(o.effectivePeriod?.start) ??
-    parseFhirDate(o.effectivePeriod?.end) ??
-    parseFhirDate(o.issued)
-  );
-}

@@ -1,89 +1,294 @@
+import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
+import { DAY_MS, parseFhirDate } from './fhirDates.js';
+import type { LabResult, NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 
-export type FlagDirection = 'high' | 'low' | 'abnormal';
+export type { FlagDirection } from '../terminology/screeningPanelCodes.js';
 
 export interface FlaggedResult {
   groupId: string;
-  observation: fhir4.Observation;
+  analyteId: string;
+  result: LabResult;
   direction: FlagDirection;
-  /** How the flag was found: the lab's interpretation, or the lab's own reference range. */
-  basis: 'interpretation' | 'reference-range';
+  /** How the flag was found: the lab's interpretation (code or text), or the value against the lab's own range. */
+  basis: 'interpretation' | 'reference-range' | 'off-scale';
+  /** Answered when its card was overridden "already addressed"/"not relevant" (§3.2, §6); false until feedback is stored. */
+  answered: boolean;
+}
+
+/** Why a result cannot be assessed automatically; the card says only "see the lab's report". */
+export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'unit-mismatch' | 'comparator' | 'not-numeric';
+
+export interface NotAssessableResult {
+  groupId: string;
+  analyteId: string;
+  result: LabResult;
+  reason: NotAssessableReason;
 }
 
 export interface FlaggedResultsAssessment {
   flagged: FlaggedResult[];
-  /** Done groups whose latest result has neither an interpretation nor a usable reference range. */
-  notAssessable: Array<{ groupId: string; observation: fhir4.Observation }>;
+  notAssessable: NotAssessableResult[];
 }
 
-// http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation codes the guideline treats as flags.
-const INTERPRETATION: Record<string, FlagDirection> = {
-  H: 'high',
-  HH: 'high',
-  HU: 'high',
-  L: 'low',
-  LL: 'low',
-  LU: 'low',
-  A: 'abnormal',
-  AA: 'abnormal',
-};
+/** What the rules know about the patient for reference ranges with `appliesTo`/`age` (Patient resource, optional). */
+export interface PatientFacts {
+  sex?: 'male' | 'female';
+  birthDate?: number;
+}
 
-type RangeVerdict = FlagDirection | 'normal' | 'unknown';
+export type Verdict =
+  | { kind: 'flag'; direction: FlagDirection; basis: FlaggedResult['basis'] }
+  | { kind: 'normal' }
+  | { kind: 'not-assessable'; reason: NotAssessableReason };
 
-function sameUnit(value: fhir4.Quantity, limit: fhir4.Quantity): boolean {
-  const a = value.code ?? value.unit;
-  const b = limit.code ?? limit.unit;
-  return a === undefined || b === undefined || a === b;
+type Interpretation = { kind: 'flag'; direction: FlagDirection } | { kind: 'normal' } | { kind: 'off-scale'; comparator: '<' | '>' };
+
+/** Sex and birth date from a Patient resource (any shape; nothing found → unknown). */
+export function patientFacts(patient: unknown): PatientFacts {
+  if (!isObject(patient)) return {};
+  const out: PatientFacts = {};
+  const gender = nonBlank(patient.gender)?.trim().toLowerCase();
+  if (gender === 'male' || gender === 'female') out.sex = gender;
+  const birth = typeof patient.birthDate === 'string' ? parseFhirDate(patient.birthDate) : undefined;
+  if (birth !== undefined) out.birthDate = birth;
+  return out;
+}
+
+function words(text: string): string[] {
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}*]+/u)
+    .filter((w) => w !== '');
+}
+
+function directionOf(found: ReadonlySet<FlagDirection>): FlagDirection | undefined {
+  if (found.has('abnormal') || (found.has('high') && found.has('low'))) return 'abnormal';
+  if (found.has('high')) return 'high';
+  if (found.has('low')) return 'low';
+  return undefined;
 }
 
 /**
- * Compares a value with the lab's own range, respecting comparators: "<5" is below a low limit of 5
- * but says nothing about a high limit. Never uses reference ranges of our own.
+ * The lab's interpretation (docs/clinical-rules.md §3.2): codes from v3-ObservationInterpretation,
+ * v2-0078 or with no system; text only when there is no code, read by whole words, a negation making it
+ * no flag. One object (STU3/DSTU2) reads like an array of one.
  */
-function checkRange(value: fhir4.Quantity, range: fhir4.ObservationReferenceRange): RangeVerdict {
-  const v = value.value;
-  if (typeof v !== 'number') return 'unknown';
-  const cmp = value.comparator;
-  const low = range.low?.value;
-  const high = range.high?.value;
-  if (low === undefined && high === undefined) return 'unknown';
-  if ((range.low && !sameUnit(value, range.low)) || (range.high && !sameUnit(value, range.high))) return 'unknown';
-  // The true value lies in (lo, hi) given the comparator.
-  const trueMin = cmp === '>' || cmp === '>=' ? v : cmp === '<' || cmp === '<=' ? -Infinity : v;
-  const trueMax = cmp === '<' || cmp === '<=' ? v : cmp === '>' || cmp === '>=' ? Infinity : v;
-  if (low !== undefined && (trueMax < low || (cmp === '<' && trueMax <= low))) return 'low';
-  if (high !== undefined && (trueMin > high || (cmp === '>' && trueMin >= high))) return 'high';
-  const withinLow = low === undefined || trueMin >= low;
-  const withinHigh = high === undefined || trueMax <= high;
-  return withinLow && withinHigh ? 'normal' : 'unknown';
-}
-
-function interpretationOf(o: fhir4.Observation): FlagDirection | 'normal' | undefined {
-  const codes = (o.interpretation ?? []).flatMap((i) => i.coding ?? []).map((c) => c.code);
-  if (codes.length === 0) return undefined;
-  for (const code of codes) {
-    const d = code ? INTERPRETATION[code] : undefined;
-    if (d) return d;
-  }
-  return 'normal';
-}
-
-/** Flagged results among the done groups (guideline-rules §3.2). */
-export function assessFlaggedResults(groups: readonly GroupAssessment[]): FlaggedResultsAssessment {
-  const flagged: FlaggedResult[] = [];
-  const notAssessable: FlaggedResultsAssessment['notAssessable'] = [];
-  for (const g of groups) {
-    const o = g.result;
-    if (g.status !== 'done' || !o) continue;
-    const interp = interpretationOf(o);
-    if (interp !== undefined) {
-      if (interp !== 'normal') flagged.push({ groupId: g.group.id, observation: o, direction: interp, basis: 'interpretation' });
-      continue;
+function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpretation | undefined {
+  const w: InterpretationWords = panel.interpretation;
+  const found = new Set<FlagDirection>();
+  let normal = false;
+  let offScale: '<' | '>' | undefined;
+  let anyCode = false;
+  const texts: string[] = [];
+  for (const concept of objectList(raw)) {
+    const codings = objectList(concept.coding);
+    for (const coding of codings) {
+      const code = nonBlank(coding.code)?.trim();
+      if (!code) {
+        const display = nonBlank(coding.display);
+        if (display) texts.push(display);
+        continue;
+      }
+      anyCode = true;
+      if (!panel.isInterpretationSystem(coding.system)) continue; // a proprietary code: the range decides
+      const upper = code.toUpperCase();
+      for (const d of ['high', 'low', 'abnormal'] as const) if (w.codes[d].includes(upper)) found.add(d);
+      if (w.codes.normal.includes(upper)) normal = true;
+      if (w.codes.offScaleBelow.includes(code)) offScale = '<';
+      if (w.codes.offScaleAbove.includes(code)) offScale = '>';
     }
-    const range = o.referenceRange?.[0];
-    const verdict = range && o.valueQuantity ? checkRange(o.valueQuantity, range) : 'unknown';
-    if (verdict === 'unknown') notAssessable.push({ groupId: g.group.id, observation: o });
-    else if (verdict !== 'normal') flagged.push({ groupId: g.group.id, observation: o, direction: verdict, basis: 'reference-range' });
+    const text = nonBlank(concept.text);
+    if (text) texts.push(text);
+  }
+  const direction = directionOf(found);
+  if (direction) return { kind: 'flag', direction };
+  if (normal) return { kind: 'normal' };
+  if (offScale) return { kind: 'off-scale', comparator: offScale };
+  if (anyCode) return undefined;
+  // Text only.
+  for (const text of texts) {
+    if (w.directionless.includes(text.trim())) return { kind: 'flag', direction: 'abnormal' };
+    const ws = words(text);
+    if (ws.some((x) => w.negations.includes(x))) continue;
+    const hits = new Set<FlagDirection>();
+    for (const d of ['high', 'low', 'abnormal'] as const) if (ws.some((x) => w.words[d].includes(x))) hits.add(d);
+    const d = directionOf(hits);
+    if (d) return { kind: 'flag', direction: d };
+  }
+  return undefined;
+}
+
+/** Units compared after normalising case, spaces, ^, *, × and 10^9/10*9 (§3.2). */
+export function normaliseUnit(unit: string): string {
+  return unit
+    .toLowerCase()
+    .replace(/\s+/g, '')
+    .replace(/[µμ]/g, 'u')
+    .replace(/×/g, 'x')
+    .replace(/10[\^*]/g, '10e')
+    .replace(/[\^*]/g, '')
+    .replace(/^x(?=10e)/, '');
+}
+
+const SEX_CODES: Record<string, 'male' | 'female'> = {
+  male: 'male',
+  female: 'female',
+  m: 'male',
+  f: 'female',
+  '248153007': 'male',
+  '248152002': 'female',
+  mand: 'male',
+  mænd: 'male',
+  kvinde: 'female',
+  kvinder: 'female',
+  han: 'male',
+  hun: 'female',
+};
+
+function yearsOf(q: unknown): number | undefined {
+  if (!isObject(q)) return undefined;
+  const v = finiteNumber(q.value);
+  if (v === undefined) return undefined;
+  const unit = (nonBlank(q.code) ?? nonBlank(q.unit) ?? 'a').trim().toLowerCase();
+  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return v;
+  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return v / 12;
+  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return (v * 7) / 365.25;
+  if (['d', 'day', 'days', 'dage'].includes(unit)) return v / 365.25;
+  return undefined;
+}
+
+/** Does a range's `appliesTo`/`age` fit the patient? undefined: the range applies to everyone. */
+function fits(range: JsonObject, patient: PatientFacts, now: number): boolean | undefined {
+  const appliesTo = objectList(range.appliesTo);
+  const age = isObject(range.age) ? range.age : undefined;
+  if (appliesTo.length === 0 && !age) return undefined;
+  for (const concept of appliesTo) {
+    const keys = [nonBlank(concept.text), ...objectList(concept.coding).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])]
+      .filter((k): k is string => k !== undefined)
+      .map((k) => k.trim().toLowerCase());
+    const sex = keys.map((k) => SEX_CODES[k]).find((s) => s !== undefined);
+    if (!sex || sex !== patient.sex) return false; // an unknown criterion, or another sex
+  }
+  if (age) {
+    if (patient.birthDate === undefined) return false;
+    const years = (now - patient.birthDate) / (365.25 * DAY_MS);
+    const low = yearsOf(age.low);
+    const high = yearsOf(age.high);
+    if (low === undefined && high === undefined) return false;
+    if ((low !== undefined && years < low) || (high !== undefined && years > high)) return false;
+  }
+  return true;
+}
+
+interface Limits {
+  low?: number;
+  high?: number;
+  unit?: string;
+}
+
+type RangeChoice = { limits: Limits } | { textOnly: true } | undefined;
+
+function limitsOf(range: JsonObject): Limits | undefined {
+  const low = isObject(range.low) ? range.low : undefined;
+  const high = isObject(range.high) ? range.high : undefined;
+  const out: Limits = {};
+  const l = finiteNumber(low?.value);
+  const h = finiteNumber(high?.value);
+  if (l !== undefined) out.low = l;
+  if (h !== undefined) out.high = h;
+  if (l === undefined && h === undefined) return undefined;
+  const unit = nonBlank(low?.unit) ?? nonBlank(low?.code) ?? nonBlank(high?.unit) ?? nonBlank(high?.code);
+  if (unit) out.unit = unit;
+  return out;
+}
+
+/** The range whose appliesTo fits the patient, else one without appliesTo; a range in text only says so. */
+function chooseRange(raw: unknown, patient: PatientFacts, now: number): RangeChoice {
+  const ranges = objectList(raw);
+  if (ranges.length === 0) return undefined;
+  let general: JsonObject | undefined;
+  for (const r of ranges) {
+    const f = fits(r, patient, now);
+    if (f === true) {
+      const limits = limitsOf(r);
+      return limits ? { limits } : { textOnly: true };
+    }
+    if (f === undefined && !general) general = r;
+  }
+  if (general) {
+    const limits = limitsOf(general);
+    if (limits) return { limits };
+    return nonBlank(general.text) ? { textOnly: true } : undefined;
+  }
+  return undefined;
+}
+
+function compareWithRange(v: NumericValue, limits: Limits): Verdict {
+  const { low, high } = limits;
+  const c = v.comparator;
+  const x = v.value;
+  if (c === undefined) {
+    if (low !== undefined && x < low) return { kind: 'flag', direction: 'low', basis: 'reference-range' };
+    if (high !== undefined && x > high) return { kind: 'flag', direction: 'high', basis: 'reference-range' };
+    return { kind: 'normal' };
+  }
+  if (c === '<' || c === '<=') {
+    // The true value is at most x.
+    if (low !== undefined && (x < low || (c === '<' && x <= low))) return { kind: 'flag', direction: 'low', basis: 'reference-range' };
+    if ((high === undefined || x <= high) && (low === undefined || low <= 0)) return { kind: 'normal' };
+    return { kind: 'not-assessable', reason: 'comparator' };
+  }
+  // The true value is at least x.
+  if (high !== undefined && (x > high || (c === '>' && x >= high))) return { kind: 'flag', direction: 'high', basis: 'reference-range' };
+  return { kind: 'not-assessable', reason: 'comparator' };
+}
+
+/** One result against the lab's own interpretation and range (docs/clinical-rules.md §3.2). Never a range of our own. */
+export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: PatientFacts, now: number): Verdict {
+  const interp = readInterpretation(r.interpretation, panel);
+  if (interp?.kind === 'flag') return { kind: 'flag', direction: interp.direction, basis: 'interpretation' };
+  if (interp?.kind === 'normal') return { kind: 'normal' };
+  const value: NumericValue | undefined =
+    r.numeric && interp?.kind === 'off-scale' && r.numeric.comparator === undefined ? { ...r.numeric, comparator: interp.comparator } : r.numeric;
+  const offScale = value?.comparator ?? (interp?.kind === 'off-scale' ? interp.comparator : undefined);
+  const range = chooseRange(r.referenceRange, patient, now);
+  if (range && 'textOnly' in range) return { kind: 'not-assessable', reason: 'range-text-only' };
+  if (!range) {
+    // No range: ">" counts as high; "<" as low only for the groups where a low value means something.
+    if (offScale === '>' || offScale === '>=') return { kind: 'flag', direction: 'high', basis: 'off-scale' };
+    if (offScale === '<' || offScale === '<=') {
+      return r.group.offScaleLowIsLow ? { kind: 'flag', direction: 'low', basis: 'off-scale' } : { kind: 'normal' };
+    }
+    return { kind: 'not-assessable', reason: 'no-flag-or-range' };
+  }
+  if (!value) return { kind: 'not-assessable', reason: 'not-numeric' };
+  const unit = range.limits.unit ?? value.unit;
+  const valueUnit = value.unit ?? unit;
+  if (unit !== undefined && valueUnit !== undefined && normaliseUnit(unit) !== normaliseUnit(valueUnit)) {
+    return { kind: 'not-assessable', reason: 'unit-mismatch' };
+  }
+  return compareWithRange(value, range.limits);
+}
+
+/** Flagged and not-assessable results among the done groups' most recent results (§3.2). */
+export function assessFlaggedResults(
+  groups: readonly GroupAssessment[],
+  panel: ScreeningPanelCodes,
+  patient: PatientFacts,
+  now: number,
+): FlaggedResultsAssessment {
+  const flagged: FlaggedResult[] = [];
+  const notAssessable: NotAssessableResult[] = [];
+  for (const g of groups) {
+    if (g.status !== 'done') continue;
+    for (const result of g.results) {
+      const v = assessResult(result, panel, patient, now);
+      const base = { groupId: g.group.id, analyteId: result.analyteId, result };
+      if (v.kind === 'flag') flagged.push({ ...base, direction: v.direction, basis: v.basis, answered: false });
+      else if (v.kind === 'not-assessable') notAssessable.push({ ...base, reason: v.reason });
+    }
   }
   return { flagged, notAssessable };
 }

@@ -1,10 +1,11 @@
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { assessFlaggedResults, type FlaggedResult } from './flaggedResults.js';
+import { SkippedResources } from '../model/skipped.js';
+import { assessFlaggedResults, patientFacts, type FlaggedResult, type NotAssessableResult } from './flaggedResults.js';
 import { assessNonPharmacologicalTreatment, type NonPharmacologicalFinding } from './nonPharmacologicalTreatment.js';
 import { assessScope, type Phase, type Scope } from './scope.js';
-import { assessScreening, type ScreeningAssessment } from './screeningPanel.js';
+import { assessScreening, type LabOrderCodeSystem, type ScreeningAssessment, type StaleOrder } from './screeningPanel.js';
 
 export interface PatientViewSettings {
   lookbackDays: number;
@@ -13,33 +14,57 @@ export interface PatientViewSettings {
   allPatientsInScope: boolean;
   provisionalMaxDays?: number;
   minPatientAge?: number;
+  /** LAB_ORDER_CODE_SYSTEM (docs/clinical-rules.md §7); default auto. */
+  orderCodeSystem?: LabOrderCodeSystem;
 }
 
 export interface PatientRecord {
   conditions: fhir4.Condition[];
-  observations: fhir4.Observation[];
-  serviceRequests: fhir4.ServiceRequest[];
-  /** The `patient` prefetch key (optional): birth date for the age limit and onsetAge. */
+  /** Read leniently (any shape; unreadable ones skipped, §7). */
+  observations: readonly unknown[];
+  /** undefined: the ServiceRequests could not be read (optional key, §7) — open orders unknown. */
+  serviceRequests: readonly unknown[] | undefined;
+  /** The Patient (optional key): sex and age for reference ranges with appliesTo/age. */
   patient?: unknown;
 }
 
+/** Work-up phase only (§3.1 rev 2): missing or stale groups. */
 export interface ScreeningIncompleteFinding {
   kind: 'screening-incomplete';
-  indicator: 'warning' | 'info';
-  phase: Phase;
-  recentDays: number;
+  indicator: 'warning';
   missing: PanelGroup[];
   pending: PanelGroup[];
+  stale: StaleOrder[];
+  /** Missing and stale groups in panel order (TSH, CK, vitamin D first): what the summary names. */
+  notTaken: PanelGroup[];
   undatedResults: number;
   orderSystem: ScreeningAssessment['orderSystem'];
+  /** Open orders could not be checked: the card lists, but orders nothing. */
+  openOrdersUnknown: boolean;
   reasonCode?: fhir4.CodeableConcept;
 }
 
 export interface ScreeningAbnormalFinding {
   kind: 'screening-abnormal';
-  indicator: 'warning';
+  /** `info` in the established phase (§3.2 rev 2). */
+  indicator: 'warning' | 'info';
+  phase: Phase;
   flagged: FlaggedResult[];
-  notAssessable: Array<{ groupId: string; observation: fhir4.Observation }>;
+  notAssessable: NotAssessableResult[];
+}
+
+/**
+ * What the screening says, for the non-drug card (§3.4): group ids missing, pending or stale (in the
+ * established phase "did not include"), flagged results with `answered`, and the not-assessable results
+ * that no screening-abnormal card lists (that card, when raised, lists them itself).
+ */
+export interface LabStatus {
+  missing: string[];
+  pending: string[];
+  stale: string[];
+  flagged: FlaggedResult[];
+  notAssessable: NotAssessableResult[];
+  notAssessableOnAbnormalCard: boolean;
 }
 
 export type PatientViewFinding = ScreeningIncompleteFinding | ScreeningAbnormalFinding | NonPharmacologicalFinding;
@@ -47,6 +72,8 @@ export type PatientViewFinding = ScreeningIncompleteFinding | ScreeningAbnormalF
 export interface PatientViewAssessment {
   scope: Scope;
   findings: PatientViewFinding[];
+  /** Absent when out of scope. */
+  labs?: LabStatus;
 }
 
 /**
@@ -58,40 +85,61 @@ export function assessPatientView(
   terminology: { panel: ScreeningPanelCodes; gsb: GsbValueSet; nonPharmacological: NonPharmacologicalCodes },
   settings: PatientViewSettings,
   now: number,
+  skipped: SkippedResources = new SkippedResources(),
 ): PatientViewAssessment {
   const scope = assessScope(record.conditions, terminology.gsb, settings, now, record.patient);
   if (!scope.inScope) return { scope, findings: [] };
-  const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now);
+  const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now, skipped);
   const findings: PatientViewFinding[] = [];
-  if (screening.missing.length > 0) {
+  // Established phase: no screening-incomplete card; the non-drug card lists what the screening did not include (§3.1).
+  if (scope.phase === 'work-up' && (screening.missing.length > 0 || screening.stale.length > 0)) {
     const f: ScreeningIncompleteFinding = {
       kind: 'screening-incomplete',
-      indicator: scope.phase === 'work-up' ? 'warning' : 'info',
-      phase: scope.phase,
-      recentDays: settings.recentDays,
+      indicator: 'warning',
       missing: screening.missing,
       pending: screening.pending,
+      stale: screening.stale,
+      notTaken: screening.groups.filter((g) => g.status === 'missing' || g.status === 'stale').map((g) => g.group),
       undatedResults: screening.undatedResults,
       orderSystem: screening.orderSystem,
+      openOrdersUnknown: screening.openOrdersUnknown,
     };
     if (scope.reasonCode) f.reasonCode = scope.reasonCode;
     findings.push(f);
   }
-  const flags = assessFlaggedResults(screening.groups);
-  if (flags.flagged.length > 0) {
-    findings.push({ kind: 'screening-abnormal', indicator: 'warning', flagged: flags.flagged, notAssessable: flags.notAssessable });
+  const assessed = assessFlaggedResults(screening.groups, terminology.panel, patientFacts(record.patient), now);
+  // Established phase: only results after the anchor count (the work-up's results were seen then).
+  const counts = (r: { result: { time?: number } }): boolean => scope.phase === 'work-up' || (r.result.time ?? -Infinity) > scope.anchor;
+  const flagged = assessed.flagged.filter(counts);
+  const notAssessable = assessed.notAssessable.filter(counts);
+  if (flagged.length > 0) {
+    findings.push({
+      kind: 'screening-abnormal',
+      indicator: scope.phase === 'work-up' ? 'warning' : 'info',
+      phase: scope.phase,
+      flagged,
+      notAssessable,
+    });
   }
+  const labs: LabStatus = {
+    missing: screening.missing.map((g) => g.id),
+    pending: screening.pending.map((g) => g.id),
+    stale: screening.stale.map((s) => s.group.id),
+    flagged,
+    notAssessable: flagged.length > 0 ? [] : notAssessable,
+    notAssessableOnAbnormalCard: flagged.length > 0 && notAssessable.length > 0,
+  };
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
-      screening,
-      flags,
-      screeningAbnormalCard: findings.some((f) => f.kind === 'screening-abnormal'),
+      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group) },
+      flags: { flagged, notAssessable },
+      screeningAbnormalCard: flagged.length > 0,
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },
     now,
   );
   if (treatment) findings.push(treatment);
-  return { scope, findings };
+  return { scope, findings, labs };
 }

@@ -1,132 +1,184 @@
+import { isObject, nonBlank, objectList } from '../model/json.js';
+import { SkippedResources } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { DAY_MS, observationTime, parseFhirDate } from './fhirDates.js';
+import { DAY_MS, parseFhirDate } from './fhirDates.js';
+import { compareRecency, readLabResults, type LabResult } from './labResults.js';
 import type { Scope } from './scope.js';
+
+/** `auto`: the code system of the patient's own results (LOINC when none); else always NPU or LOINC. */
+export type LabOrderCodeSystem = 'auto' | LabCodeSystem;
 
 export interface ScreeningSettings {
   lookbackDays: number;
   pendingDays: number;
+  /** docs/clinical-rules.md §7, `LAB_ORDER_CODE_SYSTEM`; default auto. */
+  orderCodeSystem?: LabOrderCodeSystem;
 }
 
-export type GroupStatus = 'done' | 'pending' | 'missing';
+export type GroupStatus = 'done' | 'pending' | 'stale' | 'missing';
 
 export interface GroupAssessment {
   group: PanelGroup;
   status: GroupStatus;
-  /** The most recent counting result (done groups). */
-  result?: fhir4.Observation;
+  /** Done groups: the most recent counting result of each analyte (one for most groups, up to five for the differential). */
+  results: LabResult[];
+}
+
+/** An open order older than the pending window, or undated: "renew or cancel" (§3.1). */
+export interface StaleOrder {
+  group: PanelGroup;
+  /** When it was ordered (the later of authoredOn/meta.lastUpdated and occurrence[x]); undefined: no date. */
+  orderedAt?: number;
 }
 
 export interface ScreeningAssessment {
   groups: GroupAssessment[];
   missing: PanelGroup[];
   pending: PanelGroup[];
-  /** The code system to order in: the one the patient's own results use (NPU when their labs are NPU). */
+  stale: StaleOrder[];
+  /** The code system to order in (LAB_ORDER_CODE_SYSTEM; auto: NPU when the patient's labs are NPU). */
   orderSystem: { kind: LabCodeSystem; uri: string };
   /** Final panel results that were not counted because they carry no date. */
   undatedResults: number;
+  /** The ServiceRequests could not be read: open orders are unknown, so nothing may be ordered. */
+  openOrdersUnknown: boolean;
 }
 
 const COUNTING_STATUS = new Set(['final', 'amended', 'corrected']);
 const PENDING_STATUS = new Set(['registered', 'preliminary']);
+const OPEN_ORDER_STATUS = new Set(['draft', 'active', 'on-hold']);
 
-function hasValue(o: fhir4.Observation): boolean {
-  return (
-    o.valueQuantity !== undefined ||
-    o.valueCodeableConcept !== undefined ||
-    (typeof o.valueString === 'string' && o.valueString.trim() !== '') ||
-    typeof o.valueBoolean === 'boolean' ||
-    typeof o.valueInteger === 'number' ||
-    o.valueRange !== undefined ||
-    o.valueRatio !== undefined ||
-    o.valueSampledData !== undefined ||
-    typeof o.valueTime === 'string' ||
-    typeof o.valueDateTime === 'string' ||
-    o.valuePeriod !== undefined
-  );
+interface OpenOrder {
+  status: string;
+  at: number | undefined;
+  groups: Set<string>;
 }
 
-function groupsOf(concept: fhir4.CodeableConcept | undefined, panel: ScreeningPanelCodes): Map<string, LabCodeSystem> {
-  const found = new Map<string, LabCodeSystem>();
-  for (const coding of concept?.coding ?? []) {
+function dateOf(v: unknown): number | undefined {
+  return typeof v === 'string' ? parseFhirDate(v) : undefined;
+}
+
+/** An open ServiceRequest's date: the later of authoredOn (else meta.lastUpdated) and occurrence[x]. */
+function orderDate(sr: Record<string, unknown>): number | undefined {
+  const meta = isObject(sr.meta) ? sr.meta : {};
+  const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
+  const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
+  const dates = [
+    dateOf(sr.authoredOn) ?? dateOf(meta.lastUpdated),
+    dateOf(sr.occurrenceDateTime),
+    dateOf(period.start),
+    dateOf(period.end),
+    ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : []),
+  ].filter((d): d is number => d !== undefined);
+  return dates.length > 0 ? Math.max(...dates) : undefined;
+}
+
+function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
+  if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
+  const status = nonBlank(resource.status)?.trim();
+  if (!status || !OPEN_ORDER_STATUS.has(status)) return null;
+  const groups = new Set<string>();
+  const code = isObject(resource.code) ? resource.code : {};
+  for (const coding of objectList(code.coding)) {
     const hit = panel.groupOf(coding);
-    if (hit) found.set(hit.group.id, hit.system);
+    if (hit) groups.add(hit.group.id);
+    for (const id of panel.panelOf(coding)?.covers ?? []) groups.add(id);
   }
-  return found;
+  return groups.size > 0 ? { status, at: orderDate(resource), groups } : null;
+}
+
+function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
+  if (setting !== 'auto') return { kind: setting, uri: panel.uriOf(setting) };
+  // Order in NPU when the patient's own results are mostly NPU, under the NPU URI they use most.
+  const npuUris = new Map<string, number>();
+  let loincResults = 0;
+  for (const r of results) {
+    if (r.system === 'npu') npuUris.set(r.systemUri, (npuUris.get(r.systemUri) ?? 0) + 1);
+    else loincResults++;
+  }
+  const npuTotal = [...npuUris.values()].reduce((a, b) => a + b, 0);
+  const topNpu = [...npuUris.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  return npuTotal > 0 && npuTotal >= loincResults && topNpu
+    ? { kind: 'npu', uri: topNpu.replace(/\/$/, '') }
+    : { kind: 'loinc', uri: panel.uriOf('loinc') };
 }
 
 /**
- * The biochemical screening (guideline-rules §3.1): for each of the 16 groups, done / pending / missing.
- * A result counts when final, valued and dated on or after the anchor minus the look-back, so a work-up
- * done around the diagnosis stays valid later and nothing is re-ordered every year.
+ * The biochemical screening (docs/clinical-rules.md §3.1): for each of the 16 groups, done / pending /
+ * stale / missing. A result counts when final, valued and dated on or after the anchor minus the
+ * look-back, so a work-up done around the diagnosis stays valid later and nothing is re-ordered every
+ * year. `serviceRequests` undefined means they could not be read (open orders unknown).
  */
 export function assessScreening(
-  observations: readonly fhir4.Observation[],
-  serviceRequests: readonly fhir4.ServiceRequest[],
+  observations: readonly unknown[],
+  serviceRequests: readonly unknown[] | undefined,
   panel: ScreeningPanelCodes,
-  scope: Scope,
+  scope: Pick<Scope, 'anchor'>,
   settings: ScreeningSettings,
   now: number,
+  skipped: SkippedResources = new SkippedResources(),
 ): ScreeningAssessment {
   const cutoff = scope.anchor - settings.lookbackDays * DAY_MS;
   const pendingSince = now - settings.pendingDays * DAY_MS;
-  const latest = new Map<string, { o: fhir4.Observation; t: number }>();
+  const results = readLabResults(observations, panel, skipped);
+  const latest = new Map<string, Map<string, LabResult>>(); // group → analyte → most recent counting result
   const pending = new Set<string>();
-  const npuUris = new Map<string, number>();
-  let loincResults = 0;
   let undatedResults = 0;
 
-  for (const o of observations) {
-    if (o.resourceType !== 'Observation') continue;
-    const groups = groupsOf(o.code, panel);
-    if (groups.size === 0) continue;
-    for (const coding of o.code?.coding ?? []) {
-      const kind = panel.systemKindOf(coding.system);
-      if (kind === 'npu' && coding.system) npuUris.set(coding.system, (npuUris.get(coding.system) ?? 0) + 1);
-      if (kind === 'loinc') loincResults++;
-    }
-    const t = observationTime(o);
-    const status = o.status as string;
-    if (COUNTING_STATUS.has(status) && hasValue(o)) {
-      if (t === undefined) {
+  for (const r of results) {
+    const status = r.status ?? '';
+    if (COUNTING_STATUS.has(status) && r.hasValue) {
+      if (r.time === undefined) {
         undatedResults++;
         continue;
       }
-      if (t < cutoff) continue;
-      for (const id of groups.keys()) {
-        const prev = latest.get(id);
-        if (!prev || t > prev.t) latest.set(id, { o, t });
-      }
-    } else if (PENDING_STATUS.has(status) && t !== undefined && t >= pendingSince) {
-      for (const id of groups.keys()) pending.add(id);
+      if (r.time < cutoff) continue;
+      const byAnalyte = latest.get(r.group.id) ?? new Map<string, LabResult>();
+      const prev = byAnalyte.get(r.analyteId);
+      if (!prev || compareRecency(r, prev) > 0) byAnalyte.set(r.analyteId, r);
+      latest.set(r.group.id, byAnalyte);
+    } else if (PENDING_STATUS.has(status) && r.time !== undefined && r.time >= pendingSince) {
+      pending.add(r.group.id);
     }
   }
 
-  for (const sr of serviceRequests) {
-    if (sr.resourceType !== 'ServiceRequest' || sr.status !== 'active') continue;
-    const authored = parseFhirDate(sr.authoredOn);
-    if (authored === undefined || authored < pendingSince) continue;
-    for (const id of groupsOf(sr.code, panel).keys()) pending.add(id);
+  const staleAt = new Map<string, number | undefined>();
+  const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrder(sr, panel));
+  for (const order of orders) {
+    if (!order) continue;
+    const recent = order.at !== undefined && order.at >= pendingSince;
+    for (const id of order.groups) {
+      if (recent) pending.add(id);
+      else if (order.status !== 'draft') {
+        // Several stale orders: the latest dated one is named.
+        const prev = staleAt.get(id);
+        staleAt.set(id, prev === undefined ? order.at : order.at === undefined ? prev : Math.max(prev, order.at));
+      }
+    }
   }
 
   const groups: GroupAssessment[] = panel.groups.map((group) => {
-    const hit = latest.get(group.id);
-    if (hit) return { group, status: 'done', result: hit.o };
-    return { group, status: pending.has(group.id) ? 'pending' : 'missing' };
+    const done = latest.get(group.id);
+    if (done) return { group, status: 'done', results: [...done.values()] };
+    if (pending.has(group.id)) return { group, status: 'pending', results: [] };
+    if (staleAt.has(group.id)) return { group, status: 'stale', results: [] };
+    return { group, status: 'missing', results: [] };
   });
 
-  // Order in NPU when the patient's own results are mostly NPU, under the NPU URI they use most.
-  const npuTotal = [...npuUris.values()].reduce((a, b) => a + b, 0);
-  const topNpu = [...npuUris.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-  const orderSystem =
-    npuTotal > 0 && npuTotal >= loincResults && topNpu
-      ? { kind: 'npu' as const, uri: topNpu.replace(/\/$/, '') }
-      : { kind: 'loinc' as const, uri: panel.systems.loinc[0] ?? 'http://loinc.org' };
+  const stale: StaleOrder[] = groups
+    .filter((g) => g.status === 'stale')
+    .map((g) => {
+      const at = staleAt.get(g.group.id);
+      return at === undefined ? { group: g.group } : { group: g.group, orderedAt: at };
+    });
 
   return {
     groups,
     missing: groups.filter((g) => g.status === 'missing').map((g) => g.group),
     pending: groups.filter((g) => g.status === 'pending').map((g) => g.group),
-    orderSystem,
+    stale,
+    orderSystem: chooseOrderSystem(results, panel, settings.orderCodeSystem ?? 'auto'),
     undatedResults,
+    openOrdersUnknown: serviceRequests === undefined,
   };
 }

@@ -1,23 +1,21 @@
 import type { ScreeningIncompleteFinding } from '../guideline/patientViewFindings.js';
 import type { PanelGroup } from '../terminology/screeningPanelCodes.js';
-import { buildCard, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
+import { buildCard, SUMMARY_MAX_CODE_POINTS, type SuggestionInput } from './cardBuilder.js';
 import type { CdsAction, CdsCard } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
+import { analyteName, dateText, shortAnalyteName } from './labText.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 
-const KIND = 'screening-incomplete';
 
-export function analyteName(ctx: RenderContext, groupId: string): string {
-  return ctx.texts.get('analytes', ctx.lang, groupId);
-}
+const KIND = 'screening-incomplete';
 
 function list(ctx: RenderContext, groups: readonly PanelGroup[]): Markdown {
   return new Markdown(groups.map((g) => ctx.texts.fill(KIND, ctx.lang, 'listItem', { name: analyteName(ctx, g.id) })).join('\n'));
 }
 
-/** Names every missing group when it fits; else as many as fit, then "and N more". TSH, CK, vitamin D lead. */
-function summary(ctx: RenderContext, missing: readonly PanelGroup[]): string {
-  const names = missing.map((g) => analyteName(ctx, g.id));
+/** Names every group not taken when it fits; else as many as fit, then "and N more". TSH, CK, vitamin D lead. */
+function summary(ctx: RenderContext, groups: readonly PanelGroup[]): string {
+  const names = groups.map((g) => shortAnalyteName(ctx, g.id));
   const all = ctx.texts.fill(KIND, ctx.lang, 'summary', { missing: names.join(', ') });
   if (Array.from(all).length <= SUMMARY_MAX_CODE_POINTS) return all;
   for (let n = names.length - 1; n >= 1; n--) {
@@ -27,36 +25,54 @@ function summary(ctx: RenderContext, missing: readonly PanelGroup[]): string {
   return ctx.texts.fill(KIND, ctx.lang, 'summaryMore', { first: names[0] ?? '', count: names.length - 1 });
 }
 
-function orderAction(ctx: RenderContext, f: ScreeningIncompleteFinding, group: PanelGroup): CdsAction {
+function orderAction(ctx: RenderContext, f: ScreeningIncompleteFinding, group: PanelGroup, code: string): CdsAction {
   const name = analyteName(ctx, group.id);
   const resource: fhir4.ServiceRequest = {
     resourceType: 'ServiceRequest',
     status: 'draft',
     intent: 'proposal',
     subject: { reference: `Patient/${ctx.patientId}` },
-    code: { coding: [{ system: f.orderSystem.uri, code: group.primary[f.orderSystem.kind] }], text: name },
+    code: { coding: [{ system: f.orderSystem.uri, code }], text: name },
   };
   if (f.reasonCode) resource.reasonCode = [f.reasonCode];
   return { type: 'create', description: ctx.texts.fill(KIND, ctx.lang, 'action', { name }), resource };
 }
 
-/** The screening-incomplete card (guideline-rules §3.1). */
+/** The screening-incomplete card (docs/clinical-rules.md §3.1), work-up phase only. */
 export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: RenderContext): CdsCard {
   const t = (key: string, values = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
+  // Only missing groups are ordered: pending ones are awaited, stale ones renewed or cancelled by the clinician.
+  const orderable = f.missing.flatMap((g) => {
+    const code = g.primary[f.orderSystem.kind];
+    return code ? [{ group: g, code }] : [];
+  });
+  const notOrderable = f.missing.filter((g) => !g.primary[f.orderSystem.kind]);
+  const staleLines = f.stale.map((s) =>
+    s.orderedAt === undefined
+      ? t('staleItemUndated', { name: analyteName(ctx, s.group.id) })
+      : t('staleItem', { name: analyteName(ctx, s.group.id), date: dateText(ctx, s.orderedAt, '') }),
+  );
   const detail = blocks(
     recommendationLine(ctx, KIND),
-    f.phase === 'work-up' ? t('phaseWorkUp') : t('phaseEstablished', { recentDays: f.recentDays }),
-    `${t('missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
+    t('phaseWorkUp'),
+    f.missing.length > 0 && `${t('missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
+    f.stale.length > 0 && `${t('staleHeading', { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
+    f.openOrdersUnknown && t('openOrdersUnknown'),
+    !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
     f.undatedResults > 0 && t('undated', { count: f.undatedResults }),
     t('clinical'),
   );
+  const suggestions: SuggestionInput[] =
+    f.openOrdersUnknown || orderable.length === 0
+      ? []
+      : [{ label: t('suggestion', { count: orderable.length }), actions: orderable.map((o) => orderAction(ctx, f, o.group, o.code)) }];
   return buildCard({
     ...cardFrame(ctx, KIND),
-    summary: summary(ctx, f.missing),
+    summary: summary(ctx, f.notTaken),
     detail,
     indicator: f.indicator,
-    suggestions: [{ label: t('suggestion', { count: f.missing.length }), actions: f.missing.map((g) => orderAction(ctx, f, g)) }],
+    suggestions,
     selectionBehavior: 'at-most-one',
     overrideReasons: patientOverrideReasons(ctx),
   });

@@ -4,9 +4,14 @@ import { resolvePrefetch } from '../data/prefetchResolver.js';
 import { readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/medicationFindings.js';
-import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
+import {
+  assessPatientView,
+  type PatientViewFinding,
+  type ScreeningAbnormalFinding,
+  type ScreeningIncompleteFinding,
+} from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
-import { issue, type IssuedCard } from '../model/cdsResponse.js';
+import { issue, type CardFacts, type IssuedCard } from '../model/cdsResponse.js';
 import type { CardTexts } from '../render/cardTexts.js';
 import { renderCurrentMedication } from '../render/currentMedicationCard.js';
 import { renderNonPharmacological } from '../render/nonPharmacologicalCard.js';
@@ -48,11 +53,22 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       required: false, description: "the patient's active MedicationRequests" },
     {
       key: 'serviceRequests',
-      query: 'ServiceRequest?patient={{context.patientId}}&status=active',
+      // Open orders: a card's own suggestion creates drafts, so drafts count (docs/clinical-rules.md §3.1); optional (§7).
+      query: 'ServiceRequest?patient={{context.patientId}}&status=draft,active,on-hold',
       required: false,
-      description: "the patient's active ServiceRequests",
+      description: "the patient's open ServiceRequests",
     },
   ];
+}
+
+/** Facts of the screening-incomplete card (§6): the groups not taken, sorted (missing and stale). */
+export function screeningIncompleteFacts(f: ScreeningIncompleteFinding): CardFacts {
+  return { groups: f.notTaken.map((g) => g.id).sort() };
+}
+
+/** Facts of the screening-abnormal card (§6): "observationId:value" of each flagged result, sorted. */
+export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
+  return { flagged: f.flagged.map((r) => `${r.result.key}:${r.result.numeric ? `${r.result.numeric.comparator ?? ''}${r.result.numeric.value}` : (r.result.valueText ?? '')}`).sort() };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {
@@ -75,8 +91,9 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const assessment = assessPatientView(
         {
           conditions,
-          observations: ofType(data.resources.labs, 'Observation'),
-          serviceRequests: ofType(data.resources.serviceRequests, 'ServiceRequest'),
+          observations: data.resources.labs ?? [],
+          // undefined: the optional key could not be read — open orders unknown, nothing is ordered (§7).
+          serviceRequests: data.resources.serviceRequests,
           patient: data.resources.patient?.[0],
         },
         { panel: deps.panel, gsb: deps.gsb, nonPharmacological: deps.nonPharmacological },
@@ -85,11 +102,13 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           allPatientsInScope: config.scope.allPatientsInScope,
           provisionalMaxDays: config.scope.provisionalMaxDays,
           minPatientAge: config.scope.minPatientAge,
+          orderCodeSystem: config.labOrders.codeSystem,
         },
         now,
+        call.skipped,
       );
       if (assessment.scope.inScope && assessment.scope.ageUnknown) {
-        deps.logger.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
+        call.log.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
       }
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
@@ -99,14 +118,12 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             settings: config.medication,
           })
         : null;
-      const cards: IssuedCard[] = assessment.findings.map((f: PatientViewFinding) => {
+      const cards: IssuedCard[] = assessment.findings.map((f: PatientViewFinding): IssuedCard => {
         switch (f.kind) {
           case 'screening-incomplete':
-            // TODO(quiet-by-design): facts from the finding.
-            return issue(renderScreeningIncomplete(f, ctx), {});
+            return issue(renderScreeningIncomplete(f, ctx), screeningIncompleteFacts(f));
           case 'screening-abnormal':
-            // TODO(quiet-by-design): facts from the finding.
-            return issue(renderScreeningAbnormal(f, ctx), {});
+            return issue(renderScreeningAbnormal(f, ctx), screeningAbnormalFacts(f));
           case 'non-pharmacological-treatment':
             // Its finding is the phase and the multidisciplinary eligibility (docs/clinical-rules.md §6).
             return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), {
@@ -116,7 +133,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             });
         }
       });
-      // TODO(quiet-by-design): facts from the finding.
+      // TODO(quiet-by-design): facts of the current-medication card.
       if (currentMedication) cards.push(issue(renderCurrentMedication(currentMedication, ctx), {}));
       return { cards };
     },

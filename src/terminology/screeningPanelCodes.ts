@@ -1,57 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { projectPath } from '../projectRoot.js';
+import { loadCodeSystems, type CodeSystems } from './codeSystems.js';
 import { readTerminologyJson } from './dataFile.js';
 
 export type LabCodeSystem = 'npu' | 'loinc';
+export type FlagDirection = 'high' | 'low' | 'abnormal';
+
+export interface PanelAnalyte {
+  id: string;
+  codes: readonly string[];
+}
 
 export interface PanelGroup {
   /** Stable id, e.g. `tsh`; card texts name the group by it (cards/analytes.yaml). */
   id: string;
   npu: readonly string[];
   loinc: readonly string[];
-  primary: Readonly<Record<LabCodeSystem, string>>;
+  /** The code a suggested order uses, per code system; absent: listed, not ordered in that system. */
+  primary: Readonly<Partial<Record<LabCodeSystem, string>>>;
+  /** A `<` result with no reference range counts as low (docs/clinical-rules.md §3.2). */
+  offScaleLowIsLow?: boolean;
+  /** Analytes assessed one by one (the differential count's cell types); absent: the group is one analyte. */
+  analytes?: readonly PanelAnalyte[];
+}
+
+export interface OrderPanel {
+  system: LabCodeSystem;
+  code: string;
+  display: string;
+  /** Group ids an open order with this code covers. */
+  covers: readonly string[];
+}
+
+/** How an interpretation is read (terminology/interpretation-words.json). */
+export interface InterpretationWords {
+  codes: Readonly<Record<FlagDirection | 'normal' | 'offScaleBelow' | 'offScaleAbove', readonly string[]>>;
+  words: Readonly<Record<FlagDirection, readonly string[]>>;
+  negations: readonly string[];
+  directionless: readonly string[];
 }
 
 interface PanelFile {
-  systems: Record<LabCodeSystem, string[]>;
   groups: PanelGroup[];
 }
 
+interface OrderPanelFile {
+  panels: OrderPanel[];
+}
+
+export interface CodeHit {
+  group: PanelGroup;
+  /** The analyte within the group: the group id unless the group lists analytes. */
+  analyteId: string;
+  system: LabCodeSystem;
+}
+
 /**
- * The screening panel with lookups built once: a request maps an Observation coding to its group with one
- * Map read, never by scanning the lists.
+ * The screening panel (docs/clinical-rules.md §3.1) with lookups built once: a request maps an
+ * Observation coding to its group and analyte with one Map read. Code systems are matched through the
+ * one table of code-system URIs (terminology/code-systems.json), so every NPU and LOINC alias counts.
  */
 export class ScreeningPanelCodes {
   readonly groups: readonly PanelGroup[];
-  readonly systems: Readonly<Record<LabCodeSystem, readonly string[]>>;
-  private readonly bySystemCode = new Map<string, { group: PanelGroup; system: LabCodeSystem }>();
-  private readonly systemKind = new Map<string, LabCodeSystem>();
+  readonly orderPanels: readonly OrderPanel[];
+  readonly interpretation: InterpretationWords;
+  private readonly bySystemCode = new Map<string, CodeHit>();
+  private readonly panelByCode = new Map<string, OrderPanel>();
 
-  constructor(file: PanelFile) {
+  constructor(
+    file: PanelFile,
+    private readonly codeSystems: CodeSystems,
+    orderPanels: OrderPanelFile = { panels: [] },
+    interpretation: InterpretationWords = EMPTY_WORDS,
+  ) {
     this.groups = file.groups;
-    this.systems = file.systems;
-    for (const kind of ['npu', 'loinc'] as const) {
-      for (const uri of file.systems[kind]) this.systemKind.set(uri, kind);
-    }
+    this.orderPanels = orderPanels.panels;
+    this.interpretation = interpretation;
+    const ids = new Set(file.groups.map((g) => g.id));
     for (const group of file.groups) {
+      const analyteOf = new Map<string, string>();
+      for (const a of group.analytes ?? []) for (const c of a.codes) analyteOf.set(c, a.id);
       for (const kind of ['npu', 'loinc'] as const) {
         for (const code of group[kind]) {
           const key = `${kind}|${code}`;
           if (this.bySystemCode.has(key)) throw new Error(`screening-panel.json: code ${code} is in two groups`);
-          this.bySystemCode.set(key, { group, system: kind });
+          const analyteId = analyteOf.get(code) ?? group.id;
+          if (group.analytes && !analyteOf.has(code)) throw new Error(`screening-panel.json: ${group.id} code ${code} belongs to no analyte`);
+          this.bySystemCode.set(key, { group, analyteId, system: kind });
         }
       }
     }
+    for (const p of this.orderPanels) {
+      for (const id of p.covers) if (!ids.has(id)) throw new Error(`lab-order-panels.json: ${p.code} covers unknown group ${id}`);
+      this.panelByCode.set(`${p.system}|${p.code}`, p);
+    }
   }
 
-  /** Which group a coding belongs to, matching system and code (both NPU URIs count as NPU). */
-  groupOf(coding: fhir4.Coding): { group: PanelGroup; system: LabCodeSystem } | undefined {
-    if (!coding.system || !coding.code) return undefined;
-    const kind = this.systemKind.get(coding.system);
-    if (!kind) return undefined;
-    return this.bySystemCode.get(`${kind}|${coding.code.trim()}`);
+  private kindOf(system: unknown): LabCodeSystem | undefined {
+    const name = this.codeSystems.nameOf(system);
+    return name === 'npu' || name === 'loinc' ? name : undefined;
   }
 
-  systemKindOf(uri: string | undefined): LabCodeSystem | undefined {
-    return uri === undefined ? undefined : this.systemKind.get(uri);
+  /** Which group (and analyte) a coding belongs to, matching system and code. */
+  groupOf(coding: { system?: unknown; code?: unknown }): CodeHit | undefined {
+    if (typeof coding.code !== 'string') return undefined;
+    const kind = this.kindOf(coding.system);
+    return kind ? this.bySystemCode.get(`${kind}|${coding.code.trim()}`) : undefined;
+  }
+
+  /** The groups a panel order code covers (a blood count panel covers haemoglobin, leukocytes, platelets …). */
+  panelOf(coding: { system?: unknown; code?: unknown }): OrderPanel | undefined {
+    if (typeof coding.code !== 'string') return undefined;
+    const kind = this.kindOf(coding.system);
+    return kind ? this.panelByCode.get(`${kind}|${coding.code.trim()}`) : undefined;
+  }
+
+  /** An interpretation coding's system the rules read: v3-ObservationInterpretation, v2-0078, or none. */
+  isInterpretationSystem(uri: unknown): boolean {
+    if (uri === undefined || uri === null || (typeof uri === 'string' && uri.trim() === '')) return true;
+    const name = this.codeSystems.nameOf(uri);
+    return name === 'v3-interpretation' || name === 'v2-0078';
+  }
+
+  /** NPU or LOINC for a system URI (any alias), else undefined. */
+  systemKindOf(uri: unknown): LabCodeSystem | undefined {
+    return this.kindOf(uri);
+  }
+
+  /** The URI the service writes for a code system. */
+  uriOf(kind: LabCodeSystem): string {
+    return this.codeSystems.uriOf(kind);
   }
 
   /** Every code of the panel, bare (without system): the prefetch template searches by these. */
@@ -60,6 +139,29 @@ export class ScreeningPanelCodes {
   }
 }
 
-export function loadScreeningPanelCodes(): ScreeningPanelCodes {
-  return new ScreeningPanelCodes(readTerminologyJson('screening-panel.json') as PanelFile);
+const EMPTY_WORDS: InterpretationWords = {
+  codes: { high: [], low: [], abnormal: [], normal: [], offScaleBelow: [], offScaleAbove: [] },
+  words: { high: [], low: [], abnormal: [] },
+  negations: [],
+  directionless: [],
+};
+
+function validated<T>(fileName: string, schemaName: string): T {
+  const schema = JSON.parse(readFileSync(projectPath('schemas', schemaName), 'utf8')) as object;
+  const validate: ValidateFunction<T> = new Ajv2020({ allErrors: true }).compile<T>(schema);
+  const data = readTerminologyJson(fileName);
+  if (!validate(data)) {
+    const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
+    throw new Error(`terminology/${fileName} does not match schemas/${schemaName}: ${why}`);
+  }
+  return data;
+}
+
+export function loadScreeningPanelCodes(codeSystems: CodeSystems = loadCodeSystems()): ScreeningPanelCodes {
+  return new ScreeningPanelCodes(
+    validated<PanelFile>('screening-panel.json', 'screening-panel.schema.json'),
+    codeSystems,
+    validated<OrderPanelFile>('lab-order-panels.json', 'lab-order-panels.schema.json'),
+    validated<InterpretationWords>('interpretation-words.json', 'interpretation-words.schema.json'),
+  );
 }

@@ -1,60 +1,170 @@
-import { assessFlaggedResults } from '../../src/guideline/flaggedResults.js';
+import { assessFlaggedResults, assessResult, normaliseUnit, patientFacts, type PatientFacts } from '../../src/guideline/flaggedResults.js';
+import { readLabResult } from '../../src/guideline/labResults.js';
 import type { GroupAssessment } from '../../src/guideline/screeningPanel.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
+import { FIXED_NOW } from '../support/testApp.js';
 
 const panel = loadScreeningPanelCodes();
-const tsh = panel.groups.find((g) => g.id === 'tsh')!;
+const V3 = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
 
-function done(o: Partial<fhir4.Observation>): GroupAssessment[] {
-  return [{ group: tsh, status: 'done', result: { resourceType: 'Observation', status: 'final', code: { text: 'TSH' }, ...o } }];
+const CODES: Record<string, string> = { tsh: 'NPU03577', crp: 'NPU19748', ck: 'NPU19656', potassium: 'NPU03230', haemoglobin: 'NPU02319', 'vitamin-d': 'NPU10267' };
+
+/** One panel result as the rules read it, from an Observation of the given group. */
+function result(fields: Record<string, unknown>, group = 'tsh') {
+  const o = { resourceType: 'Observation', id: 'o1', status: 'final', effectiveDateTime: '2026-08-05', code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: CODES[group] }] }, ...fields };
+  const r = readLabResult(o, panel)[0];
+  if (!r) throw new Error('not a panel result');
+  return r;
 }
-const interp = (code: string) => [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code }] }];
-const range = (low?: number, high?: number): fhir4.ObservationReferenceRange[] => [
-  { ...(low !== undefined ? { low: { value: low, unit: 'mIU/L' } } : {}), ...(high !== undefined ? { high: { value: high, unit: 'mIU/L' } } : {}) },
+const verdict = (fields: Record<string, unknown>, group = 'tsh', patient: PatientFacts = {}) => assessResult(result(fields, group), panel, patient, FIXED_NOW);
+const interp = (code: string, system: string | undefined = V3) => [{ coding: [{ ...(system ? { system } : {}), code }] }];
+const range = (low?: number, high?: number, unit = 'mIU/L'): Record<string, unknown>[] => [
+  { ...(low !== undefined ? { low: { value: low, unit } } : {}), ...(high !== undefined ? { high: { value: high, unit } } : {}) },
 ];
-const q = (value: number, comparator?: fhir4.Quantity['comparator']): fhir4.Quantity => ({ value, unit: 'mIU/L', ...(comparator ? { comparator } : {}) });
+const q = (value: number, comparator?: string, unit = 'mIU/L') => ({ value, unit, ...(comparator ? { comparator } : {}) });
 
-describe('flagged results', () => {
+describe('flagged results: interpretation codes', () => {
   test.each([
     ['H', 'high'],
     ['HH', 'high'],
     ['HU', 'high'],
+    ['HX', 'high'],
     ['L', 'low'],
     ['LL', 'low'],
     ['LU', 'low'],
+    ['LX', 'low'],
     ['A', 'abnormal'],
     ['AA', 'abnormal'],
   ])('interpretation %s → flagged %s', (code, direction) => {
-    expect(assessFlaggedResults(done({ valueQuantity: q(1), interpretation: interp(code) })).flagged[0]).toMatchObject({ direction, basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: interp(code) })).toEqual({ kind: 'flag', direction, basis: 'interpretation' });
+  });
+  test.each([
+    ['v2-0078', 'http://terminology.hl7.org/CodeSystem/v2-0078'],
+    ['no system', undefined],
+    ['STU3 URI', 'http://hl7.org/fhir/v2/0078'],
+  ])('H from %s is a flag', (_n, system) => {
+    expect(verdict({ valueQuantity: q(1), interpretation: interp('H', system) })).toMatchObject({ kind: 'flag', direction: 'high' });
   });
   test('interpretation N wins over an out-of-range value: the lab\'s own word counts', () => {
-    const r = assessFlaggedResults(done({ valueQuantity: q(9), interpretation: interp('N'), referenceRange: range(0.3, 4) }));
-    expect(r.flagged).toHaveLength(0);
-    expect(r.notAssessable).toHaveLength(0);
+    expect(verdict({ valueQuantity: q(9), interpretation: interp('N'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
   });
+  test('a proprietary code falls back to the range', () => {
+    expect(verdict({ valueQuantity: q(9), interpretation: interp('H', 'urn:lab:flags'), referenceRange: range(0.3, 4) })).toMatchObject({ basis: 'reference-range', direction: 'high' });
+    expect(verdict({ valueQuantity: q(2), interpretation: interp('X') , referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+  });
+  test('STU3/DSTU2: one interpretation object, not an array, is read', () => {
+    expect(verdict({ valueQuantity: q(1), interpretation: { coding: [{ system: 'http://hl7.org/fhir/v2/0078', code: 'H' }] } })).toMatchObject({ kind: 'flag', direction: 'high' });
+  });
+  test('odd interpretation shapes never throw', () => {
+    for (const i of [null, 'H', 7, [null, 'x', { coding: 'H' }], { coding: [{ code: 5 }] }]) {
+      expect(() => verdict({ valueQuantity: q(1), interpretation: i })).not.toThrow();
+    }
+  });
+});
+
+describe('flagged results: interpretation text', () => {
+  test.each([
+    ['Forhøjet', 'high'],
+    ['høj', 'high'],
+    ['Lav værdi', 'low'],
+    ['nedsat', 'low'],
+    ['Afvigende', 'abnormal'],
+    ['unormal', 'abnormal'],
+    ['abnorm', 'abnormal'],
+    ['Patologisk', 'abnormal'],
+    ['High', 'high'],
+    ['low', 'low'],
+    ['Abnormal result', 'abnormal'],
+    ['*', 'abnormal'],
+  ])('text "%s" → %s', (text, direction) => {
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'flag', direction, basis: 'interpretation' });
+  });
+  test.each(['ikke forhøjet', 'Ej afvigende', 'not high', 'no abnormality: low risk', 'Normal', 'højrestillet'])('text "%s" is no flag (negation, no flag word, or not a whole word)', (text) => {
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
+  });
+  test('a coding with only a display is read as text', () => {
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ coding: [{ display: 'Forhøjet' }] }] })).toMatchObject({ kind: 'flag', direction: 'high' });
+  });
+});
+
+describe('flagged results: values and ranges', () => {
   test('no interpretation: the lab\'s range decides', () => {
-    expect(assessFlaggedResults(done({ valueQuantity: q(9), referenceRange: range(0.3, 4) })).flagged[0]).toMatchObject({ direction: 'high', basis: 'reference-range' });
-    expect(assessFlaggedResults(done({ valueQuantity: q(0.1), referenceRange: range(0.3, 4) })).flagged[0]).toMatchObject({ direction: 'low' });
-    expect(assessFlaggedResults(done({ valueQuantity: q(2), referenceRange: range(0.3, 4) })).flagged).toHaveLength(0);
-    expect(assessFlaggedResults(done({ valueQuantity: q(4), referenceRange: range(0.3, 4) })).flagged).toHaveLength(0);
+    expect(verdict({ valueQuantity: q(9), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    expect(verdict({ valueQuantity: q(0.1), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'low' });
+    expect(verdict({ valueQuantity: q(2), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+    expect(verdict({ valueQuantity: q(4), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
   });
-  test('comparators: "<0.1" is below a low limit of 0.3; "<5" says nothing about a high limit of 4', () => {
-    expect(assessFlaggedResults(done({ valueQuantity: q(0.1, '<'), referenceRange: range(0.3, 4) })).flagged[0]).toMatchObject({ direction: 'low' });
-    const r = assessFlaggedResults(done({ valueQuantity: q(5, '<'), referenceRange: range(0.3, 4) }));
-    expect(r.flagged).toHaveLength(0);
-    expect(r.notAssessable).toHaveLength(1);
-    expect(assessFlaggedResults(done({ valueQuantity: q(4, '>'), referenceRange: range(0.3, 4) })).flagged[0]).toMatchObject({ direction: 'high' });
+  test('valueString with a decimal comma: "5,9" against the lab\'s range 7,3–9,5 is low', () => {
+    expect(verdict({ valueString: '5,9', referenceRange: range(7.3, 9.5, 'mmol/L') }, 'haemoglobin')).toMatchObject({ kind: 'flag', direction: 'low' });
+  });
+  test.each([
+    ['<10', 'crp', range(undefined, 10, 'mg/L'), { kind: 'normal' }],
+    ['>100', 'crp', range(undefined, 10, 'mg/L'), { kind: 'flag', direction: 'high' }],
+    ['≥ 3', 'tsh', range(0.3, 2.5), { kind: 'flag', direction: 'high' }],
+    ['< 0,1', 'tsh', range(0.3, 4), { kind: 'flag', direction: 'low' }],
+  ])('valueString "%s" (%s) compared with the range', (text, group, rr, expected) => {
+    expect(verdict({ valueString: text, referenceRange: rr }, group)).toMatchObject(expected);
+  });
+  test('comparators: "<0.1" is below a low limit of 0.3; "<5" says nothing against 0.3–4; ">4" is above a high limit of 4', () => {
+    expect(verdict({ valueQuantity: q(0.1, '<'), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'low' });
+    expect(verdict({ valueQuantity: q(5, '<'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'comparator' });
+    expect(verdict({ valueQuantity: q(4, '>'), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'high' });
+  });
+  test('off-scale interpretation codes < and > are compared with the range, not flags by themselves', () => {
+    expect(verdict({ valueQuantity: q(100, undefined, 'U/L'), interpretation: interp('>'), referenceRange: range(40, 280, 'U/L') }, 'ck')).toEqual({ kind: 'not-assessable', reason: 'comparator' });
+    expect(verdict({ valueQuantity: q(300, undefined, 'U/L'), interpretation: interp('>'), referenceRange: range(40, 280, 'U/L') }, 'ck')).toMatchObject({ kind: 'flag', direction: 'high' });
+    expect(verdict({ valueQuantity: q(1, undefined, 'mg/L'), interpretation: interp('<'), referenceRange: range(undefined, 8, 'mg/L') }, 'crp')).toEqual({ kind: 'normal' });
+  });
+  test('no range: ">" is high; "<" is low only where a low value means something (not CRP)', () => {
+    expect(verdict({ valueString: '>1000' }, 'ck')).toEqual({ kind: 'flag', direction: 'high', basis: 'off-scale' });
+    expect(verdict({ valueString: '<1' }, 'crp')).toEqual({ kind: 'normal' });
+    expect(verdict({ valueString: '<0,01' }, 'tsh')).toEqual({ kind: 'flag', direction: 'low', basis: 'off-scale' });
+    expect(verdict({ valueQuantity: q(2.5, '<', 'mmol/L') }, 'potassium')).toMatchObject({ direction: 'low' });
   });
   test('neither flag nor range → not assessable (never a range of our own)', () => {
-    const r = assessFlaggedResults(done({ valueQuantity: q(99) }));
-    expect(r.flagged).toHaveLength(0);
-    expect(r.notAssessable).toHaveLength(1);
+    expect(verdict({ valueQuantity: q(99) })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
-  test('a range in another unit is not used', () => {
-    const r = assessFlaggedResults(done({ valueQuantity: { value: 9, unit: 'mU/L' }, referenceRange: range(0.3, 4) }));
-    expect(r.notAssessable).toHaveLength(1);
+  test('a range given only as text → not assessable', () => {
+    expect(verdict({ valueQuantity: q(99), referenceRange: [{ text: 'Beslutningsgrænse: se vejledning' }] })).toEqual({ kind: 'not-assessable', reason: 'range-text-only' });
   });
-  test('groups not done are not assessed', () => {
-    expect(assessFlaggedResults([{ group: tsh, status: 'missing' }])).toEqual({ flagged: [], notAssessable: [] });
+  test('units: case, ^, *, × and 10^9/10*9 are normalised; another unit → not assessable', () => {
+    expect(normaliseUnit('nmol/l')).toBe(normaliseUnit('nmol/L'));
+    expect(normaliseUnit('× 10^9/L')).toBe(normaliseUnit('10*9/L'));
+    expect(normaliseUnit('x10^9/l')).toBe(normaliseUnit('10*9/L'));
+    expect(verdict({ valueQuantity: { value: 21, unit: 'nmol/l' }, referenceRange: range(50, 160, 'nmol/L') }, 'vitamin-d')).toMatchObject({ direction: 'low' });
+    expect(verdict({ valueQuantity: { value: 9, unit: 'mU/L' }, referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'unit-mismatch' });
+  });
+  test('a range without unit takes the value\'s unit', () => {
+    expect(verdict({ valueQuantity: q(9), referenceRange: [{ low: { value: 0.3 }, high: { value: 4 } }] })).toMatchObject({ direction: 'high' });
+  });
+  test('the range whose appliesTo fits the patient wins, else the one without appliesTo', () => {
+    const ranges = [
+      { low: { value: 8.3, unit: 'mmol/L' }, high: { value: 10.5, unit: 'mmol/L' }, appliesTo: [{ coding: [{ system: 'http://snomed.info/sct', code: '248153007' }] }] },
+      { low: { value: 7.3, unit: 'mmol/L' }, high: { value: 9.5, unit: 'mmol/L' }, appliesTo: [{ coding: [{ system: 'http://snomed.info/sct', code: '248152002' }] }] },
+      { low: { value: 7.0, unit: 'mmol/L' }, high: { value: 10.5, unit: 'mmol/L' } },
+    ];
+    const hb = { valueQuantity: q(8.0, undefined, 'mmol/L'), referenceRange: ranges };
+    expect(verdict(hb, 'haemoglobin', { sex: 'male' })).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(verdict(hb, 'haemoglobin', { sex: 'female' })).toEqual({ kind: 'normal' });
+    expect(verdict(hb, 'haemoglobin', {})).toEqual({ kind: 'normal' });
+  });
+  test('a range by age fits only when the birth date is known', () => {
+    const ranges = [{ low: { value: 1 }, high: { value: 3 }, age: { low: { value: 18, unit: 'a' } } }];
+    expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', { birthDate: Date.UTC(1980, 0, 1) })).toMatchObject({ direction: 'high' });
+    expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', {})).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
+  });
+  test('patientFacts reads gender and birthDate leniently', () => {
+    expect(patientFacts({ resourceType: 'Patient', gender: 'female', birthDate: '1970-05' })).toEqual({ sex: 'female', birthDate: Date.UTC(1970, 4, 1) });
+    expect(patientFacts(null)).toEqual({});
+    expect(patientFacts({ gender: 'unknown', birthDate: 5 })).toEqual({});
+  });
+});
+
+describe('flagged results over done groups', () => {
+  test('groups not done are not assessed; answered is false until feedback is stored', () => {
+    const tsh = panel.groups.find((g) => g.id === 'tsh')!;
+    expect(assessFlaggedResults([{ group: tsh, status: 'missing', results: [] }], panel, {}, FIXED_NOW)).toEqual({ flagged: [], notAssessable: [] });
+    const groups: GroupAssessment[] = [{ group: tsh, status: 'done', results: [result({ valueQuantity: q(9), interpretation: interp('H') })] }];
+    expect(assessFlaggedResults(groups, panel, {}, FIXED_NOW).flagged[0]).toMatchObject({ groupId: 'tsh', analyteId: 'tsh', answered: false });
   });
 });

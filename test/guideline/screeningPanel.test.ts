@@ -1,5 +1,6 @@
 import { assessScreening } from '../../src/guideline/screeningPanel.js';
 import type { Scope } from '../../src/guideline/scope.js';
+import { SkippedResources } from '../../src/model/skipped.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
 import { FIXED_NOW } from '../support/testApp.js';
 
@@ -19,7 +20,8 @@ function obs(system: string, code: string, extra: Partial<fhir4.Observation> = {
   };
 }
 const status = (r: ReturnType<typeof assessScreening>, id: string) => r.groups.find((g) => g.group.id === id)?.status;
-const run = (o: fhir4.Observation[], sr: fhir4.ServiceRequest[] = []) => assessScreening(o, sr, panel, scope, settings, FIXED_NOW);
+const run = (o: unknown[], sr: unknown[] | undefined = [], extra: Partial<typeof settings & { orderCodeSystem: 'auto' | 'npu' | 'loinc' }> = {}, skipped?: SkippedResources) =>
+  assessScreening(o, sr, panel, scope, { ...settings, ...extra }, FIXED_NOW, skipped);
 
 describe('screening panel', () => {
   test('16 groups, TSH, CK and vitamin D first', () => {
@@ -67,24 +69,52 @@ describe('screening panel', () => {
       obs('http://loinc.org', '3016-3', { id: 'old', effectiveDateTime: '2026-06-02' }),
       obs('http://loinc.org', '11579-0', { id: 'new', effectiveDateTime: '2026-07-02' }),
     ]);
-    expect(r.groups.find((g) => g.group.id === 'tsh')?.result?.id).toBe('new');
+    expect(r.groups.find((g) => g.group.id === 'tsh')?.results.map((x) => x.key)).toEqual(['new']);
   });
   test('pending: preliminary within the pending window; older preliminary → missing', () => {
     expect(status(run([obs('http://loinc.org', '2157-6', { status: 'preliminary', effectiveDateTime: '2026-11-10' })]), 'ck')).toBe('pending');
     expect(status(run([obs('http://loinc.org', '2157-6', { status: 'registered', effectiveDateTime: '2026-09-10' })]), 'ck')).toBe('missing');
   });
-  test('pending: an active ServiceRequest authored within the window; a completed or old one is not', () => {
-    const sr = (status: fhir4.ServiceRequest['status'], authoredOn: string): fhir4.ServiceRequest => ({
-      resourceType: 'ServiceRequest',
-      status,
-      intent: 'order',
-      subject: { reference: 'Patient/p' },
-      authoredOn,
-      code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU19656' }] },
-    });
-    expect(status(run([], [sr('active', '2026-11-20')]), 'ck')).toBe('pending');
-    expect(status(run([], [sr('completed', '2026-11-20')]), 'ck')).toBe('missing');
-    expect(status(run([], [sr('active', '2026-09-01')]), 'ck')).toBe('missing');
+  const sr = (status: string, dates: Record<string, unknown>, code = 'NPU19656', system = 'urn:oid:1.2.208.176.2.1'): Record<string, unknown> => ({
+    resourceType: 'ServiceRequest',
+    status,
+    intent: 'order',
+    subject: { reference: 'Patient/p' },
+    ...dates,
+    code: { coding: [{ system, code }] },
+  });
+  test('open orders (draft, active, on-hold) authored within the window are pending; completed ones are not', () => {
+    for (const s of ['draft', 'active', 'on-hold']) expect(status(run([], [sr(s, { authoredOn: '2026-11-20' })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('completed', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
+    expect(status(run([], [sr('revoked', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
+  });
+  test('an open order is dated by the later of authoredOn (else meta.lastUpdated) and occurrence[x]', () => {
+    expect(status(run([], [sr('active', { authoredOn: '2026-08-01', occurrenceDateTime: '2026-11-30' })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('active', { meta: { lastUpdated: '2026-11-20T10:00:00Z' } })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('active', { authoredOn: '2026-08-01', occurrencePeriod: { start: '2026-11-24' } })]), 'ck')).toBe('pending');
+  });
+  test('an older or undated active/on-hold order is stale (with its date); an old draft is ignored', () => {
+    const old = run([], [sr('active', { authoredOn: '2026-09-01' })]);
+    expect(status(old, 'ck')).toBe('stale');
+    expect(old.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 8, 1) }]);
+    expect(old.missing.map((g) => g.id)).not.toContain('ck');
+    const undated = run([], [sr('on-hold', {})]);
+    expect(undated.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }) }]);
+    expect(status(run([], [sr('draft', { authoredOn: '2026-09-01' })]), 'ck')).toBe('missing');
+    expect(status(run([], [sr('draft', {})]), 'ck')).toBe('missing');
+  });
+  test('a recent order beats a stale one for the same group', () => {
+    expect(status(run([], [sr('active', { authoredOn: '2026-01-01' }), sr('active', { authoredOn: '2026-11-20' })]), 'ck')).toBe('pending');
+  });
+  test('panel orders cover their groups: a blood count panel covers Hb, leukocytes, platelets; with differential also the differential', () => {
+    const cbc = run([], [sr('active', { authoredOn: '2026-11-20' }, '58410-2', 'http://loinc.org')]);
+    expect(cbc.pending.map((g) => g.id)).toEqual(['haemoglobin', 'leukocytes', 'platelets']);
+    const withDiff = run([], [sr('active', { authoredOn: '2026-11-20' }, '57021-8', 'urn:oid:2.16.840.1.113883.6.1')]);
+    expect(withDiff.pending.map((g) => g.id)).toEqual(['haemoglobin', 'leukocytes', 'differential-count', 'platelets']);
+  });
+  test('ServiceRequests that could not be read (undefined) → open orders unknown', () => {
+    expect(assessScreening([], undefined, panel, scope, settings, FIXED_NOW).openOrdersUnknown).toBe(true);
+    expect(run([], []).openOrdersUnknown).toBe(false);
   });
   test('a done group stays done even with a pending order', () => {
     expect(status(run([obs('http://loinc.org', '2157-6'), obs('http://loinc.org', '2157-6', { status: 'preliminary', effectiveDateTime: '2026-11-20' })]), 'ck')).toBe('done');
@@ -92,9 +122,86 @@ describe('screening panel', () => {
   test('differential count: any of the five cell counts satisfies the group', () => {
     expect(status(run([obs('http://loinc.org', '711-2')]), 'differential-count')).toBe('done');
   });
+  test('differential count: the most recent result of each cell type is kept, whatever the Bundle order', () => {
+    const results = [
+      obs('http://loinc.org', '751-8', { id: 'neut-old', effectiveDateTime: '2026-06-10' }),
+      obs('http://loinc.org', '731-0', { id: 'lymph', effectiveDateTime: '2026-07-10' }),
+      obs('http://loinc.org', '751-8', { id: 'neut-new', effectiveDateTime: '2026-06-20' }),
+    ];
+    for (const order of [results, [...results].reverse()]) {
+      const keys = run(order).groups.find((g) => g.group.id === 'differential-count')!.results.map((r) => `${r.analyteId}:${r.key}`).sort();
+      expect(keys).toEqual(['lymphocytes:lymph', 'neutrophils:neut-new']);
+    }
+  });
+  test('ties in time: corrected beats final, then the later issued, then the id — never Bundle order', () => {
+    const a = obs('http://loinc.org', '3016-3', { id: 'a', status: 'final', issued: '2026-06-11T10:00:00Z' });
+    const b = obs('http://loinc.org', '3016-3', { id: 'b', status: 'corrected', issued: '2026-06-10T10:00:00Z' });
+    const c = obs('http://loinc.org', '3016-3', { id: 'c', status: 'final', issued: '2026-06-12T10:00:00Z' });
+    const key = (o: unknown[]) => run(o).groups.find((g) => g.group.id === 'tsh')!.results[0]!.key;
+    expect(key([a, b])).toBe('b');
+    expect(key([b, a])).toBe('b');
+    expect(key([a, c])).toBe('c');
+    expect(key([c, a])).toBe('c');
+    const d = obs('http://loinc.org', '3016-3', { id: 'd' });
+    const e = obs('http://loinc.org', '3016-3', { id: 'e' });
+    expect(key([d, e])).toBe(key([e, d]));
+  });
+  test('a differential in the components of a blood count panel counts, each component a result of its own code', () => {
+    const cbc = {
+      resourceType: 'Observation',
+      id: 'cbc',
+      status: 'final',
+      effectiveDateTime: '2026-06-10',
+      code: { coding: [{ system: 'http://loinc.org', code: '57021-8' }] },
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] }, valueQuantity: { value: 13.5, unit: 'g/dL' } },
+        { code: { coding: [{ system: 'http://loinc.org', code: '751-8' }] }, valueQuantity: { value: 9.1, unit: '10*9/L' }, interpretation: [{ coding: [{ code: 'H' }] }] },
+      ],
+    };
+    const r = run([cbc]);
+    expect(status(r, 'haemoglobin')).toBe('done');
+    expect(status(r, 'differential-count')).toBe('done');
+    expect(r.groups.find((g) => g.group.id === 'differential-count')!.results[0]).toMatchObject({ key: 'cbc#751-8', analyteId: 'neutrophils', numeric: { value: 9.1 } });
+  });
+  test('a valueString that is no number (a lab comment) is no value: not done', () => {
+    const o = obs('urn:oid:1.2.208.176.2.1', 'NPU03230', { valueString: 'Hæmolyseret prøve' });
+    delete o.valueQuantity;
+    expect(status(run([o]), 'potassium')).toBe('missing');
+    const n = obs('urn:oid:1.2.208.176.2.1', 'NPU03230', { valueString: '4,1' });
+    delete n.valueQuantity;
+    expect(status(run([n]), 'potassium')).toBe('done');
+  });
+  test('LOINC and NPU under their OID system URIs count', () => {
+    expect(status(run([obs('urn:oid:2.16.840.1.113883.6.1', '3016-3')]), 'tsh')).toBe('done');
+    expect(status(run([obs('urn:oid:1.2.208.176.9.1', 'NPU03577')]), 'tsh')).toBe('done');
+  });
+  test('odd shapes are read or skipped, never thrown', () => {
+    const skipped = new SkippedResources();
+    const odd = [null, 'x', { resourceType: 'Observation', id: 'bad', code: 'TSH' }, { resourceType: 'Observation', code: { coding: { system: 'http://loinc.org', code: '3016-3' } }, status: 'final', effectiveDateTime: '2026-06-10', valueQuantity: { value: '7,9' } }];
+    const r = run(odd, [null, { resourceType: 'ServiceRequest', status: 'active', code: { coding: 'x' } }], {}, skipped);
+    expect(status(r, 'tsh')).toBe('done');
+  });
   test('order system: NPU (under the patient\'s own NPU URI) when their labs are NPU, else LOINC', () => {
     expect(run([obs('http://npu-terminology.org', 'NPU02319')]).orderSystem).toEqual({ kind: 'npu', uri: 'http://npu-terminology.org' });
     expect(run([obs('http://loinc.org', '718-7')]).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });
     expect(run([]).orderSystem.kind).toBe('loinc');
+  });
+  test('LAB_ORDER_CODE_SYSTEM npu or loinc overrides the patient\'s own results', () => {
+    expect(run([obs('http://loinc.org', '718-7')], [], { orderCodeSystem: 'npu' }).orderSystem).toEqual({ kind: 'npu', uri: 'urn:oid:1.2.208.176.2.1' });
+    expect(run([obs('http://npu-terminology.org', 'NPU02319')], [], { orderCodeSystem: 'loinc' }).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });
+  });
+});
+
+describe('unreadable resources', () => {
+  test('an Observation or ServiceRequest whose reading throws is skipped and named (type and id), the rest is read', () => {
+    const skipped = new SkippedResources();
+    const hostile = { resourceType: 'Observation', id: 'odd-1', get code(): never { throw new Error('unreadable'); } };
+    const hostileOrder = { resourceType: 'ServiceRequest', id: 'odd-2', status: 'active', get code(): never { throw new Error('unreadable'); } };
+    const r = assessScreening([hostile, obs('http://loinc.org', '3016-3')], [hostileOrder], panel, scope, settings, FIXED_NOW, skipped);
+    expect(status(r, 'tsh')).toBe('done');
+    expect(skipped.items).toEqual([
+      { resourceType: 'Observation', id: 'odd-1', reader: 'observation' },
+      { resourceType: 'ServiceRequest', id: 'odd-2', reader: 'service-request' },
+    ]);
   });
 });

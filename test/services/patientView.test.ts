@@ -1,5 +1,14 @@
 import request from 'supertest';
-import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+import { assessPatientView, type ScreeningAbnormalFinding, type ScreeningIncompleteFinding } from '../../src/guideline/patientViewFindings.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { loadCardTexts } from '../../src/render/cardTexts.js';
+import { renderScreeningIncomplete } from '../../src/render/screeningIncompleteCard.js';
+import { screeningAbnormalFacts, screeningIncompleteFacts } from '../../src/services/patientViewService.js';
+import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
+import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
+import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
+import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 
@@ -22,7 +31,13 @@ describe('patient-view: scope', () => {
     expect(cardOfKind(body, 'screening-incomplete')).toBeDefined();
   });
   test('an extra GSB code from configuration puts the patient in scope', async () => {
-    const body = await call('no-gsb', { GSB_EXTRA_CONDITION_CODES: 'http://snomed.info/sct|38341003' });
+    // Registered recently, so the patient is in the work-up and the screening card shows.
+    const req = patientViewRequest('no-gsb');
+    const condition = ((req.prefetch as any).conditions as fhir4.Bundle).entry![0]!.resource as fhir4.Condition;
+    condition.recordedDate = '2026-11-01';
+    delete condition.onsetDateTime;
+    const { app } = buildTestApp({ env: { GSB_EXTRA_CONDITION_CODES: 'http://snomed.info/sct|38341003' } });
+    const body = expectValidResponse((await request(app).post(URL).send(req)).body);
     expect(cardOfKind(body, 'screening-incomplete')).toBeDefined();
   });
 });
@@ -33,11 +48,14 @@ describe('patient-view: screening-incomplete', () => {
     expect(body.cards).toHaveLength(1);
     const card = cardOfKind(body, 'screening-incomplete')!;
     expect(card.indicator).toBe('warning');
-    expect(card.summary).toMatch(/^Generalized pain: biochemical screening lacks TSH, CK \(creatine kinase\), vitamin D/);
+    expect(card.summary).toMatch(/^Screening tests not taken: TSH, CK, vitamin D, haemoglobin/);
     expect(Array.from(card.summary as string).length).toBeLessThan(140);
     expect(card.suggestions).toHaveLength(1);
     const actions = card.suggestions[0].actions as Array<{ type: string; resource: fhir4.ServiceRequest }>;
     expect(actions).toHaveLength(16);
+    // The differential count is ordered as a differential panel, not as the neutrophil count.
+    expect(actions.map((a) => a.resource.code!.coding![0]!.code)).toContain('69738-3');
+    expect(actions.map((a) => a.resource.code!.coding![0]!.code)).not.toContain('751-8');
     expect(card.suggestions[0].isRecommended).toBeUndefined();
     const first = actions[0]!.resource;
     expect(first).toMatchObject({
@@ -64,17 +82,16 @@ describe('patient-view: screening-incomplete', () => {
     expect(card.detail).toContain('- CK (creatine kinase)');
   });
 
-  test('established diagnosis → info indicator', async () => {
-    // Established: confirmed and anchored long ago; drop two results so something is missing.
+  test('established phase: no screening-incomplete card, even with groups missing (rev 2)', async () => {
+    // Established: confirmed and registered long ago; drop two results so something is missing.
     const req = patientViewRequest('gsb-established-complete');
     const labs = (req.prefetch as any).labs as fhir4.Bundle;
     labs.entry = labs.entry!.slice(2);
     labs.total = labs.entry.length; // a Bundle whose total exceeds its entries is incomplete (docs/clinical-rules.md §7)
     const { app } = buildTestApp();
     const res = await request(app).post(URL).send(req);
-    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
-    expect(card.indicator).toBe('info');
-    expect(card.detail).toContain('further tests only on clear clinical indication');
+    expect(res.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')).toBeUndefined();
   });
 
   test('complete screening → no screening-incomplete card', async () => {
@@ -84,9 +101,10 @@ describe('patient-view: screening-incomplete', () => {
   test('Danish card: Danish summary and Danish analyte names', async () => {
     const body = await call('gsb-workup-missing', {}, 'da-DK,da;q=0.9,en;q=0.8');
     const card = cardOfKind(body, 'screening-incomplete')!;
-    expect(card.summary).toMatch(/^Generaliserede smerter: biokemisk screening mangler TSH, CK \(kreatinkinase\), D-vitamin/);
+    expect(card.summary).toMatch(/^Screeningsprøver ikke taget: TSH, CK, D-vitamin, hæmoglobin/);
+    expect(card.summary).not.toMatch(/mangler/);
     expect(card.detail).toContain('- trombocytter');
-    expect(card.suggestions[0].label).toBe('Bestil manglende prøver (16)');
+    expect(card.suggestions[0].label).toBe('Bestil prøver, der ikke er taget (16)');
   });
 });
 
@@ -98,7 +116,7 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.summary).toContain('TSH');
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-08-05)');
     expect(card.detail).toContain('- vitamin D (25-hydroxy): 21 nmol/L (low, outside the lab\'s reference range, 2026-08-05)');
-    expect(card.detail).toMatch(/Not assessable[^\n]*\n\n- CK \(creatine kinase\): 150 U\/L/);
+    expect(card.detail).toMatch(/Cannot be assessed automatically[^\n]*\n\n- CK \(creatine kinase\) 150 U\/L \(2026-08-05\): cannot be assessed automatically — see the lab's report/);
     expect(card.detail).toContain('can coexist');
     expect(card.detail).toContain('vitamin D deficiency; osteomalacia when severe');
     expect(card.detail).toContain('Clinical aid from this service');
@@ -110,3 +128,196 @@ describe('patient-view: screening-abnormal', () => {
 });
 
 // The non-drug treatment card: test/guideline/nonPharmacologicalTreatment.test.ts.
+
+/** A request fixture shaped as a real EHR sends it (fixtures/requests/NAME.json). */
+async function callFixture(name: string, lang = 'en', env: Record<string, string> = {}, edit?: (req: any) => void) {
+  const req = readJson<any>(projectPath('fixtures', 'requests', `${name}.json`));
+  edit?.(req);
+  const { app } = buildTestApp({ env });
+  const res = await request(app).post(URL).set('Accept-Language', lang).send(req);
+  expect(res.status).toBe(200);
+  return expectValidResponse(res.body);
+}
+const DA = 'da-DK,da;q=0.9';
+
+describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () => {
+  test('STU3/DSTU2: an interpretation as one object is read, not a 500', async () => {
+    const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
+    expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
+  });
+  test('LOINC and NPU under OID system URIs: every group is done, nothing is ordered again', async () => {
+    const body = await callFixture('npu-oid-system');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+  });
+  test('the differential count in the components of a blood count panel counts, and a flagged neutrophil count shows', async () => {
+    const body = await callFixture('differential-in-components');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.detail).toContain('- differential count (neutrophils): 8.9 x 10^9/L (high, 2026-10-05)');
+    expect(card.detail).toContain('- leukocytes: 11.2 10\\*9/L (high, outside the lab\'s reference range, 2026-10-05)');
+    expect(card.summary).toBe('Flagged screening results (2): leukocytes, differential count – consider differential diagnoses');
+  });
+  test('text values and text flags (English)', async () => {
+    const body = await callFixture('text-values-and-flags');
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    const detail = card.detail as string;
+    expect(detail).toContain('- haemoglobin: 5.9 (low, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- CRP: 2 mg/L (high, 2026-10-05)');
+    expect(detail).toContain('- ALT (ALAT): \\>100 (high, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- vitamin D (25-hydroxy): 21 nmol/l (low, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- TSH: \\<0.01 (low, outside the measuring range, 2026-10-05)');
+    // The older flagged neutrophil count is assessed although a newer lymphocyte count follows it.
+    expect(detail).toContain('- differential count (neutrophils): 8.9 10^9/L (high, outside the lab\'s reference range, 2026-10-03)');
+    expect(detail).not.toContain('ESR');
+    // Direction-specific hints: vitamin D low gets its hint; a low haemoglobin gets the haematology hint.
+    expect(detail).toContain('- vitamin D: vitamin D deficiency; osteomalacia when severe');
+    // A lab comment is no value: potassium is not done.
+    const incomplete = cardOfKind(body, 'screening-incomplete')!;
+    expect(incomplete.summary).toBe('Screening tests not taken: potassium');
+  });
+  test('text values and text flags (Danish: decimal comma, dd.mm.åååå)', async () => {
+    const body = await callFixture('text-values-and-flags', DA);
+    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    expect(detail).toContain('- hæmoglobin: 5,9 (lavt, uden for laboratoriets referenceinterval, 05.10.2026)');
+    expect(detail).toContain('- TSH: \\<0,01 (lavt, uden for måleområdet, 05.10.2026)');
+    expect(detail).toContain('reumatoid artritis');
+    expect(detail).toContain('»');
+    expect(cardOfKind(body, 'screening-incomplete')!.summary).toBe('Screeningsprøver ikke taget: kalium');
+  });
+});
+
+describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () => {
+  test('stale orders listed "renew or cancel", not ordered again; recent and panel orders pending; an old draft ignored (English)', async () => {
+    const card = cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screening tests not taken: CK, vitamin D, differential count, ESR');
+    expect(card.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result — renew or cancel');
+    expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(4\):\*\*\n\n- TSH\n- haemoglobin\n- leukocytes\n- platelets/);
+    const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
+    expect(codes).toEqual(['62292-8', '69738-3']);
+  });
+  test('stale orders in Danish: dd.mm.åååå and "forny eller annullér"', async () => {
+    const card = cardOfKind(await callFixture('stale-open-orders', DA), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screeningsprøver ikke taget: CK, D-vitamin, differentialtælling, SR');
+    expect(card.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
+    expect(card.detail).toContain('- CK (kreatinkinase): bestilt, dato ukendt, intet svar – forny eller annullér');
+  });
+  test('Danish summary names tests not taken, never "mangler"', async () => {
+    const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
+    expect(card.summary).toBe('Screeningsprøver ikke taget: D-vitamin, SR');
+  });
+  test('LAB_ORDER_CODE_SYSTEM=npu: orders in NPU; the differential count (no verified NPU code) is listed, not ordered', async () => {
+    const card = cardOfKind(await call('gsb-workup-missing', { LAB_ORDER_CODE_SYSTEM: 'npu' }), 'screening-incomplete')!;
+    const codings = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!);
+    expect(codings).toHaveLength(15);
+    expect(codings.every((c) => c.system === 'urn:oid:1.2.208.176.2.1' && c.code!.startsWith('NPU'))).toBe(true);
+    expect(card.detail).toContain('differential count: order with the lab\'s own requisition');
+  });
+});
+
+describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 rev 2)', () => {
+  test('screening-abnormal is info and counts only results after the anchor; no screening-incomplete card', async () => {
+    const body = await callFixture('established-flagged');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.indicator).toBe('info');
+    expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high, outside the lab\'s reference range, 2025-05-01)');
+    expect(card.detail).not.toContain('TSH');
+    expect(card.detail).toContain('- CK: myopathy or myositis');
+  });
+  test('hints only in the direction that means something: a low CK gets no myopathy hint', async () => {
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      const ck = req.prefetch.labs.entry[1].resource;
+      ck.valueQuantity.value = 20;
+    });
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.detail).toContain('- CK (creatine kinase): 20 U/L (low');
+    expect(card.detail).not.toContain('myopathy');
+  });
+});
+
+describe('patient-view: open orders that could not be read (docs/clinical-rules.md §3.1, §7)', () => {
+  const panel = loadScreeningPanelCodes();
+  const gsb = loadGsbValueSet([], loadCodeSystems());
+  const nonPharmacological = loadNonPharmacologicalCodes();
+  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+  const texts = loadCardTexts();
+  const record = (serviceRequests: unknown[] | undefined) => ({
+    conditions: patientResources('gsb-workup-missing').filter((r): r is fhir4.Condition => r.resourceType === 'Condition'),
+    observations: [],
+    serviceRequests,
+  });
+  test.each([
+    ['en', 'Open lab orders could not be checked, so no order is suggested.'],
+    ['da', 'Åbne laboratoriebestillinger kunne ikke tjekkes; derfor intet bestillingsforslag.'],
+  ] as const)('the card keeps its list, offers no order and says so (%s)', (lang, words) => {
+    const a = assessPatientView(record(undefined), { panel, gsb, nonPharmacological }, settings, FIXED_NOW);
+    const f = a.findings.find((x): x is ScreeningIncompleteFinding => x.kind === 'screening-incomplete')!;
+    expect(f.openOrdersUnknown).toBe(true);
+    const card = renderScreeningIncomplete(f, { lang, texts, guidelineUrl: 'https://example.org/g', patientId: 'p' });
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain(words);
+    expect(card.summary).toMatch(/TSH/);
+    // Read (even empty): orders are suggested.
+    const read = assessPatientView(record([]), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).findings.find((x): x is ScreeningIncompleteFinding => x.kind === 'screening-incomplete')!;
+    expect(renderScreeningIncomplete(read, { lang, texts, guidelineUrl: 'https://example.org/g', patientId: 'p' }).suggestions).toHaveLength(1);
+  });
+  test('through HTTP: serviceRequests as an error OperationOutcome, no fhirServer → no order suggestion', async () => {
+    const req = patientViewRequest('gsb-workup-missing');
+    (req.prefetch as any).serviceRequests = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).send(req);
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('Open lab orders could not be checked');
+  });
+});
+
+describe('patient-view: what the non-drug card and quiet-by-design get (§3.4, §6)', () => {
+  const panel = loadScreeningPanelCodes();
+  const gsb = loadGsbValueSet([], loadCodeSystems());
+  const nonPharmacological = loadNonPharmacologicalCodes();
+  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+  const fixtureRecord = (name: string) => {
+    const req = readJson<any>(projectPath('fixtures', 'requests', `${name}.json`));
+    const entries = (k: string) => (req.prefetch[k].entry ?? []).map((e: any) => e.resource);
+    return { conditions: entries('conditions'), observations: entries('labs'), serviceRequests: entries('serviceRequests'), patient: req.prefetch.patient };
+  };
+  test('not-assessable results with no screening-abnormal card are exposed for the non-drug card, never silent', () => {
+    const rec = fixtureRecord('npu-oid-system');
+    const ck = rec.observations.find((o: any) => o.id.endsWith('-ck'));
+    ck.referenceRange = [{ text: 'Se laboratoriets vejledning' }];
+    const a = assessPatientView(rec, { panel, gsb, nonPharmacological }, settings, FIXED_NOW);
+    expect(a.findings.map((f) => f.kind)).not.toContain('screening-abnormal');
+    expect(a.labs!.notAssessable.map((r) => `${r.groupId}:${r.reason}`)).toEqual(['ck:range-text-only']);
+    expect(a.labs!.notAssessableOnAbnormalCard).toBe(false);
+    expect(a.labs!.missing).toEqual([]);
+  });
+  test('lists of missing, pending and stale groups; flagged results with answered false', () => {
+    const a = assessPatientView(fixtureRecord('stale-open-orders'), { panel, gsb, nonPharmacological }, settings, FIXED_NOW);
+    expect(a.labs).toMatchObject({ missing: ['vitamin-d', 'differential-count'], pending: ['tsh', 'haemoglobin', 'leukocytes', 'platelets'], stale: ['ck', 'esr'] });
+    const flagged = assessPatientView(fixtureRecord('text-values-and-flags'), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).labs!.flagged;
+    expect(flagged.length).toBeGreaterThan(0);
+    expect(flagged.every((f) => f.answered === false)).toBe(true);
+  });
+  test('facts: screening-incomplete = sorted missing and stale group ids; screening-abnormal = sorted "observationId:value"', () => {
+    const inc = assessPatientView(fixtureRecord('stale-open-orders'), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).findings.find(
+      (f): f is ScreeningIncompleteFinding => f.kind === 'screening-incomplete',
+    )!;
+    expect(screeningIncompleteFacts(inc)).toEqual({ groups: ['ck', 'differential-count', 'esr', 'vitamin-d'] });
+    const abn = assessPatientView(fixtureRecord('differential-in-components'), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).findings.find(
+      (f): f is ScreeningAbnormalFinding => f.kind === 'screening-abnormal',
+    )!;
+    expect(screeningAbnormalFacts(abn)).toEqual({ flagged: ['differential-in-components-cbc#6690-2:11.2', 'differential-in-components-cbc#751-8:8.9'] });
+  });
+});
+
+describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-rules.md §7)', () => {
+  test('contained Observations are read, dated by the report when they have no date of their own', async () => {
+    const body = await callFixture('diagnosticreport-contained-observations');
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high, outside the lab\'s reference range, 2026-10-07)');
+  });
+});

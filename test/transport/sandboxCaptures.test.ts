@@ -128,7 +128,7 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
       .query({ patient: 'p1' })
       .reply(200, (uri) => (asked.push(uri), searchset([fibromyalgia])))
       .get('/fhir/ServiceRequest')
-      .query({ patient: 'p1', status: 'active' })
+      .query({ patient: 'p1', status: 'draft,active,on-hold' })
       .reply(200, (uri) => (asked.push(uri), searchset([])))
       .get('/fhir/MedicationRequest')
       // Extra parameters (e.g. an _include) are the template's business; the patient and status are ours.
@@ -151,7 +151,7 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
     // when dated within the look-back) does not count undated results, and the card says so; TSH is therefore
     // still listed as missing and ordered with the rest.
     expect(card!.detail).toContain('1 results without a date were not counted.');
-    expect(card!.summary).toMatch(/^Generalized pain: biochemical screening lacks TSH, /);
+    expect(card!.summary).toMatch(/^Screening tests not taken: TSH, /);
     const ordered = (card!.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
     expect(ordered).toHaveLength(16);
     expect(ordered).toContain('3016-3');

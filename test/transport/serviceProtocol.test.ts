@@ -238,7 +238,8 @@ describe('R4: prefetch variants through the whole app', () => {
   });
 
   test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
-    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'medications'] });
+    // medications and serviceRequests are optional (docs/clinical-rules.md §7): missing too, they are not named.
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'medications', 'serviceRequests'] });
     const oo = expectOperationOutcome(await post(body), 412);
     expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
   });

@@ -1,0 +1,174 @@
+import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { SkippedResources } from '../model/skipped.js';
+import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
+import { parseFhirDate } from './fhirDates.js';
+
+/**
+ * Screening results as the rules read them (docs/clinical-rules.md §3.1, §3.2, §7): one LabResult per
+ * panel analyte found in an Observation or in one of its `component`s. Everything is read leniently —
+ * R4, STU3 and DSTU2 shapes, strings where numbers belong, single objects where arrays belong — and a
+ * resource that cannot be read is skipped and named, never a 5xx.
+ */
+
+export type Comparator = '<' | '<=' | '>' | '>=';
+
+export interface NumericValue {
+  value: number;
+  comparator?: Comparator;
+  unit?: string;
+}
+
+export interface LabResult {
+  /** Stable id for facts: the Observation's id, with `#<code>` for a component. */
+  key: string;
+  group: PanelGroup;
+  /** The analyte within the group (differential: the cell type); else the group id. */
+  analyteId: string;
+  system: LabCodeSystem;
+  /** The system URI as the lab sent it (the order code system follows the patient's own results). */
+  systemUri: string;
+  status: string | undefined;
+  /** effective[x], else issued (epoch ms). */
+  time?: number;
+  issued?: number;
+  /** A number (valueQuantity, valueInteger, or a numeric valueString such as "<10" or "5,9"). */
+  numeric?: NumericValue;
+  /** A value that is not a number (a coded or textual result), as text. */
+  valueText?: string;
+  hasValue: boolean;
+  /** Raw `interpretation` and `referenceRange` (an array, or one object from STU3/DSTU2). */
+  interpretation: unknown;
+  referenceRange: unknown;
+}
+
+const COMPARATORS: Record<string, Comparator> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '≤': '<=', '≥': '>=' };
+const NUMBER_TEXT = /^\s*(<=|>=|≤|≥|<|>)?\s*([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s<>=≤≥].*)?$/u;
+
+/** "5,9", "<10", ">100", "≥ 3", "7.9 mmol/L" → a number with comparator and unit; anything else → undefined. */
+export function parseNumberText(text: string): NumericValue | undefined {
+  const m = NUMBER_TEXT.exec(text);
+  if (!m) return undefined;
+  const value = Number((m[2] as string).replace(',', '.'));
+  if (!Number.isFinite(value)) return undefined;
+  const out: NumericValue = { value };
+  const comparator = m[1] ? COMPARATORS[m[1]] : undefined;
+  if (comparator) out.comparator = comparator;
+  const unit = m[3]?.trim();
+  if (unit) out.unit = unit;
+  return out;
+}
+
+function quantity(q: unknown): NumericValue | undefined {
+  if (!isObject(q)) return undefined;
+  const raw = q.value;
+  const parsed = typeof raw === 'string' ? parseNumberText(raw) : undefined;
+  const value = finiteNumber(raw) ?? parsed?.value;
+  if (value === undefined) return undefined;
+  const out: NumericValue = { value };
+  const comparator = typeof q.comparator === 'string' ? COMPARATORS[q.comparator.trim()] : parsed?.comparator;
+  if (comparator) out.comparator = comparator;
+  const unit = nonBlank(q.unit) ?? nonBlank(q.code);
+  if (unit) out.unit = unit.trim();
+  return out;
+}
+
+function conceptText(c: unknown): string | undefined {
+  if (!isObject(c)) return nonBlank(c);
+  const coding = objectList(c.coding)[0];
+  return nonBlank(c.text) ?? nonBlank(coding?.display) ?? nonBlank(coding?.code);
+}
+
+/** The value of an Observation or a component. */
+function readValue(o: JsonObject): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
+  const integer = finiteNumber(o.valueInteger);
+  const numeric =
+    quantity(o.valueQuantity) ??
+    (integer !== undefined ? { value: integer } : undefined) ??
+    (typeof o.valueString === 'string' ? parseNumberText(o.valueString) : undefined);
+  if (numeric) return { numeric, hasValue: true };
+  // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value.
+  const text =
+    conceptText(o.valueCodeableConcept) ??
+    (typeof o.valueBoolean === 'boolean' ? String(o.valueBoolean) : undefined) ??
+    (isObject(o.valueRange) || isObject(o.valueRatio) || isObject(o.valueSampledData) || isObject(o.valuePeriod) ? '…' : undefined) ??
+    nonBlank(o.valueTime) ??
+    nonBlank(o.valueDateTime);
+  return text === undefined ? { hasValue: false } : { valueText: text, hasValue: true };
+}
+
+function dateOf(v: unknown): number | undefined {
+  return typeof v === 'string' ? parseFhirDate(v) : undefined;
+}
+
+function timeOf(o: JsonObject): number | undefined {
+  const period = isObject(o.effectivePeriod) ? o.effectivePeriod : {};
+  return dateOf(o.effectiveDateTime) ?? dateOf(o.effectiveInstant) ?? dateOf(period.start) ?? dateOf(period.end) ?? dateOf(o.issued);
+}
+
+/**
+ * The panel results one Observation holds: its own code, and each component's. A DiagnosticReport's
+ * contained Observations are read too, dated by the report when they carry no date of their own.
+ */
+export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: number }): LabResult[] {
+  if (isObject(resource) && resource.resourceType === 'DiagnosticReport' && !report) {
+    const reportId = nonBlank(resource.id)?.trim() ?? 'unknown';
+    const time = timeOf(resource);
+    return objectList(resource.contained).flatMap((o) => readLabResult(o, panel, time === undefined ? { id: reportId } : { id: reportId, time }));
+  }
+  if (!isObject(resource) || resource.resourceType !== 'Observation') return [];
+  const ownId = nonBlank(resource.id)?.trim().replace(/^#/, '') ?? 'unknown';
+  const id = report ? `${report.id}/${ownId}` : ownId;
+  const status = nonBlank(resource.status)?.trim();
+  const time = timeOf(resource) ?? report?.time;
+  const issued = dateOf(resource.issued);
+  const out: LabResult[] = [];
+  const parts: Array<{ part: JsonObject; component: boolean }> = [
+    { part: resource, component: false },
+    ...objectList(resource.component).map((part) => ({ part, component: true })),
+  ];
+  for (const { part, component } of parts) {
+    const code = isObject(part.code) ? part.code : {};
+    const seen = new Set<string>();
+    for (const coding of objectList(code.coding)) {
+      const hit = panel.groupOf(coding);
+      if (!hit || seen.has(hit.analyteId)) continue;
+      seen.add(hit.analyteId);
+      const r: LabResult = {
+        key: component ? `${id}#${String(coding.code).trim()}` : id,
+        group: hit.group,
+        analyteId: hit.analyteId,
+        system: hit.system,
+        systemUri: String(coding.system).trim(),
+        status,
+        ...readValue(part),
+        interpretation: part.interpretation,
+        referenceRange: part.referenceRange,
+      };
+      if (time !== undefined) r.time = time;
+      if (issued !== undefined) r.issued = issued;
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
+export function readLabResults(observations: readonly unknown[], panel: ScreeningPanelCodes, skipped: SkippedResources = new SkippedResources()): LabResult[] {
+  return skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel)).flat();
+}
+
+const STATUS_RANK: Record<string, number> = { corrected: 1, amended: 1, final: 0 };
+
+/**
+ * Which of two results of the same analyte is the most recent (docs/clinical-rules.md §3.2): later
+ * effective time; on a tie corrected/amended beats final, then the later `issued`, then the id — never
+ * the Bundle order. Positive when `a` wins.
+ */
+export function compareRecency(a: LabResult, b: LabResult): number {
+  return (
+    (a.time ?? -Infinity) - (b.time ?? -Infinity) ||
+    (STATUS_RANK[a.status ?? ''] ?? 0) - (STATUS_RANK[b.status ?? ''] ?? 0) ||
+    (a.issued ?? -Infinity) - (b.issued ?? -Infinity) ||
+    (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  );
+}

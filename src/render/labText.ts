@@ -1,0 +1,32 @@
+import type { LabResult } from '../guideline/labResults.js';
+import type { RenderContext } from './renderContext.js';
+import { formatDate, formatNumber } from './format.js';
+
+/** The group's name (cards/analytes.yaml). */
+export function analyteName(ctx: RenderContext, groupId: string): string {
+  return ctx.texts.get('analytes', ctx.lang, groupId);
+}
+
+/** The short name for summaries ("D-vitamin", "SR"). */
+export function shortAnalyteName(ctx: RenderContext, groupId: string): string {
+  const key = `short.${groupId}`;
+  return ctx.texts.has('analytes', ctx.lang, key) ? ctx.texts.get('analytes', ctx.lang, key) : analyteName(ctx, groupId);
+}
+
+/** A result's name: the group, with the analyte when the group has several ("differential count (neutrophils)"). */
+export function resultName(ctx: RenderContext, r: Pick<LabResult, 'analyteId'> & { group: { id: string } }): string {
+  const group = analyteName(ctx, r.group.id);
+  return r.analyteId === r.group.id ? group : `${group} (${analyteName(ctx, r.analyteId)})`;
+}
+
+/** The result as the lab gave it: comparator, value (Danish decimal comma), unit; a non-numeric value as text. */
+export function valueText(ctx: RenderContext, r: Pick<LabResult, 'numeric' | 'valueText'>): string {
+  const n = r.numeric;
+  if (n) return `${n.comparator ?? ''}${formatNumber(ctx.lang, n.value)}${n.unit ? ` ${n.unit}` : ''}`;
+  return r.valueText ?? '?';
+}
+
+/** dd.mm.åååå (da) or ISO (en); `unknown` when undated. */
+export function dateText(ctx: RenderContext, t: number | undefined, unknown: string): string {
+  return t === undefined ? unknown : formatDate(ctx.lang, t);
+}
