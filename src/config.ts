@@ -29,6 +29,9 @@ export interface Config {
     /** Extra GSB codes: `system|code` or a bare code (any condition code system; SKS codes match sub-codes). */
     extraGsbCodes: string[];
     allPatientsInScope: boolean;
+    // --- ICPC-2 (docs/clinical-rules.md §2, §4) ---
+    /** ICPC2_L18: off (default) | text | all. When not off, ICPC-2 codes are read (the medication exemptions read P74/P76/P79/P82 and P19). */
+    icpc2L18: 'off' | 'text' | 'all';
   };
   medication: {
     /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
@@ -192,6 +195,7 @@ export function loadConfig(env: Env = process.env): Config {
     scope: {
       extraGsbCodes,
       allPatientsInScope: bool(env, 'ALL_PATIENTS_IN_SCOPE', false),
+      icpc2L18: oneOf(env, 'ICPC2_L18', ['off', 'text', 'all'] as const, 'off'),
     },
     medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
     fhir: {

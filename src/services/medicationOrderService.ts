@@ -1,16 +1,19 @@
 import type { Config } from '../config.js';
-import { readActiveMedications } from '../data/activeMedications.js';
-import { hasMedication, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
+import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
+import { readDraftOrders, withMedications } from '../data/draftOrders.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
 import { fetchReferencedMedications } from '../data/referencedMedications.js';
 import { ofType } from '../data/resourceFilter.js';
-import { findDrugOrderFindings, type DrugOrderFinding } from '../guideline/medicationFindings.js';
+import { findDrugOrderFindings, relevantDrafts, type MedicationTerminology } from '../guideline/drugOrderFindings.js';
 import { assessScope } from '../guideline/scope.js';
-import type { Logger } from '../observability/logger.js';
-import { renderDrugOrderCard } from '../render/drugOrderCard.js';
-import type { CardTexts } from '../render/cardTexts.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
+import { asList } from '../model/json.js';
+import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
+import { SkippedResources } from '../model/skipped.js';
+import type { Logger } from '../observability/logger.js';
+import type { CardTexts } from '../render/cardTexts.js';
+import { renderDrugOrderCard } from '../render/drugOrderCard.js';
 import type { RenderContext } from '../render/renderContext.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { HookName } from '../transport/hookRequest.js';
@@ -25,9 +28,13 @@ export interface MedicationOrderDeps {
   fetcher: FhirFetcher;
   texts: CardTexts;
   gsb: GsbValueSet;
+  medication: MedicationTerminology;
 }
 
-/** The patient's Conditions (scope, reasons, opioid dependence) and active orders (same-ingredient check). */
+/**
+ * The patient's Conditions (scope, reasons, opioid dependence), active orders and, optionally, the shared
+ * medication record's active statements (same-ingredient and opioid-switch checks).
+ */
 export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
   {
@@ -36,15 +43,21 @@ export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
     required: true,
     description: "the patient's active MedicationRequests",
   },
+  MEDICATION_STATEMENTS_PREFETCH,
 ];
 
 const EMPTY: ServiceAnswer = { cards: [] };
 
+/** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
+function updateBase(draft: DraftOrder): ResourceJson {
+  return draft.resourceType === 'MedicationOrder' ? draft.original : { ...draft.request };
+}
+
 /**
  * order-select (only the orders in `selections`) and order-sign (every draft): one card per
- * (order, drug kind), guideline-rules §4. Drafts are read before any data is fetched, so an empty draft
- * (the sandbox sends one on entering its Rx view) or a drug the guideline does not speak about costs no
- * FHIR query and can never end in a 412.
+ * (order, drug kind), docs/clinical-rules.md §4. Each draft is read and classified once, before any
+ * patient data is fetched: an empty draft (the sandbox sends one on entering its Rx view), a stopped draft or
+ * a drug the guideline does not speak about costs no FHIR query and can never end in a 412.
  */
 function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: string; hook: HookName; title: string; description: string }): CdsService {
   const { config } = deps;
@@ -56,42 +69,49 @@ function createMedicationOrderService(deps: MedicationOrderDeps, spec: { id: str
     const context = request.context;
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
-    const selections = spec.hook === 'order-select' ? (context.selections as string[]) : undefined;
-    const data = requestData(request);
-    let drafts: DraftOrder[] = readDraftOrders(context.draftOrders, selections);
-    const unresolved = drafts.filter((d) => d.selected && d.unresolvedMedicationReference).map((d) => d.unresolvedMedicationReference as string);
-    if (unresolved.length > 0) {
-      const medications = await fetchReferencedMedications(unresolved, data, dataDeps);
-      drafts = readDraftOrders(context.draftOrders, selections, { resources: medications });
-    }
-    // Would any selected draft make a card if the patient were in scope? If not, no data is needed.
-    const possible = findDrugOrderFindings({ drafts, activeMedications: [], conditions: [], patientInScope: true, isGsbReason, settings });
-    if (possible.length === 0) return EMPTY;
+    const skipped = new SkippedResources();
+    try {
+      const selections = spec.hook === 'order-select' ? asList(context.selections) : undefined;
+      const data = requestData(request);
+      let drafts = readDraftOrders(context.draftOrders, selections, skipped);
+      const unresolved = drafts.flatMap((d) => (d.selected && d.unresolvedMedicationReference ? [d.unresolvedMedicationReference] : []));
+      if (unresolved.length > 0) drafts = withMedications(drafts, await fetchReferencedMedications(unresolved, data, dataDeps));
+      const relevant = relevantDrafts(drafts, deps.medication);
+      if (relevant.length === 0) return EMPTY;
 
-    const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
-    const conditions = ofType(resolved.resources.conditions, 'Condition');
-    const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
-    const findings: DrugOrderFinding[] = findDrugOrderFindings({
-      drafts,
-      activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, dataDeps),
-      conditions,
-      patientInScope: scope.inScope,
-      isGsbReason,
-      settings,
-    });
-    const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: String(context.patientId) };
-    const originals = new Map(drafts.filter((d) => d.reference).map((d) => [d.reference as string, d.original]));
-    const orderCount = drafts.filter(hasMedication).length;
-    return {
-      // TODO(quiet-by-design): facts from the finding (order, medication codes, kind).
-      cards: findings.map((finding) =>
-        issue(
-          renderDrugOrderCard({ finding, original: finding.order.reference ? (originals.get(finding.order.reference) ?? null) : null, orderCount }, ctx),
-          {},
-          finding.order.reference ?? undefined,
+      const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
+      const conditions = ofType(resolved.resources.conditions, 'Condition');
+      const scope = assessScope(conditions, deps.gsb, { recentDays: config.screening.recentDays, allPatientsInScope: config.scope.allPatientsInScope }, now);
+      const active = await readActiveMedications(
+        [...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])],
+        data,
+        dataDeps,
+        skipped,
+      );
+      const findings = findDrugOrderFindings({
+        drafts,
+        relevant,
+        activeMedications: active,
+        conditions,
+        patientInScope: scope.inScope,
+        isGsbReason,
+        settings,
+        terminology: deps.medication,
+      });
+      const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: String(context.patientId) };
+      const bases = new Map(relevant.flatMap(({ draft }) => (draft.reference ? [[draft.reference, updateBase(draft)] as const] : [])));
+      return {
+        cards: findings.map((finding) =>
+          issue(
+            renderDrugOrderCard({ finding, updateBase: finding.order.reference ? (bases.get(finding.order.reference) ?? null) : null }, ctx),
+            { order: finding.order.reference, medicationCodes: finding.order.medicationCodes, kind: finding.kind },
+            finding.order.reference ?? undefined,
+          ),
         ),
-      ),
-    };
+      };
+    } finally {
+      if (skipped.items.length > 0) deps.logger.warn({ serviceId: spec.id, skipped: skipped.items }, 'unreadable resources skipped');
+    }
   }
 
   return { ...spec, prefetch: MEDICATION_ORDER_PREFETCH, call };

@@ -1,9 +1,11 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type PrefetchTemplateSpec } from '../data/prefetchResolver.js';
-import { readActiveMedications } from '../data/activeMedications.js';
+import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
-import { findCurrentMedication } from '../guideline/medicationFindings.js';
+import { findCurrentMedication } from '../guideline/currentMedicationFindings.js';
+import type { MedicationTerminology } from '../guideline/drugOrderFindings.js';
+import { SkippedResources } from '../model/skipped.js';
 import { assessPatientView, type PatientViewFinding } from '../guideline/patientViewFindings.js';
 import type { Logger } from '../observability/logger.js';
 import { issue, type CdsCard } from '../model/cdsResponse.js';
@@ -28,6 +30,7 @@ export interface PatientViewDeps {
   panel: ScreeningPanelCodes;
   gsb: GsbValueSet;
   nonPharmacological: NonPharmacologicalCodes;
+  medication: MedicationTerminology;
 }
 
 /** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
@@ -46,6 +49,7 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       key: 'medications',
       query: 'MedicationRequest?patient={{context.patientId}}&status=active',
       required: false, description: "the patient's active MedicationRequests" },
+    MEDICATION_STATEMENTS_PREFETCH,
     { key: 'serviceRequests', query: 'ServiceRequest?patient={{context.patientId}}&status=active', required: true, description: "the patient's active ServiceRequests" },
   ];
 }
@@ -78,13 +82,21 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
         now,
       );
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
+      const medicationSkipped = new SkippedResources();
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: await readActiveMedications(data.resources.medications ?? [], input, dataDeps),
+            activeMedications: await readActiveMedications(
+              [...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])],
+              input,
+              dataDeps,
+              medicationSkipped,
+            ),
             conditions,
             settings: config.medication,
+            terminology: deps.medication,
           })
         : null;
+      if (medicationSkipped.items.length > 0) deps.logger.warn({ serviceId: PATIENT_VIEW_SERVICE_ID, skipped: medicationSkipped.items }, 'unreadable resources skipped');
       const cards: CdsCard[] = assessment.findings.map((f: PatientViewFinding) => {
         switch (f.kind) {
           case 'screening-incomplete':
@@ -95,9 +107,12 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
             return renderNonPharmacological(f, ctx, deps.nonPharmacological);
         }
       });
-      if (currentMedication) cards.push(renderCurrentMedication(currentMedication, ctx));
       // TODO(quiet-by-design): facts from each finding.
-      return { cards: cards.map((card) => issue(card, {})) };
+      const issued = cards.map((card) => issue(card, {}));
+      if (currentMedication) {
+        issued.push(issue(renderCurrentMedication(currentMedication, ctx), { kinds: currentMedication.kinds, medicationCodes: currentMedication.medicationCodes }));
+      }
+      return { cards: issued };
     },
   };
 }

@@ -2,7 +2,10 @@ import type { Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
 import type { Logger } from '../observability/logger.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
-import { drugCodes } from '../terminology/drugCodes.js';
+import { loadCodeSystems } from '../terminology/codeSystems.js';
+import { loadDrugCodes } from '../terminology/drugCodes.js';
+import { loadDrugKinds } from '../terminology/drugKinds.js';
+import { loadMedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
@@ -25,10 +28,14 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const fetcher = options.fetcher ?? createFhirFetcher(config, logger);
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet(config.scope.extraGsbCodes);
-  drugCodes(); // loads and checks terminology/drugs/ now, not at the first order
+  const systems = loadCodeSystems();
+  const medication = {
+    drugs: loadDrugCodes(loadDrugKinds(), systems),
+    conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off'),
+  };
   return [
-    createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }),
-    createOrderSelectService({ config, logger, fetcher, texts, gsb }),
-    createOrderSignService({ config, logger, fetcher, texts, gsb }),
+    createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes(), medication }),
+    createOrderSelectService({ config, logger, fetcher, texts, gsb, medication }),
+    createOrderSignService({ config, logger, fetcher, texts, gsb, medication }),
   ];
 }
