@@ -93,3 +93,12 @@ describe('loadConfig: a wrong value throws a ConfigError naming the variable', (
     expect(configError({ CDS_LANGUAGE: 'fr' }).message).toContain('"fr"');
   });
 });
+
+describe('ICPC2_L18 (docs/clinical-rules.md §2, §4)', () => {
+  test('off by default; text and all accepted; anything else refused naming the variable', () => {
+    expect(loadConfig({}).scope.icpc2L18).toBe('off');
+    expect(loadConfig({ ICPC2_L18: 'text' }).scope.icpc2L18).toBe('text');
+    expect(loadConfig({ ICPC2_L18: 'all' }).scope.icpc2L18).toBe('all');
+    expect(() => loadConfig({ ICPC2_L18: 'on' })).toThrow(/Configuration error in ICPC2_L18:/);
+  });
+});

@@ -307,3 +307,236 @@ describe('patient-view: current-medication', () => {
     expect(expectValidResponse(res.body).cards).toEqual([]);
   });
 });
+
+// ---- rev 2 (docs/clinical-rules.md §3.3, §4): each test fails on the behaviour before revision 2 ----
+
+const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+const SNOMED = 'http://snomed.info/sct';
+const condition = (id: string, system: string, code: string, status = 'active'): fhir4.Condition => ({
+  ...fibromyalgia,
+  id,
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: status }] },
+  code: { coding: [{ system, code }] },
+});
+const activeRx = (id: string, m: fhir4.CodeableConcept, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
+  ...draft(id, m, extra),
+  status: 'active',
+});
+const regular: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }];
+
+describe('rev 2: prescribed for depression or anxiety – the order\'s reason decides', () => {
+  const depression = condition('dep', ICD10, 'F32.1');
+  test.each([
+    ['SSRI', rx('312941', 'Sertralin 50 mg')],
+    ['duloxetine', rx('596930', 'Cymbalta 30 mg')],
+    ['venlafaxine', atc('N06AX16', 'Efexor 75 mg')],
+    ['other TCA', atc('N06AA10', 'Noritren 25 mg')],
+    ['amitriptyline dosed in the daytime', atc('N06AA09', 'Saroten 25 mg')],
+  ])('%s with the reason text "mod depression" (Danish) or "generalized anxiety" → no card', async (_name, m) => {
+    for (const text of ['mod depression', 'Generalized anxiety', 'angst og panikanfald']) {
+      const b = await call([draft('a', m, { reasonCode: [{ text }], dosageInstruction: regular })]);
+      expect(b.cards).toEqual([]);
+    }
+  });
+  test('a coded reason (ICD-10 F41.1, SKS DF321, SNOMED 35489007) → no card', async () => {
+    for (const coding of [{ system: ICD10, code: 'F41.1' }, { system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }, { system: SNOMED, code: '35489007' }]) {
+      expect((await call([draft('a', rx('312941', 'Sertralin'), { reasonCode: [{ coding: [coding] }] })])).cards).toEqual([]);
+    }
+  });
+  test('another reason ("mod smerter") → the card, even with an active depression Condition', async () => {
+    const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [fibromyalgia, depression], lang: 'da' });
+    expect(kinds(b)).toEqual(['ssri']);
+  });
+  test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
+    expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
+    expect(kinds(await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, condition('dep', ICD10, 'F32.1', 'resolved')] }))).toEqual(['ssri']);
+  });
+  test('opioids and gabapentinoids are not exempted by a depression reason', async () => {
+    expect(kinds(await call([draft('a', rx('483440', 'Lyrica 75 mg'), { reasonCode: [{ text: 'angst' }] })]))).toEqual(['gabapentinoid']);
+  });
+});
+
+describe('rev 2: no delete while another opioid is taken regularly', () => {
+  const oxy = () => draft('request-123', { text: 'OxyContin 10 mg depottablet' });
+  test('Contalgin taken regularly, OxyContin ordered → no delete; the switch text names Contalgin (da, en)', async () => {
+    const active = [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })];
+    const da = (await call([oxy()], { active, lang: 'da' })).cards[0]!;
+    expect(da.suggestions).toBeUndefined();
+    expect(da.detail).toContain('(Contalgin 30 mg): opioidskift eller tillæg af opioid – undgå brat ophør');
+    const en = (await call([oxy()], { active })).cards[0]!;
+    expect(en.suggestions).toBeUndefined();
+    expect(en.detail).toContain('(Contalgin 30 mg): opioid switch or added opioid – avoid abrupt stopping; agree a treatment and, if relevant, tapering plan');
+  });
+  test('unknown dosing counts like regular; tramadol is an opioid too', async () => {
+    expect((await call([oxy()], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' })] })).cards[0]!.suggestions).toBeUndefined();
+    expect((await call([oxy()], { active: [activeRx('old-1', rx('835603', 'Nobligan 50 mg'), { dosageInstruction: regular })] })).cards[0]!.suggestions).toBeUndefined();
+  });
+  test('an active MedicationStatement (shared medication record, prefetch medicationStatements) counts', async () => {
+    const { app } = buildTestApp();
+    const b = body([oxy()]);
+    (b.prefetch as Record<string, unknown>).medicationStatements = searchset([
+      { resourceType: 'MedicationStatement', id: 'fmk-1', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Malfin 10 mg' }, dosage: regular } as fhir4.MedicationStatement,
+    ]);
+    const card = expectValidResponse((await request(app).post(SELECT).send(b)).body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(Malfin 10 mg): opioid switch');
+  });
+  test('the other opioid being stopped in the same draftOrders → delete offered again', async () => {
+    const stopping = { ...draft('old-1', { text: 'Contalgin 30 mg' }), status: 'stopped' as const };
+    const b = await call([oxy(), stopping], { hook: 'order-sign', active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })] });
+    expect(b.cards.map((c) => [c.source.topic.code, c.suggestions?.length])).toEqual([['opioid-without-dual-action', 1]]);
+  });
+});
+
+describe('rev 2: opioid dependence', () => {
+  const f11 = condition('f11', ICD10, 'F11.2');
+  test('methadone for a patient with opioid dependence (F11, or SNOMED 75544000) → no card; without dependence → a card', async () => {
+    const metadon = draft('m', atc('N07BC02', 'Metadon 10 mg'));
+    expect((await call([metadon], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+    expect((await call([metadon], { conditions: [fibromyalgia, condition('oud', SNOMED, '75544000')] })).cards).toEqual([]);
+    expect((await call([draft('m', atc('N07BC02', 'Metadon 10 mg'), { reasonCode: [{ coding: [{ system: SNOMED, code: '75544000' }] }] })])).cards).toEqual([]);
+    expect(kinds(await call([metadon]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('any other opioid keeps its card, with the coordination line (da, en)', async () => {
+    const da = await call([draft('o', { text: 'OxyNorm 5 mg' })], { conditions: [fibromyalgia, f11], lang: 'da' });
+    expect(kinds(da)).toEqual(['opioid-without-dual-action']);
+    expect(da.cards[0]!.detail).toContain('Registreret opioidafhængighed – koordinér med det behandlende rusmiddelcenter');
+    const en = await call([draft('t', { text: 'Tradolan 50 mg' })], { conditions: [fibromyalgia, f11] });
+    expect(kinds(en)).toEqual(['tramadol']);
+    expect(en.cards[0]!.detail).toContain('Opioid dependence on record – coordinate with the treating addiction service');
+  });
+  test('substitution products (Espranor, Buvidal, N07BC01) → no card; no coordination line without dependence', async () => {
+    for (const m of [{ text: 'Espranor 8 mg' }, { text: 'Buvidal 64 mg depotinjektion' }, atc('N07BC01', 'buprenorfin')]) {
+      expect((await call([draft('s', m)])).cards).toEqual([]);
+    }
+    expect((await call([draft('o', { text: 'OxyNorm 5 mg' })])).cards[0]!.detail).not.toContain('addiction service');
+  });
+  test('ICPC-2 P19 counts only with ICPC2_L18 not off', async () => {
+    const p19 = condition('p19', 'http://hl7.org/fhir/sid/icpc-2', 'P19');
+    const metadon = draft('m', atc('N07BC02', 'Metadon 10 mg'));
+    expect(kinds(await call([metadon], { conditions: [fibromyalgia, p19] }))).toEqual(['opioid-without-dual-action']);
+    expect((await call([metadon], { conditions: [fibromyalgia, p19], env: { ICPC2_L18: 'text' } })).cards).toEqual([]);
+  });
+});
+
+describe('rev 2: words', () => {
+  test('tapentadol is a warning with "Ingen anbefaling: NKR fandt ingen studier af tapentadol" (da) / "No recommendation:" (en)', async () => {
+    const da = (await call([draft('t', { text: 'Palexia depot 50 mg' })], { lang: 'da' })).cards[0]!;
+    expect(da.indicator).toBe('warning');
+    expect(da.detail).toContain('**Ingen anbefaling:** NKR fandt ingen studier af tapentadol. Advarslen skyldes, at tapentadol er et afhængighedsskabende opioid');
+    expect(da.detail).not.toContain('Anbefaling (Ingen anbefaling)');
+    const en = (await call([draft('t', { text: 'Palexia depot 50 mg' })])).cards[0]!;
+    expect(en.detail).toContain('**No recommendation:** The NKR found no studies of tapentadol');
+  });
+  test('summaries lead with the message and end with the drug; a long drug name is shortened, never the message (<140 code points)', async () => {
+    const long = 'Acetaminophen 325 MG / Oxycodone Hydrochloride 7.5 MG Extended Release Oral Tablet [Xartemis XR] with a very long packaging description';
+    for (const lang of ['da', 'en']) {
+      const card = (await call([draft('x', { text: long, coding: [{ system: ATC, code: 'N02AJ17' }] })], { lang })).cards[0]!;
+      expect(Array.from(card.summary).length).toBeLessThan(140);
+      expect(card.summary).toMatch(lang === 'da' ? /^Opioider uden dual action er ikke god praksis ved generaliserede smerter: Acetaminophen/ : /^Opioids without dual action are not good practice in generalized pain: Acetaminophen/);
+      expect(card.summary.endsWith('…')).toBe(true);
+    }
+  });
+  test('summaries are plain text: "[Oxycontin]" is not escaped', async () => {
+    const card = (await call([draft('x', rx('1049621', 'oxycodone 10 MG [Oxycontin]'))])).cards[0]!;
+    expect(card.summary).toBe('Opioids without dual action are not good practice in generalized pain: oxycodone 10 MG [Oxycontin]');
+  });
+  test('Danish wording: "SSRI til smertelindring kun efter nøje overvejelse", buprenorfin, følsomme over for, PN-behandling, what the card does not check', async () => {
+    const b = await call([draft('s', rx('312941', 'Zoloft 50 mg')), draft('o', { text: 'Norspan 10 mikrog/time' }), draft('t', { text: 'Nobligan 50 mg' })], { hook: 'order-sign', lang: 'da' });
+    const [ssri, opioid, tramadol] = b.cards;
+    expect(ssri!.summary).toBe('SSRI til smertelindring kun efter nøje overvejelse – begrænset effekt (svag anbefaling MOD): Zoloft 50 mg');
+    expect(opioid!.detail).toContain('buprenorfin');
+    expect(opioid!.detail).not.toContain('buprenorphin');
+    expect(tramadol!.detail).toContain('meget følsomme over for farmakologisk behandling');
+    expect(opioid!.overrideReasons.map((r: any) => r.display)).toContain('Kortvarig behandling eller PN-behandling');
+    for (const c of b.cards) {
+      expect(c.detail).toContain('*Ikke et tjek af interaktioner, kontraindikationer, graviditet/amning, nyrefunktion eller dosis.*');
+      expect(c.detail).toMatch(/^\*\*Ordination \(kladde\):\*\* /);
+      expect(c.detail).not.toMatch(/MedicationRequest\//);
+    }
+  });
+});
+
+describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
+  test.each([
+    ['Mandolgin 50 mg', 'tramadol'],
+    ['Reltebon 10 mg', 'opioid-without-dual-action'],
+    ['Transtec 35 mikrog/t', 'opioid-without-dual-action'],
+    ['Instanyl 50 mikrog/dosis', 'opioid-without-dual-action'],
+    ['Abstral 100 mikrog', 'opioid-without-dual-action'],
+    ['Matrifen 25 mikrog/t', 'opioid-without-dual-action'],
+    ['Effentora 100 mikrog', 'opioid-without-dual-action'],
+    ['PecFent 100 mikrog', 'opioid-without-dual-action'],
+    ['Fevarin 50 mg', 'ssri'],
+    ['Yentreve 40 mg', 'duloxetine'],
+    ['Pinex Forte 500 mg/30 mg', 'opioid-without-dual-action'],
+    ['Dolol 50 mg', 'tramadol'],
+    ['Tradolan 50 mg', 'tramadol'],
+    ['Dolcontin 10 mg', 'opioid-without-dual-action'],
+    ['Malfin 10 mg', 'opioid-without-dual-action'],
+    ['Durogesic 12 mikrog/t', 'opioid-without-dual-action'],
+    ['Temgesic 0,2 mg', 'opioid-without-dual-action'],
+    ['Palladon 1,3 mg', 'opioid-without-dual-action'],
+    ['Metadon 5 mg', 'opioid-without-dual-action'],
+    ['Kodimagnyl', 'opioid-without-dual-action'],
+    ['Cipralex 10 mg', 'ssri'],
+    ['Cipramil 20 mg', 'ssri'],
+    ['Zoloft 50 mg', 'ssri'],
+    ['Seroxat 20 mg', 'ssri'],
+    ['Fontex 20 mg', 'ssri'],
+    ['Efexor 75 mg', 'venlafaxine'],
+  ])('"%s" → %s card', async (text, kind) => {
+    expect(kinds(await call([draft('b', { text })]))).toEqual([kind]);
+  });
+  test.each(['Espranor 8 mg', 'Buvidal 64 mg', 'Subutex 8 mg', 'Suboxone 8 mg/2 mg'])('"%s" is substitution treatment → no card', async (text) => {
+    expect((await call([draft('b', { text })])).cards).toEqual([]);
+  });
+  test('Pinex alone (paracetamol) gives no card; Pinex Forte is paracetamol + codeine', async () => {
+    expect((await call([draft('b', { text: 'Pinex 500 mg' })])).cards).toEqual([]);
+    expect((await call([draft('b', { text: 'Pinex Forte' })])).cards[0]!.detail).toContain('Combination product: paracetamol + codeine');
+  });
+  test('the Yentreve and rapid-onset fentanyl notes (da, en)', async () => {
+    const yentreve = (await call([draft('y', { text: 'Yentreve 40 mg' })], { lang: 'da' })).cards[0]!;
+    expect(yentreve.detail).toContain('Yentreve er godkendt til stressinkontinens – kontrollér indikationen.');
+    for (const text of ['Instanyl 50 mikrog/dosis', 'Abstral 100 mikrog', 'Effentora 100 mikrog', 'PecFent 100 mikrog']) {
+      const card = (await call([draft('f', { text, coding: [{ system: ATC, code: 'N02AB03' }] })])).cards[0]!;
+      expect(card.detail).toContain('Licensed only for breakthrough cancer pain in opioid-tolerant patients.');
+    }
+    expect((await call([draft('f', { text: 'Matrifen 25 mikrog/t' })])).cards[0]!.detail).not.toContain('breakthrough');
+  });
+});
+
+describe('rev 2: current medication on patient-view', () => {
+  const pv = async (meds: fhir4.Resource[], options: { statements?: fhir4.Resource[]; conditions?: fhir4.Condition[]; lang?: string; omitStatements?: boolean } = {}) => {
+    const req = patientViewRequest('gsb-established-complete');
+    const prefetch = req.prefetch as Record<string, unknown>;
+    prefetch.medications = searchset(meds);
+    if (options.omitStatements) delete prefetch.medicationStatements;
+    else prefetch.medicationStatements = searchset(options.statements ?? []);
+    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...options.conditions]);
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', options.lang ?? 'en').send(req);
+    expect(res.status).toBe(200);
+    return cardOfKind(expectValidResponse(res.body), 'current-medication');
+  };
+  test('the strength label carries its direction: "God praksis – fraråder"; the summary names the drug', async () => {
+    const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
+    expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
+    expect(card.summary).toBe('Aktuelt opioid uden dual action – ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
+    expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
+  });
+  test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {
+    const statement = { resourceType: 'MedicationStatement', id: 'fmk-1', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Lyrica 75 mg' } } as fhir4.MedicationStatement;
+    const card = (await pv([], { statements: [statement] }))!;
+    expect(card.detail).toContain('**Lyrica 75 mg**');
+  });
+  test('without the medicationStatements key the card still works from the MedicationRequests', async () => {
+    const card = (await pv([activeRx('m1', rx('483440', 'Lyrica 75 mg'))], { omitStatements: true }))!;
+    expect(card.detail).toContain('**Lyrica 75 mg**');
+  });
+  test('a drug prescribed for depression is not listed', async () => {
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'Depression' }] })])).toBeUndefined();
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'))], { conditions: [condition('dep', ICD10, 'F33.1')] })).toBeUndefined();
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [condition('dep', ICD10, 'F33.1')] })).toBeDefined();
+  });
+});
