@@ -540,3 +540,98 @@ describe('rev 2: current medication on patient-view', () => {
     expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [condition('dep', ICD10, 'F33.1')] })).toBeDefined();
   });
 });
+
+// ---- real EHR data (docs/clinical-rules.md §7), with the realistic shapes in fixtures/requests/ ----
+
+describe('real EHR data: medication', () => {
+  const fixtureRequest = (name: string) => readJson<Record<string, any>>(projectPath('fixtures', 'requests', `${name}.json`));
+  const send = async (b: Record<string, unknown>, path = SELECT, lang = 'en') => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(path).set('Accept-Language', lang).send(b);
+    expect(res.status).toBe(200);
+    return expectValidResponse(res.body);
+  };
+
+  test('an unresolvable medicationReference is classified by its display (the FHIR server answers 404)', async () => {
+    const server = nock('http://127.0.0.1:8081').get('/fhir/Medication/not-on-server').reply(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+    const b = await send(fixtureRequest('order-select-unresolvable-medication-reference-display'));
+    expect(kinds(b)).toEqual(['opioid-without-dual-action']);
+    expect(b.cards[0]!.summary).toContain('Oxycodone Hydrochloride 5 MG Oral Tablet');
+    expect(server.isDone()).toBe(true);
+  });
+
+  test('…and without a fhirServer to ask', async () => {
+    const req = fixtureRequest('order-select-unresolvable-medication-reference-display');
+    delete req.fhirServer;
+    expect(kinds(await send(req))).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('drafts that are entered-in-error or cancelled are not orders being made: no card, no data read', async () => {
+    const req = fixtureRequest('order-sign-entered-in-error-draft');
+    delete req.prefetch;
+    expect((await send(req, SIGN)).cards).toEqual([]);
+  });
+
+  test('opioid dependence coded in SNOMED CT (75544000) exempts methadone', async () => {
+    expect((await send(fixtureRequest('order-select-methadone-snomed-opioid-dependence'))).cards).toEqual([]);
+  });
+
+  test('an opioid taken regularly per the shared medication record (MedicationStatement) makes OxyContin a switch: no delete', async () => {
+    const b = await send(fixtureRequest('order-select-opioid-switch-fmk-statement'), SELECT, 'da');
+    expect(b.cards[0]!.suggestions).toBeUndefined();
+    expect(b.cards[0]!.detail).toContain('(Contalgin 30 mg depottablet): opioidskift eller tillæg af opioid');
+  });
+
+  test('patient-view lists a drug from an active MedicationStatement', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(fixtureRequest('patient-view-medication-statement-fmk'));
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication');
+    expect(card?.detail).toContain('**Contalgin 30 mg depottablet**');
+  });
+
+  test('the services announce medicationStatements as a prefetch key', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).get('/cds-services');
+    for (const s of res.body.services) {
+      expect(s.prefetch.medicationStatements).toBe('MedicationStatement?patient={{context.patientId}}&status=active');
+    }
+  });
+
+  describe('no field shape gives a 5xx (drafts, active orders and statements)', () => {
+    const shapes: unknown[] = ['x', 42, null, {}, [], [1, 'a'], [{ coding: 'x' }], { coding: { code: 7 } }, true];
+    const paths: Array<[string, (r: Record<string, any>, v: unknown) => void]> = [
+      ['medicationCodeableConcept', (r, v) => (r.medicationCodeableConcept = v)],
+      ['medicationCodeableConcept.coding', (r, v) => (r.medicationCodeableConcept = { text: 'OxyContin', coding: v })],
+      ['medicationReference', (r, v) => (r.medicationReference = v)],
+      ['dosageInstruction', (r, v) => (r.dosageInstruction = v)],
+      ['dosageInstruction[0].timing', (r, v) => (r.dosageInstruction = [{ timing: v }])],
+      ['dosageInstruction[0].timing.repeat', (r, v) => (r.dosageInstruction = [{ timing: { repeat: v } }])],
+      ['timing.repeat.when', (r, v) => (r.dosageInstruction = [{ timing: { repeat: { when: v, frequency: v, period: v, periodUnit: v } } }])],
+      ['reasonCode', (r, v) => (r.reasonCode = v)],
+      ['reasonReference', (r, v) => (r.reasonReference = v)],
+      ['status', (r, v) => (r.status = v)],
+      ['id', (r, v) => (r.id = v)],
+      ['contained', (r, v) => (r.contained = v)],
+    ];
+    const { app } = buildTestApp({ env: { ALL_PATIENTS_IN_SCOPE: 'true' } });
+    test.each(paths)('%s', async (_name, set) => {
+      for (const v of shapes) {
+        const d: Record<string, any> = { ...draft('request-123', { text: 'Saroten 25 mg', coding: [{ system: ATC, code: 'N06AA09' }] }) };
+        set(d, v);
+        const a: Record<string, any> = { ...activeRx('a1', { text: 'Contalgin 10 mg' }) };
+        set(a, v);
+        const s: Record<string, any> = { resourceType: 'MedicationStatement', id: 's1', status: 'active', medicationCodeableConcept: { text: 'OxyNorm' } };
+        set(s, v);
+        const b = body([d as fhir4.Resource], { hook: 'order-sign', active: [a as fhir4.Resource] });
+        (b.prefetch as Record<string, unknown>).medicationStatements = searchset([s as fhir4.Resource]);
+        const res = await request(app).post(SIGN).send(b);
+        expect({ shape: v, status: res.status < 500 }).toEqual({ shape: v, status: true });
+        const pvReq = patientViewRequest('gsb-established-complete');
+        (pvReq.prefetch as Record<string, unknown>).medications = searchset([a as fhir4.Resource]);
+        (pvReq.prefetch as Record<string, unknown>).medicationStatements = searchset([s as fhir4.Resource]);
+        const pvRes = await request(app).post('/cds-services/nkr-pain-patient-view').send(pvReq);
+        expect({ shape: v, status: pvRes.status < 500 }).toEqual({ shape: v, status: true });
+      }
+    });
+  });
+});
