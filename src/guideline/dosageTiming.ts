@@ -37,11 +37,11 @@ export interface DaytimeAssessment {
   structured: boolean;
 }
 
-export const DAYTIME_WHEN = new Set([
+const DAYTIME_WHEN = new Set([
   'WAKE', 'MORN', 'MORN.early', 'MORN.late', 'NOON', 'AFT', 'AFT.early', 'AFT.late',
   'C', 'CM', 'CD', 'AC', 'ACM', 'ACD', 'PC', 'PCM', 'PCD',
 ]);
-export const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
+const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
 
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
 const CODE_DOSES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1 };

@@ -5,7 +5,7 @@ import { Markdown } from './cardTexts.js';
 import type { RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
-export const MEDICATION_OVERRIDE_REASONS = [
+const MEDICATION_OVERRIDE_REASONS = [
   'treatment-plan-agreed',
   'non-drug-insufficient',
   'continuing-or-tapering',

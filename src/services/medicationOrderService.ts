@@ -35,7 +35,7 @@ export interface MedicationOrderDeps {
  * The patient's Conditions (scope, reasons, opioid dependence), active orders and, optionally, the shared
  * medication record's active statements (same-ingredient and opioid-switch checks).
  */
-export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
+const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
   {
     key: 'medications',

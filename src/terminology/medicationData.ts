@@ -10,7 +10,7 @@ import { projectPath } from '../projectRoot.js';
  * file checked against its JSON Schema in schemas/. A broken file stops the start with the file and the row.
  */
 
-export class MedicationDataError extends Error {
+class MedicationDataError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MedicationDataError';

@@ -26,7 +26,7 @@ const text = (t: string): fhir4.CodeableConcept => ({ text: t });
 
 describe('drug data files', () => {
 
-  test('load into Maps with the sandbox codes of cds-hooks-2.0.md §3.4', () => {
+  test('load into Maps with the RxNorm codes the CDS Hooks sandbox offers', () => {
     for (const code of ['835603', '836408', '835605', '836397', '825411', '1049621', '892672', '997169', '312941', '200371', '349332', '310385', '314199', '596930', '856783', '856834', '483440']) {
       expect(codes.productByRxnorm.has(code)).toBe(true);
     }
