@@ -133,3 +133,12 @@ describe('loadConfig: lab orders (LAB_ORDER_CODE_SYSTEM, docs/clinical-rules.md 
     expect(configError({ LAB_ORDER_CODE_SYSTEM: 'snomed' }).message).toContain('Configuration error in LAB_ORDER_CODE_SYSTEM:');
   });
 });
+
+describe('ICPC2_L18 (docs/clinical-rules.md §2, §4)', () => {
+  test('off by default; text and all accepted; anything else refused naming the variable', () => {
+    expect(loadConfig({}).scope.icpc2L18).toBe('off');
+    expect(loadConfig({ ICPC2_L18: 'text' }).scope.icpc2L18).toBe('text');
+    expect(loadConfig({ ICPC2_L18: 'all' }).scope.icpc2L18).toBe('all');
+    expect(() => loadConfig({ ICPC2_L18: 'on' })).toThrow(/Configuration error in ICPC2_L18:/);
+  });
+});

@@ -1,16 +1,32 @@
-import { readActiveMedicationRequests, type MedicationOrderView } from './draftOrders.js';
+import type { MedicationOrderView } from '../model/medicationOrder.js';
+import type { SkippedResources } from '../model/skipped.js';
+import { readActiveMedicationResources, withMedications } from './draftOrders.js';
+import type { PrefetchTemplateSpec } from '../model/cdsService.js';
 import type { DataCall, PrefetchResolverDeps } from './prefetchResolver.js';
 import { fetchReferencedMedications } from './referencedMedications.js';
 
+/** The optional prefetch key for the shared medication record's active statements (docs/clinical-rules.md §3.3, §7). */
+export const MEDICATION_STATEMENTS_PREFETCH: PrefetchTemplateSpec = {
+  key: 'medicationStatements',
+  query: 'MedicationStatement?patient={{context.patientId}}&status=active',
+  required: false,
+  description: "the patient's active MedicationStatements",
+};
+
 /**
- * The patient's active medication orders, with Medications they reference read from the fhirServer when
- * the search result did not hold them. Prefetch stays inside the spec's recommended query subset (no
- * _include), so references are resolved here by instance reads, within the call's deadline.
+ * The patient's active medication orders and statements, with Medications they reference read from the
+ * fhirServer when the search result did not hold them. Prefetch stays inside the spec's recommended query
+ * subset (no _include), so references are resolved here by instance reads; one that cannot be read is
+ * classified by its display.
  */
-export async function readActiveMedications(resources: readonly fhir4.Resource[], call: DataCall, deps: PrefetchResolverDeps): Promise<MedicationOrderView[]> {
-  const active = readActiveMedicationRequests(resources);
+export async function readActiveMedications(
+  resources: readonly unknown[],
+  call: DataCall,
+  deps: PrefetchResolverDeps,
+  skipped: SkippedResources,
+): Promise<MedicationOrderView[]> {
+  const active = readActiveMedicationResources(resources, skipped);
   const unresolved = active.map((m) => m.unresolvedMedicationReference).filter((r): r is string => r !== null);
   if (unresolved.length === 0) return active;
-  const medications = await fetchReferencedMedications(unresolved, call, deps);
-  return medications.length === 0 ? active : readActiveMedicationRequests([...resources, ...medications]);
+  return withMedications(active, await fetchReferencedMedications(unresolved, call, deps));
 }

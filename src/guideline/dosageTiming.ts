@@ -1,8 +1,10 @@
+import { asList, finiteNumber } from '../model/json.js';
+
 /**
- * Daytime dosing of amitriptyline (guideline-rules §4; the guideline: "not in the daytime because of
- * sedation"), and the evening copy of an order offered as an `update` suggestion.
+ * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
+ * sedation"), and whether an order is taken regularly or as needed (the opioid-switch check).
  *
- * Decisions (documented in terminology/README.md too):
+ * Decisions (documented in docs/clinical-rules.md §4 too):
  * - Doses a day = frequency / (period in days). `frequencyMax` and `periodMax` are ignored: the lower bound
  *   is what is prescribed regularly; an "up to" ceiling alone does not make a dosing daytime.
  * - Instructions with the same `sequence` (or none) run together, so their doses add up; the count is the
@@ -35,23 +37,14 @@ export interface DaytimeAssessment {
   structured: boolean;
 }
 
-export const DAYTIME_WHEN = new Set([
+const DAYTIME_WHEN = new Set([
   'WAKE', 'MORN', 'MORN.early', 'MORN.late', 'NOON', 'AFT', 'AFT.early', 'AFT.late',
   'C', 'CM', 'CD', 'AC', 'ACM', 'ACD', 'PC', 'PCM', 'PCD',
 ]);
-export const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
+const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
 
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
 const CODE_DOSES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1 };
-
-function asArray<T>(v: T | T[] | undefined | null): T[] {
-  if (v === undefined || v === null) return [];
-  return Array.isArray(v) ? v : [v];
-}
-
-function num(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
-}
 
 /** "HH:MM[:SS]" → minutes after midnight. */
 export function clockMinutes(time: string): number | null {
@@ -78,11 +71,11 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const codeValue = timing.code?.coding?.[0]?.code ?? timing.code?.text;
   const code = typeof codeValue === 'string' ? codeValue.toUpperCase() : null;
   if (!repeat && !code) return null;
-  const when = asArray(repeat?.when as string | string[] | undefined).filter((w): w is string => typeof w === 'string');
-  const timeOfDay = asArray(repeat?.timeOfDay as string | string[] | undefined).filter((t): t is string => typeof t === 'string');
+  const when = asList(repeat?.when).filter((w): w is string => typeof w === 'string');
+  const timeOfDay = asList(repeat?.timeOfDay).filter((t): t is string => typeof t === 'string');
   let dosesPerDay: number | null = null;
-  const frequency = num(repeat?.frequency);
-  const period = num(repeat?.period);
+  const frequency = finiteNumber(repeat?.frequency);
+  const period = finiteNumber(repeat?.period);
   const unit = repeat?.periodUnit ?? repeat?.periodUnits;
   if (period !== undefined && period > 0 && typeof unit === 'string' && PERIOD_DAYS[unit] !== undefined) {
     dosesPerDay = (frequency ?? 1) / (period * PERIOD_DAYS[unit]);
@@ -93,7 +86,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   }
   if (code === 'AM' && when.length === 0) when.push('MORN');
   if (code === 'PM' && when.length === 0) when.push('EVE');
-  return { sequence: num(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, code };
+  return { sequence: finiteNumber(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, code };
 }
 
 export function assessDaytimeDosing(
@@ -141,52 +134,14 @@ function round(n: number): number {
   return Math.round(n * 100) / 100;
 }
 
-/** A FHIR resource as plain JSON (R4 MedicationRequest or DSTU2 MedicationOrder). */
-export type ResourceJson = { resourceType: string; id?: string } & Record<string, unknown>;
-
 /**
- * A copy of the order with every timed dosage instruction moved to bedtime: timing.repeat = once a day
- * (frequency 1, period 1 d) at HS, timeOfDay/offset/frequencyMax/periodMax and timing.code removed, the
- * now wrong free text (`text`, `patientInstruction`) removed; of concurrent instructions (same `sequence`)
- * only the first is kept, so the copy holds one bedtime dose per phase. The dose quantity is kept as it is: the
- * clinician decides the new single dose (the finding carries the former doses a day). DSTU2 shape kept
- * for a MedicationOrder (`periodUnits`, `when` as one code).
+ * How an order is taken, for the opioid-switch check (docs/clinical-rules.md §4): `as-needed` only when every
+ * dosage instruction is PN (asNeededBoolean true or an asNeededCodeableConcept); `regular` when one is not;
+ * `unknown` without dosage instructions (counts like regular: the safe side).
  */
-export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
-  const copy = structuredClone(resource);
-  const dstu2 = copy.resourceType === 'MedicationOrder';
-  const all = asArray(copy.dosageInstruction as Record<string, unknown> | Record<string, unknown>[] | undefined);
-  // Concurrent instructions (same sequence) become one bedtime dose: keep the first of each sequence.
-  const seen = new Set<unknown>();
-  const instructions = all.filter((d) => {
-    if (!d || typeof d !== 'object') return false;
-    const seq = num(d.sequence) ?? 0;
-    if (seen.has(seq)) return false;
-    seen.add(seq);
-    return true;
-  });
-  for (const d of instructions) {
-    const timing = (d.timing && typeof d.timing === 'object' ? d.timing : {}) as Record<string, unknown>;
-    const old = (timing.repeat && typeof timing.repeat === 'object' ? timing.repeat : {}) as Record<string, unknown>;
-    const repeat: Record<string, unknown> = {};
-    for (const keep of ['bounds', 'boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
-      if (old[keep] !== undefined) repeat[keep] = old[keep];
-    }
-    repeat.frequency = 1;
-    repeat.period = 1;
-    if (dstu2) {
-      repeat.periodUnits = 'd';
-      repeat.when = 'HS';
-    } else {
-      repeat.periodUnit = 'd';
-      repeat.when = ['HS'];
-    }
-    delete timing.code;
-    timing.repeat = repeat;
-    d.timing = timing;
-    delete d.text;
-    delete d.patientInstruction;
-  }
-  if (instructions.length > 0) copy.dosageInstruction = instructions;
-  return copy;
+export function dosingPattern(dosages: readonly fhir4.Dosage[] | undefined): 'regular' | 'as-needed' | 'unknown' {
+  const list = (dosages ?? []).filter((d) => typeof d === 'object' && d !== null);
+  if (list.length === 0) return 'unknown';
+  const asNeeded = (d: fhir4.Dosage) => d.asNeededBoolean === true || (typeof d.asNeededCodeableConcept === 'object' && d.asNeededCodeableConcept !== null);
+  return list.every(asNeeded) ? 'as-needed' : 'regular';
 }

@@ -1,20 +1,12 @@
-import {
-  ATC_SYSTEM,
-  DRUG_KINDS,
-  RXNORM_SYSTEM,
-  drugCodes,
-  type DrugCodes,
-  type DrugKind,
-  type IngredientEntry,
-  type OutOfScopeProduct,
-} from '../terminology/drugCodes.js';
-
-export { DRUG_KINDS, type DrugKind, type OutOfScopeProduct } from '../terminology/drugCodes.js';
+import type { MedicationOrderView } from '../model/medicationOrder.js';
+import type { BrandNote, DrugCodes, IngredientEntry, OutOfScopeProduct } from '../terminology/drugCodes.js';
+import type { DrugKind } from '../terminology/drugKinds.js';
 
 /**
- * Classifies a medication (guideline-rules §4): RxNorm ingredient or clinical/branded drug code first,
- * then ATC (exact code, else the longest class prefix), then generic or Danish brand names in the text.
- * A combination product is classified by each of its ingredients.
+ * Classifies a medication (docs/clinical-rules.md §4): RxNorm ingredient or clinical/branded drug code
+ * first, then ATC (exact code, else the longest class prefix), then generic or Danish brand names in the
+ * text. A combination product is classified by each of its ingredients. Brand notes (Yentreve, the
+ * rapid-onset fentanyls) are read from the text whatever classified the drug.
  */
 
 export type ClassificationSource = 'rxnorm-ingredient' | 'rxnorm-product' | 'atc' | 'text';
@@ -27,26 +19,25 @@ export interface ClassifiedIngredient {
   /** null for a combination partner without a class of its own (naloxone, paracetamol …). */
   kind: DrugKind | null;
   rxnormIngredient: string | null;
-  /** false when the ingredient's RxCUI is only PARTIAL in codes.md (gabapentin 25480, pregabalin 187832). */
+  /** false when the ingredient's RxCUI is only partial (gabapentin 25480, pregabalin 187832). */
   rxnormVerified: boolean;
+  /** Substitution treatment for a patient with opioid dependence (methadone). */
+  dependenceSubstitution: boolean;
 }
 
 export interface ClassifiedMedication {
   /** Every recognised ingredient, partners included. */
   ingredients: ClassifiedIngredient[];
-  /** Distinct kinds found, in the order of the §4 table; empty when outOfScope is set. */
+  /** Distinct kinds found, in the order of terminology/drug-kinds.csv; empty when outOfScope is set. */
   kinds: DrugKind[];
   /** Product-level exclusion (opioid substitution product, antitussive combination): no card at all. */
   outOfScope: OutOfScopeProduct | null;
   via: ClassificationSource | null;
   /** The coding that classified the medication (absent for text matches). */
   matchedCoding?: fhir4.Coding;
-  /** The order's own code system for suggested alternatives: RxNorm or ATC when it carries one, else null. */
-  codeSystem: 'rxnorm' | 'atc' | null;
+  /** Notes of brands named in the text (Yentreve's indication, rapid-onset fentanyl). */
+  brandNotes: BrandNote[];
 }
-
-const ATC_SYSTEMS = new Set([ATC_SYSTEM, `${ATC_SYSTEM}/`]);
-const RXNORM_SYSTEMS = new Set([RXNORM_SYSTEM, `${RXNORM_SYSTEM}/`]);
 
 // Salt and form words glued to a name in Danish ("tramadolhydrochlorid"); stripped before a name lookup.
 const SALT_SUFFIXES = [
@@ -63,6 +54,7 @@ function ingredientOf(entry: IngredientEntry): ClassifiedIngredient {
     kind: entry.kind,
     rxnormIngredient: entry.rxnormIngredient,
     rxnormVerified: entry.rxnormStatus === 'verified',
+    dependenceSubstitution: entry.dependenceSubstitution,
   };
 }
 
@@ -75,58 +67,57 @@ function ingredientsOf(codes: DrugCodes, keys: readonly string[]): ClassifiedIng
   return out;
 }
 
-function kindsOf(ingredients: readonly ClassifiedIngredient[]): DrugKind[] {
-  const present = new Set(ingredients.map((i) => i.kind));
-  return DRUG_KINDS.filter((k) => present.has(k));
-}
-
 function result(
+  codes: DrugCodes,
   ingredients: ClassifiedIngredient[],
   outOfScope: OutOfScopeProduct | null,
   via: ClassificationSource,
-  codeSystem: ClassifiedMedication['codeSystem'],
+  brandNotes: BrandNote[],
   matchedCoding?: fhir4.Coding,
 ): ClassifiedMedication {
-  return {
-    ingredients,
-    kinds: outOfScope ? [] : kindsOf(ingredients),
-    outOfScope,
-    via,
-    ...(matchedCoding ? { matchedCoding } : {}),
-    codeSystem,
-  };
+  const kinds = outOfScope ? [] : codes.kinds.ordered(ingredients.map((i) => i.kind).filter((k): k is DrugKind => k !== null));
+  return { ingredients, kinds, outOfScope, via, ...(matchedCoding ? { matchedCoding } : {}), brandNotes };
 }
 
-function byRxnorm(codes: DrugCodes, coding: fhir4.Coding): ClassifiedMedication | null {
+function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): ClassifiedMedication | null {
   const code = coding.code?.trim();
   if (!code) return null;
   const ing = codes.ingredientByRxnorm.get(code);
-  if (ing) return result([ingredientOf(ing)], null, 'rxnorm-ingredient', 'rxnorm', coding);
+  if (ing) return result(codes, [ingredientOf(ing)], null, 'rxnorm-ingredient', notes, coding);
   const product = codes.productByRxnorm.get(code);
-  if (product) return result(ingredientsOf(codes, product.ingredients), product.outOfScope, 'rxnorm-product', 'rxnorm', coding);
+  if (product) return result(codes, ingredientsOf(codes, product.ingredients), product.outOfScope, 'rxnorm-product', notes, coding);
   return null;
 }
 
 /** ATC lookup: an exact row wins, else the longest class prefix (at most seven Map lookups). */
-function byAtc(codes: DrugCodes, coding: fhir4.Coding): ClassifiedMedication | null {
+function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): ClassifiedMedication | null {
   const code = coding.code?.replace(/\s+/g, '').toUpperCase();
   if (!code) return null;
   let entry = codes.atcExact.get(code);
   for (let n = code.length; !entry && n > 0; n--) entry = codes.atcPrefix.get(code.slice(0, n));
   if (!entry) return null;
-  if (entry.rule === 'opioid-substitution' || entry.rule === 'antitussive-combination') {
-    return result(ingredientsOf(codes, entry.ingredients), entry.rule, 'atc', 'atc', coding);
+  const rule = entry.rule;
+  if (rule === 'opioid-substitution' || rule === 'antitussive-combination') {
+    return result(codes, ingredientsOf(codes, entry.ingredients), rule, 'atc', notes, coding);
   }
   let ingredients = ingredientsOf(codes, entry.ingredients);
-  if (!ingredients.some((i) => i.kind === entry.rule)) {
+  if (!ingredients.some((i) => i.kind === rule)) {
     // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
     const name = coding.display?.trim() || code;
     ingredients = [
       ...ingredients,
-      { key: `atc:${code}`, nameEn: name, nameDa: name, kind: entry.rule, rxnormIngredient: null, rxnormVerified: false },
+      { key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false },
     ];
   }
-  return result(ingredients, null, 'atc', 'atc', coding);
+  return result(codes, ingredients, null, 'atc', notes, coding);
+}
+
+function wordsOf(text: string): string[] {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/[^a-z0-9æøåäöüéè]+/)
+    .filter((w) => w !== '');
 }
 
 function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefined {
@@ -141,62 +132,97 @@ function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefine
   return undefined;
 }
 
-/** Whole-word name lookup in free text: one Map lookup per word. */
-export function ingredientKeysInText(text: string, codes: DrugCodes = drugCodes()): string[] {
+interface TextMatch {
+  keys: string[];
+  substitution: boolean;
+  notes: BrandNote[];
+}
+
+/** Whole-word generic and brand names in free text: one Map lookup per word (a brand of several words as a phrase). */
+function namesInText(text: string, codes: DrugCodes): TextMatch {
+  const words = wordsOf(text);
   const keys: string[] = [];
-  for (const token of text.normalize('NFC').toLowerCase().split(/[^a-z0-9æøåäöüéè]+/)) {
-    if (token.length < 3) continue;
-    for (const k of nameKeys(codes, token) ?? []) if (!keys.includes(k)) keys.push(k);
+  const notes: BrandNote[] = [];
+  let substitution = false;
+  const add = (k: string) => {
+    if (!keys.includes(k)) keys.push(k);
+  };
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as string;
+    const brand = (codes.brandsByFirstWord.get(word) ?? []).find((b) => b.words.every((w, j) => words[i + j] === w));
+    if (brand) {
+      brand.ingredients.forEach(add);
+      if (brand.substitution) substitution = true;
+      if (brand.note && !notes.includes(brand.note)) notes.push(brand.note);
+      i += brand.words.length - 1;
+      continue;
+    }
+    if (word.length < 3) continue;
+    for (const k of nameKeys(codes, word) ?? []) add(k);
   }
-  return keys;
+  return { keys, substitution, notes };
 }
 
-function orderCodeSystem(concept: fhir4.CodeableConcept): ClassifiedMedication['codeSystem'] {
-  const codings = concept.coding ?? [];
-  if (codings.some((c) => c.system && RXNORM_SYSTEMS.has(c.system))) return 'rxnorm';
-  if (codings.some((c) => c.system && ATC_SYSTEMS.has(c.system))) return 'atc';
-  return null;
+/** Ingredient keys named in free text (generic names and brands). */
+export function ingredientKeysInText(text: string, codes: DrugCodes): string[] {
+  return namesInText(text, codes).keys;
 }
 
-const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, codeSystem: null };
+const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [] };
 
-export function classifyMedication(
-  concept: fhir4.CodeableConcept | undefined,
-  codes: DrugCodes = drugCodes(),
-): ClassifiedMedication {
+function textsOf(concept: fhir4.CodeableConcept): string {
+  const codings = Array.isArray(concept.coding) ? concept.coding : [];
+  return [concept.text, ...codings.map((c) => c.display)].filter((t): t is string => typeof t === 'string').join(' ');
+}
+
+export function classifyMedication(concept: fhir4.CodeableConcept | undefined | null, codes: DrugCodes): ClassifiedMedication {
   if (!concept) return NOTHING;
   const codings = Array.isArray(concept.coding) ? concept.coding : [];
+  const text = namesInText(textsOf(concept), codes);
   for (const c of codings) {
-    if (c.system && RXNORM_SYSTEMS.has(c.system)) {
-      const r = byRxnorm(codes, c);
+    if (codes.systems.nameOf(c.system) === 'rxnorm') {
+      const r = byRxnorm(codes, c, text.notes);
       if (r) return r;
     }
   }
   for (const c of codings) {
-    if (c.system && ATC_SYSTEMS.has(c.system)) {
-      const r = byAtc(codes, c);
+    if (codes.systems.nameOf(c.system) === 'atc') {
+      const r = byAtc(codes, c, text.notes);
       if (r) return r;
     }
   }
-  const text = [concept.text, ...codings.map((c) => c.display)].filter((t): t is string => typeof t === 'string').join(' ');
-  const keys = ingredientKeysInText(text, codes);
-  if (keys.length === 0) return { ...NOTHING, codeSystem: orderCodeSystem(concept) };
-  return result(ingredientsOf(codes, keys), null, 'text', orderCodeSystem(concept));
+  if (text.keys.length === 0) return text.substitution ? { ...NOTHING, outOfScope: 'opioid-substitution', via: 'text' } : NOTHING;
+  return result(codes, ingredientsOf(codes, text.keys), text.substitution ? 'opioid-substitution' : null, 'text', text.notes);
 }
 
 /**
  * Classifies a product given as several ingredient concepts (a Medication without a code but with
  * ingredient[].itemCodeableConcept): each ingredient on its own, merged.
  */
-export function classifyIngredientConcepts(
-  concepts: readonly fhir4.CodeableConcept[],
-  codes: DrugCodes = drugCodes(),
-): ClassifiedMedication {
+export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConcept[], codes: DrugCodes): ClassifiedMedication {
   const parts = concepts.map((c) => classifyMedication(c, codes)).filter((p) => p.via !== null);
   const first = parts[0];
   if (!first) return NOTHING;
   const ingredients: ClassifiedIngredient[] = [];
   for (const p of parts) for (const i of p.ingredients) if (!ingredients.some((x) => x.key === i.key)) ingredients.push(i);
   const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? null;
-  return result(ingredients, outOfScope, first.via ?? 'text', first.codeSystem);
+  const notes = [...new Set(parts.flatMap((p) => p.brandNotes))];
+  return result(codes, ingredients, outOfScope, first.via ?? 'text', notes);
+}
+
+/** An order or statement classified by its medication (code, else its Medication's ingredients). */
+export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): ClassifiedMedication {
+  const byCode = classifyMedication(order.medication, codes);
+  if (byCode.via !== null || order.medicationIngredients.length === 0) return byCode;
+  return classifyIngredientConcepts(order.medicationIngredients, codes);
+}
+
+/** The order's medication codes as `system|code`, sorted (facts); `text:<lower-case text>` when it has none. */
+export function medicationCodesOf(order: MedicationOrderView): string[] {
+  const codes = new Set<string>();
+  for (const concept of [order.medication, ...order.medicationIngredients]) {
+    for (const c of concept?.coding ?? []) if (c.system && c.code) codes.add(`${c.system}|${c.code.trim()}`);
+  }
+  if (codes.size === 0) codes.add(`text:${(order.drugText ?? '').trim().toLowerCase()}`);
+  return [...codes].sort();
 }

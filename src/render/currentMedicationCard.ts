@@ -1,13 +1,13 @@
-import type { CurrentMedicationFinding } from '../guideline/medicationFindings.js';
-import { buildCard } from './cardBuilder.js';
+import type { CurrentMedicationFinding } from '../guideline/currentMedicationFindings.js';
 import type { CdsCard } from '../model/cdsResponse.js';
+import { buildCard } from './cardBuilder.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
-import { strengthLabel } from './medicationTexts.js';
+import { plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
 
-/** patient-view's current-medication card (guideline-rules §3.3): no suggestions, a link to the guideline. */
+/** patient-view's current-medication card (docs/clinical-rules.md §3.3): no suggestions, a link to the guideline. */
 export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: RenderContext): CdsCard {
   const t = (key: string, values = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
   const daytime = ctx.texts.get(KIND, ctx.lang, 'daytime');
@@ -16,14 +16,20 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
     return t('classLine', {
       drugs: new Markdown(drugs),
       recommendation: ctx.texts.get(KIND, ctx.lang, `recommendations.${c.kind}`),
-      strength: strengthLabel(ctx, c.strength),
+      strength: strengthLabel(ctx, c.entry),
     });
   });
-  const count = f.classes.reduce((n, c) => n + c.drugs.length, 0);
+  const names = f.classes.flatMap((c) => c.drugs.map((d) => d.drugText || '?')).join(', ');
+  const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
     ...cardFrame(ctx, KIND),
-    summary: f.indicator === 'warning' ? t('summaryOpioid') : t('summary', { count }),
-    detail: blocks(t('intro'), lines.join('\n')),
+    summary: summaryWithDrug(ctx, message, names),
+    detail: blocks(
+      f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
+      t('intro'),
+      lines.join('\n'),
+      ctx.texts.get('medication', ctx.lang, 'notChecked'),
+    ),
     indicator: f.indicator,
     overrideReasons: patientOverrideReasons(ctx),
   });

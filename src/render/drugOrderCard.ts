@@ -1,121 +1,104 @@
-import type { DaytimeReason, ResourceJson } from '../guideline/dosageTiming.js';
-import type { AmitriptylineOrderFinding, DrugOrderFinding, OpioidOrderFinding } from '../guideline/medicationFindings.js';
-import { buildCard, type SuggestionInput } from './cardBuilder.js';
+import type { DaytimeReason } from '../guideline/dosageTiming.js';
+import type { DrugOrderFinding, OpioidDeleteDecision } from '../guideline/drugOrderFindings.js';
 import type { CdsCard } from '../model/cdsResponse.js';
-import { ingredientName, medicationOverrideReasons } from './medicationTexts.js';
-import { blocks, cardFrame, recommendationLine, type RenderContext } from './renderContext.js';
+import type { ResourceJson } from '../model/medicationOrder.js';
+import { buildCard, type SuggestionInput } from './cardBuilder.js';
+import { moveDosageToEvening } from './eveningDosageUpdate.js';
+import { drugRecommendationLine, ingredientName, medicationOverrideReasons, plainFill, summaryWithDrug } from './medicationTexts.js';
+import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 
-/** What the renderer needs beyond the finding: the draft as sent, for `update` suggestions. */
+/** What the renderer needs beyond the finding: the draft as the `update` starts from. */
 export interface DrugOrderRenderInput {
   finding: DrugOrderFinding;
-  /** The draft order exactly as the EHR sent it (its own FHIR version); null when unknown. */
-  original: ResourceJson | null;
-  orderCount: number;
+  /** The draft in the EHR's own FHIR version (R4 normalised, DSTU2 as sent); null when unknown. */
+  updateBase: ResourceJson | null;
 }
-
-const OPIOIDS = new Set(['opioid-without-dual-action', 'tramadol', 'tapentadol']);
-const OFF_LABEL = new Set(['ssri', 'amitriptyline']);
-const PAIN_NOT_DEPRESSION = new Set(['ssri', 'duloxetine']);
-const OTHER_TREATMENT_FIRST = new Set(['ssri', 'amitriptyline', 'duloxetine']);
 
 function drugName(f: DrugOrderFinding): string {
   return f.order.drugText.trim() || f.ingredients.map((i) => i.nameEn).join(' + ') || '?';
 }
 
-function orderLine(ctx: RenderContext, f: DrugOrderFinding, orderCount: number): string {
+function orderLine(ctx: RenderContext, f: DrugOrderFinding): string {
   const drug = drugName(f);
-  if (!f.order.reference) return ctx.texts.fill('medication', ctx.lang, 'orderLineNoId', { drug });
-  if (f.order.multipleOrders) {
-    return ctx.texts.fill('medication', ctx.lang, 'orderLineMany', { drug, position: f.order.position, count: orderCount, reference: f.order.reference });
-  }
-  return ctx.texts.fill('medication', ctx.lang, 'orderLine', { drug, reference: f.order.reference });
+  if (f.order.multipleOrders) return ctx.texts.fill('medication', ctx.lang, 'orderLineMany', { drug, position: f.order.position, count: f.order.orderCount });
+  return ctx.texts.fill('medication', ctx.lang, 'orderLine', { drug });
 }
 
-function opioidParts(ctx: RenderContext, f: OpioidOrderFinding): { text: string | false; suggestions: SuggestionInput[] } {
-  const active = f.activeSameIngredient.map((a) => a.drugText ?? a.reference ?? '?').join(', ');
-  const text = f.taperingPlanNeeded && ctx.texts.fill(f.kind, ctx.lang, 'tapering', { active });
+function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDecision): { text: string | false; suggestions: SuggestionInput[] } {
+  const names = (list: { drugText: string; reference: string | null }[]) => list.map((a) => a.drugText || '?').join(', ');
+  const text = blocks(
+    o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'tapering', { active: names(o.sameIngredient) }),
+    o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),
+  );
   const suggestions: SuggestionInput[] =
-    f.offerDelete && f.deleteResourceId
+    o.offerDelete && f.order.reference
       ? [
           {
-            label: ctx.texts.get(f.kind, ctx.lang, 'suggestion'),
-            actions: [{ type: 'delete', description: ctx.texts.fill(f.kind, ctx.lang, 'action', { drug: drugName(f) }), resourceId: f.deleteResourceId }],
+            label: plainFill(ctx, f.kind, 'suggestion'),
+            actions: [{ type: 'delete', description: plainFill(ctx, f.kind, 'action', { drug: drugName(f) }), resourceId: f.order.reference }],
           },
         ]
       : [];
-  return { text, suggestions };
+  return { text: text === '' ? false : text, suggestions };
 }
 
-function daytimeReason(ctx: RenderContext, r: DaytimeReason): string {
+function daytimeReason(ctx: RenderContext, kind: string, r: DaytimeReason): string {
   const key = `daytimeReasons.${r.type}`;
   switch (r.type) {
     case 'when':
-      return ctx.texts.fill('amitriptyline', ctx.lang, key, {
+      return ctx.texts.fill(kind, ctx.lang, key, {
         // HL7 EventTiming codes in words; an unexpected code is shown as sent.
-        codes: r.codes.map((c) => (ctx.texts.has('amitriptyline', ctx.lang, `whenCodes.${c}`) ? ctx.texts.get('amitriptyline', ctx.lang, `whenCodes.${c}`) : c)).join(', '),
+        codes: r.codes.map((c) => (ctx.texts.has(kind, ctx.lang, `whenCodes.${c}`) ? ctx.texts.get(kind, ctx.lang, `whenCodes.${c}`) : c)).join(', '),
       });
     case 'time-of-day':
-      return ctx.texts.fill('amitriptyline', ctx.lang, key, { times: r.times.map((t) => t.slice(0, 5)).join(', ') });
+      return ctx.texts.fill(kind, ctx.lang, key, { times: r.times.map((t) => t.slice(0, 5)).join(', ') });
     case 'doses-per-day':
-      return ctx.texts.fill('amitriptyline', ctx.lang, key, { count: r.dosesPerDay });
+      return ctx.texts.fill(kind, ctx.lang, key, { count: ctx.lang === 'da' ? String(r.dosesPerDay).replace('.', ',') : r.dosesPerDay });
     case 'timing-code':
-      return ctx.texts.fill('amitriptyline', ctx.lang, key, { code: r.code });
+      return ctx.texts.fill(kind, ctx.lang, key, { code: r.code });
   }
 }
 
-function amitriptylineParts(ctx: RenderContext, f: AmitriptylineOrderFinding, original: ResourceJson | null): { text: string | false; suggestions: SuggestionInput[] } {
-  if (!f.daytime) return { text: false, suggestions: [] };
-  const t = (key: string, values = {}): string => ctx.texts.fill(f.kind, ctx.lang, key, values);
-  const reasons = f.dosage.reasons.map((r) => daytimeReason(ctx, r)).join(', ');
+function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBase: ResourceJson | null): { text: string | false; suggestions: SuggestionInput[] } {
+  if (!f.daytime?.daytime) return { text: false, suggestions: [] };
+  const reasons = f.daytime.reasons.map((r) => daytimeReason(ctx, f.kind, r)).join(', ');
   const suggestions: SuggestionInput[] = [];
-  const drug = drugName(f);
-  if (f.eveningUpdate?.resourceId) {
+  if (f.order.reference && updateBase?.id) {
     suggestions.push({
-      label: t('suggestionEvening'),
-      actions: [{ type: 'update', description: t('actionEvening', { drug }), resource: f.eveningUpdate.resource as unknown as fhir4.Resource }],
+      label: plainFill(ctx, f.kind, 'suggestionEvening'),
+      // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
+      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(f) }), resource: moveDosageToEvening(updateBase) as unknown as fhir4.Resource }],
     });
   }
-  if (original?.id) {
-    for (const alt of f.alternatives) {
-      const alternative = ingredientName(ctx, alt);
-      const resource: ResourceJson = { ...original, medicationCodeableConcept: { ...alt.medicationCodeableConcept, text: alternative } };
-      delete resource.medicationReference;
-      suggestions.push({
-        label: t('suggestionAlternative', { alternative }),
-        actions: [{ type: 'update', description: t('actionAlternative', { drug, alternative }), resource: resource as unknown as fhir4.Resource }],
-      });
-    }
-  }
-  return { text: `${t('daytime', { reason: reasons })}\n\n${t('experience')}`, suggestions };
+  // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
+  return { text: blocks(ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }), ctx.texts.get(f.kind, ctx.lang, 'experience')), suggestions };
 }
 
-/** One card per (order, drug kind) for order-select and order-sign (guideline-rules §4). */
+/** One card per (order, drug kind) for order-select and order-sign (docs/clinical-rules.md §4). */
 export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderContext): CdsCard {
   const { finding: f } = input;
   const kind = f.kind;
+  const e = f.entry;
   const m = (key: string, values = {}): string => ctx.texts.fill('medication', ctx.lang, key, values);
-  const parts =
-    f.kind === 'opioid-without-dual-action'
-      ? opioidParts(ctx, f)
-      : f.kind === 'amitriptyline'
-        ? amitriptylineParts(ctx, f, input.original)
-        : { text: false as const, suggestions: [] };
+  const parts = f.opioid ? opioidParts(ctx, f, f.opioid) : f.daytime ? daytimeParts(ctx, f, input.updateBase) : { text: false as const, suggestions: [] };
   const partners = f.productIngredients.length > 1 && m('combination', { ingredients: f.productIngredients.map((i) => ingredientName(ctx, i)).join(' + ') });
-  const summaryKey = f.kind === 'amitriptyline' && f.daytime ? 'summaryDaytime' : 'summary';
+  const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
   return buildCard({
     ...cardFrame(ctx, kind),
-    summary: ctx.texts.fill(kind, ctx.lang, summaryKey, { drug: drugName(f) }),
+    summary: summaryWithDrug(ctx, message, drugName(f)),
     detail: blocks(
-      orderLine(ctx, f, input.orderCount),
+      orderLine(ctx, f),
       partners,
-      recommendationLine(ctx, kind),
+      ...f.brandNotes.map((n) => ctx.texts.get('medication', ctx.lang, `brandNotes.${n}`)),
+      f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
+      drugRecommendationLine(ctx, kind, e),
       parts.text,
       ctx.texts.get(kind, ctx.lang, 'body'),
-      OFF_LABEL.has(kind) && m('offLabel'),
-      PAIN_NOT_DEPRESSION.has(kind) && m('painNotDepression'),
-      OTHER_TREATMENT_FIRST.has(kind) && m('otherTreatmentFirst'),
-      OPIOIDS.has(kind) && m('dependenceGuidance'),
-      ctx.texts.get('common', ctx.lang, 'notInteractionCheck'),
+      e.offLabel && m('offLabel'),
+      e.painNotDepression && m('painNotDepression'),
+      e.otherTreatmentFirst && m('otherTreatmentFirst'),
+      e.opioid && m('dependenceGuidance'),
+      ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,
     suggestions: parts.suggestions,
@@ -123,4 +106,3 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
     overrideReasons: medicationOverrideReasons(ctx),
   });
 }
-

@@ -1,10 +1,11 @@
-import type { RecommendationStrength } from '../guideline/medicationFindings.js';
-import { OVERRIDE_REASON_SYSTEM } from './cardBuilder.js';
+import type { DrugKindEntry } from '../terminology/drugKinds.js';
+import { OVERRIDE_REASON_SYSTEM, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import type { CdsCoding } from '../model/cdsResponse.js';
+import { Markdown } from './cardTexts.js';
 import type { RenderContext } from './renderContext.js';
 
-/** The override reasons of the medication cards (guideline-rules §4), in the card's language. */
-export const MEDICATION_OVERRIDE_REASONS = [
+/** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
+const MEDICATION_OVERRIDE_REASONS = [
   'treatment-plan-agreed',
   'non-drug-insufficient',
   'continuing-or-tapering',
@@ -23,10 +24,52 @@ export function medicationOverrideReasons(ctx: RenderContext): CdsCoding[] {
   }));
 }
 
-/** The finding's strength as the label in cards/common.yaml ("God praksis", "Svag anbefaling MOD", …). */
-export function strengthLabel(ctx: RenderContext, strength: RecommendationStrength): string {
-  const key = strength === null ? 'none' : strength === 'good-practice-against' ? 'good-practice' : strength;
-  return ctx.texts.get('common', ctx.lang, `strength.${key}`);
+const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
+
+/** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
+export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {
+  return ctx.texts.get(kind, ctx.lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+    const v = values[name];
+    if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${ctx.lang}.${key}`);
+    return String(v).replace(/\s+/g, ' ');
+  });
+}
+
+/**
+ * "<message>: <drug>" in plain text under the summary limit: the message is kept whole and the drug name is
+ * what gets shortened (docs/clinical-rules.md §4).
+ */
+export function summaryWithDrug(ctx: RenderContext, message: string, drug: string): string {
+  const full = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
+  const cps = Array.from(full);
+  if (cps.length <= SUMMARY_MAX_CODE_POINTS) return full;
+  const withoutDrug = Array.from(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' })).length;
+  const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;
+  const drugCps = Array.from(drug.replace(/\s+/g, ' ').trim());
+  const short = room > 0 ? `${drugCps.slice(0, room).join('').trimEnd()}…` : '…';
+  return plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: short });
+}
+
+/**
+ * The kind's strength as the card shows it, with its direction ("God praksis – fraråder"), from the one
+ * drug-kind table: a label never reads as an endorsement.
+ */
+export function strengthLabel(ctx: RenderContext, entry: DrugKindEntry): string {
+  const key =
+    entry.strength === 'none'
+      ? 'none'
+      : entry.strength === 'good-practice'
+        ? 'good-practice'
+        : `${entry.strength}-${entry.direction === 'against' ? 'against' : 'for'}`;
+  const base = ctx.texts.get('common', ctx.lang, `strength.${key}`);
+  return entry.strength === 'good-practice' && entry.direction === 'against' ? plainFill(ctx, 'medication', 'strengthAgainst', { strength: base }) : base;
+}
+
+/** "**Anbefaling (Svag anbefaling MOD):** …", or "**Ingen anbefaling:** …" for a kind without a recommendation. */
+export function drugRecommendationLine(ctx: RenderContext, kind: string, entry: DrugKindEntry): string {
+  const text = new Markdown(ctx.texts.get(kind, ctx.lang, 'recommendation'));
+  if (entry.strength === 'none') return ctx.texts.fill('medication', ctx.lang, 'noRecommendationLine', { text });
+  return ctx.texts.fill('common', ctx.lang, 'recommendationLine', { strength: strengthLabel(ctx, entry), text });
 }
 
 export function ingredientName(ctx: RenderContext, i: { nameEn: string; nameDa: string }): string {

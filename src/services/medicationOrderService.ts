@@ -1,16 +1,18 @@
 import type { Config } from '../config.js';
-import { readActiveMedications } from '../data/activeMedications.js';
-import { hasMedication, readDraftOrders, type DraftOrder } from '../data/draftOrders.js';
+import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
+import { readDraftOrders, withMedications } from '../data/draftOrders.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch } from '../data/prefetchResolver.js';
 import { fetchReferencedMedications } from '../data/referencedMedications.js';
 import { ofType } from '../data/resourceFilter.js';
-import { findDrugOrderFindings, type DrugOrderFinding } from '../guideline/medicationFindings.js';
+import { findDrugOrderFindings, relevantDrafts, type MedicationTerminology } from '../guideline/drugOrderFindings.js';
 import { assessScope } from '../guideline/scope.js';
-import type { Logger } from '../observability/logger.js';
-import { renderDrugOrderCard } from '../render/drugOrderCard.js';
-import type { CardTexts } from '../render/cardTexts.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
+import { asList } from '../model/json.js';
+import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
+import type { Logger } from '../observability/logger.js';
+import type { CardTexts } from '../render/cardTexts.js';
+import { renderDrugOrderCard } from '../render/drugOrderCard.js';
 import type { RenderContext } from '../render/renderContext.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { CdsService, PrefetchTemplateSpec, ServiceCall } from '../model/cdsService.js';
@@ -24,10 +26,14 @@ export interface MedicationOrderDeps {
   fetcher: FhirFetcher;
   texts: CardTexts;
   gsb: GsbValueSet;
+  medication: MedicationTerminology;
 }
 
-/** The patient's Conditions (scope, reasons, opioid dependence) and active orders (same-ingredient check). */
-export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
+/**
+ * The patient's Conditions (scope, reasons, opioid dependence), active orders and, optionally, the shared
+ * medication record's active statements (same-ingredient and opioid-switch checks).
+ */
+const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
   { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
   {
@@ -36,15 +42,21 @@ export const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
     required: true,
     description: "the patient's active MedicationRequests",
   },
+  MEDICATION_STATEMENTS_PREFETCH,
 ];
 
 const EMPTY: ServiceAnswer = { cards: [] };
 
+/** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
+function updateBase(draft: DraftOrder): ResourceJson {
+  return draft.resourceType === 'MedicationOrder' ? draft.original : { ...draft.request };
+}
+
 /**
  * order-select (only the orders in `selections`) and order-sign (every draft): one card per
- * (order, drug kind), guideline-rules §4. Drafts are read before any data is fetched, so an empty draft
- * (the sandbox sends one on entering its Rx view) or a drug the guideline does not speak about costs no
- * FHIR query and can never end in a 412.
+ * (order, drug kind), docs/clinical-rules.md §4. Each draft is read and classified once, before any
+ * patient data is fetched: an empty draft (the sandbox sends one on entering its Rx view), a stopped draft or
+ * a drug the guideline does not speak about costs no FHIR query and can never end in a 412.
  */
 function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
   deps: MedicationOrderDeps,
@@ -56,44 +68,46 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
   const dataDeps = { fetcher: deps.fetcher, config };
 
   async function call(data: ServiceCall<'order-select' | 'order-sign'>): Promise<ServiceAnswer> {
-    const { request, lang, now } = data;
+    const { request, lang, now, skipped } = data;
     const context = request.context;
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
-    const selections = request.hook === 'order-select' ? request.context.selections : undefined;
-    let drafts: DraftOrder[] = readDraftOrders(context.draftOrders, selections);
-    const unresolved = drafts.filter((d) => d.selected && d.unresolvedMedicationReference).map((d) => d.unresolvedMedicationReference as string);
-    if (unresolved.length > 0) {
-      const medications = await fetchReferencedMedications(unresolved, data, dataDeps);
-      drafts = readDraftOrders(context.draftOrders, selections, { resources: medications });
-    }
-    // Would any selected draft make a card if the patient were in scope? If not, no data is needed.
-    const possible = findDrugOrderFindings({ drafts, activeMedications: [], conditions: [], patientInScope: true, isGsbReason, settings });
-    if (possible.length === 0) return EMPTY;
+    const selections = request.hook === 'order-select' ? asList(request.context.selections) : undefined;
+    let drafts = readDraftOrders(context.draftOrders, selections, skipped);
+    const unresolved = drafts.flatMap((d) => (d.selected && d.unresolvedMedicationReference ? [d.unresolvedMedicationReference] : []));
+    if (unresolved.length > 0) drafts = withMedications(drafts, await fetchReferencedMedications(unresolved, data, dataDeps));
+    const relevant = relevantDrafts(drafts, deps.medication);
+    if (relevant.length === 0) return EMPTY;
 
     const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
     const conditions = ofType(resolved.resources.conditions, 'Condition');
     const scope = assessScope(conditions, deps.gsb, { ...config.scope, recentDays: config.screening.recentDays }, now, resolved.resources.patient?.[0]);
     // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
     if (scope.outOfScope === 'under-age') return EMPTY;
-    if (scope.ageUnknown) deps.logger.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
-    const findings: DrugOrderFinding[] = findDrugOrderFindings({
+    if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
+    const active = await readActiveMedications(
+      [...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])],
+      data,
+      dataDeps,
+      skipped,
+    );
+    const findings = findDrugOrderFindings({
       drafts,
-      activeMedications: await readActiveMedications(resolved.resources.medications ?? [], data, dataDeps),
+      relevant,
+      activeMedications: active,
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,
       settings,
+      terminology: deps.medication,
     });
     const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: context.patientId };
-    const originals = new Map(drafts.filter((d) => d.reference).map((d) => [d.reference as string, d.original]));
-    const orderCount = drafts.filter(hasMedication).length;
+    const bases = new Map(relevant.flatMap(({ draft }) => (draft.reference ? [[draft.reference, updateBase(draft)] as const] : [])));
     return {
-      // TODO(quiet-by-design): facts from the finding (order, medication codes, kind).
       cards: findings.map((finding) =>
         issue(
-          renderDrugOrderCard({ finding, original: finding.order.reference ? (originals.get(finding.order.reference) ?? null) : null, orderCount }, ctx),
-          {},
+          renderDrugOrderCard({ finding, updateBase: finding.order.reference ? (bases.get(finding.order.reference) ?? null) : null }, ctx),
+          { order: finding.order.reference, medicationCodes: finding.order.medicationCodes, kind: finding.kind },
           finding.order.reference ?? undefined,
         ),
       ),

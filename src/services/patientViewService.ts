@@ -1,9 +1,10 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch } from '../data/prefetchResolver.js';
-import { readActiveMedications } from '../data/activeMedications.js';
+import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
-import { findCurrentMedication } from '../guideline/medicationFindings.js';
+import { findCurrentMedication } from '../guideline/currentMedicationFindings.js';
+import type { MedicationTerminology } from '../guideline/drugOrderFindings.js';
 import {
   assessPatientView,
   type PatientViewFinding,
@@ -33,6 +34,7 @@ export interface PatientViewDeps {
   panel: ScreeningPanelCodes;
   gsb: GsbValueSet;
   nonPharmacological: NonPharmacologicalCodes;
+  medication: MedicationTerminology;
 }
 
 /** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
@@ -51,6 +53,7 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       key: 'medications',
       query: 'MedicationRequest?patient={{context.patientId}}&status=active',
       required: false, description: "the patient's active MedicationRequests" },
+    MEDICATION_STATEMENTS_PREFETCH,
     {
       key: 'serviceRequests',
       // Open orders: a card's own suggestion creates drafts, so drafts count (docs/clinical-rules.md §3.1); optional (§7).
@@ -113,9 +116,15 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: await readActiveMedications(data.resources.medications ?? [], call, dataDeps),
+            activeMedications: await readActiveMedications(
+              [...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])],
+              call,
+              dataDeps,
+              call.skipped,
+            ),
             conditions,
             settings: config.medication,
+            terminology: deps.medication,
           })
         : null;
       const cards: IssuedCard[] = assessment.findings.map((f: PatientViewFinding): IssuedCard => {
@@ -133,8 +142,9 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             });
         }
       });
-      // TODO(quiet-by-design): facts of the current-medication card.
-      if (currentMedication) cards.push(issue(renderCurrentMedication(currentMedication, ctx), {}));
+      if (currentMedication) {
+        cards.push(issue(renderCurrentMedication(currentMedication, ctx), { kinds: currentMedication.kinds, medicationCodes: currentMedication.medicationCodes }));
+      }
       return { cards };
     },
   };

@@ -3,7 +3,9 @@ import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
 import type { Logger } from '../observability/logger.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
 import { loadCodeSystems } from '../terminology/codeSystems.js';
-import { drugCodes } from '../terminology/drugCodes.js';
+import { loadDrugCodes } from '../terminology/drugCodes.js';
+import { loadDrugKinds } from '../terminology/drugKinds.js';
+import { loadMedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
@@ -56,16 +58,20 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const disabled = disabledKinds(config, texts);
   const fetcher = options.fetcher ?? createFhirFetcher(config);
   const panel = loadScreeningPanelCodes();
-  const gsb = loadGsbValueSet(config.scope.extraGsbCodes, loadCodeSystems(), config.scope.icpc2L18);
-  drugCodes(); // loads and checks terminology/drugs/ now, not at the first order
+  const systems = loadCodeSystems();
+  const gsb = loadGsbValueSet(config.scope.extraGsbCodes, systems, config.scope.icpc2L18);
+  const medication = {
+    drugs: loadDrugCodes(loadDrugKinds(), systems),
+    conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off'),
+  };
   if (config.scope.allPatientsInScope) {
     // Demonstrations only (refused in production by the configuration): every patient gets cards.
     logger.warn({ nodeEnv: config.nodeEnv }, 'ALL_PATIENTS_IN_SCOPE is ON: every patient is treated as having GSB (demonstrations only)');
   }
   if (disabled.size > 0) logger.info({ disabledKinds: [...disabled] }, 'card kinds disabled (CARD_KINDS_DISABLED)');
   return [
-    createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }),
-    createOrderSelectService({ config, logger, fetcher, texts, gsb }),
-    createOrderSignService({ config, logger, fetcher, texts, gsb }),
+    createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes(), medication }),
+    createOrderSelectService({ config, logger, fetcher, texts, gsb, medication }),
+    createOrderSignService({ config, logger, fetcher, texts, gsb, medication }),
   ].map((s) => withoutKinds(s, disabled));
 }

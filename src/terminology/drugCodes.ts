@@ -1,33 +1,21 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { projectPath } from '../projectRoot.js';
+import type { CodeSystems } from './codeSystems.js';
+import type { DrugKind, DrugKinds } from './drugKinds.js';
+import { readValidatedCsv, splitList } from './medicationData.js';
 
 /**
- * Drug terminology for the medication rules (guideline-rules §4), read once from the CSV files in
- * terminology/drugs/ into Maps, so that classifying an order is a handful of lookups, never a list scan.
+ * Drug terminology for the medication rules (docs/clinical-rules.md §4), read once at start from the CSV
+ * files in terminology/drugs/ (each checked against its schema) into Maps, so that classifying an order is a
+ * handful of lookups, never a list scan. Built once by the service registry and injected where needed.
  */
-
-export const RXNORM_SYSTEM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
-export const ATC_SYSTEM = 'http://www.whocc.no/atc';
-
-/** The card kinds of the medication rules, in the order of the guideline-rules §4 table. */
-export const DRUG_KINDS = [
-  'opioid-without-dual-action',
-  'tramadol',
-  'tapentadol',
-  'ssri',
-  'amitriptyline',
-  'other-tca',
-  'duloxetine',
-  'venlafaxine',
-  'gabapentinoid',
-] as const;
-export type DrugKind = (typeof DRUG_KINDS)[number];
 
 /** Product-level exclusions: such a product gives no card at all. */
 export type OutOfScopeProduct = 'opioid-substitution' | 'antitussive-combination';
 
 export type CodeStatus = 'verified' | 'partial' | 'unverified' | 'none' | 'sandbox-only';
+
+/** A note a brand adds to its card (texts in cards/medication.yaml `brandNotes`). */
+export type BrandNote = 'rapid-onset-fentanyl' | 'stress-urinary-incontinence';
 
 export interface IngredientEntry {
   key: string;
@@ -38,6 +26,8 @@ export interface IngredientEntry {
   rxnormIngredient: string | null;
   rxnormStatus: CodeStatus;
   atc: string[];
+  /** Substitution treatment for a patient with opioid dependence (methadone). */
+  dependenceSubstitution: boolean;
 }
 
 export interface AtcEntry {
@@ -60,75 +50,65 @@ export interface RxnormProductEntry {
   status: CodeStatus;
 }
 
+export interface BrandEntry {
+  /** Lower-case words of the brand name. */
+  words: string[];
+  name: string;
+  ingredients: string[];
+  substitution: boolean;
+  note: BrandNote | null;
+}
+
 export interface DrugCodes {
+  kinds: DrugKinds;
+  systems: CodeSystems;
   ingredientByKey: ReadonlyMap<string, IngredientEntry>;
   ingredientByRxnorm: ReadonlyMap<string, IngredientEntry>;
   productByRxnorm: ReadonlyMap<string, RxnormProductEntry>;
   atcExact: ReadonlyMap<string, AtcEntry>;
   atcPrefix: ReadonlyMap<string, AtcEntry>;
-  /** Lower-case generic or brand name (English or Danish) → ingredient keys. */
+  /** Lower-case generic name (English or Danish) or ingredient key → ingredient keys. */
   ingredientsByName: ReadonlyMap<string, readonly string[]>;
+  /** Brands by their first lower-case word (a brand of several words is matched as a phrase). */
+  brandsByFirstWord: ReadonlyMap<string, readonly BrandEntry[]>;
 }
 
-/** Minimal RFC 4180 parser; lines starting with '#' (outside quotes, at a line start) are comments. */
-export function parseCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let inQuotes = false;
-  let atLineStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inQuotes) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else inQuotes = false;
-      } else field += c;
-      continue;
-    }
-    if (atLineStart && c === '#') {
-      const end = text.indexOf('\n', i);
-      i = end === -1 ? text.length : end;
-      continue;
-    }
-    atLineStart = false;
-    if (c === '"') inQuotes = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      field = '';
-      if (row.some((f) => f !== '')) rows.push(row);
-      row = [];
-      atLineStart = true;
-    } else field += c;
-  }
-  row.push(field);
-  if (row.some((f) => f !== '')) rows.push(row);
-  const [header, ...body] = rows;
-  if (!header) return [];
-  return body.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), (r[i] ?? '').trim()])));
+interface IngredientRow {
+  ingredient: string;
+  kind: string;
+  rxnorm_in: string;
+  rxnorm_in_status: CodeStatus;
+  atc: string;
+  names_en: string;
+  names_da: string;
+  dependence_substitution: 'yes' | 'no';
 }
 
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+interface AtcRow {
+  atc: string;
+  match: 'exact' | 'prefix';
+  rule: string;
+  ingredients: string;
+  display: string;
+  status: CodeStatus;
 }
 
-function isDrugKind(value: string): value is DrugKind {
-  return (DRUG_KINDS as readonly string[]).includes(value);
+interface RxnormRow {
+  rxnorm: string;
+  tty: 'SCD' | 'SBD';
+  display: string;
+  ingredients: string;
+  other_ingredients?: string;
+  atc?: string;
+  out_of_scope?: '' | OutOfScopeProduct;
+  status: CodeStatus;
 }
 
-function status(value: string | undefined, file: string): CodeStatus {
-  const v = (value ?? '').trim();
-  if (v === 'verified' || v === 'partial' || v === 'unverified' || v === 'none' || v === 'sandbox-only') return v;
-  throw new Error(`${file}: unknown status '${v}'`);
+interface BrandRow {
+  brand: string;
+  ingredients: string;
+  substitution: 'yes' | 'no';
+  note: '' | BrandNote;
 }
 
 function addName(map: Map<string, string[]>, name: string, key: string): void {
@@ -138,33 +118,41 @@ function addName(map: Map<string, string[]>, name: string, key: string): void {
   map.set(n, keys);
 }
 
-/** Reads and checks the drug data files. Throws on unknown kinds or dangling ingredient keys. */
-export function loadDrugCodes(dir: string = projectPath('terminology', 'drugs')): DrugCodes {
-  const read = (name: string) => parseCsv(readFileSync(join(dir, name), 'utf8'));
+/** Lower-case words of a name or text (letters incl. æøå and digits). */
+function wordsOf(text: string): string[] {
+  return text
+    .normalize('NFC')
+    .toLowerCase()
+    .split(/[^a-z0-9æøåäöüéè]+/)
+    .filter((w) => w !== '');
+}
 
+/** Reads and checks the drug data files. Throws on unknown kinds or dangling ingredient keys. */
+export function loadDrugCodes(
+  kinds: DrugKinds,
+  systems: CodeSystems,
+  dir: string = projectPath('terminology', 'drugs'),
+): DrugCodes {
   const ingredientByKey = new Map<string, IngredientEntry>();
   const ingredientByRxnorm = new Map<string, IngredientEntry>();
   const ingredientsByName = new Map<string, string[]>();
-  for (const r of read('ingredients.csv')) {
-    const key = r.ingredient ?? '';
-    const kindText = r.kind ?? '';
-    if (kindText !== '' && !isDrugKind(kindText)) throw new Error(`ingredients.csv: unknown kind '${kindText}' (${key})`);
-    const namesEn = list(r.names_en);
-    const namesDa = list(r.names_da);
+  for (const r of readValidatedCsv<IngredientRow>(dir, 'ingredients.csv', 'drug-ingredients')) {
+    if (r.kind !== '' && !kinds.has(r.kind)) throw new Error(`ingredients.csv: unknown kind '${r.kind}' (${r.ingredient})`);
+    const namesEn = splitList(r.names_en);
+    const namesDa = splitList(r.names_da);
     const entry: IngredientEntry = {
-      key,
-      kind: kindText === '' ? null : (kindText as DrugKind),
-      nameEn: namesEn[0] ?? key,
-      nameDa: namesDa[0] ?? namesEn[0] ?? key,
-      rxnormIngredient: r.rxnorm_in ? r.rxnorm_in : null,
-      rxnormStatus: status(r.rxnorm_in_status, 'ingredients.csv'),
-      atc: list(r.atc),
+      key: r.ingredient,
+      kind: r.kind === '' ? null : r.kind,
+      nameEn: namesEn[0] ?? r.ingredient,
+      nameDa: namesDa[0] ?? namesEn[0] ?? r.ingredient,
+      rxnormIngredient: r.rxnorm_in === '' ? null : r.rxnorm_in,
+      rxnormStatus: r.rxnorm_in_status,
+      atc: splitList(r.atc),
+      dependenceSubstitution: r.dependence_substitution === 'yes',
     };
-    ingredientByKey.set(key, entry);
+    ingredientByKey.set(entry.key, entry);
     if (entry.rxnormIngredient) ingredientByRxnorm.set(entry.rxnormIngredient, entry);
-    for (const n of [key, ...namesEn, ...namesDa, ...list(r.brands_da_guideline), ...list(r.brands_da_other)]) {
-      addName(ingredientsByName, n, key);
-    }
+    for (const n of [entry.key, ...namesEn, ...namesDa]) addName(ingredientsByName, n, entry.key);
   }
   const checkKeys = (keys: string[], where: string) => {
     for (const k of keys) if (!ingredientByKey.has(k)) throw new Error(`${where}: unknown ingredient '${k}'`);
@@ -172,51 +160,48 @@ export function loadDrugCodes(dir: string = projectPath('terminology', 'drugs'))
 
   const atcExact = new Map<string, AtcEntry>();
   const atcPrefix = new Map<string, AtcEntry>();
-  for (const r of read('atc.csv')) {
-    const rule = r.rule ?? '';
-    if (!isDrugKind(rule) && rule !== 'opioid-substitution' && rule !== 'antitussive-combination') {
+  for (const r of readValidatedCsv<AtcRow>(dir, 'atc.csv', 'drug-atc')) {
+    const rule = r.rule;
+    if (!kinds.has(rule) && rule !== 'opioid-substitution' && rule !== 'antitussive-combination') {
       throw new Error(`atc.csv: unknown rule '${rule}' (${r.atc})`);
     }
-    const match = r.match === 'prefix' ? 'prefix' : 'exact';
-    const entry: AtcEntry = {
-      code: (r.atc ?? '').toUpperCase(),
-      match,
-      rule,
-      ingredients: list(r.ingredients),
-      display: r.display ?? '',
-      status: status(r.status, 'atc.csv'),
-    };
+    const entry: AtcEntry = { code: r.atc.toUpperCase(), match: r.match, rule, ingredients: splitList(r.ingredients), display: r.display, status: r.status };
     checkKeys(entry.ingredients, `atc.csv ${entry.code}`);
-    (match === 'prefix' ? atcPrefix : atcExact).set(entry.code, entry);
+    (entry.match === 'prefix' ? atcPrefix : atcExact).set(entry.code, entry);
   }
 
   const productByRxnorm = new Map<string, RxnormProductEntry>();
-  for (const r of read('rxnorm-products.csv')) {
+  for (const r of readValidatedCsv<RxnormRow>(dir, 'rxnorm-products.csv', 'drug-rxnorm-products')) {
     const out = r.out_of_scope ?? '';
-    if (out !== '' && out !== 'opioid-substitution' && out !== 'antitussive-combination') {
-      throw new Error(`rxnorm-products.csv: unknown out_of_scope '${out}' (${r.rxnorm})`);
-    }
     const entry: RxnormProductEntry = {
-      code: r.rxnorm ?? '',
-      tty: r.tty === 'SBD' ? 'SBD' : 'SCD',
-      display: r.display ?? '',
-      ingredients: list(r.ingredients),
-      otherIngredients: list(r.other_ingredients),
+      code: r.rxnorm,
+      tty: r.tty,
+      display: r.display,
+      ingredients: splitList(r.ingredients),
+      otherIngredients: splitList(r.other_ingredients),
       atc: r.atc ? r.atc : null,
       outOfScope: out === '' ? null : out,
-      status: status(r.status, 'rxnorm-products.csv'),
+      status: r.status,
     };
     checkKeys(entry.ingredients, `rxnorm-products.csv ${entry.code}`);
     productByRxnorm.set(entry.code, entry);
   }
 
-  return { ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName };
-}
+  const brandsByFirstWord = new Map<string, BrandEntry[]>();
+  for (const r of readValidatedCsv<BrandRow>(dir, 'brands.csv', 'drug-brands')) {
+    const entry: BrandEntry = {
+      words: wordsOf(r.brand),
+      name: r.brand,
+      ingredients: splitList(r.ingredients),
+      substitution: r.substitution === 'yes',
+      note: r.note === '' ? null : r.note,
+    };
+    checkKeys(entry.ingredients, `brands.csv ${entry.name}`);
+    const first = entry.words[0];
+    if (!first) throw new Error(`brands.csv: brand '${r.brand}' has no word`);
+    // Longer names first, so "Pinex Forte" is tried before a brand "Pinex".
+    brandsByFirstWord.set(first, [...(brandsByFirstWord.get(first) ?? []), entry].sort((a, b) => b.words.length - a.words.length));
+  }
 
-let loaded: DrugCodes | undefined;
-
-/** The drug tables, read on first use and kept for the life of the process. */
-export function drugCodes(): DrugCodes {
-  loaded ??= loadDrugCodes();
-  return loaded;
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord };
 }

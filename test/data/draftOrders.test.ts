@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { projectPath } from '../../src/projectRoot.js';
-import { hasMedication, readActiveMedicationRequests, readDraftOrders } from '../../src/data/draftOrders.js';
+import { readActiveMedicationResources, readDraftOrders as readWith, withMedications } from '../../src/data/draftOrders.js';
+import { hasMedication } from '../../src/model/medicationOrder.js';
+import { SkippedResources } from '../../src/model/skipped.js';
+
+const readDraftOrders = (d: unknown, selections?: unknown[]) => readWith(d, selections, new SkippedResources());
 
 interface OrderFixture {
   selections?: string[];
@@ -99,13 +103,34 @@ describe('readDraftOrders', () => {
     expect(d.request.dosageInstruction?.[0]?.timing?.repeat?.when).toEqual(['HS']);
   });
 
-  test('a medicationReference is resolved from extra resources (e.g. fetched from the server)', () => {
-    const drafts = readDraftOrders(
-      [{ resourceType: 'MedicationRequest', id: 'x', medicationReference: { reference: 'http://fhir.example/Medication/m1' } }],
-      undefined,
-      { resources: [{ resourceType: 'Medication', id: 'm1', code: { text: 'Lyrica 75 mg' } } as fhir4.Medication] },
-    );
-    expect(drafts[0]!.medication?.text).toBe('Lyrica 75 mg');
+  test('a medicationReference is resolved from Medications read later (e.g. from the server), without reading the draft again', () => {
+    const drafts = readDraftOrders([{ resourceType: 'MedicationRequest', id: 'x', medicationReference: { reference: 'http://fhir.example/Medication/m1' } }]);
+    expect(drafts[0]!.unresolvedMedicationReference).toBe('http://fhir.example/Medication/m1');
+    const [d] = withMedications(drafts, [{ resourceType: 'Medication', id: 'm1', code: { text: 'Lyrica 75 mg' } }]);
+    expect(d!.medication?.text).toBe('Lyrica 75 mg');
+    expect(d!.unresolvedMedicationReference).toBeNull();
+    expect(d!.selected).toBe(true);
+  });
+
+  test('a reference that cannot be resolved keeps its display as the medication (classified by it)', () => {
+    const [d] = readDraftOrders([{ resourceType: 'MedicationRequest', id: 'x', medicationReference: { reference: 'Medication/gone', display: 'Oxycodone 5 mg' } }]);
+    expect(d!.medication).toEqual({ text: 'Oxycodone 5 mg' });
+    expect(d!.unresolvedMedicationReference).toBe('Medication/gone');
+    expect(d!.drugText).toBe('Oxycodone 5 mg');
+  });
+
+  test('the status is kept, lower case (a stopped draft gets no card downstream)', () => {
+    const [d] = readDraftOrders([{ resourceType: 'MedicationRequest', id: 'x', status: 'Entered-In-Error', medicationCodeableConcept: { text: 'OxyContin' } }]);
+    expect(d!.status).toBe('entered-in-error');
+  });
+
+  test('a resource that cannot be read is skipped and named, the others are read', () => {
+    const skipped = new SkippedResources();
+    const hostile = { resourceType: 'MedicationRequest', id: 'bad' };
+    Object.defineProperty(hostile, 'status', { enumerable: true, get: () => { throw new Error('boom'); } });
+    const drafts = readWith([hostile, { resourceType: 'MedicationRequest', id: 'ok', medicationCodeableConcept: { text: 'OxyContin' } }], undefined, skipped);
+    expect(drafts.map((d) => d.id)).toEqual(['ok']);
+    expect(skipped.items).toEqual([{ resourceType: 'MedicationRequest', id: 'bad', reader: 'medication-order' }]);
   });
 
   test('garbage gives no orders', () => {
@@ -115,9 +140,9 @@ describe('readDraftOrders', () => {
   });
 });
 
-describe('readActiveMedicationRequests', () => {
-  test('only active orders with a medication; Bundles flattened; DSTU2 too', () => {
-    const active = readActiveMedicationRequests([
+describe('readActiveMedicationResources', () => {
+  test('only active orders and statements with a medication; Bundles flattened; DSTU2 too', () => {
+    const active = readActiveMedicationResources([
       { resourceType: 'MedicationRequest', id: 'a', status: 'active', intent: 'order', subject: {}, medicationCodeableConcept: { text: 'OxyContin' } },
       { resourceType: 'MedicationRequest', id: 'b', status: 'stopped', intent: 'order', subject: {}, medicationCodeableConcept: { text: 'OxyContin' } },
       { resourceType: 'MedicationRequest', id: 'c', status: 'active', intent: 'order', subject: {} },
@@ -125,8 +150,11 @@ describe('readActiveMedicationRequests', () => {
         resourceType: 'Bundle',
         type: 'searchset',
         entry: [{ resource: { resourceType: 'MedicationOrder', id: 'd', status: 'active', medicationCodeableConcept: { text: 'Contalgin' } } }],
-      } as unknown as fhir4.Resource,
-    ] as fhir4.Resource[]);
-    expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d']);
+      },
+      { resourceType: 'MedicationStatement', id: 's', status: 'active', medicationCodeableConcept: { text: 'Contalgin' }, dosage: [{ asNeededBoolean: true }] },
+      { resourceType: 'MedicationStatement', id: 't', status: 'completed', medicationCodeableConcept: { text: 'Contalgin' } },
+    ], new SkippedResources());
+    expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d', 'MedicationStatement/s']);
+    expect(active[2]!.request.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
   });
 });

@@ -1,4 +1,4 @@
-import { assessDaytimeDosing, clockMinutes, moveDosageToEvening } from '../../src/guideline/dosageTiming.js';
+import { assessDaytimeDosing, clockMinutes, dosingPattern } from '../../src/guideline/dosageTiming.js';
 
 const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
 const dose = (repeat: fhir4.TimingRepeat | Record<string, unknown>, extra: Partial<fhir4.Dosage> = {}): fhir4.Dosage =>
@@ -87,39 +87,13 @@ describe('assessDaytimeDosing', () => {
   });
 });
 
-describe('moveDosageToEvening', () => {
-  test('R4: once a day at HS, timeOfDay, code and text removed, dose and bounds kept, original untouched', () => {
-    const original = {
-      resourceType: 'MedicationRequest',
-      id: 'r1',
-      dosageInstruction: [
-        {
-          text: '1 tablet kl. 8 og 14',
-          timing: { code: { text: 'BID' }, repeat: { frequency: 2, period: 1, periodUnit: 'd', timeOfDay: ['08:00:00', '14:00:00'], boundsPeriod: { start: '2026-01-01' } } },
-          doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }],
-        },
-        { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
-      ],
-    };
-    const copy = moveDosageToEvening(original);
-    expect(copy.dosageInstruction).toEqual([
-      {
-        timing: { repeat: { boundsPeriod: { start: '2026-01-01' }, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } },
-        doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }],
-      },
-    ]);
-    expect(original.dosageInstruction[0]!.timing.repeat.timeOfDay).toEqual(['08:00:00', '14:00:00']);
-    expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings).daytime).toBe(false);
-  });
-
-  test('DSTU2 MedicationOrder keeps its own shape (periodUnits, when as one code)', () => {
-    const copy = moveDosageToEvening({
-      resourceType: 'MedicationOrder',
-      id: 'order-123',
-      dosageInstruction: [{ doseQuantity: { value: 1 }, timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } }],
-    });
-    expect(copy.dosageInstruction).toEqual([
-      { doseQuantity: { value: 1 }, timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } } },
-    ]);
+describe('dosingPattern (the opioid-switch check)', () => {
+  test('PN only when every instruction is as needed; regular otherwise; unknown without instructions', () => {
+    expect(dosingPattern([{ asNeededBoolean: true }])).toBe('as-needed');
+    expect(dosingPattern([{ asNeededCodeableConcept: { text: 'ved smerter' } }])).toBe('as-needed');
+    expect(dosingPattern([{ asNeededBoolean: true }, { timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }])).toBe('regular');
+    expect(dosingPattern([{ asNeededBoolean: false, text: '1 x 2' }])).toBe('regular');
+    expect(dosingPattern([])).toBe('unknown');
+    expect(dosingPattern(undefined)).toBe('unknown');
   });
 });

@@ -1,8 +1,22 @@
-import { ATC_SYSTEM, RXNORM_SYSTEM, drugCodes, loadDrugCodes, parseCsv } from '../../src/terminology/drugCodes.js';
-import { classifyIngredientConcepts, classifyMedication, ingredientKeysInText } from '../../src/guideline/drugClassification.js';
-import { useTempDirs } from '../support/tempDirs.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  classifyIngredientConcepts as classifyIngredientsWith,
+  classifyMedication as classifyWith,
+  ingredientKeysInText as keysWith,
+} from '../../src/guideline/drugClassification.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
+import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
+import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
+import { parseCsvRows } from '../../src/terminology/medicationData.js';
+import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
 
-const tempDir = useTempDirs();
+const codes = medicationTerminology().drugs;
+const classifyMedication = (c: fhir4.CodeableConcept | undefined) => classifyWith(c, codes);
+const classifyIngredientConcepts = (c: fhir4.CodeableConcept[]) => classifyIngredientsWith(c, codes);
+const ingredientKeysInText = (t: string) => keysWith(t, codes);
 
 const rx = (code: string, display?: string): fhir4.CodeableConcept => ({
   coding: [{ system: RXNORM_SYSTEM, code, ...(display ? { display } : {}) }],
@@ -11,9 +25,8 @@ const atc = (code: string): fhir4.CodeableConcept => ({ coding: [{ system: ATC_S
 const text = (t: string): fhir4.CodeableConcept => ({ text: t });
 
 describe('drug data files', () => {
-  const codes = drugCodes();
 
-  test('load into Maps with the sandbox codes of cds-hooks-2.0.md §3.4', () => {
+  test('load into Maps with the RxNorm codes the CDS Hooks sandbox offers', () => {
     for (const code of ['835603', '836408', '835605', '836397', '825411', '1049621', '892672', '997169', '312941', '200371', '349332', '310385', '314199', '596930', '856783', '856834', '483440']) {
       expect(codes.productByRxnorm.has(code)).toBe(true);
     }
@@ -36,20 +49,33 @@ describe('drug data files', () => {
     expect(codes.ingredientByKey.get('tramadol')?.rxnormStatus).toBe('verified');
   });
 
-  test('a dangling ingredient key in a data file is rejected', async () => {
-    const { writeFileSync, readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { projectPath } = await import('../../src/projectRoot.js');
-    const dir = tempDir('drugs-');
-    for (const f of ['ingredients.csv', 'rxnorm-products.csv']) {
-      writeFileSync(join(dir, f), readFileSync(projectPath('terminology', 'drugs', f), 'utf8'));
+  function withFile(name: string, content: string, run: (dir: string) => void): void {
+    const dir = mkdtempSync(join(tmpdir(), 'drugs-'));
+    try {
+      for (const f of ['ingredients.csv', 'rxnorm-products.csv', 'atc.csv', 'brands.csv']) {
+        writeFileSync(join(dir, f), readFileSync(projectPath('terminology', 'drugs', f), 'utf8'));
+      }
+      writeFileSync(join(dir, name), content);
+      run(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    writeFileSync(join(dir, 'atc.csv'), 'atc,match,rule,ingredients,display,status,source\nN02AA01,exact,opioid-without-dual-action,morphin,x,verified,x\n');
-    expect(() => loadDrugCodes(dir)).toThrow(/unknown ingredient 'morphin'/);
+  }
+
+  test('a dangling ingredient key in a data file is rejected', () => {
+    withFile('atc.csv', 'atc,match,rule,ingredients,display,status,source\nN02AA01,exact,opioid-without-dual-action,morphin,x,verified,x\n', (dir) => {
+      expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/unknown ingredient 'morphin'/);
+    });
   });
 
-  test('parseCsv handles comments, quotes and embedded commas', () => {
-    expect(parseCsv('# note\na,b\n"x, y","say ""hi"""\n')).toEqual([{ a: 'x, y', b: 'say "hi"' }]);
+  test('a row that does not match its schema stops the start, naming the file', () => {
+    withFile('brands.csv', 'brand,ingredients,substitution,note,source\nMandolgin,tramadol,maybe,,x\n', (dir) => {
+      expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/brands\.csv does not match schemas\/drug-brands\.schema\.json/);
+    });
+  });
+
+  test('CSV is read by csv-parse: comments, quotes and embedded commas', () => {
+    expect(parseCsvRows('# note\na,b\n"x, y","say ""hi"""\n')).toEqual([{ a: 'x, y', b: 'say "hi"' }]);
   });
 });
 
@@ -68,7 +94,6 @@ describe('classifyMedication: one positive and one negative per §4 row', () => 
   ];
 
   test.each(rows)('%s by RxNorm %s, ATC %s, text "%s" and "%s"', (kind, rxCode, atcCode, en, da, negative) => {
-    const codes = drugCodes();
     // Negative codes must be real table entries, or the negative proves nothing.
     expect(codes.productByRxnorm.has(rxCode) || codes.ingredientByRxnorm.has(rxCode)).toBe(true);
     expect(codes.productByRxnorm.has(negative)).toBe(true);
@@ -168,7 +193,6 @@ describe('RxNorm products', () => {
   });
 
   test('a codeine cough-and-cold combination is an antitussive combination, codeine+paracetamol is not', () => {
-    const codes = drugCodes();
     const cough = [...codes.productByRxnorm.values()].find((p) => /guaifenesin/i.test(p.display) && p.ingredients.includes('codeine'));
     expect(cough).toBeDefined();
     expect(classifyMedication(rx(cough!.code)).outOfScope).toBe('antitussive-combination');
@@ -192,7 +216,7 @@ describe('RxNorm products', () => {
 
   test('an unknown RxNorm code falls back to its display text', () => {
     const c = classifyMedication(rx('123', 'Morphine Sulfate 5 MG Oral Tablet'));
-    expect(c).toMatchObject({ via: 'text', kinds: ['opioid-without-dual-action'], codeSystem: 'rxnorm' });
+    expect(c).toMatchObject({ via: 'text', kinds: ['opioid-without-dual-action'] });
   });
 });
 

@@ -76,6 +76,7 @@ export function patientViewRequest(name: string, options: { omit?: string[]; fhi
     conditions: searchset(byType(resources, 'Condition')),
     labs: searchset(byType(resources, 'Observation')),
     medications: searchset(byType(resources, 'MedicationRequest')),
+    medicationStatements: searchset(byType(resources, 'MedicationStatement')),
     serviceRequests: searchset(byType(resources, 'ServiceRequest')),
   };
   for (const k of options.omit ?? []) delete prefetch[k];

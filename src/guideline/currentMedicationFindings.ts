@@ -1,0 +1,79 @@
+import type { MedicationOrderView } from '../model/medicationOrder.js';
+import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
+import { assessDaytimeDosing, type DaytimeSettings } from './dosageTiming.js';
+import { classifyOrder, medicationCodesOf } from './drugClassification.js';
+import { effectiveKinds, type MedicationTerminology } from './drugOrderFindings.js';
+import { patientConditions } from './medicationReasons.js';
+
+/**
+ * patient-view's current medication (docs/clinical-rules.md §3.3): the active MedicationRequests and
+ * MedicationStatements the guideline speaks about, grouped by kind in table order, after the same
+ * exclusions as order cards (substitution treatment; prescribed for depression or anxiety).
+ */
+
+export interface CurrentMedicationDrug {
+  reference: string | null;
+  drugText: string;
+  /** The daytime-dosing rule (amitriptyline): dosed in the daytime. */
+  daytime: boolean;
+}
+
+export interface CurrentMedicationClass {
+  kind: DrugKind;
+  entry: DrugKindEntry;
+  drugs: CurrentMedicationDrug[];
+}
+
+export interface CurrentMedicationFinding {
+  kind: 'current-medication';
+  /** warning when any drug of the opioid-without-dual-action rule is active, else info. */
+  indicator: 'info' | 'warning';
+  classes: CurrentMedicationClass[];
+  /** An opioid is listed and the patient has opioid dependence on record. */
+  opioidDependence: boolean;
+  /** Facts: the kinds and the medication codes listed, sorted. */
+  kinds: DrugKind[];
+  medicationCodes: string[];
+}
+
+export interface CurrentMedicationInput {
+  activeMedications: readonly MedicationOrderView[];
+  conditions: readonly unknown[];
+  settings: DaytimeSettings;
+  terminology: MedicationTerminology;
+}
+
+/** null when nothing active is of a kind the guideline speaks about. */
+export function findCurrentMedication(input: CurrentMedicationInput): CurrentMedicationFinding | null {
+  const { terminology } = input;
+  const patient = patientConditions(input.conditions, terminology.conditions);
+  const byKind = new Map<DrugKind, CurrentMedicationDrug[]>();
+  const codes = new Set<string>();
+  let opioidDependence = false;
+  for (const med of input.activeMedications) {
+    const cls = classifyOrder(med, terminology.drugs);
+    const effective = effectiveKinds(med, cls, patient, terminology);
+    for (const kind of effective.kinds) {
+      const drugs = byKind.get(kind) ?? [];
+      const drugText = med.drugText ?? '';
+      // The same drug from the EHR's order and the shared medication record is listed once.
+      if (drugs.some((d) => d.drugText.trim().toLowerCase() === drugText.trim().toLowerCase())) continue;
+      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.request.dosageInstruction, input.settings).daytime;
+      drugs.push({ reference: med.reference, drugText, daytime });
+      byKind.set(kind, drugs);
+      for (const c of medicationCodesOf(med)) codes.add(c);
+      if (terminology.drugs.kinds.get(kind).opioid && effective.opioidDependence) opioidDependence = true;
+    }
+  }
+  const kinds = terminology.drugs.kinds.ordered(byKind.keys());
+  if (kinds.length === 0) return null;
+  const classes = kinds.map((kind) => ({ kind, entry: terminology.drugs.kinds.get(kind), drugs: byKind.get(kind) ?? [] }));
+  return {
+    kind: 'current-medication',
+    indicator: classes.some((c) => c.entry.rule === 'opioid-without-dual-action') ? 'warning' : 'info',
+    classes,
+    opioidDependence,
+    kinds: [...kinds].sort(),
+    medicationCodes: [...codes].sort(),
+  };
+}

@@ -1,0 +1,209 @@
+import type { DraftOrder, MedicationOrderView } from '../model/medicationOrder.js';
+import { hasMedication } from '../model/medicationOrder.js';
+import type { BrandNote, DrugCodes } from '../terminology/drugCodes.js';
+import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
+import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
+import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
+import { classifyOrder, medicationCodesOf, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
+import { opioidDependenceFor, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
+
+/**
+ * order-select / order-sign findings (docs/clinical-rules.md §4): one per (draft order, drug kind), after
+ * the exclusions (substitution treatment, prescribed for depression or anxiety), with the facts the card
+ * rests on. Pure: the terminology and the patient's data are passed in.
+ */
+
+/** The terminology the medication rules read, injected by the service. */
+export interface MedicationTerminology {
+  drugs: DrugCodes;
+  conditions: MedicationConditionCodes;
+}
+
+/** A draft with these statuses is not an order being made: no card. */
+const NOT_BEING_MADE = new Set(['entered-in-error', 'cancelled', 'completed', 'stopped']);
+
+export interface FindingIngredient {
+  key: string;
+  nameEn: string;
+  nameDa: string;
+}
+
+export interface OrderRef {
+  /** `{resourceType}/{id}` as sent (MedicationOrder/… on DSTU2); null when the order has no id. */
+  reference: string | null;
+  /** The drug as ordered (text, else display, else code). */
+  drugText: string;
+  /** Sorted `system|code` of the medication (`text:<lower-case>` without codes): with the order, the card's facts. */
+  medicationCodes: string[];
+  /** True when the draft holds more than one medication order; then `position` says which one (1-based). */
+  multipleOrders: boolean;
+  position: number;
+  orderCount: number;
+}
+
+export interface ActiveOpioid {
+  reference: string | null;
+  drugText: string;
+}
+
+export interface OpioidDeleteDecision {
+  /** Offer the (not recommended) `delete` suggestion of the draft. */
+  offerDelete: boolean;
+  /** Active orders/statements with the same opioid ingredient: continuing or tapering, agree a tapering plan. */
+  sameIngredient: ActiveOpioid[];
+  /** Another opioid taken regularly or with unknown dosing, not stopped in this draft: a switch or an added opioid. */
+  otherOpioids: ActiveOpioid[];
+}
+
+export interface DrugOrderFinding {
+  kind: DrugKind;
+  /** The kind's row of terminology/drug-kinds.csv: recommendation, strength and direction, shared lines. */
+  entry: DrugKindEntry;
+  indicator: 'info' | 'warning';
+  order: OrderRef;
+  /** The ingredients of this kind in the product. */
+  ingredients: FindingIngredient[];
+  /** Every recognised ingredient of the product (a combination lists each, partners included). */
+  productIngredients: FindingIngredient[];
+  via: ClassificationSource;
+  brandNotes: BrandNote[];
+  /** Opioid kinds: the patient has opioid dependence on record (coordinate with the addiction service). */
+  opioidDependence: boolean;
+  /** The opioid-without-dual-action rule only. */
+  opioid: OpioidDeleteDecision | null;
+  /** The daytime-dosing rule (amitriptyline) only. */
+  daytime: DaytimeAssessment | null;
+}
+
+export interface RelevantDraft {
+  draft: DraftOrder;
+  classification: ClassifiedMedication;
+}
+
+/**
+ * The selected drafts a card may be about: with a medication, being made (not stopped, cancelled, completed
+ * or entered in error), and of a kind the guideline speaks about. Empty → no patient data is needed.
+ */
+export function relevantDrafts(drafts: readonly DraftOrder[], terminology: MedicationTerminology): RelevantDraft[] {
+  const out: RelevantDraft[] = [];
+  for (const draft of drafts) {
+    if (!draft.selected || !hasMedication(draft) || NOT_BEING_MADE.has(draft.status)) continue;
+    const classification = classifyOrder(draft, terminology.drugs);
+    if (classification.kinds.length > 0) out.push({ draft, classification });
+  }
+  return out;
+}
+
+export interface DrugOrderInput {
+  /** Every draft of the request (for scope by reason, order count and opioids stopped in the same draft). */
+  drafts: readonly DraftOrder[];
+  relevant: readonly RelevantDraft[];
+  /** Active MedicationRequests and MedicationStatements. */
+  activeMedications: readonly MedicationOrderView[];
+  conditions: readonly unknown[];
+  /** From the scope module (GSB Conditions, or the demo switch). */
+  patientInScope: boolean;
+  /** The GSB value-set test, passed in so that the scope module stays the single source. */
+  isGsbReason: (c: fhir4.CodeableConcept) => boolean;
+  settings: DaytimeSettings;
+  terminology: MedicationTerminology;
+}
+
+function findingIngredient(i: { key: string; nameEn: string; nameDa: string }): FindingIngredient {
+  return { key: i.key, nameEn: i.nameEn, nameDa: i.nameDa };
+}
+
+/** Substitution treatment for a patient with opioid dependence: every opioid ingredient is such (methadone). */
+function isSubstitutionFor(cls: ClassifiedMedication, kinds: (k: DrugKind) => DrugKindEntry): boolean {
+  const opioids = cls.ingredients.filter((i) => i.kind !== null && kinds(i.kind).opioid);
+  return opioids.length > 0 && opioids.every((i) => i.dependenceSubstitution);
+}
+
+/** The kinds that give a card for this order or statement, after the §4 exclusions. */
+export function effectiveKinds(
+  order: MedicationOrderView,
+  cls: ClassifiedMedication,
+  patient: PatientConditions,
+  terminology: MedicationTerminology,
+): { kinds: DrugKind[]; opioidDependence: boolean } {
+  const kindsTable = terminology.drugs.kinds;
+  const dependence = cls.kinds.some((k) => kindsTable.get(k).opioid) && opioidDependenceFor(order, patient, terminology.conditions);
+  const substitution = dependence && isSubstitutionFor(cls, (k) => kindsTable.get(k));
+  const depression = cls.kinds.some((k) => kindsTable.get(k).depressionExempt) && prescribedForDepressionOrAnxiety(order, patient, terminology.conditions);
+  const kinds = cls.kinds.filter((k) => {
+    const e = kindsTable.get(k);
+    return !(e.opioid && substitution) && !(e.depressionExempt && depression);
+  });
+  return { kinds, opioidDependence: dependence };
+}
+
+interface ClassifiedActive {
+  order: MedicationOrderView;
+  opioidKeys: string[];
+  pattern: 'regular' | 'as-needed' | 'unknown';
+}
+
+function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminology): string[] {
+  return cls.ingredients.filter((i) => i.kind !== null && terminology.drugs.kinds.get(i.kind).opioid).map((i) => i.key);
+}
+
+function opioidDecision(kind: DrugKind, draft: DraftOrder, cls: ClassifiedMedication, active: readonly ClassifiedActive[], stopped: ReadonlySet<string>): OpioidDeleteDecision {
+  const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
+  const others = active.filter((a) => a.opioidKeys.length > 0 && (a.order.reference === null || a.order.reference !== draft.reference));
+  const ref = (a: ClassifiedActive): ActiveOpioid => ({ reference: a.order.reference, drugText: a.order.drugText ?? '' });
+  const sameIngredient = others.filter((a) => a.opioidKeys.some((k) => keys.has(k))).map(ref);
+  const otherOpioids = others
+    .filter((a) => !a.opioidKeys.some((k) => keys.has(k)))
+    .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference)))
+    .map(ref);
+  return { offerDelete: draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0, sameIngredient, otherOpioids };
+}
+
+export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[] {
+  const { terminology } = input;
+  const patient = patientConditions(input.conditions, terminology.conditions);
+  const made = input.drafts.filter((d) => hasMedication(d) && !NOT_BEING_MADE.has(d.status));
+  const inScope = input.patientInScope || made.some((d) => reasonsOf(d, patient).some((r) => input.isGsbReason(r)));
+  if (!inScope) return [];
+
+  // Opioids being stopped in this same draft no longer count as taken (a switch done in one go).
+  const stopped = new Set(input.drafts.filter((d) => d.reference !== null && NOT_BEING_MADE.has(d.status)).map((d) => d.reference as string));
+  const active: ClassifiedActive[] = input.activeMedications.map((order) => ({
+    order,
+    opioidKeys: opioidKeys(classifyOrder(order, terminology.drugs), terminology),
+    pattern: dosingPattern(order.request.dosageInstruction),
+  }));
+
+  const findings: DrugOrderFinding[] = [];
+  for (const { draft, classification: cls } of input.relevant) {
+    if (cls.via === null) continue;
+    const { kinds, opioidDependence } = effectiveKinds(draft, cls, patient, terminology);
+    const position = made.indexOf(draft) + 1;
+    const order: OrderRef = {
+      reference: draft.reference,
+      drugText: draft.drugText ?? '',
+      medicationCodes: medicationCodesOf(draft),
+      multipleOrders: made.length > 1,
+      position: position > 0 ? position : 1,
+      orderCount: made.length,
+    };
+    for (const kind of kinds) {
+      const entry = terminology.drugs.kinds.get(kind);
+      const daytime = entry.rule === 'daytime-dosing' ? assessDaytimeDosing(draft.request.dosageInstruction, input.settings) : null;
+      findings.push({
+        kind,
+        entry,
+        indicator: daytime?.daytime ? 'warning' : entry.indicator,
+        order,
+        ingredients: cls.ingredients.filter((i) => i.kind === kind).map(findingIngredient),
+        productIngredients: cls.ingredients.map(findingIngredient),
+        via: cls.via,
+        brandNotes: cls.brandNotes,
+        opioidDependence: entry.opioid && opioidDependence,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped) : null,
+        daytime,
+      });
+    }
+  }
+  return findings;
+}

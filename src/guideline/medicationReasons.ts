@@ -1,0 +1,83 @@
+import { isActiveCondition } from '../model/conditionStatus.js';
+import { isObject, nonBlank, objectList } from '../model/json.js';
+import type { MedicationOrderView } from '../model/medicationOrder.js';
+import type { MedicationConditionCodes, MedicationConditionGroup } from '../terminology/medicationConditions.js';
+
+/**
+ * Why a drug is given, and what the patient has on record (docs/clinical-rules.md §4): prescribed for
+ * depression or anxiety (the order's own reason decides; an active Condition only when the order has no
+ * reason), and opioid dependence (the order's reason, or an active Condition).
+ */
+
+export interface PatientConditions {
+  /** The code of each Condition by `Condition/{id}` (reasonReference targets), as sent. */
+  codeByReference: ReadonlyMap<string, fhir4.CodeableConcept>;
+  depressionOrAnxiety: boolean;
+  opioidDependence: boolean;
+}
+
+export function patientConditions(conditions: readonly unknown[], codes: MedicationConditionCodes): PatientConditions {
+  const codeByReference = new Map<string, fhir4.CodeableConcept>();
+  let depressionOrAnxiety = false;
+  let opioidDependence = false;
+  for (const c of conditions) {
+    if (!isObject(c) || c.resourceType !== 'Condition') continue;
+    const id = nonBlank(c.id);
+    const code = leniently(c.code);
+    if (id && code) codeByReference.set(`Condition/${id}`, code);
+    if (!isActiveCondition(c)) continue;
+    if (codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
+    if (codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
+  }
+  return { codeByReference, depressionOrAnxiety, opioidDependence };
+}
+
+/** The order's reasons: its own, plus the codes of reasonReference Conditions found among the patient's. */
+export function reasonsOf(order: MedicationOrderView, patient: PatientConditions): fhir4.CodeableConcept[] {
+  const out = [...order.reasons];
+  for (const ref of order.unresolvedReasonReferences) {
+    const key = ref.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
+    const code = patient.codeByReference.get(key);
+    if (code) out.push(code);
+  }
+  return out;
+}
+
+/** A CodeableConcept read from JSON of any shape: codings with string system/code/display, and text. */
+function leniently(v: unknown): fhir4.CodeableConcept | null {
+  if (!isObject(v)) return null;
+  const coding: fhir4.Coding[] = [];
+  for (const c of objectList(v.coding)) {
+    const system = nonBlank(c.system);
+    const code = nonBlank(c.code);
+    const display = nonBlank(c.display);
+    if (system || code || display) coding.push({ ...(system ? { system } : {}), ...(code ? { code } : {}), ...(display ? { display } : {}) });
+  }
+  const text = nonBlank(v.text);
+  if (coding.length === 0 && !text) return null;
+  return text ? { coding, text } : { coding };
+}
+
+/** A reason's words (text and displays), read leniently. */
+function reasonText(reason: unknown): string {
+  if (!isObject(reason)) return '';
+  return [reason.text, ...objectList(reason.coding).map((c) => c.display)].map(nonBlank).filter((t) => t !== undefined).join(' ');
+}
+
+function reasonsName(group: MedicationConditionGroup, reasons: readonly unknown[], codes: MedicationConditionCodes): boolean {
+  return reasons.some((r) => codes.hasCode(group, r) || codes.textNames(group, reasonText(r)));
+}
+
+/**
+ * Prescribed for depression or anxiety: a reason coded or worded so (depressi…, angst…, panic…); another reason
+ * ("mod smerter") means it is not; only an order with no reason at all falls back to an active Condition.
+ */
+export function prescribedForDepressionOrAnxiety(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
+  if (!order.hasReason) return patient.depressionOrAnxiety;
+  return reasonsName('depression-anxiety', reasonsOf(order, patient), codes);
+}
+
+/** Opioid dependence on record for this order: its reason, or an active Condition of the patient. */
+export function opioidDependenceFor(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
+  return patient.opioidDependence || reasonsOf(order, patient).some((r) => codes.hasCode('opioid-dependence', r));
+}

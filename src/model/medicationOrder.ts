@@ -1,0 +1,47 @@
+/**
+ * A medication order or statement as every stage sees it (docs/clinical-rules.md §4, §7): R4
+ * MedicationRequest, DSTU2 MedicationOrder and R4 MedicationStatement, read leniently by data/ into one
+ * R4-shaped view. The original resource is kept for `update` suggestions in the EHR's own FHIR version.
+ */
+
+/** A FHIR resource as plain JSON (R4 MedicationRequest or DSTU2 MedicationOrder …). */
+export type ResourceJson = { resourceType: string; id?: string } & Record<string, unknown>;
+
+export type OrderResourceType = 'MedicationRequest' | 'MedicationOrder' | 'MedicationStatement';
+
+export interface MedicationOrderView {
+  /** As sent: MedicationOrder for DSTU2, MedicationStatement for the shared medication record. */
+  resourceType: OrderResourceType;
+  id: string | null;
+  /** `{resourceType}/{id}`, null when the resource has no id. */
+  reference: string | null;
+  /** The status as sent, lower case ('unknown' when absent). */
+  status: string;
+  /** Normalised R4 MedicationRequest (medication[x] kept as sent; a statement's `dosage` as `dosageInstruction`). */
+  request: fhir4.MedicationRequest;
+  /** The resource exactly as sent. */
+  original: ResourceJson;
+  /** medicationCodeableConcept, the code of the resolved Medication, or the display of a reference not resolved. */
+  medication: fhir4.CodeableConcept | null;
+  /** ingredient[].itemCodeableConcept of the resolved Medication (classified when it has no usable code). */
+  medicationIngredients: fhir4.CodeableConcept[];
+  /** A medicationReference that could not be resolved here (the data stage may read it from the FHIR server). */
+  unresolvedMedicationReference: string | null;
+  /** The drug as ordered (text, else display, else code); null without a medication. */
+  drugText: string | null;
+  /** reasonCode, the codes of reasonReference Conditions resolved here, and reasonReference displays as text. */
+  reasons: fhir4.CodeableConcept[];
+  unresolvedReasonReferences: string[];
+  /** The order carries a reason at all (reasonCode or reasonReference, resolved or not). */
+  hasReason: boolean;
+}
+
+export interface DraftOrder extends MedicationOrderView {
+  /** order-select: named in `selections`; without selections (order-sign): every draft. */
+  selected: boolean;
+}
+
+/** True when the order names a medication at all (the sandbox's empty draft does not). */
+export function hasMedication(order: MedicationOrderView): boolean {
+  return order.medication !== null || order.medicationIngredients.length > 0 || order.unresolvedMedicationReference !== null;
+}

@@ -1,0 +1,41 @@
+import { asList, finiteNumber, isObject, type JsonObject } from '../model/json.js';
+import type { ResourceJson } from '../model/medicationOrder.js';
+
+/**
+ * The draft amitriptyline order moved to one dose at bedtime, for the `update` suggestion of a daytime
+ * dosing (docs/clinical-rules.md §4): the first timed instruction is kept and becomes once a day (frequency 1,
+ * period 1 d) at HS; other instructions, timeOfDay/offset/frequencyMax/periodMax, timing.code and the now
+ * wrong free text (`text`, `patientInstruction`) are removed. The dose quantity is kept: the card's label asks
+ * the clinician to check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one
+ * code).
+ */
+export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
+  const copy = structuredClone(resource);
+  const dstu2 = copy.resourceType === 'MedicationOrder';
+  const first = asList(copy.dosageInstruction).find(isObject);
+  if (!first) return copy;
+  const d: JsonObject = { ...first };
+  const timing: JsonObject = isObject(d.timing) ? { ...d.timing } : {};
+  const old: JsonObject = isObject(timing.repeat) ? timing.repeat : {};
+  const repeat: JsonObject = {};
+  for (const keep of ['bounds', 'boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
+    if (old[keep] !== undefined) repeat[keep] = old[keep];
+  }
+  repeat.frequency = 1;
+  repeat.period = 1;
+  if (dstu2) {
+    repeat.periodUnits = 'd';
+    repeat.when = 'HS';
+  } else {
+    repeat.periodUnit = 'd';
+    repeat.when = ['HS'];
+  }
+  delete timing.code;
+  timing.repeat = repeat;
+  d.timing = timing;
+  delete d.text;
+  delete d.patientInstruction;
+  if (finiteNumber(d.sequence) !== undefined) d.sequence = 1;
+  copy.dosageInstruction = [d];
+  return copy;
+}

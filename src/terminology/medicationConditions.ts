@@ -1,0 +1,100 @@
+import { isObject, objectList } from '../model/json.js';
+import type { CodeSystemName, CodeSystems } from './codeSystems.js';
+import { readValidatedJson } from './medicationData.js';
+
+/**
+ * The diagnosis groups of the medication rules (docs/clinical-rules.md §4): depression or anxiety (no pain
+ * card for a drug prescribed for it) and opioid dependence. Codes, systems and reason-text words live in
+ * terminology/medication-conditions.json; a coding's system is matched through the one code-system table.
+ */
+
+export type MedicationConditionGroup = 'depression-anxiety' | 'opioid-dependence';
+
+type GroupSystem = 'icd10' | 'sks' | 'snomed' | 'icd11' | 'icpc2';
+
+interface CodeRow {
+  system: GroupSystem;
+  code: string;
+  match: 'exact' | 'prefix';
+  display: string;
+  status: 'verified' | 'unverified';
+  source: string;
+}
+
+interface GroupRow {
+  reasonTextWords: string[];
+  codes: CodeRow[];
+}
+
+interface ConditionsFile {
+  groups: Record<MedicationConditionGroup, GroupRow>;
+}
+
+interface Group {
+  exact: Set<string>;
+  prefixes: Array<{ system: CodeSystemName; code: string }>;
+  words: string[];
+}
+
+/** Codes compared without dots and spaces, upper case (ICD-10 M79.7 = M797, ICD-11 6C43.2 = 6C432). */
+function normalise(code: string): string {
+  return code.replace(/[\s.]/g, '').toUpperCase();
+}
+
+export class MedicationConditionCodes {
+  private readonly groups = new Map<MedicationConditionGroup, Group>();
+
+  /** `readIcpc2`: ICPC-2 codes count only when ICPC-2 is read (ICPC2_L18 not off). */
+  constructor(
+    file: ConditionsFile,
+    private readonly systems: CodeSystems,
+    readIcpc2: boolean,
+  ) {
+    for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
+      const g: Group = { exact: new Set(), prefixes: [], words: file.groups[name].reasonTextWords.map((w) => w.toLowerCase()) };
+      for (const c of file.groups[name].codes) {
+        if (c.system === 'icpc2' && !readIcpc2) continue;
+        if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);
+        else g.prefixes.push({ system: c.system, code: normalise(c.code) });
+      }
+      this.groups.set(name, g);
+    }
+  }
+
+  private group(name: MedicationConditionGroup): Group {
+    const g = this.groups.get(name);
+    if (!g) throw new Error(`unknown group ${name}`);
+    return g;
+  }
+
+  /** A concept (read leniently) with a coding in the group. */
+  hasCode(name: MedicationConditionGroup, concept: unknown): boolean {
+    if (!isObject(concept)) return false;
+    const g = this.group(name);
+    for (const coding of objectList(concept.coding)) {
+      const system = this.systems.nameOf(coding.system);
+      if (!system || typeof coding.code !== 'string') continue;
+      const code = normalise(coding.code);
+      if (code === '') continue;
+      if (g.exact.has(`${system}|${code}`)) return true;
+      if (g.prefixes.some((p) => p.system === system && code.startsWith(p.code))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Free text naming the group: a word of the group found in the text (case-insensitive; anywhere in a word, so
+   * "socialfobi" and "tvangstanker" count); words of three letters or fewer (OCD) only at a word's start.
+   */
+  textNames(name: MedicationConditionGroup, text: string): boolean {
+    const words = this.group(name).words;
+    if (words.length === 0) return false;
+    const lower = text.normalize('NFC').toLowerCase();
+    const tokens = lower.split(/[^a-z0-9æøåäöü]+/).filter((t) => t !== '');
+    return words.some((w) => (w.length <= 3 ? tokens.some((t) => t.startsWith(w)) : lower.includes(w)));
+  }
+}
+
+export function loadMedicationConditionCodes(systems: CodeSystems, readIcpc2: boolean): MedicationConditionCodes {
+  return new MedicationConditionCodes(readValidatedJson<ConditionsFile>('medication-conditions.json', 'medication-conditions'), systems, readIcpc2);
+}

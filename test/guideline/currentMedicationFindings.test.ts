@@ -1,0 +1,87 @@
+import { readActiveMedicationResources } from '../../src/data/draftOrders.js';
+import { findCurrentMedication } from '../../src/guideline/currentMedicationFindings.js';
+import { SkippedResources } from '../../src/model/skipped.js';
+import { RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
+
+const terminology = medicationTerminology();
+const settings = { daytimeFromMinutes: 360, daytimeToMinutes: 1020 };
+const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+const rx = (code: string, text = `rxnorm ${code}`): fhir4.CodeableConcept => ({ text, coding: [{ system: RXNORM_SYSTEM, code }] });
+const reason = (system: string, code: string): fhir4.CodeableConcept => ({ coding: [{ system, code }] });
+
+describe('findCurrentMedication (patient-view §3.3)', () => {
+  const active = (medication: fhir4.CodeableConcept, id: string, extra: Record<string, unknown> = {}) => ({
+    resourceType: 'MedicationRequest',
+    id,
+    status: 'active',
+    intent: 'order',
+    subject: { reference: 'Patient/p1' },
+    medicationCodeableConcept: medication,
+    ...extra,
+  });
+  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) =>
+    findCurrentMedication({ activeMedications: readActiveMedicationResources(resources, new SkippedResources()), conditions, settings, terminology });
+
+  test('classes in table order; warning with an opioid without dual action; daytime amitriptyline named', () => {
+    const f = current([
+      active(rx('312941'), 's'),
+      active(rx('856834'), 'a', { dosageInstruction: [{ timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd' } } }] }),
+      active({ text: 'Contalgin 10 mg' }, 'm'),
+      active({ text: 'Panodil' }, 'p'),
+    ]);
+    expect(f?.indicator).toBe('warning');
+    expect(f?.classes.map((c) => [c.kind, c.entry.recommendation, c.entry.strength, c.entry.direction, c.drugs.map((d) => d.reference)])).toEqual([
+      ['opioid-without-dual-action', 'opioid-without-dual-action', 'good-practice', 'against', ['MedicationRequest/m']],
+      ['ssri', 'ssri', 'weak', 'against', ['MedicationRequest/s']],
+      ['amitriptyline', 'amitriptyline', 'weak', 'for', ['MedicationRequest/a']],
+    ]);
+    expect(f?.kinds).toEqual(['amitriptyline', 'opioid-without-dual-action', 'ssri']);
+    expect(f?.classes[2]?.drugs[0]?.daytime).toBe(true);
+  });
+
+  test('info without an opioid without dual action; tramadol alone is info too', () => {
+    expect(current([active(rx('596930'), 'd')])?.indicator).toBe('info');
+    expect(current([active(rx('835603'), 't')])).toMatchObject({ indicator: 'info', classes: [{ kind: 'tramadol' }] });
+  });
+
+  test('null when nothing the guideline speaks about; exclusions apply', () => {
+    expect(current([active({ text: 'Panodil' }, 'p')])).toBeNull();
+    expect(current([active(rx('1010608'), 'sub')])).toBeNull();
+    expect(current([active(rx('312941'), 's', { reasonCode: [reason(ICD10, 'F32.1')] })])).toBeNull();
+    expect(current([], [])).toBeNull();
+  });
+});
+
+describe('rev 2: statements, depression reasons, dependence', () => {
+  const statement = (medication: fhir4.CodeableConcept, id: string, extra: Record<string, unknown> = {}) => ({
+    resourceType: 'MedicationStatement',
+    id,
+    status: 'active',
+    subject: { reference: 'Patient/p1' },
+    medicationCodeableConcept: medication,
+    ...extra,
+  });
+  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) =>
+    findCurrentMedication({ activeMedications: readActiveMedicationResources(resources, new SkippedResources()), conditions, settings, terminology });
+  const depression: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason(ICD10, 'F32.1') };
+
+  test('an active MedicationStatement counts; the same drug as order and statement is listed once', () => {
+    expect(current([statement({ text: 'Contalgin 10 mg' }, 's1')])).toMatchObject({ indicator: 'warning', classes: [{ drugs: [{ reference: 'MedicationStatement/s1' }] }] });
+    const both = current([statement({ text: 'Contalgin 10 mg' }, 's1'), { ...statement({ text: 'Contalgin 10 mg' }, 'r1'), resourceType: 'MedicationRequest', intent: 'order' }]);
+    expect(both?.classes[0]?.drugs).toHaveLength(1);
+  });
+
+  test('prescribed for depression (reason text or code) is not listed; an active depression Condition exempts only when there is no reason', () => {
+    expect(current([statement(rx('312941', 'Sertralin 50 mg'), 's', { reasonCode: [{ text: 'Depression' }] })])).toBeNull();
+    expect(current([statement(rx('312941', 'Sertralin 50 mg'), 's')], [depression])).toBeNull();
+    expect(current([statement(rx('312941', 'Sertralin 50 mg'), 's', { reasonCode: [{ text: 'mod smerter' }] })], [depression])).toMatchObject({ kinds: ['ssri'] });
+    expect(current([statement(rx('596930', 'Cymbalta'), 'd', { reasonCode: [{ text: 'generaliseret angst' }] })])).toBeNull();
+  });
+
+  test('methadone for a patient with opioid dependence is not listed; another opioid is, marked', () => {
+    const f11: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason(ICD10, 'F11.2') };
+    expect(current([statement({ text: 'Metadon 40 mg', coding: [{ system: 'http://www.whocc.no/atc', code: 'N07BC02' }] }, 'm')], [f11])).toBeNull();
+    expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')], [f11])).toMatchObject({ opioidDependence: true });
+    expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')])).toMatchObject({ opioidDependence: false });
+  });
+});

@@ -1,0 +1,41 @@
+import { assessDaytimeDosing } from '../../src/guideline/dosageTiming.js';
+import { moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
+
+const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
+
+describe('moveDosageToEvening', () => {
+  test('R4: one instruction once a day at HS (the second dropped), timeOfDay, code and text removed, dose and bounds kept, original untouched', () => {
+    const original = {
+      resourceType: 'MedicationRequest',
+      id: 'r1',
+      dosageInstruction: [
+        {
+          text: '1 tablet kl. 8 og 14',
+          timing: { code: { text: 'BID' }, repeat: { frequency: 2, period: 1, periodUnit: 'd', timeOfDay: ['08:00:00', '14:00:00'], boundsPeriod: { start: '2026-01-01' } } },
+          doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }],
+        },
+        { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
+      ],
+    };
+    const copy = moveDosageToEvening(original);
+    expect(copy.dosageInstruction).toEqual([
+      {
+        timing: { repeat: { boundsPeriod: { start: '2026-01-01' }, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } },
+        doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }],
+      },
+    ]);
+    expect(original.dosageInstruction[0]!.timing.repeat.timeOfDay).toEqual(['08:00:00', '14:00:00']);
+    expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings).daytime).toBe(false);
+  });
+
+  test('DSTU2 MedicationOrder keeps its own shape (periodUnits, when as one code)', () => {
+    const copy = moveDosageToEvening({
+      resourceType: 'MedicationOrder',
+      id: 'order-123',
+      dosageInstruction: [{ doseQuantity: { value: 1 }, timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } }],
+    });
+    expect(copy.dosageInstruction).toEqual([
+      { doseQuantity: { value: 1 }, timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } } },
+    ]);
+  });
+});

@@ -1,0 +1,637 @@
+import nock from 'nock';
+import request from 'supertest';
+import { projectPath } from '../../src/projectRoot.js';
+import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+
+const SELECT = '/cds-services/nkr-pain-order-select';
+const SIGN = '/cds-services/nkr-pain-order-sign';
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const ATC = 'http://www.whocc.no/atc';
+
+const fibromyalgia: fhir4.Condition = {
+  resourceType: 'Condition',
+  id: 'fm',
+  subject: { reference: 'Patient/p1' },
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+  code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
+};
+
+function draft(id: string, medication: fhir4.CodeableConcept | undefined, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest {
+  const r: fhir4.MedicationRequest = { resourceType: 'MedicationRequest', id, status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, ...extra };
+  if (medication) r.medicationCodeableConcept = medication;
+  return r;
+}
+const rx = (code: string, text: string): fhir4.CodeableConcept => ({ text, coding: [{ system: RXNORM, code, display: text }] });
+const atc = (code: string, text: string): fhir4.CodeableConcept => ({ text, coding: [{ system: ATC, code }] });
+
+interface CallOptions {
+  hook?: 'order-select' | 'order-sign';
+  selections?: string[];
+  conditions?: fhir4.Condition[] | null;
+  active?: fhir4.Resource[];
+  lang?: string;
+  fhirServer?: string;
+  env?: Record<string, string>;
+}
+
+function body(drafts: fhir4.Resource[], o: CallOptions = {}): Record<string, unknown> {
+  const hook = o.hook ?? 'order-select';
+  const context: Record<string, unknown> = {
+    patientId: 'p1',
+    userId: 'Practitioner/COREPRACTITIONER1',
+    draftOrders: { resourceType: 'Bundle', entry: drafts.map((resource) => ({ resource })) },
+  };
+  if (hook === 'order-select') context.selections = o.selections ?? drafts.map((d) => `${d.resourceType}/${d.id}`);
+  const prefetch: Record<string, unknown> = { medications: searchset(o.active ?? []) };
+  if (o.conditions !== undefined) prefetch.conditions = o.conditions === null ? null : searchset(o.conditions);
+  else prefetch.conditions = searchset([fibromyalgia]);
+  const b: Record<string, unknown> = { hook, hookInstance: '1f0a9a7e-61f5-4b38-8a1a-111111111111', context, prefetch };
+  if (o.fhirServer) b.fhirServer = o.fhirServer;
+  return b;
+}
+
+async function call(drafts: fhir4.Resource[], o: CallOptions = {}) {
+  const { app } = buildTestApp(o.env ? { env: o.env } : {});
+  const res = await request(app)
+    .post(o.hook === 'order-sign' ? SIGN : SELECT)
+    .set('Accept-Language', o.lang ?? 'en')
+    .send(body(drafts, o));
+  expect(res.status).toBe(200);
+  return expectValidResponse(res.body);
+}
+
+const kinds = (b: { cards: Array<Record<string, any>> }) => b.cards.map((c) => c.source.topic.code);
+
+afterEach(() => nock.cleanAll());
+
+describe('order-select: one card per (order, drug kind), §4 table', () => {
+  test.each([
+    ['opioid-without-dual-action', rx('1049621', 'oxycodone hydrochloride 5 MG Oral Tablet'), 'warning'],
+    ['opioid-without-dual-action', atc('N02AB01', 'Ketogan'), 'warning'],
+    ['opioid-without-dual-action', { text: 'Contalgin 10 mg depottablet' }, 'warning'],
+    ['tramadol', rx('835603', 'tramadol hydrochloride 50 MG Oral Tablet'), 'warning'],
+    ['tramadol', { text: 'Nobligan 50 mg' }, 'warning'],
+    ['tapentadol', rx('825411', 'tapentadol 50 MG Oral Tablet'), 'warning'],
+    ['ssri', rx('312941', 'Sertraline 50 MG Oral Tablet'), 'warning'],
+    ['amitriptyline', rx('856783', 'Amitriptyline Hydrochloride 10 MG Oral Tablet'), 'info'],
+    ['other-tca', atc('N06AA10', 'Noritren 25 mg'), 'info'],
+    ['duloxetine', rx('596930', 'duloxetine 30 MG Delayed Release Oral Capsule'), 'info'],
+    ['venlafaxine', atc('N06AX16', 'venlafaxin 75 mg'), 'info'],
+    ['gabapentinoid', rx('483440', 'pregabalin 50 MG Oral Capsule'), 'info'],
+    ['gabapentinoid', atc('N03AX12', 'gabapentin 300 mg'), 'info'],
+  ])('%s: %j → %s card naming the drug and the order', async (kind, medication, indicator) => {
+    const b = await call([draft('request-123', medication as fhir4.CodeableConcept)]);
+    expect(kinds(b)).toEqual([kind]);
+    const card = b.cards[0]!;
+    expect(card.indicator).toBe(indicator);
+    expect(card.summary.endsWith(`: ${(medication as fhir4.CodeableConcept).text}`)).toBe(true);
+    expect(card.detail).toContain(`**Order (draft):** ${(medication as fhir4.CodeableConcept).text}`);
+    expect(card.detail).not.toContain('request-123');
+    expect(card.detail).toContain('*Not a check of interactions, contraindications, pregnancy/breastfeeding, kidney function or dose.*');
+    expect(card.overrideReasons.map((r: any) => r.code)).toEqual([
+      'treatment-plan-agreed',
+      'non-drug-insufficient',
+      'continuing-or-tapering',
+      'short-term-or-as-needed',
+      'acute-pain',
+      'palliative-or-cancer-pain',
+      'other-indication',
+      'specialist-decision',
+    ]);
+  });
+
+  test.each([
+    ['paracetamol', rx('313782', 'Acetaminophen 325 MG Oral Tablet')],
+    ['ibuprofen by ATC', atc('M01AE01', 'ibuprofen')],
+    ['buprenorphine for substitution (N07BC01)', atc('N07BC01', 'Subutex')],
+    ['antitussive combination R05FA', atc('R05FA02', 'codeine combination')],
+    ['an unknown free text', { text: 'vitamin B12 injection' }],
+  ])('no card for %s', async (_name, medication) => {
+    expect((await call([draft('request-123', medication as fhir4.CodeableConcept)])).cards).toEqual([]);
+  });
+
+  test('the guideline\'s strength label is on every card', async () => {
+    const b = await call([draft('a', rx('835603', 'tramadol 50 mg'))], { lang: 'da' });
+    expect(b.cards[0]!.detail).toContain('**Anbefaling (Svag anbefaling MOD):**');
+    const o = await call([draft('a', rx('1049621', 'oxycodone 5 mg'))], { lang: 'da' });
+    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – fraråder):** Det er ikke god praksis');
+  });
+});
+
+describe('opioid without dual action: the delete suggestion', () => {
+  test('offered (not recommended) as a delete of the draft by resourceId', async () => {
+    const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))])).cards[0]!;
+    expect(card.selectionBehavior).toBe('at-most-one');
+    expect(card.suggestions).toHaveLength(1);
+    expect(card.suggestions[0].isRecommended).toBeUndefined();
+    expect(card.suggestions[0].actions).toEqual([{ type: 'delete', description: expect.stringContaining('oxycodone'), resourceId: 'MedicationRequest/request-123' }]);
+  });
+  test('not offered when the patient already has an active order for the same ingredient: a tapering plan instead', async () => {
+    const active: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA05', 'OxyNorm 10 mg')), status: 'active' };
+    const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [active] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(OxyNorm 10 mg): continuing or tapering – agree a tapering plan');
+  });
+  test('an as-needed (PN) order for another opioid does not suppress it', async () => {
+    const active: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA01', 'morphine'), { dosageInstruction: [{ asNeededBoolean: true }] }), status: 'active' };
+    expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [active] })).cards[0]!.suggestions).toHaveLength(1);
+  });
+});
+
+describe('SSRI exclusion', () => {
+  test('an SSRI ordered for depression gives no card; for fibromyalgia it does', async () => {
+    const depression = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }] };
+    expect((await call([draft('a', rx('312941', 'sertraline'), { reasonCode: [depression] })])).cards).toEqual([]);
+    const fm = { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] };
+    expect(kinds(await call([draft('a', rx('312941', 'sertraline'), { reasonCode: [fm] })]))).toEqual(['ssri']);
+  });
+});
+
+describe('amitriptyline daytime dosing', () => {
+  const bid: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }];
+  test('twice a day → warning; one suggestion: an update to one dose at bedtime (not recommended)', async () => {
+    const card = (await call([draft('request-123', rx('856834', 'Amitriptyline Hydrochloride 25 MG Oral Tablet'), { dosageInstruction: bid })])).cards[0]!;
+    expect(card.indicator).toBe('warning');
+    expect(card.summary).toBe('Amitriptyline should not be given in the daytime because of sedation: Amitriptyline Hydrochloride 25 MG Oral Tablet');
+    expect(card.suggestions.map((s: any) => s.label)).toEqual(['Move to one dose at bedtime – check the daily dose']);
+    const evening = card.suggestions[0].actions[0];
+    expect(evening.type).toBe('update');
+    expect(evening.resource.id).toBe('request-123');
+    expect(evening.resource.dosageInstruction).toHaveLength(1);
+    expect(evening.resource.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 1, period: 1, when: ['HS'] });
+    expect(card.suggestions[0].isRecommended).toBeUndefined();
+  });
+  test('nortriptyline and imipramine are named in the detail only: no one-click switch (rev 2)', async () => {
+    const card = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] })], { lang: 'da' })).cards[0]!;
+    expect(card.suggestions).toHaveLength(1);
+    expect(JSON.stringify(card.suggestions)).not.toMatch(/nortriptyl|imipramin|N06AA10|N06AA02/i);
+    expect(card.detail).toContain('nortriptylin eller imipramin virker mindre sløvende');
+    expect(card.suggestions[0].label).toBe('Flyt til én dosis til natten – kontrollér døgndosis');
+    // "Not in the daytime" is said once in the detail.
+    expect(card.detail.match(/dagtimerne på grund af sedation/g)).toHaveLength(1);
+  });
+  test('once at bedtime → info, no suggestions', async () => {
+    const card = (await call([draft('r', rx('856834', 'amitriptyline 25 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }] })])).cards[0]!;
+    expect(card.indicator).toBe('info');
+    expect(card.suggestions).toBeUndefined();
+  });
+  test('the sandbox\'s DSTU2 MedicationOrder (twice a day) → warning; the update keeps the DSTU2 shape and id', async () => {
+    const fixture = readJson<{ selections: string[]; draftOrders: fhir4.Bundle }>(projectPath('fixtures', 'orders', 'sandbox-dstu2-amitriptyline-bid.json'));
+    const { app } = buildTestApp();
+    const res = await request(app)
+      .post(SELECT)
+      .send({
+        hook: 'order-select',
+        hookInstance: 'x-1',
+        context: { patientId: 'smart-1288992', userId: 'Practitioner/COREPRACTITIONER1', selections: fixture.selections, draftOrders: fixture.draftOrders },
+        prefetch: { conditions: null, medications: null },
+      });
+    const b = expectValidResponse(res.body);
+    const card = cardOfKind(b, 'amitriptyline')!;
+    expect(card.indicator).toBe('warning');
+    expect(card.detail).not.toContain('order-123');
+    expect(card.suggestions[0].actions[0].resource).toMatchObject({ resourceType: 'MedicationOrder', id: 'order-123' });
+  });
+});
+
+describe('several drafts, selections and order-sign', () => {
+  const drafts = [draft('a', rx('835603', 'tramadol 50 mg')), draft('b', rx('312941', 'sertraline 50 mg')), draft('c', rx('313782', 'paracetamol'))];
+  test('order-select looks only at the selected orders and says which order it is about', async () => {
+    const b = await call(drafts, { selections: ['MedicationRequest/b'] });
+    expect(kinds(b)).toEqual(['ssri']);
+    expect(b.cards[0]!.detail).toContain('**Order (draft):** sertraline 50 mg – order 2 of 3 in the draft');
+    expect(b.cards[0]!.detail).not.toContain('MedicationRequest/b');
+  });
+  test('order-sign looks at every draft', async () => {
+    expect(kinds(await call(drafts, { hook: 'order-sign' }))).toEqual(['tramadol', 'ssri']);
+  });
+  test('a combination product is classified by each ingredient (Ultracet: tramadol + paracetamol)', async () => {
+    const b = await call([draft('u', rx('836397', 'Acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet [Ultracet]'))]);
+    expect(kinds(b)).toEqual(['tramadol']);
+    expect(b.cards[0]!.detail).toMatch(/Combination product: .*tramadol/);
+  });
+  test('oxycodone + naloxone (N02AA55) is an opioid without dual action', async () => {
+    expect(kinds(await call([draft('t', atc('N02AA55', 'Targin 10/5 mg'))]))).toEqual(['opioid-without-dual-action']);
+  });
+});
+
+describe('scope and protocol edge cases', () => {
+  test('out of scope (no GSB condition, no GSB reason) → no cards', async () => {
+    expect((await call([draft('a', rx('835603', 'tramadol'))], { conditions: [] })).cards).toEqual([]);
+  });
+  test('a draft whose reason is fibromyalgia puts the patient in scope', async () => {
+    const fm = { coding: [{ system: 'urn:oid:1.2.208.176.2.4.12', code: 'DM797' }] };
+    expect(kinds(await call([draft('a', rx('835603', 'tramadol'), { reasonCode: [fm] })], { conditions: [] }))).toEqual(['tramadol']);
+  });
+  test('the sandbox sends reasonCode as an object: parsed leniently', async () => {
+    const d = draft('a', rx('835603', 'tramadol')) as unknown as Record<string, unknown>;
+    d.reasonCode = { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] };
+    d.category = { coding: [{ code: 'community' }] };
+    expect(kinds(await call([d as unknown as fhir4.Resource], { conditions: [] }))).toEqual(['tramadol']);
+  });
+  test('the sandbox\'s re-click context (patientId and userId only) → no cards, not an error', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(SELECT).send({ hook: 'order-select', hookInstance: 'x', context: { patientId: 'p1', userId: 'Practitioner/x' } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+  test('a draft without a medication needs no data: no cards even without prefetch or fhirServer', async () => {
+    const { app } = buildTestApp();
+    const b = body([draft('request-123', undefined)]);
+    delete b.prefetch;
+    const res = await request(app).post(SELECT).send(b);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+  });
+  test('a drug the guideline speaks about, and no way to read the patient\'s Conditions → 412', async () => {
+    const { app } = buildTestApp();
+    const b = body([draft('a', rx('835603', 'tramadol'))]);
+    delete b.prefetch;
+    const res = await request(app).post(SELECT).send(b);
+    expect(res.status).toBe(412);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(res.body)).toContain('Conditions');
+  });
+  test('a medicationReference that the draft does not hold is read from the fhirServer', async () => {
+    const server = nock('http://127.0.0.1:8081')
+      .get('/fhir/Medication/med-1')
+      .reply(200, { resourceType: 'Medication', id: 'med-1', code: { coding: [{ system: RXNORM, code: '825411' }], text: 'Palexia 50 mg' } });
+    const d = draft('a', undefined, { medicationReference: { reference: 'Medication/med-1' } });
+    const b = await call([d], { fhirServer: 'http://127.0.0.1:8081/fhir' });
+    expect(kinds(b)).toEqual(['tapentadol']);
+    expect(server.isDone()).toBe(true);
+  });
+});
+
+describe('patient-view: current-medication', () => {
+  function withMeds(meds: fhir4.MedicationRequest[]) {
+    const req = patientViewRequest('gsb-established-complete');
+    (req.prefetch as Record<string, unknown>).medications = searchset(meds);
+    return req;
+  }
+  const active = (id: string, m: fhir4.CodeableConcept, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
+    ...draft(id, m, extra),
+    status: 'active',
+  });
+
+  test('an active opioid without dual action → warning card listing it, no suggestions', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app)
+      .post('/cds-services/nkr-pain-patient-view')
+      .send(withMeds([active('m1', rx('1049621', 'oxycodone 5 mg')), active('m2', rx('483440', 'pregabalin 50 mg'))]));
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication')!;
+    expect(card.indicator).toBe('warning');
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('**oxycodone 5 mg** – opioids without dual action are not good practice (good practice – against)');
+    expect(card.detail).toContain('**pregabalin 50 mg**');
+  });
+  test('amitriptyline dosed in the daytime is named as such; info without opioids', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app)
+      .post('/cds-services/nkr-pain-patient-view')
+      .send(withMeds([active('m1', rx('856834', 'amitriptyline 25 mg'), { dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] })]));
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication')!;
+    expect(card.indicator).toBe('info');
+    expect(card.detail).toContain('amitriptyline 25 mg (dosed in the daytime)');
+  });
+  test('no drug the guideline speaks about → no current-medication card', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(withMeds([active('m1', rx('313782', 'paracetamol'))]));
+    expect(cardOfKind(expectValidResponse(res.body), 'current-medication')).toBeUndefined();
+  });
+  test('out of scope → no current-medication card even with an opioid', async () => {
+    const { app } = buildTestApp();
+    const req = patientViewRequest('no-gsb');
+    (req.prefetch as Record<string, unknown>).medications = searchset([active('m1', rx('1049621', 'oxycodone 5 mg'))]);
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(req);
+    expect(expectValidResponse(res.body).cards).toEqual([]);
+  });
+});
+
+// ---- rev 2 (docs/clinical-rules.md §3.3, §4): each test fails on the behaviour before revision 2 ----
+
+const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+const SNOMED = 'http://snomed.info/sct';
+const condition = (id: string, system: string, code: string, status = 'active'): fhir4.Condition => ({
+  ...fibromyalgia,
+  id,
+  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: status }] },
+  code: { coding: [{ system, code }] },
+});
+const activeRx = (id: string, m: fhir4.CodeableConcept, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
+  ...draft(id, m, extra),
+  status: 'active',
+});
+const regular: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }];
+
+describe('rev 2: prescribed for depression or anxiety – the order\'s reason decides', () => {
+  const depression = condition('dep', ICD10, 'F32.1');
+  test.each([
+    ['SSRI', rx('312941', 'Sertralin 50 mg')],
+    ['duloxetine', rx('596930', 'Cymbalta 30 mg')],
+    ['venlafaxine', atc('N06AX16', 'Efexor 75 mg')],
+    ['other TCA', atc('N06AA10', 'Noritren 25 mg')],
+    ['amitriptyline dosed in the daytime', atc('N06AA09', 'Saroten 25 mg')],
+  ])('%s with the reason text "mod depression" (Danish) or "generalized anxiety" → no card', async (_name, m) => {
+    for (const text of ['mod depression', 'Generalized anxiety', 'angst og panikanfald']) {
+      const b = await call([draft('a', m, { reasonCode: [{ text }], dosageInstruction: regular })]);
+      expect(b.cards).toEqual([]);
+    }
+  });
+  test('a coded reason (ICD-10 F41.1, SKS DF321, SNOMED 35489007) → no card', async () => {
+    for (const coding of [{ system: ICD10, code: 'F41.1' }, { system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }, { system: SNOMED, code: '35489007' }]) {
+      expect((await call([draft('a', rx('312941', 'Sertralin'), { reasonCode: [{ coding: [coding] }] })])).cards).toEqual([]);
+    }
+  });
+  test('another reason ("mod smerter") → the card, even with an active depression Condition', async () => {
+    const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [fibromyalgia, depression], lang: 'da' });
+    expect(kinds(b)).toEqual(['ssri']);
+  });
+  test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
+    expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
+    expect(kinds(await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, condition('dep', ICD10, 'F32.1', 'resolved')] }))).toEqual(['ssri']);
+  });
+  test('opioids and gabapentinoids are not exempted by a depression reason', async () => {
+    expect(kinds(await call([draft('a', rx('483440', 'Lyrica 75 mg'), { reasonCode: [{ text: 'angst' }] })]))).toEqual(['gabapentinoid']);
+  });
+});
+
+describe('rev 2: no delete while another opioid is taken regularly', () => {
+  const oxy = () => draft('request-123', { text: 'OxyContin 10 mg depottablet' });
+  test('Contalgin taken regularly, OxyContin ordered → no delete; the switch text names Contalgin (da, en)', async () => {
+    const active = [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })];
+    const da = (await call([oxy()], { active, lang: 'da' })).cards[0]!;
+    expect(da.suggestions).toBeUndefined();
+    expect(da.detail).toContain('(Contalgin 30 mg): opioidskift eller tillæg af opioid – undgå brat ophør');
+    const en = (await call([oxy()], { active })).cards[0]!;
+    expect(en.suggestions).toBeUndefined();
+    expect(en.detail).toContain('(Contalgin 30 mg): opioid switch or added opioid – avoid abrupt stopping; agree a treatment and, if relevant, tapering plan');
+  });
+  test('unknown dosing counts like regular; tramadol is an opioid too', async () => {
+    expect((await call([oxy()], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' })] })).cards[0]!.suggestions).toBeUndefined();
+    expect((await call([oxy()], { active: [activeRx('old-1', rx('835603', 'Nobligan 50 mg'), { dosageInstruction: regular })] })).cards[0]!.suggestions).toBeUndefined();
+  });
+  test('an active MedicationStatement (shared medication record, prefetch medicationStatements) counts', async () => {
+    const { app } = buildTestApp();
+    const b = body([oxy()]);
+    (b.prefetch as Record<string, unknown>).medicationStatements = searchset([
+      { resourceType: 'MedicationStatement', id: 'fmk-1', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Malfin 10 mg' }, dosage: regular } as fhir4.MedicationStatement,
+    ]);
+    const card = expectValidResponse((await request(app).post(SELECT).send(b)).body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(Malfin 10 mg): opioid switch');
+  });
+  test('the other opioid being stopped in the same draftOrders → delete offered again', async () => {
+    const stopping = { ...draft('old-1', { text: 'Contalgin 30 mg' }), status: 'stopped' as const };
+    const b = await call([oxy(), stopping], { hook: 'order-sign', active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })] });
+    expect(b.cards.map((c) => [c.source.topic.code, c.suggestions?.length])).toEqual([['opioid-without-dual-action', 1]]);
+  });
+});
+
+describe('rev 2: opioid dependence', () => {
+  const f11 = condition('f11', ICD10, 'F11.2');
+  test('methadone for a patient with opioid dependence (F11, or SNOMED 75544000) → no card; without dependence → a card', async () => {
+    const metadon = draft('m', atc('N07BC02', 'Metadon 10 mg'));
+    expect((await call([metadon], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+    expect((await call([metadon], { conditions: [fibromyalgia, condition('oud', SNOMED, '75544000')] })).cards).toEqual([]);
+    expect((await call([draft('m', atc('N07BC02', 'Metadon 10 mg'), { reasonCode: [{ coding: [{ system: SNOMED, code: '75544000' }] }] })])).cards).toEqual([]);
+    expect(kinds(await call([metadon]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('any other opioid keeps its card, with the coordination line (da, en)', async () => {
+    const da = await call([draft('o', { text: 'OxyNorm 5 mg' })], { conditions: [fibromyalgia, f11], lang: 'da' });
+    expect(kinds(da)).toEqual(['opioid-without-dual-action']);
+    expect(da.cards[0]!.detail).toContain('Registreret opioidafhængighed – koordinér med det behandlende rusmiddelcenter');
+    const en = await call([draft('t', { text: 'Tradolan 50 mg' })], { conditions: [fibromyalgia, f11] });
+    expect(kinds(en)).toEqual(['tramadol']);
+    expect(en.cards[0]!.detail).toContain('Opioid dependence on record – coordinate with the treating addiction service');
+  });
+  test('substitution products (Espranor, Buvidal, N07BC01) → no card; no coordination line without dependence', async () => {
+    for (const m of [{ text: 'Espranor 8 mg' }, { text: 'Buvidal 64 mg depotinjektion' }, atc('N07BC01', 'buprenorfin')]) {
+      expect((await call([draft('s', m)])).cards).toEqual([]);
+    }
+    expect((await call([draft('o', { text: 'OxyNorm 5 mg' })])).cards[0]!.detail).not.toContain('addiction service');
+  });
+  test('ICPC-2 P19 counts only with ICPC2_L18 not off', async () => {
+    const p19 = condition('p19', 'http://hl7.org/fhir/sid/icpc-2', 'P19');
+    const metadon = draft('m', atc('N07BC02', 'Metadon 10 mg'));
+    expect(kinds(await call([metadon], { conditions: [fibromyalgia, p19] }))).toEqual(['opioid-without-dual-action']);
+    expect((await call([metadon], { conditions: [fibromyalgia, p19], env: { ICPC2_L18: 'text' } })).cards).toEqual([]);
+  });
+});
+
+describe('rev 2: words', () => {
+  test('tapentadol is a warning with "Ingen anbefaling: NKR fandt ingen studier af tapentadol" (da) / "No recommendation:" (en)', async () => {
+    const da = (await call([draft('t', { text: 'Palexia depot 50 mg' })], { lang: 'da' })).cards[0]!;
+    expect(da.indicator).toBe('warning');
+    expect(da.detail).toContain('**Ingen anbefaling:** NKR fandt ingen studier af tapentadol. Advarslen skyldes, at tapentadol er et afhængighedsskabende opioid');
+    expect(da.detail).not.toContain('Anbefaling (Ingen anbefaling)');
+    const en = (await call([draft('t', { text: 'Palexia depot 50 mg' })])).cards[0]!;
+    expect(en.detail).toContain('**No recommendation:** The NKR found no studies of tapentadol');
+  });
+  test('summaries lead with the message and end with the drug; a long drug name is shortened, never the message (<140 code points)', async () => {
+    const long = 'Acetaminophen 325 MG / Oxycodone Hydrochloride 7.5 MG Extended Release Oral Tablet [Xartemis XR] with a very long packaging description';
+    for (const lang of ['da', 'en']) {
+      const card = (await call([draft('x', { text: long, coding: [{ system: ATC, code: 'N02AJ17' }] })], { lang })).cards[0]!;
+      expect(Array.from(card.summary).length).toBeLessThan(140);
+      expect(card.summary).toMatch(lang === 'da' ? /^Opioider uden dual action er ikke god praksis ved generaliserede smerter: Acetaminophen/ : /^Opioids without dual action are not good practice in generalized pain: Acetaminophen/);
+      expect(card.summary.endsWith('…')).toBe(true);
+    }
+  });
+  test('summaries are plain text: "[Oxycontin]" is not escaped', async () => {
+    const card = (await call([draft('x', rx('1049621', 'oxycodone 10 MG [Oxycontin]'))])).cards[0]!;
+    expect(card.summary).toBe('Opioids without dual action are not good practice in generalized pain: oxycodone 10 MG [Oxycontin]');
+  });
+  test('Danish wording: "SSRI til smertelindring kun efter nøje overvejelse", buprenorfin, følsomme over for, PN-behandling, what the card does not check', async () => {
+    const b = await call([draft('s', rx('312941', 'Zoloft 50 mg')), draft('o', { text: 'Norspan 10 mikrog/time' }), draft('t', { text: 'Nobligan 50 mg' })], { hook: 'order-sign', lang: 'da' });
+    const [ssri, opioid, tramadol] = b.cards;
+    expect(ssri!.summary).toBe('SSRI til smertelindring kun efter nøje overvejelse – begrænset effekt (svag anbefaling MOD): Zoloft 50 mg');
+    expect(opioid!.detail).toContain('buprenorfin');
+    expect(opioid!.detail).not.toContain('buprenorphin');
+    expect(tramadol!.detail).toContain('meget følsomme over for farmakologisk behandling');
+    expect(opioid!.overrideReasons.map((r: any) => r.display)).toContain('Kortvarig behandling eller PN-behandling');
+    for (const c of b.cards) {
+      expect(c.detail).toContain('*Ikke et tjek af interaktioner, kontraindikationer, graviditet/amning, nyrefunktion eller dosis.*');
+      expect(c.detail).toMatch(/^\*\*Ordination \(kladde\):\*\* /);
+      expect(c.detail).not.toMatch(/MedicationRequest\//);
+    }
+  });
+});
+
+describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
+  test.each([
+    ['Mandolgin 50 mg', 'tramadol'],
+    ['Reltebon 10 mg', 'opioid-without-dual-action'],
+    ['Transtec 35 mikrog/t', 'opioid-without-dual-action'],
+    ['Instanyl 50 mikrog/dosis', 'opioid-without-dual-action'],
+    ['Abstral 100 mikrog', 'opioid-without-dual-action'],
+    ['Matrifen 25 mikrog/t', 'opioid-without-dual-action'],
+    ['Effentora 100 mikrog', 'opioid-without-dual-action'],
+    ['PecFent 100 mikrog', 'opioid-without-dual-action'],
+    ['Fevarin 50 mg', 'ssri'],
+    ['Yentreve 40 mg', 'duloxetine'],
+    ['Pinex Forte 500 mg/30 mg', 'opioid-without-dual-action'],
+    ['Dolol 50 mg', 'tramadol'],
+    ['Tradolan 50 mg', 'tramadol'],
+    ['Dolcontin 10 mg', 'opioid-without-dual-action'],
+    ['Malfin 10 mg', 'opioid-without-dual-action'],
+    ['Durogesic 12 mikrog/t', 'opioid-without-dual-action'],
+    ['Temgesic 0,2 mg', 'opioid-without-dual-action'],
+    ['Palladon 1,3 mg', 'opioid-without-dual-action'],
+    ['Metadon 5 mg', 'opioid-without-dual-action'],
+    ['Kodimagnyl', 'opioid-without-dual-action'],
+    ['Cipralex 10 mg', 'ssri'],
+    ['Cipramil 20 mg', 'ssri'],
+    ['Zoloft 50 mg', 'ssri'],
+    ['Seroxat 20 mg', 'ssri'],
+    ['Fontex 20 mg', 'ssri'],
+    ['Efexor 75 mg', 'venlafaxine'],
+  ])('"%s" → %s card', async (text, kind) => {
+    expect(kinds(await call([draft('b', { text })]))).toEqual([kind]);
+  });
+  test.each(['Espranor 8 mg', 'Buvidal 64 mg', 'Subutex 8 mg', 'Suboxone 8 mg/2 mg'])('"%s" is substitution treatment → no card', async (text) => {
+    expect((await call([draft('b', { text })])).cards).toEqual([]);
+  });
+  test('Pinex alone (paracetamol) gives no card; Pinex Forte is paracetamol + codeine', async () => {
+    expect((await call([draft('b', { text: 'Pinex 500 mg' })])).cards).toEqual([]);
+    expect((await call([draft('b', { text: 'Pinex Forte' })])).cards[0]!.detail).toContain('Combination product: paracetamol + codeine');
+  });
+  test('the Yentreve and rapid-onset fentanyl notes (da, en)', async () => {
+    const yentreve = (await call([draft('y', { text: 'Yentreve 40 mg' })], { lang: 'da' })).cards[0]!;
+    expect(yentreve.detail).toContain('Yentreve er godkendt til stressinkontinens – kontrollér indikationen.');
+    for (const text of ['Instanyl 50 mikrog/dosis', 'Abstral 100 mikrog', 'Effentora 100 mikrog', 'PecFent 100 mikrog']) {
+      const card = (await call([draft('f', { text, coding: [{ system: ATC, code: 'N02AB03' }] })])).cards[0]!;
+      expect(card.detail).toContain('Licensed only for breakthrough cancer pain in opioid-tolerant patients.');
+    }
+    expect((await call([draft('f', { text: 'Matrifen 25 mikrog/t' })])).cards[0]!.detail).not.toContain('breakthrough');
+  });
+});
+
+describe('rev 2: current medication on patient-view', () => {
+  const pv = async (meds: fhir4.Resource[], options: { statements?: fhir4.Resource[]; conditions?: fhir4.Condition[]; lang?: string; omitStatements?: boolean } = {}) => {
+    const req = patientViewRequest('gsb-established-complete');
+    const prefetch = req.prefetch as Record<string, unknown>;
+    prefetch.medications = searchset(meds);
+    if (options.omitStatements) delete prefetch.medicationStatements;
+    else prefetch.medicationStatements = searchset(options.statements ?? []);
+    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...options.conditions]);
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', options.lang ?? 'en').send(req);
+    expect(res.status).toBe(200);
+    return cardOfKind(expectValidResponse(res.body), 'current-medication');
+  };
+  test('the strength label carries its direction: "God praksis – fraråder"; the summary names the drug', async () => {
+    const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
+    expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
+    expect(card.summary).toBe('Aktuelt opioid uden dual action – ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
+    expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
+  });
+  test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {
+    const statement = { resourceType: 'MedicationStatement', id: 'fmk-1', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Lyrica 75 mg' } } as fhir4.MedicationStatement;
+    const card = (await pv([], { statements: [statement] }))!;
+    expect(card.detail).toContain('**Lyrica 75 mg**');
+  });
+  test('without the medicationStatements key the card still works from the MedicationRequests', async () => {
+    const card = (await pv([activeRx('m1', rx('483440', 'Lyrica 75 mg'))], { omitStatements: true }))!;
+    expect(card.detail).toContain('**Lyrica 75 mg**');
+  });
+  test('a drug prescribed for depression is not listed', async () => {
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'Depression' }] })])).toBeUndefined();
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'))], { conditions: [condition('dep', ICD10, 'F33.1')] })).toBeUndefined();
+    expect(await pv([activeRx('s1', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [condition('dep', ICD10, 'F33.1')] })).toBeDefined();
+  });
+});
+
+// ---- real EHR data (docs/clinical-rules.md §7), with the realistic shapes in fixtures/requests/ ----
+
+describe('real EHR data: medication', () => {
+  const fixtureRequest = (name: string) => readJson<Record<string, any>>(projectPath('fixtures', 'requests', `${name}.json`));
+  const send = async (b: Record<string, unknown>, path = SELECT, lang = 'en') => {
+    const { app } = buildTestApp();
+    const res = await request(app).post(path).set('Accept-Language', lang).send(b);
+    expect(res.status).toBe(200);
+    return expectValidResponse(res.body);
+  };
+
+  test('an unresolvable medicationReference is classified by its display (the FHIR server answers 404)', async () => {
+    const server = nock('http://127.0.0.1:8081').get('/fhir/Medication/not-on-server').reply(404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
+    const b = await send(fixtureRequest('order-select-unresolvable-medication-reference-display'));
+    expect(kinds(b)).toEqual(['opioid-without-dual-action']);
+    expect(b.cards[0]!.summary).toContain('Oxycodone Hydrochloride 5 MG Oral Tablet');
+    expect(server.isDone()).toBe(true);
+  });
+
+  test('…and without a fhirServer to ask', async () => {
+    const req = fixtureRequest('order-select-unresolvable-medication-reference-display');
+    delete req.fhirServer;
+    expect(kinds(await send(req))).toEqual(['opioid-without-dual-action']);
+  });
+
+  test('drafts that are entered-in-error or cancelled are not orders being made: no card, no data read', async () => {
+    const req = fixtureRequest('order-sign-entered-in-error-draft');
+    delete req.prefetch;
+    expect((await send(req, SIGN)).cards).toEqual([]);
+  });
+
+  test('opioid dependence coded in SNOMED CT (75544000) exempts methadone', async () => {
+    expect((await send(fixtureRequest('order-select-methadone-snomed-opioid-dependence'))).cards).toEqual([]);
+  });
+
+  test('an opioid taken regularly per the shared medication record (MedicationStatement) makes OxyContin a switch: no delete', async () => {
+    const b = await send(fixtureRequest('order-select-opioid-switch-fmk-statement'), SELECT, 'da');
+    expect(b.cards[0]!.suggestions).toBeUndefined();
+    expect(b.cards[0]!.detail).toContain('(Contalgin 30 mg depottablet): opioidskift eller tillæg af opioid');
+  });
+
+  test('patient-view lists a drug from an active MedicationStatement', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(fixtureRequest('patient-view-medication-statement-fmk'));
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication');
+    expect(card?.detail).toContain('**Contalgin 30 mg depottablet**');
+  });
+
+  test('the services announce medicationStatements as a prefetch key', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app).get('/cds-services');
+    for (const s of res.body.services) {
+      expect(s.prefetch.medicationStatements).toBe('MedicationStatement?patient={{context.patientId}}&status=active');
+    }
+  });
+
+  describe('no field shape gives a 5xx (drafts, active orders and statements)', () => {
+    const shapes: unknown[] = ['x', 42, null, {}, [], [1, 'a'], [{ coding: 'x' }], { coding: { code: 7 } }, true];
+    const paths: Array<[string, (r: Record<string, any>, v: unknown) => void]> = [
+      ['medicationCodeableConcept', (r, v) => (r.medicationCodeableConcept = v)],
+      ['medicationCodeableConcept.coding', (r, v) => (r.medicationCodeableConcept = { text: 'OxyContin', coding: v })],
+      ['medicationReference', (r, v) => (r.medicationReference = v)],
+      ['dosageInstruction', (r, v) => (r.dosageInstruction = v)],
+      ['dosageInstruction[0].timing', (r, v) => (r.dosageInstruction = [{ timing: v }])],
+      ['dosageInstruction[0].timing.repeat', (r, v) => (r.dosageInstruction = [{ timing: { repeat: v } }])],
+      ['timing.repeat.when', (r, v) => (r.dosageInstruction = [{ timing: { repeat: { when: v, frequency: v, period: v, periodUnit: v } } }])],
+      ['reasonCode', (r, v) => (r.reasonCode = v)],
+      ['reasonReference', (r, v) => (r.reasonReference = v)],
+      ['status', (r, v) => (r.status = v)],
+      ['id', (r, v) => (r.id = v)],
+      ['contained', (r, v) => (r.contained = v)],
+    ];
+    const { app } = buildTestApp({ env: { ALL_PATIENTS_IN_SCOPE: 'true' } });
+    test.each(paths)('%s', async (_name, set) => {
+      for (const v of shapes) {
+        const d: Record<string, any> = { ...draft('request-123', { text: 'Saroten 25 mg', coding: [{ system: ATC, code: 'N06AA09' }] }) };
+        set(d, v);
+        const a: Record<string, any> = { ...activeRx('a1', { text: 'Contalgin 10 mg' }) };
+        set(a, v);
+        const s: Record<string, any> = { resourceType: 'MedicationStatement', id: 's1', status: 'active', medicationCodeableConcept: { text: 'OxyNorm' } };
+        set(s, v);
+        const b = body([d as fhir4.Resource], { hook: 'order-sign', active: [a as fhir4.Resource] });
+        (b.prefetch as Record<string, unknown>).medicationStatements = searchset([s as fhir4.Resource]);
+        const res = await request(app).post(SIGN).send(b);
+        expect({ shape: v, status: res.status < 500 }).toEqual({ shape: v, status: true });
+        const pvReq = patientViewRequest('gsb-established-complete');
+        (pvReq.prefetch as Record<string, unknown>).medications = searchset([a as fhir4.Resource]);
+        (pvReq.prefetch as Record<string, unknown>).medicationStatements = searchset([s as fhir4.Resource]);
+        const pvRes = await request(app).post('/cds-services/nkr-pain-patient-view').send(pvReq);
+        expect({ shape: v, status: pvRes.status < 500 }).toEqual({ shape: v, status: true });
+      }
+    });
+  });
+});

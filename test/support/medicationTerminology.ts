@@ -1,0 +1,14 @@
+import type { MedicationTerminology } from '../../src/guideline/drugOrderFindings.js';
+import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
+import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
+import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
+import { loadMedicationConditionCodes } from '../../src/terminology/medicationConditions.js';
+
+export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+export const ATC = 'http://www.whocc.no/atc';
+
+/** The medication terminology as the service registry builds it (ICPC-2 read only when asked). */
+export function medicationTerminology(readIcpc2 = false): MedicationTerminology {
+  const systems = loadCodeSystems();
+  return { drugs: loadDrugCodes(loadDrugKinds(), systems), conditions: loadMedicationConditionCodes(systems, readIcpc2) };
+}
