@@ -417,7 +417,7 @@ describe('R7: one deadline per hook call (FHIR_REQUEST_DEADLINE_MS), shared by e
     const { res, ms } = await timedCall({ FHIR_REQUEST_DEADLINE_MS: '5000' });
     expect(res.status).toBe(200);
     expect(cardOfKind(res.body, 'tramadol')).toBeDefined();
-    expect([...seen].sort()).toEqual(['/fhir/Condition', '/fhir/Medication/med-active', '/fhir/Medication/med-draft', '/fhir/MedicationRequest', '/fhir/Patient/p1']);
+    expect([...seen].sort()).toEqual(['/fhir/Condition', '/fhir/Medication/med-active', '/fhir/Medication/med-draft', '/fhir/MedicationRequest', '/fhir/MedicationStatement', '/fhir/Patient/p1']);
     expect(ms).toBeGreaterThanOrEqual(3 * READ_MS);
   });
 
