@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
+import { recordFhirReads } from '../observability/fhirReadMetrics.js';
 import type { Logger } from '../observability/logger.js';
+import type { FhirReadRecorder } from '../observability/metrics.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
 import { drugCodes } from '../terminology/drugCodes.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
@@ -14,6 +16,8 @@ export interface ServiceRegistryOptions {
   /** Replaces the FHIR fetcher (tests). */
   fetcher?: FhirFetcher;
   texts?: CardTexts;
+  /** Told about every FHIR server read (metrics per prefetch key). */
+  fhirReads?: FhirReadRecorder;
 }
 
 /**
@@ -22,13 +26,17 @@ export interface ServiceRegistryOptions {
  */
 export function createServices(config: Config, logger: Logger, options: ServiceRegistryOptions = {}): CdsService[] {
   const texts = options.texts ?? loadCardTexts();
-  const fetcher = options.fetcher ?? createFhirFetcher(config, logger);
+  const plainFetcher = options.fetcher ?? createFhirFetcher(config, logger);
+  const recorded = options.fhirReads ? recordFhirReads(plainFetcher, options.fhirReads) : null;
+  const fetcher = recorded?.fetcher ?? plainFetcher;
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet(config.scope.extraGsbCodes);
   drugCodes(); // loads and checks terminology/drugs/ now, not at the first order
-  return [
+  const services = [
     createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }),
     createOrderSelectService({ config, logger, fetcher, texts, gsb }),
     createOrderSignService({ config, logger, fetcher, texts, gsb }),
   ];
+  for (const s of services) recorded?.addSpecs(s.prefetch);
+  return services;
 }

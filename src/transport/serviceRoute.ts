@@ -1,8 +1,11 @@
 import type { Request, RequestHandler } from 'express';
 import type { Config } from '../config.js';
+import { nonBlank } from '../model/json.js';
 import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
 import { pickLanguage } from '../render/language.js';
 import type { CdsService } from '../services/cdsService.js';
+import type { CardLog } from '../store/cardLog.js';
 import type { HookRequest } from './hookRequest.js';
 import { badRequest, notFound } from './operationOutcome.js';
 import type { SchemaValidator } from './schemaValidation.js';
@@ -14,6 +17,9 @@ export interface ServiceRouteDeps {
   clock: () => number;
   /** Validate every response against schemas/response.schema.json (tests and development). */
   checkResponses: boolean;
+  /** Every issued card is logged (off the request path: an in-memory batch, written by a timer). */
+  cardLog?: CardLog;
+  metrics?: Metrics;
 }
 
 /** Resolves `:id` to a service or 404, before authentication and body parsing. */
@@ -43,6 +49,8 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     const lang = pickLanguage(deps.config.language, req.get('accept-language'));
     const answer = await service.call({ request, lang, now: deps.clock() });
     const response = { cards: answer.cards.map((c) => c.card) };
+    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId: nonBlank(request.context.patientId), cards: answer.cards, now: deps.clock() });
+    for (const c of answer.cards) deps.metrics?.cards.inc({ kind: c.kind, indicator: c.card.indicator });
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
       if (problems.length > 0) deps.logger.error({ serviceId: service.id, problems }, 'response does not match the response schema');
