@@ -13,7 +13,8 @@ const ANSWERS = `SELECT card_uuid,
 
 /** The Store over either SQL driver: the same statements for SQLite and PostgreSQL. */
 export class SqlStore implements Store {
-  constructor(private readonly db: Db) {}
+  /** `db` is public for tests and tools (e.g. a scan of every table). */
+  constructor(readonly db: Db) {}
 
   get kind(): Store['kind'] {
     return this.db.dialect;
