@@ -64,17 +64,18 @@ export class SqlStore implements Store {
 
   async checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
     // Inserted, or an expired entry taken over → a row comes back; a live entry → no row (a replay).
+    // Whole seconds: the verifier's clock has fractions, and the column is an integer.
     const rows = await this.db.all(
       `INSERT INTO jwt_replay (jti_key, expires_at) VALUES (?, ?)
        ON CONFLICT (jti_key) DO UPDATE SET expires_at = excluded.expires_at WHERE jwt_replay.expires_at <= ?
        RETURNING jti_key`,
-      [key, expiresAt, now],
+      [key, Math.ceil(expiresAt), Math.floor(now)],
     );
     return rows.length > 0 ? 'new' : 'seen';
   }
 
   async pruneJtis(now: number): Promise<number> {
-    const [changes] = await this.db.batch([{ sql: 'DELETE FROM jwt_replay WHERE expires_at <= ?', params: [now] }]);
+    const [changes] = await this.db.batch([{ sql: 'DELETE FROM jwt_replay WHERE expires_at <= ?', params: [Math.floor(now)] }]);
     return changes ?? 0;
   }
 

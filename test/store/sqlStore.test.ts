@@ -93,6 +93,13 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(await store.checkAndStoreJti('a', 2000, 1500)).toBe('seen');
   });
 
+  test('JWT replay: the verifier\'s clock has fractions of a second (epoch seconds as a float)', async () => {
+    const store = await freshStore(kind);
+    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_000.123)).toBe('new');
+    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_001.9)).toBe('seen');
+    expect(await store.pruneJtis(1_790_000_400.7)).toBe(1);
+  });
+
   test('JWT replay under concurrency: of 20 simultaneous uses of one id exactly one is new', async () => {
     const store = await freshStore(kind);
     const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.checkAndStoreJti('same', 5000, 100)));
