@@ -7,6 +7,8 @@ import type { CardLogEntry, Store } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
 
 export const DEFAULT_MAX_PENDING = 10_000;
+/** Cards per write: SQLite writes block the event loop, so a large batch is written in slices with hook calls between them. */
+export const CARDS_PER_WRITE = 100;
 
 /** A suggestion's stable name for the report: the code its first action orders, else its label. */
 export function suggestionName(s: CdsSuggestion): string {
@@ -101,11 +103,17 @@ export class CardLog {
     const batch = this.pending;
     this.pending = [];
     this.flushing = (async () => {
+      let written = 0;
       try {
-        await this.deps.health.track('card-log', () => this.deps.store.appendCards(batch));
+        while (written < batch.length) {
+          const slice = batch.slice(written, written + CARDS_PER_WRITE);
+          await this.deps.health.track('card-log', () => this.deps.store.appendCards(slice));
+          written += slice.length;
+          if (written < batch.length) await new Promise((resolve) => setImmediate(resolve));
+        }
       } catch {
         // Kept for the next try, ahead of what came meanwhile (health has counted and logged it).
-        this.pending = [...batch, ...this.pending];
+        this.pending = [...batch.slice(written), ...this.pending];
         const max = this.deps.maxPending ?? DEFAULT_MAX_PENDING;
         if (this.pending.length > max) {
           const dropped = this.pending.length - max;

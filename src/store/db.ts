@@ -20,8 +20,11 @@ export interface Db {
   readonly dialect: StoreKind;
   /** One statement; its rows (also for INSERT … RETURNING). */
   all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
-  /** The statements in one transaction; rows changed by each. Resolves after commit. */
-  batch(statements: readonly Statement[]): Promise<number[]>;
+  /**
+   * The statements in one transaction; rows changed by each. Resolves after commit; with `durable`,
+   * after the commit is on disk (SQLite: fsync; PostgreSQL commits are always synchronous).
+   */
+  batch(statements: readonly Statement[], options?: { durable?: boolean }): Promise<number[]>;
   /** Applies pending migrations; the schema version afterwards. */
   migrate(migrations?: readonly Migration[]): Promise<number>;
   close(): Promise<void>;
@@ -33,28 +36,41 @@ const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at TEXT NOT NULL
 )`;
 
-/** SQLite through better-sqlite3: synchronous, so every call is one atomic step of the event loop. */
+/**
+ * SQLite through better-sqlite3: synchronous, so every call is one atomic step of the event loop. Two
+ * connections to one file in WAL mode: `fast` (synchronous=NORMAL: a commit survives a killed process,
+ * not a power loss; the card log and the replay check, which must not wait for the disk) and `durable`
+ * (synchronous=FULL: fsync before the commit returns; feedback, answered 200 only after it). An fsync
+ * of the WAL also makes every earlier commit of the other connection durable.
+ */
 export class SqliteDb implements Db {
   readonly dialect = 'sqlite' as const;
   private readonly db: Database.Database;
-  private readonly prepared = new Map<string, Database.Statement>();
+  private readonly durable: Database.Database;
+  private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
 
-  /** `file` = a path (its folder is created) or ':memory:'. */
+  /** `file` = a path (its folder is created) or ':memory:' (one connection). */
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    // FULL: a commit is on disk before feedback is answered 200 (WAL + NORMAL could lose the last
-    // commits on power loss). Feedback is rare and the card log is written in batches.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = SqliteDb.open(file, 'NORMAL');
+    this.durable = file === ':memory:' ? this.db : SqliteDb.open(file, 'FULL');
   }
 
-  private stmt(sql: string): Database.Statement {
-    let s = this.prepared.get(sql);
+  private static open(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('busy_timeout = 5000');
+    return db;
+  }
+
+  private stmt(sql: string, db: Database.Database = this.db): Database.Statement {
+    let cache = this.prepared.get(db);
+    if (!cache) this.prepared.set(db, (cache = new Map()));
+    let s = cache.get(sql);
     if (!s) {
-      s = this.db.prepare(sql);
-      this.prepared.set(sql, s);
+      s = db.prepare(sql);
+      cache.set(sql, s);
     }
     return s;
   }
@@ -68,9 +84,10 @@ export class SqliteDb implements Db {
     }
   }
 
-  batch(statements: readonly Statement[]): Promise<number[]> {
+  batch(statements: readonly Statement[], options: { durable?: boolean } = {}): Promise<number[]> {
     try {
-      const run = this.db.transaction(() => statements.map((st) => this.stmt(st.sql).run(...st.params).changes));
+      const db = options.durable ? this.durable : this.db;
+      const run = db.transaction(() => statements.map((st) => this.stmt(st.sql, db).run(...st.params).changes));
       return Promise.resolve(run.immediate());
     } catch (err) {
       return Promise.reject(err);
@@ -107,6 +124,7 @@ export class SqliteDb implements Db {
   }
 
   close(): Promise<void> {
+    if (this.durable.open) this.durable.close();
     if (this.db.open) this.db.close();
     return Promise.resolve();
   }
@@ -154,6 +172,7 @@ export class PostgresDb implements Db {
   }
 
   async batch(statements: readonly Statement[]): Promise<number[]> {
+    // PostgreSQL's commit waits for the WAL flush (synchronous_commit on): every batch is durable.
     const client = await this.pool.connect();
     let broken = false;
     try {

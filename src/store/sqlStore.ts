@@ -1,9 +1,22 @@
 import { isoWeek } from './isoWeek.js';
-import type { Db, Row, Statement } from './db.js';
+import type { Db, Row, SqlValue, Statement } from './db.js';
 import type { CardLogEntry, FeedbackEntry, ReplayVerdict, ReportRows, Store } from './store.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
 const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
+
+/** Rows per multi-row INSERT: well below both drivers' parameter limits (SQLite 32766, PostgreSQL 65535). */
+const ROWS_PER_INSERT = 200;
+
+function multiRowInserts(head: string, rows: readonly SqlValue[][], tail: string): Statement[] {
+  const statements: Statement[] = [];
+  for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
+    const chunk = rows.slice(i, i + ROWS_PER_INSERT);
+    const tuple = `(${chunk[0]?.map(() => '?').join(', ')})`;
+    statements.push({ sql: `${head} ${chunk.map(() => tuple).join(', ')} ${tail}`, params: chunk.flat() });
+  }
+  return statements;
+}
 
 /** Per card: whether any answer accepted it, and whether any overrode it (a card counts once). */
 const ANSWERS = `SELECT card_uuid,
@@ -22,21 +35,17 @@ export class SqlStore implements Store {
 
   async appendCards(entries: readonly CardLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const statements: Statement[] = [];
-    for (const e of entries) {
-      statements.push({
-        sql: `INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (card_uuid) DO NOTHING`,
-        params: [e.cardUuid, e.serviceId, e.kind, e.indicator, e.language, e.issuedAt, isoWeek(e.issuedAt), e.patientKey, e.findingKey, e.orderKey],
-      });
-      for (const s of e.suggestions) {
-        statements.push({
-          sql: 'INSERT INTO card_suggestion (suggestion_uuid, card_uuid, name) VALUES (?, ?, ?) ON CONFLICT (suggestion_uuid) DO NOTHING',
-          params: [s.uuid, e.cardUuid, s.name],
-        });
-      }
-    }
-    await this.db.batch(statements);
+    // Multi-row INSERTs: one statement per chunk, not per card (a round trip each on PostgreSQL).
+    const cardRows = entries.map((e): SqlValue[] => [e.cardUuid, e.serviceId, e.kind, e.indicator, e.language, e.issuedAt, isoWeek(e.issuedAt), e.patientKey, e.findingKey, e.orderKey]);
+    const suggestionRows = entries.flatMap((e) => e.suggestions.map((s): SqlValue[] => [s.uuid, e.cardUuid, s.name]));
+    await this.db.batch([
+      ...multiRowInserts(
+        'INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key) VALUES',
+        cardRows,
+        'ON CONFLICT (card_uuid) DO NOTHING',
+      ),
+      ...multiRowInserts('INSERT INTO card_suggestion (suggestion_uuid, card_uuid, name) VALUES', suggestionRows, 'ON CONFLICT (suggestion_uuid) DO NOTHING'),
+    ]);
   }
 
   async recordFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]> {
@@ -57,7 +66,7 @@ export class SqlStore implements Store {
         });
       }
     }
-    const changes = await this.db.batch(statements);
+    const changes = await this.db.batch(statements, { durable: true });
     // A key repeated inside one batch: the first is new, the rest are not (changes = 0 for them).
     return firstOfItem.map((i) => (changes[i] ?? 0) > 0);
   }
