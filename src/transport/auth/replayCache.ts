@@ -69,11 +69,16 @@ export interface ReplayStoreHealth {
  * The replay cache in the store: one INSERT … ON CONFLICT … RETURNING per token, so with PostgreSQL a
  * `jti` accepted by one instance is refused by every other. Keys are hashed (bounded, no NUL bytes).
  * While the store is down the instance falls back to its own in-memory cache (replays to *this*
- * instance are still refused; hook calls keep being answered) and retries the store on later calls.
+ * instance are still refused; hook calls keep being answered), and asks the store again after
+ * STORE_RETRY_SECONDS, so a store that times out costs one request the timeout, not every request.
  * Expired entries are deleted now and then, off the request path.
  */
+export const STORE_RETRY_SECONDS = 5;
+
 export class StoreReplayCache implements ReplayCache {
   private nextPruneAt = 0;
+  /** After a failure, calls skip the store (no connect timeout on the request path) until this time. */
+  private skipStoreUntil = 0;
 
   constructor(
     private readonly store: ReplayStore,
@@ -83,12 +88,14 @@ export class StoreReplayCache implements ReplayCache {
 
   async checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
     const hashed = createHash('sha256').update(key).digest('hex');
+    if (now < this.skipStoreUntil) return this.fallback.checkAndStore(hashed, expiresAt, now);
     let verdict: ReplayVerdict;
     try {
       verdict = await this.store.checkAndStoreJti(hashed, expiresAt, now);
       this.health.succeeded();
     } catch (err) {
       this.health.failed('jwt-replay', err);
+      this.skipStoreUntil = now + STORE_RETRY_SECONDS;
       return this.fallback.checkAndStore(hashed, expiresAt, now);
     }
     // A token first seen here during an outage is also refused after the store came back.

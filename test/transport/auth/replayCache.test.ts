@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InMemoryReplayCache, StoreReplayCache } from '../../../src/transport/auth/replayCache.js';
+import { InMemoryReplayCache, STORE_RETRY_SECONDS, StoreReplayCache } from '../../../src/transport/auth/replayCache.js';
 
 describe('InMemoryReplayCache', () => {
   it('answers new once, then seen until the entry expires', async () => {
@@ -67,11 +67,16 @@ describe('StoreReplayCache (the replay cache in the store)', () => {
     const h = health();
     const cache = new StoreReplayCache(store, h);
     expect(await cache.checkAndStore('iss\u0000a', 2000, 1000)).toBe('new');
+    // Within STORE_RETRY_SECONDS the store is not asked again (no connect timeout on every call).
     expect(await cache.checkAndStore('iss\u0000a', 2000, 1001)).toBe('seen');
+    expect(await cache.checkAndStore('iss\u0000c', 2000, 1001)).toBe('new');
+    expect(h.calls).toEqual(['failed jwt-replay']);
+    expect(await cache.checkAndStore('iss\u0000d', 2000, 1000 + STORE_RETRY_SECONDS)).toBe('new');
     expect(h.calls).toEqual(['failed jwt-replay', 'failed jwt-replay']);
     // The store is back (and has never seen 'a'): the id used during the outage is still refused here.
     down = false;
-    expect(await cache.checkAndStore('iss\u0000a', 2000, 1002)).toBe('seen');
-    expect(await cache.checkAndStore('iss\u0000b', 2000, 1002)).toBe('new');
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('seen');
+    expect(await cache.checkAndStore('iss\u0000b', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('new');
+    expect(h.calls.at(-1)).toBe('ok');
   });
 });
