@@ -3,9 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
-import type { FeedbackStore } from './feedback/feedbackStore.js';
 import type { Logger } from './observability/logger.js';
 import type { CdsService } from './model/cdsService.js';
+import type { Metrics } from './observability/metrics.js';
+import type { CardLog } from './store/cardLog.js';
+import type { Store } from './store/store.js';
+import type { StoreHealth } from './store/storeHealth.js';
 import type { AuthVerifier } from './transport/auth/index.js';
 import { requireCaller } from './transport/auth/index.js';
 import { corsMiddleware } from './transport/cors.js';
@@ -13,6 +16,7 @@ import { discoveryRoute } from './transport/discoveryRoute.js';
 import { errorHandler, notFoundHandler } from './transport/errorHandler.js';
 import { feedbackRoute } from './transport/feedbackRoute.js';
 import { jsonBody } from './transport/jsonBody.js';
+import { adminReportRoute, metricsRoute, readinessRoute, type Lifecycle } from './transport/operationsRoutes.js';
 import { summaryOf } from './transport/requestSummary.js';
 import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
@@ -24,7 +28,13 @@ export interface AppDependencies {
   services: readonly CdsService[];
   verifier: AuthVerifier | null;
   validator: SchemaValidator;
-  feedback: FeedbackStore;
+  // --- store, card log, metrics (issue 10) ---
+  store: Store;
+  storeHealth: StoreHealth;
+  cardLog: CardLog;
+  metrics: Metrics;
+  /** main sets `draining` on SIGTERM. */
+  lifecycle?: Lifecycle;
   /** Epoch ms; tests fix the date. */
   clock: () => number;
 }
@@ -42,6 +52,24 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
   res.setHeader('X-Request-Id', id);
   return id;
+}
+
+/** Requests and latency per route, known service id and status (unknown ids are not labels: bounded cardinality). */
+function requestMetrics(metrics: Metrics, services: readonly CdsService[]): RequestHandler {
+  const known = new Set(services.map((s) => s.id));
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const path = (req.originalUrl ?? req.url).split('?')[0] ?? '';
+      const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/.exec(path);
+      const service = m?.[1] !== undefined && known.has(m[1]) ? m[1] : '';
+      const route = m ? (m[2] ? 'feedback' : m[1] !== undefined ? 'service' : 'discovery') : ['/healthz', '/readyz', '/metrics', '/admin/report'].includes(path) ? path.slice(1) : 'other';
+      const labels = { route, service, status: String(res.statusCode) };
+      metrics.requests.inc(labels);
+      metrics.requestSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
 }
 
 /** The Express app, built from its dependencies (no globals: each test builds its own). */
@@ -71,13 +99,21 @@ export function createApp(deps: AppDependencies): Express {
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       customSuccessMessage: () => 'request answered',
       customErrorMessage: () => 'request failed',
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
     }),
   );
+
+  app.use(requestMetrics(deps.metrics, services));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  const lifecycle = deps.lifecycle ?? { draining: false };
+  app.get('/readyz', readinessRoute({ store: deps.store, health: deps.storeHealth, services, lifecycle }));
+  app.get('/metrics', ...metricsRoute(deps.metrics, config.operations.metricsToken));
+  if (config.operations.adminToken !== null) {
+    app.get('/admin/report', ...adminReportRoute({ store: deps.store, health: deps.storeHealth, clock: deps.clock }, config.operations.adminToken));
+  }
 
   app.get('/cds-services', discoveryRoute(services));
   app.all('/cds-services', methodNotAllowed('GET, OPTIONS'));
@@ -94,6 +130,8 @@ export function createApp(deps: AppDependencies): Express {
     validator: deps.validator,
     clock: deps.clock,
     checkResponses: config.nodeEnv !== 'production',
+    cardLog: deps.cardLog,
+    metrics: deps.metrics,
   };
 
   app.post('/cds-services/:id', knownService, auth, ...body, serviceRoute(services, routeDeps));
@@ -103,7 +141,7 @@ export function createApp(deps: AppDependencies): Express {
     knownService,
     auth,
     ...body,
-    feedbackRoute(services, { validator: deps.validator, store: deps.feedback, clock: deps.clock }),
+    feedbackRoute(services, { validator: deps.validator, store: deps.store, health: deps.storeHealth, metrics: deps.metrics, clock: deps.clock }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
 

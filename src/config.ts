@@ -68,6 +68,23 @@ export interface Config {
     clockSkewSeconds: number;
     maxTokenAgeSeconds: number;
   };
+  // --- Store, feedback and operations (issue 10) ---
+  store: {
+    /** Folder of the embedded SQLite store and the development pseudonym secret (DATA_DIR, default ./data). */
+    dataDir: string;
+    /** PostgreSQL connection URL (DATABASE_URL): set → PostgreSQL, shared by several instances; unset → SQLite. */
+    databaseUrl: string | null;
+    /** Key of the patient pseudonyms (PSEUDONYM_SECRET); null → generated once and kept in DATA_DIR; required in production (checked when the store opens). */
+    pseudonymSecret: string | null;
+    /** How often the card log is written (CARD_LOG_FLUSH_MS). */
+    cardLogFlushMs: number;
+  };
+  operations: {
+    /** Bearer token of GET /admin/report (ADMIN_TOKEN); null → the endpoint does not exist. */
+    adminToken: string | null;
+    /** Bearer token of GET /metrics (METRICS_TOKEN); null → open. */
+    metricsToken: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -204,6 +221,20 @@ export function loadConfig(env: Env = process.env): Config {
   const statusEn = str(env, 'GUIDELINE_STATUS_EN');
   if (statusDa !== undefined) guidelineStatus.da = statusDa;
   if (statusEn !== undefined) guidelineStatus.en = statusEn;
+  // --- Store, feedback and operations (issue 10) ---
+  const databaseUrl = str(env, 'DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL', 'expected a postgres:// or postgresql:// URL');
+  }
+  const pseudonymSecret = str(env, 'PSEUDONYM_SECRET') ?? null;
+  if (pseudonymSecret !== null && pseudonymSecret.length < 32) {
+    throw new ConfigError('PSEUDONYM_SECRET', 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
+  const token = (name: string): string | null => {
+    const v = str(env, name) ?? null;
+    if (v !== null && v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+    return v;
+  };
 
   return {
     nodeEnv,
@@ -245,6 +276,16 @@ export function loadConfig(env: Env = process.env): Config {
       trustedIssuersFile: str(env, 'TRUSTED_ISSUERS_FILE') ?? null,
       clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
       maxTokenAgeSeconds: int(env, 'JWT_MAX_AGE_SECONDS', 600, 10, 86400),
+    },
+    store: {
+      dataDir: str(env, 'DATA_DIR') ?? './data',
+      databaseUrl,
+      pseudonymSecret,
+      cardLogFlushMs: int(env, 'CARD_LOG_FLUSH_MS', 1000, 10, 60000),
+    },
+    operations: {
+      adminToken: token('ADMIN_TOKEN'),
+      metricsToken: token('METRICS_TOKEN'),
     },
   };
 }

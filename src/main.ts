@@ -1,17 +1,23 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
-import { InMemoryFeedbackStore } from './feedback/feedbackStore.js';
 import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
+import { openStore } from './store/openStore.js';
+import { resolvePseudonymSecret } from './store/pseudonym.js';
+import { StoreHealth } from './store/storeHealth.js';
+import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier } from './transport/auth/index.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config;
+  let secret;
   try {
     config = loadConfig(process.env);
+    secret = resolvePseudonymSecret(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -20,21 +26,31 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const verifier = await createAuthVerifier(config, logger);
+  // --- store, card log, metrics (issue 10) ---
+  const metrics = new Metrics({ processMetrics: true });
+  const health = new StoreHealth({ logger, metrics });
+  const store = await openStore(config, { onIdleError: (err) => health.failed('idle-connection', err) });
+  const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
+  const lifecycle = { draining: false };
+  const verifier = await createAuthVerifier(config, logger, { replayCache: runtime.replayCache });
   const app = createApp({
     config,
     logger,
-    services: createServices(config, logger),
+    services: createServices(config, logger, { fhirReads: metrics }),
     verifier,
     validator: new SchemaValidator(),
-    feedback: new InMemoryFeedbackStore(),
+    store,
+    storeHealth: health,
+    cardLog: runtime.cardLog,
+    metrics,
+    lifecycle,
     clock: Date.now,
   });
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
-      { url: `http://${config.host}:${port}/cds-services`, publicBaseUrl: config.publicBaseUrl, language: config.language, auth: verifier ? 'on' : 'off', nodeEnv: config.nodeEnv },
+      { url: `http://${config.host}:${port}/cds-services`, store: store.kind, publicBaseUrl: config.publicBaseUrl, language: config.language, auth: verifier ? 'on' : 'off', nodeEnv: config.nodeEnv },
       'nkr-pain-cds listening',
     );
     if (/:0$/.test(config.publicBaseUrl) && verifier) {
@@ -47,11 +63,25 @@ async function main(): Promise<void> {
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
 
+  // Stop taking requests, let in-flight ones finish, write the card log, close the store, exit 0.
+  let stopping = false;
+  const finish = async (): Promise<void> => {
+    await runtime.cardLog.close();
+    await store.close().catch(() => undefined);
+    process.exit(0);
+  };
   const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    lifecycle.draining = true;
     logger.info({ signal }, 'shutting down');
-    server.close(() => process.exit(0));
+    server.close(() => void finish());
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5_000).unref();
+    setTimeout(() => {
+      logger.warn('requests still running after 8 s: closing their connections');
+      server.closeAllConnections();
+      void finish();
+    }, 8_000).unref();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -142,3 +142,35 @@ describe('ICPC2_L18 (docs/clinical-rules.md §2, §4)', () => {
     expect(() => loadConfig({ ICPC2_L18: 'on' })).toThrow(/Configuration error in ICPC2_L18:/);
   });
 });
+
+// --- Store, feedback and operations (issue 10) ---
+describe('store and operations variables', () => {
+  test('defaults: SQLite in ./data, no PostgreSQL, no pseudonym secret (generated in DATA_DIR), admin report off, metrics open', () => {
+    const c = loadConfig({});
+    expect(c.store).toEqual({ dataDir: './data', databaseUrl: null, pseudonymSecret: null, cardLogFlushMs: 1000 });
+    expect(c.operations).toEqual({ adminToken: null, metricsToken: null });
+  });
+
+  test('DATABASE_URL, DATA_DIR, PSEUDONYM_SECRET, ADMIN_TOKEN, METRICS_TOKEN, CARD_LOG_FLUSH_MS are read', () => {
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://u@db.example.org:5432/nkr',
+      DATA_DIR: '/var/lib/nkr',
+      PSEUDONYM_SECRET: 's'.repeat(32),
+      ADMIN_TOKEN: 'a'.repeat(16),
+      METRICS_TOKEN: 'm'.repeat(16),
+      CARD_LOG_FLUSH_MS: '250',
+    });
+    expect(c.store).toEqual({ dataDir: '/var/lib/nkr', databaseUrl: 'postgres://u@db.example.org:5432/nkr', pseudonymSecret: 's'.repeat(32), cardLogFlushMs: 250 });
+    expect(c.operations).toEqual({ adminToken: 'a'.repeat(16), metricsToken: 'm'.repeat(16) });
+  });
+
+  test.each<[string, Record<string, string>]>([
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/nkr' }],
+    ['PSEUDONYM_SECRET', { PSEUDONYM_SECRET: 'short' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
+    ['CARD_LOG_FLUSH_MS', { CARD_LOG_FLUSH_MS: '0' }],
+  ])('%s: a wrong value stops the start with a message naming it', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(`Configuration error in ${variable}:`);
+  });
+});

@@ -1,6 +1,8 @@
 import { ConfigError, type Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
+import { recordFhirReads } from '../observability/fhirReadMetrics.js';
 import type { Logger } from '../observability/logger.js';
+import type { FhirReadRecorder } from '../observability/metrics.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
 import { loadCodeSystems } from '../terminology/codeSystems.js';
 import { loadDrugCodes } from '../terminology/drugCodes.js';
@@ -17,6 +19,8 @@ export interface ServiceRegistryOptions {
   /** Replaces the FHIR fetcher (tests). */
   fetcher?: FhirFetcher;
   texts?: CardTexts;
+  /** Told about every FHIR server read (metrics per prefetch key). */
+  fhirReads?: FhirReadRecorder;
 }
 
 /** GUIDELINE_STATUS_DA/_EN replace the status line of cards/common.yaml (docs/clinical-rules.md §5). */
@@ -69,9 +73,13 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
     logger.warn({ nodeEnv: config.nodeEnv }, 'ALL_PATIENTS_IN_SCOPE is ON: every patient is treated as having GSB (demonstrations only)');
   }
   if (disabled.size > 0) logger.info({ disabledKinds: [...disabled] }, 'card kinds disabled (CARD_KINDS_DISABLED)');
-  return [
-    createPatientViewService({ config, logger, fetcher, texts, panel, gsb, nonPharmacological: loadNonPharmacologicalCodes(), medication }),
-    createOrderSelectService({ config, logger, fetcher, texts, gsb, medication }),
-    createOrderSignService({ config, logger, fetcher, texts, gsb, medication }),
-  ].map((s) => withoutKinds(s, disabled));
+  const recorded = options.fhirReads ? recordFhirReads(fetcher, options.fhirReads) : null;
+  const deps = { config, logger, fetcher: recorded?.fetcher ?? fetcher, texts, gsb, medication };
+  const services = [
+    createPatientViewService({ ...deps, panel, nonPharmacological: loadNonPharmacologicalCodes() }),
+    createOrderSelectService(deps),
+    createOrderSignService(deps),
+  ];
+  for (const s of services) recorded?.addSpecs(s.prefetch);
+  return services.map((s) => withoutKinds(s, disabled));
 }

@@ -1,40 +1,72 @@
 import type { RequestHandler } from 'express';
-import type { FeedbackRecord, FeedbackStore } from '../feedback/feedbackStore.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
+import { canonicalJson, sha256 } from '../store/pseudonym.js';
+import type { FeedbackEntry, Store } from '../store/store.js';
+import type { StoreHealth } from '../store/storeHealth.js';
+import { HttpError } from './operationOutcome.js';
 import { summaryOf } from './requestSummary.js';
 import type { SchemaValidator } from './schemaValidation.js';
 import { findService } from './serviceRoute.js';
 
+export interface FeedbackRouteDeps {
+  validator: SchemaValidator;
+  store: Store;
+  health: StoreHealth;
+  metrics: Metrics;
+  clock: () => number;
+}
+
+/** The identity of a feedback item: the same answer sent again has the same key (stored once). */
+export function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
+  return sha256(canonicalJson([serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null]));
+}
+
 /**
- * POST /cds-services/{id}/feedback → 200 {}. Idempotent; an unknown card uuid is still answered 200
- * (saying otherwise would leak which cards exist). The user's comment is free text and may hold patient
- * data: only whether there was one is kept.
+ * POST /cds-services/{id}/feedback (https://cds-hooks.hl7.org/2.0/#feedback) → 200 {} once every item
+ * is committed to the store, joined to its card through the card uuid (the card log may be written
+ * later: the join happens when the report reads). Idempotent. An unknown card uuid is still answered
+ * 200 (saying otherwise would leak which cards exist). A store that cannot commit → 503, so the EHR
+ * may send it again. The user's comment is free text and may hold patient data: only whether there
+ * was one is kept.
  */
-export function feedbackRoute(services: readonly CdsService[], deps: { validator: SchemaValidator; store: FeedbackStore; clock: () => number }): RequestHandler {
+export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRouteDeps): RequestHandler {
   const lookup = findService(services);
   return async (req, res) => {
     const service = lookup(req);
     const body = deps.validator.parseFeedback(req.body);
-    const receivedAt = new Date(deps.clock()).toISOString();
-    const records: FeedbackRecord[] = body.feedback.map((f) => {
-      const r: FeedbackRecord = {
-        serviceId: service.id,
-        card: f.card,
+    const receivedAt = deps.clock();
+    const entries: FeedbackEntry[] = body.feedback.map((f) => {
+      const reason = f.overrideReason?.reason;
+      const item = {
+        cardUuid: f.card,
         outcome: f.outcome,
-        acceptedSuggestions: (f.acceptedSuggestions ?? []).map((s) => s.id),
-        hasUserComment: typeof f.overrideReason?.userComment === 'string' && f.overrideReason.userComment !== '',
+        acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => s.id))],
+        reason: reason ? { system: reason.system ?? null, code: reason.code } : null,
         outcomeTimestamp: f.outcomeTimestamp,
+      };
+      return {
+        ...item,
+        feedbackKey: feedbackKey(service.id, item),
+        serviceId: service.id,
+        hasUserComment: typeof f.overrideReason?.userComment === 'string' && f.overrideReason.userComment !== '',
         receivedAt,
       };
-      const reason = f.overrideReason?.reason;
-      if (reason) r.overrideReason = reason.system ? { system: reason.system, code: reason.code } : { code: reason.code };
-      return r;
     });
-    const added = await deps.store.record(records);
+    let fresh: boolean[];
+    try {
+      fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
+    } catch {
+      for (const e of entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'failed' });
+      res.set('Retry-After', '30');
+      throw new HttpError(503, 'transient', 'The feedback could not be stored now; send it again later');
+    }
+    entries.forEach((e, i) => deps.metrics.feedback.inc({ outcome: e.outcome, result: fresh[i] ? 'stored' : 'duplicate' }));
+    // The request's one log line says what came (no comments: free text may hold patient data).
     const summary = summaryOf(res);
-    summary.feedbackAdded = added;
     summary.serviceId = service.id;
-    summary.feedback = records.map((r) => (r.overrideReason ? { card: r.card, outcome: r.outcome, reason: r.overrideReason.code } : { card: r.card, outcome: r.outcome }));
+    summary.feedbackAdded = fresh.filter(Boolean).length;
+    summary.feedback = entries.map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code } : { card: e.cardUuid, outcome: e.outcome }));
     res.type('application/json').send('{}');
   };
 }

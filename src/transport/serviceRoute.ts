@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import type { Config } from '../config.js';
+import type { Config, Language } from '../config.js';
 import { newCallTrace } from '../model/callTrace.js';
 import type { CdsService } from '../model/cdsService.js';
 import type { HookName } from '../model/hookRequest.js';
@@ -8,6 +8,8 @@ import type { ServiceAnswer } from '../model/cdsResponse.js';
 import { pickLanguage } from './language.js';
 import { notFound } from './operationOutcome.js';
 import { countKinds, summaryOf, type RequestSummary } from './requestSummary.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { CardLog } from '../store/cardLog.js';
 import type { SchemaValidator } from './schemaValidation.js';
 
 export interface ServiceRouteDeps {
@@ -16,6 +18,9 @@ export interface ServiceRouteDeps {
   clock: () => number;
   /** Validate every response against schemas/response.schema.json (tests and development). */
   checkResponses: boolean;
+  /** Every issued card is logged (off the request path: an in-memory batch, written by a timer). */
+  cardLog?: CardLog;
+  metrics?: Metrics;
 }
 
 /** Resolves `:id` to a service or 404, before authentication and body parsing. */
@@ -42,23 +47,30 @@ class CallDeadlinePassed extends Error {
  * every FHIR read of the call, the request's logger, and the service's answer. The deadline is aborted
  * when the call ends, so no read outlives its request (e.g. the other reads after a 412).
  */
-async function callService<H extends HookName>(service: CdsService<H>, req: Request, summary: RequestSummary, deps: ServiceRouteDeps): Promise<ServiceAnswer> {
+async function callService<H extends HookName>(
+  service: CdsService<H>,
+  req: Request,
+  summary: RequestSummary,
+  deps: ServiceRouteDeps,
+): Promise<{ answer: ServiceAnswer; lang: Language; patientId: string }> {
   const request = deps.validator.parseRequest(service.hook, service.id, req.body);
   const trace = newCallTrace();
   summary.data = trace;
   const skipped = new SkippedResources();
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new CallDeadlinePassed()), deps.config.fhir.requestDeadlineMs);
+  const lang = pickLanguage(deps.config.language, req.get('accept-language'));
   try {
-    return await service.call({
+    const answer = await service.call({
       request,
-      lang: pickLanguage(deps.config.language, req.get('accept-language')),
+      lang,
       now: deps.clock(),
       log: req.log,
       signal: deadline.signal,
       trace,
       skipped,
     });
+    return { answer, lang, patientId: request.context.patientId };
   } finally {
     clearTimeout(timer);
     if (!deadline.signal.aborted) deadline.abort(new Error('the call is over'));
@@ -76,8 +88,10 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     const service = lookup(req);
     const summary = summaryOf(res);
     summary.serviceId = service.id;
-    const answer = await callService(service, req, summary, deps);
+    const { answer, lang, patientId } = await callService(service, req, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
+    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now: deps.clock() });
+    for (const c of answer.cards) deps.metrics?.cards.inc({ kind: c.kind, indicator: c.card.indicator });
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
       if (problems.length > 0) req.log.error({ serviceId: service.id, problems }, 'response does not match the response schema');

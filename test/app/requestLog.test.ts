@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { createApp } from '../../src/app.js';
-import { InMemoryFeedbackStore } from '../../src/feedback/feedbackStore.js';
 import type { CdsService } from '../../src/model/cdsService.js';
 import { issue } from '../../src/model/cdsResponse.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
@@ -125,7 +124,7 @@ describe('services log through the request logger; skipped resources are one war
   test('the service line carries the request id; the skipped resources are named by type and id only', async () => {
     const log = logCapture();
     const config = testConfig();
-    const app = createApp({ config, logger: log.logger, services: [probe as CdsService], verifier: null, validator, feedback: new InMemoryFeedbackStore(), clock: () => FIXED_NOW });
+    const app = buildTestApp({ env: {}, logger: log.logger, services: [probe as CdsService] }).app;
     const res = await request(app).post('/cds-services/probe').send({ hook: 'patient-view', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/u' } });
     expect(res.status).toBe(200);
     await settle();

@@ -1,4 +1,4 @@
-import type { ServiceCall } from '../../src/model/cdsService.js';
+import type { CdsService, ServiceCall } from '../../src/model/cdsService.js';
 import { newCallTrace } from '../../src/model/callTrace.js';
 import type { HookRequest } from '../../src/model/hookRequest.js';
 import { SkippedResources } from '../../src/model/skipped.js';
@@ -7,10 +7,14 @@ import type { Express } from 'express';
 import { createApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
-import { InMemoryFeedbackStore } from '../../src/feedback/feedbackStore.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
-import { projectPath } from '../../src/projectRoot.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { projectPath, projectRoot } from '../../src/projectRoot.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
+import type { SqliteDb } from '../../src/store/db.js';
+import { memoryStore } from '../../src/store/openStore.js';
+import type { Store } from '../../src/store/store.js';
+import { storeRuntime, type StoreRuntime } from '../../src/store/storeRuntime.js';
 import type { AuthVerifier } from '../../src/transport/auth/index.js';
 import { SchemaValidator } from '../../src/transport/schemaValidation.js';
 
@@ -26,29 +30,77 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ NODE_ENV: 'test', AUTH: 'off', ...env });
 }
 
+/** The pseudonym key of test apps (fixed, so tests can compute the keys they expect). */
+export const TEST_PSEUDONYM_SECRET = 'test-pseudonym-secret-0123456789abcdef';
+
+/** A stored feedback item as the HTTP tests look at it. */
+export interface StoredFeedback {
+  serviceId: string;
+  card: string;
+  outcome: string;
+  acceptedSuggestions: string[];
+  overrideReason?: { system?: string; code: string };
+  hasUserComment: boolean;
+  outcomeTimestamp: string;
+}
+
 export interface TestApp {
   app: Express;
   config: Config;
-  feedback: InMemoryFeedbackStore;
+  /** The app's store: an in-memory SQLite store unless one was given. */
+  store: Store;
+  runtime: StoreRuntime;
+  metrics: Metrics;
+  /** The feedback in the in-memory store (synchronous; only when no store was given). */
+  feedback: { all(): StoredFeedback[] };
+}
+
+function feedbackView(db: SqliteDb | null): TestApp['feedback'] {
+  return {
+    all() {
+      if (db === null) throw new Error('feedback.all() reads the default in-memory store only');
+      return db.allSync('SELECT * FROM feedback ORDER BY received_at, feedback_key').map((r) => {
+        const item: StoredFeedback = {
+          serviceId: String(r.service_id),
+          card: String(r.card_uuid),
+          outcome: String(r.outcome),
+          acceptedSuggestions: db
+            .allSync('SELECT suggestion_uuid FROM feedback_suggestion WHERE feedback_key = ? ORDER BY suggestion_uuid', [String(r.feedback_key)])
+            .map((s) => String(s.suggestion_uuid)),
+          hasUserComment: r.has_user_comment === 1,
+          outcomeTimestamp: String(r.outcome_timestamp),
+        };
+        if (typeof r.reason_code === 'string') item.overrideReason = typeof r.reason_system === 'string' ? { system: r.reason_system, code: r.reason_code } : { code: r.reason_code };
+        return item;
+      });
+    },
+  };
 }
 
 export function buildTestApp(
-  options: { env?: Record<string, string>; fetcher?: FhirFetcher; now?: number; verifier?: AuthVerifier | null; logger?: Logger } = {},
+  options: { env?: Record<string, string>; fetcher?: FhirFetcher; now?: number; verifier?: AuthVerifier | null; logger?: Logger; store?: Store; services?: CdsService[] } = {},
 ): TestApp {
   const config = testConfig(options.env);
   const logger = options.logger ?? silentLogger();
-  const feedback = new InMemoryFeedbackStore();
-  const services = createServices(config, logger, options.fetcher ? { fetcher: options.fetcher } : {});
+  const memory = options.store ? null : memoryStore();
+  const store = options.store ?? (memory as { store: Store }).store;
+  const metrics = new Metrics();
+  const clock = (): number => options.now ?? FIXED_NOW;
+  const runtime = storeRuntime(store, { config, logger, metrics, secret: TEST_PSEUDONYM_SECRET, clock });
+  const services = options.services ?? createServices(config, logger, { ...(options.fetcher ? { fetcher: options.fetcher } : {}), fhirReads: metrics });
   const app = createApp({
     config,
     logger,
     services,
     verifier: options.verifier ?? null,
     validator,
-    feedback,
-    clock: () => options.now ?? FIXED_NOW,
+    store,
+    storeHealth: runtime.health,
+    cardLog: runtime.cardLog,
+    metrics,
+    clock,
   });
-  return { app, config, feedback };
+  return { app, config, store, runtime, metrics, feedback: feedbackView(memory?.db ?? null) };
 }
 
 export function readJson<T = unknown>(path: string): T {

@@ -1,14 +1,28 @@
 import request from 'supertest';
-import { buildTestApp, readJson, sandboxPath } from '../support/testApp.js';
+import type { Store } from '../../src/store/store.js';
+import type { SqlStore } from '../../src/store/sqlStore.js';
+import { captureLogs } from './auth/authTestKit.js';
+import { buildTestApp, patientViewRequest, type TestApp } from '../support/testApp.js';
+import { closeAll, freshStore, STORE_KINDS } from '../store/storeKinds.js';
 
 const URL = '/cds-services/nkr-pain-patient-view/feedback';
+const SERVICE = '/cds-services/nkr-pain-patient-view';
+const ADMIN_TOKEN = 'admin-token-0123456789';
 
-interface FeedbackCapture {
-  url: string;
-  body: { feedback: Array<Record<string, any>> };
-}
-const accepted = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sandboxPath('11-POST-cds-services_fm-meds_feedback.json')).body;
-const overridden = (): FeedbackCapture['body'] => readJson<FeedbackCapture>(sandboxPath('21-POST-cds-services_fm-meds_feedback.json')).body;
+/** What the CDS Hooks sandbox sent (captures 11 and 21, cds-hooks-2.0.md §5): accept, and override with a reason without display. */
+const accepted = () => ({
+  feedback: [{ card: 'f1a8bc59-1133-4a20-afeb-3e2f34c14e05', outcome: 'accepted', acceptedSuggestions: [{ id: '120bada8-5496-48e5-bd50-7a5e4b0559f1' }], outcomeTimestamp: '2026-11-25T17:39:34.987Z' }],
+});
+const overridden = () => ({
+  feedback: [
+    {
+      card: '52bbb69b-841f-44e5-8ee4-8a18ccbfabdc',
+      outcome: 'overridden',
+      outcomeTimestamp: '2026-11-25T17:39:50.395Z',
+      overrideReason: { reason: { code: 'pt-pref', system: 'http://example.org/override' } } as { reason: { code: string; system: string }; userComment?: string },
+    },
+  ],
+});
 
 function expectOperationOutcome(res: request.Response, status: number): fhir4.OperationOutcome {
   expect(res.status).toBe(status);
@@ -16,112 +30,180 @@ function expectOperationOutcome(res: request.Response, status: number): fhir4.Op
   return res.body as fhir4.OperationOutcome;
 }
 
-describe('F1: the sandbox\'s own feedback bodies', () => {
-  test('accepted with acceptedSuggestions (capture 11) → 200 {} and stored', async () => {
-    const { app, feedback } = buildTestApp();
-    const body = accepted();
-    expect(body.feedback[0]?.outcome).toBe('accepted');
-    const res = await request(app).post(URL).send(body);
+/** The stored feedback rows of any store, as plain objects. */
+async function stored(store: SqlStore): Promise<Array<Record<string, unknown>>> {
+  const rows = await store.db.all('SELECT card_uuid, service_id, outcome, reason_system, reason_code, has_user_comment, outcome_timestamp FROM feedback ORDER BY outcome_timestamp');
+  const sugg = await store.db.all('SELECT f.card_uuid, s.suggestion_uuid FROM feedback_suggestion s JOIN feedback f ON f.feedback_key = s.feedback_key');
+  return rows.map((r) => ({ ...r, has_user_comment: Number(r.has_user_comment), suggestions: sugg.filter((s) => s.card_uuid === r.card_uuid).map((s) => s.suggestion_uuid) }));
+}
+
+afterAll(closeAll);
+
+describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
+  let store: SqlStore;
+  let t: TestApp;
+  beforeEach(async () => {
+    store = await freshStore(kind);
+    t = buildTestApp({ store, env: { ADMIN_TOKEN } });
+  });
+
+  test('F1: accepted with acceptedSuggestions (sandbox capture 11) → 200 {} and stored', async () => {
+    const res = await request(t.app).post(URL).send(accepted());
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(res.text).toBe('{}');
-    expect(feedback.all()).toEqual([
-      expect.objectContaining({
-        serviceId: 'nkr-pain-patient-view',
-        card: body.feedback[0]!.card,
+    expect(await stored(store)).toEqual([
+      {
+        card_uuid: 'f1a8bc59-1133-4a20-afeb-3e2f34c14e05',
+        service_id: 'nkr-pain-patient-view',
         outcome: 'accepted',
-        acceptedSuggestions: [body.feedback[0]!.acceptedSuggestions[0].id],
-        outcomeTimestamp: body.feedback[0]!.outcomeTimestamp,
-      }),
+        reason_system: null,
+        reason_code: null,
+        has_user_comment: 0,
+        outcome_timestamp: '2026-11-25T17:39:34.987Z',
+        suggestions: ['120bada8-5496-48e5-bd50-7a5e4b0559f1'],
+      },
     ]);
   });
 
-  test('overridden with a reason that has code and system but no display (capture 21) → 200 {} and stored', async () => {
-    const { app, feedback } = buildTestApp();
-    const body = overridden();
-    expect(body.feedback[0]?.overrideReason.reason.display).toBeUndefined();
-    const res = await request(app).post(URL).send(body);
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('{}');
-    expect(feedback.all()).toEqual([
-      expect.objectContaining({ outcome: 'overridden', overrideReason: { system: 'http://example.org/override', code: 'pt-pref' }, hasUserComment: false }),
+  test('F1: overridden with a reason without display (capture 21), and a plain dismiss → 200, stored', async () => {
+    expect((await request(t.app).post(URL).send(overridden())).status).toBe(200);
+    expect((await request(t.app).post(URL).send({ feedback: [{ card: 'c-1', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] })).status).toBe(200);
+    expect(await stored(store)).toEqual([
+      expect.objectContaining({ outcome: 'overridden', reason_system: 'http://example.org/override', reason_code: 'pt-pref' }),
+      expect.objectContaining({ card_uuid: 'c-1', outcome: 'overridden', reason_code: null }),
     ]);
   });
 
-  test('a plain dismiss (overridden without a reason) → 200', async () => {
-    const { app, feedback } = buildTestApp();
-    const res = await request(app).post(URL).send({ feedback: [{ card: 'c-1', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] });
-    expect(res.status).toBe(200);
-    expect(feedback.all()).toHaveLength(1);
-  });
-
-  test('idempotent: the same feedback sent twice is stored once', async () => {
-    const { app, feedback } = buildTestApp();
-    expect((await request(app).post(URL).send(accepted())).status).toBe(200);
-    expect((await request(app).post(URL).send(accepted())).status).toBe(200);
-    expect(feedback.all()).toHaveLength(1);
-    // A different outcome for the same card is a new record.
-    expect((await request(app).post(URL).send(overridden())).status).toBe(200);
-    expect(feedback.all()).toHaveLength(2);
+  test('idempotent: the same feedback twice is stored once; another answer for the card is a new record', async () => {
+    expect((await request(t.app).post(URL).send(accepted())).status).toBe(200);
+    expect((await request(t.app).post(URL).send(accepted())).status).toBe(200);
+    expect(await stored(store)).toHaveLength(1);
+    const other = accepted();
+    other.feedback[0]!.outcomeTimestamp = '2026-11-25T17:39:40Z';
+    other.feedback[0]!.acceptedSuggestions = [{ id: 'another-suggestion' }];
+    expect((await request(t.app).post(URL).send(other)).status).toBe(200);
+    expect(await stored(store)).toHaveLength(2);
+    const text = await t.metrics.registry.getSingleMetricAsString('cds_feedback_items_total');
+    expect(text).toContain('cds_feedback_items_total{outcome="accepted",result="stored"} 2');
+    expect(text).toContain('cds_feedback_items_total{outcome="accepted",result="duplicate"} 1');
   });
 
   test('a batch across cards is stored item by item', async () => {
-    const { app, feedback } = buildTestApp();
-    const res = await request(app).post(URL).send({ feedback: [...accepted().feedback, ...overridden().feedback] });
-    expect(res.status).toBe(200);
-    expect(feedback.all().map((f) => f.outcome).sort()).toEqual(['accepted', 'overridden']);
+    expect((await request(t.app).post(URL).send({ feedback: [...accepted().feedback, ...overridden().feedback] })).status).toBe(200);
+    expect((await stored(store)).map((f) => f.outcome)).toEqual(['accepted', 'overridden']);
   });
 
   test('a userComment is not kept, only that there was one', async () => {
-    const { app, feedback } = buildTestApp();
     const body = overridden();
     body.feedback[0]!.overrideReason.userComment = 'Patient Karen Jensen said no';
-    expect((await request(app).post(URL).send(body)).status).toBe(200);
-    expect(feedback.all()[0]?.hasUserComment).toBe(true);
-    expect(JSON.stringify(feedback.all())).not.toContain('Karen');
+    expect((await request(t.app).post(URL).send(body)).status).toBe(200);
+    const rows = await stored(store);
+    expect(rows[0]?.has_user_comment).toBe(1);
+    expect(JSON.stringify(await store.db.all('SELECT * FROM feedback'))).not.toContain('Karen');
+  });
+
+  test('malformed feedback → 400 naming the field, nothing stored', async () => {
+    const oo = expectOperationOutcome(await request(t.app).post(URL).send({ feedback: [{ card: 'c', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }), 400);
+    expect(oo.issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
+    expect(await stored(store)).toEqual([]);
+  });
+
+  test('200 is answered only after the record is committed', async () => {
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const slow: Store = Object.create(store) as Store;
+    slow.recordFeedback = async (items) => {
+      await gate;
+      return store.recordFeedback(items);
+    };
+    const app = buildTestApp({ store: slow }).app;
+    let answered = false;
+    const pending = request(app)
+      .post(URL)
+      .send(accepted())
+      .then((res) => {
+        answered = true;
+        return res;
+      });
+    await new Promise((r) => setTimeout(r, 150));
+    expect(answered).toBe(false);
+    open();
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await stored(store)).toHaveLength(1);
+  });
+
+  test('a card counts once in the report even with several answers; GET /admin/report joins feedback to the issued cards', async () => {
+    const hook = await request(t.app).post(SERVICE).set('Accept-Language', 'da').send(patientViewRequest('gsb-established-complete'));
+    expect(hook.status).toBe(200);
+    const card = hook.body.cards[0];
+    expect(card.source.topic.code).toBe('non-pharmacological-treatment');
+    await t.runtime.cardLog.flush();
+    const [s1, s2] = card.suggestions;
+    // The sandbox sends one `accepted` per clicked suggestion, and the same answer may come twice.
+    for (const s of [s1, s2, s2]) {
+      const res = await request(t.app)
+        .post(URL)
+        .send({ feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }], outcomeTimestamp: `2026-11-25T12:0${s === s1 ? 1 : 2}:00Z` }] });
+      expect(res.status).toBe(200);
+    }
+    const res = await request(t.app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(res.status).toBe(200);
+    const kindRow = res.body.kinds.find((k: { kind: string }) => k.kind === 'non-pharmacological-treatment');
+    expect(kindRow).toMatchObject({ language: 'da', issued: 1, accepted: 1, overridden: 0, noAnswer: 0 });
+    expect(kindRow.acceptedSuggestions).toHaveLength(2);
+    expect(kindRow.acceptedSuggestions.every((a: { cards: number; suggestion: string }) => a.cards === 1 && /^ServiceRequest \d+$/.test(a.suggestion))).toBe(true);
+    expect(res.body.weeks).toEqual([{ week: '2026-W48', kind: 'non-pharmacological-treatment', language: 'da', issued: 1, accepted: 1, overridden: 0, noAnswer: 0 }]);
+    expect(res.body.store).toBe(kind);
   });
 });
 
-describe('F1: malformed feedback → 400, nothing stored', () => {
-  test.each<[string, unknown, string]>([
-    ['accepted without acceptedSuggestions', { feedback: [{ card: 'c', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }, 'feedback[0].acceptedSuggestions'],
-    ['an unknown outcome', { feedback: [{ card: 'c', outcome: 'ignored', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }, 'feedback[0].outcome'],
-    ['no outcomeTimestamp', { feedback: [{ card: 'c', outcome: 'overridden' }] }, 'feedback[0].outcomeTimestamp'],
-    ['no card', { feedback: [{ outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }, 'feedback[0].card'],
-    ['no feedback list', {}, 'feedback'],
-  ])('%s', async (_name, body, expression) => {
+describe('feedback when the store is down', () => {
+  test.each(STORE_KINDS)('%s: feedback → 503 OperationOutcome (the EHR may retry), counted, logged once a minute; hook calls still answer', async (kind) => {
+    const store = await freshStore(kind);
+    const logs = captureLogs();
+    const t = buildTestApp({ store, logger: logs.logger });
+    await store.close();
+    for (let i = 0; i < 2; i++) {
+      const res = await request(t.app).post(URL).send(accepted());
+      const oo = expectOperationOutcome(res, 503);
+      expect(oo.issue[0]?.code).toBe('transient');
+      expect(res.headers['retry-after']).toBe('30');
+    }
+    const hook = await request(t.app).post(SERVICE).send(patientViewRequest('gsb-workup-missing'));
+    expect(hook.status).toBe(200);
+    expect(hook.body.cards).toHaveLength(1);
+    await t.runtime.cardLog.flush();
+    expect(t.runtime.cardLog.pendingCount).toBe(1); // kept for the next try
+    const metrics = await t.metrics.registry.metrics();
+    expect(metrics).toContain('cds_feedback_items_total{outcome="accepted",result="failed"} 2');
+    expect(metrics).toMatch(/cds_store_errors_total\{operation="feedback"\} 2/);
+    expect(metrics).toMatch(/cds_store_errors_total\{operation="card-log"\} 1/);
+    expect(metrics).toContain('cds_store_up 0');
+    expect(logs.lines().filter((l) => l.msg === 'store unavailable')).toHaveLength(1);
+    const ready = await request(t.app).get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body.checks.store).toMatch(/^unavailable/);
+  });
+});
+
+describe('routing', () => {
+  test('feedback for an unknown service → 404; an unknown card uuid → 200 {} (no hint about which cards exist); GET → 405', async () => {
     const { app, feedback } = buildTestApp();
-    const oo = expectOperationOutcome(await request(app).post(URL).send(body as object), 400);
-    expect(oo.issue[0]?.expression).toEqual([expression]);
+    expectOperationOutcome(await request(app).post('/cds-services/fm-meds/feedback').send(accepted()), 404);
     expect(feedback.all()).toEqual([]);
+    const res = await request(app).post(URL).send({ feedback: [{ card: '00000000-0000-4000-8000-000000000000', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('{}');
+    const get = await request(app).get(URL);
+    expectOperationOutcome(get, 405);
+    expect(get.headers.allow).toContain('POST');
   });
 
   test('a body that is not JSON → 400; not declared JSON → 415', async () => {
     const { app } = buildTestApp();
     expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('{"feedback":'), 400);
     expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'text/plain').send('{}'), 415);
-  });
-});
-
-describe('F1/F2: routing', () => {
-  test('feedback for an unknown service → 404', async () => {
-    const { app, feedback } = buildTestApp();
-    expectOperationOutcome(await request(app).post('/cds-services/fm-meds/feedback').send(accepted()), 404);
-    expect(feedback.all()).toEqual([]);
-  });
-
-  test('F2: an unknown card uuid → 200 {} (no hint about which cards exist)', async () => {
-    const { app } = buildTestApp();
-    const body = { feedback: [{ card: '00000000-0000-4000-8000-000000000000', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] };
-    const res = await request(app).post(URL).send(body);
-    expect(res.status).toBe(200);
-    expect(res.text).toBe('{}');
-  });
-
-  test('GET on the feedback endpoint → 405', async () => {
-    const { app } = buildTestApp();
-    const res = await request(app).get(URL);
-    expectOperationOutcome(res, 405);
-    expect(res.headers.allow).toContain('POST');
   });
 });

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Remembers JWT ids (`jti`) until their token can no longer be accepted, so a captured token cannot
- * be sent twice. The interface is async and check-and-store in one step, so a shared store (e.g.
- * Redis `SET key 1 NX EXAT t`) can replace the in-memory one when the service runs as several processes.
+ * be sent twice. The interface is async and check-and-store in one step: `StoreReplayCache` keeps the
+ * ids in the service's store (PostgreSQL: shared by every instance) in one round trip.
  */
 export type ReplayVerdict = 'new' | 'seen' | 'full';
 
@@ -48,5 +50,60 @@ export class InMemoryReplayCache implements ReplayCache {
 
   private prune(now: number): void {
     for (const [key, expiresAt] of this.entries) if (expiresAt <= now) this.entries.delete(key);
+  }
+}
+
+/** The part of the store the replay check needs (src/store/store.ts implements it). */
+export interface ReplayStore {
+  checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict>;
+  pruneJtis(now: number): Promise<number>;
+}
+
+export interface ReplayStoreHealth {
+  readonly up: boolean;
+  failed(operation: string, err: unknown): void;
+  succeeded(): void;
+}
+
+/**
+ * The replay cache in the store: one INSERT … ON CONFLICT … RETURNING per token, so with PostgreSQL a
+ * `jti` accepted by one instance is refused by every other. Keys are hashed (bounded, no NUL bytes).
+ * While the store is down the instance falls back to its own in-memory cache (replays to *this*
+ * instance are still refused; hook calls keep being answered), and asks the store again after
+ * STORE_RETRY_SECONDS, so a store that times out costs one request the timeout, not every request.
+ * Expired entries are deleted now and then, off the request path.
+ */
+export const STORE_RETRY_SECONDS = 5;
+
+export class StoreReplayCache implements ReplayCache {
+  private nextPruneAt = 0;
+  /** After a failure, calls skip the store (no connect timeout on the request path) until this time. */
+  private skipStoreUntil = 0;
+
+  constructor(
+    private readonly store: ReplayStore,
+    private readonly health: ReplayStoreHealth,
+    private readonly fallback: ReplayCache = new InMemoryReplayCache(),
+  ) {}
+
+  async checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
+    const hashed = createHash('sha256').update(key).digest('hex');
+    if (now < this.skipStoreUntil) return this.fallback.checkAndStore(hashed, expiresAt, now);
+    let verdict: ReplayVerdict;
+    try {
+      verdict = await this.store.checkAndStoreJti(hashed, expiresAt, now);
+      this.health.succeeded();
+    } catch (err) {
+      this.health.failed('jwt-replay', err);
+      this.skipStoreUntil = now + STORE_RETRY_SECONDS;
+      return this.fallback.checkAndStore(hashed, expiresAt, now);
+    }
+    // A token first seen here during an outage is also refused after the store came back.
+    if (verdict === 'new' && (await this.fallback.checkAndStore(hashed, expiresAt, now)) === 'seen') verdict = 'seen';
+    if (now >= this.nextPruneAt) {
+      this.nextPruneAt = now + 60;
+      this.store.pruneJtis(now).catch((err: unknown) => this.health.failed('jwt-replay-prune', err));
+    }
+    return verdict;
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InMemoryReplayCache } from '../../../src/transport/auth/replayCache.js';
+import { InMemoryReplayCache, STORE_RETRY_SECONDS, StoreReplayCache } from '../../../src/transport/auth/replayCache.js';
 
 describe('InMemoryReplayCache', () => {
   it('answers new once, then seen until the entry expires', async () => {
@@ -32,5 +32,51 @@ describe('InMemoryReplayCache', () => {
     expect(cache.size).toBe(50);
     await cache.checkAndStore('later', 2000, 1100);
     expect(cache.size).toBe(1);
+  });
+});
+
+describe('StoreReplayCache (the replay cache in the store)', () => {
+  const health = () => {
+    const calls: string[] = [];
+    return { calls, up: true, failed: (op: string) => void calls.push(`failed ${op}`), succeeded: () => void calls.push('ok') };
+  };
+
+  it('asks the store once per token, with a hashed key (bounded, no NUL bytes)', async () => {
+    const keys: string[] = [];
+    const store = {
+      checkAndStoreJti: (key: string) => {
+        keys.push(key);
+        return Promise.resolve(keys.length === 1 ? ('new' as const) : ('seen' as const));
+      },
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const cache = new StoreReplayCache(store, health());
+    expect(await cache.checkAndStore('iss\u0000jti-1', 2000, 1000)).toBe('new');
+    expect(await cache.checkAndStore('iss\u0000jti-1', 2000, 1001)).toBe('seen');
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(keys[0]).toBe(keys[1]);
+  });
+
+  it('store down: falls back to this instance\'s memory (a replay here is still refused) and reports the failure', async () => {
+    let down = true;
+    const store = {
+      checkAndStoreJti: () => (down ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve('new' as const)),
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const h = health();
+    const cache = new StoreReplayCache(store, h);
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1000)).toBe('new');
+    // Within STORE_RETRY_SECONDS the store is not asked again (no connect timeout on every call).
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1001)).toBe('seen');
+    expect(await cache.checkAndStore('iss\u0000c', 2000, 1001)).toBe('new');
+    expect(h.calls).toEqual(['failed jwt-replay']);
+    expect(await cache.checkAndStore('iss\u0000d', 2000, 1000 + STORE_RETRY_SECONDS)).toBe('new');
+    expect(h.calls).toEqual(['failed jwt-replay', 'failed jwt-replay']);
+    // The store is back (and has never seen 'a'): the id used during the outage is still refused here.
+    down = false;
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('seen');
+    expect(await cache.checkAndStore('iss\u0000b', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('new');
+    expect(h.calls.at(-1)).toBe('ok');
   });
 });

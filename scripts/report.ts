@@ -1,0 +1,33 @@
+/**
+ * `npm run report` — the feedback report of the store this environment names (DATABASE_URL, else the
+ * SQLite store in DATA_DIR): per card kind and language, and per week. `--json` prints the same JSON
+ * as GET /admin/report.
+ */
+import { ConfigError, loadConfig } from '../src/config.js';
+import { openStore } from '../src/store/openStore.js';
+import { feedbackReport, formatReport } from '../src/store/report.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const store = await openStore(config);
+  try {
+    const report = await feedbackReport(store, Date.now());
+    process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`report failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

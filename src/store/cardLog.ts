@@ -1,0 +1,141 @@
+import type { CdsSuggestion, IssuedCard } from '../model/cdsResponse.js';
+import { isObject, nonBlank, objectList } from '../model/json.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Pseudonymizer } from './pseudonym.js';
+import type { CardLogEntry, Store } from './store.js';
+import type { StoreHealth } from './storeHealth.js';
+
+export const DEFAULT_MAX_PENDING = 10_000;
+/** Cards per write: SQLite writes block the event loop, so a large batch is written in slices with hook calls between them. */
+export const CARDS_PER_WRITE = 100;
+
+/** A suggestion's stable name for the report: the code its first action orders, else its label. */
+export function suggestionName(s: CdsSuggestion): string {
+  for (const action of s.actions ?? []) {
+    if (action.type === 'delete') return 'delete';
+    const r: unknown = action.resource;
+    if (!isObject(r)) continue;
+    const concept = isObject(r.code) ? r.code : isObject(r.medicationCodeableConcept) ? r.medicationCodeableConcept : undefined;
+    const coding = objectList(concept?.coding)[0];
+    const code = nonBlank(coding?.code);
+    if (code) return `${nonBlank(r.resourceType) ?? 'resource'} ${code}`;
+  }
+  return s.label.slice(0, 200);
+}
+
+export interface CardLogCall {
+  serviceId: string;
+  language: string;
+  /** context.patientId, hashed here and never stored. */
+  patientId: string | undefined;
+  cards: readonly IssuedCard[];
+  /** Epoch ms. */
+  now: number;
+}
+
+/**
+ * The card log's writer: the hook path only appends to an in-memory batch (hashing included, a few
+ * microseconds per card); a timer writes the batch in one transaction. A failed write keeps the batch
+ * for the next try, up to `maxPending` entries (the oldest are dropped and counted beyond that).
+ */
+export class CardLog {
+  private pending: CardLogEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      health: StoreHealth;
+      metrics: Metrics;
+      pseudonyms: Pseudonymizer;
+      flushMs: number;
+      maxPending?: number;
+    },
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  record(call: CardLogCall): void {
+    if (call.cards.length === 0) return;
+    const patientId = call.patientId ?? '';
+    const patientKey = this.deps.pseudonyms.patientKey(patientId);
+    for (const issued of call.cards) {
+      this.pending.push({
+        cardUuid: issued.card.uuid,
+        serviceId: call.serviceId,
+        kind: issued.kind,
+        indicator: issued.card.indicator,
+        language: call.language,
+        issuedAt: call.now,
+        patientKey,
+        findingKey: this.deps.pseudonyms.findingKey(patientId, issued.kind, issued.facts),
+        orderKey: issued.orderRef !== undefined ? this.deps.pseudonyms.orderKey(patientId, issued.orderRef) : null,
+        suggestions: (issued.card.suggestions ?? []).map((s) => ({ uuid: s.uuid, name: suggestionName(s) })),
+      });
+    }
+    const max = this.deps.maxPending ?? DEFAULT_MAX_PENDING;
+    if (this.pending.length > max) {
+      const dropped = this.pending.length - max;
+      this.pending.splice(0, dropped);
+      this.deps.metrics.cardLogDropped.inc(dropped);
+    }
+    this.deps.metrics.cardLogPending.set(this.pending.length);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, this.deps.flushMs);
+    this.timer.unref();
+  }
+
+  /** Writes what is pending (waits for a write in progress first). Never rejects. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = (async () => {
+      let written = 0;
+      try {
+        while (written < batch.length) {
+          const slice = batch.slice(written, written + CARDS_PER_WRITE);
+          await this.deps.health.track('card-log', () => this.deps.store.appendCards(slice));
+          written += slice.length;
+          if (written < batch.length) await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch {
+        // Kept for the next try, ahead of what came meanwhile (health has counted and logged it).
+        this.pending = [...batch.slice(written), ...this.pending];
+        const max = this.deps.maxPending ?? DEFAULT_MAX_PENDING;
+        if (this.pending.length > max) {
+          const dropped = this.pending.length - max;
+          this.pending.splice(0, dropped);
+          this.deps.metrics.cardLogDropped.inc(dropped);
+        }
+        this.schedule();
+      } finally {
+        this.deps.metrics.cardLogPending.set(this.pending.length);
+      }
+    })();
+    try {
+      await this.flushing;
+    } finally {
+      this.flushing = null;
+    }
+  }
+
+  /** Stops the timer and writes what is pending (shutdown). */
+  async close(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+}

@@ -1,0 +1,225 @@
+/**
+ * The two SQL drivers behind SqlStore. SQL is written once with `?` placeholders (PostgreSQL's `$n`
+ * are substituted); each driver runs single statements and atomic batches, and applies migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import type { StoreKind } from './store.js';
+
+export type SqlValue = string | number | null;
+export type Row = Record<string, unknown>;
+export interface Statement {
+  sql: string;
+  params: readonly SqlValue[];
+}
+
+export interface Db {
+  readonly dialect: StoreKind;
+  /** One statement; its rows (also for INSERT … RETURNING). */
+  all(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /**
+   * The statements in one transaction; rows changed by each. Resolves after commit; with `durable`,
+   * after the commit is on disk (SQLite: fsync; PostgreSQL commits are always synchronous).
+   */
+  batch(statements: readonly Statement[], options?: { durable?: boolean }): Promise<number[]>;
+  /** Applies pending migrations; the schema version afterwards. */
+  migrate(migrations?: readonly Migration[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+/**
+ * SQLite through better-sqlite3: synchronous, so every call is one atomic step of the event loop. Two
+ * connections to one file in WAL mode: `fast` (synchronous=NORMAL: a commit survives a killed process,
+ * not a power loss; the card log and the replay check, which must not wait for the disk) and `durable`
+ * (synchronous=FULL: fsync before the commit returns; feedback, answered 200 only after it). An fsync
+ * of the WAL also makes every earlier commit of the other connection durable.
+ */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly durable: Database.Database;
+  private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
+
+  /** `file` = a path (its folder is created) or ':memory:' (one connection). */
+  constructor(file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = SqliteDb.open(file, 'NORMAL');
+    this.durable = file === ':memory:' ? this.db : SqliteDb.open(file, 'FULL');
+  }
+
+  private static open(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${synchronous}`);
+    db.pragma('busy_timeout = 5000');
+    return db;
+  }
+
+  private stmt(sql: string, db: Database.Database = this.db): Database.Statement {
+    let cache = this.prepared.get(db);
+    if (!cache) this.prepared.set(db, (cache = new Map()));
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  }
+
+  all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    try {
+      const s = this.stmt(sql);
+      return Promise.resolve(s.reader ? (s.all(...params) as Row[]) : (s.run(...params), []));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  batch(statements: readonly Statement[], options: { durable?: boolean } = {}): Promise<number[]> {
+    try {
+      const db = options.durable ? this.durable : this.db;
+      const run = db.transaction(() => statements.map((st) => this.stmt(st.sql, db).run(...st.params).changes));
+      return Promise.resolve(run.immediate());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The same as all(), synchronously (tests read an in-memory store without awaiting). */
+  allSync(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+
+  migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+    try {
+      return Promise.resolve(this.migrateSync(migrations));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  migrateSync(migrations: readonly Migration[] = MIGRATIONS): number {
+    this.db.exec(MIGRATIONS_TABLE);
+    const apply = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+      let version = row.v ?? 0;
+      for (const m of migrations) {
+        if (m.version <= version) continue;
+        for (const sql of m.statements('sqlite')) this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        version = m.version;
+      }
+      return version;
+    });
+    return apply.immediate();
+  }
+
+  close(): Promise<void> {
+    if (this.durable.open) this.durable.close();
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+}
+
+/** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Any number for migrations' advisory lock, the same in every instance. */
+const MIGRATION_LOCK = 7_451_101;
+
+export interface PostgresOptions {
+  /** Connections per instance. */
+  maxConnections?: number;
+  /** A store that does not answer within this fails fast (the request path must not hang). */
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** Told about errors on idle connections (the pool would otherwise crash the process). */
+  onIdleError?: (err: Error) => void;
+}
+
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: options.statementTimeoutMs ?? 5_000,
+      query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
+      application_name: 'nkr-pain-cds',
+    });
+    this.pool.on('error', (err) => options.onIdleError?.(err));
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const res = await this.pool.query(toPgPlaceholders(sql), [...params]);
+    return res.rows as Row[];
+  }
+
+  async batch(statements: readonly Statement[]): Promise<number[]> {
+    // PostgreSQL's commit waits for the WAL flush (synchronous_commit on): every batch is durable.
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const changes: number[] = [];
+      for (const st of statements) changes.push((await client.query(toPgPlaceholders(st.sql), [...st.params])).rowCount ?? 0);
+      await client.query('COMMIT');
+      return changes;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(MIGRATIONS_TABLE);
+      const res = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+      let version = Number(res.rows[0]?.v ?? 0);
+      for (const m of migrations) {
+        if (m.version <= version) continue;
+        for (const sql of m.statements('postgres')) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+        version = m.version;
+      }
+      await client.query('COMMIT');
+      return version;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private ended = false;
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * Versioned schema. Each migration runs once, in order, in one transaction, and is recorded in
+ * `schema_migrations`; PostgreSQL takes an advisory lock so instances starting together migrate once.
+ * Append new versions; never edit an applied one.
+ */
+import type { StoreKind } from './store.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: (dialect: StoreKind) => string[];
+}
+
+/** BIGINT holds epoch milliseconds in both dialects (SQLite's INTEGER is 64-bit). */
+const big = (d: StoreKind): string => (d === 'postgres' ? 'BIGINT' : 'INTEGER');
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'card log, feedback, JWT replay cache',
+    statements: (d) => [
+      `CREATE TABLE card_log (
+        card_uuid TEXT PRIMARY KEY,
+        service_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        indicator TEXT NOT NULL,
+        language TEXT NOT NULL,
+        issued_at ${big(d)} NOT NULL,
+        issued_week TEXT NOT NULL,
+        patient_key TEXT NOT NULL,
+        finding_key TEXT NOT NULL,
+        order_key TEXT
+      )`,
+      'CREATE INDEX card_log_patient ON card_log (patient_key, issued_at)',
+      'CREATE INDEX card_log_kind_week ON card_log (kind, language, issued_week)',
+      `CREATE TABLE card_suggestion (
+        suggestion_uuid TEXT PRIMARY KEY,
+        card_uuid TEXT NOT NULL,
+        name TEXT NOT NULL
+      )`,
+      `CREATE TABLE feedback (
+        feedback_key TEXT PRIMARY KEY,
+        card_uuid TEXT NOT NULL,
+        service_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        reason_system TEXT,
+        reason_code TEXT,
+        has_user_comment INTEGER NOT NULL,
+        outcome_timestamp TEXT NOT NULL,
+        received_at ${big(d)} NOT NULL
+      )`,
+      'CREATE INDEX feedback_card ON feedback (card_uuid)',
+      `CREATE TABLE feedback_suggestion (
+        feedback_key TEXT NOT NULL,
+        suggestion_uuid TEXT NOT NULL,
+        PRIMARY KEY (feedback_key, suggestion_uuid)
+      )`,
+      `CREATE TABLE jwt_replay (
+        jti_key TEXT PRIMARY KEY,
+        expires_at ${big(d)} NOT NULL
+      )`,
+      'CREATE INDEX jwt_replay_expires ON jwt_replay (expires_at)',
+    ],
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -1,0 +1,28 @@
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { PostgresDb, SqliteDb, type Db } from './db.js';
+import { SqlStore } from './sqlStore.js';
+import type { Store } from './store.js';
+
+export const SQLITE_FILE = 'nkr-pain-cds.sqlite';
+
+/** The store the configuration names (DATABASE_URL → PostgreSQL, else SQLite in DATA_DIR), migrated. */
+export async function openStore(config: Config, options: { onIdleError?: (err: Error) => void } = {}): Promise<Store> {
+  const db: Db = config.store.databaseUrl
+    ? new PostgresDb(config.store.databaseUrl, options.onIdleError ? { onIdleError: options.onIdleError } : {})
+    : new SqliteDb(join(config.store.dataDir, SQLITE_FILE));
+  try {
+    await db.migrate();
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  return new SqlStore(db);
+}
+
+/** An embedded store in memory (tests, demos): the SQLite implementation, nothing on disk; ready at once. */
+export function memoryStore(): { store: Store; db: SqliteDb } {
+  const db = new SqliteDb(':memory:');
+  db.migrateSync();
+  return { store: new SqlStore(db), db };
+}

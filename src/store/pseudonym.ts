@@ -1,0 +1,68 @@
+/**
+ * Pseudonymous keys: HMAC-SHA256 under a secret from configuration, so the store holds no patient
+ * identifier and the keys cannot be recomputed without the secret. Each key kind has its own prefix.
+ */
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, type Config } from '../config.js';
+import type { CardFacts } from '../model/cdsResponse.js';
+
+/** JSON with object keys sorted at every level (arrays keep their order): one text per value. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export class Pseudonymizer {
+  constructor(private readonly secret: string) {}
+
+  private mac(...parts: string[]): string {
+    return createHmac('sha256', this.secret).update(parts.join('\u0000')).digest('hex');
+  }
+
+  patientKey(patientId: string): string {
+    return this.mac('patient', patientId);
+  }
+
+  /** "The same finding": patient, card kind and the card's facts — not its wording or language. */
+  findingKey(patientId: string, kind: string, facts: CardFacts): string {
+    return this.mac('finding', patientId, kind, canonicalJson(facts));
+  }
+
+  orderKey(patientId: string, orderRef: string): string {
+    return this.mac('order', patientId, orderRef);
+  }
+}
+
+/** A fixed-length key for any caller-supplied text (jti, feedback identity): no NUL bytes, bounded. */
+export const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+export const SECRET_FILE = 'pseudonym-secret';
+
+/**
+ * PSEUDONYM_SECRET, or in development and tests a secret generated once and kept in DATA_DIR (mode
+ * 600). Production requires the variable: every instance must use the same key.
+ */
+export function resolvePseudonymSecret(config: Config): string {
+  if (config.store.pseudonymSecret !== null) return config.store.pseudonymSecret;
+  if (config.nodeEnv === 'production') {
+    throw new ConfigError('PSEUDONYM_SECRET', 'is required in production (the key of the pseudonymous patient keys; the same in every instance)');
+  }
+  const file = join(config.store.dataDir, SECRET_FILE);
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (secret.length >= 32) return secret;
+  }
+  mkdirSync(config.store.dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secret;
+}

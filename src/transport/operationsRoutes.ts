@@ -1,0 +1,89 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { Metrics } from '../observability/metrics.js';
+import type { CdsService } from '../model/cdsService.js';
+import { feedbackReport } from '../store/report.js';
+import type { Store } from '../store/store.js';
+import type { StoreHealth } from '../store/storeHealth.js';
+import { HttpError } from './operationOutcome.js';
+
+/** Constant-time comparison of a request's bearer token with the configured one. */
+export function bearerMatches(authorization: string | undefined, expected: string): boolean {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  if (!m) return false;
+  const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+  return timingSafeEqual(digest(m[1] as string), digest(expected));
+}
+
+const requireToken =
+  (token: string | null, realm: string): RequestHandler =>
+  (req, res, next) => {
+    if (token === null || bearerMatches(req.get('authorization'), token)) return next();
+    res.set('WWW-Authenticate', `Bearer realm="${realm}"`);
+    next(new HttpError(401, 'login', 'unauthorized', { emptyBody: true }));
+  };
+
+/** GET /metrics: Prometheus text format; open unless METRICS_TOKEN is set. */
+export function metricsRoute(metrics: Metrics, token: string | null): RequestHandler[] {
+  return [
+    requireToken(token, 'metrics'),
+    async (_req, res) => {
+      res.set('Cache-Control', 'no-store').type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    },
+  ];
+}
+
+/** GET /admin/report: the feedback report as JSON (registered only when ADMIN_TOKEN is set). */
+export function adminReportRoute(deps: { store: Store; health: StoreHealth; clock: () => number }, token: string): RequestHandler[] {
+  return [
+    requireToken(token, 'admin'),
+    async (_req, res) => {
+      let report;
+      try {
+        report = await deps.health.track('report', () => feedbackReport(deps.store, deps.clock()));
+      } catch {
+        res.set('Retry-After', '30');
+        throw new HttpError(503, 'transient', 'The store cannot be read now');
+      }
+      res.set('Cache-Control', 'no-store').json(report);
+    },
+  ];
+}
+
+export interface Lifecycle {
+  /** Set on SIGTERM: /readyz answers 503 so a load balancer stops sending new calls. */
+  draining: boolean;
+}
+
+const PING_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** GET /readyz: 200 when the store answers and the data files are loaded; 503 (saying which) otherwise. */
+export function readinessRoute(deps: { store: Store; health: StoreHealth; services: readonly CdsService[]; lifecycle: Lifecycle }): RequestHandler {
+  return async (_req, res) => {
+    const checks: Record<string, string> = {};
+    let ready = true;
+    try {
+      await deps.health.track('ping', () => withTimeout(deps.store.ping(), PING_TIMEOUT_MS));
+      checks.store = `ok (${deps.store.kind})`;
+    } catch {
+      checks.store = `unavailable (${deps.store.kind}${deps.health.problem ? `: ${deps.health.problem}` : ''})`;
+      ready = false;
+    }
+    // Services are built only after every data file was read and validated (serviceRegistry.ts).
+    checks.data = deps.services.length > 0 ? 'ok' : 'not loaded';
+    if (deps.services.length === 0) ready = false;
+    if (deps.lifecycle.draining) {
+      checks.lifecycle = 'shutting down';
+      ready = false;
+    }
+    res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({ status: ready ? 'ready' : 'not ready', checks });
+  };
+}

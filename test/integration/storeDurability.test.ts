@@ -1,0 +1,70 @@
+/**
+ * Durability and shutdown, on both stores: a process killed (SIGKILL) while feedback is being posted
+ * keeps every record it answered 200; SIGTERM drains, writes the card log and exits 0.
+ */
+import { randomUUID } from 'node:crypto';
+import { patientViewRequest } from '../support/testApp.js';
+import { startServiceProcess, stopAllProcesses } from '../support/processes.js';
+import { closeAll, freshLocation, openAt, storeEnv, STORE_KINDS } from '../store/storeKinds.js';
+import { call, PSEUDONYM_SECRET } from './storeProcesses.js';
+
+const FEEDBACK = '/cds-services/nkr-pain-patient-view/feedback';
+
+afterAll(async () => {
+  await stopAllProcesses();
+  await closeAll();
+});
+
+describe.each(STORE_KINDS)('%s store', (kind) => {
+  test('SIGKILL while feedback is being posted: after a restart every record answered 200 is there', async () => {
+    const loc = await freshLocation(kind);
+    const env = { ...storeEnv(loc), AUTH: 'off', PSEUDONYM_SECRET };
+    const first = await startServiceProcess(env);
+    const answered200: string[] = [];
+    let killed = false;
+    // Four clients post one feedback item after another until the process dies under them.
+    const client = async (): Promise<void> => {
+      while (!killed) {
+        const card = randomUUID();
+        try {
+          const res = await call(`${first.ready}${FEEDBACK}`, { body: { feedback: [{ card, outcome: 'overridden', outcomeTimestamp: new Date().toISOString() }] } });
+          if (res.status === 200) answered200.push(card);
+        } catch {
+          return; // connection reset: the process is gone
+        }
+      }
+    };
+    const clients = Promise.all([client(), client(), client(), client()]);
+    while (answered200.length < 40) await new Promise((r) => setTimeout(r, 10));
+    first.child.kill('SIGKILL');
+    killed = true;
+    expect(await first.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    await clients;
+
+    // The restarted service opens the same store (and migrates nothing new); then read it directly.
+    const second = await startServiceProcess(env);
+    expect((await call(`${second.ready}/readyz`)).status).toBe(200);
+    await second.stop();
+    const store = await openAt(loc);
+    const rows = await store.db.all('SELECT card_uuid FROM feedback');
+    await store.close();
+    const kept = new Set(rows.map((r) => String(r.card_uuid)));
+    const lost = answered200.filter((c) => !kept.has(c));
+    expect(lost).toEqual([]);
+    expect(answered200.length).toBeGreaterThanOrEqual(40);
+  }, 60_000);
+
+  test('SIGTERM: the card log is written before the process exits 0', async () => {
+    const loc = await freshLocation(kind);
+    // A long flush interval: only the shutdown can have written the card log.
+    const p = await startServiceProcess({ ...storeEnv(loc), AUTH: 'off', PSEUDONYM_SECRET, CARD_LOG_FLUSH_MS: '60000' });
+    const hook = await call(`${p.ready}/cds-services/nkr-pain-patient-view`, { body: patientViewRequest('gsb-workup-missing') });
+    expect(hook.status).toBe(200);
+    const uuid = hook.body.cards[0].uuid;
+    const store = await openAt(loc);
+    expect(await store.db.all('SELECT card_uuid FROM card_log')).toEqual([]);
+    expect(await p.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
+    expect((await store.db.all('SELECT card_uuid FROM card_log')).map((r) => r.card_uuid)).toEqual([uuid]);
+    await store.close();
+  }, 30_000);
+});

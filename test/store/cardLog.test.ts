@@ -1,0 +1,76 @@
+import { Metrics } from '../../src/observability/metrics.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { CardLog, CARDS_PER_WRITE, suggestionName } from '../../src/store/cardLog.js';
+import { memoryStore } from '../../src/store/openStore.js';
+import { Pseudonymizer } from '../../src/store/pseudonym.js';
+import type { CardLogEntry, Store } from '../../src/store/store.js';
+import { StoreHealth } from '../../src/store/storeHealth.js';
+import type { IssuedCard } from '../../src/model/cdsResponse.js';
+
+const issued = (uuid: string): IssuedCard => ({
+  card: { uuid, summary: 's', indicator: 'info', source: { label: 'l' } },
+  kind: 'screening-incomplete',
+  facts: { missing: ['TSH'] },
+});
+
+function setup(store: Store, options: { maxPending?: number; flushMs?: number } = {}) {
+  const metrics = new Metrics();
+  const health = new StoreHealth({ logger: silentLogger(), metrics });
+  const log = new CardLog({ store, health, metrics, pseudonyms: new Pseudonymizer('k'.repeat(32)), flushMs: options.flushMs ?? 60_000, ...(options.maxPending ? { maxPending: options.maxPending } : {}) });
+  return { log, metrics, health };
+}
+
+describe('CardLog', () => {
+  test('the hook path only appends; the timer writes the batch', async () => {
+    const { store } = memoryStore();
+    const { log } = setup(store, { flushMs: 20 });
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('u1'), issued('u2')], now: 0 });
+    expect(log.pendingCount).toBe(2);
+    expect((await store.reportRows()).weeks).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(log.pendingCount).toBe(0);
+    expect((await store.reportRows()).weeks[0]?.issued).toBe(2);
+  });
+
+  test(`a large batch is written in slices of ${CARDS_PER_WRITE}; a failed slice and the rest are kept for the next try`, async () => {
+    const { store } = memoryStore();
+    const writes: number[] = [];
+    let failAt = 2;
+    const flaky: Store = Object.create(store) as Store;
+    flaky.appendCards = (entries: readonly CardLogEntry[]) => {
+      writes.push(entries.length);
+      if (writes.length === failAt) return Promise.reject(new Error('disk full'));
+      return store.appendCards(entries);
+    };
+    const { log, metrics, health } = setup(flaky);
+    const cards = Array.from({ length: 2 * CARDS_PER_WRITE + 10 }, (_, i) => issued(`u${i}`));
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards, now: 0 });
+    await log.flush();
+    expect(writes).toEqual([CARDS_PER_WRITE, CARDS_PER_WRITE]);
+    expect(log.pendingCount).toBe(CARDS_PER_WRITE + 10);
+    expect(health.up).toBe(false);
+    expect(await metrics.registry.getSingleMetricAsString('cds_store_errors_total')).toContain('operation="card-log"} 1');
+    failAt = -1;
+    await log.close();
+    expect(log.pendingCount).toBe(0);
+    expect(health.up).toBe(true);
+    expect((await store.reportRows()).weeks[0]?.issued).toBe(cards.length);
+  });
+
+  test('while the store is down the buffer is bounded: the oldest entries are dropped and counted', async () => {
+    const { store } = memoryStore();
+    await store.close();
+    const { log, metrics } = setup(store, { maxPending: 3 });
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('a'), issued('b')], now: 0 });
+    await log.flush();
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('c'), issued('d')], now: 0 });
+    expect(log.pendingCount).toBe(3);
+    expect(await metrics.registry.getSingleMetricAsString('cds_card_log_dropped_total')).toContain('cds_card_log_dropped_total 1');
+  });
+
+  test('a suggestion is named by the code it orders, a delete as delete, else by its label', () => {
+    expect(suggestionName({ label: 'Henvis', uuid: 'x', actions: [{ type: 'create', description: 'd', resource: { resourceType: 'ServiceRequest', code: { coding: [{ system: 'http://snomed.info/sct', code: '311401005' }] } } as fhir4.ServiceRequest }] })).toBe('ServiceRequest 311401005');
+    expect(suggestionName({ label: 'Stop', uuid: 'x', actions: [{ type: 'delete', description: 'd', resourceId: 'MedicationRequest/1' }] })).toBe('delete');
+    expect(suggestionName({ label: 'Just a label', uuid: 'x' })).toBe('Just a label');
+  });
+});

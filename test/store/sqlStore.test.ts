@@ -1,0 +1,203 @@
+import { Metrics } from '../../src/observability/metrics.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { CardLog } from '../../src/store/cardLog.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { Pseudonymizer } from '../../src/store/pseudonym.js';
+import type { CardLogEntry, FeedbackEntry } from '../../src/store/store.js';
+import { StoreHealth } from '../../src/store/storeHealth.js';
+import { closeAll, dumpAllTables, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
+
+const T0 = Date.parse('2026-11-25T12:00:00Z'); // Wednesday of ISO week 2026-W48
+
+function card(uuid: string, over: Partial<CardLogEntry> = {}): CardLogEntry {
+  return {
+    cardUuid: uuid,
+    serviceId: 'nkr-pain-patient-view',
+    kind: 'screening-incomplete',
+    indicator: 'info',
+    language: 'da',
+    issuedAt: T0,
+    patientKey: 'pk',
+    findingKey: 'fk',
+    orderKey: null,
+    suggestions: [],
+    ...over,
+  };
+}
+
+function fb(key: string, cardUuid: string, over: Partial<FeedbackEntry> = {}): FeedbackEntry {
+  return {
+    feedbackKey: key,
+    cardUuid,
+    serviceId: 'nkr-pain-patient-view',
+    outcome: 'overridden',
+    acceptedSuggestions: [],
+    reason: null,
+    hasUserComment: false,
+    outcomeTimestamp: '2026-11-25T12:01:00Z',
+    receivedAt: T0 + 60_000,
+    ...over,
+  };
+}
+
+afterAll(closeAll);
+
+/**
+ * Whether a promise rejects. Not `rejects.toThrow()`: better-sqlite3's native part keeps the error class
+ * of the first Jest module registry that loaded it, so in later test files of the same worker its
+ * errors are no `Error` of this realm and toThrow() reports "did not throw".
+ */
+async function rejects(p: Promise<unknown>): Promise<boolean> {
+  try {
+    await p;
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+describe.each(STORE_KINDS)('%s store', (kind) => {
+  test('the schema is created at open, versioned, and opening again migrates nothing', async () => {
+    const loc = await freshLocation(kind);
+    const first = await openAt(loc);
+    expect(await first.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    await first.appendCards([card('c-1')]);
+    await first.close();
+    const again = await openAt(loc);
+    expect(await again.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
+    const rows = await again.db.all('SELECT version FROM schema_migrations');
+    expect(rows).toHaveLength(LATEST_SCHEMA_VERSION);
+    expect((await again.reportRows()).weeks[0]?.issued).toBe(1); // data kept across the reopen
+    await again.close();
+  });
+
+  test('the card log is idempotent by card uuid', async () => {
+    const store = await freshStore(kind);
+    await store.appendCards([card('c-1'), card('c-2')]);
+    await store.appendCards([card('c-1')]);
+    expect((await store.reportRows()).weeks).toEqual([
+      { kind: 'screening-incomplete', language: 'da', week: '2026-W48', issued: 2, accepted: 0, overridden: 0, noAnswer: 2 },
+    ]);
+  });
+
+  test('feedback is idempotent by its key: new items true, repeats false, also within one batch', async () => {
+    const store = await freshStore(kind);
+    expect(await store.recordFeedback([fb('k1', 'c-1'), fb('k2', 'c-1'), fb('k1', 'c-1')])).toEqual([true, true, false]);
+    expect(await store.recordFeedback([fb('k1', 'c-1'), fb('k3', 'c-2')])).toEqual([false, true]);
+    const rows = await store.db.all('SELECT feedback_key FROM feedback ORDER BY feedback_key');
+    expect(rows.map((r) => r.feedback_key)).toEqual(['k1', 'k2', 'k3']);
+  });
+
+  test('a failing item rolls the whole batch back: nothing is half stored', async () => {
+    const store = await freshStore(kind);
+    const broken = fb('k2', 'c-1');
+    (broken as { outcome: unknown }).outcome = null; // NOT NULL violation
+    expect(await rejects(store.recordFeedback([fb('k1', 'c-1'), broken]))).toBe(true);
+    expect(await store.db.all('SELECT * FROM feedback')).toEqual([]);
+  });
+
+  test('JWT replay: first use new, again seen, after expiry new again; expired entries are pruned', async () => {
+    const store = await freshStore(kind);
+    expect(await store.checkAndStoreJti('a', 1000, 900)).toBe('new');
+    expect(await store.checkAndStoreJti('a', 1000, 950)).toBe('seen');
+    expect(await store.checkAndStoreJti('b', 1100, 950)).toBe('new');
+    expect(await store.checkAndStoreJti('a', 2000, 1000)).toBe('new'); // expired at 1000: taken over
+    expect(await store.checkAndStoreJti('a', 2000, 1500)).toBe('seen');
+    expect(await store.pruneJtis(1100)).toBe(1); // b
+    expect(await store.checkAndStoreJti('a', 2000, 1500)).toBe('seen');
+  });
+
+  test('JWT replay: the verifier\'s clock has fractions of a second (epoch seconds as a float)', async () => {
+    const store = await freshStore(kind);
+    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_000.123)).toBe('new');
+    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_001.9)).toBe('seen');
+    expect(await store.pruneJtis(1_790_000_400.7)).toBe(1);
+  });
+
+  test('JWT replay under concurrency: of 20 simultaneous uses of one id exactly one is new', async () => {
+    const store = await freshStore(kind);
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.checkAndStoreJti('same', 5000, 100)));
+    expect(verdicts.filter((v) => v === 'new')).toHaveLength(1);
+  });
+
+  test('report rows: a card counts once; accepted wins over overridden; suggestions by name; reasons; no answer; unknown cards', async () => {
+    const store = await freshStore(kind);
+    await store.appendCards([
+      card('a', { kind: 'non-pharmacological', suggestions: [{ uuid: 's-edu', name: 'ServiceRequest 311401005' }, { uuid: 's-cbt', name: 'ServiceRequest 228557008' }] }),
+      card('b', { kind: 'non-pharmacological' }),
+      card('c', { kind: 'non-pharmacological' }),
+      card('d', { kind: 'non-pharmacological', language: 'en' }),
+      card('e', { kind: 'tramadol', issuedAt: T0 + 7 * 86_400_000 }),
+    ]);
+    await store.recordFeedback([
+      // a: two suggestions accepted in two answers, then dismissed: accepted once.
+      fb('a1', 'a', { outcome: 'accepted', acceptedSuggestions: ['s-edu'] }),
+      fb('a2', 'a', { outcome: 'accepted', acceptedSuggestions: ['s-cbt'], outcomeTimestamp: '2026-11-25T12:02:00Z' }),
+      fb('a3', 'a', { outcome: 'overridden' }),
+      // b: overridden with a reason, twice (two different timestamps): one card.
+      fb('b1', 'b', { reason: { system: 'http://example.org/override', code: 'already-addressed' } }),
+      fb('b2', 'b', { reason: { system: 'http://example.org/override', code: 'already-addressed' }, outcomeTimestamp: '2026-11-25T12:09:00Z' }),
+      // c: plain dismiss. d, e: no answer. x: not in the card log.
+      fb('c1', 'c'),
+      fb('x1', 'x'),
+    ]);
+    const rows = await store.reportRows();
+    expect(rows.weeks).toEqual(
+      expect.arrayContaining([
+        { kind: 'non-pharmacological', language: 'da', week: '2026-W48', issued: 3, accepted: 1, overridden: 2, noAnswer: 0 },
+        { kind: 'non-pharmacological', language: 'en', week: '2026-W48', issued: 1, accepted: 0, overridden: 0, noAnswer: 1 },
+        { kind: 'tramadol', language: 'da', week: '2026-W49', issued: 1, accepted: 0, overridden: 0, noAnswer: 1 },
+      ]),
+    );
+    expect(rows.weeks).toHaveLength(3);
+    expect(rows.suggestions.sort((p, q) => p.name.localeCompare(q.name))).toEqual([
+      { kind: 'non-pharmacological', language: 'da', name: 'ServiceRequest 228557008', cards: 1 },
+      { kind: 'non-pharmacological', language: 'da', name: 'ServiceRequest 311401005', cards: 1 },
+    ]);
+    // a's dismissal is not a reason (a was accepted); b counts once.
+    expect(rows.reasons.sort((p, q) => p.code.localeCompare(q.code))).toEqual([
+      { kind: 'non-pharmacological', language: 'da', system: '', code: '', cards: 1 },
+      { kind: 'non-pharmacological', language: 'da', system: 'http://example.org/override', code: 'already-addressed', cards: 1 },
+    ]);
+    expect(rows.unmatchedCards).toBe(1);
+  });
+
+  test('feedback stored before its card is logged still joins it once the log is written', async () => {
+    const store = await freshStore(kind);
+    await store.recordFeedback([fb('f1', 'late', { outcome: 'accepted', acceptedSuggestions: ['s1'] })]);
+    expect((await store.reportRows()).unmatchedCards).toBe(1);
+    await store.appendCards([card('late', { suggestions: [{ uuid: 's1', name: 'ServiceRequest 311401005' }] })]);
+    const rows = await store.reportRows();
+    expect(rows.unmatchedCards).toBe(0);
+    expect(rows.weeks[0]).toMatchObject({ issued: 1, accepted: 1 });
+  });
+
+  test('the card log written through CardLog holds keyed hashes only: no patient id in any table', async () => {
+    const store = await freshStore(kind);
+    const metrics = new Metrics();
+    const health = new StoreHealth({ logger: silentLogger(), metrics });
+    const log = new CardLog({ store, health, metrics, pseudonyms: new Pseudonymizer('x'.repeat(32)), flushMs: 10_000 });
+    const issued = {
+      card: { uuid: 'u-1', summary: 's', indicator: 'warning' as const, source: { label: 'l' } },
+      kind: 'current-medication',
+      facts: { patientRef: 'Patient/patient-gsb-4711', drugs: ['tramadol'] },
+      orderRef: 'MedicationRequest/order-patient-gsb-4711',
+    };
+    log.record({ serviceId: 'nkr-pain-patient-view', language: 'da', patientId: 'patient-gsb-4711', cards: [issued], now: T0 });
+    expect(log.pendingCount).toBe(1);
+    await log.close();
+    expect(log.pendingCount).toBe(0);
+    const dump = await dumpAllTables(store);
+    expect(dump.tables).toEqual(expect.arrayContaining(['card_log', 'feedback', 'jwt_replay']));
+    expect(dump.text).toContain('u-1');
+    expect(dump.text).not.toContain('gsb-4711');
+  });
+
+  test('a closed (unreachable) store rejects: ping, writes and reads', async () => {
+    const store = await freshStore(kind);
+    await store.close();
+    expect(await rejects(store.ping())).toBe(true);
+    expect(await rejects(store.recordFeedback([fb('k', 'c')]))).toBe(true);
+    expect(await rejects(store.checkAndStoreJti('a', 10, 1))).toBe(true);
+  });
+});

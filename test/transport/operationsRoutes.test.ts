@@ -1,0 +1,75 @@
+import request from 'supertest';
+import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
+import { buildTestApp, patientViewRequest } from '../support/testApp.js';
+
+const METRICS_TOKEN = 'metrics-token-0123456789';
+const ADMIN_TOKEN = 'admin-token-0123456789';
+
+describe('GET /metrics', () => {
+  test('open by default, Prometheus text: requests and latency per service and status, cards by kind and indicator', async () => {
+    const { app } = buildTestApp();
+    expect((await request(app).post('/cds-services/nkr-pain-patient-view').send(patientViewRequest('gsb-workup-missing'))).status).toBe(200);
+    expect((await request(app).post('/cds-services/no-such-service').send({})).status).toBe(404);
+    const res = await request(app).get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain('cds_http_requests_total{route="service",service="nkr-pain-patient-view",status="200"} 1');
+    expect(res.text).toMatch(/cds_http_request_duration_seconds_bucket\{le="[^"]+",route="service",service="nkr-pain-patient-view",status="200"\} 1/);
+    // An unknown id is not a label value (bounded cardinality).
+    expect(res.text).toContain('cds_http_requests_total{route="service",service="",status="404"} 1');
+    expect(res.text).not.toContain('no-such-service');
+    expect(res.text).toContain('cds_cards_issued_total{kind="screening-incomplete",indicator="warning"} 1');
+    expect(res.text).toContain('cds_store_up 1');
+  });
+
+  test('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
+    const { app } = buildTestApp({ env: { METRICS_TOKEN } });
+    expect((await request(app).get('/metrics')).status).toBe(401);
+    expect((await request(app).get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(401);
+    const ok = await request(app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('cds_http_requests_total');
+  });
+
+  test('FHIR reads per prefetch key: count, failures, latency', async () => {
+    const fetcher: FhirFetcher = {
+      fetch: (_server, query) => (query.startsWith('Observation') ? Promise.reject(new Error('down')) : Promise.resolve([])),
+    };
+    const { app, metrics } = buildTestApp({ fetcher });
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['labs', 'conditions'], fhirServer: 'http://127.0.0.1:9/fhir' });
+    await request(app).post('/cds-services/nkr-pain-patient-view').send(body);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('cds_fhir_reads_total{key="conditions",outcome="ok"} 1');
+    expect(text).toContain('cds_fhir_reads_total{key="labs",outcome="failed"} 1');
+    expect(text).toMatch(/cds_fhir_read_duration_seconds_count\{key="labs"\} 1/);
+  });
+});
+
+describe('GET /readyz', () => {
+  test('200 when the store answers and the data files are loaded', async () => {
+    const t = buildTestApp();
+    const res = await request(t.app).get('/readyz');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ status: 'ready', checks: { store: 'ok (sqlite)', data: 'ok' } });
+    expect((await request(t.app).get('/healthz')).status).toBe(200);
+  });
+});
+
+describe('GET /admin/report', () => {
+  test('no ADMIN_TOKEN configured → the endpoint does not exist (404)', async () => {
+    const { app } = buildTestApp();
+    expect((await request(app).get('/admin/report')).status).toBe(404);
+    expect((await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`)).status).toBe(404);
+  });
+
+  test('with ADMIN_TOKEN: 401 without the token or with another, 200 JSON with it', async () => {
+    const { app } = buildTestApp({ env: { ADMIN_TOKEN } });
+    const denied = await request(app).get('/admin/report');
+    expect(denied.status).toBe(401);
+    expect(denied.text).toBe('');
+    expect((await request(app).get('/admin/report').set('Authorization', `Bearer ${METRICS_TOKEN}`)).status).toBe(401);
+    const res = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ store: 'sqlite', totals: { issued: 0, accepted: 0, overridden: 0, noAnswer: 0 }, kinds: [], weeks: [], feedbackForUnknownCards: 0 });
+  });
+});
