@@ -51,7 +51,7 @@ export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHa
     let httpError =
       err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
     if (!httpError) {
-      logger.error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path: req.path }, 'unexpected error');
+      (req.log ?? logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path: req.path }, 'unexpected error');
       httpError = new HttpError(500, 'exception', 'Internal error');
     }
     if (res.headersSent) return;

@@ -1,3 +1,4 @@
+import { HttpError } from '../../src/transport/operationOutcome.js';
 import { SchemaValidator, type SchemaName } from '../../src/transport/schemaValidation.js';
 
 const validator = new SchemaValidator();
@@ -142,5 +143,41 @@ describe('feedback schema', () => {
     expect(valid('feedback', { feedback: [{ ...item, outcome: 'ignored' }] })).not.toEqual([]);
     expect(valid('feedback', { feedback: [{ ...item, outcomeTimestamp: 'yesterday' }] })).not.toEqual([]);
     expect(valid('feedback', { feedback: [] })).not.toEqual([]);
+  });
+});
+
+describe('typed parsing at the edge', () => {
+  const ctx = { userId: 'Practitioner/u1', patientId: 'p1' };
+
+  test('parseRequest returns the typed request of the service hook', () => {
+    const body = { hook: 'order-select', hookInstance: 'h', context: { ...ctx, selections: ['MedicationRequest/1'], draftOrders: { resourceType: 'Bundle', entry: [] } } };
+    const parsed = validator.parseRequest('order-select', 'svc', body);
+    expect(parsed.context.selections).toEqual(['MedicationRequest/1']); // typed: string[] | undefined, no cast
+    expect(parsed).toBe(body);
+  });
+
+  test('a request for another hook → 400 naming both hooks and the field', () => {
+    let err: unknown;
+    try {
+      validator.parseRequest('order-sign', 'svc', { hook: 'patient-view', hookInstance: 'h', context: ctx });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).status).toBe(400);
+    expect((err as HttpError).message).toBe('Service svc answers hook "order-sign", not "patient-view"');
+    expect((err as HttpError).issues[0]?.expression).toEqual(['hook']);
+  });
+
+  test('a body the request schema refuses → 400 naming the first offending field, before the hook is compared', () => {
+    expect(() => validator.parseRequest('patient-view', 'svc', { hook: 'patient-view', hookInstance: 'h', context: { userId: 'Practitioner/u1' } })).toThrow(
+      /context\.patientId/,
+    );
+  });
+
+  test('parseFeedback returns the typed body, and refuses an invalid one with 400', () => {
+    const fb = { feedback: [{ card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z', overrideReason: { reason: { code: 'not-relevant' } } }] };
+    expect(validator.parseFeedback(fb).feedback[0]?.overrideReason?.reason?.code).toBe('not-relevant');
+    expect(() => validator.parseFeedback({ feedback: [{ card: 'c', outcome: 'maybe' }] })).toThrow(HttpError);
   });
 });

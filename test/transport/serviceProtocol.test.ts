@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
 import type { Express } from 'express';
-import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, searchset } from '../support/testApp.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 const FHIR_ORIGIN = 'http://127.0.0.1:8081';
@@ -427,5 +428,153 @@ describe('R7: one deadline per hook call (FHIR_REQUEST_DEADLINE_MS), shared by e
     expect(res.status).toBe(412);
     expect(JSON.stringify(res.body)).toContain('deadline');
     expect(seen).not.toContain('/fhir/Medication/med-active'); // the third round never started
+  });
+});
+
+describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through the HTTP API', () => {
+  const fixture = (name: string): Body => readJson<Body>(projectPath('fixtures', 'requests', `${name}.json`));
+  const kindsOf = (body: Body): string[] => (body.cards as Body[]).map((c) => c.source.topic.code).sort();
+  const observations = (name: string) => patientResources(name).filter((r) => r.resourceType === 'Observation');
+
+  describe("Epic's no results: total 0 and an OperationOutcome warning (search.mode outcome) is an empty result", () => {
+    test('as prefetch → 200 and the screening card orders all 16 groups (not 412)', async () => {
+      const res = await post(fixture('epic-no-results-operationoutcome'));
+      expect(res.status).toBe(200);
+      const card = cardOfKind(res.body, 'screening-incomplete');
+      expect(card?.suggestions[0].actions).toHaveLength(16);
+    });
+
+    test('as a FHIR read → the same card, each search read once', async () => {
+      const body = fixture('epic-no-results-operationoutcome');
+      const epic = body.prefetch.labs;
+      for (const key of ['labs', 'medications', 'serviceRequests']) delete body.prefetch[key];
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN)
+        .get('/fhir/Observation')
+        .query(true)
+        .reply(200, epic)
+        .get('/fhir/MedicationRequest')
+        .query(true)
+        .reply(200, epic)
+        .get('/fhir/ServiceRequest')
+        .query(true)
+        .reply(200, epic);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-incomplete')?.suggestions[0].actions).toHaveLength(16);
+    });
+
+    test('the negative: an OperationOutcome with an error as the whole labs value is unavailable → 412 naming labs', async () => {
+      const oo = expectOperationOutcome(await post(fixture('prefetch-labs-operationoutcome-error')), 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('OperationOutcome');
+    });
+
+    test('…and is read again from an allowed fhirServer when there is one → 200 with the cards the real results give', async () => {
+      const body = fixture('prefetch-labs-operationoutcome-error');
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query(true).reply(200, searchset(observations('gsb-established-complete')));
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(kindsOf(res.body)).toEqual(kindsOf((await post(patientViewRequest('gsb-established-complete'))).body));
+    });
+  });
+
+  describe('an incomplete prefetch is read to the end, or is unavailable — never "no results"', () => {
+    const complete = async (): Promise<string[]> => kindsOf((await post(patientViewRequest('gsb-established-complete'))).body);
+
+    test('labs with total 16 and no entries, no fhirServer → 412 naming labs, not a card ordering 16 groups again', async () => {
+      const res = await post(fixture('labs-total-16-no-entries'));
+      const oo = expectOperationOutcome(res, 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('incomplete (its total is 16, it held 0)');
+    });
+
+    test('labs with total 16 and no entries, with a fhirServer → the query is run again there → the cards of all 16 results', async () => {
+      const body = fixture('labs-total-16-no-entries');
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query(true).reply(200, searchset(observations('gsb-established-complete')));
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(kindsOf(res.body)).toEqual(await complete());
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('the first page of labs with a next link and no fhirServer → 412 naming labs (the 8 unread groups are not "missing")', async () => {
+      const oo = expectOperationOutcome(await post(fixture('labs-paged-next-link')), 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('more pages');
+    });
+
+    test('the first page of labs with a next link on the allowed fhirServer → page 2 read → the cards of all 16 results', async () => {
+      const body = fixture('labs-paged-next-link');
+      body.fhirServer = FHIR_BASE;
+      const page2 = { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 };
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' }).reply(200, page2);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+      expect(kindsOf(res.body)).toEqual(await complete());
+    });
+
+    test('the control: the same first page read as if complete would have asked for the 8 other groups', async () => {
+      const body = fixture('labs-paged-next-link');
+      delete body.prefetch.labs.link;
+      body.prefetch.labs.total = 8;
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+    });
+  });
+
+  describe('optional keys: patient-view answers without them', () => {
+    test('no Patient, MedicationRequests an OperationOutcome (fatal), ServiceRequests incomplete, no fhirServer → 200 with the screening card', async () => {
+      const res = await post(fixture('optional-keys-unavailable'));
+      expect(res.status).toBe(200);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+    });
+
+    test('the negative: the same request without its required labs → 412 naming only labs', async () => {
+      const body = fixture('optional-keys-unavailable');
+      delete body.prefetch.labs;
+      expect(allExpressions(expectOperationOutcome(await post(body), 412))).toEqual(['prefetch.labs']);
+    });
+  });
+
+  describe('Observations contained in a DiagnosticReport are read as Observations', () => {
+    test('as prefetch → the same cards as the same results sent as Observations (flagged results seen, nothing re-ordered)', async () => {
+      const res = await post(fixture('labs-in-diagnosticreport'));
+      expect(res.status).toBe(200);
+      const flat = (await post(patientViewRequest('gsb-complete-flagged'))).body;
+      expect(kindsOf(res.body)).toEqual(kindsOf(flat));
+      expect(cardOfKind(res.body, 'screening-abnormal')).toBeDefined();
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('as a FHIR read → the same cards', async () => {
+      const body = fixture('labs-in-diagnosticreport');
+      const labs = body.prefetch.labs;
+      delete body.prefetch.labs;
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query(true).reply(200, labs);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-abnormal')).toBeDefined();
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('the control: the report without its contained Observations leaves the panel missing', async () => {
+      const body = fixture('labs-in-diagnosticreport');
+      delete body.prefetch.labs.entry[0].resource.contained;
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+      expect(cardOfKind(res.body, 'screening-abnormal')).toBeUndefined();
+    });
   });
 });
