@@ -3,8 +3,9 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import type { FeedbackStore } from './feedback/feedbackStore.js';
 import type { Logger } from './observability/logger.js';
+import { previewRouter } from './preview/previewRoutes.js';
 import type { CdsService } from './services/cdsService.js';
-import type { AuthVerifier } from './transport/auth/index.js';
+import type { AuthVerifier, DemoIssuer } from './transport/auth/index.js';
 import { requireCaller } from './transport/auth/index.js';
 import { corsMiddleware } from './transport/cors.js';
 import { discoveryRoute } from './transport/discoveryRoute.js';
@@ -24,6 +25,8 @@ export interface AppDependencies {
   feedback: FeedbackStore;
   /** Epoch ms; tests fix the date. */
   clock: () => number;
+  /** The preview page's token issuer; only main.ts in development creates one. */
+  demoIssuer?: DemoIssuer | null;
 }
 
 const methodNotAllowed =
@@ -89,6 +92,9 @@ export function createApp(deps: AppDependencies): Express {
     feedbackRoute(services, { validator: deps.validator, store: deps.feedback, logger, clock: deps.clock }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
+
+  // Card preview page (GET /, issue 13): off in production unless PREVIEW_PAGE=on.
+  if (config.preview.enabled) app.use(previewRouter({ config, demoIssuer: deps.demoIssuer ?? null, authOn: deps.verifier !== null }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger, config.bodyLimitBytes));

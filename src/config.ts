@@ -51,6 +51,13 @@ export interface Config {
     clockSkewSeconds: number;
     maxTokenAgeSeconds: number;
   };
+  // --- Preview page (GET /, issue 13) ---
+  preview: {
+    /** PREVIEW_PAGE: on by default outside production, off in production unless PREVIEW_PAGE=on. */
+    enabled: boolean;
+    /** PREVIEW_FHIR_SERVER: the FHIR server holding the demo patients, sent as `fhirServer` by the page; null = none. */
+    fhirServer: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -206,6 +213,14 @@ export function loadConfig(env: Env = process.env): Config {
       trustedIssuersFile: str(env, 'TRUSTED_ISSUERS_FILE') ?? null,
       clockSkewSeconds: int(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 600),
       maxTokenAgeSeconds: int(env, 'JWT_MAX_AGE_SECONDS', 600, 10, 86400),
+    },
+    // --- Preview page (GET /, issue 13) ---
+    preview: {
+      enabled: oneOf(env, 'PREVIEW_PAGE', ['on', 'off'] as const, nodeEnv === 'production' ? 'off' : 'on') === 'on',
+      fhirServer: (() => {
+        const raw = str(env, 'PREVIEW_FHIR_SERVER');
+        return raw === undefined ? null : absoluteUrl('PREVIEW_FHIR_SERVER', raw);
+      })(),
     },
   };
 }

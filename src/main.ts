@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { InMemoryFeedbackStore } from './feedback/feedbackStore.js';
 import { createLogger } from './observability/logger.js';
 import { createServices } from './services/serviceRegistry.js';
-import { createAuthVerifier } from './transport/auth/index.js';
+import { createAuthVerifier, createDemoIssuer } from './transport/auth/index.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
@@ -20,7 +20,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const verifier = await createAuthVerifier(config, logger);
+  // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
+  const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
+  const verifier = await createAuthVerifier(
+    config,
+    logger,
+    demoIssuer ? { extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) } : {},
+  );
   const app = createApp({
     config,
     logger,
@@ -29,6 +35,7 @@ async function main(): Promise<void> {
     validator: new SchemaValidator(),
     feedback: new InMemoryFeedbackStore(),
     clock: Date.now,
+    demoIssuer,
   });
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
