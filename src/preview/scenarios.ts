@@ -27,7 +27,7 @@ export interface DemoScenarios {
   scenarios: DemoScenario[];
 }
 
-export const SCENARIOS_FILE = projectPath('fixtures', 'demo', 'scenarios.json');
+const SCENARIOS_FILE = projectPath('fixtures', 'demo', 'scenarios.json');
 export const DEMO_PATIENTS_DIR = projectPath('fixtures', 'demo', 'patients');
 
 const HOOKS = ['patient-view', 'order-select', 'order-sign'] as const;

@@ -18,7 +18,7 @@ import { createFhirTestServer, type FhirTestServer } from '../../test-support/fh
  * its PUBLIC_BASE_URL `http://localhost:PORT`. One Chromium per suite (Debian's, never downloaded).
  */
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
 /** Launch flags that work as root on these machines (stack notes); a fresh profile every launch. */
 export async function launchChromium(): Promise<Browser> {

@@ -214,6 +214,8 @@ async function runAll() {
   const run = ++state.run;
   document.body.dataset.run = 'running';
   document.body.dataset.lang = state.lang;
+  const status = document.getElementById('run-status');
+  status.textContent = `Calling the service for ${state.info.scenarios.length} scenarios…`;
   const sections = [...document.querySelectorAll('section.scenario')];
   const queue = state.info.scenarios.map((s, i) => [s, sections[i]]);
   // Two at a time: quick, and gentle on a busy machine.
@@ -221,7 +223,10 @@ async function runAll() {
     for (let next = queue.shift(); next; next = queue.shift()) await runScenario(next[0], next[1], run);
   };
   await Promise.all([worker(), worker()]);
-  if (run === state.run) document.body.dataset.run = 'done';
+  if (run !== state.run) return;
+  const answered = document.querySelectorAll('section.scenario[data-status="200"]').length;
+  status.textContent = `${answered} of ${state.info.scenarios.length} scenarios answered 200 (cards in ${state.lang === 'da' ? 'Danish' : 'English'}).`;
+  document.body.dataset.run = 'done';
 }
 
 // ---------- page ----------
@@ -251,7 +256,7 @@ function renderScenarioSkeletons(scenarios) {
         el('h3', { id: `${id}-h`, text: s.title }),
         el('p', { className: 'scenario-meta' }, el('code', { text: s.hook }), ' · patient ', el('code', { text: s.patientId }), ` · expected (rev 2): ${s.expectedKinds.join(', ') || 'no cards'}`),
         el('p', { className: 'scenario-description', text: s.description }),
-        el('div', { className: 'result', 'aria-live': 'polite' }, el('p', { className: 'muted', text: 'Calling the service…' })),
+        el('div', { className: 'result' }, el('p', { className: 'muted', text: 'Calling the service…' })),
       ),
     );
   }

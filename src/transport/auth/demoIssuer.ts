@@ -10,11 +10,11 @@ import type { TrustedIssuer } from './trustedIssuers.js';
  */
 
 export const DEMO_ISSUER = 'urn:nkr-pain-cds:preview-demo-issuer';
-export const DEMO_TOKEN_SECONDS = 60;
+const DEMO_TOKEN_SECONDS = 60;
 const MAX_REMEMBERED = 200;
 
 /** What the verifier logged when it refused one of the demo issuer's tokens (no token, no patient data). */
-export interface DemoRefusal {
+interface DemoRefusal {
   check: string;
   reason?: string;
   expected?: unknown;
