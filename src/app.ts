@@ -9,7 +9,8 @@ import type { Metrics } from './observability/metrics.js';
 import type { CardLog } from './store/cardLog.js';
 import type { Store } from './store/store.js';
 import type { StoreHealth } from './store/storeHealth.js';
-import type { AuthVerifier } from './transport/auth/index.js';
+import type { AuthVerifier, DemoIssuer } from './transport/auth/index.js';
+import { previewRouter } from './preview/previewRoutes.js';
 import { requireCaller } from './transport/auth/index.js';
 import { corsMiddleware } from './transport/cors.js';
 import { discoveryRoute } from './transport/discoveryRoute.js';
@@ -37,6 +38,8 @@ export interface AppDependencies {
   lifecycle?: Lifecycle;
   /** Epoch ms; tests fix the date. */
   clock: () => number;
+  /** The preview page's token issuer; only main.ts in development creates one. */
+  demoIssuer?: DemoIssuer | null;
 }
 
 const methodNotAllowed =
@@ -144,6 +147,9 @@ export function createApp(deps: AppDependencies): Express {
     feedbackRoute(services, { validator: deps.validator, store: deps.store, health: deps.storeHealth, metrics: deps.metrics, clock: deps.clock }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
+
+  // Card preview page (GET /, issue 13): off in production unless PREVIEW_PAGE=on.
+  if (config.preview.enabled) app.use(previewRouter({ config, demoIssuer: deps.demoIssuer ?? null, authOn: deps.verifier !== null }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger, config.bodyLimitBytes));

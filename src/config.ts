@@ -85,6 +85,13 @@ export interface Config {
     /** Bearer token of GET /metrics (METRICS_TOKEN); null → open. */
     metricsToken: string | null;
   };
+  // --- Preview page (GET /, issue 13) ---
+  preview: {
+    /** PREVIEW_PAGE: on by default outside production, off in production unless PREVIEW_PAGE=on. */
+    enabled: boolean;
+    /** PREVIEW_FHIR_SERVER: the FHIR server holding the demo patients, sent as `fhirServer` by the page; null = none. */
+    fhirServer: string | null;
+  };
 }
 
 export class ConfigError extends Error {
@@ -286,6 +293,14 @@ export function loadConfig(env: Env = process.env): Config {
     operations: {
       adminToken: token('ADMIN_TOKEN'),
       metricsToken: token('METRICS_TOKEN'),
+    },
+    // --- Preview page (GET /, issue 13) ---
+    preview: {
+      enabled: oneOf(env, 'PREVIEW_PAGE', ['on', 'off'] as const, nodeEnv === 'production' ? 'off' : 'on') === 'on',
+      fhirServer: (() => {
+        const raw = str(env, 'PREVIEW_FHIR_SERVER');
+        return raw === undefined ? null : absoluteUrl('PREVIEW_FHIR_SERVER', raw);
+      })(),
     },
   };
 }

@@ -8,7 +8,7 @@ import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { storeRuntime } from './store/storeRuntime.js';
-import { createAuthVerifier } from './transport/auth/index.js';
+import { createAuthVerifier, createDemoIssuer } from './transport/auth/index.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
@@ -32,7 +32,15 @@ async function main(): Promise<void> {
   const store = await openStore(config, { onIdleError: (err) => health.failed('idle-connection', err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
   const lifecycle = { draining: false };
-  const verifier = await createAuthVerifier(config, logger, { replayCache: runtime.replayCache });
+  // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
+  const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
+  const verifier = await createAuthVerifier(
+    config,
+    logger,
+    demoIssuer
+      ? { replayCache: runtime.replayCache, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache: runtime.replayCache },
+  );
   const app = createApp({
     config,
     logger,
@@ -45,6 +53,7 @@ async function main(): Promise<void> {
     metrics,
     lifecycle,
     clock: Date.now,
+    demoIssuer,
   });
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();

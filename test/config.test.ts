@@ -174,3 +174,22 @@ describe('store and operations variables', () => {
     expect(() => loadConfig(env)).toThrow(`Configuration error in ${variable}:`);
   });
 });
+
+// --- Preview page (GET /, issue 13) ---
+describe('PREVIEW_PAGE and PREVIEW_FHIR_SERVER', () => {
+  test('the preview page is on in development and test, off in production unless PREVIEW_PAGE=on', () => {
+    expect(loadConfig({ NODE_ENV: 'development' }).preview.enabled).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).preview.enabled).toBe(true);
+    const production = { NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' };
+    expect(loadConfig(production).preview.enabled).toBe(false);
+    expect(loadConfig({ ...production, PREVIEW_PAGE: 'on' }).preview.enabled).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'development', PREVIEW_PAGE: 'off' }).preview.enabled).toBe(false);
+  });
+
+  test('PREVIEW_FHIR_SERVER is an absolute URL without a trailing slash, null when unset', () => {
+    expect(loadConfig({}).preview.fhirServer).toBeNull();
+    expect(loadConfig({ PREVIEW_FHIR_SERVER: 'http://127.0.0.1:8081/fhir/' }).preview.fhirServer).toBe('http://127.0.0.1:8081/fhir');
+    expect(() => loadConfig({ PREVIEW_FHIR_SERVER: 'not a url' })).toThrow('PREVIEW_FHIR_SERVER');
+    expect(() => loadConfig({ PREVIEW_PAGE: 'maybe' })).toThrow('PREVIEW_PAGE');
+  });
+});

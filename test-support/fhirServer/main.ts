@@ -14,6 +14,13 @@ function parsePort(value: string | undefined): number {
   return port;
 }
 
+function parseShift(value: string | undefined): number {
+  if (value === undefined || value === '') return 0;
+  const days = Number(value);
+  if (!Number.isInteger(days) || Math.abs(days) > 365_000) throw new Error(`FHIR_SEED_SHIFT_DAYS is not a whole number of days: ${value}`);
+  return days;
+}
+
 async function main(): Promise<void> {
   const startedAt = performance.now();
   const server = await createFhirTestServer({
@@ -21,6 +28,7 @@ async function main(): Promise<void> {
     host: process.env.FHIR_HOST || '127.0.0.1',
     ...(process.env.FHIR_BEARER_TOKEN ? { bearerToken: process.env.FHIR_BEARER_TOKEN } : {}),
     ...(process.env.FHIR_SEED_DIR ? { seedDir: process.env.FHIR_SEED_DIR } : {}),
+    seedDateShiftDays: parseShift(process.env.FHIR_SEED_SHIFT_DAYS),
   });
   const ms = Math.round(performance.now() - startedAt);
   const auth = process.env.FHIR_BEARER_TOKEN ? 'bearer token required' : 'no auth';

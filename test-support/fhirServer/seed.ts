@@ -15,14 +15,24 @@ export interface SeedSummary {
   resources: number;
 }
 
-export async function seedFromDirectory(repo: FhirRepository, dir: string): Promise<SeedSummary> {
+export interface SeedOptions {
+  /**
+   * Moves every date and dateTime in the seed by this many days (0 = as written). The demo writes its
+   * patients relative to a reference date and shifts them to today, so a work-up stays a work-up.
+   */
+  dateShiftDays?: number;
+}
+
+export async function seedFromDirectory(repo: FhirRepository, dir: string, options: SeedOptions = {}): Promise<SeedSummary> {
   const files = jsonFilesUnder(dir);
+  const shift = options.dateShiftDays ?? 0;
   let resources = 0;
   for (const file of files) {
     const name = relative(dir, file);
     let parsed: unknown;
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
+      if (shift !== 0) parsed = shiftDates(parsed, shift);
     } catch (err) {
       throw new Error(`FHIR seed ${name}: not valid JSON (${(err as Error).message})`);
     }
@@ -87,4 +97,21 @@ function isResource(value: unknown): value is Resource {
     typeof value === 'object' &&
     typeof (value as { resourceType?: unknown }).resourceType === 'string'
   );
+}
+
+const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(T.*)?$/;
+
+/** Every string that is a FHIR date or dateTime (full date) moved by `days`; other values as they are. */
+export function shiftDates<T>(value: T, days: number): T {
+  if (Array.isArray(value)) return value.map((v: unknown) => shiftDates(v, days)) as T;
+  if (typeof value === 'string') {
+    const m = DATE_PREFIX.exec(value);
+    if (!m) return value;
+    const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
+    return (date.toISOString().slice(0, 10) + (m[4] ?? '')) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) out[key] = shiftDates(child, days);
+  return out as T;
 }

@@ -28,6 +28,8 @@ export interface FhirTestServerOptions {
   bearerToken?: string;
   /** Folder of seed Bundles; default `fixtures/patients`. An explicit folder must exist. */
   seedDir?: string;
+  /** Moves every date in the seed by this many days (see seed.ts); default 0. */
+  seedDateShiftDays?: number;
 }
 
 export interface FhirRequestLogEntry {
@@ -71,7 +73,7 @@ export async function createFhirTestServer(options: FhirTestServerOptions = {}):
   if (options.seedDir !== undefined && !isDirectory(seedDir)) {
     throw new Error(`FHIR seed folder not found: ${seedDir}`);
   }
-  const seeded = await seedFromDirectory(repository, seedDir);
+  const seeded = await seedFromDirectory(repository, seedDir, { dateShiftDays: options.seedDateShiftDays ?? 0 });
 
   const requestLog: FhirRequestLogEntry[] = [];
   let capabilityStatement: CapabilityStatement | undefined;

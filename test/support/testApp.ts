@@ -15,7 +15,7 @@ import type { SqliteDb } from '../../src/store/db.js';
 import { memoryStore } from '../../src/store/openStore.js';
 import type { Store } from '../../src/store/store.js';
 import { storeRuntime, type StoreRuntime } from '../../src/store/storeRuntime.js';
-import type { AuthVerifier } from '../../src/transport/auth/index.js';
+import type { AuthVerifier, DemoIssuer } from '../../src/transport/auth/index.js';
 import { SchemaValidator } from '../../src/transport/schemaValidation.js';
 
 /** Tests run "today" = 2026-11-25, the date the fixtures were written for. */
@@ -78,14 +78,14 @@ function feedbackView(db: SqliteDb | null): TestApp['feedback'] {
 }
 
 export function buildTestApp(
-  options: { env?: Record<string, string>; fetcher?: FhirFetcher; now?: number; verifier?: AuthVerifier | null; logger?: Logger; store?: Store; services?: CdsService[] } = {},
+  options: { env?: Record<string, string>; fetcher?: FhirFetcher; now?: number; verifier?: AuthVerifier | null; logger?: Logger; store?: Store; services?: CdsService[]; demoIssuer?: DemoIssuer; clock?: () => number } = {},
 ): TestApp {
   const config = testConfig(options.env);
   const logger = options.logger ?? silentLogger();
   const memory = options.store ? null : memoryStore();
   const store = options.store ?? (memory as { store: Store }).store;
   const metrics = new Metrics();
-  const clock = (): number => options.now ?? FIXED_NOW;
+  const clock = options.clock ?? ((): number => options.now ?? FIXED_NOW);
   const runtime = storeRuntime(store, { config, logger, metrics, secret: TEST_PSEUDONYM_SECRET, clock });
   const services = options.services ?? createServices(config, logger, { ...(options.fetcher ? { fetcher: options.fetcher } : {}), fhirReads: metrics });
   const app = createApp({
@@ -99,6 +99,7 @@ export function buildTestApp(
     cardLog: runtime.cardLog,
     metrics,
     clock,
+    ...(options.demoIssuer ? { demoIssuer: options.demoIssuer } : {}),
   });
   return { app, config, store, runtime, metrics, feedback: feedbackView(memory?.db ?? null) };
 }

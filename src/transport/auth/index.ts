@@ -5,3 +5,5 @@ export { requireCaller, callerOf, endpointPath } from './requireCaller.js';
 export { InMemoryReplayCache } from './replayCache.js';
 export type { ReplayCache, ReplayVerdict } from './replayCache.js';
 export { TrustedIssuersError, SANDBOX_ISSUER } from './trustedIssuers.js';
+export { createDemoIssuer, DEMO_ISSUER } from './demoIssuer.js';
+export type { DemoIssuer } from './demoIssuer.js';

@@ -55,6 +55,10 @@ export interface AuthVerifierOptions {
   replayCache?: ReplayCache;
   /** Milliseconds since the epoch; injectable so tests need no wall-clock luck. */
   now?: () => number;
+  /** Issuers trusted besides the file's (the preview page's demo issuer, added by main.ts in development only). */
+  extraIssuers?: TrustedIssuer[];
+  /** Told the non-secret facts of each refusal (the same as the log line), e.g. for the preview page. */
+  onRefusal?: (facts: Record<string, unknown>) => void;
 }
 
 type Facts = Record<string, unknown>;
@@ -130,6 +134,7 @@ class JoseAuthVerifier implements AuthVerifier {
     private readonly logger: Logger,
     private readonly replayCache: ReplayCache,
     private readonly nowMs: () => number,
+    private readonly onRefusal: (facts: Record<string, unknown>) => void = () => undefined,
   ) {
     this.issuers = new Map(issuers.map((issuer) => [issuer.iss, { issuer, keys: buildIssuerKeys(issuer) }]));
   }
@@ -146,6 +151,7 @@ class JoseAuthVerifier implements AuthVerifier {
       const line = { check: e.check, ...e.facts, ...seen, audience, serviceId };
       if (e.check === 'jti' && e.facts.reason === 'replay cache full') this.logger.error(line, 'caller verification failed');
       else this.logger.warn(line, 'caller verification failed');
+      this.onRefusal(line);
       throw this.httpErrorFor(e);
     }
   }
@@ -279,7 +285,8 @@ export async function createAuthVerifier(config: Config, logger: Logger, options
     else logger.warn(line, 'caller verification is OFF (AUTH=off)');
     return null;
   }
-  const { file, issuers } = await loadTrustedIssuers(config, logger);
+  const { file, issuers: fromFile } = await loadTrustedIssuers(config, logger);
+  const issuers = [...fromFile, ...(options.extraIssuers ?? [])];
   logger.info({ file, issuers: issuers.map((i) => i.iss) }, 'caller verification on: trusted issuers loaded');
   return new JoseAuthVerifier(
     issuers,
@@ -287,5 +294,6 @@ export async function createAuthVerifier(config: Config, logger: Logger, options
     logger,
     options.replayCache ?? new InMemoryReplayCache(),
     options.now ?? (() => Date.now()),
+    options.onRefusal,
   );
 }
