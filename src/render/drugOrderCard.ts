@@ -97,7 +97,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
       e.offLabel && m('offLabel'),
       e.painNotDepression && m('painNotDepression'),
       e.otherTreatmentFirst && m('otherTreatmentFirst'),
-      e.opioid && m('dependenceGuidance'),
+      e.dependenceGuidance && m('dependenceGuidance'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,
