@@ -1,5 +1,5 @@
 import { asList, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
-import type { DraftOrder, MedicationOrderView, OrderResourceType } from '../model/medicationOrder.js';
+import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import type { SkippedResources } from '../model/skipped.js';
 
 /**
@@ -156,7 +156,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     else if (!target) unresolvedReasonReferences.push(ref);
   }
 
-  const request: JsonObject = { ...resource, resourceType: 'MedicationRequest' };
+  const request: ResourceJson = { ...resource, resourceType: 'MedicationRequest' };
   for (const k of ['patient', 'dateWritten', 'reasonCodeableConcept', 'prescriber', 'dateEnded', 'reasonEnded', 'dosage', 'effectiveDateTime', 'effectivePeriod', 'dateAsserted', 'informationSource', 'derivedFrom', 'partOf', 'statusReason']) {
     delete request[k];
   }
@@ -176,7 +176,8 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   if (reasonCode.length > 0) request.reasonCode = reasonCode;
   else delete request.reasonCode;
   const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
-  if (dosages !== undefined) request.dosageInstruction = objectList(dosages).map(normaliseDosage);
+  const dosageInstruction = objectList(dosages).map(normaliseDosage);
+  if (dosages !== undefined) request.dosageInstruction = dosageInstruction;
   else delete request.dosageInstruction;
   if (request.medicationCodeableConcept !== undefined && !isObject(request.medicationCodeableConcept)) delete request.medicationCodeableConcept;
   if (request.medicationReference !== undefined && !isObject(request.medicationReference)) delete request.medicationReference;
@@ -186,8 +187,8 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     id,
     reference: id ? `${resourceType}/${id}` : null,
     status,
-    // The normalised copy is R4-shaped by construction above (lenient reading of what was sent).
-    request: request as unknown as fhir4.MedicationRequest,
+    dosageInstruction,
+    r4: request,
     original: { ...resource, resourceType },
     medication,
     medicationIngredients,

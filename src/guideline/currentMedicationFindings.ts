@@ -58,7 +58,7 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
       const drugText = med.drugText ?? '';
       // The same drug from the EHR's order and the shared medication record is listed once.
       if (drugs.some((d) => d.drugText.trim().toLowerCase() === drugText.trim().toLowerCase())) continue;
-      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.request.dosageInstruction, input.settings).daytime;
+      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
       drugs.push({ reference: med.reference, drugText, daytime });
       byKind.set(kind, drugs);
       for (const c of medicationCodesOf(med)) codes.add(c);

@@ -171,7 +171,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
   const active: ClassifiedActive[] = input.activeMedications.map((order) => ({
     order,
     opioidKeys: opioidKeys(classifyOrder(order, terminology.drugs), terminology),
-    pattern: dosingPattern(order.request.dosageInstruction),
+    pattern: dosingPattern(order.dosageInstruction),
   }));
 
   const findings: DrugOrderFinding[] = [];
@@ -189,7 +189,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
     };
     for (const kind of kinds) {
       const entry = terminology.drugs.kinds.get(kind);
-      const daytime = entry.rule === 'daytime-dosing' ? assessDaytimeDosing(draft.request.dosageInstruction, input.settings) : null;
+      const daytime = entry.rule === 'daytime-dosing' ? assessDaytimeDosing(draft.dosageInstruction, input.settings) : null;
       findings.push({
         kind,
         entry,

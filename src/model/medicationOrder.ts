@@ -17,8 +17,10 @@ export interface MedicationOrderView {
   reference: string | null;
   /** The status as sent, lower case ('unknown' when absent). */
   status: string;
-  /** Normalised R4 MedicationRequest (medication[x] kept as sent; a statement's `dosage` as `dosageInstruction`). */
-  request: fhir4.MedicationRequest;
+  /** The dosage instructions, normalised to R4 (a statement's `dosage`, DSTU2 `periodUnits`, single objects wrapped). */
+  dosageInstruction: fhir4.Dosage[];
+  /** The resource as R4 MedicationRequest JSON (arrays where R4 wants them; medication[x] as sent): what an R4 `update` starts from. */
+  r4: ResourceJson;
   /** The resource exactly as sent. */
   original: ResourceJson;
   /** medicationCodeableConcept, the code of the resolved Medication, or the display of a reference not resolved. */

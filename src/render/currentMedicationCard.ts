@@ -19,7 +19,9 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
       strength: strengthLabel(ctx, c.entry),
     });
   });
-  const names = f.classes.flatMap((c) => c.drugs.map((d) => d.drugText || '?')).join(', ');
+  // The opioid summary names the opioids it is about; otherwise every listed drug.
+  const named = f.indicator === 'warning' ? f.classes.filter((c) => c.entry.rule === 'opioid-without-dual-action') : f.classes;
+  const names = named.flatMap((c) => c.drugs.map((d) => d.drugText || '?')).join(', ');
   const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
     ...cardFrame(ctx, KIND),

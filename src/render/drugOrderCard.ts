@@ -67,7 +67,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBase: Resou
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
-      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(f) }), resource: moveDosageToEvening(updateBase) as unknown as fhir4.Resource }],
+      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(f) }), resource: moveDosageToEvening(updateBase) }],
     });
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
@@ -97,7 +97,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
       e.offLabel && m('offLabel'),
       e.painNotDepression && m('painNotDepression'),
       e.otherTreatmentFirst && m('otherTreatmentFirst'),
-      e.opioid && m('dependenceGuidance'),
+      e.dependenceGuidance && m('dependenceGuidance'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,

@@ -49,7 +49,7 @@ const EMPTY: ServiceAnswer = { cards: [] };
 
 /** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
 function updateBase(draft: DraftOrder): ResourceJson {
-  return draft.resourceType === 'MedicationOrder' ? draft.original : { ...draft.request };
+  return draft.resourceType === 'MedicationOrder' ? draft.original : draft.r4;
 }
 
 /**

@@ -26,6 +26,8 @@ export interface DrugKindEntry {
   offLabel: boolean;
   painNotDepression: boolean;
   otherTreatmentFirst: boolean;
+  /** The line on the Authority's guidance on dependence-producing drugs. */
+  dependenceGuidance: boolean;
 }
 
 interface DrugKindRow {
@@ -40,6 +42,7 @@ interface DrugKindRow {
   off_label: 'yes' | 'no';
   pain_not_depression: 'yes' | 'no';
   other_treatment_first: 'yes' | 'no';
+  dependence_guidance: 'yes' | 'no';
   source: string;
 }
 
@@ -93,6 +96,7 @@ export function loadDrugKinds(dir: string = projectPath('terminology')): DrugKin
       offLabel: yes(r.off_label),
       painNotDepression: yes(r.pain_not_depression),
       otherTreatmentFirst: yes(r.other_treatment_first),
+      dependenceGuidance: yes(r.dependence_guidance),
     })),
   );
 }

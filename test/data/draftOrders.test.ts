@@ -25,9 +25,8 @@ describe('readDraftOrders', () => {
       selected: true,
       drugText: 'tramadol hydrochloride 50 MG Oral Tablet',
     });
-    expect(Array.isArray(d!.request.category)).toBe(true);
-    expect(d!.request.category?.[0]?.coding?.[0]?.code).toBe('community');
-    expect(d!.request.dosageInstruction?.[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
+    expect(d!.r4).toMatchObject({ category: [{ coding: [{ code: 'community' }] }] });
+    expect(d!.dosageInstruction[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
     expect(d!.medication?.coding?.[0]?.code).toBe('835603');
   });
 
@@ -43,17 +42,17 @@ describe('readDraftOrders', () => {
     const f = fixture('sandbox-dstu2-amitriptyline-bid.json');
     const [d] = readDraftOrders(f.draftOrders, f.selections);
     expect(d).toMatchObject({ resourceType: 'MedicationOrder', reference: 'MedicationOrder/order-123', selected: true });
-    expect(d!.request).toMatchObject({
+    expect(d!.r4).toMatchObject({
       resourceType: 'MedicationRequest',
       status: 'draft',
       intent: 'order',
       subject: { reference: 'Patient/smart-1288992' },
       authoredOn: '2026-11-25',
     });
-    expect(d!.request).not.toHaveProperty('patient');
-    expect(d!.request.reasonCode?.[0]?.coding?.[0]?.code).toBe('203082005');
+    expect(d!.r4).not.toHaveProperty('patient');
+    expect(d!.r4).toMatchObject({ reasonCode: [{ coding: [{ code: '203082005' }] }] });
     expect(d!.reasons[0]?.coding?.[0]?.code).toBe('203082005');
-    const dosage = d!.request.dosageInstruction?.[0];
+    const dosage = d!.dosageInstruction[0];
     expect(dosage?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' });
     expect(dosage?.timing?.repeat).not.toHaveProperty('periodUnits');
     expect(dosage?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
@@ -99,8 +98,8 @@ describe('readDraftOrders', () => {
     expect(d.unresolvedReasonReferences).toEqual(['Condition/elsewhere']);
     expect(d.unresolvedMedicationReference).toBe('Medication/on-server');
     expect(hasMedication(d)).toBe(true);
-    expect(d.request.dosageInstruction?.[0]?.doseAndRate).toEqual([{ doseQuantity: { value: 2 } }]);
-    expect(d.request.dosageInstruction?.[0]?.timing?.repeat?.when).toEqual(['HS']);
+    expect(d.dosageInstruction[0]?.doseAndRate).toEqual([{ doseQuantity: { value: 2 } }]);
+    expect(d.dosageInstruction[0]?.timing?.repeat?.when).toEqual(['HS']);
   });
 
   test('a medicationReference is resolved from Medications read later (e.g. from the server), without reading the draft again', () => {
@@ -155,6 +154,6 @@ describe('readActiveMedicationResources', () => {
       { resourceType: 'MedicationStatement', id: 't', status: 'completed', medicationCodeableConcept: { text: 'Contalgin' } },
     ], new SkippedResources());
     expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d', 'MedicationStatement/s']);
-    expect(active[2]!.request.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
+    expect(active[2]!.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
   });
 });

@@ -123,7 +123,7 @@ describe('patient-view without prefetch, data from the FHIR server process', () 
     expect(card.indicator).toBe('warning');
     expect(card.suggestions[0].actions).toHaveLength(16);
     expect(card.suggestions[0].actions[0].resource.subject).toEqual({ reference: 'Patient/gsb-workup-missing' });
-    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'ServiceRequest']);
     expect(proxy.log.every((r) => r.method === 'GET' && r.authorization === undefined)).toBe(true);
     expect(proxy.log.map((r) => r.url)).toEqual(
       expect.arrayContaining(['/fhir/Condition?patient=gsb-workup-missing', '/fhir/Patient/gsb-workup-missing']),
@@ -139,7 +139,7 @@ describe('patient-view without prefetch, data from the FHIR server process', () 
       { system: NPU, code: 'NPU03404' },
     ]);
     expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(2\)/);
-    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'ServiceRequest']);
     expect(proxy.log.find((r) => r.url.startsWith('/fhir/Observation?'))?.url).toContain('patient=gsb-workup-partial-npu');
   });
 
@@ -254,7 +254,7 @@ describe('FHIR server that requires a bearer token', () => {
       { system: NPU, code: 'NPU10267' },
       { system: NPU, code: 'NPU03404' },
     ]);
-    expect(tokenProxy.log).toHaveLength(5);
+    expect(tokenProxy.log).toHaveLength(6) // patient, conditions, labs, medications, medicationStatements, serviceRequests;
     expect(tokenProxy.log.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
 

@@ -427,6 +427,8 @@ describe('rev 2: words', () => {
     expect(da.detail).not.toContain('Anbefaling (Ingen anbefaling)');
     const en = (await call([draft('t', { text: 'Palexia depot 50 mg' })])).cards[0]!;
     expect(en.detail).toContain('**No recommendation:** The NKR found no studies of tapentadol');
+    // The guidance on dependence-producing drugs is named once (in the recommendation line).
+    expect(da.detail.match(/vejledning om ordination af afhængighedsskabende lægemidler/g)).toHaveLength(1);
   });
   test('summaries lead with the message and end with the drug; a long drug name is shortened, never the message (<140 code points)', async () => {
     const long = 'Acetaminophen 325 MG / Oxycodone Hydrochloride 7.5 MG Extended Release Oral Tablet [Xartemis XR] with a very long packaging description';
@@ -524,6 +526,11 @@ describe('rev 2: current medication on patient-view', () => {
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
     expect(card.summary).toBe('Aktuelt opioid uden dual action – ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
     expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
+  });
+  test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
+    const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;
+    expect(card.summary).toBe('Current opioid without dual action – not good practice in generalized pain: Contalgin 10 mg');
+    expect(card.detail).toContain('**Lyrica 75 mg** – gabapentin or pregabalin; reassess regularly (weak recommendation)');
   });
   test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {
     const statement = { resourceType: 'MedicationStatement', id: 'fmk-1', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Lyrica 75 mg' } } as fhir4.MedicationStatement;

@@ -1,0 +1,42 @@
+import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
+import { loadMedicationConditionCodes } from '../../src/terminology/medicationConditions.js';
+
+const systems = loadCodeSystems();
+const codes = loadMedicationConditionCodes(systems, false);
+const withIcpc = loadMedicationConditionCodes(systems, true);
+const c = (system: string, code: string) => ({ coding: [{ system, code }] });
+
+describe('terminology/medication-conditions.json', () => {
+  test('ICD-10 with or without the dot, sub-codes, under every URI alias; SKS with D', () => {
+    for (const concept of [c('http://hl7.org/fhir/sid/icd-10', 'F32.1'), c('urn:oid:2.16.840.1.113883.6.3', 'F321'), c('http://hl7.org/fhir/sid/icd-10-cm', 'F41.1'), c('urn:oid:1.2.208.176.2.4', 'DF431')]) {
+      expect(codes.hasCode('depression-anxiety', concept)).toBe(true);
+    }
+    expect(codes.hasCode('depression-anxiety', c('http://hl7.org/fhir/sid/icd-10', 'F43.2'))).toBe(false);
+    expect(codes.hasCode('depression-anxiety', c('http://example.org/other', 'F32.1'))).toBe(false);
+    expect(codes.hasCode('opioid-dependence', c('urn:oid:1.2.208.176.2.4.12', 'DF112'))).toBe(true);
+    expect(codes.hasCode('opioid-dependence', c('http://snomed.info/sct', '75544000'))).toBe(true);
+    expect(codes.hasCode('opioid-dependence', c('http://id.who.int/icd/release/11/mms', '6C43.2'))).toBe(true);
+    expect(codes.hasCode('opioid-dependence', c('http://snomed.info/sct', 'F11'))).toBe(false);
+  });
+
+  test('ICPC-2 only when ICPC-2 is read', () => {
+    expect(codes.hasCode('depression-anxiety', c('http://hl7.org/fhir/sid/icpc-2', 'P76'))).toBe(false);
+    expect(withIcpc.hasCode('depression-anxiety', c('urn:oid:2.16.840.1.113883.6.139', 'P76'))).toBe(true);
+    expect(withIcpc.hasCode('opioid-dependence', c('http://hl7.org/fhir/sid/icpc-2', 'P19'))).toBe(true);
+  });
+
+  test('reason text: Danish and English words, anywhere in a word; OCD only at a word start', () => {
+    for (const t of ['mod depression', 'Depressiv episode', 'socialfobi', 'tvangstanker', 'PTSD', 'panic disorder', 'OCD', 'posttraumatisk belastning', 'Generalized anxiety']) {
+      expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, true]);
+    }
+    for (const t of ['mod smerter', 'fibromyalgi', 'procd', 'søvnbesvær']) {
+      expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, false]);
+    }
+  });
+
+  test('lenient: odd shapes are no match, never an error', () => {
+    for (const v of [null, 'F32', 42, { coding: 'F32' }, { coding: [{ system: 42, code: 'F32' }] }, { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: null }] }]) {
+      expect(codes.hasCode('depression-anxiety', v)).toBe(false);
+    }
+  });
+});
