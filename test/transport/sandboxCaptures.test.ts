@@ -170,8 +170,8 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
     const oo = res.body as fhir4.OperationOutcome;
     expect(oo.resourceType).toBe('OperationOutcome');
     const expressions = oo.issue.flatMap((i) => i.expression ?? []);
-    expect(expressions).toEqual(expect.arrayContaining(['prefetch.conditions', 'prefetch.serviceRequests']));
-    expect(expressions).not.toContain('prefetch.labs');
+    // serviceRequests is optional (docs/clinical-rules.md §7): only the required key that is missing is named.
+    expect(expressions).toEqual(['prefetch.conditions']);
     expect(res.text).not.toContain('ECONNREFUSED 127.0.0.1');
   });
 
