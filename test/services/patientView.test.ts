@@ -123,6 +123,12 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.detail).toContain('Clinical aid from this service');
     expect(card.suggestions).toBeUndefined();
   });
+  test('Danish: decimal comma, dd.mm.åååå, not-assessable worded "kan ikke vurderes automatisk – se laboratoriets svar"', async () => {
+    const card = cardOfKind(await call('gsb-complete-flagged', {}, 'da-DK,da;q=0.9'), 'screening-abnormal')!;
+    expect(card.detail).toContain('- TSH: 7,9 mIU/L (højt, 05.08.2026)');
+    expect(card.detail).toContain('- CK (kreatinkinase) 150 U/L (05.08.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect(card.detail).not.toMatch(/komplet|normal/i);
+  });
   test('all results normal → no screening-abnormal card', async () => {
     expect(cardOfKind(await call('gsb-established-complete'), 'screening-abnormal')).toBeUndefined();
   });
