@@ -4,7 +4,6 @@ import { DAY_MS, parseFhirDate } from './fhirDates.js';
 import type { LabResult, NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 
-export type { FlagDirection } from '../terminology/screeningPanelCodes.js';
 
 export interface FlaggedResult {
   groupId: string;

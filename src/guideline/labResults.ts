@@ -45,7 +45,7 @@ const COMPARATORS: Record<string, Comparator> = { '<': '<', '<=': '<=', '>': '>'
 const NUMBER_TEXT = /^\s*(<=|>=|≤|≥|<|>)?\s*([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s<>=≤≥].*)?$/u;
 
 /** "5,9", "<10", ">100", "≥ 3", "7.9 mmol/L" → a number with comparator and unit; anything else → undefined. */
-export function parseNumberText(text: string): NumericValue | undefined {
+function parseNumberText(text: string): NumericValue | undefined {
   const m = NUMBER_TEXT.exec(text);
   if (!m) return undefined;
   const value = Number((m[2] as string).replace(',', '.'));

@@ -15,7 +15,7 @@ export interface ScreeningSettings {
   orderCodeSystem?: LabOrderCodeSystem;
 }
 
-export type GroupStatus = 'done' | 'pending' | 'stale' | 'missing';
+type GroupStatus = 'done' | 'pending' | 'stale' | 'missing';
 
 export interface GroupAssessment {
   group: PanelGroup;

@@ -7,7 +7,7 @@ import { readTerminologyJson } from './dataFile.js';
 export type LabCodeSystem = 'npu' | 'loinc';
 export type FlagDirection = 'high' | 'low' | 'abnormal';
 
-export interface PanelAnalyte {
+interface PanelAnalyte {
   id: string;
   codes: readonly string[];
 }
@@ -49,7 +49,7 @@ interface OrderPanelFile {
   panels: OrderPanel[];
 }
 
-export interface CodeHit {
+interface CodeHit {
   group: PanelGroup;
   /** The analyte within the group: the group id unless the group lists analytes. */
   analyteId: string;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { assessFlaggedResults, assessResult, normaliseUnit, patientFacts, type PatientFacts } from '../../src/guideline/flaggedResults.js';
 import { readLabResult } from '../../src/guideline/labResults.js';
 import type { GroupAssessment } from '../../src/guideline/screeningPanel.js';
@@ -166,5 +167,41 @@ describe('flagged results over done groups', () => {
     expect(assessFlaggedResults([{ group: tsh, status: 'missing', results: [] }], panel, {}, FIXED_NOW)).toEqual({ flagged: [], notAssessable: [] });
     const groups: GroupAssessment[] = [{ group: tsh, status: 'done', results: [result({ valueQuantity: q(9), interpretation: interp('H') })] }];
     expect(assessFlaggedResults(groups, panel, {}, FIXED_NOW).flagged[0]).toMatchObject({ groupId: 'tsh', analyteId: 'tsh', answered: false });
+  });
+});
+
+describe('property: odd shapes never throw (docs/clinical-rules.md §7)', () => {
+  const odd = fc.oneof(
+    fc.constant(null),
+    fc.string(),
+    fc.double(),
+    fc.boolean(),
+    fc.constant({}),
+    fc.constant([]),
+    fc.array(fc.oneof(fc.constant(null), fc.string(), fc.constant({ coding: 'H' }), fc.constant({ text: 5 }))),
+    fc.dictionary(fc.constantFrom('value', 'unit', 'code', 'coding', 'text', 'low', 'high', 'appliesTo', 'age', 'comparator'), fc.oneof(fc.string(), fc.double(), fc.constant(null), fc.constant([]))),
+  );
+  const fields = ['status', 'code', 'valueQuantity', 'valueString', 'valueInteger', 'valueCodeableConcept', 'interpretation', 'referenceRange', 'component', 'effectiveDateTime', 'effectivePeriod', 'issued', 'id'];
+  test('an Observation with any field replaced by a wrong type, string, single object or null', () => {
+    const tsh = panel.groups.find((g) => g.id === 'tsh')!;
+    fc.assert(
+      fc.property(fc.constantFrom(...fields), odd, fc.constantFrom<PatientFacts>({}, { sex: 'female', birthDate: 0 }), (field, value, patient) => {
+        const base: Record<string, unknown> = {
+          resourceType: 'Observation',
+          id: 'o',
+          status: 'final',
+          effectiveDateTime: '2026-08-05',
+          code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] },
+          valueQuantity: { value: 5, unit: 'mIU/L' },
+          interpretation: [{ coding: [{ code: 'H' }] }],
+          referenceRange: [{ low: { value: 0.3 }, high: { value: 4 } }],
+          component: [{ code: { coding: [{ system: 'http://loinc.org', code: '751-8' }] }, valueString: '<1' }],
+        };
+        base[field] = value;
+        const results = readLabResult(base, panel);
+        assessFlaggedResults([{ group: tsh, status: 'done', results }], panel, patient, FIXED_NOW);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

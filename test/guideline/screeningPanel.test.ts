@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { assessScreening } from '../../src/guideline/screeningPanel.js';
 import type { Scope } from '../../src/guideline/scope.js';
 import { SkippedResources } from '../../src/model/skipped.js';
@@ -203,5 +204,20 @@ describe('unreadable resources', () => {
       { resourceType: 'Observation', id: 'odd-1', reader: 'observation' },
       { resourceType: 'ServiceRequest', id: 'odd-2', reader: 'service-request' },
     ]);
+  });
+});
+
+describe('property: odd ServiceRequest and Observation shapes never throw', () => {
+  const odd = fc.oneof(fc.constant(null), fc.string(), fc.double(), fc.boolean(), fc.constant({}), fc.constant([]), fc.array(fc.oneof(fc.constant(null), fc.string(), fc.constant({ coding: 'x' }))));
+  test('any field replaced by a wrong type, string, single object or null', () => {
+    fc.assert(
+      fc.property(fc.constantFrom('status', 'code', 'authoredOn', 'meta', 'occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'), odd, (field, value) => {
+        const order: Record<string, unknown> = { resourceType: 'ServiceRequest', status: 'active', authoredOn: '2026-11-20', code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] } };
+        order[field] = value;
+        const observation: Record<string, unknown> = { ...obs('http://loinc.org', '3016-3'), [field === 'authoredOn' ? 'issued' : 'effectivePeriod']: value };
+        expect(() => run([observation], [order])).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
   });
 });

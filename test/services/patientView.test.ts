@@ -1,4 +1,8 @@
+import { Writable } from 'node:stream';
 import request from 'supertest';
+import { createLogger } from '../../src/observability/logger.js';
+import { PATIENT_VIEW_SERVICE_ID } from '../../src/services/patientViewService.js';
+import { createServices } from '../../src/services/serviceRegistry.js';
 import { assessPatientView, type ScreeningAbnormalFinding, type ScreeningIncompleteFinding } from '../../src/guideline/patientViewFindings.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { loadCardTexts } from '../../src/render/cardTexts.js';
@@ -8,7 +12,7 @@ import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, testConfig } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 
@@ -121,6 +125,12 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.detail).toContain('vitamin D deficiency; osteomalacia when severe');
     expect(card.detail).toContain('Clinical aid from this service');
     expect(card.suggestions).toBeUndefined();
+  });
+  test('Danish: decimal comma, dd.mm.åååå, not-assessable worded "kan ikke vurderes automatisk – se laboratoriets svar"', async () => {
+    const card = cardOfKind(await call('gsb-complete-flagged', {}, 'da-DK,da;q=0.9'), 'screening-abnormal')!;
+    expect(card.detail).toContain('- TSH: 7,9 mIU/L (højt, 05.08.2026)');
+    expect(card.detail).toContain('- CK (kreatinkinase) 150 U/L (05.08.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect(card.detail).not.toMatch(/komplet|normal/i);
   });
   test('all results normal → no screening-abnormal card', async () => {
     expect(cardOfKind(await call('gsb-established-complete'), 'screening-abnormal')).toBeUndefined();
@@ -319,5 +329,23 @@ describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-ru
     const body = await callFixture('diagnosticreport-contained-observations');
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
     expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high, outside the lab\'s reference range, 2026-10-07)');
+  });
+});
+
+describe('patient-view: an unreadable resource is skipped and named in one warning (docs/clinical-rules.md §7)', () => {
+  test('the call answers with cards; the log names type and id, never content', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
+    const logger = createLogger({ destination });
+    const config = testConfig();
+    const service = createServices(config, logger).find((s) => s.id === PATIENT_VIEW_SERVICE_ID)!;
+    const req = patientViewRequest('gsb-workup-missing') as any;
+    const hostile = { resourceType: 'Observation', id: 'odd-1', status: 'final', get code(): never { throw new Error('Hæmoglobin 5,9 secret'); } };
+    req.prefetch.labs = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: hostile }] };
+    const answer = await service.call({ request: req, lang: 'en', now: FIXED_NOW });
+    expect(answer.cards.map((c) => c.kind)).toContain('screening-incomplete');
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'unreadable resources skipped');
+    expect(warning?.skipped).toEqual([{ resourceType: 'Observation', id: 'odd-1', reader: 'observation' }]);
+    expect(lines.join('')).not.toContain('secret');
   });
 });
