@@ -13,6 +13,8 @@ export interface PatientViewSettings {
   allPatientsInScope: boolean;
   provisionalMaxDays?: number;
   minPatientAge?: number;
+  /** CARD_KINDS_DISABLED: a disabled screening-abnormal card lists nothing, so the non-drug card lists the not-assessable results. */
+  disabledKinds?: readonly string[];
 }
 
 export interface PatientRecord {
@@ -86,7 +88,7 @@ export function assessPatientView(
       scope,
       screening,
       flags,
-      screeningAbnormalCard: findings.some((f) => f.kind === 'screening-abnormal'),
+      screeningAbnormalCard: findings.some((f) => f.kind === 'screening-abnormal') && !(settings.disabledKinds ?? []).includes('screening-abnormal'),
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },

@@ -74,7 +74,7 @@ function recordedOf(c: JsonObject): number | undefined {
 }
 
 /** Patient.birthDate (read leniently from whatever the `patient` key held). */
-export function birthDateOf(patient: unknown): number | undefined {
+function birthDateOf(patient: unknown): number | undefined {
   if (!isObject(patient)) return undefined;
   if (patient.resourceType !== undefined && patient.resourceType !== 'Patient') return undefined;
   return dateOf(patient.birthDate);

@@ -80,6 +80,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService {
           allPatientsInScope: config.scope.allPatientsInScope,
           provisionalMaxDays: config.scope.provisionalMaxDays,
           minPatientAge: config.scope.minPatientAge,
+          disabledKinds: config.cards.disabledKinds,
         },
         now,
       );
