@@ -2,7 +2,7 @@ import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalC
 import type { Phase, Scope } from './scope.js';
 
 /** What the card needs from the screening (docs/clinical-rules.md §3.1): the groups not done, by id. */
-export interface TreatmentScreeningInput {
+interface TreatmentScreeningInput {
   missing: readonly { id: string }[];
   pending: readonly { id: string }[];
   /** Open lab orders too old to count as pending (renew or cancel). */
@@ -10,7 +10,7 @@ export interface TreatmentScreeningInput {
 }
 
 /** What the card needs from the flagged results (docs/clinical-rules.md §3.2). */
-export interface TreatmentFlagsInput {
+interface TreatmentFlagsInput {
   /** `answered`: its screening-abnormal card was overridden as already addressed or not relevant. */
   flagged: readonly { groupId: string; answered?: boolean }[];
   notAssessable: readonly { groupId: string }[];
@@ -39,7 +39,7 @@ export interface NonPharmacologicalFinding {
 }
 
 /** Adds calendar months in UTC (Jan 31 + 1 month clamps to the month's last day). */
-export function addMonths(t: number, months: number): number {
+function addMonths(t: number, months: number): number {
   const d = new Date(t);
   const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();

@@ -16,6 +16,8 @@ export interface PatientViewSettings {
   minPatientAge?: number;
   /** LAB_ORDER_CODE_SYSTEM (docs/clinical-rules.md §7); default auto. */
   orderCodeSystem?: LabOrderCodeSystem;
+  /** CARD_KINDS_DISABLED: a disabled screening-abnormal card lists nothing, so the non-drug card lists the not-assessable results. */
+  disabledKinds?: readonly string[];
 }
 
 export interface PatientRecord {
@@ -134,7 +136,7 @@ export function assessPatientView(
       scope,
       screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group) },
       flags: { flagged, notAssessable },
-      screeningAbnormalCard: flagged.length > 0,
+      screeningAbnormalCard: flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal'),
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },

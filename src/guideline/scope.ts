@@ -1,5 +1,5 @@
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
-import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
+import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
 
@@ -74,7 +74,7 @@ function recordedOf(c: JsonObject): number | undefined {
 }
 
 /** Patient.birthDate (read leniently from whatever the `patient` key held). */
-export function birthDateOf(patient: unknown): number | undefined {
+function birthDateOf(patient: unknown): number | undefined {
   if (!isObject(patient)) return undefined;
   if (patient.resourceType !== undefined && patient.resourceType !== 'Patient') return undefined;
   return dateOf(patient.birthDate);
@@ -147,6 +147,23 @@ export function assessScope(
     ageUnknown: birth === undefined,
   };
   if (painSince !== undefined) scope.painSince = painSince;
-  if (isObject(lead.c.code)) scope.reasonCode = lead.c.code;
+  const reason = cleanConcept(lead.c.code);
+  if (reason) scope.reasonCode = reason;
   return scope;
+}
+
+/** The condition's code as a well-formed CodeableConcept (it goes out as the reason of suggested orders). */
+function cleanConcept(concept: unknown): fhir4.CodeableConcept | undefined {
+  if (!isObject(concept)) return undefined;
+  const coding: fhir4.Coding[] = [];
+  for (const c of objectList(concept.coding)) {
+    const system = nonBlank(c.system);
+    const code = nonBlank(c.code);
+    if (system === undefined || code === undefined) continue;
+    const display = nonBlank(c.display);
+    coding.push(display === undefined ? { system, code } : { system, code, display });
+  }
+  const text = nonBlank(concept.text);
+  if (coding.length === 0 && text === undefined) return undefined;
+  return { ...(coding.length > 0 ? { coding } : {}), ...(text !== undefined ? { text } : {}) };
 }

@@ -106,6 +106,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           provisionalMaxDays: config.scope.provisionalMaxDays,
           minPatientAge: config.scope.minPatientAge,
           orderCodeSystem: config.labOrders.codeSystem,
+          disabledKinds: config.cards.disabledKinds,
         },
         now,
         call.skipped,

@@ -4,7 +4,7 @@ import { readValidatedTerminologyJson } from './validatedDataFile.js';
 
 type GsbSystem = Extract<CodeSystemName, 'snomed' | 'icd10' | 'sks' | 'icd11' | 'icpc2'>;
 
-export interface GsbFile {
+interface GsbFile {
   codes: Array<{ system: GsbSystem; code: string }>;
   prefixes: Array<{ system: GsbSystem; prefix: string }>;
   icpc2L18: { code: string; textPatterns: string[] };
@@ -63,11 +63,6 @@ export class GsbValueSet {
         for (const system of BARE_CODE_SYSTEMS) this.exact.add(`${system}|${normalise(system, extra)}`);
       }
     }
-  }
-
-  /** Whether one coding is in the value set (ICPC-2 L18 only with ICPC2_L18=all; `text` needs the concept). */
-  hasCoding(coding: unknown): boolean {
-    return this.codingMatch(coding) === 'yes';
   }
 
   private codingMatch(coding: unknown): 'yes' | 'l18' | 'no' {

@@ -106,6 +106,13 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const da = (await card(variant({ edit: { [TSH]: unassessable } }), 'da')).card!;
     expect(da.detail).toMatch(/Kan ikke vurderes automatisk – se laboratoriets svar:\n\n- TSH/);
   });
+  test('with a screening-abnormal card the not-assessable results are listed there, not here — unless that kind is disabled', async () => {
+    const req = variant({ edit: { [TSH]: flagHigh, [ESR]: unassessable } });
+    expect((await card(req)).card!.detail).not.toContain('Cannot be assessed automatically');
+    const { body, card: c } = await card(req, 'en', { CARD_KINDS_DISABLED: 'screening-abnormal' });
+    expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- ESR/);
+  });
 });
 
 describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {

@@ -165,6 +165,10 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     expect(scope(c, {}, { resourceType: 'Patient', birthDate: 'unknown' })).toMatchObject({ inScope: true, ageUnknown: true });
     expect(scope([], { allPatientsInScope: true }, { resourceType: 'Patient', birthDate: '2015-01-01' }).inScope).toBe(false);
   });
+  test('the reason code handed to suggested orders is well-formed whatever the condition sent', () => {
+    const s = scope([{ resourceType: 'Condition', code: { coding: { system: 'http://snomed.info/sct', code: '203082005', display: 7 }, text: 'Fibromyalgi' } }]);
+    expect(s.reasonCode).toEqual({ coding: [{ system: 'http://snomed.info/sct', code: '203082005' }], text: 'Fibromyalgi' });
+  });
   test('out of scope without GSB, in scope with the demo switch', () => {
     expect(scope([])).toMatchObject({ inScope: false, outOfScope: 'no-gsb-condition' });
     expect(scope([], { allPatientsInScope: true }).inScope).toBe(true);
