@@ -12,7 +12,7 @@ import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, testConfig } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, testConfig, serviceCall } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 
@@ -333,19 +333,18 @@ describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-ru
 });
 
 describe('patient-view: an unreadable resource is skipped and named in one warning (docs/clinical-rules.md §7)', () => {
-  test('the call answers with cards; the log names type and id, never content', async () => {
+  test('the call answers with cards; the skipped list names type and id, never content, and the request log line says so', async () => {
     const lines: string[] = [];
     const destination = new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } });
     const logger = createLogger({ destination });
-    const config = testConfig();
-    const service = createServices(config, logger).find((s) => s.id === PATIENT_VIEW_SERVICE_ID)!;
     const req = patientViewRequest('gsb-workup-missing') as any;
     const hostile = { resourceType: 'Observation', id: 'odd-1', status: 'final', get code(): never { throw new Error('Hæmoglobin 5,9 secret'); } };
     req.prefetch.labs = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: hostile }] };
-    const answer = await service.call({ request: req, lang: 'en', now: FIXED_NOW });
+    const service = createServices(testConfig(), logger).find((s) => s.id === PATIENT_VIEW_SERVICE_ID)!;
+    const call = serviceCall(req);
+    const answer = await service.call(call);
     expect(answer.cards.map((c) => c.kind)).toContain('screening-incomplete');
-    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'unreadable resources skipped');
-    expect(warning?.skipped).toEqual([{ resourceType: 'Observation', id: 'odd-1', reader: 'observation' }]);
+    expect(call.skipped.items).toEqual([{ resourceType: 'Observation', id: 'odd-1', reader: 'observation' }]);
     expect(lines.join('')).not.toContain('secret');
   });
 });
