@@ -72,6 +72,8 @@ describe('a copy of the repository with no shared folder beside it', () => {
       const output = `${jest.stdout}\n${jest.stderr}`;
       // Every key test ran there (none skipped or missing) and every suite passed.
       const summary = /Test Suites:\s+(.*)\n/.exec(output)?.[1] ?? output;
+      // On a failure, say which suite and why (the copy's own jest output).
+      if (jest.status !== 0) process.stderr.write(output.split('\n').filter((l) => /^(FAIL|  ●)/.test(l)).join('\n') + '\n');
       expect(summary).toBe(`${tests.length} passed, ${tests.length} total`);
       expect(jest.status).toBe(0);
       for (const f of tests) expect(output).toContain(`PASS ${f}`);
