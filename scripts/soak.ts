@@ -13,14 +13,15 @@
  * timeout, error log line, or if the service exits. Loopback only; bounded (≤ 60 minutes, ≤ 5000 req/s).
  */
 import { spawn } from 'node:child_process';
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { projectRoot } from '../src/projectRoot.js';
+import { createSoakIssuer } from '../test-support/hardening/soakIssuer.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '2' }, rate: { type: 'string', default: '300' }, connections: { type: 'string', default: '16' } },
@@ -32,28 +33,10 @@ if (!(minutes > 0 && minutes <= 60)) throw new Error('--minutes takes a number f
 if (!(Number.isInteger(rate) && rate >= 1 && rate <= 5000)) throw new Error('--rate takes a whole number from 1 to 5000 (requests per second)');
 if (!(Number.isInteger(connections) && connections >= 1 && connections <= 256)) throw new Error('--connections takes a whole number from 1 to 256');
 
-const ISS = 'https://soak.nkr-pain-cds.invalid';
-const KID = 'soak-key-1';
-/** Short-lived tokens: the replay cache keeps each jti until its token expires (+ skew) and holds 100 000 ids. */
-const TOKEN_LIFETIME_S = 60;
-
-// --- the soak issuer: an ES384 key, its JWK Set and a trusted-issuers file (config/README.md) ---
+// --- the soak issuer (test-support/hardening/soakIssuer.ts), a temp folder for it and DATA_DIR ---
 const work = mkdtempSync(join(tmpdir(), 'nkr-soak-'));
 const dataDir = join(work, 'data');
-const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-writeFileSync(join(work, 'jwks.json'), JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: KID, alg: 'ES384', use: 'sig' }] }));
-writeFileSync(join(work, 'issuers.json'), JSON.stringify({ issuers: [{ iss: ISS, jwksFile: 'jwks.json', services: '*' }] }));
-
-const b64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
-const HEADER = b64url(JSON.stringify({ alg: 'ES384', typ: 'JWT', kid: KID }));
-
-/** A signed ES384 JWT for `aud`, with a fresh jti (synchronous: autocannon's setupRequest cannot wait). */
-function token(aud: string, key: KeyObject): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = b64url(JSON.stringify({ iss: ISS, aud, iat: now, exp: now + TOKEN_LIFETIME_S, jti: randomUUID() }));
-  const signature = sign('sha384', Buffer.from(`${HEADER}.${payload}`), { key, dsaEncoding: 'ieee-p1363' });
-  return `${HEADER}.${payload}.${b64url(signature)}`;
-}
+const issuer = createSoakIssuer(work);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -114,7 +97,7 @@ const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     HOST: '127.0.0.1',
     PORT: String(port),
     PUBLIC_BASE_URL: origin,
-    TRUSTED_ISSUERS_FILE: join(work, 'issuers.json'),
+    TRUSTED_ISSUERS_FILE: issuer.trustedIssuersFile,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
     PSEUDONYM_SECRET: `soak-${randomUUID()}`,
@@ -191,14 +174,17 @@ interface Minute {
   statuses: Record<string, number>;
 }
 const perMinute: Minute[] = [];
+let loadStart = Date.now();
+const lastMinute = Math.max(0, Math.ceil(minutes) - 1);
 const minuteOf = (): Minute => {
-  const i = Math.floor((Date.now() - t0) / 60_000);
+  const i = Math.min(lastMinute, Math.floor((Date.now() - loadStart) / 60_000));
   while (perMinute.length <= i) perMinute.push({ latencies: [], statuses: {} });
   return perMinute[i] as Minute;
 };
 let reqErrors = 0;
 const reqErrorSamples = new Set<string>();
 
+loadStart = Date.now();
 let finish: (r: autocannon.Result) => void = () => undefined;
 let fail: (e: unknown) => void = () => undefined;
 const finished = new Promise<autocannon.Result>((resolve, reject) => {
@@ -216,7 +202,7 @@ const instance = autocannon({
     path,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${token(origin + path, privateKey)}` } }),
+    setupRequest: (req: autocannon.Request) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${issuer.token(origin + path)}` } }),
   })),
 }, (err, r) => (err ? fail(err) : finish(r)));
 instance.on('response', (_client, statusCode, _bytes, responseTime) => {
@@ -242,7 +228,7 @@ let fiveXx = 0;
 let non2xx = 0;
 perMinute.forEach((m, i) => {
   const sorted = [...m.latencies].sort((a, b) => a - b);
-  const seconds = Math.min(60, (result.duration * 1000 - i * 60_000) / 1000) || 60;
+  const seconds = i === lastMinute ? Math.max(1, result.duration - i * 60) : 60;
   for (const [status, n] of Object.entries(m.statuses)) {
     if (!status.startsWith('2')) non2xx += n;
     if (status.startsWith('5')) fiveXx += n;
