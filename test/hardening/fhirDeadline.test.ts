@@ -17,9 +17,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFaultyFhirServer, type FaultyFhirServer } from '../../../test-support/hardening/faultyFhirServer.js';
-import { fhirAuthorization } from '../../support/fhirAccess.js';
-import { buildTestApp, expectValidResponse, patientResources, patientViewRequest } from '../../support/testApp.js';
+import { startFaultyFhirServer, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
+import { fhirAuthorization } from '../support/fhirAccess.js';
+import { buildTestApp, expectValidResponse, patientResources, patientViewRequest } from '../support/testApp.js';
 
 const DEADLINE_MS = 1000;
 const MARGIN_MS = 400;
