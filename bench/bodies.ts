@@ -232,3 +232,20 @@ export function orderSignBody(now: number = Date.now()): Record<string, unknown>
     },
   };
 }
+
+/**
+ * The sandbox's order-select on entering its Rx view: one draft without a medication
+ * (fixtures/orders/sandbox-r4-nomed.json). The service answers no cards without touching any data,
+ * so this body measures the fixed cost of a call: transport, validation, logging.
+ */
+export function orderSelectNoMedicationBody(): Record<string, unknown> {
+  const context = readJson<Record<string, unknown>>('fixtures', 'orders', 'sandbox-r4-nomed.json');
+  delete context._source;
+  return {
+    hookInstance: '074a0671-b677-42e3-b26f-fcd6eaec4978',
+    hook: 'order-select',
+    fhirServer: 'http://localhost:8081/fhir',
+    context: { patientId: 'p1', userId: 'Practitioner/COREPRACTITIONER1', ...context },
+    prefetch: { meds: searchset([]) },
+  };
+}
