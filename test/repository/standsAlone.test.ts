@@ -37,7 +37,7 @@ function projectFiles(): string[] {
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('JEST_') && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, NODE_OPTIONS: '--experimental-vm-modules', NODE_ENV: 'test', CI: 'true' };
+  return { ...env, NODE_OPTIONS: '--experimental-vm-modules', NODE_ENV: 'test' };
 }
 
 describe('a copy of the repository with no shared folder beside it', () => {
