@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { CdsService } from '../services/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
+import type { CardLog } from '../store/cardLog.js';
 import type { FeedbackEntry, Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
@@ -26,6 +27,8 @@ export interface FeedbackRouteDeps {
   metrics: Metrics;
   logger: Logger;
   clock: () => number;
+  /** Written first, so a card this instance issued moments ago is in the log when its feedback is. */
+  cardLog?: CardLog;
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
@@ -66,6 +69,7 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
       };
     });
     let fresh: boolean[];
+    await deps.cardLog?.flush(); // never rejects; a failed write stays pending
     try {
       fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
     } catch {
