@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PostgresDb, SqliteDb } from '../../src/store/db.js';
+import { SQLITE_FILE } from '../../src/store/openStore.js';
 import { SqlStore } from '../../src/store/sqlStore.js';
 import type { StoreKind } from '../../src/store/store.js';
 
@@ -59,7 +60,7 @@ export function storeEnv(loc: StoreLocation): Record<string, string> {
 
 /** Opens (and migrates) the store at a location. */
 export async function openAt(loc: StoreLocation): Promise<SqlStore> {
-  const db = loc.databaseUrl ? new PostgresDb(loc.databaseUrl) : new SqliteDb(join(loc.dataDir, 'nkr-pain-cds.sqlite'));
+  const db = loc.databaseUrl ? new PostgresDb(loc.databaseUrl) : new SqliteDb(join(loc.dataDir, SQLITE_FILE));
   await db.migrate();
   return new SqlStore(db);
 }
