@@ -5,7 +5,7 @@
  * running in parallel never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -48,8 +48,11 @@ export interface StoreLocation {
   databaseUrl: string | null;
 }
 
+const tempDirs: string[] = [];
+
 export async function freshLocation(kind: StoreKind): Promise<StoreLocation> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nkr-store-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'nkr-store-test-'));
+  tempDirs.push(dataDir);
   return { kind, dataDir, databaseUrl: kind === 'postgres' ? await freshPgSchema() : null };
 }
 
@@ -73,8 +76,10 @@ export async function freshStore(kind: StoreKind): Promise<SqlStore> {
   return store;
 }
 
+/** Closes every store opened here and removes the temp folders (for afterAll). */
 export async function closeAll(): Promise<void> {
   await Promise.all(opened.splice(0).map((s) => s.close().catch(() => undefined)));
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every row of every table, as text: for "no patient identifier is stored" scans. */
