@@ -126,12 +126,13 @@ const cases: Array<[string, (uri: string) => nock.ReplyFnResult | 'hang' | undef
   [
     'Conditions: a next link to the attacker',
     (uri) => (isType('Condition')(uri) ? [200, { ...searchset(resources.filter((r) => r.resourceType === 'Condition')), link: [{ relation: 'next', url: `${ATTACKER}/fhir/Condition?page=2` }] }] : undefined),
-    200,
+    // Not followed; the search is incomplete, so the required key is unavailable (docs/clinical-rules.md §7.1).
+    412,
   ],
   [
     'Conditions: a next link to the same host on another path',
     (uri) => (isType('Condition')(uri) ? [200, { ...searchset(resources.filter((r) => r.resourceType === 'Condition')), link: [{ relation: 'next', url: `${HOSPITAL}/other/Condition?page=2` }] }] : undefined),
-    200,
+    412,
   ],
   ['Observations: 429 with Retry-After', (uri) => (isType('Observation')(uri) ? [429, { resourceType: 'OperationOutcome', issue: [] }, { 'retry-after': '60' }] : undefined), 412],
   ['Observations: hanging', (uri) => (isType('Observation')(uri) ? 'hang' : undefined), 412],
