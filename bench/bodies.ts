@@ -179,6 +179,7 @@ export function patientViewBody(shape: PatientViewShape, now: number = Date.now(
       labs: searchset(observations(shape.observations, now)),
       medications: searchset(activeMedications(shape.medications ?? 20, now)),
       serviceRequests: searchset([]),
+      medicationStatements: searchset([]),
     },
   };
 }
