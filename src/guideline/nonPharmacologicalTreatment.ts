@@ -1,4 +1,5 @@
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
+import type { NotAssessableResult } from './flaggedResults.js';
 import type { Phase, Scope } from './scope.js';
 
 /** What the card needs from the screening (docs/clinical-rules.md §3.1): the groups not done, by id. */
@@ -13,7 +14,7 @@ interface TreatmentScreeningInput {
 interface TreatmentFlagsInput {
   /** `answered`: its screening-abnormal card was overridden as already addressed or not relevant. */
   flagged: readonly { groupId: string; answered?: boolean }[];
-  notAssessable: readonly { groupId: string }[];
+  notAssessable: readonly NotAssessableResult[];
 }
 
 export interface NonPharmacologicalFinding {
@@ -30,8 +31,11 @@ export interface NonPharmacologicalFinding {
   notIncluded: string[];
   flaggedCount: number;
   unansweredFlags: number;
-  /** Groups whose result cannot be assessed automatically, listed here when no screening-abnormal card lists them. */
-  notAssessable: string[];
+  /**
+   * Results that cannot be assessed automatically, listed on this card (analyte, value, date) when no
+   * screening-abnormal card lists them (docs/clinical-rules.md §3.2).
+   */
+  notAssessable: NotAssessableResult[];
   /** The guideline's "communicate the diagnosis" paragraph: left out while a flagged result is unanswered. */
   communicateDiagnosis: boolean;
   /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS. */
@@ -86,7 +90,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     notIncluded,
     flaggedCount: flags.flagged.length,
     unansweredFlags,
-    notAssessable: input.screeningAbnormalCard ? [] : [...new Set(flags.notAssessable.map((n) => n.groupId))],
+    notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     communicateDiagnosis: unansweredFlags === 0,
     stillProvisional: scope.stillProvisional === true,
   };

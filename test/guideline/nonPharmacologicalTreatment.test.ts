@@ -101,17 +101,25 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
   test('a result that cannot be assessed is listed on this card when there is no screening-abnormal card, and the work-up text does not call the screening clear', async () => {
     const { body, card: c } = await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }));
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
-    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- TSH/);
+    // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
     expect(c!.detail).not.toContain('no flagged result is unanswered');
-    const da = (await card(variant({ edit: { [TSH]: unassessable } }), 'da')).card!;
-    expect(da.detail).toMatch(/Kan ikke vurderes automatisk – se laboratoriets svar:\n\n- TSH/);
+    expect(c!.detail).not.toMatch(/complete|normal/i);
+    const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
+    expect(daWorkUp.detail).toContain('**Kan ikke vurderes automatisk:**\n\n- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect(daWorkUp.detail).not.toMatch(/komplet|normal|Alle screeningsprøver foreligger/i);
+    // Established phase: only results after the anchor count (§3.2); a later one is listed with its value and date.
+    const established = variant({ edit: { [TSH]: (obs) => { unassessable(obs); obs.effectiveDateTime = '2026-11-02'; obs.valueQuantity.value = 3.75; } } });
+    const da = (await card(established, 'da')).card!;
+    expect(da.detail).toContain('- TSH 3,75 mIU/L (02.11.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect((await card(established)).card!.detail).toContain("- TSH 3.75 mIU/L (2026-11-02): cannot be assessed automatically — see the lab's report");
   });
   test('with a screening-abnormal card the not-assessable results are listed there, not here — unless that kind is disabled', async () => {
     const req = variant({ edit: { [TSH]: flagHigh, [ESR]: unassessable } });
     expect((await card(req)).card!.detail).not.toContain('Cannot be assessed automatically');
     const { body, card: c } = await card(req, 'en', { CARD_KINDS_DISABLED: 'screening-abnormal' });
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
-    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- ESR/);
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- ESR 8 mm (2024-01-15): cannot be assessed automatically — see the lab's report");
   });
 });
 
