@@ -4,7 +4,7 @@ import type { Scope } from '../../src/guideline/scope.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, serviceCall, testConfig } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, searchset, serviceCall, testConfig } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 const KIND = 'non-pharmacological-treatment';
@@ -91,6 +91,24 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const da = (await card(req, 'da')).card!;
     expect(da.detail).toContain('Der er afvigende svar (se det separate kort); generaliserede smerter kan sameksistere med anden sygdom.');
     expect(da.detail).not.toContain('Når den praktiserende læge vurderer');
+  });
+  test('work-up: a stale open order (ESR ordered 03.02.2026, no result) withholds the card; the screening card says "renew or cancel" (da, en)', async () => {
+    const staleEsr = (req: Req): Req => {
+      req.prefetch.serviceRequests = searchset([
+        { resourceType: 'ServiceRequest', id: 'sr-esr', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, code: { coding: [{ system: 'http://loinc.org', code: ESR }] }, authoredOn: '2026-02-03' },
+      ]);
+      return req;
+    };
+    const { body } = await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })));
+    expect(cardOfKind(body, KIND)).toBeUndefined();
+    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    const da = (await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })), 'da')).body;
+    expect(cardOfKind(da, KIND)).toBeUndefined();
+    expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
+    // Established: no screening card; the non-drug card names the group as not included (§3.1).
+    const est = await card(staleEsr(variant({ drop: [ESR] })), 'da');
+    expect(cardOfKind(est.body, 'screening-incomplete')).toBeUndefined();
+    expect(est.card!.detail).toContain('Screeningen omfattede ikke (i journalen): SR (sænkningsreaktion).');
   });
   test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
     const req = variant({ verification: 'provisional' });
