@@ -131,6 +131,21 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(da.detail).toContain('- TSH 3,75 mIU/L (02.11.2026): kan ikke vurderes automatisk – se laboratoriets svar');
     expect((await card(established)).card!.detail).toContain("- TSH 3.75 mIU/L (2026-11-02): cannot be assessed automatically — see the lab's report");
   });
+  test('work-up with a group not taken: no non-drug card yet, so the screening card lists the not-assessable result with value and date (da, en)', async () => {
+    const req = variant({ ...WORK_UP, drop: [VITAMIN_D], edit: { [TSH]: unassessable } });
+    const en = (await card(req)).body;
+    expect(cardOfKind(en, KIND)).toBeUndefined();
+    expect(cardOfKind(en, 'screening-abnormal')).toBeUndefined();
+    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain(
+      "**Taken, but cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report",
+    );
+    const da = (await card(req, 'da')).body;
+    expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    // With a flagged result the screening-abnormal card lists it, and only that card.
+    const flagged = (await card(variant({ ...WORK_UP, drop: [VITAMIN_D], edit: { [TSH]: unassessable, [ESR]: flagHigh } }))).body;
+    expect(cardOfKind(flagged, 'screening-abnormal')!.detail).toContain('- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically');
+    expect(cardOfKind(flagged, 'screening-incomplete')!.detail).not.toContain('cannot be assessed automatically');
+  });
   test('with a screening-abnormal card the not-assessable results are listed there, not here — unless that kind is disabled', async () => {
     const req = variant({ edit: { [TSH]: flagHigh, [ESR]: unassessable } });
     expect((await card(req)).card!.detail).not.toContain('Cannot be assessed automatically');
