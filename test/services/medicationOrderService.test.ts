@@ -161,6 +161,13 @@ describe('amitriptyline daytime dosing', () => {
     expect(evening.resource.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 1, period: 1, when: ['HS'] });
     expect(card.suggestions[0].isRecommended).toBeUndefined();
   });
+  test('doses a day as a number: Danish decimal comma (every 16 hours = 1,5), English decimal point', async () => {
+    const q16h: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 16, periodUnit: 'h' } } }];
+    const da = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('(1,5 doser i døgnet)');
+    const en = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })])).cards[0]!;
+    expect(en.detail).toContain('(1.5 doses a day)');
+  });
   test('nortriptyline and imipramine are named in the detail only: no one-click switch (rev 2)', async () => {
     const card = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] })], { lang: 'da' })).cards[0]!;
     expect(card.suggestions).toHaveLength(1);
