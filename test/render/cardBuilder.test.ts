@@ -140,6 +140,10 @@ describe('all thirteen card kinds through HTTP, at the hard end of each summary 
     const drugSummaries = cards.filter((c) => !['screening-incomplete', 'screening-abnormal', 'non-pharmacological-treatment'].includes(c.source.topic.code));
     // Each drug summary keeps its message and shortens the drug name ("…"), e.g. "[OxyContin]" shown as typed.
     for (const c of drugSummaries) expect(c.summary).toMatch(/: [A-Z].*…$/);
+    // Medication cards say what they do not check (docs/clinical-rules.md §4), on every drug kind and current medication.
+    const notChecked = lang === 'da' ? 'Ikke et tjek af interaktioner, kontraindikationer, graviditet/amning, nyrefunktion eller dosis' : 'Not a check of interactions, contraindications, pregnancy/breastfeeding, kidney function or dose';
+    expect(drugSummaries).toHaveLength(10);
+    for (const c of drugSummaries) expect([c.source.topic.code, c.detail.includes(notChecked)]).toEqual([c.source.topic.code, true]);
     expect(cards.find((c) => c.source.topic.code === 'opioid-without-dual-action')!.summary).toContain('[Oxy');
   }, 60_000);
 });
