@@ -137,12 +137,14 @@ export function assessPatientView(
     notAssessable: flagged.length > 0 ? [] : notAssessable,
     notAssessableOnAbnormalCard: flagged.length > 0 && notAssessable.length > 0,
   };
+  // The screening-abnormal card, when issued and not switched off, lists the not-assessable results (§3.2).
+  const abnormalListsThem = flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal');
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
       screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group) },
       flags: { flagged, notAssessable },
-      screeningAbnormalCard: flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal'),
+      screeningAbnormalCard: abnormalListsThem,
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },
@@ -152,7 +154,6 @@ export function assessPatientView(
   // Work-up with groups not taken: no non-drug card yet; without a screening-abnormal card the screening
   // card lists the not-assessable results (never silent, §3.2).
   const incomplete = findings.find((f): f is ScreeningIncompleteFinding => f.kind === 'screening-incomplete');
-  const abnormalListsThem = flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal');
   if (incomplete && !treatment && !abnormalListsThem) incomplete.notAssessable = notAssessable;
   return { scope, findings, labs };
 }
