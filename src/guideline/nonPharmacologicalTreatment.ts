@@ -30,6 +30,8 @@ export interface NonPharmacologicalFinding {
   /** Established phase: panel groups the screening did not include (missing or only stale orders). */
   notIncluded: string[];
   flaggedCount: number;
+  /** A screening-abnormal card is in the same answer (the flagged results are listed there). */
+  abnormalCard: boolean;
   unansweredFlags: number;
   /**
    * Results that cannot be assessed automatically, listed on this card (analyte, value, date) when no
@@ -89,6 +91,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     multidisciplinaryEligible: suggested.includes('multidisciplinary'),
     notIncluded,
     flaggedCount: flags.flagged.length,
+    abnormalCard: input.screeningAbnormalCard,
     unansweredFlags,
     notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     communicateDiagnosis: unansweredFlags === 0,

@@ -151,6 +151,12 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect((await card(req)).card!.detail).not.toContain('Cannot be assessed automatically');
     const { body, card: c } = await card(req, 'en', { CARD_KINDS_DISABLED: 'screening-abnormal' });
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+    // No "see the separate card" when there is none (da, en).
+    expect(c!.detail).not.toContain('see the separate card');
+    expect(c!.detail).toContain('The lab has flagged abnormal results (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
+    const da = (await card(req, 'da', { CARD_KINDS_DISABLED: 'screening-abnormal' })).card!;
+    expect(da.detail).not.toContain('se det separate kort');
+    expect(da.detail).toContain('Laboratoriet har markeret afvigende svar (se laboratoriesvarene)');
     expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- ESR 8 mm (2024-01-15): cannot be assessed automatically — see the lab's report");
   });
 });
