@@ -1,4 +1,5 @@
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
+import type { NotAssessableResult } from './flaggedResults.js';
 import type { Phase, Scope } from './scope.js';
 
 /** What the card needs from the screening (docs/clinical-rules.md §3.1): the groups not done, by id. */
@@ -13,7 +14,7 @@ interface TreatmentScreeningInput {
 interface TreatmentFlagsInput {
   /** `answered`: its screening-abnormal card was overridden as already addressed or not relevant. */
   flagged: readonly { groupId: string; answered?: boolean }[];
-  notAssessable: readonly { groupId: string }[];
+  notAssessable: readonly NotAssessableResult[];
 }
 
 export interface NonPharmacologicalFinding {
@@ -29,9 +30,14 @@ export interface NonPharmacologicalFinding {
   /** Established phase: panel groups the screening did not include (missing or only stale orders). */
   notIncluded: string[];
   flaggedCount: number;
+  /** A screening-abnormal card is in the same answer (the flagged results are listed there). */
+  abnormalCard: boolean;
   unansweredFlags: number;
-  /** Groups whose result cannot be assessed automatically, listed here when no screening-abnormal card lists them. */
-  notAssessable: string[];
+  /**
+   * Results that cannot be assessed automatically, listed on this card (analyte, value, date) when no
+   * screening-abnormal card lists them (docs/clinical-rules.md §3.2).
+   */
+  notAssessable: NotAssessableResult[];
   /** The guideline's "communicate the diagnosis" paragraph: left out while a flagged result is unanswered. */
   communicateDiagnosis: boolean;
   /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS. */
@@ -85,8 +91,9 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     multidisciplinaryEligible: suggested.includes('multidisciplinary'),
     notIncluded,
     flaggedCount: flags.flagged.length,
+    abnormalCard: input.screeningAbnormalCard,
     unansweredFlags,
-    notAssessable: input.screeningAbnormalCard ? [] : [...new Set(flags.notAssessable.map((n) => n.groupId))],
+    notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     communicateDiagnosis: unansweredFlags === 0,
     stillProvisional: scope.stillProvisional === true,
   };

@@ -44,6 +44,11 @@ export interface ScreeningIncompleteFinding {
   /** Open orders could not be checked: the card lists, but orders nothing. */
   openOrdersUnknown: boolean;
   reasonCode?: fhir4.CodeableConcept;
+  /**
+   * Results that cannot be assessed automatically, when neither a screening-abnormal nor a non-drug card
+   * lists them in this answer: listed here, so they are never silent (docs/clinical-rules.md §3.2).
+   */
+  notAssessable: NotAssessableResult[];
 }
 
 export interface ScreeningAbnormalFinding {
@@ -105,6 +110,7 @@ export function assessPatientView(
       undatedResults: screening.undatedResults,
       orderSystem: screening.orderSystem,
       openOrdersUnknown: screening.openOrdersUnknown,
+      notAssessable: [],
     };
     if (scope.reasonCode) f.reasonCode = scope.reasonCode;
     findings.push(f);
@@ -131,17 +137,23 @@ export function assessPatientView(
     notAssessable: flagged.length > 0 ? [] : notAssessable,
     notAssessableOnAbnormalCard: flagged.length > 0 && notAssessable.length > 0,
   };
+  // The screening-abnormal card, when issued and not switched off, lists the not-assessable results (§3.2).
+  const abnormalListsThem = flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal');
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
       screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group) },
       flags: { flagged, notAssessable },
-      screeningAbnormalCard: flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal'),
+      screeningAbnormalCard: abnormalListsThem,
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },
     now,
   );
   if (treatment) findings.push(treatment);
+  // Work-up with groups not taken: no non-drug card yet; without a screening-abnormal card the screening
+  // card lists the not-assessable results (never silent, §3.2).
+  const incomplete = findings.find((f): f is ScreeningIncompleteFinding => f.kind === 'screening-incomplete');
+  if (incomplete && !treatment && !abnormalListsThem) incomplete.notAssessable = notAssessable;
   return { scope, findings, labs };
 }

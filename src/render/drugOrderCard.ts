@@ -4,6 +4,7 @@ import type { CdsCard } from '../model/cdsResponse.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import { moveDosageToEvening } from './eveningDosageUpdate.js';
+import { formatNumber } from './format.js';
 import { drugRecommendationLine, ingredientName, medicationOverrideReasons, plainFill, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 
@@ -53,7 +54,7 @@ function daytimeReason(ctx: RenderContext, kind: string, r: DaytimeReason): stri
     case 'time-of-day':
       return ctx.texts.fill(kind, ctx.lang, key, { times: r.times.map((t) => t.slice(0, 5)).join(', ') });
     case 'doses-per-day':
-      return ctx.texts.fill(kind, ctx.lang, key, { count: ctx.lang === 'da' ? String(r.dosesPerDay).replace('.', ',') : r.dosesPerDay });
+      return ctx.texts.fill(kind, ctx.lang, key, { count: formatNumber(ctx.lang, r.dosesPerDay) });
     case 'timing-code':
       return ctx.texts.fill(kind, ctx.lang, key, { code: r.code });
   }

@@ -4,6 +4,7 @@ import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { Markdown, type TemplateValue } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
+import { notAssessableLine } from './screeningAbnormalCard.js';
 
 const KIND = 'non-pharmacological-treatment';
 /** The detail's list, in the guideline's order; multidisciplinary is always named with its qualifier. */
@@ -52,8 +53,9 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
     detail: blocks(
       phaseLine,
       f.notIncluded.length > 0 && t('notIncluded', { groups: names(ctx, f.notIncluded) }),
-      f.flaggedCount > 0 && t('flaggedNote'),
-      f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((id) => `- ${ctx.texts.get('analytes', ctx.lang, id)}`).join('\n')}`,
+      f.flaggedCount > 0 && t(f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard'),
+      // Each as "<analyte> <value> (<date>): cannot be assessed automatically — see the lab's report" (§3.2).
+      f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
       f.communicateDiagnosis && `${t('communicateHeading')}\n\n${quote('communicateQuote')}`,
       `${t('activityHeading')}\n\n${quote('activityQuote')}`,
       t('intro'),

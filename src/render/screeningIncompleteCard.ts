@@ -5,6 +5,7 @@ import type { CdsAction, CdsCard } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
 import { analyteName, dateText, shortAnalyteName } from './labText.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
+import { notAssessableLine } from './screeningAbnormalCard.js';
 
 
 const KIND = 'screening-incomplete';
@@ -58,6 +59,8 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     f.missing.length > 0 && `${t('missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
     f.stale.length > 0 && `${t('staleHeading', { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
+    // Done, but not assessable automatically: listed with value and date when no other card lists them (§3.2).
+    f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
     f.openOrdersUnknown && t('openOrdersUnknown'),
     !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
     f.undatedResults > 0 && t('undated', { count: f.undatedResults }),

@@ -133,6 +133,6 @@ export function createOrderSignService(deps: MedicationOrderDeps): CdsService<'o
     hook: 'order-sign',
     title: 'NKR generalized musculoskeletal pain: drug orders (at signing)',
     description:
-      "When drug orders are signed: the Danish national guideline's recommendation and its strength for every draft medication order it speaks about, with one-click suggestions.",
+      "When drug orders are signed: the Danish national guideline's recommendation and its strength for every draft medication order it addresses, with one-click suggestions.",
   });
 }

@@ -83,7 +83,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     hook: 'patient-view',
     title: 'NKR generalized musculoskeletal pain: screening and treatment',
     description:
-      'Danish national clinical guideline (NKR) for generalized musculoskeletal pain (fibromyalgia among them): the biochemical screening panel still missing, flagged results that may point to another diagnosis, current drugs the guideline speaks about, and the non-drug treatment to offer once the screening is complete.',
+      'Danish national clinical guideline (NKR) for generalized musculoskeletal pain (fibromyalgia among them): the biochemical screening panel still missing, flagged results that may point to another diagnosis, current drugs the guideline addresses, and the non-drug treatment to offer once the patient is clarified (always in the established phase).',
     usageRequirements: 'Patients with a Condition coded as fibromyalgia / generalized musculoskeletal pain (SNOMED CT, ICD-10, SKS or ICD-11).',
     prefetch,
     async call(call: ServiceCall<'patient-view'>) {

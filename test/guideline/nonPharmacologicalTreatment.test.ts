@@ -4,7 +4,7 @@ import type { Scope } from '../../src/guideline/scope.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, serviceCall, testConfig } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, searchset, serviceCall, testConfig } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 const KIND = 'non-pharmacological-treatment';
@@ -92,6 +92,23 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(da.detail).toContain('Der er afvigende svar (se det separate kort); generaliserede smerter kan sameksistere med anden sygdom.');
     expect(da.detail).not.toContain('Når den praktiserende læge vurderer');
   });
+  test('work-up: a stale open order (ESR ordered 03.02.2026, no result) withholds the card; the screening card says "renew or cancel" (da, en)', async () => {
+    const staleEsr = (req: Req): Req => {
+      const order: fhir4.ServiceRequest = { resourceType: 'ServiceRequest', id: 'sr-esr', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, code: { coding: [{ system: 'http://loinc.org', code: ESR }] }, authoredOn: '2026-02-03' };
+      req.prefetch.serviceRequests = searchset([order]);
+      return req;
+    };
+    const { body } = await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })));
+    expect(cardOfKind(body, KIND)).toBeUndefined();
+    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    const da = (await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })), 'da')).body;
+    expect(cardOfKind(da, KIND)).toBeUndefined();
+    expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
+    // Established: no screening card; the non-drug card names the group as not included (§3.1).
+    const est = await card(staleEsr(variant({ drop: [ESR] })), 'da');
+    expect(cardOfKind(est.body, 'screening-incomplete')).toBeUndefined();
+    expect(est.card!.detail).toContain('Screeningen omfattede ikke (i journalen): SR (sænkningsreaktion).');
+  });
   test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
     const req = variant({ verification: 'provisional' });
     expect((await card(req)).card!.detail).toContain('The diagnosis is still registered as provisional');
@@ -101,17 +118,46 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
   test('a result that cannot be assessed is listed on this card when there is no screening-abnormal card, and the work-up text does not call the screening clear', async () => {
     const { body, card: c } = await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }));
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
-    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- TSH/);
+    // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
     expect(c!.detail).not.toContain('no flagged result is unanswered');
-    const da = (await card(variant({ edit: { [TSH]: unassessable } }), 'da')).card!;
-    expect(da.detail).toMatch(/Kan ikke vurderes automatisk – se laboratoriets svar:\n\n- TSH/);
+    expect(c!.detail).not.toMatch(/complete|normal/i);
+    const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
+    expect(daWorkUp.detail).toContain('**Kan ikke vurderes automatisk:**\n\n- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect(daWorkUp.detail).not.toMatch(/komplet|normal|Alle screeningsprøver foreligger/i);
+    // Established phase: only results after the anchor count (§3.2); a later one is listed with its value and date.
+    const established = variant({ edit: { [TSH]: (obs) => { unassessable(obs); obs.effectiveDateTime = '2026-11-02'; obs.valueQuantity.value = 3.75; } } });
+    const da = (await card(established, 'da')).card!;
+    expect(da.detail).toContain('- TSH 3,75 mIU/L (02.11.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    expect((await card(established)).card!.detail).toContain("- TSH 3.75 mIU/L (2026-11-02): cannot be assessed automatically — see the lab's report");
+  });
+  test('work-up with a group not taken: no non-drug card yet, so the screening card lists the not-assessable result with value and date (da, en)', async () => {
+    const req = variant({ ...WORK_UP, drop: [VITAMIN_D], edit: { [TSH]: unassessable } });
+    const en = (await card(req)).body;
+    expect(cardOfKind(en, KIND)).toBeUndefined();
+    expect(cardOfKind(en, 'screening-abnormal')).toBeUndefined();
+    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain(
+      "**Taken, but cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report",
+    );
+    const da = (await card(req, 'da')).body;
+    expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
+    // With a flagged result the screening-abnormal card lists it, and only that card.
+    const flagged = (await card(variant({ ...WORK_UP, drop: [VITAMIN_D], edit: { [TSH]: unassessable, [ESR]: flagHigh } }))).body;
+    expect(cardOfKind(flagged, 'screening-abnormal')!.detail).toContain('- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically');
+    expect(cardOfKind(flagged, 'screening-incomplete')!.detail).not.toContain('cannot be assessed automatically');
   });
   test('with a screening-abnormal card the not-assessable results are listed there, not here — unless that kind is disabled', async () => {
     const req = variant({ edit: { [TSH]: flagHigh, [ESR]: unassessable } });
     expect((await card(req)).card!.detail).not.toContain('Cannot be assessed automatically');
     const { body, card: c } = await card(req, 'en', { CARD_KINDS_DISABLED: 'screening-abnormal' });
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
-    expect(c!.detail).toMatch(/Cannot be assessed automatically – see the lab's report:\n\n- ESR/);
+    // No "see the separate card" when there is none (da, en).
+    expect(c!.detail).not.toContain('see the separate card');
+    expect(c!.detail).toContain('The lab has flagged abnormal results (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
+    const da = (await card(req, 'da', { CARD_KINDS_DISABLED: 'screening-abnormal' })).card!;
+    expect(da.detail).not.toContain('se det separate kort');
+    expect(da.detail).toContain('Laboratoriet har markeret afvigende svar (se laboratoriesvarene)');
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- ESR 8 mm (2024-01-15): cannot be assessed automatically — see the lab's report");
   });
 });
 

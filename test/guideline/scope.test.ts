@@ -237,6 +237,36 @@ describe('scope through the HTTP API', () => {
     expect((await post(PV, patientView([c], adult))).cards.length).toBeGreaterThan(0);
     expect(cardOfKind(await post(SIGN, orderSign([c], adult)), 'tramadol')).toBeDefined();
   });
+  test('an old provisional entry beside a confirmed diagnosis registered long ago: established (no screening card), not a work-up for ever', async () => {
+    const provisional = (recordedDate: string) =>
+      cond({ id: 'c2', recordedDate, verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'provisional' }] } });
+    const confirmed = cond({ recordedDate: '2022-03-01' });
+    const both = await post(PV, patientView([confirmed, provisional('2026-10-01')]));
+    expect(cardOfKind(both, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(both, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    // The control: the recent provisional entry alone is a work-up.
+    expect(cardOfKind(await post(PV, patientView([provisional('2026-10-01')])), 'screening-incomplete')).toBeDefined();
+  });
+  test('onsetAge is placed with the birth date: pain since age 40 (born 1970) makes the multidisciplinary referral due', async () => {
+    const MULTIDISCIPLINARY = '306265007';
+    const codes = (body: { cards: Array<Record<string, any>> }) =>
+      (cardOfKind(body, 'non-pharmacological-treatment')!.suggestions as any[]).map((x) => x.actions[0].resource.code.coding[0].code);
+    /** Registered five days ago (work-up), every result taken since and normal: the non-drug card shows. */
+    const req = (onset: Record<string, unknown>, birthDate: string | null) => {
+      const r = patientViewRequest('gsb-established-complete') as { prefetch: Record<string, any> };
+      const c = r.prefetch.conditions.entry[0].resource;
+      delete c.onsetDateTime;
+      Object.assign(c, { recordedDate: '2026-11-20' }, onset);
+      for (const e of r.prefetch.labs.entry) e.resource.effectiveDateTime = '2026-11-21';
+      r.prefetch.patient = birthDate === null ? null : { resourceType: 'Patient', id: 'p1', birthDate, gender: 'female' };
+      return r;
+    };
+    const age40 = { onsetAge: { value: 40, unit: 'a', system: 'http://unitsofmeasure.org', code: 'a' } };
+    expect(codes(await post(PV, req(age40, '1970-01-20')))).toContain(MULTIDISCIPLINARY);
+    // The controls: no onset (pain counted from the registration), or no birth date to place the age.
+    expect(codes(await post(PV, req({}, '1970-01-20')))).not.toContain(MULTIDISCIPLINARY);
+    expect(codes(await post(PV, req(age40, null)))).not.toContain(MULTIDISCIPLINARY);
+  });
   test('ICPC2_L18: off → out; text → in only when the text names GSB; all → every L18', async () => {
     const l18 = (text: string) => cond({ code: { text, coding: [{ system: 'http://hl7.org/fhir/sid/icpc-2', code: 'L18' }] } });
     expect((await post(PV, patientView([l18('Fibromyalgi')]))).cards).toEqual([]);

@@ -1,6 +1,8 @@
 import { buildCard, CardInvariantError, fitSummary, type CardInput } from '../../src/render/cardBuilder.js';
 import request from 'supertest';
 import { buildTestApp, expectValidResponse, patientViewRequest, searchset } from '../support/testApp.js';
+import { loadCardTexts } from '../../src/render/cardTexts.js';
+import { everyCardKind, kindsOf } from '../support/everyCardKind.js';
 
 const base: CardInput = {
   kind: 'screening-incomplete',
@@ -113,4 +115,35 @@ describe('every card ends with the guideline status line (docs/clinical-rules.md
     const en = await allCards('en', { GUIDELINE_STATUS_EN: 'Status: revised 2027.' });
     expect(en.every((c) => c.detail.endsWith('\n\nStatus: revised 2027.'))).toBe(true);
   });
+});
+
+describe('all thirteen card kinds through HTTP, at the hard end of each summary (docs/clinical-rules.md §4, §5)', () => {
+  const STATUS = {
+    da: 'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (forældet litteratursøgning, vurderet 2023); anbefalingerne kan fortsat være god praksis.',
+    en: 'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search outdated, assessed 2023); its recommendations may still be good practice.',
+  };
+  const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
+  test.each(['da', 'en'] as const)('%s: summary < 140 code points and plain text; detail ends with the status line; source "NKR 2018" and the guideline page', async (lang) => {
+    const cards = await everyCardKind(lang);
+    expect(kindsOf(cards)).toEqual(loadCardTexts().cardKinds().sort());
+    expect(kindsOf(cards)).toHaveLength(13);
+    for (const card of cards) {
+      const summary = card.summary as string;
+      expect([card.source.topic.code, Array.from(summary).length < 140]).toEqual([card.source.topic.code, true]);
+      // Plain text: no Markdown escapes or emphasis; a long drug name is what gets cut, so the message stays whole.
+      expect(summary).not.toMatch(/\\|\*\*/);
+      expect(card.detail.endsWith(`\n\n${STATUS[lang]}`)).toBe(true);
+      expect(card.source.label).toContain('NKR 2018');
+      expect(card.source.url).toBe(GUIDELINE_PAGE);
+      expect(card.links[0].url).toBe(GUIDELINE_PAGE);
+    }
+    const drugSummaries = cards.filter((c) => !['screening-incomplete', 'screening-abnormal', 'non-pharmacological-treatment'].includes(c.source.topic.code));
+    // Each drug summary keeps its message and shortens the drug name ("…"), e.g. "[OxyContin]" shown as typed.
+    for (const c of drugSummaries) expect(c.summary).toMatch(/: [A-Z].*…$/);
+    // Medication cards say what they do not check (docs/clinical-rules.md §4), on every drug kind and current medication.
+    const notChecked = lang === 'da' ? 'Ikke et tjek af interaktioner, kontraindikationer, graviditet/amning, nyrefunktion eller dosis' : 'Not a check of interactions, contraindications, pregnancy/breastfeeding, kidney function or dose';
+    expect(drugSummaries).toHaveLength(10);
+    for (const c of drugSummaries) expect([c.source.topic.code, c.detail.includes(notChecked)]).toEqual([c.source.topic.code, true]);
+    expect(cards.find((c) => c.source.topic.code === 'opioid-without-dual-action')!.summary).toContain('[Oxy');
+  }, 60_000);
 });

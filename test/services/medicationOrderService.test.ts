@@ -161,6 +161,13 @@ describe('amitriptyline daytime dosing', () => {
     expect(evening.resource.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 1, period: 1, when: ['HS'] });
     expect(card.suggestions[0].isRecommended).toBeUndefined();
   });
+  test('doses a day as a number: Danish decimal comma (every 16 hours = 1,5), English decimal point', async () => {
+    const q16h: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 16, periodUnit: 'h' } } }];
+    const da = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('(1,5 doser i døgnet)');
+    const en = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })])).cards[0]!;
+    expect(en.detail).toContain('(1.5 doses a day)');
+  });
   test('nortriptyline and imipramine are named in the detail only: no one-click switch (rev 2)', async () => {
     const card = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] })], { lang: 'da' })).cards[0]!;
     expect(card.suggestions).toHaveLength(1);
@@ -459,6 +466,21 @@ describe('rev 2: words', () => {
   });
 });
 
+describe('rev 2: plain clinical English ("addresses", "insufficient evidence", "bothered by"), Danish alike', () => {
+  test('venlafaxine: insufficient evidence / ikke tilstrækkelig evidens', async () => {
+    const en = (await call([draft('v', atc('N06AX16', 'Efexor 75 mg'))])).cards[0]!;
+    expect(en.summary).toBe('Insufficient evidence for a recommendation on venlafaxine in generalized pain: Efexor 75 mg');
+    const da = (await call([draft('v', atc('N06AX16', 'Efexor 75 mg'))], { lang: 'da' })).cards[0]!;
+    expect(da.summary).toBe('Ikke tilstrækkelig evidens til en anbefaling om venlafaxin ved generaliserede smerter: Efexor 75 mg');
+    for (const c of [en, da]) expect(`${c.summary}\n${c.detail}`).not.toMatch(/too thin|for lidt evidens/i);
+  });
+  test('gabapentinoid: many are bothered by side effects (not "much troubled"/"much bothered")', async () => {
+    const en = (await call([draft('g', rx('483440', 'pregabalin 50 MG Oral Capsule'))])).cards[0]!;
+    expect(en.detail).toContain('many are bothered by side effects');
+    expect(en.detail).not.toMatch(/much (troubled|bothered)/);
+  });
+});
+
 describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
   test.each([
     ['Mandolgin 50 mg', 'tramadol'],
@@ -526,6 +548,16 @@ describe('rev 2: current medication on patient-view', () => {
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
     expect(card.summary).toBe('Aktuelt opioid uden dual action – ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
     expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
+  });
+  test('the guideline "addresses" the drugs (en), "omtaler" (da); venlafaxine: insufficient evidence', async () => {
+    const en = (await pv([activeRx('m1', rx('483440', 'Lyrica 75 mg')), activeRx('m2', atc('N06AX16', 'Efexor 75 mg'))]))!;
+    expect(en.summary).toBe('Current drugs the generalized pain guideline addresses: Efexor 75 mg, Lyrica 75 mg');
+    expect(en.detail).toContain('Active orders and medication-record entries the guideline addresses.');
+    expect(en.detail).toContain('**Efexor 75 mg** – insufficient evidence for a recommendation');
+    expect(`${en.summary}\n${en.detail}`).not.toContain('speaks about');
+    const da = (await pv([activeRx('m2', atc('N06AX16', 'Efexor 75 mg'))], { lang: 'da' }))!;
+    expect(da.summary).toBe('Aktuel medicin, som retningslinjen for generaliserede smerter omtaler: Efexor 75 mg');
+    expect(da.detail).toContain('**Efexor 75 mg** – ikke tilstrækkelig evidens til en anbefaling');
   });
   test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;

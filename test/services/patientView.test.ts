@@ -186,6 +186,29 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     const incomplete = cardOfKind(body, 'screening-incomplete')!;
     expect(incomplete.summary).toBe('Screening tests not taken: potassium');
   });
+  test('the off-scale code ">" is compared with the range (not normal); of several ranges the one that fits the patient (female) wins (da, en)', async () => {
+    const edit = (req: any) => {
+      const byId = (suffix: string) => req.prefetch.labs.entry.map((e: any) => e.resource).find((o: any) => o.id.endsWith(suffix));
+      const ck = byId('-ck');
+      ck.valueQuantity = { value: 300, unit: 'U/L' };
+      ck.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: '>' }] }];
+      const creatinine = byId('-creatinine');
+      creatinine.valueQuantity = { value: 100, unit: 'umol/L' };
+      const sex = (code: string) => [{ coding: [{ system: 'http://snomed.info/sct', code }] }];
+      creatinine.referenceRange = [
+        { low: { value: 60, unit: 'umol/L' }, high: { value: 105, unit: 'umol/L' }, appliesTo: sex('248153007') },
+        { low: { value: 45, unit: 'umol/L' }, high: { value: 90, unit: 'umol/L' }, appliesTo: sex('248152002') },
+      ];
+    };
+    const en = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, edit), 'screening-abnormal')!.detail as string;
+    expect(en).toMatch(/- CK \(creatine kinase\): 300 U\/L \(high, [^)]*2026-10-05\)/);
+    expect(en).toContain('- creatinine: 100 umol/L (high, outside the lab\'s reference range, 2026-10-05)');
+    const da = cardOfKind(await callFixture('text-values-and-flags', DA, {}, edit), 'screening-abnormal')!.detail as string;
+    expect(da).toContain('- kreatinin: 100 umol/L (højt, uden for laboratoriets referenceinterval, 05.10.2026)');
+    // The control: a male patient's range (60–105) makes the same value normal.
+    const male = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, (req) => { edit(req); req.prefetch.patient.gender = 'male'; }), 'screening-abnormal')!.detail as string;
+    expect(male).not.toContain('- creatinine:');
+  });
   test('text values and text flags (Danish: decimal comma, dd.mm.åååå)', async () => {
     const body = await callFixture('text-values-and-flags', DA);
     const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;

@@ -4,6 +4,8 @@ import request from 'supertest';
 import { ConfigError } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
+import { loadCardTexts } from '../../src/render/cardTexts.js';
+import { everyCardKind, kindsOf } from '../support/everyCardKind.js';
 import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest, testConfig } from '../support/testApp.js';
 
 describe('CARD_KINDS_DISABLED (docs/clinical-rules.md §8)', () => {
@@ -22,6 +24,11 @@ describe('CARD_KINDS_DISABLED (docs/clinical-rules.md §8)', () => {
     const kinds = expectValidResponse((await request(demo).post('/cds-services/nkr-pain-order-sign').send(sign)).body).cards.map((c) => c.source.topic.code);
     expect(kinds).toEqual(['duloxetine']);
   });
+  const allKinds = loadCardTexts().cardKinds().sort();
+  test.each(allKinds)('%s can be switched off through HTTP; every other kind is still issued', async (kind) => {
+    const cards = await everyCardKind('en', { CARD_KINDS_DISABLED: kind });
+    expect(kindsOf(cards)).toEqual(allKinds.filter((k) => k !== kind));
+  }, 30_000);
   test('an unknown kind stops the start, naming the known ones', () => {
     expect(() => createServices(testConfig({ CARD_KINDS_DISABLED: 'tramadol,screening-complete' }), silentLogger())).toThrow(ConfigError);
     expect(() => createServices(testConfig({ CARD_KINDS_DISABLED: 'common' }), silentLogger())).toThrow(/CARD_KINDS_DISABLED: "common" is not a card kind; known: .*non-pharmacological-treatment/);

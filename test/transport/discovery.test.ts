@@ -66,6 +66,13 @@ describe('GET /cds-services (D1–D4)', () => {
     expect(emptyValues(body)).toEqual([]);
   });
 
+  test('descriptions in plain clinical English: "addresses", and the non-drug card is not tied to a "complete" screening (rev 2)', async () => {
+    const { body } = await discover();
+    const text = body.services.map((s) => s.description).join('\n');
+    expect(text).not.toMatch(/speaks about|screening is complete/);
+    expect(text).toContain('addresses');
+  });
+
   test('D2: only the fields CDS Hooks 2.0 defines (plus extension)', async () => {
     const { body } = await discover();
     const known = new Set(['hook', 'id', 'title', 'description', 'prefetch', 'usageRequirements', 'extension']);
