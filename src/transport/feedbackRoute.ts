@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
+import type { QuietByDesign } from '../store/quiet.js';
 import type { FeedbackEntry, Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
@@ -15,6 +16,8 @@ export interface FeedbackRouteDeps {
   health: StoreHealth;
   metrics: Metrics;
   clock: () => number;
+  /** Quiet by design (docs/clinical-rules.md §6): an answer quiets its card. */
+  quiet?: QuietByDesign;
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
@@ -56,6 +59,9 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
     let fresh: boolean[];
     try {
       fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
+      // After the commit (so a card logged meanwhile finds it), before the 200: the next chart opening is quiet.
+      // Every item, also a repeated one: a retry after a failed write here completes it (the writes are idempotent).
+      await deps.quiet?.onFeedback(entries);
     } catch {
       for (const e of entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'failed' });
       res.set('Retry-After', '30');
