@@ -286,6 +286,20 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(reads).toBe(2);
   });
 
+  test('a store that cannot be read quiets nothing (the cards still come); a suppression that cannot be written → 503, the EHR sends it again', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    const put = store.putQuiet.bind(store);
+    store.putQuiet = () => Promise.reject(new Error('down'));
+    const item = { card: card!.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'already-addressed' } } };
+    expect((await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item] })).status).toBe(503);
+    store.putQuiet = put;
+    expect((await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item] })).status).toBe(200);
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    store.quietEntries = () => Promise.reject(new Error('down'));
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
   test('no patient identifier in the database: every table is scanned for the fixtures\' ids and names', async () => {
     const t = appAt(store);
     for (const name of ['gsb-workup-missing', 'gsb-complete-flagged']) {
