@@ -26,14 +26,14 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** The kind of the entries that mark a flagged result answered (§3.2). */
-export const FLAG_ANSWERED_KIND = 'flagged-result';
+const FLAG_ANSWERED_KIND = 'flagged-result';
 /** Override reason codes of patient-level cards (cards/common.yaml `overrideReasons`). */
 const LATER = 'address-later';
 const ANSWERS_A_FLAG: readonly string[] = ['already-addressed', 'not-relevant'];
 const PATIENT_LEVEL: readonly string[] = ['screening-incomplete', 'screening-abnormal', 'current-medication'];
 const NON_DRUG = 'non-pharmacological-treatment';
 /** Cards resolved from memory when their feedback comes; older ones are looked up in the card log. */
-export const DEFAULT_MAX_RECENT = 20_000;
+const DEFAULT_MAX_RECENT = 20_000;
 const PRUNE_EVERY_MS = HOUR_MS;
 
 /** How an answer to this card quiets it; null = never (order-sign cards, unknown kinds). */

@@ -5,7 +5,11 @@
  */
 import request from 'supertest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { loadConfig } from '../../src/config.js';
+import { issue } from '../../src/model/cdsResponse.js';
+import { entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
+import type { LoggedCard } from '../../src/store/store.js';
 import { feedbackReport, formatReport } from '../../src/store/report.js';
 import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
 import { closeAll, dumpAllTables, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
@@ -101,6 +105,51 @@ function orderBody(hookName: 'order-select' | 'order-sign', orders: Array<{ id: 
 const drugCard = (b: Body, text: string): Record<string, any> | undefined => b.cards.find((c) => JSON.stringify(c).includes(text));
 
 afterAll(closeAll);
+
+describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
+  const settings = loadConfig({}).quiet;
+  const card = (over: Partial<LoggedCard> = {}): LoggedCard => ({ cardUuid: 'u', serviceId: PV, kind: 'screening-abnormal', patientKey: 'P', findingKey: 'F', quietPolicy: 'patient', itemKeys: ['f1', 'f2'], ...over });
+  const at = FIXED_NOW;
+  const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, receivedAt: at });
+
+  test('patient-level: a reason → QUIET_DAYS, address-later → QUIET_LATER_DAYS, none → QUIET_DISMISS_HOURS, accepted → nothing', () => {
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over('not-relevant'), settings)).toEqual([{ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason: 'override:not-relevant', quietUntil: at + 90 * DAY, setAt: at }]);
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over('address-later'), settings)[0]?.quietUntil).toBe(at + 7 * DAY);
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over(null), settings)[0]).toMatchObject({ reason: 'dismissed', quietUntil: at + 24 * HOUR });
+    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, receivedAt: at }, settings)).toEqual([]);
+  });
+
+  test('screening-abnormal: "already addressed" / "not relevant" also answer each flagged result, with no expiry; other answers do not', () => {
+    const e = entriesForAnswer(card(), over('already-addressed'), settings);
+    expect(e.filter((x) => x.kind === 'flagged-result')).toEqual([
+      { patientKey: 'P', entryKey: 'f1', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
+      { patientKey: 'P', entryKey: 'f2', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
+    ]);
+    expect(entriesForAnswer(card(), over('address-later'), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
+    expect(entriesForAnswer(card(), over(null), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
+    // QUIET_KINDS_DISABLED: the card is not quieted, but its results are still answered.
+    expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, disabledKinds: ['screening-abnormal'] }).map((x) => x.kind)).toEqual(['flagged-result', 'flagged-result']);
+    expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, enabled: false })).toEqual([]);
+  });
+
+  test('non-drug and order-select: any answer; order-sign and unknown cards: never', () => {
+    const accepted = { outcome: 'accepted' as const, reason: null, receivedAt: at };
+    expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm' }), accepted, settings)[0]?.quietUntil).toBeNull();
+    expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm-repeat' }), over(null), settings)[0]?.quietUntil).toBe(at + 365 * DAY);
+    expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), accepted, settings)[0]).toMatchObject({ reason: 'order-select:accepted', quietUntil: at + 12 * HOUR });
+    expect(entriesForAnswer(card({ quietPolicy: null }), over('not-relevant'), settings)).toEqual([]);
+
+    const tramadolCard = { uuid: 'x', summary: 's', indicator: 'info' as const, source: { label: 'l', topic: { system: 's', code: 'tramadol' } } };
+    const drug = issue(tramadolCard, { order: 'MedicationRequest/1' }, 'MedicationRequest/1');
+    expect(quietPolicy('order-select', drug)).toBe('order-select');
+    expect(quietPolicy('order-sign', drug)).toBeNull();
+    // A draft without an id is never quieted.
+    expect(quietPolicy('order-select', issue(tramadolCard, { order: null }))).toBeNull();
+    const nonDrug = (phase: string) => issue({ uuid: 'y', summary: 's', indicator: 'info', source: { label: 'l', topic: { system: 's', code: 'non-pharmacological-treatment' } } }, { phase });
+    expect(quietPolicy('patient-view', nonDrug('work-up'))).toBe('nonpharm');
+    expect(quietPolicy('patient-view', nonDrug('established'))).toBe('nonpharm-repeat');
+  });
+});
 
 describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
   let store: SqlStore;
