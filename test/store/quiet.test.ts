@@ -171,6 +171,22 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
   });
 
+  test('current-medication: overridden "not relevant" → quiet; another drug is another finding, shown at once', async () => {
+    const t = appAt(store);
+    const withDrugs = (...drugs: fhir4.CodeableConcept[]): Record<string, any> => {
+      const body = patientViewRequest('gsb-established-complete') as Record<string, any>;
+      body.prefetch.medications.entry = drugs.map((d, i) => ({
+        resource: { resourceType: 'MedicationRequest', id: `active-${i}`, status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, medicationCodeableConcept: d },
+      }));
+      return body;
+    };
+    const first = await hook(t, PV, withDrugs(TRAMADOL));
+    expect(kinds(first)).toEqual(['current-medication', 'non-pharmacological-treatment']);
+    await answer(t, PV, cardOfKind(first, 'current-medication'), { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, withDrugs(TRAMADOL)))).toEqual(['non-pharmacological-treatment']);
+    expect(kinds(await hook(t, PV, withDrugs(TRAMADOL, PREGABALIN)))).toEqual(['current-medication', 'non-pharmacological-treatment']);
+  });
+
   test('a plain dismiss (no reason) quiets for a day, then the card is back', async () => {
     const t = appAt(store);
     await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), {});
