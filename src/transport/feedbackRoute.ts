@@ -59,13 +59,19 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
     let fresh: boolean[];
     try {
       fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
-      // After the commit (so a card logged meanwhile finds it), before the 200: the next chart opening is quiet.
-      // Every item, also a repeated one: a retry after a failed write here completes it (the writes are idempotent).
-      await deps.quiet?.onFeedback(entries);
     } catch {
       for (const e of entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'failed' });
       res.set('Retry-After', '30');
       throw new HttpError(503, 'transient', 'The feedback could not be stored now; send it again later');
+    }
+    try {
+      // After the commit (so a card logged meanwhile finds it), before the 200: the next chart opening is quiet.
+      // Every item, also a repeated one: a retry after a failed write here completes it (the writes are idempotent).
+      await deps.quiet?.onFeedback(entries);
+    } catch {
+      // The feedback is kept; its quieting is not (health has counted and logged it): the EHR sends it again.
+      res.set('Retry-After', '30');
+      throw new HttpError(503, 'transient', 'The feedback was kept, but its effect could not be stored now; send it again later');
     }
     entries.forEach((e, i) => deps.metrics.feedback.inc({ outcome: e.outcome, result: fresh[i] ? 'stored' : 'duplicate' }));
     // The request's one log line says what came (no comments: free text may hold patient data).
