@@ -7,6 +7,7 @@ import type { Logger } from './observability/logger.js';
 import type { CdsService } from './model/cdsService.js';
 import type { Metrics } from './observability/metrics.js';
 import type { CardLog } from './store/cardLog.js';
+import type { QuietByDesign } from './store/quiet.js';
 import type { Store } from './store/store.js';
 import type { StoreHealth } from './store/storeHealth.js';
 import type { AuthVerifier, DemoIssuer } from './transport/auth/index.js';
@@ -34,6 +35,8 @@ export interface AppDependencies {
   storeHealth: StoreHealth;
   cardLog: CardLog;
   metrics: Metrics;
+  /** Quiet by design (issue 11, docs/clinical-rules.md §6); absent = every card is shown every time. */
+  quiet?: QuietByDesign;
   /** main sets `draining` on SIGTERM. */
   lifecycle?: Lifecycle;
   /** Epoch ms; tests fix the date. */
@@ -135,6 +138,7 @@ export function createApp(deps: AppDependencies): Express {
     checkResponses: config.nodeEnv !== 'production',
     cardLog: deps.cardLog,
     metrics: deps.metrics,
+    ...(deps.quiet ? { quiet: deps.quiet } : {}),
   };
 
   app.post('/cds-services/:id', knownService, auth, ...body, serviceRoute(services, routeDeps));
@@ -151,6 +155,7 @@ export function createApp(deps: AppDependencies): Express {
       metrics: deps.metrics,
       clock: deps.clock,
       cardLog: deps.cardLog,
+      ...(deps.quiet ? { quiet: deps.quiet } : {}),
     }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));

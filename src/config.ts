@@ -85,6 +85,23 @@ export interface Config {
     /** Bearer token of GET /metrics (METRICS_TOKEN); null → open. */
     metricsToken: string | null;
   };
+  // --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
+  quiet: {
+    /** QUIET_BY_DESIGN (on|off, default on): answered cards are not repeated; off = no store read or write for it. */
+    enabled: boolean;
+    /** QUIET_KINDS_DISABLED: card kinds never quieted (checked against the known kinds at start). */
+    disabledKinds: string[];
+    /** QUIET_DAYS (default 90): a patient-level card overridden with a reason. */
+    days: number;
+    /** QUIET_LATER_DAYS (default 7): overridden with "will address later". */
+    laterDays: number;
+    /** QUIET_DISMISS_HOURS (default 24): overridden without a reason (a plain dismiss). */
+    dismissHours: number;
+    /** NONPHARM_REPEAT_DAYS (default 365): the established-phase non-drug card once answered. */
+    nonpharmRepeatDays: number;
+    /** ORDERING_SESSION_HOURS (default 12): order-sign does not repeat a card answered at order-select. */
+    orderingSessionHours: number;
+  };
   // --- Preview page (GET /, issue 13) ---
   preview: {
     /** PREVIEW_PAGE: on by default outside production, off in production unless PREVIEW_PAGE=on. */
@@ -237,6 +254,20 @@ export function loadConfig(env: Env = process.env): Config {
   if (pseudonymSecret !== null && pseudonymSecret.length < 32) {
     throw new ConfigError('PSEUDONYM_SECRET', 'must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   }
+  // --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
+  const quietDisabledKinds = list(env, 'QUIET_KINDS_DISABLED') ?? [];
+  for (const k of quietDisabledKinds) {
+    if (!/^[a-z][a-z0-9-]*$/.test(k)) throw new ConfigError('QUIET_KINDS_DISABLED', `"${k}" is not a card kind (e.g. screening-abnormal, tramadol)`);
+  }
+  const quiet = {
+    enabled: oneOf(env, 'QUIET_BY_DESIGN', ['on', 'off'] as const, 'on') === 'on',
+    disabledKinds: quietDisabledKinds,
+    days: int(env, 'QUIET_DAYS', 90, 1, 3650),
+    laterDays: int(env, 'QUIET_LATER_DAYS', 7, 1, 3650),
+    dismissHours: int(env, 'QUIET_DISMISS_HOURS', 24, 1, 24 * 365),
+    nonpharmRepeatDays: int(env, 'NONPHARM_REPEAT_DAYS', 365, 1, 3650),
+    orderingSessionHours: int(env, 'ORDERING_SESSION_HOURS', 12, 1, 24 * 7),
+  };
   const token = (name: string): string | null => {
     const v = str(env, name) ?? null;
     if (v !== null && v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
@@ -294,6 +325,7 @@ export function loadConfig(env: Env = process.env): Config {
       adminToken: token('ADMIN_TOKEN'),
       metricsToken: token('METRICS_TOKEN'),
     },
+    quiet,
     // --- Preview page (GET /, issue 13) ---
     preview: {
       enabled: oneOf(env, 'PREVIEW_PAGE', ['on', 'off'] as const, nodeEnv === 'production' ? 'off' : 'on') === 'on',

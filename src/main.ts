@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     store,
     storeHealth: health,
     cardLog: runtime.cardLog,
+    quiet: runtime.quiet,
     metrics,
     lifecycle,
     clock: Date.now,

@@ -1,4 +1,6 @@
 import { ConfigError, DEFAULT_GUIDELINE_URL, loadConfig } from '../src/config.js';
+import { silentLogger } from '../src/observability/logger.js';
+import { createServices } from '../src/services/serviceRegistry.js';
 
 /** Calls loadConfig and returns the ConfigError it throws (fails the test if it does not throw one). */
 function configError(env: Record<string, string>): ConfigError {
@@ -191,5 +193,43 @@ describe('PREVIEW_PAGE and PREVIEW_FHIR_SERVER', () => {
     expect(loadConfig({ PREVIEW_FHIR_SERVER: 'http://127.0.0.1:8081/fhir/' }).preview.fhirServer).toBe('http://127.0.0.1:8081/fhir');
     expect(() => loadConfig({ PREVIEW_FHIR_SERVER: 'not a url' })).toThrow('PREVIEW_FHIR_SERVER');
     expect(() => loadConfig({ PREVIEW_PAGE: 'maybe' })).toThrow('PREVIEW_PAGE');
+  });
+});
+
+// --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
+describe('QUIET_BY_DESIGN, QUIET_KINDS_DISABLED and the quiet periods', () => {
+  test('defaults: on, no kind excluded, 90 days, 7 days for "will address later", 24 h for a dismiss, 365 days, 12 h', () => {
+    expect(loadConfig({}).quiet).toEqual({ enabled: true, disabledKinds: [], days: 90, laterDays: 7, dismissHours: 24, nonpharmRepeatDays: 365, orderingSessionHours: 12 });
+  });
+
+  test('every variable is read', () => {
+    const c = loadConfig({
+      QUIET_BY_DESIGN: 'off',
+      QUIET_KINDS_DISABLED: 'screening-abnormal, tramadol',
+      QUIET_DAYS: '30',
+      QUIET_LATER_DAYS: '3',
+      QUIET_DISMISS_HOURS: '8',
+      NONPHARM_REPEAT_DAYS: '180',
+      ORDERING_SESSION_HOURS: '4',
+    });
+    expect(c.quiet).toEqual({ enabled: false, disabledKinds: ['screening-abnormal', 'tramadol'], days: 30, laterDays: 3, dismissHours: 8, nonpharmRepeatDays: 180, orderingSessionHours: 4 });
+    expect(loadConfig({ QUIET_BY_DESIGN: 'on' }).quiet.enabled).toBe(true);
+  });
+
+  test.each<[string, Record<string, string>]>([
+    ['QUIET_BY_DESIGN', { QUIET_BY_DESIGN: 'maybe' }],
+    ['QUIET_KINDS_DISABLED', { QUIET_KINDS_DISABLED: 'Screening Abnormal' }],
+    ['QUIET_DAYS', { QUIET_DAYS: '0' }],
+    ['QUIET_LATER_DAYS', { QUIET_LATER_DAYS: 'seven' }],
+    ['QUIET_DISMISS_HOURS', { QUIET_DISMISS_HOURS: '0' }],
+    ['NONPHARM_REPEAT_DAYS', { NONPHARM_REPEAT_DAYS: '-1' }],
+    ['ORDERING_SESSION_HOURS', { ORDERING_SESSION_HOURS: '1000' }],
+  ])('%s: a wrong value stops the start with a message naming it', (variable, env) => {
+    expect(() => loadConfig(env)).toThrow(`Configuration error in ${variable}:`);
+  });
+
+  test('QUIET_KINDS_DISABLED: an unknown card kind stops the start (checked against cards/ like CARD_KINDS_DISABLED)', () => {
+    expect(() => createServices(loadConfig({ NODE_ENV: 'test', QUIET_KINDS_DISABLED: 'screening-abnormals' }), silentLogger())).toThrow('Configuration error in QUIET_KINDS_DISABLED:');
+    expect(() => createServices(loadConfig({ NODE_ENV: 'test', QUIET_KINDS_DISABLED: 'screening-abnormal' }), silentLogger())).not.toThrow();
   });
 });

@@ -16,6 +16,15 @@ export interface FlaggedResult {
   answered: boolean;
 }
 
+/**
+ * A flagged result's identity for quiet by design (docs/clinical-rules.md §6): "observationId:value"
+ * (with its comparator). A corrected value or a new result is another key, so it shows at once.
+ */
+export function flaggedResultKey(r: Pick<FlaggedResult, 'result'>): string {
+  const v = r.result.numeric ? `${r.result.numeric.comparator ?? ''}${r.result.numeric.value}` : (r.result.valueText ?? '');
+  return `${r.result.key}:${v}`;
+}
+
 /** Why a result cannot be assessed automatically; the card says only "see the lab's report". */
 export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'unit-mismatch' | 'comparator' | 'not-numeric';
 

@@ -2,7 +2,7 @@ import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { SkippedResources } from '../model/skipped.js';
-import { assessFlaggedResults, patientFacts, type FlaggedResult, type NotAssessableResult } from './flaggedResults.js';
+import { assessFlaggedResults, flaggedResultKey, patientFacts, type FlaggedResult, type NotAssessableResult } from './flaggedResults.js';
 import { assessNonPharmacologicalTreatment, type NonPharmacologicalFinding } from './nonPharmacologicalTreatment.js';
 import { assessScope, type Phase, type Scope } from './scope.js';
 import { assessScreening, type LabOrderCodeSystem, type ScreeningAssessment, type StaleOrder } from './screeningPanel.js';
@@ -28,6 +28,11 @@ export interface PatientRecord {
   serviceRequests: readonly unknown[] | undefined;
   /** The Patient (optional key): sex and age for reference ranges with appliesTo/age. */
   patient?: unknown;
+  /**
+   * Flagged results the clinician answered (screening-abnormal card overridden as already addressed or
+   * not relevant; docs/clinical-rules.md §3.2, §6), by flaggedResultKey. Absent: none answered.
+   */
+  isFlagAnswered?: (key: string) => boolean;
 }
 
 /** Work-up phase only (§3.1 rev 2): missing or stale groups. */
@@ -118,7 +123,8 @@ export function assessPatientView(
   const assessed = assessFlaggedResults(screening.groups, terminology.panel, patientFacts(record.patient), now);
   // Established phase: only results after the anchor count (the work-up's results were seen then).
   const counts = (r: { result: { time?: number } }): boolean => scope.phase === 'work-up' || (r.result.time ?? -Infinity) > scope.anchor;
-  const flagged = assessed.flagged.filter(counts);
+  const answered = record.isFlagAnswered;
+  const flagged = assessed.flagged.filter(counts).map((f) => (answered?.(flaggedResultKey(f)) ? { ...f, answered: true } : f));
   const notAssessable = assessed.notAssessable.filter(counts);
   if (flagged.length > 0) {
     findings.push({

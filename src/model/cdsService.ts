@@ -20,6 +20,17 @@ export interface PrefetchTemplateSpec {
   description: string;
 }
 
+/**
+ * What clinicians already answered for this patient (quiet by design, docs/clinical-rules.md §6), read
+ * from the store once per hook call. A flagged result is named by its card fact "observationId:value".
+ */
+export interface AnsweredResults {
+  /** Its screening-abnormal card was overridden as "already addressed" or "not relevant" (§3.2). */
+  isFlagAnswered(flag: string): boolean;
+}
+
+export const NOTHING_ANSWERED: AnsweredResults = { isFlagAnswered: () => false };
+
 export interface ServiceCall<H extends HookName = HookName> {
   request: HookRequest<H>;
   lang: Language;
@@ -33,6 +44,8 @@ export interface ServiceCall<H extends HookName = HookName> {
   trace: CallTrace;
   /** Resources readers could not read; transport logs them in one warning line. */
   skipped: SkippedResources;
+  /** Quiet by design (§6): the patient's answered results (one store read, started by transport); absent = none. */
+  answered?: () => Promise<AnsweredResults>;
 }
 
 /** One CDS service: what discovery announces, and how a call becomes cards. */

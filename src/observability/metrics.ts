@@ -18,6 +18,8 @@ export class Metrics implements FhirReadRecorder {
   readonly fhirReads: Counter<'key' | 'outcome'>;
   readonly fhirReadSeconds: Histogram<'key'>;
   readonly cards: Counter<'kind' | 'indicator'>;
+  /** Quiet by design (docs/clinical-rules.md §6): cards made but not sent, by kind. */
+  readonly cardsQuieted: Counter<'kind'>;
   readonly feedback: Counter<'outcome' | 'result'>;
   readonly storeErrors: Counter<'operation'>;
   readonly storeUp: Gauge;
@@ -37,6 +39,7 @@ export class Metrics implements FhirReadRecorder {
     this.fhirReads = new Counter({ name: 'cds_fhir_reads_total', help: 'FHIR server reads by prefetch key and outcome (ok, failed)', labelNames: ['key', 'outcome'], registers });
     this.fhirReadSeconds = new Histogram({ name: 'cds_fhir_read_duration_seconds', help: 'FHIR server read latency by prefetch key', labelNames: ['key'], buckets: LATENCY_BUCKETS, registers });
     this.cards = new Counter({ name: 'cds_cards_issued_total', help: 'Cards issued by kind and indicator', labelNames: ['kind', 'indicator'], registers });
+    this.cardsQuieted = new Counter({ name: 'cds_cards_quieted_total', help: 'Cards not sent because a clinician already answered them (quiet by design)', labelNames: ['kind'], registers });
     this.feedback = new Counter({
       name: 'cds_feedback_items_total',
       help: 'Feedback items by outcome (accepted, overridden) and result (stored, duplicate, failed)',

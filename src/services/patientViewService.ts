@@ -11,6 +11,7 @@ import {
   type ScreeningAbnormalFinding,
   type ScreeningIncompleteFinding,
 } from '../guideline/patientViewFindings.js';
+import { flaggedResultKey } from '../guideline/flaggedResults.js';
 import type { Logger } from '../observability/logger.js';
 import { issue, type CardFacts, type IssuedCard } from '../model/cdsResponse.js';
 import type { CardTexts } from '../render/cardTexts.js';
@@ -22,7 +23,7 @@ import { renderScreeningIncomplete } from '../render/screeningIncompleteCard.js'
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import type { CdsService, PrefetchTemplateSpec, ServiceCall } from '../model/cdsService.js';
+import { NOTHING_ANSWERED, type CdsService, type PrefetchTemplateSpec, type ServiceCall } from '../model/cdsService.js';
 
 export const PATIENT_VIEW_SERVICE_ID = 'nkr-pain-patient-view';
 
@@ -71,7 +72,7 @@ export function screeningIncompleteFacts(f: ScreeningIncompleteFinding): CardFac
 
 /** Facts of the screening-abnormal card (§6): "observationId:value" of each flagged result, sorted. */
 export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
-  return { flagged: f.flagged.map((r) => `${r.result.key}:${r.result.numeric ? `${r.result.numeric.comparator ?? ''}${r.result.numeric.value}` : (r.result.valueText ?? '')}`).sort() };
+  return { flagged: f.flagged.map(flaggedResultKey).sort() };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {
@@ -91,6 +92,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const patientId = request.context.patientId;
       const data = await resolvePrefetch(prefetch, call, dataDeps);
       const conditions = ofType(data.resources.conditions, 'Condition');
+      // Quiet by design (docs/clinical-rules.md §6): the one store read, started by transport beside the FHIR reads.
+      const answered = call.answered ? await call.answered() : NOTHING_ANSWERED;
       const assessment = assessPatientView(
         {
           conditions,
@@ -98,6 +101,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           // undefined: the optional key could not be read — open orders unknown, nothing is ordered (§7).
           serviceRequests: data.resources.serviceRequests,
           patient: data.resources.patient?.[0],
+          isFlagAnswered: (key) => answered.isFlagAnswered(key),
         },
         { panel: deps.panel, gsb: deps.gsb, nonPharmacological: deps.nonPharmacological },
         {
@@ -135,11 +139,11 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           case 'screening-abnormal':
             return issue(renderScreeningAbnormal(f, ctx), screeningAbnormalFacts(f));
           case 'non-pharmacological-treatment':
-            // Its finding is the phase and the multidisciplinary eligibility (docs/clinical-rules.md §6).
+            // Its finding is only the phase and the multidisciplinary eligibility (docs/clinical-rules.md §6):
+            // a new flagged result has its own card and does not bring this one back.
             return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), {
               phase: f.phase,
               multidisciplinary: f.multidisciplinaryEligible,
-              unansweredFlags: f.unansweredFlags,
             });
         }
       });

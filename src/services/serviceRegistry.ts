@@ -39,6 +39,10 @@ function disabledKinds(config: Config, texts: CardTexts): ReadonlySet<string> {
   for (const kind of config.cards.disabledKinds) {
     if (!known.has(kind)) throw new ConfigError('CARD_KINDS_DISABLED', `"${kind}" is not a card kind; known: ${[...known].sort().join(', ')}`);
   }
+  // QUIET_KINDS_DISABLED (docs/clinical-rules.md §6): the same check, so a typo does not silently quiet a kind.
+  for (const kind of config.quiet.disabledKinds) {
+    if (!known.has(kind)) throw new ConfigError('QUIET_KINDS_DISABLED', `"${kind}" is not a card kind; known: ${[...known].sort().join(', ')}`);
+  }
   return new Set(config.cards.disabledKinds);
 }
 

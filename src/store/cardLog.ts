@@ -2,7 +2,9 @@ import type { CdsSuggestion, IssuedCard } from '../model/cdsResponse.js';
 import { isObject, nonBlank, objectList } from '../model/json.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { HookName } from '../model/hookRequest.js';
 import type { Pseudonymizer } from './pseudonym.js';
+import type { QuietByDesign } from './quiet.js';
 import type { CardLogEntry, Store } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
 
@@ -32,6 +34,10 @@ export interface CardLogCall {
   cards: readonly IssuedCard[];
   /** Epoch ms. */
   now: number;
+  /** The service's hook: how an answer quiets each card (quiet by design, docs/clinical-rules.md §6). */
+  hook?: HookName;
+  /** Cards made but not sent (quieted): logged with `suppressed`, for the report. */
+  suppressed?: readonly IssuedCard[];
 }
 
 /**
@@ -52,6 +58,8 @@ export class CardLog {
       pseudonyms: Pseudonymizer;
       flushMs: number;
       maxPending?: number;
+      /** Quiet by design: remembers answerable cards at issue time; resolves earlier feedback once they are written. */
+      quiet?: QuietByDesign;
     },
   ) {}
 
@@ -60,11 +68,14 @@ export class CardLog {
   }
 
   record(call: CardLogCall): void {
-    if (call.cards.length === 0) return;
+    const suppressed = call.suppressed ?? [];
+    if (call.cards.length === 0 && suppressed.length === 0) return;
     const patientId = call.patientId ?? '';
     const patientKey = this.deps.pseudonyms.patientKey(patientId);
-    for (const issued of call.cards) {
-      this.pending.push({
+    const quiet = this.deps.quiet;
+    const entries: CardLogEntry[] = [];
+    const add = (issued: IssuedCard, isSuppressed: boolean): void => {
+      const entry: CardLogEntry = {
         cardUuid: issued.card.uuid,
         serviceId: call.serviceId,
         kind: issued.kind,
@@ -75,8 +86,16 @@ export class CardLog {
         findingKey: this.deps.pseudonyms.findingKey(patientId, issued.kind, issued.facts),
         orderKey: issued.orderRef !== undefined ? this.deps.pseudonyms.orderKey(patientId, issued.orderRef) : null,
         suggestions: (issued.card.suggestions ?? []).map((s) => ({ uuid: s.uuid, name: suggestionName(s) })),
-      });
-    }
+      };
+      if (isSuppressed) entry.suppressed = true;
+      else if (quiet && call.hook) Object.assign(entry, quiet.describe(call.hook, patientId, issued));
+      entries.push(entry);
+    };
+    for (const issued of call.cards) add(issued, false);
+    for (const issued of suppressed) add(issued, true);
+    // Synchronously, before the answer leaves: feedback a moment later finds its card without the store.
+    quiet?.remember(entries);
+    this.pending.push(...entries);
     const max = this.deps.maxPending ?? DEFAULT_MAX_PENDING;
     if (this.pending.length > max) {
       const dropped = this.pending.length - max;
@@ -109,6 +128,8 @@ export class CardLog {
           const slice = batch.slice(written, written + CARDS_PER_WRITE);
           await this.deps.health.track('card-log', () => this.deps.store.appendCards(slice));
           written += slice.length;
+          // Feedback that came before this write (e.g. to another instance) now quiets its card; never throws.
+          await this.deps.quiet?.onCardsLogged(slice);
           if (written < batch.length) await new Promise((resolve) => setImmediate(resolve));
         }
       } catch {

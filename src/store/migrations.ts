@@ -62,6 +62,29 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX jwt_replay_expires ON jwt_replay (expires_at)',
     ],
   },
+  {
+    version: 2,
+    name: 'quiet by design: suppression state, suppressed cards in the card log',
+    statements: (d) => [
+      // One row per pseudonymous (patient, finding): a card finding key, or an answered flagged result's key.
+      // quiet_until NULL = until the finding changes (no expiry). docs/clinical-rules.md §6.
+      `CREATE TABLE quiet_state (
+        patient_key TEXT NOT NULL,
+        entry_key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        quiet_until ${big(d)},
+        set_at ${big(d)} NOT NULL,
+        PRIMARY KEY (patient_key, entry_key)
+      )`,
+      'CREATE INDEX quiet_state_until ON quiet_state (quiet_until)',
+      // A card the service made but did not send (quieted): counted in the report, never answered.
+      'ALTER TABLE card_log ADD COLUMN suppressed INTEGER NOT NULL DEFAULT 0',
+      // How an answer to the card quiets it, and the keyed hashes of its items (flagged results).
+      'ALTER TABLE card_log ADD COLUMN quiet_policy TEXT',
+      'ALTER TABLE card_log ADD COLUMN item_keys TEXT',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

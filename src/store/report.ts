@@ -27,6 +27,11 @@ export interface FeedbackReport {
   weeks: Array<Counts & { week: string; kind: string; language: string }>;
   /** Cards answered by feedback but missing from the card log (unknown uuids, or a log entry lost). */
   feedbackForUnknownCards: number;
+  /**
+   * Quiet by design (docs/clinical-rules.md §6): cards made but not shown because a clinician had
+   * answered the same finding. Not counted as issued: the EHR never saw them.
+   */
+  suppressed: { total: number; kinds: Array<{ kind: string; language: string; cards: number }> };
 }
 
 export const TOP_REASONS = 5;
@@ -65,6 +70,14 @@ export function buildReport(rows: ReportRows, store: Store['kind'], now: number)
     k.acceptedSuggestions.sort((a, b) => byCards(a, b) || a.suggestion.localeCompare(b.suggestion));
     k.topOverrideReasons = k.topOverrideReasons.sort((a, b) => byCards(a, b) || a.reason.localeCompare(b.reason)).slice(0, TOP_REASONS);
   }
+  const quieted = new Map<string, { kind: string; language: string; cards: number }>();
+  for (const q of rows.suppressed ?? []) {
+    const id = `${q.kind}\u0000${q.language}`;
+    const k = quieted.get(id) ?? { kind: q.kind, language: q.language, cards: 0 };
+    k.cards += q.cards;
+    quieted.set(id, k);
+  }
+  const suppressedKinds = [...quieted.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.language.localeCompare(b.language));
   return {
     generatedAt: new Date(now).toISOString(),
     store,
@@ -74,6 +87,7 @@ export function buildReport(rows: ReportRows, store: Store['kind'], now: number)
       .map((w) => ({ week: w.week, kind: w.kind, language: w.language, issued: w.issued, accepted: w.accepted, overridden: w.overridden, noAnswer: w.noAnswer }))
       .sort((a, b) => a.week.localeCompare(b.week) || a.kind.localeCompare(b.kind) || a.language.localeCompare(b.language)),
     feedbackForUnknownCards: rows.unmatchedCards,
+    suppressed: { total: suppressedKinds.reduce((n, k) => n + k.cards, 0), kinds: suppressedKinds },
   };
 }
 
@@ -103,6 +117,9 @@ export function formatReport(r: FeedbackReport): string {
       lines.push(`  ${w.week.padEnd(9)} ${w.kind.padEnd(28)} ${w.language.padEnd(5)} ${String(w.issued).padStart(6)} ${String(w.accepted).padStart(8)} ${String(w.overridden).padStart(10)} ${String(w.noAnswer).padStart(9)}`);
     }
   }
+  lines.push('');
+  lines.push(`Quieted by design (answered before, not shown again): ${r.suppressed.total} card(s)`);
+  for (const q of r.suppressed.kinds) lines.push(`  ${q.kind} [${q.language}]: ${q.cards} quieted`);
   if (r.feedbackForUnknownCards > 0) {
     lines.push('');
     lines.push(`Feedback for ${r.feedbackForUnknownCards} card(s) not in the card log.`);

@@ -1,6 +1,6 @@
 import { isoWeek } from './isoWeek.js';
 import type { Db, Row, SqlValue, Statement } from './db.js';
-import type { CardLogEntry, FeedbackEntry, ReplayVerdict, ReportRows, Store } from './store.js';
+import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, ReplayVerdict, ReportRows, StoredAnswer, Store } from './store.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
 const text = (v: unknown): string => (v === null || v === undefined ? '' : String(v));
@@ -17,6 +17,14 @@ function multiRowInserts(head: string, rows: readonly SqlValue[][], tail: string
   }
   return statements;
 }
+
+const POLICIES: readonly string[] = ['patient', 'nonpharm', 'nonpharm-repeat', 'order-select'] satisfies QuietPolicy[];
+const policyOf = (v: unknown): QuietPolicy | null => (typeof v === 'string' && POLICIES.includes(v) ? (v as QuietPolicy) : null);
+const nullableNum = (v: unknown): number | null => (v === null || v === undefined ? null : num(v));
+/** `?, ?, ?` for an IN list. */
+const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+/** Uuids per IN list (well below both drivers' parameter limits). */
+const UUIDS_PER_SELECT = 500;
 
 /** Per card: whether any answer accepted it, and whether any overrode it (a card counts once). */
 const ANSWERS = `SELECT card_uuid,
@@ -36,11 +44,15 @@ export class SqlStore implements Store {
   async appendCards(entries: readonly CardLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     // Multi-row INSERTs: one statement per chunk, not per card (a round trip each on PostgreSQL).
-    const cardRows = entries.map((e): SqlValue[] => [e.cardUuid, e.serviceId, e.kind, e.indicator, e.language, e.issuedAt, isoWeek(e.issuedAt), e.patientKey, e.findingKey, e.orderKey]);
-    const suggestionRows = entries.flatMap((e) => e.suggestions.map((s): SqlValue[] => [s.uuid, e.cardUuid, s.name]));
+    const cardRows = entries.map((e): SqlValue[] => [
+      e.cardUuid, e.serviceId, e.kind, e.indicator, e.language, e.issuedAt, isoWeek(e.issuedAt), e.patientKey, e.findingKey, e.orderKey,
+      e.suppressed ? 1 : 0, e.quietPolicy ?? null, e.itemKeys && e.itemKeys.length > 0 ? e.itemKeys.join(' ') : null,
+    ]);
+    // A suppressed card was never sent: its suggestions cannot be answered.
+    const suggestionRows = entries.flatMap((e) => (e.suppressed ? [] : e.suggestions.map((s): SqlValue[] => [s.uuid, e.cardUuid, s.name])));
     await this.db.batch([
       ...multiRowInserts(
-        'INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key) VALUES',
+        'INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key, suppressed, quiet_policy, item_keys) VALUES',
         cardRows,
         'ON CONFLICT (card_uuid) DO NOTHING',
       ),
@@ -95,6 +107,7 @@ export class SqlStore implements Store {
          SUM(CASE WHEN a.accepted = 0 AND a.overridden = 1 THEN 1 ELSE 0 END) AS overridden,
          SUM(CASE WHEN a.card_uuid IS NULL THEN 1 ELSE 0 END) AS no_answer
        FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid
+       WHERE c.suppressed = 0
        GROUP BY c.kind, c.language, c.issued_week
        ORDER BY c.kind, c.language, c.issued_week`,
     );
@@ -115,6 +128,10 @@ export class SqlStore implements Store {
          AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.outcome = 'accepted')
        GROUP BY c.kind, c.language, COALESCE(f.reason_system, ''), COALESCE(f.reason_code, '')`,
     );
+    const suppressed = await this.db.all(
+      `SELECT kind, language, issued_week AS week, COUNT(*) AS cards FROM card_log WHERE suppressed = 1
+       GROUP BY kind, language, issued_week ORDER BY kind, language, issued_week`,
+    );
     const unmatched = await this.db.all(
       `SELECT COUNT(DISTINCT f.card_uuid) AS n FROM feedback f
        WHERE NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid)`,
@@ -132,7 +149,95 @@ export class SqlStore implements Store {
       suggestions: suggestions.map((r) => ({ kind: text(r.kind), language: text(r.language), name: text(r.suggestion), cards: num(r.cards) })),
       reasons: reasons.map((r) => ({ kind: text(r.kind), language: text(r.language), system: text(r.reason_system), code: text(r.reason_code), cards: num(r.cards) })),
       unmatchedCards: num(unmatched[0]?.n),
+      suppressed: suppressed.map((r) => ({ kind: text(r.kind), language: text(r.language), week: text(r.week), cards: num(r.cards) })),
     };
+  }
+
+  // --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
+
+  async quietEntries(patientKey: string, now: number): Promise<QuietEntry[]> {
+    // Primary-key prefix lookup: one indexed statement, a handful of rows per patient.
+    const rows = await this.db.all(
+      'SELECT entry_key, kind, reason, quiet_until, set_at FROM quiet_state WHERE patient_key = ? AND (quiet_until IS NULL OR quiet_until > ?)',
+      [patientKey, now],
+    );
+    return rows.map((r) => ({ patientKey, entryKey: text(r.entry_key), kind: text(r.kind), reason: text(r.reason), quietUntil: nullableNum(r.quiet_until), setAt: num(r.set_at) }));
+  }
+
+  async putQuiet(entries: readonly QuietEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    // One row per key (PostgreSQL refuses a multi-row upsert touching a row twice): the latest answer wins.
+    const latest = new Map<string, QuietEntry>();
+    for (const e of entries) {
+      const id = `${e.patientKey} ${e.entryKey}`;
+      const had = latest.get(id);
+      if (!had || e.setAt >= had.setAt) latest.set(id, e);
+    }
+    const rows = [...latest.values()].map((e): SqlValue[] => [e.patientKey, e.entryKey, e.kind, e.reason, e.quietUntil, e.setAt]);
+    await this.db.batch(
+      multiRowInserts(
+        'INSERT INTO quiet_state (patient_key, entry_key, kind, reason, quiet_until, set_at) VALUES',
+        rows,
+        `ON CONFLICT (patient_key, entry_key) DO UPDATE SET kind = excluded.kind, reason = excluded.reason,
+           quiet_until = excluded.quiet_until, set_at = excluded.set_at
+         WHERE excluded.set_at >= quiet_state.set_at`,
+      ),
+    );
+  }
+
+  async loggedCards(cardUuids: readonly string[]): Promise<LoggedCard[]> {
+    const out: LoggedCard[] = [];
+    for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
+      const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
+      const rows = await this.db.all(
+        `SELECT card_uuid, service_id, kind, patient_key, finding_key, quiet_policy, item_keys FROM card_log
+         WHERE suppressed = 0 AND card_uuid IN (${marks(chunk.length)})`,
+        chunk,
+      );
+      for (const r of rows) {
+        out.push({
+          cardUuid: text(r.card_uuid),
+          serviceId: text(r.service_id),
+          kind: text(r.kind),
+          patientKey: text(r.patient_key),
+          findingKey: text(r.finding_key),
+          quietPolicy: policyOf(r.quiet_policy),
+          itemKeys: text(r.item_keys).split(' ').filter((k) => k !== ''),
+        });
+      }
+    }
+    return out;
+  }
+
+  async answersFor(cardUuids: readonly string[]): Promise<StoredAnswer[]> {
+    const out: StoredAnswer[] = [];
+    for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
+      const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
+      const rows = await this.db.all(
+        `SELECT card_uuid, outcome, reason_system, reason_code, received_at FROM feedback
+         WHERE card_uuid IN (${marks(chunk.length)}) ORDER BY received_at, feedback_key`,
+        chunk,
+      );
+      for (const r of rows) {
+        out.push({
+          cardUuid: text(r.card_uuid),
+          outcome: r.outcome === 'accepted' ? 'accepted' : 'overridden',
+          reason: typeof r.reason_code === 'string' ? { system: typeof r.reason_system === 'string' ? r.reason_system : null, code: r.reason_code } : null,
+          receivedAt: num(r.received_at),
+        });
+      }
+    }
+    return out.sort((a, b) => a.receivedAt - b.receivedAt);
+  }
+
+  async clearQuiet(): Promise<number> {
+    const [changes] = await this.db.batch([{ sql: 'DELETE FROM quiet_state', params: [] }]);
+    return changes ?? 0;
+  }
+
+  async pruneQuiet(now: number): Promise<number> {
+    const [changes] = await this.db.batch([{ sql: 'DELETE FROM quiet_state WHERE quiet_until IS NOT NULL AND quiet_until <= ?', params: [now] }]);
+    return changes ?? 0;
   }
 
   async ping(): Promise<void> {

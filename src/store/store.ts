@@ -27,6 +27,52 @@ export interface CardLogEntry {
   orderKey: string | null;
   /** The card's suggestions: uuid → a stable name (the coded action, else the label). */
   suggestions: Array<{ uuid: string; name: string }>;
+  /** Quiet by design: made but not sent (counted in the report as suppressed). */
+  suppressed?: boolean;
+  /** Quiet by design: how an answer quiets this card (quiet.ts), null = never. */
+  quietPolicy?: QuietPolicy | null;
+  /** Quiet by design: keyed hashes of the card's items (a screening-abnormal card's flagged results). */
+  itemKeys?: readonly string[];
+}
+
+/**
+ * How an answer quiets a card (docs/clinical-rules.md §6): `patient` (override with reason / dismiss),
+ * `nonpharm` (any answer, until the finding changes), `nonpharm-repeat` (any answer, NONPHARM_REPEAT_DAYS),
+ * `order-select` (any answer: order-sign does not repeat it within ORDERING_SESSION_HOURS).
+ */
+export type QuietPolicy = 'patient' | 'nonpharm' | 'nonpharm-repeat' | 'order-select';
+
+/** One suppression: per pseudonymous patient and entry (a card's finding key, or a flagged result's key). */
+export interface QuietEntry {
+  patientKey: string;
+  entryKey: string;
+  /** The card kind, or `flagged-result` for an answered flagged result. */
+  kind: string;
+  /** Why, e.g. `override:already-addressed`, `dismissed`, `answered`, `order-select:accepted`, `flag-answered`. */
+  reason: string;
+  /** Epoch ms; null = until the finding changes. */
+  quietUntil: number | null;
+  /** Epoch ms of the answer: a later answer replaces an earlier one. */
+  setAt: number;
+}
+
+/** What quiet-by-design needs of a logged card to act on its feedback. */
+export interface LoggedCard {
+  cardUuid: string;
+  serviceId: string;
+  kind: string;
+  patientKey: string;
+  findingKey: string;
+  quietPolicy: QuietPolicy | null;
+  itemKeys: string[];
+}
+
+/** A stored answer, as quiet-by-design reads it back (cards logged after their feedback arrived). */
+export interface StoredAnswer {
+  cardUuid: string;
+  outcome: 'accepted' | 'overridden';
+  reason: { system: string | null; code: string } | null;
+  receivedAt: number;
 }
 
 /** One feedback item as stored. `feedbackKey` is its identity: the same item twice is stored once. */
@@ -51,6 +97,8 @@ export interface ReportRows {
   reasons: Array<{ kind: string; language: string; system: string; code: string; cards: number }>;
   /** Cards that have feedback but are not in the card log (unknown uuid, or logged elsewhere and lost). */
   unmatchedCards: number;
+  /** Cards quieted by design (made, not sent), per kind, language and week; not in `weeks`. */
+  suppressed?: Array<{ kind: string; language: string; week: string; cards: number }>;
 }
 
 export interface Store {
@@ -67,6 +115,19 @@ export interface Store {
   /** Deletes replay entries that expired before `now` (epoch seconds); off the request path. */
   pruneJtis(now: number): Promise<number>;
   reportRows(): Promise<ReportRows>;
+  // --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
+  /** THE one read per hook call: the patient's suppressions still in force at `now` (epoch ms). */
+  quietEntries(patientKey: string, now: number): Promise<QuietEntry[]>;
+  /** Upserts; a later `setAt` replaces an earlier one. Resolves after commit. */
+  putQuiet(entries: readonly QuietEntry[]): Promise<void>;
+  /** Logged (not suppressed) cards by uuid. */
+  loggedCards(cardUuids: readonly string[]): Promise<LoggedCard[]>;
+  /** The stored answers for these cards, oldest first. */
+  answersFor(cardUuids: readonly string[]): Promise<StoredAnswer[]>;
+  /** Deletes every suppression (npm run quiet:reset); the number deleted. */
+  clearQuiet(): Promise<number>;
+  /** Deletes suppressions that expired before `now` (epoch ms). */
+  pruneQuiet(now: number): Promise<number>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   /** The applied schema version. */

@@ -4,6 +4,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { StoreReplayCache } from '../transport/auth/replayCache.js';
 import { CardLog } from './cardLog.js';
 import { Pseudonymizer } from './pseudonym.js';
+import { QuietByDesign } from './quiet.js';
 import type { Store } from './store.js';
 import { StoreHealth } from './storeHealth.js';
 
@@ -13,6 +14,8 @@ export interface StoreRuntime {
   health: StoreHealth;
   cardLog: CardLog;
   pseudonyms: Pseudonymizer;
+  /** Quiet by design (docs/clinical-rules.md §6). */
+  quiet: QuietByDesign;
   replayCache: StoreReplayCache;
 }
 
@@ -22,6 +25,7 @@ export function storeRuntime(
 ): StoreRuntime {
   const health = deps.health ?? new StoreHealth({ logger: deps.logger, metrics: deps.metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
   const pseudonyms = new Pseudonymizer(deps.secret);
-  const cardLog = new CardLog({ store, health, metrics: deps.metrics, pseudonyms, flushMs: deps.config.store.cardLogFlushMs });
-  return { store, health, cardLog, pseudonyms, replayCache: new StoreReplayCache(store, health) };
+  const quiet = new QuietByDesign({ store, health, pseudonyms, settings: deps.config.quiet, clock: deps.clock ?? Date.now });
+  const cardLog = new CardLog({ store, health, metrics: deps.metrics, pseudonyms, flushMs: deps.config.store.cardLogFlushMs, quiet });
+  return { store, health, cardLog, pseudonyms, quiet, replayCache: new StoreReplayCache(store, health) };
 }

@@ -3,6 +3,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
 import type { CardLog } from '../store/cardLog.js';
+import type { QuietByDesign } from '../store/quiet.js';
 import type { FeedbackEntry, Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
@@ -18,6 +19,8 @@ export interface FeedbackRouteDeps {
   clock: () => number;
   /** Written first, so a card this instance issued moments ago is in the log when its feedback is. */
   cardLog?: CardLog;
+  /** Quiet by design (docs/clinical-rules.md §6): an answer quiets its card. */
+  quiet?: QuietByDesign;
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
@@ -64,6 +67,15 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
       for (const e of entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'failed' });
       res.set('Retry-After', '30');
       throw new HttpError(503, 'transient', 'The feedback could not be stored now; send it again later');
+    }
+    try {
+      // After the commit (so a card logged meanwhile finds it), before the 200: the next chart opening is quiet.
+      // Every item, also a repeated one: a retry after a failed write here completes it (the writes are idempotent).
+      await deps.quiet?.onFeedback(entries);
+    } catch {
+      // The feedback is kept; its quieting is not (health has counted and logged it): the EHR sends it again.
+      res.set('Retry-After', '30');
+      throw new HttpError(503, 'transient', 'The feedback was kept, but its effect could not be stored now; send it again later');
     }
     entries.forEach((e, i) => deps.metrics.feedback.inc({ outcome: e.outcome, result: fresh[i] ? 'stored' : 'duplicate' }));
     // The request's one log line says what came (no comments: free text may hold patient data).

@@ -11,6 +11,8 @@ export interface RequestSummary {
   /** Card kinds and how many of each. */
   cards?: Record<string, number>;
   cardCount?: number;
+  /** Cards quieted by design (made, not sent; docs/clinical-rules.md §6). */
+  quieted?: number;
   /** FHIR reads (key, ms, outcome) and the optional keys that were unavailable. */
   data?: CallTrace;
   /** Resources skipped as unreadable (named in their own warning line). */

@@ -4,12 +4,13 @@ import { newCallTrace } from '../model/callTrace.js';
 import type { CdsService } from '../model/cdsService.js';
 import type { HookName } from '../model/hookRequest.js';
 import { SkippedResources } from '../model/skipped.js';
-import type { ServiceAnswer } from '../model/cdsResponse.js';
+import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
 import { pickLanguage } from './language.js';
 import { notFound } from './operationOutcome.js';
 import { countKinds, summaryOf, type RequestSummary } from './requestSummary.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CardLog } from '../store/cardLog.js';
+import type { QuietByDesign } from '../store/quiet.js';
 import type { SchemaValidator } from './schemaValidation.js';
 
 export interface ServiceRouteDeps {
@@ -21,6 +22,8 @@ export interface ServiceRouteDeps {
   /** Every issued card is logged (off the request path: an in-memory batch, written by a timer). */
   cardLog?: CardLog;
   metrics?: Metrics;
+  /** Quiet by design (docs/clinical-rules.md §6): answered cards are not repeated. */
+  quiet?: QuietByDesign;
 }
 
 /** Resolves `:id` to a service or 404, before authentication and body parsing. */
@@ -52,7 +55,7 @@ async function callService<H extends HookName>(
   req: Request,
   summary: RequestSummary,
   deps: ServiceRouteDeps,
-): Promise<{ answer: ServiceAnswer; lang: Language; patientId: string }> {
+): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
   const request = deps.validator.parseRequest(service.hook, service.id, req.body);
   const trace = newCallTrace();
   summary.data = trace;
@@ -60,17 +63,26 @@ async function callService<H extends HookName>(
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(new CallDeadlinePassed()), deps.config.fhir.requestDeadlineMs);
   const lang = pickLanguage(deps.config.language, req.get('accept-language'));
+  const now = deps.clock();
+  const patientId = request.context.patientId;
+  // Quiet by design: at most one store read per call; patient-view starts it beside its FHIR reads.
+  const quiet = deps.quiet?.forCall(service.hook, patientId, now);
+  if (quiet && service.hook === 'patient-view') quiet.start();
   try {
     const answer = await service.call({
       request,
       lang,
-      now: deps.clock(),
+      now,
       log: req.log,
       signal: deadline.signal,
       trace,
       skipped,
+      ...(quiet ? { answered: () => quiet.answered() } : {}),
     });
-    return { answer, lang, patientId: request.context.patientId };
+    if (!quiet) return { answer, suppressed: [], lang, patientId, now };
+    const { shown, suppressed } = await quiet.filter(answer.cards);
+    if (suppressed.length > 0) summary.quieted = suppressed.length;
+    return { answer: { ...answer, cards: shown }, suppressed, lang, patientId, now };
   } finally {
     clearTimeout(timer);
     if (!deadline.signal.aborted) deadline.abort(new Error('the call is over'));
@@ -88,9 +100,10 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     const service = lookup(req);
     const summary = summaryOf(res);
     summary.serviceId = service.id;
-    const { answer, lang, patientId } = await callService(service, req, summary, deps);
+    const { answer, suppressed, lang, patientId, now } = await callService(service, req, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
-    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now: deps.clock() });
+    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now, hook: service.hook, suppressed });
+    for (const c of suppressed) deps.metrics?.cardsQuieted.inc({ kind: c.kind });
     for (const c of answer.cards) deps.metrics?.cards.inc({ kind: c.kind, indicator: c.card.indicator });
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);

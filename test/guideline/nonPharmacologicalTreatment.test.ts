@@ -208,12 +208,13 @@ describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {
 });
 
 describe('non-drug card: facts and the 6-month rule in guideline/', () => {
-  test('the IssuedCard facts: phase, multidisciplinary eligibility, unanswered flags', async () => {
+  test('the IssuedCard facts (its finding, docs/clinical-rules.md §6): only the phase and the multidisciplinary eligibility', async () => {
     const config = testConfig();
     const service = createServices(config, silentLogger()).find((s) => s.hook === 'patient-view')!;
     const answer = await service.call(serviceCall(variant({ edit: { [TSH]: flagHigh } })));
     const issued = answer.cards.find((c) => c.kind === KIND)!;
-    expect(issued.facts).toEqual({ phase: 'established', multidisciplinary: true, unansweredFlags: 1 });
+    // A new flagged result has its own card; it does not bring an answered non-drug card back.
+    expect(issued.facts).toEqual({ phase: 'established', multidisciplinary: true });
   });
   test('onlyAfterMonths in terminology/non-pharmacological.json is what decides', () => {
     const codes = loadNonPharmacologicalCodes();

@@ -97,6 +97,7 @@ export function buildTestApp(
     store,
     storeHealth: runtime.health,
     cardLog: runtime.cardLog,
+    quiet: runtime.quiet,
     metrics,
     clock,
     ...(options.demoIssuer ? { demoIssuer: options.demoIssuer } : {}),

@@ -1,0 +1,33 @@
+/**
+ * `npm run quiet:reset` — clears the quiet-by-design state (docs/clinical-rules.md §6) of the store this
+ * environment names (DATABASE_URL, else the SQLite store in DATA_DIR): every answered card is shown
+ * again at its next hook call. For demonstrations and testers; the card log and the feedback are kept
+ * (the report still counts them). Running instances need no restart: they read the state per call.
+ */
+import { ConfigError, loadConfig } from '../src/config.js';
+import { openStore } from '../src/store/openStore.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const store = await openStore(config);
+  try {
+    const cleared = await store.clearQuiet();
+    process.stdout.write(`Quiet-by-design state cleared (${store.kind}): ${cleared} suppression(s) removed; answered cards show again.\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`quiet:reset failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

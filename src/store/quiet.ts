@@ -1,0 +1,273 @@
+/**
+ * Quiet by design (docs/clinical-rules.md §6): a card a clinician answered is not repeated while its
+ * finding is the same. State lives in the store (`quiet_state`, keyed by the pseudonymous patient key and
+ * the card's finding key), so every instance on one PostgreSQL database shares it.
+ *
+ * - Hook path: ONE store read per call (`quietEntries`, a primary-key prefix lookup by patient key),
+ *   and only when something can be quieted: patient-view (started at once, beside the FHIR reads: the
+ *   rules need the answered flagged results), order-sign (only when it has cards); never for order-select.
+ * - Feedback path: after the feedback is committed, its card is resolved (uuid → kind, keys) from an
+ *   in-memory map written synchronously when the card was issued, else from the card log; the
+ *   suppression entries are written before the EHR gets its 200.
+ * - Card-log path: a card logged after its feedback arrived (another instance answered before this one
+ *   flushed) is resolved when the card log is written.
+ */
+import type { Config } from '../config.js';
+import type { CardFacts, IssuedCard } from '../model/cdsResponse.js';
+import { NOTHING_ANSWERED, type AnsweredResults } from '../model/cdsService.js';
+import type { HookName } from '../model/hookRequest.js';
+import type { Pseudonymizer } from './pseudonym.js';
+import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, Store, StoredAnswer } from './store.js';
+import type { StoreHealth } from './storeHealth.js';
+
+export type QuietSettings = Config['quiet'];
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/** The kind of the entries that mark a flagged result answered (§3.2). */
+const FLAG_ANSWERED_KIND = 'flagged-result';
+/** Override reason codes of patient-level cards (cards/common.yaml `overrideReasons`). */
+const LATER = 'address-later';
+const ANSWERS_A_FLAG: readonly string[] = ['already-addressed', 'not-relevant'];
+const PATIENT_LEVEL: readonly string[] = ['screening-incomplete', 'screening-abnormal', 'current-medication'];
+const NON_DRUG = 'non-pharmacological-treatment';
+/** Cards resolved from memory when their feedback comes; older ones are looked up in the card log. */
+const DEFAULT_MAX_RECENT = 20_000;
+const PRUNE_EVERY_MS = HOUR_MS;
+
+/** How an answer to this card quiets it; null = never (order-sign cards, unknown kinds). */
+export function quietPolicy(hook: HookName, issued: IssuedCard): QuietPolicy | null {
+  if (hook === 'order-select') return issued.orderRef !== undefined ? 'order-select' : null;
+  if (hook !== 'patient-view') return null;
+  if (PATIENT_LEVEL.includes(issued.kind)) return 'patient';
+  if (issued.kind === NON_DRUG) return issued.facts.phase === 'established' ? 'nonpharm-repeat' : 'nonpharm';
+  return null;
+}
+
+/** A screening-abnormal card's flagged results ("observationId:value"), from its facts. */
+function flagFacts(facts: CardFacts): string[] {
+  const flagged = facts.flagged;
+  return Array.isArray(flagged) ? flagged.map(String) : [];
+}
+
+/** The keyed hash of one flagged result of a patient (the same result = same id and value). */
+export function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): string {
+  return pseudonyms.findingKey(patientId, FLAG_ANSWERED_KIND, { flag });
+}
+
+/**
+ * The suppressions one answer makes (docs/clinical-rules.md §6). Patient-level cards: an override with a
+ * reason quiets for QUIET_DAYS ("will address later": QUIET_LATER_DAYS), without a reason (a plain
+ * dismiss) for QUIET_DISMISS_HOURS; accepting a suggestion quiets nothing (the orders it creates change
+ * the finding). A screening-abnormal card overridden "already addressed" / "not relevant" also marks
+ * each of its flagged results answered, with no expiry (a new or changed result has another key). The
+ * non-drug card: any answer, until the finding changes (established phase: NONPHARM_REPEAT_DAYS). An
+ * order-select card: any answer quiets the same card at order-sign for ORDERING_SESSION_HOURS.
+ */
+export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
+  if (!settings.enabled || card.quietPolicy === null) return [];
+  const at = answer.receivedAt;
+  const entry = (reason: string, quietUntil: number | null): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind: card.kind, reason, quietUntil, setAt: at });
+  const out: QuietEntry[] = [];
+  const code = answer.reason?.code ?? null;
+  const quietsCard = !settings.disabledKinds.includes(card.kind);
+  switch (card.quietPolicy) {
+    case 'patient':
+      if (answer.outcome !== 'overridden') break;
+      if (quietsCard) {
+        if (code === null) out.push(entry('dismissed', at + settings.dismissHours * HOUR_MS));
+        else out.push(entry(`override:${code}`, at + (code === LATER ? settings.laterDays : settings.days) * DAY_MS));
+      }
+      // The answered flag is the clinician's answer (§3.2), not a quieting: it holds even when the kind is never quieted.
+      if (card.kind === 'screening-abnormal' && code !== null && ANSWERS_A_FLAG.includes(code)) {
+        for (const k of card.itemKeys) out.push({ patientKey: card.patientKey, entryKey: k, kind: FLAG_ANSWERED_KIND, reason: `flag-answered:${code}`, quietUntil: null, setAt: at });
+      }
+      break;
+    case 'nonpharm':
+      if (quietsCard) out.push(entry(`answered:${answer.outcome}`, null));
+      break;
+    case 'nonpharm-repeat':
+      if (quietsCard) out.push(entry(`answered:${answer.outcome}`, at + settings.nonpharmRepeatDays * DAY_MS));
+      break;
+    case 'order-select':
+      if (quietsCard) out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
+      break;
+  }
+  return out;
+}
+
+/** What a suppression entry quiets: drug entries (from order-select) only at order-sign, the others only at patient-view. */
+function applies(entry: QuietEntry, hook: HookName): boolean {
+  if (entry.kind === FLAG_ANSWERED_KIND) return false;
+  return entry.reason.startsWith('order-select:') ? hook === 'order-sign' : hook === 'patient-view';
+}
+
+/** One hook call's view of the patient's suppressions: read at most once. */
+export class QuietCall {
+  private entries: Promise<Map<string, QuietEntry>> | null = null;
+
+  constructor(
+    private readonly quiet: QuietByDesign,
+    private readonly hook: HookName,
+    private readonly patientId: string,
+    private readonly now: number,
+  ) {}
+
+  /** Whether this call can quiet anything (and so may read the store). */
+  get active(): boolean {
+    return this.quiet.settings.enabled && (this.hook === 'patient-view' || this.hook === 'order-sign');
+  }
+
+  /** Starts the call's one read (patient-view starts it before the FHIR reads). */
+  start(): void {
+    void this.read();
+  }
+
+  private read(): Promise<Map<string, QuietEntry>> {
+    if (!this.active) return Promise.resolve(new Map());
+    this.entries ??= this.quiet.readEntries(this.patientId, this.now);
+    return this.entries;
+  }
+
+  /** The answered flagged results, for the rules (§3.2, §3.4). */
+  async answered(): Promise<AnsweredResults> {
+    if (!this.active || this.hook !== 'patient-view') return NOTHING_ANSWERED;
+    const entries = await this.read();
+    if (entries.size === 0) return NOTHING_ANSWERED;
+    const pseudonyms = this.quiet.pseudonyms;
+    return { isFlagAnswered: (flag) => entries.get(flagKey(pseudonyms, this.patientId, flag))?.kind === FLAG_ANSWERED_KIND };
+  }
+
+  /** Splits the service's cards into those shown and those quieted. */
+  async filter(cards: readonly IssuedCard[]): Promise<{ shown: IssuedCard[]; suppressed: IssuedCard[] }> {
+    if (!this.active || cards.length === 0) return { shown: [...cards], suppressed: [] };
+    const entries = await this.read();
+    const shown: IssuedCard[] = [];
+    const suppressed: IssuedCard[] = [];
+    for (const c of cards) {
+      const entry = this.quiet.settings.disabledKinds.includes(c.kind) ? undefined : entries.get(this.quiet.pseudonyms.findingKey(this.patientId, c.kind, c.facts));
+      if (entry && entry.kind === c.kind && applies(entry, this.hook)) suppressed.push(c);
+      else shown.push(c);
+    }
+    return { shown, suppressed };
+  }
+}
+
+export class QuietByDesign {
+  private readonly recent = new Map<string, LoggedCard>();
+  private lastPrune = -Infinity;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      health: StoreHealth;
+      pseudonyms: Pseudonymizer;
+      settings: QuietSettings;
+      clock: () => number;
+      maxRecent?: number;
+    },
+  ) {}
+
+  get settings(): QuietSettings {
+    return this.deps.settings;
+  }
+
+  get pseudonyms(): Pseudonymizer {
+    return this.deps.pseudonyms;
+  }
+
+  forCall(hook: HookName, patientId: string, now: number): QuietCall {
+    return new QuietCall(this, hook, patientId, now);
+  }
+
+  /** The one read; a store that cannot answer quiets nothing (cards matter more than their quieting). */
+  async readEntries(patientId: string, now: number): Promise<Map<string, QuietEntry>> {
+    try {
+      const rows = await this.deps.health.track('quiet-read', () => this.deps.store.quietEntries(this.deps.pseudonyms.patientKey(patientId), now));
+      return new Map(rows.map((r) => [r.entryKey, r]));
+    } catch {
+      return new Map();
+    }
+  }
+
+  /** What the card log keeps for quieting: the policy and the item keys (screening-abnormal's flagged results). */
+  describe(hook: HookName, patientId: string, issued: IssuedCard): { quietPolicy: QuietPolicy | null; itemKeys: string[] } {
+    const policy = quietPolicy(hook, issued);
+    const itemKeys = issued.kind === 'screening-abnormal' ? flagFacts(issued.facts).map((f) => flagKey(this.deps.pseudonyms, patientId, f)) : [];
+    return { quietPolicy: policy, itemKeys };
+  }
+
+  /** Issue time, synchronously: cards that can be quieted, so feedback right after resolves without the card log. */
+  remember(entries: readonly CardLogEntry[]): void {
+    const max = this.deps.maxRecent ?? DEFAULT_MAX_RECENT;
+    for (const e of entries) {
+      if (e.suppressed || !e.quietPolicy) continue;
+      this.recent.set(e.cardUuid, {
+        cardUuid: e.cardUuid,
+        serviceId: e.serviceId,
+        kind: e.kind,
+        patientKey: e.patientKey,
+        findingKey: e.findingKey,
+        quietPolicy: e.quietPolicy,
+        itemKeys: [...(e.itemKeys ?? [])],
+      });
+    }
+    // Oldest first out (a Map keeps insertion order).
+    for (const uuid of this.recent.keys()) {
+      if (this.recent.size <= max) break;
+      this.recent.delete(uuid);
+    }
+  }
+
+  /**
+   * Feedback committed → its suppressions written (rejects when the store fails: the EHR retries, and
+   * feedback is idempotent). Cards neither remembered nor logged yet are resolved when they are logged.
+   */
+  async onFeedback(items: readonly FeedbackEntry[]): Promise<void> {
+    if (!this.deps.settings.enabled || items.length === 0) return;
+    const cards = new Map<string, LoggedCard>();
+    const missing: string[] = [];
+    for (const f of items) {
+      const c = this.recent.get(f.cardUuid);
+      if (c) cards.set(c.cardUuid, c);
+      else missing.push(f.cardUuid);
+    }
+    if (missing.length > 0) {
+      for (const c of await this.deps.health.track('quiet-resolve', () => this.deps.store.loggedCards([...new Set(missing)]))) cards.set(c.cardUuid, c);
+    }
+    const entries = items.flatMap((f) => {
+      const card = cards.get(f.cardUuid);
+      return card ? entriesForAnswer(card, f, this.deps.settings) : [];
+    });
+    if (entries.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(entries));
+    this.prune();
+  }
+
+  /** Card log written: answers that came before (another instance, before this flush) now take effect. */
+  async onCardsLogged(entries: readonly CardLogEntry[]): Promise<void> {
+    if (!this.deps.settings.enabled) return;
+    const byUuid = new Map(entries.filter((e) => !e.suppressed && e.quietPolicy).map((e) => [e.cardUuid, e]));
+    if (byUuid.size === 0) return;
+    try {
+      const answers = await this.deps.health.track('quiet-resolve', () => this.deps.store.answersFor([...byUuid.keys()]));
+      const out = answers.flatMap((a) => {
+        const e = byUuid.get(a.cardUuid);
+        if (!e?.quietPolicy) return [];
+        const card: LoggedCard = { cardUuid: e.cardUuid, serviceId: e.serviceId, kind: e.kind, patientKey: e.patientKey, findingKey: e.findingKey, quietPolicy: e.quietPolicy, itemKeys: [...(e.itemKeys ?? [])] };
+        return entriesForAnswer(card, a, this.deps.settings);
+      });
+      if (out.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(out));
+    } catch {
+      // Counted and logged by health; the card simply is not quieted.
+    }
+  }
+
+  /** Expired suppressions are deleted at most once an hour, off the request path. */
+  private prune(): void {
+    const now = this.deps.clock();
+    if (now - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = now;
+    this.deps.store.pruneQuiet(now).catch((err: unknown) => this.deps.health.failed('quiet-prune', err));
+  }
+}

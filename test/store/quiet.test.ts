@@ -1,0 +1,410 @@
+/**
+ * Quiet by design (docs/clinical-rules.md §6) through the HTTP API, on both stores: a card a clinician
+ * answered is not repeated while its finding is the same; a changed finding shows at once; only shown,
+ * never answered, is shown again. The clock is injected (buildTestApp `clock`) for the expiries.
+ */
+import request from 'supertest';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { loadConfig } from '../../src/config.js';
+import { issue } from '../../src/model/cdsResponse.js';
+import { entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
+import type { SqlStore } from '../../src/store/sqlStore.js';
+import type { LoggedCard } from '../../src/store/store.js';
+import { feedbackReport, formatReport } from '../../src/store/report.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
+import { closeAll, dumpAllTables, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
+
+const PV = 'nkr-pain-patient-view';
+const SELECT = 'nkr-pain-order-select';
+const SIGN = 'nkr-pain-order-sign';
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+type Body = { cards: Array<Record<string, any>> };
+
+/** A test app on `store` whose clock the test moves. */
+function appAt(store: SqlStore, env: Record<string, string> = {}): TestApp & { clock: { now: number } } {
+  const clock = { now: FIXED_NOW };
+  const t = buildTestApp({ store, env, clock: () => clock.now });
+  return { ...t, clock };
+}
+
+async function hook(t: TestApp, serviceId: string, body: unknown): Promise<Body> {
+  const res = await request(t.app).post(`/cds-services/${serviceId}`).set('Accept-Language', 'en').send(body as object);
+  expect(res.status).toBe(200);
+  return expectValidResponse(res.body);
+}
+
+const kinds = (b: Body): string[] => b.cards.map((c) => c.source.topic.code).sort();
+
+/** Posts one answer; `reason` undefined = a plain dismiss; `accept` = accept the first suggestion. */
+async function answer(t: TestApp, serviceId: string, card: Record<string, any> | undefined, how: { reason?: string; accept?: boolean }): Promise<void> {
+  expect(card).toBeDefined();
+  const item: Record<string, unknown> = { card: card!.uuid, outcomeTimestamp: new Date(FIXED_NOW).toISOString() };
+  if (how.accept) Object.assign(item, { outcome: 'accepted', acceptedSuggestions: [{ id: card!.suggestions[0].uuid }] });
+  else {
+    item.outcome = 'overridden';
+    if (how.reason !== undefined) item.overrideReason = { reason: { system: OVERRIDE_REASON_SYSTEM, code: how.reason } };
+  }
+  const res = await request(t.app).post(`/cds-services/${serviceId}/feedback`).send({ feedback: [item] });
+  expect(res.status).toBe(200);
+}
+
+/** gsb-workup-missing with one more result taken (TSH): another set of missing groups, another finding. */
+function workupWithTsh(): Record<string, any> {
+  const body = patientViewRequest('gsb-workup-missing') as Record<string, any>;
+  body.prefetch.labs.entry.push({
+    resource: {
+      resourceType: 'Observation',
+      id: 'wm-tsh',
+      status: 'final',
+      subject: { reference: 'Patient/gsb-workup-missing' },
+      code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] },
+      effectiveDateTime: '2026-11-20',
+      valueQuantity: { value: 2.1, unit: 'mIU/L' },
+      referenceRange: [{ low: { value: 0.3, unit: 'mIU/L' }, high: { value: 4.5, unit: 'mIU/L' } }],
+    },
+  });
+  return body;
+}
+
+/** gsb-complete-flagged with its flagged TSH at another value (a corrected or new result). */
+function flaggedWithTsh(value: number): Record<string, any> {
+  const body = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
+  const tsh = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-tsh');
+  tsh.resource.valueQuantity.value = value;
+  return body;
+}
+
+// --- medication hooks: one patient, draft orders ---
+const ORDER_PATIENT = 'quiet-patient-4711';
+const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+const TRAMADOL = { text: 'tramadol 50 mg', coding: [{ system: RXNORM, code: '835603', display: 'tramadol 50 mg' }] };
+const TRAMADOL_RETARD = { text: 'Tramadol retard 100 mg', coding: [{ system: RXNORM, code: '835603', display: 'Tramadol retard 100 mg' }] };
+const PREGABALIN = { text: 'Lyrica 75 mg', coding: [{ system: RXNORM, code: '483440', display: 'Lyrica 75 mg' }] };
+
+function orderBody(hookName: 'order-select' | 'order-sign', orders: Array<{ id: string; drug: fhir4.CodeableConcept }>): Record<string, unknown> {
+  const drafts = orders.map((o) => ({ resourceType: 'MedicationRequest', id: o.id, status: 'draft', intent: 'order', subject: { reference: `Patient/${ORDER_PATIENT}` }, medicationCodeableConcept: o.drug }));
+  const context: Record<string, unknown> = { patientId: ORDER_PATIENT, userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry: drafts.map((resource) => ({ resource })) } };
+  if (hookName === 'order-select') context.selections = drafts.map((d) => `MedicationRequest/${d.id}`);
+  const fm = {
+    resourceType: 'Condition',
+    id: 'fm',
+    subject: { reference: `Patient/${ORDER_PATIENT}` },
+    clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+    code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
+  };
+  return {
+    hook: hookName,
+    hookInstance: '1f0a9a7e-61f5-4b38-8a1a-222222222222',
+    context,
+    prefetch: { conditions: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: fm }] }, medications: { resourceType: 'Bundle', type: 'searchset', entry: [] } },
+  };
+}
+
+const drugCard = (b: Body, text: string): Record<string, any> | undefined => b.cards.find((c) => JSON.stringify(c).includes(text));
+
+afterAll(closeAll);
+
+describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
+  const settings = loadConfig({}).quiet;
+  const card = (over: Partial<LoggedCard> = {}): LoggedCard => ({ cardUuid: 'u', serviceId: PV, kind: 'screening-abnormal', patientKey: 'P', findingKey: 'F', quietPolicy: 'patient', itemKeys: ['f1', 'f2'], ...over });
+  const at = FIXED_NOW;
+  const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, receivedAt: at });
+
+  test('patient-level: a reason → QUIET_DAYS, address-later → QUIET_LATER_DAYS, none → QUIET_DISMISS_HOURS, accepted → nothing', () => {
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over('not-relevant'), settings)).toEqual([{ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason: 'override:not-relevant', quietUntil: at + 90 * DAY, setAt: at }]);
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over('address-later'), settings)[0]?.quietUntil).toBe(at + 7 * DAY);
+    expect(entriesForAnswer(card({ kind: 'current-medication' }), over(null), settings)[0]).toMatchObject({ reason: 'dismissed', quietUntil: at + 24 * HOUR });
+    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, receivedAt: at }, settings)).toEqual([]);
+  });
+
+  test('screening-abnormal: "already addressed" / "not relevant" also answer each flagged result, with no expiry; other answers do not', () => {
+    const e = entriesForAnswer(card(), over('already-addressed'), settings);
+    expect(e.filter((x) => x.kind === 'flagged-result')).toEqual([
+      { patientKey: 'P', entryKey: 'f1', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
+      { patientKey: 'P', entryKey: 'f2', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
+    ]);
+    expect(entriesForAnswer(card(), over('address-later'), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
+    expect(entriesForAnswer(card(), over(null), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
+    // QUIET_KINDS_DISABLED: the card is not quieted, but its results are still answered.
+    expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, disabledKinds: ['screening-abnormal'] }).map((x) => x.kind)).toEqual(['flagged-result', 'flagged-result']);
+    expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, enabled: false })).toEqual([]);
+  });
+
+  test('non-drug and order-select: any answer; order-sign and unknown cards: never', () => {
+    const accepted = { outcome: 'accepted' as const, reason: null, receivedAt: at };
+    expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm' }), accepted, settings)[0]?.quietUntil).toBeNull();
+    expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm-repeat' }), over(null), settings)[0]?.quietUntil).toBe(at + 365 * DAY);
+    expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), accepted, settings)[0]).toMatchObject({ reason: 'order-select:accepted', quietUntil: at + 12 * HOUR });
+    expect(entriesForAnswer(card({ quietPolicy: null }), over('not-relevant'), settings)).toEqual([]);
+
+    const tramadolCard = { uuid: 'x', summary: 's', indicator: 'info' as const, source: { label: 'l', topic: { system: 's', code: 'tramadol' } } };
+    const drug = issue(tramadolCard, { order: 'MedicationRequest/1' }, 'MedicationRequest/1');
+    expect(quietPolicy('order-select', drug)).toBe('order-select');
+    expect(quietPolicy('order-sign', drug)).toBeNull();
+    // A draft without an id is never quieted.
+    expect(quietPolicy('order-select', issue(tramadolCard, { order: null }))).toBeNull();
+    const nonDrug = (phase: string) => issue({ uuid: 'y', summary: 's', indicator: 'info', source: { label: 'l', topic: { system: 's', code: 'non-pharmacological-treatment' } } }, { phase });
+    expect(quietPolicy('patient-view', nonDrug('work-up'))).toBe('nonpharm');
+    expect(quietPolicy('patient-view', nonDrug('established'))).toBe('nonpharm-repeat');
+  });
+});
+
+describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
+  let store: SqlStore;
+  beforeEach(async () => {
+    store = await freshStore(storeKind);
+  });
+
+  test('override with a reason → the same finding is quiet for QUIET_DAYS (90); a changed finding shows at once', async () => {
+    const t = appAt(store);
+    const first = await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    await answer(t, PV, cardOfKind(first, 'screening-incomplete'), { reason: 'already-addressed' });
+    // At once (the card log is not flushed yet: the card is resolved from memory).
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    // A new result changes the set of missing groups: shown at once.
+    expect(kinds(await hook(t, PV, workupWithTsh()))).toEqual(['screening-incomplete']);
+    t.clock.now = FIXED_NOW + 89 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 91 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('current-medication: overridden "not relevant" → quiet; another drug is another finding, shown at once', async () => {
+    const t = appAt(store);
+    const withDrugs = (...drugs: fhir4.CodeableConcept[]): Record<string, any> => {
+      const body = patientViewRequest('gsb-established-complete') as Record<string, any>;
+      body.prefetch.medications.entry = drugs.map((d, i) => ({
+        resource: { resourceType: 'MedicationRequest', id: `active-${i}`, status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, medicationCodeableConcept: d },
+      }));
+      return body;
+    };
+    const first = await hook(t, PV, withDrugs(TRAMADOL));
+    expect(kinds(first)).toEqual(['current-medication', 'non-pharmacological-treatment']);
+    await answer(t, PV, cardOfKind(first, 'current-medication'), { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, withDrugs(TRAMADOL)))).toEqual(['non-pharmacological-treatment']);
+    expect(kinds(await hook(t, PV, withDrugs(TRAMADOL, PREGABALIN)))).toEqual(['current-medication', 'non-pharmacological-treatment']);
+  });
+
+  test('a plain dismiss (no reason) quiets for a day, then the card is back', async () => {
+    const t = appAt(store);
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), {});
+    t.clock.now = FIXED_NOW + 23 * HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 25 * HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('"will address later" quiets for 7 days (QUIET_LATER_DAYS); QUIET_DAYS is configurable', async () => {
+    const t = appAt(store, { QUIET_DAYS: '30' });
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'address-later' });
+    t.clock.now = FIXED_NOW + 6 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 8 * DAY;
+    const back = await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    expect(kinds(back)).toEqual(['screening-incomplete']);
+    await answer(t, PV, cardOfKind(back, 'screening-incomplete'), { reason: 'not-relevant' });
+    t.clock.now = FIXED_NOW + 8 * DAY + 29 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 8 * DAY + 31 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('a card only shown, never answered, is shown again; accepting a screening suggestion quiets nothing', async () => {
+    const t = appAt(store);
+    const first = await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    const second = await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    expect(kinds(second)).toEqual(['screening-incomplete']);
+    expect(cardOfKind(second, 'screening-incomplete')!.uuid).not.toBe(cardOfKind(first, 'screening-incomplete')!.uuid);
+    await answer(t, PV, cardOfKind(second, 'screening-incomplete'), { accept: true });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('non-drug card, established phase: any answer quiets it for NONPHARM_REPEAT_DAYS (365)', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment');
+    await answer(t, PV, card, { accept: true });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 364 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 366 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual(['non-pharmacological-treatment']);
+  });
+
+  test('NONPHARM_REPEAT_DAYS=30: an overridden established non-drug card is back after 30 days', async () => {
+    const t = appAt(store, { NONPHARM_REPEAT_DAYS: '30' });
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment'), {});
+    t.clock.now = FIXED_NOW + 29 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 31 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual(['non-pharmacological-treatment']);
+  });
+
+  test('screening-abnormal "already addressed" → its results count as answered: the work-up non-drug card is shown; a changed result shows at once', async () => {
+    const t = appAt(store);
+    const first = await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
+    // The flagged TSH holds back the non-drug card (docs/clinical-rules.md §3.4).
+    expect(kinds(first)).toEqual(['screening-abnormal']);
+    await answer(t, PV, cardOfKind(first, 'screening-abnormal'), { reason: 'already-addressed' });
+    const after = await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
+    expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
+    // The answered result no longer keeps back the "communicate the diagnosis" paragraph either.
+    expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toMatch(/>/);
+    // A changed value is another result: its card shows at once, and it holds back the non-drug card again.
+    expect(kinds(await hook(t, PV, flaggedWithTsh(9.4)))).toEqual(['screening-abnormal']);
+    // The non-drug card in the work-up, once answered, stays quiet until its finding changes.
+    await answer(t, PV, cardOfKind(after, 'non-pharmacological-treatment'), { accept: true });
+    t.clock.now = FIXED_NOW + 30 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
+  });
+
+  test('screening-abnormal "not relevant" answers its results too; "will address later" does not', async () => {
+    const later = appAt(store);
+    await answer(later, PV, cardOfKind(await hook(later, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal'), { reason: 'address-later' });
+    expect(kinds(await hook(later, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
+    const other = await freshStore(storeKind);
+    const t = appAt(other);
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal'), { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['non-pharmacological-treatment']);
+  });
+
+  test('order-select answered → order-sign quiet for that order and drug; another order, another drug, or after 12 h: shown', async () => {
+    const t = appAt(store);
+    const rx1 = [{ id: 'rx-1', drug: TRAMADOL }];
+    const selected = await hook(t, SELECT, orderBody('order-select', rx1));
+    expect(kinds(selected)).toEqual(['tramadol']);
+    // order-select's own repeat is not quieted (only order-sign is, docs/clinical-rules.md §6).
+    await answer(t, SELECT, selected.cards[0], { reason: 'treatment-plan-agreed' });
+    expect(kinds(await hook(t, SELECT, orderBody('order-select', rx1)))).toEqual(['tramadol']);
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx1)))).toEqual([]);
+    // Another order with the same drug is shown.
+    const both = await hook(t, SIGN, orderBody('order-sign', [...rx1, { id: 'rx-2', drug: TRAMADOL_RETARD }]));
+    expect(both.cards).toHaveLength(1);
+    expect(drugCard(both, 'retard')).toBeDefined();
+    // The same order id with another drug (an EHR may reuse ids) is shown.
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-1', drug: PREGABALIN }])))).toEqual(['gabapentinoid']);
+    t.clock.now = FIXED_NOW + 11 * HOUR;
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx1)))).toEqual([]);
+    t.clock.now = FIXED_NOW + 13 * HOUR;
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx1)))).toEqual(['tramadol']);
+  });
+
+  test('order-select shown but not answered → order-sign shows it; answered at order-sign → not quieted there', async () => {
+    const t = appAt(store, { ORDERING_SESSION_HOURS: '2' });
+    const rx = [{ id: 'rx-9', drug: TRAMADOL }];
+    expect(kinds(await hook(t, SELECT, orderBody('order-select', rx)))).toEqual(['tramadol']);
+    const signed = await hook(t, SIGN, orderBody('order-sign', rx));
+    expect(kinds(signed)).toEqual(['tramadol']);
+    await answer(t, SIGN, signed.cards[0], {});
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx)))).toEqual(['tramadol']);
+    // ORDERING_SESSION_HOURS=2: an answer at order-select quiets order-sign for 2 hours.
+    await answer(t, SELECT, (await hook(t, SELECT, orderBody('order-select', rx))).cards[0], { reason: 'treatment-plan-agreed' });
+    t.clock.now = FIXED_NOW + 1 * HOUR;
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx)))).toEqual([]);
+    t.clock.now = FIXED_NOW + 3 * HOUR;
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx)))).toEqual(['tramadol']);
+  });
+
+  test('QUIET_BY_DESIGN=off: nothing is quieted and nothing is written; QUIET_KINDS_DISABLED names kinds never quieted', async () => {
+    const off = appAt(store, { QUIET_BY_DESIGN: 'off' });
+    await answer(off, PV, cardOfKind(await hook(off, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'already-addressed' });
+    expect(kinds(await hook(off, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    expect(await store.db.all('SELECT * FROM quiet_state')).toEqual([]);
+
+    const some = appAt(await freshStore(storeKind), { QUIET_KINDS_DISABLED: 'screening-incomplete' });
+    await answer(some, PV, cardOfKind(await hook(some, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'already-addressed' });
+    expect(kinds(await hook(some, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    await answer(some, PV, cardOfKind(await hook(some, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment'), { accept: true });
+    expect(kinds(await hook(some, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
+  });
+
+  test('the report counts suppressed cards per kind; clearing the state (quiet:reset) shows them again', async () => {
+    const t = appAt(store);
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'already-addressed' });
+    await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    await hook(t, PV, patientViewRequest('gsb-workup-missing'));
+    await t.runtime.cardLog.flush();
+    const report = await feedbackReport(store, FIXED_NOW);
+    expect(report.suppressed).toEqual({ total: 2, kinds: [{ kind: 'screening-incomplete', language: 'en', cards: 2 }] });
+    // Suppressed cards are not "issued" (the EHR never saw them).
+    expect(report.kinds.find((k) => k.kind === 'screening-incomplete')).toMatchObject({ issued: 1, overridden: 1, noAnswer: 0 });
+    expect(formatReport(report)).toContain('Quieted by design (answered before, not shown again): 2 card(s)');
+    expect(formatReport(report)).toMatch(/screening-incomplete \[en\]: 2 quieted/);
+    expect(await store.clearQuiet()).toBe(1);
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('one store read per hook call: patient-view and order-sign read once, order-select never', async () => {
+    const t = appAt(store);
+    let reads = 0;
+    const original = store.quietEntries.bind(store);
+    store.quietEntries = (key, now) => {
+      reads++;
+      return original(key, now);
+    };
+    await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
+    expect(reads).toBe(1);
+    await hook(t, SELECT, orderBody('order-select', [{ id: 'rx-1', drug: TRAMADOL }]));
+    expect(reads).toBe(1);
+    await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-1', drug: TRAMADOL }]));
+    expect(reads).toBe(2);
+  });
+
+  test('a store that cannot be read quiets nothing (the cards still come); a suppression that cannot be written → 503, the EHR sends it again', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    const put = store.putQuiet.bind(store);
+    store.putQuiet = () => Promise.reject(new Error('down'));
+    const item = { card: card!.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'already-addressed' } } };
+    expect((await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item] })).status).toBe(503);
+    store.putQuiet = put;
+    expect((await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item] })).status).toBe(200);
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    store.quietEntries = () => Promise.reject(new Error('down'));
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('no patient identifier in the database: every table is scanned for the fixtures\' ids and names', async () => {
+    const t = appAt(store);
+    for (const name of ['gsb-workup-missing', 'gsb-complete-flagged']) {
+      const body = await hook(t, PV, patientViewRequest(name));
+      await answer(t, PV, body.cards[0], { reason: 'already-addressed' });
+      await hook(t, PV, patientViewRequest(name));
+    }
+    await answer(t, SELECT, (await hook(t, SELECT, orderBody('order-select', [{ id: 'rx-1', drug: TRAMADOL }]))).cards[0], {});
+    await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-1', drug: TRAMADOL }]));
+    await t.runtime.cardLog.flush();
+    const { tables, text } = await dumpAllTables(store);
+    expect(tables).toEqual(expect.arrayContaining(['card_log', 'feedback', 'quiet_state']));
+    expect((await store.db.all('SELECT * FROM quiet_state')).length).toBeGreaterThanOrEqual(4);
+    for (const id of ['gsb-workup-missing', 'gsb-complete-flagged', ORDER_PATIENT, 'Larsen', 'gsb-complete-flagged-tsh', 'MedicationRequest/rx-1', '7.9']) {
+      expect(text).not.toContain(id);
+    }
+  });
+});
+
+describe.each(STORE_KINDS)('two instances on one %s store share the quiet state', (storeKind) => {
+  test('answered at one instance → quiet at the other; feedback before the issuing instance flushed its card log still counts', async () => {
+    const loc = await freshLocation(storeKind);
+    const [storeA, storeB] = [await openAt(loc), await openAt(loc)];
+    try {
+      const a = appAt(storeA);
+      const b = appAt(storeB);
+      // 1. The card is logged (flushed) by A; the feedback goes to B, which finds the card in the card log.
+      const first = await hook(a, PV, patientViewRequest('gsb-workup-missing'));
+      await a.runtime.cardLog.flush();
+      await answer(b, PV, cardOfKind(first, 'screening-incomplete'), { reason: 'already-addressed' });
+      expect(kinds(await hook(a, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+      expect(kinds(await hook(b, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+      // 2. The feedback reaches B before A has written the card: it takes effect when A writes it.
+      const flagged = await hook(a, PV, patientViewRequest('gsb-complete-flagged'));
+      await answer(b, PV, cardOfKind(flagged, 'screening-abnormal'), { reason: 'already-addressed' });
+      await a.runtime.cardLog.flush();
+      expect(kinds(await hook(b, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['non-pharmacological-treatment']);
+      expect(kinds(await hook(a, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['non-pharmacological-treatment']);
+    } finally {
+      await Promise.all([storeA.close(), storeB.close()]);
+    }
+  });
+});
