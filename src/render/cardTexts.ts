@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import type { Language } from '../config.js';
+import type { Language } from '../model/language.js';
 import { projectPath } from '../projectRoot.js';
 
 type TextValue = string | Record<string, string>;

@@ -1,19 +1,18 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { StoreReplayCache } from '../transport/auth/replayCache.js';
 import { CardLog } from './cardLog.js';
 import { Pseudonymizer } from './pseudonym.js';
 import type { Store } from './store.js';
 import { StoreHealth } from './storeHealth.js';
 
-/** Everything built on an open store: its health, the card log writer, the shared JWT replay cache. */
+/** Everything built on an open store: its health, the card log writer, the pseudonymizer. (The shared JWT replay
+ * cache on the store is transport's `StoreReplayCache`, built by main.ts.) */
 export interface StoreRuntime {
   store: Store;
   health: StoreHealth;
   cardLog: CardLog;
   pseudonyms: Pseudonymizer;
-  replayCache: StoreReplayCache;
 }
 
 export function storeRuntime(
@@ -23,5 +22,5 @@ export function storeRuntime(
   const health = deps.health ?? new StoreHealth({ logger: deps.logger, metrics: deps.metrics, ...(deps.clock ? { clock: deps.clock } : {}) });
   const pseudonyms = new Pseudonymizer(deps.secret);
   const cardLog = new CardLog({ store, health, metrics: deps.metrics, pseudonyms, flushMs: deps.config.store.cardLogFlushMs });
-  return { store, health, cardLog, pseudonyms, replayCache: new StoreReplayCache(store, health) };
+  return { store, health, cardLog, pseudonyms };
 }

@@ -2,7 +2,7 @@
 export { createAuthVerifier, ALLOWED_ALGORITHMS } from './verifier.js';
 export type { AuthVerifier, AuthVerifierOptions, AuthCheck, VerifiedCaller } from './verifier.js';
 export { requireCaller, callerOf, endpointPath } from './requireCaller.js';
-export { InMemoryReplayCache } from './replayCache.js';
+export { InMemoryReplayCache, StoreReplayCache } from './replayCache.js';
 export type { ReplayCache, ReplayVerdict } from './replayCache.js';
 export { TrustedIssuersError, SANDBOX_ISSUER } from './trustedIssuers.js';
 export { createDemoIssuer, DEMO_ISSUER } from './demoIssuer.js';
