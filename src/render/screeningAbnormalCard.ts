@@ -22,7 +22,7 @@ function hintsFor(ctx: RenderContext, f: FlaggedResult): string[] {
  * lab's report" (docs/clinical-rules.md §3.2). Exported for the non-drug card, which lists them when no
  * screening-abnormal card is raised.
  */
-export function notAssessableLine(ctx: RenderContext, r: NotAssessableResult): string {
+function notAssessableLine(ctx: RenderContext, r: NotAssessableResult): string {
   return ctx.texts.fill(KIND, ctx.lang, 'notAssessableItem', {
     name: resultName(ctx, r.result),
     value: valueText(ctx, r.result),

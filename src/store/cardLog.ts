@@ -1,12 +1,11 @@
 import type { CdsSuggestion, IssuedCard } from '../model/cdsResponse.js';
 import { isObject, nonBlank, objectList } from '../model/json.js';
-import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import type { CardLogEntry, Store } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
 
-export const DEFAULT_MAX_PENDING = 10_000;
+const DEFAULT_MAX_PENDING = 10_000;
 /** Cards per write: SQLite writes block the event loop, so a large batch is written in slices with hook calls between them. */
 export const CARDS_PER_WRITE = 100;
 

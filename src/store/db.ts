@@ -131,7 +131,7 @@ export class SqliteDb implements Db {
 }
 
 /** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
-export function toPgPlaceholders(sql: string): string {
+function toPgPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }

@@ -66,7 +66,7 @@ export class StoreHealth {
   }
 }
 
-export function errorSummary(err: unknown): string {
+function errorSummary(err: unknown): string {
   if (!(err instanceof Error)) return 'error';
   const code = (err as { code?: unknown }).code;
   return typeof code === 'string' ? `${err.name} ${code}` : err.name === 'Error' ? `Error: ${err.message.slice(0, 80).replace(/\w+:\/\/\S+/g, '<url>')}` : err.name;

@@ -18,7 +18,7 @@ export interface FeedbackRouteDeps {
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
-export function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
+function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
   return sha256(canonicalJson([serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null]));
 }
 

@@ -8,7 +8,7 @@ import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
 
 /** Constant-time comparison of a request's bearer token with the configured one. */
-export function bearerMatches(authorization: string | undefined, expected: string): boolean {
+function bearerMatches(authorization: string | undefined, expected: string): boolean {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) return false;
   const digest = (s: string): Buffer => createHash('sha256').update(s).digest();

@@ -12,18 +12,18 @@ import { projectPath } from '../../projectRoot.js';
  * where their public keys are, which `jku` URLs they may name, and which services they may call.
  */
 
-export const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
+const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
 
 /** The sandbox's published key (its private half is public too, so it proves nothing in production). */
-export const SANDBOX_PUBLIC_KEY = {
+const SANDBOX_PUBLIC_KEY = {
   kty: 'EC',
   crv: 'P-384',
   x: 'dw_JGR8nB2I6XveNxUOl2qk699ZPLM2nYI5STSdiEl9avAkrm3CkfYMbrrjr8laB',
   y: 'Sm3mLE-n1zYNla_aiE3cb3nZsL51RbC7ysw3q8aJLxGm-hx79RPMYpITDjp7kgzy',
 } as const;
 
-export const DEFAULT_JWKS_TIMEOUT_MS = 3000;
-export const DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS = 600;
+const DEFAULT_JWKS_TIMEOUT_MS = 3000;
+const DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS = 600;
 
 /** Where an issuer's keys come from: a file shipped with the deployment, or a URL we fetch. */
 export type KeySource = { kind: 'file'; path: string; jwks: JSONWebKeySet } | { kind: 'remote'; uri: string };
@@ -190,7 +190,7 @@ export function readTrustedIssuersFile(file: string, production: boolean): Trust
   return raw.issuers.map((entry, i) => toIssuer(file, i, entry, production));
 }
 
-export function defaultTrustedIssuersFile(): string {
+function defaultTrustedIssuersFile(): string {
   return projectPath('config', 'trusted-issuers.development.json');
 }
 
@@ -204,7 +204,7 @@ async function localThumbprints(issuer: TrustedIssuer): Promise<string[]> {
  * True when an issuer is the public CDS Hooks sandbox, or ships the sandbox's key under another name
  * (anyone can sign with that key, so renaming the issuer must not make it trustworthy).
  */
-export async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
+async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
   if (issuer.iss.replace(/\/+$/, '') === SANDBOX_ISSUER) return true;
   const sandbox = await calculateJwkThumbprint({ ...SANDBOX_PUBLIC_KEY });
   return (await localThumbprints(issuer)).includes(sandbox);

@@ -17,7 +17,7 @@ import { loadTrustedIssuers, type TrustedIssuer } from './trustedIssuers.js';
  * Asymmetric algorithms only: `none` and HS* (a shared secret) are never accepted
  * (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients: `alg` SHALL NOT be `none` or a symmetric algorithm).
  */
-export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
 
 export type AuthCheck =
   | 'header'
@@ -91,7 +91,7 @@ function shown(v: unknown): unknown {
 const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Bound every input: CDS clients' tokens are well under 2 KB; a larger one is refused before any parsing. */
-export const MAX_TOKEN_LENGTH = 8 * 1024;
+const MAX_TOKEN_LENGTH = 8 * 1024;
 
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') return fail('header', { reason: 'missing' });
