@@ -1,7 +1,7 @@
 import { projectPath } from '../projectRoot.js';
 import type { CodeSystems } from './codeSystems.js';
 import type { DrugKind, DrugKinds } from './drugKinds.js';
-import { readValidatedCsv, splitList } from './medicationData.js';
+import { readValidatedCsv, splitList } from './dataFile.js';
 
 /**
  * Drug terminology for the medication rules (docs/clinical-rules.md §4), read once at start from the CSV

@@ -30,7 +30,7 @@ const RULES: Record<Part, Rule> = {
   },
   render: {
     job: 'cards from cards/*.yaml, per language',
-    may: { render: 'any', model: 'any', config: 'types', projectRoot: 'any', guideline: 'types', terminology: 'types' },
+    may: { render: 'any', model: 'any', config: 'types', projectRoot: 'any', jsonSchemas: 'any', guideline: 'types', terminology: 'types' },
   },
   data: {
     job: 'prefetch, else the FHIR server',
@@ -38,7 +38,7 @@ const RULES: Record<Part, Rule> = {
   },
   terminology: {
     job: 'codes and code lists from terminology/, checked at start',
-    may: { terminology: 'any', model: 'any', projectRoot: 'any', config: 'types' },
+    may: { terminology: 'any', model: 'any', projectRoot: 'any', jsonSchemas: 'any', config: 'types' },
   },
   observability: { job: 'logging', may: { observability: 'any', model: 'any', config: 'types' } },
   store: {
@@ -51,6 +51,7 @@ const RULES: Record<Part, Rule> = {
   },
   config: { job: 'settings from the environment', may: { config: 'any', model: 'any', projectRoot: 'any' } },
   projectRoot: { job: 'where the data folders are', may: {} },
+  jsonSchemas: { job: 'the one ajv setup: reads and compiles schemas/*.schema.json', may: { projectRoot: 'any' } },
   transport: {
     job: 'HTTP, auth, validation, language choice',
     may: {},

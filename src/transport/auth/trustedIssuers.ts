@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { dirname, resolve } from 'node:path';
 import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
 import type { Config } from '../../config.js';
+import { schemaValidator } from '../../jsonSchemas.js';
 import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { projectPath } from '../../projectRoot.js';
@@ -65,17 +66,11 @@ interface TrustedIssuersJson {
 }
 
 /**
- * The two schemas, compiled once on first use. A schema may name a `refusal`: the sentence a file's
- * author reads when that part of the schema refuses the file (ajv `verbose` hands us the schema).
+ * The two schemas (src/jsonSchemas.ts, compiled once). A schema may name a `refusal`: the sentence a file's
+ * author reads when that part of the schema refuses the file.
  */
-let compiled: { file: ValidateFunction<TrustedIssuersJson>; jwks: ValidateFunction<JSONWebKeySet> } | null = null;
-function validators(): NonNullable<typeof compiled> {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, verbose: true });
-  ajv.addKeyword({ keyword: 'refusal', schemaType: 'string' });
-  const schema = (name: string): object => JSON.parse(readFileSync(projectPath('schemas', `${name}.schema.json`), 'utf8')) as object;
-  compiled = { file: ajv.compile<TrustedIssuersJson>(schema('trusted-issuers')), jwks: ajv.compile<JSONWebKeySet>(schema('jwk-set')) };
-  return compiled;
+function validators(): { file: ValidateFunction<TrustedIssuersJson>; jwks: ValidateFunction<JSONWebKeySet> } {
+  return { file: schemaValidator<TrustedIssuersJson>('trusted-issuers'), jwks: schemaValidator<JSONWebKeySet>('jwk-set') };
 }
 
 /** "/issuers/0/jku/1" → "issuers[0] (https://ehr.example.org).jku[1]"; "" → `whole`. */

@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCsvRows as parseCsv } from '../../../src/terminology/medicationData.js';
+import { parseCsvRows as parseCsv } from '../../../src/terminology/dataFile.js';
 
 const researchDir = process.argv[2];
 if (researchDir === undefined || researchDir === '') {
