@@ -1,5 +1,6 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
 import type { Config } from '../../config.js';
+import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { forbidden, unauthorized, type HttpError } from '../operationOutcome.js';
 import { buildIssuerKeys, type IssuerKeys } from './keyResolvers.js';
@@ -215,8 +216,8 @@ class JoseAuthVerifier implements AuthVerifier {
     let claims: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(new TextDecoder().decode(payloadBytes));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      claims = parsed as Record<string, unknown>;
+      if (!isObject(parsed)) throw new Error('not an object');
+      claims = parsed;
     } catch {
       return fail('signature', { reason: 'signed payload is not a JSON object' });
     }
