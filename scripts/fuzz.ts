@@ -20,7 +20,7 @@ if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole n
 const dataDir = mkdtempSync(join(tmpdir(), 'nkr-fuzz-'));
 const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
   cwd: projectRoot,
-  env: { ...process.env, NODE_ENV: 'production', AUTH: 'off', PORT: '0', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', PSEUDONYM_SECRET: 'fuzz-secret-not-for-production-0123456789' },
+  env: { ...process.env, NODE_ENV: 'production', AUTH: 'off', PORT: '0', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', PSEUDONYM_SECRET: 'fuzz-secret-not-for-production-0123456789' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let crashed = false;
@@ -28,16 +28,26 @@ child.on('exit', (code, signal) => {
   if (code !== 0 && signal !== 'SIGTERM') crashed = true;
 });
 
+// The "listening" line is logged at info (so LOG_LEVEL must be info); after it, stdout is drained and dropped.
 const baseUrl = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => reject(new Error('the service did not start within 20 s')), 20_000);
-  let buffered = '';
+  const timer = setTimeout(() => {
+    child.kill('SIGTERM');
+    reject(new Error('the service did not start within 20 s'));
+  }, 20_000);
+  let pending = '';
+  let ready = false;
   child.stdout.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    for (const line of buffered.split('\n')) {
+    if (ready) return;
+    pending += chunk.toString();
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
       const m = /"url":"(http:\/\/[^"]+)\/cds-services"/.exec(line);
       if (m?.[1]) {
+        ready = true;
         clearTimeout(timer);
         resolve(m[1]);
+        return;
       }
     }
   });

@@ -144,7 +144,14 @@ export function createApp(deps: AppDependencies): Express {
     knownService,
     auth,
     ...body,
-    feedbackRoute(services, { validator: deps.validator, store: deps.store, health: deps.storeHealth, metrics: deps.metrics, clock: deps.clock }),
+    feedbackRoute(services, {
+      validator: deps.validator,
+      store: deps.store,
+      health: deps.storeHealth,
+      metrics: deps.metrics,
+      clock: deps.clock,
+      cardLog: deps.cardLog,
+    }),
   );
   app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
 

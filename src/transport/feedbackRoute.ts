@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
+import type { CardLog } from '../store/cardLog.js';
 import type { FeedbackEntry, Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
@@ -15,6 +16,8 @@ export interface FeedbackRouteDeps {
   health: StoreHealth;
   metrics: Metrics;
   clock: () => number;
+  /** Written first, so a card this instance issued moments ago is in the log when its feedback is. */
+  cardLog?: CardLog;
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
@@ -54,6 +57,7 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
       };
     });
     let fresh: boolean[];
+    await deps.cardLog?.flush(); // never rejects; a failed write stays pending
     try {
       fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
     } catch {

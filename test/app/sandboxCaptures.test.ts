@@ -45,7 +45,9 @@ function tokenLike(c: Capture, aud: string): Promise<string> {
 }
 
 async function authApp(): Promise<TestApp> {
-  const env = { AUTH: 'on', PUBLIC_BASE_URL: BASE };
+  // Generous FHIR timeouts: these tests replay captures; the deadline has its own tests (test/hardening/fhirDeadline.test.ts),
+  // and a loaded CI machine must not turn a nock answer into a 412.
+  const env = { AUTH: 'on', PUBLIC_BASE_URL: BASE, FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '10000' };
   const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });
   expect(verifier).not.toBeNull();
   return buildTestApp({ env, verifier });

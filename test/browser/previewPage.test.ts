@@ -160,7 +160,7 @@ test('switching the language to English re-renders every scenario in English', a
   const views = await scenarioViews();
   for (const v of views) expect(v.status).toBe('200');
   const summary = views.find((v) => v.name === 'missing-tsh-ck-vitamin-d')?.cards[0]?.summary ?? '';
-  expect(summary).toContain('Generalized pain');
+  expect(summary).toContain('Screening tests not taken');
   expect(await page.locator('section[data-scenario="missing-tsh-ck-vitamin-d"] .indicator-label').textContent()).toBe('Warning');
   for (const s of scenarios) await page.locator(`section[data-scenario="${s.name}"]`).screenshot({ path: `${ARTIFACTS}/${s.name}.en.png` });
 }, 120_000);

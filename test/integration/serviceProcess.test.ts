@@ -111,7 +111,7 @@ describe('the service process, AUTH=off, with the FHIR server process', () => {
     expect(line).toMatchObject({ level: 30, serviceId: 'nkr-pain-patient-view', cards: { 'screening-incomplete': 1 }, cardCount: 1, responseTime: expect.any(Number) });
     expect((line.req as { id?: unknown }).id).toEqual(expect.any(String));
     const reads = (line.data as { fhirReads: Array<{ key: string; ms: number; outcome: string }> }).fhirReads;
-    expect(reads.map((r) => r.key).sort()).toEqual(['conditions', 'labs', 'medications', 'patient', 'serviceRequests']);
+    expect(reads.map((r) => r.key).sort()).toEqual(['conditions', 'labs', 'medicationStatements', 'medications', 'patient', 'serviceRequests']);
     expect(reads.every((r) => r.outcome === 'ok' && typeof r.ms === 'number')).toBe(true);
     expect(logLines(service).filter((e) => (e.req as { id?: unknown } | undefined)?.id === (line.req as { id?: unknown }).id && e.res !== undefined)).toHaveLength(1);
   });

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { projectRoot } from '../../src/projectRoot.js';
 import { patientViewRequest } from '../support/testApp.js';
 import { startServiceProcess, stopAllProcesses, type StartedProcess } from '../support/processes.js';
-import { freshLocation, storeEnv, STORE_KINDS, type StoreLocation } from '../store/storeKinds.js';
+import { closeAll, freshLocation, storeEnv, STORE_KINDS, type StoreLocation } from '../store/storeKinds.js';
 import { ADMIN_TOKEN, call, PSEUDONYM_SECRET, sandboxToken } from './storeProcesses.js';
 
 const PUBLIC = 'http://cds.example.org';
@@ -28,7 +28,10 @@ maybe('two instances on one PostgreSQL', () => {
     [a, b] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
   }, 30_000);
 
-  afterAll(stopAllProcesses);
+  afterAll(async () => {
+    await stopAllProcesses();
+    await closeAll();
+  });
 
   test('both are ready on the shared store', async () => {
     for (const p of [a, b]) {

@@ -2,7 +2,10 @@
  * Durability and shutdown, on both stores: a process killed (SIGKILL) while feedback is being posted
  * keeps every record it answered 200; SIGTERM drains, writes the card log and exits 0.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../src/projectRoot.js';
 import { patientViewRequest } from '../support/testApp.js';
 import { startServiceProcess, stopAllProcesses } from '../support/processes.js';
 import { closeAll, freshLocation, openAt, storeEnv, STORE_KINDS } from '../store/storeKinds.js';
@@ -66,5 +69,14 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(await p.stop('SIGTERM', 10_000)).toEqual({ code: 0, signal: null });
     expect((await store.db.all('SELECT card_uuid FROM card_log')).map((r) => r.card_uuid)).toEqual([uuid]);
     await store.close();
-  }, 30_000);
+
+    // npm run report reads the same store.
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/report.ts'], {
+      cwd: projectRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...storeEnv(loc), PSEUDONYM_SECRET },
+      timeout: 20_000,
+    });
+    expect(stdout).toContain(`store: ${kind}`);
+    expect(stdout).toMatch(/screening-incomplete \[(da|en)\]: 1 issued, 0 accepted \(0 %\), 0 overridden \(0 %\), 1 no answer \(100 %\)/);
+  }, 40_000);
 });

@@ -37,7 +37,7 @@ function projectFiles(): string[] {
 function childEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('JEST_') && k !== 'NODE_OPTIONS') env[k] = v;
-  return { ...env, NODE_OPTIONS: '--experimental-vm-modules', NODE_ENV: 'test', CI: 'true' };
+  return { ...env, NODE_OPTIONS: '--experimental-vm-modules', NODE_ENV: 'test' };
 }
 
 describe('a copy of the repository with no shared folder beside it', () => {
@@ -72,6 +72,8 @@ describe('a copy of the repository with no shared folder beside it', () => {
       const output = `${jest.stdout}\n${jest.stderr}`;
       // Every key test ran there (none skipped or missing) and every suite passed.
       const summary = /Test Suites:\s+(.*)\n/.exec(output)?.[1] ?? output;
+      // On a failure, say which suite and why (the copy's own jest output).
+      if (jest.status !== 0) process.stderr.write(output.split('\n').filter((l) => /^(FAIL|  ●)/.test(l)).join('\n') + '\n');
       expect(summary).toBe(`${tests.length} passed, ${tests.length} total`);
       expect(jest.status).toBe(0);
       for (const f of tests) expect(output).toContain(`PASS ${f}`);

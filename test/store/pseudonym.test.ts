@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -39,6 +39,7 @@ describe('resolvePseudonymSecret', () => {
     expect(readFileSync(join(dir, SECRET_FILE), 'utf8').trim()).toBe(first);
     expect(statSync(join(dir, SECRET_FILE)).mode & 0o777).toBe(0o600);
     expect(resolvePseudonymSecret(loadConfig({ DATA_DIR: dir }))).toBe(first);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test('production without PSEUDONYM_SECRET: a configuration error naming it', () => {

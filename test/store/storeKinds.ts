@@ -5,11 +5,12 @@
  * running in parallel never see each other's rows.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { PostgresDb, SqliteDb } from '../../src/store/db.js';
+import { SQLITE_FILE } from '../../src/store/openStore.js';
 import { SqlStore } from '../../src/store/sqlStore.js';
 import type { StoreKind } from '../../src/store/store.js';
 
@@ -47,8 +48,11 @@ export interface StoreLocation {
   databaseUrl: string | null;
 }
 
+const tempDirs: string[] = [];
+
 export async function freshLocation(kind: StoreKind): Promise<StoreLocation> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'nkr-store-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'nkr-store-test-'));
+  tempDirs.push(dataDir);
   return { kind, dataDir, databaseUrl: kind === 'postgres' ? await freshPgSchema() : null };
 }
 
@@ -59,7 +63,7 @@ export function storeEnv(loc: StoreLocation): Record<string, string> {
 
 /** Opens (and migrates) the store at a location. */
 export async function openAt(loc: StoreLocation): Promise<SqlStore> {
-  const db = loc.databaseUrl ? new PostgresDb(loc.databaseUrl) : new SqliteDb(join(loc.dataDir, 'nkr-pain-cds.sqlite'));
+  const db = loc.databaseUrl ? new PostgresDb(loc.databaseUrl) : new SqliteDb(join(loc.dataDir, SQLITE_FILE));
   await db.migrate();
   return new SqlStore(db);
 }
@@ -72,8 +76,10 @@ export async function freshStore(kind: StoreKind): Promise<SqlStore> {
   return store;
 }
 
+/** Closes every store opened here and removes the temp folders (for afterAll). */
 export async function closeAll(): Promise<void> {
   await Promise.all(opened.splice(0).map((s) => s.close().catch(() => undefined)));
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 /** Every row of every table, as text: for "no patient identifier is stored" scans. */

@@ -1,0 +1,52 @@
+import request from 'supertest';
+import {
+  observations,
+  orderSelectBody,
+  orderSelectNoMedicationBody,
+  orderSignBody,
+  patientViewBody,
+  patientViewFallbackBody,
+} from '../../bench/bodies.js';
+import { buildTestApp, expectValidResponse, FIXED_NOW, validator } from '../support/testApp.js';
+
+/** The benchmark's generated bodies (bench/bodies.ts) are requests the service accepts; no timing here. */
+describe('bench request bodies', () => {
+  const bodies: Array<[string, string, Record<string, unknown>]> = [
+    ['patient-view, 200 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 200 }, FIXED_NOW)],
+    ['patient-view, 10 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 10 }, FIXED_NOW)],
+    ['order-select, sandbox tramadol', 'nkr-pain-order-select', orderSelectBody(FIXED_NOW)],
+    ['order-select, sandbox draft without drug', 'nkr-pain-order-select', orderSelectNoMedicationBody()],
+    ['order-sign, 5 drafts', 'nkr-pain-order-sign', orderSignBody(FIXED_NOW)],
+  ];
+
+  it.each(bodies)('%s is valid against schemas/request.schema.json and answered 200', async (_name, id, body) => {
+    expect(validator.problems('request', body)).toEqual([]);
+    const { app } = buildTestApp();
+    const res = await request(app).post(`/cds-services/${id}`).send(body);
+    expect(res.status).toBe(200);
+    expectValidResponse(res.body);
+  });
+
+  it('the fallback body (no prefetch) is a valid request', () => {
+    const body = patientViewFallbackBody('http://127.0.0.1:8081/fhir', 'integration-fm-1');
+    expect(validator.problems('request', body)).toEqual([]);
+    expect(body.prefetch).toBeUndefined();
+  });
+
+  it('patient-view fills every prefetch key the service declares in discovery', async () => {
+    const { app } = buildTestApp();
+    const discovery = await request(app).get('/cds-services');
+    const service = (discovery.body.services as Array<{ id: string; prefetch?: Record<string, string> }>).find((s) => s.id === 'nkr-pain-patient-view');
+    const keys = Object.keys(service?.prefetch ?? {});
+    expect(keys.length).toBeGreaterThan(0);
+    expect(Object.keys(patientViewBody({ observations: 1 }).prefetch as object).sort()).toEqual(expect.arrayContaining(keys.sort()));
+  });
+
+  it('makes exactly the number of Observations asked for, with unique ids', () => {
+    for (const n of [0, 10, 1000]) {
+      const list = observations(n, FIXED_NOW);
+      expect(list).toHaveLength(n);
+      expect(new Set(list.map((o) => o.id)).size).toBe(n);
+    }
+  });
+});
