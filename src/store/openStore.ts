@@ -4,7 +4,7 @@ import { PostgresDb, SqliteDb, type Db } from './db.js';
 import { SqlStore } from './sqlStore.js';
 import type { Store } from './store.js';
 
-const SQLITE_FILE = 'nkr-pain-cds.sqlite';
+export const SQLITE_FILE = 'nkr-pain-cds.sqlite';
 
 /** The store the configuration names (DATABASE_URL → PostgreSQL, else SQLite in DATA_DIR), migrated. */
 export async function openStore(config: Config, options: { onIdleError?: (err: Error) => void } = {}): Promise<Store> {

@@ -64,6 +64,7 @@ const RULES: Record<Part, Rule> = {
   },
   app: { job: 'wires the Express app', may: {}, mayNot: { main: 'all' } },
   main: { job: 'starts the process', may: {}, mayNot: {} },
+  reportMain: { job: 'the feedback report process (npm run report)', may: { config: 'any', store: 'any', observability: 'any', model: 'any' } },
 };
 
 interface Import {
