@@ -16,7 +16,7 @@ const FORBIDDEN: Array<[string, RegExp]> = [
   ['the notes folder outside the project', new RegExp(['(\\.\\.|/work)', 'shared'].join('/'))],
 ];
 
-const SCANNED = ['src', 'test', 'test-support', 'scripts', 'README.md', 'cards', 'terminology', 'config', 'schemas', 'docs', 'fixtures/sandbox/README.md', 'fixtures/orders'];
+const SCANNED = ['src', 'test', 'test-support', 'scripts', 'bench', 'README.md', 'cards', 'terminology', 'config', 'schemas', 'docs', 'fixtures/sandbox/README.md', 'fixtures/orders'];
 const TEXT = /\.(ts|js|json|ya?ml|md|csv)$/;
 
 function files(path: string): string[] {
