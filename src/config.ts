@@ -2,8 +2,8 @@
  * Environment → typed, validated configuration. A wrong value stops the start with a message that
  * names the variable; nothing else in the service reads process.env.
  */
+import type { Language } from './model/language.js';
 
-export type Language = 'da' | 'en';
 export type LanguageSetting = 'auto' | Language;
 export type NodeEnv = 'development' | 'production' | 'test';
 

@@ -8,7 +8,7 @@ import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { storeRuntime } from './store/storeRuntime.js';
-import { createAuthVerifier, createDemoIssuer } from './transport/auth/index.js';
+import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onIdleError: (err) => health.failed('idle-connection', err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
+  const replayCache = new StoreReplayCache(store, health);
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
   const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
@@ -38,8 +39,8 @@ async function main(): Promise<void> {
     config,
     logger,
     demoIssuer
-      ? { replayCache: runtime.replayCache, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
-      : { replayCache: runtime.replayCache },
+      ? { replayCache, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache },
   );
   const app = createApp({
     config,

@@ -26,7 +26,7 @@ function primitive(v: unknown): string | undefined {
 function tokenValue(token: string, context: Record<string, unknown>): string | undefined {
   if (token.startsWith('context.')) {
     const field = token.slice('context.'.length);
-    // Only root-level fields: `context.a.b` is not a valid token (spec L288).
+    // Only root-level fields: `context.a.b` is not a valid token (https://cds-hooks.hl7.org/2.0/#prefetch-tokens).
     if (field === '' || field.includes('.') || !Object.prototype.hasOwnProperty.call(context, field)) return undefined;
     return primitive(context[field]);
   }

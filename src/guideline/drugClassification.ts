@@ -1,4 +1,5 @@
 import type { MedicationOrderView } from '../model/medicationOrder.js';
+import { wordsOf } from '../model/words.js';
 import type { BrandNote, DrugCodes, IngredientEntry, OutOfScopeProduct } from '../terminology/drugCodes.js';
 import type { DrugKind } from '../terminology/drugKinds.js';
 
@@ -110,14 +111,6 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): Clas
     ];
   }
   return result(codes, ingredients, null, 'atc', notes, coding);
-}
-
-function wordsOf(text: string): string[] {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .split(/[^a-z0-9æøåäöüéè]+/)
-    .filter((w) => w !== '');
 }
 
 function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefined {

@@ -89,7 +89,7 @@ export interface PatientViewAssessment {
 }
 
 /**
- * patient-view's screening rules (guideline-rules §2, §3.1, §3.2, §3.4) as one pure function:
+ * patient-view's screening rules (docs/clinical-rules.md §2, §3.1, §3.2, §3.4) as one pure function:
  * FHIR resources in, findings out. Out of scope → no findings.
  */
 export function assessPatientView(

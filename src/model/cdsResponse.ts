@@ -45,10 +45,6 @@ export interface CdsCard {
   links?: CdsLink[];
 }
 
-export interface CdsResponse {
-  cards: CdsCard[];
-}
-
 /**
  * What a card is about, as stable facts — never its wording or language (the missing groups, the flagged
  * results' ids and values, the drug codes, the order): the card log and quiet-by-design key on these.

@@ -1,8 +1,8 @@
-import type { Language } from '../config.js';
-import type { Logger } from '../observability/logger.js';
+import type { Logger } from 'pino';
 import type { CallTrace } from './callTrace.js';
 import type { ServiceAnswer } from './cdsResponse.js';
 import type { HookName, HookRequest } from './hookRequest.js';
+import type { Language } from './language.js';
 import type { SkippedResources } from './skipped.js';
 
 /**

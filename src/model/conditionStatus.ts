@@ -18,11 +18,11 @@ const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);
 const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
 const UNCONFIRMED_VERIFICATION = new Set(['provisional', 'differential', 'unconfirmed']);
 
-export function verificationStatusOf(condition: unknown): string | undefined {
+function verificationStatusOf(condition: unknown): string | undefined {
   return isObject(condition) ? statusCode(condition.verificationStatus) : undefined;
 }
 
-export function clinicalStatusOf(condition: unknown): string | undefined {
+function clinicalStatusOf(condition: unknown): string | undefined {
   return isObject(condition) ? statusCode(condition.clinicalStatus) : undefined;
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from '../model/cdsResponse.js';
 
 /** Card kinds are `source.topic.code`; reports and feedback key on them. */
-export const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';
+const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';
 /** Override reasons offered on cards. */
 export const OVERRIDE_REASON_SYSTEM = 'urn:nkr-pain-cds:override-reason';
 

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
-import type { Language } from '../config.js';
+import { schemaErrorText, schemaValidator } from '../jsonSchemas.js';
+import type { Language } from '../model/language.js';
 import { projectPath } from '../projectRoot.js';
 
 type TextValue = string | Record<string, string>;
@@ -134,16 +134,14 @@ export class CardTexts {
 }
 
 export function loadCardTexts(dir: string = projectPath('cards')): CardTexts {
-  const schema = JSON.parse(readFileSync(projectPath('schemas', 'card-texts.schema.json'), 'utf8')) as object;
-  const validate = new Ajv2020({ allErrors: true }).compile(schema);
+  const validate = schemaValidator<CardTextFile>('card-texts');
   const files: CardTextFile[] = [];
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
     const data: unknown = parseYaml(readFileSync(join(dir, name), 'utf8'));
     if (!validate(data)) {
-      const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
-      throw new CardTextError(`${name} does not match schemas/card-texts.schema.json: ${why}`);
+      throw new CardTextError(`${name} does not match schemas/card-texts.schema.json: ${schemaErrorText(validate.errors)}`);
     }
-    const file = data as unknown as CardTextFile;
+    const file = data;
     if (`${file.kind}.yaml` !== name) throw new CardTextError(`${name} declares kind ${file.kind}; name the file after its kind`);
     files.push(file);
   }

@@ -1,4 +1,4 @@
-import type { Language } from '../config.js';
+import type { Language } from '../model/language.js';
 
 /**
  * Numbers and dates as each language writes them (docs/clinical-rules.md §5): Danish with a decimal

@@ -1,4 +1,4 @@
-import type { Language } from '../config.js';
+import type { Language } from '../model/language.js';
 import { OVERRIDE_REASON_SYSTEM, type CardInput } from './cardBuilder.js';
 import type { CdsCoding } from '../model/cdsResponse.js';
 import type { CardTexts } from './cardTexts.js';

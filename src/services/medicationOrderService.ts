@@ -17,8 +17,8 @@ import type { RenderContext } from '../render/renderContext.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import type { CdsService, PrefetchTemplateSpec, ServiceCall } from '../model/cdsService.js';
 
-export const ORDER_SELECT_SERVICE_ID = 'nkr-pain-order-select';
-export const ORDER_SIGN_SERVICE_ID = 'nkr-pain-order-sign';
+const ORDER_SELECT_SERVICE_ID = 'nkr-pain-order-select';
+const ORDER_SIGN_SERVICE_ID = 'nkr-pain-order-sign';
 
 export interface MedicationOrderDeps {
   config: Config;

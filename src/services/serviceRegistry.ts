@@ -1,6 +1,6 @@
 import { ConfigError, type Config } from '../config.js';
 import { createFhirFetcher, type FhirFetcher } from '../data/fhirFetcher.js';
-import { recordFhirReads } from '../observability/fhirReadMetrics.js';
+import { recordFhirReads } from '../data/fhirReadMetrics.js';
 import type { Logger } from '../observability/logger.js';
 import type { FhirReadRecorder } from '../observability/metrics.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';

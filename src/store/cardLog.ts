@@ -1,6 +1,5 @@
 import type { CdsSuggestion, IssuedCard } from '../model/cdsResponse.js';
 import { isObject, nonBlank, objectList } from '../model/json.js';
-import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { HookName } from '../model/hookRequest.js';
 import type { Pseudonymizer } from './pseudonym.js';

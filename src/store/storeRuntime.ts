@@ -1,14 +1,14 @@
 import type { Config } from '../config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import { StoreReplayCache } from '../transport/auth/replayCache.js';
 import { CardLog } from './cardLog.js';
 import { Pseudonymizer } from './pseudonym.js';
 import { QuietByDesign } from './quiet.js';
 import type { Store } from './store.js';
 import { StoreHealth } from './storeHealth.js';
 
-/** Everything built on an open store: its health, the card log writer, the shared JWT replay cache. */
+/** Everything built on an open store: its health, the card log writer, the pseudonymizer. (The shared JWT replay
+ * cache on the store is transport's `StoreReplayCache`, built by main.ts.) */
 export interface StoreRuntime {
   store: Store;
   health: StoreHealth;
@@ -16,7 +16,6 @@ export interface StoreRuntime {
   pseudonyms: Pseudonymizer;
   /** Quiet by design (docs/clinical-rules.md §6). */
   quiet: QuietByDesign;
-  replayCache: StoreReplayCache;
 }
 
 export function storeRuntime(
@@ -27,5 +26,5 @@ export function storeRuntime(
   const pseudonyms = new Pseudonymizer(deps.secret);
   const quiet = new QuietByDesign({ store, health, pseudonyms, settings: deps.config.quiet, clock: deps.clock ?? Date.now });
   const cardLog = new CardLog({ store, health, metrics: deps.metrics, pseudonyms, flushMs: deps.config.store.cardLogFlushMs, quiet });
-  return { store, health, cardLog, pseudonyms, quiet, replayCache: new StoreReplayCache(store, health) };
+  return { store, health, cardLog, pseudonyms, quiet };
 }

@@ -1,4 +1,4 @@
-import { readTerminologyJson } from './dataFile.js';
+import { readValidatedJson } from './dataFile.js';
 
 /** The code systems the service reads (terminology/code-systems.json is the one table of their URIs). */
 export type CodeSystemName =
@@ -24,11 +24,12 @@ export class CodeSystems {
   private readonly byUri = new Map<string, CodeSystemName>();
   private readonly canonical = new Map<CodeSystemName, string>();
 
-  constructor(table: Readonly<Record<CodeSystemName, readonly string[]>>) {
+  /** `table`: name → URIs, canonical first; every name the service reads needs one at least. */
+  constructor(table: Readonly<Record<string, readonly string[]>>) {
     for (const name of NAMES) {
-      const uris = table[name];
+      const uris = table[name] ?? [];
       const first = uris[0];
-      if (!first) throw new Error(`code-systems.json: ${name} has no URI`);
+      if (!first) throw new Error(`code-systems.json: ${name} has no URI (every one of ${NAMES.join(', ')} needs a non-empty list of URIs)`);
       this.canonical.set(name, first);
       for (const uri of uris) {
         const owner = this.byUri.get(uri);
@@ -54,18 +55,6 @@ export class CodeSystems {
   }
 }
 
-function isTable(v: unknown): v is { systems: Record<CodeSystemName, string[]> } {
-  if (typeof v !== 'object' || v === null) return false;
-  const systems = (v as { systems?: unknown }).systems;
-  if (typeof systems !== 'object' || systems === null) return false;
-  return NAMES.every((n) => {
-    const uris = (systems as Record<string, unknown>)[n];
-    return Array.isArray(uris) && uris.length > 0 && uris.every((u) => typeof u === 'string' && u !== '');
-  });
-}
-
 export function loadCodeSystems(): CodeSystems {
-  const file = readTerminologyJson('code-systems.json');
-  if (!isTable(file)) throw new Error(`terminology/code-systems.json: every one of ${NAMES.join(', ')} needs a non-empty list of URIs`);
-  return new CodeSystems(file.systems);
+  return new CodeSystems(readValidatedJson<{ systems: Record<string, string[]> }>('code-systems.json', 'code-systems').systems);
 }

@@ -1,7 +1,8 @@
+import { wordsOf } from '../model/words.js';
 import { projectPath } from '../projectRoot.js';
 import type { CodeSystems } from './codeSystems.js';
 import type { DrugKind, DrugKinds } from './drugKinds.js';
-import { readValidatedCsv, splitList } from './medicationData.js';
+import { readValidatedCsv, splitList } from './dataFile.js';
 
 /**
  * Drug terminology for the medication rules (docs/clinical-rules.md §4), read once at start from the CSV
@@ -116,15 +117,6 @@ function addName(map: Map<string, string[]>, name: string, key: string): void {
   const keys = map.get(n) ?? [];
   if (!keys.includes(key)) keys.push(key);
   map.set(n, keys);
-}
-
-/** Lower-case words of a name or text (letters incl. æøå and digits). */
-function wordsOf(text: string): string[] {
-  return text
-    .normalize('NFC')
-    .toLowerCase()
-    .split(/[^a-z0-9æøåäöüéè]+/)
-    .filter((w) => w !== '');
 }
 
 /** Reads and checks the drug data files. Throws on unknown kinds or dangling ingredient keys. */

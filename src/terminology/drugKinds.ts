@@ -1,5 +1,5 @@
 import { projectPath } from '../projectRoot.js';
-import { readValidatedCsv } from './medicationData.js';
+import { readValidatedCsv } from './dataFile.js';
 
 /**
  * The drug kinds of the medication rules (docs/clinical-rules.md §3.3, §4): terminology/drug-kinds.csv is

@@ -1,6 +1,6 @@
 import { isObject, nonBlank, objectList } from '../model/json.js';
 import type { CodeSystemName, CodeSystems } from './codeSystems.js';
-import { readValidatedTerminologyJson } from './validatedDataFile.js';
+import { readValidatedJson } from './dataFile.js';
 
 type GsbSystem = Extract<CodeSystemName, 'snomed' | 'icd10' | 'sks' | 'icd11' | 'icpc2'>;
 
@@ -20,10 +20,6 @@ const BARE_CODE_SYSTEMS: readonly GsbSystem[] = ['snomed', 'icd10', 'icd11'];
 function normalise(system: CodeSystemName | string, code: string): string {
   const c = code.trim().toUpperCase();
   return system === 'icd10' || system === 'sks' || system === 'icpc2' ? c.replace(/\./g, '') : c;
-}
-
-function isGsbFile(v: unknown): v is GsbFile {
-  return isObject(v) && Array.isArray(v.codes) && Array.isArray(v.prefixes) && isObject(v.icpc2L18);
 }
 
 /**
@@ -91,6 +87,6 @@ export class GsbValueSet {
 }
 
 export function loadGsbValueSet(extraCodes: readonly string[], systems: CodeSystems, icpc2L18: Icpc2L18Setting = 'off'): GsbValueSet {
-  const file = readValidatedTerminologyJson('gsb-conditions.json', 'gsb-conditions.schema.json', isGsbFile);
+  const file = readValidatedJson<GsbFile>('gsb-conditions.json', 'gsb-conditions');
   return new GsbValueSet(file, extraCodes, systems, icpc2L18);
 }

@@ -1,6 +1,6 @@
 import { isObject, objectList } from '../model/json.js';
 import type { CodeSystemName, CodeSystems } from './codeSystems.js';
-import { readValidatedJson } from './medicationData.js';
+import { readValidatedJson } from './dataFile.js';
 
 /**
  * The diagnosis groups of the medication rules (docs/clinical-rules.md §4): depression or anxiety (no pain

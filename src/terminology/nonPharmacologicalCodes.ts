@@ -1,5 +1,4 @@
-import { isObject } from '../model/json.js';
-import { readValidatedTerminologyJson } from './validatedDataFile.js';
+import { readValidatedJson } from './dataFile.js';
 
 /** The non-drug treatment suggestions and their SNOMED CT codes (docs/clinical-rules.md §3.4). */
 export interface NonPharmacologicalCodes {
@@ -7,10 +6,6 @@ export interface NonPharmacologicalCodes {
   interventions: Array<{ id: string; code: string; display: string; onlyAfterMonths?: number }>;
 }
 
-function isCodes(v: unknown): v is NonPharmacologicalCodes {
-  return isObject(v) && typeof v.system === 'string' && Array.isArray(v.interventions);
-}
-
 export function loadNonPharmacologicalCodes(): NonPharmacologicalCodes {
-  return readValidatedTerminologyJson('non-pharmacological.json', 'non-pharmacological.schema.json', isCodes);
+  return readValidatedJson<NonPharmacologicalCodes>('non-pharmacological.json', 'non-pharmacological');
 }

@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { projectPath } from '../projectRoot.js';
 import { loadCodeSystems, type CodeSystems } from './codeSystems.js';
-import { readTerminologyJson } from './dataFile.js';
+import { readValidatedJson } from './dataFile.js';
 
 export type LabCodeSystem = 'npu' | 'loinc';
 export type FlagDirection = 'high' | 'low' | 'abnormal';
@@ -146,22 +143,11 @@ const EMPTY_WORDS: InterpretationWords = {
   directionless: [],
 };
 
-function validated<T>(fileName: string, schemaName: string): T {
-  const schema = JSON.parse(readFileSync(projectPath('schemas', schemaName), 'utf8')) as object;
-  const validate: ValidateFunction<T> = new Ajv2020({ allErrors: true }).compile<T>(schema);
-  const data = readTerminologyJson(fileName);
-  if (!validate(data)) {
-    const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`).join('; ');
-    throw new Error(`terminology/${fileName} does not match schemas/${schemaName}: ${why}`);
-  }
-  return data;
-}
-
 export function loadScreeningPanelCodes(codeSystems: CodeSystems = loadCodeSystems()): ScreeningPanelCodes {
   return new ScreeningPanelCodes(
-    validated<PanelFile>('screening-panel.json', 'screening-panel.schema.json'),
+    readValidatedJson<PanelFile>('screening-panel.json', 'screening-panel'),
     codeSystems,
-    validated<OrderPanelFile>('lab-order-panels.json', 'lab-order-panels.schema.json'),
-    validated<InterpretationWords>('interpretation-words.json', 'interpretation-words.schema.json'),
+    readValidatedJson<OrderPanelFile>('lab-order-panels.json', 'lab-order-panels'),
+    readValidatedJson<InterpretationWords>('interpretation-words.json', 'interpretation-words'),
   );
 }

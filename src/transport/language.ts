@@ -1,4 +1,5 @@
-import type { Language, LanguageSetting } from '../config.js';
+import type { LanguageSetting } from '../config.js';
+import type { Language } from '../model/language.js';
 
 /**
  * The card language (docs/clinical-rules.md §7): fixed by configuration, or (auto) the first of da/en in the request's

@@ -1,19 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { derivedSchemaValidator, schemaValidator } from '../jsonSchemas.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { isObject } from '../model/json.js';
-import { projectPath } from '../projectRoot.js';
 import { badRequest, type HttpError } from './operationOutcome.js';
 
-// ajv-formats is CommonJS; its default export is the plugin function.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
-
 export type SchemaName = 'discovery' | 'request' | 'response' | 'feedback';
-
-function loadSchema(name: SchemaName): object {
-  return JSON.parse(readFileSync(projectPath('schemas', `${name}.schema.json`), 'utf8')) as object;
-}
 
 /** JSON Pointer "/context/patientId" → FHIRPath-like "context.patientId" for OperationOutcome.expression. */
 function expressionOf(e: ErrorObject): string {
@@ -46,6 +37,14 @@ export interface FeedbackBody {
 
 const REQUEST_SCHEMA_ID = 'urn:nkr-pain-cds:schema:request';
 
+/** The request schema with `hook` fixed, one object per hook (so each is compiled once). */
+const fixedHook = (hook: HookName): object => ({ allOf: [{ $ref: REQUEST_SCHEMA_ID }], properties: { hook: { const: hook } } });
+const REQUEST_OF_HOOK: { [H in HookName]: object } = {
+  'patient-view': fixedHook('patient-view'),
+  'order-select': fixedHook('order-select'),
+  'order-sign': fixedHook('order-sign'),
+};
+
 /** The CDS Hooks JSON Schemas in schemas/, compiled once. */
 export class SchemaValidator {
   private readonly validators: Record<SchemaName, ValidateFunction>;
@@ -54,17 +53,15 @@ export class SchemaValidator {
   private readonly feedbackBody: ValidateFunction<FeedbackBody>;
 
   constructor() {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, allowUnionTypes: true });
-    addFormats(ajv);
-    this.feedbackBody = ajv.compile<FeedbackBody>(loadSchema('feedback'));
+    this.feedbackBody = schemaValidator<FeedbackBody>('feedback');
     this.validators = {
-      discovery: ajv.compile(loadSchema('discovery')),
-      request: ajv.compile(loadSchema('request')),
-      response: ajv.compile(loadSchema('response')),
+      discovery: schemaValidator('discovery'),
+      request: schemaValidator('request'),
+      response: schemaValidator('response'),
       feedback: this.feedbackBody,
     };
     const forHook = <H extends HookName>(hook: H): ValidateFunction<HookRequest<H>> =>
-      ajv.compile<HookRequest<H>>({ allOf: [{ $ref: REQUEST_SCHEMA_ID }], properties: { hook: { const: hook } } });
+      derivedSchemaValidator<HookRequest<H>>(REQUEST_OF_HOOK[hook], ['request']);
     this.requestOf = { 'patient-view': forHook('patient-view'), 'order-select': forHook('order-select'), 'order-sign': forHook('order-sign') };
   }
 

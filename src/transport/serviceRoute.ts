@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import type { Config, Language } from '../config.js';
+import type { Config } from '../config.js';
+import type { Language } from '../model/language.js';
 import { newCallTrace } from '../model/callTrace.js';
 import type { CdsService } from '../model/cdsService.js';
 import type { HookName } from '../model/hookRequest.js';

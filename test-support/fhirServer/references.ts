@@ -15,7 +15,7 @@ export function normalizeReference(reference: string): string | undefined {
   return match ? `${match[1]}/${match[2]}` : undefined;
 }
 
-export function isBareId(value: string): boolean {
+function isBareId(value: string): boolean {
   return BARE_ID.test(value);
 }
 
@@ -29,7 +29,7 @@ export function referenceMatches(stored: string, searchValue: string): boolean {
 }
 
 /** Every `reference` string anywhere in a resource (contained resources included: a superset is fine). */
-export function collectReferences(resource: Resource): string[] {
+function collectReferences(resource: Resource): string[] {
   const found: string[] = [];
   const walk = (value: unknown): void => {
     if (Array.isArray(value)) {

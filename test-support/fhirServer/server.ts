@@ -7,6 +7,7 @@ import { badRequest, getStatus, normalizeOperationOutcome, notFound } from '@med
 import { FhirRouter } from '@medplum/fhir-router';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
 import type { CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { isObject } from '../../src/model/json.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { buildCapabilityStatement } from './capabilityStatement.js';
 import { loadFhirDefinitions } from './definitions.js';
@@ -129,7 +130,7 @@ export async function createFhirTestServer(options: FhirTestServerOptions = {}):
     }
     if (method === 'POST' && path.endsWith('/_search')) {
       // Search parameters may come in the URL and the form body together.
-      body = { ...queryRecord(url.searchParams), ...(isRecord(body) ? body : {}) };
+      body = { ...queryRecord(url.searchParams), ...(isObject(body) ? body : {}) };
     }
     const fhirRequest: FhirRequest = {
       method: method as HttpMethod,
@@ -246,10 +247,6 @@ function queryRecord(params: URLSearchParams): Record<string, string | string[]>
     record[key] = values.length === 1 ? (values[0] as string) : values;
   }
   return record;
-}
-
-function isRecord(value: unknown): value is Record<string, string | string[]> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function resourceHeaders(resource: Resource, status: number, baseUrl: string): Record<string, string> {

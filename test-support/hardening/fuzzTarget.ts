@@ -17,7 +17,7 @@ export interface Endpoint {
 const readJson = (file: string): Json => JSON.parse(readFileSync(file, 'utf8')) as Json;
 
 /** Seed bodies for every POST endpoint, from fixtures/requests and fixtures/orders. */
-export function endpoints(root: string): Endpoint[] {
+function endpoints(root: string): Endpoint[] {
   const requests = readdirSync(join(root, 'fixtures', 'requests'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => readJson(join(root, 'fixtures', 'requests', f)))
@@ -58,7 +58,7 @@ export interface Outcome {
 }
 
 /** Sends one body; a hang shows as a thrown timeout. */
-export async function send(baseUrl: string, path: string, contentType: string, body: Buffer | string, timeoutMs: number): Promise<Outcome> {
+async function send(baseUrl: string, path: string, contentType: string, body: Buffer | string, timeoutMs: number): Promise<Outcome> {
   const started = performance.now();
   const res = await fetch(baseUrl + path, {
     method: 'POST',
@@ -77,7 +77,7 @@ export async function send(baseUrl: string, path: string, contentType: string, b
 }
 
 /** What every answer must be: 200 with a schema-valid body, or a 4xx with an OperationOutcome. Returns a problem or null. */
-export function checkOutcome(o: Outcome, endpoint: string, responseProblems: (body: unknown) => string[]): string | null {
+function checkOutcome(o: Outcome, endpoint: string, responseProblems: (body: unknown) => string[]): string | null {
   if (o.status >= 500) return `${endpoint}: status ${o.status}`;
   if (o.status === 200) {
     if (endpoint === 'feedback') return null;

@@ -10,9 +10,9 @@ import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const SOAK_ISSUER = 'https://soak.nkr-pain-cds.invalid';
+const SOAK_ISSUER = 'https://soak.nkr-pain-cds.invalid';
 const KID = 'soak-key-1';
-export const TOKEN_LIFETIME_S = 60;
+const TOKEN_LIFETIME_S = 60;
 
 export interface SoakIssuer {
   /** Path of the trusted-issuers file to pass as TRUSTED_ISSUERS_FILE. */

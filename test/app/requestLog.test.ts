@@ -1,10 +1,8 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createApp } from '../../src/app.js';
 import type { CdsService } from '../../src/model/cdsService.js';
-import { issue } from '../../src/model/cdsResponse.js';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
-import { buildTestApp, FIXED_NOW, patientViewRequest, testConfig, validator } from '../support/testApp.js';
+import { buildTestApp, patientViewRequest } from '../support/testApp.js';
 
 /**
  * The request log: ONE line per request from pino-http (request id, service, status, duration, cards by
@@ -123,7 +121,6 @@ describe('services log through the request logger; skipped resources are one war
 
   test('the service line carries the request id; the skipped resources are named by type and id only', async () => {
     const log = logCapture();
-    const config = testConfig();
     const app = buildTestApp({ env: {}, logger: log.logger, services: [probe as CdsService] }).app;
     const res = await request(app).post('/cds-services/probe').send({ hook: 'patient-view', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/u' } });
     expect(res.status).toBe(200);

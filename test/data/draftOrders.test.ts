@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { projectPath } from '../../src/projectRoot.js';
 import { readActiveMedicationResources, readDraftOrders as readWith, withMedications } from '../../src/data/draftOrders.js';
 import { hasMedication } from '../../src/model/medicationOrder.js';
 import { SkippedResources } from '../../src/model/skipped.js';
+import { readJson } from '../support/testApp.js';
 
 const readDraftOrders = (d: unknown, selections?: unknown[]) => readWith(d, selections, new SkippedResources());
 
@@ -10,8 +10,7 @@ interface OrderFixture {
   selections?: string[];
   draftOrders: unknown;
 }
-const fixture = (name: string): OrderFixture =>
-  JSON.parse(readFileSync(projectPath('fixtures', 'orders', name), 'utf8')) as OrderFixture;
+const fixture = (name: string): OrderFixture => readJson<OrderFixture>(projectPath('fixtures', 'orders', name));
 
 describe('readDraftOrders', () => {
   test('sandbox R4 draft: category object wrapped, doseAndRate kept as array, selected', () => {

@@ -10,7 +10,7 @@ import { projectPath } from '../../src/projectRoot.js';
 import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
 import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
-import { parseCsvRows } from '../../src/terminology/medicationData.js';
+import { parseCsvRows } from '../../src/terminology/dataFile.js';
 import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
 
 const codes = medicationTerminology().drugs;

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { readActiveMedicationResources, readDraftOrders as readWith } from '../../src/data/draftOrders.js';
 import { findDrugOrderFindings, relevantDrafts, type DrugOrderFinding } from '../../src/guideline/drugOrderFindings.js';
 import type { DraftOrder } from '../../src/model/medicationOrder.js';
 import { SkippedResources } from '../../src/model/skipped.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
+import { readJson } from '../support/testApp.js';
 
 const terminology = medicationTerminology();
 const settings = { daytimeFromMinutes: 360, daytimeToMinutes: 1020 };
@@ -18,8 +18,7 @@ interface OrderFixture {
   selections?: string[];
   draftOrders: unknown;
 }
-const fixture = (name: string): OrderFixture =>
-  JSON.parse(readFileSync(projectPath('fixtures', 'orders', name), 'utf8')) as OrderFixture;
+const fixture = (name: string): OrderFixture => readJson<OrderFixture>(projectPath('fixtures', 'orders', name));
 const readDraftOrders = (d: unknown, selections?: string[]) => readWith(d, selections, new SkippedResources());
 
 const rx = (code: string, text = `rxnorm ${code}`): fhir4.CodeableConcept => ({ text, coding: [{ system: RXNORM_SYSTEM, code }] });

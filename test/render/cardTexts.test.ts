@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import MarkdownIt from 'markdown-it';
 import request from 'supertest';
 import { parse as parseYaml } from 'yaml';
+import { schemaValidator } from '../../src/jsonSchemas.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { CardTextError, CardTexts, escapeMarkdown, loadCardTexts } from '../../src/render/cardTexts.js';
 import { useTempDirs } from '../support/tempDirs.js';
@@ -41,8 +41,7 @@ describe('card texts (cards/*.yaml)', () => {
   test('every file loads, matches its schema, and has the same keys and placeholders in Danish and English', () => {
     const files = readdirSync(projectPath('cards')).filter((n) => n.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(10);
-    const schema = JSON.parse(readFileSync(projectPath('schemas', 'card-texts.schema.json'), 'utf8')) as object;
-    const validate = new Ajv2020({ allErrors: true }).compile(schema);
+    const validate = schemaValidator('card-texts'); // the production validator
     const flat = (t: Record<string, unknown>): Map<string, string> =>
       new Map(Object.entries(t).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : Object.entries(v as Record<string, string>).map(([k2, v2]) => [`${k}.${k2}`, v2]))));
     const placeholders = (v: string): string => [...v.matchAll(/\{([a-zA-Z][a-zA-Z0-9]*)\}/g)].map((m) => m[1]).sort().join();

@@ -54,7 +54,7 @@ describe('a copy of the repository with no shared folder beside it', () => {
       const files = projectFiles();
       const tests = keyTests(files);
       // The sandbox-capture replay, the caller-verification tests and the others that sign like the sandbox.
-      expect(tests).toEqual(expect.arrayContaining(['test/transport/sandboxCaptures.test.ts']));
+      expect(tests).toEqual(expect.arrayContaining(['test/app/sandboxCaptures.test.ts']));
       expect(tests.length).toBeGreaterThanOrEqual(6);
       for (const f of files) {
         mkdirSync(dirname(join(copy, f)), { recursive: true });

@@ -14,7 +14,7 @@ import { SQLITE_FILE } from '../../src/store/openStore.js';
 import { SqlStore } from '../../src/store/sqlStore.js';
 import type { StoreKind } from '../../src/store/store.js';
 
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
+const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? '';
 
 /** The kinds to test: PostgreSQL when its URL is there, and always under CI (so that a missing URL fails). */
 export const STORE_KINDS: StoreKind[] = TEST_DATABASE_URL !== '' || process.env.CI === 'true' ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -25,7 +25,7 @@ function requirePgUrl(): string {
 }
 
 /** A fresh, empty PostgreSQL schema; returns a DATABASE_URL whose connections use it. */
-export async function freshPgSchema(): Promise<string> {
+async function freshPgSchema(): Promise<string> {
   const url = requirePgUrl();
   const schema = `t_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: url });

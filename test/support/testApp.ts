@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
-import { projectPath, projectRoot } from '../../src/projectRoot.js';
+import { projectPath } from '../../src/projectRoot.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import type { SqliteDb } from '../../src/store/db.js';
 import { memoryStore } from '../../src/store/openStore.js';
@@ -31,7 +31,7 @@ export function testConfig(env: Record<string, string> = {}): Config {
 }
 
 /** The pseudonym key of test apps (fixed, so tests can compute the keys they expect). */
-export const TEST_PSEUDONYM_SECRET = 'test-pseudonym-secret-0123456789abcdef';
+const TEST_PSEUDONYM_SECRET = 'test-pseudonym-secret-0123456789abcdef';
 
 /** A stored feedback item as the HTTP tests look at it. */
 export interface StoredFeedback {

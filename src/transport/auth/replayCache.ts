@@ -15,7 +15,7 @@ export interface ReplayCache {
   checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict>;
 }
 
-export const DEFAULT_REPLAY_CACHE_MAX_ENTRIES = 100_000;
+const DEFAULT_REPLAY_CACHE_MAX_ENTRIES = 100_000;
 
 export class InMemoryReplayCache implements ReplayCache {
   private readonly entries = new Map<string, number>();

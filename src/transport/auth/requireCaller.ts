@@ -2,7 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
 import { HttpError } from '../operationOutcome.js';
-import type { AuthVerifier, VerifiedCaller } from './verifier.js';
+import type { AuthVerifier } from './verifier.js';
 
 /**
  * The endpoint's path as the client called it, without the query string. Express reports `req.path`
@@ -10,7 +10,7 @@ import type { AuthVerifier, VerifiedCaller } from './verifier.js';
  * /cds-services`), which would add a slash the client never sent; only in that case is the trailing
  * slash dropped. A slash the client did send is kept: its `aud` is the URL it called, slash included.
  */
-export function endpointPath(req: Request): string {
+function endpointPath(req: Request): string {
   const joined = req.baseUrl + req.path;
   if (joined.length > 1 && joined.endsWith('/')) {
     const q = req.originalUrl.indexOf('?');
@@ -18,11 +18,6 @@ export function endpointPath(req: Request): string {
     if (!original.endsWith('/')) return joined.slice(0, -1);
   }
   return joined;
-}
-
-/** The caller stored by requireCaller, for handlers and logs. */
-export function callerOf(res: Response): VerifiedCaller | undefined {
-  return (res.locals as { caller?: VerifiedCaller }).caller;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { dirname, resolve } from 'node:path';
 import { calculateJwkThumbprint, type JSONWebKeySet, type JWK } from 'jose';
 import type { Config } from '../../config.js';
+import { schemaValidator } from '../../jsonSchemas.js';
 import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { projectPath } from '../../projectRoot.js';
@@ -12,18 +13,18 @@ import { projectPath } from '../../projectRoot.js';
  * where their public keys are, which `jku` URLs they may name, and which services they may call.
  */
 
-export const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
+const SANDBOX_ISSUER = 'https://sandbox.cds-hooks.org';
 
 /** The sandbox's published key (its private half is public too, so it proves nothing in production). */
-export const SANDBOX_PUBLIC_KEY = {
+const SANDBOX_PUBLIC_KEY = {
   kty: 'EC',
   crv: 'P-384',
   x: 'dw_JGR8nB2I6XveNxUOl2qk699ZPLM2nYI5STSdiEl9avAkrm3CkfYMbrrjr8laB',
   y: 'Sm3mLE-n1zYNla_aiE3cb3nZsL51RbC7ysw3q8aJLxGm-hx79RPMYpITDjp7kgzy',
 } as const;
 
-export const DEFAULT_JWKS_TIMEOUT_MS = 3000;
-export const DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS = 600;
+const DEFAULT_JWKS_TIMEOUT_MS = 3000;
+const DEFAULT_JWKS_CACHE_MAX_AGE_SECONDS = 600;
 
 /** Where an issuer's keys come from: a file shipped with the deployment, or a URL we fetch. */
 export type KeySource = { kind: 'file'; path: string; jwks: JSONWebKeySet } | { kind: 'remote'; uri: string };
@@ -65,17 +66,11 @@ interface TrustedIssuersJson {
 }
 
 /**
- * The two schemas, compiled once on first use. A schema may name a `refusal`: the sentence a file's
- * author reads when that part of the schema refuses the file (ajv `verbose` hands us the schema).
+ * The two schemas (src/jsonSchemas.ts, compiled once). A schema may name a `refusal`: the sentence a file's
+ * author reads when that part of the schema refuses the file.
  */
-let compiled: { file: ValidateFunction<TrustedIssuersJson>; jwks: ValidateFunction<JSONWebKeySet> } | null = null;
-function validators(): NonNullable<typeof compiled> {
-  if (compiled) return compiled;
-  const ajv = new Ajv2020({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, verbose: true });
-  ajv.addKeyword({ keyword: 'refusal', schemaType: 'string' });
-  const schema = (name: string): object => JSON.parse(readFileSync(projectPath('schemas', `${name}.schema.json`), 'utf8')) as object;
-  compiled = { file: ajv.compile<TrustedIssuersJson>(schema('trusted-issuers')), jwks: ajv.compile<JSONWebKeySet>(schema('jwk-set')) };
-  return compiled;
+function validators(): { file: ValidateFunction<TrustedIssuersJson>; jwks: ValidateFunction<JSONWebKeySet> } {
+  return { file: schemaValidator<TrustedIssuersJson>('trusted-issuers'), jwks: schemaValidator<JSONWebKeySet>('jwk-set') };
 }
 
 /** "/issuers/0/jku/1" → "issuers[0] (https://ehr.example.org).jku[1]"; "" → `whole`. */
@@ -190,7 +185,7 @@ export function readTrustedIssuersFile(file: string, production: boolean): Trust
   return raw.issuers.map((entry, i) => toIssuer(file, i, entry, production));
 }
 
-export function defaultTrustedIssuersFile(): string {
+function defaultTrustedIssuersFile(): string {
   return projectPath('config', 'trusted-issuers.development.json');
 }
 
@@ -204,7 +199,7 @@ async function localThumbprints(issuer: TrustedIssuer): Promise<string[]> {
  * True when an issuer is the public CDS Hooks sandbox, or ships the sandbox's key under another name
  * (anyone can sign with that key, so renaming the issuer must not make it trustworthy).
  */
-export async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
+async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
   if (issuer.iss.replace(/\/+$/, '') === SANDBOX_ISSUER) return true;
   const sandbox = await calculateJwkThumbprint({ ...SANDBOX_PUBLIC_KEY });
   return (await localThumbprints(issuer)).includes(sandbox);

@@ -1,5 +1,6 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
 import type { Config } from '../../config.js';
+import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { forbidden, unauthorized, type HttpError } from '../operationOutcome.js';
 import { buildIssuerKeys, type IssuerKeys } from './keyResolvers.js';
@@ -17,7 +18,7 @@ import { loadTrustedIssuers, type TrustedIssuer } from './trustedIssuers.js';
  * Asymmetric algorithms only: `none` and HS* (a shared secret) are never accepted
  * (https://cds-hooks.hl7.org/2.0/#trusting-cds-clients: `alg` SHALL NOT be `none` or a symmetric algorithm).
  */
-export const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
+const ALLOWED_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const;
 
 export type AuthCheck =
   | 'header'
@@ -91,7 +92,7 @@ function shown(v: unknown): unknown {
 const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** Bound every input: CDS clients' tokens are well under 2 KB; a larger one is refused before any parsing. */
-export const MAX_TOKEN_LENGTH = 8 * 1024;
+const MAX_TOKEN_LENGTH = 8 * 1024;
 
 function bearerToken(authorization: string | undefined): string {
   if (authorization === undefined || authorization.trim() === '') return fail('header', { reason: 'missing' });
@@ -215,8 +216,8 @@ class JoseAuthVerifier implements AuthVerifier {
     let claims: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(new TextDecoder().decode(payloadBytes));
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
-      claims = parsed as Record<string, unknown>;
+      if (!isObject(parsed)) throw new Error('not an object');
+      claims = parsed;
     } catch {
       return fail('signature', { reason: 'signed payload is not a JSON object' });
     }

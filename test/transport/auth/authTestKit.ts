@@ -18,15 +18,15 @@ export const FEEDBACK_AUD = `${SERVICE_AUD}/feedback`;
 export const NOW_S = 1_790_000_000;
 export const fixedNow = (): number => NOW_S * 1000;
 
-export const SANDBOX_ISS = 'https://sandbox.cds-hooks.org';
-export const SANDBOX_KID = '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f';
-export const SANDBOX_JKU = 'https://sandbox.cds-hooks.org/.well-known/jwks.json';
+const SANDBOX_ISS = 'https://sandbox.cds-hooks.org';
+const SANDBOX_KID = '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f';
+const SANDBOX_JKU = 'https://sandbox.cds-hooks.org/.well-known/jwks.json';
 
 export const EHR_ISS = 'https://ehr.example.org';
 export const EHR_JKU = 'https://ehr.example.org/.well-known/jwks.json';
 export const LIMITED_ISS = 'https://limited.example.org';
 export const REMOTE_ISS = 'https://remote.example.org';
-export const REMOTE_JWKS_URI = 'https://keys.remote.example.org/jwks.json';
+const REMOTE_JWKS_URI = 'https://keys.remote.example.org/jwks.json';
 export const REMOTE_JKU = 'https://keys.remote.example.org/rotated.json';
 
 export interface Keys {

@@ -30,7 +30,7 @@ function emptyValues(value: unknown, path = '(root)'): string[] {
   return [];
 }
 
-/** CDS Hooks 2.0 prefetch tokens (cds-hooks-2.0.md §2.1): primitive context fields the hooks mark as tokens, and the user tokens. */
+/** CDS Hooks 2.0 prefetch tokens (https://cds-hooks.hl7.org/2.0/#prefetch-tokens): primitive context fields the hooks mark as tokens, and the user tokens. */
 const CONTEXT_TOKENS = new Set(['context.patientId', 'context.userId']);
 const USER_TOKENS = new Set(['userPractitionerId', 'userPractitionerRoleId', 'userPatientId', 'userRelatedPersonId']);
 /** Search parameters outside the recommended subset (no includes, reverse chaining, or result shaping besides _count/_sort). */
@@ -107,7 +107,7 @@ describe('GET /cds-services (D1–D4)', () => {
     }
   });
 
-  test('D4: prefetch templates are relative reads or searches in the recommended query subset (spec L324–334)', async () => {
+  test('D4: prefetch templates are relative reads or searches in the recommended query subset (https://cds-hooks.hl7.org/2.0/#prefetch-template)', async () => {
     const { body } = await discover();
     // Collected rather than asserted one by one, so a failure names every offending service, key and parameter.
     const violations: string[] = [];

@@ -1,6 +1,6 @@
-import type { FhirFetcher } from '../data/fhirFetcher.js';
+import type { FhirFetcher } from './fhirFetcher.js';
 import type { PrefetchTemplateSpec } from '../model/cdsService.js';
-import type { FhirReadRecorder } from './metrics.js';
+import type { FhirReadRecorder } from '../observability/metrics.js';
 
 /** The resource type a relative FHIR query reads (`Condition?patient=1` → `Condition`); null for absolute URLs. */
 function resourceTypeOf(query: string): string | null {

@@ -9,7 +9,7 @@ const URL = '/cds-services/nkr-pain-patient-view/feedback';
 const SERVICE = '/cds-services/nkr-pain-patient-view';
 const ADMIN_TOKEN = 'admin-token-0123456789';
 
-/** What the CDS Hooks sandbox sent (captures 11 and 21, cds-hooks-2.0.md §5): accept, and override with a reason without display. */
+/** What the CDS Hooks sandbox sent (fixtures/sandbox/ captures 11 and 21; https://cds-hooks.hl7.org/2.0/#feedback): accept, and override with a reason without display. */
 const accepted = () => ({
   feedback: [{ card: 'f1a8bc59-1133-4a20-afeb-3e2f34c14e05', outcome: 'accepted', acceptedSuggestions: [{ id: '120bada8-5496-48e5-bd50-7a5e4b0559f1' }], outcomeTimestamp: '2026-11-25T17:39:34.987Z' }],
 });
