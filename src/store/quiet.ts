@@ -52,7 +52,7 @@ function flagFacts(facts: CardFacts): string[] {
 }
 
 /** The keyed hash of one flagged result of a patient (the same result = same id and value). */
-export function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): string {
+function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): string {
   return pseudonyms.findingKey(patientId, FLAG_ANSWERED_KIND, { flag });
 }
 
