@@ -178,8 +178,8 @@ export function patientViewBody(shape: PatientViewShape, now: number = Date.now(
       conditions: searchset(conditions(shape.conditions ?? 5, now)),
       labs: searchset(observations(shape.observations, now)),
       medications: searchset(activeMedications(shape.medications ?? 20, now)),
-      serviceRequests: searchset([]),
       medicationStatements: searchset([]),
+      serviceRequests: searchset([]),
     },
   };
 }
@@ -210,8 +210,10 @@ export function orderSelectBody(now: number = Date.now()): Record<string, unknow
     context: { patientId: 'p1', userId: 'Practitioner/COREPRACTITIONER1', ...context },
     prefetch: {
       meds: searchset([]),
+      patient,
       conditions: searchset(conditions(5, now)),
       medications: searchset(activeMedications(20, now)),
+      medicationStatements: searchset([]),
     },
   };
 }
@@ -228,8 +230,10 @@ export function orderSignBody(now: number = Date.now()): Record<string, unknown>
       draftOrders: searchset(drafts),
     },
     prefetch: {
+      patient,
       conditions: searchset(conditions(5, now)),
       medications: searchset(activeMedications(20, now)),
+      medicationStatements: searchset([]),
     },
   };
 }

@@ -15,7 +15,7 @@
  * Output: bench/results.json, bench/results.md, and the table on stdout.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
+import { randomBytes, randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
@@ -422,6 +422,7 @@ async function main(): Promise<void> {
   const profileDir = join(benchDir, 'profiles');
   if (PROFILE) mkdirSync(profileDir, { recursive: true });
   const serviceArgs = (name: string): string[] => [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []), SERVICE_MAIN];
+  const pseudonymSecret = randomBytes(32).toString('hex');
   const serviceEnv = (auth: boolean, name: string): Record<string, string> => {
     const dataDir = join(tmp, `data-${name}`);
     mkdirSync(dataDir, { recursive: true });
@@ -430,6 +431,8 @@ async function main(): Promise<void> {
       PUBLIC_BASE_URL,
       DATA_DIR: dataDir,
       BODY_LIMIT,
+      // Required in production since the store pseudonymises patient ids; a fresh key per run.
+      PSEUDONYM_SECRET: pseudonymSecret,
       AUTH: auth ? 'on' : 'off',
       ...(auth ? { TRUSTED_ISSUERS_FILE: join(tmp, 'trusted-issuers.json') } : {}),
       ...(fhirBase ? { FHIR_SERVER_ALLOWLIST: fhirBase } : {}),

@@ -1,11 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Express, type RequestHandler } from 'express';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { CdsService } from './model/cdsService.js';
 import type { Metrics } from './observability/metrics.js';
+import { requestLog } from './observability/requestLog.js';
 import type { CardLog } from './store/cardLog.js';
 import type { QuietByDesign } from './store/quiet.js';
 import type { Store } from './store/store.js';
@@ -52,14 +50,6 @@ const methodNotAllowed =
     next(new HttpError(405, 'not-supported', `${req.method} is not allowed here; use ${allow}`));
   };
 
-/** The caller's X-Request-Id when it is a short plain token, else a new UUID; echoed in the response. */
-function requestId(req: IncomingMessage, res: ServerResponse): string {
-  const given = req.headers['x-request-id'];
-  const id = typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-  res.setHeader('X-Request-Id', id);
-  return id;
-}
-
 /** Requests and latency per route, known service id and status (unknown ids are not labels: bounded cardinality). */
 function requestMetrics(metrics: Metrics, services: readonly CdsService[]): RequestHandler {
   const known = new Set(services.map((s) => s.id));
@@ -90,24 +80,9 @@ export function createApp(deps: AppDependencies): Express {
     res.set('X-Content-Type-Options', 'nosniff');
     next();
   });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: requestId,
-      // Id, method, path (no query string) and status only: headers carry tokens and bodies carry patient data.
-      serializers: {
-        req: (req: { id?: unknown; method?: string; url?: string }) => ({ id: req.id, method: req.method, path: (req.url ?? '').split('?')[0]?.slice(0, 200) }),
-        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      },
-      // ONE line per request: the route's summary (service, cards, FHIR reads, a 4xx's reason) joins it.
-      customSuccessObject: (_req, res, line) => ({ ...line, ...summaryOf(res) }),
-      customErrorObject: (_req, res, _err, line) => ({ ...line, ...summaryOf(res) }),
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      customSuccessMessage: () => 'request answered',
-      customErrorMessage: () => 'request failed',
-      autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-    }),
-  );
+  // ONE line per request: id, method, path, status, time and the route's summary (service, cards, FHIR
+  // reads, a 4xx's reason); never headers (tokens) or bodies (patient data).
+  app.use(requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }));
 
   app.use(requestMetrics(deps.metrics, services));
 

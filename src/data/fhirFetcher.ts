@@ -1,20 +1,19 @@
-import { Client } from 'fhir-kit-client';
 import type { Config } from '../config.js';
 import { readFhirPayload } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
 /**
- * GETs FHIR reads and searches from an allow-listed `fhirServer` with fhir-kit-client.
+ * GETs FHIR reads and searches from an allow-listed `fhirServer` with Node's `fetch`.
  *
- * Guards, and how they are done with fhir-kit-client 2 (which calls the global `fetch` with a
- * `Request` built from `requestOptions` + per-request options):
- * - redirects: `requestOptions.redirect = 'manual'`, so fetch never follows a 3xx; the 3xx comes back as a
- *   non-ok response and is refused (reason `redirect`). The token therefore never reaches a `Location`.
+ * Guards:
+ * - redirects: `redirect: 'manual'`, so fetch never follows a 3xx; the 3xx is refused (reason
+ *   `redirect`) without reading its body. The token therefore never reaches a `Location`.
  * - allow-list: every URL (the query and each `next` link) is checked against fhirServer before the call.
  * - time: the per-query timeout and the caller's deadline abort the fetch through its AbortSignal; the
  *   call is also raced against the signal, so a fetch that ignores the signal cannot hang us.
- * - size: fhir-kit-client reads the whole body (`response.text()`) before we see it, so the cap is checked
- *   afterwards (Content-Length, else the parsed size); the timeout bounds how much can arrive meanwhile.
+ * - size (FHIR_MAX_RESPONSE_BYTES): a declared Content-Length over the cap is refused before the body is
+ *   read; a body without one is read chunk by chunk and dropped (connection closed) once it passes the
+ *   cap, so a huge answer never sits in memory.
  * - content: a body that is not a FHIR resource of the expected kind is refused (reason `invalid-response`).
  * - completeness: a search whose pages cannot all be read (the page cap, a `next` link that leaves
  *   fhirServer) or that holds fewer matches than its `total` is refused (reason `incomplete`): a missing
@@ -106,14 +105,6 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-function statusOf(err: unknown): number | undefined {
-  if (typeof err !== 'object' || err === null) return undefined;
-  const response = (err as { response?: unknown }).response;
-  if (typeof response !== 'object' || response === null) return undefined;
-  const status = (response as { status?: unknown }).status;
-  return typeof status === 'number' ? status : undefined;
-}
-
 export function createFhirFetcher(config: Config): FhirFetcher {
   const { queryTimeoutMs, maxResponseBytes } = config.fhir;
 
@@ -121,34 +112,56 @@ export function createFhirFetcher(config: Config): FhirFetcher {
     if (err instanceof FhirFetchError) return err;
     if (deadline.aborted) return new FhirFetchError('timeout', 'the request deadline passed before the FHIR server answered');
     if (timedOut.aborted) return new FhirFetchError('timeout', `the FHIR server did not answer within ${queryTimeoutMs} ms`);
-    const status = statusOf(err);
-    if (status !== undefined) {
-      if (status >= 300 && status < 400) {
-        return new FhirFetchError('redirect', `the FHIR server answered with a redirect (HTTP ${status}), which is not followed`, status);
-      }
-      // fhir-kit-client reports a 2xx body that is not JSON with the 2xx status.
-      if (status >= 200 && status < 300) return new FhirFetchError('invalid-response', 'the FHIR server answered with a body that is not JSON');
-      return new FhirFetchError('http-status', `the FHIR server answered HTTP ${status}`, status);
-    }
-    // JSON that is not an object (`null`, `42`) makes fhir-kit-client fail to attach its metadata.
-    if (err instanceof TypeError && /non-object/.test(err.message)) {
-      return new FhirFetchError('invalid-response', 'the FHIR server answered with JSON that is not a FHIR resource');
-    }
     return new FhirFetchError('network', 'the FHIR server could not be reached');
   }
 
-  function bodySize(result: object): number {
-    const response = Client.httpFor(result as Parameters<typeof Client.httpFor>[0]).response;
-    const declared = Number(response?.headers.get('content-length') ?? NaN);
-    return Number.isFinite(declared) ? declared : Buffer.byteLength(JSON.stringify(result));
+  const tooLarge = (): FhirFetchError => new FhirFetchError('too-large', `the FHIR server's response exceeded ${maxResponseBytes} bytes`);
+
+  /** The body as text, never more than maxResponseBytes of it held in memory. */
+  async function boundedText(response: Response): Promise<string> {
+    const declared = Number(response.headers.get('content-length') ?? NaN);
+    if (Number.isFinite(declared) && declared > maxResponseBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (response.body === null) return '';
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxResponseBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
-  async function getPage(client: Client, url: string, signal: AbortSignal): Promise<unknown> {
-    const result = await abortable(client.request(url, { options: { signal } }), signal);
-    if (bodySize(result) > maxResponseBytes) {
-      throw new FhirFetchError('too-large', `the FHIR server's response exceeded ${maxResponseBytes} bytes`);
+  async function getPage(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+    const response = await abortable(fetch(url, { headers, redirect: 'manual', signal }), signal);
+    const { status } = response;
+    if (status < 200 || status >= 300) {
+      await response.body?.cancel().catch(() => undefined);
+      if (status >= 300 && status < 400) {
+        throw new FhirFetchError('redirect', `the FHIR server answered with a redirect (HTTP ${status}), which is not followed`, status);
+      }
+      throw new FhirFetchError('http-status', `the FHIR server answered HTTP ${status}`, status);
     }
-    return result;
+    const text = await abortable(boundedText(response), signal);
+    if (text === '') return {};
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new FhirFetchError('invalid-response', 'the FHIR server answered with a body that is not JSON');
+    }
+    // JSON that is not an object (`null`, `42`) is no FHIR resource.
+    if (typeof body !== 'object' || body === null) throw new FhirFetchError('invalid-response', 'the FHIR server answered with JSON that is not a FHIR resource');
+    return body;
   }
 
   return {
@@ -160,11 +173,8 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       if (first === null) throw new FhirFetchError('not-allowed', 'the query would leave the fhirServer');
       const maxPages = Math.max(1, options.maxPages ?? config.fhir.maxPages);
 
-      const client = new Client({
-        baseUrl: base,
-        customHeaders: options.accessToken ? { authorization: `Bearer ${options.accessToken}` } : {},
-        requestOptions: { redirect: 'manual' },
-      });
+      const headers: Record<string, string> = { accept: 'application/fhir+json, application/json' };
+      if (options.accessToken) headers.authorization = `Bearer ${options.accessToken}`;
 
       // One timeout for the whole query, all pages included; the caller's signal carries the deadline.
       const timeout = new AbortController();
@@ -177,7 +187,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       try {
         let url = first;
         for (let page = 1; ; page++) {
-          const body = await getPage(client, url, signal);
+          const body = await getPage(url, headers, signal);
           const reading = readFhirPayload(body);
           if (!reading.ok) throw new FhirFetchError('invalid-response', `the FHIR server's response was ${reading.problem}`);
           const type = (body as fhir4.Resource).resourceType;

@@ -64,7 +64,7 @@ const DEADLINE_TEXT = 'the request deadline passed before the FHIR server answer
 
 export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], call: DataCall, deps: PrefetchResolverDeps): Promise<ResolvedPrefetch> {
   const { fetcher, config } = deps;
-  const { request, signal, trace } = call;
+  const { request, trace } = call;
   const prefetch = request.prefetch;
   const token = request.fhirAuthorization?.access_token || undefined;
   const server = checkFhirServer(request.fhirServer, config);
@@ -78,7 +78,7 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
   }
 
   function failureText(err: unknown): string {
-    if (signal.aborted) return DEADLINE_TEXT;
+    if (call.signal.aborted) return DEADLINE_TEXT;
     return err instanceof FhirFetchError ? err.message : 'the FHIR query failed';
   }
 
@@ -86,6 +86,8 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
   async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number } = {}): Promise<Outcome> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
+    // Read only here: the call's deadline timer starts when the first read needs it (serviceRoute).
+    const signal = call.signal;
     try {
       if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
       const resources = await abortable(fetcher.fetch(server.base, query, { ...(token ? { accessToken: token } : {}), signal, ...extra }), signal);

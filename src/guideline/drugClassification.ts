@@ -131,8 +131,36 @@ interface TextMatch {
   notes: BrandNote[];
 }
 
-/** Whole-word generic and brand names in free text: one Map lookup per word (a brand of several words as a phrase). */
+/**
+ * Remembered text matches per code table: the same drug texts come back on every call (a patient's active
+ * orders are classified again for each draft order), and tokenising them was ~40 % of an order-sign call
+ * (bench/README.md). Bounded (least recently used dropped first); results are copied out, never shared.
+ */
+const TEXT_MEMO_SIZE = 2000;
+const TEXT_MEMO_MAX_TEXT = 500;
+const textMemos = new WeakMap<DrugCodes, Map<string, TextMatch>>();
+
 function namesInText(text: string, codes: DrugCodes): TextMatch {
+  if (text.length > TEXT_MEMO_MAX_TEXT) return matchNamesInText(text, codes);
+  let memo = textMemos.get(codes);
+  if (memo === undefined) {
+    memo = new Map();
+    textMemos.set(codes, memo);
+  }
+  let found = memo.get(text);
+  if (found !== undefined) {
+    memo.delete(text); // most recently used goes last
+  } else {
+    found = matchNamesInText(text, codes);
+    const oldest = memo.size >= TEXT_MEMO_SIZE ? memo.keys().next() : undefined;
+    if (oldest !== undefined && oldest.done !== true) memo.delete(oldest.value);
+  }
+  memo.set(text, found);
+  return { keys: [...found.keys], substitution: found.substitution, notes: [...found.notes] };
+}
+
+/** Whole-word generic and brand names in free text: one Map lookup per word (a brand of several words as a phrase). */
+function matchNamesInText(text: string, codes: DrugCodes): TextMatch {
   const words = wordsOf(text);
   const keys: string[] = [];
   const notes: BrandNote[] = [];

@@ -8,10 +8,27 @@ export function parseFhirDate(value: string | undefined): number | undefined {
   if (typeof value !== 'string') return undefined;
   const m = FHIR_DATE.exec(value.trim());
   if (!m) return undefined;
-  const [, y, mo = '01', d = '01', h, mi, s = '00', tz] = m;
+  const [, y, mo = '01', d = '01', h, mi = '00', s = '00', tz] = m;
   if (h === undefined) return Date.UTC(Number(y), Number(mo) - 1, Number(d));
-  const iso = `${y}-${mo}-${d}T${h}:${mi}:${s}${tz ?? 'Z'}`;
-  const t = Date.parse(iso);
+  // Fast path (every Observation has one or two of these): the fields are in range, so Date.UTC gives
+  // what Date.parse would, without building and re-parsing an ISO string.
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  const inRange = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && minute <= 59 && second <= 59 && (hour < 24 || (hour === 24 && minute === 0 && second === 0));
+  if (inRange && (tz === undefined || tz === 'Z')) return Date.UTC(year, month - 1, day, hour, minute, second);
+  if (inRange && tz !== undefined) {
+    const tzHours = Number(tz.slice(1, 3));
+    const tzMinutes = Number(tz.slice(4, 6));
+    if (tzHours > 23 || tzMinutes > 59) return undefined;
+    const offsetMs = (tz.startsWith('-') ? -1 : 1) * (tzHours * 60 + tzMinutes) * 60_000;
+    return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMs;
+  }
+  // Out of range (Date.parse refuses it) or a year below 100 (Date.UTC would read it as 19xx).
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${tz ?? 'Z'}`);
   return Number.isNaN(t) ? undefined : t;
 }
 

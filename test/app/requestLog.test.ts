@@ -5,7 +5,7 @@ import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { buildTestApp, patientViewRequest } from '../support/testApp.js';
 
 /**
- * The request log: ONE line per request from pino-http (request id, service, status, duration, cards by
+ * The request log: ONE line per request (src/observability/requestLog.ts) (request id, service, status, duration, cards by
  * kind, FHIR read timings, a 4xx's reason); services log through the request's logger; optional data
  * that is unavailable and resources skipped as unreadable are named in warning lines. No tokens, no
  * patient data.
@@ -35,7 +35,7 @@ function logCapture(): { logger: Logger; lines: () => Line[] } {
 const PV = '/cds-services/nkr-pain-patient-view';
 const requestLines = (lines: Line[]): Line[] => lines.filter((l) => l.res !== undefined);
 
-/** pino-http writes its line when the response has finished; give the event loop a turn. */
+/** the request log writes its line when the response has finished; give the event loop a turn. */
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('one log line per request', () => {

@@ -33,13 +33,18 @@ describe('bench request bodies', () => {
     expect(body.prefetch).toBeUndefined();
   });
 
-  it('patient-view fills every prefetch key the service declares in discovery', async () => {
+  // A missing key would make every benchmarked call log an "optional data unavailable" warning (or read FHIR).
+  it.each([
+    ['nkr-pain-patient-view', patientViewBody({ observations: 1 }, FIXED_NOW)],
+    ['nkr-pain-order-select', orderSelectBody(FIXED_NOW)],
+    ['nkr-pain-order-sign', orderSignBody(FIXED_NOW)],
+  ])('%s: the body fills every prefetch key the service declares in discovery', async (id, body) => {
     const { app } = buildTestApp();
     const discovery = await request(app).get('/cds-services');
-    const service = (discovery.body.services as Array<{ id: string; prefetch?: Record<string, string> }>).find((s) => s.id === 'nkr-pain-patient-view');
+    const service = (discovery.body.services as Array<{ id: string; prefetch?: Record<string, string> }>).find((s) => s.id === id);
     const keys = Object.keys(service?.prefetch ?? {});
     expect(keys.length).toBeGreaterThan(0);
-    expect(Object.keys(patientViewBody({ observations: 1 }).prefetch as object).sort()).toEqual(expect.arrayContaining(keys.sort()));
+    expect(Object.keys(body.prefetch as object).sort()).toEqual(expect.arrayContaining(keys.sort()));
   });
 
   it('makes exactly the number of Observations asked for, with unique ids', () => {

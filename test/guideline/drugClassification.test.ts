@@ -247,3 +247,21 @@ describe('free text', () => {
     expect(c.ingredients.map((i) => i.key)).toEqual(['oxycodone', 'naloxone']);
   });
 });
+
+describe('remembered text matches', () => {
+  test('the same text classifies the same every time; a changed result never leaks into the next call', () => {
+    const first = classifyMedication(text('Yentreve duloxetin 40 mg'));
+    const expected = JSON.parse(JSON.stringify(first)) as unknown;
+    first.ingredients.length = 0;
+    first.brandNotes.push('rapid-onset-fentanyl');
+    expect(classifyMedication(text('Yentreve duloxetin 40 mg'))).toEqual(expected);
+  });
+
+  test('more texts than the memo holds: old and new texts still classify correctly', () => {
+    const before = classifyMedication(text('tramadolhydrochlorid 50 mg'));
+    for (let i = 0; i < 2500; i++) classifyMedication(text(`ukendt præparat ${i}`));
+    expect(classifyMedication(text('tramadolhydrochlorid 50 mg'))).toEqual(before);
+    expect(before.kinds).toEqual(['tramadol']);
+    expect(classifyMedication(text('ukendt præparat 3')).via).toBeNull();
+  });
+});

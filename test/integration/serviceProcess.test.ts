@@ -44,7 +44,7 @@ function logLines(p: StartedProcess<string>): Array<Record<string, unknown>> {
     .map((l) => parseLogLine(l) ?? { unparsed: l });
 }
 
-/** Polls (bounded) until a log line satisfies `match`: pino-http writes its line when the response finishes. */
+/** Polls (bounded) until a log line satisfies `match`: the request log writes its line when the response finishes. */
 async function waitForLogLine(p: StartedProcess<string>, match: (entry: Record<string, unknown>) => boolean, timeoutMs = 5_000): Promise<Record<string, unknown>> {
   const until = Date.now() + timeoutMs;
   for (;;) {

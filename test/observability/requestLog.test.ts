@@ -36,7 +36,7 @@ describe('requestLog', () => {
     await request(app(logger)).post('/cds-services/x?patient=secret').set('Authorization', 'Bearer abc.def.ghi').send({ a: 1 });
     const written = lines();
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatchObject({ msg: 'request completed', req: { method: 'POST', path: '/cds-services/x' }, res: { statusCode: 201 } });
+    expect(written[0]).toMatchObject({ msg: 'request answered', req: { method: 'POST', path: '/cds-services/x' }, res: { statusCode: 201 } });
     expect(typeof written[0]?.responseTime).toBe('number');
     const text = JSON.stringify(written);
     expect(text).not.toContain('abc.def.ghi');
@@ -53,5 +53,32 @@ describe('requestLog', () => {
     const { logger, lines } = capture('warn');
     await request(app(logger)).post('/cds-services/x').send({});
     expect(lines()).toEqual([]);
+  });
+
+  it('logs a 4xx at warn with the summary the app gives; req.log lines carry the request id', async () => {
+    const { logger, lines } = capture();
+    const a = express();
+    a.use(requestLog(logger, { summary: () => ({ reason: 'why' }) }));
+    a.get('/x', (req, res) => {
+      req.log.info({ step: 1 }, 'inside');
+      res.status(404).end();
+    });
+    const res = await request(a).get('/x').set('X-Request-Id', 'call-7');
+    expect(res.headers['x-request-id']).toBe('call-7');
+    const written = lines();
+    expect(written).toHaveLength(2);
+    expect(written[0]).toMatchObject({ msg: 'inside', step: 1, req: { id: 'call-7', method: 'GET', path: '/x' } });
+    expect(written[1]).toMatchObject({ level: 40, msg: 'request answered', reason: 'why', req: { id: 'call-7' }, res: { statusCode: 404 } });
+  });
+
+  it('a 5xx is an error line even when info is off', async () => {
+    const { logger, lines } = capture('warn');
+    const a = express();
+    a.use(requestLog(logger));
+    a.get('/x', (_req, res) => {
+      res.status(503).end();
+    });
+    await request(a).get('/x');
+    expect(lines()).toMatchObject([{ level: 50, msg: 'request failed', res: { statusCode: 503 } }]);
   });
 });

@@ -1,22 +1,15 @@
 /**
- * PENDING (not run: the file name ends in .pending). Enable by renaming to fhirBodyCap.test.ts once the
- * FHIR fetcher stops reading at FHIR_MAX_RESPONSE_BYTES.
- *
- * Today `createFhirFetcher` → `getPage` (src/data/fhirFetcher.ts) lets fhir-kit-client read the WHOLE body
- * (`response.text()`) and only then compares its size (`bodySize`) with FHIR_MAX_RESPONSE_BYTES — even when
- * the Content-Length header already says it is too large. Observed on branch `hard`, cap 1 MB, query
- * timeout and deadline 3000 ms, a 400 MB answer: 412 after 3.1 s (the timeout, not the cap), and the
- * process RSS grew from 122 MiB to 416 MiB. A hostile or broken FHIR server can thus make every prefetch
- * key of every concurrent call buffer what loopback/LAN speed delivers within the query timeout.
- * Expected: a declared Content-Length over the cap is refused before the body is read, a body without one
- * is cut off once the cap is passed; either way 412 quickly and memory bounded.
+ * FHIR_MAX_RESPONSE_BYTES bounds memory, not only what is accepted: a declared Content-Length over the cap
+ * is refused before the body is read, a body without one is cut off once it passes the cap; either way
+ * 412 quickly and the process does not buffer the answer (src/data/fhirFetcher.ts). Before the fix, a
+ * 400 MB answer under a 1 MB cap was read whole: 412 only at the 3 s timeout, RSS 122 → 416 MiB.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFaultyFhirServer, type FaultyFhirServer } from '../../../test-support/hardening/faultyFhirServer.js';
-import { fhirAuthorization } from '../../support/fhirAccess.js';
-import { buildTestApp, patientResources, patientViewRequest } from '../../support/testApp.js';
+import { startFaultyFhirServer, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
+import { fhirAuthorization } from '../support/fhirAccess.js';
+import { buildTestApp, patientResources, patientViewRequest } from '../support/testApp.js';
 
 const PATIENT = 'integration-fm-1';
 const LIMITS_MS = 3000;

@@ -1,0 +1,39 @@
+import fc from 'fast-check';
+import { parseFhirDate } from '../../src/guideline/fhirDates.js';
+
+/** What parseFhirDate promised before its fast path: build an ISO string and let Date.parse judge it. */
+function byDateParse(value: string): number | undefined {
+  const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/.exec(value.trim());
+  if (!m) return undefined;
+  const [, y, mo = '01', d = '01', h, mi, s = '00', tz] = m;
+  if (h === undefined) return Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${tz ?? 'Z'}`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+const two = (max: number) => fc.integer({ min: 0, max }).map((n) => String(n).padStart(2, '0'));
+
+describe('parseFhirDate', () => {
+  test('dates, partial dates and dateTimes with and without a zone', () => {
+    expect(parseFhirDate('2024')).toBe(Date.UTC(2024, 0, 1));
+    expect(parseFhirDate('2024-03')).toBe(Date.UTC(2024, 2, 1));
+    expect(parseFhirDate('2024-03-05')).toBe(Date.UTC(2024, 2, 5));
+    expect(parseFhirDate('2024-03-05T10:20:30Z')).toBe(Date.UTC(2024, 2, 5, 10, 20, 30));
+    expect(parseFhirDate('2024-03-05T10:20:30.123+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
+    expect(parseFhirDate('2024-03-05T10:20-02:30')).toBe(Date.UTC(2024, 2, 5, 12, 50, 0));
+    expect(parseFhirDate('2024-03-05T24:00:00Z')).toBe(Date.UTC(2024, 2, 6));
+  });
+
+  test('not a FHIR date, or out of range → undefined', () => {
+    for (const v of ['', 'yesterday', '2024-13-01T00:00:00Z', '2024-01-32T00:00:00Z', '2024-01-01T25:00:00Z', '2024-01-01T24:30:00Z', '2024-01-01T10:00:00+24:00', '2024-01-01T10:00:60Z', undefined]) {
+      expect(parseFhirDate(v)).toBeUndefined();
+    }
+  });
+
+  test('the fast path agrees with Date.parse on any dateTime shape', () => {
+    const dateTime = fc
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(14), two(33), two(26), two(61), fc.option(two(61)), fc.constantFrom('', 'Z', '+01:00', '-05:30', '+14:00', '-23:59', '+24:00', '+10:60'))
+      .map(([y, mo, d, h, mi, s, tz]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}`}${tz}`);
+    fc.assert(fc.property(dateTime, (v) => expect(parseFhirDate(v)).toBe(byDateParse(v))), { numRuns: 5000 });
+  });
+});
