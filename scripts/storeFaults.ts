@@ -19,7 +19,7 @@
  * sigkill: a burst of feedback (20 in flight), SIGKILL in the middle of it; the service is started again
  *   on the same store (migrations, reopen), and every feedback answered 200 before the kill is in the store.
  *
- * "In the store" is checked directly with --verify-sql (default `SELECT card FROM feedback`: it must return
+ * "In the store" is checked directly with --verify-sql (default `SELECT card_uuid FROM feedback`: it must return
  * the card uuid of each stored feedback, first column) — against DATABASE_URL, or the SQLite file
  * --sqlite-file under DATA_DIR. Exit 1 when a promise is broken. Bounded: ≤ 10 minutes, ≤ 200 pairs/s.
  */
@@ -40,7 +40,7 @@ const { values } = parseArgs({
     'reconnect-s': { type: 'string', default: '10' },
     'pg-stop': { type: 'string', default: 'pg_ctlcluster 15 main stop -m fast' },
     'pg-start': { type: 'string', default: 'pg_ctlcluster 15 main start' },
-    'verify-sql': { type: 'string', default: 'SELECT card FROM feedback' },
+    'verify-sql': { type: 'string', default: 'SELECT card_uuid FROM feedback' },
     'sqlite-file': { type: 'string' },
   },
 });
