@@ -1,4 +1,4 @@
-import { asList, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import type { SkippedResources } from '../model/skipped.js';
 
@@ -124,6 +124,8 @@ function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | nu
 
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
+  // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
+  const validId = fhirId(resource.id);
 
   let medication = concept(resource.medicationCodeableConcept);
   let medicationIngredients: fhir4.CodeableConcept[] = [];
@@ -185,7 +187,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   return {
     resourceType,
     id,
-    reference: id ? `${resourceType}/${id}` : null,
+    reference: validId ? `${resourceType}/${validId}` : null,
     status,
     dosageInstruction,
     r4: request,
