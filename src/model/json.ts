@@ -39,3 +39,11 @@ export function fhirId(v: unknown): string | undefined {
   const s = nonBlank(v)?.trim();
   return s !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(s) ? s : undefined;
 }
+
+/**
+ * `table[key]` for a key that came from outside: only the table's own entries, so `constructor`,
+ * `toString` or `__proto__` read nothing from Object.prototype.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
