@@ -95,25 +95,38 @@ function replacement(current: Json, m: Mutation): Json | undefined {
   }
 }
 
+/** Which nodes may be mutated (all when absent): e.g. only inside prefetch resources, for the readers' property. */
+export type PathFilter = (path: ReadonlyArray<string | number>) => boolean;
+
+function targets(value: Json, within: PathFilter | undefined): Array<Array<string | number>> {
+  const paths = nodePaths(value);
+  return within ? paths.filter(within) : paths;
+}
+
 /** Where each mutation lands, as JSON paths (`prefetch.labs.entry.3.resource.interpretation`): for failure reports. */
-export function describeMutations(body: Json, mutations: readonly Mutation[]): string[] {
+export function describeMutations(body: Json, mutations: readonly Mutation[], within?: PathFilter): string[] {
   const out: string[] = [];
   let current: Json | undefined = body;
   for (const m of mutations) {
     if (current === undefined) break;
-    const paths = nodePaths(current);
+    const paths = targets(current, within);
+    if (paths.length === 0) break;
     out.push(`${m.kind} at ${(paths[m.node % paths.length] ?? []).join('.') || '(root)'}`);
-    current = applyMutations(current, [m]);
+    current = applyMutations(current, [m], within);
   }
   return out;
 }
 
-/** Applies mutations to a deep copy of `body`; a mutation of the root replaces the whole body. */
-export function applyMutations(body: Json, mutations: readonly Mutation[]): Json | undefined {
+/**
+ * Applies mutations to a deep copy of `body`; a mutation of the root replaces the whole body. With
+ * `within`, only the nodes it accepts are mutated (none accepted: the mutation does nothing).
+ */
+export function applyMutations(body: Json, mutations: readonly Mutation[], within?: PathFilter): Json | undefined {
   let out: Json | undefined = JSON.parse(JSON.stringify(body)) as Json;
   for (const m of mutations) {
     if (out === undefined) return out;
-    const paths = nodePaths(out);
+    const paths = targets(out, within);
+    if (paths.length === 0) continue;
     const path = paths[m.node % paths.length] as Array<string | number>;
     if (path.length === 0) {
       out = replacement(out, m);
