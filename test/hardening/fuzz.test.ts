@@ -24,14 +24,15 @@ afterAll(async () => {
 });
 
 test('mutated and malformed bodies on every endpoint: never a 5xx, never a hang', async () => {
+  const runs = Number(process.env.FUZZ_RUNS ?? 300);
   const report = await fuzz({
     baseUrl,
     root: projectRoot,
-    runsPerEndpoint: Number(process.env.FUZZ_RUNS ?? 300),
+    runsPerEndpoint: runs,
     ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
     timeoutMs: 5_000,
     responseProblems: (body) => validator.problems('response', body),
   });
   expect(report.failure).toBeNull();
-  for (const name of ['patient-view', 'order-select', 'order-sign', 'feedback']) expect(report.runs[name]).toBeGreaterThan(150);
+  for (const name of ['patient-view', 'order-select', 'order-sign', 'feedback']) expect(report.runs[name]).toBeGreaterThanOrEqual(runs);
 }, 120_000);

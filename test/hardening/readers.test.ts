@@ -31,10 +31,11 @@ const insideReadData: PathFilter = (path) =>
   (path[0] === 'prefetch' && path.length >= 2) || (path[0] === 'context' && path[1] === 'draftOrders' && path.length >= 2);
 
 test('readers of conditions, observations, medication orders and bundles: wrong shapes give 200 or 4xx, never a 5xx', async () => {
+  const runs = Number(process.env.FUZZ_RUNS ?? 200);
   const report = await fuzz({
     baseUrl,
     root: projectRoot,
-    runsPerEndpoint: Number(process.env.FUZZ_RUNS ?? 200),
+    runsPerEndpoint: runs,
     ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
     timeoutMs: 5_000,
     responseProblems: (body) => validator.problems('response', body),
@@ -42,7 +43,7 @@ test('readers of conditions, observations, medication orders and bundles: wrong 
     within: insideReadData,
   });
   expect(report.failure).toBeNull();
-  for (const name of ['patient-view', 'order-select', 'order-sign']) expect(report.runs[name]).toBeGreaterThan(150);
+  for (const name of ['patient-view', 'order-select', 'order-sign']) expect(report.runs[name]).toBeGreaterThanOrEqual(runs);
   // Mutated data is mostly still read: most answers are 200 (a filter that mutated nothing would give 200 too, so:)
   expect(Object.keys(report.statuses['patient-view'] ?? {}).length).toBeGreaterThan(1);
 }, 120_000);
