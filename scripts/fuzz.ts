@@ -70,6 +70,8 @@ try {
   throw err;
 }
 
+// Always a known seed, so any run can be repeated exactly with --seed.
+const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const validator = new SchemaValidator();
 const started = Date.now();
 let report: Awaited<ReturnType<typeof fuzz>>;
@@ -80,13 +82,13 @@ try {
     runsPerEndpoint: runs,
     timeoutMs: 10_000,
     responseProblems: (body) => validator.problems('response', body),
-    ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
+    seed,
   });
 } finally {
   stop();
 }
 
-console.log(`fuzz: ${runs} mutated bodies per endpoint plus the raw cases, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`fuzz: ${runs} mutated bodies per endpoint plus the raw cases, seed ${seed}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 for (const [endpoint, n] of Object.entries(report.runs)) console.log(`  ${endpoint}: ${n} requests, statuses ${JSON.stringify(report.statuses[endpoint])}`);
 console.log(`  slowest answer: ${report.maxMs.toFixed(1)} ms`);
 if (crashed) console.log('  the service process exited during the run');
