@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,56 +18,77 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '2000
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number');
 
+/** A free loopback port: the service is started on it (its log stays at `error`, so it never prints its URL). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || address === null) throw new Error('no free port');
+  return address.port;
+}
+
+const port = await freePort();
+const baseUrl = `http://127.0.0.1:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'nkr-fuzz-'));
 const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
   cwd: projectRoot,
-  env: { ...process.env, NODE_ENV: 'production', AUTH: 'off', PORT: '0', HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', PSEUDONYM_SECRET: 'fuzz-secret-not-for-production-0123456789' },
-  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, NODE_ENV: 'production', AUTH: 'off', PORT: String(port), HOST: '127.0.0.1', PUBLIC_BASE_URL: 'http://127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'error', PSEUDONYM_SECRET: 'fuzz-secret-not-for-production-0123456789' },
+  stdio: ['ignore', 'ignore', 'inherit'],
 });
+let exited = false;
 let crashed = false;
 child.on('exit', (code, signal) => {
+  exited = true;
   if (code !== 0 && signal !== 'SIGTERM') crashed = true;
 });
+const stop = (): void => {
+  if (!exited) child.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+};
 
-// The "listening" line is logged at info (so LOG_LEVEL must be info); after it, stdout is drained and dropped.
-const baseUrl = await new Promise<string>((resolve, reject) => {
-  const timer = setTimeout(() => {
-    child.kill('SIGTERM');
-    reject(new Error('the service did not start within 20 s'));
-  }, 20_000);
-  let pending = '';
-  let ready = false;
-  child.stdout.on('data', (chunk: Buffer) => {
-    if (ready) return;
-    pending += chunk.toString();
-    const lines = pending.split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) {
-      const m = /"url":"(http:\/\/[^"]+)\/cds-services"/.exec(line);
-      if (m?.[1]) {
-        ready = true;
-        clearTimeout(timer);
-        resolve(m[1]);
-        return;
-      }
+/** Waits until the service answers its discovery endpoint (20 s at most). */
+async function ready(): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (Date.now() < until) {
+    if (exited) throw new Error('the service exited before it was ready');
+    try {
+      const res = await fetch(`${baseUrl}/cds-services`, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      /* not listening yet */
     }
-  });
-});
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('the service did not start within 20 s');
+}
 
+try {
+  await ready();
+} catch (err) {
+  stop();
+  throw err;
+}
+
+// Always a known seed, so any run can be repeated exactly with --seed.
+const seed = values.seed !== undefined ? Number(values.seed) : Math.floor(Math.random() * 2 ** 31);
 const validator = new SchemaValidator();
 const started = Date.now();
-const report = await fuzz({
-  baseUrl,
-  root: projectRoot,
-  runsPerEndpoint: runs,
-  timeoutMs: 10_000,
-  responseProblems: (body) => validator.problems('response', body),
-  ...(values.seed !== undefined ? { seed: Number(values.seed) } : {}),
-});
-child.kill('SIGTERM');
-rmSync(dataDir, { recursive: true, force: true });
+let report: Awaited<ReturnType<typeof fuzz>>;
+try {
+  report = await fuzz({
+    baseUrl,
+    root: projectRoot,
+    runsPerEndpoint: runs,
+    timeoutMs: 10_000,
+    responseProblems: (body) => validator.problems('response', body),
+    seed,
+  });
+} finally {
+  stop();
+}
 
-console.log(`fuzz: ${runs} mutated bodies per endpoint plus the raw cases, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`fuzz: ${runs} mutated bodies per endpoint plus the raw cases, seed ${seed}, in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 for (const [endpoint, n] of Object.entries(report.runs)) console.log(`  ${endpoint}: ${n} requests, statuses ${JSON.stringify(report.statuses[endpoint])}`);
 console.log(`  slowest answer: ${report.maxMs.toFixed(1)} ms`);
 if (crashed) console.log('  the service process exited during the run');

@@ -92,6 +92,8 @@ async function startService(): Promise<ChildProcess> {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       PSEUDONYM_SECRET: 'store-faults-secret-not-for-production-0123456789',
+      // Every pair answers a card of the same patient: quieting would leave no card to answer after the first ones.
+      QUIET_BY_DESIGN: 'off',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     },
     stdio: ['ignore', 'ignore', 'inherit'],

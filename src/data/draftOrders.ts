@@ -1,4 +1,5 @@
-import { asList, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { readConcept } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import type { SkippedResources } from '../model/skipped.js';
 
@@ -43,23 +44,6 @@ class ResourceIndex {
 
 function referenceOf(v: unknown): string | undefined {
   return isObject(v) ? nonBlank(v.reference) : undefined;
-}
-
-function concept(v: unknown): fhir4.CodeableConcept | null {
-  if (!isObject(v)) return null;
-  const coding: fhir4.Coding[] = objectList(v.coding).map((c) => {
-    const out: fhir4.Coding = {};
-    const system = nonBlank(c.system);
-    const code = nonBlank(c.code);
-    const display = nonBlank(c.display);
-    if (system) out.system = system;
-    if (code) out.code = code;
-    if (display) out.display = display;
-    return out;
-  });
-  const text = nonBlank(v.text);
-  if (coding.length === 0 && !text) return null;
-  return text ? { coding, text } : { coding };
 }
 
 function normaliseTiming(v: unknown): JsonObject | undefined {
@@ -115,17 +99,19 @@ function drugTextOf(c: fhir4.CodeableConcept | null, ingredients: fhir4.Codeable
 
 function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | null; ingredients: fhir4.CodeableConcept[] } {
   return {
-    medication: concept(med.code),
+    medication: readConcept(med.code),
     ingredients: objectList(med.ingredient)
-      .map((i) => concept(i.itemCodeableConcept))
+      .map((i) => readConcept(i.itemCodeableConcept))
       .filter((c): c is fhir4.CodeableConcept => c !== null),
   };
 }
 
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
+  // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
+  const validId = fhirId(resource.id);
 
-  let medication = concept(resource.medicationCodeableConcept);
+  let medication = readConcept(resource.medicationCodeableConcept);
   let medicationIngredients: fhir4.CodeableConcept[] = [];
   let unresolvedMedicationReference: string | null = null;
   const medRef = referenceOf(resource.medicationReference);
@@ -142,7 +128,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   }
 
   const reasonSources = [...asList(resource.reasonCode), ...asList(resource.reasonCodeableConcept)];
-  const reasons = reasonSources.map(concept).filter((c): c is fhir4.CodeableConcept => c !== null);
+  const reasons = reasonSources.map((r) => readConcept(r)).filter((c): c is fhir4.CodeableConcept => c !== null);
   const unresolvedReasonReferences: string[] = [];
   const reasonReferences = objectList(resource.reasonReference);
   for (const r of reasonReferences) {
@@ -151,7 +137,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     const ref = referenceOf(r);
     if (!ref) continue;
     const target = index.resolve(ref, resource);
-    const code = target && target.resourceType === 'Condition' ? concept(target.code) : null;
+    const code = target && target.resourceType === 'Condition' ? readConcept(target.code) : null;
     if (code) reasons.push(code);
     else if (!target) unresolvedReasonReferences.push(ref);
   }
@@ -185,7 +171,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   return {
     resourceType,
     id,
-    reference: id ? `${resourceType}/${id}` : null,
+    reference: validId ? `${resourceType}/${validId}` : null,
     status,
     dosageInstruction,
     r4: request,

@@ -1,4 +1,5 @@
-import { asList, finiteNumber } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { asList, finiteNumber, ownEntry } from '../model/json.js';
 
 /**
  * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
@@ -68,7 +69,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const timing = d.timing;
   if (!timing || typeof timing !== 'object') return null;
   const repeat = timing.repeat as (fhir4.TimingRepeat & { periodUnits?: string }) | undefined;
-  const codeValue = timing.code?.coding?.[0]?.code ?? timing.code?.text;
+  const codeValue = codingsOf(timing.code)[0]?.code ?? timing.code?.text;
   const code = typeof codeValue === 'string' ? codeValue.toUpperCase() : null;
   if (!repeat && !code) return null;
   const when = asList(repeat?.when).filter((w): w is string => typeof w === 'string');
@@ -77,12 +78,13 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const frequency = finiteNumber(repeat?.frequency);
   const period = finiteNumber(repeat?.period);
   const unit = repeat?.periodUnit ?? repeat?.periodUnits;
-  if (period !== undefined && period > 0 && typeof unit === 'string' && PERIOD_DAYS[unit] !== undefined) {
-    dosesPerDay = (frequency ?? 1) / (period * PERIOD_DAYS[unit]);
+  const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
+  if (period !== undefined && period > 0 && unitDays !== undefined) {
+    dosesPerDay = (frequency ?? 1) / (period * unitDays);
   } else if (timeOfDay.length > 0) {
     dosesPerDay = timeOfDay.length * (frequency ?? 1);
-  } else if (code && CODE_DOSES[code] !== undefined) {
-    dosesPerDay = CODE_DOSES[code];
+  } else if (code && ownEntry(CODE_DOSES, code) !== undefined) {
+    dosesPerDay = ownEntry(CODE_DOSES, code) ?? null;
   }
   if (code === 'AM' && when.length === 0) when.push('MORN');
   if (code === 'PM' && when.length === 0) when.push('EVE');
@@ -123,7 +125,7 @@ export function assessDaytimeDosing(
     ];
     if (dayTimes.length > 0) reasons.push({ type: 'time-of-day', times: dayTimes });
     if (doses !== null && doses > 1 + 1e-9) {
-      const code = group.find((t) => t.code && CODE_DOSES[t.code] !== undefined && t.dosesPerDay === CODE_DOSES[t.code])?.code;
+      const code = group.find((t) => t.code && ownEntry(CODE_DOSES, t.code) !== undefined && t.dosesPerDay === ownEntry(CODE_DOSES, t.code))?.code;
       reasons.push(code ? { type: 'timing-code', code } : { type: 'doses-per-day', dosesPerDay: round(doses) });
     }
   }

@@ -1,4 +1,5 @@
-import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
 import type { LabResult, NumericValue } from './labResults.js';
@@ -91,7 +92,7 @@ function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpret
   let anyCode = false;
   const texts: string[] = [];
   for (const concept of objectList(raw)) {
-    const codings = objectList(concept.coding);
+    const codings = codingsOf(concept);
     for (const coding of codings) {
       const code = nonBlank(coding.code)?.trim();
       if (!code) {
@@ -173,10 +174,10 @@ function fits(range: JsonObject, patient: PatientFacts, now: number): boolean | 
   const age = isObject(range.age) ? range.age : undefined;
   if (appliesTo.length === 0 && !age) return undefined;
   for (const concept of appliesTo) {
-    const keys = [nonBlank(concept.text), ...objectList(concept.coding).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])]
+    const keys = [nonBlank(concept.text), ...codingsOf(concept).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])]
       .filter((k): k is string => k !== undefined)
       .map((k) => k.trim().toLowerCase());
-    const sex = keys.map((k) => SEX_CODES[k]).find((s) => s !== undefined);
+    const sex = keys.map((k) => ownEntry(SEX_CODES, k)).find((s) => s !== undefined);
     if (!sex || sex !== patient.sex) return false; // an unknown criterion, or another sex
   }
   if (age) {

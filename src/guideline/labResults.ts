@@ -1,4 +1,5 @@
-import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDate } from './fhirDates.js';
@@ -51,7 +52,7 @@ function parseNumberText(text: string): NumericValue | undefined {
   const value = Number((m[2] as string).replace(',', '.'));
   if (!Number.isFinite(value)) return undefined;
   const out: NumericValue = { value };
-  const comparator = m[1] ? COMPARATORS[m[1]] : undefined;
+  const comparator = m[1] ? ownEntry(COMPARATORS, m[1]) : undefined;
   if (comparator) out.comparator = comparator;
   const unit = m[3]?.trim();
   if (unit) out.unit = unit;
@@ -65,7 +66,7 @@ function quantity(q: unknown): NumericValue | undefined {
   const value = finiteNumber(raw) ?? parsed?.value;
   if (value === undefined) return undefined;
   const out: NumericValue = { value };
-  const comparator = typeof q.comparator === 'string' ? COMPARATORS[q.comparator.trim()] : parsed?.comparator;
+  const comparator = typeof q.comparator === 'string' ? ownEntry(COMPARATORS, q.comparator.trim()) : parsed?.comparator;
   if (comparator) out.comparator = comparator;
   const unit = nonBlank(q.unit) ?? nonBlank(q.code);
   if (unit) out.unit = unit.trim();
@@ -74,7 +75,7 @@ function quantity(q: unknown): NumericValue | undefined {
 
 function conceptText(c: unknown): string | undefined {
   if (!isObject(c)) return nonBlank(c);
-  const coding = objectList(c.coding)[0];
+  const coding = codingsOf(c)[0];
   return nonBlank(c.text) ?? nonBlank(coding?.display) ?? nonBlank(coding?.code);
 }
 
@@ -127,9 +128,8 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, rep
     ...objectList(resource.component).map((part) => ({ part, component: true })),
   ];
   for (const { part, component } of parts) {
-    const code = isObject(part.code) ? part.code : {};
     const seen = new Set<string>();
-    for (const coding of objectList(code.coding)) {
+    for (const coding of codingsOf(part.code)) {
       const hit = panel.groupOf(coding);
       if (!hit || seen.has(hit.analyteId)) continue;
       seen.add(hit.analyteId);
@@ -167,7 +167,7 @@ const STATUS_RANK: Record<string, number> = { corrected: 1, amended: 1, final: 0
 export function compareRecency(a: LabResult, b: LabResult): number {
   return (
     (a.time ?? -Infinity) - (b.time ?? -Infinity) ||
-    (STATUS_RANK[a.status ?? ''] ?? 0) - (STATUS_RANK[b.status ?? ''] ?? 0) ||
+    (ownEntry(STATUS_RANK, a.status ?? '') ?? 0) - (ownEntry(STATUS_RANK, b.status ?? '') ?? 0) ||
     (a.issued ?? -Infinity) - (b.issued ?? -Infinity) ||
     (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
   );

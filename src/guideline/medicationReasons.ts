@@ -1,5 +1,6 @@
 import { isActiveCondition } from '../model/conditionStatus.js';
-import { isObject, nonBlank, objectList } from '../model/json.js';
+import { codingsOf, readConcept } from '../model/codeableConcept.js';
+import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import type { MedicationConditionCodes, MedicationConditionGroup } from '../terminology/medicationConditions.js';
 
@@ -23,7 +24,7 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
     const id = nonBlank(c.id);
-    const code = leniently(c.code);
+    const code = readConcept(c.code);
     if (id && code) codeByReference.set(`Condition/${id}`, code);
     if (!isActiveCondition(c)) continue;
     if (codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
@@ -43,25 +44,10 @@ export function reasonsOf(order: MedicationOrderView, patient: PatientConditions
   return out;
 }
 
-/** A CodeableConcept read from JSON of any shape: codings with string system/code/display, and text. */
-function leniently(v: unknown): fhir4.CodeableConcept | null {
-  if (!isObject(v)) return null;
-  const coding: fhir4.Coding[] = [];
-  for (const c of objectList(v.coding)) {
-    const system = nonBlank(c.system);
-    const code = nonBlank(c.code);
-    const display = nonBlank(c.display);
-    if (system || code || display) coding.push({ ...(system ? { system } : {}), ...(code ? { code } : {}), ...(display ? { display } : {}) });
-  }
-  const text = nonBlank(v.text);
-  if (coding.length === 0 && !text) return null;
-  return text ? { coding, text } : { coding };
-}
-
 /** A reason's words (text and displays), read leniently. */
 function reasonText(reason: unknown): string {
   if (!isObject(reason)) return '';
-  return [reason.text, ...objectList(reason.coding).map((c) => c.display)].map(nonBlank).filter((t) => t !== undefined).join(' ');
+  return [reason.text, ...codingsOf(reason).map((c) => c.display)].map(nonBlank).filter((t) => t !== undefined).join(' ');
 }
 
 function reasonsName(group: MedicationConditionGroup, reasons: readonly unknown[], codes: MedicationConditionCodes): boolean {

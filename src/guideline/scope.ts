@@ -1,5 +1,6 @@
+import { readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
-import { finiteNumber, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
 
@@ -147,23 +148,9 @@ export function assessScope(
     ageUnknown: birth === undefined,
   };
   if (painSince !== undefined) scope.painSince = painSince;
-  const reason = cleanConcept(lead.c.code);
+  // The condition's code, well formed: it goes out as the reason of suggested orders.
+  const reason = readConcept(lead.c.code, { complete: true });
   if (reason) scope.reasonCode = reason;
   return scope;
 }
 
-/** The condition's code as a well-formed CodeableConcept (it goes out as the reason of suggested orders). */
-function cleanConcept(concept: unknown): fhir4.CodeableConcept | undefined {
-  if (!isObject(concept)) return undefined;
-  const coding: fhir4.Coding[] = [];
-  for (const c of objectList(concept.coding)) {
-    const system = nonBlank(c.system);
-    const code = nonBlank(c.code);
-    if (system === undefined || code === undefined) continue;
-    const display = nonBlank(c.display);
-    coding.push(display === undefined ? { system, code } : { system, code, display });
-  }
-  const text = nonBlank(concept.text);
-  if (coding.length === 0 && text === undefined) return undefined;
-  return { ...(coding.length > 0 ? { coding } : {}), ...(text !== undefined ? { text } : {}) };
-}

@@ -1,4 +1,5 @@
-import { isObject, nonBlank, objectList } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { isObject, nonBlank } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
@@ -78,8 +79,7 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   const status = nonBlank(resource.status)?.trim();
   if (!status || !OPEN_ORDER_STATUS.has(status)) return null;
   const groups = new Set<string>();
-  const code = isObject(resource.code) ? resource.code : {};
-  for (const coding of objectList(code.coding)) {
+  for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);
     if (hit) groups.add(hit.group.id);
     for (const id of panel.panelOf(coding)?.covers ?? []) groups.add(id);

@@ -1,4 +1,5 @@
-import { isObject, objectList } from './json.js';
+import { codingsOf } from './codeableConcept.js';
+import { isObject } from './json.js';
 
 /**
  * A Condition's clinical and verification status, read leniently: R4 CodeableConcepts, and the plain
@@ -8,7 +9,7 @@ import { isObject, objectList } from './json.js';
 function statusCode(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim().toLowerCase() || undefined;
   if (!isObject(v)) return undefined;
-  for (const coding of objectList(v.coding)) {
+  for (const coding of codingsOf(v)) {
     if (typeof coding.code === 'string' && coding.code.trim() !== '') return coding.code.trim().toLowerCase();
   }
   return undefined;

@@ -30,3 +30,20 @@ export function nonBlank(v: unknown): string | undefined {
 export function finiteNumber(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
+
+/**
+ * A FHIR id (https://hl7.org/fhir/R4/datatypes.html#id: 1–64 of A–Z, a–z, 0–9, `-`, `.`), trimmed, or
+ * undefined. Only such an id may go into a reference the service sends back (a `delete` action's resourceId).
+ */
+export function fhirId(v: unknown): string | undefined {
+  const s = nonBlank(v)?.trim();
+  return s !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(s) ? s : undefined;
+}
+
+/**
+ * `table[key]` for a key that came from outside: only the table's own entries, so `constructor`,
+ * `toString` or `__proto__` read nothing from Object.prototype.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}

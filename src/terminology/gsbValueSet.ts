@@ -1,4 +1,5 @@
-import { isObject, nonBlank, objectList } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { isObject, nonBlank } from '../model/json.js';
 import type { CodeSystemName, CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 
@@ -76,7 +77,7 @@ export class GsbValueSet {
   /** Whether a CodeableConcept (read leniently) is in the value set. */
   has(concept: unknown): boolean {
     if (!isObject(concept)) return false;
-    const codings = objectList(concept.coding);
+    const codings = codingsOf(concept);
     const matches = codings.map((c) => this.codingMatch(c));
     if (matches.includes('yes')) return true;
     if (!matches.includes('l18')) return false;

@@ -1,4 +1,5 @@
-import { isObject, objectList } from '../model/json.js';
+import { codingsOf } from '../model/codeableConcept.js';
+import { isObject } from '../model/json.js';
 import type { CodeSystemName, CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 
@@ -71,7 +72,7 @@ export class MedicationConditionCodes {
   hasCode(name: MedicationConditionGroup, concept: unknown): boolean {
     if (!isObject(concept)) return false;
     const g = this.group(name);
-    for (const coding of objectList(concept.coding)) {
+    for (const coding of codingsOf(concept)) {
       const system = this.systems.nameOf(coding.system);
       if (!system || typeof coding.code !== 'string') continue;
       const code = normalise(coding.code);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { applyMutations, describeMutations, mutationArb, RAW_CASES, type Json, type Mutation } from './mutations.js';
+import { applyMutations, describeMutations, mutationArb, RAW_CASES, type Json, type Mutation, type PathFilter } from './mutations.js';
 
 export interface Endpoint {
   name: string;
@@ -109,6 +109,10 @@ export async function fuzz(options: {
   seed?: number;
   timeoutMs: number;
   responseProblems: (body: unknown) => string[];
+  /** Only these endpoints (by name); all when absent. */
+  endpoints?: readonly string[];
+  /** Mutate only the nodes this accepts (all when absent); raw cases are then left out. */
+  within?: PathFilter;
 }): Promise<FuzzReport> {
   const report: FuzzReport = { runs: {}, statuses: {}, maxMs: 0, failure: null };
   const count = (endpoint: string, status: number, ms: number): void => {
@@ -117,8 +121,9 @@ export async function fuzz(options: {
     s[String(status)] = (s[String(status)] ?? 0) + 1;
     report.maxMs = Math.max(report.maxMs, ms);
   };
-  for (const ep of endpoints(options.root)) {
-    for (const raw of RAW_CASES) {
+  const { within } = options;
+  for (const ep of endpoints(options.root).filter((e) => options.endpoints === undefined || options.endpoints.includes(e.name))) {
+    for (const raw of within ? [] : RAW_CASES) {
       const o = await send(options.baseUrl, ep.path, raw.contentType, raw.body, options.timeoutMs);
       count(ep.name, o.status, o.ms);
       const problem = checkOutcome(o, ep.name, options.responseProblems);
@@ -129,7 +134,7 @@ export async function fuzz(options: {
     }
     if (ep.seeds.length === 0) throw new Error(`no seed bodies for ${ep.name}`);
     const property = fc.asyncProperty(fc.nat({ max: ep.seeds.length - 1 }), fc.array(mutationArb, { minLength: 1, maxLength: 3 }), async (seedIndex, mutations) => {
-      const body = applyMutations(ep.seeds[seedIndex] as Json, mutations);
+      const body = applyMutations(ep.seeds[seedIndex] as Json, mutations, within);
       const o = await send(options.baseUrl, ep.path, 'application/json', body === undefined ? '' : JSON.stringify(body), options.timeoutMs);
       count(ep.name, o.status, o.ms);
       const problem = checkOutcome(o, ep.name, options.responseProblems);
@@ -143,7 +148,7 @@ export async function fuzz(options: {
         seed: result.seed,
         path: result.counterexamplePath ?? '',
         counterexample: result.counterexample
-          ? describeMutations(ep.seeds[result.counterexample[0]] as Json, result.counterexample[1] as Mutation[]).join('; ')
+          ? describeMutations(ep.seeds[result.counterexample[0]] as Json, result.counterexample[1] as Mutation[], within).join('; ')
           : '',
       };
       return report;

@@ -38,7 +38,7 @@ export interface Mutation {
 }
 
 const EDGE_NUMBERS = [0, -0, -1, 1e308, -1e308, 5e-324, 2 ** 53 + 1, -(2 ** 53) - 1, 0.1 + 0.2, 1e21];
-const STRINGS = ['x', '  ', '5,9', '<10', '>100', 'H', 'active', 'MedicationRequest/x', 'urn:oid:2.16.840.1.113883.6.1', '2026-13-45', 'æøå ÆØÅ', '💥', '%00', '{{context.patientId}}'];
+const STRINGS = ['x', '  ', '5,9', '<10', '>100', 'H', 'active', 'MedicationRequest/x', 'urn:oid:2.16.840.1.113883.6.1', '2026-13-45', 'æøå ÆØÅ', '💥', '%00', '{{context.patientId}}', 'constructor', '__proto__', 'toString'];
 
 /** Paths to every node (objects, arrays and leaves), root first. */
 function nodePaths(value: Json, path: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
@@ -95,25 +95,38 @@ function replacement(current: Json, m: Mutation): Json | undefined {
   }
 }
 
+/** Which nodes may be mutated (all when absent): e.g. only inside prefetch resources, for the readers' property. */
+export type PathFilter = (path: ReadonlyArray<string | number>) => boolean;
+
+function targets(value: Json, within: PathFilter | undefined): Array<Array<string | number>> {
+  const paths = nodePaths(value);
+  return within ? paths.filter(within) : paths;
+}
+
 /** Where each mutation lands, as JSON paths (`prefetch.labs.entry.3.resource.interpretation`): for failure reports. */
-export function describeMutations(body: Json, mutations: readonly Mutation[]): string[] {
+export function describeMutations(body: Json, mutations: readonly Mutation[], within?: PathFilter): string[] {
   const out: string[] = [];
   let current: Json | undefined = body;
   for (const m of mutations) {
     if (current === undefined) break;
-    const paths = nodePaths(current);
+    const paths = targets(current, within);
+    if (paths.length === 0) break;
     out.push(`${m.kind} at ${(paths[m.node % paths.length] ?? []).join('.') || '(root)'}`);
-    current = applyMutations(current, [m]);
+    current = applyMutations(current, [m], within);
   }
   return out;
 }
 
-/** Applies mutations to a deep copy of `body`; a mutation of the root replaces the whole body. */
-export function applyMutations(body: Json, mutations: readonly Mutation[]): Json | undefined {
+/**
+ * Applies mutations to a deep copy of `body`; a mutation of the root replaces the whole body. With
+ * `within`, only the nodes it accepts are mutated (none accepted: the mutation does nothing).
+ */
+export function applyMutations(body: Json, mutations: readonly Mutation[], within?: PathFilter): Json | undefined {
   let out: Json | undefined = JSON.parse(JSON.stringify(body)) as Json;
   for (const m of mutations) {
     if (out === undefined) return out;
-    const paths = nodePaths(out);
+    const paths = targets(out, within);
+    if (paths.length === 0) continue;
     const path = paths[m.node % paths.length] as Array<string | number>;
     if (path.length === 0) {
       out = replacement(out, m);
@@ -154,5 +167,10 @@ export const RAW_CASES: ReadonlyArray<{ name: string; contentType: string; body:
   { name: 'xml', contentType: 'application/xml', body: Buffer.from('<hook>patient-view</hook>') },
   { name: 'charset latin1', contentType: 'application/json; charset=latin1', body: Buffer.from('{"hook":"patient-view"}') },
   { name: 'deeply nested arrays', contentType: 'application/json', body: Buffer.from('['.repeat(100_000) + ']'.repeat(100_000)) },
+  {
+    name: 'a request with a 20,000-level nested field',
+    contentType: 'application/json',
+    body: Buffer.from(`{"hook":"order-sign","hookInstance":"x","context":{"patientId":"p","userId":"Practitioner/x","draftOrders":{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MedicationRequest","id":"m","extension":[${'{"x":['.repeat(10_000)}1${']}'.repeat(10_000)}]}}]}}}`),
+  },
   { name: 'proto pollution at root', contentType: 'application/json', body: Buffer.from('{"__proto__":{"isAdmin":true},"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"}}') },
 ];

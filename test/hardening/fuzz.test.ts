@@ -1,0 +1,38 @@
+/**
+ * Quick fuzz pass (the long one is `npm run fuzz -- --runs 100000`): mutated and malformed bodies on
+ * every endpoint answer 200 with a schema-valid body or a 4xx OperationOutcome — never a 5xx, a crash or
+ * a hang. Mutations reach deep into prefetch resources and draft orders: the readers' property test.
+ */
+import type { Server } from 'node:http';
+import { projectRoot } from '../../src/projectRoot.js';
+import { fuzz } from '../../test-support/hardening/fuzzTarget.js';
+import { buildTestApp, validator } from '../support/testApp.js';
+
+let server: Server;
+let baseUrl = '';
+
+beforeAll(async () => {
+  const { app } = buildTestApp();
+  server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const address = server.address();
+  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+test('mutated and malformed bodies on every endpoint: never a 5xx, never a hang', async () => {
+  const runs = Number(process.env.FUZZ_RUNS ?? 300);
+  const report = await fuzz({
+    baseUrl,
+    root: projectRoot,
+    runsPerEndpoint: runs,
+    ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}),
+    timeoutMs: 5_000,
+    responseProblems: (body) => validator.problems('response', body),
+  });
+  expect(report.failure).toBeNull();
+  for (const name of ['patient-view', 'order-select', 'order-sign', 'feedback']) expect(report.runs[name]).toBeGreaterThanOrEqual(runs);
+}, 120_000);

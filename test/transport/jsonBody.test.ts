@@ -1,0 +1,67 @@
+import request from 'supertest';
+import { MAX_BODY_DEPTH, nestsDeeperThan } from '../../src/transport/jsonBody.js';
+import { buildTestApp, expectValidResponse } from '../support/testApp.js';
+
+const deep = (levels: number): string => '{"x":['.repeat(levels / 2) + '1' + ']}'.repeat(levels / 2);
+
+describe('nestsDeeperThan', () => {
+  test.each([
+    [1, 0, false],
+    [{}, 1, false],
+    [{}, 0, true],
+    [{ a: [{ b: 1 }] }, 3, false],
+    [{ a: [{ b: 1 }] }, 2, true],
+    [[[], [[[]]]], 3, true],
+  ])('%j within %i levels → deeper: %s', (value, max, deeper) => {
+    expect(nestsDeeperThan(value, max)).toBe(deeper);
+  });
+  test('measures 200,000 levels without recursion', () => {
+    expect(nestsDeeperThan(JSON.parse(deep(200_000)), MAX_BODY_DEPTH)).toBe(true);
+  });
+});
+
+describe('request bodies nested deeper than MAX_BODY_DEPTH', () => {
+  const RX = 'http://www.nlm.nih.gov/research/umls/rxnorm';
+  function orderSign(extensionDepth: number): string {
+    const draft = {
+      resourceType: 'MedicationRequest',
+      id: 'ami',
+      status: 'draft',
+      intent: 'order',
+      extension: ['DEEP'],
+      medicationCodeableConcept: { text: 'Amitriptyline 25 mg', coding: [{ system: RX, code: '856834' }] },
+      dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }],
+    };
+    const condition = { resourceType: 'Condition', id: 'c1', clinicalStatus: 'active', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] } };
+    const body = {
+      hook: 'order-sign',
+      hookInstance: '1f0a9a7e-61f5-4b38-8a1a-333333333333',
+      context: { patientId: 'p1', userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry: [{ resource: draft }] } },
+      prefetch: { conditions: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: condition }] }, medications: { resourceType: 'Bundle', type: 'searchset', entry: [] } },
+    };
+    return JSON.stringify(body).replace('"DEEP"', deep(extensionDepth));
+  }
+  const post = (body: string) =>
+    request(buildTestApp().app).post('/cds-services/nkr-pain-order-sign').set('Content-Type', 'application/json').send(body);
+
+  test('a draft with a 10,000-level extension (its copy for the update suggestion overflowed the stack: 500) → 400 OperationOutcome', async () => {
+    const res = await post(orderSign(10_000));
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].diagnostics).toContain(`deeper than ${MAX_BODY_DEPTH} levels`);
+  });
+  test('the same draft with a shallow extension still gets its card and update suggestion', async () => {
+    const res = await post(orderSign(10));
+    expect(res.status).toBe(200);
+    const card = expectValidResponse(res.body).cards[0];
+    expect(card?.suggestions?.[0]?.actions?.[0]?.type).toBe('update');
+  });
+  test('feedback bodies are limited the same way', async () => {
+    const res = await request(buildTestApp().app)
+      .post('/cds-services/nkr-pain-patient-view/feedback')
+      .set('Content-Type', 'application/json')
+      .send(`{"feedback":[{"card":"52bbb69b-841f-44e5-8ee4-8a18ccbfabdc","outcome":"accepted","x":${deep(1000)}}]}`);
+    expect(res.status).toBe(400);
+    expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
