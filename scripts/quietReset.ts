@@ -4,27 +4,14 @@
  * again at its next hook call. For demonstrations and testers; the card log and the feedback are kept
  * (the report still counts them). Running instances need no restart: they read the state per call.
  */
-import { ConfigError, loadConfig } from '../src/config.js';
-import { openStore } from '../src/store/openStore.js';
+import { loadConfigOrExit } from '../src/config.js';
+import { withStore } from '../src/store/openStore.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const store = await openStore(config);
-  try {
+  await withStore(loadConfigOrExit(), async (store) => {
     const cleared = await store.clearQuiet();
     process.stdout.write(`Quiet-by-design state cleared (${store.kind}): ${cleared} suppression(s) removed; answered cards show again.\n`);
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 main().catch((err: unknown) => {

@@ -336,3 +336,16 @@ export function loadConfig(env: Env = process.env): Config {
     },
   };
 }
+
+/** For processes (the service, the report, quiet:reset): a wrong setting prints its message and exits 2. */
+export function loadConfigOrExit(env: Env = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

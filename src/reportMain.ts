@@ -4,28 +4,15 @@
  * as GET /admin/report. Built with the service, so an image without dev dependencies runs it as
  * `node dist/src/reportMain.js`.
  */
-import { ConfigError, loadConfig } from './config.js';
-import { openStore } from './store/openStore.js';
+import { loadConfigOrExit } from './config.js';
+import { withStore } from './store/openStore.js';
 import { feedbackReport, formatReport } from './store/report.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const store = await openStore(config);
-  try {
+  await withStore(loadConfigOrExit(), async (store) => {
     const report = await feedbackReport(store, Date.now());
     process.stdout.write(process.argv.includes('--json') ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report));
-  } finally {
-    await store.close();
-  }
+  });
 }
 
 main().catch((err: unknown) => {

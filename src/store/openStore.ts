@@ -26,3 +26,13 @@ export function memoryStore(): { store: Store; db: SqliteDb } {
   db.migrateSync();
   return { store: new SqlStore(db), db };
 }
+
+/** Opens the configured store for one job (a script) and always closes it. */
+export async function withStore<T>(config: Config, job: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(config);
+  try {
+    return await job(store);
+  } finally {
+    await store.close();
+  }
+}
