@@ -3,25 +3,19 @@
  * every endpoint answer 200 with a schema-valid body or a 4xx OperationOutcome — never a 5xx, a crash or
  * a hang. Mutations reach deep into prefetch resources and draft orders: the readers' property test.
  */
-import type { Server } from 'node:http';
 import { projectRoot } from '../../src/projectRoot.js';
 import { fuzz } from '../../test-support/hardening/fuzzTarget.js';
-import { buildTestApp, validator } from '../support/testApp.js';
+import { buildTestApp, listenOnLoopback, validator } from '../support/testApp.js';
 
-let server: Server;
+let loopback: Awaited<ReturnType<typeof listenOnLoopback>>;
 let baseUrl = '';
 
 beforeAll(async () => {
-  const { app } = buildTestApp();
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  loopback = await listenOnLoopback(buildTestApp().app);
+  baseUrl = loopback.baseUrl;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => loopback.close());
 
 test('mutated and malformed bodies on every endpoint: never a 5xx, never a hang', async () => {
   const runs = Number(process.env.FUZZ_RUNS ?? 300);

@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import nock from 'nock';
-import type { Server } from 'node:http';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { buildTestApp, FIXED_NOW, patientViewRequest, testConfig, type TestApp } from '../support/testApp.js';
+import { buildTestApp, FIXED_NOW, listenOnLoopback, patientViewRequest, testConfig, type TestApp } from '../support/testApp.js';
 
 const BASE = 'http://localhost:3000';
 const PATH = '/cds-services/nkr-pain-patient-view';
@@ -27,7 +26,7 @@ let publicJwk: JWK;
 let attackerKey: CryptoKey;
 let attackerJwk: JWK;
 let app: TestApp['app'];
-let server: Server;
+let loopback: Awaited<ReturnType<typeof listenOnLoopback>>;
 let baseUrl = '';
 const outgoing: string[] = [];
 
@@ -54,10 +53,8 @@ beforeAll(async () => {
   const env = { AUTH: 'on', PUBLIC_BASE_URL: BASE, TRUSTED_ISSUERS_FILE: join(dir, 'issuers.json') };
   const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });
   app = buildTestApp({ env, verifier }).app;
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  loopback = await listenOnLoopback(app);
+  baseUrl = loopback.baseUrl;
   nock.disableNetConnect();
   nock.enableNetConnect('127.0.0.1');
   nock.emitter.on('no match', (req: { hostname?: string; path?: string; options?: { hostname?: string } }) => {
@@ -68,8 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await loopback.close();
   nock.emitter.removeAllListeners('no match');
   nock.enableNetConnect();
   rmSync(dir, { recursive: true, force: true });

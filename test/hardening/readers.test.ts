@@ -5,26 +5,20 @@
  * the draft orders, so every run hits a reader. Through the HTTP API: 200 with a schema-valid body or a
  * 4xx with an OperationOutcome, never a 5xx.
  */
-import type { Server } from 'node:http';
 import { projectRoot } from '../../src/projectRoot.js';
 import { fuzz } from '../../test-support/hardening/fuzzTarget.js';
 import type { PathFilter } from '../../test-support/hardening/mutations.js';
-import { buildTestApp, validator } from '../support/testApp.js';
+import { buildTestApp, listenOnLoopback, validator } from '../support/testApp.js';
 
-let server: Server;
+let loopback: Awaited<ReturnType<typeof listenOnLoopback>>;
 let baseUrl = '';
 
 beforeAll(async () => {
-  const { app } = buildTestApp();
-  server = app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  loopback = await listenOnLoopback(buildTestApp().app);
+  baseUrl = loopback.baseUrl;
 });
 
-afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => loopback.close());
 
 /** A prefetch value (a Bundle or a resource) or anything in it; the draft orders or anything in them. */
 const insideReadData: PathFilter = (path) =>

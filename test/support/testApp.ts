@@ -167,3 +167,18 @@ export function serviceCall(request: unknown, options: { lang?: 'da' | 'en'; now
     skipped: new SkippedResources(),
   };
 }
+
+/** The app on a free loopback port, as an EHR reaches it; `close()` ends open connections too. */
+export async function listenOnLoopback(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const address = server.address();
+  return {
+    baseUrl: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
