@@ -17,7 +17,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID, sign as cryptoSign, KeyObject } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Agent, request as httpRequest } from 'node:http';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +25,7 @@ import autocannon from 'autocannon';
 import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet } from 'jose';
 import { orderSelectBody, orderSelectNoMedicationBody, orderSignBody, patientViewBody, patientViewFallbackBody } from './bodies.js';
 import { summarizeProfile } from './profileSummary.js';
+import { freePort } from '../test-support/freePort.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDir = join(root, 'bench');
@@ -66,17 +66,6 @@ const SERVICE = {
 const tmp = mkdtempSync(join(os.tmpdir(), 'nkr-bench-'));
 const children: ChildProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 interface Target {
   name: string;

@@ -6,27 +6,18 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/projectRoot.js';
 import { SchemaValidator } from '../src/transport/schemaValidation.js';
 import { fuzz } from '../test-support/hardening/fuzzTarget.js';
+import { freePort } from '../test-support/freePort.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '2000' }, seed: { type: 'string' } } });
 const runs = Number(values.runs);
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a whole number');
 
-/** A free loopback port: the service is started on it (its log stays at `error`, so it never prints its URL). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no free port');
-  return address.port;
-}
 
 const port = await freePort();
 const baseUrl = `http://127.0.0.1:${port}`;

@@ -15,13 +15,13 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { projectRoot } from '../src/projectRoot.js';
 import { createSoakIssuer } from '../test-support/hardening/soakIssuer.js';
+import { freePort } from '../test-support/freePort.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '2' }, rate: { type: 'string', default: '300' }, connections: { type: 'string', default: '16' } },
@@ -38,17 +38,6 @@ const work = mkdtempSync(join(tmpdir(), 'nkr-soak-'));
 const dataDir = join(work, 'data');
 const issuer = createSoakIssuer(work);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 // --- request bodies, from the fixtures ---
 type Json = Record<string, unknown>;

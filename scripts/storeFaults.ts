@@ -25,12 +25,12 @@
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/projectRoot.js';
 import { createSoakIssuer } from '../test-support/hardening/soakIssuer.js';
+import { freePort } from '../test-support/freePort.js';
 
 const { values } = parseArgs({
   options: {
@@ -61,17 +61,6 @@ const dataDir = join(work, 'data');
 const issuer = createSoakIssuer(work);
 const problems: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;

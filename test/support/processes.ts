@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { projectRoot } from '../../src/projectRoot.js';
 
 /**
@@ -187,16 +186,4 @@ export function startServiceProcess(env: Record<string, string> = {}): Promise<S
   });
 }
 
-/** A loopback port that was free a moment ago (bind to 0, read, close). Nothing listens on it afterwards. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
+export { freePort } from '../../test-support/freePort.js';
