@@ -1,4 +1,5 @@
-import express, { type Express, type RequestHandler } from 'express';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import express, { type RequestHandler } from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './observability/logger.js';
 import type { CdsService } from './model/cdsService.js';
@@ -13,14 +14,15 @@ import { previewRouter } from './preview/previewRoutes.js';
 import { requireCaller } from './transport/auth/index.js';
 import { corsMiddleware } from './transport/cors.js';
 import { discoveryRoute } from './transport/discoveryRoute.js';
-import { errorHandler, notFoundHandler } from './transport/errorHandler.js';
+import { answerError, errorHandler, notFoundHandler } from './transport/errorHandler.js';
 import { feedbackRoute } from './transport/feedbackRoute.js';
 import { jsonBody } from './transport/jsonBody.js';
 import { adminReportRoute, metricsRoute, readinessRoute, type Lifecycle } from './transport/operationsRoutes.js';
 import { summaryOf } from './transport/requestSummary.js';
 import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
-import { findService, serviceRoute } from './transport/serviceRoute.js';
+import { hookPosts, type Middleware } from './transport/hookPosts.js';
+import { serviceRoute } from './transport/serviceRoute.js';
 
 export interface AppDependencies {
   config: Config;
@@ -51,12 +53,14 @@ const methodNotAllowed =
   };
 
 /** Requests and latency per route, known service id and status (unknown ids are not labels: bounded cardinality). */
-function requestMetrics(metrics: Metrics, services: readonly CdsService[]): RequestHandler {
+function requestMetrics(metrics: Metrics, services: readonly CdsService[]): Middleware {
   const known = new Set(services.map((s) => s.id));
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
     res.once('finish', () => {
-      const path = (req.originalUrl ?? req.url).split('?')[0] ?? '';
       const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/.exec(path);
       const service = m?.[1] !== undefined && known.has(m[1]) ? m[1] : '';
       const route = m ? (m[2] ? 'feedback' : m[1] !== undefined ? 'service' : 'discovery') : ['/healthz', '/readyz', '/metrics', '/admin/report'].includes(path) ? path.slice(1) : 'other';
@@ -68,23 +72,38 @@ function requestMetrics(metrics: Metrics, services: readonly CdsService[]): Requ
   };
 }
 
-/** The Express app, built from its dependencies (no globals: each test builds its own). */
-export function createApp(deps: AppDependencies): Express {
+const noSniff: Middleware = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
+};
+
+/** The service as node's http server runs it: a request listener, and `listen` as Express has it. */
+export interface App {
+  (req: IncomingMessage, res: ServerResponse): void;
+  listen(port: number, host: string, onListening?: () => void): Server;
+}
+
+/**
+ * The app, built from its dependencies (no globals: each test builds its own). Hook calls and their
+ * feedback (POST /cds-services/{id}[/feedback]) are answered by src/transport/hookPosts.ts straight on
+ * node's http API; every other request by the Express app (discovery, health, metrics, preview, 404/405).
+ */
+export function createApp(deps: AppDependencies): App {
   const { config, logger, services } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  app.use(corsMiddleware(config));
-  app.use((_req, res, next) => {
-    res.set('X-Content-Type-Options', 'nosniff');
-    next();
-  });
-  // ONE line per request: id, method, path, status, time and the route's summary (service, cards, FHIR
-  // reads, a 4xx's reason); never headers (tokens) or bodies (patient data).
-  app.use(requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }));
-
-  app.use(requestMetrics(deps.metrics, services));
+  // What every request passes first, in both halves: CORS headers (set before any route, so error answers
+  // carry them too), nosniff, ONE log line per request (id, method, path, status, time and the route's
+  // summary; never headers (tokens) or bodies (patient data)), and the request metrics.
+  const before: Middleware[] = [
+    corsMiddleware(config),
+    noSniff,
+    requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }),
+    requestMetrics(deps.metrics, services),
+  ];
+  for (const m of before) app.use(m);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -98,32 +117,31 @@ export function createApp(deps: AppDependencies): Express {
 
   app.get('/cds-services', discoveryRoute(services));
   app.all('/cds-services', methodNotAllowed('GET, OPTIONS'));
-
-  const lookup = findService(services);
-  const knownService: RequestHandler = (req, _res, next) => {
-    lookup(req);
-    next();
-  };
-  const auth = requireCaller(deps.verifier, config, logger);
-  const body = jsonBody(config.bodyLimitBytes);
-  const routeDeps = {
-    config,
-    validator: deps.validator,
-    clock: deps.clock,
-    checkResponses: config.nodeEnv !== 'production',
-    cardLog: deps.cardLog,
-    metrics: deps.metrics,
-    ...(deps.quiet ? { quiet: deps.quiet } : {}),
-  };
-
-  app.post('/cds-services/:id', knownService, auth, ...body, serviceRoute(services, routeDeps));
+  // POSTs are hookPosts' (below); these answer the other methods.
   app.all('/cds-services/:id', methodNotAllowed('POST, OPTIONS'));
-  app.post(
-    '/cds-services/:id/feedback',
-    knownService,
-    auth,
-    ...body,
-    feedbackRoute(services, {
+  app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
+
+  // Card preview page (GET /, issue 13): off in production unless PREVIEW_PAGE=on.
+  if (config.preview.enabled) app.use(previewRouter({ config, demoIssuer: deps.demoIssuer ?? null, authOn: deps.verifier !== null }));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger, config.bodyLimitBytes));
+
+  const posts = hookPosts({
+    services,
+    before,
+    checkCaller: requireCaller(deps.verifier, config, logger),
+    readBody: jsonBody(config.bodyLimitBytes),
+    callService: serviceRoute({
+      config,
+      validator: deps.validator,
+      clock: deps.clock,
+      checkResponses: config.nodeEnv !== 'production',
+      cardLog: deps.cardLog,
+      metrics: deps.metrics,
+      ...(deps.quiet ? { quiet: deps.quiet } : {}),
+    }),
+    feedback: feedbackRoute({
       validator: deps.validator,
       store: deps.store,
       health: deps.storeHealth,
@@ -132,13 +150,13 @@ export function createApp(deps: AppDependencies): Express {
       cardLog: deps.cardLog,
       ...(deps.quiet ? { quiet: deps.quiet } : {}),
     }),
-  );
-  app.all('/cds-services/:id/feedback', methodNotAllowed('POST, OPTIONS'));
+    answerError: (err, req, res) => answerError(err, req, res, logger, config.bodyLimitBytes),
+  });
 
-  // Card preview page (GET /, issue 13): off in production unless PREVIEW_PAGE=on.
-  if (config.preview.enabled) app.use(previewRouter({ config, demoIssuer: deps.demoIssuer ?? null, authOn: deps.verifier !== null }));
-
-  app.use(notFoundHandler);
-  app.use(errorHandler(logger, config.bodyLimitBytes));
-  return app;
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!posts(req, res)) app(req, res);
+  };
+  return Object.assign(listener, {
+    listen: (port: number, host: string, onListening?: () => void): Server => createServer(listener).listen(port, host, onListening),
+  });
 }

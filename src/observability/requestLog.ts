@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from './logger.js';
 
 declare module 'http' {
@@ -31,7 +31,7 @@ const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * then redacting it) whether or not anything logged through it: about a third of the service's CPU on
  * a call that issues no cards (`npm run bench`, bench/README.md).
  */
-export function requestLog(logger: Logger, options: RequestLogOptions = {}): RequestHandler {
+export function requestLog(logger: Logger, options: RequestLogOptions = {}): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const ignored = new Set(options.ignorePaths ?? []);
   const summary = options.summary ?? ((): object => ({}));
   return (req, res, next) => {

@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../observability/logger.js';
 import { isObject } from '../model/json.js';
 import { RequiredDataUnavailable } from '../model/requiredData.js';
+import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
 import { summaryOf } from './requestSummary.js';
 
@@ -44,24 +46,33 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 
 /**
  * The one place errors become HTTP responses: an OperationOutcome body, except 401 which has none.
- * Unexpected errors are logged (without request data) and answered 500 without details.
+ * Unexpected errors are logged (without request data) and answered 500 without details. Node-level,
+ * so the hook calls answered outside Express (src/transport/hookPosts.ts) use it as Express does.
  */
+export function answerError(err: unknown, req: IncomingMessage, res: ServerResponse, logger: Logger, limitBytes: number): void {
+  let httpError =
+    err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
+  if (!httpError) {
+    const url = req.url ?? '';
+    const q = url.indexOf('?');
+    const path = (q === -1 ? url : url.slice(0, q)).slice(0, 200);
+    (req.log ?? logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path }, 'unexpected error');
+    httpError = new HttpError(500, 'exception', 'Internal error');
+  }
+  if (res.headersSent) return;
+  // The request's log line says why it was refused (a tester in the sandbox sees only "no response").
+  if (httpError.status < 500) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
+  if (httpError.emptyBody) {
+    res.statusCode = httpError.status;
+    res.end();
+    return;
+  }
+  sendJson(res, httpError.status, JSON.stringify(httpError.toOperationOutcome()));
+}
+
+/** Express's error middleware: answerError. */
 export function errorHandler(logger: Logger, limitBytes: number): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    let httpError =
-      err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
-    if (!httpError) {
-      (req.log ?? logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path: req.path }, 'unexpected error');
-      httpError = new HttpError(500, 'exception', 'Internal error');
-    }
-    if (res.headersSent) return;
-    // The request's log line says why it was refused (a tester in the sandbox sees only "no response").
-    if (httpError.status < 500) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
-    res.status(httpError.status);
-    if (httpError.emptyBody) {
-      res.end();
-      return;
-    }
-    res.type('application/json').send(JSON.stringify(httpError.toOperationOutcome()));
+    answerError(err, req, res, logger, limitBytes);
   };
 }

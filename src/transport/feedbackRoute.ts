@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { ServerResponse } from 'node:http';
 import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
@@ -6,10 +6,10 @@ import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
 import type { FeedbackEntry, Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
+import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
 import { summaryOf } from './requestSummary.js';
 import type { SchemaValidator } from './schemaValidation.js';
-import { findService } from './serviceRoute.js';
 
 export interface FeedbackRouteDeps {
   validator: SchemaValidator;
@@ -29,18 +29,16 @@ function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | '
 }
 
 /**
- * POST /cds-services/{id}/feedback (https://cds-hooks.hl7.org/2.0/#feedback) → 200 {} once every item
+ * POST /cds-services/{id}/feedback (routed by src/transport/hookPosts.ts; https://cds-hooks.hl7.org/2.0/#feedback) → 200 {} once every item
  * is committed to the store, joined to its card through the card uuid (the card log may be written
  * later: the join happens when the report reads). Idempotent. An unknown card uuid is still answered
  * 200 (saying otherwise would leak which cards exist). A store that cannot commit → 503, so the EHR
  * may send it again. The user's comment is free text and may hold patient data: only whether there
  * was one is kept.
  */
-export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRouteDeps): RequestHandler {
-  const lookup = findService(services);
-  return async (req, res) => {
-    const service = lookup(req);
-    const body = deps.validator.parseFeedback(req.body);
+export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, res: ServerResponse, json: unknown) => Promise<void> {
+  return async (service, res, json) => {
+    const body = deps.validator.parseFeedback(json);
     const receivedAt = deps.clock();
     const entries: FeedbackEntry[] = body.feedback.map((f) => {
       const reason = f.overrideReason?.reason;
@@ -65,7 +63,7 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
       fresh = await deps.health.track('feedback', () => deps.store.recordFeedback(entries));
     } catch {
       for (const e of entries) deps.metrics.feedback.inc({ outcome: e.outcome, result: 'failed' });
-      res.set('Retry-After', '30');
+      res.setHeader('Retry-After', '30');
       throw new HttpError(503, 'transient', 'The feedback could not be stored now; send it again later');
     }
     try {
@@ -74,7 +72,7 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
       await deps.quiet?.onFeedback(entries);
     } catch {
       // The feedback is kept; its quieting is not (health has counted and logged it): the EHR sends it again.
-      res.set('Retry-After', '30');
+      res.setHeader('Retry-After', '30');
       throw new HttpError(503, 'transient', 'The feedback was kept, but its effect could not be stored now; send it again later');
     }
     entries.forEach((e, i) => deps.metrics.feedback.inc({ outcome: e.outcome, result: fresh[i] ? 'stored' : 'duplicate' }));
@@ -83,6 +81,6 @@ export function feedbackRoute(services: readonly CdsService[], deps: FeedbackRou
     summary.serviceId = service.id;
     summary.feedbackAdded = fresh.filter(Boolean).length;
     summary.feedback = entries.map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code } : { card: e.cardUuid, outcome: e.outcome }));
-    res.type('application/json').send('{}');
+    sendJson(res, 200, '{}');
   };
 }

@@ -1,5 +1,13 @@
-import express, { type RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import bodyParser from 'body-parser';
 import { HttpError } from './operationOutcome.js';
+
+declare module 'http' {
+  interface IncomingMessage {
+    /** The parsed JSON body (body-parser); undefined when there is none or it is not JSON. */
+    body?: unknown;
+  }
+}
 
 /**
  * How deep a request body may nest (objects and arrays). A CDS Hooks request with FHIR resources stays
@@ -9,39 +17,56 @@ import { HttpError } from './operationOutcome.js';
  */
 export const MAX_BODY_DEPTH = 100;
 
-/** Whether `value` nests deeper than `max` levels; iterative, so any depth is measured without recursion. */
+/**
+ * Whether `value` nests deeper than `max` levels; iterative, so any depth is measured without
+ * recursion, and without allocating per node (it walks every body).
+ */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ v: unknown; depth: number }> = [{ v: value, depth: 0 }];
-  while (stack.length > 0) {
-    const { v, depth } = stack.pop() as { v: unknown; depth: number };
-    if (v === null || typeof v !== 'object') continue;
-    if (depth + 1 > max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push({ v: child, depth: depth + 1 });
+  if (value === null || typeof value !== 'object') return false;
+  if (max < 1) return true;
+  const nodes: object[] = [value];
+  const levels: number[] = [1];
+  for (let top = nodes.pop(); top !== undefined; top = nodes.pop()) {
+    const childLevel = (levels.pop() ?? 0) + 1;
+    if (Array.isArray(top)) {
+      for (const child of top as unknown[]) {
+        if (child === null || typeof child !== 'object') continue;
+        if (childLevel > max) return true;
+        nodes.push(child);
+        levels.push(childLevel);
+      }
+      continue;
+    }
+    const record = top as Record<string, unknown>;
+    for (const key in record) {
+      const child = record[key];
+      if (child === null || typeof child !== 'object') continue;
+      if (childLevel > max) return true;
+      nodes.push(child);
+      levels.push(childLevel);
     }
   }
   return false;
 }
 
+/** Reads a request's JSON body: the parsed value, or an error for the error answer. */
+export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
+
 /**
- * JSON body parsing with the configured limit, run after authentication so an unauthenticated caller
- * cannot make us parse 5 MB. A body that is not declared JSON is refused (415) rather than ignored; a
- * body nested deeper than MAX_BODY_DEPTH is refused (400).
+ * JSON body parsing (body-parser) with the configured limit, run after authentication so an
+ * unauthenticated caller cannot make us parse 5 MB. A body that is not declared JSON (or absent) is
+ * refused (415) rather than ignored; a body nested deeper than MAX_BODY_DEPTH is refused (400).
  */
-export function jsonBody(limitBytes: number): RequestHandler[] {
-  const requireJson: RequestHandler = (req, _res, next) => {
-    if (!req.is(['application/json', 'application/*+json'])) {
-      next(new HttpError(415, 'not-supported', 'The request body must be JSON (Content-Type: application/json)'));
-      return;
-    }
-    next();
-  };
-  const limitNesting: RequestHandler = (req, _res, next) => {
-    if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) {
-      next(new HttpError(400, 'structure', `The request body nests deeper than ${MAX_BODY_DEPTH} levels`));
-      return;
-    }
-    next();
-  };
-  return [requireJson, express.json({ limit: limitBytes, type: ['application/json', 'application/*+json'], strict: true }), limitNesting];
+export function jsonBody(limitBytes: number): JsonBodyReader {
+  const parse = bodyParser.json({ limit: limitBytes, type: ['application/json', 'application/*+json'], strict: true });
+  return (req, res) =>
+    new Promise((resolve, reject) => {
+      parse(req, res, (err?: unknown) => {
+        if (err !== undefined && err !== null) reject(err);
+        // body-parser leaves the body undefined when there is none or its type is not JSON.
+        else if (req.body === undefined) reject(new HttpError(415, 'not-supported', 'The request body must be JSON (Content-Type: application/json)'));
+        else if (nestsDeeperThan(req.body, MAX_BODY_DEPTH)) reject(new HttpError(400, 'structure', `The request body nests deeper than ${MAX_BODY_DEPTH} levels`));
+        else resolve(req.body);
+      });
+    });
 }

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config.js';
 import type { Language } from '../model/language.js';
 import { newCallTrace } from '../model/callTrace.js';
@@ -6,6 +6,7 @@ import type { CdsService } from '../model/cdsService.js';
 import type { HookName } from '../model/hookRequest.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
+import { sendJson } from './httpResponse.js';
 import { pickLanguage } from './language.js';
 import { notFound } from './operationOutcome.js';
 import { countKinds, summaryOf, type RequestSummary } from './requestSummary.js';
@@ -27,11 +28,10 @@ export interface ServiceRouteDeps {
   quiet?: QuietByDesign;
 }
 
-/** Resolves `:id` to a service or 404, before authentication and body parsing. */
-export function findService(services: readonly CdsService[]): (req: Request) => CdsService {
+/** Resolves a path's service id to a service or 404, before authentication and body parsing. */
+export function findService(services: readonly CdsService[]): (id: string) => CdsService {
   const byId = new Map(services.map((s) => [s.id, s]));
-  return (req) => {
-    const id = String(req.params.id ?? '');
+  return (id) => {
     const service = byId.get(id);
     if (!service) throw notFound(`Unknown CDS service "${id.slice(0, 100)}"`);
     return service;
@@ -54,11 +54,12 @@ class CallDeadlinePassed extends Error {
  */
 async function callService<H extends HookName>(
   service: CdsService<H>,
-  req: Request,
+  req: IncomingMessage,
+  body: unknown,
   summary: RequestSummary,
   deps: ServiceRouteDeps,
 ): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
-  const request = deps.validator.parseRequest(service.hook, service.id, req.body);
+  const request = deps.validator.parseRequest(service.hook, service.id, body);
   const trace = newCallTrace();
   summary.data = trace;
   const skipped = new SkippedResources();
@@ -76,7 +77,7 @@ async function callService<H extends HookName>(
     }
     return deadline.signal;
   };
-  const lang = pickLanguage(deps.config.language, req.get('accept-language'));
+  const lang = pickLanguage(deps.config.language, req.headers['accept-language']);
   const now = deps.clock();
   const patientId = request.context.patientId;
   // Quiet by design: at most one store read per call; patient-view starts it beside its FHIR reads.
@@ -114,14 +115,15 @@ async function callService<H extends HookName>(
   }
 }
 
-/** POST /cds-services/{id}: validate, route by service id, answer with cards. */
-export function serviceRoute(services: readonly CdsService[], deps: ServiceRouteDeps): RequestHandler {
-  const lookup = findService(services);
-  return async (req, res) => {
-    const service = lookup(req);
+/** A hook call to one service: the request, its response, and its parsed JSON body. */
+export type ServiceCallHandler = (service: CdsService, req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
+
+/** POST /cds-services/{id} (routed by src/transport/hookPosts.ts): validate, call the service, answer with cards. */
+export function serviceRoute(deps: ServiceRouteDeps): ServiceCallHandler {
+  return async (service, req, res, body) => {
     const summary = summaryOf(res);
     summary.serviceId = service.id;
-    const { answer, suppressed, lang, patientId, now } = await callService(service, req, summary, deps);
+    const { answer, suppressed, lang, patientId, now } = await callService(service, req, body, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
     deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now, hook: service.hook, suppressed });
     for (const c of suppressed) deps.metrics?.cardsQuieted.inc({ kind: c.kind });
@@ -132,6 +134,6 @@ export function serviceRoute(services: readonly CdsService[], deps: ServiceRoute
     }
     summary.cards = countKinds(answer.cards.map((c) => c.kind));
     summary.cardCount = answer.cards.length;
-    res.set('Cache-Control', 'no-store').type('application/json').send(JSON.stringify(response));
+    sendJson(res, 200, JSON.stringify(response), { 'Cache-Control': 'no-store' });
   };
 }

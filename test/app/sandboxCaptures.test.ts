@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { SignJWT, type JWTHeaderParameters } from 'jose';
 import nock from 'nock';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../../src/app.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
@@ -54,7 +54,7 @@ async function authApp(): Promise<TestApp> {
 }
 
 /** POSTs a capture's body to `path` with its headers and a fresh sandbox JWT for that URL. */
-async function replay(app: Express, c: Capture, path: string): Promise<request.Response> {
+async function replay(app: App, c: Capture, path: string): Promise<request.Response> {
   let r = request(app).post(path);
   for (const [k, v] of Object.entries(c.headers)) r = r.set(k, v);
   return r.set('Authorization', `Bearer ${await tokenLike(c, BASE + path)}`).send(c.body);

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import type { App } from '../../src/app.js';
 import { startFaultyFhirServer, type Fault, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
 import { fhirAuthorization } from '../support/fhirAccess.js';
 import { startFhirServerProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
@@ -41,7 +41,7 @@ interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(app: Express): Promise<Listening> {
+async function listen(app: App): Promise<Listening> {
   const server: Server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
@@ -55,7 +55,7 @@ async function listen(app: Express): Promise<Listening> {
   };
 }
 
-function appFor(fhirBase: string, queryTimeoutMs = QUERY_TIMEOUT_MS, deadlineMs = DEADLINE_MS): Express {
+function appFor(fhirBase: string, queryTimeoutMs = QUERY_TIMEOUT_MS, deadlineMs = DEADLINE_MS): App {
   return buildTestApp({
     env: {
       FHIR_SERVER_ALLOWLIST: fhirBase,

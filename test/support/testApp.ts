@@ -3,8 +3,7 @@ import { newCallTrace } from '../../src/model/callTrace.js';
 import type { HookRequest } from '../../src/model/hookRequest.js';
 import { SkippedResources } from '../../src/model/skipped.js';
 import { readFileSync } from 'node:fs';
-import type { Express } from 'express';
-import { createApp } from '../../src/app.js';
+import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
 import { silentLogger, type Logger } from '../../src/observability/logger.js';
@@ -45,7 +44,7 @@ export interface StoredFeedback {
 }
 
 export interface TestApp {
-  app: Express;
+  app: App;
   config: Config;
   /** The app's store: an in-memory SQLite store unless one was given. */
   store: Store;
@@ -169,7 +168,7 @@ export function serviceCall(request: unknown, options: { lang?: 'da' | 'en'; now
 }
 
 /** The app on a free loopback port, as an EHR reaches it; `close()` ends open connections too. */
-export async function listenOnLoopback(app: Express): Promise<{ baseUrl: string; close: () => Promise<void> }> {
+export async function listenOnLoopback(app: App): Promise<{ baseUrl: string; close: () => Promise<void> }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();

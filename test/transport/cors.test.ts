@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../../src/app.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig } from '../support/testApp.js';
@@ -21,7 +21,7 @@ const OUR_PATH: Record<string, string> = {
 
 const splitList = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
 
-async function preflight(app: Express, c: Capture): Promise<request.Response> {
+async function preflight(app: App, c: Capture): Promise<request.Response> {
   const path = OUR_PATH[c.url];
   if (!path) throw new Error(`no mapping for ${c.url}`);
   let r = request(app).options(path);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
@@ -38,7 +38,7 @@ function emptyValues(value: unknown, path = '(root)'): string[] {
 type Body = Record<string, any>;
 
 /** POSTs a hook request and, for 200 answers, checks C1–C6 on the way. */
-async function post(body: unknown, app: Express = buildTestApp().app): Promise<request.Response> {
+async function post(body: unknown, app: App = buildTestApp().app): Promise<request.Response> {
   const res = await request(app).post(URL).set('Content-Type', 'application/json').send(body as object);
   if (res.status === 200) expectC1toC6(res);
   return res;

@@ -35,7 +35,14 @@ beforeAll(async () => {
 function appWith(verifier: AuthVerifier | null, logs = captureLogs()) {
   const config = testConfig({ trustedIssuersFile: issuersFile });
   const app = express();
-  const guard = requireCaller(verifier, config, logs.logger);
+  const check = requireCaller(verifier, config, logs.logger);
+  // The app calls the check with the route's service id (src/transport/hookPosts.ts); here, as middleware.
+  const guard = (req: Request, res: Response, next: NextFunction): void => {
+    check(req, typeof req.params.id === 'string' ? req.params.id : null).then((caller) => {
+      res.locals.caller = caller ?? undefined;
+      next();
+    }, next);
+  };
   const echo = (_req: Request, res: Response): void => {
     res.json({ caller: res.locals.caller ?? null });
   };
