@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from './logger.js';
+import { requestLineLogger, type Logger } from './logger.js';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -34,6 +34,7 @@ const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function requestLog(logger: Logger, options: RequestLogOptions = {}): (req: IncomingMessage, res: ServerResponse, next: () => void) => void {
   const ignored = new Set(options.ignorePaths ?? []);
   const summary = options.summary ?? ((): object => ({}));
+  const lines = requestLineLogger(logger);
   return (req, res, next) => {
     const given = req.headers['x-request-id'];
     const id = typeof given === 'string' && PLAIN_ID.test(given) ? given : randomUUID();
@@ -62,7 +63,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
       const level = statusCode !== null && statusCode >= 500 ? 'error' : aborted || (statusCode !== null && statusCode >= 400) ? 'warn' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const responseTime = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
-      logger[level](
+      lines[level](
         { req: { id, method, path }, res: { statusCode }, responseTime, ...summary(res) },
         aborted ? 'request aborted' : statusCode !== null && statusCode >= 500 ? 'request failed' : 'request answered',
       );

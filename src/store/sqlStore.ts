@@ -84,15 +84,29 @@ export class SqlStore implements Store {
   }
 
   async checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
-    // Inserted, or an expired entry taken over → a row comes back; a live entry → no row (a replay).
+    const [verdict] = await this.checkAndStoreJtis([{ key, expiresAt }], now);
+    return verdict ?? 'seen';
+  }
+
+  async checkAndStoreJtis(items: ReadonlyArray<{ key: string; expiresAt: number }>, now: number): Promise<ReplayVerdict[]> {
+    // Inserted, or an expired entry taken over → its row comes back; a live entry → no row (a replay).
+    // Each key once per statement (PostgreSQL refuses an upsert touching a row twice): a repeat is 'seen'.
     // Whole seconds: the verifier's clock has fractions, and the column is an integer.
-    const rows = await this.db.all(
-      `INSERT INTO jwt_replay (jti_key, expires_at) VALUES (?, ?)
-       ON CONFLICT (jti_key) DO UPDATE SET expires_at = excluded.expires_at WHERE jwt_replay.expires_at <= ?
-       RETURNING jti_key`,
-      [key, Math.ceil(expiresAt), Math.floor(now)],
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!first.has(item.key)) first.set(item.key, i);
+    });
+    const rows = [...first].map(([key, i]): SqlValue[] => [key, Math.ceil(items[i]?.expiresAt ?? 0)]);
+    const taken = new Set<string>();
+    const statements = multiRowInserts(
+      'INSERT INTO jwt_replay (jti_key, expires_at) VALUES',
+      rows,
+      'ON CONFLICT (jti_key) DO UPDATE SET expires_at = excluded.expires_at WHERE jwt_replay.expires_at <= ? RETURNING jti_key',
     );
-    return rows.length > 0 ? 'new' : 'seen';
+    for (const st of statements) {
+      for (const r of await this.db.all(st.sql, [...st.params, Math.floor(now)])) taken.add(text(r.jti_key));
+    }
+    return items.map((item, i) => (first.get(item.key) === i && taken.has(item.key) ? 'new' : 'seen'));
   }
 
   async pruneJtis(now: number): Promise<number> {

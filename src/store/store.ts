@@ -112,6 +112,11 @@ export interface Store {
    * at `now`. 'new' = first use, 'seen' = replay.
    */
   checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict>;
+  /**
+   * The same for several keys in ONE statement (the replay check batches the calls that arrive
+   * together); a key repeated in `items` is 'new' at most once. Verdicts in the order of `items`.
+   */
+  checkAndStoreJtis(items: ReadonlyArray<{ key: string; expiresAt: number }>, now: number): Promise<ReplayVerdict[]>;
   /** Deletes replay entries that expired before `now` (epoch seconds); off the request path. */
   pruneJtis(now: number): Promise<number>;
   reportRows(): Promise<ReportRows>;

@@ -120,6 +120,16 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(verdicts.filter((v) => v === 'new')).toHaveLength(1);
   });
 
+  test('JWT replay in one statement: verdicts in order, a key repeated in the batch new once, live entries seen, expired taken over', async () => {
+    const store = await freshStore(kind);
+    expect(await store.checkAndStoreJti('live', 5000, 100)).toBe('new');
+    expect(await store.checkAndStoreJti('old', 150, 100)).toBe('new');
+    const items = ['x', 'live', 'x', 'y', 'old'].map((key) => ({ key, expiresAt: 6000 }));
+    expect(await store.checkAndStoreJtis(items, 200)).toEqual(['new', 'seen', 'seen', 'new', 'new']);
+    expect(await store.checkAndStoreJtis([{ key: 'y', expiresAt: 6000 }], 300)).toEqual(['seen']);
+    expect(await store.checkAndStoreJtis([], 300)).toEqual([]);
+  });
+
   test('report rows: a card counts once; accepted wins over overridden; suggestions by name; reasons; no answer; unknown cards', async () => {
     const store = await freshStore(kind);
     await store.appendCards([

@@ -44,10 +44,13 @@ describe('StoreReplayCache (the replay cache in the store)', () => {
   it('asks the store once per token, with a hashed key (bounded, no NUL bytes)', async () => {
     const keys: string[] = [];
     const store = {
-      checkAndStoreJti: (key: string) => {
-        keys.push(key);
-        return Promise.resolve(keys.length === 1 ? ('new' as const) : ('seen' as const));
-      },
+      checkAndStoreJtis: (items: ReadonlyArray<{ key: string }>) =>
+        Promise.resolve(
+          items.map((item) => {
+            keys.push(item.key);
+            return keys.length === 1 ? ('new' as const) : ('seen' as const);
+          }),
+        ),
       pruneJtis: () => Promise.resolve(0),
     };
     const cache = new StoreReplayCache(store, health());
@@ -58,10 +61,28 @@ describe('StoreReplayCache (the replay cache in the store)', () => {
     expect(keys[0]).toBe(keys[1]);
   });
 
+  it('checks that arrive together go to the store in one statement, each with its own verdict', async () => {
+    const batches: string[][] = [];
+    const seen = new Set<string>();
+    const store = {
+      checkAndStoreJtis: (items: ReadonlyArray<{ key: string }>) => {
+        batches.push(items.map((i) => i.key));
+        return Promise.resolve(items.map((i) => (seen.has(i.key) ? ('seen' as const) : (seen.add(i.key), 'new' as const))));
+      },
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const cache = new StoreReplayCache(store, health());
+    const verdicts = await Promise.all(['a', 'b', 'a', 'c'].map((jti) => cache.checkAndStore(`iss\u0000${jti}`, 2000, 1000)));
+    expect(verdicts).toEqual(['new', 'new', 'seen', 'new']);
+    expect(batches.map((b) => b.length)).toEqual([4]);
+    expect(await cache.checkAndStore('iss\u0000d', 2000, 1000)).toBe('new');
+    expect(batches).toHaveLength(2);
+  });
+
   it('store down: falls back to this instance\'s memory (a replay here is still refused) and reports the failure', async () => {
     let down = true;
     const store = {
-      checkAndStoreJti: () => (down ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve('new' as const)),
+      checkAndStoreJtis: (items: readonly unknown[]) => (down ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(items.map(() => 'new' as const))),
       pruneJtis: () => Promise.resolve(0),
     };
     const h = health();
