@@ -39,7 +39,7 @@ export interface PatientViewDeps {
 }
 
 /** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
-function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
+export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
   return [
     { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
     { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
