@@ -69,12 +69,16 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
   const token = request.fhirAuthorization?.access_token || undefined;
   const server = checkFhirServer(request.fhirServer, config);
 
-  /** Whatever stands in the way of running this spec's query, or the query itself. */
-  function plan(spec: PrefetchTemplateSpec): { query: string } | { unavailable: string } {
+  /**
+   * Whatever stands in the way of running this spec's query, or the query itself: its fhirServerQuery
+   * when it has one, with the plain template's query to fall back on.
+   */
+  function plan(spec: PrefetchTemplateSpec): { query: string; plainQuery?: string } | { unavailable: string } {
     if (!server.allowed) return { unavailable: server.reason };
     const t = substituteTemplate(spec.query, request.context);
     if (!t.ok) return { unavailable: `its query needs ${t.unresolved.map((u) => `{{${u}}}`).join(', ')}, which the context does not provide` };
-    return { query: t.query };
+    const rich = spec.fhirServerQuery === undefined ? null : substituteTemplate(spec.fhirServerQuery, request.context);
+    return rich?.ok ? { query: rich.query, plainQuery: t.query } : { query: t.query };
   }
 
   function failureText(err: unknown): string {
@@ -82,15 +86,28 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
     return err instanceof FhirFetchError ? err.message : 'the FHIR query failed';
   }
 
-  /** One read from fhirServer, timed and traced, bounded by the call's deadline even if the fetcher ignores it. */
-  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number } = {}): Promise<Outcome> {
+  /**
+   * One read from fhirServer, timed and traced, bounded by the call's deadline even if the fetcher ignores it.
+   * With `plainQuery`: `query` is the richer fhirServerQuery, and a server that refuses it with HTTP 400
+   * (an `_include` it does not support) is asked `plainQuery` instead.
+   */
+  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string } = {}): Promise<Outcome> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
     // Read only here: the call's deadline timer starts when the first read needs it (serviceRoute).
     const signal = call.signal;
+    const { plainQuery, ...pages } = extra;
     try {
       if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
-      const resources = await abortable(fetcher.fetch(server.base, query, { ...(token ? { accessToken: token } : {}), signal, ...extra }), signal);
+      const { base } = server;
+      const options = { ...(token ? { accessToken: token } : {}), signal, ...pages };
+      let resources: fhir4.Resource[];
+      try {
+        resources = await abortable(fetcher.fetch(base, query, options), signal);
+      } catch (err) {
+        if (plainQuery === undefined || !(err instanceof FhirFetchError) || err.status !== 400 || signal.aborted) throw err;
+        resources = await abortable(fetcher.fetch(base, plainQuery, options), signal);
+      }
       trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
       return { resources };
     } catch (err) {
@@ -124,7 +141,7 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
   // First pass, no I/O: classify every key and find required data that cannot be had at all.
   type Step =
     | { spec: PrefetchTemplateSpec; now: Outcome }
-    | { spec: PrefetchTemplateSpec; fetch: { query: string }; prefetchProblem: string | null }
+    | { spec: PrefetchTemplateSpec; fetch: { query: string; plainQuery?: string }; prefetchProblem: string | null }
     | { spec: PrefetchTemplateSpec; page: IncompletePage; nextUrl: string };
   const steps: Step[] = specs.map((spec): Step => {
     let prefetchProblem: string | null = null;
@@ -154,7 +171,7 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
     steps.map(async (s): Promise<Outcome> => {
       if ('now' in s) return s.now;
       if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
-      const o = await read(s.spec, s.fetch.query);
+      const o = await read(s.spec, s.fetch.query, s.fetch.plainQuery === undefined ? {} : { plainQuery: s.fetch.plainQuery });
       return 'unavailable' in o && s.prefetchProblem ? { unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );

@@ -13,7 +13,14 @@ import type { SkippedResources } from './skipped.js';
 /** One prefetch template (https://cds-hooks.hl7.org/2.0/#prefetch-template) and whether the service can answer without it. */
 export interface PrefetchTemplateSpec {
   key: string;
+  /** The prefetch template discovery announces (the spec's recommended query subset: no `_include`). */
   query: string;
+  /**
+   * The template to run against fhirServer when the key was not prefetched, if not `query`: the same
+   * matches plus what saves a second round trip (`_include` of referenced resources). A server that
+   * refuses it (HTTP 400) is asked `query` instead.
+   */
+  fhirServerQuery?: string;
   /** Required: unavailable → 412. Optional: unavailable → the key is left out and the cards that need it degrade. */
   required: boolean;
   /** Human words for 412 messages, e.g. "the patient's Conditions". */

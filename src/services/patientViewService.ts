@@ -39,7 +39,7 @@ export interface PatientViewDeps {
 }
 
 /** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
-function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
+export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
   return [
     { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
     { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
@@ -53,7 +53,12 @@ function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[]
     {
       key: 'medications',
       query: 'MedicationRequest?patient={{context.patientId}}&status=active',
-      required: false, description: "the patient's active MedicationRequests" },
+      // Read from fhirServer: the referenced Medications in the same answer, not in a second round trip
+      // after it (readActiveMedications reads only the references the answer leaves unresolved).
+      fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+      required: false,
+      description: "the patient's active MedicationRequests",
+    },
     MEDICATION_STATEMENTS_PREFETCH,
     {
       key: 'serviceRequests',

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { badRequest, getStatus, normalizeOperationOutcome, notFound } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
@@ -31,6 +32,12 @@ export interface FhirTestServerOptions {
   seedDir?: string;
   /** Moves every date in the seed by this many days (see seed.ts); default 0. */
   seedDateShiftDays?: number;
+  /**
+   * Simulated latency: every request is answered this many ms after it arrived, waiting on a timer
+   * (not the CPU), as a real server waits on its database; parallel requests wait side by side.
+   * Whole ms, 0 (the default) to MAX_LATENCY_MS.
+   */
+  latencyMs?: number;
 }
 
 export interface FhirRequestLogEntry {
@@ -54,6 +61,7 @@ export interface FhirTestServer {
 }
 
 const MAX_LOGGED_REQUESTS = 10_000;
+export const MAX_LATENCY_MS = 10_000;
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
 const FHIR_PREFIX = '/fhir';
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
@@ -67,6 +75,10 @@ const CORS_HEADERS = {
 };
 
 export async function createFhirTestServer(options: FhirTestServerOptions = {}): Promise<FhirTestServer> {
+  const latencyMs = options.latencyMs ?? 0;
+  if (!Number.isInteger(latencyMs) || latencyMs < 0 || latencyMs > MAX_LATENCY_MS) {
+    throw new Error(`FHIR server latency must be a whole number of ms from 0 to ${MAX_LATENCY_MS}: ${latencyMs}`);
+  }
   const resourceTypes = loadFhirDefinitions();
   const repository = new IndexedMemoryRepository();
   const router = new FhirRouter();
@@ -85,6 +97,8 @@ export async function createFhirTestServer(options: FhirTestServerOptions = {}):
     const method = (req.method ?? 'GET').toUpperCase();
     requestLog.push({ method, url: req.url ?? '/', authorization: req.headers.authorization !== undefined });
     if (requestLog.length > MAX_LOGGED_REQUESTS) requestLog.shift();
+    // A timer, not busy work: the event loop serves other requests meanwhile (a database round trip).
+    if (latencyMs > 0) await sleep(latencyMs);
 
     // Preflight carries no credentials, so it is answered before the token check.
     if (method === 'OPTIONS') {

@@ -377,6 +377,72 @@ describe('resolvePrefetch: FHIR server failures', () => {
   });
 });
 
+describe('resolvePrefetch: fhirServerQuery (what a read from fhirServer asks beyond the template)', () => {
+  const MEDS_WITH_INCLUDE: PrefetchTemplateSpec = {
+    key: 'meds',
+    query: 'MedicationRequest?patient={{context.patientId}}&status=active',
+    fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+    required: false,
+    description: "the patient's active medication orders",
+  };
+  const medication = { resourceType: 'Medication', id: 'med-1' };
+  const withInclude = {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: 1,
+    entry: [
+      { resource: med, search: { mode: 'match' } },
+      { resource: medication, search: { mode: 'include' } },
+    ],
+  };
+
+  it('reads a missing key with fhirServerQuery: the included resources come in the same answer', async () => {
+    const scope = nock(ORIGIN)
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationRequest:medication' })
+      .reply(200, withInclude);
+    const r = await resolve(request(withToken), config(), [MEDS_WITH_INCLUDE]);
+    expect(r.resources).toEqual({ meds: [med, medication] });
+    expect(r.trace.fhirReads).toEqual([expect.objectContaining({ key: 'meds', outcome: 'ok', resources: 2 })]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('uses a prefetched key as it is: fhirServerQuery is only for reads from fhirServer', async () => {
+    const server = anyRequest();
+    const r = await resolve(request({ ...withToken, prefetch: { meds: bundle([med]) } }), config(), [MEDS_WITH_INCLUDE]);
+    expect(r.resources).toEqual({ meds: [med] });
+    expect(r.fetched).toEqual([]);
+    expect(server.isDone()).toBe(false);
+  });
+
+  it('asks the plain template when the server refuses fhirServerQuery with HTTP 400 (an _include it does not support)', async () => {
+    const scope = nock(ORIGIN)
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationRequest:medication' })
+      .reply(400, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported' }] })
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'p1', status: 'active' })
+      .reply(200, bundle([med]));
+    const r = await resolve(request(withToken), config(), [MEDS_WITH_INCLUDE]);
+    expect(r.resources).toEqual({ meds: [med] });
+    expect(r.unavailable).toEqual([]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('does not ask again on other failures (HTTP 500): the key is unavailable', async () => {
+    const scope = nock(ORIGIN)
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationRequest:medication' })
+      .reply(500, operationOutcome);
+    const plain = nock(ORIGIN).get('/fhir/MedicationRequest').query({ patient: 'p1', status: 'active' }).reply(200, bundle([med]));
+    const r = await resolve(request(withToken), config(), [MEDS_WITH_INCLUDE]);
+    expect(r.resources.meds).toBeUndefined();
+    expect(r.unavailable).toEqual(['meds']);
+    expect(scope.isDone()).toBe(true);
+    expect(plain.isDone()).toBe(false);
+  });
+});
+
 describe('resolvePrefetch: incomplete prefetch (a next link, or total above the entries)', () => {
   it('follows next on the allowed fhirServer, with the token, and reads every page', async () => {
     const p2 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })

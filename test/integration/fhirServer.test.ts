@@ -35,10 +35,12 @@ function resources<T extends fhir4.Resource>(bundle: fhir4.Bundle): T[] {
 
 /** Starts `node --import tsx test-support/fhirServer/main.ts` and waits (bounded) for its URL line. */
 function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
   delete childEnv.NODE_OPTIONS; // Jest's --experimental-vm-modules is not for the child
   delete childEnv.FHIR_BEARER_TOKEN;
   delete childEnv.FHIR_SEED_DIR;
+  delete childEnv.FHIR_LATENCY_MS;
+  Object.assign(childEnv, env);
   const child = spawn(process.execPath, ['--import', 'tsx', 'test-support/fhirServer/main.ts'], {
     cwd: projectRoot,
     env: childEnv,
@@ -315,6 +317,51 @@ describe('test FHIR server in-process with a bearer token', () => {
   it('lets CORS preflight through without a token', async () => {
     const res = await fetch(`${server.baseUrl}/Observation`, { method: 'OPTIONS' });
     expect(res.status).toBe(204);
+  });
+});
+
+describe('test FHIR server with simulated latency (FHIR_LATENCY_MS)', () => {
+  const LATENCY_MS = 150;
+  const PARALLEL = 8;
+  let server: FhirTestServer;
+
+  beforeAll(async () => {
+    server = await createFhirTestServer({ latencyMs: LATENCY_MS });
+  });
+  afterAll(() => server?.close());
+
+  /** ms until the whole answer has arrived. */
+  async function timedRead(url: string): Promise<number> {
+    const started = performance.now();
+    const res = await fetch(url, { headers: { accept: 'application/fhir+json' } });
+    expect(res.status).toBe(200);
+    await res.json();
+    return performance.now() - started;
+  }
+
+  it('answers a request no sooner than the latency', async () => {
+    // Timers may fire up to 1 ms early against performance.now() (millisecond clock of the loop).
+    expect(await timedRead(`${server.baseUrl}/Patient/${PATIENT}`)).toBeGreaterThanOrEqual(LATENCY_MS - 1);
+  });
+
+  it(`answers ${PARALLEL} parallel requests in about one latency, not ${PARALLEL}: it waits on a timer, not the CPU`, async () => {
+    const urls = Array.from({ length: PARALLEL }, (_, i) => `${server.baseUrl}/${i % 2 === 0 ? `Patient/${PATIENT}` : `Condition?patient=${PATIENT}`}`);
+    const started = performance.now();
+    const each = await Promise.all(urls.map((url) => timedRead(url)));
+    const all = performance.now() - started;
+    for (const ms of each) expect(ms).toBeGreaterThanOrEqual(LATENCY_MS - 1);
+    // One after another they would take PARALLEL × 150 ms = 1.2 s; the slack is for a busy machine.
+    expect(all).toBeLessThan(2 * LATENCY_MS);
+  });
+
+  it('refuses a latency that is not a whole number of ms from 0 to 10,000', async () => {
+    for (const latencyMs of [-1, 1.5, 10_001, Number.NaN]) {
+      await expect(createFhirTestServer({ latencyMs })).rejects.toThrow(/latency/);
+    }
+  });
+
+  it('refuses a bad FHIR_LATENCY_MS at process start, naming it', async () => {
+    await expect(startServerProcess({ FHIR_PORT: '0', FHIR_LATENCY_MS: 'soon' })).rejects.toThrow(/FHIR_LATENCY_MS/);
   });
 });
 

@@ -151,6 +151,15 @@ describe('patient-view without prefetch, data from the FHIR server process', () 
     expect(proxy.log.length).toBeGreaterThanOrEqual(4);
   });
 
+  test('integration-fm-1 (pregabalin ordered by a Medication reference) → current-medication card; the Medication came with the order search, not a second round trip', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('integration-fm-1', proxy.baseUrl));
+    expect(res.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(res.body), 'current-medication')).toBeDefined();
+    // Six queries that can all run at once: nothing waits for another's answer.
+    expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'ServiceRequest']);
+    expect(proxy.log.find((r) => r.url.startsWith('/fhir/MedicationRequest?'))?.url).toContain('_include=MedicationRequest:medication');
+  });
+
   test('no-gsb → {"cards":[]}', async () => {
     const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl));
     expect(res.status).toBe(200);
