@@ -106,6 +106,7 @@ function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | nu
   };
 }
 
+/** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
   // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
@@ -127,8 +128,11 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     if (display) medication = { text: display };
   }
 
-  const reasonSources = [...asList(resource.reasonCode), ...asList(resource.reasonCodeableConcept)];
-  const reasons = reasonSources.map((r) => readConcept(r)).filter((c): c is fhir4.CodeableConcept => c !== null);
+  const reasons: fhir4.CodeableConcept[] = [];
+  for (const r of reasonSourcesOf(resource)) {
+    const c = readConcept(r);
+    if (c) reasons.push(c);
+  }
   const unresolvedReasonReferences: string[] = [];
   const reasonReferences = objectList(resource.reasonReference);
   for (const r of reasonReferences) {
@@ -142,12 +146,43 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     else if (!target) unresolvedReasonReferences.push(ref);
   }
 
+  const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
+  return {
+    resourceType,
+    id,
+    reference: validId ? `${resourceType}/${validId}` : null,
+    status: statusOf(resource),
+    dosageInstruction: objectList(dosages).map(normaliseDosage),
+    medication,
+    medicationIngredients,
+    unresolvedMedicationReference,
+    drugText: drugTextOf(medication, medicationIngredients),
+    reasons,
+    unresolvedReasonReferences,
+    hasReason: reasons.length > 0 || reasonReferences.length > 0,
+  };
+}
+
+/** reasonCode, and DSTU2's reasonCodeableConcept, as one list (single values wrapped). */
+function reasonSourcesOf(resource: JsonObject): unknown[] {
+  return [...asList(resource.reasonCode), ...asList(resource.reasonCodeableConcept)];
+}
+
+/** The status as sent, lower case ('unknown' when absent). */
+function statusOf(resource: JsonObject): string {
+  return (nonBlank(resource.status) ?? 'unknown').trim().toLowerCase();
+}
+
+/**
+ * The resource as R4 MedicationRequest JSON, what an R4 `update` starts from: only drafts are updated,
+ * so only drafts pay for this copy (a patient's active orders are read on every call).
+ */
+function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJson {
   const request: ResourceJson = { ...resource, resourceType: 'MedicationRequest' };
   for (const k of ['patient', 'dateWritten', 'reasonCodeableConcept', 'prescriber', 'dateEnded', 'reasonEnded', 'dosage', 'effectiveDateTime', 'effectivePeriod', 'dateAsserted', 'informationSource', 'derivedFrom', 'partOf', 'statusReason']) {
     delete request[k];
   }
-  const status = (nonBlank(resource.status) ?? 'unknown').trim().toLowerCase();
-  request.status = status;
+  request.status = view.status;
   request.intent = nonBlank(resource.intent) ?? 'order';
   const subject = resource.subject ?? resource.patient;
   if (subject !== undefined) request.subject = subject;
@@ -158,31 +193,33 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   for (const k of ['category', 'reasonReference', 'note', 'identifier', 'contained']) {
     if (resource[k] !== undefined) request[k] = objectList(resource[k]);
   }
-  const reasonCode = reasonSources.filter(isObject);
+  const reasonCode = reasonSourcesOf(resource).filter(isObject);
   if (reasonCode.length > 0) request.reasonCode = reasonCode;
   else delete request.reasonCode;
-  const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
-  const dosageInstruction = objectList(dosages).map(normaliseDosage);
-  if (dosages !== undefined) request.dosageInstruction = dosageInstruction;
+  const dosages = view.resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
+  if (dosages !== undefined) request.dosageInstruction = view.dosageInstruction;
   else delete request.dosageInstruction;
   if (request.medicationCodeableConcept !== undefined && !isObject(request.medicationCodeableConcept)) delete request.medicationCodeableConcept;
   if (request.medicationReference !== undefined && !isObject(request.medicationReference)) delete request.medicationReference;
+  return request;
+}
 
+/**
+ * A draft with its `r4` and `original` copies made when first read (then kept): only a card that suggests
+ * an `update` reads them, and copying every draft on every call was a good part of reading the drafts.
+ */
+function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
+  let r4: ResourceJson | undefined;
+  let original: ResourceJson | undefined;
   return {
-    resourceType,
-    id,
-    reference: validId ? `${resourceType}/${validId}` : null,
-    status,
-    dosageInstruction,
-    r4: request,
-    original: { ...resource, resourceType },
-    medication,
-    medicationIngredients,
-    unresolvedMedicationReference,
-    drugText: drugTextOf(medication, medicationIngredients),
-    reasons,
-    unresolvedReasonReferences,
-    hasReason: reasons.length > 0 || reasonReferences.length > 0,
+    ...view,
+    get r4(): ResourceJson {
+      return (r4 ??= r4RequestOf(resource, view));
+    },
+    get original(): ResourceJson {
+      return (original ??= { ...resource, resourceType: view.resourceType });
+    },
+    selected,
   };
 }
 
@@ -226,7 +263,7 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
     const type = resource.resourceType;
     if (!isOrderType(type)) throw new Error('not an order');
     const view = readOrder(resource, type, index);
-    return { ...view, selected: isSelected(view) };
+    return draftOf(resource, view, isSelected(view));
   });
 }
 
