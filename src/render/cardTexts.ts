@@ -25,8 +25,12 @@ export type TemplateValue = string | number | Markdown;
 
 const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
+const ESCAPED_OR_NEWLINE = /[\\`*_[\]<>|~\n]/;
+
 /** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
 export function escapeMarkdown(s: string): string {
+  // Most values (numbers, dates, plain names) have nothing to escape: returned as they are.
+  if (!ESCAPED_OR_NEWLINE.test(s)) return s;
   // Only what can start emphasis, code, links, HTML or tables mid-line; plain parentheses stay readable.
   return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
