@@ -18,15 +18,27 @@ function isOrderType(v: unknown): v is OrderResourceType {
   return typeof v === 'string' && ORDER_TYPES.has(v);
 }
 
-/** Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL. */
+/**
+ * Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL. Built on the
+ * first lookup: most orders name their medication by code and have no reasonReference, so most calls need none.
+ */
 class ResourceIndex {
-  private readonly byRef = new Map<string, JsonObject>();
+  private byRef: Map<string, JsonObject> | null = null;
 
-  add(resource: JsonObject, fullUrl?: string): void {
-    const type = nonBlank(resource.resourceType);
-    const id = nonBlank(resource.id);
-    if (type && id && !this.byRef.has(`${type}/${id}`)) this.byRef.set(`${type}/${id}`, resource);
-    if (fullUrl && !this.byRef.has(fullUrl)) this.byRef.set(fullUrl, resource);
+  constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
+
+  private map(): Map<string, JsonObject> {
+    if (this.byRef) return this.byRef;
+    const byRef = new Map<string, JsonObject>();
+    // The first resource of a key wins.
+    for (const { resource, fullUrl } of this.entries) {
+      const type = nonBlank(resource.resourceType);
+      const id = nonBlank(resource.id);
+      if (type && id && !byRef.has(`${type}/${id}`)) byRef.set(`${type}/${id}`, resource);
+      if (fullUrl && !byRef.has(fullUrl)) byRef.set(fullUrl, resource);
+    }
+    this.byRef = byRef;
+    return byRef;
   }
 
   resolve(reference: string, container: JsonObject): JsonObject | undefined {
@@ -34,10 +46,11 @@ class ResourceIndex {
       const id = reference.slice(1);
       return objectList(container.contained).find((c) => c.id === id);
     }
-    const direct = this.byRef.get(reference);
+    const byRef = this.map();
+    const direct = byRef.get(reference);
     if (direct) return direct;
     const parts = reference.replace(/\/_history\/[^/]*$/, '').split('/');
-    if (parts.length >= 2) return this.byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
+    if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
     return undefined;
   }
 }
@@ -250,8 +263,7 @@ function selectionKey(selection: string): { type: string; id: string } | null {
  */
 export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources): DraftOrder[] {
   const entries = entriesOf(draftOrders);
-  const index = new ResourceIndex();
-  for (const e of entries) index.add(e.resource, e.fullUrl);
+  const index = new ResourceIndex(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map(selectionKey).filter((k) => k !== null);
   const isSelected = (view: MedicationOrderView) =>
@@ -269,8 +281,7 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
 
 /** The view with a Medication read from the FHIR server filled in, when it names the unresolved reference. */
 export function withMedications<T extends MedicationOrderView>(views: readonly T[], medications: readonly unknown[]): T[] {
-  const index = new ResourceIndex();
-  for (const m of medications) if (isObject(m) && m.resourceType === 'Medication') index.add(m);
+  const index = new ResourceIndex(medications.filter((m): m is JsonObject => isObject(m) && m.resourceType === 'Medication').map((resource) => ({ resource })));
   return views.map((v) => {
     if (v.unresolvedMedicationReference === null) return v;
     const med = index.resolve(v.unresolvedMedicationReference, {});
@@ -288,8 +299,8 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
 export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
   // A Bundle in the list (a prefetch value passed as is) is flattened.
   const list = resources.flatMap((r) => entriesOf(isObject(r) && r.resourceType === 'Bundle' ? r : [r]));
-  const index = new ResourceIndex();
-  for (const e of list) index.add(e.resource);
+  // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used).
+  const index = new ResourceIndex(list.map((e) => ({ resource: e.resource })));
   const active = list.map((e) => e.resource).filter((r) => isOrderType(r.resourceType) && typeof r.status === 'string' && r.status.trim().toLowerCase() === 'active');
   return skipped
     .readEach(active, 'active-medication', (resource) => {
