@@ -41,8 +41,8 @@ export function plainFill(ctx: RenderContext, kind: string, key: string, values:
  */
 export function summaryWithDrug(ctx: RenderContext, message: string, drug: string): string {
   const full = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
-  const cps = Array.from(full);
-  if (cps.length <= SUMMARY_MAX_CODE_POINTS) return full;
+  // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
+  if (full.length <= SUMMARY_MAX_CODE_POINTS || Array.from(full).length <= SUMMARY_MAX_CODE_POINTS) return full;
   const withoutDrug = Array.from(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' })).length;
   const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;
   const drugCps = Array.from(drug.replace(/\s+/g, ' ').trim());
