@@ -179,7 +179,10 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
 
 /** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
 export function readLabResults(observations: readonly unknown[], panel: ScreeningPanelCodes, skipped: SkippedResources = new SkippedResources()): LabResult[] {
-  return skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel)).flat();
+  const out: LabResult[] = [];
+  // A loop, not .flat(): flat() was a third of this on a 200-result patient.
+  for (const results of skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel))) for (const r of results) out.push(r);
+  return out;
 }
 
 const STATUS_RANK: Record<string, number> = { corrected: 1, amended: 1, final: 0 };

@@ -128,7 +128,10 @@ export class CardTexts {
 
   /** The template with {placeholders} filled; plain values are Markdown-escaped. */
   fill(kind: string, lang: Language, key: string, values: Record<string, TemplateValue> = {}): string {
-    return this.get(kind, lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+    const template = this.get(kind, lang, key);
+    // Most texts have no placeholder: no regex pass.
+    if (!template.includes('{')) return template;
+    return template.replace(PLACEHOLDER, (_m, name: string) => {
       const v = values[name];
       if (v === undefined) throw new CardTextError(`no value for {${name}} in ${kind}.${lang}.${key}`);
       if (v instanceof Markdown) return v.text;

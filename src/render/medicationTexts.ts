@@ -28,7 +28,9 @@ const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
 /** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
 export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {
-  return ctx.texts.get(kind, ctx.lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+  const template = ctx.texts.get(kind, ctx.lang, key);
+  if (!template.includes('{')) return template;
+  return template.replace(PLACEHOLDER, (_m, name: string) => {
     const v = values[name];
     if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${ctx.lang}.${key}`);
     return String(v).replace(/\s+/g, ' ');
