@@ -18,15 +18,27 @@ function isOrderType(v: unknown): v is OrderResourceType {
   return typeof v === 'string' && ORDER_TYPES.has(v);
 }
 
-/** Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL. */
+/**
+ * Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL. Built on the
+ * first lookup: most orders name their medication by code and have no reasonReference, so most calls need none.
+ */
 class ResourceIndex {
-  private readonly byRef = new Map<string, JsonObject>();
+  private byRef: Map<string, JsonObject> | null = null;
 
-  add(resource: JsonObject, fullUrl?: string): void {
-    const type = nonBlank(resource.resourceType);
-    const id = nonBlank(resource.id);
-    if (type && id && !this.byRef.has(`${type}/${id}`)) this.byRef.set(`${type}/${id}`, resource);
-    if (fullUrl && !this.byRef.has(fullUrl)) this.byRef.set(fullUrl, resource);
+  constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
+
+  private map(): Map<string, JsonObject> {
+    if (this.byRef) return this.byRef;
+    const byRef = new Map<string, JsonObject>();
+    // The first resource of a key wins.
+    for (const { resource, fullUrl } of this.entries) {
+      const type = nonBlank(resource.resourceType);
+      const id = nonBlank(resource.id);
+      if (type && id && !byRef.has(`${type}/${id}`)) byRef.set(`${type}/${id}`, resource);
+      if (fullUrl && !byRef.has(fullUrl)) byRef.set(fullUrl, resource);
+    }
+    this.byRef = byRef;
+    return byRef;
   }
 
   resolve(reference: string, container: JsonObject): JsonObject | undefined {
@@ -34,10 +46,11 @@ class ResourceIndex {
       const id = reference.slice(1);
       return objectList(container.contained).find((c) => c.id === id);
     }
-    const direct = this.byRef.get(reference);
+    const byRef = this.map();
+    const direct = byRef.get(reference);
     if (direct) return direct;
     const parts = reference.replace(/\/_history\/[^/]*$/, '').split('/');
-    if (parts.length >= 2) return this.byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
+    if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
     return undefined;
   }
 }
@@ -106,6 +119,7 @@ function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | nu
   };
 }
 
+/** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
   // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
@@ -127,8 +141,11 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     if (display) medication = { text: display };
   }
 
-  const reasonSources = [...asList(resource.reasonCode), ...asList(resource.reasonCodeableConcept)];
-  const reasons = reasonSources.map((r) => readConcept(r)).filter((c): c is fhir4.CodeableConcept => c !== null);
+  const reasons: fhir4.CodeableConcept[] = [];
+  for (const r of reasonSourcesOf(resource)) {
+    const c = readConcept(r);
+    if (c) reasons.push(c);
+  }
   const unresolvedReasonReferences: string[] = [];
   const reasonReferences = objectList(resource.reasonReference);
   for (const r of reasonReferences) {
@@ -142,12 +159,43 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     else if (!target) unresolvedReasonReferences.push(ref);
   }
 
+  const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
+  return {
+    resourceType,
+    id,
+    reference: validId ? `${resourceType}/${validId}` : null,
+    status: statusOf(resource),
+    dosageInstruction: objectList(dosages).map(normaliseDosage),
+    medication,
+    medicationIngredients,
+    unresolvedMedicationReference,
+    drugText: drugTextOf(medication, medicationIngredients),
+    reasons,
+    unresolvedReasonReferences,
+    hasReason: reasons.length > 0 || reasonReferences.length > 0,
+  };
+}
+
+/** reasonCode, and DSTU2's reasonCodeableConcept, as one list (single values wrapped). */
+function reasonSourcesOf(resource: JsonObject): unknown[] {
+  return [...asList(resource.reasonCode), ...asList(resource.reasonCodeableConcept)];
+}
+
+/** The status as sent, lower case ('unknown' when absent). */
+function statusOf(resource: JsonObject): string {
+  return (nonBlank(resource.status) ?? 'unknown').trim().toLowerCase();
+}
+
+/**
+ * The resource as R4 MedicationRequest JSON, what an R4 `update` starts from: only drafts are updated,
+ * so only drafts pay for this copy (a patient's active orders are read on every call).
+ */
+function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJson {
   const request: ResourceJson = { ...resource, resourceType: 'MedicationRequest' };
   for (const k of ['patient', 'dateWritten', 'reasonCodeableConcept', 'prescriber', 'dateEnded', 'reasonEnded', 'dosage', 'effectiveDateTime', 'effectivePeriod', 'dateAsserted', 'informationSource', 'derivedFrom', 'partOf', 'statusReason']) {
     delete request[k];
   }
-  const status = (nonBlank(resource.status) ?? 'unknown').trim().toLowerCase();
-  request.status = status;
+  request.status = view.status;
   request.intent = nonBlank(resource.intent) ?? 'order';
   const subject = resource.subject ?? resource.patient;
   if (subject !== undefined) request.subject = subject;
@@ -158,31 +206,48 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   for (const k of ['category', 'reasonReference', 'note', 'identifier', 'contained']) {
     if (resource[k] !== undefined) request[k] = objectList(resource[k]);
   }
-  const reasonCode = reasonSources.filter(isObject);
+  const reasonCode = reasonSourcesOf(resource).filter(isObject);
   if (reasonCode.length > 0) request.reasonCode = reasonCode;
   else delete request.reasonCode;
-  const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
-  const dosageInstruction = objectList(dosages).map(normaliseDosage);
-  if (dosages !== undefined) request.dosageInstruction = dosageInstruction;
+  const dosages = view.resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
+  if (dosages !== undefined) request.dosageInstruction = view.dosageInstruction;
   else delete request.dosageInstruction;
   if (request.medicationCodeableConcept !== undefined && !isObject(request.medicationCodeableConcept)) delete request.medicationCodeableConcept;
   if (request.medicationReference !== undefined && !isObject(request.medicationReference)) delete request.medicationReference;
+  return request;
+}
 
+/**
+ * A draft with its `r4` and `original` copies made when first read (then kept): only a card that suggests
+ * an `update` reads them, and copying every draft on every call was a good part of reading the drafts.
+ * The fields are listed, not spread: a spread into a literal with accessors is several times slower, and
+ * the DraftOrder type makes a field left out a compile error.
+ */
+function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
+  let r4: ResourceJson | undefined;
+  let original: ResourceJson | undefined;
+  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason } =
+    view;
   return {
     resourceType,
     id,
-    reference: validId ? `${resourceType}/${validId}` : null,
+    reference,
     status,
     dosageInstruction,
-    r4: request,
-    original: { ...resource, resourceType },
     medication,
     medicationIngredients,
     unresolvedMedicationReference,
-    drugText: drugTextOf(medication, medicationIngredients),
+    drugText,
     reasons,
     unresolvedReasonReferences,
-    hasReason: reasons.length > 0 || reasonReferences.length > 0,
+    hasReason,
+    get r4(): ResourceJson {
+      return (r4 ??= r4RequestOf(resource, view));
+    },
+    get original(): ResourceJson {
+      return (original ??= { ...resource, resourceType });
+    },
+    selected,
   };
 }
 
@@ -213,8 +278,7 @@ function selectionKey(selection: string): { type: string; id: string } | null {
  */
 export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources): DraftOrder[] {
   const entries = entriesOf(draftOrders);
-  const index = new ResourceIndex();
-  for (const e of entries) index.add(e.resource, e.fullUrl);
+  const index = new ResourceIndex(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map(selectionKey).filter((k) => k !== null);
   const isSelected = (view: MedicationOrderView) =>
@@ -226,14 +290,13 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
     const type = resource.resourceType;
     if (!isOrderType(type)) throw new Error('not an order');
     const view = readOrder(resource, type, index);
-    return { ...view, selected: isSelected(view) };
+    return draftOf(resource, view, isSelected(view));
   });
 }
 
 /** The view with a Medication read from the FHIR server filled in, when it names the unresolved reference. */
 export function withMedications<T extends MedicationOrderView>(views: readonly T[], medications: readonly unknown[]): T[] {
-  const index = new ResourceIndex();
-  for (const m of medications) if (isObject(m) && m.resourceType === 'Medication') index.add(m);
+  const index = new ResourceIndex(medications.filter((m): m is JsonObject => isObject(m) && m.resourceType === 'Medication').map((resource) => ({ resource })));
   return views.map((v) => {
     if (v.unresolvedMedicationReference === null) return v;
     const med = index.resolve(v.unresolvedMedicationReference, {});
@@ -251,8 +314,8 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
 export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
   // A Bundle in the list (a prefetch value passed as is) is flattened.
   const list = resources.flatMap((r) => entriesOf(isObject(r) && r.resourceType === 'Bundle' ? r : [r]));
-  const index = new ResourceIndex();
-  for (const e of list) index.add(e.resource);
+  // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used).
+  const index = new ResourceIndex(list.map((e) => ({ resource: e.resource })));
   const active = list.map((e) => e.resource).filter((r) => isOrderType(r.resourceType) && typeof r.status === 'string' && r.status.trim().toLowerCase() === 'active');
   return skipped
     .readEach(active, 'active-medication', (resource) => {

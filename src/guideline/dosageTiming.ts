@@ -144,6 +144,9 @@ function round(n: number): number {
 export function dosingPattern(dosages: readonly fhir4.Dosage[] | undefined): 'regular' | 'as-needed' | 'unknown' {
   const list = (dosages ?? []).filter((d) => typeof d === 'object' && d !== null);
   if (list.length === 0) return 'unknown';
-  const asNeeded = (d: fhir4.Dosage) => d.asNeededBoolean === true || (typeof d.asNeededCodeableConcept === 'object' && d.asNeededCodeableConcept !== null);
-  return list.every(asNeeded) ? 'as-needed' : 'regular';
+  return list.every(isAsNeeded) ? 'as-needed' : 'regular';
+}
+
+function isAsNeeded(d: fhir4.Dosage): boolean {
+  return d.asNeededBoolean === true || (typeof d.asNeededCodeableConcept === 'object' && d.asNeededCodeableConcept !== null);
 }

@@ -76,8 +76,10 @@ function result(
   brandNotes: BrandNote[],
   matchedCoding?: fhir4.Coding,
 ): ClassifiedMedication {
-  const kinds = outOfScope ? [] : codes.kinds.ordered(ingredients.map((i) => i.kind).filter((k): k is DrugKind => k !== null));
-  return { ingredients, kinds, outOfScope, via, ...(matchedCoding ? { matchedCoding } : {}), brandNotes };
+  const found: DrugKind[] = [];
+  if (!outOfScope) for (const i of ingredients) if (i.kind !== null) found.push(i.kind);
+  const kinds = outOfScope ? [] : codes.kinds.ordered(found);
+  return matchedCoding ? { ingredients, kinds, outOfScope, via, matchedCoding, brandNotes } : { ingredients, kinds, outOfScope, via, brandNotes };
 }
 
 function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): ClassifiedMedication | null {
@@ -191,9 +193,13 @@ export function ingredientKeysInText(text: string, codes: DrugCodes): string[] {
 
 const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [] };
 
+/** The concept's text and displays, space-separated (built as one string: read for every order of every call). */
 function textsOf(concept: fhir4.CodeableConcept): string {
-  const codings = Array.isArray(concept.coding) ? concept.coding : [];
-  return [concept.text, ...codings.map((c) => c.display)].filter((t): t is string => typeof t === 'string').join(' ');
+  let out = typeof concept.text === 'string' ? concept.text : undefined;
+  if (Array.isArray(concept.coding)) {
+    for (const c of concept.coding) if (typeof c.display === 'string') out = out === undefined ? c.display : `${out} ${c.display}`;
+  }
+  return out ?? '';
 }
 
 export function classifyMedication(concept: fhir4.CodeableConcept | undefined | null, codes: DrugCodes): ClassifiedMedication {

@@ -140,7 +140,8 @@ export function effectiveKinds(
 interface ClassifiedActive {
   order: MedicationOrderView;
   opioidKeys: string[];
-  pattern: 'regular' | 'as-needed' | 'unknown';
+  /** How an active opioid is taken; null for the others (only opioids are checked for a switch). */
+  pattern: 'regular' | 'as-needed' | 'unknown' | null;
 }
 
 function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminology): string[] {
@@ -168,11 +169,10 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
 
   // Opioids being stopped in this same draft no longer count as taken (a switch done in one go).
   const stopped = new Set(input.drafts.filter((d) => d.reference !== null && NOT_BEING_MADE.has(d.status)).map((d) => d.reference as string));
-  const active: ClassifiedActive[] = input.activeMedications.map((order) => ({
-    order,
-    opioidKeys: opioidKeys(classifyOrder(order, terminology.drugs), terminology),
-    pattern: dosingPattern(order.dosageInstruction),
-  }));
+  const active: ClassifiedActive[] = input.activeMedications.map((order) => {
+    const keys = opioidKeys(classifyOrder(order, terminology.drugs), terminology);
+    return { order, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
+  });
 
   const findings: DrugOrderFinding[] = [];
   for (const { draft, classification: cls } of input.relevant) {

@@ -1,7 +1,7 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
-import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
+import type { CodeHit, LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDate } from './fhirDates.js';
 
 /**
@@ -117,44 +117,75 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, rep
     return objectList(resource.contained).flatMap((o) => readLabResult(o, panel, time === undefined ? { id: reportId } : { id: reportId, time }));
   }
   if (!isObject(resource) || resource.resourceType !== 'Observation') return [];
-  const ownId = nonBlank(resource.id)?.trim().replace(/^#/, '') ?? 'unknown';
-  const id = report ? `${report.id}/${ownId}` : ownId;
-  const status = nonBlank(resource.status)?.trim();
-  const time = timeOf(resource) ?? report?.time;
-  const issued = dateOf(resource.issued);
+  const rawId = nonBlank(resource.id)?.trim();
+  const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
+  const observation: ObservationBase = {
+    id: report ? `${report.id}/${ownId}` : ownId,
+    status: nonBlank(resource.status)?.trim(),
+    time: timeOf(resource) ?? report?.time,
+    issued: dateOf(resource.issued),
+  };
+  // Read for every Observation of every patient-view: no intermediate arrays (components as one object count).
   const out: LabResult[] = [];
-  const parts: Array<{ part: JsonObject; component: boolean }> = [
-    { part: resource, component: false },
-    ...objectList(resource.component).map((part) => ({ part, component: true })),
-  ];
-  for (const { part, component } of parts) {
-    const seen = new Set<string>();
-    for (const coding of codingsOf(part.code)) {
-      const hit = panel.groupOf(coding);
-      if (!hit || seen.has(hit.analyteId)) continue;
-      seen.add(hit.analyteId);
-      const r: LabResult = {
-        key: component ? `${id}#${String(coding.code).trim()}` : id,
-        group: hit.group,
-        analyteId: hit.analyteId,
-        system: hit.system,
-        systemUri: String(coding.system).trim(),
-        status,
-        ...readValue(part),
-        interpretation: part.interpretation,
-        referenceRange: part.referenceRange,
-      };
-      if (time !== undefined) r.time = time;
-      if (issued !== undefined) r.issued = issued;
-      out.push(r);
-    }
-  }
+  readPart(resource, false, observation, panel, out);
+  const components = resource.component;
+  if (Array.isArray(components)) {
+    for (const c of components) if (isObject(c)) readPart(c, true, observation, panel, out);
+  } else if (isObject(components)) readPart(components, true, observation, panel, out);
   return out;
+}
+
+interface ObservationBase {
+  id: string;
+  status: string | undefined;
+  time: number | undefined;
+  issued: number | undefined;
+}
+
+/** The panel results of the Observation itself or one component: one per analyte its codings name. */
+function readPart(part: JsonObject, component: boolean, observation: ObservationBase, panel: ScreeningPanelCodes, out: LabResult[]): void {
+  const codings = isObject(part.code) ? part.code.coding : undefined;
+  if (Array.isArray(codings)) {
+    let seen: string[] | undefined;
+    for (const coding of codings) {
+      if (!isObject(coding)) continue;
+      const hit = panel.groupOf(coding);
+      if (!hit || seen?.includes(hit.analyteId)) continue;
+      (seen ??= []).push(hit.analyteId);
+      out.push(labResult(part, component, observation, coding, hit));
+    }
+  } else if (isObject(codings)) {
+    const hit = panel.groupOf(codings);
+    if (hit) out.push(labResult(part, component, observation, codings, hit));
+  }
+}
+
+function labResult(part: JsonObject, component: boolean, observation: ObservationBase, coding: JsonObject, hit: CodeHit): LabResult {
+  const key = component ? `${observation.id}#${String(coding.code).trim()}` : observation.id;
+  const { group, analyteId, system } = hit;
+  const systemUri = String(coding.system).trim();
+  const { status } = observation;
+  const { interpretation, referenceRange } = part;
+  const value = readValue(part);
+  const { hasValue } = value;
+  // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). Same key order.
+  const r: LabResult =
+    value.numeric !== undefined
+      ? { key, group, analyteId, system, systemUri, status, numeric: value.numeric, hasValue, interpretation, referenceRange }
+      : value.valueText !== undefined
+        ? { key, group, analyteId, system, systemUri, status, valueText: value.valueText, hasValue, interpretation, referenceRange }
+        : { key, group, analyteId, system, systemUri, status, hasValue, interpretation, referenceRange };
+  if (observation.time !== undefined) r.time = observation.time;
+  if (observation.issued !== undefined) r.issued = observation.issued;
+  return r;
 }
 
 /** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
 export function readLabResults(observations: readonly unknown[], panel: ScreeningPanelCodes, skipped: SkippedResources = new SkippedResources()): LabResult[] {
-  return skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel)).flat();
+  const out: LabResult[] = [];
+  // A loop, not .flat(): flat() was a third of this on a 200-result patient.
+  for (const results of skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel))) for (const r of results) out.push(r);
+  return out;
 }
 
 const STATUS_RANK: Record<string, number> = { corrected: 1, amended: 1, final: 0 };

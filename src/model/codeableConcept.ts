@@ -12,23 +12,44 @@ export function codingsOf(concept: unknown): JsonObject[] {
   return isObject(concept) ? objectList(concept.coding) : [];
 }
 
+/** One coding with string system/code/display only, in that key order; null when it is dropped. */
+function readCoding(c: JsonObject, complete: boolean): fhir4.Coding | null {
+  const system = nonBlank(c.system);
+  const code = nonBlank(c.code);
+  const display = nonBlank(c.display);
+  if (complete ? !system || !code : !system && !code && !display) return null;
+  const out: fhir4.Coding = {};
+  if (system) out.system = system;
+  if (code) out.code = code;
+  if (display) out.display = display;
+  return out;
+}
+
 /**
  * A concept as a well-formed fhir4.CodeableConcept: codings with string system/code/display only (a
  * coding with none of them dropped), and text. `complete`: keep only codings with both system and code
- * (what goes out in a suggested resource). null when nothing is left.
+ * (what goes out in a suggested resource). null when nothing is left. Read for every order, reason and
+ * result of every call, so written without intermediate arrays or spreads.
  */
-export function readConcept(v: unknown, options: { complete?: boolean } = {}): fhir4.CodeableConcept | null {
+export function readConcept(v: unknown, options?: { complete?: boolean }): fhir4.CodeableConcept | null {
   if (!isObject(v)) return null;
-  const coding: fhir4.Coding[] = [];
-  for (const c of codingsOf(v)) {
-    const system = nonBlank(c.system);
-    const code = nonBlank(c.code);
-    const display = nonBlank(c.display);
-    if (options.complete ? !system || !code : !system && !code && !display) continue;
-    coding.push({ ...(system ? { system } : {}), ...(code ? { code } : {}), ...(display ? { display } : {}) });
+  const complete = options?.complete === true;
+  let coding: fhir4.Coding[] | undefined;
+  const raw = v.coding;
+  if (Array.isArray(raw)) {
+    for (const c of raw) {
+      const read = isObject(c) ? readCoding(c, complete) : null;
+      if (read) (coding ??= []).push(read);
+    }
+  } else if (isObject(raw)) {
+    const read = readCoding(raw, complete);
+    if (read) coding = [read];
   }
   const text = nonBlank(v.text);
-  if (coding.length === 0 && !text) return null;
+  if (!coding && !text) return null;
   // No empty `coding` array (FHIR JSON has no empty arrays).
-  return { ...(coding.length > 0 ? { coding } : {}), ...(text ? { text } : {}) };
+  const out: fhir4.CodeableConcept = {};
+  if (coding) out.coding = coding;
+  if (text) out.text = text;
+  return out;
 }

@@ -1,7 +1,7 @@
 /**
  * A medication order or statement as every stage sees it (docs/clinical-rules.md §4, §7): R4
  * MedicationRequest, DSTU2 MedicationOrder and R4 MedicationStatement, read leniently by data/ into one
- * R4-shaped view. The original resource is kept for `update` suggestions in the EHR's own FHIR version.
+ * R4-shaped view. A draft also keeps the original resource for `update` suggestions in the EHR's own FHIR version.
  */
 
 /** A FHIR resource as plain JSON (R4 MedicationRequest or DSTU2 MedicationOrder …). */
@@ -19,10 +19,6 @@ export interface MedicationOrderView {
   status: string;
   /** The dosage instructions, normalised to R4 (a statement's `dosage`, DSTU2 `periodUnits`, single objects wrapped). */
   dosageInstruction: fhir4.Dosage[];
-  /** The resource as R4 MedicationRequest JSON (arrays where R4 wants them; medication[x] as sent): what an R4 `update` starts from. */
-  r4: ResourceJson;
-  /** The resource exactly as sent. */
-  original: ResourceJson;
   /** medicationCodeableConcept, the code of the resolved Medication, or the display of a reference not resolved. */
   medication: fhir4.CodeableConcept | null;
   /** ingredient[].itemCodeableConcept of the resolved Medication (classified when it has no usable code). */
@@ -38,7 +34,12 @@ export interface MedicationOrderView {
   hasReason: boolean;
 }
 
+/** A draft order: the only orders a card suggests to `update`, so the only ones that carry the resource. */
 export interface DraftOrder extends MedicationOrderView {
+  /** The resource as R4 MedicationRequest JSON (arrays where R4 wants them; medication[x] as sent): what an R4 `update` starts from. */
+  r4: ResourceJson;
+  /** The resource exactly as sent. */
+  original: ResourceJson;
   /** order-select: named in `selections`; without selections (order-sign): every draft. */
   selected: boolean;
 }

@@ -47,20 +47,33 @@ function codePoints(s: string): string[] {
 
 /** Shortens to the limit at a word boundary where possible, ending in an ellipsis. */
 export function fitSummary(summary: string): string {
-  const cps = codePoints(summary.trim());
+  const trimmed = summary.trim();
+  // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
+  if (trimmed.length <= SUMMARY_MAX_CODE_POINTS) return trimmed;
+  const cps = codePoints(trimmed);
   if (cps.length <= SUMMARY_MAX_CODE_POINTS) return cps.join('');
   const cut = cps.slice(0, SUMMARY_MAX_CODE_POINTS - 1).join('');
   const lastSpace = cut.lastIndexOf(' ');
   return `${(lastSpace > 80 ? cut.slice(0, lastSpace) : cut).replace(/[\s,;:–-]+$/, '')}…`;
 }
 
+/** URLs already checked: every card carries the same few (the guideline's, its links), and parsing one costs µs. */
+const checkedUrls = new Map<string, boolean>();
+const CHECKED_URLS_MAX = 256;
+
 function isAbsoluteHttpUrl(u: string): boolean {
+  const known = checkedUrls.get(u);
+  if (known !== undefined) return known;
+  let ok: boolean;
   try {
     const p = new URL(u);
-    return p.protocol === 'https:' || p.protocol === 'http:';
+    ok = p.protocol === 'https:' || p.protocol === 'http:';
   } catch {
-    return false;
+    ok = false;
   }
+  if (checkedUrls.size >= CHECKED_URLS_MAX) checkedUrls.clear();
+  checkedUrls.set(u, ok);
+  return ok;
 }
 
 function buildSuggestion(s: SuggestionInput): CdsSuggestion {

@@ -25,8 +25,12 @@ export type TemplateValue = string | number | Markdown;
 
 const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
+const ESCAPED_OR_NEWLINE = /[\\`*_[\]<>|~\n]/;
+
 /** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
 export function escapeMarkdown(s: string): string {
+  // Most values (numbers, dates, plain names) have nothing to escape: returned as they are.
+  if (!ESCAPED_OR_NEWLINE.test(s)) return s;
   // Only what can start emphasis, code, links, HTML or tables mid-line; plain parentheses stay readable.
   return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
@@ -124,7 +128,10 @@ export class CardTexts {
 
   /** The template with {placeholders} filled; plain values are Markdown-escaped. */
   fill(kind: string, lang: Language, key: string, values: Record<string, TemplateValue> = {}): string {
-    return this.get(kind, lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+    const template = this.get(kind, lang, key);
+    // Most texts have no placeholder: no regex pass.
+    if (!template.includes('{')) return template;
+    return template.replace(PLACEHOLDER, (_m, name: string) => {
       const v = values[name];
       if (v === undefined) throw new CardTextError(`no value for {${name}} in ${kind}.${lang}.${key}`);
       if (v instanceof Markdown) return v.text;

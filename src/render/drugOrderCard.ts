@@ -11,8 +11,11 @@ import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 /** What the renderer needs beyond the finding: the draft as the `update` starts from. */
 export interface DrugOrderRenderInput {
   finding: DrugOrderFinding;
-  /** The draft in the EHR's own FHIR version (R4 normalised, DSTU2 as sent); null when unknown. */
-  updateBase: ResourceJson | null;
+  /**
+   * The draft in the EHR's own FHIR version (R4 normalised, DSTU2 as sent); null when unknown. A function:
+   * the copy is made only for a card that suggests an `update`.
+   */
+  updateBase: () => ResourceJson | null;
 }
 
 function drugName(f: DrugOrderFinding): string {
@@ -60,10 +63,11 @@ function daytimeReason(ctx: RenderContext, kind: string, r: DaytimeReason): stri
   }
 }
 
-function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBase: ResourceJson | null): { text: string | false; suggestions: SuggestionInput[] } {
+function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () => ResourceJson | null): { text: string | false; suggestions: SuggestionInput[] } {
   if (!f.daytime?.daytime) return { text: false, suggestions: [] };
   const reasons = f.daytime.reasons.map((r) => daytimeReason(ctx, f.kind, r)).join(', ');
   const suggestions: SuggestionInput[] = [];
+  const updateBase = f.order.reference ? updateBaseOf() : null;
   if (f.order.reference && updateBase?.id) {
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),

@@ -28,7 +28,9 @@ const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
 /** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
 export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {
-  return ctx.texts.get(kind, ctx.lang, key).replace(PLACEHOLDER, (_m, name: string) => {
+  const template = ctx.texts.get(kind, ctx.lang, key);
+  if (!template.includes('{')) return template;
+  return template.replace(PLACEHOLDER, (_m, name: string) => {
     const v = values[name];
     if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${ctx.lang}.${key}`);
     return String(v).replace(/\s+/g, ' ');
@@ -41,8 +43,8 @@ export function plainFill(ctx: RenderContext, kind: string, key: string, values:
  */
 export function summaryWithDrug(ctx: RenderContext, message: string, drug: string): string {
   const full = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
-  const cps = Array.from(full);
-  if (cps.length <= SUMMARY_MAX_CODE_POINTS) return full;
+  // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
+  if (full.length <= SUMMARY_MAX_CODE_POINTS || Array.from(full).length <= SUMMARY_MAX_CODE_POINTS) return full;
   const withoutDrug = Array.from(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' })).length;
   const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;
   const drugCps = Array.from(drug.replace(/\s+/g, ' ').trim());

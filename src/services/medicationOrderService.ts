@@ -48,7 +48,8 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
 const EMPTY: ServiceAnswer = { cards: [] };
 
 /** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
-function updateBase(draft: DraftOrder): ResourceJson {
+function updateBase(draft: DraftOrder | undefined): ResourceJson | null {
+  if (!draft) return null;
   return draft.resourceType === 'MedicationOrder' ? draft.original : draft.r4;
 }
 
@@ -102,11 +103,11 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       terminology: deps.medication,
     });
     const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: context.patientId };
-    const bases = new Map(relevant.flatMap(({ draft }) => (draft.reference ? [[draft.reference, updateBase(draft)] as const] : [])));
+    const byReference = new Map(relevant.flatMap(({ draft }) => (draft.reference ? [[draft.reference, draft] as const] : [])));
     return {
       cards: findings.map((finding) =>
         issue(
-          renderDrugOrderCard({ finding, updateBase: finding.order.reference ? (bases.get(finding.order.reference) ?? null) : null }, ctx),
+          renderDrugOrderCard({ finding, updateBase: () => updateBase(finding.order.reference ? byReference.get(finding.order.reference) : undefined) }, ctx),
           { order: finding.order.reference, medicationCodes: finding.order.medicationCodes, kind: finding.kind },
           finding.order.reference ?? undefined,
         ),

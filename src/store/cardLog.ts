@@ -71,29 +71,11 @@ export class CardLog {
     if (call.cards.length === 0 && suppressed.length === 0) return;
     const patientId = call.patientId ?? '';
     const patientKey = this.deps.pseudonyms.patientKey(patientId);
-    const quiet = this.deps.quiet;
     const entries: CardLogEntry[] = [];
-    const add = (issued: IssuedCard, isSuppressed: boolean): void => {
-      const entry: CardLogEntry = {
-        cardUuid: issued.card.uuid,
-        serviceId: call.serviceId,
-        kind: issued.kind,
-        indicator: issued.card.indicator,
-        language: call.language,
-        issuedAt: call.now,
-        patientKey,
-        findingKey: this.deps.pseudonyms.findingKey(patientId, issued.kind, issued.facts),
-        orderKey: issued.orderRef !== undefined ? this.deps.pseudonyms.orderKey(patientId, issued.orderRef) : null,
-        suggestions: (issued.card.suggestions ?? []).map((s) => ({ uuid: s.uuid, name: suggestionName(s) })),
-      };
-      if (isSuppressed) entry.suppressed = true;
-      else if (quiet && call.hook) Object.assign(entry, quiet.describe(call.hook, patientId, issued));
-      entries.push(entry);
-    };
-    for (const issued of call.cards) add(issued, false);
-    for (const issued of suppressed) add(issued, true);
+    for (const issued of call.cards) entries.push(this.entryOf(call, patientId, patientKey, issued, false));
+    for (const issued of suppressed) entries.push(this.entryOf(call, patientId, patientKey, issued, true));
     // Synchronously, before the answer leaves: feedback a moment later finds its card without the store.
-    quiet?.remember(entries);
+    this.deps.quiet?.remember(entries);
     this.pending.push(...entries);
     const max = this.deps.maxPending ?? DEFAULT_MAX_PENDING;
     if (this.pending.length > max) {
@@ -103,6 +85,24 @@ export class CardLog {
     }
     this.deps.metrics.cardLogPending.set(this.pending.length);
     this.schedule();
+  }
+
+  private entryOf(call: CardLogCall, patientId: string, patientKey: string, issued: IssuedCard, isSuppressed: boolean): CardLogEntry {
+    const entry: CardLogEntry = {
+      cardUuid: issued.card.uuid,
+      serviceId: call.serviceId,
+      kind: issued.kind,
+      indicator: issued.card.indicator,
+      language: call.language,
+      issuedAt: call.now,
+      patientKey,
+      findingKey: this.deps.pseudonyms.findingKey(patientId, issued.kind, issued.facts),
+      orderKey: issued.orderRef !== undefined ? this.deps.pseudonyms.orderKey(patientId, issued.orderRef) : null,
+      suggestions: (issued.card.suggestions ?? []).map((s) => ({ uuid: s.uuid, name: suggestionName(s) })),
+    };
+    if (isSuppressed) entry.suppressed = true;
+    else if (this.deps.quiet && call.hook) Object.assign(entry, this.deps.quiet.describe(call.hook, patientId, issued));
+    return entry;
   }
 
   private schedule(): void {

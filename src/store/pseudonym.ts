@@ -2,7 +2,7 @@
  * Pseudonymous keys: HMAC-SHA256 under a secret from configuration, so the store holds no patient
  * identifier and the keys cannot be recomputed without the secret. Each key kind has its own prefix.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
@@ -10,21 +10,56 @@ import type { CardFacts } from '../model/cdsResponse.js';
 
 /** JSON with object keys sorted at every level (arrays keep their order): one text per value. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  // Built as one string (no entry arrays): every card's facts go through here on every call.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += `${i > 0 ? ',' : ''}${i in value ? canonicalJson(value[i]) : ''}`;
+    return `${out}]`;
+  }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    const object = value as Record<string, unknown>;
+    let out = '{';
+    for (const key of Object.keys(object).sort()) {
+      const v = object[key];
+      if (v === undefined) continue;
+      out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+    }
+    return `${out}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
 
+/**
+ * Keys already computed, by their HMAC input: one chart opening fires several hooks for the same patient,
+ * and a card's finding key is needed by quieting and again by the card log (an HMAC is a few µs each).
+ * Bounded; least recently used dropped first.
+ */
+const MEMO_SIZE = 4096;
+
 export class Pseudonymizer {
-  constructor(private readonly secret: string) {}
+  private readonly key: KeyObject;
+  private readonly memo = new Map<string, string>();
+  /** canonicalJson per facts object: CardFacts are read-only once issued, so one text per object. */
+  private readonly canonical = new WeakMap<CardFacts, string>();
+
+  constructor(secret: string) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
+  }
 
   private mac(...parts: string[]): string {
-    return createHmac('sha256', this.secret).update(parts.join('\u0000')).digest('hex');
+    const text = parts.join('\u0000');
+    let digest = this.memo.get(text);
+    if (digest !== undefined) {
+      this.memo.delete(text); // most recently used goes last
+    } else {
+      digest = createHmac('sha256', this.key).update(text).digest('hex');
+      if (this.memo.size >= MEMO_SIZE) {
+        const oldest = this.memo.keys().next();
+        if (oldest.done !== true) this.memo.delete(oldest.value);
+      }
+    }
+    this.memo.set(text, digest);
+    return digest;
   }
 
   patientKey(patientId: string): string {
@@ -33,7 +68,12 @@ export class Pseudonymizer {
 
   /** "The same finding": patient, card kind and the card's facts — not its wording or language. */
   findingKey(patientId: string, kind: string, facts: CardFacts): string {
-    return this.mac('finding', patientId, kind, canonicalJson(facts));
+    let text = this.canonical.get(facts);
+    if (text === undefined) {
+      text = canonicalJson(facts);
+      this.canonical.set(facts, text);
+    }
+    return this.mac('finding', patientId, kind, text);
   }
 
   orderKey(patientId: string, orderRef: string): string {

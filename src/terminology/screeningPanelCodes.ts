@@ -46,7 +46,7 @@ interface OrderPanelFile {
   panels: OrderPanel[];
 }
 
-interface CodeHit {
+export interface CodeHit {
   group: PanelGroup;
   /** The analyte within the group: the group id unless the group lists analytes. */
   analyteId: string;
@@ -62,7 +62,8 @@ export class ScreeningPanelCodes {
   readonly groups: readonly PanelGroup[];
   readonly orderPanels: readonly OrderPanel[];
   readonly interpretation: InterpretationWords;
-  private readonly bySystemCode = new Map<string, CodeHit>();
+  /** Per system, so that a lookup (every coding of every Observation) builds no `system|code` string. */
+  private readonly byCode: Record<LabCodeSystem, Map<string, CodeHit>> = { npu: new Map(), loinc: new Map() };
   private readonly panelByCode = new Map<string, OrderPanel>();
 
   constructor(
@@ -80,11 +81,10 @@ export class ScreeningPanelCodes {
       for (const a of group.analytes ?? []) for (const c of a.codes) analyteOf.set(c, a.id);
       for (const kind of ['npu', 'loinc'] as const) {
         for (const code of group[kind]) {
-          const key = `${kind}|${code}`;
-          if (this.bySystemCode.has(key)) throw new Error(`screening-panel.json: code ${code} is in two groups`);
+          if (this.byCode[kind].has(code)) throw new Error(`screening-panel.json: code ${code} is in two groups`);
           const analyteId = analyteOf.get(code) ?? group.id;
           if (group.analytes && !analyteOf.has(code)) throw new Error(`screening-panel.json: ${group.id} code ${code} belongs to no analyte`);
-          this.bySystemCode.set(key, { group, analyteId, system: kind });
+          this.byCode[kind].set(code, { group, analyteId, system: kind });
         }
       }
     }
@@ -103,7 +103,7 @@ export class ScreeningPanelCodes {
   groupOf(coding: { system?: unknown; code?: unknown }): CodeHit | undefined {
     if (typeof coding.code !== 'string') return undefined;
     const kind = this.kindOf(coding.system);
-    return kind ? this.bySystemCode.get(`${kind}|${coding.code.trim()}`) : undefined;
+    return kind ? this.byCode[kind].get(coding.code.trim()) : undefined;
   }
 
   /** The groups a panel order code covers (a blood count panel covers haemoglobin, leukocytes, platelets …). */
