@@ -39,6 +39,35 @@ function placeholders(s: string): string[] {
   return [...s.matchAll(PLACEHOLDER)].map((m) => m[1] as string).sort();
 }
 
+/**
+ * A template split once at load: literal text at even indexes, placeholder names at odd ones; null when the
+ * text has no placeholder. Filling is then a concatenation, not a regex pass per card.
+ */
+type TemplateParts = readonly string[] | null;
+
+function compile(text: string): TemplateParts {
+  if (!text.includes('{')) return null;
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    parts.push(text.slice(last, m.index), m[1] as string);
+    last = m.index + m[0].length;
+  }
+  if (parts.length === 0) return null;
+  parts.push(text.slice(last));
+  return parts;
+}
+
+/** Fills split parts; `value` turns each value into text (escaped or plain) and throws for a missing one. */
+function fillParts<V>(parts: readonly string[], values: Record<string, V>, value: (v: V | undefined, name: string) => string): string {
+  let out = parts[0] as string;
+  for (let i = 1; i < parts.length; i += 2) {
+    const name = parts[i] as string;
+    out += value(values[name], name) + (parts[i + 1] as string);
+  }
+  return out;
+}
+
 function flatten(texts: Texts): Map<string, string> {
   const out = new Map<string, string>();
   for (const [k, v] of Object.entries(texts)) {
@@ -60,7 +89,10 @@ export class CardTextError extends Error {
  * the same keys in Danish and English, and the same placeholders in both.
  */
 export class CardTexts {
-  private readonly files = new Map<string, { file: CardTextFile; flat: Record<Language, Map<string, string>> }>();
+  private readonly files = new Map<
+    string,
+    { file: CardTextFile; flat: Record<Language, Map<string, string>>; compiled: Record<Language, Map<string, TemplateParts>> }
+  >();
 
   constructor(files: readonly CardTextFile[]) {
     for (const file of files) {
@@ -77,7 +109,8 @@ export class CardTexts {
       for (const key of en.keys()) {
         if (!da.has(key)) throw new CardTextError(`${file.kind}: "${key}" has English text but no Danish`);
       }
-      this.files.set(file.kind, { file, flat: { da, en } });
+      const compiledOf = (m: Map<string, string>) => new Map([...m].map(([k, v]) => [k, compile(v)] as const));
+      this.files.set(file.kind, { file, flat: { da, en }, compiled: { da: compiledOf(da), en: compiledOf(en) } });
     }
   }
 
@@ -128,15 +161,32 @@ export class CardTexts {
 
   /** The template with {placeholders} filled; plain values are Markdown-escaped. */
   fill(kind: string, lang: Language, key: string, values: Record<string, TemplateValue> = {}): string {
-    const template = this.get(kind, lang, key);
-    // Most texts have no placeholder: no regex pass.
-    if (!template.includes('{')) return template;
-    return template.replace(PLACEHOLDER, (_m, name: string) => {
-      const v = values[name];
+    const parts = this.parts(kind, lang, key);
+    if (parts === null) return this.get(kind, lang, key);
+    return fillParts(parts, values, (v, name) => {
       if (v === undefined) throw new CardTextError(`no value for {${name}} in ${kind}.${lang}.${key}`);
       if (v instanceof Markdown) return v.text;
       return escapeMarkdown(String(v));
     });
+  }
+
+  /**
+   * The template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped,
+   * runs of whitespace in a value become one space.
+   */
+  plainFill(kind: string, lang: Language, key: string, values: Record<string, string | number> = {}): string {
+    const parts = this.parts(kind, lang, key);
+    if (parts === null) return this.get(kind, lang, key);
+    return fillParts(parts, values, (v, name) => {
+      if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${lang}.${key}`);
+      return String(v).replace(/\s+/g, ' ');
+    });
+  }
+
+  private parts(kind: string, lang: Language, key: string): TemplateParts {
+    const parts = this.files.get(kind)?.compiled[lang].get(key);
+    if (parts === undefined) throw new CardTextError(`missing text ${kind}.${lang}.${key}`);
+    return parts;
   }
 }
 

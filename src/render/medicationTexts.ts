@@ -2,7 +2,7 @@ import type { DrugKindEntry } from '../terminology/drugKinds.js';
 import { OVERRIDE_REASON_SYSTEM, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import type { CdsCoding } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
-import type { RenderContext } from './renderContext.js';
+import { frozenList, memoPerTexts, type RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
 const MEDICATION_OVERRIDE_REASONS = [
@@ -16,25 +16,24 @@ const MEDICATION_OVERRIDE_REASONS = [
   'specialist-decision',
 ] as const;
 
-export function medicationOverrideReasons(ctx: RenderContext): CdsCoding[] {
-  return MEDICATION_OVERRIDE_REASONS.map((code) => ({
-    system: OVERRIDE_REASON_SYSTEM,
-    code,
-    display: ctx.texts.get('medication', ctx.lang, `overrideReasons.${code}`),
-  }));
-}
+const medicationReasons = memoPerTexts<CdsCoding[]>();
 
-const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
+/** Shared by every medication card of a language, frozen. */
+export function medicationOverrideReasons(ctx: RenderContext): CdsCoding[] {
+  return medicationReasons(ctx, ctx.lang, () =>
+    frozenList(
+      MEDICATION_OVERRIDE_REASONS.map((code) => ({
+        system: OVERRIDE_REASON_SYSTEM,
+        code,
+        display: ctx.texts.get('medication', ctx.lang, `overrideReasons.${code}`),
+      })),
+    ),
+  );
+}
 
 /** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
 export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {
-  const template = ctx.texts.get(kind, ctx.lang, key);
-  if (!template.includes('{')) return template;
-  return template.replace(PLACEHOLDER, (_m, name: string) => {
-    const v = values[name];
-    if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${ctx.lang}.${key}`);
-    return String(v).replace(/\s+/g, ' ');
-  });
+  return ctx.texts.plainFill(kind, ctx.lang, key, values);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Language } from '../model/language.js';
 import { OVERRIDE_REASON_SYSTEM, type CardInput } from './cardBuilder.js';
-import type { CdsCoding } from '../model/cdsResponse.js';
+import type { CdsCoding, CdsLink } from '../model/cdsResponse.js';
 import type { CardTexts } from './cardTexts.js';
 
 export interface RenderContext {
@@ -9,6 +9,30 @@ export interface RenderContext {
   guidelineUrl: string;
   patientId: string;
 }
+
+/**
+ * One value per (loaded texts, key), built on first use: the texts never change once loaded, so every card of
+ * a language can carry the same objects. The maker freezes what it returns; no caller may change it.
+ */
+export function memoPerTexts<T>(): (ctx: RenderContext, key: string, make: () => T) => T {
+  const memo = new WeakMap<CardTexts, Map<string, T>>();
+  return (ctx, key, make) => {
+    let byKey = memo.get(ctx.texts);
+    if (!byKey) memo.set(ctx.texts, (byKey = new Map()));
+    let value = byKey.get(key);
+    if (value === undefined) byKey.set(key, (value = make()));
+    return value;
+  };
+}
+
+/** Freezes each element and the array, and returns the array with its own type (frozen is not a type here). */
+export function frozenList<T extends object>(list: T[]): T[] {
+  for (const x of list) Object.freeze(x);
+  Object.freeze(list);
+  return list;
+}
+
+const guidelineLinks = memoPerTexts<CdsLink[]>();
 
 /** What every card of a kind shares: source, topic, the guideline's status line and the link to the guideline. */
 export function cardFrame(ctx: RenderContext, kind: string): Pick<CardInput, 'kind' | 'kindDisplay' | 'sourceLabel' | 'sourceUrl' | 'guidelineStatus' | 'links'> {
@@ -19,7 +43,9 @@ export function cardFrame(ctx: RenderContext, kind: string): Pick<CardInput, 'ki
     sourceUrl: ctx.guidelineUrl,
     // cards/common.yaml, or GUIDELINE_STATUS_DA/_EN (docs/clinical-rules.md §5).
     guidelineStatus: ctx.texts.get('common', ctx.lang, 'guidelineStatus'),
-    links: [{ label: ctx.texts.get('common', ctx.lang, 'guidelineLink'), url: ctx.guidelineUrl, type: 'absolute' }],
+    links: guidelineLinks(ctx, `${ctx.lang} ${ctx.guidelineUrl}`, () =>
+      frozenList([{ label: ctx.texts.get('common', ctx.lang, 'guidelineLink'), url: ctx.guidelineUrl, type: 'absolute' }]),
+    ),
   };
 }
 
@@ -34,13 +60,19 @@ export function recommendationLine(ctx: RenderContext, kind: string, textKey = '
 
 const PATIENT_OVERRIDE_REASONS = ['already-addressed', 'not-relevant', 'address-later'] as const;
 
-/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. */
+const patientReasons = memoPerTexts<CdsCoding[]>();
+
+/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. Shared, frozen. */
 export function patientOverrideReasons(ctx: RenderContext): CdsCoding[] {
-  return PATIENT_OVERRIDE_REASONS.map((code) => ({
-    system: OVERRIDE_REASON_SYSTEM,
-    code,
-    display: ctx.texts.get('common', ctx.lang, `overrideReasons.${code}`),
-  }));
+  return patientReasons(ctx, ctx.lang, () =>
+    frozenList(
+      PATIENT_OVERRIDE_REASONS.map((code) => ({
+        system: OVERRIDE_REASON_SYSTEM,
+        code,
+        display: ctx.texts.get('common', ctx.lang, `overrideReasons.${code}`),
+      })),
+    ),
+  );
 }
 
 /** Joins Markdown blocks with blank lines, so paragraphs stay paragraphs and lists stay lists. */
