@@ -36,8 +36,8 @@ export interface ClassifiedMedication {
   via: ClassificationSource | null;
   /** The coding that classified the medication (absent for text matches). */
   matchedCoding?: fhir4.Coding;
-  /** Notes of brands named in the text (Yentreve's indication, rapid-onset fentanyl). */
-  brandNotes: BrandNote[];
+  /** Notes of brands named in the text (Yentreve's indication, rapid-onset fentanyl). Shared and frozen: read only. */
+  brandNotes: readonly BrandNote[];
 }
 
 // Salt and form words glued to a name in Danish ("tramadolhydrochlorid"); stripped before a name lookup.
@@ -47,7 +47,19 @@ const SALT_SUFFIXES = [
   'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'besilat', 'hcl',
 ];
 
+/**
+ * One ClassifiedIngredient per ingredient row, made on first use and frozen: every order of every call is
+ * classified, and the rows never change once loaded.
+ */
+const ingredientMemo = new WeakMap<IngredientEntry, ClassifiedIngredient>();
+
 function ingredientOf(entry: IngredientEntry): ClassifiedIngredient {
+  let out = ingredientMemo.get(entry);
+  if (out === undefined) ingredientMemo.set(entry, (out = Object.freeze(newIngredient(entry))));
+  return out;
+}
+
+function newIngredient(entry: IngredientEntry): ClassifiedIngredient {
   return {
     key: entry.key,
     nameEn: entry.nameEn,
@@ -73,7 +85,7 @@ function result(
   ingredients: ClassifiedIngredient[],
   outOfScope: OutOfScopeProduct | null,
   via: ClassificationSource,
-  brandNotes: BrandNote[],
+  brandNotes: readonly BrandNote[],
   matchedCoding?: fhir4.Coding,
 ): ClassifiedMedication {
   const found: DrugKind[] = [];
@@ -82,7 +94,7 @@ function result(
   return matchedCoding ? { ingredients, kinds, outOfScope, via, matchedCoding, brandNotes } : { ingredients, kinds, outOfScope, via, brandNotes };
 }
 
-function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): ClassifiedMedication | null {
+function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[]): ClassifiedMedication | null {
   const code = coding.code?.trim();
   if (!code) return null;
   const ing = codes.ingredientByRxnorm.get(code);
@@ -93,7 +105,7 @@ function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): C
 }
 
 /** ATC lookup: an exact row wins, else the longest class prefix (at most seven Map lookups). */
-function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: BrandNote[]): ClassifiedMedication | null {
+function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[]): ClassifiedMedication | null {
   const code = coding.code?.replace(/\s+/g, '').toUpperCase();
   if (!code) return null;
   let entry = codes.atcExact.get(code);
@@ -128,22 +140,22 @@ function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefine
 }
 
 interface TextMatch {
-  keys: string[];
-  substitution: boolean;
-  notes: BrandNote[];
+  readonly keys: readonly string[];
+  readonly substitution: boolean;
+  readonly notes: readonly BrandNote[];
 }
 
 /**
  * Remembered text matches per code table: the same drug texts come back on every call (a patient's active
  * orders are classified again for each draft order), and tokenising them was ~40 % of an order-sign call
- * (bench/README.md). Bounded (least recently used dropped first); results are copied out, never shared.
+ * (bench/README.md). Bounded (least recently used dropped first); results are frozen and shared, never copied.
  */
 const TEXT_MEMO_SIZE = 2000;
 const TEXT_MEMO_MAX_TEXT = 500;
 const textMemos = new WeakMap<DrugCodes, Map<string, TextMatch>>();
 
 function namesInText(text: string, codes: DrugCodes): TextMatch {
-  if (text.length > TEXT_MEMO_MAX_TEXT) return matchNamesInText(text, codes);
+  if (text.length > TEXT_MEMO_MAX_TEXT) return freezeMatch(matchNamesInText(text, codes));
   let memo = textMemos.get(codes);
   if (memo === undefined) {
     memo = new Map();
@@ -153,16 +165,22 @@ function namesInText(text: string, codes: DrugCodes): TextMatch {
   if (found !== undefined) {
     memo.delete(text); // most recently used goes last
   } else {
-    found = matchNamesInText(text, codes);
+    found = freezeMatch(matchNamesInText(text, codes));
     const oldest = memo.size >= TEXT_MEMO_SIZE ? memo.keys().next() : undefined;
     if (oldest !== undefined && oldest.done !== true) memo.delete(oldest.value);
   }
   memo.set(text, found);
-  return { keys: [...found.keys], substitution: found.substitution, notes: [...found.notes] };
+  return found;
+}
+
+function freezeMatch(m: TextMatch): TextMatch {
+  Object.freeze(m.keys);
+  Object.freeze(m.notes);
+  return Object.freeze(m);
 }
 
 /** Whole-word generic and brand names in free text: one Map lookup per word (a brand of several words as a phrase). */
-function matchNamesInText(text: string, codes: DrugCodes): TextMatch {
+function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; substitution: boolean; notes: BrandNote[] } {
   const words = wordsOf(text);
   const keys: string[] = [];
   const notes: BrandNote[] = [];
@@ -188,7 +206,7 @@ function matchNamesInText(text: string, codes: DrugCodes): TextMatch {
 
 /** Ingredient keys named in free text (generic names and brands). */
 export function ingredientKeysInText(text: string, codes: DrugCodes): string[] {
-  return namesInText(text, codes).keys;
+  return [...namesInText(text, codes).keys];
 }
 
 const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [] };

@@ -66,7 +66,8 @@ export interface DrugOrderFinding {
   /** Every recognised ingredient of the product (a combination lists each, partners included). */
   productIngredients: FindingIngredient[];
   via: ClassificationSource;
-  brandNotes: BrandNote[];
+  /** Shared with the classification: read only. */
+  brandNotes: readonly BrandNote[];
   /** Opioid kinds: the patient has opioid dependence on record (coordinate with the addiction service). */
   opioidDependence: boolean;
   /** The opioid-without-dual-action rule only. */

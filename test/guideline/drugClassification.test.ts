@@ -253,7 +253,9 @@ describe('remembered text matches', () => {
     const first = classifyMedication(text('Yentreve duloxetin 40 mg'));
     const expected = JSON.parse(JSON.stringify(first)) as unknown;
     first.ingredients.length = 0;
-    first.brandNotes.push('rapid-onset-fentanyl');
+    // The remembered parts are shared and frozen: changing them fails instead of leaking.
+    expect(() => (first.brandNotes as string[]).push('rapid-onset-fentanyl')).toThrow(TypeError);
+    expect(() => Object.assign(classifyMedication(text('Yentreve duloxetin 40 mg')).ingredients[0]!, { kind: null })).toThrow(TypeError);
     expect(classifyMedication(text('Yentreve duloxetin 40 mg'))).toEqual(expected);
   });
 
