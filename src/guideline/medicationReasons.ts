@@ -11,26 +11,41 @@ import type { MedicationConditionCodes, MedicationConditionGroup } from '../term
  */
 
 export interface PatientConditions {
-  /** The code of each Condition by `Condition/{id}` (reasonReference targets), as sent. */
-  codeByReference: ReadonlyMap<string, fhir4.CodeableConcept>;
+  /** The code of a Condition by `Condition/{id}` (reasonReference targets), as sent. */
+  codeByReference(reference: string): fhir4.CodeableConcept | undefined;
   depressionOrAnxiety: boolean;
   opioidDependence: boolean;
 }
 
+/** The Conditions' codes by `Condition/{id}`. */
+function codesByReference(conditions: readonly unknown[]): Map<string, fhir4.CodeableConcept> {
+  const out = new Map<string, fhir4.CodeableConcept>();
+  for (const c of conditions) {
+    if (!isObject(c) || c.resourceType !== 'Condition') continue;
+    const id = nonBlank(c.id);
+    const code = id ? readConcept(c.code) : null;
+    // A later Condition of the same id replaces an earlier one (as Map.set did when this map was built eagerly).
+    if (id && code) out.set(`Condition/${id}`, code);
+  }
+  return out;
+}
+
 export function patientConditions(conditions: readonly unknown[], codes: MedicationConditionCodes): PatientConditions {
-  const codeByReference = new Map<string, fhir4.CodeableConcept>();
   let depressionOrAnxiety = false;
   let opioidDependence = false;
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
-    const id = nonBlank(c.id);
-    const code = readConcept(c.code);
-    if (id && code) codeByReference.set(`Condition/${id}`, code);
     if (!isActiveCondition(c)) continue;
     if (codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
     if (codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
   }
-  return { codeByReference, depressionOrAnxiety, opioidDependence };
+  // Read only for an unresolved reasonReference (rare): built on the first lookup, not for every call.
+  let byReference: Map<string, fhir4.CodeableConcept> | undefined;
+  return {
+    codeByReference: (reference) => (byReference ??= codesByReference(conditions)).get(reference),
+    depressionOrAnxiety,
+    opioidDependence,
+  };
 }
 
 /** The order's reasons: its own, plus the codes of reasonReference Conditions found among the patient's. */
@@ -38,7 +53,7 @@ export function reasonsOf(order: MedicationOrderView, patient: PatientConditions
   const out = [...order.reasons];
   for (const ref of order.unresolvedReasonReferences) {
     const key = ref.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
-    const code = patient.codeByReference.get(key);
+    const code = patient.codeByReference(key);
     if (code) out.push(code);
   }
   return out;

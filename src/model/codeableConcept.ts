@@ -7,9 +7,17 @@ import { isObject, nonBlank, objectList, type JsonObject } from './json.js';
  * dropped; fields that are not strings ignored.
  */
 
-/** The codings of a concept: `coding` as a list of objects (one object counts; anything else is none). */
-export function codingsOf(concept: unknown): JsonObject[] {
-  return isObject(concept) ? objectList(concept.coding) : [];
+const NO_CODINGS: readonly JsonObject[] = Object.freeze([]);
+
+/**
+ * The codings of a concept: `coding` as a list of objects (one object counts; anything else is none). Read
+ * only: the usual array of objects is returned as sent, not copied (read for every condition, order and result).
+ */
+export function codingsOf(concept: unknown): readonly JsonObject[] {
+  if (!isObject(concept)) return NO_CODINGS;
+  const raw = concept.coding;
+  if (Array.isArray(raw) && raw.every(isObject)) return raw;
+  return objectList(raw);
 }
 
 /** One coding with string system/code/display only, in that key order; null when it is dropped. */

@@ -78,9 +78,13 @@ export class GsbValueSet {
   has(concept: unknown): boolean {
     if (!isObject(concept)) return false;
     const codings = codingsOf(concept);
-    const matches = codings.map((c) => this.codingMatch(c));
-    if (matches.includes('yes')) return true;
-    if (!matches.includes('l18')) return false;
+    let l18 = false;
+    for (const c of codings) {
+      const match = this.codingMatch(c);
+      if (match === 'yes') return true;
+      if (match === 'l18') l18 = true;
+    }
+    if (!l18) return false;
     // ICPC2_L18=text: L18 counts only when the condition's own words name GSB.
     const words = [concept.text, ...codings.map((c) => c.display)].filter((w): w is string => typeof w === 'string');
     return words.some((w) => this.l18Text.some((re) => re.test(w)));
