@@ -111,12 +111,24 @@ function timeOf(o: JsonObject): number | undefined {
  * contained Observations are read too, dated by the report when they carry no date of their own.
  */
 export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: number }): LabResult[] {
+  const out: LabResult[] = [];
+  readLabResultInto(resource, panel, out, report);
+  return out;
+}
+
+/**
+ * readLabResult appending to `out`: the list of every result is filled directly, without an array per
+ * Observation (an array's first push reserves room for 17 items; 200 Observations a patient-view).
+ */
+function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[], report?: { id: string; time?: number }): void {
   if (isObject(resource) && resource.resourceType === 'DiagnosticReport' && !report) {
     const reportId = nonBlank(resource.id)?.trim() ?? 'unknown';
     const time = timeOf(resource);
-    return objectList(resource.contained).flatMap((o) => readLabResult(o, panel, time === undefined ? { id: reportId } : { id: reportId, time }));
+    const from = time === undefined ? { id: reportId } : { id: reportId, time };
+    for (const o of objectList(resource.contained)) readLabResultInto(o, panel, out, from);
+    return;
   }
-  if (!isObject(resource) || resource.resourceType !== 'Observation') return [];
+  if (!isObject(resource) || resource.resourceType !== 'Observation') return;
   const rawId = nonBlank(resource.id)?.trim();
   const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
   const observation: ObservationBase = {
@@ -126,13 +138,11 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, rep
     issued: dateOf(resource.issued),
   };
   // Read for every Observation of every patient-view: no intermediate arrays (components as one object count).
-  const out: LabResult[] = [];
   readPart(resource, false, observation, panel, out);
   const components = resource.component;
   if (Array.isArray(components)) {
     for (const c of components) if (isObject(c)) readPart(c, true, observation, panel, out);
   } else if (isObject(components)) readPart(components, true, observation, panel, out);
-  return out;
 }
 
 interface ObservationBase {
@@ -146,18 +156,23 @@ interface ObservationBase {
 function readPart(part: JsonObject, component: boolean, observation: ObservationBase, panel: ScreeningPanelCodes, out: LabResult[]): void {
   const codings = isObject(part.code) ? part.code.coding : undefined;
   if (Array.isArray(codings)) {
-    let seen: string[] | undefined;
+    // The analytes this part already gave are the results pushed since `first` (no `seen` array).
+    const first = out.length;
     for (const coding of codings) {
       if (!isObject(coding)) continue;
       const hit = panel.groupOf(coding);
-      if (!hit || seen?.includes(hit.analyteId)) continue;
-      (seen ??= []).push(hit.analyteId);
+      if (!hit || givenSince(out, first, hit.analyteId)) continue;
       out.push(labResult(part, component, observation, coding, hit));
     }
   } else if (isObject(codings)) {
     const hit = panel.groupOf(codings);
     if (hit) out.push(labResult(part, component, observation, codings, hit));
   }
+}
+
+function givenSince(out: readonly LabResult[], first: number, analyteId: string): boolean {
+  for (let i = first; i < out.length; i++) if ((out[i] as LabResult).analyteId === analyteId) return true;
+  return false;
 }
 
 function labResult(part: JsonObject, component: boolean, observation: ObservationBase, coding: JsonObject, hit: CodeHit): LabResult {
@@ -183,8 +198,17 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
 /** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
 export function readLabResults(observations: readonly unknown[], panel: ScreeningPanelCodes, skipped: SkippedResources = new SkippedResources()): LabResult[] {
   const out: LabResult[] = [];
-  // A loop, not .flat(): flat() was a third of this on a 200-result patient.
-  for (const results of skipped.readEach(observations, 'observation', (o) => readLabResult(o, panel))) for (const r of results) out.push(r);
+  // Into one list, not an array per Observation then flattened. An Observation that throws half-way is
+  // skipped whole, as SkippedResources.readEach does: its results so far are taken back.
+  for (const o of observations) {
+    const before = out.length;
+    try {
+      readLabResultInto(o, panel, out);
+    } catch {
+      out.length = before;
+      skipped.add(o, 'observation');
+    }
+  }
   return out;
 }
 
