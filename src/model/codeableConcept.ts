@@ -1,4 +1,4 @@
-import { isObject, nonBlank, objectList, type JsonObject } from './json.js';
+import { appended, isObject, nonBlank, objectList, type JsonObject } from './json.js';
 
 /**
  * Reading CodeableConcepts from JSON of any shape (docs/clinical-rules.md §7): every reader of a
@@ -47,7 +47,7 @@ export function readConcept(v: unknown, options?: { complete?: boolean }): fhir4
   if (Array.isArray(raw)) {
     for (const c of raw) {
       const read = isObject(c) ? readCoding(c, complete) : null;
-      if (read) (coding ??= []).push(read);
+      if (read) coding = appended(coding, read);
     }
   } else if (isObject(raw)) {
     const read = readCoding(raw, complete);

@@ -21,6 +21,16 @@ export function objectList(v: unknown): JsonObject[] {
   return asList(v).filter(isObject);
 }
 
+/**
+ * `list` with `item` appended; no list yet: a one-item list. For lists read per resource that usually hold
+ * one item or none: V8 reserves 17 slots on the first push to `[]`, a literal of one holds one.
+ */
+export function appended<T>(list: T[] | undefined, item: T): T[] {
+  if (list === undefined) return [item];
+  list.push(item);
+  return list;
+}
+
 /** A non-blank string, or undefined. */
 export function nonBlank(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v : undefined;
