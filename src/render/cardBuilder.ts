@@ -41,8 +41,33 @@ export class CardInvariantError extends Error {
   }
 }
 
-function codePoints(s: string): string[] {
-  return Array.from(s);
+/** Code points in `s`, counted without an array of them (a long summary is measured on every call). */
+export function codePointCount(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point (as Array.from counts; lone halves count alone).
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** The first `count` code points of `s` (Array.from(s).slice(0, count).join(''), without the array). */
+export function firstCodePoints(s: string, count: number): string {
+  let i = 0;
+  for (let n = 0; n < count && i < s.length; n++) {
+    const c = s.charCodeAt(i);
+    i++;
+    if (c >= 0xd800 && c <= 0xdbff && i < s.length) {
+      const d = s.charCodeAt(i);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+  }
+  return s.slice(0, i);
 }
 
 /** Shortens to the limit at a word boundary where possible, ending in an ellipsis. */
@@ -50,9 +75,8 @@ export function fitSummary(summary: string): string {
   const trimmed = summary.trim();
   // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
   if (trimmed.length <= SUMMARY_MAX_CODE_POINTS) return trimmed;
-  const cps = codePoints(trimmed);
-  if (cps.length <= SUMMARY_MAX_CODE_POINTS) return cps.join('');
-  const cut = cps.slice(0, SUMMARY_MAX_CODE_POINTS - 1).join('');
+  if (codePointCount(trimmed) <= SUMMARY_MAX_CODE_POINTS) return trimmed;
+  const cut = firstCodePoints(trimmed, SUMMARY_MAX_CODE_POINTS - 1);
   const lastSpace = cut.lastIndexOf(' ');
   return `${(lastSpace > 80 ? cut.slice(0, lastSpace) : cut).replace(/[\s,;:–-]+$/, '')}…`;
 }

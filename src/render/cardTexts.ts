@@ -25,6 +25,9 @@ export type TemplateValue = string | number | Markdown;
 
 const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 
+/** What /\s+/g → ' ' changes: whitespace other than a space, or two whitespace characters in a row. */
+const SPACES_TO_COLLAPSE = /[^\S ]|\s\s/;
+
 const ESCAPED_OR_NEWLINE = /[\\`*_[\]<>|~\n]/;
 
 /** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
@@ -179,7 +182,9 @@ export class CardTexts {
     if (parts === null) return this.get(kind, lang, key);
     return fillParts(parts, values, (v, name) => {
       if (v === undefined) throw new Error(`no value for {${name}} in ${kind}.${lang}.${key}`);
-      return String(v).replace(/\s+/g, ' ');
+      const text = String(v);
+      // Usually nothing to collapse: no new string.
+      return SPACES_TO_COLLAPSE.test(text) ? text.replace(/\s+/g, ' ') : text;
     });
   }
 

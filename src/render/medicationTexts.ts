@@ -1,5 +1,5 @@
 import type { DrugKindEntry } from '../terminology/drugKinds.js';
-import { OVERRIDE_REASON_SYSTEM, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
+import { codePointCount, firstCodePoints, OVERRIDE_REASON_SYSTEM, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import type { CdsCoding } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
 import { frozenList, memoPerTexts, type RenderContext } from './renderContext.js';
@@ -43,11 +43,10 @@ export function plainFill(ctx: RenderContext, kind: string, key: string, values:
 export function summaryWithDrug(ctx: RenderContext, message: string, drug: string): string {
   const full = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
   // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
-  if (full.length <= SUMMARY_MAX_CODE_POINTS || Array.from(full).length <= SUMMARY_MAX_CODE_POINTS) return full;
-  const withoutDrug = Array.from(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' })).length;
+  if (full.length <= SUMMARY_MAX_CODE_POINTS || codePointCount(full) <= SUMMARY_MAX_CODE_POINTS) return full;
+  const withoutDrug = codePointCount(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' }));
   const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;
-  const drugCps = Array.from(drug.replace(/\s+/g, ' ').trim());
-  const short = room > 0 ? `${drugCps.slice(0, room).join('').trimEnd()}…` : '…';
+  const short = room > 0 ? `${firstCodePoints(drug.replace(/\s+/g, ' ').trim(), room).trimEnd()}…` : '…';
   return plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: short });
 }
 
