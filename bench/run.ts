@@ -44,6 +44,8 @@ function option(name: string): string | undefined {
 }
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 const DURATION = Number(option('duration') ?? 4);
+/** Growth's 1,000- and 10,000-Observation points run at least this long. */
+const GROWTH_LONG_DURATION = Math.max(DURATION, 8);
 const WARMUP = Number(option('warmup') ?? 1);
 const ONLY = option('only')?.split(',');
 const PROFILE = flag('profile');
@@ -290,7 +292,7 @@ function probe(target: Target, path: string, body: Buffer, token: string | null)
 const points: Point[] = [];
 const rpsSeen = new Map<string, number>();
 
-async function measure(scenario: string, target: Target, path: string, body: Buffer, connections: number): Promise<Point> {
+async function measure(scenario: string, target: Target, path: string, body: Buffer, connections: number, duration: number = DURATION): Promise<Point> {
   let tokens: string[] | null = null;
   const expected = rpsSeen.get(`${scenario}|${connections}`) ?? 3000;
   if (target.auth) tokens = signTokens(path, Math.ceil(expected * (WARMUP + DURATION) * 1.4) + 2000);
@@ -301,7 +303,7 @@ async function measure(scenario: string, target: Target, path: string, body: Buf
   if (tokens) tokens.splice(0, Math.ceil(expected * WARMUP * 1.4));
   resetPeak(target.pid);
   const cpuBefore = cpuMs(target.pid);
-  const r = await cannon(target, path, body, connections, DURATION, tokens);
+  const r = await cannon(target, path, body, connections, duration, tokens);
   const cpuAfter = cpuMs(target.pid);
   const p: Point = {
     scenario,
@@ -522,8 +524,10 @@ async function main(): Promise<void> {
     for (const n of [10, 100, 1000, 10000]) {
       const body = Buffer.from(JSON.stringify(patientViewBody({ observations: n })));
       const name = `growth-${n}obs`;
-      const s = await measure(name, svcOff, SERVICE['patient-view'], body, 1);
-      const b = await measure(name, bare, SERVICE['patient-view'], body, 1);
+      // The large bodies get longer points: at 10,000 Observations 4 s is only ~60 requests.
+      const duration = n >= 1000 ? GROWTH_LONG_DURATION : DURATION;
+      const s = await measure(name, svcOff, SERVICE['patient-view'], body, 1, duration);
+      const b = await measure(name, bare, SERVICE['patient-view'], body, 1, duration);
       const c = compare(s, b);
       growth.push({
         observations: n,
@@ -585,19 +589,33 @@ async function main(): Promise<void> {
   }
   let growthLinearityRatio: number | null = null;
   let microsecondsPerObservation: number | null = null;
+  let baselineLinearityRatio: number | null = null;
   const g100 = growth.find((g) => g.observations === 100);
   const g1000 = growth.find((g) => g.observations === 1000);
   const g10000 = growth.find((g) => g.observations === 10000);
   if (g100 && g1000 && g10000) {
-    // Service CPU time above the baseline's (same body), per Observation, in the two decades: equal when
-    // linear. CPU time per request, not latency: on a shared machine latency mostly measures the neighbours.
+    // The service's CPU time per request, per Observation, in the two decades: equal when linear. Its own
+    // slope, not its extra over the baseline: at 10,000 Observations JSON parsing (paid by both) dominates
+    // and the difference of two noisy numbers has even come out negative. The baseline's own slope is
+    // printed beside it: curvature both show is the parse and the GC of a large body, not the rules.
+    // CPU time per request, not latency: on a shared machine latency mostly measures the neighbours.
     const extra = (g: typeof g100): number => (g.serviceCpuMsPerRequest ?? NaN) - (g.baselineCpuMsPerRequest ?? NaN);
-    const slopeLow = (extra(g1000) - extra(g100)) / 900;
-    const slopeHigh = (extra(g10000) - extra(g1000)) / 9000;
+    const slopeRatio = (cpu: (g: NonNullable<typeof g100>) => number): number | null => {
+      const low = (cpu(g1000) - cpu(g100)) / 900;
+      const high = (cpu(g10000) - cpu(g1000)) / 9000;
+      return low > 0 && Number.isFinite(high) ? round(high / low, 2) : null;
+    };
     microsecondsPerObservation = round(((extra(g10000) - extra(g100)) / 9900) * 1000, 2);
-    growthLinearityRatio = slopeLow > 0 && Number.isFinite(slopeHigh) ? round(slopeHigh / slopeLow, 2) : null;
+    growthLinearityRatio = slopeRatio((g) => g.serviceCpuMsPerRequest ?? NaN);
+    baselineLinearityRatio = slopeRatio((g) => g.baselineCpuMsPerRequest ?? NaN);
     if (microsecondsPerObservation !== null && !Number.isFinite(microsecondsPerObservation)) microsecondsPerObservation = null;
-    targets.push({ target: 'growth linear 100→10,000 Observations: per-Observation cost 1,000→10,000 over 100→1,000 (≤ 1.5)', scenario: 'growth', value: growthLinearityRatio, limit: 1.5, met: growthLinearityRatio === null ? null : growthLinearityRatio <= 1.5 });
+    targets.push({
+      target: `growth linear 100→10,000 Observations: the service's CPU per Observation 1,000→10,000 over 100→1,000 (≤ 1.5; the baseline's own: ${baselineLinearityRatio ?? '–'})`,
+      scenario: 'growth',
+      value: growthLinearityRatio,
+      limit: 1.5,
+      met: growthLinearityRatio === null ? null : growthLinearityRatio <= 1.5,
+    });
     const rss = g10000.peakRssRatio;
     targets.push({ target: 'peak RSS ratio on the largest body (≤ 1.5)', scenario: 'growth-10000obs', value: rss, limit: 1.5, met: rss === null ? null : rss <= 1.5 });
   }
@@ -611,16 +629,16 @@ async function main(): Promise<void> {
   const results = {
     generatedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
-    settings: { durationSeconds: DURATION, warmupSeconds: WARMUP, tokenAlgorithm: 'ES256', bodyLimit: BODY_LIMIT, nodeEnv: 'production', logLevel: 'info (default)', runSeconds: Math.round((Date.now() - started) / 1000) },
+    settings: { durationSeconds: DURATION, growthLargeBodyDurationSeconds: GROWTH_LONG_DURATION, warmupSeconds: WARMUP, tokenAlgorithm: 'ES256', bodyLimit: BODY_LIMIT, nodeEnv: 'production', logLevel: 'info (default)', runSeconds: Math.round((Date.now() - started) / 1000) },
     comparisons: comparisons.map((c) => ({ ...c, service: c.service, baseline: c.baseline })),
-    growth: { points: growth, microsecondsPerObservation, growthLinearityRatio },
+    growth: { points: growth, microsecondsPerObservation, growthLinearityRatio, baselineLinearityRatio },
     fallback,
     fallbackWithLatency,
     targets,
   };
   const out = ONLY ? join(tmp, 'results.json') : join(benchDir, 'results.json');
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  const md = markdown(results.machine, comparisons, growth, fallbacks, targets, { microsecondsPerObservation, growthLinearityRatio });
+  const md = markdown(results.machine, comparisons, growth, fallbacks, targets, { microsecondsPerObservation, growthLinearityRatio, baselineLinearityRatio });
   writeFileSync(ONLY ? join(tmp, 'results.md') : join(benchDir, 'results.md'), md);
   console.log(`\n${md}`);
   console.log(`bench: results in ${out}`);
@@ -640,11 +658,11 @@ function markdown(
   growth: Array<{ observations: number; bodyBytes: number; serviceMeanMs: number; baselineMeanMs: number; serviceCpuMsPerRequest: number | null; baselineCpuMsPerRequest: number | null; serviceRssMb: number | null; baselineRssMb: number | null }>,
   fallbacks: readonly Fallback[],
   targets: Array<{ target: string; scenario: string; value: number | null; met: boolean | null }>,
-  g: { microsecondsPerObservation: number | null; growthLinearityRatio: number | null },
+  g: { microsecondsPerObservation: number | null; growthLinearityRatio: number | null; baselineLinearityRatio: number | null },
 ): string {
   const lines: string[] = [];
   lines.push(
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${String(machine.cpus)} × ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB, Node ${String(machine.node)}, ${String(machine.os)}; load average ${JSON.stringify(machine.loadAverageAtStart)} at start (the machine was shared). autocannon over loopback, ${DURATION} s per point after ${WARMUP} s warm-up; service started with \`node dist/src/main.js\`, NODE_ENV=production, default settings (BODY_LIMIT=${BODY_LIMIT}); JWT: ES256, one fresh token per request.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${String(machine.cpus)} × ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB, Node ${String(machine.node)}, ${String(machine.os)}; load average ${JSON.stringify(machine.loadAverageAtStart)} at start. autocannon over loopback, ${DURATION} s per point (growth's 1,000 and 10,000 Observations: ${GROWTH_LONG_DURATION} s) after ${WARMUP} s warm-up; service started with \`node dist/src/main.js\`, NODE_ENV=production, default settings (BODY_LIMIT=${BODY_LIMIT}); JWT: ES256, one fresh token per request.`,
     '',
     '| scenario | conn. | auth | service rps | baseline rps | **rps ratio** | service p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | CPU ms/request service / baseline | peak RSS MB service / baseline |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -660,7 +678,7 @@ function markdown(
       const extra = r.serviceCpuMsPerRequest === null || r.baselineCpuMsPerRequest === null ? '–' : round(r.serviceCpuMsPerRequest - r.baselineCpuMsPerRequest);
       lines.push(`| ${r.observations} | ${Math.round(r.bodyBytes / 1024)} | ${r.serviceMeanMs} / ${r.baselineMeanMs} | ${r.serviceCpuMsPerRequest ?? '–'} / ${r.baselineCpuMsPerRequest ?? '–'} | ${extra} | ${r.serviceRssMb ?? '–'} / ${r.baselineRssMb ?? '–'} |`);
     }
-    lines.push('', `Growth: ${g.microsecondsPerObservation ?? '–'} µs of service CPU per Observation (100→10,000) above the baseline; per-Observation cost 1,000→10,000 over 100→1,000: ${g.growthLinearityRatio ?? '–'} (1 = linear).`);
+    lines.push('', `Growth: the service's CPU per Observation 1,000→10,000 over 100→1,000: ${g.growthLinearityRatio ?? '–'} (1 = linear; the bare baseline's own: ${g.baselineLinearityRatio ?? '–'}); ${g.microsecondsPerObservation ?? '–'} µs of service CPU per Observation (100→10,000) above the baseline's (within the noise of the 10,000-Observation point, where JSON parsing dominates).`);
   }
   if (fallbacks.length > 0) {
     lines.push(
