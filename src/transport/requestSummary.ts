@@ -3,7 +3,7 @@ import type { CallTrace } from '../model/callTrace.js';
 /**
  * What the one log line of a request says beyond method, path, status and duration: the service, the
  * cards by kind, the FHIR reads, and why a 4xx was refused. Routes and the error handler fill it in;
- * pino-http writes it when the response is finished. Ids, kinds, counts and our own words only —
+ * the request log line (src/observability/requestLog.ts) writes it when the response is finished. Ids, kinds, counts and our own words only —
  * never a token or patient data.
  */
 export interface RequestSummary {
