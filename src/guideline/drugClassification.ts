@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../model/boundedMemo.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import { wordsOf } from '../model/words.js';
 import type { BrandNote, DrugCodes, IngredientEntry, OutOfScopeProduct } from '../terminology/drugCodes.js';
@@ -152,25 +153,16 @@ interface TextMatch {
  */
 const TEXT_MEMO_SIZE = 2000;
 const TEXT_MEMO_MAX_TEXT = 500;
-const textMemos = new WeakMap<DrugCodes, Map<string, TextMatch>>();
+const textMemos = new WeakMap<DrugCodes, BoundedMemo<TextMatch>>();
 
 function namesInText(text: string, codes: DrugCodes): TextMatch {
   if (text.length > TEXT_MEMO_MAX_TEXT) return freezeMatch(matchNamesInText(text, codes));
   let memo = textMemos.get(codes);
   if (memo === undefined) {
-    memo = new Map();
+    memo = new BoundedMemo(TEXT_MEMO_SIZE);
     textMemos.set(codes, memo);
   }
-  let found = memo.get(text);
-  if (found !== undefined) {
-    memo.delete(text); // most recently used goes last
-  } else {
-    found = freezeMatch(matchNamesInText(text, codes));
-    const oldest = memo.size >= TEXT_MEMO_SIZE ? memo.keys().next() : undefined;
-    if (oldest !== undefined && oldest.done !== true) memo.delete(oldest.value);
-  }
-  memo.set(text, found);
-  return found;
+  return memo.get(text, (t) => freezeMatch(matchNamesInText(t, codes)));
 }
 
 function freezeMatch(m: TextMatch): TextMatch {

@@ -1,3 +1,5 @@
+import { BoundedMemo } from '../model/boundedMemo.js';
+
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
  * their first instant; a value that is not a FHIR date gives undefined (treated as "no date").
@@ -7,24 +9,14 @@ const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(
 /**
  * Values already parsed, by their text: a patient's results share a handful of dates and every call reads
  * them all again (the match was ~0.4 µs a value, 200 results a patient-view). Only texts as short as a
- * dateTime are kept (a longer one is no FHIR date); bounded, the oldest entry goes first.
+ * dateTime are kept (a longer one is no FHIR date); bounded (src/model/boundedMemo.ts).
  */
-const MEMO_SIZE = 4096;
 const MEMO_MAX_TEXT = 40;
-const memo = new Map<string, number | null>();
+const memo = new BoundedMemo<number | undefined>(4096);
 
 export function parseFhirDate(value: string | undefined): number | undefined {
   if (typeof value !== 'string') return undefined;
-  if (value.length > MEMO_MAX_TEXT) return parse(value);
-  const known = memo.get(value);
-  if (known !== undefined) return known ?? undefined;
-  const parsed = parse(value);
-  if (memo.size >= MEMO_SIZE) {
-    const oldest = memo.keys().next();
-    if (oldest.done !== true) memo.delete(oldest.value);
-  }
-  memo.set(value, parsed ?? null);
-  return parsed;
+  return value.length > MEMO_MAX_TEXT ? parse(value) : memo.get(value, parse);
 }
 
 function parse(value: string): number | undefined {

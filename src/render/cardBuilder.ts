@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BoundedMemo } from '../model/boundedMemo.js';
 import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from '../model/cdsResponse.js';
 
 /** Card kinds are `source.topic.code`; reports and feedback key on them. */
@@ -82,22 +83,17 @@ export function fitSummary(summary: string): string {
 }
 
 /** URLs already checked: every card carries the same few (the guideline's, its links), and parsing one costs µs. */
-const checkedUrls = new Map<string, boolean>();
-const CHECKED_URLS_MAX = 256;
+const checkedUrls = new BoundedMemo<boolean>(256);
 
 function isAbsoluteHttpUrl(u: string): boolean {
-  const known = checkedUrls.get(u);
-  if (known !== undefined) return known;
-  let ok: boolean;
-  try {
-    const p = new URL(u);
-    ok = p.protocol === 'https:' || p.protocol === 'http:';
-  } catch {
-    ok = false;
-  }
-  if (checkedUrls.size >= CHECKED_URLS_MAX) checkedUrls.clear();
-  checkedUrls.set(u, ok);
-  return ok;
+  return checkedUrls.get(u, () => {
+    try {
+      const p = new URL(u);
+      return p.protocol === 'https:' || p.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  });
 }
 
 function buildSuggestion(s: SuggestionInput): CdsSuggestion {

@@ -6,6 +6,7 @@ import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } 
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
+import { BoundedMemo } from '../model/boundedMemo.js';
 import type { CardFacts } from '../model/cdsResponse.js';
 
 /** JSON with object keys sorted at every level (arrays keep their order): one text per value. */
@@ -32,13 +33,12 @@ export function canonicalJson(value: unknown): string {
 /**
  * Keys already computed, by their HMAC input: one chart opening fires several hooks for the same patient,
  * and a card's finding key is needed by quieting and again by the card log (an HMAC is a few µs each).
- * Bounded; least recently used dropped first.
  */
 const MEMO_SIZE = 4096;
 
 export class Pseudonymizer {
   private readonly key: KeyObject;
-  private readonly memo = new Map<string, string>();
+  private readonly memo = new BoundedMemo<string>(MEMO_SIZE);
   /** canonicalJson per facts object: CardFacts are read-only once issued, so one text per object. */
   private readonly canonical = new WeakMap<CardFacts, string>();
 
@@ -47,19 +47,7 @@ export class Pseudonymizer {
   }
 
   private mac(...parts: string[]): string {
-    const text = parts.join('\u0000');
-    let digest = this.memo.get(text);
-    if (digest !== undefined) {
-      this.memo.delete(text); // most recently used goes last
-    } else {
-      digest = createHmac('sha256', this.key).update(text).digest('hex');
-      if (this.memo.size >= MEMO_SIZE) {
-        const oldest = this.memo.keys().next();
-        if (oldest.done !== true) this.memo.delete(oldest.value);
-      }
-    }
-    this.memo.set(text, digest);
-    return digest;
+    return this.memo.get(parts.join('\u0000'), (text) => createHmac('sha256', this.key).update(text).digest('hex'));
   }
 
   patientKey(patientId: string): string {
