@@ -23,6 +23,7 @@ import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
 import { hookPosts, type Middleware } from './transport/hookPosts.js';
 import { serviceRoute } from './transport/serviceRoute.js';
+import { pathOf } from './model/urlPath.js';
 
 export interface AppDependencies {
   config: Config;
@@ -57,9 +58,7 @@ function requestMetrics(metrics: Metrics, services: readonly CdsService[]): Midd
   const known = new Set(services.map((s) => s.id));
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
+    const path = pathOf(req.url);
     res.once('finish', () => {
       const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/.exec(path);
       const service = m?.[1] !== undefined && known.has(m[1]) ? m[1] : '';

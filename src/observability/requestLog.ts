@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestLineLogger, type Logger } from './logger.js';
+import { pathOf } from '../model/urlPath.js';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -40,9 +41,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
     const id = typeof given === 'string' && PLAIN_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', id);
     req.id = id;
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = (q === -1 ? url : url.slice(0, q)).slice(0, 200);
+    const path = pathOf(req.url).slice(0, 200);
     const method = req.method;
     let child: Logger | undefined;
     Object.defineProperty(req, 'log', {

@@ -6,6 +6,7 @@ import { RequiredDataUnavailable } from '../model/requiredData.js';
 import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
 import { summaryOf } from './requestSummary.js';
+import { pathOf } from '../model/urlPath.js';
 
 /** body-parser's errors → our HttpErrors with OperationOutcomes. */
 function fromBodyParser(err: unknown, limitBytes: number): HttpError | undefined {
@@ -53,9 +54,7 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
   let httpError =
     err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
   if (!httpError) {
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const path = (q === -1 ? url : url.slice(0, q)).slice(0, 200);
+    const path = pathOf(req.url).slice(0, 200);
     (req.log ?? logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path }, 'unexpected error');
     httpError = new HttpError(500, 'exception', 'Internal error');
   }

@@ -3,6 +3,7 @@ import type { CdsService } from '../model/cdsService.js';
 import type { CallerCheck } from './auth/requireCaller.js';
 import type { JsonBodyReader } from './jsonBody.js';
 import { findService, type ServiceCallHandler } from './serviceRoute.js';
+import { pathOf } from '../model/urlPath.js';
 
 /** Node-level middleware (what Express and connect middleware such as `cors` are underneath). */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
@@ -74,9 +75,7 @@ export function hookPosts(deps: HookPostsDeps): (req: IncomingMessage, res: Serv
 
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const url = req.url ?? '';
-    const q = url.indexOf('?');
-    const match = HOOK_POST.exec(q === -1 ? url : url.slice(0, q));
+    const match = HOOK_POST.exec(pathOf(req.url));
     if (!match) return false;
     const rawId = match[1] ?? '';
     const isFeedback = match[2] !== undefined;

@@ -3,6 +3,7 @@ import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
 import { HttpError } from '../operationOutcome.js';
 import type { AuthVerifier, VerifiedCaller } from './verifier.js';
+import { pathOf } from '../../model/urlPath.js';
 
 /** Checks one request's caller: its verified claims, or null when verification is off; throws HttpError 401/403. */
 export type CallerCheck = (req: IncomingMessage, serviceId: string | null) => Promise<VerifiedCaller | null>;
@@ -13,9 +14,7 @@ export type CallerCheck = (req: IncomingMessage, serviceId: string | null) => Pr
  * rewritten `url` for a mounted router.
  */
 function calledPath(req: IncomingMessage & { originalUrl?: string }): string {
-  const url = req.originalUrl ?? req.url ?? '/';
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
+  return pathOf(req.originalUrl ?? req.url ?? '/');
 }
 
 /**
