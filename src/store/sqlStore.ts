@@ -83,11 +83,6 @@ export class SqlStore implements Store {
     return firstOfItem.map((i) => (changes[i] ?? 0) > 0);
   }
 
-  async checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
-    const [verdict] = await this.checkAndStoreJtis([{ key, expiresAt }], now);
-    return verdict ?? 'seen';
-  }
-
   async checkAndStoreJtis(items: ReadonlyArray<{ key: string; expiresAt: number }>, now: number): Promise<ReplayVerdict[]> {
     // Inserted, or an expired entry taken over → its row comes back; a live entry → no row (a replay).
     // Each key once per statement (PostgreSQL refuses an upsert touching a row twice): a repeat is 'seen'.

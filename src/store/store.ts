@@ -108,13 +108,10 @@ export interface Store {
   /** Idempotent by feedbackKey. Per item: true = newly stored, false = already there. Resolves after commit. */
   recordFeedback(items: readonly FeedbackEntry[]): Promise<boolean[]>;
   /**
-   * One round trip: records `key` until `expiresAt` (epoch seconds) unless already recorded and unexpired
-   * at `now`. 'new' = first use, 'seen' = replay.
-   */
-  checkAndStoreJti(key: string, expiresAt: number, now: number): Promise<ReplayVerdict>;
-  /**
-   * The same for several keys in ONE statement (the replay check batches the calls that arrive
-   * together); a key repeated in `items` is 'new' at most once. Verdicts in the order of `items`.
+   * JWT replay, ONE statement for several keys (the replay check batches the calls that arrive together):
+   * each key is recorded until its `expiresAt` (epoch seconds) unless already recorded and unexpired at
+   * `now`. 'new' = first use, 'seen' = replay; a key repeated in `items` is 'new' at most once. Verdicts in
+   * the order of `items`.
    */
   checkAndStoreJtis(items: ReadonlyArray<{ key: string; expiresAt: number }>, now: number): Promise<ReplayVerdict[]>;
   /** Deletes replay entries that expired before `now` (epoch seconds); off the request path. */

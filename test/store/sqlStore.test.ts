@@ -3,7 +3,7 @@ import { silentLogger } from '../../src/observability/logger.js';
 import { CardLog } from '../../src/store/cardLog.js';
 import { LATEST_SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { Pseudonymizer } from '../../src/store/pseudonym.js';
-import type { CardLogEntry, FeedbackEntry } from '../../src/store/store.js';
+import type { CardLogEntry, FeedbackEntry, ReplayVerdict, Store } from '../../src/store/store.js';
 import { StoreHealth } from '../../src/store/storeHealth.js';
 import { closeAll, dumpAllTables, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
 
@@ -56,6 +56,12 @@ async function rejects(p: Promise<unknown>): Promise<boolean> {
   }
 }
 
+/** One key through the store's batch statement. */
+async function checkJti(store: Store, key: string, expiresAt: number, now: number): Promise<ReplayVerdict | undefined> {
+  const [verdict] = await store.checkAndStoreJtis([{ key, expiresAt }], now);
+  return verdict;
+}
+
 describe.each(STORE_KINDS)('%s store', (kind) => {
   test('the schema is created at open, versioned, and opening again migrates nothing', async () => {
     const loc = await freshLocation(kind);
@@ -98,32 +104,32 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
 
   test('JWT replay: first use new, again seen, after expiry new again; expired entries are pruned', async () => {
     const store = await freshStore(kind);
-    expect(await store.checkAndStoreJti('a', 1000, 900)).toBe('new');
-    expect(await store.checkAndStoreJti('a', 1000, 950)).toBe('seen');
-    expect(await store.checkAndStoreJti('b', 1100, 950)).toBe('new');
-    expect(await store.checkAndStoreJti('a', 2000, 1000)).toBe('new'); // expired at 1000: taken over
-    expect(await store.checkAndStoreJti('a', 2000, 1500)).toBe('seen');
+    expect(await checkJti(store, 'a', 1000, 900)).toBe('new');
+    expect(await checkJti(store, 'a', 1000, 950)).toBe('seen');
+    expect(await checkJti(store, 'b', 1100, 950)).toBe('new');
+    expect(await checkJti(store, 'a', 2000, 1000)).toBe('new'); // expired at 1000: taken over
+    expect(await checkJti(store, 'a', 2000, 1500)).toBe('seen');
     expect(await store.pruneJtis(1100)).toBe(1); // b
-    expect(await store.checkAndStoreJti('a', 2000, 1500)).toBe('seen');
+    expect(await checkJti(store, 'a', 2000, 1500)).toBe('seen');
   });
 
   test('JWT replay: the verifier\'s clock has fractions of a second (epoch seconds as a float)', async () => {
     const store = await freshStore(kind);
-    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_000.123)).toBe('new');
-    expect(await store.checkAndStoreJti('f', 1_790_000_360.5, 1_790_000_001.9)).toBe('seen');
+    expect(await checkJti(store, 'f', 1_790_000_360.5, 1_790_000_000.123)).toBe('new');
+    expect(await checkJti(store, 'f', 1_790_000_360.5, 1_790_000_001.9)).toBe('seen');
     expect(await store.pruneJtis(1_790_000_400.7)).toBe(1);
   });
 
   test('JWT replay under concurrency: of 20 simultaneous uses of one id exactly one is new', async () => {
     const store = await freshStore(kind);
-    const verdicts = await Promise.all(Array.from({ length: 20 }, () => store.checkAndStoreJti('same', 5000, 100)));
+    const verdicts = await Promise.all(Array.from({ length: 20 }, () => checkJti(store, 'same', 5000, 100)));
     expect(verdicts.filter((v) => v === 'new')).toHaveLength(1);
   });
 
   test('JWT replay in one statement: verdicts in order, a key repeated in the batch new once, live entries seen, expired taken over', async () => {
     const store = await freshStore(kind);
-    expect(await store.checkAndStoreJti('live', 5000, 100)).toBe('new');
-    expect(await store.checkAndStoreJti('old', 150, 100)).toBe('new');
+    expect(await checkJti(store, 'live', 5000, 100)).toBe('new');
+    expect(await checkJti(store, 'old', 150, 100)).toBe('new');
     const items = ['x', 'live', 'x', 'y', 'old'].map((key) => ({ key, expiresAt: 6000 }));
     expect(await store.checkAndStoreJtis(items, 200)).toEqual(['new', 'seen', 'seen', 'new', 'new']);
     expect(await store.checkAndStoreJtis([{ key: 'y', expiresAt: 6000 }], 300)).toEqual(['seen']);
@@ -208,6 +214,6 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     await store.close();
     expect(await rejects(store.ping())).toBe(true);
     expect(await rejects(store.recordFeedback([fb('k', 'c')]))).toBe(true);
-    expect(await rejects(store.checkAndStoreJti('a', 10, 1))).toBe(true);
+    expect(await rejects(checkJti(store, 'a', 10, 1))).toBe(true);
   });
 });
