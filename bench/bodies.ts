@@ -201,20 +201,25 @@ export function patientViewFallbackBody(fhirServer: string, patientId: string): 
  * sandbox's FHIR server.
  */
 export function orderSelectBody(now: number = Date.now()): Record<string, unknown> {
-  const context = readJson<Record<string, unknown>>('fixtures', 'orders', 'sandbox-r4-tramadol.json');
+  return sandboxOrderSelect('sandbox-r4-tramadol.json', 'f4366f56-4556-425b-8947-4c37acf342fd', {
+    meds: searchset([]),
+    patient,
+    conditions: searchset(conditions(5, now)),
+    medications: searchset(activeMedications(20, now)),
+    medicationStatements: searchset([]),
+  });
+}
+
+/** An order-select request as the sandbox sends it: its captured context (fixtures/orders/FILE) for patient p1. */
+function sandboxOrderSelect(file: string, hookInstance: string, prefetch: Record<string, unknown>): Record<string, unknown> {
+  const context = readJson<Record<string, unknown>>('fixtures', 'orders', file);
   delete context._source;
   return {
-    hookInstance: 'f4366f56-4556-425b-8947-4c37acf342fd',
+    hookInstance,
     hook: 'order-select',
     fhirServer: 'http://localhost:8081/fhir',
     context: { patientId: 'p1', userId: 'Practitioner/COREPRACTITIONER1', ...context },
-    prefetch: {
-      meds: searchset([]),
-      patient,
-      conditions: searchset(conditions(5, now)),
-      medications: searchset(activeMedications(20, now)),
-      medicationStatements: searchset([]),
-    },
+    prefetch,
   };
 }
 
@@ -244,13 +249,5 @@ export function orderSignBody(now: number = Date.now()): Record<string, unknown>
  * so this body measures the fixed cost of a call: transport, validation, logging.
  */
 export function orderSelectNoMedicationBody(): Record<string, unknown> {
-  const context = readJson<Record<string, unknown>>('fixtures', 'orders', 'sandbox-r4-nomed.json');
-  delete context._source;
-  return {
-    hookInstance: '074a0671-b677-42e3-b26f-fcd6eaec4978',
-    hook: 'order-select',
-    fhirServer: 'http://localhost:8081/fhir',
-    context: { patientId: 'p1', userId: 'Practitioner/COREPRACTITIONER1', ...context },
-    prefetch: { meds: searchset([]) },
-  };
+  return sandboxOrderSelect('sandbox-r4-nomed.json', '074a0671-b677-42e3-b26f-fcd6eaec4978', { meds: searchset([]) });
 }
