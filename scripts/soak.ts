@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { projectRoot } from '../src/projectRoot.js';
-import { createSoakIssuer } from '../test-support/hardening/soakIssuer.js';
+import { createSoakIssuer, serviceEnvFor } from '../test-support/hardening/soakIssuer.js';
 import { freePort } from '../test-support/freePort.js';
 
 const { values } = parseArgs({
@@ -78,19 +78,7 @@ const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
   cwd: projectRoot,
-  env: {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? '',
-    NODE_ENV: 'production',
-    AUTH: 'on',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    PUBLIC_BASE_URL: origin,
-    TRUSTED_ISSUERS_FILE: issuer.trustedIssuersFile,
-    DATA_DIR: dataDir,
-    LOG_LEVEL: 'info',
-    PSEUDONYM_SECRET: `soak-${randomUUID()}`,
-  },
+  env: serviceEnvFor(issuer, { port, dataDir, pseudonymSecret: `soak-${randomUUID()}`, extra: { LOG_LEVEL: 'info' } }),
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let exited: string | null = null;

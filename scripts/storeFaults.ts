@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/projectRoot.js';
-import { createSoakIssuer } from '../test-support/hardening/soakIssuer.js';
+import { createSoakIssuer, serviceEnvFor } from '../test-support/hardening/soakIssuer.js';
 import { freePort } from '../test-support/freePort.js';
 
 const { values } = parseArgs({
@@ -69,22 +69,17 @@ let child: ChildProcess | null = null;
 async function startService(): Promise<ChildProcess> {
   const started = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      NODE_ENV: 'production',
-      AUTH: 'on',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      PUBLIC_BASE_URL: origin,
-      TRUSTED_ISSUERS_FILE: issuer.trustedIssuersFile,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      PSEUDONYM_SECRET: 'store-faults-secret-not-for-production-0123456789',
-      // Every pair answers a card of the same patient: quieting would leave no card to answer after the first ones.
-      QUIET_BY_DESIGN: 'off',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-    },
+    env: serviceEnvFor(issuer, {
+      port,
+      dataDir,
+      pseudonymSecret: 'store-faults-secret-not-for-production-0123456789',
+      extra: {
+        LOG_LEVEL: 'warn',
+        // Every pair answers a card of the same patient: quieting would leave no card to answer after the first ones.
+        QUIET_BY_DESIGN: 'off',
+        ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+      },
+    }),
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const until = Date.now() + 30_000;

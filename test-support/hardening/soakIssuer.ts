@@ -39,3 +39,23 @@ export function createSoakIssuer(dir: string): SoakIssuer {
     },
   };
 }
+
+/**
+ * The environment of the service as the load and fault scripts start it: production mode, JWT on with
+ * this issuer, loopback on `port`, the store in `dataDir`; `extra` adds or overrides (log level, store, …).
+ */
+export function serviceEnvFor(issuer: SoakIssuer, options: { port: number; dataDir: string; pseudonymSecret: string; extra?: Record<string, string> }): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    NODE_ENV: 'production',
+    AUTH: 'on',
+    HOST: '127.0.0.1',
+    PORT: String(options.port),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${options.port}`,
+    TRUSTED_ISSUERS_FILE: issuer.trustedIssuersFile,
+    DATA_DIR: options.dataDir,
+    PSEUDONYM_SECRET: options.pseudonymSecret,
+    ...options.extra,
+  };
+}
