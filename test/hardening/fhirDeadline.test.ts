@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFaultyFhirServer, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
-import { fhirAuthorization } from '../support/fhirAccess.js';
+import { fhirAuthorization, referencedDraftOrderBody } from '../support/fhirAccess.js';
 import { buildTestApp, expectValidResponse, patientResources, patientViewRequest } from '../support/testApp.js';
 
 const DEADLINE_MS = 1000;
@@ -63,36 +63,6 @@ async function timedCall(path: string, body: unknown): Promise<{ status: number;
   return { status: res.status, body: parsed, ms: performance.now() - started };
 }
 
-function orderBody(hook: 'order-select' | 'order-sign'): Record<string, unknown> {
-  return {
-    hook,
-    hookInstance: randomUUID(),
-    fhirServer: faulty.baseUrl,
-    fhirAuthorization: fhirAuthorization(TOKEN),
-    context: {
-      userId: 'Practitioner/example',
-      patientId: PATIENT,
-      ...(hook === 'order-select' ? { selections: ['MedicationRequest/draft-1'] } : {}),
-      draftOrders: {
-        resourceType: 'Bundle',
-        type: 'collection',
-        entry: [
-          {
-            resource: {
-              resourceType: 'MedicationRequest',
-              id: 'draft-1',
-              status: 'draft',
-              intent: 'order',
-              subject: { reference: `Patient/${PATIENT}` },
-              medicationReference: { reference: 'Medication/integration-fm-1-pregabalin-75' },
-            },
-          },
-        ],
-      },
-    },
-  };
-}
-
 test('patient-view: prefetch reads and then the referenced Medication, each 800 ms late → answered within ONE deadline + margin (200: the Medication is optional)', async () => {
   const body = patientViewRequest(PATIENT, { fhirServer: faulty.baseUrl });
   delete body.prefetch;
@@ -105,7 +75,7 @@ test('patient-view: prefetch reads and then the referenced Medication, each 800 
 test.each(['order-select', 'order-sign'] as const)(
   '%s: the draft Medication, the prefetch keys, the active orders\' Medication, each 800 ms late → within ONE deadline + margin (200, or 412 naming conditions)',
   async (hook) => {
-    const answer = await timedCall(`/cds-services/nkr-pain-${hook}`, orderBody(hook));
+    const answer = await timedCall(`/cds-services/nkr-pain-${hook}`, referencedDraftOrderBody(hook, faulty.baseUrl, TOKEN, PATIENT));
     expect([200, 412]).toContain(answer.status);
     if (answer.status === 412) expect(JSON.stringify(answer.body.issue)).toContain('prefetch.conditions');
     else expectValidResponse(answer.body);

@@ -19,7 +19,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../../src/app.js';
 import { startFaultyFhirServer, type Fault, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
-import { fhirAuthorization } from '../support/fhirAccess.js';
+import { fhirAuthorization, referencedDraftOrderBody } from '../support/fhirAccess.js';
 import { startFhirServerProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
 import { buildTestApp, expectValidResponse, patientResources, patientViewRequest } from '../support/testApp.js';
 
@@ -72,37 +72,6 @@ function patientViewBody(fhirServer: string): Record<string, unknown> {
   const body = patientViewRequest(PATIENT, { fhirServer });
   delete body.prefetch;
   return { ...body, fhirAuthorization: fhirAuthorization(TOKEN) };
-}
-
-/** order-select of a pregabalin draft that names its Medication by reference (read from fhirServer), no prefetch. */
-function orderSelectBody(fhirServer: string): Record<string, unknown> {
-  return {
-    hook: 'order-select',
-    hookInstance: randomUUID(),
-    fhirServer,
-    fhirAuthorization: fhirAuthorization(TOKEN),
-    context: {
-      userId: 'Practitioner/example',
-      patientId: PATIENT,
-      selections: ['MedicationRequest/draft-1'],
-      draftOrders: {
-        resourceType: 'Bundle',
-        type: 'collection',
-        entry: [
-          {
-            resource: {
-              resourceType: 'MedicationRequest',
-              id: 'draft-1',
-              status: 'draft',
-              intent: 'order',
-              subject: { reference: `Patient/${PATIENT}` },
-              medicationReference: { reference: 'Medication/integration-fm-1-pregabalin-75' },
-            },
-          },
-        ],
-      },
-    },
-  };
 }
 
 interface Answer {
@@ -286,7 +255,7 @@ describe('the request deadline binds when the query timeout is longer (FHIR_QUER
 
 describe('order-select without prefetch (a draft naming its Medication by reference), one fault at a time', () => {
   test('control: → 200 with the pregabalin card', async () => {
-    const answer = await call(service.url, ORDER_SELECT, orderSelectBody(faulty.baseUrl), 'order-select control');
+    const answer = await call(service.url, ORDER_SELECT, referencedDraftOrderBody('order-select', faulty.baseUrl, TOKEN, PATIENT), 'order-select control');
     expectAnswered(answer, { status: 200 });
     expect(answer.body.cards.length).toBeGreaterThan(0);
     expectTokenOnlyWhereAllowed(faulty, other);
@@ -301,7 +270,7 @@ describe('order-select without prefetch (a draft naming its Medication by refere
   ];
   test.each(cases)('$type: $name', async ({ fault, type, expected, name }) => {
     faulty.setFault(type, fault());
-    const answer = await call(service.url, ORDER_SELECT, orderSelectBody(faulty.baseUrl), `order-select, ${type}: ${name}`);
+    const answer = await call(service.url, ORDER_SELECT, referencedDraftOrderBody('order-select', faulty.baseUrl, TOKEN, PATIENT), `order-select, ${type}: ${name}`);
     expectAnswered(answer, expected());
     expectTokenOnlyWhereAllowed(faulty, other);
   });
