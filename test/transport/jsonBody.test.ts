@@ -1,5 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import request from 'supertest';
-import { MAX_BODY_DEPTH, nestsDeeperThan } from '../../src/transport/jsonBody.js';
+import { jsonBody, MAX_BODY_DEPTH, nestsDeeperThan } from '../../src/transport/jsonBody.js';
+import { HttpError } from '../../src/transport/operationOutcome.js';
 import { buildTestApp, expectValidResponse } from '../support/testApp.js';
 
 const deep = (levels: number): string => '{"x":['.repeat(levels / 2) + '1' + ']}'.repeat(levels / 2);
@@ -63,5 +66,34 @@ describe('request bodies nested deeper than MAX_BODY_DEPTH', () => {
       .send(`{"feedback":[{"card":"52bbb69b-841f-44e5-8ee4-8a18ccbfabdc","outcome":"accepted","x":${deep(1000)}}]}`);
     expect(res.status).toBe(400);
     expect(res.body.resourceType).toBe('OperationOutcome');
+  });
+});
+
+describe('jsonBody', () => {
+  // The body must not outlive the call on `req`: an old-generation IncomingMessage kept each parsed body
+  // through every young collection (src/transport/jsonBody.ts).
+  async function read(contentType: string, text: string): Promise<{ req: IncomingMessage; outcome: unknown }> {
+    const req = Object.assign(Readable.from([Buffer.from(text)]), {
+      headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text)) },
+      method: 'POST',
+      url: '/',
+    }) as unknown as IncomingMessage;
+    const outcome = await jsonBody(1024 * 1024)(req, {} as ServerResponse).catch((err: unknown) => err);
+    return { req, outcome };
+  }
+  test('hands the parsed body over and leaves nothing of it on the request', async () => {
+    const { req, outcome } = await read('application/json', '{"hook":"patient-view","context":{"patientId":"p1"}}');
+    expect(outcome).toEqual({ hook: 'patient-view', context: { patientId: 'p1' } });
+    expect(req.body).toBeUndefined();
+  });
+  test('a body too deep is refused, and not left on the request either', async () => {
+    const { req, outcome } = await read('application/json', deep(MAX_BODY_DEPTH + 2));
+    expect(outcome).toBeInstanceOf(HttpError);
+    expect((outcome as HttpError).status).toBe(400);
+    expect(req.body).toBeUndefined();
+  });
+  test('a body that is not JSON is refused with 415', async () => {
+    const { outcome } = await read('text/plain', 'hello');
+    expect((outcome as HttpError).status).toBe(415);
   });
 });
