@@ -15,7 +15,7 @@ describe('BoundedMemo', () => {
     expect(made).toBe(2);
   });
 
-  test('when full, the least recently used entry goes first', () => {
+  test('when full, an entry not used since the last turnover goes first; one used since stays', () => {
     const memo = new BoundedMemo<string>(2);
     const made: string[] = [];
     const make = (k: string): string => {
@@ -30,5 +30,22 @@ describe('BoundedMemo', () => {
     memo.get('a', make);
     memo.get('b', make);
     expect(made).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  test('never holds more than its bound, however many keys pass', () => {
+    const memo = new BoundedMemo<number>(100);
+    for (let i = 0; i < 10_000; i++) memo.get(`k${String(i)}`, () => i);
+    expect(memo.size).toBeLessThanOrEqual(100);
+    expect(memo.size).toBeGreaterThanOrEqual(50);
+  });
+
+  test('an entry used again and again stays while other keys stream past', () => {
+    const memo = new BoundedMemo<number>(10);
+    let made = 0;
+    for (let i = 0; i < 1000; i++) {
+      memo.get('hot', () => (made += 1));
+      memo.get(`cold-${String(i)}`, () => -1);
+    }
+    expect(made).toBe(1);
   });
 });
