@@ -77,7 +77,7 @@ const config = loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://loc
 const logger = silentLogger();
 const metrics = new Metrics();
 const health = new StoreHealth({ logger, metrics });
-const store = await openStore(config, { onIdleError: (err) => health.failed('idle-connection', err) });
+const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
 const runtime = storeRuntime(store, { config, logger, metrics, secret: resolvePseudonymSecret(config), health });
 const app = createApp({
   config,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   // --- store, card log, metrics (issue 10) ---
   const metrics = new Metrics({ processMetrics: true });
   const health = new StoreHealth({ logger, metrics });
-  const store = await openStore(config, { onIdleError: (err) => health.failed('idle-connection', err) });
+  const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
   const replayCache = new StoreReplayCache(store, health);
   const lifecycle = { draining: false };

@@ -8,6 +8,12 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import type { StoreKind } from './store.js';
+import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
+
+/** How often the checkpoint thread runs; each pass copies what the writers logged since (~0.2 s of card log). */
+const CHECKPOINT_EVERY_MS = 200;
+/** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 export type SqlValue = string | number | null;
 export type Row = Record<string, unknown>;
@@ -49,18 +55,32 @@ export class SqliteDb implements Db {
   private readonly durable: Database.Database;
   private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
 
-  /** `file` = a path (its folder is created) or ':memory:' (one connection). */
-  constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = SqliteDb.open(file, 'NORMAL');
-    this.durable = file === ':memory:' ? this.db : SqliteDb.open(file, 'FULL');
+  private readonly checkpointer: WalCheckpointer | null;
+
+  /**
+   * `file` = a path (its folder is created) or ':memory:' (one connection). A file's write-ahead log is
+   * checkpointed by a worker thread (src/store/walCheckpointer.ts); `onBackgroundError` hears its failures.
+   */
+  constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}) {
+    const inMemory = file === ':memory:';
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    this.db = SqliteDb.open(file, 'NORMAL', inMemory);
+    this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
+    this.checkpointer = inMemory
+      ? null
+      : startWalCheckpointer(file, {
+          intervalMs: CHECKPOINT_EVERY_MS,
+          onFailure: (code) => options.onBackgroundError?.('wal-checkpoint', Object.assign(new Error('WAL checkpoint failed'), { code })),
+        });
   }
 
-  private static open(file: string, synchronous: 'NORMAL' | 'FULL'): Database.Database {
+  private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
     const db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('busy_timeout = 5000');
+    // The checkpoint thread keeps the log short; a commit checkpoints (and stalls) only if it has stopped.
+    if (!inMemory) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     return db;
   }
 
@@ -123,10 +143,11 @@ export class SqliteDb implements Db {
     return apply.immediate();
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     if (this.durable.open) this.durable.close();
     if (this.db.open) this.db.close();
-    return Promise.resolve();
+    // The last connection to close checkpoints the log and removes it.
+    await this.checkpointer?.stop();
   }
 }
 

@@ -6,11 +6,15 @@ import type { Store } from './store.js';
 
 export const SQLITE_FILE = 'nkr-pain-cds.sqlite';
 
-/** The store the configuration names (DATABASE_URL → PostgreSQL, else SQLite in DATA_DIR), migrated. */
-export async function openStore(config: Config, options: { onIdleError?: (err: Error) => void } = {}): Promise<Store> {
+/**
+ * The store the configuration names (DATABASE_URL → PostgreSQL, else SQLite in DATA_DIR), migrated.
+ * `onBackgroundError` hears failures outside any call: PostgreSQL's idle connections, SQLite's checkpoint thread.
+ */
+export async function openStore(config: Config, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}): Promise<Store> {
+  const onBackgroundError = options.onBackgroundError;
   const db: Db = config.store.databaseUrl
-    ? new PostgresDb(config.store.databaseUrl, options.onIdleError ? { onIdleError: options.onIdleError } : {})
-    : new SqliteDb(join(config.store.dataDir, SQLITE_FILE));
+    ? new PostgresDb(config.store.databaseUrl, onBackgroundError ? { onIdleError: (err) => onBackgroundError('idle-connection', err) } : {})
+    : new SqliteDb(join(config.store.dataDir, SQLITE_FILE), onBackgroundError ? { onBackgroundError } : {});
   try {
     await db.migrate();
   } catch (err) {

@@ -1,0 +1,54 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SqliteDb } from '../../src/store/db.js';
+
+// SQLite's write-ahead log is checkpointed by a worker thread, not inside a commit on the event loop
+// (src/store/walCheckpointer.ts): the database file takes in what was logged without any commit
+// crossing the (raised) automatic threshold.
+describe('SqliteDb write-ahead log checkpoints', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'wal-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const until = async (check: () => boolean, ms: number): Promise<boolean> => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (check()) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return check();
+  };
+
+  test('what the writers log reaches the database file from the checkpoint thread; close removes the log', async () => {
+    const file = join(dir, 'store.sqlite');
+    const errors: string[] = [];
+    const db = new SqliteDb(file, { onBackgroundError: (operation) => errors.push(operation) });
+    try {
+      await db.migrate();
+      const before = statSync(file).size;
+      const rows = Array.from({ length: 200 }, (_, i) => ({ sql: 'INSERT INTO card_suggestion (suggestion_uuid, card_uuid, name) VALUES (?, ?, ?)', params: [`s-${String(i)}`, 'c', 'x'.repeat(500)] }));
+      await db.batch(rows);
+      // ~100 KB logged, far below the automatic threshold: only the checkpoint thread moves it into the file.
+      expect(await until(() => statSync(file).size > before + 50_000, 4_000)).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  test('a store left open does not keep the process alive (the thread is unref’d)', () => {
+    const dbModule = fileURLToPath(new URL('../../src/store/db.ts', import.meta.url));
+    const script = `import { SqliteDb } from ${JSON.stringify(dbModule)}; const db = new SqliteDb(${JSON.stringify(join(dir, 'open.sqlite'))}, { onBackgroundError: (op) => console.log('failed', op) }); await db.migrate(); console.log('opened');`;
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
+    expect(run.stdout).toContain('opened');
+    expect(run.stdout).not.toContain('failed');
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+  });
+});
