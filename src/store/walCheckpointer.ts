@@ -39,8 +39,14 @@ parentPort.on('message', (m) => {
 
 export function startWalCheckpointer(file: string, options: { intervalMs: number; onFailure: (code: string) => void }): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  // No inherited flags: e.g. `--input-type=module` would make the source ESM, without `require`.
-  const worker = new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { driver, file, intervalMs: options.intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    // No inherited flags: e.g. `--input-type=module` would make the source ESM, without `require`.
+    execArgv: [],
+    // It only runs pragmas: a small heap keeps the thread's cost to a few MB of RSS.
+    resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 1, codeRangeSizeMb: 2 },
+    workerData: { driver, file, intervalMs: options.intervalMs },
+  });
   worker.on('message', (m: unknown) => {
     if (typeof m === 'object' && m !== null && 'failed' in m) options.onFailure(String(m.failed));
   });
