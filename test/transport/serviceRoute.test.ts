@@ -311,7 +311,8 @@ describe('C1–C6: every card response of the fixture patients', () => {
         expectC1toC6(res);
         const uuids = new Set<string>();
         for (const card of res.body.cards as Body[]) {
-          expect(card.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+          // UUID version 7 (time-ordered, src/render/cardBuilder.ts), RFC 9562 variant.
+          expect(card.uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
           uuids.add(card.uuid);
           expect(Array.from(card.summary as string).length).toBeLessThan(140);
           expect(card.source.url).toMatch(/^https:\/\//);
