@@ -76,12 +76,32 @@ export class SqliteDb implements Db {
 
   private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
     const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous}`);
     db.pragma('busy_timeout = 5000');
+    SqliteDb.switchToWal(db);
+    db.pragma(`synchronous = ${synchronous}`);
     // The checkpoint thread keeps the log short; a commit checkpoints (and stalls) only if it has stopped.
     if (!inMemory) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
     return db;
+  }
+
+  /**
+   * `journal_mode = WAL`, tried again for up to ~5 s while another connection holds a write lock: switching
+   * a new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather than wait in its busy
+   * handler where waiting could deadlock (two instances started at once on one new DATA_DIR did that).
+   */
+  private static switchToWal(db: Database.Database): void {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        db.pragma('journal_mode = WAL');
+        return;
+      } catch (err) {
+        // By its code, not `instanceof SqliteError`: the addon keeps the class of the first copy of the module loaded.
+        if (attempt >= 100 || (err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+        // Startup only, before the service listens: a synchronous pause is harmless here.
+        Atomics.wait(pause, 0, 0, 50);
+      }
+    }
   }
 
   private stmt(sql: string, db: Database.Database = this.db): Database.Statement {

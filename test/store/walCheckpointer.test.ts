@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SqliteDb } from '../../src/store/db.js';
 
@@ -50,5 +50,33 @@ describe('SqliteDb write-ahead log checkpoints', () => {
     expect(run.stdout).not.toContain('failed');
     expect(run.signal).toBeNull();
     expect(run.status).toBe(0);
+  });
+});
+
+describe('SqliteDb opening a new file another process is writing', () => {
+  // Two instances started at once on one new DATA_DIR: switching the file to WAL needs a lock the other
+  // holds, and SQLite answers SQLITE_BUSY at once there (no busy handler); the switch is tried again.
+  test('waits for the write lock instead of failing with "database is locked"', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wal-lock-'));
+    const file = join(dir, 'store.sqlite');
+    const holder = `const Database = require('better-sqlite3'); const db = new Database(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE'); db.exec('CREATE TABLE t (x)'); process.stdout.write('locked\\n');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700); db.exec('COMMIT'); db.close();`;
+    const child = spawn(process.execPath, ['-e', holder], { cwd: fileURLToPath(new URL('../..', import.meta.url)), stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d: Buffer) => (d.toString().includes('locked') ? resolve() : undefined));
+        child.once('exit', () => reject(new Error('the lock holder exited first')));
+      });
+      const db = new SqliteDb(file);
+      try {
+        await db.migrate();
+      } finally {
+        await db.close();
+      }
+    } finally {
+      child.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
