@@ -55,23 +55,26 @@ export class SqliteDb implements Db {
   private readonly durable: Database.Database;
   private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
 
-  private readonly checkpointer: WalCheckpointer | null;
+  private readonly startCheckpointer: (() => WalCheckpointer) | null;
+  private checkpointer: WalCheckpointer | null = null;
 
   /**
-   * `file` = a path (its folder is created) or ':memory:' (one connection). A file's write-ahead log is
-   * checkpointed by a worker thread (src/store/walCheckpointer.ts); `onBackgroundError` hears its failures.
+   * `file` = a path (its folder is created) or ':memory:' (one connection). Once the schema is migrated, a
+   * file's write-ahead log is checkpointed by a worker thread (src/store/walCheckpointer.ts; not during the
+   * migration, which other instances may be running too); `onBackgroundError` hears its failures.
    */
   constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}) {
     const inMemory = file === ':memory:';
     if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
-    this.checkpointer = inMemory
+    this.startCheckpointer = inMemory
       ? null
-      : startWalCheckpointer(file, {
-          intervalMs: CHECKPOINT_EVERY_MS,
-          onFailure: (code) => options.onBackgroundError?.('wal-checkpoint', Object.assign(new Error('WAL checkpoint failed'), { code })),
-        });
+      : () =>
+          startWalCheckpointer(file, {
+            intervalMs: CHECKPOINT_EVERY_MS,
+            onFailure: (code) => options.onBackgroundError?.('wal-checkpoint', Object.assign(new Error('WAL checkpoint failed'), { code })),
+          });
   }
 
   private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
@@ -160,7 +163,9 @@ export class SqliteDb implements Db {
       }
       return version;
     });
-    return apply.immediate();
+    const version = apply.immediate();
+    if (this.checkpointer === null && this.startCheckpointer !== null && this.db.open) this.checkpointer = this.startCheckpointer();
+    return version;
   }
 
   async close(): Promise<void> {
