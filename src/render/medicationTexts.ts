@@ -1,11 +1,10 @@
 import type { DrugKindEntry } from '../terminology/drugKinds.js';
-import { codePointCount, firstCodePoints, OVERRIDE_REASON_SYSTEM, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
-import type { CdsCoding } from '../model/cdsResponse.js';
+import { codePointCount, firstCodePoints, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import { Markdown } from './cardTexts.js';
-import { frozenList, memoPerTexts, type RenderContext } from './renderContext.js';
+import { overrideReasonList, type RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
-const MEDICATION_OVERRIDE_REASONS = [
+export const medicationOverrideReasons = overrideReasonList('medication', [
   'treatment-plan-agreed',
   'non-drug-insufficient',
   'continuing-or-tapering',
@@ -14,22 +13,7 @@ const MEDICATION_OVERRIDE_REASONS = [
   'palliative-or-cancer-pain',
   'other-indication',
   'specialist-decision',
-] as const;
-
-const medicationReasons = memoPerTexts<CdsCoding[]>();
-
-/** Shared by every medication card of a language, frozen. */
-export function medicationOverrideReasons(ctx: RenderContext): CdsCoding[] {
-  return medicationReasons(ctx, ctx.lang, () =>
-    frozenList(
-      MEDICATION_OVERRIDE_REASONS.map((code) => ({
-        system: OVERRIDE_REASON_SYSTEM,
-        code,
-        display: ctx.texts.get('medication', ctx.lang, `overrideReasons.${code}`),
-      })),
-    ),
-  );
-}
+]);
 
 /** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
 export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {

@@ -14,7 +14,7 @@ export interface RenderContext {
  * One value per (loaded texts, key), built on first use: the texts never change once loaded, so every card of
  * a language can carry the same objects. The maker freezes what it returns; no caller may change it.
  */
-export function memoPerTexts<T>(): (ctx: RenderContext, key: string, make: () => T) => T {
+function memoPerTexts<T>(): (ctx: RenderContext, key: string, make: () => T) => T {
   const memo = new WeakMap<CardTexts, Map<string, T>>();
   return (ctx, key, make) => {
     let byKey = memo.get(ctx.texts);
@@ -26,7 +26,7 @@ export function memoPerTexts<T>(): (ctx: RenderContext, key: string, make: () =>
 }
 
 /** Freezes each element and the array, and returns the array with its own type (frozen is not a type here). */
-export function frozenList<T extends object>(list: T[]): T[] {
+function frozenList<T extends object>(list: T[]): T[] {
   for (const x of list) Object.freeze(x);
   Object.freeze(list);
   return list;
@@ -58,22 +58,20 @@ export function recommendationLine(ctx: RenderContext, kind: string, textKey = '
   });
 }
 
-const PATIENT_OVERRIDE_REASONS = ['already-addressed', 'not-relevant', 'address-later'] as const;
-
-const patientReasons = memoPerTexts<CdsCoding[]>();
-
-/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. Shared, frozen. */
-export function patientOverrideReasons(ctx: RenderContext): CdsCoding[] {
-  return patientReasons(ctx, ctx.lang, () =>
-    frozenList(
-      PATIENT_OVERRIDE_REASONS.map((code) => ({
-        system: OVERRIDE_REASON_SYSTEM,
-        code,
-        display: ctx.texts.get('common', ctx.lang, `overrideReasons.${code}`),
-      })),
-    ),
-  );
+/**
+ * Override reasons as codings of OVERRIDE_REASON_SYSTEM, displayed from `section`'s `overrideReasons.<code>`
+ * texts: one frozen list per language, shared by every card that offers it.
+ */
+export function overrideReasonList(section: string, codes: readonly string[]): (ctx: RenderContext) => CdsCoding[] {
+  const perLanguage = memoPerTexts<CdsCoding[]>();
+  return (ctx) =>
+    perLanguage(ctx, ctx.lang, () =>
+      frozenList(codes.map((code) => ({ system: OVERRIDE_REASON_SYSTEM, code, display: ctx.texts.get(section, ctx.lang, `overrideReasons.${code}`) }))),
+    );
 }
+
+/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. */
+export const patientOverrideReasons = overrideReasonList('common', ['already-addressed', 'not-relevant', 'address-later']);
 
 /** Joins Markdown blocks with blank lines, so paragraphs stay paragraphs and lists stay lists. */
 export function blocks(...parts: Array<string | false | undefined | null>): string {
