@@ -1,9 +1,6 @@
-// Card and suggestion uuids are time-ordered (UUID version 7, RFC 9562: 48 bits of time, 74 random): the
-// card log keys on them, and random (version 4) keys put every new row on another page of the store's
-// indexes — about three times the write cost per card on SQLite (bench/README.md).
-import { v7 as newUuid } from 'uuid';
 import { BoundedMemo } from '../model/boundedMemo.js';
 import type { CdsAction, CdsCard, CdsCoding, CdsLink, CdsSuggestion, Indicator } from '../model/cdsResponse.js';
+import { newCardUuid } from './cardUuid.js';
 
 /** Card kinds are `source.topic.code`; reports and feedback key on them. */
 const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';
@@ -109,7 +106,7 @@ function buildSuggestion(s: SuggestionInput): CdsSuggestion {
     }
   }
   const changesOrders = s.actions.some((a) => a.type === 'delete' || a.type === 'update');
-  const out: CdsSuggestion = { label: s.label, uuid: newUuid(), actions: s.actions };
+  const out: CdsSuggestion = { label: s.label, uuid: newCardUuid(), actions: s.actions };
   // No suggestion that deletes or changes an order is marked recommended (docs/clinical-rules.md §5).
   if (s.isRecommended && !changesOrders) out.isRecommended = true;
   return out;
@@ -125,7 +122,7 @@ export function buildCard(input: CardInput): CdsCard {
   if (!isAbsoluteHttpUrl(input.sourceUrl)) throw new CardInvariantError(`source.url must be absolute: ${input.sourceUrl}`);
   if (input.summary.trim() === '') throw new CardInvariantError('empty summary');
   const card: CdsCard = {
-    uuid: newUuid(),
+    uuid: newCardUuid(),
     summary: fitSummary(input.summary),
     indicator: input.indicator,
     source: {
