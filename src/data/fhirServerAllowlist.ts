@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { BoundedMemo } from '../model/boundedMemo.js';
 
 /**
  * Which FHIR servers we may send requests (and access tokens) to. `fhirServer` and Bundle `next`
@@ -52,7 +53,21 @@ export function effectiveAllowlist(config: Config): string[] | 'loopback' {
   return config.nodeEnv === 'production' ? [] : 'loopback';
 }
 
+/**
+ * Decisions already made, per configuration: every call from an EHR names the same fhirServer, and
+ * parsing it again cost ~5 µs of each hook call. Only short URLs are kept (the value is attacker-sized).
+ */
+const decisions = new WeakMap<Config, BoundedMemo<FhirServerDecision>>();
+const MEMO_MAX_URL = 2048;
+
 export function checkFhirServer(fhirServer: string | undefined, config: Config): FhirServerDecision {
+  if (fhirServer === undefined || fhirServer.length > MEMO_MAX_URL) return decide(fhirServer, config);
+  let memo = decisions.get(config);
+  if (memo === undefined) decisions.set(config, (memo = new BoundedMemo(64)));
+  return memo.get(fhirServer, (url) => Object.freeze(decide(url, config)));
+}
+
+function decide(fhirServer: string | undefined, config: Config): FhirServerDecision {
   if (fhirServer === undefined || fhirServer.trim() === '') return { allowed: false, reason: 'the request has no fhirServer' };
   const u = parseHttpUrl(fhirServer.trim());
   if (!u) return { allowed: false, reason: 'fhirServer is not an http(s) URL' };

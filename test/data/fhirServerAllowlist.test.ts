@@ -93,4 +93,15 @@ describe('checkFhirServer', () => {
     expect(checkFhirServer('http://localhost/fhir?x=1', c).allowed).toBe(false);
     expect(checkFhirServer('http://localhost/fhir#x', c).allowed).toBe(false);
   });
+
+  it('a decision remembered for one configuration is not reused under another', () => {
+    const open = dev('https://ehr.example.org/fhir');
+    const closed = dev('https://other.example.org/fhir');
+    for (let i = 0; i < 3; i++) {
+      expect(checkFhirServer('https://ehr.example.org/fhir', open).allowed).toBe(true);
+      expect(checkFhirServer('https://ehr.example.org/fhir', closed).allowed).toBe(false);
+    }
+    // A remembered decision is shared: nobody may change it.
+    expect(Object.isFrozen(checkFhirServer('https://ehr.example.org/fhir', open))).toBe(true);
+  });
 });
