@@ -24,7 +24,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   const names = named.flatMap((c) => c.drugs.map((d) => d.drugText || '?')).join(', ');
   const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
-    ...cardFrame(ctx, KIND),
+    frame: cardFrame(ctx, KIND),
     summary: summaryWithDrug(ctx, message, names),
     detail: blocks(
       f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),

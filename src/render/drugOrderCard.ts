@@ -89,7 +89,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
   const partners = f.productIngredients.length > 1 && m('combination', { ingredients: f.productIngredients.map((i) => ingredientName(ctx, i)).join(' + ') });
   const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
   return buildCard({
-    ...cardFrame(ctx, kind),
+    frame: cardFrame(ctx, kind),
     summary: summaryWithDrug(ctx, message, drugName(f)),
     detail: blocks(
       orderLine(ctx, f),

@@ -48,7 +48,7 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
   if (!f.multidisciplinaryEligible) items[items.length - 1] += ` ${t('multidisciplinaryNotYet')}`;
 
   return buildCard({
-    ...cardFrame(ctx, KIND),
+    frame: cardFrame(ctx, KIND),
     summary: t('summary'),
     detail: blocks(
       phaseLine,

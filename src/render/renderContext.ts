@@ -1,5 +1,5 @@
 import type { Language } from '../model/language.js';
-import { OVERRIDE_REASON_SYSTEM, type CardInput } from './cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM, type CardFrame } from './cardBuilder.js';
 import type { CdsCoding, CdsLink } from '../model/cdsResponse.js';
 import type { CardTexts } from './cardTexts.js';
 
@@ -32,21 +32,25 @@ function frozenList<T extends object>(list: T[]): T[] {
   return list;
 }
 
-const guidelineLinks = memoPerTexts<CdsLink[]>();
+const frames = memoPerTexts<CardFrame>();
 
-/** What every card of a kind shares: source, topic, the guideline's status line and the link to the guideline. */
-export function cardFrame(ctx: RenderContext, kind: string): Pick<CardInput, 'kind' | 'kindDisplay' | 'sourceLabel' | 'sourceUrl' | 'guidelineStatus' | 'links'> {
-  return {
-    kind,
-    kindDisplay: ctx.texts.get(kind, ctx.lang, 'topic'),
-    sourceLabel: ctx.texts.get('common', ctx.lang, 'sourceLabel'),
-    sourceUrl: ctx.guidelineUrl,
-    // cards/common.yaml, or GUIDELINE_STATUS_DA/_EN (docs/clinical-rules.md §5).
-    guidelineStatus: ctx.texts.get('common', ctx.lang, 'guidelineStatus'),
-    links: guidelineLinks(ctx, `${ctx.lang} ${ctx.guidelineUrl}`, () =>
-      frozenList([{ label: ctx.texts.get('common', ctx.lang, 'guidelineLink'), url: ctx.guidelineUrl, type: 'absolute' }]),
-    ),
-  };
+/**
+ * What every card of a kind shares: source, topic, the guideline's status line and the link to the guideline.
+ * Made once per (texts, language, guideline URL, kind), frozen and shared by every such card.
+ */
+export function cardFrame(ctx: RenderContext, kind: string): CardFrame {
+  return frames(ctx, `${ctx.lang} ${kind} ${ctx.guidelineUrl}`, () => {
+    const links: CdsLink[] = frozenList([{ label: ctx.texts.get('common', ctx.lang, 'guidelineLink'), url: ctx.guidelineUrl, type: 'absolute' }]);
+    return Object.freeze({
+      kind,
+      kindDisplay: ctx.texts.get(kind, ctx.lang, 'topic'),
+      sourceLabel: ctx.texts.get('common', ctx.lang, 'sourceLabel'),
+      sourceUrl: ctx.guidelineUrl,
+      // cards/common.yaml, or GUIDELINE_STATUS_DA/_EN (docs/clinical-rules.md §5).
+      guidelineStatus: ctx.texts.get('common', ctx.lang, 'guidelineStatus'),
+      links,
+    });
+  });
 }
 
 /** "**Recommendation (good practice):** …" from the kind's `recommendation` text and strength. */

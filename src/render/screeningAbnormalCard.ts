@@ -50,7 +50,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
   let summary = t('summary', { count: f.flagged.length, names });
   if (Array.from(summary).length > SUMMARY_MAX_CODE_POINTS) summary = t('summaryMore', { count: f.flagged.length });
   return buildCard({
-    ...cardFrame(ctx, KIND),
+    frame: cardFrame(ctx, KIND),
     summary,
     detail: blocks(
       t('intro'),

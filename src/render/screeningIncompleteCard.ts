@@ -71,7 +71,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
       ? []
       : [{ label: t('suggestion', { count: orderable.length }), actions: orderable.map((o) => orderAction(ctx, f, o.group, o.code)) }];
   return buildCard({
-    ...cardFrame(ctx, KIND),
+    frame: cardFrame(ctx, KIND),
     summary: summary(ctx, f.notTaken),
     detail,
     indicator: f.indicator,

@@ -1,18 +1,17 @@
-import { buildCard, CardInvariantError, fitSummary, type CardInput } from '../../src/render/cardBuilder.js';
+import { buildCard, CardInvariantError, fitSummary, type CardFrame, type CardInput } from '../../src/render/cardBuilder.js';
 import request from 'supertest';
 import { buildTestApp, expectValidResponse, patientViewRequest, searchset } from '../support/testApp.js';
 import { loadCardTexts } from '../../src/render/cardTexts.js';
 import { everyCardKind, kindsOf } from '../support/everyCardKind.js';
 
-const base: CardInput = {
+const frame: CardFrame = {
   kind: 'screening-incomplete',
   kindDisplay: 'Biochemical screening incomplete',
-  summary: 'A summary',
-  indicator: 'info',
   sourceLabel: 'Danish Health Authority',
   sourceUrl: 'https://www.sst.dk/',
   guidelineStatus: 'Status: NKR 2018 – no longer current.',
 };
+const base: CardInput = { frame, summary: 'A summary', indicator: 'info' };
 const create = { type: 'create' as const, description: 'Order TSH', resource: { resourceType: 'ServiceRequest' } as fhir4.Resource };
 
 describe('card builder invariants', () => {
@@ -38,7 +37,7 @@ describe('card builder invariants', () => {
     expect(s.endsWith('…')).toBe(true);
   });
   test('no empty optional fields', () => {
-    const card = buildCard({ ...base, detail: '  ', suggestions: [], overrideReasons: [], links: [] });
+    const card = buildCard({ ...base, frame: { ...frame, links: [] }, detail: '  ', suggestions: [], overrideReasons: [] });
     expect(Object.keys(card).sort()).toEqual(['detail', 'indicator', 'source', 'summary', 'uuid']);
     expect(card.detail).toBe('Status: NKR 2018 – no longer current.');
   });
@@ -48,7 +47,8 @@ describe('card builder invariants', () => {
     expect(buildCard({ ...base, suggestions: [{ label: 'Order', isRecommended: true, actions: [create] }] }).suggestions?.[0]?.isRecommended).toBe(true);
   });
   test.each([
-    ['relative source url', { ...base, sourceUrl: '/guideline' }],
+    ['relative source url', { ...base, frame: { ...frame, sourceUrl: '/guideline' } }],
+    ['relative link', { ...base, frame: { ...frame, links: [{ label: 'l', url: '/guideline', type: 'absolute' as const }] } }],
     ['empty summary', { ...base, summary: ' ' }],
     ['override reason without display', { ...base, overrideReasons: [{ system: 's', code: 'c' }] }],
     ['delete without a relative resourceId', { ...base, suggestions: [{ label: 'x', actions: [{ type: 'delete' as const, description: 'd', resourceId: 'http://x/y' }] }] }],
@@ -68,7 +68,7 @@ describe('every card ends with the guideline status line (docs/clinical-rules.md
 
   test('the builder appends it after the detail', () => {
     expect(buildCard({ ...base, detail: 'Body.' }).detail).toBe('Body.\n\nStatus: NKR 2018 – no longer current.');
-    expect(() => buildCard({ ...base, guidelineStatus: ' ' })).toThrow(CardInvariantError);
+    expect(() => buildCard({ ...base, frame: { ...frame, guidelineStatus: ' ' } })).toThrow(CardInvariantError);
   });
 
   /** Every card kind the service makes, from three requests. */
