@@ -111,8 +111,11 @@ export function assessScope(
   patient?: unknown,
 ): Scope {
   const birth = birthDateOf(patient);
-  const base = { anchor: now, phase: 'work-up' as Phase, stillProvisional: false, ageUnknown: birth === undefined };
-  if (birth !== undefined && ageAt(birth, now) < (settings.minPatientAge ?? 18)) return { ...base, inScope: false, outOfScope: 'under-age' };
+  // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
+  const ageUnknown = birth === undefined;
+  if (birth !== undefined && ageAt(birth, now) < (settings.minPatientAge ?? 18)) {
+    return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
+  }
 
   const gsb: GsbEntry[] = [];
   let painSince: number | undefined;
@@ -125,7 +128,9 @@ export function assessScope(
     gsb.push({ c: raw as unknown as fhir4.Condition, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });
   }
   if (gsb.length === 0) {
-    return settings.allPatientsInScope ? { ...base, inScope: true } : { ...base, inScope: false, outOfScope: 'no-gsb-condition' };
+    return settings.allPatientsInScope
+      ? { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: true }
+      : { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
   }
 
   const recentMs = settings.recentDays * DAY_MS;
@@ -145,7 +150,7 @@ export function assessScope(
     anchor: lead.anchor,
     phase,
     stillProvisional: phase === 'established' && gsb.every((g) => g.unconfirmed),
-    ageUnknown: birth === undefined,
+    ageUnknown,
   };
   if (painSince !== undefined) scope.painSince = painSince;
   // The condition's code, well formed: it goes out as the reason of suggested orders.

@@ -6,7 +6,7 @@ import { resolvePrefetch } from '../data/prefetchResolver.js';
 import { fetchReferencedMedications } from '../data/referencedMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findDrugOrderFindings, relevantDrafts, type MedicationTerminology } from '../guideline/drugOrderFindings.js';
-import { assessScope } from '../guideline/scope.js';
+import { assessScope, type ScopeSettings } from '../guideline/scope.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import { asList } from '../model/json.js';
 import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
@@ -67,6 +67,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
   const settings = config.medication;
   const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
   const dataDeps = { fetcher: deps.fetcher, config };
+  const scopeSettings: ScopeSettings = { ...config.scope, recentDays: config.screening.recentDays };
 
   async function call(data: ServiceCall<'order-select' | 'order-sign'>): Promise<ServiceAnswer> {
     const { request, lang, now, skipped } = data;
@@ -82,7 +83,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
 
     const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
     const conditions = ofType(resolved.resources.conditions, 'Condition');
-    const scope = assessScope(conditions, deps.gsb, { ...config.scope, recentDays: config.screening.recentDays }, now, resolved.resources.patient?.[0]);
+    const scope = assessScope(conditions, deps.gsb, scopeSettings, now, resolved.resources.patient?.[0]);
     // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
     if (scope.outOfScope === 'under-age') return EMPTY;
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
