@@ -36,10 +36,13 @@ export interface MedicationOrderView {
 
 /** A draft order: the only orders a card suggests to `update`, so the only ones that carry the resource. */
 export interface DraftOrder extends MedicationOrderView {
-  /** The resource as R4 MedicationRequest JSON (arrays where R4 wants them; medication[x] as sent): what an R4 `update` starts from. */
-  r4: ResourceJson;
-  /** The resource exactly as sent. */
-  original: ResourceJson;
+  /**
+   * The resource as R4 MedicationRequest JSON (arrays where R4 wants them; medication[x] as sent): what an R4
+   * `update` starts from. Made on first call, then the same object.
+   */
+  asR4(): ResourceJson;
+  /** The resource exactly as sent (a shallow copy, made on first call). */
+  asSent(): ResourceJson;
   /** order-select: named in `selections`; without selections (order-sign): every draft. */
   selected: boolean;
 }

@@ -50,7 +50,7 @@ const EMPTY: ServiceAnswer = { cards: [] };
 /** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
 function updateBase(draft: DraftOrder | undefined): ResourceJson | null {
   if (!draft) return null;
-  return draft.resourceType === 'MedicationOrder' ? draft.original : draft.r4;
+  return draft.resourceType === 'MedicationOrder' ? draft.asSent() : draft.asR4();
 }
 
 /**

@@ -24,7 +24,7 @@ describe('readDraftOrders', () => {
       selected: true,
       drugText: 'tramadol hydrochloride 50 MG Oral Tablet',
     });
-    expect(d!.r4).toMatchObject({ category: [{ coding: [{ code: 'community' }] }] });
+    expect(d!.asR4()).toMatchObject({ category: [{ coding: [{ code: 'community' }] }] });
     expect(d!.dosageInstruction[0]?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
     expect(d!.medication?.coding?.[0]?.code).toBe('835603');
   });
@@ -41,21 +41,24 @@ describe('readDraftOrders', () => {
     const f = fixture('sandbox-dstu2-amitriptyline-bid.json');
     const [d] = readDraftOrders(f.draftOrders, f.selections);
     expect(d).toMatchObject({ resourceType: 'MedicationOrder', reference: 'MedicationOrder/order-123', selected: true });
-    expect(d!.r4).toMatchObject({
+    expect(d!.asR4()).toMatchObject({
       resourceType: 'MedicationRequest',
       status: 'draft',
       intent: 'order',
       subject: { reference: 'Patient/smart-1288992' },
       authoredOn: '2026-11-25',
     });
-    expect(d!.r4).not.toHaveProperty('patient');
-    expect(d!.r4).toMatchObject({ reasonCode: [{ coding: [{ code: '203082005' }] }] });
+    expect(d!.asR4()).not.toHaveProperty('patient');
+    expect(d!.asR4()).toMatchObject({ reasonCode: [{ coding: [{ code: '203082005' }] }] });
     expect(d!.reasons[0]?.coding?.[0]?.code).toBe('203082005');
     const dosage = d!.dosageInstruction[0];
     expect(dosage?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' });
     expect(dosage?.timing?.repeat).not.toHaveProperty('periodUnits');
     expect(dosage?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
-    expect(d!.original.resourceType).toBe('MedicationOrder');
+    expect(d!.asSent().resourceType).toBe('MedicationOrder');
+    // Made once: a card's update and its check read the same copy.
+    expect(d!.asR4()).toBe(d!.asR4());
+    expect(d!.asSent()).toBe(d!.asSent());
   });
 
   test('several orders: ServiceRequest ignored, references resolved from contained and the Bundle, selections', () => {
