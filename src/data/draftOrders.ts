@@ -82,7 +82,37 @@ function normaliseTiming(v: unknown): JsonObject | undefined {
   return timing;
 }
 
+const isStringList = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** True when normaliseTiming would change nothing: a timing object as R4 has it. */
+function isR4Timing(t: unknown): boolean {
+  if (!isObject(t)) return false;
+  const r = t.repeat;
+  if (r !== undefined) {
+    if (!isObject(r) || r.periodUnits !== undefined || r.durationUnits !== undefined) return false;
+    if ((r.when !== undefined && !isStringList(r.when)) || (r.timeOfDay !== undefined && !isStringList(r.timeOfDay))) return false;
+    if (r.dayOfWeek !== undefined && !Array.isArray(r.dayOfWeek)) return false;
+  }
+  return t.code === undefined || isObject(t.code);
+}
+
+/** True when normaliseDosage would change nothing (the usual R4 dosage): it is then read as sent, not copied. */
+function isR4Dosage(v: JsonObject): boolean {
+  if (v.timing !== undefined && !isR4Timing(v.timing)) return false;
+  if (v.doseQuantity !== undefined || v.doseRange !== undefined || v.rateQuantity !== undefined || v.rateRange !== undefined || v.rateRatio !== undefined) return false;
+  const doseAndRate = v.doseAndRate;
+  if (doseAndRate !== undefined && !(Array.isArray(doseAndRate) && doseAndRate.length > 0 && doseAndRate.every(isObject))) return false;
+  if (v.asNeededCodeableConcept !== undefined && !isObject(v.asNeededCodeableConcept)) return false;
+  if (v.asNeededBoolean !== undefined && typeof v.asNeededBoolean !== 'boolean') return false;
+  return v.sequence === undefined || typeof v.sequence === 'number';
+}
+
+/**
+ * The dosage in R4 shape. Read for every active order of every call: one already in R4 shape is returned
+ * as sent (never changed by anyone: the update's copy is made in render), others are copied and mended.
+ */
 function normaliseDosage(v: JsonObject): fhir4.Dosage {
+  if (isR4Dosage(v)) return v;
   const d: JsonObject = { ...v };
   const timing = normaliseTiming(v.timing);
   if (timing) d.timing = timing;

@@ -61,6 +61,41 @@ describe('readDraftOrders', () => {
     expect(d!.asSent()).toBe(d!.asSent());
   });
 
+  test('dosages: R4 read as sent; every lenient shape mended into a copy, the request itself never changed', () => {
+    const r4 = { text: '1 x 3', timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd', when: ['MORN'] } }, doseAndRate: [{ doseQuantity: { value: 1 } }] };
+    const odd = [
+      { timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } },
+      { timing: { repeat: { when: 'HS' } } },
+      { timing: { repeat: { timeOfDay: ['08:00', 8] } } },
+      { timing: { code: 'BID' } },
+      { timing: 'twice a day' },
+      { doseQuantity: { value: 2 } },
+      { doseAndRate: { doseQuantity: { value: 1 } } },
+      { doseAndRate: [] },
+      { asNeededBoolean: 'yes' },
+      { sequence: '1' },
+    ];
+    const order = (dosageInstruction: unknown[]) => ({ resourceType: 'MedicationRequest', id: 'r1', status: 'draft', medicationCodeableConcept: { text: 'x' }, dosageInstruction });
+    const sent = order([r4, ...odd]);
+    const before = JSON.stringify(sent);
+    const [d] = readDraftOrders(sent);
+    expect(JSON.stringify(sent)).toBe(before);
+    const [first, ...rest] = d!.dosageInstruction;
+    expect(first).toEqual(r4);
+    expect(rest.map((x) => JSON.stringify(x))).toEqual([
+      '{"timing":{"repeat":{"frequency":2,"period":1,"periodUnit":"d"}}}',
+      '{"timing":{"repeat":{"when":["HS"]}}}',
+      '{"timing":{"repeat":{"timeOfDay":["08:00"]}}}',
+      '{"timing":{}}',
+      '{}',
+      '{"doseAndRate":[{"doseQuantity":{"value":2}}]}',
+      '{"doseAndRate":[{"doseQuantity":{"value":1}}]}',
+      '{}',
+      '{}',
+      '{}',
+    ]);
+  });
+
   test('several orders: ServiceRequest ignored, references resolved from contained and the Bundle, selections', () => {
     const f = fixture('r4-several-orders.json');
     const drafts = readDraftOrders(f.draftOrders, f.selections);
