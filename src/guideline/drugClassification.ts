@@ -28,10 +28,10 @@ export interface ClassifiedIngredient {
 }
 
 export interface ClassifiedMedication {
-  /** Every recognised ingredient, partners included. */
-  ingredients: ClassifiedIngredient[];
-  /** Distinct kinds found, in the order of terminology/drug-kinds.csv; empty when outOfScope is set. */
-  kinds: DrugKind[];
+  /** Every recognised ingredient, partners included. Shared and frozen: read only. */
+  ingredients: readonly ClassifiedIngredient[];
+  /** Distinct kinds found, in the order of terminology/drug-kinds.csv; empty when outOfScope is set. Shared and frozen. */
+  kinds: readonly DrugKind[];
   /** Product-level exclusion (opioid substitution product, antitussive combination): no card at all. */
   outOfScope: OutOfScopeProduct | null;
   via: ClassificationSource | null;
@@ -81,17 +81,35 @@ function ingredientsOf(codes: DrugCodes, keys: readonly string[]): ClassifiedIng
   return out;
 }
 
-function result(
-  codes: DrugCodes,
-  ingredients: ClassifiedIngredient[],
-  outOfScope: OutOfScopeProduct | null,
-  via: ClassificationSource,
-  brandNotes: readonly BrandNote[],
-  matchedCoding?: fhir4.Coding,
-): ClassifiedMedication {
+/** What a medication classifies as, apart from how (via) and the brand notes of its text. Frozen. */
+interface Classification {
+  readonly ingredients: readonly ClassifiedIngredient[];
+  readonly kinds: readonly DrugKind[];
+  readonly outOfScope: OutOfScopeProduct | null;
+}
+
+function classificationOf(codes: DrugCodes, ingredients: ClassifiedIngredient[], outOfScope: OutOfScopeProduct | null): Classification {
   const found: DrugKind[] = [];
   if (!outOfScope) for (const i of ingredients) if (i.kind !== null) found.push(i.kind);
   const kinds = outOfScope ? [] : codes.kinds.ordered(found);
+  return Object.freeze({ ingredients: Object.freeze(ingredients), kinds: Object.freeze(kinds), outOfScope });
+}
+
+/**
+ * One Classification per code-table row (RxNorm ingredient or product, ATC entry) or remembered text match,
+ * made on first use: a patient's twenty active orders are classified on every call, and building their
+ * ingredient and kind lists again was most of what classifying allocated.
+ */
+const classifications = new WeakMap<object, Classification>();
+
+function classificationOfRow(row: object, make: () => Classification): Classification {
+  let out = classifications.get(row);
+  if (out === undefined) classifications.set(row, (out = make()));
+  return out;
+}
+
+function result(c: Classification, via: ClassificationSource, brandNotes: readonly BrandNote[], matchedCoding?: fhir4.Coding): ClassifiedMedication {
+  const { ingredients, kinds, outOfScope } = c;
   return matchedCoding ? { ingredients, kinds, outOfScope, via, matchedCoding, brandNotes } : { ingredients, kinds, outOfScope, via, brandNotes };
 }
 
@@ -99,9 +117,12 @@ function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandN
   const code = coding.code?.trim();
   if (!code) return null;
   const ing = codes.ingredientByRxnorm.get(code);
-  if (ing) return result(codes, [ingredientOf(ing)], null, 'rxnorm-ingredient', notes, coding);
+  if (ing) return result(classificationOfRow(ing, () => classificationOf(codes, [ingredientOf(ing)], null)), 'rxnorm-ingredient', notes, coding);
   const product = codes.productByRxnorm.get(code);
-  if (product) return result(codes, ingredientsOf(codes, product.ingredients), product.outOfScope, 'rxnorm-product', notes, coding);
+  if (product) {
+    const c = classificationOfRow(product, () => classificationOf(codes, ingredientsOf(codes, product.ingredients), product.outOfScope));
+    return result(c, 'rxnorm-product', notes, coding);
+  }
   return null;
 }
 
@@ -112,20 +133,19 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote
   let entry = codes.atcExact.get(code);
   for (let n = code.length; !entry && n > 0; n--) entry = codes.atcPrefix.get(code.slice(0, n));
   if (!entry) return null;
-  const rule = entry.rule;
+  const row = entry;
+  const rule = row.rule;
   if (rule === 'opioid-substitution' || rule === 'antitussive-combination') {
-    return result(codes, ingredientsOf(codes, entry.ingredients), rule, 'atc', notes, coding);
+    return result(classificationOfRow(row, () => classificationOf(codes, ingredientsOf(codes, row.ingredients), rule)), 'atc', notes, coding);
   }
-  let ingredients = ingredientsOf(codes, entry.ingredients);
-  if (!ingredients.some((i) => i.kind === rule)) {
-    // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
-    const name = coding.display?.trim() || code;
-    ingredients = [
-      ...ingredients,
-      { key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false },
-    ];
-  }
-  return result(codes, ingredients, null, 'atc', notes, coding);
+  const known = classifications.get(row);
+  if (known) return result(known, 'atc', notes, coding);
+  const ingredients = ingredientsOf(codes, row.ingredients);
+  if (ingredients.some((i) => i.kind === rule)) return result(classificationOfRow(row, () => classificationOf(codes, ingredients, null)), 'atc', notes, coding);
+  // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
+  const name = coding.display?.trim() || code;
+  ingredients.push({ key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false });
+  return result(classificationOf(codes, ingredients, null), 'atc', notes, coding);
 }
 
 function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefined {
@@ -229,7 +249,8 @@ export function classifyMedication(concept: fhir4.CodeableConcept | undefined | 
     }
   }
   if (text.keys.length === 0) return text.substitution ? { ...NOTHING, outOfScope: 'opioid-substitution', via: 'text' } : NOTHING;
-  return result(codes, ingredientsOf(codes, text.keys), text.substitution ? 'opioid-substitution' : null, 'text', text.notes);
+  const c = classificationOfRow(text, () => classificationOf(codes, ingredientsOf(codes, text.keys), text.substitution ? 'opioid-substitution' : null));
+  return result(c, 'text', text.notes);
 }
 
 /**
@@ -244,7 +265,7 @@ export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConc
   for (const p of parts) for (const i of p.ingredients) if (!ingredients.some((x) => x.key === i.key)) ingredients.push(i);
   const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? null;
   const notes = [...new Set(parts.flatMap((p) => p.brandNotes))];
-  return result(codes, ingredients, outOfScope, first.via ?? 'text', notes);
+  return result(classificationOf(codes, ingredients, outOfScope), first.via ?? 'text', notes);
 }
 
 /** An order or statement classified by its medication (code, else its Medication's ingredients). */
