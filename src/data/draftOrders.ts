@@ -1,4 +1,4 @@
-import { asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { readConcept } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import type { SkippedResources } from '../model/skipped.js';
@@ -176,39 +176,57 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     if (display) medication = { text: display };
   }
 
-  const reasons: fhir4.CodeableConcept[] = [];
-  for (const r of reasonSourcesOf(resource)) {
-    const c = readConcept(r);
-    if (c) reasons.push(c);
-  }
-  const unresolvedReasonReferences: string[] = [];
-  const reasonReferences = objectList(resource.reasonReference);
+  // Read for every active order of every call: lists are made only when there is something to put in them.
+  let reasons = conceptsInto(conceptsInto(undefined, resource.reasonCode), resource.reasonCodeableConcept);
+  let unresolvedReasonReferences: string[] | undefined;
+  const reasonReferences = resource.reasonReference === undefined ? [] : objectList(resource.reasonReference);
   for (const r of reasonReferences) {
     const display = nonBlank(r.display);
-    if (display) reasons.push({ text: display });
+    if (display) reasons = appended(reasons, { text: display });
     const ref = referenceOf(r);
     if (!ref) continue;
     const target = index.resolve(ref, resource);
     const code = target && target.resourceType === 'Condition' ? readConcept(target.code) : null;
-    if (code) reasons.push(code);
-    else if (!target) unresolvedReasonReferences.push(ref);
+    if (code) reasons = appended(reasons, code);
+    else if (!target) unresolvedReasonReferences = appended(unresolvedReasonReferences, ref);
   }
 
-  const dosages = resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction;
   return {
     resourceType,
     id,
     reference: validId ? `${resourceType}/${validId}` : null,
     status: statusOf(resource),
-    dosageInstruction: objectList(dosages).map(normaliseDosage),
+    dosageInstruction: dosagesOf(resourceType === 'MedicationStatement' ? resource.dosage : resource.dosageInstruction),
     medication,
     medicationIngredients,
     unresolvedMedicationReference,
     drugText: drugTextOf(medication, medicationIngredients),
-    reasons,
-    unresolvedReasonReferences,
-    hasReason: reasons.length > 0 || reasonReferences.length > 0,
+    reasons: reasons ?? [],
+    unresolvedReasonReferences: unresolvedReasonReferences ?? [],
+    hasReason: reasons !== undefined || reasonReferences.length > 0,
   };
+}
+
+/** The concepts of a field that should be a list of CodeableConcepts (one object counts), appended to `out`. */
+function conceptsInto(out: fhir4.CodeableConcept[] | undefined, v: unknown): fhir4.CodeableConcept[] | undefined {
+  if (Array.isArray(v)) {
+    for (const x of v) {
+      const c = readConcept(x);
+      if (c) out = appended(out, c);
+    }
+  } else if (v !== undefined && v !== null) {
+    const c = readConcept(v);
+    if (c) out = appended(out, c);
+  }
+  return out;
+}
+
+/** dosageInstruction (or a statement's dosage) in R4 shape: a list of objects, one object counting. */
+function dosagesOf(v: unknown): fhir4.Dosage[] {
+  if (!Array.isArray(v)) return isObject(v) ? [normaliseDosage(v)] : [];
+  let out: fhir4.Dosage[] | undefined;
+  for (const x of v) if (isObject(x)) out = appended(out, normaliseDosage(x));
+  return out ?? [];
 }
 
 /** reasonCode, and DSTU2's reasonCodeableConcept, as one list (single values wrapped). */
