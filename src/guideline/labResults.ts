@@ -183,16 +183,14 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
   const { interpretation, referenceRange } = part;
   const value = readValue(part);
   const { hasValue } = value;
-  // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). Same key order.
-  const r: LabResult =
-    value.numeric !== undefined
-      ? { key, group, analyteId, system, systemUri, status, numeric: value.numeric, hasValue, interpretation, referenceRange }
-      : value.valueText !== undefined
-        ? { key, group, analyteId, system, systemUri, status, valueText: value.valueText, hasValue, interpretation, referenceRange }
-        : { key, group, analyteId, system, systemUri, status, hasValue, interpretation, referenceRange };
-  if (observation.time !== undefined) r.time = observation.time;
-  if (observation.issued !== undefined) r.issued = observation.issued;
-  return r;
+  // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). `time` and
+  // `issued` are in the literal even when undefined: added afterwards they needed a second property store.
+  const { time, issued } = observation;
+  return value.numeric !== undefined
+    ? { key, group, analyteId, system, systemUri, status, time, issued, numeric: value.numeric, hasValue, interpretation, referenceRange }
+    : value.valueText !== undefined
+      ? { key, group, analyteId, system, systemUri, status, time, issued, valueText: value.valueText, hasValue, interpretation, referenceRange }
+      : { key, group, analyteId, system, systemUri, status, time, issued, hasValue, interpretation, referenceRange };
 }
 
 /** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
