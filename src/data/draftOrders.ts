@@ -64,7 +64,7 @@ function normaliseTiming(v: unknown): JsonObject | undefined {
   const timing: JsonObject = { ...v };
   if (isObject(v.repeat)) {
     const repeat: JsonObject = { ...v.repeat };
-    // DSTU2's names; `delete` only when present (deleting even an absent key costs ~0.2 µs on a spread copy).
+    // DSTU2's names; `delete` only when present (a `delete` costs 25–50 ns even for an absent key, ~0.2 µs for a present one).
     if (repeat.periodUnits !== undefined) {
       if (repeat.periodUnit === undefined) repeat.periodUnit = repeat.periodUnits;
       delete repeat.periodUnits;
