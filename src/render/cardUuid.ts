@@ -6,9 +6,8 @@ import { v7 } from 'uuid';
 // indexes — about three times the write cost per card on SQLite (bench/README.md).
 //
 // The random bits come from a pool: the uuid package's own source asks WebCrypto for 16 bytes per uuid,
-// ~5 µs a call (a card with two suggestions: ~15 µs of a ~150 µs order-select). Node's randomUUID keeps
-// such a cache for the same reason. 4 KiB are drawn at once; each uuid takes 16 bytes that no other
-// uuid gets.
+// ~5 µs a call (a card with two suggestions: ~15 µs). Node's randomUUID keeps such a cache for the same
+// reason. 4 KiB are drawn at once; each uuid takes 16 bytes that no other uuid gets.
 const POOL_BYTES = 4096;
 let pool = new Uint8Array(0);
 let next = 0;
