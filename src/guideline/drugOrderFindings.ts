@@ -140,13 +140,18 @@ export function effectiveKinds(
 
 interface ClassifiedActive {
   order: MedicationOrderView;
-  opioidKeys: string[];
+  opioidKeys: readonly string[];
   /** How an active opioid is taken; null for the others (only opioids are checked for a switch). */
   pattern: 'regular' | 'as-needed' | 'unknown' | null;
 }
 
-function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminology): string[] {
-  return cls.ingredients.filter((i) => i.kind !== null && terminology.drugs.kinds.get(i.kind).opioid).map((i) => i.key);
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
+/** The opioid ingredients' keys; for most orders none, and then no list is made (20 active orders a call). */
+function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminology): readonly string[] {
+  let keys: string[] | undefined;
+  for (const i of cls.ingredients) if (i.kind !== null && terminology.drugs.kinds.get(i.kind).opioid) (keys ??= []).push(i.key);
+  return keys ?? NO_KEYS;
 }
 
 function opioidDecision(kind: DrugKind, draft: DraftOrder, cls: ClassifiedMedication, active: readonly ClassifiedActive[], stopped: ReadonlySet<string>): OpioidDeleteDecision {
