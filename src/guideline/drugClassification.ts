@@ -223,11 +223,19 @@ export function ingredientKeysInText(text: string, codes: DrugCodes): string[] {
 
 const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [] };
 
-/** The concept's text and displays, space-separated (built as one string: read for every order of every call). */
+/**
+ * The concept's text and displays, space-separated (built as one string: read for every order of every call).
+ * A display that repeats the text is left out: EHRs often send the same words in both, and the longer
+ * string was only a slower memo key (the same names are found in one copy as in two).
+ */
 function textsOf(concept: fhir4.CodeableConcept): string {
-  let out = typeof concept.text === 'string' ? concept.text : undefined;
+  const text = typeof concept.text === 'string' ? concept.text : undefined;
+  let out = text;
   if (Array.isArray(concept.coding)) {
-    for (const c of concept.coding) if (typeof c.display === 'string') out = out === undefined ? c.display : `${out} ${c.display}`;
+    for (const c of concept.coding) {
+      if (typeof c.display !== 'string' || c.display === text) continue;
+      out = out === undefined ? c.display : `${out} ${c.display}`;
+    }
   }
   return out ?? '';
 }

@@ -241,6 +241,14 @@ describe('free text', () => {
     expect(classifyMedication(text('Panodil 500 mg')).kinds).toEqual([]);
   });
 
+  test('text and displays are read together; a display that repeats the text changes nothing', () => {
+    const yentreve = classifyMedication({ text: 'Yentreve 40 mg', coding: [{ system: 'urn:local', code: 'x', display: 'Yentreve 40 mg' }] });
+    expect(yentreve).toEqual(classifyMedication(text('Yentreve 40 mg')));
+    expect(yentreve.brandNotes).toHaveLength(1);
+    // A name only in a display that differs from the text is still found.
+    expect(classifyMedication({ text: 'Tablet 50 mg', coding: [{ system: 'urn:local', code: 'x', display: 'tramadol' }] }).kinds).toEqual(['tramadol']);
+  });
+
   test('a Medication given by ingredients is classified by each', () => {
     const c = classifyIngredientConcepts([rx('7804'), rx('7242')]);
     expect(c.kinds).toEqual(['opioid-without-dual-action']);
