@@ -76,7 +76,9 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     if (context.draftOrders === undefined) return EMPTY;
     const selections = request.hook === 'order-select' ? asList(request.context.selections) : undefined;
     let drafts = readDraftOrders(context.draftOrders, selections, skipped);
-    const unresolved = drafts.flatMap((d) => (d.selected && d.unresolvedMedicationReference ? [d.unresolvedMedicationReference] : []));
+    // Loops, not flatMap (an array per element; ~1 µs a call on Node 20).
+    const unresolved: string[] = [];
+    for (const d of drafts) if (d.selected && d.unresolvedMedicationReference) unresolved.push(d.unresolvedMedicationReference);
     if (unresolved.length > 0) drafts = withMedications(drafts, await fetchReferencedMedications(unresolved, data, dataDeps));
     const relevant = relevantDrafts(drafts, deps.medication);
     if (relevant.length === 0) return EMPTY;
@@ -104,7 +106,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       terminology: deps.medication,
     });
     const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId: context.patientId };
-    const byReference = new Map(relevant.flatMap(({ draft }) => (draft.reference ? [[draft.reference, draft] as const] : [])));
+    const byReference = new Map<string, DraftOrder>();
+    for (const { draft } of relevant) if (draft.reference) byReference.set(draft.reference, draft);
     return {
       cards: findings.map((finding) =>
         issue(
