@@ -133,6 +133,7 @@ export function createApp(deps: AppDependencies): App {
     readBody: jsonBody(config.bodyLimitBytes),
     callService: serviceRoute({
       config,
+      logger,
       validator: deps.validator,
       clock: deps.clock,
       checkResponses: config.nodeEnv !== 'production',

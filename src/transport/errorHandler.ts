@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../observability/logger.js';
+import { requestLogger } from '../observability/requestLog.js';
 import { isObject } from '../model/json.js';
 import { RequiredDataUnavailable } from '../model/requiredData.js';
 import { sendJson } from './httpResponse.js';
@@ -55,7 +56,7 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
     err instanceof HttpError ? err : err instanceof RequiredDataUnavailable ? preconditionFailed(err) : fromBodyParser(err, limitBytes);
   if (!httpError) {
     const path = pathOf(req.url).slice(0, 200);
-    (req.log ?? logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path }, 'unexpected error');
+    requestLogger(req, logger).error({ err: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err), path }, 'unexpected error');
     httpError = new HttpError(500, 'exception', 'Internal error');
   }
   if (res.headersSent) return;

@@ -11,6 +11,7 @@ import { pickLanguage } from './language.js';
 import { notFound } from './operationOutcome.js';
 import { countKinds, summaryOf, type RequestSummary } from './requestSummary.js';
 import type { Logger } from '../observability/logger.js';
+import { requestLogger } from '../observability/requestLog.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
@@ -18,6 +19,8 @@ import type { SchemaValidator } from './schemaValidation.js';
 
 export interface ServiceRouteDeps {
   config: Config;
+  /** For a request the request log has not seen (its own logger is `requestLogger(req, …)`). */
+  logger: Logger;
   validator: SchemaValidator;
   clock: () => number;
   /** Validate every response against schemas/response.schema.json (tests and development). */
@@ -69,10 +72,11 @@ class HookCall<H extends HookName> implements ServiceCall<H> {
     readonly now: number,
     private readonly req: IncomingMessage,
     private readonly deadlineMs: number,
+    private readonly fallbackLog: Logger,
   ) {}
 
   get log(): Logger {
-    return this.req.log;
+    return requestLogger(this.req, this.fallbackLog);
   }
 
   get signal(): AbortSignal {
@@ -104,7 +108,7 @@ async function callService<H extends HookName>(
   const request = deps.validator.parseRequest(service.hook, service.id, body);
   const lang = pickLanguage(deps.config.language, req.headers['accept-language']);
   const now = deps.clock();
-  const call = new HookCall(request, lang, now, req, deps.config.fhir.requestDeadlineMs);
+  const call = new HookCall(request, lang, now, req, deps.config.fhir.requestDeadlineMs, deps.logger);
   summary.data = call.trace;
   const patientId = request.context.patientId;
   // Quiet by design: at most one store read per call; patient-view starts it beside its FHIR reads.
@@ -123,7 +127,7 @@ async function callService<H extends HookName>(
     call.end();
     if (call.skipped.items.length > 0) {
       summary.skipped = call.skipped.items.length;
-      req.log.warn({ skipped: call.skipped.items }, 'resources skipped as unreadable (type and id named)');
+      call.log.warn({ skipped: call.skipped.items }, 'resources skipped as unreadable (type and id named)');
     }
   }
 }
@@ -143,7 +147,7 @@ export function serviceRoute(deps: ServiceRouteDeps): ServiceCallHandler {
     for (const c of answer.cards) deps.metrics?.cards.inc({ kind: c.kind, indicator: c.card.indicator });
     if (deps.checkResponses) {
       const problems = deps.validator.problems('response', response);
-      if (problems.length > 0) req.log.error({ serviceId: service.id, problems }, 'response does not match the response schema');
+      if (problems.length > 0) requestLogger(req, deps.logger).error({ serviceId: service.id, problems }, 'response does not match the response schema');
     }
     summary.cards = countKinds(answer.cards.map((c) => c.kind));
     summary.cardCount = answer.cards.length;

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
 import { createLogger } from '../../src/observability/logger.js';
-import { requestLog } from '../../src/observability/requestLog.js';
+import { requestLog, requestLogger } from '../../src/observability/requestLog.js';
 
 function capture(level = 'info'): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, any>> } {
   const chunks: string[] = [];
@@ -55,12 +55,12 @@ describe('requestLog', () => {
     expect(lines()).toEqual([]);
   });
 
-  it('logs a 4xx at warn with the summary the app gives; req.log lines carry the request id', async () => {
+  it('logs a 4xx at warn with the summary the app gives; the request logger\'s lines carry the request id', async () => {
     const { logger, lines } = capture();
     const a = express();
     a.use(requestLog(logger, { summary: () => ({ reason: 'why' }) }));
     a.get('/x', (req, res) => {
-      req.log.info({ step: 1 }, 'inside');
+      requestLogger(req, logger).info({ step: 1 }, 'inside');
       res.status(404).end();
     });
     const res = await request(a).get('/x').set('X-Request-Id', 'call-7');
@@ -69,6 +69,22 @@ describe('requestLog', () => {
     expect(written).toHaveLength(2);
     expect(written[0]).toMatchObject({ msg: 'inside', step: 1, req: { id: 'call-7', method: 'GET', path: '/x' } });
     expect(written[1]).toMatchObject({ level: 40, msg: 'request answered', reason: 'why', req: { id: 'call-7' }, res: { statusCode: 404 } });
+  });
+
+  it('the request logger is made once per request; a request the log has not seen gets the fallback', async () => {
+    const { logger } = capture();
+    const fallback = createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+    const a = express();
+    a.get('/unseen', (req, res) => {
+      res.json({ fallback: requestLogger(req, fallback) === fallback });
+    });
+    a.use(requestLog(logger));
+    a.get('/x', (req, res) => {
+      const first = requestLogger(req, fallback);
+      res.json({ same: first === requestLogger(req, fallback), fallback: first === fallback, ownLog: Object.getOwnPropertyNames(req).includes('log') });
+    });
+    expect((await request(a).get('/unseen')).body).toEqual({ fallback: true });
+    expect((await request(a).get('/x')).body).toEqual({ same: true, fallback: false, ownLog: false });
   });
 
   it('a 5xx is an error line even when info is off', async () => {
