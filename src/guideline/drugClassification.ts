@@ -141,7 +141,12 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote
   const known = classifications.get(row);
   if (known) return result(known, 'atc', notes, coding);
   const ingredients = ingredientsOf(codes, row.ingredients);
-  if (ingredients.some((i) => i.kind === rule)) return result(classificationOfRow(row, () => classificationOf(codes, ingredients, null)), 'atc', notes, coding);
+  if (ingredients.some((i) => i.kind === rule)) {
+    // Not yet known (looked up just above): remembered now.
+    const c = classificationOf(codes, ingredients, null);
+    classifications.set(row, c);
+    return result(c, 'atc', notes, coding);
+  }
   // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
   const name = coding.display?.trim() || code;
   ingredients.push({ key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false });
