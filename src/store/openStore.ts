@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { PostgresDb, SqliteDb, type Db } from './db.js';
+import type { Db } from './db.js';
+import { SqliteDb } from './sqliteDb.js';
 import { SqlStore } from './sqlStore.js';
 import type { Store } from './store.js';
 
@@ -12,9 +13,14 @@ export const SQLITE_FILE = 'nkr-pain-cds.sqlite';
  */
 export async function openStore(config: Config, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}): Promise<Store> {
   const onBackgroundError = options.onBackgroundError;
-  const db: Db = config.store.databaseUrl
-    ? new PostgresDb(config.store.databaseUrl, onBackgroundError ? { onIdleError: (err) => onBackgroundError('idle-connection', err) } : {})
-    : new SqliteDb(join(config.store.dataDir, SQLITE_FILE), onBackgroundError ? { onBackgroundError } : {});
+  let db: Db;
+  if (config.store.databaseUrl) {
+    // Loaded only here: the PostgreSQL driver stays out of an instance that runs on SQLite.
+    const { PostgresDb } = await import('./postgresDb.js');
+    db = new PostgresDb(config.store.databaseUrl, onBackgroundError ? { onIdleError: (err) => onBackgroundError('idle-connection', err) } : {});
+  } else {
+    db = new SqliteDb(join(config.store.dataDir, SQLITE_FILE), onBackgroundError ? { onBackgroundError } : {});
+  }
   try {
     await db.migrate();
   } catch (err) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SqliteDb } from '../../src/store/db.js';
+import { SqliteDb } from '../../src/store/sqliteDb.js';
 
 // SQLite's write-ahead log is checkpointed by a worker thread, not inside a commit on the event loop
 // (src/store/walCheckpointer.ts): the database file takes in what was logged without any commit
@@ -43,7 +43,7 @@ describe('SqliteDb write-ahead log checkpoints', () => {
   });
 
   test('a store left open does not keep the process alive (the thread is unref’d)', () => {
-    const dbModule = fileURLToPath(new URL('../../src/store/db.ts', import.meta.url));
+    const dbModule = fileURLToPath(new URL('../../src/store/sqliteDb.ts', import.meta.url));
     const script = `import { SqliteDb } from ${JSON.stringify(dbModule)}; const db = new SqliteDb(${JSON.stringify(join(dir, 'open.sqlite'))}, { onBackgroundError: (op) => console.log('failed', op) }); await db.migrate(); console.log('opened');`;
     const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 10_000 });
     expect(run.stdout).toContain('opened');

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
-import type { SqliteDb } from '../../src/store/db.js';
+import type { SqliteDb } from '../../src/store/sqliteDb.js';
 import { memoryStore } from '../../src/store/openStore.js';
 import type { Store } from '../../src/store/store.js';
 import { storeRuntime, type StoreRuntime } from '../../src/store/storeRuntime.js';

@@ -1,0 +1,101 @@
+/**
+ * PostgreSQL through pg, for several instances sharing one store. Imported only when DATABASE_URL names a
+ * server (src/store/openStore.ts): the driver is ~3 MB of live heap that an instance on SQLite never uses.
+ */
+import pg from 'pg';
+import { MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+
+/** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
+function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Any number for migrations' advisory lock, the same in every instance. */
+const MIGRATION_LOCK = 7_451_101;
+
+export interface PostgresOptions {
+  /** Connections per instance. */
+  maxConnections?: number;
+  /** A store that does not answer within this fails fast (the request path must not hang). */
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** Told about errors on idle connections (the pool would otherwise crash the process). */
+  onIdleError?: (err: Error) => void;
+}
+
+export class PostgresDb implements Db {
+  readonly dialect = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, options: PostgresOptions = {}) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.maxConnections ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+      idleTimeoutMillis: 30_000,
+      statement_timeout: options.statementTimeoutMs ?? 5_000,
+      query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
+      application_name: 'nkr-pain-cds',
+    });
+    this.pool.on('error', (err) => options.onIdleError?.(err));
+  }
+
+  async all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    const res = await this.pool.query(toPgPlaceholders(sql), [...params]);
+    return res.rows as Row[];
+  }
+
+  async batch(statements: readonly Statement[]): Promise<number[]> {
+    // PostgreSQL's commit waits for the WAL flush (synchronous_commit on): every batch is durable.
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const changes: number[] = [];
+      for (const st of statements) changes.push((await client.query(toPgPlaceholders(st.sql), [...st.params])).rowCount ?? 0);
+      await client.query('COMMIT');
+      return changes;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true;
+      });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query(MIGRATIONS_TABLE);
+      const res = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+      let version = Number(res.rows[0]?.v ?? 0);
+      for (const m of migrations) {
+        if (m.version <= version) continue;
+        for (const sql of m.statements('postgres')) await client.query(sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+        version = m.version;
+      }
+      await client.query('COMMIT');
+      return version;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  private ended = false;
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+}

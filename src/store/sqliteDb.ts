@@ -1,0 +1,145 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
+import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
+
+/** How often the checkpoint thread runs; each pass copies what the writers logged since (~0.2 s of card log). */
+const CHECKPOINT_EVERY_MS = 200;
+/** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * SQLite through better-sqlite3: synchronous, so every call is one atomic step of the event loop. Two
+ * connections to one file in WAL mode: `fast` (synchronous=NORMAL: a commit survives a killed process,
+ * not a power loss; the card log and the replay check, which must not wait for the disk) and `durable`
+ * (synchronous=FULL: fsync before the commit returns; feedback, answered 200 only after it). An fsync
+ * of the WAL also makes every earlier commit of the other connection durable.
+ */
+export class SqliteDb implements Db {
+  readonly dialect = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly durable: Database.Database;
+  private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
+
+  private readonly startCheckpointer: (() => WalCheckpointer) | null;
+  private checkpointer: WalCheckpointer | null = null;
+
+  /**
+   * `file` = a path (its folder is created) or ':memory:' (one connection). Once the schema is migrated, a
+   * file's write-ahead log is checkpointed by a worker thread (src/store/walCheckpointer.ts; not during the
+   * migration, which other instances may be running too); `onBackgroundError` hears its failures.
+   */
+  constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}) {
+    const inMemory = file === ':memory:';
+    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    this.db = SqliteDb.open(file, 'NORMAL', inMemory);
+    this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
+    this.startCheckpointer = inMemory
+      ? null
+      : () =>
+          startWalCheckpointer(file, {
+            intervalMs: CHECKPOINT_EVERY_MS,
+            onFailure: (code) => options.onBackgroundError?.('wal-checkpoint', Object.assign(new Error('WAL checkpoint failed'), { code })),
+          });
+  }
+
+  private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
+    const db = new Database(file);
+    db.pragma('busy_timeout = 5000');
+    SqliteDb.switchToWal(db);
+    db.pragma(`synchronous = ${synchronous}`);
+    // The checkpoint thread keeps the log short; a commit checkpoints (and stalls) only if it has stopped.
+    if (!inMemory) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    return db;
+  }
+
+  /**
+   * `journal_mode = WAL`, tried again for up to ~5 s while another connection holds a write lock: switching
+   * a new file needs an exclusive lock, and SQLite answers SQLITE_BUSY at once rather than wait in its busy
+   * handler where waiting could deadlock (two instances started at once on one new DATA_DIR did that).
+   */
+  private static switchToWal(db: Database.Database): void {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        db.pragma('journal_mode = WAL');
+        return;
+      } catch (err) {
+        // By its code, not `instanceof SqliteError`: the addon keeps the class of the first copy of the module loaded.
+        if (attempt >= 100 || (err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+        // Startup only, before the service listens: a synchronous pause is harmless here.
+        Atomics.wait(pause, 0, 0, 50);
+      }
+    }
+  }
+
+  private stmt(sql: string, db: Database.Database = this.db): Database.Statement {
+    let cache = this.prepared.get(db);
+    if (!cache) this.prepared.set(db, (cache = new Map()));
+    let s = cache.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      cache.set(sql, s);
+    }
+    return s;
+  }
+
+  all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
+    try {
+      const s = this.stmt(sql);
+      return Promise.resolve(s.reader ? (s.all(...params) as Row[]) : (s.run(...params), []));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  batch(statements: readonly Statement[], options: { durable?: boolean } = {}): Promise<number[]> {
+    try {
+      const db = options.durable ? this.durable : this.db;
+      const run = db.transaction(() => statements.map((st) => this.stmt(st.sql, db).run(...st.params).changes));
+      return Promise.resolve(run.immediate());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The same as all(), synchronously (tests read an in-memory store without awaiting). */
+  allSync(sql: string, params: readonly SqlValue[] = []): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+
+  migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
+    try {
+      return Promise.resolve(this.migrateSync(migrations));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  migrateSync(migrations: readonly Migration[] = MIGRATIONS): number {
+    this.db.exec(MIGRATIONS_TABLE);
+    const apply = this.db.transaction(() => {
+      const row = this.db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+      let version = row.v ?? 0;
+      for (const m of migrations) {
+        if (m.version <= version) continue;
+        for (const sql of m.statements('sqlite')) this.db.exec(sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+        version = m.version;
+      }
+      return version;
+    });
+    const version = apply.immediate();
+    if (this.checkpointer === null && this.startCheckpointer !== null && this.db.open) this.checkpointer = this.startCheckpointer();
+    return version;
+  }
+
+  async close(): Promise<void> {
+    if (this.durable.open) this.durable.close();
+    if (this.db.open) this.db.close();
+    // The last connection to close checkpoints the log and removes it.
+    await this.checkpointer?.stop();
+  }
+}

@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// openStore loads the PostgreSQL driver only when DATABASE_URL names a server: an instance on SQLite
+// never holds it (src/store/openStore.ts). Checked in a fresh process, where the module cache is its own.
+describe('openStore', () => {
+  const run = (databaseUrl: string | null): { stdout: string; stderr: string } => {
+    const dir = mkdtempSync(join(tmpdir(), 'open-store-'));
+    try {
+      const openStoreModule = fileURLToPath(new URL('../../src/store/openStore.ts', import.meta.url));
+      const config = { store: { dataDir: dir, databaseUrl } };
+      const script = [
+        `import { createRequire } from 'node:module';`,
+        `import { openStore } from ${JSON.stringify(openStoreModule)};`,
+        `const store = await openStore(${JSON.stringify(config)}).catch((err) => { console.log('open failed', err.code ?? err.name); return null; });`,
+        `await store?.close();`,
+        `const loaded = Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes('/node_modules/pg/'));`,
+        `console.log(loaded ? 'pg loaded' : 'pg not loaded');`,
+      ].join('\n');
+      const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+      return { stdout: child.stdout, stderr: child.stderr };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  test('on SQLite the PostgreSQL driver is not loaded', () => {
+    const { stdout, stderr } = run(null);
+    expect(stderr).toBe('');
+    expect(stdout).toContain('pg not loaded');
+    expect(stdout).not.toContain('open failed');
+  });
+
+  test('with a DATABASE_URL it is (the server need not answer for that)', () => {
+    // Nothing listens on port 1: the open fails, after the driver was loaded to try.
+    const { stdout } = run('postgres://nobody@127.0.0.1:1/none');
+    expect(stdout).toContain('open failed');
+    expect(stdout).toContain('pg loaded');
+  });
+});
