@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: the service against what the transport itself allows (issue 12).
  *
- * Builds the service and starts it as a user would (`node dist/src/main.js`, NODE_ENV=production, its
- * defaults, a temp DATA_DIR), twice: JWT verification on (a bench issuer whose ES256 key this script
+ * Builds the service and starts it as a user would (the node command of its start script, NODE_ENV=production,
+ * its defaults, a temp DATA_DIR), twice: JWT verification on (a bench issuer whose ES256 key this script
  * generates, trusted through a trusted-issuers file in a temp dir) and AUTH=off. Beside it run two
  * baselines (bench/baseline.mjs): bare Express 5 that parses the same body and answers {"cards":[]},
  * and the same with jose verifying the token. autocannon drives them over loopback, service and baseline
@@ -15,8 +15,9 @@
  * target (p50 ≤ 1.5× the slowest single query) is judged on the latter.
  *
  * Options: --duration S (default 4), --warmup S (default 1), --only NAME[,NAME] (scenario name prefixes; `fallback`),
- * --skip-build, --no-fallback, --service-env K=V[,K=V] and --service-main FILE (experiments: another
- * environment or build of the service), --profile (service runs with --cpu-prof; profiles in bench/profiles/).
+ * --skip-build, --no-fallback, --service-env K=V[,K=V], --service-node-flags '…' and --service-main FILE
+ * (experiments: another environment, node flags or build of the service), --profile (service runs with
+ * --cpu-prof; profiles in bench/profiles/).
  * Output: bench/results.json, bench/results.md, and the table on stdout.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -58,6 +59,18 @@ const SERVICE_ENV: Record<string, string> = Object.fromEntries(
 );
 /** The service's entry point (default: the build, as `npm start` runs it); another build can be compared. */
 const SERVICE_MAIN = option('service-main') ?? 'dist/src/main.js';
+/**
+ * The node flags of `npm start` (package.json), so the service runs as a user starts it; --service-node-flags
+ * '…' replaces them for an experiment ('' = none: command-line flags win over NODE_OPTIONS).
+ */
+function startScriptNodeFlags(): string[] {
+  const pkg: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const start = typeof pkg === 'object' && pkg !== null && 'scripts' in pkg && typeof pkg.scripts === 'object' && pkg.scripts !== null && 'start' in pkg.scripts ? pkg.scripts.start : undefined;
+  const m = typeof start === 'string' ? /^node((?: --\S+)*) dist\/src\/main\.js$/.exec(start) : null;
+  if (!m) throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${String(start)}`);
+  return (m[1] ?? '').split(' ').filter((f) => f !== '');
+}
+const SERVICE_NODE_FLAGS = option('service-node-flags')?.split(' ').filter((f) => f !== '') ?? startScriptNodeFlags();
 const wanted = (name: string): boolean => ONLY === undefined || ONLY.some((o) => name.startsWith(o));
 
 const PUBLIC_BASE_URL = 'https://cds.bench.example';
@@ -436,7 +449,7 @@ async function main(): Promise<void> {
 
   const profileDir = join(benchDir, 'profiles');
   if (PROFILE) mkdirSync(profileDir, { recursive: true });
-  const serviceArgs = (name: string): string[] => [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []), SERVICE_MAIN];
+  const serviceArgs = (name: string): string[] => [...SERVICE_NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}.cpuprofile`] : []), SERVICE_MAIN];
   const pseudonymSecret = randomBytes(32).toString('hex');
   const serviceEnv = (auth: boolean, name: string): Record<string, string> => {
     const dataDir = join(tmp, `data-${name}`);
@@ -629,7 +642,7 @@ async function main(): Promise<void> {
   const results = {
     generatedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => round(l, 2)) },
-    settings: { durationSeconds: DURATION, growthLargeBodyDurationSeconds: GROWTH_LONG_DURATION, warmupSeconds: WARMUP, tokenAlgorithm: 'ES256', bodyLimit: BODY_LIMIT, nodeEnv: 'production', logLevel: 'info (default)', runSeconds: Math.round((Date.now() - started) / 1000) },
+    settings: { serviceCommand: ['node', ...SERVICE_NODE_FLAGS, SERVICE_MAIN].join(' '), durationSeconds: DURATION, growthLargeBodyDurationSeconds: GROWTH_LONG_DURATION, warmupSeconds: WARMUP, tokenAlgorithm: 'ES256', bodyLimit: BODY_LIMIT, nodeEnv: 'production', logLevel: 'info (default)', runSeconds: Math.round((Date.now() - started) / 1000) },
     comparisons: comparisons.map((c) => ({ ...c, service: c.service, baseline: c.baseline })),
     growth: { points: growth, microsecondsPerObservation, growthLinearityRatio, baselineLinearityRatio },
     fallback,
@@ -662,7 +675,7 @@ function markdown(
 ): string {
   const lines: string[] = [];
   lines.push(
-    `Measured ${new Date().toISOString().slice(0, 10)} on ${String(machine.cpus)} × ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB, Node ${String(machine.node)}, ${String(machine.os)}; load average ${JSON.stringify(machine.loadAverageAtStart)} at start. autocannon over loopback, ${DURATION} s per point (growth's 1,000 and 10,000 Observations: ${GROWTH_LONG_DURATION} s) after ${WARMUP} s warm-up; service started with \`node dist/src/main.js\`, NODE_ENV=production, default settings (BODY_LIMIT=${BODY_LIMIT}); JWT: ES256, one fresh token per request.`,
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${String(machine.cpus)} × ${String(machine.cpuModel)}, ${String(machine.memoryGb)} GB, Node ${String(machine.node)}, ${String(machine.os)}; load average ${JSON.stringify(machine.loadAverageAtStart)} at start. autocannon over loopback, ${DURATION} s per point (growth's 1,000 and 10,000 Observations: ${GROWTH_LONG_DURATION} s) after ${WARMUP} s warm-up; service started with \`${['node', ...SERVICE_NODE_FLAGS, SERVICE_MAIN].join(' ')}\` (its start script), NODE_ENV=production, default settings (BODY_LIMIT=${BODY_LIMIT}); JWT: ES256, one fresh token per request.`,
     '',
     '| scenario | conn. | auth | service rps | baseline rps | **rps ratio** | service p50 / p99 ms | baseline p50 / p99 ms | p99 ratio | CPU ms/request service / baseline | peak RSS MB service / baseline |',
     '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|',
