@@ -32,6 +32,7 @@ import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet } from 'jose';
 import { orderSelectBody, orderSelectNoMedicationBody, orderSignBody, patientViewBody, patientViewFallbackBody } from './bodies.js';
 import { summarizeProfile } from './profileSummary.js';
 import { freePort } from '../test-support/freePort.js';
+import { startScriptNodeFlags } from '../test-support/startScript.js';
 import { patientViewPrefetch } from '../src/services/patientViewService.js';
 import { loadScreeningPanelCodes } from '../src/terminology/screeningPanelCodes.js';
 
@@ -59,17 +60,7 @@ const SERVICE_ENV: Record<string, string> = Object.fromEntries(
 );
 /** The service's entry point (default: the build, as `npm start` runs it); another build can be compared. */
 const SERVICE_MAIN = option('service-main') ?? 'dist/src/main.js';
-/**
- * The node flags of `npm start` (package.json), so the service runs as a user starts it; --service-node-flags
- * '…' replaces them for an experiment ('' = none: command-line flags win over NODE_OPTIONS).
- */
-function startScriptNodeFlags(): string[] {
-  const pkg: unknown = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const start = typeof pkg === 'object' && pkg !== null && 'scripts' in pkg && typeof pkg.scripts === 'object' && pkg.scripts !== null && 'start' in pkg.scripts ? pkg.scripts.start : undefined;
-  const m = typeof start === 'string' ? /^node((?: --\S+)*) dist\/src\/main\.js$/.exec(start) : null;
-  if (!m) throw new Error(`package.json's start script is not "node [--flag …] dist/src/main.js": ${String(start)}`);
-  return (m[1] ?? '').split(' ').filter((f) => f !== '');
-}
+/** The node flags of `npm start`; --service-node-flags '…' replaces them for an experiment ('' = none: command-line flags win over NODE_OPTIONS). */
 const SERVICE_NODE_FLAGS = option('service-node-flags')?.split(' ').filter((f) => f !== '') ?? startScriptNodeFlags();
 const wanted = (name: string): boolean => ONLY === undefined || ONLY.some((o) => name.startsWith(o));
 

@@ -1,7 +1,7 @@
 /**
  * A bounded soak: `npm run soak -- [--minutes 2] [--rate 300] [--connections 16]`.
  *
- * Starts the service as a process on loopback as it runs in production (NODE_ENV=production, JWT on,
+ * Starts the service as a process on loopback as it runs in production (`npm start`'s node flags, NODE_ENV=production, JWT on,
  * LOG_LEVEL=info with the request log, a temporary DATA_DIR), trusting one "soak" issuer whose ES384 key
  * this script generates and writes, with its trusted-issuers file, to a temporary folder. Then holds a
  * steady rate (autocannon `overallRate`) of a mix of patient-view, order-select, order-sign and feedback
@@ -22,6 +22,7 @@ import autocannon from 'autocannon';
 import { projectRoot } from '../src/projectRoot.js';
 import { createSoakIssuer, serviceEnvFor } from '../test-support/hardening/soakIssuer.js';
 import { freePort } from '../test-support/freePort.js';
+import { startScriptNodeFlags } from '../test-support/startScript.js';
 
 const { values } = parseArgs({
   options: { minutes: { type: 'string', default: '2' }, rate: { type: 'string', default: '300' }, connections: { type: 'string', default: '16' } },
@@ -76,7 +77,8 @@ const MIXED = MIX.map((_, i) => MIX[(i * 7) % MIX.length] as { path: string; bod
 // --- the service ---
 const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
-const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+// With `npm start`'s node flags (the heap limits), from the sources (tsx), so no build is needed.
+const child = spawn(process.execPath, [...startScriptNodeFlags(), '--import', 'tsx', 'src/main.ts'], {
   cwd: projectRoot,
   env: serviceEnvFor(issuer, { port, dataDir, pseudonymSecret: `soak-${randomUUID()}`, extra: { LOG_LEVEL: 'info' } }),
   stdio: ['ignore', 'pipe', 'pipe'],
