@@ -143,6 +143,8 @@ export class QuietCall {
   async filter(cards: readonly IssuedCard[]): Promise<{ shown: IssuedCard[]; suppressed: IssuedCard[] }> {
     if (!this.active || cards.length === 0) return { shown: [...cards], suppressed: [] };
     const entries = await this.read();
+    // Most patients have no suppression: no finding key to compute (a keyed hash of each card's facts).
+    if (entries.size === 0) return { shown: [...cards], suppressed: [] };
     const shown: IssuedCard[] = [];
     const suppressed: IssuedCard[] = [];
     for (const c of cards) {
