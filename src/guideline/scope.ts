@@ -19,8 +19,8 @@ export interface Scope {
   inScope: boolean;
   /** Why not in scope: no GSB condition, or younger than MIN_PATIENT_AGE. */
   outOfScope?: 'no-gsb-condition' | 'under-age';
-  /** The GSB Condition the rules anchor on; absent when in scope only by the demo switch. */
-  condition?: fhir4.Condition;
+  /** The GSB Condition the rules anchor on, as read (lenient JSON, not a checked fhir4.Condition); absent when in scope only by the demo switch. */
+  condition?: JsonObject;
   /** Its code, used as the reason of suggested orders. */
   reasonCode?: fhir4.CodeableConcept;
   /** When the diagnosis was registered: recordedDate (DSTU2 dateRecorded), else earliest onset[x], else now. */
@@ -91,7 +91,7 @@ function ageAt(birth: number, now: number): number {
 }
 
 interface GsbEntry {
-  c: fhir4.Condition;
+  c: JsonObject;
   anchor: number;
   unconfirmed: boolean;
 }
@@ -125,7 +125,7 @@ export function assessScope(
     const recorded = recordedOf(raw);
     const pain = onset ?? recorded;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
-    gsb.push({ c: raw as unknown as fhir4.Condition, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });
+    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });
   }
   if (gsb.length === 0) {
     return settings.allPatientsInScope
