@@ -89,7 +89,7 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
   if (setting !== 'auto') return { kind: setting, uri: panel.uriOf(setting) };
-  // Order in NPU when the patient's own results are mostly NPU, under the NPU URI they use most.
+  // Order in NPU when at least half of the patient's own results are NPU (a tie goes to NPU), under the NPU URI they use most.
   const npuUris = new Map<string, number>();
   let loincResults = 0;
   for (const r of results) {

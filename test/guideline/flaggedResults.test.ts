@@ -94,6 +94,9 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueQuantity: q(0.1), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'low' });
     expect(verdict({ valueQuantity: q(2), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
     expect(verdict({ valueQuantity: q(4), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+    // On either limit is inside the range.
+    expect(verdict({ valueQuantity: q(0.3), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+    expect(verdict({ valueString: '8,3', referenceRange: range(8.3, 10.5, 'mmol/L') }, 'haemoglobin')).toEqual({ kind: 'normal' });
   });
   test('valueString with a decimal comma: "5,9" against the lab\'s range 7,3–9,5 is low', () => {
     expect(verdict({ valueString: '5,9', referenceRange: range(7.3, 9.5, 'mmol/L') }, 'haemoglobin')).toMatchObject({ kind: 'flag', direction: 'low' });
@@ -122,6 +125,19 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueString: '<0,01' }, 'tsh')).toEqual({ kind: 'flag', direction: 'low', basis: 'off-scale' });
     expect(verdict({ valueQuantity: q(2.5, '<', 'mmol/L') }, 'potassium')).toMatchObject({ direction: 'low' });
   });
+  // docs/clinical-rules.md §3.2, rule 5: the ten groups where a low value means something.
+  const LOW_MEANS_SOMETHING = ['haemoglobin', 'leukocytes', 'differential-count', 'platelets', 'albumin', 'sodium', 'potassium', 'calcium', 'tsh', 'vitamin-d'];
+  test.each(panel.groups.map((g) => [g.id, LOW_MEANS_SOMETHING.includes(g.id) ? 'low' : 'normal'] as const))(
+    'no range: "<0,001" for %s is %s (the panel file\'s offScaleLowIsLow, as §3.2 lists it)',
+    (groupId, expected) => {
+      const group = panel.groups.find((g) => g.id === groupId)!;
+      const [system, code] = group.loinc[0] !== undefined ? ['http://loinc.org', group.loinc[0]] : ['urn:oid:1.2.208.176.2.1', group.npu[0]!];
+      const o = { resourceType: 'Observation', id: 'o1', status: 'final', effectiveDateTime: '2026-08-05', code: { coding: [{ system, code }] }, valueString: '<0,001' };
+      const r = readLabResult(o, panel)[0]!;
+      expect(r.group.id).toBe(groupId);
+      expect(assessResult(r, panel, {}, FIXED_NOW)).toEqual(expected === 'low' ? { kind: 'flag', direction: 'low', basis: 'off-scale' } : { kind: 'normal' });
+    },
+  );
   test('neither flag nor range → not assessable (never a range of our own)', () => {
     expect(verdict({ valueQuantity: q(99) })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });

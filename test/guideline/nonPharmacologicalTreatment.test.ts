@@ -216,6 +216,26 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
     // A new flagged result has its own card; it does not bring an answered non-drug card back.
     expect(issued.facts).toEqual({ phase: 'established', multidisciplinary: true });
   });
+  test('the shipped rule is 6 calendar months to the day: more than 6 months → the referral, 6 months or less → not', () => {
+    const codes = loadNonPharmacologicalCodes();
+    const eligible = (painSince: string): boolean | undefined => {
+      const scope: Scope = { inScope: true, anchor: FIXED_NOW, painSince: Date.parse(painSince), phase: 'established' };
+      const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
+      const assessed = assessNonPharmacologicalTreatment(input, FIXED_NOW);
+      expect(assessed?.suggested.includes('multidisciplinary')).toBe(assessed?.multidisciplinaryEligible);
+      return assessed?.multidisciplinaryEligible;
+    };
+    // FIXED_NOW is 2026-11-25T12:00Z.
+    expect(eligible('2026-05-25T00:00:00Z')).toBe(true);
+    expect(eligible('2026-04-01')).toBe(true);
+    expect(eligible('2026-05-25T12:00:00Z')).toBe(false); // exactly 6 months
+    expect(eligible('2026-05-26')).toBe(false);
+    expect(eligible('2026-08-25')).toBe(false);
+  });
+  test('over HTTP: pain for 7 months → the referral is suggested; for 5 months → named, not suggested', async () => {
+    expect(codesOf((await card(variant({ ...WORK_UP, onset: '2026-04-20' }))).card!)).toContain(MULTIDISCIPLINARY);
+    expect(codesOf((await card(variant({ ...WORK_UP, onset: '2026-06-20' }))).card!)).not.toContain(MULTIDISCIPLINARY);
+  });
   test('onlyAfterMonths in terminology/non-pharmacological.json is what decides', () => {
     const codes = loadNonPharmacologicalCodes();
     const scope: Scope = { inScope: true, anchor: FIXED_NOW, painSince: Date.UTC(2026, 1, 1), phase: 'established' };

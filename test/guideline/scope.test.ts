@@ -128,6 +128,22 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     // Without a birth date an onsetAge cannot be placed: recordedDate is the pain's start.
     expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 10, 1));
   });
+  test('pain duration: the earliest onset over every GSB condition, whichever comes first in the list; a non-GSB condition does not count', () => {
+    const old = condition(fm, { id: 'old', onsetDateTime: '2020-01-01', recordedDate: '2026-11-01' });
+    const recent = condition({ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M79.7' }, { id: 'recent', onsetDateTime: '2026-10-01', recordedDate: '2026-11-10' });
+    expect(scope([old, recent]).painSince).toBe(Date.UTC(2020, 0, 1));
+    expect(scope([recent, old]).painSince).toBe(Date.UTC(2020, 0, 1));
+    const otherPain = condition({ system: 'http://snomed.info/sct', code: '82423001' }, { onsetDateTime: '2015-01-01' });
+    expect(scope([recent, otherPain]).painSince).toBe(Date.UTC(2026, 9, 1));
+  });
+  test('registered exactly SCREENING_RECENT_DAYS ago counts as settled: established, even beside a recent provisional entry', () => {
+    // FIXED_NOW is 2026-11-25T12:00Z: exactly 180 days before it, and one second later (dates are read to the second).
+    const provisional = condition(fm, { id: 'prov', recordedDate: '2026-11-01', verificationStatus: verification('provisional') });
+    const atBoundary = condition(fm, { id: 'confirmed', recordedDate: '2026-05-29T12:00:00Z' });
+    expect(scope([provisional, atBoundary])).toMatchObject({ phase: 'established', condition: { id: 'confirmed' } });
+    const justInside = condition(fm, { id: 'confirmed', recordedDate: '2026-05-29T12:00:01Z' });
+    expect(scope([provisional, justInside]).phase).toBe('work-up');
+  });
   test('confirmed, registered 100 days ago → work-up; SCREENING_RECENT_DAYS moves the boundary', () => {
     const c = [condition(fm, { recordedDate: '2026-08-17' })];
     expect(scope(c).phase).toBe('work-up');

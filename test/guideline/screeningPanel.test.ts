@@ -187,6 +187,15 @@ describe('screening panel', () => {
     expect(run([obs('http://loinc.org', '718-7')]).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });
     expect(run([]).orderSystem.kind).toBe('loinc');
   });
+  test('order system with mixed results: NPU when at least half are NPU (a tie is NPU), under the NPU URI used most', () => {
+    const npu = (code: string, uri = 'http://npu-terminology.org') => obs(uri, code);
+    const loinc = (code: string) => obs('http://loinc.org', code);
+    expect(run([npu('NPU02319'), loinc('3016-3')]).orderSystem).toEqual({ kind: 'npu', uri: 'http://npu-terminology.org' });
+    expect(run([npu('NPU02319'), npu('NPU03577'), loinc('1988-5')]).orderSystem.kind).toBe('npu');
+    expect(run([npu('NPU02319'), loinc('3016-3'), loinc('1988-5')]).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });
+    const oid = 'urn:oid:1.2.208.176.2.1';
+    expect(run([npu('NPU02319', oid), npu('NPU03577', oid), npu('NPU19748')]).orderSystem).toEqual({ kind: 'npu', uri: oid });
+  });
   test('LAB_ORDER_CODE_SYSTEM npu or loinc overrides the patient\'s own results', () => {
     expect(run([obs('http://loinc.org', '718-7')], [], { orderCodeSystem: 'npu' }).orderSystem).toEqual({ kind: 'npu', uri: 'urn:oid:1.2.208.176.2.1' });
     expect(run([obs('http://npu-terminology.org', 'NPU02319')], [], { orderCodeSystem: 'loinc' }).orderSystem).toEqual({ kind: 'loinc', uri: 'http://loinc.org' });

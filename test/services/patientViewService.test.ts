@@ -259,6 +259,24 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(card.detail).not.toContain('TSH');
     expect(card.detail).toContain('- CK: myopathy or myositis');
   });
+  test('a flag without direction (A) gets its group\'s hints for both directions: CK its high hint, calcium both', async () => {
+    const A = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'A' }] }];
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      const [, ck, crp] = req.prefetch.labs.entry.map((e: any) => e.resource);
+      ck.valueQuantity.value = 100; // inside its range: the A flag alone makes it abnormal
+      ck.interpretation = A;
+      // The CRP result becomes a calcium result flagged A.
+      crp.code = { coding: [{ system: 'http://loinc.org', code: '2000-8' }] };
+      crp.valueQuantity = { value: 2.4, unit: 'mmol/L' };
+      crp.referenceRange = [{ low: { value: 2.15, unit: 'mmol/L' }, high: { value: 2.55, unit: 'mmol/L' } }];
+      crp.interpretation = A;
+    });
+    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    expect(detail).toContain('- CK (creatine kinase): 100 U/L (abnormal');
+    expect(detail).toContain('- CK: myopathy or myositis; drug-induced (e.g. statins); recent exertion');
+    expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
+    expect(detail).toContain('- calcium: vitamin D deficiency, hypoparathyroidism; read with albumin');
+  });
   test('hints only in the direction that means something: a low CK gets no myopathy hint', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
       const ck = req.prefetch.labs.entry[1].resource;
