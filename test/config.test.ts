@@ -169,11 +169,20 @@ describe('store and operations variables', () => {
   test.each<[string, Record<string, string>]>([
     ['DATABASE_URL', { DATABASE_URL: 'mysql://db/nkr' }],
     ['PSEUDONYM_SECRET', { PSEUDONYM_SECRET: 'short' }],
+    ['PSEUDONYM_SECRET', { PSEUDONYM_SECRET: 's'.repeat(31) }],
+    // A day of skew would switch the exp / iat / nbf checks off in all but name.
+    ['JWT_CLOCK_SKEW_SECONDS', { JWT_CLOCK_SKEW_SECONDS: '601' }],
+    ['JWT_MAX_AGE_SECONDS', { JWT_MAX_AGE_SECONDS: '86401' }],
+    ['FHIR_MAX_PAGES', { FHIR_MAX_PAGES: '101' }],
+    ['FHIR_QUERY_TIMEOUT_MS', { FHIR_QUERY_TIMEOUT_MS: '60001' }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
     ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
     ['CARD_LOG_FLUSH_MS', { CARD_LOG_FLUSH_MS: '0' }],
   ])('%s: a wrong value stops the start with a message naming it', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(`Configuration error in ${variable}:`);
+  });
+  test('the limits themselves are accepted: PSEUDONYM_SECRET of 32 characters, a 600 s skew, a 1-day token age, 100 pages', () => {
+    expect(() => loadConfig({ PSEUDONYM_SECRET: 's'.repeat(32), JWT_CLOCK_SKEW_SECONDS: '600', JWT_MAX_AGE_SECONDS: '86400', FHIR_MAX_PAGES: '100', FHIR_QUERY_TIMEOUT_MS: '60000' })).not.toThrow();
   });
 });
 

@@ -74,6 +74,8 @@ describe('readFhirPayload', () => {
     ['an OperationOutcome of warnings as the whole value', warning],
     ['a Bundle of only error outcomes', { resourceType: 'Bundle', entry: [{ resource: oo, search: { mode: 'outcome' } }] }],
     ['a Bundle with matches and an error OperationOutcome', { resourceType: 'Bundle', entry: [{ resource: c1 }, { resource: oo }] }],
+    ['a Bundle with matches and a fatal OperationOutcome', { resourceType: 'Bundle', entry: [{ resource: c1 }, { resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'fatal', code: 'exception' }] } }] }],
+    ['a Bundle with an OperationOutcome whose issue cannot be read', { resourceType: 'Bundle', entry: [{ resource: c1 }, { resource: { resourceType: 'OperationOutcome', issue: 'it failed' } }] }],
     ['a string', 'Condition'],
     ['a number', 1],
     ['an array', [c1]],

@@ -466,6 +466,15 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     expect(p3.isDone()).toBe(false);
   });
 
+  it('FHIR_MAX_PAGES=1: a prefetch with a next link is unavailable at once, with no request made', async () => {
+    const p2 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([cond('c2')]));
+    const { missing } = await expect412(
+      resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config({ FHIR_MAX_PAGES: '1' }), CONDITIONS_ONLY),
+    );
+    expect(whyOf(missing, 'conditions')).toContain('page limit (FHIR_MAX_PAGES = 1)');
+    expect(p2.isDone()).toBe(false);
+  });
+
   it('total above the entries and no next link → the query is run again on the fhirServer', async () => {
     const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, { ...bundle([cond('c1'), cond('c2')]), total: 2 });
     const r = await resolve(request({ prefetch: { conditions: { ...bundle([cond('c1')]), total: 2 } } }), config(), CONDITIONS_ONLY);

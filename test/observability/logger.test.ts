@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { createLogger, requestLineLogger } from '../../src/observability/logger.js';
 import { parseLogLine, startProcess, stopAllProcesses } from '../support/processes.js';
 
 // The service's stdout logger writes asynchronously (src/observability/logger.ts). What it promises: a line
@@ -50,5 +52,39 @@ describe('stdout logger', () => {
     expect(line).toBeDefined();
     expect(parseLogLine(line ?? '')).toMatchObject({ service: 'nkr-pain-cds', serviceId: 'x', msg: 'with a token' });
     expect(line).not.toContain('secret-token');
+  });
+});
+
+describe('logger redaction (src/observability/logger.ts): every named and nested path', () => {
+  /** Lines written by createLogger (or the request-line child) to an in-memory destination. */
+  function capture(log: (logger: ReturnType<typeof createLogger>) => void): string {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        chunks.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    log(createLogger({ level: 'info', destination }));
+    return chunks.join('');
+  }
+  const SECRETS = { authorization: 'Bearer tok-auth', cookie: 'sid=tok-cookie', access_token: 'tok-access', prefetch: 'pat-prefetch', context: 'pat-context' };
+  const objects: Array<[string, Record<string, unknown>]> = [
+    ['req.headers.authorization and cookie', { req: { headers: { authorization: SECRETS.authorization, cookie: SECRETS.cookie }, id: 'r1' } }],
+    ['headers.authorization', { headers: { authorization: SECRETS.authorization } }],
+    ['fhirAuthorization, top level', { fhirAuthorization: { access_token: SECRETS.access_token } }],
+    ['token, jwt, access_token, body, top level', { token: SECRETS.authorization, jwt: SECRETS.authorization, access_token: SECRETS.access_token, body: SECRETS.prefetch }],
+    ['prefetch and context, top level', { prefetch: { p: SECRETS.prefetch }, context: { patientId: SECRETS.context } }],
+    ['one level down: fhirAuthorization, access_token, authorization, prefetch, context', { request: { fhirAuthorization: { access_token: SECRETS.access_token }, prefetch: SECRETS.prefetch, context: SECRETS.context }, other: { access_token: SECRETS.access_token, authorization: SECRETS.authorization } }],
+  ];
+  test.each(objects)('%s: removed, the rest of the line kept', (_name, fields) => {
+    const out = capture((logger) => logger.info({ ...fields, serviceId: 'kept' }, 'line'));
+    expect(out).toContain('"serviceId":"kept"');
+    for (const secret of Object.values(SECRETS)) expect(out).not.toContain(secret);
+  });
+  test('the request-line logger still removes the named paths', () => {
+    const out = capture((logger) => requestLineLogger(logger).info({ req: { headers: { authorization: SECRETS.authorization } }, prefetch: SECRETS.prefetch, context: SECRETS.context, serviceId: 'kept' }, 'line'));
+    expect(out).toContain('"serviceId":"kept"');
+    for (const secret of [SECRETS.authorization, SECRETS.prefetch, SECRETS.context]) expect(out).not.toContain(secret);
   });
 });

@@ -68,6 +68,52 @@ describe('CardLog', () => {
     expect(await metrics.registry.getSingleMetricAsString('cds_card_log_dropped_total')).toContain('cds_card_log_dropped_total 1');
   });
 
+  test('a failed write is retried by the timer with no new call coming in (nothing lost while the clinic is quiet)', async () => {
+    const { store } = memoryStore();
+    let failures = 1;
+    const flaky: Store = Object.create(store) as Store;
+    flaky.appendCards = (entries: readonly CardLogEntry[]) => (failures-- > 0 ? Promise.reject(new Error('locked')) : store.appendCards(entries));
+    const { log } = setup(flaky, { flushMs: 20 });
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('u1')], now: 0 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(log.pendingCount).toBe(0);
+    expect((await store.reportRows()).weeks[0]?.issued).toBe(1);
+  });
+
+  test('close() during a write in progress returns only once that write is done (shutdown loses nothing)', async () => {
+    const { store } = memoryStore();
+    const slow: Store = Object.create(store) as Store;
+    slow.appendCards = async (entries: readonly CardLogEntry[]) => {
+      await new Promise((r) => setTimeout(r, 50));
+      return store.appendCards(entries);
+    };
+    const { log } = setup(slow);
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('u1'), issued('u2')], now: 0 });
+    const inProgress = log.flush();
+    await log.close();
+    expect((await store.reportRows()).weeks[0]?.issued).toBe(2);
+    await inProgress;
+  });
+
+  test('the bounded buffer keeps the newest entries: the oldest are the ones dropped', async () => {
+    const { store } = memoryStore();
+    let down = true;
+    const written: string[] = [];
+    const flaky: Store = Object.create(store) as Store;
+    flaky.appendCards = (entries: readonly CardLogEntry[]) => {
+      if (down) return Promise.reject(new Error('down'));
+      written.push(...entries.map((e) => e.cardUuid));
+      return store.appendCards(entries);
+    };
+    const { log } = setup(flaky, { maxPending: 3 });
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('a'), issued('b')], now: 0 });
+    await log.flush();
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('c'), issued('d')], now: 0 });
+    down = false;
+    await log.close();
+    expect(written).toEqual(['b', 'c', 'd']);
+  });
+
   test('a suggestion is named by the code it orders, a delete as delete, else by its label', () => {
     expect(suggestionName({ label: 'Henvis', uuid: 'x', actions: [{ type: 'create', description: 'd', resource: { resourceType: 'ServiceRequest', code: { coding: [{ system: 'http://snomed.info/sct', code: '311401005' }] } } as fhir4.ServiceRequest }] })).toBe('ServiceRequest 311401005');
     expect(suggestionName({ label: 'Stop', uuid: 'x', actions: [{ type: 'delete', description: 'd', resourceId: 'MedicationRequest/1' }] })).toBe('delete');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
@@ -40,6 +40,17 @@ describe('resolvePseudonymSecret', () => {
     expect(statSync(join(dir, SECRET_FILE)).mode & 0o777).toBe(0o600);
     expect(resolvePseudonymSecret(loadConfig({ DATA_DIR: dir }))).toBe(first);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('development: a kept secret shorter than 32 characters (or empty) is replaced, not used', () => {
+    for (const kept of ['', 'x'.repeat(31)]) {
+      const dir = mkdtempSync(join(tmpdir(), 'nkr-secret-'));
+      writeFileSync(join(dir, SECRET_FILE), `${kept}\n`);
+      const secret = resolvePseudonymSecret(loadConfig({ DATA_DIR: dir }));
+      expect(secret).toMatch(/^[0-9a-f]{64}$/);
+      expect(readFileSync(join(dir, SECRET_FILE), 'utf8').trim()).toBe(secret);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('production without PSEUDONYM_SECRET: a configuration error naming it', () => {

@@ -319,6 +319,17 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(some, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
   });
 
+  test('QUIET_KINDS_DISABLED set later: a kind already quieted in the store is shown again', async () => {
+    const before = appAt(store);
+    await answer(before, PV, cardOfKind(await hook(before, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'already-addressed' });
+    expect(kinds(await hook(before, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    await before.runtime.cardLog.flush();
+    // The same store, restarted with the kind disabled: the suppression is still there, but no longer applied.
+    const after = appAt(store, { QUIET_KINDS_DISABLED: 'screening-incomplete' });
+    expect(kinds(await hook(after, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    expect((await store.db.all('SELECT kind FROM quiet_state')).length).toBeGreaterThan(0);
+  });
+
   test('the report counts suppressed cards per kind; clearing the state (quiet:reset) shows them again', async () => {
     const t = appAt(store);
     await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'already-addressed' });

@@ -77,6 +77,16 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     await again.close();
   });
 
+  test('quiet state: a later answer replaces an earlier one; an earlier answer arriving late does not', async () => {
+    const store = await freshStore(kind);
+    const entry = (setAt: number, reason: string, quietUntil: number | null) => ({ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason, quietUntil, setAt });
+    await store.putQuiet([entry(200, 'override:not-relevant', 10_000)]);
+    await store.putQuiet([entry(100, 'dismissed', 5_000)]); // older, e.g. another instance's answer flushed late
+    expect(await store.quietEntries('P', 1_000)).toEqual([entry(200, 'override:not-relevant', 10_000)]);
+    await store.putQuiet([entry(300, 'override:already-addressed', null)]);
+    expect(await store.quietEntries('P', 1_000)).toEqual([entry(300, 'override:already-addressed', null)]);
+  });
+
   test('the card log is idempotent by card uuid', async () => {
     const store = await freshStore(kind);
     await store.appendCards([card('c-1'), card('c-2')]);

@@ -89,6 +89,23 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     expect(text).toContain('cds_feedback_items_total{outcome="accepted",result="duplicate"} 1');
   });
 
+  test('what makes an answer the same: the suggestions in another order is a duplicate; only another outcomeTimestamp is a new record', async () => {
+    const two = () => {
+      const body = accepted();
+      body.feedback[0]!.acceptedSuggestions = [{ id: 's-1' }, { id: 's-2' }];
+      return body;
+    };
+    expect((await request(t.app).post(URL).send(two())).status).toBe(200);
+    const reordered = two();
+    reordered.feedback[0]!.acceptedSuggestions = [{ id: 's-2' }, { id: 's-1' }];
+    expect((await request(t.app).post(URL).send(reordered)).status).toBe(200);
+    expect(await stored(store)).toHaveLength(1);
+    const later = two();
+    later.feedback[0]!.outcomeTimestamp = '2026-11-25T17:45:00Z';
+    expect((await request(t.app).post(URL).send(later)).status).toBe(200);
+    expect(await stored(store)).toHaveLength(2);
+  });
+
   test('a batch across cards is stored item by item', async () => {
     expect((await request(t.app).post(URL).send({ feedback: [...accepted().feedback, ...overridden().feedback] })).status).toBe(200);
     expect((await stored(store)).map((f) => f.outcome)).toEqual(['accepted', 'overridden']);

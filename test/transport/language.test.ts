@@ -8,6 +8,10 @@ describe('card language', () => {
     ['de,da;q=0.5', 'da'],
     ['en;q=0.2,da;q=0.7', 'da'],
     ['nb-NO', 'da'],
+    ['nn', 'da'],
+    ['no', 'da'],
+    ['en,da', 'en'], // equal weights: the header's order decides
+    ['da,en', 'da'],
     ['da;q=0', 'en'],
     ['', 'en'],
   ])('auto: Accept-Language "%s" → %s', (header, lang) => {

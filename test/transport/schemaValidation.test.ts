@@ -175,6 +175,23 @@ describe('typed parsing at the edge', () => {
     );
   });
 
+  test('several offending fields: one issue each, the first as the message, at most ten', () => {
+    const issuesOf = (body: unknown): HttpError => {
+      try {
+        validator.parseFeedback(body);
+      } catch (e) {
+        if (e instanceof HttpError) return e;
+      }
+      throw new Error('not refused');
+    };
+    const item = (i: number) => ({ card: `c${i}`, outcome: 'maybe', outcomeTimestamp: '2026-11-25T12:00:00Z' });
+    const two = issuesOf({ feedback: [item(0), item(1)] });
+    expect(two.issues.map((x) => x.expression)).toEqual([['feedback[0].outcome'], ['feedback[1].outcome']]);
+    const many = issuesOf({ feedback: Array.from({ length: 12 }, (_, i) => item(i)) });
+    expect(many.issues).toHaveLength(10);
+    expect(many.issues[9]?.expression).toEqual(['feedback[9].outcome']);
+  });
+
   test('parseFeedback returns the typed body, and refuses an invalid one with 400', () => {
     const fb = { feedback: [{ card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z', overrideReason: { reason: { code: 'not-relevant' } } }] };
     expect(validator.parseFeedback(fb).feedback[0]?.overrideReason?.reason?.code).toBe('not-relevant');

@@ -157,6 +157,14 @@ describe('R1: the service call', () => {
     expectOperationOutcome(form, 415);
   });
 
+  test('JSON in a non-UTF charset (ISO-8859-1), or with an unknown Content-Encoding → 415 OperationOutcome (UTF-8 only), not 400 or 500', async () => {
+    const { app } = buildTestApp();
+    const latin1 = await request(app).post(URL).set('Content-Type', 'application/json; charset=iso-8859-1').send(JSON.stringify(base()));
+    expect(expectOperationOutcome(latin1, 415).issue[0]?.diagnostics).toContain('UTF-8');
+    const encoded = await request(app).post(URL).set('Content-Type', 'application/json').set('Content-Encoding', 'x-unknown').send(JSON.stringify(base()));
+    expect(expectOperationOutcome(encoded, 415).issue[0]?.code).toBe('not-supported');
+  });
+
   test('application/fhir+json and a charset are accepted as JSON', async () => {
     const { app } = buildTestApp();
     const res = await request(app).post(URL).set('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(base()));

@@ -243,6 +243,13 @@ describe('createAuthVerifier: each check refuses', () => {
     await expectRefused(await setup(), bearer(await ehrToken(keys, { payload: { nbf: NOW_S + 120 } })), 'nbf');
   });
 
+  it('nbf: within the skew passes (an EHR clock a little ahead); beyond it, or not a number, is refused', async () => {
+    const v = await setup({ clockSkewSeconds: 60 });
+    await expect(v.verifier.verify(bearer(await ehrToken(keys, { payload: { nbf: NOW_S + 30 } })), SERVICE_AUD, SERVICE_ID)).resolves.toBeDefined();
+    await expectRefused(v, bearer(await ehrToken(keys, { payload: { nbf: NOW_S + 61 } })), 'nbf');
+    await expectRefused(v, bearer(await ehrToken(keys, { payload: { nbf: 'tomorrow' as unknown as number } /* deliberately not a NumericDate */ })), 'nbf');
+  });
+
   it('jti: required', async () => {
     await expectRefused(await setup(), bearer(await ehrToken(keys, { omit: ['jti'] })), 'jti', { reason: /missing/ });
   });
