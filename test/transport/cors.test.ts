@@ -49,6 +49,17 @@ describe('S4: preflights exactly as the sandbox sends them', () => {
     },
   );
 
+  test('Accept-Language is allowed: a browser asks for it in the preflight when its value is not CORS-safelisted', async () => {
+    const { app } = buildTestApp();
+    const res = await request(app)
+      .options('/cds-services/nkr-pain-patient-view')
+      .set('Origin', 'https://sandbox.cds-hooks.org')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'accept-language,content-type');
+    expect(res.status).toBe(204);
+    expect(splitList(res.headers['access-control-allow-headers'])).toEqual(expect.arrayContaining(['accept-language', 'content-type']));
+  });
+
   test('the preflight is answered even with caller verification on (browsers never send a JWT on OPTIONS)', async () => {
     const env = { AUTH: 'on', PUBLIC_BASE_URL: 'http://localhost:8082' };
     const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });
