@@ -29,6 +29,15 @@ async function preflight(app: App, c: Capture): Promise<request.Response> {
   return r;
 }
 
+/** A browser's preflight of a patient-view POST from the sandbox's origin, asking for `requestHeaders`. */
+function patientViewPreflight(app: App, requestHeaders: string): request.Test {
+  return request(app)
+    .options('/cds-services/nkr-pain-patient-view')
+    .set('Origin', 'https://sandbox.cds-hooks.org')
+    .set('Access-Control-Request-Method', 'POST')
+    .set('Access-Control-Request-Headers', requestHeaders);
+}
+
 describe('S4: preflights exactly as the sandbox sends them', () => {
   test.each(['01-OPTIONS-cds-services.json', '03-OPTIONS-cds-services_fm-screening.json', '10-OPTIONS-cds-services_fm-meds_feedback.json'])(
     '%s → 204 with the CORS headers the browser needs',
@@ -51,11 +60,7 @@ describe('S4: preflights exactly as the sandbox sends them', () => {
 
   test('Accept-Language is allowed: a browser asks for it in the preflight when its value is not CORS-safelisted', async () => {
     const { app } = buildTestApp();
-    const res = await request(app)
-      .options('/cds-services/nkr-pain-patient-view')
-      .set('Origin', 'https://sandbox.cds-hooks.org')
-      .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'accept-language,content-type');
+    const res = await patientViewPreflight(app, 'accept-language,content-type');
     expect(res.status).toBe(204);
     expect(splitList(res.headers['access-control-allow-headers'])).toEqual(expect.arrayContaining(['accept-language', 'content-type']));
   });
@@ -115,11 +120,7 @@ describe('S4: CORS_ORIGINS allow-list', () => {
     expect(res.status).toBe(200);
     expect(res.headers['access-control-allow-origin']).toBe('https://sandbox.cds-hooks.org');
     expect(splitList(res.headers.vary)).toContain('origin');
-    const pre = await request(app)
-      .options('/cds-services/nkr-pain-patient-view')
-      .set('Origin', 'https://sandbox.cds-hooks.org')
-      .set('Access-Control-Request-Method', 'POST')
-      .set('Access-Control-Request-Headers', 'authorization,content-type');
+    const pre = await patientViewPreflight(app, 'authorization,content-type');
     expect(pre.status).toBe(204);
     expect(pre.headers['access-control-allow-origin']).toBe('https://sandbox.cds-hooks.org');
   });
