@@ -132,8 +132,7 @@ describe('flagged results: values and ranges', () => {
     (groupId, expected) => {
       const group = panel.groups.find((g) => g.id === groupId)!;
       const [system, code] = group.loinc[0] !== undefined ? ['http://loinc.org', group.loinc[0]] : ['urn:oid:1.2.208.176.2.1', group.npu[0]!];
-      const o = { resourceType: 'Observation', id: 'o1', status: 'final', effectiveDateTime: '2026-08-05', code: { coding: [{ system, code }] }, valueString: '<0,001' };
-      const r = readLabResult(o, panel)[0]!;
+      const r = result({ code: { coding: [{ system, code }] }, valueString: '<0,001' });
       expect(r.group.id).toBe(groupId);
       expect(assessResult(r, panel, {}, FIXED_NOW)).toEqual(expected === 'low' ? { kind: 'flag', direction: 'low', basis: 'off-scale' } : { kind: 'normal' });
     },
