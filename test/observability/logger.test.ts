@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createLogger, requestLineLogger } from '../../src/observability/logger.js';
+import { requestLineLogger, type Logger } from '../../src/observability/logger.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { parseLogLine, startProcess, stopAllProcesses } from '../support/processes.js';
 
 // The service's stdout logger writes asynchronously (src/observability/logger.ts). What it promises: a line
@@ -56,17 +56,11 @@ describe('stdout logger', () => {
 });
 
 describe('logger redaction (src/observability/logger.ts): every named and nested path', () => {
-  /** Lines written by createLogger (or the request-line child) to an in-memory destination. */
-  function capture(log: (logger: ReturnType<typeof createLogger>) => void): string {
-    const chunks: string[] = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        chunks.push(chunk.toString('utf8'));
-        done();
-      },
-    });
-    log(createLogger({ level: 'info', destination }));
-    return chunks.join('');
+  /** What `log` wrote through a logger made by createLogger (see test/support/captureLogs.ts). */
+  function capture(log: (logger: Logger) => void): string {
+    const { logger, text } = captureLogs();
+    log(logger);
+    return text();
   }
   const SECRETS = { authorization: 'Bearer tok-auth', cookie: 'sid=tok-cookie', access_token: 'tok-access', prefetch: 'pat-prefetch', context: 'pat-context' };
   const objects: Array<[string, Record<string, unknown>]> = [

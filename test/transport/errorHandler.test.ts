@@ -1,14 +1,12 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
-import { createLogger } from '../../src/observability/logger.js';
 import { answerError } from '../../src/transport/errorHandler.js';
+import { captureLogs } from '../support/captureLogs.js';
 
-/** A bare Node handler that answers every request with `err`, and the lines it logged. */
+/** A bare Node handler that answers every request with `err`, and what it logged. */
 function answering(err: unknown) {
-  const lines: string[] = [];
-  const logger = createLogger({ level: 'info', destination: new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString('utf8')), done()) }) });
-  const handler = (req: Parameters<typeof answerError>[1], res: Parameters<typeof answerError>[2]) => answerError(err, req, res, logger, 1024);
-  return { handler, lines };
+  const logs = captureLogs();
+  const handler = (req: Parameters<typeof answerError>[1], res: Parameters<typeof answerError>[2]) => answerError(err, req, res, logs.logger, 1024);
+  return { handler, logs };
 }
 
 describe('answerError: the body reader\'s errors are the client\'s (4xx, nothing logged as unexpected); anything else is 500', () => {
@@ -19,20 +17,20 @@ describe('answerError: the body reader\'s errors are the client\'s (4xx, nothing
     ['charset.unsupported', 415, 'not-supported'],
     ['encoding.unsupported', 415, 'not-supported'],
   ])('%s → %i %s', async (type, status, code) => {
-    const { handler, lines } = answering(Object.assign(new Error(type), { type }));
+    const { handler, logs } = answering(Object.assign(new Error(type), { type }));
     const res = await request(handler).post('/cds-services/x');
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code }] });
-    expect(lines.join('')).not.toContain('unexpected error');
+    expect(logs.text()).not.toContain('unexpected error');
   });
 
   test('an unexpected error → 500 without details, logged once at error level without the request data', async () => {
-    const { handler, lines } = answering(new Error('boom at /secret/path'));
+    const { handler, logs } = answering(new Error('boom at /secret/path'));
     const res = await request(handler).post('/cds-services/x?patient=123');
     expect(res.status).toBe(500);
     expect(JSON.stringify(res.body)).not.toContain('boom');
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 50, msg: 'unexpected error', path: '/cds-services/x' });
-    expect(lines[0]).not.toContain('patient=123');
+    expect(logs.lines()).toHaveLength(1);
+    expect(logs.lines()[0]).toMatchObject({ level: 50, msg: 'unexpected error', path: '/cds-services/x' });
+    expect(logs.text()).not.toContain('patient=123');
   });
 });

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Store } from '../../src/store/store.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
-import { captureLogs } from './auth/authTestKit.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, patientViewRequest, type TestApp } from '../support/testApp.js';
 import { closeAll, freshStore, STORE_KINDS } from '../store/storeKinds.js';
 

@@ -1,11 +1,9 @@
-/** Shared fixtures for the caller-verification tests: keys, signed tokens, a trusted-issuers file, log capture. */
+/** Shared fixtures for the caller-verification tests: keys, signed tokens, a trusted-issuers file. */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { base64url, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { loadConfig, type Config } from '../../../src/config.js';
-import { createLogger, type Logger } from '../../../src/observability/logger.js';
 import { projectPath } from '../../../src/projectRoot.js';
 import { useTempDirs } from '../../support/tempDirs.js';
 
@@ -76,25 +74,6 @@ export function standardIssuersFile(keys: Keys): string {
 export function testConfig(overrides: Partial<Config['auth']> = {}, env: Record<string, string> = {}): Config {
   const config = loadConfig({ NODE_ENV: 'test', ...env });
   return { ...config, auth: { ...config.auth, ...overrides } };
-}
-
-/** A pino logger writing into memory, so tests can read what was logged. */
-export function captureLogs(): { logger: Logger; text: () => string; lines: () => Record<string, unknown>[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination: stream });
-  const text = (): string => chunks.join('');
-  const lines = (): Record<string, unknown>[] =>
-    text()
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { logger, text, lines };
 }
 
 export interface TokenSpec {

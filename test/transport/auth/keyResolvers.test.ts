@@ -3,7 +3,6 @@ import nock from 'nock';
 import { createAuthVerifier } from '../../../src/transport/auth/verifier.js';
 import { HttpError } from '../../../src/transport/operationOutcome.js';
 import {
-  captureLogs,
   defaultPayload,
   fixedNow,
   makeKeys,
@@ -16,6 +15,7 @@ import {
   testConfig,
   type Keys,
 } from './authTestKit.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 const KEYS_HOST = 'https://keys.remote.example.org';
 

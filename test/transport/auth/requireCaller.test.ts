@@ -6,7 +6,6 @@ import { createAuthVerifier, type AuthVerifier } from '../../../src/transport/au
 import { HttpError } from '../../../src/transport/operationOutcome.js';
 import {
   BASE,
-  captureLogs,
   defaultPayload,
   EHR_ISS,
   ehrToken,
@@ -22,6 +21,7 @@ import {
   testConfig,
   type Keys,
 } from './authTestKit.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 let keys: Keys;
 let issuersFile: string;

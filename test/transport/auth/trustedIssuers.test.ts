@@ -7,7 +7,6 @@ import { readTrustedIssuersFile, TrustedIssuersError } from '../../../src/transp
 import { createAuthVerifier } from '../../../src/transport/auth/verifier.js';
 import { HttpError } from '../../../src/transport/operationOutcome.js';
 import {
-  captureLogs,
   EHR_ISS,
   ehrToken,
   fixedNow,
@@ -19,6 +18,7 @@ import {
   writeIssuersFile,
   type Keys,
 } from './authTestKit.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 const SANDBOX_JWKS_COPY = join(projectRoot, 'config', 'sandbox-jwks.json');
 const PRODUCTION = { PUBLIC_BASE_URL: 'http://localhost:3000', NODE_ENV: 'production' };

@@ -4,7 +4,6 @@ import type { AuthVerifier } from '../../../src/transport/auth/verifier.js';
 import { createAuthVerifier } from '../../../src/transport/auth/verifier.js';
 import { HttpError } from '../../../src/transport/operationOutcome.js';
 import {
-  captureLogs,
   defaultPayload,
   EHR_ISS,
   EHR_JKU,
@@ -23,6 +22,7 @@ import {
   unsignedToken,
   type Keys,
 } from './authTestKit.js';
+import { captureLogs } from '../../support/captureLogs.js';
 
 let keys: Keys;
 let issuersFile: string;
