@@ -1,9 +1,9 @@
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
@@ -19,17 +19,6 @@ function sandboxJwt(aud: string, payload: Record<string, unknown> = {}): Promise
   return new SignJWT({ iss: 'https://sandbox.cds-hooks.org', aud, iat: NOW_S, exp: NOW_S + 300, jti: randomUUID(), ...payload })
     .setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid: '44823f3d-0b01-4a6c-a80e-b9d3e8a7226f', jku: 'https://sandbox.cds-hooks.org/.well-known/jwks.json' })
     .sign(sandboxKey);
-}
-
-function logCapture(): { logger: Logger; text: () => string } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), text: () => chunks.join('') };
 }
 
 /** The app with caller verification on, trusting the development issuers (the sandbox), on a fixed clock. */
@@ -119,7 +108,7 @@ describe('caller verification wired into the app (AUTH=on)', () => {
   });
 
   test('the log never contains the token (neither on success nor on refusal), but says which check failed', async () => {
-    const logs = logCapture();
+    const logs = captureLogs();
     const { app } = await authApp(logs.logger);
     const good = await sandboxJwt(BASE + SERVICE);
     const wrongAud = await sandboxJwt(`${BASE}/cds-services`);

@@ -1,7 +1,7 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
 import type { CdsService } from '../../src/model/cdsService.js';
-import { createLogger, type Logger } from '../../src/observability/logger.js';
+import type { Logger } from '../../src/observability/logger.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, patientViewRequest } from '../support/testApp.js';
 
 /**
@@ -13,23 +13,10 @@ import { buildTestApp, patientViewRequest } from '../support/testApp.js';
 
 type Line = Record<string, any>;
 
+/** The app's log at info, as it runs by default. */
 function logCapture(): { logger: Logger; lines: () => Line[] } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer | string, _enc, cb) {
-      chunks.push(chunk.toString());
-      cb();
-    },
-  });
-  return {
-    logger: createLogger({ level: 'info', destination }),
-    lines: () =>
-      chunks
-        .join('')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l) as Line),
-  };
+  const logs = captureLogs('info');
+  return { logger: logs.logger, lines: () => logs.lines<Line>() };
 }
 
 const PV = '/cds-services/nkr-pain-patient-view';

@@ -1,4 +1,3 @@
-import { Writable } from 'node:stream';
 import nock from 'nock';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createFhirFetcher, type FhirFetcher } from '../../src/data/fhirFetcher.js';
@@ -6,7 +5,7 @@ import { resolvePrefetch, type DataCall, type ResolvedPrefetch } from '../../src
 import { newCallTrace, type CallTrace } from '../../src/model/callTrace.js';
 import type { PrefetchTemplateSpec } from '../../src/model/cdsService.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../../src/model/requiredData.js';
-import { createLogger } from '../../src/observability/logger.js';
+import { captureLogs } from '../support/captureLogs.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
 const FHIR = `${ORIGIN}/fhir`;
@@ -58,13 +57,13 @@ interface Resolved extends ResolvedPrefetch {
 
 /** One call as a service makes it: its own deadline signal (FHIR_REQUEST_DEADLINE_MS), logger and trace. */
 async function resolve(req: RequestData, cfg: Config = config(), specs: readonly PrefetchTemplateSpec[] = SPECS, fetcher?: FhirFetcher): Promise<Resolved> {
-  const lines: string[] = [];
-  const log = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) });
+  const logs = captureLogs('info');
+  const log = logs.logger;
   const trace = newCallTrace();
   const call: DataCall = { request: req, signal: AbortSignal.timeout(cfg.fhir.requestDeadlineMs), log, trace };
   const r = await resolvePrefetch(specs, call, { fetcher: fetcher ?? createFhirFetcher(cfg), config: cfg });
-  const warnings = lines.map((l) => JSON.parse(l) as { level: number; msg: string; reason?: string; key?: string }).filter((l) => l.level === 40).map((l) => `${l.key}: ${l.msg}: ${l.reason}`);
-  expect(lines.join('')).not.toContain(TOKEN);
+  const warnings = logs.lines<{ level: number; msg: string; reason?: string; key?: string }>().filter((l) => l.level === 40).map((l) => `${l.key}: ${l.msg}: ${l.reason}`);
+  expect(logs.text()).not.toContain(TOKEN);
   return { ...r, fetched: trace.fhirReads.map((f) => f.key), trace, warnings };
 }
 

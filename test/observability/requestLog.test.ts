@@ -1,24 +1,16 @@
-import { Writable } from 'node:stream';
 import express from 'express';
 import request from 'supertest';
-import { createLogger } from '../../src/observability/logger.js';
+import type { Logger } from '../../src/observability/logger.js';
 import { requestLog, requestLogger } from '../../src/observability/requestLog.js';
+import { captureLogs } from '../support/captureLogs.js';
 
-function capture(level = 'info'): { logger: ReturnType<typeof createLogger>; lines: () => Array<Record<string, any>> } {
-  const chunks: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      chunks.push(chunk.toString('utf8'));
-      cb();
-    },
-  });
-  return {
-    logger: createLogger({ level, destination }),
-    lines: () => chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, any>),
-  };
+/** The request log's lines at `level` (info unless a test says otherwise). */
+function capture(level = 'info'): { logger: Logger; lines: () => Array<Record<string, any>> } {
+  const logs = captureLogs(level);
+  return { logger: logs.logger, lines: () => logs.lines<Record<string, any>>() };
 }
 
-function app(logger: ReturnType<typeof createLogger>): express.Express {
+function app(logger: Logger): express.Express {
   const a = express();
   a.use(requestLog(logger, { ignorePaths: ['/healthz'] }));
   a.get('/healthz', (_req, res) => {
@@ -73,7 +65,7 @@ describe('requestLog', () => {
 
   it('the request logger is made once per request; a request the log has not seen gets the fallback', async () => {
     const { logger } = capture();
-    const fallback = createLogger({ level: 'info', destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+    const fallback = captureLogs('info').logger;
     const a = express();
     a.get('/unseen', (req, res) => {
       res.json({ fallback: requestLogger(req, fallback) === fallback });

@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import request from 'supertest';
 import { ConfigError } from '../../src/config.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import { loadCardTexts } from '../../src/render/cardTexts.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { everyCardKind, kindsOf } from '../support/everyCardKind.js';
 import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest, testConfig } from '../support/testApp.js';
 
@@ -37,12 +36,11 @@ describe('CARD_KINDS_DISABLED (docs/clinical-rules.md §8)', () => {
 
 describe('ALL_PATIENTS_IN_SCOPE (docs/clinical-rules.md §2)', () => {
   test('logs a loud warning at start', () => {
-    const lines: string[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(String(chunk)); done(); } }));
-    createServices(testConfig({ ALL_PATIENTS_IN_SCOPE: 'true' }), logger);
-    expect(lines.some((l) => /"level":40/.test(l) && /ALL_PATIENTS_IN_SCOPE is ON/.test(l))).toBe(true);
-    lines.length = 0;
-    createServices(testConfig(), logger);
-    expect(lines.some((l) => /ALL_PATIENTS_IN_SCOPE/.test(l))).toBe(false);
+    const logs = captureLogs('info');
+    createServices(testConfig({ ALL_PATIENTS_IN_SCOPE: 'true' }), logs.logger);
+    expect(logs.lines<{ level: number; msg: string }>().some((l) => l.level === 40 && /ALL_PATIENTS_IN_SCOPE is ON/.test(l.msg))).toBe(true);
+    logs.clear();
+    createServices(testConfig(), logs.logger);
+    expect(logs.text()).not.toContain('ALL_PATIENTS_IN_SCOPE');
   });
 });
