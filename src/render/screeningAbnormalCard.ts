@@ -3,7 +3,7 @@ import type { ScreeningAbnormalFinding } from '../guideline/patientViewFindings.
 import { buildCard, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { dateText, resultName, shortAnalyteName, valueText } from './labText.js';
-import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
+import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 
 const KIND = 'screening-abnormal';
 
@@ -53,6 +53,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
     frame: cardFrame(ctx, KIND),
     summary,
     detail: blocks(
+      recommendationLine(ctx, KIND),
       t('intro'),
       f.phase === 'established' && t('established'),
       `${t('flaggedHeading')}\n\n${flaggedLines.join('\n')}`,

@@ -146,4 +146,15 @@ describe('all thirteen card kinds through HTTP, at the hard end of each summary 
     for (const c of drugSummaries) expect([c.source.topic.code, c.detail.includes(notChecked)]).toEqual([c.source.topic.code, true]);
     expect(cards.find((c) => c.source.topic.code === 'opioid-without-dual-action')!.summary).toContain('[Oxy');
   }, 60_000);
+  // guideline-rules rev 2: "Every card says which recommendation it comes from, with the guideline's own strength label".
+  test.each(['da', 'en'] as const)('%s: every card kind names the recommendation\'s strength (cards/common.yaml), or says it has none, above the status line', async (lang) => {
+    const texts = loadCardTexts();
+    const labels = [
+      ...['strong-for', 'weak-for', 'weak-against', 'good-practice'].map((s) => `(${texts.get('common', lang, `strength.${s}`)}`),
+      texts.get('medication', lang, 'noRecommendationLine').replace('{text}', '').trim(),
+    ];
+    const cards = await everyCardKind(lang);
+    const withoutLabel = cards.filter((c) => !labels.some((l) => c.detail.slice(0, -STATUS[lang].length).includes(l))).map((c) => c.source.topic.code);
+    expect(withoutLabel).toEqual([]);
+  }, 60_000);
 });
