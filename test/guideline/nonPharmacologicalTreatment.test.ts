@@ -179,8 +179,11 @@ describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {
     expect(en.detail).toContain('**Communicating the diagnosis** (good practice). The guideline (our translation):\n\n> “When the GP judges');
     expect(en.detail).toContain('mulighedserklæring');
   });
-  test('patient education: always led by a health professional', async () => {
-    expect((await card(variant())).card!.detail).toContain('always led by a health professional; peer-to-peer teaching without one is not patient education');
+  // The guideline: »inkluderer altid en fagperson« — includes, not "led by" (rev 2's wording said more than the guideline).
+  test('patient education: always includes a health professional', async () => {
+    const detail = (await card(variant())).card!.detail;
+    expect(detail).toContain('It "always includes a health professional"; "peer-to-peer teaching without a health professional" is not patient education');
+    expect(detail).not.toContain('led by');
     expect((await card(variant(), 'da')).card!.detail).toContain('»inkluderer altid en fagperson«');
   });
   test('referral labels as a Danish GP refers', async () => {

@@ -474,10 +474,27 @@ describe('rev 2: plain clinical English ("addresses", "insufficient evidence", "
     expect(da.summary).toBe('Ikke tilstrækkelig evidens til en anbefaling om venlafaxin ved generaliserede smerter: Efexor 75 mg');
     for (const c of [en, da]) expect(`${c.summary}\n${c.detail}`).not.toMatch(/too thin|for lidt evidens/i);
   });
-  test('gabapentinoid: many are bothered by side effects (not "much troubled"/"much bothered")', async () => {
+  test('gabapentinoid: many are very bothered by side effects (the guideline: »mange er meget generet«; not "much troubled"/"much bothered")', async () => {
     const en = (await call([draft('g', rx('483440', 'pregabalin 50 MG Oral Capsule'))])).cards[0]!;
-    expect(en.detail).toContain('many are bothered by side effects');
+    expect(en.detail).toContain('many are very bothered by side effects');
     expect(en.detail).not.toMatch(/much (troubled|bothered)/);
+  });
+});
+
+describe('worded no stronger than the guideline', () => {
+  // The weak recommendation is amitriptyline's; under "No recommendation" it must not read as one for the drug ordered.
+  test.each([
+    ['en', '**No recommendation:**', '(for amitriptyline: weak recommendation)'],
+    ['da', '**Ingen anbefaling:**', '(for amitriptylin: svag anbefaling)'],
+  ] as const)('other TCA (%s): the weak recommendation is named as amitriptyline\'s', async (lang, line, named) => {
+    const card = (await call([draft('n', atc('N06AA10', 'Noritren 25 mg'))], { lang })).cards[0]!;
+    expect(card.detail).toContain(line);
+    expect(card.detail).toContain(named);
+    expect(card.detail).not.toMatch(/only \(weak recommendation\)|amitriptylin \(svag anbefaling\)/);
+  });
+  test('SSRI (en): a TCA first is suggested, as the Danish »foreslås det«, not an instruction', async () => {
+    const card = (await call([draft('s', atc('N06AB06', 'Zoloft 50 mg'))])).cards[0]!;
+    expect(card.detail).toContain('it is suggested to try a tricyclic antidepressant (TCA) first, then duloxetine');
   });
 });
 
