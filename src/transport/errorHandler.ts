@@ -22,7 +22,8 @@ function fromBodyParser(err: unknown, limitBytes: number): HttpError | undefined
     case 'request.aborted':
       return new HttpError(400, 'incomplete', 'The request was aborted by the client');
     default:
-      return undefined;
+      // body-parser passes a body that does not decompress (gzip, deflate, br: zlib's error) on as a 400 with no type.
+      return isObject(err) && err.status === 400 ? new HttpError(400, 'structure', 'The request body could not be read (a compressed body that does not decompress?)') : undefined;
   }
 }
 

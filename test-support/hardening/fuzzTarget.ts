@@ -58,11 +58,11 @@ export interface Outcome {
 }
 
 /** Sends one body; a hang shows as a thrown timeout. */
-async function send(baseUrl: string, path: string, contentType: string, body: Buffer | string, timeoutMs: number): Promise<Outcome> {
+async function send(baseUrl: string, path: string, contentType: string, body: Buffer | string, timeoutMs: number, contentEncoding?: string): Promise<Outcome> {
   const started = performance.now();
   const res = await fetch(baseUrl + path, {
     method: 'POST',
-    headers: { 'content-type': contentType, accept: 'application/json' },
+    headers: { 'content-type': contentType, accept: 'application/json', ...(contentEncoding ? { 'content-encoding': contentEncoding } : {}) },
     body,
     signal: AbortSignal.timeout(timeoutMs),
   });
@@ -124,7 +124,7 @@ export async function fuzz(options: {
   const { within } = options;
   for (const ep of endpoints(options.root).filter((e) => options.endpoints === undefined || options.endpoints.includes(e.name))) {
     for (const raw of within ? [] : RAW_CASES) {
-      const o = await send(options.baseUrl, ep.path, raw.contentType, raw.body, options.timeoutMs);
+      const o = await send(options.baseUrl, ep.path, raw.contentType, raw.body, options.timeoutMs, raw.contentEncoding);
       count(ep.name, o.status, o.ms);
       const problem = checkOutcome(o, ep.name, options.responseProblems);
       if (problem) {

@@ -3,6 +3,7 @@
  * send. A mutation is plain data (which node, what to do), drawn by fast-check, so a failing case is
  * reproducible from its seed and shrinks to the smallest mutation that still fails.
  */
+import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -154,7 +155,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
 });
 
 /** Raw transport-level mischief: bodies that are not (valid) JSON, and wrong content types. */
-export const RAW_CASES: ReadonlyArray<{ name: string; contentType: string; body: Buffer }> = [
+export const RAW_CASES: ReadonlyArray<{ name: string; contentType: string; body: Buffer; contentEncoding?: string }> = [
   { name: 'empty body', contentType: 'application/json', body: Buffer.from('') },
   { name: 'truncated JSON', contentType: 'application/json', body: Buffer.from('{"hook":"patient-view","context":{"patientId":') },
   { name: 'not JSON', contentType: 'application/json', body: Buffer.from('hook=patient-view') },
@@ -172,5 +173,9 @@ export const RAW_CASES: ReadonlyArray<{ name: string; contentType: string; body:
     contentType: 'application/json',
     body: Buffer.from(`{"hook":"order-sign","hookInstance":"x","context":{"patientId":"p","userId":"Practitioner/x","draftOrders":{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"MedicationRequest","id":"m","extension":[${'{"x":['.repeat(10_000)}1${']}'.repeat(10_000)}]}}]}}}`),
   },
+  { name: 'gzip that does not decompress', contentType: 'application/json', contentEncoding: 'gzip', body: Buffer.from('{"hook":"patient-view"}') },
+  { name: 'truncated gzip', contentType: 'application/json', contentEncoding: 'gzip', body: gzipSync(Buffer.from('{"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"}}')).subarray(0, 30) },
+  { name: 'deflate that does not decompress', contentType: 'application/json', contentEncoding: 'deflate', body: Buffer.from('x') },
+  { name: 'br that does not decompress', contentType: 'application/json', contentEncoding: 'br', body: Buffer.from('not brotli') },
   { name: 'proto pollution at root', contentType: 'application/json', body: Buffer.from('{"__proto__":{"isAdmin":true},"hook":"patient-view","hookInstance":"x","context":{"patientId":"p"}}') },
 ];

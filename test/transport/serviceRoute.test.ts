@@ -1,10 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import request from 'supertest';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
-import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, listenOnLoopback, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 const FHIR_ORIGIN = 'http://127.0.0.1:8081';
@@ -163,6 +164,26 @@ describe('R1: the service call', () => {
     expect(expectOperationOutcome(latin1, 415).issue[0]?.diagnostics).toContain('UTF-8');
     const encoded = await request(app).post(URL).set('Content-Type', 'application/json').set('Content-Encoding', 'x-unknown').send(JSON.stringify(base()));
     expect(expectOperationOutcome(encoded, 415).issue[0]?.code).toBe('not-supported');
+  });
+
+  test('a compressed body is read; one that does not decompress → 400 OperationOutcome, on a hook and on feedback, not 500', async () => {
+    // Over a socket with fetch, which sends the bytes as they are (superagent would JSON-encode a Buffer).
+    const server = await listenOnLoopback(buildTestApp().app);
+    try {
+      const post = (path: string, encoding: string, bytes: Buffer) =>
+        fetch(`${server.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Encoding': encoding }, body: bytes });
+      const body = gzipSync(Buffer.from(JSON.stringify(base())));
+      expect((await post(URL, 'gzip', body)).status).toBe(200);
+      for (const path of [URL, `${URL}/feedback`]) {
+        for (const [encoding, bytes] of [['gzip', Buffer.from('x')], ['gzip', body.subarray(0, 40)], ['deflate', Buffer.from('x')], ['br', Buffer.from('not brotli')]] as const) {
+          const res = await post(path, encoding, bytes);
+          const outcome = (await res.json()) as { resourceType: string; issue: Array<{ code: string }> };
+          expect([path, encoding, res.status, outcome.resourceType, outcome.issue[0]?.code]).toEqual([path, encoding, 400, 'OperationOutcome', 'structure']);
+        }
+      }
+    } finally {
+      await server.close();
+    }
   });
 
   test('application/fhir+json and a charset are accepted as JSON', async () => {
