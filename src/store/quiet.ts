@@ -238,9 +238,10 @@ export class QuietByDesign {
     if (missing.length > 0) {
       for (const c of await this.deps.health.track('quiet-resolve', () => this.deps.store.loggedCards([...new Set(missing)]))) cards.set(c.cardUuid, c);
     }
+    // Only feedback sent to the service that issued the card acts on it (an issuer trusted for one service cannot quiet another's cards).
     const entries = items.flatMap((f) => {
       const card = cards.get(f.cardUuid);
-      return card ? entriesForAnswer(card, f, this.deps.settings) : [];
+      return card && card.serviceId === f.serviceId ? entriesForAnswer(card, f, this.deps.settings) : [];
     });
     if (entries.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(entries));
     this.prune();
@@ -255,7 +256,7 @@ export class QuietByDesign {
       const answers = await this.deps.health.track('quiet-resolve', () => this.deps.store.answersFor([...byUuid.keys()]));
       const out = answers.flatMap((a) => {
         const e = byUuid.get(a.cardUuid);
-        if (!e?.quietPolicy) return [];
+        if (!e?.quietPolicy || e.serviceId !== a.serviceId) return [];
         const card: LoggedCard = { cardUuid: e.cardUuid, serviceId: e.serviceId, kind: e.kind, patientKey: e.patientKey, findingKey: e.findingKey, quietPolicy: e.quietPolicy, itemKeys: [...(e.itemKeys ?? [])] };
         return entriesForAnswer(card, a, this.deps.settings);
       });

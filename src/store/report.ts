@@ -122,7 +122,7 @@ export function formatReport(r: FeedbackReport): string {
   for (const q of r.suppressed.kinds) lines.push(`  ${q.kind} [${q.language}]: ${q.cards} quieted`);
   if (r.feedbackForUnknownCards > 0) {
     lines.push('');
-    lines.push(`Feedback for ${r.feedbackForUnknownCards} card(s) not in the card log.`);
+    lines.push(`Feedback for ${r.feedbackForUnknownCards} card(s) not in the card log (or sent to another service's feedback endpoint).`);
   }
   return `${lines.join('\n')}\n`;
 }

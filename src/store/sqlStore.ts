@@ -27,10 +27,12 @@ const marks = (n: number): string => Array.from({ length: n }, () => '?').join('
 const UUIDS_PER_SELECT = 500;
 
 /** Per card: whether any answer accepted it, and whether any overrode it (a card counts once). */
-const ANSWERS = `SELECT card_uuid,
+// Feedback answers a card only when it came to the feedback endpoint of the service that issued the card
+// (https://cds-hooks.hl7.org/2.0/#feedback: {baseUrl}/cds-services/{id}/feedback); any other is unmatched.
+const ANSWERS = `SELECT card_uuid, service_id,
     MAX(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END) AS accepted,
     MAX(CASE WHEN outcome = 'overridden' THEN 1 ELSE 0 END) AS overridden
-  FROM feedback GROUP BY card_uuid`;
+  FROM feedback GROUP BY card_uuid, service_id`;
 
 /** The Store over either SQL driver: the same statements for SQLite and PostgreSQL. */
 export class SqlStore implements Store {
@@ -115,7 +117,7 @@ export class SqlStore implements Store {
          SUM(CASE WHEN a.accepted = 1 THEN 1 ELSE 0 END) AS accepted,
          SUM(CASE WHEN a.accepted = 0 AND a.overridden = 1 THEN 1 ELSE 0 END) AS overridden,
          SUM(CASE WHEN a.card_uuid IS NULL THEN 1 ELSE 0 END) AS no_answer
-       FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid
+       FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid AND a.service_id = c.service_id
        WHERE c.suppressed = 0
        GROUP BY c.kind, c.language, c.issued_week
        ORDER BY c.kind, c.language, c.issued_week`,
@@ -124,7 +126,7 @@ export class SqlStore implements Store {
       `SELECT c.kind, c.language, COALESCE(s.name, '(unknown suggestion)') AS suggestion, COUNT(DISTINCT c.card_uuid) AS cards
        FROM feedback_suggestion fs
          JOIN feedback f ON f.feedback_key = fs.feedback_key
-         JOIN card_log c ON c.card_uuid = f.card_uuid
+         JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
          LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid
        WHERE f.outcome = 'accepted'
        GROUP BY c.kind, c.language, COALESCE(s.name, '(unknown suggestion)')`,
@@ -132,9 +134,9 @@ export class SqlStore implements Store {
     const reasons = await this.db.all(
       `SELECT c.kind, c.language, COALESCE(f.reason_system, '') AS reason_system, COALESCE(f.reason_code, '') AS reason_code,
          COUNT(DISTINCT c.card_uuid) AS cards
-       FROM feedback f JOIN card_log c ON c.card_uuid = f.card_uuid
+       FROM feedback f JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
        WHERE f.outcome = 'overridden'
-         AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.outcome = 'accepted')
+         AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.service_id = f.service_id AND f2.outcome = 'accepted')
        GROUP BY c.kind, c.language, COALESCE(f.reason_system, ''), COALESCE(f.reason_code, '')`,
     );
     const suppressed = await this.db.all(
@@ -143,7 +145,7 @@ export class SqlStore implements Store {
     );
     const unmatched = await this.db.all(
       `SELECT COUNT(DISTINCT f.card_uuid) AS n FROM feedback f
-       WHERE NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid)`,
+       WHERE NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid AND c.service_id = f.service_id)`,
     );
     return {
       weeks: weeks.map((r: Row) => ({
@@ -223,13 +225,14 @@ export class SqlStore implements Store {
     for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
       const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
       const rows = await this.db.all(
-        `SELECT card_uuid, outcome, reason_system, reason_code, received_at FROM feedback
+        `SELECT card_uuid, service_id, outcome, reason_system, reason_code, received_at FROM feedback
          WHERE card_uuid IN (${marks(chunk.length)}) ORDER BY received_at, feedback_key`,
         chunk,
       );
       for (const r of rows) {
         out.push({
           cardUuid: text(r.card_uuid),
+          serviceId: text(r.service_id),
           outcome: r.outcome === 'accepted' ? 'accepted' : 'overridden',
           reason: typeof r.reason_code === 'string' ? { system: typeof r.reason_system === 'string' ? r.reason_system : null, code: r.reason_code } : null,
           receivedAt: num(r.received_at),

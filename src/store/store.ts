@@ -70,6 +70,8 @@ export interface LoggedCard {
 /** A stored answer, as quiet-by-design reads it back (cards logged after their feedback arrived). */
 export interface StoredAnswer {
   cardUuid: string;
+  /** The service whose feedback endpoint received it: an answer acts only on that service's cards. */
+  serviceId: string;
   outcome: 'accepted' | 'overridden';
   reason: { system: string | null; code: string } | null;
   receivedAt: number;

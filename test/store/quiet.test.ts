@@ -171,6 +171,20 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
   });
 
+  test('feedback sent to another service\'s endpoint answers nothing: the card is not quieted, from memory or from the card log, and the report counts it unmatched', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    await answer(t, SELECT, card, { reason: 'already-addressed' });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    await t.runtime.cardLog.flush();
+    await answer(t, SIGN, card, { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    expect((await store.reportRows()).unmatchedCards).toBe(1);
+    // The same answer at the issuing service's endpoint quiets it.
+    await answer(t, PV, card, { reason: 'already-addressed' });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+  });
+
   test('current-medication: overridden "not relevant" → quiet; another drug is another finding, shown at once', async () => {
     const t = appAt(store);
     const withDrugs = (...drugs: fhir4.CodeableConcept[]): Record<string, any> => {
@@ -414,6 +428,11 @@ describe.each(STORE_KINDS)('two instances on one %s store share the quiet state'
       await a.runtime.cardLog.flush();
       expect(kinds(await hook(b, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['non-pharmacological-treatment']);
       expect(kinds(await hook(a, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['non-pharmacological-treatment']);
+      // 3. The same, but sent to another service's feedback endpoint: nothing when A writes the card.
+      const other = await hook(a, PV, workupWithTsh());
+      await answer(b, SELECT, cardOfKind(other, 'screening-incomplete'), { reason: 'already-addressed' });
+      await a.runtime.cardLog.flush();
+      expect(kinds(await hook(b, PV, workupWithTsh()))).toEqual(['screening-incomplete']);
     } finally {
       await Promise.all([storeA.close(), storeB.close()]);
     }

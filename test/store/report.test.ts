@@ -34,7 +34,7 @@ describe('the feedback report', () => {
     expect(text).toContain('    accepted: delete — 1 card(s)');
     expect(text).toContain('    overridden: (no reason: dismissed) — 2 card(s)');
     expect(text).toMatch(/2026-W49\s+screening-incomplete\s+en\s+1\s+0\s+0\s+1/);
-    expect(text).toContain('Feedback for 3 card(s) not in the card log.');
+    expect(text).toContain('Feedback for 3 card(s) not in the card log (or sent to another service\'s feedback endpoint).');
   });
 
   test('ISO weeks: Monday starts the week; the first Thursday decides the year', () => {

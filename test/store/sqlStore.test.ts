@@ -166,6 +166,8 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       // c: plain dismiss. d, e: no answer. x: not in the card log.
       fb('c1', 'c'),
       fb('x1', 'x'),
+      // d: answered at another service's feedback endpoint: no answer to d, unmatched.
+      fb('d1', 'd', { serviceId: 'nkr-pain-order-select', outcome: 'accepted', acceptedSuggestions: ['s-edu'] }),
     ]);
     const rows = await store.reportRows();
     expect(rows.weeks).toEqual(
@@ -185,7 +187,7 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       { kind: 'non-pharmacological', language: 'da', system: '', code: '', cards: 1 },
       { kind: 'non-pharmacological', language: 'da', system: 'http://example.org/override', code: 'already-addressed', cards: 1 },
     ]);
-    expect(rows.unmatchedCards).toBe(1);
+    expect(rows.unmatchedCards).toBe(2);
   });
 
   test('feedback stored before its card is logged still joins it once the log is written', async () => {
