@@ -32,9 +32,16 @@ function trimSlashes(path: string): string {
 }
 
 /**
+ * Below the base, separators that URL leaves encoded (`%2F`, `%5C`, `%2E`) or path parameters (`;`, as in
+ * Tomcat's `..;/`) would let a proxy or server that decodes them serve a path outside the base.
+ */
+const DISGUISED_SEPARATOR = /%2f|%5c|%2e|;/i;
+
+/**
  * True when `url` is `base` itself or lies below it: same scheme, host and port (default ports
- * normalised away by URL), and a path equal to base's path or continuing it after a `/`.
- * `…/fhir` therefore covers `…/fhir`, `…/fhir/` and `…/fhir/R4`, but not `…/fhirX`.
+ * normalised away by URL), and a path equal to base's path or continuing it after a `/` without a
+ * disguised separator. `…/fhir` therefore covers `…/fhir`, `…/fhir/` and `…/fhir/R4`, but not `…/fhirX`
+ * or `…/fhir/..%2fadmin`.
  */
 export function isWithinBase(url: string, base: string): boolean {
   const u = parseHttpUrl(url);
@@ -44,7 +51,7 @@ export function isWithinBase(url: string, base: string): boolean {
   if (u.protocol !== b.protocol || u.hostname !== b.hostname || u.port !== b.port) return false;
   const basePath = trimSlashes(b.pathname);
   const path = trimSlashes(u.pathname);
-  return path === basePath || path.startsWith(`${basePath}/`);
+  return path === basePath || (path.startsWith(`${basePath}/`) && !DISGUISED_SEPARATOR.test(path.slice(basePath.length)));
 }
 
 /** The list in force: FHIR_SERVER_ALLOWLIST when set, else loopback (development, test) or nothing (production). */

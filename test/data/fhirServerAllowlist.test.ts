@@ -18,6 +18,14 @@ describe('isWithinBase', () => {
     ['https://ehr.example.org/', false],
     ['https://ehr.example.org/fhir/../admin', false], // dot segments are resolved before comparing
     ['https://ehr.example.org/fhir/%2e%2e/admin', false],
+    // Separators URL leaves encoded, which a proxy or server may decode: outside the base.
+    ['https://ehr.example.org/fhir/..%2f..%2fadmin', false],
+    ['https://ehr.example.org/fhir/..%2F..%2Fadmin', false],
+    ['https://ehr.example.org/fhir/..%5cadmin', false],
+    ['https://ehr.example.org/fhir/.%2e/admin', false],
+    ['https://ehr.example.org/fhir/..;/admin', false],
+    ['https://ehr.example.org/fhir/R4;jsessionid=1', false],
+    ['https://ehr.example.org/fhir/R4/Observation%20x', true], // other escapes are plain characters
     ['http://ehr.example.org/fhir', false], // other scheme
     ['https://ehr.example.org:8443/fhir', false], // other port
     ['https://ehr.example.org.evil.com/fhir', false], // other host
