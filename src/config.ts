@@ -134,6 +134,30 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
   return n;
 }
 
+/**
+ * What a production start says out loud: plain-http URLs other than loopback. CDS Hooks requires https
+ * for every API and for a fhirServer that carries production data; an operator may still list an http
+ * FHIR server on purpose (an internal network), so this warns instead of refusing.
+ */
+export function productionWarnings(config: Config): string[] {
+  if (config.nodeEnv !== 'production') return [];
+  const plainHttp = (url: string): boolean => {
+    const u = new URL(url);
+    return u.protocol === 'http:' && !isLoopbackAddress(u.hostname);
+  };
+  const out: string[] = [];
+  if (plainHttp(config.publicBaseUrl)) out.push('PUBLIC_BASE_URL is http: EHRs must call a CDS service over https');
+  for (const entry of config.fhir.allowlist ?? []) {
+    if (plainHttp(entry)) out.push(`FHIR_SERVER_ALLOWLIST lists an http server (${new URL(entry).host}): patient data and access tokens would travel unencrypted`);
+  }
+  return out;
+}
+
+/** A listen address only this machine can reach (HOST). */
+function isLoopbackAddress(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 function bool(env: Env, name: string, dflt: boolean): boolean {
   const raw = str(env, name);
   if (raw === undefined) return dflt;
@@ -199,6 +223,14 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = str(env, 'HOST') ?? '127.0.0.1';
+  // Development trusts the CDS Hooks sandbox's issuer (its private key is published), the preview page mints
+  // tokens, and any loopback FHIR server may be read: never reachable from a network by accident.
+  if (nodeEnv !== 'production' && !isLoopbackAddress(host) && !bool(env, 'DEVELOPMENT_ON_NETWORK', false)) {
+    throw new ConfigError(
+      'HOST',
+      `"${host}" is not a loopback address, and NODE_ENV=${nodeEnv} trusts the sandbox's published signing key, mints preview tokens and reads any loopback FHIR server. Use NODE_ENV=production, or set DEVELOPMENT_ON_NETWORK=true on a network you trust`,
+    );
+  }
   const publicRaw = str(env, 'PUBLIC_BASE_URL');
   if (nodeEnv === 'production' && publicRaw === undefined) {
     throw new ConfigError('PUBLIC_BASE_URL', 'is required in production (the JWT audience is checked against it)');

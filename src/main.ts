@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, productionWarnings } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
+  for (const warning of productionWarnings(config)) logger.warn(warning);
   // --- store, card log, metrics (issue 10) ---
   const metrics = new Metrics({ processMetrics: true });
   const health = new StoreHealth({ logger, metrics });

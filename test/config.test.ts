@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_GUIDELINE_URL, loadConfig } from '../src/config.js';
+import { ConfigError, DEFAULT_GUIDELINE_URL, loadConfig, productionWarnings } from '../src/config.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services/serviceRegistry.js';
 
@@ -93,6 +93,38 @@ describe('loadConfig: a wrong value throws a ConfigError naming the variable', (
   test('the message shows the rejected value so the operator can find it', () => {
     expect(configError({ PORT: 'abc' }).message).toContain('"abc"');
     expect(configError({ CDS_LANGUAGE: 'fr' }).message).toContain('"fr"');
+  });
+});
+
+describe('HOST in development: loopback unless DEVELOPMENT_ON_NETWORK=true', () => {
+  // Development trusts the sandbox's published signing key and mints preview tokens: never on a network by accident.
+  test.each(['0.0.0.0', '10.1.2.3', '::', 'cds.example.org'])('%s is refused in development and test', (host) => {
+    expect(configError({ HOST: host }).message).toMatch(/Configuration error in HOST: .*not a loopback address.*DEVELOPMENT_ON_NETWORK=true/);
+    expect(configError({ HOST: host, NODE_ENV: 'test' }).message).toContain('Configuration error in HOST:');
+  });
+  test.each(['127.0.0.1', '127.0.1.1', 'localhost', '::1'])('%s is fine', (host) => {
+    expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+  test('DEVELOPMENT_ON_NETWORK=true accepts it; production needs no opt-in', () => {
+    expect(loadConfig({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'true' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' }).host).toBe('0.0.0.0');
+    expect(configError({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'maybe' }).message).toContain('Configuration error in DEVELOPMENT_ON_NETWORK:');
+  });
+});
+
+describe('productionWarnings: plain http outside loopback, said at start', () => {
+  const prodEnv = (over: Record<string, string>) => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org', ...over });
+  test('https everywhere, loopback http, or not production: none', () => {
+    expect(productionWarnings(prodEnv({ FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir,http://127.0.0.1:8080/fhir' }))).toEqual([]);
+    expect(productionWarnings(prodEnv({ PUBLIC_BASE_URL: 'http://localhost:3000' }))).toEqual([]);
+    expect(productionWarnings(loadConfig({ PUBLIC_BASE_URL: 'http://cds.example.org', FHIR_SERVER_ALLOWLIST: 'http://10.1.2.3/fhir' }))).toEqual([]);
+  });
+  test('an http PUBLIC_BASE_URL and each http allow-list entry: one warning each, naming the host, never a path', () => {
+    expect(productionWarnings(prodEnv({ PUBLIC_BASE_URL: 'http://cds.example.org', FHIR_SERVER_ALLOWLIST: 'http://10.1.2.3:8080/fhir/tenant-a,https://ehr.example.org/fhir,http://fhir.internal/r4' }))).toEqual([
+      'PUBLIC_BASE_URL is http: EHRs must call a CDS service over https',
+      'FHIR_SERVER_ALLOWLIST lists an http server (10.1.2.3:8080): patient data and access tokens would travel unencrypted',
+      'FHIR_SERVER_ALLOWLIST lists an http server (fhir.internal): patient data and access tokens would travel unencrypted',
+    ]);
   });
 });
 
