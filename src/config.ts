@@ -3,6 +3,7 @@
  * names the variable; nothing else in the service reads process.env.
  */
 import type { Language } from './model/language.js';
+import { isLoopbackHost } from './model/loopback.js';
 
 export type LanguageSetting = 'auto' | Language;
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -143,7 +144,7 @@ export function productionWarnings(config: Config): string[] {
   if (config.nodeEnv !== 'production') return [];
   const plainHttp = (url: string): boolean => {
     const u = new URL(url);
-    return u.protocol === 'http:' && !isLoopbackAddress(u.hostname);
+    return u.protocol === 'http:' && !isLoopbackHost(u.hostname);
   };
   const out: string[] = [];
   if (plainHttp(config.publicBaseUrl)) out.push('PUBLIC_BASE_URL is http: EHRs must call a CDS service over https');
@@ -151,11 +152,6 @@ export function productionWarnings(config: Config): string[] {
     if (plainHttp(entry)) out.push(`FHIR_SERVER_ALLOWLIST lists an http server (${new URL(entry).host}): patient data and access tokens would travel unencrypted`);
   }
   return out;
-}
-
-/** A listen address only this machine can reach (HOST). */
-function isLoopbackAddress(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 function bool(env: Env, name: string, dflt: boolean): boolean {
@@ -225,7 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
   const host = str(env, 'HOST') ?? '127.0.0.1';
   // Development trusts the CDS Hooks sandbox's issuer (its private key is published), the preview page mints
   // tokens, and any loopback FHIR server may be read: never reachable from a network by accident.
-  if (nodeEnv !== 'production' && !isLoopbackAddress(host) && !bool(env, 'DEVELOPMENT_ON_NETWORK', false)) {
+  if (nodeEnv !== 'production' && !isLoopbackHost(host) && !bool(env, 'DEVELOPMENT_ON_NETWORK', false)) {
     throw new ConfigError(
       'HOST',
       `"${host}" is not a loopback address, and NODE_ENV=${nodeEnv} trusts the sandbox's published signing key, mints preview tokens and reads any loopback FHIR server. Use NODE_ENV=production, or set DEVELOPMENT_ON_NETWORK=true on a network you trust`,

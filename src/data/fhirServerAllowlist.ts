@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
+import { isLoopbackHost } from '../model/loopback.js';
 
 /**
  * Which FHIR servers we may send requests (and access tokens) to. `fhirServer` and Bundle `next`
@@ -10,12 +11,6 @@ export type FhirServerDecision =
   | { allowed: true; /** fhirServer, URL-normalised, without a trailing slash */ base: string }
   | { allowed: false; /** safe to show: names no URL and no token */ reason: string };
 
-/** Hosts that count as loopback: `localhost`, 127.0.0.0/8, `[::1]` (after WHATWG URL normalisation). */
-export function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  // URL normalises IPv4 forms ("127.1", "2130706433") to dotted quads, so one pattern suffices.
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
 
 function parseHttpUrl(raw: string): URL | null {
   let u: URL;

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config.js';
-import { checkFhirServer, effectiveAllowlist, isLoopbackHost, isWithinBase } from '../../src/data/fhirServerAllowlist.js';
+import { checkFhirServer, effectiveAllowlist, isWithinBase } from '../../src/data/fhirServerAllowlist.js';
 
 const dev = (allow?: string) => loadConfig({ NODE_ENV: 'development', ...(allow !== undefined ? { FHIR_SERVER_ALLOWLIST: allow } : {}) });
 const prod = (allow?: string) =>
@@ -45,17 +45,6 @@ describe('isWithinBase', () => {
   it('an origin-only base covers every path on that origin', () => {
     expect(isWithinBase('http://127.0.0.1:8080/anything', 'http://127.0.0.1:8080')).toBe(true);
     expect(isWithinBase('http://127.0.0.1:8081/anything', 'http://127.0.0.1:8080')).toBe(false);
-  });
-});
-
-describe('isLoopbackHost', () => {
-  it.each(['localhost', '127.0.0.1', '127.1.2.3', '[::1]'])('%s is loopback', (h) => expect(isLoopbackHost(h)).toBe(true));
-  it.each(['localhost.evil.com', '128.0.0.1', '10.0.0.1', '[::2]', 'example.org', '0.0.0.0'])('%s is not', (h) =>
-    expect(isLoopbackHost(h)).toBe(false),
-  );
-  it('URL-normalised IPv4 shorthands count', () => {
-    expect(isLoopbackHost(new URL('http://127.1/').hostname)).toBe(true);
-    expect(isLoopbackHost(new URL('http://2130706433/').hostname)).toBe(true);
   });
 });
 

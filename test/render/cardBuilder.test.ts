@@ -146,7 +146,7 @@ describe('all thirteen card kinds through HTTP, at the hard end of each summary 
     for (const c of drugSummaries) expect([c.source.topic.code, c.detail.includes(notChecked)]).toEqual([c.source.topic.code, true]);
     expect(cards.find((c) => c.source.topic.code === 'opioid-without-dual-action')!.summary).toContain('[Oxy');
   }, 60_000);
-  // guideline-rules rev 2: "Every card says which recommendation it comes from, with the guideline's own strength label".
+  // docs/clinical-rules.md §1: every card names the recommendation it rests on and its strength label.
   test.each(['da', 'en'] as const)('%s: every card kind names the recommendation\'s strength (cards/common.yaml), or says it has none, above the status line', async (lang) => {
     const texts = loadCardTexts();
     const labels = [
