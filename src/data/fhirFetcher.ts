@@ -21,7 +21,7 @@ import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
  * Error messages are our own words: no URL (it holds patient ids), no token.
  */
 
-export type FhirFetchErrorReason = 'not-allowed' | 'timeout' | 'http-status' | 'invalid-response' | 'network' | 'too-large' | 'redirect' | 'incomplete';
+export type FhirFetchErrorReason = 'not-allowed' | 'timeout' | 'http-status' | 'invalid-response' | 'network' | 'too-large' | 'redirect' | 'incomplete' | 'page-limit';
 
 export class FhirFetchError extends Error {
   readonly reason: FhirFetchErrorReason;
@@ -199,6 +199,10 @@ export function createFhirFetcher(config: Config): FhirFetcher {
           matches += reading.matches;
           total ??= reading.total;
           if (reading.nextUrl === undefined) break;
+          // At the limit the link is not followed, wherever it leads: the search is too long (a narrower one may fit).
+          if (page >= maxPages) {
+            throw new FhirFetchError('page-limit', `the search has more pages than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`);
+          }
           let next: string | null = null;
           try {
             next = new URL(reading.nextUrl, url).href;
@@ -207,9 +211,6 @@ export function createFhirFetcher(config: Config): FhirFetcher {
           }
           if (next === null || !isWithinBase(next, base)) {
             throw new FhirFetchError('incomplete', 'the search has more pages, but its next link leads away from the fhirServer');
-          }
-          if (page >= maxPages) {
-            throw new FhirFetchError('incomplete', `the search has more pages than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`);
           }
           url = next;
         }

@@ -19,7 +19,9 @@ import { substituteTemplate } from './prefetchTemplate.js';
  * - a missing key or a prefetch error (an OperationOutcome, an error entry, a malformed value) is read
  *   from an allow-listed fhirServer;
  * - what cannot be read is unavailable — never "none": a required key → RequiredDataUnavailable (412),
- *   an optional key → left out of `resources` and logged with its key.
+ *   an optional key → left out of `resources` and logged with its key; a required key the caller defers
+ *   (`options.deferred`) → handed back in `deferred`, with a way to read it again narrowed, for the
+ *   service to judge (it is still named in a 412 that another required key causes).
  * Every read of the call shares the call's one deadline (`call.signal`).
  */
 
@@ -50,9 +52,28 @@ export interface ResolvedPrefetch {
   resources: { [key: string]: fhir4.Resource[] | undefined };
   /** Optional keys that could not be read. */
   unavailable: string[];
+  /** Required keys the caller deferred (`options.deferred`) that could not be read: the caller decides. */
+  deferred?: { [key: string]: DeferredKey };
 }
 
-type Outcome = { resources: fhir4.Resource[] } | { unavailable: string };
+/** What one key's reading came to; `pageLimit`: the search had more pages than FHIR_MAX_PAGES. */
+export type KeyOutcome = { resources: fhir4.Resource[] } | { unavailable: string; pageLimit?: boolean };
+
+/**
+ * A required key whose absence the caller judges (patient-view: the lab results matter only for a patient
+ * in scope). `readNarrower` runs its query on fhirServer again with search parameters added (e.g.
+ * `date=ge2025-01-01`), within the call's deadline.
+ */
+export interface DeferredKey {
+  /** Safe to show: no URL, no token. */
+  why: string;
+  pageLimit: boolean;
+  readNarrower(params: string): Promise<KeyOutcome>;
+}
+
+type Outcome = KeyOutcome;
+
+const withParams = (query: string, params: string): string => `${query}${query.includes('?') ? '&' : '?'}${params}`;
 
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
 
@@ -62,8 +83,14 @@ function hasKey(prefetch: Record<string, unknown> | null | undefined, key: strin
 
 const DEADLINE_TEXT = 'the request deadline passed before the FHIR server answered';
 
-export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], call: DataCall, deps: PrefetchResolverDeps): Promise<ResolvedPrefetch> {
+export async function resolvePrefetch(
+  specs: readonly PrefetchTemplateSpec[],
+  call: DataCall,
+  deps: PrefetchResolverDeps,
+  options: { deferred?: readonly string[] } = {},
+): Promise<ResolvedPrefetch> {
   const { fetcher, config } = deps;
+  const deferred = options.deferred ?? [];
   const { request, trace } = call;
   const prefetch = request.prefetch;
   const token = request.fhirAuthorization?.access_token || undefined;
@@ -113,7 +140,7 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
     } catch (err) {
       const outcome = signal.aborted ? 'timeout' : err instanceof FhirFetchError ? err.reason : 'unknown';
       trace.fhirReads.push({ key: spec.key, ms: ms(), outcome });
-      return { unavailable: failureText(err) };
+      return outcome === 'page-limit' ? { unavailable: failureText(err), pageLimit: true } : { unavailable: failureText(err) };
     }
   }
 
@@ -128,13 +155,13 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
       return { unavailable: `${incomplete} and its next link is not a URL` };
     }
     if (!isWithinBase(next, server.base)) return { unavailable: `${incomplete} and its next link leads away from the fhirServer` };
-    if (config.fhir.maxPages <= 1) return { unavailable: `${incomplete} than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})` };
+    if (config.fhir.maxPages <= 1) return { unavailable: `${incomplete} than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`, pageLimit: true };
     const rest = await read(spec, next, {
       maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
       matchesBefore: page.matches,
       ...(page.total !== undefined ? { totalBefore: page.total } : {}),
     });
-    if ('unavailable' in rest) return { unavailable: `${incomplete} and ${rest.unavailable}` };
+    if ('unavailable' in rest) return { ...rest, unavailable: `${incomplete} and ${rest.unavailable}` };
     return { resources: [...page.resources, ...rest.resources] };
   }
 
@@ -164,15 +191,15 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
   const hopeless: UnavailableKey[] = steps.flatMap((s) =>
     s.spec.required && 'now' in s && 'unavailable' in s.now ? [{ key: s.spec.key, description: s.spec.description, why: s.now.unavailable }] : [],
   );
-  // No point asking the FHIR server when the answer will be 412 anyway.
-  if (hopeless.length > 0) throw new RequiredDataUnavailable(hopeless);
+  // No point asking the FHIR server when the answer will be 412 anyway (a deferred key alone does not decide that).
+  if (hopeless.some((k) => !deferred.includes(k.key))) throw new RequiredDataUnavailable(hopeless);
 
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<Outcome> => {
       if ('now' in s) return s.now;
       if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
       const o = await read(s.spec, s.fetch.query, s.fetch.plainQuery === undefined ? {} : { plainQuery: s.fetch.plainQuery });
-      return 'unavailable' in o && s.prefetchProblem ? { unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
+      return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );
 
@@ -185,14 +212,22 @@ export async function resolvePrefetch(specs: readonly PrefetchTemplateSpec[], ca
       result.resources[spec.key] = o.resources;
       return;
     }
-    if (spec.required) {
-      missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
+    if (spec.required) missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
+    if (spec.required && deferred.includes(spec.key)) {
+      const readNarrower = async (params: string): Promise<Outcome> => {
+        const p = plan(spec);
+        if ('unavailable' in p) return p;
+        return read(spec, withParams(p.query, params), p.plainQuery === undefined ? {} : { plainQuery: withParams(p.plainQuery, params) });
+      };
+      (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       return;
     }
+    if (spec.required) return;
     result.unavailable.push(spec.key);
     trace.unavailable.push(spec.key);
     call.log.warn({ key: spec.key, reason: o.unavailable }, 'optional data unavailable: the cards that need it degrade');
   });
-  if (missing.length > 0) throw new RequiredDataUnavailable(missing);
+  // A deferred key is named in a 412 that other required keys cause, but does not cause one itself.
+  if (missing.some((k) => !deferred.includes(k.key))) throw new RequiredDataUnavailable(missing);
   return result;
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
-import { resolvePrefetch } from '../data/prefetchResolver.js';
+import { resolvePrefetch, type DeferredKey } from '../data/prefetchResolver.js';
 import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/currentMedicationFindings.js';
@@ -13,6 +13,9 @@ import {
   type ScreeningIncompleteFinding,
 } from '../guideline/patientViewFindings.js';
 import { flaggedResultKey } from '../guideline/flaggedResults.js';
+import { DAY_MS } from '../guideline/fhirDates.js';
+import { assessScope } from '../guideline/scope.js';
+import { RequiredDataUnavailable } from '../model/requiredData.js';
 import type { Logger } from '../observability/logger.js';
 import { issue, type CardFacts, type IssuedCard } from '../model/cdsResponse.js';
 import type { CardTexts } from '../render/cardTexts.js';
@@ -27,6 +30,9 @@ import type { ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js'
 import { NOTHING_ANSWERED, type CdsService, type PrefetchTemplateSpec, type ServiceCall } from '../model/cdsService.js';
 
 export const PATIENT_VIEW_SERVICE_ID = 'nkr-pain-patient-view';
+const LABS = 'labs';
+/** The lab results are judged by this service when they cannot be read (labsWhenNeeded). */
+const DEFER_LABS = { deferred: [LABS] } as const;
 
 export interface PatientViewDeps {
   config: Config;
@@ -45,7 +51,7 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
     { key: 'patient', query: 'Patient/{{context.patientId}}', required: false, description: 'the Patient' },
     { key: 'conditions', query: 'Condition?patient={{context.patientId}}', required: true, description: "the patient's Conditions" },
     {
-      key: 'labs',
+      key: LABS,
       // Bare codes: a token search without system matches NPU under either URI and LOINC; the rules match system and code.
       query: `Observation?patient={{context.patientId}}&code=${panel.allCodes().join(',')}&_sort=-date&_count=200`,
       required: true,
@@ -83,6 +89,7 @@ export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {
   const prefetch = patientViewPrefetch(deps.panel);
+  const labsSpec = prefetch.find((s) => s.key === LABS);
   const { config } = deps;
   const dataDeps = { fetcher: deps.fetcher, config };
   // Made once: building it per call by spreading cost ~3 µs (bench/README.md, fourth round).
@@ -94,6 +101,24 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     orderCodeSystem: config.labOrders.codeSystem,
     disabledKinds: config.cards.disabledKinds,
   };
+
+  /**
+   * The lab results when they could not be read (docs/clinical-rules.md §7): they matter only for a patient
+   * in scope, so an out-of-scope patient gets no cards rather than 412. In scope, a search with more pages
+   * than FHIR_MAX_PAGES is read again from the earliest date the rules count (the anchor minus
+   * SCREENING_LOOKBACK_DAYS); anything else, or a narrowed search that still does not fit, is 412.
+   */
+  async function labsWhenNeeded(deferred: DeferredKey | undefined, conditions: readonly unknown[], patient: unknown, now: number): Promise<fhir4.Resource[]> {
+    if (deferred === undefined || labsSpec === undefined) return [];
+    const scope = assessScope(conditions, deps.gsb, settings, now, patient);
+    if (!scope.inScope) return [];
+    const unavailable = (why: string): RequiredDataUnavailable => new RequiredDataUnavailable([{ key: LABS, description: labsSpec.description, why }]);
+    if (!deferred.pageLimit) throw unavailable(deferred.why);
+    const from = new Date(scope.anchor - config.screening.lookbackDays * DAY_MS).toISOString().slice(0, 10);
+    const narrowed = await deferred.readNarrower(`date=ge${from}`);
+    if ('unavailable' in narrowed) throw unavailable(`${deferred.why}, and read again from ${from}: ${narrowed.unavailable}`);
+    return narrowed.resources;
+  }
   return {
     id: PATIENT_VIEW_SERVICE_ID,
     hook: 'patient-view',
@@ -105,14 +130,15 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     async call(call: ServiceCall<'patient-view'>) {
       const { request, lang, now } = call;
       const patientId = request.context.patientId;
-      const data = await resolvePrefetch(prefetch, call, dataDeps);
+      const data = await resolvePrefetch(prefetch, call, dataDeps, DEFER_LABS);
       const conditions = ofType(data.resources.conditions, 'Condition');
+      const labs = data.resources.labs ?? (await labsWhenNeeded(data.deferred?.[LABS], conditions, data.resources.patient?.[0], now));
       // Quiet by design (docs/clinical-rules.md §6): the one store read, started by transport beside the FHIR reads.
       const answered = call.answered ? await call.answered() : NOTHING_ANSWERED;
       const assessment = assessPatientView(
         {
           conditions,
-          observations: data.resources.labs ?? [],
+          observations: labs,
           // undefined: the optional key could not be read — open orders unknown, nothing is ordered (§7).
           serviceRequests: data.resources.serviceRequests,
           patient: data.resources.patient?.[0],

@@ -92,7 +92,7 @@ describe('createFhirFetcher', () => {
     await expect(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).resolves.toEqual([]);
   });
 
-  it('follows next links on the same server, with the token; more pages than maxPages is incomplete, never a partial result', async () => {
+  it('follows next links on the same server, with the token; more pages than maxPages is the page limit, never a partial result', async () => {
     const p1 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
       .get('/fhir/Condition')
       .query({ patient: 'p1' })
@@ -104,7 +104,7 @@ describe('createFhirFetcher', () => {
     const p3 = nock(ORIGIN).get('/fhir').query({ _getpages: 'x', page: '3' }).reply(200, bundle([cond('c3')]));
     const e = await expectReason(
       createFhirFetcher(config({ FHIR_MAX_PAGES: '2' })).fetch(BASE, 'Condition?patient=p1', { accessToken: TOKEN, signal: live() }),
-      'incomplete',
+      'page-limit',
     );
     expect(e.message).toContain('page limit');
     expect(p1.isDone() && p2.isDone()).toBe(true);

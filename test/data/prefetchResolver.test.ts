@@ -56,12 +56,12 @@ interface Resolved extends ResolvedPrefetch {
 }
 
 /** One call as a service makes it: its own deadline signal (FHIR_REQUEST_DEADLINE_MS), logger and trace. */
-async function resolve(req: RequestData, cfg: Config = config(), specs: readonly PrefetchTemplateSpec[] = SPECS, fetcher?: FhirFetcher): Promise<Resolved> {
+async function resolve(req: RequestData, cfg: Config = config(), specs: readonly PrefetchTemplateSpec[] = SPECS, fetcher?: FhirFetcher, options: { deferred?: string[] } = {}): Promise<Resolved> {
   const logs = captureLogs('info');
   const log = logs.logger;
   const trace = newCallTrace();
   const call: DataCall = { request: req, signal: AbortSignal.timeout(cfg.fhir.requestDeadlineMs), log, trace };
-  const r = await resolvePrefetch(specs, call, { fetcher: fetcher ?? createFhirFetcher(cfg), config: cfg });
+  const r = await resolvePrefetch(specs, call, { fetcher: fetcher ?? createFhirFetcher(cfg), config: cfg }, options);
   const warnings = logs.lines<{ level: number; msg: string; reason?: string; key?: string }>().filter((l) => l.level === 40).map((l) => `${l.key}: ${l.msg}: ${l.reason}`);
   expect(logs.text()).not.toContain(TOKEN);
   return { ...r, fetched: trace.fhirReads.map((f) => f.key), trace, warnings };
@@ -520,6 +520,56 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(500, '');
     const { text } = await expect412(resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config(), CONDITIONS_ONLY));
     expect(text).toContain('HTTP 500');
+  });
+});
+
+describe('resolvePrefetch: deferred required keys (the caller judges their absence; patient-view: the lab results)', () => {
+  const deferConditions = { deferred: ['conditions'] };
+  const patientGiven = { prefetch: { patient } };
+
+  it('a deferred key that cannot be read is handed back, not a 412, and not logged as optional data; a search over the page limit says so', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`));
+    const r = await resolve(request(patientGiven), config({ FHIR_MAX_PAGES: '1' }), SPECS.filter((s) => s.key !== 'meds'), undefined, deferConditions);
+    expect(r.resources.conditions).toBeUndefined();
+    expect(r.deferred?.conditions).toMatchObject({ pageLimit: true, why: 'the search has more pages than the page limit (FHIR_MAX_PAGES = 1)' });
+    expect(r.warnings).toEqual([]);
+    expect(r.unavailable).toEqual([]);
+  });
+
+  it('readNarrower runs the same query with the parameters added, on fhirServer with the token, within the call', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`));
+    const narrowed = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+      .get('/fhir/Condition')
+      .query({ patient: 'p1', 'recorded-date': 'ge2025-10-01' })
+      .reply(200, bundle([cond('c9')]));
+    const r = await resolve(request({ ...patientGiven, ...withToken }), config({ FHIR_MAX_PAGES: '1' }), SPECS.filter((s) => s.key !== 'meds'), undefined, deferConditions);
+    const again = await r.deferred!.conditions!.readNarrower('recorded-date=ge2025-10-01');
+    expect(again).toEqual({ resources: [cond('c9')] });
+    expect(narrowed.isDone()).toBe(true);
+    expect(r.trace.fhirReads.map((f) => [f.key, f.outcome])).toEqual([
+      ['conditions', 'page-limit'],
+      ['conditions', 'ok'],
+    ]);
+  });
+
+  it('any other failure: handed back with pageLimit false', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(500, 'down');
+    const r = await resolve(request(patientGiven), config(), SPECS.filter((s) => s.key !== 'meds'), undefined, deferConditions);
+    expect(r.deferred?.conditions).toMatchObject({ pageLimit: false, why: 'the FHIR server answered HTTP 500' });
+  });
+
+  it('when another required key is missing, the 412 names the deferred one too', async () => {
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(500, 'down');
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(503, 'down');
+    const { missing } = await expect412(resolve(request(), config(), SPECS.filter((s) => s.key !== 'meds'), undefined, deferConditions));
+    expect(missing.map((m) => m.key)).toEqual(['patient', 'conditions']);
+  });
+
+  it('no fhirServer: a deferred key alone does not make the call hopeless; readNarrower cannot read it either', async () => {
+    const r = await resolve(request({ fhirServer: undefined, ...patientGiven }), config(), SPECS.filter((s) => s.key !== 'meds'), undefined, deferConditions);
+    expect(r.resources.patient).toEqual([patient]);
+    expect(r.deferred?.conditions).toMatchObject({ pageLimit: false, why: 'it was not prefetched and the request has no fhirServer' });
+    expect(await r.deferred!.conditions!.readNarrower('date=ge2025-01-01')).toEqual({ unavailable: 'the request has no fhirServer' });
   });
 });
 

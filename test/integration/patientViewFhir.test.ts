@@ -188,6 +188,77 @@ describe('patient-view without prefetch, data from the FHIR server process', () 
   });
 });
 
+describe('a lab history longer than FHIR_MAX_PAGES pages (docs/clinical-rules.md §7)', () => {
+  // One page allowed; the labs query asks for 200 a page. Each patient has 205 panel results.
+  const { app } = buildTestApp({ env: { ...PATIENT_ENV, FHIR_MAX_PAGES: '1' } });
+  const put = async (resource: fhir4.Patient | fhir4.Condition | fhir4.Observation): Promise<void> => {
+    const res = await fetch(`${fhir.ready}/${resource.resourceType}/${resource.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(resource) });
+    expect(res.ok).toBe(true);
+  };
+  const observation = (patient: string, id: string, loinc: string, unit: string, value: number, when: string): fhir4.Observation => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    subject: { reference: `Patient/${patient}` },
+    code: { coding: [{ system: 'http://loinc.org', code: loinc }] },
+    effectiveDateTime: when,
+    valueQuantity: { value, unit },
+    referenceRange: [{ low: { value: 0, unit }, high: { value: 100, unit } }],
+  });
+  /** A patient (GSB registered 2026-10-01, so results count from 2025-10-01) with 205 CRP results dated `crpDate`, and one TSH. */
+  async function seed(patient: string, gsb: boolean, crpDate: string): Promise<void> {
+    await put({ resourceType: 'Patient', id: patient, birthDate: '1975-03-02', gender: 'female' });
+    if (gsb) {
+      await put({
+        resourceType: 'Condition',
+        id: `${patient}-c1`,
+        subject: { reference: `Patient/${patient}` },
+        clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
+        code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
+        recordedDate: '2026-10-01',
+      });
+    }
+    for (let i = 0; i < 205; i++) await put(observation(patient, `${patient}-crp-${i}`, '1988-5', 'mg/L', 3, crpDate));
+    await put(observation(patient, `${patient}-tsh`, '3016-3', 'mIU/L', 2, '2026-11-10'));
+  }
+  const observationQueries = (): string[] => proxy.log.map((r) => r.url).filter((u) => u.startsWith('/fhir/Observation?'));
+
+  beforeAll(async () => {
+    await seed('long-history', true, '2023-05-01');
+    await seed('long-history-no-gsb', false, '2023-05-01');
+    await seed('long-history-recent', true, '2026-09-01');
+  }, 60_000);
+
+  test('in scope: read again from the first date the rules count (the registration minus SCREENING_LOOKBACK_DAYS), and the cards come', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl, { context: { userId: 'Practitioner/example', patientId: 'long-history' } }));
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!;
+    // The recent TSH counts; the old CRPs are before 2025-10-01, as if not taken.
+    expect(card.suggestions[0].actions).toHaveLength(15);
+    expect(JSON.stringify(card.suggestions)).toContain('1988-5');
+    expect(JSON.stringify(card.suggestions)).not.toContain('3016-3');
+    const queries = observationQueries();
+    expect(queries).toHaveLength(2);
+    expect(queries[0]).not.toContain('date=');
+    expect(queries[1]).toContain('&date=ge2025-10-01');
+  });
+
+  test('out of scope (no GSB condition): no cards and no second read, not a 412', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl, { context: { userId: 'Practitioner/example', patientId: 'long-history-no-gsb' } }));
+    expect(res.status).toBe(200);
+    expect(expectValidResponse(res.body)).toEqual({ cards: [] });
+    expect(observationQueries()).toHaveLength(1);
+  });
+
+  test('in scope, and the narrowed search is still too long → 412 naming labs and both reads', async () => {
+    const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl, { context: { userId: 'Practitioner/example', patientId: 'long-history-recent' } }));
+    const text = expectPreconditionFailed(res);
+    expect(res.body.issue.map((i: { expression?: string[] }) => i.expression?.[0]).filter(Boolean)).toEqual(['prefetch.labs']);
+    expect(text).toContain('more pages than the page limit (FHIR_MAX_PAGES = 1), and read again from 2025-10-01');
+    expect(observationQueries()).toHaveLength(2);
+  });
+});
+
 describe('patient-view with prefetch partly given', () => {
   const { app } = buildTestApp({ env: PATIENT_ENV });
 

@@ -279,6 +279,15 @@ describe('R4: prefetch variants through the whole app', () => {
     expect(allExpressions(oo)).toEqual([`prefetch.${key}`]);
   });
 
+  test('labs missing without fhirServer for a patient out of scope → 200 without cards: no card reads a result (docs/clinical-rules.md §7)', async () => {
+    const res = await post(patientViewRequest('no-gsb', { omit: ['labs'] }));
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ cards: [] });
+    // conditions decide the scope: without them it is still 412, naming labs as well.
+    const oo = expectOperationOutcome(await post(patientViewRequest('no-gsb', { omit: ['labs', 'conditions'] })), 412);
+    expect(allExpressions(oo).sort()).toEqual(['prefetch.conditions', 'prefetch.labs']);
+  });
+
   test('the optional keys (patient, medications, serviceRequests) missing without fhirServer → 200 with the screening card', async () => {
     const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['medications', 'patient', 'serviceRequests'] }));
     expect(res.status).toBe(200);
