@@ -70,8 +70,9 @@ function onsetOf(c: JsonObject, birth: number | undefined): number | undefined {
   return found.length > 0 ? Math.min(...found) : undefined;
 }
 
+/** recordedDate; STU3 assertedDate; DSTU2 dateRecorded. */
 function recordedOf(c: JsonObject): number | undefined {
-  return dateOf(c.recordedDate) ?? dateOf(c.dateRecorded);
+  return dateOf(c.recordedDate) ?? dateOf(c.assertedDate) ?? dateOf(c.dateRecorded);
 }
 
 /** Patient.birthDate (read leniently from whatever the `patient` key held). */

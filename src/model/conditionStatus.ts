@@ -3,16 +3,38 @@ import { isObject } from './json.js';
 
 /**
  * A Condition's clinical and verification status, read leniently: R4 CodeableConcepts, and the plain
- * strings of STU3/DSTU2 ("active", "confirmed"). docs/clinical-rules.md §2 and §7.
+ * strings of STU3/DSTU2 ("active", "confirmed"). Without a code, a coding's display or the concept's text
+ * counts when it is one of the status codes in words ("Resolved", "Entered in Error"); other text is no
+ * status. docs/clinical-rules.md §2 and §7.
  */
+
+const STATUS_WORDS = new Set(['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved', 'unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error']);
+
+/** "Entered in Error" → "entered-in-error", if it is a status code in words. */
+function statusWord(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined;
+  const word = text.trim().toLowerCase().replace(/[\s_]+/g, '-');
+  return STATUS_WORDS.has(word) ? word : undefined;
+}
 
 function statusCode(v: unknown): string | undefined {
   if (typeof v === 'string') return v.trim().toLowerCase() || undefined;
   if (!isObject(v)) return undefined;
-  for (const coding of codingsOf(v)) {
+  const codings = codingsOf(v);
+  for (const coding of codings) {
     if (typeof coding.code === 'string' && coding.code.trim() !== '') return coding.code.trim().toLowerCase();
   }
-  return undefined;
+  for (const coding of codings) {
+    const word = statusWord(coding.display);
+    if (word !== undefined) return word;
+  }
+  return statusWord(v.text);
+}
+
+/** abatement[x] (DSTU2's abatementBoolean: only when true): the condition has ended. */
+function hasAbated(condition: Record<string, unknown>): boolean {
+  if (condition.abatementBoolean === true) return true;
+  return ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'].some((k) => condition[k] !== undefined && condition[k] !== null);
 }
 
 const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);
@@ -29,13 +51,15 @@ function clinicalStatusOf(condition: unknown): string | undefined {
 
 /**
  * The one "active condition" rule: not refuted or entered in error, and clinically active, recurrence or
- * relapse — or with no clinical status at all.
+ * relapse — or with no clinical status at all and no abatement (FHIR's con-4: an abated condition is
+ * inactive, resolved or in remission).
  */
 export function isActiveCondition(condition: unknown): boolean {
   const verification = verificationStatusOf(condition);
   if (verification !== undefined && EXCLUDED_VERIFICATION.has(verification)) return false;
   const clinical = clinicalStatusOf(condition);
-  return clinical === undefined || ACTIVE_CLINICAL.has(clinical);
+  if (clinical === undefined) return !(isObject(condition) && hasAbated(condition));
+  return ACTIVE_CLINICAL.has(clinical);
 }
 
 /** Provisional, differential or unconfirmed (a work-up diagnosis). */

@@ -95,6 +95,33 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
     const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
     expect(isGsbCondition(cond, gsb)).toBe(false);
   });
+  // Status in words only (text, or a coding with a display and no code): read when it is a status code in words.
+  test.each([
+    [{ text: 'Resolved' }, undefined],
+    [{ coding: [{ display: 'Inactive' }] }, undefined],
+    [undefined, { text: 'Entered in Error' }],
+    [undefined, { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', display: 'Refuted' }] }],
+  ])('status in words only clinical=%j verification=%j → out', (c, v) => {
+    const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
+    expect(isGsbCondition(cond, gsb)).toBe(false);
+  });
+  test('status in words that say active, or words that are no status → in; a code wins over its display', () => {
+    const cond = (c: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c });
+    expect(isGsbCondition(cond({ text: 'Active' }), gsb)).toBe(true);
+    expect(isGsbCondition(cond({ text: 'Aktuel, følges' }), gsb)).toBe(true);
+    expect(isGsbCondition(cond({ coding: [{ code: 'active', display: 'Resolved' }] }), gsb)).toBe(true);
+  });
+  // FHIR con-4: an abated condition is inactive, resolved or in remission.
+  test.each([
+    [{ abatementDateTime: '2026-10-01' }, false],
+    [{ abatementString: 'ophørt' }, false],
+    [{ abatementBoolean: true }, false],
+    [{ abatementBoolean: false }, true],
+    [{ abatementDateTime: '2026-10-01', clinicalStatus: 'active' }, true], // an explicit status wins (relapse after abatement)
+  ])('abatement without a clinical status %j → in scope: %s', (extra, inScope) => {
+    const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, ...extra };
+    expect(isGsbCondition(cond, gsb)).toBe(inScope);
+  });
   test('plain-string active/confirmed → in', () => {
     const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: 'active', verificationStatus: 'confirmed' };
     expect(isGsbCondition(cond, gsb)).toBe(true);
@@ -109,6 +136,10 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
   test('the anchor is the registration (recordedDate), not the onset: registered today with onset in 2020 → work-up', () => {
     const s = scope([condition(fm, { onsetDateTime: '2020-01-01', recordedDate: '2026-11-20' })]);
     expect(s).toMatchObject({ phase: 'work-up', anchor: Date.UTC(2026, 10, 20), painSince: Date.UTC(2020, 0, 1) });
+  });
+  test('STU3 assertedDate anchors: an old diagnosis sent in STU3 shape stays established', () => {
+    const s = scope([{ ...condition(fm), assertedDate: '2024-01-10' }]);
+    expect(s).toMatchObject({ anchor: Date.UTC(2024, 0, 10), phase: 'established' });
   });
   test('DSTU2 dateRecorded anchors too', () => {
     const s = scope([{ ...condition(fm, { onsetDateTime: '2020-01-01' }), dateRecorded: '2026-11-01' }]);
