@@ -204,6 +204,8 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     reasons: reasons ?? [],
     unresolvedReasonReferences: unresolvedReasonReferences ?? [],
     hasReason: reasons !== undefined || reasonReferences.length > 0,
+    endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
+    notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
   };
 }
 
@@ -280,7 +282,7 @@ function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJ
 function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
   let r4: ResourceJson | undefined;
   let sent: ResourceJson | undefined;
-  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason } =
+  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken } =
     view;
   return {
     resourceType,
@@ -295,6 +297,8 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
     reasons,
     unresolvedReasonReferences,
     hasReason,
+    endedAt,
+    notTaken,
     selected,
     asR4: () => (r4 ??= r4RequestOf(resource, view)),
     asSent: () => (sent ??= { ...resource, resourceType }),

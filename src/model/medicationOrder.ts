@@ -32,6 +32,10 @@ export interface MedicationOrderView {
   unresolvedReasonReferences: string[];
   /** The order carries a reason at all (reasonCode or reasonReference, resolved or not). */
   hasReason: boolean;
+  /** When it says it ended, as sent: a statement's `effectivePeriod.end`, DSTU2 MedicationOrder `dateEnded`; null when it does not. */
+  endedAt: string | null;
+  /** A statement that says the drug is not taken: STU3 `taken: "n"`, DSTU2 `wasNotTaken: true`. */
+  notTaken: boolean;
 }
 
 /** A draft order: the only orders a card suggests to `update`, so the only ones that carry the resource. */

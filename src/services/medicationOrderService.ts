@@ -7,6 +7,7 @@ import { fetchReferencedMedications } from '../data/referencedMedications.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findDrugOrderFindings, relevantDrafts, type MedicationTerminology } from '../guideline/drugOrderFindings.js';
 import { assessScope, type ScopeSettings } from '../guideline/scope.js';
+import { isStillTaken } from '../guideline/stillTaken.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import { asList } from '../model/json.js';
 import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
@@ -89,12 +90,9 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
     if (scope.outOfScope === 'under-age') return EMPTY;
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
-    const active = await readActiveMedications(
-      [...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])],
-      data,
-      dataDeps,
-      skipped,
-    );
+    const active = (
+      await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped)
+    ).filter((m) => isStillTaken(m, now));
     const findings = findDrugOrderFindings({
       drafts,
       relevant,

@@ -15,6 +15,7 @@ import {
 import { flaggedResultKey } from '../guideline/flaggedResults.js';
 import { DAY_MS } from '../guideline/fhirDates.js';
 import { assessScope } from '../guideline/scope.js';
+import { isStillTaken } from '../guideline/stillTaken.js';
 import { RequiredDataUnavailable } from '../model/requiredData.js';
 import type { Logger } from '../observability/logger.js';
 import { issue, type CardFacts, type IssuedCard } from '../model/cdsResponse.js';
@@ -155,12 +156,9 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
-            activeMedications: await readActiveMedications(
-              [...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])],
-              call,
-              dataDeps,
-              call.skipped,
-            ),
+            activeMedications: (
+              await readActiveMedications([...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])], call, dataDeps, call.skipped)
+            ).filter((m) => isStillTaken(m, now)),
             conditions,
             settings: config.medication,
             terminology: deps.medication,

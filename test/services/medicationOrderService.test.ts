@@ -645,6 +645,41 @@ describe('real EHR data: medication', () => {
     expect(card?.detail).toContain('**Contalgin 30 mg depottablet**');
   });
 
+  describe('a statement or order that has ended, or says the drug is not taken, is not current (docs/clinical-rules.md §3.3, §7)', () => {
+    const PV = '/cds-services/nkr-pain-patient-view';
+    const withStatement = (name: string, edit: (s: Record<string, any>) => void) => {
+      const req = fixtureRequest(name);
+      edit(req.prefetch.medicationStatements.entry[0].resource);
+      return req;
+    };
+    test.each([
+      ['an effectivePeriod.end that has passed (FMK keeps status active)', (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2025-03-01' }), false],
+      ['an effectivePeriod.end still to come', (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2027-03-01' }), true],
+      ['an end that is no date', (s: Record<string, any>) => (s.effectivePeriod = { end: 'snart' }), true],
+      ['STU3 taken "n"', (s: Record<string, any>) => (s.taken = 'n'), false],
+      ['STU3 taken "y"', (s: Record<string, any>) => (s.taken = 'y'), true],
+      ['DSTU2 wasNotTaken', (s: Record<string, any>) => (s.wasNotTaken = true), false],
+    ])('patient-view, an FMK statement with %s → listed: %s', async (_name, edit, listed) => {
+      const b = await send(withStatement('patient-view-medication-statement-fmk', edit), PV);
+      expect(cardOfKind(b, 'current-medication') !== undefined).toBe(listed);
+    });
+    test('order-select: an FMK opioid that has ended is no switch, so the delete suggestion is offered again', async () => {
+      const b = await send(withStatement('order-select-opioid-switch-fmk-statement', (s) => (s.effectivePeriod = { end: '2025-03-01' })), SELECT, 'da');
+      expect(b.cards[0]!.detail).not.toContain('opioidskift');
+      expect(b.cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    });
+    test('a DSTU2 MedicationOrder with a dateEnded that has passed is not current; one without is', async () => {
+      const req = fixtureRequest('patient-view-medication-statement-fmk');
+      const statement = req.prefetch.medicationStatements.entry[0].resource;
+      const order = { resourceType: 'MedicationOrder', id: 'mo-1', status: 'active', patient: statement.subject, medicationCodeableConcept: statement.medicationCodeableConcept, dosageInstruction: statement.dosage };
+      req.prefetch.medicationStatements = { resourceType: 'Bundle', type: 'searchset', entry: [] };
+      req.prefetch.medications = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: order }] };
+      expect(cardOfKind(await send(req, PV), 'current-medication')).toBeDefined();
+      req.prefetch.medications.entry[0].resource = { ...order, dateEnded: '2025-01-01' };
+      expect(cardOfKind(await send(req, PV), 'current-medication')).toBeUndefined();
+    });
+  });
+
   test('the services announce medicationStatements as a prefetch key', async () => {
     const { app } = buildTestApp();
     const res = await request(app).get('/cds-services');
