@@ -2,7 +2,7 @@ import { codingsOf } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { DAY_MS, parseFhirDate } from './fhirDates.js';
-import type { LabResult, NumericValue } from './labResults.js';
+import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 
 
@@ -27,7 +27,7 @@ export function flaggedResultKey(r: Pick<FlaggedResult, 'result'>): string {
 }
 
 /** Why a result cannot be assessed automatically; the card says only "see the lab's report". */
-export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'unit-mismatch' | 'comparator' | 'not-numeric';
+export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'no-normal-range' | 'unit-mismatch' | 'comparator' | 'not-numeric';
 
 export interface NotAssessableResult {
   groupId: string;
@@ -197,14 +197,14 @@ interface Limits {
   unit?: string;
 }
 
-type RangeChoice = { limits: Limits } | { textOnly: true } | undefined;
+type RangeChoice = { limits: Limits } | { textOnly: true } | { noNormalRange: true } | undefined;
 
 function limitsOf(range: JsonObject): Limits | undefined {
   const low = isObject(range.low) ? range.low : undefined;
   const high = isObject(range.high) ? range.high : undefined;
   const out: Limits = {};
-  const l = finiteNumber(low?.value);
-  const h = finiteNumber(high?.value);
+  const l = limitNumber(low?.value);
+  const h = limitNumber(high?.value);
   if (l !== undefined) out.low = l;
   if (h !== undefined) out.high = h;
   if (l === undefined && h === undefined) return undefined;
@@ -213,10 +213,27 @@ function limitsOf(range: JsonObject): Limits | undefined {
   return out;
 }
 
-/** The range whose appliesTo fits the patient, else one without appliesTo; a range in text only says so. */
+/**
+ * A normal range: no `type`, or type `normal` (referencerange-meaning). A `recommended`, `treatment` or
+ * `therapeutic` range is a decision limit, not the lab's normal range: flagging against it would say the
+ * wrong thing (a vitamin D "deficiency below 25" range would pass a value of 30 the normal range flags).
+ */
+function isNormalRange(range: JsonObject): boolean {
+  if (range.type === undefined || range.type === null) return true;
+  if (!isObject(range.type)) return false;
+  const words = [nonBlank(range.type.text), ...codingsOf(range.type).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])];
+  return words.some((w) => w?.trim().toLowerCase() === 'normal');
+}
+
+/**
+ * The normal range whose appliesTo fits the patient, else one without appliesTo; a range in text only says
+ * so, and so do ranges that are all of another type (both not assessable, never silently normal).
+ */
 function chooseRange(raw: unknown, patient: PatientFacts, now: number): RangeChoice {
-  const ranges = objectList(raw);
-  if (ranges.length === 0) return undefined;
+  const all = objectList(raw);
+  if (all.length === 0) return undefined;
+  const ranges = all.filter(isNormalRange);
+  if (ranges.length === 0) return { noNormalRange: true };
   let general: JsonObject | undefined;
   for (const r of ranges) {
     const f = fits(r, patient, now);
@@ -264,6 +281,7 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
   const offScale = value?.comparator ?? (interp?.kind === 'off-scale' ? interp.comparator : undefined);
   const range = chooseRange(r.referenceRange, patient, now);
   if (range && 'textOnly' in range) return { kind: 'not-assessable', reason: 'range-text-only' };
+  if (range && 'noNormalRange' in range) return { kind: 'not-assessable', reason: 'no-normal-range' };
   if (!range) {
     // No range: ">" counts as high; "<" as low only for the groups where a low value means something.
     if (offScale === '>' || offScale === '>=') return { kind: 'flag', direction: 'high', basis: 'off-scale' };

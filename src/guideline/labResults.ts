@@ -59,6 +59,14 @@ function parseNumberText(text: string): NumericValue | undefined {
   return out;
 }
 
+/** A reference range's limit: a number, or a number in text ("7,3"), with no comparator. */
+export function limitNumber(raw: unknown): number | undefined {
+  const n = finiteNumber(raw);
+  if (n !== undefined || typeof raw !== 'string') return n;
+  const parsed = parseNumberText(raw);
+  return parsed && parsed.comparator === undefined ? parsed.value : undefined;
+}
+
 function quantity(q: unknown): NumericValue | undefined {
   if (!isObject(q)) return undefined;
   const raw = q.value;
@@ -133,7 +141,7 @@ function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: L
   const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
   const observation: ObservationBase = {
     id: report ? `${report.id}/${ownId}` : ownId,
-    status: nonBlank(resource.status)?.trim(),
+    status: nonBlank(resource.status)?.trim().toLowerCase(),
     time: timeOf(resource) ?? report?.time,
     issued: dateOf(resource.issued),
   };

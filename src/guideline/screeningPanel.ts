@@ -45,8 +45,9 @@ export interface ScreeningAssessment {
   openOrdersUnknown: boolean;
 }
 
-const COUNTING_STATUS = new Set(['final', 'amended', 'corrected']);
-const PENDING_STATUS = new Set(['registered', 'preliminary']);
+// `appended` and `partial` are DiagnosticReport statuses, which Observations contained in a report take (§7).
+const COUNTING_STATUS = new Set(['final', 'amended', 'corrected', 'appended']);
+const PENDING_STATUS = new Set(['registered', 'preliminary', 'partial']);
 const OPEN_ORDER_STATUS = new Set(['draft', 'active', 'on-hold']);
 
 interface OpenOrder {

@@ -140,6 +140,22 @@ describe('flagged results: values and ranges', () => {
   test('neither flag nor range → not assessable (never a range of our own)', () => {
     expect(verdict({ valueQuantity: q(99) })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
+  // A recommended/treatment range is a decision limit, not the lab's normal range (referencerange-meaning).
+  test('the normal range decides when several types are given; a range of another type alone → not assessable', () => {
+    const nmol = (low?: number, high?: number) => ({ ...(low !== undefined ? { low: { value: low, unit: 'nmol/L' } } : {}), ...(high !== undefined ? { high: { value: high, unit: 'nmol/L' } } : {}) });
+    const meaning = (code: string) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/referencerange-meaning', code }] });
+    const vitD = (referenceRange: unknown) => verdict({ valueQuantity: q(30, undefined, 'nmol/L'), referenceRange }, 'vitamin-d');
+    expect(vitD([{ ...nmol(25), type: meaning('recommended'), text: 'Mangel < 25' }, { ...nmol(50, 160), type: meaning('normal') }])).toEqual({ kind: 'flag', direction: 'low', basis: 'reference-range' });
+    expect(vitD([{ ...nmol(25), type: { text: 'Recommended' } }, nmol(50, 160)])).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(vitD([{ ...nmol(25), type: meaning('treatment') }])).toEqual({ kind: 'not-assessable', reason: 'no-normal-range' });
+    expect(vitD([{ ...nmol(20, 160), type: { coding: [{ display: 'Normal' }] } }])).toEqual({ kind: 'normal' });
+  });
+  test('limits sent as text are read like values ("7,3", "9.5"); a limit that is no number is none', () => {
+    const hb = (low: unknown, high: unknown) => verdict({ valueQuantity: q(12, undefined, 'mmol/L'), referenceRange: [{ low: { value: low, unit: 'mmol/L' }, high: { value: high, unit: 'mmol/L' } }] }, 'haemoglobin');
+    expect(hb('7,3', '9.5')).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    expect(hb('7,3', 'high')).toEqual({ kind: 'normal' });
+    expect(hb('<7', '<9')).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
+  });
   test('a range given only as text → not assessable', () => {
     expect(verdict({ valueQuantity: q(99), referenceRange: [{ text: 'Beslutningsgrænse: se vejledning' }] })).toEqual({ kind: 'not-assessable', reason: 'range-text-only' });
   });

@@ -370,6 +370,38 @@ describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-ru
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
     expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high, outside the lab\'s reference range, 2026-10-07)');
   });
+  // DiagnosticReport statuses the contained Observations take: appended is final with more added; partial is not final yet.
+  const withReportStatus = (status: string) => (req: any) => {
+    for (const e of req.prefetch.labs.entry) {
+      if (e.resource.resourceType !== 'DiagnosticReport') continue;
+      e.resource.status = status;
+      for (const c of e.resource.contained) delete c.status;
+    }
+  };
+  test('a report "appended" counts its results like "final"; "partial" leaves them pending, never ordered again', async () => {
+    const appended = await callFixture('diagnosticreport-contained-observations', 'en', {}, withReportStatus('appended'));
+    expect(cardOfKind(appended, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(appended, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high');
+    // Pending only while recent (SCREENING_PENDING_DAYS): the partial report is from five days ago.
+    const partial = await callFixture('diagnosticreport-contained-observations', 'en', {}, (req: any) => {
+      withReportStatus('partial')(req);
+      for (const e of req.prefetch.labs.entry) {
+        if (e.resource.resourceType !== 'DiagnosticReport') continue;
+        e.resource.effectiveDateTime = '2026-11-20';
+        for (const c of e.resource.contained) delete c.effectiveDateTime;
+      }
+    });
+    expect(cardOfKind(partial, 'screening-abnormal')).toBeUndefined();
+    const incomplete = cardOfKind(partial, 'screening-incomplete');
+    expect(JSON.stringify(incomplete?.suggestions ?? [])).not.toMatch(/3016-3|NPU03577|TSH/);
+  });
+  test('an Observation status in another case ("Final") counts', async () => {
+    const body = await callFixture('diagnosticreport-contained-observations', 'en', {}, (req: any) => {
+      for (const e of req.prefetch.labs.entry) if (e.resource.resourceType === 'DiagnosticReport') for (const c of e.resource.contained) c.status = 'Final';
+    });
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('- TSH: 7.9 mIU/L (high');
+  });
 });
 
 describe('patient-view: an unreadable resource is skipped and named in one warning (docs/clinical-rules.md §7)', () => {
