@@ -104,6 +104,20 @@ describe('classifyMedication: one positive and one negative per §4 row', () => 
     expect(classifyMedication(rx(negative)).kinds).not.toContain(kind);
   });
 
+  // Danish product names spell these with ph (Lægemiddelstyrelsen: morphin, buprenorphin, hydromorphon).
+  test.each([
+    ['Morphin "DAK" 10 mg tablet', 'morphine'],
+    ['Buprenorphin Alternova 5 mikrog/time depotplaster', 'buprenorphine'],
+    ['Hydromorphon "Orion" 2 mg', 'hydromorphone'],
+    ['hydromorphonhydrochlorid 4 mg', 'hydromorphone'],
+    ['Methadon "DAK" 5 mg', 'methadone'],
+    ['Codein 25 mg', 'codeine'],
+  ])('the Danish ph-spelling "%s" is %s', (name, ingredient) => {
+    const c = classifyMedication(text(name));
+    expect(c.via).toBe('text');
+    expect(c.ingredients.map((i) => i.key)).toEqual([ingredient]);
+  });
+
   test('the sources are reported', () => {
     expect(classifyMedication(rx('10689')).via).toBe('rxnorm-ingredient');
     expect(classifyMedication(rx('835603')).via).toBe('rxnorm-product');
