@@ -1,3 +1,4 @@
+import { BoundedMemo } from '../model/boundedMemo.js';
 import { readValidatedJson } from './dataFile.js';
 
 /** The code systems the service reads (terminology/code-systems.json is the one table of their URIs). */
@@ -17,11 +18,24 @@ export type CodeSystemName =
 const NAMES: readonly CodeSystemName[] = ['loinc', 'snomed', 'rxnorm', 'atc', 'npu', 'icd10', 'sks', 'icd11', 'icpc2', 'v3-interpretation', 'v2-0078'];
 
 /**
- * Code-system URIs and their aliases (OIDs, trailing slashes, older FHIR versions' URIs): a coding's
- * system is looked up once, here, so no reader compares URIs of its own.
+ * The form a system URI is compared in: case, a trailing slash and http vs https do not tell systems apart
+ * (EHRs send `http://loinc.org/`, `https://loinc.org`, `URN:OID:…`).
+ */
+function comparable(uri: string): string {
+  return uri.trim().toLowerCase().replace(/\/+$/, '').replace(/^https:\/\//, 'http://');
+}
+
+/**
+ * Code-system URIs and their aliases (OIDs, older FHIR versions' URIs): a coding's system is looked up
+ * once, here, so no reader compares URIs of its own.
  */
 export class CodeSystems {
   private readonly byUri = new Map<string, CodeSystemName>();
+  /** The URIs as listed: a coding's system is most often one of them exactly (no string work on the hot path). */
+  private readonly exact = new Map<string, CodeSystemName>();
+  /** Other spellings seen, and systems the service does not read (a lab's local codes repeat from call to call). */
+  private readonly others = new BoundedMemo<CodeSystemName | null>(256);
+  private readonly listed: Array<[string, CodeSystemName]> = [];
   private readonly canonical = new Map<CodeSystemName, string>();
 
   /** `table`: name → URIs, canonical first; every name the service reads needs one at least. */
@@ -32,16 +46,19 @@ export class CodeSystems {
       if (!first) throw new Error(`code-systems.json: ${name} has no URI (every one of ${NAMES.join(', ')} needs a non-empty list of URIs)`);
       this.canonical.set(name, first);
       for (const uri of uris) {
-        const owner = this.byUri.get(uri);
+        const owner = this.byUri.get(comparable(uri));
         if (owner && owner !== name) throw new Error(`code-systems.json: ${uri} is listed for ${owner} and ${name}`);
-        this.byUri.set(uri, name);
+        this.byUri.set(comparable(uri), name);
+        this.exact.set(uri, name);
+        this.listed.push([uri, name]);
       }
     }
   }
 
   /** Which system a URI names; undefined for a system the service does not read. */
   nameOf(uri: unknown): CodeSystemName | undefined {
-    return typeof uri === 'string' ? this.byUri.get(uri.trim()) : undefined;
+    if (typeof uri !== 'string') return undefined;
+    return this.exact.get(uri) ?? this.others.get(uri, (u) => this.byUri.get(comparable(u)) ?? null) ?? undefined;
   }
 
   /** The URI the service writes (suggested orders, alternatives): the canonical one. */
@@ -51,7 +68,7 @@ export class CodeSystems {
 
   /** Every URI of a system (prefetch templates and FHIR searches may need them all). */
   urisOf(name: CodeSystemName): string[] {
-    return [...this.byUri].filter(([, n]) => n === name).map(([uri]) => uri);
+    return this.listed.filter(([, n]) => n === name).map(([uri]) => uri);
   }
 }
 

@@ -23,6 +23,8 @@ describe('GSB value set', () => {
     ['urn:oid:1.2.208.176.2.4.12', 'DM797'],
     ['urn:oid:1.2.208.176.2.4', 'DM797A'],
     ['http://id.who.int/icd/release/11/mms', 'MG30.01'],
+    ['http://snomed.info/sct/', '203082005'], // a trailing slash, https and case do not change the system
+    ['https://snomed.info/sct', '203082005'],
   ])('%s %s is in the value set', (system, code) => {
     expect(isGsbCondition(condition({ system, code }), gsb)).toBe(true);
   });
