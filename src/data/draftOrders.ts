@@ -44,7 +44,8 @@ class ResourceIndex {
   resolve(reference: string, container: JsonObject): JsonObject | undefined {
     if (reference.startsWith('#')) {
       const id = reference.slice(1);
-      return objectList(container.contained).find((c) => c.id === id);
+      // Some EHRs write the contained resource's id with its '#' too ("#med1").
+      return objectList(container.contained).find((c) => c.id === id || c.id === reference);
     }
     const byRef = this.map();
     const direct = byRef.get(reference);

@@ -113,6 +113,29 @@ describe('readDraftOrders', () => {
     expect(readDraftOrders(f.draftOrders, []).some((d) => d.selected)).toBe(false);
   });
 
+  test('a contained Medication is found by "#id" whether its id was written with the "#" or without', () => {
+    const draft = (containedId: string) =>
+      readDraftOrders({
+        resourceType: 'Bundle',
+        entry: [
+          {
+            resource: {
+              resourceType: 'MedicationRequest',
+              id: 'x',
+              status: 'draft',
+              contained: [{ resourceType: 'Medication', id: containedId, code: { coding: [{ system: 'http://www.whocc.no/atc', code: 'N02AA05' }] } }],
+              medicationReference: { reference: '#med1' },
+            },
+          },
+        ],
+      })[0]!;
+    for (const id of ['med1', '#med1']) {
+      expect(draft(id).medication?.coding?.[0]?.code).toBe('N02AA05');
+      expect(draft(id).unresolvedMedicationReference).toBeNull();
+    }
+    expect(draft('med2').unresolvedMedicationReference).toBe('#med1');
+  });
+
   test('lenient input: reasonCode object, doseAndRate object, unresolved references reported', () => {
     const drafts = readDraftOrders({
       resourceType: 'Bundle',
