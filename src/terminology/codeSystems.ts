@@ -72,6 +72,18 @@ export class CodeSystems {
   }
 }
 
+/**
+ * A Danish diagnosis code under the system it belongs to. SKS diagnosis codes are "D" + an ICD-10 code, and
+ * Danish systems often send them labelled ICD-10 ("DM797" as ICD-10), or an ICD-10 code labelled SKS
+ * ("M797" as SKS). An ICD-10 code never starts with D and a letter (its D chapter is D00–D89), so the code
+ * itself tells which it is. `code` is already upper case without dots.
+ */
+export function diagnosisSystem(system: CodeSystemName | string, code: string): { system: CodeSystemName | string; code: string } {
+  if (system === 'icd10' && /^D[A-Z]\d/.test(code)) return { system: 'sks', code };
+  if (system === 'sks' && /^[A-Z]\d/.test(code) && !code.startsWith('D')) return { system: 'sks', code: `D${code}` };
+  return { system, code };
+}
+
 export function loadCodeSystems(): CodeSystems {
   return new CodeSystems(readValidatedJson<{ systems: Record<string, string[]> }>('code-systems.json', 'code-systems').systems);
 }

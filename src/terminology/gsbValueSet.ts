@@ -1,6 +1,6 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
-import type { CodeSystemName, CodeSystems } from './codeSystems.js';
+import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 
 type GsbSystem = Extract<CodeSystemName, 'snomed' | 'icd10' | 'sks' | 'icd11' | 'icpc2'>;
@@ -66,8 +66,8 @@ export class GsbValueSet {
     if (!isObject(coding)) return 'no';
     const rawCode = nonBlank(coding.code);
     if (rawCode === undefined || typeof coding.system !== 'string') return 'no';
-    const system: string = this.systems.nameOf(coding.system) ?? coding.system.trim();
-    const code = normalise(system, rawCode);
+    const named: string = this.systems.nameOf(coding.system) ?? coding.system.trim();
+    const { system, code } = diagnosisSystem(named, normalise(named, rawCode));
     if (this.exact.has(`${system}|${code}`)) return 'yes';
     if (this.prefixes.some((p) => p.system === system && code.startsWith(p.prefix))) return 'yes';
     if (system === 'icpc2' && code.startsWith(this.l18Code) && this.icpc2L18 !== 'off') return this.icpc2L18 === 'all' ? 'yes' : 'l18';

@@ -1,6 +1,6 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import { isObject } from '../model/json.js';
-import type { CodeSystemName, CodeSystems } from './codeSystems.js';
+import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 
 /**
@@ -73,9 +73,9 @@ export class MedicationConditionCodes {
     if (!isObject(concept)) return false;
     const g = this.group(name);
     for (const coding of codingsOf(concept)) {
-      const system = this.systems.nameOf(coding.system);
-      if (!system || typeof coding.code !== 'string') continue;
-      const code = normalise(coding.code);
+      const named = this.systems.nameOf(coding.system);
+      if (!named || typeof coding.code !== 'string') continue;
+      const { system, code } = diagnosisSystem(named, normalise(coding.code));
       if (code === '') continue;
       if (g.exact.has(`${system}|${code}`)) return true;
       if (g.prefixes.some((p) => p.system === system && code.startsWith(p.code))) return true;

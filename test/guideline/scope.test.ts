@@ -25,6 +25,11 @@ describe('GSB value set', () => {
     ['http://id.who.int/icd/release/11/mms', 'MG30.01'],
     ['http://snomed.info/sct/', '203082005'], // a trailing slash, https and case do not change the system
     ['https://snomed.info/sct', '203082005'],
+    // Danish systems label SKS codes ICD-10 and the other way round; the code tells which it is.
+    ['http://hl7.org/fhir/sid/icd-10', 'DM797'],
+    ['http://hl7.org/fhir/sid/icd-10', 'DM797A'],
+    ['urn:oid:1.2.208.176.2.4', 'M797'],
+    ['urn:oid:1.2.208.176.2.4', 'M79.7'],
   ])('%s %s is in the value set', (system, code) => {
     expect(isGsbCondition(condition({ system, code }), gsb)).toBe(true);
   });
@@ -33,6 +38,9 @@ describe('GSB value set', () => {
     ['http://hl7.org/fhir/sid/icd-10', 'M79.1'],
     ['urn:oid:1.2.208.176.2.4.12', 'DM791'],
     ['http://loinc.org', '203082005'], // right code, wrong system
+    ['http://hl7.org/fhir/sid/icd-10', 'DM791'],
+    ['http://hl7.org/fhir/sid/icd-10', 'D79.7'], // an ICD-10 D-chapter code, not SKS
+    ['urn:oid:1.2.208.176.2.4', 'M791'],
   ])('%s %s is not', (system, code) => {
     expect(isGsbCondition(condition({ system, code }), gsb)).toBe(false);
   });

@@ -12,6 +12,10 @@ describe('terminology/medication-conditions.json', () => {
       expect(codes.hasCode('depression-anxiety', concept)).toBe(true);
     }
     expect(codes.hasCode('depression-anxiety', c('http://hl7.org/fhir/sid/icd-10', 'F43.2'))).toBe(false);
+    // An SKS code labelled ICD-10, and an ICD-10 code labelled SKS (Danish systems send both).
+    expect(codes.hasCode('depression-anxiety', c('http://hl7.org/fhir/sid/icd-10', 'DF321'))).toBe(true);
+    expect(codes.hasCode('depression-anxiety', c('urn:oid:1.2.208.176.2.4', 'F32.1'))).toBe(true);
+    expect(codes.hasCode('depression-anxiety', c('http://hl7.org/fhir/sid/icd-10', 'DF432'))).toBe(false);
     expect(codes.hasCode('depression-anxiety', c('http://example.org/other', 'F32.1'))).toBe(false);
     expect(codes.hasCode('opioid-dependence', c('urn:oid:1.2.208.176.2.4.12', 'DF112'))).toBe(true);
     expect(codes.hasCode('opioid-dependence', c('http://snomed.info/sct', '75544000'))).toBe(true);
