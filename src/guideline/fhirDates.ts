@@ -2,9 +2,10 @@ import { BoundedMemo } from '../model/boundedMemo.js';
 
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
- * their first instant; a value that is not a FHIR date gives undefined (treated as "no date").
+ * their first instant; a value that is not a date gives undefined (treated as "no date"). Read leniently
+ * as real EHRs write them: a space for the "T", and a zone without its colon ("+0100").
  */
-const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
+const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 
 /**
  * Values already parsed, by their text: a patient's results share a handful of dates and every call reads
@@ -36,13 +37,14 @@ function parse(value: string): number | undefined {
   if (inRange && (tz === undefined || tz === 'Z')) return Date.UTC(year, month - 1, day, hour, minute, second);
   if (inRange && tz !== undefined) {
     const tzHours = Number(tz.slice(1, 3));
-    const tzMinutes = Number(tz.slice(4, 6));
+    const tzMinutes = Number(tz.slice(-2));
     if (tzHours > 23 || tzMinutes > 59) return undefined;
     const offsetMs = (tz.startsWith('-') ? -1 : 1) * (tzHours * 60 + tzMinutes) * 60_000;
     return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMs;
   }
   // Out of range (Date.parse refuses it) or a year below 100 (Date.UTC would read it as 19xx).
-  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${tz ?? 'Z'}`);
+  const zone = tz === undefined ? 'Z' : tz.length === 5 ? `${tz.slice(0, 3)}:${tz.slice(3)}` : tz;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone}`);
   return Number.isNaN(t) ? undefined : t;
 }
 

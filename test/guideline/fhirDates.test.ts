@@ -24,6 +24,14 @@ describe('parseFhirDate', () => {
     expect(parseFhirDate('2024-03-05T24:00:00Z')).toBe(Date.UTC(2024, 2, 6));
   });
 
+  test('as EHRs write them: a space for the T, a zone without its colon', () => {
+    expect(parseFhirDate('2023-01-10 10:00:00')).toBe(Date.UTC(2023, 0, 10, 10, 0, 0));
+    expect(parseFhirDate('2023-01-10T10:00:00+0100')).toBe(Date.UTC(2023, 0, 10, 9, 0, 0));
+    expect(parseFhirDate('2023-01-10 10:00-0230')).toBe(Date.UTC(2023, 0, 10, 12, 30, 0));
+    expect(parseFhirDate('0099-01-10T10:00:00+0100')).toBe(Date.parse('0099-01-10T10:00:00+01:00'));
+    for (const v of ['2023-01-10  10:00', '2023-01-10T10:00:00+010', '2023-01-10T10:00:00+2400', '2023-01-10T10:00:00 +01:00']) expect(parseFhirDate(v)).toBeUndefined();
+  });
+
   test('not a FHIR date, or out of range → undefined', () => {
     for (const v of ['', 'yesterday', '2024-13-01T00:00:00Z', '2024-01-32T00:00:00Z', '2024-01-01T25:00:00Z', '2024-01-01T24:30:00Z', '2024-01-01T10:00:00+24:00', '2024-01-01T10:00:60Z', undefined]) {
       expect(parseFhirDate(v)).toBeUndefined();
