@@ -81,8 +81,9 @@ function directionOf(found: ReadonlySet<FlagDirection>): FlagDirection | undefin
 
 /**
  * The lab's interpretation (docs/clinical-rules.md §3.2): codes from v3-ObservationInterpretation,
- * v2-0078 or with no system; text only when there is no code, read by whole words, a negation making it
- * no flag. One object (STU3/DSTU2) reads like an array of one.
+ * v2-0078 or with no system; text only when there is no code — a text that is exactly a code ("H") as that
+ * code, else read by whole words, a negation making it no flag. One object (STU3/DSTU2) reads like an
+ * array of one.
  */
 function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpretation | undefined {
   const w: InterpretationWords = panel.interpretation;
@@ -119,6 +120,10 @@ function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpret
   // Text only.
   for (const text of texts) {
     if (w.directionless.includes(text.trim())) return { kind: 'flag', direction: 'abnormal' };
+    // A text that is exactly an interpretation code ("H", "LL", "N"): the lab's code written as text.
+    const asCode = text.trim();
+    for (const d of ['high', 'low', 'abnormal'] as const) if (w.codes[d].includes(asCode)) return { kind: 'flag', direction: d };
+    if (w.codes.normal.includes(asCode)) return { kind: 'normal' };
     const ws = words(text);
     if (ws.some((x) => w.negations.includes(x))) continue;
     const hits = new Set<FlagDirection>();

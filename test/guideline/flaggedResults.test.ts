@@ -83,6 +83,13 @@ describe('flagged results: interpretation text', () => {
   test.each(['ikke forhøjet', 'Ej afvigende', 'not high', 'no abnormality: low risk', 'Normal', 'højrestillet'])('text "%s" is no flag (negation, no flag word, or not a whole word)', (text) => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
+  test('a text that is exactly an interpretation code is that code; the value set URL sent as the system counts as v3', () => {
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text: 'H' }] })).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text: ' LL ' }] })).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(verdict({ valueQuantity: q(9), interpretation: [{ text: 'N' }], referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text: 'h' }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
+    expect(verdict({ valueQuantity: q(1), interpretation: interp('HH', 'http://hl7.org/fhir/ValueSet/observation-interpretation') })).toMatchObject({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+  });
   test('a coding with only a display is read as text', () => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ coding: [{ display: 'Forhøjet' }] }] })).toMatchObject({ kind: 'flag', direction: 'high' });
   });
