@@ -134,13 +134,16 @@ function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpret
   return undefined;
 }
 
-/** Units compared after normalising case, spaces, ^, *, × and 10^9/10*9 (§3.2). */
+const SUPERSCRIPT_DIGITS: Record<string, string> = { '⁰': '0', '¹': '1', '²': '2', '³': '3', '⁴': '4', '⁵': '5', '⁶': '6', '⁷': '7', '⁸': '8', '⁹': '9' };
+
+/** Units compared after normalising case, spaces, ^, *, ×, superscript powers and 10^9/10*9/10⁹ (§3.2). */
 export function normaliseUnit(unit: string): string {
   return unit
     .toLowerCase()
     .replace(/\s+/g, '')
     .replace(/[µμ]/g, 'u')
     .replace(/×/g, 'x')
+    .replace(/10([⁰¹²³⁴⁵⁶⁷⁸⁹]+)/g, (_m, p: string) => `10^${[...p].map((c) => SUPERSCRIPT_DIGITS[c] ?? '').join('')}`)
     .replace(/10[\^*]/g, '10e')
     .replace(/[\^*]/g, '')
     .replace(/^x(?=10e)/, '');

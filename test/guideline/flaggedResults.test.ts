@@ -170,6 +170,9 @@ describe('flagged results: values and ranges', () => {
     expect(normaliseUnit('nmol/l')).toBe(normaliseUnit('nmol/L'));
     expect(normaliseUnit('× 10^9/L')).toBe(normaliseUnit('10*9/L'));
     expect(normaliseUnit('x10^9/l')).toBe(normaliseUnit('10*9/L'));
+    expect(normaliseUnit('×10⁹/L')).toBe(normaliseUnit('10*9/L'));
+    expect(normaliseUnit('10¹²/L')).toBe(normaliseUnit('10^12/L'));
+    expect(normaliseUnit('10⁹/L')).not.toBe(normaliseUnit('10^12/L'));
     expect(verdict({ valueQuantity: { value: 21, unit: 'nmol/l' }, referenceRange: range(50, 160, 'nmol/L') }, 'vitamin-d')).toMatchObject({ direction: 'low' });
     expect(verdict({ valueQuantity: { value: 9, unit: 'mU/L' }, referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'unit-mismatch' });
   });
