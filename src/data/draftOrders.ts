@@ -319,12 +319,20 @@ function entriesOf(input: unknown): { resource: JsonObject; fullUrl?: string }[]
   return out;
 }
 
-function selectionKey(selection: string): { type: string; id: string } | null {
-  const parts = selection.replace(/\/_history\/[^/]*$/, '').split('/');
-  const type = parts[parts.length - 2];
+/**
+ * A selection's type and id: "MedicationRequest/123" as the spec writes it, read leniently — a type in
+ * another letter case, or a bare id (type null: any order type), as some EHRs send it.
+ */
+function selectionKey(selection: string): { type: string | null; id: string } | null {
+  const parts = selection.trim().replace(/\/_history\/[^/]*$/, '').split('/');
   const id = parts[parts.length - 1];
-  return type && id ? { type, id } : null;
+  if (!id) return null;
+  const type = parts.length >= 2 ? parts[parts.length - 2] : undefined;
+  if (type === undefined) return { type: null, id };
+  return type ? { type: type.toLowerCase(), id } : null;
 }
+
+const ORDER_SELECTION_TYPES: ReadonlySet<string> = new Set(['medicationrequest', 'medicationorder']);
 
 /**
  * The medication orders of `context.draftOrders` (a Bundle; an array of resources or one resource are
@@ -338,7 +346,7 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map(selectionKey).filter((k) => k !== null);
   const isSelected = (view: MedicationOrderView) =>
     wanted === null ||
-    (view.id !== null && wanted.some((w) => w.id === view.id && (w.type === view.resourceType || w.type === 'MedicationRequest' || w.type === 'MedicationOrder')));
+    (view.id !== null && wanted.some((w) => w.id === view.id && (w.type === null || ORDER_SELECTION_TYPES.has(w.type))));
 
   const orders = entries.map((e) => e.resource).filter((r) => r.resourceType === 'MedicationRequest' || r.resourceType === 'MedicationOrder');
   return skipped.readEach(orders, 'medication-order', (resource) => {

@@ -113,6 +113,16 @@ describe('readDraftOrders', () => {
     expect(readDraftOrders(f.draftOrders, []).some((d) => d.selected)).toBe(false);
   });
 
+  test('selections read leniently: a bare id or a type in another case selects the order; another resource type does not', () => {
+    const f = fixture('r4-several-orders.json');
+    const selected = (selections: string[]) => readDraftOrders(f.draftOrders, selections).filter((d) => d.selected).map((d) => d.id);
+    expect(selected(['MedicationRequest/rx-targin'])).toEqual(['rx-targin']);
+    expect(selected(['rx-targin'])).toEqual(['rx-targin']);
+    expect(selected(['medicationrequest/rx-targin'])).toEqual(['rx-targin']);
+    expect(selected([' MedicationRequest/rx-targin/_history/2 '])).toEqual(['rx-targin']);
+    expect(selected(['ServiceRequest/rx-targin', 'rx-unknown', '/', ''])).toEqual([]);
+  });
+
   test('a contained Medication is found by "#id" whether its id was written with the "#" or without', () => {
     const draft = (containedId: string) =>
       readDraftOrders({
