@@ -19,6 +19,7 @@ import type { HookName } from '../model/hookRequest.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, Store, StoredAnswer } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
+import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 
 export type QuietSettings = Config['quiet'];
 
@@ -186,7 +187,9 @@ export class QuietByDesign {
   /** The one read; a store that cannot answer quiets nothing (cards matter more than their quieting). */
   async readEntries(patientId: string, now: number): Promise<Map<string, QuietEntry>> {
     try {
-      const rows = await this.deps.health.track('quiet-read', () => this.deps.store.quietEntries(this.deps.pseudonyms.patientKey(patientId), now));
+      const rows = await this.deps.health.track('quiet-read', () =>
+        withinMs(this.deps.store.quietEntries(this.deps.pseudonyms.patientKey(patientId), now), STORE_WAIT_ON_REQUEST_PATH_MS, 'the quiet-by-design read'),
+      );
       return new Map(rows.map((r) => [r.entryKey, r]));
     } catch {
       return new Map();

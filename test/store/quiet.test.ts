@@ -7,6 +7,7 @@ import request from 'supertest';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { loadConfig } from '../../src/config.js';
 import { issue } from '../../src/model/cdsResponse.js';
+import { STORE_WAIT_ON_REQUEST_PATH_MS } from '../../src/model/storeWait.js';
 import { entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import type { LoggedCard } from '../../src/store/store.js';
@@ -388,6 +389,11 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
     store.quietEntries = () => Promise.reject(new Error('down'));
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    // A store that stops answering (a frozen PostgreSQL) holds the call at most STORE_WAIT_ON_REQUEST_PATH_MS.
+    store.quietEntries = () => new Promise<never>(() => undefined);
+    const started = Date.now();
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    expect(Date.now() - started).toBeLessThan(STORE_WAIT_ON_REQUEST_PATH_MS + 1500);
   });
 
   test('no patient identifier in the database: every table is scanned for the fixtures\' ids and names', async () => {

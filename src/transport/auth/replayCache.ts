@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../../model/storeWait.js';
 
 /**
  * Remembers JWT ids (`jti`) until their token can no longer be accepted, so a captured token cannot
@@ -17,17 +18,33 @@ export interface ReplayCache {
 
 const DEFAULT_REPLAY_CACHE_MAX_ENTRIES = 100_000;
 
+/**
+ * What a full cache does with a new id: `refuse` (fail closed: the cache is the only record, so forgetting a
+ * live id would let it be replayed), or `evict-oldest` (the cache backs up the store: the oldest id, the
+ * first to expire, makes room, so a busy instance is not refused when the store falls over).
+ */
+export type WhenFull = 'refuse' | 'evict-oldest';
+
 export class InMemoryReplayCache implements ReplayCache {
+  /** Insertion order is about expiry order (tokens live about as long as each other): the oldest come first. */
   private readonly entries = new Map<string, number>();
   private readonly maxEntries: number;
+  private readonly whenFull: WhenFull;
   private nextPruneAt = 0;
+  private evictions = 0;
 
-  constructor(options: { maxEntries?: number } = {}) {
+  constructor(options: { maxEntries?: number; whenFull?: WhenFull } = {}) {
     this.maxEntries = options.maxEntries ?? DEFAULT_REPLAY_CACHE_MAX_ENTRIES;
+    this.whenFull = options.whenFull ?? 'refuse';
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Live ids dropped to make room (evict-oldest). */
+  get evicted(): number {
+    return this.evictions;
   }
 
   checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
@@ -39,9 +56,17 @@ export class InMemoryReplayCache implements ReplayCache {
     const known = this.entries.get(key);
     if (known !== undefined && known > now) return Promise.resolve('seen');
     if (known === undefined && this.entries.size >= this.maxEntries) {
-      this.prune(now);
-      // Evicting a live entry would let that token be replayed, so a full cache refuses instead
-      // (fails closed). Entries live at most the maximum token age, which bounds how long this lasts.
+      // The expired ones at the front first: no scan of the whole cache on every call when it is full.
+      for (const [k, e] of this.entries) {
+        if (e > now) break;
+        this.entries.delete(k);
+      }
+      if (this.entries.size >= this.maxEntries && this.whenFull === 'evict-oldest') {
+        const oldest = this.entries.keys().next();
+        if (!oldest.done) this.entries.delete(oldest.value);
+        this.evictions++;
+      }
+      // Refuse: entries live at most the maximum token age, which bounds how long this lasts.
       if (this.entries.size >= this.maxEntries) return Promise.resolve('full');
     }
     this.entries.set(key, expiresAt);
@@ -102,7 +127,7 @@ export class StoreReplayCache implements ReplayCache {
   constructor(
     private readonly store: ReplayStore,
     private readonly health: ReplayStoreHealth,
-    private readonly fallback: ReplayCache = new InMemoryReplayCache(),
+    private readonly fallback: ReplayCache = new InMemoryReplayCache({ whenFull: 'evict-oldest' }),
   ) {}
 
   async checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
@@ -110,7 +135,8 @@ export class StoreReplayCache implements ReplayCache {
     if (now < this.skipStoreUntil) return this.fallback.checkAndStore(hashed, expiresAt, now);
     let verdict: ReplayVerdict;
     try {
-      verdict = await this.batched(hashed, expiresAt, now);
+      // A store that does not answer in time counts as down for this call (and the next STORE_RETRY_SECONDS).
+      verdict = await withinMs(this.batched(hashed, expiresAt, now), STORE_WAIT_ON_REQUEST_PATH_MS, 'the replay check in the store');
       this.health.succeeded();
     } catch (err) {
       this.health.failed('jwt-replay', err);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { STORE_WAIT_ON_REQUEST_PATH_MS } from '../../../src/model/storeWait.js';
 import { InMemoryReplayCache, STORE_RETRY_SECONDS, StoreReplayCache } from '../../../src/transport/auth/replayCache.js';
 
 describe('InMemoryReplayCache', () => {
@@ -99,5 +100,54 @@ describe('StoreReplayCache (the replay cache in the store)', () => {
     expect(await cache.checkAndStore('iss\u0000a', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('seen');
     expect(await cache.checkAndStore('iss\u0000b', 2000, 1000 + 2 * STORE_RETRY_SECONDS)).toBe('new');
     expect(h.calls.at(-1)).toBe('ok');
+  });
+});
+
+describe('the in-memory fallback when full, and a store that does not answer', () => {
+  it('evict-oldest: a full fallback makes room by forgetting its oldest id, without scanning the whole cache', async () => {
+    const cache = new InMemoryReplayCache({ maxEntries: 3, whenFull: 'evict-oldest' });
+    for (const k of ['a', 'b', 'c']) expect(await cache.checkAndStore(k, 2000, 1000)).toBe('new');
+    expect(await cache.checkAndStore('d', 2000, 1001)).toBe('new');
+    expect(cache.size).toBe(3);
+    expect(cache.evicted).toBe(1);
+    expect(await cache.checkAndStore('b', 2000, 1002)).toBe('seen');
+    expect(await cache.checkAndStore('a', 2000, 1002)).toBe('new'); // the oldest was forgotten (and is now remembered again)
+    // Expired ids at the front go first, without evicting a live one.
+    const fresh = new InMemoryReplayCache({ maxEntries: 2, whenFull: 'evict-oldest' });
+    await fresh.checkAndStore('x', 1005, 1000);
+    await fresh.checkAndStore('y', 2000, 1000);
+    expect(await fresh.checkAndStore('z', 2000, 1010)).toBe('new');
+    expect(fresh.evicted).toBe(0);
+  });
+
+  it('a store that never answers costs a call at most STORE_WAIT_ON_REQUEST_PATH_MS; the fallback answers, and a replay is still refused', async () => {
+    const store = { checkAndStoreJtis: () => new Promise<never>(() => undefined), pruneJtis: () => Promise.resolve(0) };
+    const calls: string[] = [];
+    const cache = new StoreReplayCache(store, { up: true, failed: (op: string) => void calls.push(`failed ${op}`), succeeded: () => void calls.push('ok') });
+    const started = Date.now();
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1000)).toBe('new');
+    const waited = Date.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(STORE_WAIT_ON_REQUEST_PATH_MS - 5);
+    expect(waited).toBeLessThan(STORE_WAIT_ON_REQUEST_PATH_MS + 1500);
+    expect(calls).toEqual(['failed jwt-replay']);
+    // Within STORE_RETRY_SECONDS the store is not asked: no wait at all, and the fallback knows 'a'.
+    const again = Date.now();
+    expect(await cache.checkAndStore('iss\u0000a', 2000, 1001)).toBe('seen');
+    expect(Date.now() - again).toBeLessThan(STORE_WAIT_ON_REQUEST_PATH_MS);
+  });
+
+  it('with an evict-oldest fallback (the store\'s default), a busy instance whose store falls over is not refused', async () => {
+    let down = false;
+    const store = {
+      checkAndStoreJtis: (items: readonly unknown[]) => (down ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve(items.map(() => 'new' as const))),
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const fallback = new InMemoryReplayCache({ maxEntries: 5, whenFull: 'evict-oldest' });
+    const cache = new StoreReplayCache(store, { up: true, failed: () => undefined, succeeded: () => undefined }, fallback);
+    for (let i = 0; i < 10; i++) expect(await cache.checkAndStore(`iss\u0000k${i}`, 2000, 1000)).toBe('new');
+    down = true;
+    for (let i = 10; i < 20; i++) expect(await cache.checkAndStore(`iss\u0000k${i}`, 2000, 1001)).toBe('new');
+    expect(await cache.checkAndStore('iss\u0000k19', 2000, 1002)).toBe('seen');
+    expect(fallback.size).toBe(5);
   });
 });
