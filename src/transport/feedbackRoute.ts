@@ -24,6 +24,9 @@ export interface FeedbackRouteDeps {
 }
 
 /** The identity of a feedback item: the same answer sent again has the same key (stored once). */
+/** Feedback items named in the request's log line (the rest are counted). */
+const LOGGED_ITEMS = 20;
+
 function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
   return sha256(canonicalJson([serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null]));
 }
@@ -80,7 +83,11 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
     const summary = summaryOf(res);
     summary.serviceId = service.id;
     summary.feedbackAdded = fresh.filter(Boolean).length;
-    summary.feedback = entries.map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code } : { card: e.cardUuid, outcome: e.outcome }));
+    // Bounded whatever a caller sends: the first items, reason codes cut short, and how many there were.
+    summary.feedbackItems = entries.length;
+    summary.feedback = entries
+      .slice(0, LOGGED_ITEMS)
+      .map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code.slice(0, 64) } : { card: e.cardUuid, outcome: e.outcome }));
     sendJson(res, 200, '{}');
   };
 }

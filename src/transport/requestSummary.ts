@@ -17,8 +17,10 @@ export interface RequestSummary {
   data?: CallTrace;
   /** Resources skipped as unreadable (named in their own warning line). */
   skipped?: number;
-  /** Feedback outcomes received: card uuid, outcome, override reason code. */
+  /** Feedback outcomes received (the first 20): card uuid, outcome, override reason code. */
   feedback?: Array<{ card: string; outcome: string; reason?: string }>;
+  /** How many feedback items the request held. */
+  feedbackItems?: number;
   /** Feedback records that were new (feedback is idempotent). */
   feedbackAdded?: number;
   /** A 4xx's reason: the OperationOutcome's first diagnostics. */

@@ -179,6 +179,28 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
   });
 });
 
+describe('feedback: bounded input and log line', () => {
+  const item = (i: number, suggestions = 1) => ({ card: `card-${i}`, outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z', acceptedSuggestions: Array.from({ length: suggestions }, (_, j) => ({ id: `s-${j}` })) });
+  test('at most 100 items and 20 accepted suggestions an item (400 naming the field beyond)', async () => {
+    const { app } = buildTestApp();
+    expect((await request(app).post(URL).send({ feedback: Array.from({ length: 100 }, (_, i) => item(i, 20)) })).status).toBe(200);
+    expect(expectOperationOutcome(await request(app).post(URL).send({ feedback: Array.from({ length: 101 }, (_, i) => item(i)) }), 400).issue[0]?.expression).toEqual(['feedback']);
+    expect(expectOperationOutcome(await request(app).post(URL).send({ feedback: [item(0, 21)] }), 400).issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
+  });
+  test('the request\'s log line names the first 20 items and counts them all; reason codes are cut at 64 characters', async () => {
+    const logs = captureLogs();
+    const { app } = buildTestApp({ logger: logs.logger });
+    const body = { feedback: Array.from({ length: 100 }, (_, i) => ({ card: `card-${i}`, outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:34.987Z', overrideReason: { reason: { code: 'x'.repeat(256) } } })) };
+    expect((await request(app).post(URL).send(body)).status).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    const line = logs.lines<{ feedback?: Array<{ reason: string }>; feedbackItems?: number }>().find((l) => l.feedbackItems !== undefined)!;
+    expect(line.feedbackItems).toBe(100);
+    expect(line.feedback).toHaveLength(20);
+    expect(line.feedback![0]!.reason).toHaveLength(64);
+    expect(JSON.stringify(line).length).toBeLessThan(5000);
+  });
+});
+
 describe('feedback when the store is down', () => {
   test.each(STORE_KINDS)('%s: feedback → 503 OperationOutcome (the EHR may retry), counted, logged once a minute; hook calls still answer', async (kind) => {
     const store = await freshStore(kind);
