@@ -85,6 +85,8 @@ export interface Config {
     adminToken: string | null;
     /** Bearer token of GET /metrics (METRICS_TOKEN); null → open. */
     metricsToken: string | null;
+    /** SHUTDOWN_DRAIN_MS (default 0): on SIGTERM, /readyz answers 503 this long while calls are still served, so a load balancer stops routing first. */
+    shutdownDrainMs: number;
   };
   // --- Quiet by design (issue 11; docs/clinical-rules.md §6) ---
   quiet: {
@@ -352,6 +354,7 @@ export function loadConfig(env: Env = process.env): Config {
     operations: {
       adminToken: token('ADMIN_TOKEN'),
       metricsToken: token('METRICS_TOKEN'),
+      shutdownDrainMs: int(env, 'SHUTDOWN_DRAIN_MS', 0, 0, 60000),
     },
     quiet,
     // --- Preview page (GET /, issue 13) ---

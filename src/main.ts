@@ -75,25 +75,37 @@ async function main(): Promise<void> {
   server.headersTimeout = 5_000;
   server.keepAliveTimeout = 5_000;
 
-  // Stop taking requests, let in-flight ones finish, write the card log, close the store, exit 0.
+  // Say "not ready" (and keep serving) for SHUTDOWN_DRAIN_MS, then stop taking requests, let in-flight ones
+  // finish, write the card log, close the store, exit 0.
   let stopping = false;
+  let finishing = false;
   const finish = async (): Promise<void> => {
+    if (finishing) return;
+    finishing = true;
     await runtime.cardLog.close();
+    // A store that cannot be written now loses what was still pending: say how much.
+    if (runtime.cardLog.pendingCount > 0) logger.error({ cards: runtime.cardLog.pendingCount }, 'card log not written at shutdown: these cards are lost');
     await store.close().catch(() => undefined);
     process.exit(0);
+  };
+  const stopServing = (): void => {
+    server.close(() => void finish());
+    server.closeIdleConnections();
+    setTimeout(() => {
+      if (finishing) return;
+      logger.warn('requests still running after 8 s: closing their connections');
+      server.closeAllConnections();
+      void finish();
+    }, 8_000).unref();
   };
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     lifecycle.draining = true;
-    logger.info({ signal }, 'shutting down');
-    server.close(() => void finish());
-    server.closeIdleConnections();
-    setTimeout(() => {
-      logger.warn('requests still running after 8 s: closing their connections');
-      server.closeAllConnections();
-      void finish();
-    }, 8_000).unref();
+    const drainMs = config.operations.shutdownDrainMs;
+    logger.info({ signal, drainMs }, 'shutting down');
+    if (drainMs > 0) setTimeout(stopServing, drainMs);
+    else stopServing();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -145,6 +145,25 @@ describe('the service process, AUTH=off, with the FHIR server process', () => {
   }, 15_000);
 });
 
+describe('SHUTDOWN_DRAIN_MS: on SIGTERM, not ready but still serving, then the exit', () => {
+  test('/readyz 503 and hook calls answered during the drain; exit 0 after it', async () => {
+    const draining = await startServiceProcess({ AUTH: 'off', ...FHIR_ENV, SHUTDOWN_DRAIN_MS: '1500' });
+    try {
+      expect((await get(`${draining.ready}/readyz`)).status).toBe(200);
+      const started = Date.now();
+      draining.child.kill('SIGTERM');
+      await waitForLogLine(draining, (e) => e.msg === 'shutting down' && e.drainMs === 1500);
+      expect((await get(`${draining.ready}/readyz`)).status).toBe(503);
+      const res = await post(`${draining.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
+      expect(res.status).toBe(200);
+      expect(await draining.exited(10_000)).toEqual({ code: 0, signal: null });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await draining.stop('SIGKILL', 1_000);
+    }
+  }, STARTUP_TIMEOUT_MS + 20_000);
+});
+
 describe('the service process with auth on (the default)', () => {
   test('patient-view without Authorization → 401 with an empty body', async () => {
     const res = await post(`${serviceWithAuth.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
