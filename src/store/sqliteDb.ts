@@ -7,6 +7,8 @@ import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js
 
 /** How often the checkpoint thread runs; each pass copies what the writers logged since (~0.2 s of card log). */
 const CHECKPOINT_EVERY_MS = 200;
+/** How long a statement waits for another connection's lock before SQLITE_BUSY (on the main thread: kept short). */
+export const BUSY_TIMEOUT_MS = 250;
 /** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
@@ -47,7 +49,10 @@ export class SqliteDb implements Db {
 
   private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
     const db = new Database(file);
-    db.pragma('busy_timeout = 5000');
+    // better-sqlite3 waits on the main thread: a write lock held elsewhere (a second process on DATA_DIR,
+    // quiet:reset) must cost a write a moment, not every hook call 5 s. A write that gives up is retried
+    // (card log), answered 503 (feedback: the EHR sends it again), or falls back (the replay check).
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     SqliteDb.switchToWal(db);
     db.pragma(`synchronous = ${synchronous}`);
     // The checkpoint thread keeps the log short; a commit checkpoints (and stalls) only if it has stopped.

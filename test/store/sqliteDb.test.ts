@@ -1,0 +1,48 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { SQLITE_FILE } from '../../src/store/openStore.js';
+import { BUSY_TIMEOUT_MS } from '../../src/store/sqliteDb.js';
+import { closeAll, freshLocation, openAt } from './storeKinds.js';
+
+afterAll(closeAll);
+
+/** Another process (a second instance on DATA_DIR, quiet:reset) holding the write lock until it is told to stop. */
+async function holdWriteLock(file: string): Promise<{ release: () => Promise<void> }> {
+  const script = `
+    const db = new (require('better-sqlite3'))(process.argv[1]);
+    db.exec('BEGIN IMMEDIATE');
+    process.stdout.write('locked\\n');
+    process.stdin.on('data', () => { db.exec('COMMIT'); db.close(); process.exit(0); });`;
+  const child = spawn(process.execPath, ['-e', script, file], { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('locked') && resolve());
+    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}`)));
+  });
+  return {
+    release: () =>
+      new Promise<void>((resolve) => {
+        child.on('exit', () => resolve());
+        child.stdin.write('go\n');
+      }),
+  };
+}
+
+describe('SQLite: a write lock held by another process', () => {
+  test(`the main thread's connections wait at most ${BUSY_TIMEOUT_MS} ms for it: a write settles within about that, not 5 s, and succeeds once the lock goes`, async () => {
+    const loc = await freshLocation('sqlite');
+    const store = await openAt(loc);
+    expect(await store.db.all('PRAGMA busy_timeout')).toEqual([{ timeout: BUSY_TIMEOUT_MS }]);
+    const entry = { patientKey: 'p', entryKey: 'e', kind: 'k', reason: 'r', quietUntil: null, setAt: 1 };
+    const lock = await holdWriteLock(join(loc.dataDir, SQLITE_FILE));
+    try {
+      const started = Date.now();
+      // SQLITE_BUSY after the busy timeout (the card log retries, feedback answers 503).
+      await store.putQuiet([entry]).catch((err: unknown) => expect(String(err)).toMatch(/busy|locked/i));
+      expect(Date.now() - started).toBeLessThan(BUSY_TIMEOUT_MS + 1000);
+    } finally {
+      await lock.release();
+    }
+    await expect(store.putQuiet([entry])).resolves.toBeUndefined();
+    await store.close();
+  });
+});
