@@ -3,13 +3,20 @@ import type { Metrics } from '../observability/metrics.js';
 
 const LOG_EVERY_MS = 60_000;
 
+/** Operations that write: a store that answers reads but cannot write (a full disk, a lock) is not up. */
+const WRITES: ReadonlySet<string> = new Set(['card-log', 'feedback', 'quiet-write', 'jwt-replay', 'jwt-replay-prune', 'quiet-prune']);
+
 /**
- * Whether the store is reachable, as its callers find out: each failure is counted (metrics), logged
- * at most once a minute (with how many were not logged), and shown by /readyz until an operation succeeds.
+ * Whether the store is reachable and writable, as its callers find out: each failure is counted (metrics),
+ * logged at most once a minute (with how many were not logged), and shown by /readyz until an operation of
+ * the same kind succeeds — a failed write only by a write, so reads (the readiness ping) do not hide it.
  */
 export class StoreHealth {
   private downSince: number | null = null;
+  /** The failure that made it down was a write: only a write clears it. */
+  private writeFailed = false;
   private lastLoggedAt = -Infinity;
+  private lastRecoveryLoggedAt = -Infinity;
   private unlogged = 0;
   private lastError = '';
 
@@ -35,6 +42,7 @@ export class StoreHealth {
     this.deps.metrics.storeErrors.inc({ operation });
     this.deps.metrics.storeUp.set(0);
     if (this.downSince === null) this.downSince = now;
+    if (WRITES.has(operation)) this.writeFailed = true;
     // Error names and codes only: a driver message may quote the connection string.
     this.lastError = errorSummary(err);
     if (now - this.lastLoggedAt >= LOG_EVERY_MS) {
@@ -46,10 +54,18 @@ export class StoreHealth {
     }
   }
 
-  succeeded(): void {
+  /** `operation`: what succeeded; a read does not clear a failed write. */
+  succeeded(operation?: string): void {
     if (this.downSince === null) return;
-    this.deps.logger.warn({ downForMs: this.now() - this.downSince }, 'store reachable again');
+    if (this.writeFailed && (operation === undefined || !WRITES.has(operation))) return;
+    const now = this.now();
+    // Logged at most once a minute too: a store that comes and goes must not fill the log.
+    if (now - this.lastRecoveryLoggedAt >= LOG_EVERY_MS) {
+      this.deps.logger.warn({ downForMs: now - this.downSince }, 'store reachable again');
+      this.lastRecoveryLoggedAt = now;
+    }
     this.downSince = null;
+    this.writeFailed = false;
     this.deps.metrics.storeUp.set(1);
   }
 
@@ -57,7 +73,7 @@ export class StoreHealth {
   async track<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     try {
       const result = await fn();
-      this.succeeded();
+      this.succeeded(operation);
       return result;
     } catch (err) {
       this.failed(operation, err);

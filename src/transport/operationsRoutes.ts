@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
+import { withinMs } from '../model/storeWait.js';
 import { feedbackReport } from '../store/report.js';
 import type { Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
@@ -57,21 +58,15 @@ export interface Lifecycle {
 
 const PING_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** GET /readyz: 200 when the store answers and the data files are loaded; 503 (saying which) otherwise. */
 export function readinessRoute(deps: { store: Store; health: StoreHealth; services: readonly CdsService[]; lifecycle: Lifecycle }): RequestHandler {
   return async (_req, res) => {
     const checks: Record<string, string> = {};
     let ready = true;
     try {
-      await deps.health.track('ping', () => withTimeout(deps.store.ping(), PING_TIMEOUT_MS));
+      await deps.health.track('ping', () => withinMs(deps.store.ping(), PING_TIMEOUT_MS, 'the store'));
+      // It answers; a write that failed since the last one that worked still makes it not ready (a full disk).
+      if (!deps.health.up) throw new Error('writes failing');
       checks.store = `ok (${deps.store.kind})`;
     } catch {
       checks.store = `unavailable (${deps.store.kind}${deps.health.problem ? `: ${deps.health.problem}` : ''})`;

@@ -53,6 +53,15 @@ describe('GET /readyz', () => {
     expect(res.body).toEqual({ status: 'ready', checks: { store: 'ok (sqlite)', data: 'ok' } });
     expect((await request(t.app).get('/healthz')).status).toBe(200);
   });
+  test('503 while writes fail although the store still answers (a full disk); ready again after a write works', async () => {
+    const t = buildTestApp();
+    t.runtime.health.failed('feedback', Object.assign(new Error('full'), { code: 'SQLITE_FULL', name: 'SqliteError' }));
+    const res = await request(t.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.checks.store).toBe('unavailable (sqlite: SqliteError SQLITE_FULL)');
+    t.runtime.health.succeeded('card-log');
+    expect((await request(t.app).get('/readyz')).status).toBe(200);
+  });
 });
 
 describe('GET /admin/report', () => {

@@ -88,7 +88,7 @@ export interface ReplayStore {
 export interface ReplayStoreHealth {
   readonly up: boolean;
   failed(operation: string, err: unknown): void;
-  succeeded(): void;
+  succeeded(operation?: string): void;
 }
 
 /**
@@ -137,7 +137,7 @@ export class StoreReplayCache implements ReplayCache {
     try {
       // A store that does not answer in time counts as down for this call (and the next STORE_RETRY_SECONDS).
       verdict = await withinMs(this.batched(hashed, expiresAt, now), STORE_WAIT_ON_REQUEST_PATH_MS, 'the replay check in the store');
-      this.health.succeeded();
+      this.health.succeeded('jwt-replay');
     } catch (err) {
       this.health.failed('jwt-replay', err);
       this.skipStoreUntil = now + STORE_RETRY_SECONDS;
