@@ -182,10 +182,10 @@ describe('store and operations variables', () => {
   test('defaults: SQLite in ./data, no PostgreSQL, no pseudonym secret (generated in DATA_DIR), admin report off, metrics open', () => {
     const c = loadConfig({});
     expect(c.store).toEqual({ dataDir: './data', databaseUrl: null, pseudonymSecret: null, cardLogFlushMs: 1000 });
-    expect(c.operations).toEqual({ adminToken: null, metricsToken: null });
+    expect(c.operations).toEqual({ adminToken: null, metricsToken: null, shutdownDrainMs: 0 });
   });
 
-  test('DATABASE_URL, DATA_DIR, PSEUDONYM_SECRET, ADMIN_TOKEN, METRICS_TOKEN, CARD_LOG_FLUSH_MS are read', () => {
+  test('DATABASE_URL, DATA_DIR, PSEUDONYM_SECRET, ADMIN_TOKEN, METRICS_TOKEN, CARD_LOG_FLUSH_MS, SHUTDOWN_DRAIN_MS are read', () => {
     const c = loadConfig({
       DATABASE_URL: 'postgres://u@db.example.org:5432/nkr',
       DATA_DIR: '/var/lib/nkr',
@@ -193,9 +193,11 @@ describe('store and operations variables', () => {
       ADMIN_TOKEN: 'a'.repeat(16),
       METRICS_TOKEN: 'm'.repeat(16),
       CARD_LOG_FLUSH_MS: '250',
+      SHUTDOWN_DRAIN_MS: '5000',
     });
     expect(c.store).toEqual({ dataDir: '/var/lib/nkr', databaseUrl: 'postgres://u@db.example.org:5432/nkr', pseudonymSecret: 's'.repeat(32), cardLogFlushMs: 250 });
-    expect(c.operations).toEqual({ adminToken: 'a'.repeat(16), metricsToken: 'm'.repeat(16) });
+    expect(c.operations).toEqual({ adminToken: 'a'.repeat(16), metricsToken: 'm'.repeat(16), shutdownDrainMs: 5000 });
+    expect(configError({ SHUTDOWN_DRAIN_MS: '60001' }).message).toContain('Configuration error in SHUTDOWN_DRAIN_MS:');
   });
 
   test.each<[string, Record<string, string>]>([
