@@ -212,17 +212,18 @@ export async function resolvePrefetch(
       result.resources[spec.key] = o.resources;
       return;
     }
-    if (spec.required) missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
-    if (spec.required && deferred.includes(spec.key)) {
-      const readNarrower = async (params: string): Promise<Outcome> => {
-        const p = plan(spec);
-        if ('unavailable' in p) return p;
-        return read(spec, withParams(p.query, params), p.plainQuery === undefined ? {} : { plainQuery: withParams(p.plainQuery, params) });
-      };
-      (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
+    if (spec.required) {
+      missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
+      if (deferred.includes(spec.key)) {
+        const readNarrower = async (params: string): Promise<Outcome> => {
+          const p = plan(spec);
+          if ('unavailable' in p) return p;
+          return read(spec, withParams(p.query, params), p.plainQuery === undefined ? {} : { plainQuery: withParams(p.plainQuery, params) });
+        };
+        (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
+      }
       return;
     }
-    if (spec.required) return;
     result.unavailable.push(spec.key);
     trace.unavailable.push(spec.key);
     call.log.warn({ key: spec.key, reason: o.unavailable }, 'optional data unavailable: the cards that need it degrade');
