@@ -8,16 +8,18 @@ import { isObject } from './json.js';
  * status. docs/clinical-rules.md §2 and §7.
  */
 
-const STATUS_WORDS = new Set(['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved', 'unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error']);
+/** The codes of each status, which a text or display may also spell out ("Resolved", "Entered in Error"). */
+const CLINICAL_WORDS: ReadonlySet<string> = new Set(['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved']);
+const VERIFICATION_WORDS: ReadonlySet<string> = new Set(['unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error']);
 
-/** "Entered in Error" → "entered-in-error", if it is a status code in words. */
-function statusWord(text: unknown): string | undefined {
+/** "Entered in Error" → "entered-in-error", if it is one of `words`. */
+function statusWord(text: unknown, words: ReadonlySet<string>): string | undefined {
   if (typeof text !== 'string') return undefined;
   const word = text.trim().toLowerCase().replace(/[\s_]+/g, '-');
-  return STATUS_WORDS.has(word) ? word : undefined;
+  return words.has(word) ? word : undefined;
 }
 
-function statusCode(v: unknown): string | undefined {
+function statusCode(v: unknown, words: ReadonlySet<string>): string | undefined {
   if (typeof v === 'string') return v.trim().toLowerCase() || undefined;
   if (!isObject(v)) return undefined;
   const codings = codingsOf(v);
@@ -25,10 +27,10 @@ function statusCode(v: unknown): string | undefined {
     if (typeof coding.code === 'string' && coding.code.trim() !== '') return coding.code.trim().toLowerCase();
   }
   for (const coding of codings) {
-    const word = statusWord(coding.display);
+    const word = statusWord(coding.display, words);
     if (word !== undefined) return word;
   }
-  return statusWord(v.text);
+  return statusWord(v.text, words);
 }
 
 /** abatement[x] (DSTU2's abatementBoolean: only when true): the condition has ended. */
@@ -42,11 +44,11 @@ const ACTIVE_CLINICAL = new Set(['active', 'recurrence', 'relapse']);
 const UNCONFIRMED_VERIFICATION = new Set(['provisional', 'differential', 'unconfirmed']);
 
 function verificationStatusOf(condition: unknown): string | undefined {
-  return isObject(condition) ? statusCode(condition.verificationStatus) : undefined;
+  return isObject(condition) ? statusCode(condition.verificationStatus, VERIFICATION_WORDS) : undefined;
 }
 
 function clinicalStatusOf(condition: unknown): string | undefined {
-  return isObject(condition) ? statusCode(condition.clinicalStatus) : undefined;
+  return isObject(condition) ? statusCode(condition.clinicalStatus, CLINICAL_WORDS) : undefined;
 }
 
 /**

@@ -119,6 +119,7 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
     const cond = (c: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c });
     expect(isGsbCondition(cond({ text: 'Active' }), gsb)).toBe(true);
     expect(isGsbCondition(cond({ text: 'Aktuel, følges' }), gsb)).toBe(true);
+    expect(isGsbCondition(cond({ text: 'Confirmed' }), gsb)).toBe(true); // a verification word in the clinical status is no clinical status
     expect(isGsbCondition(cond({ coding: [{ code: 'active', display: 'Resolved' }] }), gsb)).toBe(true);
   });
   // FHIR con-4: an abated condition is inactive, resolved or in remission.
