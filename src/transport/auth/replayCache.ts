@@ -66,6 +66,8 @@ export class InMemoryReplayCache implements ReplayCache {
         if (!oldest.done) this.entries.delete(oldest.value);
         this.evictions++;
       }
+      // The only record: look for an expired id anywhere before refusing.
+      if (this.entries.size >= this.maxEntries) this.prune(now);
       // Refuse: entries live at most the maximum token age, which bounds how long this lasts.
       if (this.entries.size >= this.maxEntries) return Promise.resolve('full');
     }

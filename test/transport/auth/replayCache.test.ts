@@ -27,6 +27,14 @@ describe('InMemoryReplayCache', () => {
     expect(cache.size).toBe(2);
   });
 
+  it('refuse mode finds an expired entry anywhere, not only at the front, before refusing', async () => {
+    const cache = new InMemoryReplayCache({ maxEntries: 2 });
+    await cache.checkAndStore('long', 5000, 1000);
+    await cache.checkAndStore('short', 1010, 1000);
+    expect(await cache.checkAndStore('c', 2000, 1020)).toBe('new');
+    expect(await cache.checkAndStore('long', 5000, 1021)).toBe('seen');
+  });
+
   it('sweeps expired entries over time, so memory follows traffic', async () => {
     const cache = new InMemoryReplayCache();
     for (let i = 0; i < 50; i++) await cache.checkAndStore(`k${i}`, 1010, 1000);
