@@ -79,6 +79,8 @@ export interface Config {
     pseudonymSecret: string | null;
     /** How often the card log is written (CARD_LOG_FLUSH_MS). */
     cardLogFlushMs: number;
+    /** RETENTION_DAYS: cards and feedback older than this are deleted hourly; 0 = kept. */
+    retentionDays: number;
   };
   operations: {
     /** Bearer token of GET /admin/report (ADMIN_TOKEN); null → the endpoint does not exist. */
@@ -154,6 +156,13 @@ export function productionWarnings(config: Config): string[] {
     if (plainHttp(entry)) out.push(`FHIR_SERVER_ALLOWLIST lists an http server (${new URL(entry).host}): patient data and access tokens would travel unencrypted`);
   }
   return out;
+}
+
+/** RETENTION_DAYS: 0 (keep everything) or at least 30, so that feedback arriving late still finds its card. */
+function retentionDays(env: Env): number {
+  const days = int(env, 'RETENTION_DAYS', 0, 0, 36500);
+  if (days !== 0 && days < 30) throw new ConfigError('RETENTION_DAYS', `is 0 (keep everything) or at least 30 days, got "${days}"`);
+  return days;
 }
 
 function bool(env: Env, name: string, dflt: boolean): boolean {
@@ -350,6 +359,7 @@ export function loadConfig(env: Env = process.env): Config {
       databaseUrl,
       pseudonymSecret,
       cardLogFlushMs: int(env, 'CARD_LOG_FLUSH_MS', 1000, 10, 60000),
+      retentionDays: retentionDays(env),
     },
     operations: {
       adminToken: token('ADMIN_TOKEN'),

@@ -7,6 +7,7 @@ import { createServices } from './services/serviceRegistry.js';
 import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
+import { Retention } from './store/retention.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
+  const retention = new Retention({ store, health, logger, days: config.store.retentionDays });
+  retention.start();
   const replayCache = new StoreReplayCache(store, health);
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const finish = async (): Promise<void> => {
     if (finishing) return;
     finishing = true;
+    await retention.stop();
     await runtime.cardLog.close();
     // A store that cannot be written now loses what was still pending: say how much.
     if (runtime.cardLog.pendingCount > 0) logger.error({ cards: runtime.cardLog.pendingCount }, 'card log not written at shutdown: these cards are lost');

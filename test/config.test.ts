@@ -181,7 +181,7 @@ describe('ICPC2_L18 (docs/clinical-rules.md §2, §4)', () => {
 describe('store and operations variables', () => {
   test('defaults: SQLite in ./data, no PostgreSQL, no pseudonym secret (generated in DATA_DIR), admin report off, metrics open', () => {
     const c = loadConfig({});
-    expect(c.store).toEqual({ dataDir: './data', databaseUrl: null, pseudonymSecret: null, cardLogFlushMs: 1000 });
+    expect(c.store).toEqual({ dataDir: './data', databaseUrl: null, pseudonymSecret: null, cardLogFlushMs: 1000, retentionDays: 0 });
     expect(c.operations).toEqual({ adminToken: null, metricsToken: null, shutdownDrainMs: 0 });
   });
 
@@ -195,9 +195,12 @@ describe('store and operations variables', () => {
       CARD_LOG_FLUSH_MS: '250',
       SHUTDOWN_DRAIN_MS: '5000',
     });
-    expect(c.store).toEqual({ dataDir: '/var/lib/nkr', databaseUrl: 'postgres://u@db.example.org:5432/nkr', pseudonymSecret: 's'.repeat(32), cardLogFlushMs: 250 });
+    expect(c.store).toEqual({ dataDir: '/var/lib/nkr', databaseUrl: 'postgres://u@db.example.org:5432/nkr', pseudonymSecret: 's'.repeat(32), cardLogFlushMs: 250, retentionDays: 0 });
     expect(c.operations).toEqual({ adminToken: 'a'.repeat(16), metricsToken: 'm'.repeat(16), shutdownDrainMs: 5000 });
     expect(configError({ SHUTDOWN_DRAIN_MS: '60001' }).message).toContain('Configuration error in SHUTDOWN_DRAIN_MS:');
+    expect(loadConfig({}).store.retentionDays).toBe(0);
+    expect(loadConfig({ RETENTION_DAYS: '30' }).store.retentionDays).toBe(30);
+    expect(configError({ RETENTION_DAYS: '29' }).message).toContain('Configuration error in RETENTION_DAYS: is 0 (keep everything) or at least 30 days');
   });
 
   test.each<[string, Record<string, string>]>([

@@ -85,6 +85,15 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE card_log ADD COLUMN item_keys TEXT',
     ],
   },
+  {
+    version: 3,
+    name: 'retention: the oldest cards and feedback found without a scan',
+    statements: () => [
+      'CREATE INDEX card_log_issued ON card_log (issued_at)',
+      'CREATE INDEX card_suggestion_card ON card_suggestion (card_uuid)',
+      'CREATE INDEX feedback_received ON feedback (received_at)',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -252,6 +252,29 @@ export class SqlStore implements Store {
     return changes ?? 0;
   }
 
+  async pruneBefore(cutoff: number, limit: number): Promise<number> {
+    const n = Math.max(1, Math.min(limit, UUIDS_PER_SELECT));
+    const cards = (await this.db.all('SELECT card_uuid FROM card_log WHERE issued_at < ? ORDER BY issued_at LIMIT ?', [cutoff, n])).map((r) => text(r.card_uuid));
+    const keys = new Set((await this.db.all('SELECT feedback_key FROM feedback WHERE received_at < ? ORDER BY received_at LIMIT ?', [cutoff, n])).map((r) => text(r.feedback_key)));
+    if (cards.length > 0) {
+      for (const r of await this.db.all(`SELECT feedback_key FROM feedback WHERE card_uuid IN (${marks(cards.length)})`, cards)) keys.add(text(r.feedback_key));
+    }
+    const feedbackKeys = [...keys];
+    if (cards.length === 0 && feedbackKeys.length === 0) return 0;
+    const inList = (column: string, values: string[]) => ({ sql: `${column} IN (${marks(values.length)})`, params: values });
+    const statements = [];
+    for (let i = 0; i < feedbackKeys.length; i += UUIDS_PER_SELECT) {
+      const chunk = inList('feedback_key', feedbackKeys.slice(i, i + UUIDS_PER_SELECT));
+      statements.push({ sql: `DELETE FROM feedback_suggestion WHERE ${chunk.sql}`, params: chunk.params }, { sql: `DELETE FROM feedback WHERE ${chunk.sql}`, params: chunk.params });
+    }
+    if (cards.length > 0) {
+      const chunk = inList('card_uuid', cards);
+      statements.push({ sql: `DELETE FROM card_suggestion WHERE ${chunk.sql}`, params: chunk.params }, { sql: `DELETE FROM card_log WHERE ${chunk.sql}`, params: chunk.params });
+    }
+    await this.db.batch(statements);
+    return cards.length + feedbackKeys.length;
+  }
+
   async ping(): Promise<void> {
     await this.db.all('SELECT 1 AS ok');
   }

@@ -132,6 +132,12 @@ export interface Store {
   clearQuiet(): Promise<number>;
   /** Deletes suppressions that expired before `now` (epoch ms). */
   pruneQuiet(now: number): Promise<number>;
+  /**
+   * Retention (RETENTION_DAYS): deletes up to `limit` cards issued before `cutoff` (epoch ms) with their
+   * suggestions and the feedback on them, and up to `limit` feedback items received before it; one
+   * transaction. The number of cards and feedback items deleted (0: nothing older is left).
+   */
+  pruneBefore(cutoff: number, limit: number): Promise<number>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   /** The applied schema version. */

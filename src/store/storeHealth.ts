@@ -4,7 +4,7 @@ import type { Metrics } from '../observability/metrics.js';
 const LOG_EVERY_MS = 60_000;
 
 /** Operations that write: a store that answers reads but cannot write (a full disk, a lock) is not up. */
-const WRITES: ReadonlySet<string> = new Set(['card-log', 'feedback', 'quiet-write', 'jwt-replay', 'jwt-replay-prune', 'quiet-prune']);
+const WRITES: ReadonlySet<string> = new Set(['card-log', 'feedback', 'quiet-write', 'jwt-replay', 'jwt-replay-prune', 'quiet-prune', 'retention']);
 
 /**
  * Whether the store is reachable and writable, as its callers find out: each failure is counted (metrics),

@@ -77,6 +77,34 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     await again.close();
   });
 
+  test('retention: pruneBefore deletes old cards with their suggestions and feedback, and old feedback, a step at a time; newer rows stay', async () => {
+    const store = await freshStore(kind);
+    const DAY = 86_400_000;
+    const old = T0 - 100 * DAY;
+    await store.appendCards([
+      card('old-1', { issuedAt: old, suggestions: [{ uuid: 's-old', name: 'ServiceRequest 1' }] }),
+      card('old-2', { issuedAt: old + 1 }),
+      card('old-3', { issuedAt: old + 2 }),
+      card('new-1', { issuedAt: T0, suggestions: [{ uuid: 's-new', name: 'ServiceRequest 2' }] }),
+    ]);
+    await store.recordFeedback([
+      // On an old card but received recently: goes with its card.
+      fb('f-old-card', 'old-1', { outcome: 'accepted', acceptedSuggestions: ['s-old'], receivedAt: T0 }),
+      // Old and for no card at all: goes by its own date.
+      fb('f-old-unmatched', 'nowhere', { receivedAt: old }),
+      fb('f-new', 'new-1', { outcome: 'accepted', acceptedSuggestions: ['s-new'], receivedAt: T0 }),
+    ]);
+    const cutoff = T0 - 30 * DAY;
+    expect(await store.pruneBefore(cutoff, 2)).toBe(2 + 2); // two cards (old-1 with its feedback), and the old unmatched feedback
+    expect(await store.pruneBefore(cutoff, 2)).toBe(1);
+    expect(await store.pruneBefore(cutoff, 2)).toBe(0);
+    const left = async (table: string, column: string) => (await store.db.all(`SELECT ${column} AS v FROM ${table} ORDER BY ${column}`)).map((r) => String(r.v));
+    expect(await left('card_log', 'card_uuid')).toEqual(['new-1']);
+    expect(await left('card_suggestion', 'suggestion_uuid')).toEqual(['s-new']);
+    expect(await left('feedback', 'feedback_key')).toEqual(['f-new']);
+    expect(await left('feedback_suggestion', 'suggestion_uuid')).toEqual(['s-new']);
+  });
+
   test('quiet state: a later answer replaces an earlier one; an earlier answer arriving late does not', async () => {
     const store = await freshStore(kind);
     const entry = (setAt: number, reason: string, quietUntil: number | null) => ({ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason, quietUntil, setAt });

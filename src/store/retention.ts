@@ -1,0 +1,63 @@
+import type { Logger } from '../observability/logger.js';
+import type { Store } from './store.js';
+import type { StoreHealth } from './storeHealth.js';
+
+const DAY_MS = 86_400_000;
+const EVERY_MS = 3_600_000;
+/** Rows a step deletes: small, so a SQLite step (on the main thread) holds hook calls only briefly. */
+const STEP = 500;
+
+/**
+ * RETENTION_DAYS (0 = keep everything): once an hour, cards issued and feedback received more than that many
+ * days ago are deleted, a step at a time with a turn of the event loop between steps. Answered-result and
+ * other quiet-by-design state without an end date is kept (it holds until the finding changes).
+ */
+export class Retention {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly deps: { store: Store; health: StoreHealth; logger: Logger; days: number; clock?: () => number },
+  ) {}
+
+  start(): void {
+    if (this.deps.days <= 0 || this.timer !== null) return;
+    const tick = (): void => void this.runOnce();
+    this.timer = setInterval(tick, EVERY_MS);
+    this.timer.unref();
+    setImmediate(tick);
+  }
+
+  /** One pass: every step until nothing older is left; the number of cards and feedback items deleted. */
+  runOnce(): Promise<number> {
+    this.running ??= this.pass().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async pass(): Promise<number> {
+    const cutoff = (this.deps.clock ?? Date.now)() - this.deps.days * DAY_MS;
+    let total = 0;
+    try {
+      for (;;) {
+        if (this.stopped) break;
+        const n = await this.deps.health.track('retention', () => this.deps.store.pruneBefore(cutoff, STEP));
+        total += n;
+        if (n === 0) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } catch {
+      // Counted and logged by health; the next pass tries again.
+    }
+    if (total > 0) this.deps.logger.info({ deleted: total, olderThanDays: this.deps.days }, 'retention: old cards and feedback deleted');
+    return total;
+  }
+
+  /** Stops the timer and waits for a pass under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}
