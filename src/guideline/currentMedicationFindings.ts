@@ -1,7 +1,7 @@
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import { assessDaytimeDosing, type DaytimeSettings } from './dosageTiming.js';
-import { classifyOrder, medicationCodesOf } from './drugClassification.js';
+import { classifyOrder, medicationCodesOf, namedOnlyByCode } from './drugClassification.js';
 import { effectiveKinds, type MedicationTerminology } from './drugOrderFindings.js';
 import { patientConditions } from './medicationReasons.js';
 
@@ -14,6 +14,9 @@ import { patientConditions } from './medicationReasons.js';
 export interface CurrentMedicationDrug {
   reference: string | null;
   drugText: string;
+  /** drugText is only a code: the card names the drug by `ingredients` instead. */
+  namedByCode: boolean;
+  ingredients: Array<{ nameEn: string; nameDa: string }>;
   /** The daytime-dosing rule (amitriptyline): dosed in the daytime. */
   daytime: boolean;
 }
@@ -59,7 +62,7 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
       // The same drug from the EHR's order and the shared medication record is listed once.
       if (drugs.some((d) => d.drugText.trim().toLowerCase() === drugText.trim().toLowerCase())) continue;
       const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
-      drugs.push({ reference: med.reference, drugText, daytime });
+      drugs.push({ reference: med.reference, drugText, namedByCode: namedOnlyByCode(med), ingredients: cls.ingredients.map((i) => ({ nameEn: i.nameEn, nameDa: i.nameDa })), daytime });
       byKind.set(kind, drugs);
       for (const c of medicationCodesOf(med)) codes.add(c);
       if (terminology.drugs.kinds.get(kind).opioid && effective.opioidDependence) opioidDependence = true;

@@ -288,6 +288,16 @@ export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): Cla
   return classifyIngredientConcepts(order.medicationIngredients, codes);
 }
 
+/**
+ * The order names its drug only by a code (neither its medication nor an ingredient has a text or a display):
+ * a card then names the drug by its ingredients, not by "N02AA05".
+ */
+export function namedOnlyByCode(order: MedicationOrderView): boolean {
+  const concepts = order.medication !== null ? [order.medication] : order.medicationIngredients;
+  if (concepts.length === 0 || !order.drugText?.trim()) return false;
+  return concepts.every((c) => !c.text?.trim() && !(c.coding ?? []).some((cd) => cd.display?.trim()));
+}
+
 /** The order's medication codes as `system|code`, sorted (facts); `text:<lower-case text>` when it has none. */
 export function medicationCodesOf(order: MedicationOrderView): string[] {
   const codes = new Set<string>();

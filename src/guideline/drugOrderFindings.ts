@@ -4,7 +4,7 @@ import type { BrandNote, DrugCodes } from '../terminology/drugCodes.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
-import { classifyOrder, medicationCodesOf, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
+import { classifyOrder, medicationCodesOf, namedOnlyByCode, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
 import { opioidDependenceFor, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
 
 /**
@@ -33,6 +33,8 @@ export interface OrderRef {
   reference: string | null;
   /** The drug as ordered (text, else display, else code). */
   drugText: string;
+  /** drugText is only a code: cards name the drug by its ingredients instead. */
+  namedByCode: boolean;
   /** Sorted `system|code` of the medication (`text:<lower-case>` without codes): with the order, the card's facts. */
   medicationCodes: string[];
   /** True when the draft holds more than one medication order; then `position` says which one (1-based). */
@@ -188,6 +190,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
     const order: OrderRef = {
       reference: draft.reference,
       drugText: draft.drugText ?? '',
+      namedByCode: namedOnlyByCode(draft),
       medicationCodes: medicationCodesOf(draft),
       multipleOrders: made.length > 1,
       position: position > 0 ? position : 1,

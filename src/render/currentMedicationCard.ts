@@ -1,8 +1,8 @@
-import type { CurrentMedicationFinding } from '../guideline/currentMedicationFindings.js';
+import type { CurrentMedicationDrug, CurrentMedicationFinding } from '../guideline/currentMedicationFindings.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { buildCard } from './cardBuilder.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
-import { plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
+import { ingredientName, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
@@ -11,8 +11,10 @@ const KIND = 'current-medication';
 export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: RenderContext): CdsCard {
   const t = (key: string, values = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
   const daytime = ctx.texts.get(KIND, ctx.lang, 'daytime');
+  // A drug named only by a code is named by its ingredients, in the card's language.
+  const nameOf = (d: CurrentMedicationDrug): string => (d.namedByCode && d.ingredients.length > 0 ? d.ingredients.map((i) => ingredientName(ctx, i)).join(' + ') : d.drugText || '?');
   const lines = f.classes.map((c) => {
-    const drugs = c.drugs.map((d) => escapeMarkdown(d.drugText || '?') + (d.daytime ? ` (${daytime})` : '')).join(', ');
+    const drugs = c.drugs.map((d) => escapeMarkdown(nameOf(d)) + (d.daytime ? ` (${daytime})` : '')).join(', ');
     return t('classLine', {
       drugs: new Markdown(drugs),
       recommendation: ctx.texts.get(KIND, ctx.lang, `recommendations.${c.kind}`),
@@ -21,7 +23,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   });
   // The opioid summary names the opioids it is about; otherwise every listed drug.
   const named = f.indicator === 'warning' ? f.classes.filter((c) => c.entry.rule === 'opioid-without-dual-action') : f.classes;
-  const names = named.flatMap((c) => c.drugs.map((d) => d.drugText || '?')).join(', ');
+  const names = named.flatMap((c) => c.drugs.map(nameOf)).join(', ');
   const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, KIND),

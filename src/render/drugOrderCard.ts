@@ -18,12 +18,15 @@ export interface DrugOrderRenderInput {
   updateBase: () => ResourceJson | null;
 }
 
-function drugName(f: DrugOrderFinding): string {
-  return f.order.drugText.trim() || f.ingredients.map((i) => i.nameEn).join(' + ') || '?';
+/** The drug as ordered; by its ingredients, in the card's language, when it was named only by a code. */
+function drugName(ctx: RenderContext, f: DrugOrderFinding): string {
+  const byIngredients = (f.productIngredients.length > 0 ? f.productIngredients : f.ingredients).map((i) => ingredientName(ctx, i)).join(' + ');
+  if (f.order.namedByCode && byIngredients) return byIngredients;
+  return f.order.drugText.trim() || byIngredients || '?';
 }
 
 function orderLine(ctx: RenderContext, f: DrugOrderFinding): string {
-  const drug = drugName(f);
+  const drug = drugName(ctx, f);
   if (f.order.multipleOrders) return ctx.texts.fill('medication', ctx.lang, 'orderLineMany', { drug, position: f.order.position, count: f.order.orderCount });
   return ctx.texts.fill('medication', ctx.lang, 'orderLine', { drug });
 }
@@ -39,7 +42,7 @@ function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDec
       ? [
           {
             label: plainFill(ctx, f.kind, 'suggestion'),
-            actions: [{ type: 'delete', description: plainFill(ctx, f.kind, 'action', { drug: drugName(f) }), resourceId: f.order.reference }],
+            actions: [{ type: 'delete', description: plainFill(ctx, f.kind, 'action', { drug: drugName(ctx, f) }), resourceId: f.order.reference }],
           },
         ]
       : [];
@@ -72,7 +75,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
-      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(f) }), resource: moveDosageToEvening(updateBase) }],
+      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(ctx, f) }), resource: moveDosageToEvening(updateBase) }],
     });
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
@@ -90,7 +93,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
   const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, kind),
-    summary: summaryWithDrug(ctx, message, drugName(f)),
+    summary: summaryWithDrug(ctx, message, drugName(ctx, f)),
     detail: blocks(
       orderLine(ctx, f),
       partners,

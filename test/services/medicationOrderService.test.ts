@@ -481,6 +481,31 @@ describe('rev 2: plain clinical English ("addresses", "insufficient evidence", "
   });
 });
 
+describe('a drug named only by a code is named by its ingredients, in the card\'s language', () => {
+  const atcOnly = (code: string): fhir4.CodeableConcept => ({ coding: [{ system: ATC, code }] });
+  test.each([
+    ['en', 'oxycodone'],
+    ['da', 'oxycodon'],
+  ] as const)('order-select (%s): "%s", not "N02AA05"', async (lang, name) => {
+    const card = (await call([draft('o', atcOnly('N02AA05'))], { lang })).cards[0]!;
+    expect(card.summary).toMatch(new RegExp(`${name}$`));
+    expect(`${card.summary}\n${card.detail}`).not.toContain('N02AA05');
+  });
+  test('a code with a display or a text keeps its own name', async () => {
+    const card = (await call([draft('o', { coding: [{ system: ATC, code: 'N02AA05', display: 'OxyNorm 5 mg' }] })])).cards[0]!;
+    expect(card.summary).toMatch(/OxyNorm 5 mg$/);
+  });
+  test('patient-view: a current drug known only by its code is listed by its ingredient', async () => {
+    const req = readJson<Record<string, any>>(projectPath('fixtures', 'requests', 'patient-view-medication-statement-fmk.json'));
+    req.prefetch.medicationStatements.entry[0].resource.medicationCodeableConcept = atcOnly('N02AA01');
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', 'da').send(req);
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication')!;
+    expect(card.detail).toContain('**morfin**');
+    expect(`${card.summary}\n${card.detail}`).not.toContain('N02AA01');
+  });
+});
+
 describe('worded no stronger than the guideline', () => {
   // The weak recommendation is amitriptyline's; under "No recommendation" it must not read as one for the drug ordered.
   test.each([
