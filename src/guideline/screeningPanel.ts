@@ -104,6 +104,11 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
     : { kind: 'loinc', uri: panel.uriOf('loinc') };
 }
 
+/** The earliest time a result counts (§3.1): the anchor minus SCREENING_LOOKBACK_DAYS. */
+export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
+  return scope.anchor - settings.lookbackDays * DAY_MS;
+}
+
 /**
  * The biochemical screening (docs/clinical-rules.md §3.1): for each of the 16 groups, done / pending /
  * stale / missing. A result counts when final, valued and dated on or after the anchor minus the
@@ -119,7 +124,7 @@ export function assessScreening(
   now: number,
   skipped: SkippedResources = new SkippedResources(),
 ): ScreeningAssessment {
-  const cutoff = scope.anchor - settings.lookbackDays * DAY_MS;
+  const cutoff = firstCountedTime(scope, settings);
   const pendingSince = now - settings.pendingDays * DAY_MS;
   const results = readLabResults(observations, panel, skipped);
   const latest = new Map<string, Map<string, LabResult>>(); // group → analyte → most recent counting result

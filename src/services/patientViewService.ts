@@ -13,8 +13,8 @@ import {
   type ScreeningIncompleteFinding,
 } from '../guideline/patientViewFindings.js';
 import { flaggedResultKey } from '../guideline/flaggedResults.js';
-import { DAY_MS } from '../guideline/fhirDates.js';
 import { assessScope } from '../guideline/scope.js';
+import { firstCountedTime } from '../guideline/screeningPanel.js';
 import { isStillTaken } from '../guideline/stillTaken.js';
 import { RequiredDataUnavailable } from '../model/requiredData.js';
 import type { Logger } from '../observability/logger.js';
@@ -115,7 +115,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     if (!scope.inScope) return [];
     const unavailable = (why: string): RequiredDataUnavailable => new RequiredDataUnavailable([{ key: LABS, description: labsSpec.description, why }]);
     if (!deferred.pageLimit) throw unavailable(deferred.why);
-    const from = new Date(scope.anchor - config.screening.lookbackDays * DAY_MS).toISOString().slice(0, 10);
+    const from = new Date(firstCountedTime(scope, config.screening)).toISOString().slice(0, 10);
     const narrowed = await deferred.readNarrower(`date=ge${from}`);
     if ('unavailable' in narrowed) throw unavailable(`${deferred.why}, and read again from ${from}: ${narrowed.unavailable}`);
     return narrowed.resources;
