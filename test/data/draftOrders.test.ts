@@ -10,6 +10,9 @@ interface OrderFixture {
   selections?: string[];
   draftOrders: unknown;
 }
+/** The one draft of a Bundle holding a single draft MedicationRequest `x` with these fields. */
+const oneDraft = (fields: Record<string, unknown>) =>
+  readDraftOrders({ resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', id: 'x', status: 'draft', ...fields } }] })[0]!;
 const fixture = (name: string): OrderFixture => readJson<OrderFixture>(projectPath('fixtures', 'orders', name));
 
 describe('readDraftOrders', () => {
@@ -125,20 +128,10 @@ describe('readDraftOrders', () => {
 
   test('a contained Medication is found by "#id" whether its id was written with the "#" or without', () => {
     const draft = (containedId: string) =>
-      readDraftOrders({
-        resourceType: 'Bundle',
-        entry: [
-          {
-            resource: {
-              resourceType: 'MedicationRequest',
-              id: 'x',
-              status: 'draft',
-              contained: [{ resourceType: 'Medication', id: containedId, code: { coding: [{ system: 'http://www.whocc.no/atc', code: 'N02AA05' }] } }],
-              medicationReference: { reference: '#med1' },
-            },
-          },
-        ],
-      })[0]!;
+      oneDraft({
+        contained: [{ resourceType: 'Medication', id: containedId, code: { coding: [{ system: 'http://www.whocc.no/atc', code: 'N02AA05' }] } }],
+        medicationReference: { reference: '#med1' },
+      });
     for (const id of ['med1', '#med1']) {
       expect(draft(id).medication?.coding?.[0]?.code).toBe('N02AA05');
       expect(draft(id).unresolvedMedicationReference).toBeNull();
@@ -147,23 +140,12 @@ describe('readDraftOrders', () => {
   });
 
   test('lenient input: reasonCode object, doseAndRate object, unresolved references reported', () => {
-    const drafts = readDraftOrders({
-      resourceType: 'Bundle',
-      entry: [
-        {
-          resource: {
-            resourceType: 'MedicationRequest',
-            id: 'x',
-            status: 'draft',
-            reasonCode: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
-            reasonReference: [{ reference: 'Condition/elsewhere' }],
-            medicationReference: { reference: 'Medication/on-server' },
-            dosageInstruction: [{ doseAndRate: { doseQuantity: { value: 2 } }, timing: { repeat: { when: 'HS' } } }],
-          },
-        },
-      ],
+    const d = oneDraft({
+      reasonCode: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] },
+      reasonReference: [{ reference: 'Condition/elsewhere' }],
+      medicationReference: { reference: 'Medication/on-server' },
+      dosageInstruction: [{ doseAndRate: { doseQuantity: { value: 2 } }, timing: { repeat: { when: 'HS' } } }],
     });
-    const d = drafts[0]!;
     expect(d.reasons).toHaveLength(1);
     expect(d.unresolvedReasonReferences).toEqual(['Condition/elsewhere']);
     expect(d.unresolvedMedicationReference).toBe('Medication/on-server');
