@@ -71,8 +71,6 @@ export interface DeferredKey {
   readNarrower(params: string): Promise<KeyOutcome>;
 }
 
-type Outcome = KeyOutcome;
-
 const withParams = (query: string, params: string): string => `${query}${query.includes('?') ? '&' : '?'}${params}`;
 
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
@@ -118,7 +116,7 @@ export async function resolvePrefetch(
    * With `plainQuery`: `query` is the richer fhirServerQuery, and a server that refuses it with HTTP 400
    * (an `_include` it does not support) is asked `plainQuery` instead.
    */
-  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string } = {}): Promise<Outcome> {
+  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string } = {}): Promise<KeyOutcome> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
     // Read only here: the call's deadline timer starts when the first read needs it (serviceRoute).
@@ -145,7 +143,7 @@ export async function resolvePrefetch(
   }
 
   /** A prefetched Bundle with a next link: the rest from the allowed fhirServer, else unavailable. */
-  async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, nextUrl: string): Promise<Outcome> {
+  async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, nextUrl: string): Promise<KeyOutcome> {
     const incomplete = 'the prefetch has more pages';
     if (!server.allowed) return { unavailable: `${incomplete} and ${server.reason}` };
     let next: string;
@@ -167,7 +165,7 @@ export async function resolvePrefetch(
 
   // First pass, no I/O: classify every key and find required data that cannot be had at all.
   type Step =
-    | { spec: PrefetchTemplateSpec; now: Outcome }
+    | { spec: PrefetchTemplateSpec; now: KeyOutcome }
     | { spec: PrefetchTemplateSpec; fetch: { query: string; plainQuery?: string }; prefetchProblem: string | null }
     | { spec: PrefetchTemplateSpec; page: IncompletePage; nextUrl: string };
   const steps: Step[] = specs.map((spec): Step => {
@@ -195,7 +193,7 @@ export async function resolvePrefetch(
   if (hopeless.some((k) => !deferred.includes(k.key))) throw new RequiredDataUnavailable(hopeless);
 
   const outcomes = await Promise.all(
-    steps.map(async (s): Promise<Outcome> => {
+    steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
       if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
       const o = await read(s.spec, s.fetch.query, s.fetch.plainQuery === undefined ? {} : { plainQuery: s.fetch.plainQuery });
@@ -215,7 +213,7 @@ export async function resolvePrefetch(
     if (spec.required) {
       missing.push({ key: spec.key, description: spec.description, why: o.unavailable });
       if (deferred.includes(spec.key)) {
-        const readNarrower = async (params: string): Promise<Outcome> => {
+        const readNarrower = async (params: string): Promise<KeyOutcome> => {
           const p = plan(spec);
           if ('unavailable' in p) return p;
           return read(spec, withParams(p.query, params), p.plainQuery === undefined ? {} : { plainQuery: withParams(p.plainQuery, params) });
