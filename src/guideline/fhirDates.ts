@@ -2,8 +2,9 @@ import { BoundedMemo } from '../model/boundedMemo.js';
 
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
- * their first instant; a value that is not a date gives undefined (treated as "no date"). Read leniently
- * as real EHRs write them: a space for the "T", and a zone without its colon ("+0100").
+ * their first instant, except where a date ends something (parseFhirDateEnd); a value that is not a date
+ * gives undefined (treated as "no date"). Read leniently as real EHRs write them: a space for the "T", and
+ * a zone without its colon ("+0100").
  */
 const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 
@@ -24,7 +25,11 @@ function parse(value: string): number | undefined {
   const m = FHIR_DATE.exec(value.trim());
   if (!m) return undefined;
   const [, y, mo = '01', d = '01', h, mi = '00', s = '00', tz] = m;
-  if (h === undefined) return Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  if (h === undefined) {
+    // A month or day out of range is no date ("2024-13" is not January 2025), as for dateTimes below.
+    if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return undefined;
+    return Date.UTC(Number(y), Number(mo) - 1, Number(d));
+  }
   // Fast path (every Observation has one or two of these): the fields are in range, so Date.UTC gives
   // what Date.parse would, without building and re-parsing an ISO string.
   const year = Number(y);
@@ -46,6 +51,25 @@ function parse(value: string): number | undefined {
   const zone = tz === undefined ? 'Z' : tz.length === 5 ? `${tz.slice(0, 3)}:${tz.slice(3)}` : tz;
   const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone}`);
   return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * A date that ends something (a drug's end date) → the last millisecond it covers: "2026-12" runs to the
+ * end of December, "2026-12-06" to the end of that day. Read from its first instant, a drug whose course
+ * ends this month or today would count as stopped already and drop out of the cards (docs §7.1).
+ * A dateTime with a time is that instant.
+ */
+export function parseFhirDateEnd(value: string | undefined): number | undefined {
+  const start = parseFhirDate(value);
+  if (start === undefined || value === undefined) return start;
+  const m = FHIR_DATE.exec(value.trim());
+  if (m === null || m[4] !== undefined) return start;
+  const [, y, mo, d] = m;
+  const year = Number(y);
+  // Date.UTC reads years below 100 as 19xx; such a date ends nothing a patient takes today.
+  if (year < 100) return start;
+  const next = d !== undefined ? Date.UTC(year, Number(mo) - 1, Number(d) + 1) : mo !== undefined ? Date.UTC(year, Number(mo), 1) : Date.UTC(year + 1, 0, 1);
+  return next - 1;
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseFhirDate } from '../../src/guideline/fhirDates.js';
+import { parseFhirDate, parseFhirDateEnd } from '../../src/guideline/fhirDates.js';
 
 /** What parseFhirDate promised before its fast path: build an ISO string and let Date.parse judge it. */
 function byDateParse(value: string): number | undefined {
@@ -33,7 +33,7 @@ describe('parseFhirDate', () => {
   });
 
   test('not a FHIR date, or out of range → undefined', () => {
-    for (const v of ['', 'yesterday', '2024-13-01T00:00:00Z', '2024-01-32T00:00:00Z', '2024-01-01T25:00:00Z', '2024-01-01T24:30:00Z', '2024-01-01T10:00:00+24:00', '2024-01-01T10:00:60Z', undefined]) {
+    for (const v of ['', 'yesterday', '2024-13', '2024-00', '2024-01-00', '2024-01-32', '2024-13-01T00:00:00Z', '2024-01-32T00:00:00Z', '2024-01-01T25:00:00Z', '2024-01-01T24:30:00Z', '2024-01-01T10:00:00+24:00', '2024-01-01T10:00:60Z', undefined]) {
       expect(parseFhirDate(v)).toBeUndefined();
     }
   });
@@ -43,5 +43,16 @@ describe('parseFhirDate', () => {
       .tuple(fc.integer({ min: 0, max: 9999 }), two(14), two(33), two(26), two(61), fc.option(two(61)), fc.constantFrom('', 'Z', '+01:00', '-05:30', '+14:00', '-23:59', '+24:00', '+10:60'))
       .map(([y, mo, d, h, mi, s, tz]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}`}${tz}`);
     fc.assert(fc.property(dateTime, (v) => expect(parseFhirDate(v)).toBe(byDateParse(v))), { numRuns: 5000 });
+  });
+
+  test('an end date → the last millisecond it covers; a dateTime with a time is that instant', () => {
+    expect(parseFhirDateEnd('2024')).toBe(Date.UTC(2025, 0, 1) - 1);
+    expect(parseFhirDateEnd('2024-02')).toBe(Date.UTC(2024, 2, 1) - 1);
+    expect(parseFhirDateEnd('2024-12')).toBe(Date.UTC(2025, 0, 1) - 1);
+    expect(parseFhirDateEnd('2024-02-29')).toBe(Date.UTC(2024, 2, 1) - 1);
+    expect(parseFhirDateEnd(' 2024-03-05 ')).toBe(Date.UTC(2024, 2, 6) - 1);
+    expect(parseFhirDateEnd('2024-03-05T10:20:30+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
+    expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 10, 20));
+    for (const v of ['', 'soon', '2024-13', '2024-01-01T25:00:00Z', undefined]) expect(parseFhirDateEnd(v)).toBeUndefined();
   });
 });

@@ -27,6 +27,13 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
     ['2026-11-25T11:59:59Z', false],
     ['2026-11-25T12:00:00Z', true],
     ['2027-01-01', true],
+    // An end date covers its whole day, month or year: a course ending today or this month is still taken.
+    ['2026-11-25', true],
+    ['2026-11', true],
+    ['2026', true],
+    ['2026-11-24', false],
+    ['2026-10', false],
+    ['2025', false],
     ['not a date', true],
   ])('ended at %s → still taken: %s', (endedAt, taken) => {
     expect(isStillTaken(view({ endedAt }), NOW)).toBe(taken);

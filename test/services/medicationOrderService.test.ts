@@ -1,7 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { projectPath } from '../../src/projectRoot.js';
-import { buildTestApp, cardOfKind, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, FIXED_NOW, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const SELECT = '/cds-services/nkr-pain-order-select';
 const SIGN = '/cds-services/nkr-pain-order-sign';
@@ -678,13 +678,17 @@ describe('real EHR data: medication', () => {
       return req;
     };
     test.each([
-      ['an effectivePeriod.end that has passed (FMK keeps status active)', (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2025-03-01' }), false],
-      ['an effectivePeriod.end still to come', (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2027-03-01' }), true],
-      ['an end that is no date', (s: Record<string, any>) => (s.effectivePeriod = { end: 'snart' }), true],
-      ['STU3 taken "n"', (s: Record<string, any>) => (s.taken = 'n'), false],
-      ['STU3 taken "y"', (s: Record<string, any>) => (s.taken = 'y'), true],
-      ['DSTU2 wasNotTaken', (s: Record<string, any>) => (s.wasNotTaken = true), false],
-    ])('patient-view, an FMK statement with %s → listed: %s', async (_name, edit, listed) => {
+      ['an effectivePeriod.end that has passed (FMK keeps status active)', false, (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2025-03-01' })],
+      ['an effectivePeriod.end still to come', true, (s: Record<string, any>) => (s.effectivePeriod = { start: '2024-01-01', end: '2027-03-01' })],
+      ['an end that is no date', true, (s: Record<string, any>) => (s.effectivePeriod = { end: 'snart' })],
+      // An end date covers its whole day or month (docs §7.1): a course that ends today is still taken today.
+      ['an effectivePeriod.end of today, a date', true, (s: Record<string, any>) => (s.effectivePeriod = { end: new Date(FIXED_NOW).toISOString().slice(0, 10) })],
+      ['an effectivePeriod.end of this month, a partial date', true, (s: Record<string, any>) => (s.effectivePeriod = { end: new Date(FIXED_NOW).toISOString().slice(0, 7) })],
+      ['an effectivePeriod.end of yesterday', false, (s: Record<string, any>) => (s.effectivePeriod = { end: new Date(FIXED_NOW - 86_400_000).toISOString().slice(0, 10) })],
+      ['STU3 taken "n"', false, (s: Record<string, any>) => (s.taken = 'n')],
+      ['STU3 taken "y"', true, (s: Record<string, any>) => (s.taken = 'y')],
+      ['DSTU2 wasNotTaken', false, (s: Record<string, any>) => (s.wasNotTaken = true)],
+    ])('patient-view, an FMK statement with %s → listed: %s', async (_name, listed, edit) => {
       const b = await send(withStatement('patient-view-medication-statement-fmk', edit), PV);
       expect(cardOfKind(b, 'current-medication') !== undefined).toBe(listed);
     });
