@@ -22,10 +22,19 @@ export interface Db {
    * after the commit is on disk (SQLite: fsync; PostgreSQL commits are always synchronous).
    */
   batch(statements: readonly Statement[], options?: { durable?: boolean }): Promise<number[]>;
+  /**
+   * Read-only statements over one consistent snapshot, for long reads (the feedback report): SQLite runs
+   * them on a worker thread with its own connection, so the event loop is not held while they run;
+   * PostgreSQL in one read-only REPEATABLE READ transaction. Bounded by LONG_READ_TIMEOUT_MS.
+   */
+  readSnapshot(statements: readonly Statement[]): Promise<Row[][]>;
   /** Applies pending migrations; the schema version afterwards. */
   migrate(migrations?: readonly Migration[]): Promise<number>;
   close(): Promise<void>;
 }
+
+/** How long a long read (readSnapshot: the report over the whole card log) may take before it fails. */
+export const LONG_READ_TIMEOUT_MS = 60_000;
 
 /** Where each driver records the migrations it applied. */
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -3,7 +3,7 @@
  * server (src/store/openStore.ts): the driver is ~3 MB of live heap that an instance on SQLite never uses.
  */
 import pg from 'pg';
-import { MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -28,12 +28,17 @@ export interface PostgresOptions {
 export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
+  private readonly connectTimeoutMs: number;
 
-  constructor(url: string, options: PostgresOptions = {}) {
+  constructor(
+    private readonly url: string,
+    options: PostgresOptions = {},
+  ) {
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 2_000,
+      connectionTimeoutMillis: this.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
       statement_timeout: options.statementTimeoutMs ?? 5_000,
       query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
@@ -64,6 +69,30 @@ export class PostgresDb implements Db {
       throw err;
     } finally {
       client.release(broken);
+    }
+  }
+
+  async readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
+    // A connection of its own, outside the pool: a long read (the report over the whole card log) gets its
+    // own bound, not the request path's statement timeout, and takes none of the hook calls' connections.
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      statement_timeout: LONG_READ_TIMEOUT_MS,
+      query_timeout: LONG_READ_TIMEOUT_MS + 1_000,
+      application_name: 'nkr-pain-cds report',
+    });
+    // An error on the socket while idle would otherwise be thrown from the client as an uncaught 'error'.
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const rows: Row[][] = [];
+      for (const st of statements) rows.push((await client.query(toPgPlaceholders(st.sql), [...st.params])).rows as Row[]);
+      await client.query('COMMIT');
+      return rows;
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
 

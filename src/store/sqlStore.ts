@@ -34,6 +34,39 @@ const ANSWERS = `SELECT card_uuid, service_id,
     MAX(CASE WHEN outcome = 'overridden' THEN 1 ELSE 0 END) AS overridden
   FROM feedback GROUP BY card_uuid, service_id`;
 
+/**
+ * The report's reads, in the order reportRows() takes them apart: cards per kind, language and week with
+ * their answers; accepted suggestions; override reasons of cards never accepted; quieted cards; feedback
+ * for cards not in the card log (or sent to another service's endpoint).
+ */
+const REPORT_STATEMENTS: readonly Statement[] = [
+  `SELECT c.kind, c.language, c.issued_week AS week, COUNT(*) AS issued,
+     SUM(CASE WHEN a.accepted = 1 THEN 1 ELSE 0 END) AS accepted,
+     SUM(CASE WHEN a.accepted = 0 AND a.overridden = 1 THEN 1 ELSE 0 END) AS overridden,
+     SUM(CASE WHEN a.card_uuid IS NULL THEN 1 ELSE 0 END) AS no_answer
+   FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid AND a.service_id = c.service_id
+   WHERE c.suppressed = 0
+   GROUP BY c.kind, c.language, c.issued_week
+   ORDER BY c.kind, c.language, c.issued_week`,
+  `SELECT c.kind, c.language, COALESCE(s.name, '(unknown suggestion)') AS suggestion, COUNT(DISTINCT c.card_uuid) AS cards
+   FROM feedback_suggestion fs
+     JOIN feedback f ON f.feedback_key = fs.feedback_key
+     JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
+     LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid
+   WHERE f.outcome = 'accepted'
+   GROUP BY c.kind, c.language, COALESCE(s.name, '(unknown suggestion)')`,
+  `SELECT c.kind, c.language, COALESCE(f.reason_system, '') AS reason_system, COALESCE(f.reason_code, '') AS reason_code,
+     COUNT(DISTINCT c.card_uuid) AS cards
+   FROM feedback f JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
+   WHERE f.outcome = 'overridden'
+     AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.service_id = f.service_id AND f2.outcome = 'accepted')
+   GROUP BY c.kind, c.language, COALESCE(f.reason_system, ''), COALESCE(f.reason_code, '')`,
+  `SELECT kind, language, issued_week AS week, COUNT(*) AS cards FROM card_log WHERE suppressed = 1
+   GROUP BY kind, language, issued_week ORDER BY kind, language, issued_week`,
+  `SELECT COUNT(DISTINCT f.card_uuid) AS n FROM feedback f
+   WHERE NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid AND c.service_id = f.service_id)`,
+].map((sql) => ({ sql, params: [] }));
+
 /** The Store over either SQL driver: the same statements for SQLite and PostgreSQL. */
 export class SqlStore implements Store {
   /** `db` is public for tests and tools (e.g. a scan of every table). */
@@ -111,42 +144,14 @@ export class SqlStore implements Store {
     return changes ?? 0;
   }
 
+  /** The report's reads in flight: a second request while they run shares them rather than start another. */
+  private reportRead: Promise<Row[][]> | null = null;
+
   async reportRows(): Promise<ReportRows> {
-    const weeks = await this.db.all(
-      `SELECT c.kind, c.language, c.issued_week AS week, COUNT(*) AS issued,
-         SUM(CASE WHEN a.accepted = 1 THEN 1 ELSE 0 END) AS accepted,
-         SUM(CASE WHEN a.accepted = 0 AND a.overridden = 1 THEN 1 ELSE 0 END) AS overridden,
-         SUM(CASE WHEN a.card_uuid IS NULL THEN 1 ELSE 0 END) AS no_answer
-       FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid AND a.service_id = c.service_id
-       WHERE c.suppressed = 0
-       GROUP BY c.kind, c.language, c.issued_week
-       ORDER BY c.kind, c.language, c.issued_week`,
-    );
-    const suggestions = await this.db.all(
-      `SELECT c.kind, c.language, COALESCE(s.name, '(unknown suggestion)') AS suggestion, COUNT(DISTINCT c.card_uuid) AS cards
-       FROM feedback_suggestion fs
-         JOIN feedback f ON f.feedback_key = fs.feedback_key
-         JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
-         LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid
-       WHERE f.outcome = 'accepted'
-       GROUP BY c.kind, c.language, COALESCE(s.name, '(unknown suggestion)')`,
-    );
-    const reasons = await this.db.all(
-      `SELECT c.kind, c.language, COALESCE(f.reason_system, '') AS reason_system, COALESCE(f.reason_code, '') AS reason_code,
-         COUNT(DISTINCT c.card_uuid) AS cards
-       FROM feedback f JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
-       WHERE f.outcome = 'overridden'
-         AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.service_id = f.service_id AND f2.outcome = 'accepted')
-       GROUP BY c.kind, c.language, COALESCE(f.reason_system, ''), COALESCE(f.reason_code, '')`,
-    );
-    const suppressed = await this.db.all(
-      `SELECT kind, language, issued_week AS week, COUNT(*) AS cards FROM card_log WHERE suppressed = 1
-       GROUP BY kind, language, issued_week ORDER BY kind, language, issued_week`,
-    );
-    const unmatched = await this.db.all(
-      `SELECT COUNT(DISTINCT f.card_uuid) AS n FROM feedback f
-       WHERE NOT EXISTS (SELECT 1 FROM card_log c WHERE c.card_uuid = f.card_uuid AND c.service_id = f.service_id)`,
-    );
+    this.reportRead ??= this.db.readSnapshot(REPORT_STATEMENTS).finally(() => {
+      this.reportRead = null;
+    });
+    const [weeks = [], suggestions = [], reasons = [], suppressed = [], unmatched = []] = await this.reportRead;
     return {
       weeks: weeks.map((r: Row) => ({
         kind: text(r.kind),

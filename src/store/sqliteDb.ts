@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
+import { readSnapshotOnWorker } from './sqliteSnapshotReader.js';
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
 
 /** How often the checkpoint thread runs; each pass copies what the writers logged since (~0.2 s of card log). */
@@ -24,6 +25,8 @@ export class SqliteDb implements Db {
   private readonly db: Database.Database;
   private readonly durable: Database.Database;
   private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
+  /** The database file; null in memory (one connection, which no other thread can open). */
+  private readonly file: string | null;
 
   private readonly startCheckpointer: (() => WalCheckpointer) | null;
   private checkpointer: WalCheckpointer | null = null;
@@ -35,6 +38,7 @@ export class SqliteDb implements Db {
    */
   constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}) {
     const inMemory = file === ':memory:';
+    this.file = inMemory ? null : file;
     if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
@@ -105,6 +109,17 @@ export class SqliteDb implements Db {
       const db = options.durable ? this.durable : this.db;
       const run = db.transaction(() => statements.map((st) => this.stmt(st.sql, db).run(...st.params).changes));
       return Promise.resolve(run.immediate());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
+    if (this.file !== null) return readSnapshotOnWorker(this.file, statements, { timeoutMs: LONG_READ_TIMEOUT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    // In memory (tests): only this connection sees the data, so the read runs here, in one transaction.
+    try {
+      const read = this.db.transaction(() => statements.map((st) => this.stmt(st.sql).all(...st.params) as Row[]));
+      return Promise.resolve(read());
     } catch (err) {
       return Promise.reject(err);
     }

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { Metrics } from '../../src/observability/metrics.js';
 import { silentLogger } from '../../src/observability/logger.js';
 import { CardLog } from '../../src/store/cardLog.js';
@@ -226,6 +227,33 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     const rows = await store.reportRows();
     expect(rows.unmatchedCards).toBe(0);
     expect(rows.weeks[0]).toMatchObject({ issued: 1, accepted: 1 });
+  });
+
+  test('the report is read off the request path: timers run while its reads are under way, and two reports at once share one read', async () => {
+    const store = await freshStore(kind);
+    await store.appendCards([card('r-1'), card('r-2', { suppressed: true })]);
+    const snapshots = jest.spyOn(store.db, 'readSnapshot');
+    // Count event-loop turns until the report is in: a synchronous read on the main thread allows none.
+    let turns = 0;
+    let done = false;
+    const spin = (): void => {
+      if (done) return;
+      turns++;
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const [a, b] = await Promise.all([store.reportRows(), store.reportRows()]);
+    done = true;
+    expect(turns).toBeGreaterThan(0);
+    expect(snapshots).toHaveBeenCalledTimes(1);
+    expect(a).toEqual(b);
+    expect(a.weeks[0]?.issued).toBe(1);
+    expect(a.suppressed).toEqual([{ kind: 'screening-incomplete', language: 'da', week: '2026-W48', cards: 1 }]);
+    // Once answered, the next report reads again (and sees new cards).
+    await store.appendCards([card('r-3')]);
+    expect((await store.reportRows()).weeks[0]?.issued).toBe(2);
+    expect(snapshots).toHaveBeenCalledTimes(2);
+    snapshots.mockRestore();
   });
 
   test('the card log written through CardLog holds keyed hashes only: no patient id in any table', async () => {

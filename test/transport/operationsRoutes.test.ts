@@ -1,9 +1,15 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
-import { buildTestApp, patientViewRequest } from '../support/testApp.js';
+import { SQLITE_FILE } from '../../src/store/openStore.js';
+import { closeAll, freshLocation, openAt } from '../store/storeKinds.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest } from '../support/testApp.js';
 
 const METRICS_TOKEN = 'metrics-token-0123456789';
 const ADMIN_TOKEN = 'admin-token-0123456789';
+
+afterAll(closeAll);
 
 describe('GET /metrics', () => {
   test('open by default, Prometheus text: requests and latency per service and status, cards by kind and indicator', async () => {
@@ -80,5 +86,27 @@ describe('GET /admin/report', () => {
     const res = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ store: 'sqlite', totals: { issued: 0, accepted: 0, overridden: 0, noAnswer: 0 }, kinds: [], weeks: [], feedbackForUnknownCards: 0 });
+  });
+
+  test('on a SQLite file (read on a worker thread of its own): 200 with the counts; a read that fails → 503 with Retry-After', async () => {
+    const loc = await freshLocation('sqlite');
+    const store = await openAt(loc);
+    try {
+      await store.appendCards([
+        { cardUuid: 'c-1', serviceId: 'nkr-pain-patient-view', kind: 'screening-incomplete', indicator: 'warning', language: 'da', issuedAt: FIXED_NOW, patientKey: 'pk', findingKey: 'fk', orderKey: null, suggestions: [] },
+      ]);
+      const { app } = buildTestApp({ env: { ADMIN_TOKEN }, store });
+      const res = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ store: 'sqlite', totals: { issued: 1, noAnswer: 1 }, kinds: [{ kind: 'screening-incomplete', language: 'da', issued: 1 }] });
+      // The file is gone (the service's own connections still hold it): the reader thread cannot open it.
+      rmSync(join(loc.dataDir, SQLITE_FILE));
+      const failed = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      expect(failed.status).toBe(503);
+      expect(failed.headers['retry-after']).toBe('30');
+      expect(failed.body.resourceType).toBe('OperationOutcome');
+    } finally {
+      await store.close();
+    }
   });
 });
