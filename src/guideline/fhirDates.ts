@@ -72,5 +72,3 @@ export function parseFhirDateEnd(value: string | undefined): number | undefined 
   return next - 1;
 }
 
-export const DAY_MS = 24 * 60 * 60 * 1000;
-

@@ -1,7 +1,8 @@
+import { DAY_MS } from '../model/duration.js';
 import { codingsOf } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { DAY_MS, parseFhirDate } from './fhirDates.js';
+import { parseFhirDate } from './fhirDates.js';
 import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 

@@ -1,3 +1,4 @@
+import { DAY_MS } from '../model/duration.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { NotAssessableResult } from './flaggedResults.js';
 import type { Phase, Scope } from './scope.js';
@@ -50,7 +51,7 @@ function addMonths(t: number, months: number): number {
   const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
   const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.getTime() + (t % 86400000);
+  return target.getTime() + (t % DAY_MS);
 }
 
 export interface NonPharmacologicalInput {

@@ -1,8 +1,9 @@
+import { DAY_MS } from '../model/duration.js';
 import { readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
-import { DAY_MS, parseFhirDate } from './fhirDates.js';
+import { parseFhirDate } from './fhirDates.js';
 
 export type Phase = 'work-up' | 'established';
 

@@ -1,8 +1,9 @@
+import { DAY_MS } from '../model/duration.js';
 import { codingsOf } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { DAY_MS, parseFhirDate } from './fhirDates.js';
+import { parseFhirDate } from './fhirDates.js';
 import { compareRecency, readLabResults, type LabResult } from './labResults.js';
 import type { Scope } from './scope.js';
 

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { DAY_MS } from '../model/duration.js';
 import { isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { projectPath } from '../projectRoot.js';
 
@@ -73,7 +74,7 @@ export function loadDemoScenarios(file: string = SCENARIOS_FILE): DemoScenarios 
 export function daysSinceReference(referenceDate: string, nowMs: number): number {
   const ref = Date.parse(`${referenceDate}T00:00:00Z`);
   const today = Date.parse(`${new Date(nowMs).toISOString().slice(0, 10)}T00:00:00Z`);
-  return Math.round((today - ref) / 86_400_000);
+  return Math.round((today - ref) / DAY_MS);
 }
 
 /**

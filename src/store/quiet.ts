@@ -15,6 +15,7 @@
 import type { Config } from '../config.js';
 import type { CardFacts, IssuedCard } from '../model/cdsResponse.js';
 import { NOTHING_ANSWERED, type AnsweredResults } from '../model/cdsService.js';
+import { DAY_MS, HOUR_MS } from '../model/duration.js';
 import type { HookName } from '../model/hookRequest.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, Store, StoredAnswer } from './store.js';
@@ -23,8 +24,6 @@ import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 
 export type QuietSettings = Config['quiet'];
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 
 /** The kind of the entries that mark a flagged result answered (§3.2). */
 const FLAG_ANSWERED_KIND = 'flagged-result';

@@ -1,9 +1,9 @@
+import { HOUR_MS, DAY_MS } from '../model/duration.js';
 import type { Logger } from '../observability/logger.js';
 import type { Store } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
 
-const DAY_MS = 86_400_000;
-const EVERY_MS = 3_600_000;
+const EVERY_MS = HOUR_MS;
 /** Rows a step deletes: small, so a SQLite step (on the main thread) holds hook calls only briefly. */
 const STEP = 500;
 
