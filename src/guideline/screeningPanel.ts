@@ -105,9 +105,15 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
     : { kind: 'loinc', uri: panel.uriOf('loinc') };
 }
 
-/** The earliest time a result counts (§3.1): the anchor minus SCREENING_LOOKBACK_DAYS. */
+/**
+ * The earliest time a result counts (§3.1): the start of the day (UTC) SCREENING_LOOKBACK_DAYS before the
+ * anchor. By the day, not the instant: a result dated only by its day ("2025-06-01", read as its first
+ * instant) a year before a diagnosis registered at 14:30 is from that year; and the narrowed labs read
+ * (`date=ge<day>`) asks the FHIR server for the same days.
+ */
 export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
-  return scope.anchor - settings.lookbackDays * DAY_MS;
+  const t = scope.anchor - settings.lookbackDays * DAY_MS;
+  return t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 }
 
 /**

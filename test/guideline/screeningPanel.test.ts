@@ -58,6 +58,14 @@ describe('screening panel', () => {
     expect(status(run([obs('http://loinc.org', '3016-3', { effectiveDateTime: '2025-06-02' })]), 'tsh')).toBe('done');
     expect(status(run([obs('http://loinc.org', '3016-3', { effectiveDateTime: '2025-05-31' })]), 'tsh')).toBe('missing');
   });
+  test('look-back by the day: from the start of the day (UTC) 365 days before an anchor at 14:30', () => {
+    const afternoon: Scope = { ...scope, anchor: Date.UTC(2026, 5, 1, 14, 30) };
+    const at = (effectiveDateTime: string) => status(assessScreening([obs('http://loinc.org', '3016-3', { effectiveDateTime })], [], panel, afternoon, settings, FIXED_NOW), 'tsh');
+    expect(at('2025-06-01')).toBe('done');
+    expect(at('2025-06-01T08:00:00Z')).toBe('done');
+    expect(at('2025-05-31T23:59:59Z')).toBe('missing');
+    expect(at('2025-05-31')).toBe('missing');
+  });
   test('an undated final result is not counted, and counted as undated', () => {
     const o = obs('http://loinc.org', '3016-3');
     delete o.effectiveDateTime;
