@@ -26,10 +26,10 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger({ level: config.logLevel });
-  for (const warning of productionWarnings(config)) logger.warn(warning);
-  // --- store, card log, metrics (issue 10) ---
   const metrics = new Metrics({ processMetrics: true });
+  const logger = createLogger({ level: config.logLevel, onDropped: () => metrics.logLinesDropped.inc() });
+  for (const warning of productionWarnings(config)) logger.warn(warning);
+  // --- store, card log (issue 10) ---
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });

@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger, type LoggerOptions as PinoOptions } from 'pino';
 
 export type { Logger };
 
@@ -23,17 +23,47 @@ const NAMED_PATHS: string[] = [
 /** The same keys one level down, under any key: these wildcards cost two thirds of a line's time. */
 const NESTED_PATHS: string[] = ['*.fhirAuthorization', '*.access_token', '*.authorization', '*.prefetch', '*.context'];
 
-export function createLogger(options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
-  const opts: LoggerOptions = {
+/**
+ * The most log output held in memory while stdout is not being read fast enough (a stalled log collector,
+ * a full pipe): past it a line is dropped and counted rather than memory grow without bound, and once
+ * stdout has caught up one warning line says how many were dropped.
+ */
+const LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+export interface ServiceLoggerOptions {
+  level?: string;
+  /** Where lines go instead of stdout (tests). */
+  destination?: NodeJS.WritableStream;
+  /** Told of each line dropped at stdout (the service counts them in /metrics). */
+  onDropped?: () => void;
+  maxBufferBytes?: number;
+}
+
+export function createLogger(options: ServiceLoggerOptions = {}): Logger {
+  const opts: PinoOptions = {
     level: options.level ?? 'info',
     base: { service: 'nkr-pain-cds' },
     redact: { paths: [...NAMED_PATHS, ...NESTED_PATHS], remove: true },
   };
+  if (options.destination) return pino(opts, options.destination as pino.DestinationStream);
   // stdout written asynchronously: a line never waits for the disk or pipe on the request path, and
   // lines that come while a write is under way go out together (the synchronous default made one
   // write call per request: a quarter of the CPU of a call that issues no cards, `npm run bench`).
   // pino flushes what is buffered when the process exits.
-  return pino(opts, options.destination ? (options.destination as pino.DestinationStream) : pino.destination({ dest: 1, sync: false }));
+  const stdout = pino.destination({ dest: 1, sync: false, maxLength: options.maxBufferBytes ?? LOG_BUFFER_MAX_BYTES });
+  const logger = pino(opts, stdout);
+  let dropped = 0;
+  stdout.on('drop', () => {
+    dropped++;
+    options.onDropped?.();
+  });
+  stdout.on('drain', () => {
+    if (dropped === 0) return;
+    const droppedLines = dropped;
+    dropped = 0;
+    logger.warn({ droppedLines }, 'log lines dropped: stdout was not read fast enough');
+  });
+  return logger;
 }
 
 /** A logger that writes nothing: tests build apps with it unless they assert on logs. */

@@ -25,6 +25,7 @@ export class Metrics implements FhirReadRecorder {
   readonly storeUp: Gauge;
   readonly cardLogPending: Gauge;
   readonly cardLogDropped: Counter;
+  readonly logLinesDropped: Counter;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -51,6 +52,7 @@ export class Metrics implements FhirReadRecorder {
     this.storeUp.set(1);
     this.cardLogPending = new Gauge({ name: 'cds_card_log_pending', help: 'Issued cards waiting to be written to the card log', registers });
     this.cardLogDropped = new Counter({ name: 'cds_card_log_dropped_total', help: 'Card log entries dropped because the store was down and the buffer was full', registers });
+    this.logLinesDropped = new Counter({ name: 'cds_log_lines_dropped_total', help: 'Log lines dropped because stdout was not read fast enough and its buffer was full', registers });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -46,6 +46,38 @@ describe('stdout logger', () => {
     expect(lines.map((l) => parseLogLine(l)?.i)).toEqual(Array.from({ length: 500 }, (_, i) => i));
   });
 
+  test('past its buffer, stdout drops lines instead of holding them all; the drops are counted and then named in one warning', () => {
+    // 20,000 lines logged in one synchronous loop: none can be written meanwhile, so past the (here 200 KB)
+    // buffer they are dropped. Memory stays bounded; nothing is lost without a word.
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        [
+          `import { createLogger } from ${JSON.stringify(loggerModule)};`,
+          `let dropped = 0;`,
+          `const logger = createLogger({ level: 'info', maxBufferBytes: 200_000, onDropped: () => dropped++ });`,
+          `for (let i = 0; i < 20_000; i++) logger.info({ i, pad: 'x'.repeat(100) }, 'filler');`,
+          `process.stderr.write(String(dropped));`,
+        ].join('\n'),
+      ],
+      { encoding: 'utf8', timeout: 15_000 },
+    );
+    expect(run.status).toBe(0);
+    const dropped = Number(run.stderr.trim().split('\n').at(-1));
+    const lines = run.stdout.split('\n').filter((l) => l !== '').map((l) => parseLogLine(l));
+    const fillers = lines.filter((l) => l?.msg === 'filler');
+    expect(dropped).toBeGreaterThan(15_000);
+    expect(fillers.length).toBeLessThan(2_000);
+    expect(fillers.length + dropped).toBe(20_000);
+    // The lines kept are the first ones, in order.
+    expect(fillers.map((l) => l?.i)).toEqual(Array.from({ length: fillers.length }, (_, i) => i));
+    expect(lines.filter((l) => l?.msg === 'log lines dropped: stdout was not read fast enough')).toEqual([expect.objectContaining({ level: 40, droppedLines: dropped })]);
+  });
+
   test('lines are JSON with the service name, and a token under a named key is removed', () => {
     const { lines } = runToExit(`logger.info({ authorization: 'Bearer secret-token', serviceId: 'x' }, 'with a token'); process.exit(0);`);
     const [line] = lines;

@@ -26,6 +26,7 @@ describe('GET /metrics', () => {
     expect(res.text).not.toContain('no-such-service');
     expect(res.text).toContain('cds_cards_issued_total{kind="screening-incomplete",indicator="warning"} 1');
     expect(res.text).toContain('cds_store_up 1');
+    expect(res.text).toContain('cds_log_lines_dropped_total 0');
   });
 
   test('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
