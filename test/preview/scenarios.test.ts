@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { projectPath } from '../../src/projectRoot.js';
+import { loadCardTexts } from '../../src/render/cardTexts.js';
 import { DEMO_PATIENTS_DIR, daysSinceReference, loadDemoScenarios, scenarioRequest } from '../../src/preview/scenarios.js';
 import { SchemaValidator } from '../../src/transport/schemaValidation.js';
 import { shiftDates } from '../../test-support/fhirServer/seed.js';
@@ -37,6 +38,13 @@ test('every scenario names a demo patient, and every demo patient is used', () =
 test('expected kinds are card kinds of this service', () => {
   expect(cardKinds).toEqual(expect.arrayContaining(['screening-incomplete', 'tramadol', 'amitriptyline']));
   for (const s of data.scenarios) for (const k of s.expectedKinds) expect(cardKinds).toContain(k);
+});
+
+test('every card kind is shown by a verified demo scenario (the preview page and the sandbox links show them all)', () => {
+  const shown = new Set(data.scenarios.filter((s) => s.verified).flatMap((s) => s.expectedKinds));
+  const kinds = loadCardTexts().cardKinds();
+  expect(kinds.length).toBeGreaterThanOrEqual(13);
+  expect(kinds.filter((k) => !shown.has(k))).toEqual([]);
 });
 
 test('the notable rules of issue 13 each have a scenario', () => {
