@@ -112,7 +112,11 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
  * (`date=ge<day>`) asks the FHIR server for the same days.
  */
 export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
-  const t = scope.anchor - settings.lookbackDays * DAY_MS;
+  return startOfDay(scope.anchor - settings.lookbackDays * DAY_MS);
+}
+
+/** The first instant of the (UTC) day of `t`: windows of whole days, as results and orders are often dated by the day. */
+function startOfDay(t: number): number {
   return t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
 }
 
@@ -132,7 +136,8 @@ export function assessScreening(
   skipped: SkippedResources = new SkippedResources(),
 ): ScreeningAssessment {
   const cutoff = firstCountedTime(scope, settings);
-  const pendingSince = now - settings.pendingDays * DAY_MS;
+  // By the day, as the look-back: an order dated only by its day, SCREENING_PENDING_DAYS ago, is still in the window.
+  const pendingSince = startOfDay(now - settings.pendingDays * DAY_MS);
   const results = readLabResults(observations, panel, skipped);
   const latest = new Map<string, Map<string, LabResult>>(); // group → analyte → most recent counting result
   const pending = new Set<string>();

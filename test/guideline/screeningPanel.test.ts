@@ -97,6 +97,12 @@ describe('screening panel', () => {
     expect(status(run([], [sr('completed', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
     expect(status(run([], [sr('revoked', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
   });
+  test('the pending window counts by the day: an order dated only by the day 30 days ago is pending, one a day earlier stale', () => {
+    // FIXED_NOW is 2026-11-25T12:00Z; 30 days before is 2026-10-26.
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-26' })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-25T23:59:59Z' })]), 'ck')).toBe('stale');
+    expect(status(run([obs('http://loinc.org', '2157-6', { status: 'preliminary', effectiveDateTime: '2026-10-26' })]), 'ck')).toBe('pending');
+  });
   test('an open order is dated by the later of authoredOn (else meta.lastUpdated) and occurrence[x]', () => {
     expect(status(run([], [sr('active', { authoredOn: '2026-08-01', occurrenceDateTime: '2026-11-30' })]), 'ck')).toBe('pending');
     expect(status(run([], [sr('active', { meta: { lastUpdated: '2026-11-20T10:00:00Z' } })]), 'ck')).toBe('pending');
