@@ -25,7 +25,9 @@ export interface Db {
   /**
    * Read-only statements over one consistent snapshot, for long reads (the feedback report): SQLite runs
    * them on a worker thread with its own connection, so the event loop is not held while they run;
-   * PostgreSQL in one read-only REPEATABLE READ transaction. Bounded by LONG_READ_TIMEOUT_MS.
+   * PostgreSQL in one read-only REPEATABLE READ transaction on a connection of its own. All of it within
+   * LONG_READ_TIMEOUT_MS, else LongReadRefused ('timeout'); while a read that timed out is still running
+   * (SQLite cannot stop a statement midway), another is refused at once ('busy').
    */
   readSnapshot(statements: readonly Statement[]): Promise<Row[][]>;
   /** Applies pending migrations; the schema version afterwards. */
@@ -35,6 +37,14 @@ export interface Db {
 
 /** How long a long read (readSnapshot: the report over the whole card log) may take before it fails. */
 export const LONG_READ_TIMEOUT_MS = 60_000;
+
+/** A long read given up (too slow) or not started (the last one still running): the store itself is fine. */
+export class LongReadRefused extends Error {
+  constructor(readonly reason: 'timeout' | 'busy') {
+    super(reason === 'timeout' ? 'the read did not finish in time' : 'an earlier read that did not finish in time is still running');
+    this.name = 'LongReadRefused';
+  }
+}
 
 /** Where each driver records the migrations it applied. */
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -3,7 +3,7 @@
  * server (src/store/openStore.ts): the driver is ~3 MB of live heap that an instance on SQLite never uses.
  */
 import pg from 'pg';
-import { LONG_READ_TIMEOUT_MS, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -23,18 +23,22 @@ export interface PostgresOptions {
   statementTimeoutMs?: number;
   /** Told about errors on idle connections (the pool would otherwise crash the process). */
   onIdleError?: (err: Error) => void;
+  /** The whole of a long read (readSnapshot); default LONG_READ_TIMEOUT_MS. */
+  longReadTimeoutMs?: number;
 }
 
 export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly connectTimeoutMs: number;
+  private readonly longReadTimeoutMs: number;
 
   constructor(
     private readonly url: string,
     options: PostgresOptions = {},
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
+    this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
@@ -78,21 +82,30 @@ export class PostgresDb implements Db {
     const client = new pg.Client({
       connectionString: this.url,
       connectionTimeoutMillis: this.connectTimeoutMs,
-      statement_timeout: LONG_READ_TIMEOUT_MS,
-      query_timeout: LONG_READ_TIMEOUT_MS + 1_000,
+      statement_timeout: this.longReadTimeoutMs,
       application_name: 'nkr-pain-cds report',
     });
     // An error on the socket while idle would otherwise be thrown from the client as an uncaught 'error'.
     client.on('error', () => undefined);
-    await client.connect();
+    // One deadline for the whole read (statement_timeout bounds each statement only): ending the client
+    // destroys its socket, and the statement under way fails; the server cancels it as the socket closes.
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      void client.end().catch(() => undefined);
+    }, this.longReadTimeoutMs);
     try {
+      await client.connect();
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const rows: Row[][] = [];
       for (const st of statements) rows.push((await client.query(toPgPlaceholders(st.sql), [...st.params])).rows as Row[]);
       await client.query('COMMIT');
       return rows;
+    } catch (err) {
+      throw timedOut ? new LongReadRefused('timeout') : err;
     } finally {
-      await client.end().catch(() => undefined);
+      clearTimeout(deadline);
+      if (!timedOut) await client.end().catch(() => undefined);
     }
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { LONG_READ_TIMEOUT_MS, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { readSnapshotOnWorker } from './sqliteSnapshotReader.js';
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
@@ -27,6 +27,9 @@ export class SqliteDb implements Db {
   private readonly prepared = new Map<Database.Database, Map<string, Database.Statement>>();
   /** The database file; null in memory (one connection, which no other thread can open). */
   private readonly file: string | null;
+  private readonly longReadTimeoutMs: number;
+  /** A reader thread still running (after a timeout, until SQLite returns): no second one meanwhile. */
+  private readerRunning = false;
 
   private readonly startCheckpointer: (() => WalCheckpointer) | null;
   private checkpointer: WalCheckpointer | null = null;
@@ -36,9 +39,10 @@ export class SqliteDb implements Db {
    * file's write-ahead log is checkpointed by a worker thread (src/store/walCheckpointer.ts; not during the
    * migration, which other instances may be running too); `onBackgroundError` hears its failures.
    */
-  constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}) {
+  constructor(file: string, options: { onBackgroundError?: (operation: string, err: Error) => void; longReadTimeoutMs?: number } = {}) {
     const inMemory = file === ':memory:';
     this.file = inMemory ? null : file;
+    this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
     if (!inMemory) mkdirSync(dirname(file), { recursive: true });
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
@@ -115,7 +119,16 @@ export class SqliteDb implements Db {
   }
 
   readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
-    if (this.file !== null) return readSnapshotOnWorker(this.file, statements, { timeoutMs: LONG_READ_TIMEOUT_MS, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    if (this.file !== null) {
+      // A read that timed out goes on until SQLite returns; reads started meanwhile would pile up beside it.
+      if (this.readerRunning) return Promise.reject(new LongReadRefused('busy'));
+      const read = readSnapshotOnWorker(this.file, statements, { timeoutMs: this.longReadTimeoutMs, busyTimeoutMs: BUSY_TIMEOUT_MS });
+      this.readerRunning = true;
+      void read.exited.then(() => {
+        this.readerRunning = false;
+      });
+      return read.rows;
+    }
     // In memory (tests): only this connection sees the data, so the read runs here, in one transaction.
     try {
       const read = this.db.transaction(() => statements.map((st) => this.stmt(st.sql).all(...st.params) as Row[]));

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Row, Statement } from './db.js';
+import { LongReadRefused, type Row, type Statement } from './db.js';
 
 /**
  * Runs read-only statements over one snapshot of a SQLite file on a worker thread of their own.
@@ -27,14 +27,24 @@ try {
 `;
 
 export interface SnapshotReadOptions {
-  /** The answer's deadline; the worker is then terminated (SQLite stops at its next step back in JavaScript). */
+  /**
+   * The answer's deadline. The worker is then terminated, but that takes effect only once the statement
+   * under way returns to JavaScript: a statement is one native call. `exited` says when the thread is gone.
+   */
   timeoutMs: number;
   busyTimeoutMs: number;
 }
 
-export function readSnapshotOnWorker(file: string, statements: readonly Statement[], options: SnapshotReadOptions): Promise<Row[][]> {
+export interface SnapshotRead {
+  rows: Promise<Row[][]>;
+  /** Resolves when the worker thread has stopped (after the answer, or after a timeout once SQLite returns). */
+  exited: Promise<void>;
+}
+
+export function readSnapshotOnWorker(file: string, statements: readonly Statement[], options: SnapshotReadOptions): SnapshotRead {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  return new Promise<Row[][]>((resolve, reject) => {
+  let exited: Promise<void> = Promise.resolve();
+  const rows = new Promise<Row[][]>((resolve, reject) => {
     let settled = false;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
@@ -51,8 +61,9 @@ export function readSnapshotOnWorker(file: string, statements: readonly Statemen
       if ('rows' in outcome) resolve(outcome.rows);
       else reject(outcome.error);
     };
+    exited = new Promise<void>((done) => worker.once('exit', () => done()));
     const timer = setTimeout(() => {
-      settle({ error: Object.assign(new Error(`the SQLite read did not finish within ${options.timeoutMs} ms`), { code: 'READ_TIMEOUT' }) });
+      settle({ error: new LongReadRefused('timeout') });
       void worker.terminate();
     }, options.timeoutMs);
     worker.on('message', (m: unknown) => {
@@ -66,4 +77,5 @@ export function readSnapshotOnWorker(file: string, statements: readonly Statemen
     worker.on('error', (err) => settle({ error: err }));
     worker.on('exit', (code) => settle({ error: new Error(`the SQLite reader thread stopped (exit code ${code}) without an answer`) }));
   });
+  return { rows, exited };
 }

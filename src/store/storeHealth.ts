@@ -69,14 +69,17 @@ export class StoreHealth {
     this.deps.metrics.storeUp.set(1);
   }
 
-  /** Runs a store operation, recording its outcome; rethrows failures. */
-  async track<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store operation, recording its outcome; rethrows failures. `isStoreFailure` false for an error
+   * that says nothing about the store (a long read given up): rethrown, not recorded.
+   */
+  async track<T>(operation: string, fn: () => Promise<T>, isStoreFailure: (err: unknown) => boolean = () => true): Promise<T> {
     try {
       const result = await fn();
       this.succeeded(operation);
       return result;
     } catch (err) {
-      this.failed(operation, err);
+      if (isStoreFailure(err)) this.failed(operation, err);
       throw err;
     }
   }

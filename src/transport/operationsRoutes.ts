@@ -4,6 +4,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { CdsService } from '../model/cdsService.js';
 import { withinMs } from '../model/storeWait.js';
 import { feedbackReport } from '../store/report.js';
+import { LongReadRefused } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { HttpError } from './operationOutcome.js';
@@ -41,9 +42,11 @@ export function adminReportRoute(deps: { store: Store; health: StoreHealth; cloc
     async (_req, res) => {
       let report;
       try {
-        report = await deps.health.track('report', () => feedbackReport(deps.store, deps.clock()));
-      } catch {
+        report = await deps.health.track('report', () => feedbackReport(deps.store, deps.clock()), (err) => !(err instanceof LongReadRefused));
+      } catch (err) {
         res.set('Retry-After', '30');
+        // A report too slow for its deadline is a large store, not a store that is down (no cds_store_up 0).
+        if (err instanceof LongReadRefused) throw new HttpError(503, 'transient', `The report could not be read: ${err.message}. Set RETENTION_DAYS to keep the store smaller.`);
         throw new HttpError(503, 'transient', 'The store cannot be read now');
       }
       res.set('Cache-Control', 'no-store').json(report);

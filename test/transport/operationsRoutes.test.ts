@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
 import { SQLITE_FILE } from '../../src/store/openStore.js';
+import { SqliteDb } from '../../src/store/sqliteDb.js';
+import { SqlStore } from '../../src/store/sqlStore.js';
 import { closeAll, freshLocation, openAt } from '../store/storeKinds.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest } from '../support/testApp.js';
 
@@ -106,6 +108,26 @@ describe('GET /admin/report', () => {
       expect(failed.status).toBe(503);
       expect(failed.headers['retry-after']).toBe('30');
       expect(failed.body.resourceType).toBe('OperationOutcome');
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a report slower than its deadline → 503 saying so; the store is not marked down (cds_store_up stays 1)', async () => {
+    const loc = await freshLocation('sqlite');
+    // A 1 ms deadline: the reader thread cannot even start in time.
+    const db = new SqliteDb(join(loc.dataDir, SQLITE_FILE), { longReadTimeoutMs: 1 });
+    await db.migrate();
+    const store = new SqlStore(db);
+    try {
+      const { app } = buildTestApp({ env: { ADMIN_TOKEN }, store });
+      const res = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('30');
+      expect(res.body.issue[0].diagnostics).toMatch(/^The report could not be read: the read did not finish in time\. Set RETENTION_DAYS/);
+      const metrics = await request(app).get('/metrics');
+      expect(metrics.text).toContain('cds_store_up 1');
+      expect(metrics.text).not.toContain('cds_store_errors_total{operation="report"}');
     } finally {
       await store.close();
     }
