@@ -140,9 +140,10 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
 }
 
 /**
- * What a production start says out loud: plain-http URLs other than loopback. CDS Hooks requires https
+ * What a production start says out loud: plain-http URLs other than loopback (CDS Hooks requires https
  * for every API and for a fhirServer that carries production data; an operator may still list an http
- * FHIR server on purpose (an internal network), so this warns instead of refusing.
+ * FHIR server on purpose, an internal network, so this warns instead of refusing), and settings within
+ * their bounds that still put the service at risk.
  */
 export function productionWarnings(config: Config): string[] {
   if (config.nodeEnv !== 'production') return [];
@@ -155,8 +156,18 @@ export function productionWarnings(config: Config): string[] {
   for (const entry of config.fhir.allowlist ?? []) {
     if (plainHttp(entry)) out.push(`FHIR_SERVER_ALLOWLIST lists an http server (${new URL(entry).host}): patient data and access tokens would travel unencrypted`);
   }
+  if (config.bodyLimitBytes > RISKY_BODY_LIMIT_BYTES) {
+    out.push(`BODY_LIMIT is ${Math.round(config.bodyLimitBytes / 1024 / 1024)} MB: each call's body is parsed in memory (several times its size), so a few such calls at once can exhaust the heap`);
+  }
+  if (config.store.cardLogFlushMs > RISKY_CARD_LOG_FLUSH_MS) {
+    out.push(`CARD_LOG_FLUSH_MS is ${config.store.cardLogFlushMs}: a process killed meanwhile loses up to that much of the card log, and feedback and quiet by design wait as long for their cards`);
+  }
   return out;
 }
+
+/** Above these a production start warns (productionWarnings): the defaults are 5 MB and 1 s. */
+const RISKY_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+const RISKY_CARD_LOG_FLUSH_MS = 10_000;
 
 /** RETENTION_DAYS: 0 (keep everything) or at least 30, so that feedback arriving late still finds its card. */
 function retentionDays(env: Env): number {

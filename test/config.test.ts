@@ -112,7 +112,7 @@ describe('HOST in development: loopback unless DEVELOPMENT_ON_NETWORK=true', () 
   });
 });
 
-describe('productionWarnings: plain http outside loopback, said at start', () => {
+describe('productionWarnings: plain http outside loopback and risky sizes, said at start', () => {
   const prodEnv = (over: Record<string, string>) => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org', ...over });
   test('https everywhere, loopback http, or not production: none', () => {
     expect(productionWarnings(prodEnv({ FHIR_SERVER_ALLOWLIST: 'https://ehr.example.org/fhir,http://127.0.0.1:8080/fhir' }))).toEqual([]);
@@ -125,6 +125,14 @@ describe('productionWarnings: plain http outside loopback, said at start', () =>
       'FHIR_SERVER_ALLOWLIST lists an http server (10.1.2.3:8080): patient data and access tokens would travel unencrypted',
       'FHIR_SERVER_ALLOWLIST lists an http server (fhir.internal): patient data and access tokens would travel unencrypted',
     ]);
+  });
+  test('BODY_LIMIT above 16 MB and CARD_LOG_FLUSH_MS above 10 s: one warning each; at those values, none', () => {
+    expect(productionWarnings(prodEnv({ BODY_LIMIT: '16mb', CARD_LOG_FLUSH_MS: '10000' }))).toEqual([]);
+    const warnings = productionWarnings(prodEnv({ BODY_LIMIT: '64mb', CARD_LOG_FLUSH_MS: '30000' }));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^BODY_LIMIT is 64 MB: /);
+    expect(warnings[1]).toMatch(/^CARD_LOG_FLUSH_MS is 30000: a process killed meanwhile loses/);
+    expect(productionWarnings(loadConfig({ BODY_LIMIT: '64mb', CARD_LOG_FLUSH_MS: '30000' }))).toEqual([]);
   });
 });
 
