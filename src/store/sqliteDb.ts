@@ -28,8 +28,8 @@ export class SqliteDb implements Db {
   /** The database file; null in memory (one connection, which no other thread can open). */
   private readonly file: string | null;
   private readonly longReadTimeoutMs: number;
-  /** A reader thread still running (after a timeout, until SQLite returns): no second one meanwhile. */
-  private readerRunning = false;
+  /** A reader thread that ran over its deadline and is still running (until SQLite returns): no other meanwhile. */
+  private overrunning = false;
 
   private readonly startCheckpointer: (() => WalCheckpointer) | null;
   private checkpointer: WalCheckpointer | null = null;
@@ -121,11 +121,14 @@ export class SqliteDb implements Db {
   readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
     if (this.file !== null) {
       // A read that timed out goes on until SQLite returns; reads started meanwhile would pile up beside it.
-      if (this.readerRunning) return Promise.reject(new LongReadRefused('busy'));
+      if (this.overrunning) return Promise.reject(new LongReadRefused('busy'));
       const read = readSnapshotOnWorker(this.file, statements, { timeoutMs: this.longReadTimeoutMs, busyTimeoutMs: BUSY_TIMEOUT_MS });
-      this.readerRunning = true;
-      void read.exited.then(() => {
-        this.readerRunning = false;
+      read.rows.catch((err: unknown) => {
+        if (!(err instanceof LongReadRefused)) return;
+        this.overrunning = true;
+        void read.exited.then(() => {
+          this.overrunning = false;
+        });
       });
       return read.rows;
     }

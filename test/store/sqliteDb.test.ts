@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { LongReadRefused, type Statement } from '../../src/store/db.js';
 import { SQLITE_FILE } from '../../src/store/openStore.js';
-import { BUSY_TIMEOUT_MS } from '../../src/store/sqliteDb.js';
+import { BUSY_TIMEOUT_MS, SqliteDb } from '../../src/store/sqliteDb.js';
 import { closeAll, freshLocation, openAt } from './storeKinds.js';
 
 afterAll(closeAll);
@@ -49,4 +50,37 @@ describe('SQLite: a write lock held by another process', () => {
     await expect(store.putQuiet([entry])).resolves.toBeUndefined();
     await store.close();
   });
+});
+
+describe('SQLite: long reads (readSnapshot, the report) on a reader thread', () => {
+  const statement = (sql: string): Statement => ({ sql, params: [] });
+  /** The reason a read was refused, or 'answered'. */
+  const outcome = (p: Promise<unknown>): Promise<string> =>
+    p.then(
+      () => 'answered',
+      (err: unknown) => (err instanceof LongReadRefused ? err.reason : `other: ${String(err)}`),
+    );
+
+  test('a read over its deadline is refused; until its thread has stopped, another read is refused at once; then reads work again', async () => {
+    const loc = await freshLocation('sqlite');
+    const db = new SqliteDb(join(loc.dataDir, SQLITE_FILE), { longReadTimeoutMs: 150 });
+    try {
+      // ~1 s or more of one native call: the worker cannot be stopped before it returns.
+      const slow = statement('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000000) SELECT count(*) AS n FROM c');
+      const started = Date.now();
+      expect(await outcome(db.readSnapshot([slow]))).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await outcome(db.readSnapshot([statement('SELECT 1 AS one')]))).toBe('busy');
+      let again = 'busy';
+      for (let i = 0; i < 200 && again === 'busy'; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        again = await outcome(db.readSnapshot([statement('SELECT 1 AS one')]));
+      }
+      expect(again).toBe('answered');
+      // Reads one after another, each answered: a thread still closing after its answer blocks nothing.
+      for (let i = 0; i < 3; i++) expect(await outcome(db.readSnapshot([statement('SELECT 1 AS one')]))).toBe('answered');
+    } finally {
+      await db.close();
+    }
+  }, 30_000);
 });
