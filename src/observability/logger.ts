@@ -36,6 +36,7 @@ export interface ServiceLoggerOptions {
   destination?: NodeJS.WritableStream;
   /** Told of each line dropped at stdout (the service counts them in /metrics). */
   onDropped?: () => void;
+  /** Default 16 MB (LOG_BUFFER_MAX_BYTES); tests lower it. */
   maxBufferBytes?: number;
 }
 
