@@ -2,7 +2,7 @@ import type { CurrentMedicationDrug, CurrentMedicationFinding } from '../guideli
 import type { CdsCard } from '../model/cdsResponse.js';
 import { buildCard } from './cardBuilder.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
-import { ingredientName, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
+import { ingredientNames, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
@@ -12,7 +12,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   const t = (key: string, values = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
   const daytime = ctx.texts.get(KIND, ctx.lang, 'daytime');
   // A drug named only by a code is named by its ingredients, in the card's language.
-  const nameOf = (d: CurrentMedicationDrug): string => (d.namedByCode && d.ingredients.length > 0 ? d.ingredients.map((i) => ingredientName(ctx, i)).join(' + ') : d.drugText || '?');
+  const nameOf = (d: CurrentMedicationDrug): string => (d.namedByCode && d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : d.drugText || '?');
   const lines = f.classes.map((c) => {
     const drugs = c.drugs.map((d) => escapeMarkdown(nameOf(d)) + (d.daytime ? ` (${daytime})` : '')).join(', ');
     return t('classLine', {

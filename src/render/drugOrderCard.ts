@@ -5,7 +5,7 @@ import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import { moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
-import { drugRecommendationLine, ingredientName, medicationOverrideReasons, plainFill, summaryWithDrug } from './medicationTexts.js';
+import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, plainFill, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 
 /** What the renderer needs beyond the finding: the draft as the `update` starts from. */
@@ -20,7 +20,7 @@ export interface DrugOrderRenderInput {
 
 /** The drug as ordered; by its ingredients, in the card's language, when it was named only by a code. */
 function drugName(ctx: RenderContext, f: DrugOrderFinding): string {
-  const byIngredients = (f.productIngredients.length > 0 ? f.productIngredients : f.ingredients).map((i) => ingredientName(ctx, i)).join(' + ');
+  const byIngredients = ingredientNames(ctx, f.productIngredients.length > 0 ? f.productIngredients : f.ingredients);
   if (f.order.namedByCode && byIngredients) return byIngredients;
   return f.order.drugText.trim() || byIngredients || '?';
 }
@@ -89,7 +89,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
   const e = f.entry;
   const m = (key: string, values = {}): string => ctx.texts.fill('medication', ctx.lang, key, values);
   const parts = f.opioid ? opioidParts(ctx, f, f.opioid) : f.daytime ? daytimeParts(ctx, f, input.updateBase) : { text: false as const, suggestions: [] };
-  const partners = f.productIngredients.length > 1 && m('combination', { ingredients: f.productIngredients.map((i) => ingredientName(ctx, i)).join(' + ') });
+  const partners = f.productIngredients.length > 1 && m('combination', { ingredients: ingredientNames(ctx, f.productIngredients) });
   const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, kind),

@@ -56,6 +56,7 @@ export function drugRecommendationLine(ctx: RenderContext, kind: string, entry: 
   return ctx.texts.fill('common', ctx.lang, 'recommendationLine', { strength: strengthLabel(ctx, entry), text });
 }
 
-export function ingredientName(ctx: RenderContext, i: { nameEn: string; nameDa: string }): string {
-  return ctx.lang === 'da' ? i.nameDa : i.nameEn;
+/** Ingredients named in the card's language, joined with " + " (a combination, or a drug named only by a code). */
+export function ingredientNames(ctx: RenderContext, ingredients: ReadonlyArray<{ nameEn: string; nameDa: string }>): string {
+  return ingredients.map((i) => (ctx.lang === 'da' ? i.nameDa : i.nameEn)).join(' + ');
 }

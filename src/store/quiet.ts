@@ -17,13 +17,12 @@ import type { CardFacts, IssuedCard } from '../model/cdsResponse.js';
 import { NOTHING_ANSWERED, type AnsweredResults } from '../model/cdsService.js';
 import { DAY_MS, HOUR_MS } from '../model/duration.js';
 import type { HookName } from '../model/hookRequest.js';
+import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, Store, StoredAnswer } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
-import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 
 export type QuietSettings = Config['quiet'];
-
 
 /** The kind of the entries that mark a flagged result answered (§3.2). */
 const FLAG_ANSWERED_KIND = 'flagged-result';

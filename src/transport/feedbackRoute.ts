@@ -23,10 +23,10 @@ export interface FeedbackRouteDeps {
   quiet?: QuietByDesign;
 }
 
-/** The identity of a feedback item: the same answer sent again has the same key (stored once). */
 /** Feedback items named in the request's log line (the rest are counted). */
 const LOGGED_ITEMS = 20;
 
+/** The identity of a feedback item: the same answer sent again has the same key (stored once). */
 function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
   return sha256(canonicalJson([serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null]));
 }
