@@ -1,4 +1,4 @@
-import { DAY_MS } from '../model/duration.js';
+import { DAY_MS, startOfUtcDay } from '../model/duration.js';
 import { codingsOf } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
@@ -112,12 +112,7 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
  * (`date=ge<day>`) asks the FHIR server for the same days.
  */
 export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
-  return startOfDay(scope.anchor - settings.lookbackDays * DAY_MS);
-}
-
-/** The first instant of the (UTC) day of `t`: windows of whole days, as results and orders are often dated by the day. */
-function startOfDay(t: number): number {
-  return t - (((t % DAY_MS) + DAY_MS) % DAY_MS);
+  return startOfUtcDay(scope.anchor - settings.lookbackDays * DAY_MS);
 }
 
 /**
@@ -137,7 +132,7 @@ export function assessScreening(
 ): ScreeningAssessment {
   const cutoff = firstCountedTime(scope, settings);
   // By the day, as the look-back: an order dated only by its day, SCREENING_PENDING_DAYS ago, is still in the window.
-  const pendingSince = startOfDay(now - settings.pendingDays * DAY_MS);
+  const pendingSince = startOfUtcDay(now - settings.pendingDays * DAY_MS);
   const results = readLabResults(observations, panel, skipped);
   const latest = new Map<string, Map<string, LabResult>>(); // group → analyte → most recent counting result
   const pending = new Set<string>();

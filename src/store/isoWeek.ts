@@ -1,9 +1,8 @@
-import { DAY_MS } from '../model/duration.js';
+import { DAY_MS, startOfUtcDay } from '../model/duration.js';
 
 /** ISO 8601 week of an instant (UTC), e.g. `2026-W48`: the report's per-week rows. */
 export function isoWeek(epochMs: number): string {
-  const d = new Date(epochMs);
-  const day = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  const day = startOfUtcDay(epochMs);
   const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday = 0
   const thursday = new Date(day - weekday * DAY_MS + 3 * DAY_MS);
   const year = thursday.getUTCFullYear();
