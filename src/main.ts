@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, productionWarnings } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
+import { takeInstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, onDropped: () => metrics.logLinesDropped.inc() });
   for (const warning of productionWarnings(config)) logger.warn(warning);
   // --- store, card log (issue 10) ---
+  // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it migrates or writes.
+  const instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     // A store that cannot be written now loses what was still pending: say how much.
     if (runtime.cardLog.pendingCount > 0) logger.error({ cards: runtime.cardLog.pendingCount }, 'card log not written at shutdown: these cards are lost');
     await store.close().catch(() => undefined);
+    instanceLock?.release();
     process.exit(0);
   };
   const stopServing = (): void => {

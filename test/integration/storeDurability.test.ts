@@ -80,3 +80,32 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(stdout).toMatch(/screening-incomplete \[(da|en)\]: 1 issued, 0 accepted \(0 %\), 0 overridden \(0 %\), 1 no answer \(100 %\)/);
   }, 40_000);
 });
+
+describe('one instance per DATA_DIR (the embedded store)', () => {
+  test('a second service on the same DATA_DIR stops at start and says why; the first keeps serving; once the first is killed, another starts', async () => {
+    const loc = await freshLocation('sqlite');
+    const env = { ...storeEnv(loc), AUTH: 'off', PSEUDONYM_SECRET };
+    const first = await startServiceProcess(env);
+
+    await expect(startServiceProcess(env)).rejects.toThrow(/exited \(code 1[\s\S]*another nkr-pain-cds instance is running on DATA_DIR[\s\S]*DATABASE_URL/);
+    expect((await call(`${first.ready}/readyz`)).status).toBe(200);
+    const hook = await call(`${first.ready}/cds-services/nkr-pain-patient-view`, { body: patientViewRequest('gsb-workup-missing') });
+    expect(hook.status).toBe(200);
+
+    // The operating system drops the lock with the process, however it ends: no stale lock after SIGKILL.
+    first.child.kill('SIGKILL');
+    expect(await first.exited()).toEqual({ code: null, signal: 'SIGKILL' });
+    const next = await startServiceProcess(env);
+    expect((await call(`${next.ready}/readyz`)).status).toBe(200);
+    await next.stop();
+  }, 60_000);
+
+  (STORE_KINDS.includes('postgres') ? test : test.skip)('services on PostgreSQL share a DATA_DIR freely (the lock is the embedded store’s)', async () => {
+    const loc = await freshLocation('postgres');
+    const env = { ...storeEnv(loc), AUTH: 'off', PSEUDONYM_SECRET };
+    const [a, b] = await Promise.all([startServiceProcess(env), startServiceProcess(env)]);
+    expect((await call(`${a.ready}/readyz`)).status).toBe(200);
+    expect((await call(`${b.ready}/readyz`)).status).toBe(200);
+    await Promise.all([a.stop(), b.stop()]);
+  }, 60_000);
+});

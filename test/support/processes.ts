@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { projectRoot } from '../../src/projectRoot.js';
 
 /**
@@ -139,9 +142,14 @@ export function startProcess<T>(options: StartOptions<T>): Promise<StartedProces
   });
 }
 
-/** Stops every process started here that is still running (SIGTERM, then SIGKILL). For afterAll. */
+/** DATA_DIRs made for service processes that were given none; removed by stopAllProcesses. */
+const madeDataDirs = new Set<string>();
+
+/** Stops every process started here that is still running (SIGTERM, then SIGKILL), then removes the DATA_DIRs made for them. For afterAll. */
 export async function stopAllProcesses(): Promise<void> {
   await Promise.all([...running].map((child) => stopChild(child, 'SIGTERM', STOP_TIMEOUT_MS)));
+  for (const dir of madeDataDirs) rmSync(dir, { recursive: true, force: true });
+  madeDataDirs.clear();
 }
 
 /** The test FHIR server (`test-support/fhirServer/main.ts`) on a free loopback port; `ready` is its base URL. */
@@ -171,13 +179,20 @@ export function parseLogLine(line: string): Record<string, unknown> | null {
 
 /**
  * The service (`src/main.ts` through tsx, no build) on a free loopback port (PORT=0); `ready` is its
- * origin, e.g. `http://127.0.0.1:40123`, taken from the `nkr-pain-cds listening` log line.
+ * origin, e.g. `http://127.0.0.1:40123`, taken from the `nkr-pain-cds listening` log line. Without a
+ * DATA_DIR in `env` it gets a fresh temporary one: one instance per DATA_DIR (src/store/instanceLock.ts),
+ * and tests leave the project's ./data alone.
  */
 export function startServiceProcess(env: Record<string, string> = {}): Promise<StartedProcess<string>> {
+  let dataDir = env.DATA_DIR;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'nkr-service-'));
+    madeDataDirs.add(dataDir);
+  }
   return startProcess({
     name: 'nkr-pain-cds service',
     args: ['--import', 'tsx', 'src/main.ts'],
-    env: { PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir },
     ready: (line) => {
       const entry = parseLogLine(line);
       if (entry?.msg !== 'nkr-pain-cds listening' || typeof entry.url !== 'string') return undefined;
