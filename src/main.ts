@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     config,
     logger,
     demoIssuer
-      ? { replayCache, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
-      : { replayCache },
+      ? { replayCache, metrics, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache, metrics },
   );
   const app = createApp({
     config,

@@ -26,6 +26,8 @@ export class Metrics implements FhirReadRecorder {
   readonly cardLogPending: Gauge;
   readonly cardLogDropped: Counter;
   readonly logLinesDropped: Counter;
+  /** Calls refused by caller verification, by the check that failed (a fixed set of names). */
+  readonly callerRefusals: Counter<'check'>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -52,6 +54,7 @@ export class Metrics implements FhirReadRecorder {
     this.storeUp.set(1);
     this.cardLogPending = new Gauge({ name: 'cds_card_log_pending', help: 'Issued cards waiting to be written to the card log', registers });
     this.cardLogDropped = new Counter({ name: 'cds_card_log_dropped_total', help: 'Card log entries dropped because the store was down and the buffer was full', registers });
+    this.callerRefusals = new Counter({ name: 'cds_caller_refusals_total', help: 'Calls refused by caller (JWT) verification, by the check that failed', labelNames: ['check'], registers });
     this.logLinesDropped = new Counter({ name: 'cds_log_lines_dropped_total', help: 'Log lines dropped because stdout was not read fast enough and its buffer was full', registers });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

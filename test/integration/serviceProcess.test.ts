@@ -176,6 +176,14 @@ describe('the service process with auth on (the default)', () => {
     expect(res.status).toBe(200);
   });
 
+  test('/metrics counts the refusal by the check that failed (main.ts wires the verifier to the metrics)', async () => {
+    const res = await post(`${serviceWithAuth.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
+    expect(res.status).toBe(401);
+    const metrics = await (await get(`${serviceWithAuth.ready}/metrics`)).text();
+    const count = Number(/^cds_caller_refusals_total\{check="header"\} (\d+)$/m.exec(metrics)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(1);
+  });
+
   test('the 401 did not log the FHIR token it was sent', async () => {
     await waitForLogLine(serviceWithAuth, requestLine(SERVICE_PATH, 401));
     expect(serviceWithAuth.stdout() + serviceWithAuth.stderr()).not.toContain(TOKEN);

@@ -1,7 +1,9 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors, type ProtectedHeaderParameters } from 'jose';
 import type { Config } from '../../config.js';
 import { isObject } from '../../model/json.js';
+import { LogBudget } from '../../observability/logBudget.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Metrics } from '../../observability/metrics.js';
 import { forbidden, unauthorized, type HttpError } from '../operationOutcome.js';
 import { buildIssuerKeys, type IssuerKeys } from './keyResolvers.js';
 import { InMemoryReplayCache, type ReplayCache } from './replayCache.js';
@@ -60,7 +62,15 @@ export interface AuthVerifierOptions {
   extraIssuers?: TrustedIssuer[];
   /** Told the non-secret facts of each refusal (the same as the log line), e.g. for the preview page. */
   onRefusal?: (facts: Record<string, unknown>) => void;
+  /** Counts every refusal by check (`cds_caller_refusals_total`), logged or not. */
+  metrics?: Pick<Metrics, 'callerRefusals'>;
 }
+
+/**
+ * Refusal lines logged one by one, at most (any client can cause them at will): 60 a minute shows an
+ * integrator every line of a misconfiguration, while a flood of bad tokens adds one summary line a minute.
+ */
+export const REFUSAL_LINES_PER_MINUTE = 60;
 
 type Facts = Record<string, unknown>;
 
@@ -128,6 +138,7 @@ function signatureFailureReason(e: unknown): string {
 
 class JoseAuthVerifier implements AuthVerifier {
   private readonly issuers: Map<string, { issuer: TrustedIssuer; keys: IssuerKeys }>;
+  private readonly refusalLines: LogBudget;
 
   constructor(
     issuers: TrustedIssuer[],
@@ -136,8 +147,15 @@ class JoseAuthVerifier implements AuthVerifier {
     private readonly replayCache: ReplayCache,
     private readonly nowMs: () => number,
     private readonly onRefusal: (facts: Record<string, unknown>) => void = () => undefined,
+    private readonly metrics: Pick<Metrics, 'callerRefusals'> | null = null,
   ) {
     this.issuers = new Map(issuers.map((issuer) => [issuer.iss, { issuer, keys: buildIssuerKeys(issuer) }]));
+    this.refusalLines = new LogBudget({
+      perWindow: REFUSAL_LINES_PER_MINUTE,
+      windowMs: 60_000, // by the wall clock (its default), not nowMs: that one is the tokens' time, which tests fix
+      onSuppressed: (notLogged, byCheck) =>
+        logger.warn({ notLogged, byCheck, perMinute: REFUSAL_LINES_PER_MINUTE }, 'caller verification failed more often than logged: these refusals were not logged one by one'),
+    });
   }
 
   async verify(authorization: string | undefined, audience: string, serviceId: string | null): Promise<VerifiedCaller> {
@@ -150,8 +168,11 @@ class JoseAuthVerifier implements AuthVerifier {
     } catch (e) {
       if (!(e instanceof CheckFailed)) throw e;
       const line = { check: e.check, ...e.facts, ...seen, audience, serviceId };
-      if (e.check === 'jti' && e.facts.reason === 'replay cache full') this.logger.error(line, 'caller verification failed');
-      else this.logger.warn(line, 'caller verification failed');
+      this.metrics?.callerRefusals.inc({ check: e.check });
+      if (this.refusalLines.allow(e.check)) {
+        if (e.check === 'jti' && e.facts.reason === 'replay cache full') this.logger.error(line, 'caller verification failed');
+        else this.logger.warn(line, 'caller verification failed');
+      }
       this.onRefusal(line);
       throw this.httpErrorFor(e);
     }
@@ -296,5 +317,6 @@ export async function createAuthVerifier(config: Config, logger: Logger, options
     options.replayCache ?? new InMemoryReplayCache(),
     options.now ?? (() => Date.now()),
     options.onRefusal,
+    options.metrics ?? null,
   );
 }

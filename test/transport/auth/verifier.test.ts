@@ -1,7 +1,8 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { AuthVerifier } from '../../../src/transport/auth/verifier.js';
-import { createAuthVerifier } from '../../../src/transport/auth/verifier.js';
+import { createAuthVerifier, REFUSAL_LINES_PER_MINUTE } from '../../../src/transport/auth/verifier.js';
+import { Metrics } from '../../../src/observability/metrics.js';
 import { HttpError } from '../../../src/transport/operationOutcome.js';
 import {
   defaultPayload,
@@ -314,6 +315,36 @@ describe('createAuthVerifier: logging', () => {
     await v.verifier.verify(bearer(token), SERVICE_AUD, SERVICE_ID);
     expect(v.logs.text()).toContain('caller verified');
     expect(v.logs.text()).not.toContain(token.split('.')[2] as string);
+  });
+});
+
+describe('createAuthVerifier: a flood of refusals', () => {
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it(`logs at most ${REFUSAL_LINES_PER_MINUTE} refusal lines a minute, counts every refusal in the metric, and sums up the rest in one line when the minute ends`, async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 7, 12), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const logs = captureLogs();
+    const metrics = new Metrics();
+    const verifier = (await createAuthVerifier(testConfig({ trustedIssuersFile: issuersFile }), logs.logger, { now: fixedNow, metrics }))!;
+    const refuse = (authorization: string | undefined) => verifier.verify(authorization, SERVICE_AUD, SERVICE_ID).then(() => 'accepted', () => 'refused');
+    const results: string[] = [];
+    for (let i = 0; i < REFUSAL_LINES_PER_MINUTE + 7; i++) results.push(await refuse(undefined));
+    for (let i = 0; i < 3; i++) results.push(await refuse('Basic abc'));
+    expect(new Set(results)).toEqual(new Set(['refused']));
+    const failed = () => logs.lines().filter((l) => l.msg === 'caller verification failed');
+    expect(failed()).toHaveLength(REFUSAL_LINES_PER_MINUTE);
+    expect(await metrics.registry.getSingleMetricAsString('cds_caller_refusals_total')).toContain(`cds_caller_refusals_total{check="header"} ${REFUSAL_LINES_PER_MINUTE + 10}`);
+    expect(logs.lines().filter((l) => /more often than logged/.test(String(l.msg)))).toEqual([]);
+
+    jest.advanceTimersByTime(60_000);
+    const summary = logs.lines().filter((l) => /more often than logged/.test(String(l.msg)));
+    expect(summary).toEqual([expect.objectContaining({ level: 40, notLogged: 10, byCheck: { header: 10 } })]);
+
+    // A new minute: refusals are logged one by one again.
+    await refuse(undefined);
+    expect(failed()).toHaveLength(REFUSAL_LINES_PER_MINUTE + 1);
   });
 });
 
