@@ -36,7 +36,9 @@ export function takeInstanceLock(dataDir: string): InstanceLock {
     db.exec('COMMIT');
   } catch (err) {
     db.close();
-    if (err instanceof Database.SqliteError && (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED')) {
+    // By its code, not `instanceof SqliteError`: the native module's class is not always the one this module sees (Jest's registries).
+    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       throw new InstanceLockTaken(
         `another nkr-pain-cds instance is running on DATA_DIR ${dataDir} (it holds ${INSTANCE_LOCK_FILE}). ` +
           'The embedded store serves one instance: stop the other, give this one its own DATA_DIR, or set DATABASE_URL (PostgreSQL) to run several.',

@@ -40,7 +40,7 @@ describe('takeInstanceLock', () => {
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(Error);
     expect(caught).not.toBeInstanceOf(InstanceLockTaken);
+    expect(caught).toMatchObject({ code: 'SQLITE_NOTADB' });
   });
 });
