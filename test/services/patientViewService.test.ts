@@ -208,6 +208,18 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     const male = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, (req) => { edit(req); req.prefetch.patient.gender = 'male'; }), 'screening-abnormal')!.detail as string;
     expect(male).not.toContain('- creatinine:');
   });
+  test('a result\'s date is its day in Danish time: a sample taken at 00:30 Danish summer time (22:30 UTC the day before) is dated that day (da, en)', async () => {
+    const edit = (req: any) => {
+      const tsh = req.prefetch.labs.entry.map((e: any) => e.resource).find((o: any) => o.id.endsWith('-tsh'));
+      tsh.valueQuantity = { value: 7.9, unit: 'mIU/L' };
+      tsh.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+      tsh.effectiveDateTime = '2026-10-04T22:30:00Z';
+    };
+    const da = cardOfKind(await callFixture('text-values-and-flags', DA, {}, edit), 'screening-abnormal')!.detail as string;
+    expect(da).toContain('- TSH: 7,9 mIU/L (højt, 05.10.2026)');
+    const en = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, edit), 'screening-abnormal')!.detail as string;
+    expect(en).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
+  });
   test('text values and text flags (Danish: decimal comma, dd.mm.åååå)', async () => {
     const body = await callFixture('text-values-and-flags', DA);
     const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
