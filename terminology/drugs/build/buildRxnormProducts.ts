@@ -23,6 +23,7 @@ const keyOf = (name: string): string | null => {
   const n = name.trim().toLowerCase();
   if (n === 'meperidine (pethidine)') return 'pethidine';
   if (n === 'acetaminophen') return 'paracetamol';
+  if (n === 'aspirin') return 'acetylsalicylic-acid';
   return keys.has(n) ? n : null;
 };
 
