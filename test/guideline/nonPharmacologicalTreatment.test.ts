@@ -59,7 +59,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(c!.indicator).toBe('info');
     expect(c!.selectionBehavior).toBe('any');
     expect(c!.suggestions.every((s: any) => s.isRecommended === undefined)).toBe(true);
-    expect(c!.detail).toContain('All screening tests have results, and no flagged result is unanswered.');
+    expect(c!.detail).toContain('All screening tests have results, and every flagged result has been dealt with.');
   });
   test('work-up with an unanswered flagged result → no card (it waits for the result to be clarified)', async () => {
     const { body } = await card(variant({ ...WORK_UP, edit: { [TSH]: flagHigh } }));
@@ -120,7 +120,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
     expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
-    expect(c!.detail).not.toContain('no flagged result is unanswered');
+    expect(c!.detail).not.toContain('every flagged result has been dealt with');
     expect(c!.detail).not.toMatch(/complete|normal/i);
     const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
     expect(daWorkUp.detail).toContain('**Kan ikke vurderes automatisk:**\n\n- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { schemaValidator } from '../../src/jsonSchemas.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { CardTextError, CardTexts, escapeMarkdown, loadCardTexts } from '../../src/render/cardTexts.js';
+import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
 import { useTempDirs } from '../support/tempDirs.js';
 import { buildTestApp, expectValidResponse, patientViewRequest } from '../support/testApp.js';
 
@@ -98,6 +99,17 @@ describe('card texts (cards/*.yaml)', () => {
       expect(card.detail).not.toMatch(/<[a-z]/i);
       expect(md.renderInline(card.summary)).not.toMatch(/<(em|strong|a|code)/);
     }
+  });
+});
+
+describe('the drug cards\' recommendation (docs/clinical-rules.md §5: quotes from the guideline are marked)', () => {
+  const kinds = loadDrugKinds();
+  const recommendation = (kind: string) => texts.get(kind, 'da', 'recommendation');
+  test.each(kinds.entries.map((e) => [e.kind, e.strength] as const))('%s (%s)', (kind, strength) => {
+    // A kind the guideline recommends on carries its sentence word for word, in »…«; one without a
+    // recommendation says so in the service's own words, which must not look like a quote.
+    if (strength === 'none') expect(recommendation(kind)).not.toMatch(/[»«]/);
+    else expect(recommendation(kind)).toMatch(/^»[^»«]+«$/);
   });
 });
 

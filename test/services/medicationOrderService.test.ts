@@ -114,7 +114,7 @@ describe('order-select: one card per (order, drug kind), §4 table', () => {
     const b = await call([draft('a', rx('835603', 'tramadol 50 mg'))], { lang: 'da' });
     expect(b.cards[0]!.detail).toContain('**Anbefaling (Svag anbefaling MOD):**');
     const o = await call([draft('a', rx('1049621', 'oxycodone 5 mg'))], { lang: 'da' });
-    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – fraråder):** Det er ikke god praksis');
+    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – fraråder):** »Det er ikke god praksis');
   });
 });
 
@@ -466,6 +466,19 @@ describe('rev 2: words', () => {
   });
 });
 
+describe('off-label lines', () => {
+  test('amitriptyline names its indication (neuropathic pain) once; an SSRI has the shared line (da, en)', async () => {
+    const da = await call([draft('a', rx('856834', 'amitriptyline 25 mg')), draft('s', rx('312941', 'Zoloft 50 mg'))], { hook: 'order-sign', lang: 'da' });
+    const [amiDa, ssriDa] = [cardOfKind(da, 'amitriptyline')!, cardOfKind(da, 'ssri')!];
+    expect(amiDa.detail).toContain('Off-label: amitriptylin har indikation til neuropatiske smerter, ikke til generaliserede smerter.');
+    expect(amiDa.detail.match(/off-label/gi)).toHaveLength(1);
+    expect(ssriDa.detail).toContain('Off-label: præparatet har ikke indikation til behandling af generaliserede smerter.');
+    expect(ssriDa.detail).not.toContain('neuropatiske');
+    const en = await call([draft('a', rx('856834', 'amitriptyline 25 mg'))]);
+    expect(cardOfKind(en, 'amitriptyline')!.detail).toContain('Off-label: amitriptyline is indicated for neuropathic pain, not for generalized pain.');
+  });
+});
+
 describe('rev 2: plain clinical English ("addresses", "insufficient evidence", "bothered by"), Danish alike', () => {
   test('venlafaxine: insufficient evidence / ikke tilstrækkelig evidens', async () => {
     const en = (await call([draft('v', atc('N06AX16', 'Efexor 75 mg'))])).cards[0]!;
@@ -557,6 +570,14 @@ describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
   test.each(['Espranor 8 mg', 'Buvidal 64 mg', 'Subutex 8 mg', 'Suboxone 8 mg/2 mg'])('"%s" is substitution treatment → no card', async (text) => {
     expect((await call([draft('b', { text })])).cards).toEqual([]);
   });
+  test('Kodimagnyl and the aspirin/ibuprofen opioid combinations name their partner: codeine + acetylsalicylic acid (da: kodein + acetylsalicylsyre)', async () => {
+    expect((await call([draft('k', { text: 'Kodimagnyl 500 mg/9,6 mg' })])).cards[0]!.detail).toContain('Combination product: codeine + acetylsalicylic acid');
+    expect((await call([draft('k', { text: 'Kodimagnyl' })], { lang: 'da' })).cards[0]!.detail).toContain('Kombinationspræparat: kodein + acetylsalicylsyre');
+    expect((await call([draft('i', { coding: [{ system: ATC, code: 'N02AJ19' }] })])).cards[0]!.detail).toContain('Combination product: oxycodone + ibuprofen');
+    expect((await call([draft('r', rx('996991', 'Aspirin 325 MG / Codeine Phosphate 30 MG Oral Tablet'))])).cards[0]!.detail).toContain('Combination product: codeine + acetylsalicylic acid');
+    // A partner alone is no drug the guideline addresses.
+    expect((await call([draft('a', { text: 'Ibuprofen 400 mg' })])).cards).toEqual([]);
+  });
   test('Pinex alone (paracetamol) gives no card; Pinex Forte is paracetamol + codeine', async () => {
     expect((await call([draft('b', { text: 'Pinex 500 mg' })])).cards).toEqual([]);
     expect((await call([draft('b', { text: 'Pinex Forte' })])).cards[0]!.detail).toContain('Combination product: paracetamol + codeine');
@@ -595,11 +616,11 @@ describe('rev 2: current medication on patient-view', () => {
     const en = (await pv([activeRx('m1', rx('483440', 'Lyrica 75 mg')), activeRx('m2', atc('N06AX16', 'Efexor 75 mg'))]))!;
     expect(en.summary).toBe('Current drugs the generalized pain guideline addresses: Efexor 75 mg, Lyrica 75 mg');
     expect(en.detail).toContain('Active orders and medication-record entries the guideline addresses.');
-    expect(en.detail).toContain('**Efexor 75 mg** – insufficient evidence for a recommendation');
+    expect(en.detail).toContain('**Efexor 75 mg** – too little evidence on venlafaxine; the recommendation covers duloxetine only');
     expect(`${en.summary}\n${en.detail}`).not.toContain('speaks about');
     const da = (await pv([activeRx('m2', atc('N06AX16', 'Efexor 75 mg'))], { lang: 'da' }))!;
     expect(da.summary).toBe('Aktuel medicin, som retningslinjen for generaliserede smerter omtaler: Efexor 75 mg');
-    expect(da.detail).toContain('**Efexor 75 mg** – ikke tilstrækkelig evidens til en anbefaling');
+    expect(da.detail).toContain('**Efexor 75 mg** – for lidt evidens om venlafaxin; anbefalingen omhandler kun duloxetin');
   });
   test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;
