@@ -24,17 +24,22 @@ interface CodeRow {
 
 interface GroupRow {
   reasonTextWords: string[];
+  reasonTextWordEndings: string[];
   codes: CodeRow[];
 }
 
 interface ConditionsFile {
+  reasonTextNegations: string[];
   groups: Record<MedicationConditionGroup, GroupRow>;
 }
 
 interface Group {
   exact: Set<string>;
   prefixes: Array<{ system: CodeSystemName; code: string }>;
+  /** Matched at the start of a word. */
   words: string[];
+  /** Matched at the end of a word (compounds). */
+  endings: string[];
 }
 
 /** Codes compared without dots and spaces, upper case (ICD-10 M79.7 = M797, ICD-11 6C43.2 = 6C432). */
@@ -44,6 +49,7 @@ function normalise(code: string): string {
 
 export class MedicationConditionCodes {
   private readonly groups = new Map<MedicationConditionGroup, Group>();
+  private readonly negations: Set<string>;
 
   /** `readIcpc2`: ICPC-2 codes count only when ICPC-2 is read (ICPC2_L18 not off). */
   constructor(
@@ -51,8 +57,10 @@ export class MedicationConditionCodes {
     private readonly systems: CodeSystems,
     readIcpc2: boolean,
   ) {
+    this.negations = new Set(file.reasonTextNegations.map((w) => w.toLowerCase()));
     for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
-      const g: Group = { exact: new Set(), prefixes: [], words: file.groups[name].reasonTextWords.map((w) => w.toLowerCase()) };
+      const row = file.groups[name];
+      const g: Group = { exact: new Set(), prefixes: [], words: row.reasonTextWords.map((w) => w.toLowerCase()), endings: row.reasonTextWordEndings.map((w) => w.toLowerCase()) };
       for (const c of file.groups[name].codes) {
         if (c.system === 'icpc2' && !readIcpc2) continue;
         if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);
@@ -84,15 +92,18 @@ export class MedicationConditionCodes {
   }
 
   /**
-   * Free text naming the group: a word of the group found in the text (case-insensitive; anywhere in a word, so
-   * "socialfobi" and "tvangstanker" count); words of three letters or fewer (OCD) only at a word's start.
+   * Free text naming the group (case-insensitive): a word of the group at the start of a word ("depressiv",
+   * "tvangstanker") or one of its endings at the end of a word (compounds: "vinterdepression", "panikangst",
+   * "socialfobi"), never only inside one ("langstrakte" is not "angst"). A text with a negation word ("ikke
+   * depression", "not for anxiety") names nothing: it cannot exempt an order, so the card is shown — the safe
+   * side, as a negated lab flag is no flag (docs/clinical-rules.md §4.10).
    */
   textNames(name: MedicationConditionGroup, text: string): boolean {
-    const words = this.group(name).words;
-    if (words.length === 0) return false;
-    const lower = text.normalize('NFC').toLowerCase();
-    const tokens = lower.split(/[^a-z0-9æøåäöü]+/).filter((t) => t !== '');
-    return words.some((w) => (w.length <= 3 ? tokens.some((t) => t.startsWith(w)) : lower.includes(w)));
+    const g = this.group(name);
+    if (g.words.length === 0 && g.endings.length === 0) return false;
+    const tokens = text.normalize('NFC').toLowerCase().split(/[^a-z0-9æøåäöü]+/).filter((t) => t !== '');
+    if (tokens.some((t) => this.negations.has(t))) return false;
+    return tokens.some((t) => g.words.some((w) => t.startsWith(w)) || g.endings.some((e) => t.endsWith(e)));
   }
 }
 

@@ -354,6 +354,16 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'mod smerter' }] })], { conditions: [fibromyalgia, depression], lang: 'da' });
     expect(kinds(b)).toEqual(['ssri']);
   });
+  test('a reason text that negates depression or anxiety, or has the word only inside another, does not exempt: the card is shown (even with an active depression Condition)', async () => {
+    for (const text of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'langstrakte smerter']) {
+      const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })], { conditions: [fibromyalgia, depression] });
+      expect([text, kinds(b)]).toEqual([text, ['ssri']]);
+    }
+    // Compounds still name it: "vinterdepression", "panikangst".
+    for (const text of ['vinterdepression', 'panikangst']) {
+      expect([text, (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })])).cards]).toEqual([text, []]);
+    }
+  });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
     expect(kinds(await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, condition('dep', ICD10, 'F32.1', 'resolved')] }))).toEqual(['ssri']);

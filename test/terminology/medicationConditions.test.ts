@@ -29,11 +29,21 @@ describe('terminology/medication-conditions.json', () => {
     expect(withIcpc.hasCode('opioid-dependence', c('http://hl7.org/fhir/sid/icpc-2', 'P19'))).toBe(true);
   });
 
-  test('reason text: Danish and English words, anywhere in a word; OCD only at a word start', () => {
-    for (const t of ['mod depression', 'Depressiv episode', 'socialfobi', 'tvangstanker', 'PTSD', 'panic disorder', 'OCD', 'posttraumatisk belastning', 'Generalized anxiety']) {
+  test('reason text: Danish and English words at the start of a word, compounds by their ending', () => {
+    for (const t of [
+      'mod depression', 'Depressiv episode', 'socialfobi', 'tvangstanker', 'PTSD', 'panic disorder', 'OCD', 'posttraumatisk belastning', 'Generalized anxiety',
+      'vinterdepression', 'efterfødselsdepressionen', 'panikangst', 'dødsangsten', 'angstlidelse', 'generaliseret angst', 'klaustrofobi', 'Angst.',
+    ]) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, true]);
     }
-    for (const t of ['mod smerter', 'fibromyalgi', 'procd', 'søvnbesvær']) {
+    // A word only inside another ("langstrakte": l-angst-rakte; "procd") names nothing.
+    for (const t of ['mod smerter', 'fibromyalgi', 'procd', 'søvnbesvær', 'langstrakte smerter', 'hispanic']) {
+      expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, false]);
+    }
+  });
+
+  test('reason text with a negation word names nothing (the card is shown: the safe side)', () => {
+    for (const t of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'smerter uden angst', 'No anxiety', 'non-depressive']) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, false]);
     }
   });
