@@ -51,6 +51,8 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
   const { terminology } = input;
   const patient = patientConditions(input.conditions, terminology.conditions);
   const byKind = new Map<DrugKind, CurrentMedicationDrug[]>();
+  // The texts listed per kind, compared trimmed and in lower case: one Set, not a scan of the list per drug.
+  const listed = new Map<DrugKind, Set<string>>();
   const codes = new Set<string>();
   let opioidDependence = false;
   for (const med of input.activeMedications) {
@@ -60,7 +62,11 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
       const drugs = byKind.get(kind) ?? [];
       const drugText = med.drugText ?? '';
       // The same drug from the EHR's order and the shared medication record is listed once.
-      if (drugs.some((d) => d.drugText.trim().toLowerCase() === drugText.trim().toLowerCase())) continue;
+      const seen = listed.get(kind) ?? new Set<string>();
+      const key = drugText.trim().toLowerCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
+      listed.set(kind, seen);
       const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
       drugs.push({ reference: med.reference, drugText, namedByCode: namedOnlyByCode(med), ingredients: cls.ingredients.map((i) => ({ nameEn: i.nameEn, nameDa: i.nameDa })), daytime });
       byKind.set(kind, drugs);

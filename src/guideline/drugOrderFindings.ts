@@ -46,6 +46,9 @@ export interface OrderRef {
 export interface ActiveOpioid {
   reference: string | null;
   drugText: string;
+  /** drugText is only a code: cards name the drug by `ingredients` instead. */
+  namedByCode: boolean;
+  ingredients: readonly FindingIngredient[];
 }
 
 export interface OpioidDeleteDecision {
@@ -142,6 +145,8 @@ export function effectiveKinds(
 
 interface ClassifiedActive {
   order: MedicationOrderView;
+  /** Every recognised ingredient (for naming an order known only by its code). */
+  ingredients: ClassifiedMedication['ingredients'];
   opioidKeys: readonly string[];
   /** How an active opioid is taken; null for the others (only opioids are checked for a switch). */
   pattern: 'regular' | 'as-needed' | 'unknown' | null;
@@ -159,7 +164,12 @@ function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminolog
 function opioidDecision(kind: DrugKind, draft: DraftOrder, cls: ClassifiedMedication, active: readonly ClassifiedActive[], stopped: ReadonlySet<string>): OpioidDeleteDecision {
   const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
   const others = active.filter((a) => a.opioidKeys.length > 0 && (a.order.reference === null || a.order.reference !== draft.reference));
-  const ref = (a: ClassifiedActive): ActiveOpioid => ({ reference: a.order.reference, drugText: a.order.drugText ?? '' });
+  const ref = (a: ClassifiedActive): ActiveOpioid => ({
+    reference: a.order.reference,
+    drugText: a.order.drugText ?? '',
+    namedByCode: namedOnlyByCode(a.order),
+    ingredients: a.ingredients.map(findingIngredient),
+  });
   const sameIngredient = others.filter((a) => a.opioidKeys.some((k) => keys.has(k))).map(ref);
   const otherOpioids = others
     .filter((a) => !a.opioidKeys.some((k) => keys.has(k)))
@@ -178,8 +188,9 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
   // Opioids being stopped in this same draft no longer count as taken (a switch done in one go).
   const stopped = new Set(input.drafts.filter((d) => d.reference !== null && NOT_BEING_MADE.has(d.status)).map((d) => d.reference as string));
   const active: ClassifiedActive[] = input.activeMedications.map((order) => {
-    const keys = opioidKeys(classifyOrder(order, terminology.drugs), terminology);
-    return { order, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
+    const cls = classifyOrder(order, terminology.drugs);
+    const keys = opioidKeys(cls, terminology);
+    return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
   });
 
   const findings: DrugOrderFinding[] = [];

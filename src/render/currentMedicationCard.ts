@@ -1,8 +1,8 @@
 import type { CurrentMedicationDrug, CurrentMedicationFinding } from '../guideline/currentMedicationFindings.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { buildCard } from './cardBuilder.js';
-import { escapeMarkdown, Markdown } from './cardTexts.js';
-import { ingredientNames, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
+import { Markdown } from './cardTexts.js';
+import { ingredientNames, nameList, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
@@ -14,7 +14,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   // A drug named only by a code is named by its ingredients, in the card's language.
   const nameOf = (d: CurrentMedicationDrug): string => (d.namedByCode && d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : d.drugText || '?');
   const lines = f.classes.map((c) => {
-    const drugs = c.drugs.map((d) => escapeMarkdown(nameOf(d)) + (d.daytime ? ` (${daytime})` : '')).join(', ');
+    const drugs = nameList(ctx, c.drugs.map((d) => nameOf(d) + (d.daytime ? ` (${daytime})` : '')), true);
     return t('classLine', {
       drugs: new Markdown(drugs),
       recommendation: ctx.texts.get(KIND, ctx.lang, `recommendations.${c.kind}`),
@@ -23,7 +23,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   });
   // The opioid summary names the opioids it is about; otherwise every listed drug.
   const named = f.indicator === 'warning' ? f.classes.filter((c) => c.entry.rule === 'opioid-without-dual-action') : f.classes;
-  const names = named.flatMap((c) => c.drugs.map(nameOf)).join(', ');
+  const names = nameList(ctx, named.flatMap((c) => c.drugs.map(nameOf)));
   const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, KIND),

@@ -1,6 +1,6 @@
 import type { DrugKindEntry } from '../terminology/drugKinds.js';
 import { codePointCount, firstCodePoints, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
-import { Markdown } from './cardTexts.js';
+import { escapeMarkdown, Markdown } from './cardTexts.js';
 import { overrideReasonList, type RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
@@ -57,6 +57,23 @@ export function drugRecommendationLine(ctx: RenderContext, kind: string, entry: 
 }
 
 /** Ingredients named in the card's language, joined with " + " (a combination, or a drug named only by a code). */
+/** Names a card lists at most in one list (opioids taken, current drugs of one kind); the rest are counted. */
+export const MAX_LISTED_NAMES = 10;
+
+/**
+ * Drug names as one list: each name once (one drug ordered three times reads the same), at most
+ * MAX_LISTED_NAMES, then "and N more" — a card stays readable and bounded however many orders the EHR
+ * sends. Plain text; as Markdown (each name escaped) when `markdown` is set.
+ */
+export function nameList(ctx: RenderContext, names: Iterable<string>, markdown = false): string {
+  const distinct = [...new Set(names)];
+  const shown = distinct.slice(0, MAX_LISTED_NAMES);
+  const listed = (markdown ? shown.map(escapeMarkdown) : shown).join(', ');
+  const more = distinct.length - shown.length;
+  if (more === 0) return listed;
+  return markdown ? ctx.texts.fill('medication', ctx.lang, 'moreNames', { names: new Markdown(listed), count: more }) : plainFill(ctx, 'medication', 'moreNames', { names: listed, count: more });
+}
+
 export function ingredientNames(ctx: RenderContext, ingredients: ReadonlyArray<{ nameEn: string; nameDa: string }>): string {
   return ingredients.map((i) => (ctx.lang === 'da' ? i.nameDa : i.nameEn)).join(' + ');
 }

@@ -305,7 +305,11 @@ describe('delete suggestion vs tapering', () => {
 
   test('an active order for the same ingredient (other code system) → no delete, tapering plan', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder({ text: 'OxyContin 10 mg' })] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: false, sameIngredient: [{ reference: 'MedicationRequest/old-1', drugText: 'OxyContin 10 mg' }], otherOpioids: [] });
+    expect(f.opioid).toEqual({
+      offerDelete: false,
+      sameIngredient: [{ reference: 'MedicationRequest/old-1', drugText: 'OxyContin 10 mg', namedByCode: false, ingredients: [{ key: 'oxycodone', nameEn: 'oxycodone', nameDa: 'oxycodon' }] }],
+      otherOpioids: [],
+    });
   });
 
   test('DSTU2 delete id uses MedicationOrder', () => {

@@ -2,6 +2,7 @@ import nock from 'nock';
 import request from 'supertest';
 import { projectPath } from '../../src/projectRoot.js';
 import { buildTestApp, cardOfKind, FIXED_NOW, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+import { MAX_LISTED_NAMES } from '../../src/render/medicationTexts.js';
 
 const SELECT = '/cds-services/nkr-pain-order-select';
 const SIGN = '/cds-services/nkr-pain-order-sign';
@@ -384,6 +385,16 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
     expect(en.suggestions).toBeUndefined();
     expect(en.detail).toContain('(Contalgin 30 mg): opioid switch or added opioid – avoid abrupt stopping; agree a treatment and, if relevant, tapering plan');
   });
+  test(`the opioids already taken are named once each, at most ${MAX_LISTED_NAMES}, then counted: the card stays bounded`, async () => {
+    const active = [
+      ...Array.from({ length: 3 }, (_, i) => activeRx(`t${i}`, rx('835603', 'Nobligan 50 mg'), { dosageInstruction: regular })),
+      ...Array.from({ length: 500 }, (_, i) => activeRx(`c${i}`, { text: `Contalgin ${i + 1} mg` }, { dosageInstruction: regular })),
+    ];
+    const card = (await call([oxy()], { active })).cards[0]!;
+    expect(card.detail.match(/Nobligan 50 mg/g)).toHaveLength(1);
+    expect(card.detail).toContain(`and ${501 - MAX_LISTED_NAMES} more`);
+    expect(card.detail.length).toBeLessThan(3_000);
+  });
   test('unknown dosing counts like regular; tramadol is an opioid too', async () => {
     expect((await call([oxy()], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' })] })).cards[0]!.suggestions).toBeUndefined();
     expect((await call([oxy()], { active: [activeRx('old-1', rx('835603', 'Nobligan 50 mg'), { dosageInstruction: regular })] })).cards[0]!.suggestions).toBeUndefined();
@@ -518,6 +529,16 @@ describe('a drug named only by a code is named by its ingredients, in the card\'
     const card = (await call([draft('o', { coding: [{ system: ATC, code: 'N02AA05', display: 'OxyNorm 5 mg' }] })])).cards[0]!;
     expect(card.summary).toMatch(/OxyNorm 5 mg$/);
   });
+  test.each([
+    ['en', 'oxycodone', 'tramadol'],
+    ['da', 'oxycodon', 'tramadol'],
+  ] as const)('order-select (%s): the opioid already taken, known only by its code, is named by its ingredient in the tapering and switch lines', async (lang, same, other) => {
+    const active = [activeRx('old-1', atcOnly('N02AA05'), { dosageInstruction: regular }), activeRx('old-2', { coding: [{ system: RXNORM, code: '835603' }] }, { dosageInstruction: regular })];
+    const card = (await call([draft('o', { text: 'OxyContin 10 mg' })], { active, lang })).cards[0]!;
+    expect(card.detail).toContain(`(${same})`);
+    expect(card.detail).toContain(`(${other})`);
+    expect(card.detail).not.toMatch(/N02AA05|835603/);
+  });
   test('patient-view: a current drug known only by its code is listed by its ingredient', async () => {
     const req = readJson<Record<string, any>>(projectPath('fixtures', 'requests', 'patient-view-medication-statement-fmk.json'));
     req.prefetch.medicationStatements.entry[0].resource.medicationCodeableConcept = atcOnly('N02AA01');
@@ -616,6 +637,18 @@ describe('rev 2: current medication on patient-view', () => {
     expect(res.status).toBe(200);
     return cardOfKind(expectValidResponse(res.body), 'current-medication');
   };
+  test(`a long list names each drug once and at most ${MAX_LISTED_NAMES}, then counts the rest (da, en)`, async () => {
+    const meds = [
+      ...Array.from({ length: 3 }, (_, i) => activeRx(`same-${i}`, { text: 'Contalgin 10 mg' })),
+      ...Array.from({ length: 14 }, (_, i) => activeRx(`m${i}`, { text: `Contalgin ${i + 20} mg` })),
+    ];
+    const en = (await pv(meds))!;
+    expect(en.detail.match(/Contalgin 10 mg/g)).toHaveLength(1);
+    expect(en.detail).toContain(`Contalgin 28 mg and ${15 - MAX_LISTED_NAMES} more`);
+    expect(en.detail).not.toContain('Contalgin 29 mg');
+    const da = (await pv(meds, { lang: 'da' }))!;
+    expect(da.detail).toContain(`og ${15 - MAX_LISTED_NAMES} flere`);
+  });
   test('the strength label carries its direction: "God praksis – fraråder"; the summary names the drug', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
