@@ -76,10 +76,23 @@ const noSniff: Middleware = (_req, res, next) => {
   next();
 };
 
-/** The service as node's http server runs it: a request listener, and `listen` as Express has it. */
+/**
+ * How long a client may take (ms): the whole request, its headers, an idle kept-alive connection. Node checks
+ * them every `checkEveryMs` (its default, 30 s, let a stalled body hold a connection ~30 s past a 10 s limit).
+ */
+export interface ServerTimeouts {
+  requestMs: number;
+  headersMs: number;
+  keepAliveMs: number;
+  checkEveryMs: number;
+}
+
+export const SERVER_TIMEOUTS: ServerTimeouts = Object.freeze({ requestMs: 10_000, headersMs: 5_000, keepAliveMs: 5_000, checkEveryMs: 1_000 });
+
+/** The service as node's http server runs it: a request listener, and `listen` as Express has it (bounded waits: SERVER_TIMEOUTS). */
 export interface App {
   (req: IncomingMessage, res: ServerResponse): void;
-  listen(port: number, host: string, onListening?: () => void): Server;
+  listen(port: number, host: string, onListening?: () => void, timeouts?: ServerTimeouts): Server;
 }
 
 /**
@@ -157,6 +170,12 @@ export function createApp(deps: AppDependencies): App {
     if (!posts(req, res)) app(req, res);
   };
   return Object.assign(listener, {
-    listen: (port: number, host: string, onListening?: () => void): Server => createServer(listener).listen(port, host, onListening),
+    listen: (port: number, host: string, onListening?: () => void, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server => {
+      const server = createServer(
+        { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs, keepAliveTimeout: timeouts.keepAliveMs, connectionsCheckingInterval: timeouts.checkEveryMs },
+        listener,
+      );
+      return server.listen(port, host, onListening);
+    },
   });
 }

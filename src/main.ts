@@ -76,10 +76,6 @@ async function main(): Promise<void> {
       logger.warn({ publicBaseUrl: config.publicBaseUrl }, 'set PUBLIC_BASE_URL: with PORT=0 the default public base URL is not the address clients call');
     }
   });
-  // Bound every wait: slow clients cannot hold connections open.
-  server.requestTimeout = 10_000;
-  server.headersTimeout = 5_000;
-  server.keepAliveTimeout = 5_000;
 
   // Say "not ready" (and keep serving) for SHUTDOWN_DRAIN_MS, then stop taking requests, let in-flight ones
   // finish, write the card log, close the store, exit 0.
