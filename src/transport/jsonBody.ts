@@ -44,6 +44,9 @@ function containsDeeperThan(container: object, levelsLeft: number): boolean {
   return false;
 }
 
+/** The JSON media types the parser reads (as its `type` option): a request of these without a body is a 400, not a 415. */
+const JSON_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
+
 /** Reads a request's JSON body: the parsed value, or an error for the error answer. */
 export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
@@ -66,7 +69,8 @@ export function jsonBody(limitBytes: number): JsonBodyReader {
         const body: unknown = req.body;
         req.body = undefined;
         if (err !== undefined && err !== null) reject(err);
-        // body-parser leaves the body undefined when there is none or its type is not JSON.
+        // body-parser leaves the body undefined when there is none or its type is not JSON: say which.
+        else if (body === undefined && JSON_TYPE.test(req.headers['content-type'] ?? '')) reject(new HttpError(400, 'required', 'The request has no body: a JSON object is expected'));
         else if (body === undefined) reject(new HttpError(415, 'not-supported', 'The request body must be JSON (Content-Type: application/json)'));
         else if (nestsDeeperThan(body, MAX_BODY_DEPTH)) reject(new HttpError(400, 'structure', `The request body nests deeper than ${MAX_BODY_DEPTH} levels`));
         else resolve(body);

@@ -72,9 +72,10 @@ describe('request bodies nested deeper than MAX_BODY_DEPTH', () => {
 describe('jsonBody', () => {
   // The body must not outlive the call on `req`: an old-generation IncomingMessage kept each parsed body
   // through every young collection (src/transport/jsonBody.ts).
-  async function read(contentType: string, text: string): Promise<{ req: IncomingMessage; outcome: unknown }> {
-    const req = Object.assign(Readable.from([Buffer.from(text)]), {
-      headers: { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text)) },
+  async function read(contentType: string, text: string | null): Promise<{ req: IncomingMessage; outcome: unknown }> {
+    // null: no body at all (no Content-Length, no Transfer-Encoding), as `curl -X POST` sends.
+    const req = Object.assign(Readable.from(text === null ? [] : [Buffer.from(text)]), {
+      headers: { 'content-type': contentType, ...(text === null ? {} : { 'content-length': String(Buffer.byteLength(text)) }) },
       method: 'POST',
       url: '/',
     }) as unknown as IncomingMessage;
@@ -95,5 +96,12 @@ describe('jsonBody', () => {
   test('a body that is not JSON is refused with 415', async () => {
     const { outcome } = await read('text/plain', 'hello');
     expect((outcome as HttpError).status).toBe(415);
+  });
+  test('no body, declared JSON, is a 400 that says the body is missing, not a 415 about its type', async () => {
+    for (const type of ['application/json', 'application/fhir+json; charset=utf-8']) {
+      const { outcome } = await read(type, null);
+      expect([type, (outcome as HttpError).status, (outcome as HttpError).message]).toEqual([type, 400, 'The request has no body: a JSON object is expected']);
+    }
+    expect(((await read('text/plain', null)).outcome as HttpError).status).toBe(415);
   });
 });
