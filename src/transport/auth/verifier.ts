@@ -197,8 +197,9 @@ class JoseAuthVerifier implements AuthVerifier {
     if (typeof alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) fail('alg', { received: shown(alg) });
     seen.alg = alg;
 
-    // typ: the spec fixes it to "JWT"; compared exactly, as the spec and the sandbox write it.
-    if (header.typ !== 'JWT') fail('typ', { received: shown(header.typ) });
+    // typ: the spec fixes it to "JWT"; compared without case, as RFC 7515 §4.1.9 compares media types ("jwt"
+    // is the same type). Not a security check: the signature, alg and claims are.
+    if (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT') fail('typ', { received: shown(header.typ) });
 
     // kid
     const kid = header.kid;

@@ -139,7 +139,8 @@ describe('createAuthVerifier: each check refuses', () => {
     expect(line.received).toBe('HS256');
   });
 
-  it('typ: must be JWT', async () => {
+  it('typ: must be JWT, in any case (RFC 7515 compares media types without case)', async () => {
+    await expect((await setup()).verifier.verify(bearer(await ehrToken(keys, { header: { typ: 'jwt' } })), SERVICE_AUD, SERVICE_ID)).resolves.toMatchObject({ iss: EHR_ISS });
     await expectRefused(await setup(), bearer(await ehrToken(keys, { header: { typ: 'at+jwt' } })), 'typ');
     await expectRefused(await setup(), bearer(await ehrToken(keys, { omitHeader: ['typ'] })), 'typ');
   });
