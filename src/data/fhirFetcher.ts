@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import { isObject, nonBlank, objectList } from '../model/json.js';
 import { readFhirPayload } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
@@ -15,6 +16,9 @@ import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
  *   read; a body without one is read chunk by chunk and dropped (connection closed) once it passes the
  *   cap, so a huge answer never sits in memory.
  * - content: a body that is not a FHIR resource of the expected kind is refused (reason `invalid-response`).
+ * - unknown resource type: a type-level search answered HTTP 404, or HTTP 400 with an OperationOutcome
+ *   saying the resource type is unknown or not supported, is flagged `unknownResourceType` (a DSTU2
+ *   server asked for MedicationRequest); the body of such a 400 is read only up to ERROR_BODY_MAX_BYTES.
  * - completeness: a search whose pages cannot all be read (the page cap, a `next` link that leaves
  *   fhirServer) or that holds fewer matches than its `total` is refused (reason `incomplete`): a missing
  *   page must never read as "no results" (docs/clinical-rules.md §7).
@@ -27,14 +31,41 @@ export class FhirFetchError extends Error {
   readonly reason: FhirFetchErrorReason;
   /** HTTP status for `http-status` and `redirect`. */
   readonly status: number | undefined;
+  /** The server said it does not know the resource type searched for (see the module comment). */
+  readonly unknownResourceType: boolean;
 
   /** `message` must be safe to show a client: no URL, no token, no patient data. */
-  constructor(reason: FhirFetchErrorReason, message: string, status?: number) {
+  constructor(reason: FhirFetchErrorReason, message: string, status?: number, options: { unknownResourceType?: boolean } = {}) {
     super(message);
     this.name = 'FhirFetchError';
     this.reason = reason;
     this.status = status;
+    this.unknownResourceType = options.unknownResourceType === true;
   }
+}
+
+/** An error answer's body is read only this far (an OperationOutcome is small). */
+const ERROR_BODY_MAX_BYTES = 64 * 1024;
+
+/**
+ * True when an OperationOutcome says the resource type `type` is unknown or not supported: the standard
+ * message code MSG_UNKNOWN_TYPE, or a text that names the type and says "unknown resource type",
+ * "resource type … not supported" and the like. A text about a search parameter or an `_include` (HAPI:
+ * "Unknown search parameter … for resource type …") is about the query, not the type.
+ */
+function saysResourceTypeUnknown(body: unknown, type: string): boolean {
+  if (!isObject(body) || body.resourceType !== 'OperationOutcome') return false;
+  return objectList(body.issue).some((issue) => {
+    const details = isObject(issue.details) ? issue.details : {};
+    if (objectList(details.coding).some((c) => c.code === 'MSG_UNKNOWN_TYPE')) return true;
+    const text = [nonBlank(issue.diagnostics), nonBlank(details.text)].filter((t) => t !== undefined).join(' ');
+    return (
+      text.includes(type) &&
+      /resource\s*type/i.test(text) &&
+      /unknown|not (?:supported|known|recogni[sz]ed|a valid)|unsupported|invalid/i.test(text) &&
+      !/param|include/i.test(text)
+    );
+  });
 }
 
 export interface FhirFetchOptions {
@@ -71,7 +102,7 @@ export function resolveQueryUrl(base: string, query: string): string | null {
   return isWithinBase(url.href, base) ? url.href : null;
 }
 
-type Expected = { kind: 'search' } | { kind: 'read'; type: string } | { kind: 'any' };
+type Expected = { kind: 'search'; type: string } | { kind: 'read'; type: string } | { kind: 'any' };
 
 /** What a query should return, from its path below base: `Type` / `Type/_search` → Bundle, `Type/id` → Type. */
 function expectedFor(url: string, base: string): Expected {
@@ -79,7 +110,7 @@ function expectedFor(url: string, base: string): Expected {
   const segments = rest.split('/').filter((s) => s !== '');
   const type = segments[0];
   if (type === undefined || !/^[A-Z][A-Za-z]+$/.test(type)) return { kind: 'any' };
-  if (segments.length === 1 || (segments.length === 2 && segments[1] === '_search')) return { kind: 'search' };
+  if (segments.length === 1 || (segments.length === 2 && segments[1] === '_search')) return { kind: 'search', type };
   const id = segments[1];
   if (segments.length === 2 && id !== undefined && !id.startsWith('$') && !id.startsWith('_')) return { kind: 'read', type };
   return { kind: 'any' };
@@ -117,10 +148,10 @@ export function createFhirFetcher(config: Config): FhirFetcher {
 
   const tooLarge = (): FhirFetchError => new FhirFetchError('too-large', `the FHIR server's response exceeded ${maxResponseBytes} bytes`);
 
-  /** The body as text, never more than maxResponseBytes of it held in memory. */
-  async function boundedText(response: Response): Promise<string> {
+  /** The body as text, never more than `cap` bytes of it held in memory. */
+  async function boundedText(response: Response, cap = maxResponseBytes): Promise<string> {
     const declared = Number(response.headers.get('content-length') ?? NaN);
-    if (Number.isFinite(declared) && declared > maxResponseBytes) {
+    if (Number.isFinite(declared) && declared > cap) {
       await response.body?.cancel().catch(() => undefined);
       throw tooLarge();
     }
@@ -132,7 +163,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > maxResponseBytes) {
+      if (size > cap) {
         await reader.cancel().catch(() => undefined);
         throw tooLarge();
       }
@@ -141,15 +172,27 @@ export function createFhirFetcher(config: Config): FhirFetcher {
     return Buffer.concat(chunks, size).toString('utf8');
   }
 
-  async function getPage(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<unknown> {
+  /** Whether a 400 answer's OperationOutcome says `type` is unknown; a body too large or not JSON says no. */
+  async function outcomeSaysTypeUnknown(response: Response, type: string, signal: AbortSignal): Promise<boolean> {
+    try {
+      return saysResourceTypeUnknown(JSON.parse(await abortable(boundedText(response, ERROR_BODY_MAX_BYTES), signal)), type);
+    } catch {
+      return false;
+    }
+  }
+
+  /** `searchedType`: the resource type of a type-level search's first page (a 404 or 400 may then mean the type is unknown). */
+  async function getPage(url: string, headers: Record<string, string>, signal: AbortSignal, searchedType: string | null): Promise<unknown> {
     const response = await abortable(fetch(url, { headers, redirect: 'manual', signal }), signal);
     const { status } = response;
     if (status < 200 || status >= 300) {
+      // A search never answers 404 for "no matches": on a type-level search it means the type is unknown.
+      const unknownResourceType = searchedType !== null && (status === 404 || (status === 400 && (await outcomeSaysTypeUnknown(response, searchedType, signal))));
       await response.body?.cancel().catch(() => undefined);
       if (status >= 300 && status < 400) {
         throw new FhirFetchError('redirect', `the FHIR server answered with a redirect (HTTP ${status}), which is not followed`, status);
       }
-      throw new FhirFetchError('http-status', `the FHIR server answered HTTP ${status}`, status);
+      throw new FhirFetchError('http-status', `the FHIR server answered HTTP ${status}`, status, { unknownResourceType });
     }
     const text = await abortable(boundedText(response), signal);
     if (text === '') return {};
@@ -187,7 +230,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       try {
         let url = first;
         for (let page = 1; ; page++) {
-          const body = await getPage(url, headers, signal);
+          const body = await getPage(url, headers, signal, page === 1 && expected.kind === 'search' ? expected.type : null);
           const reading = readFhirPayload(body);
           if (!reading.ok) throw new FhirFetchError('invalid-response', `the FHIR server's response was ${reading.problem}`);
           const type = (body as fhir4.Resource).resourceType;

@@ -17,7 +17,8 @@ import { substituteTemplate } from './prefetchTemplate.js';
  * - an incomplete prefetched Bundle (a `next` link, or `total` above its matches) is completed from
  *   fhirServer (next link followed, or the query run again);
  * - a missing key or a prefetch error (an OperationOutcome, an error entry, a malformed value) is read
- *   from an allow-listed fhirServer;
+ *   from an allow-listed fhirServer; a server that does not know the searched resource type is asked the
+ *   spec's DSTU2 search instead, when it has one (`medications`: MedicationOrder);
  * - what cannot be read is unavailable — never "none": a required key → RequiredDataUnavailable (412),
  *   an optional key → left out of `resources` and logged with its key; a required key the caller defers
  *   (`options.deferred`) → handed back in `deferred`, with a way to read it again narrowed, for the
@@ -73,6 +74,22 @@ export interface DeferredKey {
 
 const withParams = (query: string, params: string): string => `${query}${query.includes('?') ? '&' : '?'}${params}`;
 
+/** A query to run on fhirServer; with `plainQuery`, `query` is the richer fhirServerQuery and plainQuery its fallback. */
+interface ServerQuery {
+  query: string;
+  plainQuery?: string;
+}
+
+/** What to ask fhirServer for one key: its query, and the DSTU2 search to ask when the server does not know the type. */
+type ServerPlan = ServerQuery & { dstu2?: ServerQuery };
+
+function narrowed(q: ServerQuery, params: string): ServerQuery {
+  return q.plainQuery === undefined ? { query: withParams(q.query, params) } : { query: withParams(q.query, params), plainQuery: withParams(q.plainQuery, params) };
+}
+
+/** The resource type a relative search names (`MedicationOrder?patient=…` → MedicationOrder). */
+const searchedType = (query: string): string => query.split(/[?/]/)[0] ?? query;
+
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
 
 function hasKey(prefetch: Record<string, unknown> | null | undefined, key: string): prefetch is Record<string, unknown> {
@@ -94,16 +111,21 @@ export async function resolvePrefetch(
   const token = request.fhirAuthorization?.access_token || undefined;
   const server = checkFhirServer(request.fhirServer, config);
 
-  /**
-   * Whatever stands in the way of running this spec's query, or the query itself: its fhirServerQuery
-   * when it has one, with the plain template's query to fall back on.
-   */
-  function plan(spec: PrefetchTemplateSpec): { query: string; plainQuery?: string } | { unavailable: string } {
-    if (!server.allowed) return { unavailable: server.reason };
-    const t = substituteTemplate(spec.query, request.context);
-    if (!t.ok) return { unavailable: `its query needs ${t.unresolved.map((u) => `{{${u}}}`).join(', ')}, which the context does not provide` };
-    const rich = spec.fhirServerQuery === undefined ? null : substituteTemplate(spec.fhirServerQuery, request.context);
+  /** A template with the context's values: its fhirServerQuery when it has one, with the plain query to fall back on. */
+  function substituted(query: string, fhirServerQuery: string | undefined): ServerQuery | { unresolved: string[] } {
+    const t = substituteTemplate(query, request.context);
+    if (!t.ok) return { unresolved: t.unresolved };
+    const rich = fhirServerQuery === undefined ? null : substituteTemplate(fhirServerQuery, request.context);
     return rich?.ok ? { query: rich.query, plainQuery: t.query } : { query: t.query };
+  }
+
+  /** Whatever stands in the way of running this spec's query, or what to ask fhirServer. */
+  function plan(spec: PrefetchTemplateSpec): ServerPlan | { unavailable: string } {
+    if (!server.allowed) return { unavailable: server.reason };
+    const main = substituted(spec.query, spec.fhirServerQuery);
+    if ('unresolved' in main) return { unavailable: `its query needs ${main.unresolved.map((u) => `{{${u}}}`).join(', ')}, which the context does not provide` };
+    const dstu2 = spec.dstu2 === undefined ? undefined : substituted(spec.dstu2.query, spec.dstu2.fhirServerQuery);
+    return dstu2 === undefined || 'unresolved' in dstu2 ? main : { ...main, dstu2 };
   }
 
   function failureText(err: unknown): string {
@@ -114,24 +136,47 @@ export async function resolvePrefetch(
   /**
    * One read from fhirServer, timed and traced, bounded by the call's deadline even if the fetcher ignores it.
    * With `plainQuery`: `query` is the richer fhirServerQuery, and a server that refuses it with HTTP 400
-   * (an `_include` it does not support) is asked `plainQuery` instead.
+   * (an `_include` it does not support) is asked `plainQuery` instead. With `dstu2`: a server that answers
+   * that it does not know the searched resource type is asked the DSTU2 search instead.
    */
-  async function read(spec: PrefetchTemplateSpec, query: string, extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string } = {}): Promise<KeyOutcome> {
+  async function read(
+    spec: PrefetchTemplateSpec,
+    query: string,
+    extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string; dstu2?: ServerQuery } = {},
+  ): Promise<KeyOutcome> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
     // Read only here: the call's deadline timer starts when the first read needs it (serviceRoute).
     const signal = call.signal;
-    const { plainQuery, ...pages } = extra;
+    const { plainQuery, dstu2, ...pages } = extra;
     try {
       if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
       const { base } = server;
       const options = { ...(token ? { accessToken: token } : {}), signal, ...pages };
+      const ask = async (q: ServerQuery): Promise<fhir4.Resource[]> => {
+        try {
+          return await abortable(fetcher.fetch(base, q.query, options), signal);
+        } catch (err) {
+          // A 400 that says the resource type is unknown would come again for the plain query.
+          if (q.plainQuery === undefined || !(err instanceof FhirFetchError) || err.status !== 400 || err.unknownResourceType || signal.aborted) throw err;
+          return await abortable(fetcher.fetch(base, q.plainQuery, options), signal);
+        }
+      };
       let resources: fhir4.Resource[];
       try {
-        resources = await abortable(fetcher.fetch(base, query, options), signal);
+        resources = await ask(plainQuery === undefined ? { query } : { query, plainQuery });
       } catch (err) {
-        if (plainQuery === undefined || !(err instanceof FhirFetchError) || err.status !== 400 || signal.aborted) throw err;
-        resources = await abortable(fetcher.fetch(base, plainQuery, options), signal);
+        // The trigger is the server's own answer, not the drafts' resource type: it is what the server
+        // knows that matters (an EHR's drafts need not match its server's version, and patient-view has no
+        // drafts), it costs one more round trip only on a server that lacks the type, and every R4 or STU3
+        // server refuses MedicationOrder, so no R4 answer is ever replaced by a DSTU2 one.
+        if (dstu2 === undefined || !(err instanceof FhirFetchError) || !err.unknownResourceType || signal.aborted) throw err;
+        try {
+          resources = await ask(dstu2);
+        } catch (second) {
+          if (!(second instanceof FhirFetchError)) throw second;
+          throw new FhirFetchError(second.reason, `${err.message}; asked for ${searchedType(dstu2.query)} (DSTU2) instead, ${second.message}`, second.status);
+        }
       }
       trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
       return { resources };
@@ -166,7 +211,7 @@ export async function resolvePrefetch(
   // First pass, no I/O: classify every key and find required data that cannot be had at all.
   type Step =
     | { spec: PrefetchTemplateSpec; now: KeyOutcome }
-    | { spec: PrefetchTemplateSpec; fetch: { query: string; plainQuery?: string }; prefetchProblem: string | null }
+    | { spec: PrefetchTemplateSpec; fetch: ServerPlan; prefetchProblem: string | null }
     | { spec: PrefetchTemplateSpec; page: IncompletePage; nextUrl: string };
   const steps: Step[] = specs.map((spec): Step => {
     let prefetchProblem: string | null = null;
@@ -196,7 +241,8 @@ export async function resolvePrefetch(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
       if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
-      const o = await read(s.spec, s.fetch.query, s.fetch.plainQuery === undefined ? {} : { plainQuery: s.fetch.plainQuery });
+      const { query, ...fallbacks } = s.fetch;
+      const o = await read(s.spec, query, fallbacks);
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );
@@ -216,7 +262,8 @@ export async function resolvePrefetch(
         const readNarrower = async (params: string): Promise<KeyOutcome> => {
           const p = plan(spec);
           if ('unavailable' in p) return p;
-          return read(spec, withParams(p.query, params), p.plainQuery === undefined ? {} : { plainQuery: withParams(p.plainQuery, params) });
+          const { query, ...fallbacks } = narrowed(p, params);
+          return read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) });
         };
         (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       }

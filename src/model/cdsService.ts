@@ -21,6 +21,12 @@ export interface PrefetchTemplateSpec {
    * refuses it (HTTP 400) is asked `query` instead.
    */
   fhirServerQuery?: string;
+  /**
+   * The same search for a DSTU2 server (MedicationOrder where R4 and STU3 have MedicationRequest), with its
+   * own fhirServerQuery: asked from fhirServer only after it answered that it does not know the resource
+   * type of the search above (HTTP 404, or 400 saying so), within the same deadline. Never announced.
+   */
+  dstu2?: { query: string; fhirServerQuery?: string };
   /** Required: unavailable → 412. Optional: unavailable → the key is left out and the cards that need it degrade. */
   required: boolean;
   /** Human words for 412 messages, e.g. "the patient's Conditions". */

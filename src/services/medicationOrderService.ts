@@ -40,6 +40,8 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
   {
     key: 'medications',
     query: 'MedicationRequest?patient={{context.patientId}}&status=active',
+    // A DSTU2 server (the CDS Hooks sandbox's default) has no MedicationRequest: its active orders are MedicationOrders.
+    dstu2: { query: 'MedicationOrder?patient={{context.patientId}}&status=active' },
     required: true,
     description: "the patient's active MedicationRequests",
   },

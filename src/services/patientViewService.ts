@@ -64,6 +64,11 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       // Read from fhirServer: the referenced Medications in the same answer, not in a second round trip
       // after it (readActiveMedications reads only the references the answer leaves unresolved).
       fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+      // A DSTU2 server (the CDS Hooks sandbox's default) has no MedicationRequest: its active orders are MedicationOrders.
+      dstu2: {
+        query: 'MedicationOrder?patient={{context.patientId}}&status=active',
+        fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
+      },
       required: false,
       description: "the patient's active MedicationRequests",
     },

@@ -197,6 +197,49 @@ describe('createFhirFetcher', () => {
     expect((await expectReason(createFhirFetcher(config()).fetch(BASE, 'Patient/p1', { signal: live() }), 'http-status')).status).toBe(404);
   });
 
+  describe('a server that does not know the searched resource type (a DSTU2 server asked for MedicationRequest)', () => {
+    const query = 'MedicationRequest?patient=p1&status=active';
+    const outcome = (issue: Record<string, unknown>) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', ...issue }] });
+    const unknownType = async (status: number, body: unknown, q = query): Promise<boolean> => {
+      const path = `/fhir/${q.split('?')[0]}`;
+      nock(ORIGIN).get(path).query(true).reply(status, body as nock.Body);
+      const e = await expectReason(createFhirFetcher(config()).fetch(BASE, q, { signal: live() }), 'http-status');
+      expect(e.status).toBe(status);
+      expect(e.message).toBe(`the FHIR server answered HTTP ${status}`);
+      return e.unknownResourceType;
+    };
+
+    it('HTTP 404 to a type-level search says so; a 404 to a read is a resource not found', async () => {
+      expect(await unknownType(404, outcome({ code: 'processing', diagnostics: "Unknown resource type 'MedicationRequest' - Server knows how to handle: [MedicationOrder]" }))).toBe(true);
+      expect(await unknownType(404, 'Not found')).toBe(true);
+      expect(await unknownType(404, outcome({ code: 'not-found' }), 'Patient/p1')).toBe(false);
+    });
+
+    it.each([
+      ['HAPI-style text', { code: 'not-supported', diagnostics: "Unknown resource type 'MedicationRequest'" }],
+      ['"Resource type … is not supported"', { code: 'processing', diagnostics: 'Resource type "MedicationRequest" is not supported' }],
+      ['details.text', { code: 'invalid', details: { text: "'MedicationRequest' is not a valid resource type" } }],
+      ['the standard message code MSG_UNKNOWN_TYPE', { code: 'not-supported', details: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/operation-outcome', code: 'MSG_UNKNOWN_TYPE' }] } }],
+    ])('HTTP 400 with an OperationOutcome saying so (%s)', async (_name, issue) => {
+      expect(await unknownType(400, outcome(issue))).toBe(true);
+    });
+
+    it.each([
+      ['a search parameter it does not know', { code: 'processing', diagnostics: 'Unknown search parameter "status" for resource type "MedicationRequest"' }],
+      ['an _include it does not support', { code: 'not-supported', diagnostics: '_include MedicationRequest:medication is not supported for resource type MedicationRequest' }],
+      ['another resource type', { code: 'not-supported', diagnostics: "Unknown resource type 'Basic'" }],
+      ['no words', { code: 'not-supported' }],
+    ])('HTTP 400 about something else (%s) does not', async (_name, issue) => {
+      expect(await unknownType(400, outcome(issue))).toBe(false);
+    });
+
+    it('a 400 whose body is not an OperationOutcome, or is larger than 64 KiB, does not; nor does a 500', async () => {
+      expect(await unknownType(400, '<html>Unknown resource type MedicationRequest</html>')).toBe(false);
+      expect(await unknownType(400, outcome({ code: 'not-supported', diagnostics: `Unknown resource type 'MedicationRequest' ${'x'.repeat(70_000)}` }))).toBe(false);
+      expect(await unknownType(500, outcome({ code: 'not-supported', diagnostics: "Unknown resource type 'MedicationRequest'" }))).toBe(false);
+    });
+  });
+
   it.each([
     ['HTML', '<html><body>Login</body></html>', { 'Content-Type': 'text/html' }],
     ['truncated JSON', '{"resourceType":"Pat', {}],

@@ -442,6 +442,61 @@ describe('resolvePrefetch: fhirServerQuery (what a read from fhirServer asks bey
   });
 });
 
+describe('resolvePrefetch: the DSTU2 search, when fhirServer does not know the resource type', () => {
+  const MEDS_DSTU2: PrefetchTemplateSpec = {
+    key: 'meds',
+    query: 'MedicationRequest?patient={{context.patientId}}&status=active',
+    fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
+    dstu2: {
+      query: 'MedicationOrder?patient={{context.patientId}}&status=active',
+      fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
+    },
+    required: true,
+    description: "the patient's active medication orders",
+  };
+  const order = { resourceType: 'MedicationOrder', id: 'mo-1', status: 'active' };
+  const unknownType = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: "Unknown resource type 'MedicationRequest'" }] };
+  const includeRefused = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: '_include is not supported' }] };
+
+  it('a 400 saying the type is unknown goes straight to the DSTU2 search (no plain retry); its own 400 to _include gets the plain DSTU2 query', async () => {
+    const scope = nock(ORIGIN)
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationRequest:medication' })
+      .reply(400, unknownType)
+      .get('/fhir/MedicationOrder')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationOrder:medication' })
+      .reply(400, includeRefused)
+      .get('/fhir/MedicationOrder')
+      .query({ patient: 'p1', status: 'active' })
+      .reply(200, bundle([order]));
+    const plainRequest = nock(ORIGIN).get('/fhir/MedicationRequest').query({ patient: 'p1', status: 'active' }).reply(200, bundle([med]));
+    const r = await resolve(request(withToken), config(), [MEDS_DSTU2]);
+    expect(r.resources).toEqual({ meds: [order] });
+    expect(r.trace.fhirReads).toEqual([expect.objectContaining({ key: 'meds', outcome: 'ok', resources: 1 })]);
+    expect(scope.isDone()).toBe(true);
+    expect(plainRequest.isDone()).toBe(false);
+  });
+
+  it('only an answer that the type is unknown leads to the DSTU2 search: HTTP 500 does not, HTTP 404 does', async () => {
+    nock(ORIGIN).get('/fhir/MedicationRequest').query(true).reply(500, operationOutcome);
+    const notAsked = nock(ORIGIN).get('/fhir/MedicationOrder').query(true).reply(200, bundle([order]));
+    const { missing } = await expect412(resolve(request(withToken), config(), [MEDS_DSTU2]));
+    expect(whyOf(missing, 'meds')).toBe('the FHIR server answered HTTP 500');
+    expect(notAsked.isDone()).toBe(false);
+    nock.cleanAll();
+
+    const scope = nock(ORIGIN)
+      .get('/fhir/MedicationRequest')
+      .query(true)
+      .reply(404, unknownType)
+      .get('/fhir/MedicationOrder')
+      .query({ patient: 'p1', status: 'active', _include: 'MedicationOrder:medication' })
+      .reply(200, bundle([order]));
+    expect((await resolve(request(withToken), config(), [MEDS_DSTU2])).resources).toEqual({ meds: [order] });
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
 describe('resolvePrefetch: incomplete prefetch (a next link, or total above the entries)', () => {
   it('follows next on the allowed fhirServer, with the token, and reads every page', async () => {
     const p2 = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })

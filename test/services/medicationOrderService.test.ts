@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import nock from 'nock';
 import request from 'supertest';
 import { projectPath } from '../../src/projectRoot.js';
+import { startFaultyFhirServer, type Fault, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
+import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 import { buildTestApp, cardOfKind, FIXED_NOW, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 import { MAX_LISTED_NAMES } from '../../src/render/medicationTexts.js';
 
@@ -817,5 +820,99 @@ describe('real EHR data: medication', () => {
         expect({ shape: v, status: pvRes.status < 500 }).toEqual({ shape: v, status: true });
       }
     });
+  });
+});
+
+describe('a DSTU2 FHIR server (the sandbox\'s default): no MedicationRequest, the active orders are MedicationOrders (docs/clinical-rules.md §7.1)', () => {
+  const PATIENT = 'smart-1288992';
+  const fixture = readJson<{ selections: string[]; draftOrders: fhir4.Bundle }>(projectPath('fixtures', 'orders', 'sandbox-dstu2-amitriptyline-bid.json'));
+  /** DSTU2 shapes: `patient`, string statuses, `dateRecorded`, `periodUnits`, dose on the instruction. */
+  const dstu2Condition = {
+    resourceType: 'Condition',
+    id: 'fm-dstu2',
+    patient: { reference: `Patient/${PATIENT}` },
+    clinicalStatus: 'active',
+    verificationStatus: 'confirmed',
+    dateRecorded: '2026-01-10',
+    code: { coding: [{ system: SNOMED, code: '203082005', display: 'Fibromyalgia (disorder)' }] },
+  };
+  const activeContalgin = {
+    resourceType: 'MedicationOrder',
+    id: 'mo-contalgin',
+    status: 'active',
+    patient: { reference: `Patient/${PATIENT}` },
+    dateWritten: '2026-09-01',
+    medicationCodeableConcept: { text: 'Contalgin 30 mg' },
+    dosageInstruction: [{ doseQuantity: { value: 1 }, timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } }],
+  };
+  const oxyContinDraft = {
+    resourceType: 'MedicationOrder',
+    id: 'order-oxy',
+    status: 'draft',
+    patient: { reference: `Patient/${PATIENT}` },
+    medicationCodeableConcept: { text: 'OxyContin 10 mg depottablet' },
+  };
+  /** HAPI's answer (the sandbox's default server is HAPI) for a type it does not have. */
+  const unknownType = (type: string): Fault => ({
+    kind: 'status',
+    status: 404,
+    body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `Unknown resource type '${type}' - Server knows how to handle: [Condition, MedicationOrder, Patient]` }] }),
+  });
+  let dstu2: FaultyFhirServer;
+  beforeAll(async () => {
+    dstu2 = await startFaultyFhirServer({ resources: [dstu2Condition, activeContalgin] as unknown as fhir4.Resource[] });
+  });
+  afterAll(async () => dstu2?.close());
+  beforeEach(() => {
+    dstu2.reset();
+    dstu2.setFault('MedicationRequest', unknownType('MedicationRequest'));
+  });
+
+  /** The sandbox on its DSTU2 server: its prefetch of MedicationRequest failed, so `medications` is not sent. */
+  async function dstu2Call(drafts: { selections: string[]; draftOrders: unknown }) {
+    const { app } = buildTestApp({ env: GENEROUS_FHIR_TIMEOUTS });
+    return request(app)
+      .post(SELECT)
+      .send({
+        hook: 'order-select',
+        hookInstance: randomUUID(),
+        fhirServer: dstu2.baseUrl,
+        context: { patientId: PATIENT, userId: 'Practitioner/COREPRACTITIONER1', ...drafts },
+        prefetch: { conditions: searchset([dstu2Condition as unknown as fhir4.Resource]), medicationStatements: null },
+      });
+  }
+  const asked = () => dstu2.requests.filter((r) => r.resourceType.startsWith('Medication')).map((r) => r.url);
+
+  test('the amitriptyline draft without a `medications` prefetch: MedicationRequest answers 404, MedicationOrder is read → its card (200)', async () => {
+    const res = await dstu2Call(fixture);
+    expect({ status: res.status, body: res.status === 200 ? null : res.body }).toEqual({ status: 200, body: null });
+    expect(cardOfKind(expectValidResponse(res.body), 'amitriptyline')?.indicator).toBe('warning');
+    expect(asked()).toEqual([`/fhir/MedicationRequest?patient=${PATIENT}&status=active`, `/fhir/MedicationOrder?patient=${PATIENT}&status=active`]);
+  });
+
+  test.each([
+    ['HTTP 404', unknownType('MedicationRequest')],
+    [
+      'HTTP 400 with an OperationOutcome saying the type is not supported',
+      { kind: 'status', status: 400, body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: 'Resource type "MedicationRequest" is not supported' }] }) } as Fault,
+    ],
+  ])('MedicationRequest answered %s: an active DSTU2 opioid MedicationOrder on the server is seen by the opioid rules (switch line, no delete)', async (_name, fault) => {
+    dstu2.setFault('MedicationRequest', fault);
+    const res = await dstu2Call({ selections: ['MedicationOrder/order-oxy'], draftOrders: { resourceType: 'Bundle', entry: [{ resource: oxyContinDraft }] } });
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'opioid-without-dual-action')!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(Contalgin 30 mg): opioid switch or added opioid – avoid abrupt stopping');
+  });
+
+  test('a server that knows neither (404 to both) → 412 naming `medications` and both answers', async () => {
+    dstu2.setFault('MedicationOrder', unknownType('MedicationOrder'));
+    const res = await dstu2Call(fixture);
+    expect(res.status).toBe(412);
+    const issue = (res.body.issue as Array<{ expression?: string[]; diagnostics?: string }>).find((i) => i.expression?.includes('prefetch.medications'));
+    expect(issue?.diagnostics).toBe(
+      'the patient\'s active MedicationRequests (prefetch "medications"): the FHIR server answered HTTP 404; asked for MedicationOrder (DSTU2) instead, the FHIR server answered HTTP 404',
+    );
+    expect(asked()).toEqual([`/fhir/MedicationRequest?patient=${PATIENT}&status=active`, `/fhir/MedicationOrder?patient=${PATIENT}&status=active`]);
   });
 });

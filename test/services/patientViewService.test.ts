@@ -10,7 +10,9 @@ import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../../src/terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
+import { startFaultyFhirServer, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
 import { captureLogs } from '../support/captureLogs.js';
+import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, testConfig, serviceCall } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
@@ -429,5 +431,39 @@ describe('patient-view: an unreadable resource is skipped and named in one warni
     expect(answer.cards.map((c) => c.kind)).toContain('screening-incomplete');
     expect(call.skipped.items).toEqual([{ resourceType: 'Observation', id: 'odd-1', reader: 'observation' }]);
     expect(logs.text()).not.toContain('secret');
+  });
+});
+
+describe('patient-view on a DSTU2 FHIR server: no MedicationRequest, the current drugs are MedicationOrders (docs/clinical-rules.md §3.3, §7.1)', () => {
+  const PATIENT = 'gsb-established-complete';
+  const activeContalgin = {
+    resourceType: 'MedicationOrder',
+    id: 'mo-contalgin',
+    status: 'active',
+    patient: { reference: `Patient/${PATIENT}` },
+    medicationCodeableConcept: { text: 'Contalgin 30 mg' },
+    dosageInstruction: [{ doseQuantity: { value: 1 }, timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } }],
+  };
+  let dstu2: FaultyFhirServer;
+  beforeAll(async () => {
+    dstu2 = await startFaultyFhirServer({ resources: [activeContalgin] as unknown as fhir4.Resource[] });
+    dstu2.setFault('MedicationRequest', {
+      kind: 'status',
+      status: 404,
+      body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: "Unknown resource type 'MedicationRequest'" }] }),
+    });
+  });
+  afterAll(async () => dstu2?.close());
+
+  test('`medications` not prefetched, MedicationRequest answers 404: the active MedicationOrders are read (asked with `_include` of their Medications) → the current-medication card lists the opioid', async () => {
+    const { app } = buildTestApp({ env: GENEROUS_FHIR_TIMEOUTS });
+    const res = await request(app).post(URL).send(patientViewRequest(PATIENT, { omit: ['medications'], fhirServer: dstu2.baseUrl }));
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication');
+    expect(card?.indicator).toBe('warning');
+    expect(card?.detail).toContain('**Contalgin 30 mg**');
+    expect(dstu2.requests.map((r) => r.url)).toEqual([
+      `/fhir/MedicationRequest?patient=${PATIENT}&status=active&_include=MedicationRequest:medication`,
+      `/fhir/MedicationOrder?patient=${PATIENT}&status=active&_include=MedicationOrder:medication`,
+    ]);
   });
 });
