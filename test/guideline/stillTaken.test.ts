@@ -38,6 +38,24 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
   ])('ended at %s → still taken: %s', (endedAt, taken) => {
     expect(isStillTaken(view({ endedAt }), NOW)).toBe(taken);
   });
+  const bounded = (...ends: Array<string | null>): fhir4.Dosage[] =>
+    ends.map((end) => ({ timing: { repeat: end === null ? { frequency: 1, period: 1, periodUnit: 'd' } : { boundsPeriod: { start: '2023-01-01', end } } } }));
+  test.each([
+    [['2023-02-01'], false],
+    [['2026-11-25'], true],
+    [['2027-01-01'], true],
+    // Every instruction must have ended: the latest end counts; an open-ended one keeps the order current.
+    [['2023-02-01', '2027-01-01'], true],
+    [['2023-02-01', '2024-05-01'], false],
+    [['2023-02-01', null], true],
+    [['not a date'], true],
+  ] as const)('an order whose dosage ends %j → still taken: %s', (ends, taken) => {
+    expect(isStillTaken(view({ resourceType: 'MedicationRequest', dosageInstruction: bounded(...ends) }), NOW)).toBe(taken);
+  });
+  test('the record\'s own end wins over the dosage\'s; no dosage means no end', () => {
+    expect(isStillTaken(view({ endedAt: '2027-01-01', dosageInstruction: bounded('2023-02-01') }), NOW)).toBe(true);
+    expect(isStillTaken(view({ resourceType: 'MedicationRequest', dosageInstruction: [] }), NOW)).toBe(true);
+  });
   test('a statement that says the drug is not taken is not, whatever its dates', () => {
     expect(isStillTaken(view({ notTaken: true }), NOW)).toBe(false);
     expect(isStillTaken(view({ notTaken: true, endedAt: '2027-01-01' }), NOW)).toBe(false);

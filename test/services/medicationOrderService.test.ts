@@ -652,6 +652,15 @@ describe('rev 2: current medication on patient-view', () => {
     const da = (await pv(meds, { lang: 'da' }))!;
     expect(da.detail).toContain(`og ${15 - MAX_LISTED_NAMES} flere`);
   });
+  test('an active order whose dosage ended (boundsPeriod.end passed) is not current: not listed, and it does not block the delete at order-select', async () => {
+    const ended = { dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2023-01-01', end: '2023-02-01' } } } }] };
+    const open = { dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2026-01-01', end: '2027-02-01' } } } }] };
+    expect(await pv([activeRx('m1', { text: 'Contalgin 10 mg' }, ended)])).toBeUndefined();
+    expect((await pv([activeRx('m1', { text: 'Contalgin 10 mg' }, open)]))!.detail).toContain('Contalgin 10 mg');
+    const order = async (extra: Partial<fhir4.MedicationRequest>) => (await call([draft('request-123', { text: 'OxyContin 10 mg depottablet' })], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, extra)] })).cards[0]!;
+    expect((await order(ended)).suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    expect((await order(open)).suggestions).toBeUndefined();
+  });
   test('the strength label carries its direction: "God praksis – fraråder"; the summary names the drug', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
