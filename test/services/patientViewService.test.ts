@@ -222,6 +222,18 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     const en = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, edit), 'screening-abnormal')!.detail as string;
     expect(en).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
   });
+  test('high potassium: the hints name the common causes first, adrenal insufficiency only with low sodium (da, en)', async () => {
+    const edit = (req: any) => {
+      const k = req.prefetch.labs.entry.map((e: any) => e.resource).find((o: any) => o.id.endsWith('-potassium'));
+      delete k.valueString;
+      k.valueQuantity = { value: 5.9, unit: 'mmol/L' };
+      k.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+    };
+    const en = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, edit), 'screening-abnormal')!.detail as string;
+    expect(en).toContain('a haemolysed sample, reduced kidney function or drugs; high potassium with low sodium: adrenal insufficiency');
+    const da = cardOfKind(await callFixture('text-values-and-flags', DA, {}, edit), 'screening-abnormal')!.detail as string;
+    expect(da).toContain('hæmolyse i prøven, nedsat nyrefunktion eller lægemidler; højt kalium med lavt natrium: binyrebarkinsufficiens');
+  });
   test('text values and text flags (Danish: decimal comma, dd.mm.åååå)', async () => {
     const body = await callFixture('text-values-and-flags', DA);
     const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
