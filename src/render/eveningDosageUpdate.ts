@@ -5,7 +5,8 @@ import type { ResourceJson } from '../model/medicationOrder.js';
  * The draft amitriptyline order moved to one dose at bedtime, for the `update` suggestion of a daytime
  * dosing (docs/clinical-rules.md §4): the first timed instruction is kept and becomes once a day (frequency 1,
  * period 1 d) at HS; other instructions, timeOfDay/offset/frequencyMax/periodMax, timing.code and the now
- * wrong free text (`text`, `patientInstruction`) are removed. The dose quantity is kept: the card's label asks
+ * wrong free text (`text`, `patientInstruction`, `additionalInstruction`, which may name the old time of day)
+ * are removed. The dose quantity is kept: the card's label asks
  * the clinician to check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one
  * code).
  */
@@ -35,6 +36,8 @@ export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
   d.timing = timing;
   delete d.text;
   delete d.patientInstruction;
+  // Coded or written instructions ("tages om morgenen", "with breakfast") may name the old time of day.
+  delete d.additionalInstruction;
   if (finiteNumber(d.sequence) !== undefined) d.sequence = 1;
   copy.dosageInstruction = [d];
   return copy;

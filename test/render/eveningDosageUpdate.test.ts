@@ -28,6 +28,15 @@ describe('moveDosageToEvening', () => {
     expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings).daytime).toBe(false);
   });
 
+  test('additional instructions and patient instructions go too: they may name the old time of day', () => {
+    const copy = moveDosageToEvening({
+      resourceType: 'MedicationRequest',
+      id: 'r1',
+      dosageInstruction: [{ patientInstruction: 'Tages om morgenen', additionalInstruction: [{ text: 'tages om morgenen med morgenmad' }], timing: { repeat: { when: ['MORN'] } } }],
+    });
+    expect(copy.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
+  });
+
   test('DSTU2 MedicationOrder keeps its own shape (periodUnits, when as one code)', () => {
     const copy = moveDosageToEvening({
       resourceType: 'MedicationOrder',
