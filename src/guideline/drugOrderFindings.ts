@@ -58,6 +58,8 @@ export interface OpioidDeleteDecision {
   sameIngredient: ActiveOpioid[];
   /** Another opioid taken regularly or with unknown dosing, not stopped in this draft: a switch or an added opioid. */
   otherOpioids: ActiveOpioid[];
+  /** The active orders could not be read: no delete (an opioid already taken cannot be ruled out), and the card says so. */
+  activeOrdersUnknown: boolean;
 }
 
 export interface DrugOrderFinding {
@@ -106,6 +108,8 @@ export interface DrugOrderInput {
   relevant: readonly RelevantDraft[];
   /** Active MedicationRequests and MedicationStatements. */
   activeMedications: readonly MedicationOrderView[];
+  /** False when the active orders could not be read: nothing may then be decided from their absence. */
+  activeOrdersKnown: boolean;
   conditions: readonly unknown[];
   /** From the scope module (GSB Conditions, or the demo switch). */
   patientInScope: boolean;
@@ -161,7 +165,14 @@ function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminolog
   return keys ?? NO_KEYS;
 }
 
-function opioidDecision(kind: DrugKind, draft: DraftOrder, cls: ClassifiedMedication, active: readonly ClassifiedActive[], stopped: ReadonlySet<string>): OpioidDeleteDecision {
+function opioidDecision(
+  kind: DrugKind,
+  draft: DraftOrder,
+  cls: ClassifiedMedication,
+  active: readonly ClassifiedActive[],
+  stopped: ReadonlySet<string>,
+  activeOrdersKnown: boolean,
+): OpioidDeleteDecision {
   const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
   const others = active.filter((a) => a.opioidKeys.length > 0 && (a.order.reference === null || a.order.reference !== draft.reference));
   const ref = (a: ClassifiedActive): ActiveOpioid => ({
@@ -175,7 +186,12 @@ function opioidDecision(kind: DrugKind, draft: DraftOrder, cls: ClassifiedMedica
     .filter((a) => !a.opioidKeys.some((k) => keys.has(k)))
     .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference)))
     .map(ref);
-  return { offerDelete: draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0, sameIngredient, otherOpioids };
+  return {
+    offerDelete: activeOrdersKnown && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,
+    sameIngredient,
+    otherOpioids,
+    activeOrdersUnknown: !activeOrdersKnown,
+  };
 }
 
 export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[] {
@@ -220,7 +236,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         via: cls.via,
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
-        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped) : null,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, input.activeOrdersKnown) : null,
         daytime,
       });
     }

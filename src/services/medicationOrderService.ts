@@ -42,7 +42,9 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
     query: 'MedicationRequest?patient={{context.patientId}}&status=active',
     // A DSTU2 server (the CDS Hooks sandbox's default) has no MedicationRequest: its active orders are MedicationOrders.
     dstu2: { query: 'MedicationOrder?patient={{context.patientId}}&status=active' },
-    required: true,
+    // Optional: only the opioid rule reads it, and without it the opioid card withholds its delete suggestion
+    // and says so (docs/clinical-rules.md §4.1); an SSRI or amitriptyline card does not need it at all.
+    required: false,
     description: "the patient's active MedicationRequests",
   },
   MEDICATION_STATEMENTS_PREFETCH,
@@ -99,6 +101,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       drafts,
       relevant,
       activeMedications: active,
+      activeOrdersKnown: !resolved.unavailable.includes('medications'),
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

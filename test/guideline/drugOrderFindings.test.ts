@@ -44,12 +44,13 @@ const bundle = (...resources: Record<string, unknown>[]) => ({ resourceType: 'Bu
 
 function run(
   drafts: DraftOrder[],
-  opts: { active?: Record<string, unknown>[]; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
+  opts: { active?: Record<string, unknown>[]; activeUnknown?: boolean; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
 ): DrugOrderFinding[] {
   return findDrugOrderFindings({
     drafts,
     relevant: relevantDrafts(drafts, terminology),
     activeMedications: readActiveMedicationResources(opts.active ?? [], new SkippedResources()),
+    activeOrdersKnown: opts.activeUnknown !== true,
     conditions: opts.conditions ?? [],
     patientInScope: opts.inScope ?? true,
     isGsbReason,
@@ -265,7 +266,7 @@ describe('exclusions', () => {
     const p19: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason('http://hl7.org/fhir/sid/icpc-2', 'P19') };
     const metadon = readDraftOrders(bundle(order(atc('N07BC02', 'Metadon'))));
     const withIcpc = (t: typeof terminology) =>
-      findDrugOrderFindings({ drafts: metadon, relevant: relevantDrafts(metadon, t), activeMedications: [], conditions: [p19], patientInScope: true, isGsbReason, settings, terminology: t });
+      findDrugOrderFindings({ drafts: metadon, relevant: relevantDrafts(metadon, t), activeMedications: [], activeOrdersKnown: true, conditions: [p19], patientInScope: true, isGsbReason, settings, terminology: t });
     expect(withIcpc(terminology)).toHaveLength(1);
     expect(withIcpc(medicationTerminology(true))).toEqual([]);
   });
@@ -300,7 +301,13 @@ describe('delete suggestion vs tapering', () => {
 
   test('no active order for the ingredient → delete offered with {resourceType}/{id}', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-1', [{ asNeededBoolean: true }])] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [] });
+    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false });
+  });
+
+  test('active orders that could not be read → no delete (an opioid already taken cannot be ruled out), and the finding says why', () => {
+    const drafts = readDraftOrders(bundle(order(rx('1049621', 'oxycodone 5 mg'))));
+    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true });
+    expect(run(drafts)[0]!.opioid).toMatchObject({ offerDelete: true, activeOrdersUnknown: false });
   });
 
   test('an active order for the same ingredient (other code system) → no delete, tapering plan', () => {
@@ -309,6 +316,7 @@ describe('delete suggestion vs tapering', () => {
       offerDelete: false,
       sameIngredient: [{ reference: 'MedicationRequest/old-1', drugText: 'OxyContin 10 mg', namedByCode: false, ingredients: [{ key: 'oxycodone', nameEn: 'oxycodone', nameDa: 'oxycodon' }] }],
       otherOpioids: [],
+      activeOrdersUnknown: false,
     });
   });
 

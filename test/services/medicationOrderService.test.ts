@@ -123,6 +123,28 @@ describe('order-select: one card per (order, drug kind), §4 table', () => {
 });
 
 describe('opioid without dual action: the delete suggestion', () => {
+  test('the active orders cannot be read (no prefetch, no FHIR server): still a 200 with the card; the opioid card withholds its delete and says why (da, en), an SSRI card is unchanged', async () => {
+    const { app } = buildTestApp();
+    const send = (drafts: fhir4.Resource[], lang: string) => {
+      const b = body(drafts);
+      delete (b.prefetch as Record<string, unknown>).medications;
+      return request(app).post(SELECT).set('Accept-Language', lang).send(b);
+    };
+    const en = await send([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], 'en');
+    expect(en.status).toBe(200);
+    const card = expectValidResponse(en.body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not be read:** so no suggestion to remove the order; check whether the patient already takes an opioid");
+    const da = expectValidResponse((await send([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], 'da')).body).cards[0]!;
+    expect(da.detail).toContain('**Patientens aktive ordinationer kunne ikke læses:** derfor intet forslag om at fjerne ordinationen');
+    const ssri = await send([draft('s', rx('312941', 'Zoloft 50 mg'))], 'en');
+    expect(ssri.status).toBe(200);
+    expect(kinds(expectValidResponse(ssri.body))).toEqual(['ssri']);
+    // With the active orders read (none), the delete is offered and nothing is said about them.
+    const known = await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
+    expect(known.cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    expect(known.cards[0]!.detail).not.toContain('could not be read');
+  });
   test('offered (not recommended) as a delete of the draft by resourceId', async () => {
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))])).cards[0]!;
     expect(card.selectionBehavior).toBe('at-most-one');
@@ -914,14 +936,16 @@ describe('a DSTU2 FHIR server (the sandbox\'s default): no MedicationRequest, th
     expect(card.detail).toContain('(Contalgin 30 mg): opioid switch or added opioid – avoid abrupt stopping');
   });
 
-  test('a server that knows neither (404 to both) → 412 naming `medications` and both answers', async () => {
+  test('a server that knows neither (404 to both): the active orders are unknown — the amitriptyline card comes; the opioid card withholds its delete and says why', async () => {
     dstu2.setFault('MedicationOrder', unknownType('MedicationOrder'));
-    const res = await dstu2Call(fixture);
-    expect(res.status).toBe(412);
-    const issue = (res.body.issue as Array<{ expression?: string[]; diagnostics?: string }>).find((i) => i.expression?.includes('prefetch.medications'));
-    expect(issue?.diagnostics).toBe(
-      'the patient\'s active MedicationRequests (prefetch "medications"): the FHIR server answered HTTP 404; asked for MedicationOrder (DSTU2) instead, the FHIR server answered HTTP 404',
-    );
+    const ami = await dstu2Call(fixture);
+    expect(ami.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(ami.body), 'amitriptyline')?.indicator).toBe('warning');
     expect(asked()).toEqual([`/fhir/MedicationRequest?patient=${PATIENT}&status=active`, `/fhir/MedicationOrder?patient=${PATIENT}&status=active`]);
+    const oxy = await dstu2Call({ selections: ['MedicationOrder/order-oxy'], draftOrders: { resourceType: 'Bundle', entry: [{ resource: oxyContinDraft }] } });
+    expect(oxy.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(oxy.body), 'opioid-without-dual-action')!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not be read:** so no suggestion to remove the order");
   });
 });
