@@ -15,7 +15,7 @@ export function formatNumber(lang: Language, n: number): string {
  * on UTC). A sample taken at 00:30 Danish summer time is 22:30 UTC the day before; in UTC its card would
  * show the wrong day. A date-only FHIR value is read as UTC midnight, which is the same day here (UTC+1/+2).
  */
-export const CARD_TIME_ZONE = 'Europe/Copenhagen';
+const CARD_TIME_ZONE = 'Europe/Copenhagen';
 
 const calendarDay = new Intl.DateTimeFormat('en-CA', { timeZone: CARD_TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' });
 
