@@ -588,6 +588,64 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
     });
   });
 
+  describe('a prefetch Bundle whose entries are Bundles (a server that runs the prefetch queries as a batch)', () => {
+    const asBatch = (...entry: unknown[]): Body => ({ resourceType: 'Bundle', type: 'batch-response', entry });
+    // The entry's status decides, whatever its outcome's severity says.
+    const failed = { response: { status: '503 Service Unavailable' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'throttled' }] } };
+
+    test('every key wrapped in a batch-response → the same cards as the searchsets themselves', async () => {
+      const flat = await post(fixture('patient-view-complete-flagged'));
+      expect(cardOfKind(flat.body, 'screening-abnormal')).toBeDefined();
+      const body = fixture('patient-view-complete-flagged');
+      for (const [key, value] of Object.entries(body.prefetch as Body)) {
+        if ((value as Body | null)?.resourceType === 'Bundle') body.prefetch[key] = asBatch({ resource: value, response: { status: '200 OK' } });
+      }
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(res.body.cards.map((c: Body) => c.summary)).toEqual(flat.body.cards.map((c: Body) => c.summary));
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('a batch-response wrapping a first page with a next link → page 2 read from the allowed fhirServer', async () => {
+      const body = fixture('labs-paged-next-link');
+      body.prefetch.labs = asBatch({ resource: body.prefetch.labs, response: { status: '200' } });
+      body.fhirServer = FHIR_BASE;
+      const page2 = { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 };
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' }).reply(200, page2);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('a labs entry that failed (not 2xx), no fhirServer → 412 naming labs, not a card ordering the tests again', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      body.prefetch.labs = asBatch(failed);
+      const oo = expectOperationOutcome(await post(body), 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('HTTP 503');
+    });
+
+    test('…a failed conditions entry beside a good one: 412 naming conditions', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      const notFound = { response: { status: '404 Not Found' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-found' }] } };
+      body.prefetch.conditions = asBatch({ resource: body.prefetch.conditions, response: { status: '200 OK' } }, notFound);
+      expect(allExpressions(expectOperationOutcome(await post(body), 412))).toEqual(['prefetch.conditions']);
+    });
+
+    test('…and is read again from an allowed fhirServer when there is one → 200 with the cards of the real results', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      const labs = body.prefetch.labs;
+      body.prefetch.labs = asBatch(failed);
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query(true).reply(200, labs);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-abnormal')).toBeDefined();
+    });
+  });
+
   describe('Observations contained in a DiagnosticReport are read as Observations', () => {
     test('as prefetch → the same cards as the same results sent as Observations (flagged results seen, nothing re-ordered)', async () => {
       const res = await post(fixture('labs-in-diagnosticreport'));
