@@ -1,6 +1,7 @@
 import nock from 'nock';
 import request from 'supertest';
 import { projectPath } from '../../src/projectRoot.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, cardOfKind, FIXED_NOW, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const SELECT = '/cds-services/nkr-pain-order-select';
@@ -753,5 +754,37 @@ describe('real EHR data: medication', () => {
         expect({ shape: v, status: pvRes.status < 500 }).toEqual({ shape: v, status: true });
       }
     });
+  });
+});
+
+describe('order hooks over HTTP: an active order or Condition a reader cannot read is named in the one warning line, an irrelevant one is not (§7)', () => {
+  async function warnings(o: CallOptions): Promise<Array<Record<string, any>>> {
+    const logs = captureLogs('info');
+    const { app } = buildTestApp({ logger: logs.logger });
+    const res = await request(app).post(SELECT).send(body([draft('request-123', rx('1049621', 'oxycodone hydrochloride 5 MG Oral Tablet'))], o));
+    expect(res.status).toBe(200);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['opioid-without-dual-action']);
+    await new Promise((r) => setImmediate(r));
+    return logs.lines<Record<string, any>>().filter((l) => Array.isArray(l.skipped));
+  }
+  const unreadable = { resourceType: 'Condition', id: 'c-string', subject: { reference: 'Patient/p1' }, code: 'F33.1' } as unknown as fhir4.Condition;
+
+  test('an active order whose medication is a string, one without a status, and a Condition whose code is a string', async () => {
+    const bad = { ...draft('a-string', undefined), status: 'active', medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
+    const statusless = { ...activeRx('a-no-status', { text: 'OxyNorm' }), status: undefined } as unknown as fhir4.Resource;
+    const lines = await warnings({ active: [bad, statusless], conditions: [fibromyalgia, unreadable] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.skipped).toEqual([
+      { resourceType: 'Condition', id: 'c-string', reader: 'condition', reason: 'no readable code' },
+      { resourceType: 'MedicationRequest', id: 'a-no-status', reader: 'active-medication', reason: 'no status' },
+      { resourceType: 'MedicationRequest', id: 'a-string', reader: 'active-medication', reason: 'no readable medication' },
+    ]);
+  });
+
+  test('the negative: a stopped order, a drug the guideline does not address and a Condition coded only in text are not named', async () => {
+    const stopped = { ...draft('a-stopped', undefined), status: 'stopped', medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
+    const paracetamol = activeRx('a-paracetamol', atc('N02BE01', 'Pinex'));
+    const textOnly: fhir4.Condition = { resourceType: 'Condition', id: 'c-text', subject: { reference: 'Patient/p1' }, code: { text: 'Depression' } };
+    expect(await warnings({ active: [stopped, paracetamol], conditions: [fibromyalgia, textOnly] })).toEqual([]);
   });
 });
