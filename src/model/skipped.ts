@@ -1,9 +1,10 @@
 import { isObject } from './json.js';
 
 /**
- * A resource a reader could not read (docs/clinical-rules.md §7): it is skipped, counted, and named by
- * type and id — never by content — in one warning log line per call. Real EHRs send shapes no fixture
- * has; one odd resource must never cost the patient every card (no 5xx for a shape).
+ * A resource a reader could not read, or one of another patient (docs/clinical-rules.md §7): it is
+ * skipped, counted, and named by type and id — never by content — in one warning log line per call. Real
+ * EHRs send shapes no fixture has; one odd resource must never cost the patient every card (no 5xx for a
+ * shape).
  */
 export interface SkippedResource {
   resourceType: string;
@@ -33,7 +34,8 @@ export class SkippedResources {
     const r = isObject(resource) ? resource : {};
     const item: SkippedResource = {
       resourceType: typeof r.resourceType === 'string' ? r.resourceType.slice(0, 64) : 'unknown',
-      id: typeof r.id === 'string' ? r.id.slice(0, 64) : 'unknown',
+      // A Patient's id is the patient's: never logged (the card log keeps patients under keyed hashes only).
+      id: r.resourceType === 'Patient' ? 'withheld' : typeof r.id === 'string' ? r.id.slice(0, 64) : 'unknown',
       reader,
     };
     if (reason !== undefined) item.reason = reason;

@@ -271,10 +271,14 @@ describe('scope and protocol edge cases', () => {
   });
 });
 
+/** Resources of the order hooks' patient p1 as the patient-view fixture patient's own (another patient's are skipped, §7). */
+const ofEstablished = <R extends fhir4.Resource>(resources: readonly R[]): R[] =>
+  resources.map((r) => ('subject' in r ? { ...r, subject: { reference: 'Patient/gsb-established-complete' } } : r));
+
 describe('patient-view: current-medication', () => {
   function withMeds(meds: fhir4.MedicationRequest[]) {
     const req = patientViewRequest('gsb-established-complete');
-    (req.prefetch as Record<string, unknown>).medications = searchset(meds);
+    (req.prefetch as Record<string, unknown>).medications = searchset(ofEstablished(meds));
     return req;
   }
   const active = (id: string, m: fhir4.CodeableConcept, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
@@ -577,10 +581,10 @@ describe('rev 2: current medication on patient-view', () => {
   const pv = async (meds: fhir4.Resource[], options: { statements?: fhir4.Resource[]; conditions?: fhir4.Condition[]; lang?: string; omitStatements?: boolean } = {}) => {
     const req = patientViewRequest('gsb-established-complete');
     const prefetch = req.prefetch as Record<string, unknown>;
-    prefetch.medications = searchset(meds);
+    prefetch.medications = searchset(ofEstablished(meds));
     if (options.omitStatements) delete prefetch.medicationStatements;
-    else prefetch.medicationStatements = searchset(options.statements ?? []);
-    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...options.conditions]);
+    else prefetch.medicationStatements = searchset(ofEstablished(options.statements ?? []));
+    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...ofEstablished(options.conditions)]);
     const { app } = buildTestApp();
     const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', options.lang ?? 'en').send(req);
     expect(res.status).toBe(200);
@@ -656,6 +660,15 @@ describe('real EHR data: medication', () => {
 
   test('opioid dependence coded in SNOMED CT (75544000) exempts methadone', async () => {
     expect((await send(fixtureRequest('order-select-methadone-snomed-opioid-dependence'))).cards).toEqual([]);
+  });
+
+  test("…but not another patient's opioid dependence: that Condition is skipped (§7), and methadone has its card", async () => {
+    const req = fixtureRequest('order-select-methadone-snomed-opioid-dependence');
+    const dependence = req.prefetch.conditions.entry.find((e: { resource: { id: string } }) => e.resource.id === 'oud').resource;
+    dependence.subject = { reference: 'https://ehr.example.dk/fhir/Patient/p2/_history/1' };
+    expect(kinds(await send(req))).toEqual(['opioid-without-dual-action']);
+    dependence.subject = { reference: 'urn:uuid:3c1d9a0e-3f7a-4d5e-9a55-1f2e3d4c5b6a' }; // names no other patient: kept
+    expect((await send(req)).cards).toEqual([]);
   });
 
   test('an opioid taken regularly per the shared medication record (MedicationStatement) makes OxyContin a switch: no delete', async () => {
