@@ -11,6 +11,9 @@ import { isObject, nonBlank, objectList } from '../model/json.js';
  * - A Bundle with a `next` link, or whose `total` exceeds its matches, is incomplete: `nextUrl`, `total`
  *   and `matches` tell the caller, who reads the rest or treats the data as unavailable — never as
  *   "no results".
+ * - An entry that is itself a Bundle (a batch-response of searchsets) is read as its entries, one level
+ *   deep; a batch entry whose `response.status` is not 2xx makes the payload not usable, as an error
+ *   OperationOutcome does.
  * - Observations contained in a DiagnosticReport are listed as Observations of their own.
  */
 
@@ -80,35 +83,82 @@ function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Reso
   return out;
 }
 
-export function readFhirPayload(value: unknown): PayloadReading {
-  if (!isObject(value)) return { ok: false, problem: 'not a FHIR resource (not a JSON object)' };
-  if (!isResource(value)) return { ok: false, problem: 'not a FHIR resource (no resourceType)' };
-  if (value.resourceType === 'OperationOutcome') return { ok: false, problem: 'an OperationOutcome (an error)' };
-  if (value.resourceType !== 'Bundle') return { ok: true, resources: [value, ...containedObservations([value])], matches: 1 };
+/** The HTTP status of a batch-response entry (`response.status`, "404 Not Found") when it is not 2xx. */
+function failedStatus(response: unknown): string | undefined {
+  if (!isObject(response) || typeof response.status !== 'string') return undefined;
+  const code = /^\s*(\d{3})\b/.exec(response.status)?.[1];
+  return code !== undefined && !code.startsWith('2') ? code : undefined;
+}
 
-  const bundle = value as unknown as Record<string, unknown>;
+type UsableReading = Extract<PayloadReading, { ok: true }>;
+
+/**
+ * A Bundle's entries. An entry that is itself a Bundle (a server that runs the prefetch queries as a batch
+ * answers a batch-response of searchsets) is read as its entries, one level only (`nested`): a Bundle
+ * deeper than that is not usable rather than read without limit.
+ */
+function readEntries(bundle: Record<string, unknown>, nested: boolean): PayloadReading {
   const next = nextLink(bundle);
   if (next === false) return { ok: false, problem: 'a Bundle with a malformed link' };
   const entries = bundle.entry ?? [];
   if (!Array.isArray(entries)) return { ok: false, problem: 'a Bundle whose entry is not a list' };
 
   const resources: fhir4.Resource[] = [];
+  const inner: UsableReading[] = [];
   let matches = 0;
   for (const entry of entries as unknown[]) {
-    if (!isObject(entry) || !isResource(entry.resource)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
+    if (!isObject(entry)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
+    // A batch entry that failed is a failed read of its query, never "no results".
+    const failed = failedStatus(entry.response);
+    if (failed !== undefined) return { ok: false, problem: `a Bundle with an entry that failed (HTTP ${failed})` };
+    if (!isResource(entry.resource)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (entry.resource.resourceType === 'OperationOutcome') {
       if (reportsError(entry.resource)) return { ok: false, problem: 'a Bundle holding an OperationOutcome with an error' };
       continue; // information or warning: not data
     }
     if (mode === 'outcome') continue;
+    if (entry.resource.resourceType === 'Bundle') {
+      if (nested) return { ok: false, problem: 'a Bundle holding Bundles nested more than one level' };
+      const part = readEntries(entry.resource as unknown as Record<string, unknown>, true);
+      if (!part.ok) return { ok: false, problem: `a Bundle holding ${part.problem}` };
+      inner.push(part);
+      continue;
+    }
     if (mode !== 'include') matches++;
     resources.push(entry.resource);
   }
   const total = typeof bundle.total === 'number' && Number.isFinite(bundle.total) && bundle.total >= 0 ? bundle.total : undefined;
-  const reading: PayloadReading = { ok: true, resources: [...resources, ...containedObservations(resources)], matches };
-  if (next !== undefined) reading.nextUrl = next;
-  if (total !== undefined) reading.total = total;
+  if (inner.length === 0) {
+    const reading: UsableReading = { ok: true, resources, matches };
+    if (next !== undefined) reading.nextUrl = next;
+    if (total !== undefined) reading.total = total;
+    return reading;
+  }
+  // A Bundle of Bundles. The outer one incomplete: which of its parts are missing cannot be told.
+  if (next !== undefined || (total !== undefined && total > matches + inner.length)) {
+    return { ok: false, problem: 'an incomplete Bundle holding Bundles' };
+  }
+  // One search wrapped alone (the usual batch-response) is that search, next link and total included.
+  const only = inner.length === 1 && resources.length === 0 ? inner[0] : undefined;
+  if (only) return only;
+  // Several parts: each must be complete on its own, or the missing part could not be read as one.
+  if (inner.some(isIncomplete)) return { ok: false, problem: 'a Bundle holding several Bundles, one of them incomplete' };
+  for (const part of inner) {
+    resources.push(...part.resources);
+    matches += part.matches;
+  }
+  return { ok: true, resources, matches };
+}
+
+export function readFhirPayload(value: unknown): PayloadReading {
+  if (!isObject(value)) return { ok: false, problem: 'not a FHIR resource (not a JSON object)' };
+  if (!isResource(value)) return { ok: false, problem: 'not a FHIR resource (no resourceType)' };
+  if (value.resourceType === 'OperationOutcome') return { ok: false, problem: 'an OperationOutcome (an error)' };
+  if (value.resourceType !== 'Bundle') return { ok: true, resources: [value, ...containedObservations([value])], matches: 1 };
+  const reading = readEntries(value as unknown as Record<string, unknown>, false);
+  if (!reading.ok) return reading;
+  reading.resources = [...reading.resources, ...containedObservations(reading.resources)];
   return reading;
 }
 

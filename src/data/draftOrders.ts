@@ -1,7 +1,7 @@
 import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { readConcept } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
-import type { SkippedResources } from '../model/skipped.js';
+import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
 
 /**
  * Lenient reading of medication orders (docs/clinical-rules.md §4, §7): R4 MedicationRequest, DSTU2
@@ -372,7 +372,9 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
 
 /**
  * The patient's active medication orders and statements among `resources` (prefetch or search results;
- * Medication and Condition resources in the same list resolve references). Status must be `active`.
+ * Medication and Condition resources in the same list resolve references). Status must be `active`. An
+ * order or statement without a status, or active without a medication that can be read (code, ingredient,
+ * a reference to resolve or its display), is unreadable: skipped and named (§7).
  */
 export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
   // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
@@ -381,7 +383,10 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
   const active: JsonObject[] = [];
   const add = (resource: JsonObject): void => {
     indexed.push({ resource });
-    if (isOrderType(resource.resourceType) && typeof resource.status === 'string' && resource.status.trim().toLowerCase() === 'active') active.push(resource);
+    if (!isOrderType(resource.resourceType)) return;
+    const status = nonBlank(resource.status);
+    if (status === undefined) skipped.add(resource, 'active-medication', 'no status');
+    else if (status.trim().toLowerCase() === 'active') active.push(resource);
   };
   for (const r of resources) {
     if (!isObject(r)) continue;
@@ -390,11 +395,13 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
     else add(r);
   }
   const index = new ResourceIndex(indexed);
-  return skipped
-    .readEach(active, 'active-medication', (resource) => {
-      const type = resource.resourceType;
-      if (!isOrderType(type)) throw new Error('not an order');
-      return readOrder(resource, type, index);
-    })
-    .filter((v) => v.medication !== null || v.medicationIngredients.length > 0 || v.unresolvedMedicationReference !== null);
+  return skipped.readEach(active, 'active-medication', (resource) => {
+    const type = resource.resourceType;
+    if (!isOrderType(type)) throw new Error('not an order');
+    const view = readOrder(resource, type, index);
+    if (view.medication === null && view.medicationIngredients.length === 0 && view.unresolvedMedicationReference === null) {
+      throw new UnreadableResource('no readable medication');
+    }
+    return view;
+  });
 }

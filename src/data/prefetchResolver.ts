@@ -3,10 +3,12 @@ import type { CallTrace } from '../model/callTrace.js';
 import type { PrefetchTemplateSpec } from '../model/cdsService.js';
 import type { HookRequestEnvelope } from '../model/hookRequest.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
+import type { SkippedResources } from '../model/skipped.js';
 import type { Logger } from '../observability/logger.js';
 import { isIncomplete, readFhirPayload, type PayloadReading } from './bundleEntries.js';
 import { abortable, FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
+import { anotherPatientTest, contextPatientId } from './patientReference.js';
 import { substituteTemplate } from './prefetchTemplate.js';
 
 /**
@@ -23,6 +25,9 @@ import { substituteTemplate } from './prefetchTemplate.js';
  *   an optional key → left out of `resources` and logged with its key; a required key the caller defers
  *   (`options.deferred`) → handed back in `deferred`, with a way to read it again narrowed, for the
  *   service to judge (it is still named in a 412 that another required key causes).
+ * - a resource that names another patient than context.patientId (patientReference.ts) is skipped and
+ *   named; a read (`Patient/{{context.patientId}}`) answered with another patient's resource is a
+ *   prefetch error (read from fhirServer), and from fhirServer unavailable.
  * Every read of the call shares the call's one deadline (`call.signal`).
  */
 
@@ -35,6 +40,8 @@ export interface DataCall {
   log: Logger;
   /** FHIR read timings and unavailable keys, for the request's log line. */
   trace: CallTrace;
+  /** Where resources of another patient are named (in the call's one warning line). */
+  skipped: SkippedResources;
 }
 
 export interface PrefetchResolverDeps {
@@ -110,6 +117,36 @@ export async function resolvePrefetch(
   const prefetch = request.prefetch;
   const token = request.fhirAuthorization?.access_token || undefined;
   const server = checkFhirServer(request.fhirServer, config);
+  const patientId = contextPatientId(request.context.patientId);
+  const isAnotherPatients = patientId === undefined ? null : anotherPatientTest(patientId);
+
+  /**
+   * The key's resources without those of another patient, each named. A read (no search: `Patient/{id}`)
+   * that holds one is not the resource asked for: the key is not usable.
+   */
+  function ownResources(spec: PrefetchTemplateSpec, resources: fhir4.Resource[]): { resources: fhir4.Resource[] } | { problem: string } {
+    if (isAnotherPatients === null) return { resources };
+    // A copy only when something is left out: the usual key holds only the patient's own resources.
+    let own: fhir4.Resource[] | undefined;
+    for (let i = 0; i < resources.length; i++) {
+      const r = resources[i] as fhir4.Resource;
+      if (!isAnotherPatients(r)) {
+        own?.push(r);
+        continue;
+      }
+      own ??= resources.slice(0, i);
+      call.skipped.add(r, 'patient-check', 'another patient');
+    }
+    if (own === undefined) return { resources };
+    return spec.query.includes('?') ? { resources: own } : { problem: "another patient's resource" };
+  }
+
+  /** A read's outcome with the resources of another patient left out (or, for a read, unavailable). */
+  function own(spec: PrefetchTemplateSpec, o: KeyOutcome): KeyOutcome {
+    if (!('resources' in o)) return o;
+    const checked = ownResources(spec, o.resources);
+    return 'problem' in checked ? { unavailable: `the FHIR server answered with ${checked.problem}` } : checked;
+  }
 
   /** A template with the context's values: its fhirServerQuery when it has one, with the plain query to fall back on. */
   function substituted(query: string, fhirServerQuery: string | undefined): ServerQuery | { unresolved: string[] } {
@@ -219,9 +256,10 @@ export async function resolvePrefetch(
       const value = prefetch[spec.key];
       if (value === null) return { spec, now: { resources: [] } }; // "no data"
       const reading = readFhirPayload(value);
-      if (reading.ok && !isIncomplete(reading)) return { spec, now: { resources: reading.resources } };
+      const checked = reading.ok && !isIncomplete(reading) ? ownResources(spec, reading.resources) : undefined;
+      if (checked && 'resources' in checked) return { spec, now: checked };
       if (reading.ok && reading.nextUrl !== undefined) return { spec, page: reading, nextUrl: reading.nextUrl };
-      prefetchProblem = reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
+      prefetchProblem = checked ? checked.problem : reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
     }
     const p = plan(spec);
     if ('unavailable' in p) {
@@ -240,9 +278,9 @@ export async function resolvePrefetch(
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
-      if ('page' in s) return completePages(s.spec, s.page, s.nextUrl);
+      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.nextUrl));
       const { query, ...fallbacks } = s.fetch;
-      const o = await read(s.spec, query, fallbacks);
+      const o = own(s.spec, await read(s.spec, query, fallbacks));
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );
@@ -263,7 +301,7 @@ export async function resolvePrefetch(
           const p = plan(spec);
           if ('unavailable' in p) return p;
           const { query, ...fallbacks } = narrowed(p, params);
-          return read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) });
+          return own(spec, await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
         };
         (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       }

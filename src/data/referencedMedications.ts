@@ -14,7 +14,7 @@ export async function fetchReferencedMedications(references: readonly string[], 
   const specs: PrefetchTemplateSpec[] = ids.map((id, i) => ({ key: `medication${i}`, query: `Medication/${id}`, required: false, description: 'a referenced Medication' }));
   // These keys are ours, never the client's: no prefetch, so only the FHIR server answers. The call's
   // fields are named, not spread: its logger and deadline may be getters of a class, which a spread drops.
-  const withoutPrefetch: DataCall = { request: { ...call.request, prefetch: {} }, signal: call.signal, log: call.log, trace: call.trace };
+  const withoutPrefetch: DataCall = { request: { ...call.request, prefetch: {} }, signal: call.signal, log: call.log, trace: call.trace, skipped: call.skipped };
   const resolved = await resolvePrefetch(specs, withoutPrefetch, deps);
   return Object.values(resolved.resources).flatMap((r) => r ?? []);
 }

@@ -1,4 +1,4 @@
-import { codingsOf } from '../model/codeableConcept.js';
+import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { CodeHit, LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
@@ -201,19 +201,36 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
       : { key, group, analyteId, system, systemUri, status, time, issued, hasValue, interpretation, referenceRange };
 }
 
+/**
+ * Why an Observation that was read cannot be used, if it cannot (docs/clinical-rules.md §7): one that
+ * gave no panel result and has no readable code, on itself or a component, is unreadable (a code that is
+ * readable but not in the panel is irrelevant); a panel result without a status neither counts nor is
+ * pending. Checked only after reading, so the usual Observation costs nothing more.
+ */
+function unreadableObservation(o: unknown, results: readonly LabResult[], first: number): string | undefined {
+  if (!isObject(o) || o.resourceType !== 'Observation') return undefined;
+  if (results.length > first) return (results[first] as LabResult).status === undefined ? 'no status' : undefined;
+  if (isReadableConcept(o.code) || objectList(o.component).some((c) => isReadableConcept(c.code))) return undefined;
+  return 'no readable code';
+}
+
 /** Every panel result of the Observations; an Observation that cannot be read is skipped and named. */
 export function readLabResults(observations: readonly unknown[], panel: ScreeningPanelCodes, skipped: SkippedResources = new SkippedResources()): LabResult[] {
   const out: LabResult[] = [];
-  // Into one list, not an array per Observation then flattened. An Observation that throws half-way is
-  // skipped whole, as SkippedResources.readEach does: its results so far are taken back.
+  // Into one list, not an array per Observation then flattened. An Observation that throws half-way, or
+  // turns out unreadable, is skipped whole, as SkippedResources.readEach does: its results are taken back.
   for (const o of observations) {
     const before = out.length;
+    let reason: string | undefined;
     try {
       readLabResultInto(o, panel, out);
+      reason = unreadableObservation(o, out, before);
+      if (reason === undefined) continue;
     } catch {
-      out.length = before;
-      skipped.add(o, 'observation');
+      // A reading that throws names no reason: its error's text may hold data.
     }
+    out.length = before;
+    skipped.add(o, 'observation', reason);
   }
   return out;
 }

@@ -99,7 +99,7 @@ export function assessPatientView(
   now: number,
   skipped: SkippedResources = new SkippedResources(),
 ): PatientViewAssessment {
-  const scope = assessScope(record.conditions, terminology.gsb, settings, now, record.patient);
+  const scope = assessScope(record.conditions, terminology.gsb, settings, now, record.patient, skipped);
   if (!scope.inScope) return { scope, findings: [] };
   const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now, skipped);
   const findings: PatientViewFinding[] = [];

@@ -1,7 +1,8 @@
 import { DAY_MS } from '../model/duration.js';
-import { readConcept } from '../model/codeableConcept.js';
+import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
+import type { SkippedResources } from '../model/skipped.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
 import { parseFhirDate } from './fhirDates.js';
 
@@ -111,6 +112,8 @@ export function assessScope(
   settings: ScopeSettings,
   now: number,
   patient?: unknown,
+  /** Where a Condition whose code cannot be read is named (§7); give it on one of a call's readings only. */
+  skipped?: SkippedResources,
 ): Scope {
   const birth = birthDateOf(patient);
   // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
@@ -122,7 +125,12 @@ export function assessScope(
   const gsb: GsbEntry[] = [];
   let painSince: number | undefined;
   for (const raw of conditions) {
-    if (!isObject(raw) || raw.resourceType !== 'Condition' || !isGsbCondition(raw, valueSet)) continue;
+    if (!isObject(raw) || raw.resourceType !== 'Condition') continue;
+    if (!isGsbCondition(raw, valueSet)) {
+      // A Condition may have no code; one whose code is there but unreadable might be the GSB diagnosis.
+      if (raw.code !== undefined && !isReadableConcept(raw.code)) skipped?.add(raw, 'condition', 'no readable code');
+      continue;
+    }
     const onset = onsetOf(raw, birth);
     const recorded = recordedOf(raw);
     const pain = onset ?? recorded;

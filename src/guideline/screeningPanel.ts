@@ -1,7 +1,7 @@
 import { DAY_MS, startOfUtcDay } from '../model/duration.js';
-import { codingsOf } from '../model/codeableConcept.js';
+import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
-import { SkippedResources } from '../model/skipped.js';
+import { SkippedResources, UnreadableResource } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDate } from './fhirDates.js';
 import { compareRecency, readLabResults, type LabResult } from './labResults.js';
@@ -76,17 +76,24 @@ function orderDate(sr: Record<string, unknown>): number | undefined {
   return dates.length > 0 ? Math.max(...dates) : undefined;
 }
 
+/**
+ * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
+ * status or a readable code is unreadable (§7): it might be an open order of the panel, so it is named.
+ */
 function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
   if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
   const status = nonBlank(resource.status)?.trim();
-  if (!status || !OPEN_ORDER_STATUS.has(status)) return null;
+  if (!status) throw new UnreadableResource('no status');
+  if (!OPEN_ORDER_STATUS.has(status)) return null;
   const groups = new Set<string>();
   for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);
     if (hit) groups.add(hit.group.id);
     for (const id of panel.panelOf(coding)?.covers ?? []) groups.add(id);
   }
-  return groups.size > 0 ? { status, at: orderDate(resource), groups } : null;
+  if (groups.size > 0) return { status, at: orderDate(resource), groups };
+  if (!isReadableConcept(resource.code)) throw new UnreadableResource('no readable code');
+  return null;
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {

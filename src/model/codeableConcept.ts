@@ -20,6 +20,15 @@ export function codingsOf(concept: unknown): readonly JsonObject[] {
   return objectList(raw);
 }
 
+/**
+ * A concept a reader can tell something from: an object with a coding object or a text. Not one (a
+ * string, `{}`, `{"coding": "R52"}`) makes a resource whose code it is unreadable, not merely irrelevant
+ * (docs/clinical-rules.md §7). Cheap: nothing is copied.
+ */
+export function isReadableConcept(v: unknown): boolean {
+  return isObject(v) && (codingsOf(v).length > 0 || nonBlank(v.text) !== undefined);
+}
+
 /** One coding with string system/code/display only, in that key order; null when it is dropped. */
 function readCoding(c: JsonObject, complete: boolean): fhir4.Coding | null {
   const system = nonBlank(c.system);

@@ -15,7 +15,7 @@ export interface RequestSummary {
   quieted?: number;
   /** FHIR reads (key, ms, outcome) and the optional keys that were unavailable. */
   data?: CallTrace;
-  /** Resources skipped as unreadable (named in their own warning line). */
+  /** Resources skipped as unreadable or another patient's (named in their own warning line). */
   skipped?: number;
   /** Feedback outcomes received (the first 20): card uuid, outcome, override reason code. */
   feedback?: Array<{ card: string; outcome: string; reason?: string }>;

@@ -127,7 +127,7 @@ async function callService<H extends HookName>(
     call.end();
     if (call.skipped.items.length > 0) {
       summary.skipped = call.skipped.items.length;
-      call.log.warn({ skipped: call.skipped.items }, 'resources skipped as unreadable (type and id named)');
+      call.log.warn({ skipped: call.skipped.items }, "resources skipped as unreadable or another patient's (type and id named)");
     }
   }
 }

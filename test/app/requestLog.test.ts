@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { CdsService } from '../../src/model/cdsService.js';
+import { UnreadableResource } from '../../src/model/skipped.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, patientViewRequest } from '../support/testApp.js';
@@ -102,11 +103,15 @@ describe('services log through the request logger; skipped resources are one war
       call.skipped.readEach([{ resourceType: 'Observation', id: 'o-odd', valueQuantity: 'Karen Jensen' }, { resourceType: 'Condition', id: 'c-odd' }], 'probe', () => {
         throw new Error('unreadable');
       });
+      // A reader that tells why: its own fixed words go with the type and id.
+      call.skipped.readEach([{ resourceType: 'ServiceRequest', id: 's-odd', status: 42 }], 'probe', () => {
+        throw new UnreadableResource('no status');
+      });
       return { cards: [] };
     },
   };
 
-  test('the service line carries the request id; the skipped resources are named by type and id only', async () => {
+  test('the service line carries the request id; the skipped resources are named by type and id only, with the reader\'s reason when it gives one', async () => {
     const log = logCapture();
     const app = buildTestApp({ env: {}, logger: log.logger, services: [probe as CdsService] }).app;
     const res = await request(app).post('/cds-services/probe').send({ hook: 'patient-view', hookInstance: 'h', context: { patientId: 'p1', userId: 'Practitioner/u' } });
@@ -124,9 +129,12 @@ describe('services log through the request logger; skipped resources are one war
       skipped: [
         { resourceType: 'Observation', id: 'o-odd', reader: 'probe' },
         { resourceType: 'Condition', id: 'c-odd', reader: 'probe' },
+        { resourceType: 'ServiceRequest', id: 's-odd', reader: 'probe', reason: 'no status' },
       ],
     });
-    expect(requestLine?.skipped).toBe(2);
+    // A reading that threw an error of its own names no reason (its text may hold data).
+    expect(skipped[0]?.skipped[0]).not.toHaveProperty('reason');
+    expect(requestLine?.skipped).toBe(3);
     expect(JSON.stringify(lines)).not.toContain('Karen');
   });
 });

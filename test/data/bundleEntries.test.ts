@@ -69,6 +69,45 @@ describe('readFhirPayload', () => {
     expect(r.matches).toBe(2);
   });
 
+  describe('a Bundle whose entries are Bundles (a batch-response of searchsets) is read one level deep', () => {
+    const searchset = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }] };
+    const batch = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch-response', entry });
+
+    it('one search wrapped alone reads as that search, its total and next link included', () => {
+      expect(readFhirPayload(batch({ resource: searchset, response: { status: '200 OK' } }))).toEqual(readFhirPayload(searchset));
+      const paged = { ...searchset, total: 2, link: [{ relation: 'next', url: 'http://x/fhir/Condition?page=2' }] };
+      const r = readFhirPayload(batch({ resource: paged, response: { status: '200' } }));
+      expect(r).toEqual({ ok: true, resources: [c1], matches: 1, total: 2, nextUrl: 'http://x/fhir/Condition?page=2' });
+      expect(r.ok && isIncomplete(r)).toBe(true);
+    });
+
+    it('several complete searches (batch, transaction-response, searchset) are read as all their entries', () => {
+      const c2 = { resourceType: 'Condition', id: 'c2' };
+      const other = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c2 }] };
+      for (const type of ['batch-response', 'batch', 'transaction-response', 'searchset']) {
+        expect(readFhirPayload({ resourceType: 'Bundle', type, entry: [{ resource: searchset }, { resource: other }] })).toEqual({ ok: true, resources: [c1, c2], matches: 2 });
+      }
+    });
+
+    it('Observations contained in a DiagnosticReport of a wrapped search are listed too', () => {
+      const report = { resourceType: 'DiagnosticReport', id: 'dr1', contained: [{ resourceType: 'Observation', id: 'a' }] };
+      const r = readFhirPayload(batch({ resource: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: report }] } }));
+      expect(r.ok && r.resources.map((x) => `${x.resourceType}/${x.id}`)).toEqual(['DiagnosticReport/dr1', 'Observation/dr1-a']);
+    });
+
+    it.each([
+      ['an entry that failed, its OperationOutcome only information', batch({ resource: information, response: { status: '404 Not Found' } })],
+      ['a failed entry beside a good one, even with a warning outcome', batch({ resource: searchset }, { resource: warning, response: { status: '403 Forbidden' } })],
+      ['an inner search holding an error OperationOutcome', batch({ resource: { resourceType: 'Bundle', entry: [{ resource: c1 }, { resource: oo }] } })],
+      ['an inner search with an entry without a resource', batch({ resource: { resourceType: 'Bundle', entry: [{ fullUrl: 'x' }] } })],
+      ['Bundles nested two levels', batch({ resource: batch({ resource: searchset }) })],
+      ['several searches, one of them incomplete', batch({ resource: searchset }, { resource: { ...searchset, total: 5 } })],
+      ['an outer Bundle of Bundles with a next link', { ...batch({ resource: searchset }), link: [{ relation: 'next', url: 'http://x/p2' }] }],
+    ])('%s is not usable (a failed read, never "no results")', (_name, value) => {
+      expect(readFhirPayload(value).ok).toBe(false);
+    });
+  });
+
   it.each([
     ['an OperationOutcome', oo],
     ['an OperationOutcome of warnings as the whole value', warning],

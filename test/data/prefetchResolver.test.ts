@@ -5,6 +5,7 @@ import { resolvePrefetch, type DataCall, type ResolvedPrefetch } from '../../src
 import { newCallTrace, type CallTrace } from '../../src/model/callTrace.js';
 import type { PrefetchTemplateSpec } from '../../src/model/cdsService.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../../src/model/requiredData.js';
+import { SkippedResources, type SkippedResource } from '../../src/model/skipped.js';
 import { captureLogs } from '../support/captureLogs.js';
 
 const ORIGIN = 'http://127.0.0.1:8080';
@@ -53,6 +54,8 @@ interface Resolved extends ResolvedPrefetch {
   trace: CallTrace;
   /** The warning lines logged (message and reason). */
   warnings: string[];
+  /** Resources skipped (another patient's). */
+  skipped: SkippedResource[];
 }
 
 /** One call as a service makes it: its own deadline signal (FHIR_REQUEST_DEADLINE_MS), logger and trace. */
@@ -60,11 +63,11 @@ async function resolve(req: RequestData, cfg: Config = config(), specs: readonly
   const logs = captureLogs('info');
   const log = logs.logger;
   const trace = newCallTrace();
-  const call: DataCall = { request: req, signal: AbortSignal.timeout(cfg.fhir.requestDeadlineMs), log, trace };
+  const call: DataCall = { request: req, signal: AbortSignal.timeout(cfg.fhir.requestDeadlineMs), log, trace, skipped: new SkippedResources() };
   const r = await resolvePrefetch(specs, call, { fetcher: fetcher ?? createFhirFetcher(cfg), config: cfg }, options);
   const warnings = logs.lines<{ level: number; msg: string; reason?: string; key?: string }>().filter((l) => l.level === 40).map((l) => `${l.key}: ${l.msg}: ${l.reason}`);
   expect(logs.text()).not.toContain(TOKEN);
-  return { ...r, fetched: trace.fhirReads.map((f) => f.key), trace, warnings };
+  return { ...r, fetched: trace.fhirReads.map((f) => f.key), trace, warnings, skipped: call.skipped.items };
 }
 
 /** Awaits RequiredDataUnavailable (transport answers 412) and checks it never holds the token. */
@@ -212,7 +215,7 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
   it('row 5: only missing keys are fetched; tokens are URL-encoded into the query', async () => {
     const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'a b&c' }).reply(200, bundle([cond('c1')]));
     const r = await resolve(
-      request({ ...withToken, context: { patientId: 'a b&c' }, prefetch: { patient, meds: null } }),
+      request({ ...withToken, context: { patientId: 'a b&c' }, prefetch: { patient: { ...patient, id: 'a b&c' }, meds: null } }),
     );
     expect(r.fetched).toEqual(['conditions']);
     expect(scope.isDone()).toBe(true);
@@ -633,5 +636,52 @@ describe('resolvePrefetch: Observations inside DiagnosticReports', () => {
     const report = { resourceType: 'DiagnosticReport', id: 'r1', effectiveDateTime: '2026-10-01', contained: [{ resourceType: 'Observation', id: 'hb' }] };
     const r = await resolve(request({ prefetch: { conditions: bundle([report]) } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions?.filter((x) => x.resourceType === 'Observation').map((o) => o.id)).toEqual(['r1-hb']);
+  });
+});
+
+describe("resolvePrefetch: another patient's resources (docs/clinical-rules.md §7)", () => {
+  const of = (id: string, reference: string) => ({ resourceType: 'Condition', id, subject: { reference } });
+
+  it('a prefetched resource that names another patient is left out and named; the patient\'s own and those naming none are kept', async () => {
+    const server = anyRequest();
+    const kept = [cond('c1'), { resourceType: 'Condition', id: 'c-none' }, of('c-uuid', 'urn:uuid:7c4f7f3e-9d51-4c8e-9c55-0d1b2f8e4a11')];
+    const r = await resolve(request({ prefetch: { conditions: bundle([...kept, of('c-other', 'Patient/OTHER')]) } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual(kept);
+    expect(r.skipped).toEqual([{ resourceType: 'Condition', id: 'c-other', reader: 'patient-check', reason: 'another patient' }]);
+    expect(server.isDone()).toBe(false);
+  });
+
+  it("the FHIR server's answer and its later pages are checked the same way", async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), of('c-other', `${FHIR}/Patient/OTHER`)]));
+    const r = await resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([cond('c1')]);
+    const p2 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([of('c-other-2', 'Patient/OTHER/_history/3')]));
+    const paged = await resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY);
+    expect(p2.isDone()).toBe(true);
+    expect(paged.resources.conditions).toEqual([cond('c1')]);
+    expect(paged.skipped.map((s) => s.id)).toEqual(['c-other-2']);
+  });
+
+  it("a prefetched Patient that is another patient's is a prefetch error: read from fhirServer; the skipped list withholds its id", async () => {
+    const scope = nock(ORIGIN).get('/fhir/Patient/p1').reply(200, patient);
+    const r = await resolve(request({ prefetch: { ...fullPrefetch(), patient: { resourceType: 'Patient', id: 'other', birthDate: '2015-01-01' } } }));
+    expect(scope.isDone()).toBe(true);
+    expect(r.resources.patient).toEqual([patient]);
+    expect(r.skipped).toEqual([{ resourceType: 'Patient', id: 'withheld', reader: 'patient-check', reason: 'another patient' }]);
+  });
+
+  it("…without fhirServer, or answered with another patient's Patient there too, it is unavailable (required here → 412 that says why, naming no id)", async () => {
+    const other = { resourceType: 'Patient', id: 'other' };
+    const { missing, text } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { ...fullPrefetch(), patient: other } })));
+    expect(whyOf(missing, 'patient')).toContain("the prefetch was another patient's resource");
+    expect(text).not.toContain('other"');
+    nock(ORIGIN).get('/fhir/Patient/p1').reply(200, other);
+    const again = await expect412(resolve(request({ prefetch: { ...fullPrefetch(), patient: other } })));
+    expect(whyOf(again.missing, 'patient')).toContain("the FHIR server answered with another patient's resource");
+  });
+
+  it('context.patientId sent as "Patient/p1" means p1', async () => {
+    const r = await resolve(request({ context: { patientId: 'Patient/p1' }, prefetch: { conditions: bundle([cond('c1'), of('c-other', 'Patient/OTHER')]) } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([cond('c1')]);
   });
 });

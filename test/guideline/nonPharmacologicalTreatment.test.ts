@@ -94,7 +94,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
   });
   test('work-up: a stale open order (ESR ordered 03.02.2026, no result) withholds the card; the screening card says "renew or cancel" (da, en)', async () => {
     const staleEsr = (req: Req): Req => {
-      const order: fhir4.ServiceRequest = { resourceType: 'ServiceRequest', id: 'sr-esr', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, code: { coding: [{ system: 'http://loinc.org', code: ESR }] }, authoredOn: '2026-02-03' };
+      const order: fhir4.ServiceRequest = { resourceType: 'ServiceRequest', id: 'sr-esr', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, code: { coding: [{ system: 'http://loinc.org', code: ESR }] }, authoredOn: '2026-02-03' };
       req.prefetch.serviceRequests = searchset([order]);
       return req;
     };

@@ -239,7 +239,9 @@ describe('scope through the HTTP API', () => {
   const fmCoding = { system: 'http://snomed.info/sct', code: '203082005' };
 
   function patientView(conditions: unknown[], patient: unknown = null) {
-    const req = patientViewRequest('gsb-workup-missing') as { prefetch: Record<string, unknown> };
+    const req = patientViewRequest('gsb-workup-missing') as { context: Record<string, unknown>; prefetch: Record<string, unknown> };
+    // The Conditions and Patient here are p1's (another patient's would be skipped, docs/clinical-rules.md §7).
+    req.context.patientId = 'p1';
     req.prefetch.conditions = searchset(conditions as fhir4.Resource[]);
     req.prefetch.patient = patient;
     return req;
@@ -316,7 +318,7 @@ describe('scope through the HTTP API', () => {
       delete c.onsetDateTime;
       Object.assign(c, { recordedDate: '2026-11-20' }, onset);
       for (const e of r.prefetch.labs.entry) e.resource.effectiveDateTime = '2026-11-21';
-      r.prefetch.patient = birthDate === null ? null : { resourceType: 'Patient', id: 'p1', birthDate, gender: 'female' };
+      r.prefetch.patient = birthDate === null ? null : { resourceType: 'Patient', id: 'gsb-established-complete', birthDate, gender: 'female' };
       return r;
     };
     const age40 = { onsetAge: { value: 40, unit: 'a', system: 'http://unitsofmeasure.org', code: 'a' } };

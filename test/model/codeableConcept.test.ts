@@ -1,4 +1,4 @@
-import { codingsOf, readConcept } from '../../src/model/codeableConcept.js';
+import { codingsOf, isReadableConcept, readConcept } from '../../src/model/codeableConcept.js';
 
 const SCT = 'http://snomed.info/sct';
 
@@ -35,5 +35,14 @@ describe('readConcept', () => {
   test('complete: only codings with system and code (what goes out in a suggested resource)', () => {
     expect(readConcept({ coding: [{ code: '1' }, { system: SCT, code: '2', display: 'd' }] }, { complete: true })).toEqual({ coding: [{ system: SCT, code: '2', display: 'd' }] });
     expect(readConcept({ coding: [{ code: '1' }] }, { complete: true })).toBeNull();
+  });
+});
+
+describe('isReadableConcept: unreadable, not merely irrelevant', () => {
+  test('a coding object (a list, or one object) or a text is readable, whatever its code', () => {
+    for (const v of [{ coding: [{ system: 'http://loinc.org', code: '8867-4' }] }, { coding: { code: 'x' } }, { text: 'Ondt i ryggen' }]) expect(isReadableConcept(v)).toBe(true);
+  });
+  test('a string, a number, a list, an empty object, or codings that are not objects are not', () => {
+    for (const v of ['M79.7', 7, [{ coding: [{ code: 'x' }] }], {}, { coding: 'NPU03577' }, { coding: ['3016-3'] }, { text: ' ' }, null, undefined]) expect(isReadableConcept(v)).toBe(false);
   });
 });

@@ -81,7 +81,7 @@ describe('every card ends with the guideline status line (docs/clinical-rules.md
     }
     const established = patientViewRequest('gsb-established-complete') as { prefetch: Record<string, any> };
     established.prefetch.medications = searchset([
-      { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', subject: { reference: 'Patient/p' }, medicationCodeableConcept: { text: 'Lyrica', coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BF02' }] } } as fhir4.MedicationRequest,
+      { resourceType: 'MedicationRequest', id: 'm1', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, medicationCodeableConcept: { text: 'Lyrica', coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BF02' }] } } as fhir4.MedicationRequest,
     ]);
     cards.push(...expectValidResponse((await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', lang).send(established)).body).cards);
     const entry = [['N02AA05', 'Oxynorm'], ['N02AX02', 'Nobligan'], ['N06AX21', 'Cymbalta']].map(([code, text], i) => ({

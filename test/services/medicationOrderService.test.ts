@@ -4,6 +4,7 @@ import request from 'supertest';
 import { projectPath } from '../../src/projectRoot.js';
 import { startFaultyFhirServer, type Fault, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
 import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, cardOfKind, FIXED_NOW, expectValidResponse, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 import { MAX_LISTED_NAMES } from '../../src/render/medicationTexts.js';
 
@@ -296,10 +297,14 @@ describe('scope and protocol edge cases', () => {
   });
 });
 
+/** Resources of the order hooks' patient p1 as the patient-view fixture patient's own (another patient's are skipped, §7). */
+const ofEstablished = <R extends fhir4.Resource>(resources: readonly R[]): R[] =>
+  resources.map((r) => ('subject' in r ? { ...r, subject: { reference: 'Patient/gsb-established-complete' } } : r));
+
 describe('patient-view: current-medication', () => {
   function withMeds(meds: fhir4.MedicationRequest[]) {
     const req = patientViewRequest('gsb-established-complete');
-    (req.prefetch as Record<string, unknown>).medications = searchset(meds);
+    (req.prefetch as Record<string, unknown>).medications = searchset(ofEstablished(meds));
     return req;
   }
   const active = (id: string, m: fhir4.CodeableConcept, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
@@ -653,10 +658,10 @@ describe('rev 2: current medication on patient-view', () => {
   const pv = async (meds: fhir4.Resource[], options: { statements?: fhir4.Resource[]; conditions?: fhir4.Condition[]; lang?: string; omitStatements?: boolean } = {}) => {
     const req = patientViewRequest('gsb-established-complete');
     const prefetch = req.prefetch as Record<string, unknown>;
-    prefetch.medications = searchset(meds);
+    prefetch.medications = searchset(ofEstablished(meds));
     if (options.omitStatements) delete prefetch.medicationStatements;
-    else prefetch.medicationStatements = searchset(options.statements ?? []);
-    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...options.conditions]);
+    else prefetch.medicationStatements = searchset(ofEstablished(options.statements ?? []));
+    if (options.conditions) prefetch.conditions = searchset([...((prefetch.conditions as fhir4.Bundle).entry ?? []).map((e) => e.resource as fhir4.Resource), ...ofEstablished(options.conditions)]);
     const { app } = buildTestApp();
     const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', options.lang ?? 'en').send(req);
     expect(res.status).toBe(200);
@@ -753,6 +758,15 @@ describe('real EHR data: medication', () => {
 
   test('opioid dependence coded in SNOMED CT (75544000) exempts methadone', async () => {
     expect((await send(fixtureRequest('order-select-methadone-snomed-opioid-dependence'))).cards).toEqual([]);
+  });
+
+  test("…but not another patient's opioid dependence: that Condition is skipped (§7), and methadone has its card", async () => {
+    const req = fixtureRequest('order-select-methadone-snomed-opioid-dependence');
+    const dependence = req.prefetch.conditions.entry.find((e: { resource: { id: string } }) => e.resource.id === 'oud').resource;
+    dependence.subject = { reference: 'https://ehr.example.dk/fhir/Patient/p2/_history/1' };
+    expect(kinds(await send(req))).toEqual(['opioid-without-dual-action']);
+    dependence.subject = { reference: 'urn:uuid:3c1d9a0e-3f7a-4d5e-9a55-1f2e3d4c5b6a' }; // names no other patient: kept
+    expect((await send(req)).cards).toEqual([]);
   });
 
   test('an opioid taken regularly per the shared medication record (MedicationStatement) makes OxyContin a switch: no delete', async () => {
@@ -947,5 +961,37 @@ describe('a DSTU2 FHIR server (the sandbox\'s default): no MedicationRequest, th
     const card = cardOfKind(expectValidResponse(oxy.body), 'opioid-without-dual-action')!;
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain("**The patient's active orders could not be read:** so no suggestion to remove the order");
+  });
+});
+
+describe('order hooks over HTTP: an active order or Condition a reader cannot read is named in the one warning line, an irrelevant one is not (§7)', () => {
+  async function warnings(o: CallOptions): Promise<Array<Record<string, any>>> {
+    const logs = captureLogs('info');
+    const { app } = buildTestApp({ logger: logs.logger });
+    const res = await request(app).post(SELECT).send(body([draft('request-123', rx('1049621', 'oxycodone hydrochloride 5 MG Oral Tablet'))], o));
+    expect(res.status).toBe(200);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['opioid-without-dual-action']);
+    await new Promise((r) => setImmediate(r));
+    return logs.lines<Record<string, any>>().filter((l) => Array.isArray(l.skipped));
+  }
+  const unreadable = { resourceType: 'Condition', id: 'c-string', subject: { reference: 'Patient/p1' }, code: 'F33.1' } as unknown as fhir4.Condition;
+
+  test('an active order whose medication is a string, one without a status, and a Condition whose code is a string', async () => {
+    const bad = { ...draft('a-string', undefined), status: 'active', medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
+    const statusless = { ...activeRx('a-no-status', { text: 'OxyNorm' }), status: undefined } as unknown as fhir4.Resource;
+    const lines = await warnings({ active: [bad, statusless], conditions: [fibromyalgia, unreadable] });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.skipped).toEqual([
+      { resourceType: 'Condition', id: 'c-string', reader: 'condition', reason: 'no readable code' },
+      { resourceType: 'MedicationRequest', id: 'a-no-status', reader: 'active-medication', reason: 'no status' },
+      { resourceType: 'MedicationRequest', id: 'a-string', reader: 'active-medication', reason: 'no readable medication' },
+    ]);
+  });
+
+  test('the negative: a stopped order, a drug the guideline does not address and a Condition coded only in text are not named', async () => {
+    const stopped = { ...draft('a-stopped', undefined), status: 'stopped', medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
+    const paracetamol = activeRx('a-paracetamol', atc('N02BE01', 'Pinex'));
+    const textOnly: fhir4.Condition = { resourceType: 'Condition', id: 'c-text', subject: { reference: 'Patient/p1' }, code: { text: 'Depression' } };
+    expect(await warnings({ active: [stopped, paracetamol], conditions: [fibromyalgia, textOnly] })).toEqual([]);
   });
 });

@@ -479,3 +479,62 @@ describe('patient-view on a DSTU2 FHIR server: no MedicationRequest, the current
     ]);
   });
 });
+
+describe('patient-view over HTTP: every resource a reader cannot read is named in the one warning line, none that is merely irrelevant (§7)', () => {
+  const PATIENT = 'Patient/gsb-workup-missing';
+  const bundle = (...resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', total: resources.length, entry: resources.map((resource) => ({ resource })) });
+  const obs = (id: string, fields: Record<string, unknown>) => ({ resourceType: 'Observation', id, subject: { reference: PATIENT }, status: 'final', effectiveDateTime: '2026-11-01', valueQuantity: { value: 2, unit: 'mIU/L' }, ...fields });
+  const loinc = (code: string) => ({ coding: [{ system: 'http://loinc.org', code }] });
+  const order = (id: string, fields: Record<string, unknown>) => ({ resourceType: 'ServiceRequest', id, subject: { reference: PATIENT }, intent: 'order', authoredOn: '2026-11-20', ...fields });
+  const med = (id: string, fields: Record<string, unknown>) => ({ resourceType: 'MedicationRequest', id, subject: { reference: PATIENT }, intent: 'order', ...fields });
+  const condition = (id: string, code: unknown) => ({ resourceType: 'Condition', id, subject: { reference: PATIENT }, code });
+
+  async function skippedLine(prefetch: Record<string, unknown>): Promise<{ body: { cards: Array<Record<string, any>> }; warnings: Array<Record<string, any>>; text: string }> {
+    const logs = captureLogs('info');
+    const { app } = buildTestApp({ logger: logs.logger });
+    const req = patientViewRequest('gsb-workup-missing') as any;
+    const conditions = req.prefetch.conditions.entry.map((e: { resource: unknown }) => e.resource);
+    Object.assign(req.prefetch, prefetch);
+    if (prefetch.conditions) req.prefetch.conditions = bundle(...conditions, ...(prefetch.conditions as any).entry.map((e: { resource: unknown }) => e.resource));
+    const res = await request(app).post(URL).send(req);
+    expect(res.status).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    return { body: expectValidResponse(res.body), warnings: logs.lines<Record<string, any>>().filter((l) => Array.isArray(l.skipped)), text: logs.text() };
+  }
+
+  test('malformed Observations, ServiceRequests, Conditions and MedicationRequests are named by type, id, reader and reason; the rest is read', async () => {
+    const { body, warnings, text } = await skippedLine({
+      labs: bundle(obs('obs-string-code', { code: 'TSH Karen' }), obs('obs-coding-string', { code: { coding: 'NPU03577' } }), obs('obs-no-status', { code: loinc('1988-5'), status: undefined }), obs('obs-ok', { code: loinc('2947-0') })),
+      serviceRequests: bundle(order('sr-bad-code', { status: 'active', code: { coding: 'x' } }), order('sr-no-status', { code: loinc('3016-3') })),
+      conditions: bundle(condition('cond-string-code', 'M79.7 Karen')),
+      medications: bundle(med('mr-string-med', { status: 'active', medicationCodeableConcept: 'oxycodone' }), med('mr-no-status', { medicationCodeableConcept: { text: 'Oxycodone' } })),
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.skipped).toEqual([
+      { resourceType: 'Condition', id: 'cond-string-code', reader: 'condition', reason: 'no readable code' },
+      { resourceType: 'Observation', id: 'obs-string-code', reader: 'observation', reason: 'no readable code' },
+      { resourceType: 'Observation', id: 'obs-coding-string', reader: 'observation', reason: 'no readable code' },
+      { resourceType: 'Observation', id: 'obs-no-status', reader: 'observation', reason: 'no status' },
+      { resourceType: 'ServiceRequest', id: 'sr-bad-code', reader: 'service-request', reason: 'no readable code' },
+      { resourceType: 'ServiceRequest', id: 'sr-no-status', reader: 'service-request', reason: 'no status' },
+      { resourceType: 'MedicationRequest', id: 'mr-no-status', reader: 'active-medication', reason: 'no status' },
+      { resourceType: 'MedicationRequest', id: 'mr-string-med', reader: 'active-medication', reason: 'no readable medication' },
+    ]);
+    // The readable sodium result counts; the unreadable ones are not taken for results.
+    const summary = cardOfKind(body, 'screening-incomplete')!.summary as string;
+    expect(summary).toContain('TSH');
+    expect(summary).not.toContain('sodium');
+    expect(text).not.toContain('Karen');
+  });
+
+  test('the negative: well-formed resources that are merely irrelevant (a code outside the panel or the value set, a closed order, a stopped or unaddressed drug) are not named', async () => {
+    const { body, warnings } = await skippedLine({
+      labs: bundle(obs('obs-heart-rate', { code: loinc('8867-4') }), obs('obs-text-only', { code: { text: 'Hæmolyseret' } }), obs('obs-ok', { code: loinc('2947-0') })),
+      serviceRequests: bundle(order('sr-done', { status: 'completed', code: loinc('3016-3') }), order('sr-xray', { status: 'active', code: { coding: [{ system: 'http://snomed.info/sct', code: '399208008' }] } })),
+      conditions: bundle(condition('cond-text-only', { text: 'Ondt i ryggen' }), condition('cond-no-code', undefined), condition('cond-other', { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'J45' }] })),
+      medications: bundle(med('mr-stopped', { status: 'stopped', medicationCodeableConcept: 'oxycodone' }), med('mr-paracetamol', { status: 'active', medicationCodeableConcept: { coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BE01' }] } })),
+    });
+    expect(warnings).toEqual([]);
+    expect(cardOfKind(body, 'screening-incomplete')!.summary).not.toContain('sodium');
+  });
+});

@@ -23,13 +23,13 @@ const DRAFTS: Array<[string, string, Partial<fhir4.MedicationRequest>?]> = [
   ['N02BF02', 'Pregabalin 75 MG Oral Capsule [Lyrica]'],
 ];
 
-function medicationRequest(id: string, status: 'draft' | 'active', code: string, text: string, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest {
+function medicationRequest(id: string, status: 'draft' | 'active', code: string, text: string, extra: Partial<fhir4.MedicationRequest> = {}, patient = 'p1'): fhir4.MedicationRequest {
   return {
     resourceType: 'MedicationRequest',
     id,
     status,
     intent: 'order',
-    subject: { reference: 'Patient/p1' },
+    subject: { reference: `Patient/${patient}` },
     medicationCodeableConcept: { text: `${text} ${LONG}`, coding: [{ system: ATC, code }] },
     ...extra,
   };
@@ -42,7 +42,7 @@ function allFlagged(): Record<string, unknown> {
     e.resource.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
   }
   // Current drugs: every kind, long names (the current-medication summary names the opioid).
-  req.prefetch.medications = searchset(DRAFTS.map(([code, text, extra], i) => medicationRequest(`a${i}`, 'active', code, text, extra)));
+  req.prefetch.medications = searchset(DRAFTS.map(([code, text, extra], i) => medicationRequest(`a${i}`, 'active', code, text, extra, 'gsb-established-complete')));
   return req;
 }
 

@@ -5,6 +5,7 @@ import nock from 'nock';
 import request from 'supertest';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
+import { captureLogs } from '../support/captureLogs.js';
 import { buildTestApp, cardOfKind, expectValidResponse, listenOnLoopback, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
@@ -585,6 +586,137 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       const body = fixture('optional-keys-unavailable');
       delete body.prefetch.labs;
       expect(allExpressions(expectOperationOutcome(await post(body), 412))).toEqual(['prefetch.labs']);
+    });
+  });
+
+  describe('a prefetch Bundle whose entries are Bundles (a server that runs the prefetch queries as a batch)', () => {
+    const asBatch = (...entry: unknown[]): Body => ({ resourceType: 'Bundle', type: 'batch-response', entry });
+    // The entry's status decides, whatever its outcome's severity says.
+    const failed = { response: { status: '503 Service Unavailable' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'throttled' }] } };
+
+    test('every key wrapped in a batch-response → the same cards as the searchsets themselves', async () => {
+      const flat = await post(fixture('patient-view-complete-flagged'));
+      expect(cardOfKind(flat.body, 'screening-abnormal')).toBeDefined();
+      const body = fixture('patient-view-complete-flagged');
+      for (const [key, value] of Object.entries(body.prefetch as Body)) {
+        if ((value as Body | null)?.resourceType === 'Bundle') body.prefetch[key] = asBatch({ resource: value, response: { status: '200 OK' } });
+      }
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(res.body.cards.map((c: Body) => c.summary)).toEqual(flat.body.cards.map((c: Body) => c.summary));
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('a batch-response wrapping a first page with a next link → page 2 read from the allowed fhirServer', async () => {
+      const body = fixture('labs-paged-next-link');
+      body.prefetch.labs = asBatch({ resource: body.prefetch.labs, response: { status: '200' } });
+      body.fhirServer = FHIR_BASE;
+      const page2 = { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 };
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' }).reply(200, page2);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
+    });
+
+    test('a labs entry that failed (not 2xx), no fhirServer → 412 naming labs, not a card ordering the tests again', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      body.prefetch.labs = asBatch(failed);
+      const oo = expectOperationOutcome(await post(body), 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('HTTP 503');
+    });
+
+    test('…a failed conditions entry beside a good one: 412 naming conditions', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      const notFound = { response: { status: '404 Not Found' }, resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'not-found' }] } };
+      body.prefetch.conditions = asBatch({ resource: body.prefetch.conditions, response: { status: '200 OK' } }, notFound);
+      expect(allExpressions(expectOperationOutcome(await post(body), 412))).toEqual(['prefetch.conditions']);
+    });
+
+    test('…and is read again from an allowed fhirServer when there is one → 200 with the cards of the real results', async () => {
+      const body = fixture('patient-view-complete-flagged');
+      const labs = body.prefetch.labs;
+      body.prefetch.labs = asBatch(failed);
+      body.fhirServer = FHIR_BASE;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query(true).reply(200, labs);
+      const res = await post(body);
+      expect(res.status).toBe(200);
+      expect(scope.isDone()).toBe(true);
+      expect(cardOfKind(res.body, 'screening-abnormal')).toBeDefined();
+    });
+  });
+
+  describe("another patient's resources: skipped and named, never read as this patient's (§7)", () => {
+    const OTHER = 'pt-9f3b2c';
+    /** The GSB diagnosis of gsb-workup-missing, with its subject set (or left out). */
+    const gsbCondition = (subject?: string): Body => {
+      const c = structuredClone(patientResources('gsb-workup-missing').find((r) => r.resourceType === 'Condition')) as Body;
+      c.id = 'c-gsb';
+      if (subject === undefined) delete c.subject;
+      else c.subject = { reference: subject };
+      return c;
+    };
+    /** no-gsb (out of scope) with one more Condition: the GSB diagnosis, of whom `subject` says. */
+    const noGsbWith = (subject?: string, fhirServer?: string): Body => {
+      const body = patientViewRequest('no-gsb', fhirServer ? { fhirServer } : {}) as Body;
+      body.prefetch.conditions.entry.push({ resource: gsbCondition(subject) });
+      return body;
+    };
+    async function withLogs(body: Body): Promise<{ res: request.Response; skipped: Body[]; text: string }> {
+      const logs = captureLogs('info');
+      const res = await post(body, buildTestApp({ logger: logs.logger }).app);
+      await new Promise((r) => setImmediate(r));
+      return { res, skipped: logs.lines<Body>().filter((l) => Array.isArray(l.skipped)).flatMap((l) => l.skipped), text: logs.text() };
+    }
+
+    test.each([
+      ['relative', `Patient/${OTHER}`],
+      ['absolute', `https://ehr.example.dk/fhir/Patient/${OTHER}`],
+    ])("a prefetched GSB Condition of another patient (%s reference) brings nobody in scope: no cards; it is named, the other patient's id is not logged", async (_name, reference) => {
+      const { res, skipped, text } = await withLogs(noGsbWith(reference));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ cards: [] });
+      expect(skipped).toEqual([{ resourceType: 'Condition', id: 'c-gsb', reader: 'patient-check', reason: 'another patient' }]);
+      expect(text).not.toContain(OTHER);
+    });
+
+    test('the negative: the same Condition naming the patient, no patient, or a urn:uuid is read → the screening card', async () => {
+      for (const subject of ['Patient/no-gsb', undefined, 'urn:uuid:7c4f7f3e-9d51-4c8e-9c55-0d1b2f8e4a11']) {
+        const { res, skipped } = await withLogs(noGsbWith(subject));
+        expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+        expect(skipped).toEqual([]);
+      }
+    });
+
+    test("read from the FHIR server: another patient's Condition there is skipped too", async () => {
+      const body = noGsbWith(undefined, FHIR_BASE);
+      const conditions = body.prefetch.conditions.entry.map((e: Body) => e.resource);
+      conditions[conditions.length - 1].subject = { reference: `${FHIR_BASE}/Patient/${OTHER}` };
+      delete body.prefetch.conditions;
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Condition').query({ patient: 'no-gsb' }).reply(200, searchset(conditions));
+      const { res, skipped } = await withLogs(body);
+      expect(scope.isDone()).toBe(true);
+      expect(res.body).toEqual({ cards: [] });
+      expect(skipped.map((s) => s.id)).toEqual(['c-gsb']);
+    });
+
+    test("a prefetched Patient that is another patient's (a child) does not take the patient's cards away; named with its id withheld", async () => {
+      const body = base();
+      body.prefetch.patient = { resourceType: 'Patient', id: OTHER, birthDate: '2015-04-01' };
+      const { res, skipped, text } = await withLogs(body);
+      expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+      expect(skipped).toEqual([{ resourceType: 'Patient', id: 'withheld', reader: 'patient-check', reason: 'another patient' }]);
+      expect(text).not.toContain(OTHER);
+    });
+
+    test("…it is a prefetch error: the Patient is read from an allowed fhirServer, and that one's age counts", async () => {
+      const body = patientViewRequest('gsb-workup-missing', { fhirServer: FHIR_BASE }) as Body;
+      body.prefetch.patient = { resourceType: 'Patient', id: OTHER, birthDate: '1970-01-01' };
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Patient/gsb-workup-missing').reply(200, { resourceType: 'Patient', id: 'gsb-workup-missing', birthDate: '2015-04-01' });
+      const res = await post(body);
+      expect(scope.isDone()).toBe(true);
+      expect(res.body).toEqual({ cards: [] }); // under 18 (§2)
     });
   });
 

@@ -1,0 +1,51 @@
+import { anotherPatientTest, contextPatientId } from '../../src/data/patientReference.js';
+
+describe('anotherPatientTest: only a reference that clearly names another patient counts', () => {
+  const isOther = anotherPatientTest('p1');
+  const withRef = (field: 'subject' | 'patient', reference: unknown) => ({ resourceType: 'Condition', id: 'c', [field]: { reference } });
+
+  test.each([
+    ['relative', 'Patient/p2'],
+    ['absolute', 'https://ehr.example.dk/fhir/Patient/p2'],
+    ['with a version', 'Patient/p2/_history/4'],
+    ['with spaces around it', ' Patient/p2 '],
+  ])('another patient, %s, in subject or (DSTU2) patient', (_name, reference) => {
+    expect(isOther(withRef('subject', reference))).toBe(true);
+    expect(isOther(withRef('patient', reference))).toBe(true);
+  });
+
+  test.each([
+    ['the patient, relative', 'Patient/p1'],
+    ['the patient, absolute and versioned', 'http://x/fhir/Patient/p1/_history/2'],
+    ['a urn:uuid', 'urn:uuid:7c4f7f3e-9d51-4c8e-9c55-0d1b2f8e4a11'],
+    ['a contained resource', '#pat'],
+    ['a bare id', 'p2'],
+    ['a Group', 'Group/g1'],
+    ['a conditional reference', 'Patient?identifier=0101011234'],
+    ['not a string', 42],
+  ])('kept: %s', (_name, reference) => {
+    expect(isOther(withRef('subject', reference))).toBe(false);
+  });
+
+  test('kept: no reference at all, an identifier-only reference, a subject that is not an object, not a resource', () => {
+    expect(isOther({ resourceType: 'Observation', id: 'o' })).toBe(false);
+    expect(isOther({ resourceType: 'Observation', subject: { identifier: { value: '0101011234' } } })).toBe(false);
+    expect(isOther({ resourceType: 'Observation', subject: 'Patient/p2' })).toBe(false);
+    expect(isOther(null)).toBe(false);
+  });
+
+  test("a Patient is another patient's when its own id is another; without an id it is kept", () => {
+    expect(isOther({ resourceType: 'Patient', id: 'p2' })).toBe(true);
+    expect(isOther({ resourceType: 'Patient', id: 'p1' })).toBe(false);
+    expect(isOther({ resourceType: 'Patient' })).toBe(false);
+  });
+});
+
+describe('contextPatientId', () => {
+  test('an id as sent, or the id of a Patient reference; nothing for a blank or a non-string', () => {
+    expect(contextPatientId('p1')).toBe('p1');
+    expect(contextPatientId('Patient/p1')).toBe('p1');
+    expect(contextPatientId(' ')).toBeUndefined();
+    expect(contextPatientId(7)).toBeUndefined();
+  });
+});
