@@ -210,15 +210,20 @@ export function orderSelectBody(now: number = Date.now()): Record<string, unknow
   });
 }
 
-/** An order-select request as the sandbox sends it: its captured context (fixtures/orders/FILE) for patient p1. */
+/**
+ * An order-select request as the sandbox sends it: its captured context (fixtures/orders/FILE), moved from
+ * the capture's patient p1 to the bench patient whose resources the prefetch holds (the service skips
+ * resources of another patient than the context's).
+ */
 function sandboxOrderSelect(file: string, hookInstance: string, prefetch: Record<string, unknown>): Record<string, unknown> {
-  const context = readJson<Record<string, unknown>>('fixtures', 'orders', file);
-  delete context._source;
+  const captured = readJson<Record<string, unknown>>('fixtures', 'orders', file);
+  delete captured._source;
+  const context = JSON.parse(JSON.stringify(captured).replaceAll('"Patient/p1"', JSON.stringify(`Patient/${PATIENT_ID}`))) as Record<string, unknown>;
   return {
     hookInstance,
     hook: 'order-select',
     fhirServer: 'http://localhost:8081/fhir',
-    context: { patientId: 'p1', userId: 'Practitioner/COREPRACTITIONER1', ...context },
+    context: { patientId: PATIENT_ID, userId: 'Practitioner/COREPRACTITIONER1', ...context },
     prefetch,
   };
 }

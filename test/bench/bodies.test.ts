@@ -11,20 +11,23 @@ import { buildTestApp, expectValidResponse, FIXED_NOW, validator } from '../supp
 
 /** The benchmark's generated bodies (bench/bodies.ts) are requests the service accepts; no timing here. */
 describe('bench request bodies', () => {
-  const bodies: Array<[string, string, Record<string, unknown>]> = [
-    ['patient-view, 200 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 200 }, FIXED_NOW)],
-    ['patient-view, 10 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 10 }, FIXED_NOW)],
-    ['order-select, sandbox tramadol', 'nkr-pain-order-select', orderSelectBody(FIXED_NOW)],
-    ['order-select, sandbox draft without drug', 'nkr-pain-order-select', orderSelectNoMedicationBody()],
-    ['order-sign, 5 drafts', 'nkr-pain-order-sign', orderSignBody(FIXED_NOW)],
+  // The cards each body must get: a benchmark of the card-issuing calls that issued none would measure the
+  // wrong thing (the order-select body once held another patient's resources than its context's, and got none).
+  const PATIENT_VIEW_CARDS = ['screening-abnormal', 'non-pharmacological-treatment', 'current-medication'];
+  const bodies: Array<[string, string, Record<string, unknown>, string[]]> = [
+    ['patient-view, 200 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 200 }, FIXED_NOW), PATIENT_VIEW_CARDS],
+    ['patient-view, 10 Observations', 'nkr-pain-patient-view', patientViewBody({ observations: 10 }, FIXED_NOW), PATIENT_VIEW_CARDS],
+    ['order-select, sandbox tramadol', 'nkr-pain-order-select', orderSelectBody(FIXED_NOW), ['tramadol']],
+    ['order-select, sandbox draft without drug', 'nkr-pain-order-select', orderSelectNoMedicationBody(), []],
+    ['order-sign, 5 drafts', 'nkr-pain-order-sign', orderSignBody(FIXED_NOW), ['tramadol', 'gabapentinoid']],
   ];
 
-  it.each(bodies)('%s is valid against schemas/request.schema.json and answered 200', async (_name, id, body) => {
+  it.each(bodies)('%s is valid against schemas/request.schema.json and answered 200 with its cards', async (_name, id, body, kinds) => {
     expect(validator.problems('request', body)).toEqual([]);
     const { app } = buildTestApp();
     const res = await request(app).post(`/cds-services/${id}`).send(body);
     expect(res.status).toBe(200);
-    expectValidResponse(res.body);
+    expect(expectValidResponse(res.body).cards.map((c) => c.source.topic.code)).toEqual(kinds);
   });
 
   it('the fallback body (no prefetch) is a valid request', () => {
