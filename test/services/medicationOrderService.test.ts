@@ -135,16 +135,24 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(en.status).toBe(200);
     const card = expectValidResponse(en.body).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not be read:** so no suggestion to remove the order; check whether the patient already takes an opioid");
+    expect(card.detail).toContain("**The patient's active orders could not all be read:** so no suggestion to remove the order; check whether the patient already takes an opioid");
     const da = expectValidResponse((await send([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], 'da')).body).cards[0]!;
-    expect(da.detail).toContain('**Patientens aktive ordinationer kunne ikke læses:** derfor intet forslag om at fjerne ordinationen');
+    expect(da.detail).toContain('**Patientens aktive ordinationer kunne ikke alle læses:** derfor intet forslag om at fjerne ordinationen');
     const ssri = await send([draft('s', rx('312941', 'Zoloft 50 mg'))], 'en');
     expect(ssri.status).toBe(200);
     expect(kinds(expectValidResponse(ssri.body))).toEqual(['ssri']);
     // With the active orders read (none), the delete is offered and nothing is said about them.
     const known = await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
     expect(known.cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
-    expect(known.cards[0]!.detail).not.toContain('could not be read');
+    expect(known.cards[0]!.detail).not.toContain('could not all be read');
+  });
+  test('one active order that cannot be read (its medication a string) is treated alike: no delete, the card says why; a readable non-opioid order is not', async () => {
+    const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
+    const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unreadable] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    const fine = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [activeRx('p', atc('N02BE01', 'Pinex'))] })).cards[0]!;
+    expect(fine.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
   test('offered (not recommended) as a delete of the draft by resourceId', async () => {
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))])).cards[0]!;
@@ -960,7 +968,7 @@ describe('a DSTU2 FHIR server (the sandbox\'s default): no MedicationRequest, th
     expect(oxy.status).toBe(200);
     const card = cardOfKind(expectValidResponse(oxy.body), 'opioid-without-dual-action')!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not be read:** so no suggestion to remove the order");
+    expect(card.detail).toContain("**The patient's active orders could not all be read:** so no suggestion to remove the order");
   });
 });
 
