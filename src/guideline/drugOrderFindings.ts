@@ -60,6 +60,12 @@ export interface OpioidDeleteDecision {
   otherOpioids: ActiveOpioid[];
   /** The active orders could not be read: no delete (an opioid already taken cannot be ruled out), and the card says so. */
   activeOrdersUnknown: boolean;
+  /**
+   * An active order has the draft's own id: the draft revises an order already in force (order-sign re-signs
+   * revised orders), or the EHR lists the draft among the active ones. Either way its `delete` could remove an
+   * established order: not offered, and the card says so.
+   */
+  alreadyActive: boolean;
 }
 
 export interface DrugOrderFinding {
@@ -174,7 +180,9 @@ function opioidDecision(
   activeOrdersKnown: boolean,
 ): OpioidDeleteDecision {
   const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
-  const others = active.filter((a) => a.opioidKeys.length > 0 && (a.order.reference === null || a.order.reference !== draft.reference));
+  const isDraft = (a: ClassifiedActive): boolean => a.order.reference !== null && a.order.reference === draft.reference;
+  const alreadyActive = active.some(isDraft);
+  const others = active.filter((a) => a.opioidKeys.length > 0 && !isDraft(a));
   const ref = (a: ClassifiedActive): ActiveOpioid => ({
     reference: a.order.reference,
     drugText: a.order.drugText ?? '',
@@ -187,10 +195,11 @@ function opioidDecision(
     .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference)))
     .map(ref);
   return {
-    offerDelete: activeOrdersKnown && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,
+    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,
     sameIngredient,
     otherOpioids,
     activeOrdersUnknown: !activeOrdersKnown,
+    alreadyActive,
   };
 }
 

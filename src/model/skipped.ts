@@ -26,11 +26,34 @@ export class UnreadableResource extends Error {
   }
 }
 
-/** Collects skipped resources over one hook call. */
+/** How many skipped resources are named one by one in the log line; the rest are counted (any client can send 30,000). */
+export const MAX_NAMED_SKIPPED = 20;
+
+/** Collects skipped resources over one hook call: the first MAX_NAMED_SKIPPED named, every one counted. */
 export class SkippedResources {
+  /** The first MAX_NAMED_SKIPPED skipped resources, in the order they were met. */
   readonly items: SkippedResource[] = [];
+  /** Every skipped resource, counted by `reader` or `reader: reason` (fixed words: a bounded set of keys). */
+  readonly counts = new Map<string, number>();
+  private total = 0;
+  private readonly byReader = new Map<string, number>();
+
+  /** How many were skipped in all. */
+  get count(): number {
+    return this.total;
+  }
+
+  /** How many one reader skipped. */
+  countOf(reader: string): number {
+    return this.byReader.get(reader) ?? 0;
+  }
 
   add(resource: unknown, reader: string, reason?: string): void {
+    this.total++;
+    this.byReader.set(reader, (this.byReader.get(reader) ?? 0) + 1);
+    const key = reason === undefined ? reader : `${reader}: ${reason}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    if (this.items.length >= MAX_NAMED_SKIPPED) return;
     const r = isObject(resource) ? resource : {};
     const item: SkippedResource = {
       resourceType: typeof r.resourceType === 'string' ? r.resourceType.slice(0, 64) : 'unknown',

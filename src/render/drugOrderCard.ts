@@ -37,6 +37,7 @@ function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDec
   const text = blocks(
     o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'tapering', { active: names(o.sameIngredient) }),
     o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),
+    o.alreadyActive && ctx.texts.get(f.kind, ctx.lang, 'alreadyActive'),
     o.activeOrdersUnknown && ctx.texts.get(f.kind, ctx.lang, 'activeOrdersUnknown'),
   );
   const suggestions: SuggestionInput[] =

@@ -94,13 +94,13 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
     if (scope.outOfScope === 'under-age') return EMPTY;
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
-    const unreadableBefore = skipped.items.length;
+    const unreadableBefore = skipped.countOf('active-medication');
     const active = (
       await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped)
     ).filter((m) => isStillTaken(m, now));
     // An active order or statement that could not be read (no status, no readable medication) may be an
     // opioid: as when the list itself could not be read, no opioid already taken can be ruled out.
-    const someActiveUnreadable = skipped.items.slice(unreadableBefore).some((i) => i.reader === 'active-medication');
+    const someActiveUnreadable = skipped.countOf('active-medication') > unreadableBefore;
     const findings = findDrugOrderFindings({
       drafts,
       relevant,

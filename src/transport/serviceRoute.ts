@@ -125,9 +125,13 @@ async function callService<H extends HookName>(
     return { answer: { ...answer, cards: shown }, suppressed, lang, patientId, now };
   } finally {
     call.end();
-    if (call.skipped.items.length > 0) {
-      summary.skipped = call.skipped.items.length;
-      call.log.warn({ skipped: call.skipped.items }, "resources skipped as unreadable or another patient's (type and id named)");
+    const { skipped } = call;
+    if (skipped.count > 0) {
+      summary.skipped = skipped.count;
+      // Bounded: the first few named (type and id), every one counted by reader and reason.
+      const line: Record<string, unknown> = { skipped: skipped.items };
+      if (skipped.count > skipped.items.length) line.skippedCounts = Object.fromEntries(skipped.counts);
+      call.log.warn(line, "resources skipped as unreadable or another patient's (type and id named)");
     }
   }
 }

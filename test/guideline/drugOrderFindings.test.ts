@@ -301,12 +301,12 @@ describe('delete suggestion vs tapering', () => {
 
   test('no active order for the ingredient → delete offered with {resourceType}/{id}', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-1', [{ asNeededBoolean: true }])] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false });
+    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false });
   });
 
   test('active orders that could not be read → no delete (an opioid already taken cannot be ruled out), and the finding says why', () => {
     const drafts = readDraftOrders(bundle(order(rx('1049621', 'oxycodone 5 mg'))));
-    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true });
+    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false });
     expect(run(drafts)[0]!.opioid).toMatchObject({ offerDelete: true, activeOrdersUnknown: false });
   });
 
@@ -317,6 +317,7 @@ describe('delete suggestion vs tapering', () => {
       sameIngredient: [{ reference: 'MedicationRequest/old-1', drugText: 'OxyContin 10 mg', namedByCode: false, ingredients: [{ key: 'oxycodone', nameEn: 'oxycodone', nameDa: 'oxycodon' }] }],
       otherOpioids: [],
       activeOrdersUnknown: false,
+      alreadyActive: false,
     });
   });
 
@@ -325,9 +326,11 @@ describe('delete suggestion vs tapering', () => {
     expect(run(drafts)[0]).toMatchObject({ order: { reference: 'MedicationOrder/order-123' }, opioid: { offerDelete: true } });
   });
 
-  test('the draft itself, if listed as active, does not count', () => {
+  test('an active order with the draft\'s own id (a revised order re-signed, or the draft listed as active): no delete, said so; not named as another order', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('1049621'), 'request-123')] })[0]!;
-    expect(f.opioid?.offerDelete).toBe(true);
+    expect(f.opioid).toMatchObject({ offerDelete: false, alreadyActive: true, sameIngredient: [], otherOpioids: [] });
+    const other = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-9', [{ asNeededBoolean: true }])] })[0]!;
+    expect(other.opioid).toMatchObject({ offerDelete: true, alreadyActive: false });
   });
 
   test('another opioid taken regularly or with unknown dosing (order or statement, tramadol too) → no delete: a switch or added opioid (rev 2)', () => {

@@ -146,6 +146,17 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(known.cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
     expect(known.cards[0]!.detail).not.toContain('could not all be read');
   });
+  test('order-sign re-signing a revised active order (same id): no delete of the order in force, the card says why (da, en)', async () => {
+    const established = activeRx('a1', rx('1049621', 'oxycodone 5 mg'), { dosageInstruction: regular });
+    for (const status of ['active', 'draft'] as const) {
+      const revised = { ...draft('a1', rx('1049621', 'oxycodone 10 mg')), status };
+      const en = (await call([revised], { hook: 'order-sign', active: [established] })).cards[0]!;
+      expect([status, en.suggestions]).toEqual([status, undefined]);
+      expect(en.detail).toContain("**This order is already among the patient's active orders** (a change to an order in force)");
+    }
+    const da = (await call([draft('a1', rx('1049621', 'oxycodone 10 mg'))], { hook: 'order-sign', active: [established], lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('**Ordinationen findes allerede blandt patientens aktive ordinationer**');
+  });
   test('one active order that cannot be read (its medication a string) is treated alike: no delete, the card says why; a readable non-opioid order is not', async () => {
     const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unreadable] })).cards[0]!;

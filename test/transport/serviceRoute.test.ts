@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import request from 'supertest';
+import { MAX_NAMED_SKIPPED } from '../../src/model/skipped.js';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { captureLogs } from '../support/captureLogs.js';
@@ -679,6 +680,21 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       expect(res.body).toEqual({ cards: [] });
       expect(skipped).toEqual([{ resourceType: 'Condition', id: 'c-gsb', reader: 'patient-check', reason: 'another patient' }]);
       expect(text).not.toContain(OTHER);
+    });
+
+    test(`the warning line stays bounded: ${MAX_NAMED_SKIPPED} named, every one counted by reader and reason; the request line counts them all`, async () => {
+      const body = patientViewRequest('gsb-workup-missing') as Body;
+      for (let i = 0; i < 30; i++) body.prefetch.labs.entry.push({ resource: { resourceType: 'Observation', id: `bad-${i}`, status: 'final', code: 'x' } });
+      const logs = captureLogs('info');
+      const res = await post(body, buildTestApp({ logger: logs.logger }).app);
+      await new Promise((r) => setImmediate(r));
+      expect(res.status).toBe(200);
+      const lines = logs.lines<Body>().filter((l) => Array.isArray(l.skipped));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.skipped).toHaveLength(MAX_NAMED_SKIPPED);
+      expect(lines[0]!.skipped[0]).toEqual({ resourceType: 'Observation', id: 'bad-0', reader: 'observation', reason: 'no readable code' });
+      expect(lines[0]!.skippedCounts).toEqual({ 'observation: no readable code': 30 });
+      expect(logs.lines<Body>().find((l) => l.res !== undefined)?.skipped).toBe(30);
     });
 
     test('the negative: the same Condition naming the patient, no patient, or a urn:uuid is read → the screening card', async () => {
