@@ -121,31 +121,27 @@ export async function resolvePrefetch(
   const isAnotherPatients = patientId === undefined ? null : anotherPatientTest(patientId);
 
   /**
-   * The key's resources without those of another patient, each named. A read (no search: `Patient/{id}`)
-   * that holds one is not the resource asked for: the key is not usable.
+   * The key's resources, or a problem when any of them is another patient's (each such resource named). A
+   * prefetch or an answer that holds another patient's data was made for the wrong patient, or mixed: what
+   * is left cannot be trusted to be complete (leaving those out would read a missing result as "none"), so
+   * the key is not usable — a prefetch is then read from fhirServer, else it is unavailable (§7.1).
    */
-  function ownResources(spec: PrefetchTemplateSpec, resources: fhir4.Resource[]): { resources: fhir4.Resource[] } | { problem: string } {
+  function ownResources(resources: fhir4.Resource[]): { resources: fhir4.Resource[] } | { problem: string } {
     if (isAnotherPatients === null) return { resources };
-    // A copy only when something is left out: the usual key holds only the patient's own resources.
-    let own: fhir4.Resource[] | undefined;
-    for (let i = 0; i < resources.length; i++) {
-      const r = resources[i] as fhir4.Resource;
-      if (!isAnotherPatients(r)) {
-        own?.push(r);
-        continue;
-      }
-      own ??= resources.slice(0, i);
+    let foreign = false;
+    for (const r of resources) {
+      if (!isAnotherPatients(r)) continue;
+      foreign = true;
       call.skipped.add(r, 'patient-check', 'another patient');
     }
-    if (own === undefined) return { resources };
-    return spec.query.includes('?') ? { resources: own } : { problem: "another patient's resource" };
+    return foreign ? { problem: "holding another patient's resources" } : { resources };
   }
 
   /** A read's outcome with the resources of another patient left out (or, for a read, unavailable). */
-  function own(spec: PrefetchTemplateSpec, o: KeyOutcome): KeyOutcome {
+  function own(o: KeyOutcome): KeyOutcome {
     if (!('resources' in o)) return o;
-    const checked = ownResources(spec, o.resources);
-    return 'problem' in checked ? { unavailable: `the FHIR server answered with ${checked.problem}` } : checked;
+    const checked = ownResources(o.resources);
+    return 'problem' in checked ? { unavailable: `the FHIR server's answer was ${checked.problem}` } : checked;
   }
 
   /** A template with the context's values: its fhirServerQuery when it has one, with the plain query to fall back on. */
@@ -256,7 +252,7 @@ export async function resolvePrefetch(
       const value = prefetch[spec.key];
       if (value === null) return { spec, now: { resources: [] } }; // "no data"
       const reading = readFhirPayload(value);
-      const checked = reading.ok && !isIncomplete(reading) ? ownResources(spec, reading.resources) : undefined;
+      const checked = reading.ok && !isIncomplete(reading) ? ownResources(reading.resources) : undefined;
       if (checked && 'resources' in checked) return { spec, now: checked };
       if (reading.ok && reading.nextUrl !== undefined) return { spec, page: reading, nextUrl: reading.nextUrl };
       prefetchProblem = checked ? checked.problem : reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
@@ -278,9 +274,9 @@ export async function resolvePrefetch(
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
-      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.nextUrl));
+      if ('page' in s) return own(await completePages(s.spec, s.page, s.nextUrl));
       const { query, ...fallbacks } = s.fetch;
-      const o = own(s.spec, await read(s.spec, query, fallbacks));
+      const o = own(await read(s.spec, query, fallbacks));
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );
@@ -301,7 +297,7 @@ export async function resolvePrefetch(
           const p = plan(spec);
           if ('unavailable' in p) return p;
           const { query, ...fallbacks } = narrowed(p, params);
-          return own(spec, await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
+          return own(await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
         };
         (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       }

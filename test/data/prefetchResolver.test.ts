@@ -213,7 +213,7 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
   });
 
   it('row 5: only missing keys are fetched; tokens are URL-encoded into the query', async () => {
-    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'a b&c' }).reply(200, bundle([cond('c1')]));
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'a b&c' }).reply(200, bundle([{ resourceType: 'Condition', id: 'c1' }]));
     const r = await resolve(
       request({ ...withToken, context: { patientId: 'a b&c' }, prefetch: { patient: { ...patient, id: 'a b&c' }, meds: null } }),
     );
@@ -642,24 +642,34 @@ describe('resolvePrefetch: Observations inside DiagnosticReports', () => {
 describe("resolvePrefetch: another patient's resources (docs/clinical-rules.md §7)", () => {
   const of = (id: string, reference: string) => ({ resourceType: 'Condition', id, subject: { reference } });
 
-  it('a prefetched resource that names another patient is left out and named; the patient\'s own and those naming none are kept', async () => {
-    const server = anyRequest();
+  it("a prefetch holding a resource that names another patient is a prefetch error: read from fhirServer; the one resource is named; those naming no patient are kept", async () => {
     const kept = [cond('c1'), { resourceType: 'Condition', id: 'c-none' }, of('c-uuid', 'urn:uuid:7c4f7f3e-9d51-4c8e-9c55-0d1b2f8e4a11')];
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle(kept));
     const r = await resolve(request({ prefetch: { conditions: bundle([...kept, of('c-other', 'Patient/OTHER')]) } }), config(), CONDITIONS_ONLY);
+    expect(scope.isDone()).toBe(true);
     expect(r.resources.conditions).toEqual(kept);
     expect(r.skipped).toEqual([{ resourceType: 'Condition', id: 'c-other', reader: 'patient-check', reason: 'another patient' }]);
+    // The negative: the patient's own, none named and a urn:uuid are read as prefetched, nothing asked.
+    const server = anyRequest();
+    const own = await resolve(request({ prefetch: { conditions: bundle(kept) } }), config(), CONDITIONS_ONLY);
+    expect(own.resources.conditions).toEqual(kept);
+    expect(own.skipped).toEqual([]);
     expect(server.isDone()).toBe(false);
   });
 
-  it("the FHIR server's answer and its later pages are checked the same way", async () => {
+  it("…without fhirServer it is unavailable, never what is left: required here → 412 that says why", async () => {
+    const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { conditions: bundle([cond('c1'), of('c-other', 'Patient/OTHER')]) } }), config(), CONDITIONS_ONLY));
+    expect(whyOf(missing, 'conditions')).toContain("the prefetch was holding another patient's resources");
+  });
+
+  it("the FHIR server's answer and its later pages are checked the same way: another patient's resource there makes the key unavailable", async () => {
     nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), of('c-other', `${FHIR}/Patient/OTHER`)]));
-    const r = await resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY);
-    expect(r.resources.conditions).toEqual([cond('c1')]);
+    const { missing } = await expect412(resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY));
+    expect(whyOf(missing, 'conditions')).toContain("the FHIR server's answer was holding another patient's resources");
     const p2 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([of('c-other-2', 'Patient/OTHER/_history/3')]));
-    const paged = await resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY);
+    const paged = await expect412(resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY));
     expect(p2.isDone()).toBe(true);
-    expect(paged.resources.conditions).toEqual([cond('c1')]);
-    expect(paged.skipped.map((s) => s.id)).toEqual(['c-other-2']);
+    expect(whyOf(paged.missing, 'conditions')).toContain("another patient's resources");
   });
 
   it("a prefetched Patient that is another patient's is a prefetch error: read from fhirServer; the skipped list withholds its id", async () => {
@@ -673,15 +683,16 @@ describe("resolvePrefetch: another patient's resources (docs/clinical-rules.md �
   it("…without fhirServer, or answered with another patient's Patient there too, it is unavailable (required here → 412 that says why, naming no id)", async () => {
     const other = { resourceType: 'Patient', id: 'other' };
     const { missing, text } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { ...fullPrefetch(), patient: other } })));
-    expect(whyOf(missing, 'patient')).toContain("the prefetch was another patient's resource");
+    expect(whyOf(missing, 'patient')).toContain("the prefetch was holding another patient's resources");
     expect(text).not.toContain('other"');
     nock(ORIGIN).get('/fhir/Patient/p1').reply(200, other);
     const again = await expect412(resolve(request({ prefetch: { ...fullPrefetch(), patient: other } })));
-    expect(whyOf(again.missing, 'patient')).toContain("the FHIR server answered with another patient's resource");
+    expect(whyOf(again.missing, 'patient')).toContain("the FHIR server's answer was holding another patient's resources");
   });
 
-  it('context.patientId sent as "Patient/p1" means p1', async () => {
-    const r = await resolve(request({ context: { patientId: 'Patient/p1' }, prefetch: { conditions: bundle([cond('c1'), of('c-other', 'Patient/OTHER')]) } }), config(), CONDITIONS_ONLY);
+  it('context.patientId sent as "Patient/p1" (refused at the HTTP edge, which wants a FHIR id) would mean p1 here', async () => {
+    const r = await resolve(request({ context: { patientId: 'Patient/p1' }, prefetch: { conditions: bundle([cond('c1')]) } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions).toEqual([cond('c1')]);
+    expect(r.skipped).toEqual([]);
   });
 });

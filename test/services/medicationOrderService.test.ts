@@ -779,11 +779,15 @@ describe('real EHR data: medication', () => {
     expect((await send(fixtureRequest('order-select-methadone-snomed-opioid-dependence'))).cards).toEqual([]);
   });
 
-  test("…but not another patient's opioid dependence: that Condition is skipped (§7), and methadone has its card", async () => {
+  test("…but never another patient's opioid dependence: Conditions holding it are unusable (§7: without fhirServer, 412 naming them), not read as this patient's", async () => {
     const req = fixtureRequest('order-select-methadone-snomed-opioid-dependence');
+    delete req.fhirServer;
     const dependence = req.prefetch.conditions.entry.find((e: { resource: { id: string } }) => e.resource.id === 'oud').resource;
     dependence.subject = { reference: 'https://ehr.example.dk/fhir/Patient/p2/_history/1' };
-    expect(kinds(await send(req))).toEqual(['opioid-without-dual-action']);
+    const { app } = buildTestApp();
+    const res = await request(app).post(SELECT).send(req);
+    expect(res.status).toBe(412);
+    expect(JSON.stringify(res.body)).toContain("holding another patient's resources");
     dependence.subject = { reference: 'urn:uuid:3c1d9a0e-3f7a-4d5e-9a55-1f2e3d4c5b6a' }; // names no other patient: kept
     expect((await send(req)).cards).toEqual([]);
   });

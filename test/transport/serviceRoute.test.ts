@@ -648,7 +648,7 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
     });
   });
 
-  describe("another patient's resources: skipped and named, never read as this patient's (§7)", () => {
+  describe("another patient's resources: named, and the key holding them unusable, never read as this patient's (§7)", () => {
     const OTHER = 'pt-9f3b2c';
     /** The GSB diagnosis of gsb-workup-missing, with its subject set (or left out). */
     const gsbCondition = (subject?: string): Body => {
@@ -674,12 +674,23 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
     test.each([
       ['relative', `Patient/${OTHER}`],
       ['absolute', `https://ehr.example.dk/fhir/Patient/${OTHER}`],
-    ])("a prefetched GSB Condition of another patient (%s reference) brings nobody in scope: no cards; it is named, the other patient's id is not logged", async (_name, reference) => {
+    ])("a prefetched GSB Condition of another patient (%s reference) makes the Conditions unusable: without fhirServer 412 naming them, never read as this patient's; it is named, the other patient's id is not logged", async (_name, reference) => {
       const { res, skipped, text } = await withLogs(noGsbWith(reference));
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ cards: [] });
+      expect(res.status).toBe(412);
+      expect(JSON.stringify(res.body)).toContain("holding another patient's resources");
       expect(skipped).toEqual([{ resourceType: 'Condition', id: 'c-gsb', reader: 'patient-check', reason: 'another patient' }]);
       expect(text).not.toContain(OTHER);
+      expect(JSON.stringify(res.body)).not.toContain(OTHER);
+    });
+
+    test("…with an allowed fhirServer the Conditions are read from it instead", async () => {
+      const body = noGsbWith(`Patient/${OTHER}`, FHIR_BASE);
+      const own = body.prefetch.conditions.entry.map((e: Body) => e.resource).filter((c: Body) => c.id !== 'c-gsb');
+      const scope = nock(FHIR_ORIGIN).get('/fhir/Condition').query({ patient: 'no-gsb' }).reply(200, searchset(own));
+      const { res } = await withLogs(body);
+      expect(scope.isDone()).toBe(true);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ cards: [] }); // no-gsb: out of scope
     });
 
     test(`the warning line stays bounded: ${MAX_NAMED_SKIPPED} named, every one counted by reader and reason; the request line counts them all`, async () => {
@@ -705,7 +716,7 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       }
     });
 
-    test("read from the FHIR server: another patient's Condition there is skipped too", async () => {
+    test("read from the FHIR server: another patient's Condition there makes them unavailable too (412)", async () => {
       const body = noGsbWith(undefined, FHIR_BASE);
       const conditions = body.prefetch.conditions.entry.map((e: Body) => e.resource);
       conditions[conditions.length - 1].subject = { reference: `${FHIR_BASE}/Patient/${OTHER}` };
@@ -713,8 +724,16 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       const scope = nock(FHIR_ORIGIN).get('/fhir/Condition').query({ patient: 'no-gsb' }).reply(200, searchset(conditions));
       const { res, skipped } = await withLogs(body);
       expect(scope.isDone()).toBe(true);
-      expect(res.body).toEqual({ cards: [] });
+      expect(res.status).toBe(412);
       expect(skipped.map((s) => s.id)).toEqual(['c-gsb']);
+    });
+
+    test("labs holding another patient's Observations are unavailable, never 'no results': no screening card orders them again (412)", async () => {
+      const body = patientViewRequest('gsb-complete-flagged') as Body;
+      for (const e of body.prefetch.labs.entry) e.resource.subject = { reference: `Patient/${OTHER}` };
+      const res = await post(body);
+      expect(res.status).toBe(412);
+      expect(JSON.stringify(res.body)).toContain('prefetch.labs');
     });
 
     test("a prefetched Patient that is another patient's (a child) does not take the patient's cards away; named with its id withheld", async () => {
