@@ -137,7 +137,7 @@ export async function resolvePrefetch(
     return foreign ? { problem: "holding another patient's resources" } : { resources };
   }
 
-  /** A read's outcome with the resources of another patient left out (or, for a read, unavailable). */
+  /** A read's outcome, or unavailable when it holds another patient's resource. */
   function own(o: KeyOutcome): KeyOutcome {
     if (!('resources' in o)) return o;
     const checked = ownResources(o.resources);
