@@ -28,5 +28,13 @@ export async function readActiveMedications(
   const active = readActiveMedicationResources(resources, skipped);
   const unresolved = active.map((m) => m.unresolvedMedicationReference).filter((r): r is string => r !== null);
   if (unresolved.length === 0) return active;
-  return withMedications(active, await fetchReferencedMedications(unresolved, call, deps));
+  const out: MedicationOrderView[] = [];
+  for (const m of withMedications(active, await fetchReferencedMedications(unresolved, call, deps))) {
+    // A reference that could not be read and has no display: the drug is unknown, so the order is unreadable
+    // (named; and the opioid delete is withheld, docs/clinical-rules.md §4.1), not an order of nothing.
+    if (m.unresolvedMedicationReference !== null && m.medication === null && m.medicationIngredients.length === 0 && !m.drugText?.trim()) {
+      skipped.add({ resourceType: m.resourceType, id: m.id }, 'active-medication', 'medication not found');
+    } else out.push(m);
+  }
+  return out;
 }

@@ -105,7 +105,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       drafts,
       relevant,
       activeMedications: active,
-      activeOrdersKnown: !resolved.unavailable.includes('medications') && !someActiveUnreadable,
+      // Orders and the shared medication record (FMK, where a Danish patient's opioids often are) alike.
+      activeOrdersKnown: !resolved.unavailable.includes('medications') && !resolved.unavailable.includes('medicationStatements') && !someActiveUnreadable,
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

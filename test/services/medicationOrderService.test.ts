@@ -47,7 +47,7 @@ function body(drafts: fhir4.Resource[], o: CallOptions = {}): Record<string, unk
     draftOrders: { resourceType: 'Bundle', entry: drafts.map((resource) => ({ resource })) },
   };
   if (hook === 'order-select') context.selections = o.selections ?? drafts.map((d) => `${d.resourceType}/${d.id}`);
-  const prefetch: Record<string, unknown> = { medications: searchset(o.active ?? []) };
+  const prefetch: Record<string, unknown> = { medications: searchset(o.active ?? []), medicationStatements: searchset([]) };
   if (o.conditions !== undefined) prefetch.conditions = o.conditions === null ? null : searchset(o.conditions);
   else prefetch.conditions = searchset([fibromyalgia]);
   const b: Record<string, unknown> = { hook, hookInstance: '1f0a9a7e-61f5-4b38-8a1a-111111111111', context, prefetch };
@@ -156,6 +156,30 @@ describe('opioid without dual action: the delete suggestion', () => {
     }
     const da = (await call([draft('a1', rx('1049621', 'oxycodone 10 mg'))], { hook: 'order-sign', active: [established], lang: 'da' })).cards[0]!;
     expect(da.detail).toContain('**Ordinationen findes allerede blandt patientens aktive ordinationer**');
+  });
+  test('the shared medication record (medicationStatements) that cannot be read is treated alike: no delete, the card says why', async () => {
+    const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
+    (b.prefetch as Record<string, unknown>).medicationStatements = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+    const res = await request(buildTestApp().app).post(SELECT).send(b);
+    expect(res.status).toBe(200);
+    const card = expectValidResponse(res.body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+  });
+  test('an active order whose Medication reference cannot be read and has no display is unreadable: named, and no delete', async () => {
+    const byReference = { ...activeRx('a-ref', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/m1' } } as unknown as fhir4.Resource;
+    const logs = captureLogs('info');
+    const res = await request(buildTestApp({ logger: logs.logger }).app).post(SELECT).send(body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [byReference] }));
+    expect(res.status).toBe(200);
+    const card = expectValidResponse(res.body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    const skipped = logs.lines<Record<string, any>>().filter((l) => Array.isArray(l.skipped)).flatMap((l) => l.skipped);
+    expect(skipped).toContainEqual({ resourceType: 'MedicationRequest', id: 'a-ref', reader: 'active-medication', reason: 'medication not found' });
+    // With a display, the reference names the drug: readable (Pinex, no opioid) → the delete is offered.
+    const withDisplay = { ...activeRx('a-ref', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/m1', display: 'Pinex 500 mg' } } as unknown as fhir4.Resource;
+    const ok = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [withDisplay] })).cards[0]!;
+    expect(ok.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
   test('one active order that cannot be read (its medication a string) is treated alike: no delete, the card says why; a readable non-opioid order is not', async () => {
     const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
