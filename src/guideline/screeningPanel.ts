@@ -163,7 +163,10 @@ export function assessScreening(
   }
 
   const staleAt = new Map<string, number | undefined>();
+  const unreadableOrdersBefore = skipped.countOf('service-request');
   const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrder(sr, panel));
+  // An order that could not be read (no status, no readable code) may be an open order of a missing group.
+  const someOrderUnreadable = skipped.countOf('service-request') > unreadableOrdersBefore;
   for (const order of orders) {
     if (!order) continue;
     const recent = order.at !== undefined && order.at >= pendingSince;
@@ -199,6 +202,6 @@ export function assessScreening(
     stale,
     orderSystem: chooseOrderSystem(results, panel, settings.orderCodeSystem ?? 'auto'),
     undatedResults,
-    openOrdersUnknown: serviceRequests === undefined,
+    openOrdersUnknown: serviceRequests === undefined || someOrderUnreadable,
   };
 }

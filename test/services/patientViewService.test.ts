@@ -13,7 +13,7 @@ import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCod
 import { startFaultyFhirServer, type FaultyFhirServer } from '../../test-support/hardening/faultyFhirServer.js';
 import { captureLogs } from '../support/captureLogs.js';
 import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, testConfig, serviceCall } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientResources, patientViewRequest, readJson, searchset, testConfig, serviceCall } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 
@@ -338,6 +338,23 @@ describe('patient-view: open orders that could not be read (docs/clinical-rules.
     // Read (even empty): orders are suggested.
     const read = assessPatientView(record([]), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).findings.find((x): x is ScreeningIncompleteFinding => x.kind === 'screening-incomplete')!;
     expect(renderScreeningIncomplete(read, { lang, texts, guidelineUrl: 'https://example.org/g', patientId: 'p' }).suggestions).toHaveLength(1);
+  });
+  test('through HTTP: one ServiceRequest that cannot be read (no status, or a code as a string) may be an open order: no order suggestion either', async () => {
+    const { app } = buildTestApp();
+    for (const sr of [
+      { resourceType: 'ServiceRequest', id: 'sr-1', intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] } },
+      { resourceType: 'ServiceRequest', id: 'sr-2', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, code: '3016-3' },
+    ]) {
+      const req = patientViewRequest('gsb-workup-missing');
+      (req.prefetch as any).serviceRequests = searchset([sr as unknown as fhir4.Resource]);
+      const card = cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete')!;
+      expect([sr.id, card.suggestions]).toEqual([sr.id, undefined]);
+      expect(card.detail).toContain('Open lab orders could not be checked');
+    }
+    // The negative: a readable open order of another group keeps the suggestion for the rest.
+    const req = patientViewRequest('gsb-workup-missing');
+    (req.prefetch as any).serviceRequests = searchset([{ resourceType: 'ServiceRequest', id: 'sr-3', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, authoredOn: '2026-11-20', code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] } } as unknown as fhir4.Resource]);
+    expect(cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete')!.suggestions).toHaveLength(1);
   });
   test('through HTTP: serviceRequests as an error OperationOutcome, no fhirServer → no order suggestion', async () => {
     const req = patientViewRequest('gsb-workup-missing');
