@@ -2,6 +2,7 @@ import { codingsOf } from '../model/codeableConcept.js';
 import { isObject } from '../model/json.js';
 import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
+import { ReasonTextReader, type ReasonTextGroup, type ReasonTextSettings } from './reasonText.js';
 
 /**
  * The diagnosis groups of the medication rules (docs/clinical-rules.md §4): depression or anxiety (no pain
@@ -25,21 +26,19 @@ interface CodeRow {
 interface GroupRow {
   reasonTextWords: string[];
   reasonTextWordEndings: string[];
+  reasonTextPhrases: string[];
   codes: CodeRow[];
 }
 
 interface ConditionsFile {
-  reasonTextNegations: string[];
+  reasonText: ReasonTextSettings;
   groups: Record<MedicationConditionGroup, GroupRow>;
 }
 
 interface Group {
   exact: Set<string>;
   prefixes: Array<{ system: CodeSystemName; code: string }>;
-  /** Matched at the start of a word. */
-  words: string[];
-  /** Matched at the end of a word (compounds). */
-  endings: string[];
+  text: ReasonTextGroup;
 }
 
 /** Codes compared without dots and spaces, upper case (ICD-10 M79.7 = M797, ICD-11 6C43.2 = 6C432). */
@@ -49,7 +48,7 @@ function normalise(code: string): string {
 
 export class MedicationConditionCodes {
   private readonly groups = new Map<MedicationConditionGroup, Group>();
-  private readonly negations: Set<string>;
+  private readonly reasonText: ReasonTextReader;
 
   /** `readIcpc2`: ICPC-2 codes count only when ICPC-2 is read (ICPC2_L18 not off). */
   constructor(
@@ -57,10 +56,10 @@ export class MedicationConditionCodes {
     private readonly systems: CodeSystems,
     readIcpc2: boolean,
   ) {
-    this.negations = new Set(file.reasonTextNegations.map((w) => w.toLowerCase()));
+    this.reasonText = new ReasonTextReader(file.reasonText);
     for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
       const row = file.groups[name];
-      const g: Group = { exact: new Set(), prefixes: [], words: row.reasonTextWords.map((w) => w.toLowerCase()), endings: row.reasonTextWordEndings.map((w) => w.toLowerCase()) };
+      const g: Group = { exact: new Set(), prefixes: [], text: { words: row.reasonTextWords, endings: row.reasonTextWordEndings, phrases: row.reasonTextPhrases } };
       for (const c of file.groups[name].codes) {
         if (c.system === 'icpc2' && !readIcpc2) continue;
         if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);
@@ -91,19 +90,9 @@ export class MedicationConditionCodes {
     return false;
   }
 
-  /**
-   * Free text naming the group (case-insensitive): a word of the group at the start of a word ("depressiv",
-   * "tvangstanker") or one of its endings at the end of a word (compounds: "vinterdepression", "panikangst",
-   * "socialfobi"), never only inside one ("langstrakte" is not "angst"). A text with a negation word ("ikke
-   * depression", "not for anxiety") names nothing: it cannot exempt an order, so the card is shown — the safe
-   * side, as a negated lab flag is no flag (docs/clinical-rules.md §4.10).
-   */
+  /** Free text naming the group, read as src/terminology/reasonText.ts says (docs/clinical-rules.md §4.10). */
   textNames(name: MedicationConditionGroup, text: string): boolean {
-    const g = this.group(name);
-    if (g.words.length === 0 && g.endings.length === 0) return false;
-    const tokens = text.normalize('NFC').toLowerCase().split(/[^a-z0-9æøåäöü]+/).filter((t) => t !== '');
-    if (tokens.some((t) => this.negations.has(t))) return false;
-    return tokens.some((t) => g.words.some((w) => t.startsWith(w)) || g.endings.some((e) => t.endsWith(e)));
+    return this.reasonText.names(this.group(name).text, text);
   }
 }
 

@@ -429,14 +429,19 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     expect(kinds(b)).toEqual(['ssri']);
   });
   test('a reason text that negates depression or anxiety, or has the word only inside another, does not exempt: the card is shown (even with an active depression Condition)', async () => {
-    for (const text of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'langstrakte smerter']) {
+    for (const text of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'langstrakte smerter', 'Smerter. Depression udelukket', 'r/o depression', 'posttraumatiske nakkesmerter efter trafikuheld', 'angst for bivirkninger']) {
       const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })], { conditions: [fibromyalgia, depression] });
       expect([text, kinds(b)]).toEqual([text, ['ssri']]);
     }
-    // Compounds still name it: "vinterdepression", "panikangst".
-    for (const text of ['vinterdepression', 'panikangst']) {
+    // Compounds still name it, and a negation of something else does not take the mention away.
+    for (const text of ['vinterdepression', 'panikangst', 'Depression - ikke-farmakologisk behandling uden effekt']) {
       expect([text, (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })])).cards]).toEqual([text, []]);
     }
+    // A coded reason not on the list is read by its display: a descendant of major depression is depression…
+    const display = (code: string, text: string) => ({ reasonCode: [{ coding: [{ system: SNOMED, code, display: text }] }] });
+    expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), display('76441001', 'Severe major depression, single episode, without psychotic features'))])).cards).toEqual([]);
+    // …but "screening for depression" is not.
+    expect(kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'Z13.31', display: 'Encounter for screening for depression' }] }] })]))).toEqual(['ssri']);
   });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
