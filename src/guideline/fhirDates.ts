@@ -1,10 +1,12 @@
 import { BoundedMemo } from '../model/boundedMemo.js';
+import { danishWallTimeToEpoch } from '../model/danishTime.js';
 
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
  * their first instant, except where a date ends something (parseFhirDateEnd); a value that is not a date
- * gives undefined (treated as "no date"). Read leniently as real EHRs write them: a space for the "T", and
- * a zone without its colon ("+0100").
+ * gives undefined (treated as "no date"). Read leniently as real EHRs write them: a space for the "T", a
+ * zone without its colon ("+0100"), and a time without a zone, which FHIR does not allow and which is read
+ * as Danish time (a Danish lab system's clock; read as UTC, "23:30" in summer would be the next day).
  */
 const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
 
@@ -39,7 +41,8 @@ function parse(value: string): number | undefined {
   const minute = Number(mi);
   const second = Number(s);
   const inRange = year >= 100 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && minute <= 59 && second <= 59 && (hour < 24 || (hour === 24 && minute === 0 && second === 0));
-  if (inRange && (tz === undefined || tz === 'Z')) return Date.UTC(year, month - 1, day, hour, minute, second);
+  if (inRange && tz === 'Z') return Date.UTC(year, month - 1, day, hour, minute, second);
+  if (inRange && tz === undefined && year >= 1000) return danishWallTimeToEpoch(year, month, day, hour, minute, second);
   if (inRange && tz !== undefined) {
     const tzHours = Number(tz.slice(1, 3));
     const tzMinutes = Number(tz.slice(-2));

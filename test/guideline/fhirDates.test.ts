@@ -25,7 +25,9 @@ describe('parseFhirDate', () => {
   });
 
   test('as EHRs write them: a space for the T, a zone without its colon', () => {
-    expect(parseFhirDate('2023-01-10 10:00:00')).toBe(Date.UTC(2023, 0, 10, 10, 0, 0));
+    // Without a zone: Danish time (winter UTC+1, summer UTC+2), as a Danish lab system's clock.
+    expect(parseFhirDate('2023-01-10 10:00:00')).toBe(Date.UTC(2023, 0, 10, 9, 0, 0));
+    expect(parseFhirDate('2026-08-05T23:30:00')).toBe(Date.UTC(2026, 7, 5, 21, 30, 0));
     expect(parseFhirDate('2023-01-10T10:00:00+0100')).toBe(Date.UTC(2023, 0, 10, 9, 0, 0));
     expect(parseFhirDate('2023-01-10 10:00-0230')).toBe(Date.UTC(2023, 0, 10, 12, 30, 0));
     expect(parseFhirDate('0099-01-10T10:00:00+0100')).toBe(Date.parse('0099-01-10T10:00:00+01:00'));
@@ -40,9 +42,22 @@ describe('parseFhirDate', () => {
 
   test('the fast path agrees with Date.parse on any dateTime shape', () => {
     const dateTime = fc
-      .tuple(fc.integer({ min: 0, max: 9999 }), two(14), two(33), two(26), two(61), fc.option(two(61)), fc.constantFrom('', 'Z', '+01:00', '-05:30', '+14:00', '-23:59', '+24:00', '+10:60'))
+      .tuple(fc.integer({ min: 0, max: 9999 }), two(14), two(33), two(26), two(61), fc.option(two(61)), fc.constantFrom('Z', '+01:00', '-05:30', '+14:00', '-23:59', '+24:00', '+10:60'))
       .map(([y, mo, d, h, mi, s, tz]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}`}${tz}`);
     fc.assert(fc.property(dateTime, (v) => expect(parseFhirDate(v)).toBe(byDateParse(v))), { numRuns: 5000 });
+  });
+
+  test('a dateTime without a zone is the same time in Danish time: UTC+1 or UTC+2, as Date.parse reads it with that offset', () => {
+    const dateTime = fc
+      .tuple(fc.integer({ min: 1900, max: 9999 }), two(12), two(28), two(23), two(59), fc.option(two(59)))
+      .filter(([, mo, d]) => Number(mo) >= 1 && Number(d) >= 1)
+      .map(([y, mo, d, h, mi, s]) => `${String(y).padStart(4, '0')}-${mo}-${d}T${h}:${mi}${s === null ? '' : `:${s}`}`);
+    fc.assert(
+      fc.property(dateTime, (v) => {
+        expect([Date.parse(`${v}+01:00`), Date.parse(`${v}+02:00`)]).toContain(parseFhirDate(v));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   test('an end date → the last millisecond it covers; a dateTime with a time is that instant', () => {
@@ -52,7 +67,7 @@ describe('parseFhirDate', () => {
     expect(parseFhirDateEnd('2024-02-29')).toBe(Date.UTC(2024, 2, 1) - 1);
     expect(parseFhirDateEnd(' 2024-03-05 ')).toBe(Date.UTC(2024, 2, 6) - 1);
     expect(parseFhirDateEnd('2024-03-05T10:20:30+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
-    expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 10, 20));
+    expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 9, 20));
     for (const v of ['', 'soon', '2024-13', '2024-01-01T25:00:00Z', undefined]) expect(parseFhirDateEnd(v)).toBeUndefined();
   });
 });

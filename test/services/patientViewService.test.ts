@@ -222,6 +222,19 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     const en = cardOfKind(await callFixture('text-values-and-flags', 'en', {}, edit), 'screening-abnormal')!.detail as string;
     expect(en).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
   });
+  test('a time without a zone (a Danish lab system\'s clock) is Danish time: 23:30 stays that day (da)', async () => {
+    for (const written of ['2026-10-05T23:30:00', '2026-10-05 23:30']) {
+      const edit = (req: any) => {
+        const tsh = req.prefetch.labs.entry.map((e: any) => e.resource).find((o: any) => o.id.endsWith('-tsh'));
+        delete tsh.valueString;
+        tsh.valueQuantity = { value: 7.9, unit: 'mIU/L' };
+        tsh.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+        tsh.effectiveDateTime = written;
+      };
+      const da = cardOfKind(await callFixture('text-values-and-flags', DA, {}, edit), 'screening-abnormal')!.detail as string;
+      expect([written, da.includes('- TSH: 7,9 mIU/L (højt, 05.10.2026)')]).toEqual([written, true]);
+    }
+  });
   test('high potassium: the hints name the common causes first, adrenal insufficiency only with low sodium (da, en)', async () => {
     const edit = (req: any) => {
       const k = req.prefetch.labs.entry.map((e: any) => e.resource).find((o: any) => o.id.endsWith('-potassium'));
