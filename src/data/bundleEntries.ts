@@ -39,7 +39,8 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
   if (!Array.isArray(bundle.link)) return false;
   for (const l of bundle.link as unknown[]) {
     if (!isObject(l)) return false;
-    if (l.relation === 'next') return typeof l.url === 'string' && l.url !== '' ? l.url : false;
+    // Link relations compare without case (RFC 8288): "NEXT" is a next page too, never the last one.
+    if (typeof l.relation === 'string' && l.relation.trim().toLowerCase() === 'next') return typeof l.url === 'string' && l.url !== '' ? l.url : false;
   }
   return undefined;
 }
@@ -83,11 +84,16 @@ function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Reso
   return out;
 }
 
-/** The HTTP status of a batch-response entry (`response.status`, "404 Not Found") when it is not 2xx. */
+/**
+ * The HTTP status of a batch-response entry when it is not 2xx: `response.status` as FHIR writes it ("404 Not
+ * Found") or as a number (404); one that cannot be read as a status ("oops") is a failure too.
+ */
 function failedStatus(response: unknown): string | undefined {
-  if (!isObject(response) || typeof response.status !== 'string') return undefined;
-  const code = /^\s*(\d{3})\b/.exec(response.status)?.[1];
-  return code !== undefined && !code.startsWith('2') ? code : undefined;
+  if (!isObject(response) || response.status === undefined) return undefined;
+  const status = response.status;
+  const code = typeof status === 'number' ? String(status) : typeof status === 'string' ? /^\s*(\d{3})\b/.exec(status)?.[1] : undefined;
+  if (code === undefined) return 'status unreadable';
+  return /^2\d\d$/.test(code) ? undefined : code;
 }
 
 type UsableReading = Extract<PayloadReading, { ok: true }>;

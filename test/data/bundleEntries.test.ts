@@ -47,6 +47,19 @@ describe('readFhirPayload', () => {
     expect(whole.ok && isIncomplete(whole)).toBe(false);
   });
 
+  it('a next link in any case ("NEXT", RFC 8288) is a next page', () => {
+    const r = readFhirPayload({ resourceType: 'Bundle', link: [{ relation: 'NEXT', url: 'http://x/p2' }], entry: [{ resource: c1 }] });
+    expect(r).toMatchObject({ ok: true, nextUrl: 'http://x/p2' });
+  });
+
+  it('a batch entry whose status is a number or unreadable is read like one written as text: not 2xx is a failure', () => {
+    const batch = (status: unknown) => readFhirPayload({ resourceType: 'Bundle', type: 'batch-response', entry: [{ response: { status }, resource: warning }] });
+    expect(batch(404)).toEqual({ ok: false, problem: 'a Bundle with an entry that failed (HTTP 404)' });
+    expect(batch('oops')).toMatchObject({ ok: false });
+    expect(batch(200)).toEqual({ ok: true, resources: [], matches: 0 });
+    expect(batch('200 OK')).toEqual({ ok: true, resources: [], matches: 0 });
+  });
+
   it('Observations contained in a DiagnosticReport are listed with unique ids and the report\'s subject and date', () => {
     const report = {
       resourceType: 'DiagnosticReport',
