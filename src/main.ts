@@ -17,8 +17,12 @@ import { SchemaValidator } from './transport/schemaValidation.js';
 async function main(): Promise<void> {
   let config;
   let secret;
+  let instanceLock;
   try {
     config = loadConfig(process.env);
+    // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
+    // anything there (the development pseudonym secret included) or migrates.
+    instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
     secret = resolvePseudonymSecret(config);
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -31,8 +35,6 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, onDropped: () => metrics.logLinesDropped.inc() });
   for (const warning of productionWarnings(config)) logger.warn(warning);
   // --- store, card log (issue 10) ---
-  // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it migrates or writes.
-  const instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });

@@ -63,7 +63,8 @@ function saysResourceTypeUnknown(body: unknown, type: string): boolean {
       text.includes(type) &&
       /resource\s*type/i.test(text) &&
       /unknown|not (?:supported|known|recogni[sz]ed|a valid)|unsupported|invalid/i.test(text) &&
-      !/param|include/i.test(text)
+      // "Unknown search parameter …", "_include …" are about the query; "Parameters" in a list of types is not.
+      !/search\s*param|\b_?include\b|revinclude/i.test(text)
     );
   });
 }

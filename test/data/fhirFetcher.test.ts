@@ -220,6 +220,7 @@ describe('createFhirFetcher', () => {
       ['"Resource type … is not supported"', { code: 'processing', diagnostics: 'Resource type "MedicationRequest" is not supported' }],
       ['details.text', { code: 'invalid', details: { text: "'MedicationRequest' is not a valid resource type" } }],
       ['the standard message code MSG_UNKNOWN_TYPE', { code: 'not-supported', details: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/operation-outcome', code: 'MSG_UNKNOWN_TYPE' }] } }],
+      ['with "Parameters" among the types it knows', { code: 'processing', diagnostics: "Unknown resource type 'MedicationRequest' - Server knows how to handle: [MedicationOrder, Observation, Parameters, Patient]" }],
     ])('HTTP 400 with an OperationOutcome saying so (%s)', async (_name, issue) => {
       expect(await unknownType(400, outcome(issue))).toBe(true);
     });

@@ -3,9 +3,14 @@
  * keeps every record it answered 200; SIGTERM drains, writes the card log and exits 0.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/projectRoot.js';
+import { takeInstanceLock } from '../../src/store/instanceLock.js';
+import { SQLITE_FILE } from '../../src/store/openStore.js';
+import { SECRET_FILE } from '../../src/store/pseudonym.js';
 import { patientViewRequest } from '../support/testApp.js';
 import { startServiceProcess, stopAllProcesses } from '../support/processes.js';
 import { closeAll, freshLocation, openAt, storeEnv, STORE_KINDS } from '../store/storeKinds.js';
@@ -99,6 +104,18 @@ describe('one instance per DATA_DIR (the embedded store)', () => {
     expect((await call(`${next.ready}/readyz`)).status).toBe(200);
     await next.stop();
   }, 60_000);
+
+  test('the second instance stops before it writes anything to DATA_DIR (not even the development pseudonym secret)', async () => {
+    const loc = await freshLocation('sqlite');
+    const lock = takeInstanceLock(loc.dataDir);
+    try {
+      await expect(startServiceProcess({ ...storeEnv(loc), AUTH: 'off' })).rejects.toThrow(/another nkr-pain-cds instance is running/);
+      expect(existsSync(join(loc.dataDir, SECRET_FILE))).toBe(false);
+      expect(existsSync(join(loc.dataDir, SQLITE_FILE))).toBe(false);
+    } finally {
+      lock.release();
+    }
+  }, 30_000);
 
   (STORE_KINDS.includes('postgres') ? test : test.skip)('services on PostgreSQL share a DATA_DIR freely (the lock is the embedded store’s)', async () => {
     const loc = await freshLocation('postgres');

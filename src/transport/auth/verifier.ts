@@ -139,6 +139,7 @@ function signatureFailureReason(e: unknown): string {
 class JoseAuthVerifier implements AuthVerifier {
   private readonly issuers: Map<string, { issuer: TrustedIssuer; keys: IssuerKeys }>;
   private readonly refusalLines: LogBudget;
+  private readonly cacheFullLines: LogBudget;
 
   constructor(
     issuers: TrustedIssuer[],
@@ -156,6 +157,11 @@ class JoseAuthVerifier implements AuthVerifier {
       onSuppressed: (notLogged, byCheck) =>
         logger.warn({ notLogged, byCheck, perMinute: REFUSAL_LINES_PER_MINUTE }, 'caller verification failed more often than logged: these refusals were not logged one by one'),
     });
+    this.cacheFullLines = new LogBudget({
+      perWindow: REFUSAL_LINES_PER_MINUTE,
+      windowMs: 60_000,
+      onSuppressed: (notLogged) => logger.error({ notLogged, perMinute: REFUSAL_LINES_PER_MINUTE }, 'the JWT replay cache was full more often than logged: calls refused'),
+    });
   }
 
   async verify(authorization: string | undefined, audience: string, serviceId: string | null): Promise<VerifiedCaller> {
@@ -168,11 +174,13 @@ class JoseAuthVerifier implements AuthVerifier {
     } catch (e) {
       if (!(e instanceof CheckFailed)) throw e;
       const line = { check: e.check, ...e.facts, ...seen, audience, serviceId };
-      this.metrics?.callerRefusals.inc({ check: e.check });
-      if (this.refusalLines.allow(e.check)) {
-        if (e.check === 'jti' && e.facts.reason === 'replay cache full') this.logger.error(line, 'caller verification failed');
-        else this.logger.warn(line, 'caller verification failed');
-      }
+      // A full replay cache is this service's capacity, not a caller's fault: its own label and error lines,
+      // with their own budget, so that a flood of bad tokens cannot hide it.
+      const cacheFull = e.check === 'jti' && e.facts.reason === 'replay cache full';
+      this.metrics?.callerRefusals.inc({ check: cacheFull ? 'replay-cache-full' : e.check });
+      if (cacheFull) {
+        if (this.cacheFullLines.allow('replay-cache-full')) this.logger.error(line, 'caller verification failed');
+      } else if (this.refusalLines.allow(e.check)) this.logger.warn(line, 'caller verification failed');
       this.onRefusal(line);
       throw this.httpErrorFor(e);
     }
@@ -197,9 +205,10 @@ class JoseAuthVerifier implements AuthVerifier {
     if (typeof alg !== 'string' || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) fail('alg', { received: shown(alg) });
     seen.alg = alg;
 
-    // typ: the spec fixes it to "JWT"; compared without case, as RFC 7515 §4.1.9 compares media types ("jwt"
-    // is the same type). Not a security check: the signature, alg and claims are.
-    if (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT') fail('typ', { received: shown(header.typ) });
+    // typ: the spec fixes it to "JWT"; compared without case and with the optional "application/" prefix, as
+    // RFC 7515 §4.1.9 compares media types ("jwt", "application/jwt" are the same type). Not a security
+    // check: the signature, alg and claims are.
+    if (typeof header.typ !== 'string' || header.typ.toUpperCase().replace(/^APPLICATION\//, '') !== 'JWT') fail('typ', { received: shown(header.typ) });
 
     // kid
     const kid = header.kid;

@@ -139,8 +139,11 @@ describe('createAuthVerifier: each check refuses', () => {
     expect(line.received).toBe('HS256');
   });
 
-  it('typ: must be JWT, in any case (RFC 7515 compares media types without case)', async () => {
-    await expect((await setup()).verifier.verify(bearer(await ehrToken(keys, { header: { typ: 'jwt' } })), SERVICE_AUD, SERVICE_ID)).resolves.toMatchObject({ iss: EHR_ISS });
+  it('typ: must be JWT, in any case and with or without "application/" (RFC 7515 compares media types so)', async () => {
+    for (const typ of ['jwt', 'application/jwt', 'APPLICATION/JWT']) {
+      await expect((await setup()).verifier.verify(bearer(await ehrToken(keys, { header: { typ } })), SERVICE_AUD, SERVICE_ID)).resolves.toMatchObject({ iss: EHR_ISS });
+    }
+    await expectRefused(await setup(), bearer(await ehrToken(keys, { header: { typ: 'application/at+jwt' } })), 'typ');
     await expectRefused(await setup(), bearer(await ehrToken(keys, { header: { typ: 'at+jwt' } })), 'typ');
     await expectRefused(await setup(), bearer(await ehrToken(keys, { omitHeader: ['typ'] })), 'typ');
   });
@@ -346,6 +349,18 @@ describe('createAuthVerifier: a flood of refusals', () => {
     // A new minute: refusals are logged one by one again.
     await refuse(undefined);
     expect(failed()).toHaveLength(REFUSAL_LINES_PER_MINUTE + 1);
+  });
+
+  it('a full replay cache is logged at error level even while bad tokens flood, and counted under its own label', async () => {
+    jest.useFakeTimers({ now: Date.UTC(2026, 11, 7, 12), doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const logs = captureLogs();
+    const metrics = new Metrics();
+    const cache = { checkAndStore: () => Promise.resolve('full' as const) };
+    const verifier = (await createAuthVerifier(testConfig({ trustedIssuersFile: issuersFile }), logs.logger, { now: fixedNow, metrics, replayCache: cache }))!;
+    for (let i = 0; i < REFUSAL_LINES_PER_MINUTE + 5; i++) await verifier.verify(undefined, SERVICE_AUD, SERVICE_ID).catch(() => undefined);
+    await verifier.verify(bearer(await ehrToken(keys)), SERVICE_AUD, SERVICE_ID).catch(() => undefined);
+    expect(logs.lines().filter((l) => l.level === 50 && l.check === 'jti' && l.reason === 'replay cache full')).toHaveLength(1);
+    expect(await metrics.registry.getSingleMetricAsString('cds_caller_refusals_total')).toContain('cds_caller_refusals_total{check="replay-cache-full"} 1');
   });
 });
 
