@@ -23,7 +23,7 @@ function signBody(drafts: unknown[], conditions: unknown[] = [fibromyalgia]): Re
     hook: 'order-sign',
     hookInstance: '1f0a9a7e-61f5-4b38-8a1a-222222222222',
     context: { patientId: 'p1', userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry: drafts.map((resource) => ({ resource })) } },
-    prefetch: { conditions: searchset(conditions as fhir4.Resource[]), medications: searchset([]) },
+    prefetch: { conditions: searchset(conditions as fhir4.Resource[]), medications: searchset([]), medicationStatements: searchset([]) },
   };
 }
 
