@@ -566,6 +566,12 @@ describe('rev 2: words', () => {
 });
 
 describe('off-label lines', () => {
+  test('venlafaxine names itself as not indicated for pain, not every SNRI (duloxetine is approved for neuropathic pain)', async () => {
+    const da = cardOfKind(await call([draft('v', atc('N06AX16', 'Efexor 75 mg'))], { lang: 'da' }), 'venlafaxine')!;
+    expect(da.detail).toContain('Venlafaxin (et SNRI) har ikke indikation til behandling af smerter');
+    const en = cardOfKind(await call([draft('v', atc('N06AX16', 'Efexor 75 mg'))]), 'venlafaxine')!;
+    expect(en.detail).toContain('Venlafaxine (an SNRI) is not indicated for pain');
+  });
   test('amitriptyline names its indication (neuropathic pain) once; an SSRI has the shared line (da, en)', async () => {
     const da = await call([draft('a', rx('856834', 'amitriptyline 25 mg')), draft('s', rx('312941', 'Zoloft 50 mg'))], { hook: 'order-sign', lang: 'da' });
     const [amiDa, ssriDa] = [cardOfKind(da, 'amitriptyline')!, cardOfKind(da, 'ssri')!];
