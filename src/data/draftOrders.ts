@@ -1,3 +1,4 @@
+import { isRefutedOrInError } from '../model/conditionStatus.js';
 import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { readConcept } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
@@ -182,11 +183,14 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   let unresolvedReasonReferences: string[] | undefined;
   const reasonReferences = resource.reasonReference === undefined ? [] : objectList(resource.reasonReference);
   for (const r of reasonReferences) {
+    const ref = referenceOf(r);
+    const target = ref ? index.resolve(ref, resource) : undefined;
+    // A refuted or entered-in-error Condition gives no reason, not even by the reference's display (the order
+    // still has a reason: it is not read as having none, which would let an active Condition decide).
+    if (target && target.resourceType === 'Condition' && isRefutedOrInError(target)) continue;
     const display = nonBlank(r.display);
     if (display) reasons = appended(reasons, { text: display });
-    const ref = referenceOf(r);
     if (!ref) continue;
-    const target = index.resolve(ref, resource);
     const code = target && target.resourceType === 'Condition' ? readConcept(target.code) : null;
     if (code) reasons = appended(reasons, code);
     else if (!target) unresolvedReasonReferences = appended(unresolvedReasonReferences, ref);

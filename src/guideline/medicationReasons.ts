@@ -1,4 +1,4 @@
-import { isActiveCondition } from '../model/conditionStatus.js';
+import { isActiveCondition, isRefutedOrInError } from '../model/conditionStatus.js';
 import { codingsOf, readConcept } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
@@ -23,7 +23,8 @@ function codesByReference(conditions: readonly unknown[]): Map<string, fhir4.Cod
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
     const id = nonBlank(c.id);
-    const code = id ? readConcept(c.code) : null;
+    // A refuted or entered-in-error Condition is no reason for anything.
+    const code = id && !isRefutedOrInError(c) ? readConcept(c.code) : null;
     // A later Condition of the same id replaces an earlier one (as Map.set did when this map was built eagerly).
     if (id && code) out.set(`Condition/${id}`, code);
   }

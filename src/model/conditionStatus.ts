@@ -64,6 +64,11 @@ export function isActiveCondition(condition: unknown): boolean {
   return ACTIVE_CLINICAL.has(clinical);
 }
 
+/** Refuted or entered in error: the Condition says nothing about the patient. */
+export function isRefutedOrInError(condition: unknown): boolean {
+  return EXCLUDED_VERIFICATION.has(verificationStatusOf(condition) ?? '');
+}
+
 /** Provisional, differential or unconfirmed (a work-up diagnosis). */
 export function isUnconfirmed(condition: unknown): boolean {
   return UNCONFIRMED_VERIFICATION.has(verificationStatusOf(condition) ?? '');

@@ -443,6 +443,15 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     // …but "screening for depression" is not.
     expect(kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10-cm', code: 'Z13.31', display: 'Encounter for screening for depression' }] }] })]))).toEqual(['ssri']);
   });
+  test('a reasonReference to a contained depression Condition exempts; a refuted or entered-in-error one does not, not even by the reference\'s display', async () => {
+    const withReason = (verification: string) => ({
+      ...draft('a', rx('312941', 'Sertralin 50 mg')),
+      contained: [{ resourceType: 'Condition', id: 'dep', verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: verification }] }, code: { coding: [{ system: ICD10, code: 'F32.1' }] } }],
+      reasonReference: [{ reference: '#dep', display: 'Depression' }],
+    }) as unknown as fhir4.Resource;
+    expect((await call([withReason('confirmed')])).cards).toEqual([]);
+    for (const v of ['refuted', 'entered-in-error']) expect([v, kinds(await call([withReason(v)], { conditions: [fibromyalgia, depression] }))]).toEqual([v, ['ssri']]);
+  });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
     expect(kinds(await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, condition('dep', ICD10, 'F32.1', 'resolved')] }))).toEqual(['ssri']);
