@@ -180,7 +180,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
 
   // Read for every active order of every call: lists are made only when there is something to put in them.
   let reasons = conceptsInto(conceptsInto(undefined, resource.reasonCode), resource.reasonCodeableConcept);
-  let unresolvedReasonReferences: string[] | undefined;
+  let unresolvedReasonReferences: Array<{ reference: string; display: string | null }> | undefined;
   const reasonReferences = resource.reasonReference === undefined ? [] : objectList(resource.reasonReference);
   for (const r of reasonReferences) {
     const ref = referenceOf(r);
@@ -189,11 +189,14 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     // still has a reason: it is not read as having none, which would let an active Condition decide).
     if (target && target.resourceType === 'Condition' && isRefutedOrInError(target)) continue;
     const display = nonBlank(r.display);
+    // Not resolved here: the display waits until the patient's Conditions are known (a refuted one drops it).
+    if (ref && !target) {
+      unresolvedReasonReferences = appended(unresolvedReasonReferences, { reference: ref, display: display ?? null });
+      continue;
+    }
     if (display) reasons = appended(reasons, { text: display });
-    if (!ref) continue;
     const code = target && target.resourceType === 'Condition' ? readConcept(target.code) : null;
     if (code) reasons = appended(reasons, code);
-    else if (!target) unresolvedReasonReferences = appended(unresolvedReasonReferences, ref);
   }
 
   return {

@@ -11,22 +11,26 @@ import type { MedicationConditionCodes, MedicationConditionGroup } from '../term
  */
 
 export interface PatientConditions {
-  /** The code of a Condition by `Condition/{id}` (reasonReference targets), as sent. */
-  codeByReference(reference: string): fhir4.CodeableConcept | undefined;
+  /** The code of a Condition by `Condition/{id}` (reasonReference targets), as sent; null for one refuted or entered in error. */
+  codeByReference(reference: string): fhir4.CodeableConcept | null | undefined;
   depressionOrAnxiety: boolean;
   opioidDependence: boolean;
 }
 
-/** The Conditions' codes by `Condition/{id}`. */
-function codesByReference(conditions: readonly unknown[]): Map<string, fhir4.CodeableConcept> {
-  const out = new Map<string, fhir4.CodeableConcept>();
+/** The Conditions' codes by `Condition/{id}`; null for a refuted or entered-in-error one (no reason for anything). */
+function codesByReference(conditions: readonly unknown[]): Map<string, fhir4.CodeableConcept | null> {
+  const out = new Map<string, fhir4.CodeableConcept | null>();
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
     const id = nonBlank(c.id);
-    // A refuted or entered-in-error Condition is no reason for anything.
-    const code = id && !isRefutedOrInError(c) ? readConcept(c.code) : null;
+    if (!id) continue;
+    if (isRefutedOrInError(c)) {
+      out.set(`Condition/${id}`, null);
+      continue;
+    }
+    const code = readConcept(c.code);
     // A later Condition of the same id replaces an earlier one (as Map.set did when this map was built eagerly).
-    if (id && code) out.set(`Condition/${id}`, code);
+    if (code) out.set(`Condition/${id}`, code);
   }
   return out;
 }
@@ -41,7 +45,7 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
     if (codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
   }
   // Read only for an unresolved reasonReference (rare): built on the first lookup, not for every call.
-  let byReference: Map<string, fhir4.CodeableConcept> | undefined;
+  let byReference: Map<string, fhir4.CodeableConcept | null> | undefined;
   return {
     codeByReference: (reference) => (byReference ??= codesByReference(conditions)).get(reference),
     depressionOrAnxiety,
@@ -49,12 +53,17 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
   };
 }
 
-/** The order's reasons: its own, plus the codes of reasonReference Conditions found among the patient's. */
+/**
+ * The order's reasons: its own, plus, for each reasonReference to one of the patient's Conditions, that
+ * Condition's code and the reference's display — neither for a Condition refuted or entered in error.
+ */
 export function reasonsOf(order: MedicationOrderView, patient: PatientConditions): fhir4.CodeableConcept[] {
   const out = [...order.reasons];
-  for (const ref of order.unresolvedReasonReferences) {
-    const key = ref.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
+  for (const { reference, display } of order.unresolvedReasonReferences) {
+    const key = reference.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
     const code = patient.codeByReference(key);
+    if (code === null) continue;
+    if (display) out.push({ text: display });
     if (code) out.push(code);
   }
   return out;

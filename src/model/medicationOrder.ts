@@ -27,9 +27,10 @@ export interface MedicationOrderView {
   unresolvedMedicationReference: string | null;
   /** The drug as ordered (text, else display, else code); null without a medication. */
   drugText: string | null;
-  /** reasonCode, the codes of reasonReference Conditions resolved here, and reasonReference displays as text. */
+  /** reasonCode, the codes of reasonReference Conditions resolved here, and their references' displays as text. */
   reasons: fhir4.CodeableConcept[];
-  unresolvedReasonReferences: string[];
+  /** reasonReferences not resolved here (to one of the patient's Conditions, perhaps), with their displays. */
+  unresolvedReasonReferences: Array<{ reference: string; display: string | null }>;
   /** The order carries a reason at all (reasonCode or reasonReference, resolved or not). */
   hasReason: boolean;
   /** When it says it ended, as sent: a statement's `effectivePeriod.end`, DSTU2 MedicationOrder `dateEnded`; null when it does not. */

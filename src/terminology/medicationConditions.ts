@@ -25,7 +25,6 @@ interface CodeRow {
 
 interface GroupRow {
   reasonTextWords: string[];
-  reasonTextWordEndings: string[];
   reasonTextPhrases: string[];
   codes: CodeRow[];
 }
@@ -59,7 +58,7 @@ export class MedicationConditionCodes {
     this.reasonText = new ReasonTextReader(file.reasonText);
     for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
       const row = file.groups[name];
-      const g: Group = { exact: new Set(), prefixes: [], text: { words: row.reasonTextWords, endings: row.reasonTextWordEndings, phrases: row.reasonTextPhrases } };
+      const g: Group = { exact: new Set(), prefixes: [], text: { words: row.reasonTextWords, phrases: row.reasonTextPhrases } };
       for (const c of file.groups[name].codes) {
         if (c.system === 'icpc2' && !readIcpc2) continue;
         if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);

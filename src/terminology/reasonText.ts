@@ -1,110 +1,72 @@
 /**
- * How a free-text reason ("mod depression", "smerter, ikke depression") is read for a diagnosis group
+ * How a free-text reason ("mod depression", "generaliseret angst") is read for a diagnosis group
  * (docs/clinical-rules.md §4.10). The lists live in terminology/medication-conditions.json.
  *
- * A mention counts when a word of the group starts a word ("depressiv", "angstlidelse"), one of its endings
- * ends one (compounds: "vinterdepression", "panikangst"), or one of its phrases stands in the text
- * ("posttraumatisk belastningsreaktion") — never a word found only inside another ("langstrakte").
- * A mention does not count when it is negated: a negation word up to `windowBefore` words before it
- * ("ikke depression", "neither depression nor anxiety", "r/o depression") or a closing one up to
- * `windowAfter` words after it ("depression udelukket", "anxiety-free"), in the same clause (commas,
- * semicolons and brackets end one); nor when it is a false friend ("angst for bivirkninger": afraid of side
- * effects). A negation joined by a hyphen to another word negates only that word ("ikke-farmakologisk",
- * "non-specific"). The text names the group when any mention counts. Wrongly reading a text as depression
- * takes a card away, so every doubt reads it as not naming the group: the card is then shown.
+ * A text names the group only when it says nothing else: every word is a word of the group
+ * ("depression", "panikangst", "PTSD"), part of one of its phrases ("posttraumatisk belastningsreaktion"),
+ * a filler or qualifier from the shared list ("mod", "behandling af", "moderat", "generaliseret"), or a
+ * diagnosis code ("F32.1"), and at least one is a word of the group. Anything else — a negation in any
+ * phrasing ("ingen tegn på depression", "depression er udelukket", "÷ depression"), another condition
+ * ("respirationsdepression", "ST-depression"), a history ("tidligere depression", "mor har depression") —
+ * and the text names nothing. Wrongly reading a text as depression takes a card away, and phrasings are
+ * endless; a text that says only what the lists know cannot be misread that way. The price is an extra
+ * card when a reason says more than that, which the clinician can dismiss.
  */
 
 export interface ReasonTextSettings {
-  negationsBefore: string[];
-  negationsAfter: string[];
-  windowBefore: number;
-  windowAfter: number;
-  /** Two or more words of which the first is a mention that does not count ("angst for"). */
-  falseFriends: string[];
+  /** Words that may stand beside the group's words: prepositions, "treatment of", severities, kinds. */
+  fillers: string[];
+  /** Qualifying phrases taken out before reading ("without psychotic features"). */
+  qualifierPhrases: string[];
 }
 
 export interface ReasonTextGroup {
-  /** Matched at the start of a word. */
+  /** Whole words. */
   words: string[];
-  /** Matched at the end of a word. */
-  endings: string[];
   /** Whole words in a row. */
   phrases: string[];
 }
 
-/** A word of the text: `joinedToNext` when a hyphen binds it to the next ("ikke-farmakologisk"). */
-interface Word {
-  text: string;
-  joinedToNext: boolean;
-}
-
-const CLAUSE_END = /[,;()[\]\n]+/;
-
-/** "r/o" (ruled out) is one word, not "r" and "o". */
-function normalise(text: string): string {
-  return text.normalize('NFC').toLowerCase().replace(/\br\/o\b/g, 'ruledout').replace(/\bruled\s+out\b/g, 'ruledout');
-}
-
-function wordsOf(clause: string): Word[] {
-  const out: Word[] = [];
-  for (const token of clause.split(/[^a-z0-9æøåäöü-]+/)) {
-    const parts = token.split('-').filter((p) => p !== '');
-    parts.forEach((p, i) => out.push({ text: p, joinedToNext: i < parts.length - 1 }));
-  }
-  return out;
-}
+/** Characters a plain indication is written with; anything else (÷ = ? ! < > + …) says something more. */
+const PLAIN = /^[\p{L}\p{N}\s.,;:()'/-]*$/u;
+const SEPARATORS = /[\s.,;:()'/-]+/u;
+/** A diagnosis code written in the text: ICD-10 "F32", "f321", SKS "DF321", ICPC-2 "P76". */
+const CODE = /^d?[a-z]\d{2,4}$/;
 
 export class ReasonTextReader {
-  private readonly before: Set<string>;
-  private readonly after: Set<string>;
-  private readonly falseFriends: string[][];
+  private readonly fillers: Set<string>;
+  private readonly qualifiers: string[];
 
-  constructor(private readonly settings: ReasonTextSettings) {
-    this.before = new Set(settings.negationsBefore);
-    this.after = new Set(settings.negationsAfter);
-    this.falseFriends = settings.falseFriends.map((f) => f.split(' '));
+  constructor(settings: ReasonTextSettings) {
+    this.fillers = new Set(settings.fillers);
+    // Longest first, so that a longer qualifier is taken out whole.
+    this.qualifiers = [...settings.qualifierPhrases].sort((a, b) => b.length - a.length);
   }
 
-  /** Whether `text` names the group (a mention that counts). */
+  /** Whether `text` says nothing but that the group is the reason. */
   names(group: ReasonTextGroup, text: string): boolean {
-    if (group.words.length === 0 && group.endings.length === 0 && group.phrases.length === 0) return false;
+    if (group.words.length === 0 && group.phrases.length === 0) return false;
+    let t = ` ${text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ')} `;
+    for (const q of this.qualifiers) t = t.split(` ${q} `).join(' ');
+    // "F32.1": the code's decimal point is no separator.
+    t = t.replace(/(\b[a-z]\d{2})\.(\d)/g, '$1$2');
+    if (!PLAIN.test(t)) return false;
+    const tokens = t.split(SEPARATORS).filter((w) => w !== '');
+    const words = new Set(group.words);
     const phrases = group.phrases.map((p) => p.split(' '));
-    for (const clause of normalise(text).split(CLAUSE_END)) {
-      const words = wordsOf(clause);
-      for (let i = 0; i < words.length; i++) {
-        const length = this.mentionAt(group, phrases, words, i);
-        if (length > 0 && !this.negated(words, i, length) && !this.falseFriend(words, i)) return true;
+    let named = false;
+    for (let i = 0; i < tokens.length; ) {
+      const phrase = phrases.find((p) => p.every((part, k) => tokens[i + k] === part));
+      if (phrase) {
+        named = true;
+        i += phrase.length;
+        continue;
       }
+      const w = tokens[i] as string;
+      if (words.has(w)) named = true;
+      else if (!this.fillers.has(w) && !CODE.test(w)) return false;
+      i++;
     }
-    return false;
-  }
-
-  /** How many words a mention starting at word i takes (0: none). */
-  private mentionAt(group: ReasonTextGroup, phrases: string[][], words: Word[], i: number): number {
-    const w = (words[i] as Word).text;
-    if (group.words.some((s) => w.startsWith(s)) || group.endings.some((e) => w.endsWith(e))) return 1;
-    for (const p of phrases) if (p.every((part, k) => words[i + k]?.text === part)) return p.length;
-    return 0;
-  }
-
-  private negated(words: Word[], i: number, length: number): boolean {
-    for (let k = Math.max(0, i - this.settings.windowBefore); k < i; k++) {
-      const w = words[k] as Word;
-      // "ikke-farmakologisk": the negation belongs to the word it is joined to, unless that is the mention.
-      if (this.before.has(w.text) && (!w.joinedToNext || k === i - 1)) return true;
-    }
-    const end = i + length;
-    for (let k = end; k < Math.min(words.length, end + this.settings.windowAfter); k++) {
-      const w = words[k] as Word;
-      const prev = words[k - 1] as Word;
-      // "anxiety-free" is joined; "depression udelukket" is not: both close the mention. A negation joined to
-      // the word after it ("depression - ikke-farmakologisk") belongs to that word.
-      if (this.after.has(w.text) && !w.joinedToNext && (k === end || !prev.joinedToNext)) return true;
-    }
-    return false;
-  }
-
-  private falseFriend(words: Word[], i: number): boolean {
-    return this.falseFriends.some((f) => f.every((part, k) => (k === 0 ? (words[i] as Word).text.startsWith(part) : words[i + k]?.text === part)));
+    return named;
   }
 }

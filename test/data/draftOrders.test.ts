@@ -147,7 +147,7 @@ describe('readDraftOrders', () => {
       dosageInstruction: [{ doseAndRate: { doseQuantity: { value: 2 } }, timing: { repeat: { when: 'HS' } } }],
     });
     expect(d.reasons).toHaveLength(1);
-    expect(d.unresolvedReasonReferences).toEqual(['Condition/elsewhere']);
+    expect(d.unresolvedReasonReferences).toEqual([{ reference: 'Condition/elsewhere', display: null }]);
     expect(d.unresolvedMedicationReference).toBe('Medication/on-server');
     expect(hasMedication(d)).toBe(true);
     expect(d.dosageInstruction[0]?.doseAndRate).toEqual([{ doseQuantity: { value: 2 } }]);

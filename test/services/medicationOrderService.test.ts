@@ -429,12 +429,12 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     expect(kinds(b)).toEqual(['ssri']);
   });
   test('a reason text that negates depression or anxiety, or has the word only inside another, does not exempt: the card is shown (even with an active depression Condition)', async () => {
-    for (const text of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'langstrakte smerter', 'Smerter. Depression udelukket', 'r/o depression', 'posttraumatiske nakkesmerter efter trafikuheld', 'angst for bivirkninger']) {
+    for (const text of ['mod smerter, ikke depression', 'not for depression, for pain', 'fibromyalgi - ingen depression', 'langstrakte smerter', 'Smerter. Depression udelukket', 'r/o depression', 'posttraumatiske nakkesmerter efter trafikuheld', 'angst for bivirkninger', 'no signs of depression or anxiety', 'depression er blevet udelukket', '÷ depression', 'respirationsdepression']) {
       const b = await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })], { conditions: [fibromyalgia, depression] });
       expect([text, kinds(b)]).toEqual([text, ['ssri']]);
     }
-    // Compounds still name it, and a negation of something else does not take the mention away.
-    for (const text of ['vinterdepression', 'panikangst', 'Depression - ikke-farmakologisk behandling uden effekt']) {
+    // A text that says only depression or anxiety still names it.
+    for (const text of ['vinterdepression', 'panikangst', 'Moderat depression', 'til behandling af generaliseret angst']) {
       expect([text, (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })])).cards]).toEqual([text, []]);
     }
     // A coded reason not on the list is read by its display: a descendant of major depression is depression…
@@ -451,6 +451,14 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     }) as unknown as fhir4.Resource;
     expect((await call([withReason('confirmed')])).cards).toEqual([]);
     for (const v of ['refuted', 'entered-in-error']) expect([v, kinds(await call([withReason(v)], { conditions: [fibromyalgia, depression] }))]).toEqual([v, ['ssri']]);
+  });
+  test('a reasonReference with a display to one of the patient\'s Conditions: exempts when that one is confirmed; not when it is refuted or entered in error', async () => {
+    const order = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'Condition/depr', display: 'Depression' }] } as unknown as fhir4.Resource;
+    const depr = (verification: string) => ({ ...condition('depr', ICD10, 'F32.1'), verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: verification }] } }) as fhir4.Condition;
+    expect((await call([order], { conditions: [fibromyalgia, depr('confirmed')] })).cards).toEqual([]);
+    for (const v of ['refuted', 'entered-in-error']) expect([v, kinds(await call([order], { conditions: [fibromyalgia, depr(v)] }))]).toEqual([v, ['ssri']]);
+    // Not among the patient's Conditions: the display is read as the reason.
+    expect((await call([order], { conditions: [fibromyalgia] })).cards).toEqual([]);
   });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
