@@ -50,6 +50,8 @@ export interface ScreeningAssessment {
 const COUNTING_STATUS = new Set(['final', 'amended', 'corrected', 'appended']);
 const PENDING_STATUS = new Set(['registered', 'preliminary', 'partial']);
 const OPEN_ORDER_STATUS = new Set(['draft', 'active', 'on-hold']);
+/** FHIR's ServiceRequest statuses that say the order is not open; any other value is not a status this reads. */
+const CLOSED_ORDER_STATUS = new Set(['revoked', 'completed', 'entered-in-error']);
 
 interface OpenOrder {
   status: string;
@@ -78,22 +80,27 @@ function orderDate(sr: Record<string, unknown>): number | undefined {
 
 /**
  * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
- * status or a readable code is unreadable (§7): it might be an open order of the panel, so it is named.
+ * status, with a status that is neither open nor closed ("unknown"), or without a readable code is
+ * unreadable (§7): it might be an open order of the panel, so it is named and nothing is ordered.
  */
 function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
   if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
-  const status = nonBlank(resource.status)?.trim();
-  if (!status) throw new UnreadableResource('no status');
-  if (!OPEN_ORDER_STATUS.has(status)) return null;
   const groups = new Set<string>();
   for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);
     if (hit) groups.add(hit.group.id);
     for (const id of panel.panelOf(coding)?.covers ?? []) groups.add(id);
   }
-  if (groups.size > 0) return { status, at: orderDate(resource), groups };
-  if (!isReadableConcept(resource.code)) throw new UnreadableResource('no readable code');
-  return null;
+  // Read in any case ("ACTIVE"); "unknown" or a value FHIR does not have might be open: unreadable, not closed.
+  const status = nonBlank(resource.status)?.trim().toLowerCase();
+  if (groups.size === 0) {
+    if (!isReadableConcept(resource.code)) throw new UnreadableResource(status ? 'no readable code' : 'no status');
+    return null; // another test: whatever its status
+  }
+  if (!status) throw new UnreadableResource('no status');
+  if (CLOSED_ORDER_STATUS.has(status)) return null;
+  if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
+  return { status, at: orderDate(resource), groups };
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {

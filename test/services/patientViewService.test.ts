@@ -369,6 +369,25 @@ describe('patient-view: open orders that could not be read (docs/clinical-rules.
     (req.prefetch as any).serviceRequests = searchset([{ resourceType: 'ServiceRequest', id: 'sr-3', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, authoredOn: '2026-11-20', code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] } } as unknown as fhir4.Resource]);
     expect(cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete')!.suggestions).toHaveLength(1);
   });
+  test('through HTTP: an order\'s status in capitals is read ("ACTIVE": pending, not ordered again); "unknown" may be open: nothing is ordered', async () => {
+    const { app } = buildTestApp();
+    const tsh = (status: string) => ({ resourceType: 'ServiceRequest', id: 'sr-tsh', status, intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, authoredOn: '2026-11-20', code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] } });
+    const send = async (status: string) => {
+      const req = patientViewRequest('gsb-workup-missing');
+      (req.prefetch as any).serviceRequests = searchset([tsh(status) as unknown as fhir4.Resource]);
+      return cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete')!;
+    };
+    for (const status of ['ACTIVE', 'Active', 'active']) {
+      const card = await send(status);
+      expect([status, card.summary.includes('TSH')]).toEqual([status, false]);
+      expect(card.suggestions).toHaveLength(1);
+    }
+    const unknown = await send('unknown');
+    expect(unknown.suggestions).toBeUndefined();
+    expect(unknown.detail).toContain('Open lab orders could not be checked');
+    // Closed in any case: the group is missing again and ordered.
+    expect((await send('COMPLETED')).summary).toContain('TSH');
+  });
   test('through HTTP: serviceRequests as an error OperationOutcome, no fhirServer → no order suggestion', async () => {
     const req = patientViewRequest('gsb-workup-missing');
     (req.prefetch as any).serviceRequests = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
