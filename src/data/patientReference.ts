@@ -9,7 +9,8 @@ import { isObject } from '../model/json.js';
  * conditional reference, or a Group subject is kept: it names no other patient.
  */
 
-const PATIENT_REFERENCE = /(?:^|\/)Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/;
+// "Patient" in any case, a trailing slash or a query after the id: still a Patient reference.
+const PATIENT_REFERENCE = /(?:^|\/)[Pp][Aa][Tt][Ii][Ee][Nn][Tt]\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/?#]+)?\/?(?:[?#].*)?$/;
 
 /** The id a `Patient/{id}` reference names (relative or absolute), else undefined. */
 function patientIdOf(reference: unknown): string | undefined {

@@ -4,11 +4,11 @@ import { danishWallTimeToEpoch } from '../model/danishTime.js';
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
  * their first instant, except where a date ends something (parseFhirDateEnd); a value that is not a date
- * gives undefined (treated as "no date"). Read leniently as real EHRs write them: a space for the "T", a
- * zone without its colon ("+0100"), and a time without a zone, which FHIR does not allow and which is read
+ * gives undefined (treated as "no date"). Read leniently as real EHRs write them: a space or "t" for the
+ * "T", "z" for "Z", a zone without its colon ("+0100") or of hours only ("+02"), and a time without a zone, which FHIR does not allow and which is read
  * as Danish time (a Danish lab system's clock; read as UTC, "23:30" in summer would be the next day).
  */
-const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?$/;
+const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/;
 
 /**
  * Values already parsed, by their text: a patient's results share a handful of dates and every call reads
@@ -26,7 +26,9 @@ export function parseFhirDate(value: string | undefined): number | undefined {
 function parse(value: string): number | undefined {
   const m = FHIR_DATE.exec(value.trim());
   if (!m) return undefined;
-  const [, y, mo = '01', d = '01', h, mi = '00', s = '00', tz] = m;
+  const [, y, mo = '01', d = '01', h, mi = '00', s = '00', zone] = m;
+  // "z" is "Z"; a zone of hours only ("+02") is whole hours.
+  const tz = zone === undefined ? undefined : zone === 'z' ? 'Z' : zone.length === 3 ? `${zone}00` : zone;
   if (h === undefined) {
     // A month or day out of range is no date ("2024-13" is not January 2025), as for dateTimes below.
     if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31) return undefined;
@@ -51,8 +53,8 @@ function parse(value: string): number | undefined {
     return Date.UTC(year, month - 1, day, hour, minute, second) - offsetMs;
   }
   // Out of range (Date.parse refuses it) or a year below 100 (Date.UTC would read it as 19xx).
-  const zone = tz === undefined ? 'Z' : tz.length === 5 ? `${tz.slice(0, 3)}:${tz.slice(3)}` : tz;
-  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${zone}`);
+  const isoZone = tz === undefined ? 'Z' : tz.length === 5 ? `${tz.slice(0, 3)}:${tz.slice(3)}` : tz;
+  const t = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${isoZone}`);
   return Number.isNaN(t) ? undefined : t;
 }
 

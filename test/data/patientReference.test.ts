@@ -9,6 +9,9 @@ describe('anotherPatientTest: only a reference that clearly names another patien
     ['absolute', 'https://ehr.example.dk/fhir/Patient/p2'],
     ['with a version', 'Patient/p2/_history/4'],
     ['with spaces around it', ' Patient/p2 '],
+    ['with a trailing slash', 'Patient/p2/'],
+    ['"patient" in lower case', 'patient/p2'],
+    ['with a query after the id', 'Patient/p2?x=1'],
   ])('another patient, %s, in subject or (DSTU2) patient', (_name, reference) => {
     expect(isOther(withRef('subject', reference))).toBe(true);
     expect(isOther(withRef('patient', reference))).toBe(true);
@@ -17,6 +20,7 @@ describe('anotherPatientTest: only a reference that clearly names another patien
   test.each([
     ['the patient, relative', 'Patient/p1'],
     ['the patient, absolute and versioned', 'http://x/fhir/Patient/p1/_history/2'],
+    ['the patient, with a trailing slash or in lower case', 'patient/p1/'],
     ['a urn:uuid', 'urn:uuid:7c4f7f3e-9d51-4c8e-9c55-0d1b2f8e4a11'],
     ['a contained resource', '#pat'],
     ['a bare id', 'p2'],

@@ -28,6 +28,10 @@ describe('parseFhirDate', () => {
     // Without a zone: Danish time (winter UTC+1, summer UTC+2), as a Danish lab system's clock.
     expect(parseFhirDate('2023-01-10 10:00:00')).toBe(Date.UTC(2023, 0, 10, 9, 0, 0));
     expect(parseFhirDate('2026-08-05T23:30:00')).toBe(Date.UTC(2026, 7, 5, 21, 30, 0));
+    // A zone of hours only, a lower-case "t" and "z".
+    expect(parseFhirDate('2026-08-05T23:30:00+02')).toBe(Date.UTC(2026, 7, 5, 21, 30, 0));
+    expect(parseFhirDate('2026-08-05t21:30:00z')).toBe(Date.UTC(2026, 7, 5, 21, 30, 0));
+    expect(parseFhirDate('2026-08-05T23:30:00-03')).toBe(Date.UTC(2026, 7, 6, 2, 30, 0));
     expect(parseFhirDate('2023-01-10T10:00:00+0100')).toBe(Date.UTC(2023, 0, 10, 9, 0, 0));
     expect(parseFhirDate('2023-01-10 10:00-0230')).toBe(Date.UTC(2023, 0, 10, 12, 30, 0));
     expect(parseFhirDate('0099-01-10T10:00:00+0100')).toBe(Date.parse('0099-01-10T10:00:00+01:00'));
