@@ -394,6 +394,8 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
     const status = nonBlank(resource.status);
     if (status === undefined) skipped.add(resource, 'active-medication', 'no status');
     else if (status.trim().toLowerCase() === 'active') active.push(resource);
+    // "unknown" may be active: named as unreadable (the opioid delete is then withheld, docs §4.1).
+    else if (status.trim().toLowerCase() === 'unknown') skipped.add(resource, 'active-medication', 'status unknown');
   };
   for (const r of resources) {
     if (!isObject(r)) continue;

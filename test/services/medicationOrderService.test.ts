@@ -181,6 +181,14 @@ describe('opioid without dual action: the delete suggestion', () => {
     const ok = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [withDisplay] })).cards[0]!;
     expect(ok.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
+  test('an order whose status is "unknown" may be active: no delete, the card says why', async () => {
+    const unknown = { ...activeRx('u1', { text: 'Contalgin 30 mg' }), status: 'unknown' } as unknown as fhir4.Resource;
+    const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unknown] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    const stopped = { ...activeRx('s1', { text: 'Contalgin 30 mg' }), status: 'stopped' } as unknown as fhir4.Resource;
+    expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [stopped] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+  });
   test('one active order that cannot be read (its medication a string) is treated alike: no delete, the card says why; a readable non-opioid order is not', async () => {
     const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unreadable] })).cards[0]!;
