@@ -2,7 +2,7 @@ import type { CurrentMedicationDrug, CurrentMedicationFinding } from '../guideli
 import type { CdsCard } from '../model/cdsResponse.js';
 import { buildCard } from './cardBuilder.js';
 import { Markdown } from './cardTexts.js';
-import { ingredientNames, nameList, plainFill, strengthLabel, summaryWithDrug } from './medicationTexts.js';
+import { nameList, plainFill, strengthLabel, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
@@ -11,8 +11,7 @@ const KIND = 'current-medication';
 export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: RenderContext): CdsCard {
   const t = (key: string, values = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
   const daytime = ctx.texts.get(KIND, ctx.lang, 'daytime');
-  // A drug named only by a code is named by its ingredients, in the card's language.
-  const nameOf = (d: CurrentMedicationDrug): string => (d.namedByCode && d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : d.drugText || '?');
+  const nameOf = (d: CurrentMedicationDrug): string => takenDrugName(ctx, d);
   const lines = f.classes.map((c) => {
     const drugs = nameList(ctx, c.drugs.map((d) => nameOf(d) + (d.daytime ? ` (${daytime})` : '')), true);
     return t('classLine', {

@@ -5,7 +5,7 @@ import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import { moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
-import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug } from './medicationTexts.js';
+import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 
 /** What the renderer needs beyond the finding: the draft as the `update` starts from. */
@@ -32,8 +32,7 @@ function orderLine(ctx: RenderContext, f: DrugOrderFinding): string {
 }
 
 function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDecision): { text: string | false; suggestions: SuggestionInput[] } {
-  // A drug named only by a code is named by its ingredients, as on the current-medication card.
-  const names = (list: readonly ActiveOpioid[]) => nameList(ctx, list.map((a) => (a.namedByCode && a.ingredients.length > 0 ? ingredientNames(ctx, a.ingredients) : a.drugText || '?')));
+  const names = (list: readonly ActiveOpioid[]) => nameList(ctx, list.map((a) => takenDrugName(ctx, a)));
   const text = blocks(
     o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'tapering', { active: names(o.sameIngredient) }),
     o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),

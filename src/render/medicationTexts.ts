@@ -77,3 +77,11 @@ export function nameList(ctx: RenderContext, names: Iterable<string>, markdown =
 export function ingredientNames(ctx: RenderContext, ingredients: ReadonlyArray<{ nameEn: string; nameDa: string }>): string {
   return ingredients.map((i) => (ctx.lang === 'da' ? i.nameDa : i.nameEn)).join(' + ');
 }
+
+/** A drug already taken, as the cards name it: by its ingredients when its order has only a code ("oxycodon", not "N02AA05"). */
+export function takenDrugName(
+  ctx: RenderContext,
+  d: { drugText: string; namedByCode: boolean; ingredients: ReadonlyArray<{ nameEn: string; nameDa: string }> },
+): string {
+  return d.namedByCode && d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : d.drugText || '?';
+}

@@ -476,6 +476,12 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
   const fixture = (name: string): Body => readJson<Body>(projectPath('fixtures', 'requests', `${name}.json`));
   const kindsOf = (body: Body): string[] => (body.cards as Body[]).map((c) => c.source.topic.code).sort();
   const observations = (name: string) => patientResources(name).filter((r) => r.resourceType === 'Observation');
+  /** The FHIR server's page 2 of the labs-paged-next-link fixture (its `next` link): the other 8 results. */
+  const labsPage2OnServer = () =>
+    nock(FHIR_ORIGIN)
+      .get('/fhir/Observation')
+      .query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' })
+      .reply(200, { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 });
 
   describe("Epic's no results: total 0 and an OperationOutcome warning (search.mode outcome) is an empty result", () => {
     test('as prefetch → 200 and the screening card orders all 16 groups (not 412)', async () => {
@@ -553,8 +559,7 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
     test('the first page of labs with a next link on the allowed fhirServer → page 2 read → the cards of all 16 results', async () => {
       const body = fixture('labs-paged-next-link');
       body.fhirServer = FHIR_BASE;
-      const page2 = { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 };
-      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' }).reply(200, page2);
+      const scope = labsPage2OnServer();
       const res = await post(body);
       expect(res.status).toBe(200);
       expect(scope.isDone()).toBe(true);
@@ -612,8 +617,7 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       const body = fixture('labs-paged-next-link');
       body.prefetch.labs = asBatch({ resource: body.prefetch.labs, response: { status: '200' } });
       body.fhirServer = FHIR_BASE;
-      const page2 = { ...searchset(observations('gsb-established-complete').slice(8)), total: 16 };
-      const scope = nock(FHIR_ORIGIN).get('/fhir/Observation').query({ _getpages: 'labs-p1', _getpagesoffset: '8', _count: '8' }).reply(200, page2);
+      const scope = labsPage2OnServer();
       const res = await post(body);
       expect(res.status).toBe(200);
       expect(scope.isDone()).toBe(true);
