@@ -2,7 +2,7 @@ import { codingsOf } from '../model/codeableConcept.js';
 import { isObject } from '../model/json.js';
 import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
-import { ReasonTextReader, type ReasonTextGroup, type ReasonTextSettings } from './reasonText.js';
+import { ReasonTextReader, type PreparedReasonTextGroup, type ReasonTextSettings } from './reasonText.js';
 
 /**
  * The diagnosis groups of the medication rules (docs/clinical-rules.md §4): depression or anxiety (no pain
@@ -37,7 +37,7 @@ interface ConditionsFile {
 interface Group {
   exact: Set<string>;
   prefixes: Array<{ system: CodeSystemName; code: string }>;
-  text: ReasonTextGroup;
+  text: PreparedReasonTextGroup;
 }
 
 /** Codes compared without dots and spaces, upper case (ICD-10 M79.7 = M797, ICD-11 6C43.2 = 6C432). */
@@ -58,7 +58,7 @@ export class MedicationConditionCodes {
     this.reasonText = new ReasonTextReader(file.reasonText);
     for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
       const row = file.groups[name];
-      const g: Group = { exact: new Set(), prefixes: [], text: { words: row.reasonTextWords, phrases: row.reasonTextPhrases } };
+      const g: Group = { exact: new Set(), prefixes: [], text: this.reasonText.prepare({ words: row.reasonTextWords, phrases: row.reasonTextPhrases }) };
       for (const c of file.groups[name].codes) {
         if (c.system === 'icpc2' && !readIcpc2) continue;
         if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);

@@ -27,6 +27,12 @@ export interface ReasonTextGroup {
   phrases: string[];
 }
 
+/** A group as the reader matches it, made once (`ReasonTextReader.prepare`). */
+export interface PreparedReasonTextGroup {
+  words: ReadonlySet<string>;
+  phrases: readonly string[][];
+}
+
 /** Characters a plain indication is written with; anything else (÷ = ? ! < > + …) says something more. */
 const PLAIN = /^[\p{L}\p{N}\s.,;:()'/-]*$/u;
 const SEPARATORS = /[\s.,;:()'/-]+/u;
@@ -43,17 +49,20 @@ export class ReasonTextReader {
     this.qualifiers = [...settings.qualifierPhrases].sort((a, b) => b.length - a.length);
   }
 
+  prepare(group: ReasonTextGroup): PreparedReasonTextGroup {
+    return { words: new Set(group.words), phrases: group.phrases.map((p) => p.split(' ')) };
+  }
+
   /** Whether `text` says nothing but that the group is the reason. */
-  names(group: ReasonTextGroup, text: string): boolean {
-    if (group.words.length === 0 && group.phrases.length === 0) return false;
+  names(group: PreparedReasonTextGroup, text: string): boolean {
+    const { words, phrases } = group;
+    if (words.size === 0 && phrases.length === 0) return false;
     let t = ` ${text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ')} `;
     for (const q of this.qualifiers) t = t.split(` ${q} `).join(' ');
     // "F32.1": the code's decimal point is no separator.
     t = t.replace(/(\b[a-z]\d{2})\.(\d)/g, '$1$2');
     if (!PLAIN.test(t)) return false;
     const tokens = t.split(SEPARATORS).filter((w) => w !== '');
-    const words = new Set(group.words);
-    const phrases = group.phrases.map((p) => p.split(' '));
     let named = false;
     for (let i = 0; i < tokens.length; ) {
       const phrase = phrases.find((p) => p.every((part, k) => tokens[i + k] === part));

@@ -1,7 +1,7 @@
 import { ReasonTextReader } from '../../src/terminology/reasonText.js';
 
 const reader = new ReasonTextReader({ fillers: ['mod', 'behandling', 'af', 'moderat', 'og'], qualifierPhrases: ['uden psykotiske symptomer'] });
-const group = { words: ['depression', 'angst'], phrases: ['posttraumatisk belastningsreaktion'] };
+const group = reader.prepare({ words: ['depression', 'angst'], phrases: ['posttraumatisk belastningsreaktion'] });
 const names = (text: string): boolean => reader.names(group, text);
 
 describe('ReasonTextReader (docs/clinical-rules.md §4.10): a text names the group only when it says nothing else', () => {
