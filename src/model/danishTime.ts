@@ -1,3 +1,6 @@
+import { BoundedMemo } from './boundedMemo.js';
+import { HOUR_MS } from './duration.js';
+
 /**
  * Danish time (Europe/Copenhagen), whatever the server's own zone (containers run on UTC): the calendar a
  * card's dates are written in, and the clock of a dateTime that an EHR wrote without a zone
@@ -25,7 +28,7 @@ interface WallTime {
   second: number;
 }
 
-function wallTimeAt(epochMs: number): WallTime {
+function wallTimeFromIntl(epochMs: number): WallTime {
   const t: WallTime = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
   for (const p of wallClock.formatToParts(epochMs)) {
     if (p.type === 'year' || p.type === 'month' || p.type === 'day' || p.type === 'hour' || p.type === 'minute' || p.type === 'second') t[p.type] = Number(p.value);
@@ -33,9 +36,23 @@ function wallTimeAt(epochMs: number): WallTime {
   return t;
 }
 
+/**
+ * The offset by UTC hour: Danish clocks change at a whole UTC hour (01:00), so it is the same all hour,
+ * and asking Intl (~3 µs) once an hour rather than on every date keeps the windows and card dates cheap.
+ * Before 1900 (local mean time, changed at no whole hour) it is asked every time.
+ */
+const offsetByHour = new BoundedMemo<number>(1024);
+const MEMO_FROM = Date.UTC(1900, 0, 1);
+
 /** How far Danish time is ahead of UTC at an instant (ms): one hour in winter, two in summer. */
 function offsetAt(epochMs: number): number {
-  const w = wallTimeAt(epochMs);
+  if (epochMs < MEMO_FROM) return intlOffsetAt(epochMs);
+  const hour = Math.floor(epochMs / HOUR_MS);
+  return offsetByHour.get(String(hour), () => intlOffsetAt(hour * HOUR_MS));
+}
+
+function intlOffsetAt(epochMs: number): number {
+  const w = wallTimeFromIntl(epochMs);
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(epochMs / 1000) * 1000;
 }
 
@@ -51,6 +68,17 @@ export function danishWallTimeToEpoch(year: number, month: number, day: number, 
 
 /** The calendar day of an instant in Danish time. */
 export function danishCalendarDay(epochMs: number): { year: number; month: number; day: number } {
-  const w = wallTimeAt(epochMs);
-  return { year: w.year, month: w.month, day: w.day };
+  const wall = new Date(epochMs + offsetAt(epochMs));
+  return { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate() };
+}
+
+/**
+ * The first instant of the Danish calendar day `daysBefore` days before the day of `epochMs` (23:00 or
+ * 22:00 UTC of the day before): windows "from the day N days ago" count Danish days, as the cards show
+ * them. Counted in calendar days, so a clock change in between moves nothing.
+ */
+export function startOfDanishDay(epochMs: number, daysBefore = 0): number {
+  const { year, month, day } = danishCalendarDay(epochMs);
+  const target = new Date(Date.UTC(year, month - 1, day - daysBefore));
+  return danishWallTimeToEpoch(target.getUTCFullYear(), target.getUTCMonth() + 1, target.getUTCDate(), 0, 0, 0);
 }
