@@ -1,4 +1,4 @@
-import { DAY_MS, startOfUtcDay } from '../model/duration.js';
+import { startOfDanishDay } from '../model/danishTime.js';
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import { SkippedResources, UnreadableResource } from '../model/skipped.js';
@@ -120,13 +120,15 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
 }
 
 /**
- * The earliest time a result counts (§3.1): the start of the day (UTC) SCREENING_LOOKBACK_DAYS before the
- * anchor. By the day, not the instant: a result dated only by its day ("2025-06-01", read as its first
- * instant) a year before a diagnosis registered at 14:30 is from that year; and the narrowed labs read
- * (`date=ge<day>`) asks the FHIR server for the same days.
+ * The earliest time a result counts (§3.1): the start of the Danish day SCREENING_LOOKBACK_DAYS before
+ * the anchor's Danish day. By the day, not the instant: a result dated only by its day ("2025-06-01", read
+ * as its first instant) a year before a diagnosis registered at 14:30 is from that year. By the Danish day,
+ * as the cards date things: a result taken at 00:30 Danish time on that day (22:30 UTC the day before)
+ * counts too. The narrowed labs read (`date=ge<UTC day of this instant>`) asks from the day before, a
+ * superset the rules then filter.
  */
 export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
-  return startOfUtcDay(scope.anchor - settings.lookbackDays * DAY_MS);
+  return startOfDanishDay(scope.anchor, settings.lookbackDays);
 }
 
 /**
@@ -145,8 +147,8 @@ export function assessScreening(
   skipped: SkippedResources = new SkippedResources(),
 ): ScreeningAssessment {
   const cutoff = firstCountedTime(scope, settings);
-  // By the day, as the look-back: an order dated only by its day, SCREENING_PENDING_DAYS ago, is still in the window.
-  const pendingSince = startOfUtcDay(now - settings.pendingDays * DAY_MS);
+  // By the (Danish) day, as the look-back: an order dated only by its day, SCREENING_PENDING_DAYS ago, is still in the window.
+  const pendingSince = startOfDanishDay(now, settings.pendingDays);
   const results = readLabResults(observations, panel, skipped);
   const latest = new Map<string, Map<string, LabResult>>(); // group → analyte → most recent counting result
   const pending = new Set<string>();

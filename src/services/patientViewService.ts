@@ -120,6 +120,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     if (!scope.inScope) return [];
     const unavailable = (why: string): RequiredDataUnavailable => new RequiredDataUnavailable([{ key: LABS, description: labsSpec.description, why }]);
     if (!deferred.pageLimit) throw unavailable(deferred.why);
+    // The UTC day of the first instant that counts (22:00 or 23:00 UTC the day before the Danish day): asks a
+    // server that reads a date in UTC or Danish time for no less than the rules count.
     const from = new Date(firstCountedTime(scope, config.screening)).toISOString().slice(0, 10);
     const narrowed = await deferred.readNarrower(`date=ge${from}`);
     if ('unavailable' in narrowed) throw unavailable(`${deferred.why}, and read again from ${from}: ${narrowed.unavailable}`);

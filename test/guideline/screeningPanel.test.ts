@@ -58,13 +58,22 @@ describe('screening panel', () => {
     expect(status(run([obs('http://loinc.org', '3016-3', { effectiveDateTime: '2025-06-02' })]), 'tsh')).toBe('done');
     expect(status(run([obs('http://loinc.org', '3016-3', { effectiveDateTime: '2025-05-31' })]), 'tsh')).toBe('missing');
   });
-  test('look-back by the day: from the start of the day (UTC) 365 days before an anchor at 14:30', () => {
+  test('look-back by the Danish day: from the start of the Danish day 365 days before an anchor at 14:30', () => {
     const afternoon: Scope = { ...scope, anchor: Date.UTC(2026, 5, 1, 14, 30) };
     const at = (effectiveDateTime: string) => status(assessScreening([obs('http://loinc.org', '3016-3', { effectiveDateTime })], [], panel, afternoon, settings, FIXED_NOW), 'tsh');
     expect(at('2025-06-01')).toBe('done');
     expect(at('2025-06-01T08:00:00Z')).toBe('done');
-    expect(at('2025-05-31T23:59:59Z')).toBe('missing');
+    // 1 June 2025 starts at 22:00 UTC on 31 May in Danish summer time: a sample at 00:30 Danish time is of that day.
+    expect(at('2025-06-01T00:30:00+02:00')).toBe('done');
+    expect(at('2025-05-31T22:00:00Z')).toBe('done');
+    expect(at('2025-05-31T21:59:59Z')).toBe('missing');
     expect(at('2025-05-31')).toBe('missing');
+  });
+  test("look-back by the Danish day: an anchor at 23:30 UTC is the next Danish day's", () => {
+    const lateEvening: Scope = { ...scope, anchor: Date.UTC(2026, 4, 31, 23, 30) }; // 01:30 on 1 June in Denmark
+    const at = (effectiveDateTime: string) => status(assessScreening([obs('http://loinc.org', '3016-3', { effectiveDateTime })], [], panel, lateEvening, settings, FIXED_NOW), 'tsh');
+    expect(at('2025-06-01')).toBe('done');
+    expect(at('2025-05-31T23:00:00+02:00')).toBe('missing');
   });
   test('an undated final result is not counted, and counted as undated', () => {
     const o = obs('http://loinc.org', '3016-3');
@@ -97,10 +106,13 @@ describe('screening panel', () => {
     expect(status(run([], [sr('completed', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
     expect(status(run([], [sr('revoked', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
   });
-  test('the pending window counts by the day: an order dated only by the day 30 days ago is pending, one a day earlier stale', () => {
-    // FIXED_NOW is 2026-11-25T12:00Z; 30 days before is 2026-10-26.
+  test('the pending window counts by the Danish day: an order dated only by the day 30 days ago is pending, one a day earlier stale', () => {
+    // FIXED_NOW is 2026-11-25T12:00Z; 30 days before is 2026-10-26, a Danish winter day from 23:00 UTC on 25 October.
     expect(status(run([], [sr('active', { authoredOn: '2026-10-26' })]), 'ck')).toBe('pending');
-    expect(status(run([], [sr('active', { authoredOn: '2026-10-25T23:59:59Z' })]), 'ck')).toBe('stale');
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-26T00:30:00+01:00' })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-25T23:00:00Z' })]), 'ck')).toBe('pending');
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-25T22:59:59Z' })]), 'ck')).toBe('stale');
+    expect(status(run([], [sr('active', { authoredOn: '2026-10-25' })]), 'ck')).toBe('stale');
     expect(status(run([obs('http://loinc.org', '2157-6', { status: 'preliminary', effectiveDateTime: '2026-10-26' })]), 'ck')).toBe('pending');
   });
   test('an open order is dated by the later of authoredOn (else meta.lastUpdated) and occurrence[x]', () => {

@@ -205,7 +205,7 @@ describe('a lab history longer than FHIR_MAX_PAGES pages (docs/clinical-rules.md
     valueQuantity: { value, unit },
     referenceRange: [{ low: { value: 0, unit }, high: { value: 100, unit } }],
   });
-  /** A patient (GSB registered 2026-10-01, so results count from 2025-10-01) with 205 CRP results dated `crpDate`, and one TSH. */
+  /** A patient (GSB registered 2026-10-01, so results count from the Danish day 2025-10-01) with 205 CRP results dated `crpDate`, and one TSH. */
   async function seed(patient: string, gsb: boolean, crpDate: string): Promise<void> {
     await put({ resourceType: 'Patient', id: patient, birthDate: '1975-03-02', gender: 'female' });
     if (gsb) {
@@ -240,7 +240,8 @@ describe('a lab history longer than FHIR_MAX_PAGES pages (docs/clinical-rules.md
     const queries = observationQueries();
     expect(queries).toHaveLength(2);
     expect(queries[0]).not.toContain('date=');
-    expect(queries[1]).toContain('&date=ge2025-10-01');
+    // The Danish day 2025-10-01 begins at 22:00 UTC on 30 September: asked from that UTC day.
+    expect(queries[1]).toContain('&date=ge2025-09-30');
   });
 
   test('out of scope (no GSB condition): no cards and no second read, not a 412', async () => {
@@ -254,7 +255,7 @@ describe('a lab history longer than FHIR_MAX_PAGES pages (docs/clinical-rules.md
     const res = await request(app).post(SERVICE_URL).send(noPrefetchRequest('no-gsb', proxy.baseUrl, { context: { userId: 'Practitioner/example', patientId: 'long-history-recent' } }));
     const text = expectPreconditionFailed(res);
     expect(res.body.issue.map((i: { expression?: string[] }) => i.expression?.[0]).filter(Boolean)).toEqual(['prefetch.labs']);
-    expect(text).toContain('more pages than the page limit (FHIR_MAX_PAGES = 1), and read again from 2025-10-01');
+    expect(text).toContain('more pages than the page limit (FHIR_MAX_PAGES = 1), and read again from 2025-09-30');
     expect(observationQueries()).toHaveLength(2);
   });
 });

@@ -73,6 +73,29 @@ describe('patient-view: screening-incomplete', () => {
     });
   });
 
+  test('the look-back counts Danish days: a TSH taken at 00:30 Danish time on its first day counts, one taken the evening before does not (docs §3.1)', async () => {
+    // Registered 2026-10-01: results count from the Danish day 2025-10-01, which began at 22:00 UTC on 30 September.
+    const summaryWithTsh = async (effectiveDateTime: string): Promise<string> => {
+      const req = patientViewRequest('gsb-workup-missing') as { prefetch: { labs: fhir4.Bundle } };
+      const tsh: fhir4.Observation = {
+        resourceType: 'Observation',
+        id: 'tsh-at-the-edge',
+        status: 'final',
+        subject: { reference: 'Patient/gsb-workup-missing' },
+        code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] },
+        effectiveDateTime,
+        valueQuantity: { value: 2, unit: 'mIU/L' },
+      };
+      req.prefetch.labs = searchset([tsh]);
+      const { app } = buildTestApp();
+      const res = await request(app).post(URL).send(req);
+      expect(res.status).toBe(200);
+      return cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!.summary as string;
+    };
+    expect(await summaryWithTsh('2025-10-01T00:30:00+02:00')).toMatch(/^Screening tests not taken: CK, vitamin D,/);
+    expect(await summaryWithTsh('2025-09-30T23:30:00+02:00')).toMatch(/^Screening tests not taken: TSH, CK, vitamin D,/);
+  });
+
   test('NPU labs: orders only the missing groups, in NPU under the patient\'s NPU URI; pending groups named, not ordered', async () => {
     const body = await call('gsb-workup-partial-npu');
     const card = cardOfKind(body, 'screening-incomplete')!;
