@@ -1,3 +1,4 @@
+import { danishCalendarDay } from '../model/danishTime.js';
 import { DAY_MS } from '../model/duration.js';
 import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
@@ -84,12 +85,12 @@ function birthDateOf(patient: unknown): number | undefined {
   return dateOf(patient.birthDate);
 }
 
-/** Age in whole years at `now`. */
+/** Age in whole years on the Danish day of `now`: a birthday begins at Danish midnight, not UTC's. */
 function ageAt(birth: number, now: number): number {
   const b = new Date(birth);
-  const n = new Date(now);
-  let age = n.getUTCFullYear() - b.getUTCFullYear();
-  if (n.getUTCMonth() < b.getUTCMonth() || (n.getUTCMonth() === b.getUTCMonth() && n.getUTCDate() < b.getUTCDate())) age--;
+  const n = danishCalendarDay(now);
+  let age = n.year - b.getUTCFullYear();
+  if (n.month - 1 < b.getUTCMonth() || (n.month - 1 === b.getUTCMonth() && n.day < b.getUTCDate())) age--;
   return age;
 }
 
