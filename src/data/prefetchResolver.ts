@@ -25,6 +25,8 @@ import { substituteTemplate } from './prefetchTemplate.js';
  *   an optional key → left out of `resources` and logged with its key; a required key the caller defers
  *   (`options.deferred`) → handed back in `deferred`, with a way to read it again narrowed, for the
  *   service to judge (it is still named in a 412 that another required key causes).
+ * - a key holding resources but none of the type its query searches (a Patient as `conditions`) is a
+ *   prefetch error (read from fhirServer), and from fhirServer unavailable;
  * - a resource that names another patient than context.patientId (patientReference.ts) is skipped and
  *   named; a read (`Patient/{{context.patientId}}`) answered with another patient's resource is a
  *   prefetch error (read from fhirServer), and from fhirServer unavailable.
@@ -97,6 +99,9 @@ function narrowed(q: ServerQuery, params: string): ServerQuery {
 /** The resource type a relative search names (`MedicationOrder?patient=…` → MedicationOrder). */
 const searchedType = (query: string): string => query.split(/[?/]/)[0] ?? query;
 
+/** The resource types a key's queries search: its own, and its DSTU2 search's. */
+const searchedTypes = (spec: PrefetchTemplateSpec): string[] => (spec.dstu2 === undefined ? [searchedType(spec.query)] : [searchedType(spec.query), searchedType(spec.dstu2.query)]);
+
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
 
 function hasKey(prefetch: Record<string, unknown> | null | undefined, key: string): prefetch is Record<string, unknown> {
@@ -137,10 +142,26 @@ export async function resolvePrefetch(
     return foreign ? { problem: "holding another patient's resources" } : { resources };
   }
 
-  /** A read's outcome, or unavailable when it holds another patient's resource. */
-  function own(o: KeyOutcome): KeyOutcome {
+  /**
+   * The key's resources, or a problem when none of them is of a type its query searches (a Patient sent as
+   * `medications`): that is a key filled with the wrong search, which read as it is would be "the patient
+   * has none". Resources of other types beside the searched ones (an `_include`d Medication) are fine.
+   */
+  function usable(spec: PrefetchTemplateSpec, resources: fhir4.Resource[]): { resources: fhir4.Resource[] } | { problem: string } {
+    if (resources.length > 0) {
+      const types = searchedTypes(spec);
+      if (!resources.some((r) => types.includes(r.resourceType))) {
+        const held = [...new Set(resources.map((r) => r.resourceType))].slice(0, 3).join(', ');
+        return { problem: `holding no ${types.join(' or ')}, only ${held}` };
+      }
+    }
+    return ownResources(resources);
+  }
+
+  /** A read's outcome, or unavailable when it holds another patient's resource or none of the searched type. */
+  function own(spec: PrefetchTemplateSpec, o: KeyOutcome): KeyOutcome {
     if (!('resources' in o)) return o;
-    const checked = ownResources(o.resources);
+    const checked = usable(spec, o.resources);
     return 'problem' in checked ? { unavailable: `the FHIR server's answer was ${checked.problem}` } : checked;
   }
 
@@ -252,7 +273,7 @@ export async function resolvePrefetch(
       const value = prefetch[spec.key];
       if (value === null) return { spec, now: { resources: [] } }; // "no data"
       const reading = readFhirPayload(value);
-      const checked = reading.ok && !isIncomplete(reading) ? ownResources(reading.resources) : undefined;
+      const checked = reading.ok && !isIncomplete(reading) ? usable(spec, reading.resources) : undefined;
       if (checked && 'resources' in checked) return { spec, now: checked };
       if (reading.ok && reading.nextUrl !== undefined) return { spec, page: reading, nextUrl: reading.nextUrl };
       prefetchProblem = checked ? checked.problem : reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
@@ -274,9 +295,9 @@ export async function resolvePrefetch(
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
-      if ('page' in s) return own(await completePages(s.spec, s.page, s.nextUrl));
+      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.nextUrl));
       const { query, ...fallbacks } = s.fetch;
-      const o = own(await read(s.spec, query, fallbacks));
+      const o = own(s.spec, await read(s.spec, query, fallbacks));
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );
@@ -297,7 +318,7 @@ export async function resolvePrefetch(
           const p = plan(spec);
           if ('unavailable' in p) return p;
           const { query, ...fallbacks } = narrowed(p, params);
-          return own(await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
+          return own(spec, await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
         };
         (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       }

@@ -632,10 +632,47 @@ describe('resolvePrefetch: deferred required keys (the caller judges their absen
 });
 
 describe('resolvePrefetch: Observations inside DiagnosticReports', () => {
+  const LABS: PrefetchTemplateSpec[] = [{ key: 'labs', query: 'Observation?patient={{context.patientId}}', required: true, description: "the patient's lab results" }];
   it('a prefetched DiagnosticReport with contained Observations gives those Observations', async () => {
     const report = { resourceType: 'DiagnosticReport', id: 'r1', effectiveDateTime: '2026-10-01', contained: [{ resourceType: 'Observation', id: 'hb' }] };
-    const r = await resolve(request({ prefetch: { conditions: bundle([report]) } }), config(), CONDITIONS_ONLY);
-    expect(r.resources.conditions?.filter((x) => x.resourceType === 'Observation').map((o) => o.id)).toEqual(['r1-hb']);
+    const r = await resolve(request({ prefetch: { labs: bundle([report]) } }), config(), LABS);
+    expect(r.resources.labs?.filter((x) => x.resourceType === 'Observation').map((o) => o.id)).toEqual(['r1-hb']);
+  });
+});
+
+describe('resolvePrefetch: a key holding none of the type its query searches (docs/clinical-rules.md §7)', () => {
+  it('a Patient sent as the Conditions is a prefetch error: read from fhirServer, never "no Conditions"', async () => {
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1')]));
+    const r = await resolve(request({ prefetch: { conditions: bundle([patient]) } }), config(), CONDITIONS_ONLY);
+    expect(scope.isDone()).toBe(true);
+    expect(r.resources.conditions).toEqual([cond('c1')]);
+  });
+  it('without fhirServer: a required key is unavailable (412), saying what it held; the same as one resource, not a Bundle', async () => {
+    for (const value of [bundle([patient, med]), patient]) {
+      const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { conditions: value } }), config(), CONDITIONS_ONLY));
+      expect(whyOf(missing, 'conditions')).toMatch(/^the prefetch was holding no Condition, only (Patient, MedicationRequest|Patient) and the request has no fhirServer$/);
+    }
+  });
+  it('an optional key holding only other types is left out (unavailable), not read as "none"', async () => {
+    const r = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([cond('c1')]) } }), config(), SPECS.filter((s) => s.key === 'meds'));
+    expect(r.resources.meds).toBeUndefined();
+    expect(r.unavailable).toEqual(['meds']);
+  });
+  it('the searched type beside others is usable (an _include\'d Medication); so is an empty key; and the DSTU2 type of a key that has one', async () => {
+    const medication = { resourceType: 'Medication', id: 'x' };
+    const r = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([med, medication]) } }), config(), SPECS.filter((s) => s.key === 'meds'));
+    expect(r.resources.meds).toEqual([med, medication]);
+    const empty = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([]) } }), config(), SPECS.filter((s) => s.key === 'meds'));
+    expect(empty.resources.meds).toEqual([]);
+    const withDstu2: PrefetchTemplateSpec[] = [{ ...SPECS[2]!, dstu2: { query: 'MedicationOrder?patient={{context.patientId}}&status=active' } }];
+    const order = { resourceType: 'MedicationOrder', id: 'o1' };
+    const dstu2 = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([order]) } }), config(), withDstu2);
+    expect(dstu2.resources.meds).toEqual([order]);
+  });
+  it("a FHIR server's answer holding none of the searched type is unavailable too", async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([patient]));
+    const { missing } = await expect412(resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY));
+    expect(whyOf(missing, 'conditions')).toBe("the FHIR server's answer was holding no Condition, only Patient");
   });
 });
 

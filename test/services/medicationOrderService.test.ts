@@ -166,6 +166,16 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain("**The patient's active orders could not all be read:**");
   });
+  test('a medications key holding no MedicationRequest (a Patient sent in its place) is not "no active orders": no delete, the card says why (docs §7)', async () => {
+    const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
+    const prefetch = b.prefetch as Record<string, unknown>;
+    prefetch.medications = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }] };
+    const res = await request(buildTestApp().app).post(SELECT).send(b);
+    expect(res.status).toBe(200);
+    const card = expectValidResponse(res.body).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+  });
   test('an active order whose Medication reference cannot be read and has no display is unreadable: named, and no delete', async () => {
     const byReference = { ...activeRx('a-ref', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/m1' } } as unknown as fhir4.Resource;
     const logs = captureLogs('info');

@@ -269,6 +269,14 @@ describe('R4: prefetch variants through the whole app', () => {
     expect(oo.issue.some((i) => (i.diagnostics ?? '').includes('prefetch "conditions"') && (i.diagnostics ?? '').includes('OperationOutcome'))).toBe(true);
   });
 
+  test('a required key holding none of the type it searches (a Patient as the Conditions) without fhirServer → 412 naming it, not "no Conditions" (docs/clinical-rules.md §7)', async () => {
+    const body = patientViewRequest('gsb-workup-missing') as { prefetch: Record<string, unknown> };
+    body.prefetch.conditions = searchset([body.prefetch.patient as fhir4.Patient]);
+    const oo = expectOperationOutcome(await post(body), 412);
+    expect(allExpressions(oo)).toEqual(['prefetch.conditions']);
+    expect(oo.issue.some((i) => (i.diagnostics ?? '').includes('holding no Condition, only Patient'))).toBe(true);
+  });
+
   test('a missing required key without fhirServer → 412 naming the key (and only the missing ones)', async () => {
     // medications and serviceRequests are optional (docs/clinical-rules.md §7): missing too, they are not named.
     const body = patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs', 'medications', 'serviceRequests'] });
@@ -782,13 +790,17 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
     });
 
-    test('the control: the report without its contained Observations leaves the panel missing', async () => {
+    test('the control: the report without its contained Observations holds no Observation, so labs is unusable (412 without fhirServer), never "all missing"', async () => {
       const body = fixture('labs-in-diagnosticreport');
       delete body.prefetch.labs.entry[0].resource.contained;
+      const oo = expectOperationOutcome(await post(body), 412);
+      expect(allExpressions(oo)).toEqual(['prefetch.labs']);
+      expect(JSON.stringify(oo)).toContain('holding no Observation, only DiagnosticReport');
+      // With an Observation beside it the key is usable again, and what it lacks is missing.
+      body.prefetch.labs.entry.push({ resource: { resourceType: 'Observation', id: 'other', status: 'final', code: { text: 'x' } } });
       const res = await post(body);
       expect(res.status).toBe(200);
       expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
-      expect(cardOfKind(res.body, 'screening-abnormal')).toBeUndefined();
     });
   });
 });
