@@ -638,6 +638,18 @@ describe('resolvePrefetch: Observations inside DiagnosticReports', () => {
     const r = await resolve(request({ prefetch: { labs: bundle([report]) } }), config(), LABS);
     expect(r.resources.labs?.filter((x) => x.resourceType === 'Observation').map((o) => o.id)).toEqual(['r1-hb']);
   });
+  it("an Observation contained in the patient's report that names another patient makes the key unusable, as one sent on its own; one naming none takes the report's patient", async () => {
+    const report = (observationSubject?: string) => ({
+      resourceType: 'DiagnosticReport',
+      id: 'r1',
+      subject: { reference: 'Patient/p1' },
+      contained: [{ resourceType: 'Observation', id: 'hb', ...(observationSubject ? { subject: { reference: observationSubject } } : {}) }],
+    });
+    const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { labs: bundle([report('Patient/OTHER')]) } }), config(), LABS));
+    expect(whyOf(missing, 'labs')).toBe("the prefetch was holding another patient's resources and the request has no fhirServer");
+    const own = await resolve(request({ fhirServer: undefined, prefetch: { labs: bundle([report()]) } }), config(), LABS);
+    expect(own.resources.labs?.find((x) => x.resourceType === 'Observation')).toMatchObject({ id: 'r1-hb', subject: { reference: 'Patient/p1' } });
+  });
 });
 
 describe('resolvePrefetch: a key holding none of the type its query searches (docs/clinical-rules.md §7)', () => {
