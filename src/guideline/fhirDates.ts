@@ -1,5 +1,6 @@
 import { BoundedMemo } from '../model/boundedMemo.js';
 import { danishWallTimeToEpoch } from '../model/danishTime.js';
+import type { PreciseDate } from '../model/datePrecision.js';
 
 /**
  * FHIR date and dateTime values → epoch milliseconds. Partial dates ("2024", "2024-03") count from
@@ -13,19 +14,36 @@ const FHIR_DATE = /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{
 /**
  * Values already parsed, by their text: a patient's results share a handful of dates and every call reads
  * them all again (the match was ~0.4 µs a value, 200 results a patient-view). Only texts as short as a
- * dateTime are kept (a longer one is no FHIR date); bounded (src/model/boundedMemo.ts).
+ * dateTime are kept (a longer one is no FHIR date); bounded (src/model/boundedMemo.ts). The precision is
+ * kept with the instant, so reading it again costs nothing (one small object a new text, where the instant
+ * alone was a heap number anyway).
  */
 const MEMO_MAX_TEXT = 40;
-const memo = new BoundedMemo<number | undefined>(4096);
+const memo = new BoundedMemo<PreciseDate | undefined>(4096);
 
+/** The date's first instant (epoch ms); for comparing and sorting. */
 export function parseFhirDate(value: string | undefined): number | undefined {
+  return readFhirDate(value)?.at;
+}
+
+/**
+ * The date's first instant and the precision it was written at ("2026": year, "2026-08": month, a full date
+ * or a dateTime: day), for a date a card shows (docs/clinical-rules.md §5). The object is shared (memoised).
+ */
+export function readFhirDate(value: string | undefined): PreciseDate | undefined {
   if (typeof value !== 'string') return undefined;
   return value.length > MEMO_MAX_TEXT ? parse(value) : memo.get(value, parse);
 }
 
-function parse(value: string): number | undefined {
+function parse(value: string): PreciseDate | undefined {
   const m = FHIR_DATE.exec(value.trim());
   if (!m) return undefined;
+  const at = parseMatch(m);
+  if (at === undefined) return undefined;
+  return { at, precision: m[3] !== undefined ? 'day' : m[2] !== undefined ? 'month' : 'year' };
+}
+
+function parseMatch(m: RegExpExecArray): number | undefined {
   const [, y, mo = '01', d = '01', h, mi = '00', s = '00', zone] = m;
   // "z" is "Z"; a zone of hours only ("+02") is whole hours.
   const tz = zone === undefined ? undefined : zone === 'z' ? 'Z' : zone.length === 3 ? `${zone}00` : zone;

@@ -1,8 +1,9 @@
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
+import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { CodeHit, LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { parseFhirDate } from './fhirDates.js';
+import { parseFhirDate, readFhirDate } from './fhirDates.js';
 
 /**
  * Screening results as the rules read them (docs/clinical-rules.md §3.1, §3.2, §7): one LabResult per
@@ -29,8 +30,10 @@ export interface LabResult {
   /** The system URI as the lab sent it (the order code system follows the patient's own results). */
   systemUri: string;
   status: string | undefined;
-  /** effective[x], else issued (epoch ms). */
+  /** effective[x], else issued (epoch ms; a partial date's first instant). */
   time?: number;
+  /** The precision `time` was written at ("2026-08": month), for showing it; absent: the day. */
+  timePrecision?: DatePrecision;
   issued?: number;
   /** A number (valueQuantity, valueInteger, or a numeric valueString such as "<10" or "5,9"). */
   numeric?: NumericValue;
@@ -109,16 +112,23 @@ function dateOf(v: unknown): number | undefined {
   return typeof v === 'string' ? parseFhirDate(v) : undefined;
 }
 
-function timeOf(o: JsonObject): number | undefined {
+/** The date with its precision: the memoised object, so reading it allocates nothing. */
+function preciseDateOf(v: unknown): PreciseDate | undefined {
+  return typeof v === 'string' ? readFhirDate(v) : undefined;
+}
+
+function timeOf(o: JsonObject): PreciseDate | undefined {
   const period = isObject(o.effectivePeriod) ? o.effectivePeriod : {};
-  return dateOf(o.effectiveDateTime) ?? dateOf(o.effectiveInstant) ?? dateOf(period.start) ?? dateOf(period.end) ?? dateOf(o.issued);
+  return (
+    preciseDateOf(o.effectiveDateTime) ?? preciseDateOf(o.effectiveInstant) ?? preciseDateOf(period.start) ?? preciseDateOf(period.end) ?? preciseDateOf(o.issued)
+  );
 }
 
 /**
  * The panel results one Observation holds: its own code, and each component's. A DiagnosticReport's
  * contained Observations are read too, dated by the report when they carry no date of their own.
  */
-export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: number }): LabResult[] {
+export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: PreciseDate }): LabResult[] {
   const out: LabResult[] = [];
   readLabResultInto(resource, panel, out, report);
   return out;
@@ -128,7 +138,7 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, rep
  * readLabResult appending to `out`: the list of every result is filled directly, without an array per
  * Observation (an array's first push reserves room for 17 items; 200 Observations a patient-view).
  */
-function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[], report?: { id: string; time?: number }): void {
+function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[], report?: { id: string; time?: PreciseDate }): void {
   if (isObject(resource) && resource.resourceType === 'DiagnosticReport' && !report) {
     const reportId = nonBlank(resource.id)?.trim() ?? 'unknown';
     const time = timeOf(resource);
@@ -139,10 +149,12 @@ function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: L
   if (!isObject(resource) || resource.resourceType !== 'Observation') return;
   const rawId = nonBlank(resource.id)?.trim();
   const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
+  const time = timeOf(resource) ?? report?.time;
   const observation: ObservationBase = {
     id: report ? `${report.id}/${ownId}` : ownId,
     status: nonBlank(resource.status)?.trim().toLowerCase(),
-    time: timeOf(resource) ?? report?.time,
+    time: time?.at,
+    timePrecision: time?.precision,
     issued: dateOf(resource.issued),
   };
   // Read for every Observation of every patient-view: no intermediate arrays (components as one object count).
@@ -157,6 +169,7 @@ interface ObservationBase {
   id: string;
   status: string | undefined;
   time: number | undefined;
+  timePrecision: DatePrecision | undefined;
   issued: number | undefined;
 }
 
@@ -191,14 +204,14 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
   const { interpretation, referenceRange } = part;
   const value = readValue(part);
   const { hasValue } = value;
-  // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). `time` and
-  // `issued` are in the literal even when undefined: added afterwards they needed a second property store.
-  const { time, issued } = observation;
+  // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). `time`,
+  // `timePrecision` and `issued` are in the literal even when undefined: added afterwards they needed a second property store.
+  const { time, timePrecision, issued } = observation;
   return value.numeric !== undefined
-    ? { key, group, analyteId, system, systemUri, status, time, issued, numeric: value.numeric, hasValue, interpretation, referenceRange }
+    ? { key, group, analyteId, system, systemUri, status, time, timePrecision, issued, numeric: value.numeric, hasValue, interpretation, referenceRange }
     : value.valueText !== undefined
-      ? { key, group, analyteId, system, systemUri, status, time, issued, valueText: value.valueText, hasValue, interpretation, referenceRange }
-      : { key, group, analyteId, system, systemUri, status, time, issued, hasValue, interpretation, referenceRange };
+      ? { key, group, analyteId, system, systemUri, status, time, timePrecision, issued, valueText: value.valueText, hasValue, interpretation, referenceRange }
+      : { key, group, analyteId, system, systemUri, status, time, timePrecision, issued, hasValue, interpretation, referenceRange };
 }
 
 /**

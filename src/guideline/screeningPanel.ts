@@ -1,9 +1,10 @@
 import { startOfDanishDay } from '../model/danishTime.js';
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
+import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
 import { isObject, nonBlank } from '../model/json.js';
 import { SkippedResources, UnreadableResource } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { parseFhirDate } from './fhirDates.js';
+import { readFhirDate } from './fhirDates.js';
 import { compareRecency, readLabResults, type LabResult } from './labResults.js';
 import type { Scope } from './scope.js';
 
@@ -31,6 +32,8 @@ export interface StaleOrder {
   group: PanelGroup;
   /** When it was ordered (the later of authoredOn/meta.lastUpdated and occurrence[x]); undefined: no date. */
   orderedAt?: number;
+  /** The precision `orderedAt` was written at ("2026-06": month), for showing it; absent: the day. */
+  orderedAtPrecision?: DatePrecision;
 }
 
 export interface ScreeningAssessment {
@@ -55,16 +58,23 @@ const CLOSED_ORDER_STATUS = new Set(['revoked', 'completed', 'entered-in-error']
 
 interface OpenOrder {
   status: string;
-  at: number | undefined;
+  date: PreciseDate | undefined;
   groups: Set<string>;
 }
 
-function dateOf(v: unknown): number | undefined {
-  return typeof v === 'string' ? parseFhirDate(v) : undefined;
+function dateOf(v: unknown): PreciseDate | undefined {
+  return typeof v === 'string' ? readFhirDate(v) : undefined;
+}
+
+const PRECISION_RANK: Record<DatePrecision, number> = { year: 0, month: 1, day: 2 };
+
+/** The later of two dates; of two with the same first instant ("2026-06", "2026-06-01") the more precise. */
+function laterDate(a: PreciseDate, b: PreciseDate): PreciseDate {
+  return a.at !== b.at ? (a.at > b.at ? a : b) : PRECISION_RANK[a.precision] >= PRECISION_RANK[b.precision] ? a : b;
 }
 
 /** An open ServiceRequest's date: the later of authoredOn (else meta.lastUpdated) and occurrence[x]. */
-function orderDate(sr: Record<string, unknown>): number | undefined {
+function orderDate(sr: Record<string, unknown>): PreciseDate | undefined {
   const meta = isObject(sr.meta) ? sr.meta : {};
   const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
   const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
@@ -74,8 +84,8 @@ function orderDate(sr: Record<string, unknown>): number | undefined {
     dateOf(period.start),
     dateOf(period.end),
     ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : []),
-  ].filter((d): d is number => d !== undefined);
-  return dates.length > 0 ? Math.max(...dates) : undefined;
+  ].filter((d): d is PreciseDate => d !== undefined);
+  return dates.length > 0 ? dates.reduce(laterDate) : undefined;
 }
 
 /**
@@ -100,7 +110,7 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   if (!status) throw new UnreadableResource('no status');
   if (CLOSED_ORDER_STATUS.has(status)) return null;
   if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
-  return { status, at: orderDate(resource), groups };
+  return { status, date: orderDate(resource), groups };
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
@@ -171,20 +181,20 @@ export function assessScreening(
     }
   }
 
-  const staleAt = new Map<string, number | undefined>();
+  const staleAt = new Map<string, PreciseDate | undefined>();
   const unreadableOrdersBefore = skipped.countOf('service-request');
   const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrder(sr, panel));
   // An order that could not be read (no status, no readable code) may be an open order of a missing group.
   const someOrderUnreadable = skipped.countOf('service-request') > unreadableOrdersBefore;
   for (const order of orders) {
     if (!order) continue;
-    const recent = order.at !== undefined && order.at >= pendingSince;
+    const recent = order.date !== undefined && order.date.at >= pendingSince;
     for (const id of order.groups) {
       if (recent) pending.add(id);
       else if (order.status !== 'draft') {
         // Several stale orders: the latest dated one is named.
         const prev = staleAt.get(id);
-        staleAt.set(id, prev === undefined ? order.at : order.at === undefined ? prev : Math.max(prev, order.at));
+        staleAt.set(id, prev === undefined ? order.date : order.date === undefined ? prev : laterDate(prev, order.date));
       }
     }
   }
@@ -200,8 +210,8 @@ export function assessScreening(
   const stale: StaleOrder[] = groups
     .filter((g) => g.status === 'stale')
     .map((g) => {
-      const at = staleAt.get(g.group.id);
-      return at === undefined ? { group: g.group } : { group: g.group, orderedAt: at };
+      const date = staleAt.get(g.group.id);
+      return date === undefined ? { group: g.group } : { group: g.group, orderedAt: date.at, orderedAtPrecision: date.precision };
     });
 
   return {

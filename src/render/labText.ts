@@ -1,4 +1,5 @@
 import type { LabResult } from '../guideline/labResults.js';
+import type { DatePrecision } from '../model/datePrecision.js';
 import type { RenderContext } from './renderContext.js';
 import { formatDate, formatNumber } from './format.js';
 
@@ -26,7 +27,7 @@ export function valueText(ctx: RenderContext, r: Pick<LabResult, 'numeric' | 'va
   return r.valueText ?? '?';
 }
 
-/** dd.mm.åååå (da) or ISO (en); `unknown` when undated. */
-export function dateText(ctx: RenderContext, t: number | undefined, unknown: string): string {
-  return t === undefined ? unknown : formatDate(ctx.lang, t);
+/** dd.mm.åååå (da) or ISO (en), at the precision the date was written (absent: the day); `unknown` when undated. */
+export function dateText(ctx: RenderContext, t: number | undefined, precision: DatePrecision | undefined, unknown: string): string {
+  return t === undefined ? unknown : formatDate(ctx.lang, t, precision ?? 'day');
 }

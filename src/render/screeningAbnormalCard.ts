@@ -26,7 +26,7 @@ export function notAssessableLine(ctx: RenderContext, r: NotAssessableResult): s
   return ctx.texts.fill(KIND, ctx.lang, 'notAssessableItem', {
     name: resultName(ctx, r.result),
     value: valueText(ctx, r.result),
-    date: dateText(ctx, r.result.time, ctx.texts.get(KIND, ctx.lang, 'noDate')),
+    date: dateText(ctx, r.result.time, r.result.timePrecision, ctx.texts.get(KIND, ctx.lang, 'noDate')),
   });
 }
 
@@ -40,7 +40,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
       name: resultName(ctx, r.result),
       value: valueText(ctx, r.result),
       flag: `${ctx.texts.get(KIND, ctx.lang, `flag.${r.direction}`)}${basis(r)}`,
-      date: dateText(ctx, r.result.time, t('noDate')),
+      date: dateText(ctx, r.result.time, r.result.timePrecision, t('noDate')),
     }),
   );
   // One hint line per group and hint, so five flagged cell types do not repeat one hint five times.

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseFhirDate, parseFhirDateEnd } from '../../src/guideline/fhirDates.js';
+import { parseFhirDate, parseFhirDateEnd, readFhirDate } from '../../src/guideline/fhirDates.js';
 
 /** What parseFhirDate promised before its fast path: build an ISO string and let Date.parse judge it. */
 function byDateParse(value: string): number | undefined {
@@ -73,5 +73,25 @@ describe('parseFhirDate', () => {
     expect(parseFhirDateEnd('2024-03-05T10:20:30+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
     expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 9, 20));
     for (const v of ['', 'soon', '2024-13', '2024-01-01T25:00:00Z', undefined]) expect(parseFhirDateEnd(v)).toBeUndefined();
+  });
+});
+
+describe('readFhirDate: the first instant and the precision the date was written at (docs/clinical-rules.md §5)', () => {
+  test.each([
+    ['2026', Date.UTC(2026, 0, 1), 'year'],
+    ['2026-08', Date.UTC(2026, 7, 1), 'month'],
+    [' 2026-08 ', Date.UTC(2026, 7, 1), 'month'],
+    ['2026-08-05', Date.UTC(2026, 7, 5), 'day'],
+    ['2026-08-05T23:30:00', Date.UTC(2026, 7, 5, 21, 30), 'day'],
+    ['2026-08-05T23:30:00+02:00', Date.UTC(2026, 7, 5, 21, 30), 'day'],
+    ['2026-08-05 23:30', Date.UTC(2026, 7, 5, 21, 30), 'day'],
+  ] as const)('%s → %d, %s', (written, at, precision) => {
+    expect(readFhirDate(written)).toEqual({ at, precision });
+    // The instant is the one parseFhirDate gives: comparing and sorting are unchanged.
+    expect(parseFhirDate(written)).toBe(at);
+  });
+  test('no date → undefined; a text read again gives the same (memoised) object', () => {
+    for (const v of ['', 'soon', '2024-13', '2024-00', '2024-01-01T25:00:00Z', undefined]) expect(readFhirDate(v)).toBeUndefined();
+    expect(readFhirDate('2026-08')).toBe(readFhirDate('2026-08'));
   });
 });

@@ -123,12 +123,26 @@ describe('screening panel', () => {
   test('an older or undated active/on-hold order is stale (with its date); an old draft is ignored', () => {
     const old = run([], [sr('active', { authoredOn: '2026-09-01' })]);
     expect(status(old, 'ck')).toBe('stale');
-    expect(old.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 8, 1) }]);
+    expect(old.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 8, 1), orderedAtPrecision: 'day' }]);
     expect(old.missing.map((g) => g.id)).not.toContain('ck');
     const undated = run([], [sr('on-hold', {})]);
     expect(undated.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }) }]);
     expect(status(run([], [sr('draft', { authoredOn: '2026-09-01' })]), 'ck')).toBe('missing');
     expect(status(run([], [sr('draft', {})]), 'ck')).toBe('missing');
+  });
+  test('a stale order dated only by its month or year keeps that precision, for the card to show (docs §5); dated from its first instant', () => {
+    const month = run([], [sr('active', { authoredOn: '2026-06' })]);
+    expect(month.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 5, 1), orderedAtPrecision: 'month' }]);
+    const year = run([], [sr('on-hold', { authoredOn: '2025' })]);
+    expect(year.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2025, 0, 1), orderedAtPrecision: 'year' }]);
+    // The later date names the order, with its own precision; of two with the same first instant, the more precise.
+    const later = run([], [sr('active', { authoredOn: '2026-06-15', occurrenceDateTime: '2026-07' })]);
+    expect(later.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 6, 1), orderedAtPrecision: 'month' }]);
+    const tie = run([], [sr('active', { authoredOn: '2026-06', occurrenceDateTime: '2026-06-01' })]);
+    expect(tie.stale[0]?.orderedAtPrecision).toBe('day');
+    // Of several stale orders of a group the latest is named, with its precision.
+    const several = run([], [sr('active', { authoredOn: '2026-05-20' }), sr('active', { authoredOn: '2026-06' })]);
+    expect(several.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 5, 1), orderedAtPrecision: 'month' }]);
   });
   test('a recent order beats a stale one for the same group', () => {
     expect(status(run([], [sr('active', { authoredOn: '2026-01-01' }), sr('active', { authoredOn: '2026-11-20' })]), 'ck')).toBe('pending');

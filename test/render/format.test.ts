@@ -13,8 +13,27 @@ describe('formatDate: the day in Danish time', () => {
     ['2026-03-29T00:59:00Z', '29.03.2026', '2026-03-29'],
     ['0999-06-01T12:00:00Z', '01.06.0999', '0999-06-01'],
   ])('%s → %s (da), %s (en)', (instant, da, en) => {
-    expect(formatDate('da', Date.parse(instant))).toBe(da);
-    expect(formatDate('en', Date.parse(instant))).toBe(en);
+    expect(formatDate('da', Date.parse(instant), 'day')).toBe(da);
+    expect(formatDate('en', Date.parse(instant), 'day')).toBe(en);
+  });
+});
+
+describe('formatDate: a partial date at the precision it was written (docs/clinical-rules.md §5)', () => {
+  test.each([
+    // A partial date is read as its first instant (UTC midnight of the 1st): shown without the day it does not give.
+    ['2026-08', 'month', '08.2026', '2026-08', Date.UTC(2026, 7, 1)],
+    ['2026-01', 'month', '01.2026', '2026-01', Date.UTC(2026, 0, 1)],
+    ['2026-12', 'month', '12.2026', '2026-12', Date.UTC(2026, 11, 1)],
+    ['2026', 'year', '2026', '2026', Date.UTC(2026, 0, 1)],
+    ['0999', 'year', '0999', '0999', Date.UTC(999, 0, 1)],
+    // A full date keeps its day.
+    ['2026-08-01', 'day', '01.08.2026', '2026-08-01', Date.UTC(2026, 7, 1)],
+    // A dateTime near midnight keeps its Danish day: 22:30 UTC on 31 July is 00:30 on 1 August in Danish summer time.
+    ['2026-07-31T22:30:00Z', 'day', '01.08.2026', '2026-08-01', Date.UTC(2026, 6, 31, 22, 30)],
+    ['2026-01-04T22:59:59Z', 'day', '04.01.2026', '2026-01-04', Date.UTC(2026, 0, 4, 22, 59, 59)],
+  ] as const)('%s at %s precision → %s (da), %s (en)', (_written, precision, da, en, epochMs) => {
+    expect(formatDate('da', epochMs, precision)).toBe(da);
+    expect(formatDate('en', epochMs, precision)).toBe(en);
   });
 });
 

@@ -297,6 +297,43 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     expect(card.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
     expect(card.detail).toContain('- CK (kreatinkinase): bestilt, dato ukendt, intet svar – forny eller annullér');
   });
+  test('a date given only to the month or the year is shown so, never as the 1st: a flagged result "2026-08", a stale order "2026-06" (da, en; docs §5)', async () => {
+    const edit = (req: any) => {
+      const resources = (key: string) => req.prefetch[key].entry.map((e: any) => e.resource);
+      const crp = resources('labs').find((o: any) => o.id.endsWith('-crp'));
+      crp.effectiveDateTime = '2026-08';
+      crp.valueQuantity = { value: 12, unit: 'mg/L' };
+      crp.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+      // The control: a full date, flagged too, keeps its day.
+      const creatinine = resources('labs').find((o: any) => o.id.endsWith('-creatinine'));
+      creatinine.valueQuantity = { value: 130, unit: 'umol/L' };
+      creatinine.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+      resources('serviceRequests').find((o: any) => o.id.endsWith('-sr1')).authoredOn = '2026-06';
+      // A result that cannot be assessed (no flag, no range) is listed with its date, at its precision too.
+      const albumin = resources('labs').find((o: any) => o.id.endsWith('-albumin'));
+      albumin.effectiveDateTime = '2026-09';
+      delete albumin.referenceRange;
+    };
+    const da = await callFixture('stale-open-orders', DA, {}, edit);
+    const daFlagged = cardOfKind(da, 'screening-abnormal')!.detail as string;
+    expect(daFlagged).toContain('- CRP: 12 mg/L (højt, 08.2026)');
+    expect(daFlagged).toContain('- kreatinin: 130 umol/L (højt, 05.10.2026)');
+    expect(daFlagged).toMatch(/- albumin 40 g\/L \(09\.2026\): kan ikke vurderes automatisk/);
+    expect(daFlagged).not.toMatch(/01\.0[89]\.2026/);
+    const daIncomplete = cardOfKind(da, 'screening-incomplete')!.detail as string;
+    expect(daIncomplete).toContain('- SR (sænkningsreaktion): bestilt 06.2026, intet svar – forny eller annullér');
+    expect(daIncomplete).not.toContain('01.06.2026');
+    const en = await callFixture('stale-open-orders', 'en', {}, edit);
+    expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- CRP: 12 mg/L (high, 2026-08)');
+    expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- creatinine: 130 umol/L (high, 2026-10-05)');
+    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-06, no result — renew or cancel');
+    // A year alone is the year.
+    const year = await callFixture('stale-open-orders', DA, {}, (req) => {
+      edit(req);
+      req.prefetch.serviceRequests.entry.find((e: any) => e.resource.id.endsWith('-sr1')).resource.authoredOn = '2025';
+    });
+    expect(cardOfKind(year, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 2025, intet svar – forny eller annullér');
+  });
   test('Danish summary names tests not taken, never "mangler"', async () => {
     const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
     expect(card.summary).toBe('Screeningsprøver ikke taget: D-vitamin, SR');

@@ -1,0 +1,37 @@
+import { readLabResult } from '../../src/guideline/labResults.js';
+import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
+
+const panel = loadScreeningPanelCodes();
+
+const tsh = (dates: Record<string, unknown>): Record<string, unknown> => ({
+  resourceType: 'Observation',
+  id: 'tsh',
+  status: 'final',
+  code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] },
+  valueQuantity: { value: 2.1, unit: 'mIU/L' },
+  ...dates,
+});
+
+describe('a result\'s date: its first instant for the rules, and the precision it was written at for the card (docs §5, §7.1)', () => {
+  test.each([
+    ['2026', Date.UTC(2026, 0, 1), 'year'],
+    ['2026-08', Date.UTC(2026, 7, 1), 'month'],
+    ['2026-08-05', Date.UTC(2026, 7, 5), 'day'],
+    ['2026-08-05T23:30:00+02:00', Date.UTC(2026, 7, 5, 21, 30), 'day'],
+  ])('effectiveDateTime %s → %d, %s', (effectiveDateTime, time, timePrecision) => {
+    expect(readLabResult(tsh({ effectiveDateTime }), panel)[0]).toMatchObject({ time, timePrecision });
+  });
+  test('the date the time is taken from gives the precision: a partial period start, else issued', () => {
+    expect(readLabResult(tsh({ effectivePeriod: { start: '2026-08' }, issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 1), timePrecision: 'month' });
+    expect(readLabResult(tsh({ issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 20, 10), timePrecision: 'day' });
+  });
+  test('an Observation contained in a DiagnosticReport, without a date of its own, takes the report\'s date and precision', () => {
+    const report = { resourceType: 'DiagnosticReport', id: 'r1', status: 'final', effectiveDateTime: '2026-08', contained: [tsh({})] };
+    expect(readLabResult(report, panel)[0]).toMatchObject({ key: 'r1/tsh', time: Date.UTC(2026, 7, 1), timePrecision: 'month' });
+  });
+  test('undated: neither time nor precision', () => {
+    const r = readLabResult(tsh({}), panel)[0]!;
+    expect(r.time).toBeUndefined();
+    expect(r.timePrecision).toBeUndefined();
+  });
+});
