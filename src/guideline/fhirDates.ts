@@ -77,8 +77,8 @@ function parseMatch(m: RegExpExecArray): number | undefined {
 }
 
 /**
- * A date that ends something (a drug's end date) → the last millisecond it covers: "2026-12" runs to the
- * end of December, "2026-12-06" to the end of that day. Read from its first instant, a drug whose course
+ * A date that ends something (a drug's end date) → the last millisecond it covers in Danish time: "2026-12"
+ * runs to the end of December, "2026-12-06" to the end of that day (23:59:59.999 in Denmark). Read from its first instant, a drug whose course
  * ends this month or today would count as stopped already and drop out of the cards (docs §7.1).
  * A dateTime with a time is that instant.
  */
@@ -91,7 +91,8 @@ export function parseFhirDateEnd(value: string | undefined): number | undefined 
   const year = Number(y);
   // Date.UTC reads years below 100 as 19xx; such a date ends nothing a patient takes today.
   if (year < 100) return start;
-  const next = d !== undefined ? Date.UTC(year, Number(mo) - 1, Number(d) + 1) : mo !== undefined ? Date.UTC(year, Number(mo), 1) : Date.UTC(year + 1, 0, 1);
-  return next - 1;
+  // The end of that Danish day, month or year (an FMK end date is a Danish date): the instant the next one begins, less 1 ms.
+  const next = new Date(d !== undefined ? Date.UTC(year, Number(mo) - 1, Number(d) + 1) : mo !== undefined ? Date.UTC(year, Number(mo), 1) : Date.UTC(year + 1, 0, 1));
+  return danishWallTimeToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, 0) - 1;
 }
 

@@ -65,11 +65,14 @@ describe('parseFhirDate', () => {
   });
 
   test('an end date → the last millisecond it covers; a dateTime with a time is that instant', () => {
-    expect(parseFhirDateEnd('2024')).toBe(Date.UTC(2025, 0, 1) - 1);
-    expect(parseFhirDateEnd('2024-02')).toBe(Date.UTC(2024, 2, 1) - 1);
-    expect(parseFhirDateEnd('2024-12')).toBe(Date.UTC(2025, 0, 1) - 1);
-    expect(parseFhirDateEnd('2024-02-29')).toBe(Date.UTC(2024, 2, 1) - 1);
-    expect(parseFhirDateEnd(' 2024-03-05 ')).toBe(Date.UTC(2024, 2, 6) - 1);
+    // The end of the Danish day, month or year: 23:00 UTC in winter, 22:00 UTC in summer, less 1 ms.
+    expect(parseFhirDateEnd('2024')).toBe(Date.UTC(2024, 11, 31, 23) - 1);
+    expect(parseFhirDateEnd('2024-02')).toBe(Date.UTC(2024, 1, 29, 23) - 1);
+    expect(parseFhirDateEnd('2024-12')).toBe(Date.UTC(2024, 11, 31, 23) - 1);
+    expect(parseFhirDateEnd('2024-02-29')).toBe(Date.UTC(2024, 1, 29, 23) - 1);
+    expect(parseFhirDateEnd(' 2024-03-05 ')).toBe(Date.UTC(2024, 2, 5, 23) - 1);
+    expect(parseFhirDateEnd('2024-06-30')).toBe(Date.UTC(2024, 5, 30, 22) - 1);
+    expect(parseFhirDateEnd('2024-03-30')).toBe(Date.UTC(2024, 2, 30, 23) - 1); // the clock changes on 31 March: 30 March ends in winter time
     expect(parseFhirDateEnd('2024-03-05T10:20:30+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
     expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 9, 20));
     for (const v of ['', 'soon', '2024-13', '2024-01-01T25:00:00Z', undefined]) expect(parseFhirDateEnd(v)).toBeUndefined();

@@ -38,6 +38,10 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
   ])('ended at %s → still taken: %s', (endedAt, taken) => {
     expect(isStillTaken(view({ endedAt }), NOW)).toBe(taken);
   });
+  test('an end date is a Danish day: a course ending 24 November is over at 00:30 on 25 November in Denmark (23:30 UTC on the 24th)', () => {
+    expect(isStillTaken(view({ endedAt: '2026-11-24' }), Date.parse('2026-11-24T22:59:59Z'))).toBe(true);
+    expect(isStillTaken(view({ endedAt: '2026-11-24' }), Date.parse('2026-11-24T23:30:00Z'))).toBe(false);
+  });
   const bounded = (...ends: Array<string | null>): fhir4.Dosage[] =>
     ends.map((end) => ({ timing: { repeat: end === null ? { frequency: 1, period: 1, periodUnit: 'd' } : { boundsPeriod: { start: '2023-01-01', end } } } }));
   test.each([
