@@ -56,6 +56,17 @@ function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): st
 }
 
 /**
+ * When the clinician answered: the answer's own `outcomeTimestamp`, never later than it was received (a
+ * client clock ahead cannot make an answer outlast later ones). An answer's quiet period runs from it, and
+ * of two answers to one card the one answered later wins — not the one received later: an earlier answer
+ * sent again (a retry) neither undoes a later one nor restarts its own period.
+ */
+export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'receivedAt'>): number {
+  const t = Date.parse(answer.outcomeTimestamp);
+  return Number.isNaN(t) ? answer.receivedAt : Math.min(t, answer.receivedAt);
+}
+
+/**
  * The suppressions one answer makes (docs/clinical-rules.md §6). Patient-level cards: an override with a
  * reason quiets for QUIET_DAYS ("will address later": QUIET_LATER_DAYS), without a reason (a plain
  * dismiss) for QUIET_DISMISS_HOURS; accepting a suggestion quiets nothing (the orders it creates change
@@ -64,9 +75,9 @@ function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): st
  * non-drug card: any answer, until the finding changes (established phase: NONPHARM_REPEAT_DAYS). An
  * order-select card: any answer quiets the same card at order-sign for ORDERING_SESSION_HOURS.
  */
-export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
+export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'outcomeTimestamp' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
   if (!settings.enabled || card.quietPolicy === null) return [];
-  const at = answer.receivedAt;
+  const at = answeredAt(answer);
   const entry = (reason: string, quietUntil: number | null): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind: card.kind, reason, quietUntil, setAt: at });
   const out: QuietEntry[] = [];
   const code = answer.reason?.code ?? null;

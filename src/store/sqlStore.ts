@@ -230,7 +230,7 @@ export class SqlStore implements Store {
     for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
       const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
       const rows = await this.db.all(
-        `SELECT card_uuid, service_id, outcome, reason_system, reason_code, received_at FROM feedback
+        `SELECT card_uuid, service_id, outcome, reason_system, reason_code, outcome_timestamp, received_at FROM feedback
          WHERE card_uuid IN (${marks(chunk.length)}) ORDER BY received_at, feedback_key`,
         chunk,
       );
@@ -240,6 +240,7 @@ export class SqlStore implements Store {
           serviceId: text(r.service_id),
           outcome: r.outcome === 'accepted' ? 'accepted' : 'overridden',
           reason: typeof r.reason_code === 'string' ? { system: typeof r.reason_system === 'string' ? r.reason_system : null, code: r.reason_code } : null,
+          outcomeTimestamp: text(r.outcome_timestamp),
           receivedAt: num(r.received_at),
         });
       }

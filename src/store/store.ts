@@ -74,6 +74,8 @@ export interface StoredAnswer {
   serviceId: string;
   outcome: 'accepted' | 'overridden';
   reason: { system: string | null; code: string } | null;
+  /** When the clinician answered, as the client sent it (RFC 3339). */
+  outcomeTimestamp: string;
   receivedAt: number;
 }
 

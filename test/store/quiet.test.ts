@@ -8,7 +8,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { loadConfig } from '../../src/config.js';
 import { issue } from '../../src/model/cdsResponse.js';
 import { STORE_WAIT_ON_REQUEST_PATH_MS } from '../../src/model/storeWait.js';
-import { entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
+import { answeredAt, entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import type { LoggedCard } from '../../src/store/store.js';
 import { feedbackReport, formatReport } from '../../src/store/report.js';
@@ -38,10 +38,18 @@ async function hook(t: TestApp, serviceId: string, body: unknown): Promise<Body>
 
 const kinds = (b: Body): string[] => b.cards.map((c) => c.source.topic.code).sort();
 
-/** Posts one answer; `reason` undefined = a plain dismiss; `accept` = accept the first suggestion. */
-async function answer(t: TestApp, serviceId: string, card: Record<string, any> | undefined, how: { reason?: string; accept?: boolean }): Promise<void> {
+/**
+ * Posts one answer; `reason` undefined = a plain dismiss; `accept` = accept the first suggestion. Answered
+ * at the app's clock (`answeredAt` to say otherwise: an answer sent later than it was given).
+ */
+async function answer(
+  t: TestApp & { clock?: { now: number } },
+  serviceId: string,
+  card: Record<string, any> | undefined,
+  how: { reason?: string; accept?: boolean; answeredAt?: number },
+): Promise<void> {
   expect(card).toBeDefined();
-  const item: Record<string, unknown> = { card: card!.uuid, outcomeTimestamp: new Date(FIXED_NOW).toISOString() };
+  const item: Record<string, unknown> = { card: card!.uuid, outcomeTimestamp: new Date(how.answeredAt ?? t.clock?.now ?? FIXED_NOW).toISOString() };
   if (how.accept) Object.assign(item, { outcome: 'accepted', acceptedSuggestions: [{ id: card!.suggestions[0].uuid }] });
   else {
     item.outcome = 'overridden';
@@ -111,13 +119,22 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
   const settings = loadConfig({}).quiet;
   const card = (over: Partial<LoggedCard> = {}): LoggedCard => ({ cardUuid: 'u', serviceId: PV, kind: 'screening-abnormal', patientKey: 'P', findingKey: 'F', quietPolicy: 'patient', itemKeys: ['f1', 'f2'], ...over });
   const at = FIXED_NOW;
-  const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, receivedAt: at });
+  const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at });
 
   test('patient-level: a reason → QUIET_DAYS, address-later → QUIET_LATER_DAYS, none → QUIET_DISMISS_HOURS, accepted → nothing', () => {
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over('not-relevant'), settings)).toEqual([{ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason: 'override:not-relevant', quietUntil: at + 90 * DAY, setAt: at }]);
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over('address-later'), settings)[0]?.quietUntil).toBe(at + 7 * DAY);
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over(null), settings)[0]).toMatchObject({ reason: 'dismissed', quietUntil: at + 24 * HOUR });
-    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, receivedAt: at }, settings)).toEqual([]);
+    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at }, settings)).toEqual([]);
+  });
+
+  test('an answer counts from when it was given (outcomeTimestamp), never later than it was received', () => {
+    const given = '2026-11-25T11:00:00Z';
+    expect(answeredAt({ outcomeTimestamp: given, receivedAt: at })).toBe(Date.parse(given));
+    // A client clock ahead of ours: the receipt.
+    expect(answeredAt({ outcomeTimestamp: '2026-11-26T12:00:00Z', receivedAt: at })).toBe(at);
+    const e = entriesForAnswer(card({ kind: 'current-medication' }), { ...over('not-relevant'), outcomeTimestamp: given }, settings);
+    expect(e[0]).toMatchObject({ setAt: Date.parse(given), quietUntil: Date.parse(given) + 90 * DAY });
   });
 
   test('screening-abnormal: "already addressed" / "not relevant" also answer each flagged result, with no expiry; other answers do not', () => {
@@ -134,7 +151,7 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
   });
 
   test('non-drug and order-select: any answer; order-sign and unknown cards: never', () => {
-    const accepted = { outcome: 'accepted' as const, reason: null, receivedAt: at };
+    const accepted = { outcome: 'accepted' as const, reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at };
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm' }), accepted, settings)[0]?.quietUntil).toBeNull();
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm-repeat' }), over(null), settings)[0]?.quietUntil).toBe(at + 365 * DAY);
     expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), accepted, settings)[0]).toMatchObject({ reason: 'order-select:accepted', quietUntil: at + 12 * HOUR });
@@ -223,6 +240,43 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     t.clock.now = FIXED_NOW + 8 * DAY + 29 * DAY;
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
     t.clock.now = FIXED_NOW + 8 * DAY + 31 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('the answer given last wins, not the one received last: an earlier answer sent again (a retry) neither undoes a later one nor restarts its period (docs §6)', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    await answer(t, PV, card, { reason: 'not-relevant' }); // 90 days, answered at FIXED_NOW
+    t.clock.now = FIXED_NOW + HOUR;
+    await answer(t, PV, card, { reason: 'address-later' }); // 7 days from FIXED_NOW + 1 h: the clinician's latest word
+    t.clock.now = FIXED_NOW + 2 * HOUR;
+    await answer(t, PV, card, { reason: 'not-relevant', answeredAt: FIXED_NOW }); // the first answer again, byte for byte
+    t.clock.now = FIXED_NOW + HOUR + 7 * DAY - HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + HOUR + 7 * DAY + HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
+  test('in one batch the answer given last wins whatever the order of the items; a dismiss sent again keeps its first expiry', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    const item = (code: string | null, at: number) => ({
+      card: card!.uuid,
+      outcome: 'overridden',
+      outcomeTimestamp: new Date(at).toISOString(),
+      ...(code === null ? {} : { overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code } } }),
+    });
+    t.clock.now = FIXED_NOW + 10 * 60_000;
+    const res = await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item('address-later', FIXED_NOW + 5 * 60_000), item('not-relevant', FIXED_NOW + 2 * 60_000)] });
+    expect(res.status).toBe(200);
+    t.clock.now = FIXED_NOW + 8 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+    // A plain dismiss at 8 days, sent again 3 hours later: quiet for a day from when it was given.
+    const back = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    await answer(t, PV, back, {});
+    t.clock.now = FIXED_NOW + 8 * DAY + 3 * HOUR;
+    await answer(t, PV, back, { answeredAt: FIXED_NOW + 8 * DAY });
+    t.clock.now = FIXED_NOW + 9 * DAY + HOUR;
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
   });
 
