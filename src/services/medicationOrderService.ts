@@ -120,7 +120,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       cards: findings.map((finding) =>
         issue(
           renderDrugOrderCard({ finding, updateBase: () => updateBase(finding.order.reference ? byReference.get(finding.order.reference) : undefined) }, ctx),
-          { order: finding.order.reference, medicationCodes: finding.order.medicationCodes, kind: finding.kind },
+          // The indicator too: a bedtime amitriptyline (info) answered at order-select must not quiet the daytime warning at signing.
+          { order: finding.order.reference, medicationCodes: finding.order.medicationCodes, kind: finding.kind, indicator: finding.indicator },
           finding.order.reference ?? undefined,
         ),
       ),

@@ -91,9 +91,19 @@ const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 const TRAMADOL = { text: 'tramadol 50 mg', coding: [{ system: RXNORM, code: '835603', display: 'tramadol 50 mg' }] };
 const TRAMADOL_RETARD = { text: 'Tramadol retard 100 mg', coding: [{ system: RXNORM, code: '835603', display: 'Tramadol retard 100 mg' }] };
 const PREGABALIN = { text: 'Lyrica 75 mg', coding: [{ system: RXNORM, code: '483440', display: 'Lyrica 75 mg' }] };
+const AMITRIPTYLINE = { text: 'amitriptyline 25 mg', coding: [{ system: RXNORM, code: '856834', display: 'amitriptyline 25 mg' }] };
+const taken = (when: string): fhir4.Dosage[] => [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } } }];
 
-function orderBody(hookName: 'order-select' | 'order-sign', orders: Array<{ id: string; drug: fhir4.CodeableConcept }>): Record<string, unknown> {
-  const drafts = orders.map((o) => ({ resourceType: 'MedicationRequest', id: o.id, status: 'draft', intent: 'order', subject: { reference: `Patient/${ORDER_PATIENT}` }, medicationCodeableConcept: o.drug }));
+function orderBody(hookName: 'order-select' | 'order-sign', orders: Array<{ id: string; drug: fhir4.CodeableConcept; dosageInstruction?: fhir4.Dosage[] }>): Record<string, unknown> {
+  const drafts = orders.map((o) => ({
+    resourceType: 'MedicationRequest',
+    id: o.id,
+    status: 'draft',
+    intent: 'order',
+    subject: { reference: `Patient/${ORDER_PATIENT}` },
+    medicationCodeableConcept: o.drug,
+    ...(o.dosageInstruction ? { dosageInstruction: o.dosageInstruction } : {}),
+  }));
   const context: Record<string, unknown> = { patientId: ORDER_PATIENT, userId: 'Practitioner/x', draftOrders: { resourceType: 'Bundle', entry: drafts.map((resource) => ({ resource })) } };
   if (hookName === 'order-select') context.selections = drafts.map((d) => `MedicationRequest/${d.id}`);
   const fm = {
@@ -357,6 +367,17 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx1)))).toEqual([]);
     t.clock.now = FIXED_NOW + 13 * HOUR;
     expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx1)))).toEqual(['tramadol']);
+  });
+
+  test('an answered bedtime amitriptyline card (info) does not quiet the daytime-dosing warning when the order is changed to the morning before signing', async () => {
+    const t = appAt(store);
+    const selected = await hook(t, SELECT, orderBody('order-select', [{ id: 'rx-a', drug: AMITRIPTYLINE, dosageInstruction: taken('HS') }]));
+    expect(selected.cards.map((c) => [c.source.topic.code, c.indicator])).toEqual([['amitriptyline', 'info']]);
+    await answer(t, SELECT, cardOfKind(selected, 'amitriptyline'), { reason: 'not-relevant' });
+    // The same card at signing is quiet; given in the morning it is another finding (a warning with its fix): shown.
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-a', drug: AMITRIPTYLINE, dosageInstruction: taken('HS') }])))).toEqual([]);
+    const morning = await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-a', drug: AMITRIPTYLINE, dosageInstruction: taken('MORN') }]));
+    expect(morning.cards.map((c) => [c.source.topic.code, c.indicator])).toEqual([['amitriptyline', 'warning']]);
   });
 
   test('order-select shown but not answered → order-sign shows it; answered at order-sign → not quieted there', async () => {
