@@ -28,7 +28,7 @@ export function suggestionName(s: CdsSuggestion): string {
 export interface CardLogCall {
   serviceId: string;
   language: string;
-  /** context.patientId, hashed here and never stored. */
+  /** The patient within its EHR (context.patientId with the issuer and fhirServer: serviceRoute's patientIdentity), hashed here and never stored. */
   patientId: string | undefined;
   cards: readonly IssuedCard[];
   /** Epoch ms. */

@@ -67,10 +67,11 @@ export function hookPosts(deps: HookPostsDeps): (req: IncomingMessage, res: Serv
 
   async function handle(rawId: string, isFeedback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const service = lookup(decodedId(rawId));
-    await deps.checkCaller(req, service.id);
+    // The verified caller is part of who the patient is (serviceRoute's patientIdentity).
+    const caller = await deps.checkCaller(req, service.id);
     const body = await deps.readBody(req, res);
     if (isFeedback) await deps.feedback(service, res, body);
-    else await deps.callService(service, req, res, body);
+    else await deps.callService(service, req, res, body, caller);
   }
 
   return (req, res) => {

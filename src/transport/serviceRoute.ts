@@ -16,6 +16,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
 import type { SchemaValidator } from './schemaValidation.js';
+import type { VerifiedCaller } from './auth/verifier.js';
 
 export interface ServiceRouteDeps {
   config: Config;
@@ -97,11 +98,32 @@ class HookCall<H extends HookName> implements ServiceCall<H> {
   }
 }
 
+/** `fhirServer` as one text per server: scheme and host in lower case, no trailing slash. */
+function serverText(fhirServer: string | undefined): string {
+  if (fhirServer === undefined) return '';
+  try {
+    const u = new URL(fhirServer.trim());
+    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return fhirServer.trim();
+  }
+}
+
+/**
+ * The patient as the store keys it (card log, quiet by design; hashed, never stored): the id within its
+ * EHR. A FHIR id is unique only on its own server, so the issuer, its tenant and the fhirServer are part of
+ * it: an answer for patient "123" of hospital A never quiets a card of patient "123" of hospital B.
+ */
+export function patientIdentity(caller: VerifiedCaller | null, fhirServer: string | undefined, patientId: string): string {
+  return [caller?.iss ?? '', caller?.tenant ?? '', serverText(fhirServer), patientId].join('\u0000');
+}
+
 /** One hook call: the service's answer, quieted (§6), and what the log line and card log need. */
 async function callService<H extends HookName>(
   service: CdsService<H>,
   req: IncomingMessage,
   body: unknown,
+  caller: VerifiedCaller | null,
   summary: RequestSummary,
   deps: ServiceRouteDeps,
 ): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
@@ -110,7 +132,7 @@ async function callService<H extends HookName>(
   const now = deps.clock();
   const call = new HookCall(request, lang, now, req, deps.config.fhir.requestDeadlineMs, deps.logger);
   summary.data = call.trace;
-  const patientId = request.context.patientId;
+  const patientId = patientIdentity(caller, request.fhirServer, request.context.patientId);
   // Quiet by design: at most one store read per call; patient-view starts it beside its FHIR reads.
   const quiet = deps.quiet?.forCall(service.hook, patientId, now);
   if (quiet) {
@@ -137,14 +159,14 @@ async function callService<H extends HookName>(
 }
 
 /** A hook call to one service: the request, its response, and its parsed JSON body. */
-export type ServiceCallHandler = (service: CdsService, req: IncomingMessage, res: ServerResponse, body: unknown) => Promise<void>;
+export type ServiceCallHandler = (service: CdsService, req: IncomingMessage, res: ServerResponse, body: unknown, caller?: VerifiedCaller | null) => Promise<void>;
 
 /** POST /cds-services/{id} (routed by src/transport/hookPosts.ts): validate, call the service, answer with cards. */
 export function serviceRoute(deps: ServiceRouteDeps): ServiceCallHandler {
-  return async (service, req, res, body) => {
+  return async (service, req, res, body, caller = null) => {
     const summary = summaryOf(res);
     summary.serviceId = service.id;
-    const { answer, suppressed, lang, patientId, now } = await callService(service, req, body, summary, deps);
+    const { answer, suppressed, lang, patientId, now } = await callService(service, req, body, caller, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
     deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now, hook: service.hook, suppressed });
     for (const c of suppressed) deps.metrics?.cardsQuieted.inc({ kind: c.kind });

@@ -3,7 +3,14 @@
  * answered is not repeated while its finding is the same; a changed finding shows at once; only shown,
  * never answered, is shown again. The clock is injected (buildTestApp `clock`) for the expiries.
  */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
+import { silentLogger } from '../../src/observability/logger.js';
+import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { loadConfig } from '../../src/config.js';
 import { issue } from '../../src/model/cdsResponse.js';
@@ -12,7 +19,7 @@ import { answeredAt, entriesForAnswer, quietPolicy } from '../../src/store/quiet
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import type { LoggedCard } from '../../src/store/store.js';
 import { feedbackReport, formatReport } from '../../src/store/report.js';
-import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRequest, testConfig, type TestApp } from '../support/testApp.js';
 import { closeAll, dumpAllTables, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
 
 const PV = 'nkr-pain-patient-view';
@@ -290,6 +297,14 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
   });
 
+  test("one EHR's patient \"123\" is not another's: an answer on one fhirServer quiets nothing for the same patient id on another; the same server written otherwise is the same", async () => {
+    const t = appAt(store);
+    const at = (fhirServer: string) => patientViewRequest('gsb-workup-missing', { fhirServer });
+    await answer(t, PV, cardOfKind(await hook(t, PV, at('https://fhir.hospital-a.example/r4')), 'screening-incomplete'), { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, at('https://fhir.hospital-b.example/r4')))).toEqual(['screening-incomplete']);
+    expect(kinds(await hook(t, PV, at('https://FHIR.Hospital-A.example/r4/')))).toEqual([]);
+  });
+
   test('a card only shown, never answered, is shown again; accepting a screening suggestion quiets nothing', async () => {
     const t = appAt(store);
     const first = await hook(t, PV, patientViewRequest('gsb-workup-missing'));
@@ -489,6 +504,39 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     }
     // The TSH value as a number of its own: a timestamp such as "03:05:47.951Z" (the migrations' applied_at) holds "7.9" too.
     expect(text).not.toMatch(/(?<![\d.])7\.9(?![\d])/);
+  });
+});
+
+describe('two EHRs (issuers) with the same patient id, caller verification on', () => {
+  test("an answer from one EHR's clinician quiets nothing for the other EHR's patient of the same id", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nkr-quiet-issuers-'));
+    try {
+      const pair = await generateKeyPair('ES384');
+      writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES384', use: 'sig' }] }));
+      const [A, B] = ['https://ehr-a.example', 'https://ehr-b.example'];
+      writeFileSync(join(dir, 'issuers.json'), JSON.stringify({ issuers: [A, B].map((iss) => ({ iss, jwksFile: 'jwks.json', services: '*' })) }));
+      const BASE = 'http://localhost:3000';
+      const env = { AUTH: 'on', PUBLIC_BASE_URL: BASE, TRUSTED_ISSUERS_FILE: join(dir, 'issuers.json') };
+      const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });
+      const t = buildTestApp({ env, verifier, store: await freshStore('sqlite') });
+      const now = Math.floor(FIXED_NOW / 1000);
+      const token = (iss: string, path: string) =>
+        new SignJWT({ iss, aud: BASE + path, iat: now, exp: now + 300, jti: randomUUID() }).setProtectedHeader({ alg: 'ES384', typ: 'JWT', kid: 'k1' }).sign(pair.privateKey);
+      const path = `/cds-services/${PV}`;
+      const view = async (iss: string): Promise<Body> => {
+        const res = await request(t.app).post(path).set('Authorization', `Bearer ${await token(iss, path)}`).send(patientViewRequest('gsb-workup-missing'));
+        expect(res.status).toBe(200);
+        return expectValidResponse(res.body);
+      };
+      const card = cardOfKind(await view(A), 'screening-incomplete')!;
+      const feedback = { feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'not-relevant' } } }] };
+      const res = await request(t.app).post(`${path}/feedback`).set('Authorization', `Bearer ${await token(A, `${path}/feedback`)}`).send(feedback);
+      expect(res.status).toBe(200);
+      expect(kinds(await view(A))).toEqual([]);
+      expect(kinds(await view(B))).toEqual(['screening-incomplete']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

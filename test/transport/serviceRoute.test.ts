@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import nock from 'nock';
 import request from 'supertest';
 import { MAX_NAMED_SKIPPED } from '../../src/model/skipped.js';
+import { patientIdentity } from '../../src/transport/serviceRoute.js';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { captureLogs } from '../support/captureLogs.js';
@@ -69,6 +70,20 @@ const firstExpression = (oo: fhir4.OperationOutcome): string[] | undefined => oo
 const allExpressions = (oo: fhir4.OperationOutcome): string[] => oo.issue.flatMap((i) => i.expression ?? []);
 
 const base = (): Body => patientViewRequest('gsb-workup-missing');
+
+describe('the patient as the store keys it (patientIdentity): the id within its EHR', () => {
+  const caller = (iss: string, tenant?: string) => ({ iss, jti: 'j', kid: 'k', ...(tenant ? { tenant } : {}) });
+  test('another issuer, tenant or fhirServer is another patient; the same server in another letter case or with a trailing slash is the same', () => {
+    const base = patientIdentity(caller('https://ehr-a.example'), 'https://fhir.a.example/r4', '123');
+    expect(patientIdentity(caller('https://ehr-b.example'), 'https://fhir.a.example/r4', '123')).not.toBe(base);
+    expect(patientIdentity(caller('https://ehr-a.example', 'hospital-b'), 'https://fhir.a.example/r4', '123')).not.toBe(base);
+    expect(patientIdentity(caller('https://ehr-a.example'), 'https://fhir.b.example/r4', '123')).not.toBe(base);
+    expect(patientIdentity(caller('https://ehr-a.example'), 'https://fhir.a.example/r4', '124')).not.toBe(base);
+    expect(patientIdentity(caller('https://ehr-a.example'), ' HTTPS://FHIR.A.example/r4/ ', '123')).toBe(base);
+    // Without verification or fhirServer: the id alone, still distinct from any other.
+    expect(patientIdentity(null, undefined, '123')).not.toBe(patientIdentity(null, undefined, '124'));
+  });
+});
 
 describe('R1: the service call', () => {
   test('a valid call → 200 with a screening-incomplete card (the baseline the error cases differ from)', async () => {
