@@ -52,7 +52,7 @@ const REPORT_STATEMENTS: readonly Statement[] = [
    FROM feedback_suggestion fs
      JOIN feedback f ON f.feedback_key = fs.feedback_key
      JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
-     LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid
+     LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid AND s.card_uuid = c.card_uuid
    WHERE f.outcome = 'accepted'
    GROUP BY c.kind, c.language, COALESCE(s.name, '(unknown suggestion)')`,
   `SELECT c.kind, c.language, COALESCE(f.reason_system, '') AS reason_system, COALESCE(f.reason_code, '') AS reason_code,

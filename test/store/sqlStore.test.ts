@@ -219,6 +219,16 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(rows.unmatchedCards).toBe(2);
   });
 
+  test("report rows: a suggestion accepted on a card it does not belong to (another card's uuid) is not credited to that card by the other's name", async () => {
+    const store = await freshStore(kind);
+    await store.appendCards([
+      card('nonpharm', { kind: 'non-pharmacological', suggestions: [{ uuid: 's-edu', name: 'ServiceRequest 311401005' }] }),
+      card('flagged', { kind: 'screening-abnormal' }),
+    ]);
+    await store.recordFeedback([fb('f1', 'flagged', { outcome: 'accepted', acceptedSuggestions: ['s-edu'] })]);
+    expect((await store.reportRows()).suggestions).toEqual([{ kind: 'screening-abnormal', language: 'da', name: '(unknown suggestion)', cards: 1 }]);
+  });
+
   test('feedback stored before its card is logged still joins it once the log is written', async () => {
     const store = await freshStore(kind);
     await store.recordFeedback([fb('f1', 'late', { outcome: 'accepted', acceptedSuggestions: ['s1'] })]);
