@@ -120,6 +120,14 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     expect(JSON.stringify(await store.db.all('SELECT * FROM feedback'))).not.toContain('Karen');
   });
 
+  test('a long userComment or reason display (neither kept; the body limit bounds them) does not refuse the batch: every answer in it is stored', async () => {
+    const long = overridden().feedback[0]!;
+    const reason = { code: 'pt-pref', system: 'http://example.org/override', display: 'd'.repeat(5000) };
+    const body = { feedback: [...accepted().feedback, { ...long, overrideReason: { reason, userComment: 'x'.repeat(20_000) } }] };
+    expect((await request(t.app).post(URL).send(body)).status).toBe(200);
+    expect((await stored(store)).map((f) => [f.outcome, f.has_user_comment])).toEqual([['accepted', 0], ['overridden', 1]]);
+  });
+
   test('malformed feedback → 400 naming the field, nothing stored', async () => {
     const oo = expectOperationOutcome(await request(t.app).post(URL).send({ feedback: [{ card: 'c', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }), 400);
     expect(oo.issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
