@@ -60,7 +60,8 @@ function requestMetrics(metrics: Metrics, services: readonly CdsService[]): Midd
     const started = process.hrtime.bigint();
     const path = pathOf(req.url);
     res.once('finish', () => {
-      const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/.exec(path);
+      // Any case, as hookPosts routes them: `/Feedback` is the feedback route too.
+      const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/i.exec(path);
       const service = m?.[1] !== undefined && known.has(m[1]) ? m[1] : '';
       const route = m ? (m[2] ? 'feedback' : m[1] !== undefined ? 'service' : 'discovery') : ['/healthz', '/readyz', '/metrics', '/admin/report'].includes(path) ? path.slice(1) : 'other';
       const labels = { route, service, status: String(res.statusCode) };

@@ -31,6 +31,14 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('cds_log_lines_dropped_total 0');
   });
 
+  test('feedback at /Feedback (routed in any case) is counted as feedback of its service', async () => {
+    const { app } = buildTestApp();
+    const body = { feedback: [{ card: 'c1', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z' }] };
+    expect((await request(app).post('/cds-services/nkr-pain-patient-view/Feedback').send(body)).status).toBe(200);
+    const res = await request(app).get('/metrics');
+    expect(res.text).toContain('cds_http_requests_total{route="feedback",service="nkr-pain-patient-view",status="200"} 1');
+  });
+
   test('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
     const { app } = buildTestApp({ env: { METRICS_TOKEN } });
     expect((await request(app).get('/metrics')).status).toBe(401);
