@@ -1,7 +1,8 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import request from 'supertest';
-import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, searchset } from '../support/testApp.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { buildTestApp, cardOfKind, expectValidResponse, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 import { freePort, startFhirServerProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
 import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 
@@ -274,6 +275,24 @@ describe('patient-view with prefetch partly given', () => {
       { system: NPU, code: 'NPU03404' },
     ]);
     expect(typesRequested(proxy.log)).toEqual(['Observation']);
+  });
+
+  test("a blood count sent as one panel Observation with its results in components is found by the labs search (its panel code is in the query's codes): nothing re-ordered, the flag seen", async () => {
+    const body = readJson<{ prefetch: { labs: fhir4.Bundle }; [k: string]: unknown }>(projectPath('fixtures', 'requests', 'differential-in-components.json'));
+    for (const e of body.prefetch.labs.entry ?? []) {
+      const r = e.resource!;
+      const put = await fetch(`${fhir.ready}/${r.resourceType}/${r.id}`, { method: 'PUT', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(r) });
+      expect(put.ok).toBe(true);
+    }
+    const prefetch: Record<string, unknown> = { ...body.prefetch };
+    delete prefetch.labs;
+    const res = await request(app).post(SERVICE_URL).send({ ...body, prefetch, fhirServer: proxy.baseUrl });
+    expect(res.status).toBe(200);
+    const cards = expectValidResponse(res.body);
+    expect(typesRequested(proxy.log)).toContain('Observation');
+    expect(cardOfKind(cards, 'screening-abnormal')?.detail).toContain('differential count (neutrophils)');
+    const incomplete = cardOfKind(cards, 'screening-incomplete');
+    expect(incomplete?.summary ?? '').not.toMatch(/haemoglobin|leukocytes|platelets|differential/);
   });
 
   test('a prefetched empty Bundle is "no data" and is not refetched, even though the server has the Condition', async () => {
