@@ -165,15 +165,16 @@ const SEX_CODES: Record<string, 'male' | 'female'> = {
   hun: 'female',
 };
 
-function yearsOf(q: unknown): number | undefined {
+/** An age bound in years, and the length of its unit in years (a bound counts whole units of its own). */
+function yearsOf(q: unknown): { years: number; unit: number } | undefined {
   if (!isObject(q)) return undefined;
   const v = finiteNumber(q.value);
   if (v === undefined) return undefined;
   const unit = (nonBlank(q.code) ?? nonBlank(q.unit) ?? 'a').trim().toLowerCase();
-  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return v;
-  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return v / 12;
-  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return (v * 7) / 365.25;
-  if (['d', 'day', 'days', 'dage'].includes(unit)) return v / 365.25;
+  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return { years: v, unit: 1 };
+  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return { years: v / 12, unit: 1 / 12 };
+  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return { years: (v * 7) / 365.25, unit: 7 / 365.25 };
+  if (['d', 'day', 'days', 'dage'].includes(unit)) return { years: v / 365.25, unit: 1 / 365.25 };
   return undefined;
 }
 
@@ -195,7 +196,8 @@ function fits(range: JsonObject, patient: PatientFacts, now: number): boolean | 
     const low = yearsOf(age.low);
     const high = yearsOf(age.high);
     if (low === undefined && high === undefined) return false;
-    if ((low !== undefined && years < low) || (high !== undefined && years > high)) return false;
+    // Ages count completed units, as ranges are written: 50½ years is 50 (in "18–50 a"), not between "18–50" and "51–120".
+    if ((low !== undefined && years < low.years) || (high !== undefined && years >= high.years + high.unit)) return false;
   }
   return true;
 }

@@ -195,6 +195,20 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', { birthDate: Date.UTC(1980, 0, 1) })).toMatchObject({ direction: 'high' });
     expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', {})).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
+  test('age ranges count completed years (or months, …): at 50½ the range for "18–50 a" fits, not none; at 51 the one for "51–120 a"', () => {
+    const ranges = [
+      { low: { value: 45 }, high: { value: 90 }, age: { low: { value: 18, unit: 'a' }, high: { value: 50, unit: 'a' } } },
+      { low: { value: 50 }, high: { value: 100 }, age: { low: { value: 51, unit: 'a' }, high: { value: 120, unit: 'a' } } },
+    ];
+    const creatinine = (birth: string) => verdict({ valueQuantity: q(95), referenceRange: ranges }, 'ck', { birthDate: Date.parse(birth) });
+    // FIXED_NOW is 2026-11-25: born 1976-05-25 is 50½, born 1975-11-25 is 51 today.
+    expect(creatinine('1976-05-25')).toMatchObject({ kind: 'flag', direction: 'high' });
+    expect(creatinine('1975-11-25')).toEqual({ kind: 'normal' });
+    const months = [{ low: { value: 1 }, high: { value: 3 }, age: { high: { value: 6, unit: 'mo' } } }];
+    const tsh = (birth: string) => verdict({ valueQuantity: q(9), referenceRange: months }, 'tsh', { birthDate: Date.parse(birth) });
+    expect(tsh('2026-05-10')).toMatchObject({ direction: 'high' }); // 6½ months: still "up to 6 months"
+    expect(tsh('2026-04-20')).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' }); // 7 months
+  });
   test('patientFacts reads gender and birthDate leniently', () => {
     expect(patientFacts({ resourceType: 'Patient', gender: 'female', birthDate: '1970-05' })).toEqual({ sex: 'female', birthDate: Date.UTC(1970, 4, 1) });
     expect(patientFacts(null)).toEqual({});
