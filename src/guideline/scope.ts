@@ -5,7 +5,7 @@ import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { SkippedResources } from '../model/skipped.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
-import { parseFhirDate } from './fhirDates.js';
+import { parseFhirDate, parseFhirDateEnd } from './fhirDates.js';
 
 export type Phase = 'work-up' | 'established';
 
@@ -78,11 +78,16 @@ function recordedOf(c: JsonObject): number | undefined {
   return dateOf(c.recordedDate) ?? dateOf(c.assertedDate) ?? dateOf(c.dateRecorded);
 }
 
-/** Patient.birthDate (read leniently from whatever the `patient` key held). */
-function birthDateOf(patient: unknown): number | undefined {
+/** Patient.birthDate (read leniently from whatever the `patient` key held), as written. */
+function birthDateText(patient: unknown): string | undefined {
   if (!isObject(patient)) return undefined;
   if (patient.resourceType !== undefined && patient.resourceType !== 'Patient') return undefined;
-  return dateOf(patient.birthDate);
+  return typeof patient.birthDate === 'string' ? patient.birthDate : undefined;
+}
+
+/** Patient.birthDate: its first instant. */
+function birthDateOf(patient: unknown): number | undefined {
+  return parseFhirDate(birthDateText(patient));
 }
 
 /** Age in whole years on the Danish day of `now`: a birthday begins at Danish midnight, not UTC's. */
@@ -119,7 +124,9 @@ export function assessScope(
   const birth = birthDateOf(patient);
   // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
   const ageUnknown = birth === undefined;
-  if (birth !== undefined && ageAt(birth, now) < (settings.minPatientAge ?? 18)) {
+  // The age limit from the last day the birth date allows: born "2008-12" may be 17 until 31 December 2026.
+  const latestBirth = parseFhirDateEnd(birthDateText(patient));
+  if (latestBirth !== undefined && ageAt(latestBirth, now) < (settings.minPatientAge ?? 18)) {
     return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
   }
 

@@ -95,6 +95,8 @@ function orderDate(sr: Record<string, unknown>): PreciseDate | undefined {
  */
 function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
   if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
+  // "Do not perform" orders nothing: the test is not pending (nor stale).
+  if (resource.doNotPerform === true) return null;
   const groups = new Set<string>();
   for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);

@@ -218,6 +218,11 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2010-05-01' })).toMatchObject({ inScope: false, outOfScope: 'under-age' });
     expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-11-25' }).inScope).toBe(true); // 18 today
     expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-11-26' }).inScope).toBe(false); // 18 tomorrow
+    // A birth date given to the month or year only: of age once the latest day it allows is 18 years ago.
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-11' }).inScope).toBe(false); // may be born 30 November 2008
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008-10' }).inScope).toBe(true);
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2008' }).inScope).toBe(false);
+    expect(scope(c, {}, { resourceType: 'Patient', birthDate: '2007' }).inScope).toBe(true);
     // A birthday begins at Danish midnight: at 23:30 UTC on 25 November it is 26 November in Denmark.
     const lateEvening = Date.parse('2026-11-25T23:30:00Z');
     expect(assessScope(c, gsb, settings, lateEvening, { resourceType: 'Patient', birthDate: '2008-11-26' }).inScope).toBe(true);

@@ -106,6 +106,10 @@ describe('screening panel', () => {
     expect(status(run([], [sr('completed', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
     expect(status(run([], [sr('revoked', { authoredOn: '2026-11-20' })]), 'ck')).toBe('missing');
   });
+  test('an order with doNotPerform orders nothing: the group stays missing (the control, without it, is pending)', () => {
+    expect(status(run([], [sr('active', { authoredOn: '2026-11-23', doNotPerform: true })]), 'ck')).toBe('missing');
+    expect(status(run([], [sr('active', { authoredOn: '2026-11-23', doNotPerform: false })]), 'ck')).toBe('pending');
+  });
   test('the pending window counts by the Danish day: an order dated only by the day 30 days ago is pending, one a day earlier stale', () => {
     // FIXED_NOW is 2026-11-25T12:00Z; 30 days before is 2026-10-26, a Danish winter day from 23:00 UTC on 25 October.
     expect(status(run([], [sr('active', { authoredOn: '2026-10-26' })]), 'ck')).toBe('pending');
