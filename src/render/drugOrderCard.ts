@@ -3,7 +3,7 @@ import type { ActiveOpioid, DrugOrderFinding, OpioidDeleteDecision } from '../gu
 import type { CdsCard } from '../model/cdsResponse.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
-import { moveDosageToEvening } from './eveningDosageUpdate.js';
+import { isSteppedDosage, moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
 import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
@@ -73,7 +73,8 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const reasons = f.daytime.reasons.map((r) => daytimeReason(ctx, f.kind, r)).join(', ');
   const suggestions: SuggestionInput[] = [];
   const updateBase = f.order.reference ? updateBaseOf() : null;
-  if (f.order.reference && updateBase?.id) {
+  const stepped = updateBase !== null && isSteppedDosage(updateBase);
+  if (f.order.reference && updateBase?.id && !stepped) {
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
@@ -81,7 +82,10 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
     });
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
-  return { text: blocks(ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }), ctx.texts.get(f.kind, ctx.lang, 'experience')), suggestions };
+  return {
+    text: blocks(ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }), stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'), ctx.texts.get(f.kind, ctx.lang, 'experience')),
+    suggestions,
+  };
 }
 
 /** One card per (order, drug kind) for order-select and order-sign (docs/clinical-rules.md §4). */

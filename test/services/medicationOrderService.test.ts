@@ -265,6 +265,23 @@ describe('amitriptyline daytime dosing', () => {
     // "Not in the daytime" is said once in the detail.
     expect(card.detail.match(/dagtimerne på grund af sedation/g)).toHaveLength(1);
   });
+  test('a dosage in steps (a week at bedtime, then morning and bedtime) → warning without the update, which would keep one step and its week; the card says why (da, en); one step of two instructions keeps it', async () => {
+    const titration: fhir4.Dosage[] = [
+      { sequence: 1, timing: { repeat: { boundsDuration: { value: 7, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' }, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } },
+      { sequence: 2, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
+      { sequence: 2, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } },
+    ];
+    const en = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration })])).cards[0]!;
+    expect(en.indicator).toBe('warning');
+    expect(en.suggestions).toBeUndefined();
+    expect(en.detail).toContain('**The dosage has several steps** (titration or tapering): so no suggestion to move it to bedtime');
+    const da = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration })], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('**Doseringen har flere trin** (op- eller nedtrapning)');
+    // Morning and bedtime together (one step): the update is offered, and nothing is said about steps.
+    const oneStep = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration.slice(1) })])).cards[0]!;
+    expect(oneStep.suggestions).toHaveLength(1);
+    expect(oneStep.detail).not.toContain('several steps');
+  });
   test('once at bedtime → info, no suggestions', async () => {
     const card = (await call([draft('r', rx('856834', 'amitriptyline 25 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }] })])).cards[0]!;
     expect(card.indicator).toBe('info');
