@@ -54,8 +54,9 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
 }
 
 /**
- * The order's reasons: its own, plus, for each reasonReference to one of the patient's Conditions, that
- * Condition's code and the reference's display — neither for a Condition refuted or entered in error.
+ * The order's reasons, one per reason: its own, plus, for each reasonReference to one of the patient's
+ * Conditions, that Condition's code with the reference's display as its text — nothing for a Condition
+ * refuted or entered in error.
  */
 export function reasonsOf(order: MedicationOrderView, patient: PatientConditions): fhir4.CodeableConcept[] {
   const out = [...order.reasons];
@@ -63,8 +64,8 @@ export function reasonsOf(order: MedicationOrderView, patient: PatientConditions
     const key = reference.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
     const code = patient.codeByReference(key);
     if (code === null) continue;
-    if (display) out.push({ text: display });
-    if (code) out.push(code);
+    if (code) out.push(display ? { ...code, text: display } : code);
+    else if (display) out.push({ text: display });
   }
   return out;
 }
@@ -75,17 +76,20 @@ function reasonText(reason: unknown): string {
   return [reason.text, ...codingsOf(reason).map((c) => c.display)].map(nonBlank).filter((t) => t !== undefined).join(' ');
 }
 
-function reasonsName(group: MedicationConditionGroup, reasons: readonly unknown[], codes: MedicationConditionCodes): boolean {
-  return reasons.some((r) => codes.hasCode(group, r) || codes.textNames(group, reasonText(r)));
+/** One reason names the group: by its code, or by its words (src/terminology/reasonText.ts). */
+function reasonNames(group: MedicationConditionGroup, reason: unknown, codes: MedicationConditionCodes): boolean {
+  return codes.hasCode(group, reason) || codes.textNames(group, reasonText(reason));
 }
 
 /**
- * Prescribed for depression or anxiety: a reason coded or worded so (depressi…, angst…, panic…); another reason
- * ("mod smerter") means it is not; only an order with no reason at all falls back to an active Condition.
+ * Prescribed for depression or anxiety: every reason of the order is coded or worded so. Another reason
+ * beside it ("mod smerter", or M79.7 beside F32.1) means the drug is (also) for pain, and the card is shown,
+ * as for a reason text that says more; only an order with no reason at all falls back to an active Condition.
  */
 export function prescribedForDepressionOrAnxiety(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
   if (!order.hasReason) return patient.depressionOrAnxiety;
-  return reasonsName('depression-anxiety', reasonsOf(order, patient), codes);
+  const reasons = reasonsOf(order, patient);
+  return reasons.length > 0 && reasons.every((r) => reasonNames('depression-anxiety', r, codes));
 }
 
 /** Opioid dependence on record for this order: its reason, or an active Condition of the patient. */

@@ -495,6 +495,18 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     // Not among the patient's Conditions: the display is read as the reason.
     expect((await call([order], { conditions: [fibromyalgia] })).cards).toEqual([]);
   });
+  test('a depression code beside another reason (fibromyalgia M79.7) → the card, as for a text that says more; the depression code alone, or two depression reasons, → none', async () => {
+    const fm = { coding: [{ system: ICD10, code: 'M79.7' }] };
+    const dep = { coding: [{ system: ICD10, code: 'F32.1' }] };
+    const anx = { coding: [{ system: ICD10, code: 'F41.1' }] };
+    expect(kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [fm, dep] })]))).toEqual(['ssri']);
+    expect(kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep, { text: 'mod smerter' }] })]))).toEqual(['ssri']);
+    expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep] })])).cards).toEqual([]);
+    expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep, anx] })])).cards).toEqual([]);
+    // A reference to the patient's depression Condition with a display that names nothing is still that one reason.
+    const byReference = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'Condition/dep', display: 'Diagnose 1' }] } as unknown as fhir4.Resource;
+    expect((await call([byReference], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
+  });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
     expect(kinds(await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, condition('dep', ICD10, 'F32.1', 'resolved')] }))).toEqual(['ssri']);
