@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Db } from './db.js';
@@ -37,8 +38,20 @@ export function memoryStore(): { store: Store; db: SqliteDb } {
   return { store: new SqlStore(db), db };
 }
 
-/** Opens the configured store for one job (a script) and always closes it. */
+/** A script pointed at a folder that holds no store: it says so rather than create an empty one there. */
+export class NoStoreThere extends Error {
+  constructor(dataDir: string) {
+    super(`there is no store in DATA_DIR (${dataDir}); set DATA_DIR to the service's data folder (npm run demo prints its own)`);
+    this.name = 'NoStoreThere';
+  }
+}
+
+/**
+ * Opens the configured store for one job (a script) and always closes it. An embedded store must exist
+ * already: a mistyped DATA_DIR would otherwise be a new, empty store (a report of nothing).
+ */
 export async function withStore<T>(config: Config, job: (store: Store) => Promise<T>): Promise<T> {
+  if (!config.store.databaseUrl && !existsSync(join(config.store.dataDir, SQLITE_FILE))) throw new NoStoreThere(config.store.dataDir);
   const store = await openStore(config);
   try {
     return await job(store);

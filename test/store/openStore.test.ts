@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,5 +39,22 @@ describe('openStore', () => {
     const { stdout } = run('postgres://nobody@127.0.0.1:1/none');
     expect(stdout).toContain('open failed');
     expect(stdout).toContain('pg loaded');
+  });
+});
+
+describe('withStore (the scripts: report, quiet:reset)', () => {
+  test('an embedded store that does not exist is refused, and nothing is created there; one that exists is opened', async () => {
+    const { withStore, openStore, NoStoreThere } = await import('../../src/store/openStore.js');
+    const dir = mkdtempSync(join(tmpdir(), 'with-store-'));
+    try {
+      const config = { store: { dataDir: join(dir, 'typo'), databaseUrl: null } } as unknown as Parameters<typeof withStore>[0];
+      await expect(withStore(config, async () => 'ran')).rejects.toBeInstanceOf(NoStoreThere);
+      expect(existsSync(join(dir, 'typo'))).toBe(false);
+      const real = { store: { dataDir: dir, databaseUrl: null } } as unknown as Parameters<typeof withStore>[0];
+      await (await openStore(real)).close();
+      await expect(withStore(real, async () => 'ran')).resolves.toBe('ran');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
