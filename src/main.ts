@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     demoIssuer,
   });
   const server: Server = app.listen(config.port, config.host, () => {
+    server.removeListener('error', onListenError);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
@@ -78,6 +79,17 @@ async function main(): Promise<void> {
       logger.warn({ publicBaseUrl: config.publicBaseUrl }, 'set PUBLIC_BASE_URL: with PORT=0 the default public base URL is not the address clients call');
     }
   });
+  // The address cannot be had (in use, not this machine's, not allowed): say which setting, not a stack trace.
+  // Only until it listens (removed then): a later server error is not about the address.
+  const onListenError = (err: NodeJS.ErrnoException): void => {
+    const why = err.code === 'EADDRINUSE' ? 'the port is in use by another process' : err.code === 'EACCES' ? 'not allowed to listen there' : err.code === 'EADDRNOTAVAIL' ? 'HOST is not an address of this machine' : err.message;
+    process.stderr.write(`nkr-pain-cds failed to start: cannot listen on HOST ${config.host}, PORT ${config.port}: ${why} (${err.code ?? 'error'}); set PORT (or HOST)\n`);
+    void store.close().catch(() => undefined).finally(() => {
+      instanceLock?.release();
+      process.exit(1);
+    });
+  };
+  server.once('error', onListenError);
 
   // Say "not ready" (and keep serving) for SHUTDOWN_DRAIN_MS, then stop taking requests, let in-flight ones
   // finish, write the card log, close the store, exit 0.

@@ -190,3 +190,20 @@ describe('the service process with auth on (the default)', () => {
     expect(logLines(serviceWithAuth).find((e) => e.msg === 'nkr-pain-cds listening')).toMatchObject({ auth: 'on' });
   });
 });
+
+describe('an address that cannot be had', () => {
+  test('PORT in use → exit 1 with a line naming PORT and why, no stack trace', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const started = startServiceProcess({ AUTH: 'off', PORT: String(port) });
+      await expect(started).rejects.toThrow(new RegExp(`exited \\(code 1[\\s\\S]*cannot listen on HOST 127\\.0\\.0\\.1, PORT ${port}: the port is in use by another process \\(EADDRINUSE\\); set PORT`));
+      await expect(started).rejects.not.toThrow(/Unhandled 'error' event|    at /);
+    } finally {
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+    }
+  }, 30_000);
+});
