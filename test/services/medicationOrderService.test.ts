@@ -124,6 +124,11 @@ describe('order-select: one card per (order, drug kind), §4 table', () => {
 });
 
 describe('opioid without dual action: the delete suggestion', () => {
+  test("the README's example request (fixtures/requests/order-select-oxycodone.json) shows the one-click removal: its active orders and statements are prefetched (none)", async () => {
+    const res = await request(buildTestApp().app).post(SELECT).send(readJson(projectPath('fixtures', 'requests', 'order-select-oxycodone.json')));
+    const card = expectValidResponse(res.body).cards[0]!;
+    expect(card.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+  });
   test('the active orders cannot be read (no prefetch, no FHIR server): still a 200 with the card; the opioid card withholds its delete and says why (da, en), an SSRI card is unchanged', async () => {
     const { app } = buildTestApp();
     const send = (drafts: fhir4.Resource[], lang: string) => {
