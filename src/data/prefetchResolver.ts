@@ -99,8 +99,16 @@ function narrowed(q: ServerQuery, params: string): ServerQuery {
 /** The resource type a relative search names (`MedicationOrder?patient=…` → MedicationOrder). */
 const searchedType = (query: string): string => query.split(/[?/]/)[0] ?? query;
 
-/** The resource types a key's queries search: its own, and its DSTU2 search's. */
-const searchedTypes = (spec: PrefetchTemplateSpec): string[] => (spec.dstu2 === undefined ? [searchedType(spec.query)] : [searchedType(spec.query), searchedType(spec.dstu2.query)]);
+/** The resource types a key's queries search: its own, and its DSTU2 search's (once per spec: the specs live as long as the service). */
+const typesBySpec = new WeakMap<PrefetchTemplateSpec, readonly string[]>();
+function searchedTypes(spec: PrefetchTemplateSpec): readonly string[] {
+  let types = typesBySpec.get(spec);
+  if (types === undefined) {
+    types = spec.dstu2 === undefined ? [searchedType(spec.query)] : [searchedType(spec.query), searchedType(spec.dstu2.query)];
+    typesBySpec.set(spec, types);
+  }
+  return types;
+}
 
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
 

@@ -4,6 +4,7 @@ import type { Language } from '../model/language.js';
 import { newCallTrace } from '../model/callTrace.js';
 import type { AnsweredResults, CdsService, ServiceCall } from '../model/cdsService.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
+import { BoundedMemo } from '../model/boundedMemo.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
 import { sendJson } from './httpResponse.js';
@@ -98,15 +99,18 @@ class HookCall<H extends HookName> implements ServiceCall<H> {
   }
 }
 
-/** `fhirServer` as one text per server: scheme and host in lower case, no trailing slash. */
+/** `fhirServer` as one text per server: scheme and host in lower case, no trailing slash (an EHR sends the same few: kept). */
+const serverTexts = new BoundedMemo<string>(256);
 function serverText(fhirServer: string | undefined): string {
   if (fhirServer === undefined) return '';
-  try {
-    const u = new URL(fhirServer.trim());
-    return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
-  } catch {
-    return fhirServer.trim();
-  }
+  return serverTexts.get(fhirServer, (raw) => {
+    try {
+      const u = new URL(raw.trim());
+      return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
+    } catch {
+      return raw.trim();
+    }
+  });
 }
 
 /**
