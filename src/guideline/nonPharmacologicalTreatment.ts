@@ -9,6 +9,8 @@ interface TreatmentScreeningInput {
   pending: readonly { id: string }[];
   /** Open lab orders too old to count as pending (renew or cancel). */
   stale?: readonly { id: string }[];
+  /** Missing and stale together in panel order, when known: the order the card names them in. */
+  notTaken?: readonly { id: string }[];
 }
 
 /** What the card needs from the flagged results (docs/clinical-rules.md §3.2). */
@@ -82,7 +84,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
   const suggested = input.codes.interventions
     .filter((i) => i.onlyAfterMonths === undefined || (painSince !== undefined && addMonths(painSince, i.onlyAfterMonths) < now))
     .map((i) => i.id);
-  const notIncluded = scope.phase === 'established' ? [...new Set([...screening.missing, ...stale].map((g) => g.id))] : [];
+  const notIncluded = scope.phase === 'established' ? [...new Set((screening.notTaken ?? [...screening.missing, ...stale]).map((g) => g.id))] : [];
   return {
     kind: 'non-pharmacological-treatment',
     indicator: 'info',

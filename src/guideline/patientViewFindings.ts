@@ -103,6 +103,8 @@ export function assessPatientView(
   if (!scope.inScope) return { scope, findings: [] };
   const screening = assessScreening(record.observations, record.serviceRequests, terminology.panel, scope, settings, now, skipped);
   const findings: PatientViewFinding[] = [];
+  // Missing or stale, in panel order (TSH, CK and vitamin D first): what both cards name.
+  const notTaken = screening.groups.filter((g) => g.status === 'missing' || g.status === 'stale').map((g) => g.group);
   // Established phase: no screening-incomplete card; the non-drug card lists what the screening did not include (§3.1).
   if (scope.phase === 'work-up' && (screening.missing.length > 0 || screening.stale.length > 0)) {
     const f: ScreeningIncompleteFinding = {
@@ -111,7 +113,7 @@ export function assessPatientView(
       missing: screening.missing,
       pending: screening.pending,
       stale: screening.stale,
-      notTaken: screening.groups.filter((g) => g.status === 'missing' || g.status === 'stale').map((g) => g.group),
+      notTaken,
       undatedResults: screening.undatedResults,
       orderSystem: screening.orderSystem,
       openOrdersUnknown: screening.openOrdersUnknown,
@@ -148,7 +150,7 @@ export function assessPatientView(
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
-      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group) },
+      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group), notTaken },
       flags: { flagged, notAssessable },
       screeningAbnormalCard: abnormalListsThem,
       codes: terminology.nonPharmacological,

@@ -108,6 +108,15 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const est = await card(staleEsr(variant({ drop: [ESR] })), 'da');
     expect(cardOfKind(est.body, 'screening-incomplete')).toBeUndefined();
     expect(est.card!.detail).toContain('Screeningen omfattede ikke (i journalen): SR (sænkningsreaktion).');
+    // A stale CK order beside a missing vitamin D: named in panel order (TSH, CK, vitamin D first), as on the screening card.
+    const staleCkMissingD = (req: Req): Req => {
+      const order: fhir4.ServiceRequest = { resourceType: 'ServiceRequest', id: 'sr-ck', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, code: { coding: [{ system: 'http://loinc.org', code: '2157-6' }] }, authoredOn: '2026-02-03' };
+      req.prefetch.serviceRequests = searchset([order]);
+      return req;
+    };
+    const ordered = await card(staleCkMissingD(variant({ drop: [VITAMIN_D, '2157-6'] })), 'en');
+    expect(ordered.card!.detail).toContain('The screening did not include (in the record): CK');
+    expect(ordered.card!.detail).toMatch(/did not include \(in the record\): CK[^\n]*, vitamin D/);
   });
   test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
     const req = variant({ verification: 'provisional' });
