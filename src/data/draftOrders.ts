@@ -1,6 +1,6 @@
 import { isRefutedOrInError } from '../model/conditionStatus.js';
 import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
-import { readConcept } from '../model/codeableConcept.js';
+import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
 
@@ -194,9 +194,8 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
       unresolvedReasonReferences = appended(unresolvedReasonReferences, { reference: ref, display: display ?? null });
       continue;
     }
-    if (display) reasons = appended(reasons, { text: display });
-    const code = target && target.resourceType === 'Condition' ? readConcept(target.code) : null;
-    if (code) reasons = appended(reasons, code);
+    const reason = reasonOfReference(target && target.resourceType === 'Condition' ? readConcept(target.code) : null, display);
+    if (reason) reasons = appended(reasons, reason);
   }
 
   return {

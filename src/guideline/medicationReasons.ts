@@ -1,5 +1,5 @@
 import { isActiveCondition, isRefutedOrInError } from '../model/conditionStatus.js';
-import { codingsOf, readConcept } from '../model/codeableConcept.js';
+import { codingsOf, readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import type { MedicationConditionCodes, MedicationConditionGroup } from '../terminology/medicationConditions.js';
@@ -64,8 +64,8 @@ export function reasonsOf(order: MedicationOrderView, patient: PatientConditions
     const key = reference.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
     const code = patient.codeByReference(key);
     if (code === null) continue;
-    if (code) out.push(display ? { ...code, text: display } : code);
-    else if (display) out.push({ text: display });
+    const reason = reasonOfReference(code, display);
+    if (reason) out.push(reason);
   }
   return out;
 }

@@ -70,3 +70,13 @@ export function readConcept(v: unknown, options?: { complete?: boolean }): fhir4
   if (text) out.text = text;
   return out;
 }
+
+/**
+ * One reason from a reasonReference: the referenced Condition's code, with the reference's display as its
+ * text; the display alone when the code is not known; nothing without either. One reason, not two, so a
+ * rule over every reason of an order (docs/clinical-rules.md §4.10) reads it once, wherever the Condition was.
+ */
+export function reasonOfReference(code: fhir4.CodeableConcept | null | undefined, display: string | null | undefined): fhir4.CodeableConcept | undefined {
+  if (code) return display ? { ...code, text: display } : code;
+  return display ? { text: display } : undefined;
+}

@@ -508,9 +508,16 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     expect(kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep, { text: 'mod smerter' }] })]))).toEqual(['ssri']);
     expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep] })])).cards).toEqual([]);
     expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [dep, anx] })])).cards).toEqual([]);
-    // A reference to the patient's depression Condition with a display that names nothing is still that one reason.
-    const byReference = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'Condition/dep', display: 'Diagnose 1' }] } as unknown as fhir4.Resource;
+    // A reference to the patient's depression Condition with a display that names nothing is still that one reason,
+    // wherever the Condition is: among the patient's Conditions or contained in the order.
+    const byReference = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'Condition/dep', display: 'Depression, set af egen læge' }] } as unknown as fhir4.Resource;
     expect((await call([byReference], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
+    const contained = {
+      ...draft('a', rx('312941', 'Sertralin 50 mg')),
+      contained: [{ resourceType: 'Condition', id: 'c1', code: { coding: [{ system: ICD10, code: 'F32.1' }] } }],
+      reasonReference: [{ reference: '#c1', display: 'Depression, set af egen læge' }],
+    } as unknown as fhir4.Resource;
+    expect((await call([contained], { conditions: [fibromyalgia] })).cards).toEqual([]);
   });
   test('no reason at all: an active depression Condition exempts; a resolved one does not', async () => {
     expect((await call([draft('a', rx('312941', 'Sertralin'))], { conditions: [fibromyalgia, depression] })).cards).toEqual([]);
