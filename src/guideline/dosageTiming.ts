@@ -36,6 +36,12 @@ export interface DaytimeAssessment {
   dosesPerDay: number | null;
   /** false when the dosage has no structured timing (absent, or text only). */
   structured: boolean;
+  /**
+   * A dosage in steps (titration or tapering): instructions of more than one `sequence` (none counts as its
+   * own group, as above), or several instructions whose bounds (`bounds[x]`, `count`) differ. One bedtime
+   * dose cannot stand for the steps: no bedtime update is offered (§4.5).
+   */
+  stepped: boolean;
 }
 
 const DAYTIME_WHEN = new Set([
@@ -96,7 +102,8 @@ export function assessDaytimeDosing(
   settings: DaytimeSettings,
 ): DaytimeAssessment {
   const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
-  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false };
+  const stepped = isStepped(dosages ?? []);
+  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped };
 
   const groups = new Map<number, InstructionTiming[]>();
   for (const t of timings) groups.set(t.sequence, [...(groups.get(t.sequence) ?? []), t]);
@@ -129,7 +136,23 @@ export function assessDaytimeDosing(
       reasons.push(code ? { type: 'timing-code', code } : { type: 'doses-per-day', dosesPerDay: round(doses) });
     }
   }
-  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true };
+  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped };
+}
+
+const BOUNDS = ['boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax'] as const;
+
+/** The instruction's bounds as one text ('' for none), to tell steps apart. */
+function boundsText(d: fhir4.Dosage): string {
+  const repeat = d.timing?.repeat as Record<string, unknown> | undefined;
+  if (!repeat || typeof repeat !== 'object') return '';
+  return JSON.stringify(BOUNDS.map((k) => repeat[k] ?? null));
+}
+
+function isStepped(dosages: readonly fhir4.Dosage[]): boolean {
+  const list = dosages.filter((d) => typeof d === 'object' && d !== null);
+  if (list.length < 2) return false;
+  const sequences = new Set(list.map((d) => finiteNumber(d.sequence) ?? 0));
+  return sequences.size > 1 || new Set(list.map(boundsText)).size > 1;
 }
 
 function round(n: number): number {

@@ -3,7 +3,7 @@ import type { ActiveOpioid, DrugOrderFinding, OpioidDeleteDecision } from '../gu
 import type { CdsCard } from '../model/cdsResponse.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
-import { isSteppedDosage, moveDosageToEvening } from './eveningDosageUpdate.js';
+import { moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
 import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
@@ -73,7 +73,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const reasons = f.daytime.reasons.map((r) => daytimeReason(ctx, f.kind, r)).join(', ');
   const suggestions: SuggestionInput[] = [];
   const updateBase = f.order.reference ? updateBaseOf() : null;
-  const stepped = updateBase !== null && isSteppedDosage(updateBase);
+  const stepped = f.daytime.stepped;
   if (f.order.reference && updateBase?.id && !stepped) {
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),

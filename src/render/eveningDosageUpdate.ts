@@ -42,18 +42,3 @@ export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
   copy.dosageInstruction = [d];
   return copy;
 }
-
-/**
- * A dosage in steps (titration or tapering): instructions of more than one `sequence`. One bedtime dose
- * cannot stand for them: the first step's bounds would end the order after it (a week's titration step
- * turned a continuing order into a 7-day one), the last step's dose is not the first's. No update is offered.
- */
-export function isSteppedDosage(resource: ResourceJson): boolean {
-  const sequences = new Set<number>();
-  for (const d of asList(resource.dosageInstruction)) {
-    if (!isObject(d)) continue;
-    const s = finiteNumber(d.sequence);
-    if (s !== undefined) sequences.add(s);
-  }
-  return sequences.size > 1;
-}

@@ -75,8 +75,20 @@ describe('assessDaytimeDosing', () => {
     expect(assessDaytimeDosing([coded('PM')], settings).daytime).toBe(false);
   });
 
+  test('a dosage in steps: more than one sequence (none is a group of its own), or instructions whose bounds differ; not: one instruction, or several sharing their bounds', () => {
+    const at = (when: string, extra: Record<string, unknown> = {}, sequence?: number): fhir4.Dosage => ({ ...(sequence === undefined ? {} : { sequence }), timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when], ...extra } } }) as fhir4.Dosage;
+    const week = { boundsDuration: { value: 7, unit: 'd' } };
+    const stepped = (dosages: fhir4.Dosage[]) => assessDaytimeDosing(dosages, settings).stepped;
+    expect(stepped([at('HS', week, 1), at('MORN', {}, 2), at('HS', {}, 2)])).toBe(true);
+    expect(stepped([at('MORN', week), at('MORN', { boundsPeriod: { start: '2026-03-08' } })])).toBe(true); // no sequence: told by the bounds
+    expect(stepped([at('HS', {}, 1), at('MORN')])).toBe(true); // sequence 1 and none
+    expect(stepped([at('MORN', week)])).toBe(false);
+    expect(stepped([at('MORN', week), at('HS', week)])).toBe(false); // morning and bedtime, the same course
+    expect(stepped([at('MORN'), at('HS')])).toBe(false);
+  });
+
   test('free-text-only or absent dosage is not daytime and not structured', () => {
-    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false });
+    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped: false });
     expect(assessDaytimeDosing(undefined, settings).structured).toBe(false);
   });
 

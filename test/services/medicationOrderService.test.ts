@@ -282,6 +282,12 @@ describe('amitriptyline daytime dosing', () => {
     expect(en.detail).toContain('**The dosage has several steps** (titration or tapering): so no suggestion to move it to bedtime');
     const da = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration })], { lang: 'da' })).cards[0]!;
     expect(da.detail).toContain('**Doseringen har flere trin** (op- eller nedtrapning)');
+    // Steps written without sequence, told by their bounds: no update either.
+    const bySeven: fhir4.Dosage[] = [
+      { timing: { repeat: { boundsDuration: { value: 7, unit: 'd' }, frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
+      { timing: { repeat: { boundsPeriod: { start: '2026-12-08' }, frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
+    ];
+    expect((await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: bySeven })])).cards[0]!.suggestions).toBeUndefined();
     // Morning and bedtime together (one step): the update is offered, and nothing is said about steps.
     const oneStep = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration.slice(1) })])).cards[0]!;
     expect(oneStep.suggestions).toHaveLength(1);
