@@ -1,8 +1,8 @@
-import { DAY_MS } from '../model/duration.js';
+import { completedAge, type AgeUnit } from '../model/age.js';
 import { codingsOf } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
-import { parseFhirDate } from './fhirDates.js';
+import { parseFhirDateEnd } from './fhirDates.js';
 import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 
@@ -61,7 +61,8 @@ export function patientFacts(patient: unknown): PatientFacts {
   const out: PatientFacts = {};
   const gender = nonBlank(patient.gender)?.trim().toLowerCase();
   if (gender === 'male' || gender === 'female') out.sex = gender;
-  const birth = typeof patient.birthDate === 'string' ? parseFhirDate(patient.birthDate) : undefined;
+  // The last instant a partial birth date allows ("1975": 31 December), as for the age limit (§2).
+  const birth = typeof patient.birthDate === 'string' ? parseFhirDateEnd(patient.birthDate) : undefined;
   if (birth !== undefined) out.birthDate = birth;
   return out;
 }
@@ -165,16 +166,17 @@ const SEX_CODES: Record<string, 'male' | 'female'> = {
   hun: 'female',
 };
 
-/** An age bound in years, and the length of its unit in years (a bound counts whole units of its own). */
-function yearsOf(q: unknown): { years: number; unit: number } | undefined {
+/** An age bound: its value and unit (years when none is given). */
+function ageBound(q: unknown): { value: number; unit: AgeUnit } | undefined {
   if (!isObject(q)) return undefined;
   const v = finiteNumber(q.value);
   if (v === undefined) return undefined;
   const unit = (nonBlank(q.code) ?? nonBlank(q.unit) ?? 'a').trim().toLowerCase();
-  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return { years: v, unit: 1 };
-  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return { years: v / 12, unit: 1 / 12 };
-  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return { years: (v * 7) / 365.25, unit: 7 / 365.25 };
-  if (['d', 'day', 'days', 'dage'].includes(unit)) return { years: v / 365.25, unit: 1 / 365.25 };
+  // A fractional number of years ("0.5 a") is counted in months.
+  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return Number.isInteger(v) ? { value: v, unit: 'years' } : { value: v * 12, unit: 'months' };
+  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return { value: v, unit: 'months' };
+  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return { value: v, unit: 'weeks' };
+  if (['d', 'day', 'days', 'dage'].includes(unit)) return { value: v, unit: 'days' };
   return undefined;
 }
 
@@ -192,12 +194,12 @@ function fits(range: JsonObject, patient: PatientFacts, now: number): boolean | 
   }
   if (age) {
     if (patient.birthDate === undefined) return false;
-    const years = (now - patient.birthDate) / (365.25 * DAY_MS);
-    const low = yearsOf(age.low);
-    const high = yearsOf(age.high);
+    const low = ageBound(age.low);
+    const high = ageBound(age.high);
     if (low === undefined && high === undefined) return false;
-    // Ages count completed units, as ranges are written: 50½ years is 50 (in "18–50 a"), not between "18–50" and "51–120".
-    if ((low !== undefined && years < low.years) || (high !== undefined && years >= high.years + high.unit)) return false;
+    // Completed units of the bound's own unit, as ages are counted: 50½ years is 50 (in "18–50 a").
+    const birth = patient.birthDate;
+    if ((low !== undefined && completedAge(birth, now, low.unit) < low.value) || (high !== undefined && completedAge(birth, now, high.unit) > high.value)) return false;
   }
   return true;
 }

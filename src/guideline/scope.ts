@@ -1,4 +1,4 @@
-import { danishCalendarDay } from '../model/danishTime.js';
+import { completedAge } from '../model/age.js';
 import { DAY_MS } from '../model/duration.js';
 import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
@@ -90,14 +90,6 @@ function birthDateOf(patient: unknown): number | undefined {
   return parseFhirDate(birthDateText(patient));
 }
 
-/** Age in whole years on the Danish day of `now`: a birthday begins at Danish midnight, not UTC's. */
-function ageAt(birth: number, now: number): number {
-  const b = new Date(birth);
-  const n = danishCalendarDay(now);
-  let age = n.year - b.getUTCFullYear();
-  if (n.month - 1 < b.getUTCMonth() || (n.month - 1 === b.getUTCMonth() && n.day < b.getUTCDate())) age--;
-  return age;
-}
 
 interface GsbEntry {
   c: JsonObject;
@@ -126,7 +118,7 @@ export function assessScope(
   const ageUnknown = birth === undefined;
   // The age limit from the last day the birth date allows: born "2008-12" may be 17 until 31 December 2026.
   const latestBirth = parseFhirDateEnd(birthDateText(patient));
-  if (latestBirth !== undefined && ageAt(latestBirth, now) < (settings.minPatientAge ?? 18)) {
+  if (latestBirth !== undefined && completedAge(latestBirth, now, 'years') < (settings.minPatientAge ?? 18)) {
     return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
   }
 

@@ -204,13 +204,17 @@ describe('flagged results: values and ranges', () => {
     // FIXED_NOW is 2026-11-25: born 1976-05-25 is 50½, born 1975-11-25 is 51 today.
     expect(creatinine('1976-05-25')).toMatchObject({ kind: 'flag', direction: 'high' });
     expect(creatinine('1975-11-25')).toEqual({ kind: 'normal' });
+    // By the calendar, not 365.25-day years: on the 51st birthday (13 leap days since birth, not 12.75) "51–120 a" fits.
+    const onBirthday = assessResult(result({ valueQuantity: q(95), referenceRange: ranges }, 'ck'), panel, { birthDate: Date.parse('2001-01-01') }, Date.parse('2052-01-01T10:00:00Z'));
+    expect(onBirthday).toEqual({ kind: 'normal' });
     const months = [{ low: { value: 1 }, high: { value: 3 }, age: { high: { value: 6, unit: 'mo' } } }];
     const tsh = (birth: string) => verdict({ valueQuantity: q(9), referenceRange: months }, 'tsh', { birthDate: Date.parse(birth) });
     expect(tsh('2026-05-10')).toMatchObject({ direction: 'high' }); // 6½ months: still "up to 6 months"
     expect(tsh('2026-04-20')).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' }); // 7 months
   });
   test('patientFacts reads gender and birthDate leniently', () => {
-    expect(patientFacts({ resourceType: 'Patient', gender: 'female', birthDate: '1970-05' })).toEqual({ sex: 'female', birthDate: Date.UTC(1970, 4, 1) });
+    // A partial birth date: its last instant (the end of 31 May 1970 in Denmark), as for the age limit.
+    expect(patientFacts({ resourceType: 'Patient', gender: 'female', birthDate: '1970-05' })).toEqual({ sex: 'female', birthDate: Date.UTC(1970, 4, 31, 23) - 1 });
     expect(patientFacts(null)).toEqual({});
     expect(patientFacts({ gender: 'unknown', birthDate: 5 })).toEqual({});
   });
