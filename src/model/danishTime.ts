@@ -44,6 +44,15 @@ function wallTimeFromIntl(epochMs: number): WallTime {
 const offsetByHour = new BoundedMemo<number>(1024);
 const MEMO_FROM = Date.UTC(1900, 0, 1);
 
+/** Date.UTC for every year: Date.UTC reads years 0–99 as 1900–1999. */
+function utc(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
+  d.setUTCHours(hour, minute, second, 0);
+  return d.getTime();
+}
+
 /** How far Danish time is ahead of UTC at an instant (ms): one hour in winter, two in summer. */
 function offsetAt(epochMs: number): number {
   if (epochMs < MEMO_FROM) return intlOffsetAt(epochMs);
@@ -53,12 +62,12 @@ function offsetAt(epochMs: number): number {
 
 function intlOffsetAt(epochMs: number): number {
   const w = wallTimeFromIntl(epochMs);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(epochMs / 1000) * 1000;
+  return utc(w.year, w.month, w.day, w.hour, w.minute, w.second) - Math.floor(epochMs / 1000) * 1000;
 }
 
 /** The instant a Danish wall-clock time names (a time in the hour skipped or repeated at a clock change: one of the two readings). */
 export function danishWallTimeToEpoch(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute, second);
+  const asUtc = utc(year, month, day, hour, minute, second);
   const guess = offsetAt(asUtc);
   const t = asUtc - guess;
   // Near a clock change the offset at the result may differ from the one at the guess: use that one.
@@ -79,6 +88,6 @@ export function danishCalendarDay(epochMs: number): { year: number; month: numbe
  */
 export function startOfDanishDay(epochMs: number, daysBefore = 0): number {
   const { year, month, day } = danishCalendarDay(epochMs);
-  const target = new Date(Date.UTC(year, month - 1, day - daysBefore));
+  const target = new Date(utc(year, month, day - daysBefore));
   return danishWallTimeToEpoch(target.getUTCFullYear(), target.getUTCMonth() + 1, target.getUTCDate(), 0, 0, 0);
 }

@@ -47,4 +47,12 @@ describe('Danish time', () => {
       { numRuns: 2000 },
     );
   });
+
+  test('years below 100 are those years, not 19xx', () => {
+    const t = Date.parse('0025-03-01T10:00:00Z');
+    expect(danishCalendarDay(t)).toEqual({ year: 25, month: 3, day: 1 });
+    expect(startOfDanishDay(t)).toBeLessThanOrEqual(t);
+    expect(t - startOfDanishDay(t)).toBeLessThan(24 * 3_600_000);
+    expect(new Date(danishWallTimeToEpoch(25, 3, 1, 12, 0, 0)).getUTCFullYear()).toBe(25);
+  });
 });
