@@ -69,6 +69,14 @@ export function checkFhirServer(fhirServer: string | undefined, config: Config):
   return memo.get(fhirServer, (url) => Object.freeze(decide(url, config)));
 }
 
+/** A FHIR base URL as one text per server (scheme and host in lower case, default port and trailing slashes dropped); undefined when it is no http(s) URL. */
+export function fhirServerBase(fhirServer: string): string | undefined {
+  const u = parseHttpUrl(fhirServer.trim());
+  return u ? baseOf(u) : undefined;
+}
+
+const baseOf = (u: URL): string => `${u.origin}${trimSlashes(u.pathname)}`;
+
 function decide(fhirServer: string | undefined, config: Config): FhirServerDecision {
   if (fhirServer === undefined || fhirServer.trim() === '') return { allowed: false, reason: 'the request has no fhirServer' };
   const u = parseHttpUrl(fhirServer.trim());
@@ -77,7 +85,7 @@ function decide(fhirServer: string | undefined, config: Config): FhirServerDecis
   if (u.username || u.password || u.search || u.hash) {
     return { allowed: false, reason: 'fhirServer must be a plain base URL (no credentials, query or fragment)' };
   }
-  const base = `${u.origin}${trimSlashes(u.pathname)}`;
+  const base = baseOf(u);
   const list = effectiveAllowlist(config);
   if (list === 'loopback') {
     return isLoopbackHost(u.hostname) ? { allowed: true, base } : { allowed: false, reason: 'fhirServer is not on the allow-list' };

@@ -6,6 +6,7 @@ import type { AnsweredResults, CdsService, ServiceCall } from '../model/cdsServi
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
 import { SkippedResources } from '../model/skipped.js';
+import { fhirServerBase } from '../data/fhirServerAllowlist.js';
 import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
 import { sendJson } from './httpResponse.js';
 import { pickLanguage } from './language.js';
@@ -99,18 +100,11 @@ class HookCall<H extends HookName> implements ServiceCall<H> {
   }
 }
 
-/** `fhirServer` as one text per server: scheme and host in lower case, no trailing slash (an EHR sends the same few: kept). */
+/** `fhirServer` as one text per server, as the allow-list reads it (an EHR sends the same few: kept). */
 const serverTexts = new BoundedMemo<string>(256);
 function serverText(fhirServer: string | undefined): string {
   if (fhirServer === undefined) return '';
-  return serverTexts.get(fhirServer, (raw) => {
-    try {
-      const u = new URL(raw.trim());
-      return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
-    } catch {
-      return raw.trim();
-    }
-  });
+  return serverTexts.get(fhirServer, (raw) => fhirServerBase(raw) ?? raw.trim());
 }
 
 /**
@@ -163,11 +157,11 @@ async function callService<H extends HookName>(
 }
 
 /** A hook call to one service: the request, its response, and its parsed JSON body. */
-export type ServiceCallHandler = (service: CdsService, req: IncomingMessage, res: ServerResponse, body: unknown, caller?: VerifiedCaller | null) => Promise<void>;
+export type ServiceCallHandler = (service: CdsService, req: IncomingMessage, res: ServerResponse, body: unknown, caller: VerifiedCaller | null) => Promise<void>;
 
 /** POST /cds-services/{id} (routed by src/transport/hookPosts.ts): validate, call the service, answer with cards. */
 export function serviceRoute(deps: ServiceRouteDeps): ServiceCallHandler {
-  return async (service, req, res, body, caller = null) => {
+  return async (service, req, res, body, caller) => {
     const summary = summaryOf(res);
     summary.serviceId = service.id;
     const { answer, suppressed, lang, patientId, now } = await callService(service, req, body, caller, summary, deps);
