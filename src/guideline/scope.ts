@@ -90,7 +90,6 @@ function birthDateOf(patient: unknown): number | undefined {
   return parseFhirDate(birthDateText(patient));
 }
 
-
 interface GsbEntry {
   c: JsonObject;
   anchor: number;

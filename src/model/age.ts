@@ -1,13 +1,13 @@
 import { danishCalendarDay, startOfDanishDay } from './danishTime.js';
 import { DAY_MS } from './duration.js';
 
+export type AgeUnit = 'years' | 'months' | 'weeks' | 'days';
+
 /**
  * A patient's age in completed units on the Danish calendar day of `now` (a birthday begins at Danish
  * midnight), as ages are counted: 50½ years is 50 completed years. `birth` is the birth date's instant (the
  * callers use the last instant a partial birth date allows: docs/clinical-rules.md §2, §3.2).
  */
-export type AgeUnit = 'years' | 'months' | 'weeks' | 'days';
-
 export function completedAge(birth: number, now: number, unit: AgeUnit): number {
   if (unit === 'weeks' || unit === 'days') {
     // Whole Danish days between the two calendar days (a clock change makes one 23 or 25 hours long).
