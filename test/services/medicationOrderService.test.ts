@@ -162,24 +162,21 @@ describe('opioid without dual action: the delete suggestion', () => {
     const da = (await call([draft('a1', rx('1049621', 'oxycodone 10 mg'))], { hook: 'order-sign', active: [established], lang: 'da' })).cards[0]!;
     expect(da.detail).toContain('**Ordinationen findes allerede blandt patientens aktive ordinationer**');
   });
-  test('the shared medication record (medicationStatements) that cannot be read is treated alike: no delete, the card says why', async () => {
+  /** The oxycodone order's card with one prefetch key replaced: no delete, and the card says why. */
+  async function expectNoDeleteWith(key: string, value: unknown): Promise<void> {
     const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
-    (b.prefetch as Record<string, unknown>).medicationStatements = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+    (b.prefetch as Record<string, unknown>)[key] = value;
     const res = await request(buildTestApp().app).post(SELECT).send(b);
     expect(res.status).toBe(200);
     const card = expectValidResponse(res.body).cards[0]!;
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+  }
+  test('the shared medication record (medicationStatements) that cannot be read is treated alike: no delete, the card says why', async () => {
+    await expectNoDeleteWith('medicationStatements', { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
   });
   test('a medications key holding no MedicationRequest (a Patient sent in its place) is not "no active orders": no delete, the card says why (docs §7)', async () => {
-    const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
-    const prefetch = b.prefetch as Record<string, unknown>;
-    prefetch.medications = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }] };
-    const res = await request(buildTestApp().app).post(SELECT).send(b);
-    expect(res.status).toBe(200);
-    const card = expectValidResponse(res.body).cards[0]!;
-    expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    await expectNoDeleteWith('medications', { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: { resourceType: 'Patient', id: 'p1' } }] });
   });
   test('an active order whose Medication reference cannot be read and has no display is unreadable: named, and no delete', async () => {
     const byReference = { ...activeRx('a-ref', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/m1' } } as unknown as fhir4.Resource;
