@@ -1,5 +1,5 @@
 import { BoundedMemo } from '../model/boundedMemo.js';
-import { danishWallTimeToEpoch } from '../model/danishTime.js';
+import { danishWallTimeToEpoch, startOfDanishDate } from '../model/danishTime.js';
 import type { PreciseDate } from '../model/datePrecision.js';
 
 /**
@@ -92,7 +92,7 @@ export function parseFhirDateEnd(value: string | undefined): number | undefined 
   // Date.UTC reads years below 100 as 19xx; such a date ends nothing a patient takes today.
   if (year < 100) return start;
   // The end of that Danish day, month or year (an FMK end date is a Danish date): the instant the next one begins, less 1 ms.
-  const next = new Date(d !== undefined ? Date.UTC(year, Number(mo) - 1, Number(d) + 1) : mo !== undefined ? Date.UTC(year, Number(mo), 1) : Date.UTC(year + 1, 0, 1));
-  return danishWallTimeToEpoch(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0, 0, 0) - 1;
+  const next = d !== undefined ? startOfDanishDate(year, Number(mo), Number(d) + 1) : mo !== undefined ? startOfDanishDate(year, Number(mo) + 1, 1) : startOfDanishDate(year + 1, 1, 1);
+  return next - 1;
 }
 

@@ -88,6 +88,14 @@ export function danishCalendarDay(epochMs: number): { year: number; month: numbe
  */
 export function startOfDanishDay(epochMs: number, daysBefore = 0): number {
   const { year, month, day } = danishCalendarDay(epochMs);
-  const target = new Date(utc(year, month, day - daysBefore));
-  return danishWallTimeToEpoch(target.getUTCFullYear(), target.getUTCMonth() + 1, target.getUTCDate(), 0, 0, 0);
+  return startOfDanishDate(year, month, day - daysBefore);
+}
+
+/**
+ * The first instant of a Danish calendar date; a month or day past its end counts on (month 13 is January of
+ * the next year, day 0 the last day of the month before), as Date.UTC counts.
+ */
+export function startOfDanishDate(year: number, month: number, day: number): number {
+  const date = new Date(utc(year, month, day));
+  return danishWallTimeToEpoch(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), 0, 0, 0);
 }
