@@ -1,4 +1,4 @@
-import { DAY_MS } from '../model/duration.js';
+import { danishCalendarDay, startOfDanishDate } from '../model/danishTime.js';
 import type { NonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import type { NotAssessableResult } from './flaggedResults.js';
 import type { Phase, Scope } from './scope.js';
@@ -47,13 +47,15 @@ export interface NonPharmacologicalFinding {
   stillProvisional: boolean;
 }
 
-/** Adds calendar months in UTC (Jan 31 + 1 month clamps to the month's last day). */
-function addMonths(t: number, months: number): number {
-  const d = new Date(t);
-  const target = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1));
-  const lastDay = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
-  target.setUTCDate(Math.min(d.getUTCDate(), lastDay));
-  return target.getTime() + (t % DAY_MS);
+/**
+ * Whether more than `months` calendar months have passed since `since`, by Danish dates: from the day after
+ * the same date `months` later (pain since 25 May: from 26 November; since 31 August: the month's last day,
+ * 28 or 29 February, so from 1 March).
+ */
+function moreMonthsThan(since: number, months: number, now: number): boolean {
+  const { year, month, day } = danishCalendarDay(since);
+  const lastDay = danishCalendarDay(startOfDanishDate(year, month + months + 1, 0)).day;
+  return now >= startOfDanishDate(year, month + months, Math.min(day, lastDay) + 1);
 }
 
 export interface NonPharmacologicalInput {
@@ -82,7 +84,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
   }
   const painSince = scope.painSince;
   const suggested = input.codes.interventions
-    .filter((i) => i.onlyAfterMonths === undefined || (painSince !== undefined && addMonths(painSince, i.onlyAfterMonths) < now))
+    .filter((i) => i.onlyAfterMonths === undefined || (painSince !== undefined && moreMonthsThan(painSince, i.onlyAfterMonths, now)))
     .map((i) => i.id);
   const notIncluded = scope.phase === 'established' ? [...new Set((screening.notTaken ?? [...screening.missing, ...stale]).map((g) => g.id))] : [];
   return {

@@ -1,5 +1,6 @@
 import { completedAge } from '../model/age.js';
 import { DAY_MS } from '../model/duration.js';
+import { startOfDanishDay } from '../model/danishTime.js';
 import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
 import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
@@ -142,11 +143,13 @@ export function assessScope(
       : { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
   }
 
-  const recentMs = settings.recentDays * DAY_MS;
-  const provisionalMs = (settings.provisionalMaxDays ?? 365) * DAY_MS;
+  // Counted in Danish days, as the screening's windows and the cards' dates are: an anchor is recent while
+  // its Danish day is fewer than SCREENING_RECENT_DAYS days before today's, whatever its hour.
+  const recentFrom = startOfDanishDay(now, settings.recentDays - 1);
+  const provisionalFrom = startOfDanishDay(now, (settings.provisionalMaxDays ?? 365) - 1);
   const earliest = (entries: GsbEntry[]): GsbEntry | undefined => [...entries].sort((a, b) => a.anchor - b.anchor)[0];
-  const settled = earliest(gsb.filter((g) => !g.unconfirmed && now - g.anchor >= recentMs));
-  const inWorkUp = earliest(gsb.filter((g) => now - g.anchor < recentMs || (g.unconfirmed && now - g.anchor < provisionalMs)));
+  const settled = earliest(gsb.filter((g) => !g.unconfirmed && g.anchor < recentFrom));
+  const inWorkUp = earliest(gsb.filter((g) => g.anchor >= recentFrom || (g.unconfirmed && g.anchor >= provisionalFrom)));
   let lead: GsbEntry;
   let phase: Phase;
   if (settled) [lead, phase] = [settled, 'established'];

@@ -228,7 +228,7 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
     // A new flagged result has its own card; it does not bring an answered non-drug card back.
     expect(issued.facts).toEqual({ phase: 'established', multidisciplinary: true });
   });
-  test('the shipped rule is 6 calendar months to the day: more than 6 months → the referral, 6 months or less → not', () => {
+  test('the shipped rule is 6 calendar months by Danish dates: more than 6 months → the referral, 6 months or less → not', () => {
     const codes = loadNonPharmacologicalCodes();
     const eligible = (painSince: string): boolean | undefined => {
       const scope: Scope = { inScope: true, anchor: FIXED_NOW, painSince: Date.parse(painSince), phase: 'established' };
@@ -237,12 +237,29 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
       expect(assessed?.suggested.includes('multidisciplinary')).toBe(assessed?.multidisciplinaryEligible);
       return assessed?.multidisciplinaryEligible;
     };
-    // FIXED_NOW is 2026-11-25T12:00Z.
-    expect(eligible('2026-05-25T00:00:00Z')).toBe(true);
+    // FIXED_NOW is 2026-11-25T12:00Z, 25 November in Denmark. Pain since 25 May (any hour of that Danish
+    // day) is exactly 6 months: more than 6 from 26 November. In May Denmark is at UTC+2.
     expect(eligible('2026-04-01')).toBe(true);
-    expect(eligible('2026-05-25T12:00:00Z')).toBe(false); // exactly 6 months
+    expect(eligible('2026-05-24')).toBe(true);
+    expect(eligible('2026-05-24T21:59:59Z')).toBe(true); // 24 May 23:59:59 Danish time
+    expect(eligible('2026-05-24T22:00:00Z')).toBe(false); // 25 May 00:00 Danish time
+    expect(eligible('2026-05-25T00:00:00Z')).toBe(false);
     expect(eligible('2026-05-26')).toBe(false);
     expect(eligible('2026-08-25')).toBe(false);
+  });
+  test('6 months from a month\'s last days: from the day after the later month\'s last day, and from Danish midnight', () => {
+    const codes = loadNonPharmacologicalCodes();
+    const eligibleAt = (painSince: string, now: string): boolean | undefined => {
+      const scope: Scope = { inScope: true, anchor: Date.parse(now), painSince: Date.parse(painSince), phase: 'established' };
+      const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
+      return assessNonPharmacologicalTreatment(input, Date.parse(now))?.multidisciplinaryEligible;
+    };
+    // 31 August + 6 months is 28 February 2027 (no 29th): more than 6 months from 1 March, Danish midnight (UTC+1).
+    expect(eligibleAt('2026-08-31', '2027-02-28T22:59:59Z')).toBe(false);
+    expect(eligibleAt('2026-08-31', '2027-02-28T23:00:00Z')).toBe(true);
+    // In a leap year the 29th is the last day.
+    expect(eligibleAt('2027-08-31', '2028-02-29T12:00:00Z')).toBe(false);
+    expect(eligibleAt('2027-08-31', '2028-03-01T12:00:00Z')).toBe(true);
   });
   test('over HTTP: pain for 7 months → the referral is suggested; for 5 months → named, not suggested', async () => {
     expect(codesOf((await card(variant({ ...WORK_UP, onset: '2026-04-20' }))).card!)).toContain(MULTIDISCIPLINARY);

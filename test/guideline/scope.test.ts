@@ -178,13 +178,24 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     const otherPain = condition({ system: 'http://snomed.info/sct', code: '82423001' }, { onsetDateTime: '2015-01-01' });
     expect(scope([recent, otherPain]).painSince).toBe(Date.UTC(2026, 9, 1));
   });
-  test('registered exactly SCREENING_RECENT_DAYS ago counts as settled: established, even beside a recent provisional entry', () => {
-    // FIXED_NOW is 2026-11-25T12:00Z: exactly 180 days before it, and one second later (dates are read to the second).
+  test('registered SCREENING_RECENT_DAYS Danish days ago counts as settled: established, even beside a recent provisional entry', () => {
+    // FIXED_NOW is 2026-11-25T12:00Z; 29 May is 180 days before 25 November. Counted in Danish days
+    // (summer time, UTC+2): 29 May 23:59:59 Danish time is settled, though less than 180 × 24 hours ago;
+    // 30 May 00:00 Danish time (29 May 22:00 UTC) is in the work-up.
     const provisional = condition(fm, { id: 'prov', recordedDate: '2026-11-01', verificationStatus: verification('provisional') });
-    const atBoundary = condition(fm, { id: 'confirmed', recordedDate: '2026-05-29T12:00:00Z' });
-    expect(scope([provisional, atBoundary])).toMatchObject({ phase: 'established', condition: { id: 'confirmed' } });
-    const justInside = condition(fm, { id: 'confirmed', recordedDate: '2026-05-29T12:00:01Z' });
-    expect(scope([provisional, justInside]).phase).toBe('work-up');
+    for (const atBoundary of ['2026-05-29', '2026-05-29T12:00:00Z', '2026-05-29T21:59:59Z']) {
+      expect(scope([provisional, condition(fm, { id: 'confirmed', recordedDate: atBoundary })])).toMatchObject({ phase: 'established', condition: { id: 'confirmed' } });
+    }
+    for (const justInside of ['2026-05-29T22:00:00Z', '2026-05-30']) {
+      expect(scope([provisional, condition(fm, { id: 'confirmed', recordedDate: justInside })]).phase).toBe('work-up');
+    }
+  });
+  test('a provisional entry keeps the work-up for SCREENING_PROVISIONAL_MAX_DAYS Danish days', () => {
+    // 25 November 2025 is 365 days before FIXED_NOW (winter time, UTC+1): its Danish day begins 24 November 23:00 UTC.
+    const prov = (date: string) => [condition(fm, { recordedDate: date, verificationStatus: verification('provisional') })];
+    expect(scope(prov('2025-11-25T22:59:59Z')).phase).toBe('established');
+    expect(scope(prov('2025-11-25T23:00:00Z')).phase).toBe('work-up');
+    expect(scope(prov('2025-11-26')).phase).toBe('work-up');
   });
   test('confirmed, registered 100 days ago → work-up; SCREENING_RECENT_DAYS moves the boundary', () => {
     const c = [condition(fm, { recordedDate: '2026-08-17' })];
