@@ -53,11 +53,13 @@ function reportsError(outcome: unknown): boolean {
 }
 
 const FHIR_ID_MAX = 64;
+const WITHDRAWN_REPORT = /^\s*(entered-in-error|cancelled)\s*$/i;
 
 /**
  * The Observations contained in DiagnosticReports, as resources of their own. A contained id is local to
  * its report, so each gets `{reportId}-{containedId}` (unique in the list); subject, effective time,
- * issued and status come from the report when the Observation has none.
+ * issued and status come from the report when the Observation has none. A report withdrawn as a whole
+ * (entered-in-error, cancelled) withdraws its results too, whatever status each was given.
  */
 function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Resource[] {
   const reports: unknown[] = resources.filter((r) => r.resourceType === 'DiagnosticReport');
@@ -73,6 +75,7 @@ function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Reso
       for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
       taken.add(id);
       const obs: Record<string, unknown> = { ...c, id };
+      if (typeof parent.status === 'string' && WITHDRAWN_REPORT.test(parent.status)) obs.status = parent.status;
       for (const field of ['subject', 'issued', 'status', 'effectiveDateTime', 'effectivePeriod'] as const) {
         const hasEffective = obs.effectiveDateTime !== undefined || obs.effectivePeriod !== undefined || obs.effectiveInstant !== undefined;
         if (field.startsWith('effective') && hasEffective) continue;

@@ -82,6 +82,24 @@ describe('readFhirPayload', () => {
     expect(r.matches).toBe(2);
   });
 
+  it('a report entered in error or cancelled withdraws its contained results, whatever status each has; another report\'s status does not override', () => {
+    const report = (status: string) => ({
+      resourceType: 'DiagnosticReport',
+      id: 'dr1',
+      status,
+      contained: [{ resourceType: 'Observation', id: 'k', status: 'final' }, { resourceType: 'Observation', id: 'n' }],
+    });
+    const statuses = (status: string): unknown[] => {
+      const r = readFhirPayload(report(status));
+      if (!r.ok) throw new Error(r.problem);
+      return r.resources.filter((x) => x.resourceType === 'Observation').map((o) => (o as fhir4.Observation).status);
+    };
+    expect(statuses('entered-in-error')).toEqual(['entered-in-error', 'entered-in-error']);
+    expect(statuses('Cancelled')).toEqual(['Cancelled', 'Cancelled']);
+    expect(statuses('final')).toEqual(['final', 'final']);
+    expect(statuses('preliminary')).toEqual(['final', 'preliminary']);
+  });
+
   describe('a Bundle whose entries are Bundles (a batch-response of searchsets) is read one level deep', () => {
     const searchset = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }] };
     const batch = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch-response', entry });
