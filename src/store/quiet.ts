@@ -73,7 +73,9 @@ export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'rece
  * the finding). A screening-abnormal card overridden "already addressed" / "not relevant" also marks
  * each of its flagged results answered, with no expiry (a new or changed result has another key). The
  * non-drug card: any answer, until the finding changes (established phase: NONPHARM_REPEAT_DAYS). An
- * order-select card: any answer quiets the same card at order-sign for ORDERING_SESSION_HOURS.
+ * order-select card overridden quiets the same card at order-sign for ORDERING_SESSION_HOURS; accepted, it
+ * quiets nothing: its suggestion removes or changes the order, so the same order reaching order-sign
+ * unchanged means the suggestion was not carried out.
  */
 export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'outcomeTimestamp' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
   if (!settings.enabled || card.quietPolicy === null) return [];
@@ -101,7 +103,7 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
       if (quietsCard) out.push(entry(`answered:${answer.outcome}`, at + settings.nonpharmRepeatDays * DAY_MS));
       break;
     case 'order-select':
-      if (quietsCard) out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
+      if (quietsCard && answer.outcome === 'overridden') out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
       break;
   }
   return out;

@@ -167,11 +167,12 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
     expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, enabled: false })).toEqual([]);
   });
 
-  test('non-drug and order-select: any answer; order-sign and unknown cards: never', () => {
+  test('non-drug: any answer; order-select: overridden only; order-sign and unknown cards: never', () => {
     const accepted = { outcome: 'accepted' as const, reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at };
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm' }), accepted, settings)[0]?.quietUntil).toBeNull();
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm-repeat' }), over(null), settings)[0]?.quietUntil).toBe(at + 365 * DAY);
-    expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), accepted, settings)[0]).toMatchObject({ reason: 'order-select:accepted', quietUntil: at + 12 * HOUR });
+    expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), over(null), settings)[0]).toMatchObject({ reason: 'order-select:overridden', quietUntil: at + 12 * HOUR });
+    expect(entriesForAnswer(card({ kind: 'amitriptyline', quietPolicy: 'order-select' }), accepted, settings)).toEqual([]);
     expect(entriesForAnswer(card({ quietPolicy: null }), over('not-relevant'), settings)).toEqual([]);
 
     const tramadolCard = { uuid: 'x', summary: 's', indicator: 'info' as const, source: { label: 'l', topic: { system: 's', code: 'tramadol' } } };
@@ -393,6 +394,21 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-a', drug: AMITRIPTYLINE, dosageInstruction: taken('HS') }])))).toEqual([]);
     const morning = await hook(t, SIGN, orderBody('order-sign', [{ id: 'rx-a', drug: AMITRIPTYLINE, dosageInstruction: taken('MORN') }]));
     expect(morning.cards.map((c) => [c.source.topic.code, c.indicator])).toEqual([['amitriptyline', 'warning']]);
+  });
+
+  test('a suggestion accepted at order-select quiets nothing: the same order reaching order-sign unchanged was not changed, so its card shows', async () => {
+    const t = appAt(store);
+    const morning = [{ id: 'rx-m', drug: AMITRIPTYLINE, dosageInstruction: taken('MORN') }];
+    const selected = await hook(t, SELECT, orderBody('order-select', morning));
+    const card = cardOfKind(selected, 'amitriptyline');
+    expect(card?.indicator).toBe('warning');
+    expect(card?.suggestions).toHaveLength(1);
+    await answer(t, SELECT, card, { accept: true });
+    const signed = await hook(t, SIGN, orderBody('order-sign', morning));
+    expect(signed.cards.map((c) => [c.source.topic.code, c.indicator])).toEqual([['amitriptyline', 'warning']]);
+    // Overridden at order-select, the same card is quiet at order-sign.
+    await answer(t, SELECT, cardOfKind(await hook(t, SELECT, orderBody('order-select', morning)), 'amitriptyline'), { reason: 'not-relevant' });
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', morning)))).toEqual([]);
   });
 
   test('order-select shown but not answered → order-sign shows it; answered at order-sign → not quieted there', async () => {
