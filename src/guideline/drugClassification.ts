@@ -218,6 +218,8 @@ function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; sub
     if (word.length < 3) continue;
     for (const k of nameKeys(codes, word) ?? []) add(k);
   }
+  // "Buprenorphin/naloxon" by its generic names is a substitution product, as Suboxone is by its brand.
+  if (!substitution && keys.length > 1 && codes.substitutionCombinations.has([...keys].sort().join(';'))) substitution = true;
   return { keys, substitution, notes };
 }
 
@@ -245,6 +247,17 @@ function textsOf(concept: fhir4.CodeableConcept): string {
   return out ?? '';
 }
 
+/**
+ * A code names the ingredient, the text the product: "Subutex 8 mg" coded as buprenorphine (RxNorm 1819,
+ * ATC N02AE01) is a substitution product all the same (docs/clinical-rules.md §4.10), never one to delete.
+ */
+function substitutionByText(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
+  if (!text.substitution || byCode.outOfScope !== null) return byCode;
+  const c = classificationOf(codes, [...byCode.ingredients], 'opioid-substitution');
+  return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
+}
+
+/** A medication concept's ingredients and kinds: by its RxNorm code, else its ATC code, else the names in its text (docs/clinical-rules.md §4). */
 export function classifyMedication(concept: fhir4.CodeableConcept | undefined | null, codes: DrugCodes): ClassifiedMedication {
   if (!concept) return NOTHING;
   const codings = Array.isArray(concept.coding) ? concept.coding : [];
@@ -252,13 +265,13 @@ export function classifyMedication(concept: fhir4.CodeableConcept | undefined | 
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'rxnorm') {
       const r = byRxnorm(codes, c, text.notes);
-      if (r) return r;
+      if (r) return substitutionByText(r, text, codes);
     }
   }
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'atc') {
       const r = byAtc(codes, c, text.notes);
-      if (r) return r;
+      if (r) return substitutionByText(r, text, codes);
     }
   }
   if (text.keys.length === 0) return text.substitution ? { ...NOTHING, outOfScope: 'opioid-substitution', via: 'text' } : NOTHING;

@@ -72,6 +72,11 @@ export interface DrugCodes {
   ingredientsByName: ReadonlyMap<string, readonly string[]>;
   /** Brands by their first lower-case word (a brand of several words is matched as a phrase). */
   brandsByFirstWord: ReadonlyMap<string, readonly BrandEntry[]>;
+  /**
+   * The ingredient sets (sorted keys, ";"-joined) of the substitution combinations in atc.csv (buprenorphine +
+   * naloxone, N07BC51): a text that names exactly those ingredients names a substitution product.
+   */
+  substitutionCombinations: ReadonlySet<string>;
 }
 
 interface IngredientRow {
@@ -152,6 +157,7 @@ export function loadDrugCodes(
 
   const atcExact = new Map<string, AtcEntry>();
   const atcPrefix = new Map<string, AtcEntry>();
+  const substitutionCombinations = new Set<string>();
   for (const r of readValidatedCsv<AtcRow>(dir, 'atc.csv', 'drug-atc')) {
     const rule = r.rule;
     if (!kinds.has(rule) && rule !== 'opioid-substitution' && rule !== 'antitussive-combination') {
@@ -160,6 +166,7 @@ export function loadDrugCodes(
     const entry: AtcEntry = { code: r.atc.toUpperCase(), match: r.match, rule, ingredients: splitList(r.ingredients), display: r.display, status: r.status };
     checkKeys(entry.ingredients, `atc.csv ${entry.code}`);
     (entry.match === 'prefix' ? atcPrefix : atcExact).set(entry.code, entry);
+    if (rule === 'opioid-substitution' && entry.ingredients.length > 1) substitutionCombinations.add([...entry.ingredients].sort().join(';'));
   }
 
   const productByRxnorm = new Map<string, RxnormProductEntry>();
@@ -195,5 +202,5 @@ export function loadDrugCodes(
     brandsByFirstWord.set(first, [...(brandsByFirstWord.get(first) ?? []), entry].sort((a, b) => b.words.length - a.words.length));
   }
 
-  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord };
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations };
 }

@@ -206,6 +206,24 @@ describe('RxNorm products', () => {
     expect(classifyMedication(rx('246474'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
   });
 
+  test('a substitution brand in the text wins over a code that names only the ingredient: Subutex coded as buprenorphine is substitution', () => {
+    const coded = (concept: fhir4.CodeableConcept, t: string): fhir4.CodeableConcept => ({ ...concept, text: t });
+    expect(classifyMedication(coded(rx('1819'), 'Subutex 8 mg resoribletter'))).toMatchObject({ outOfScope: 'opioid-substitution', kinds: [], via: 'rxnorm-ingredient' });
+    expect(classifyMedication(coded(atc('N02AE01'), 'Espranor 8 mg frysetørret tablet'))).toMatchObject({ outOfScope: 'opioid-substitution', kinds: [], via: 'atc' });
+    expect(classifyMedication({ coding: [{ system: ATC_SYSTEM, code: 'N02AE01', display: 'Zubsolv 5,7 mg/1,4 mg' }] }).outOfScope).toBe('opioid-substitution');
+    // The same codes with a pain product's text stay opioids without dual action.
+    expect(classifyMedication(coded(rx('1819'), 'Norspan 10 mikrogram/time depotplaster'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
+    expect(classifyMedication(coded(atc('N02AE01'), 'Buprenorphin 5 mikrogram/time')).outOfScope).toBeNull();
+  });
+
+  test('buprenorphine + naloxone by their generic names is a substitution product (N07BC51), by code or by text; oxycodone + naloxone is not', () => {
+    expect(classifyMedication(text('Buprenorphin/naloxon 8 mg/2 mg resoribletter'))).toMatchObject({ outOfScope: 'opioid-substitution', kinds: [] });
+    expect(classifyMedication({ ...rx('1819'), text: 'Buprenorphin/naloxon 8 mg/2 mg' }).outOfScope).toBe('opioid-substitution');
+    expect(classifyMedication(text('Buprenorphin 8 mg resoribletter')).outOfScope).toBeNull();
+    expect(classifyMedication(text('Oxycodon/naloxon 10 mg/5 mg depottablet'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
+    expect(classifyMedication(text('Zubsolv 5,7 mg/1,4 mg'))).toMatchObject({ outOfScope: 'opioid-substitution' });
+  });
+
   test('a codeine cough-and-cold combination is an antitussive combination, codeine+paracetamol is not', () => {
     const cough = [...codes.productByRxnorm.values()].find((p) => /guaifenesin/i.test(p.display) && p.ingredients.includes('codeine'));
     expect(cough).toBeDefined();

@@ -761,8 +761,13 @@ describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
   ])('"%s" → %s card', async (text, kind) => {
     expect(kinds(await call([draft('b', { text })]))).toEqual([kind]);
   });
-  test.each(['Espranor 8 mg', 'Buvidal 64 mg', 'Subutex 8 mg', 'Suboxone 8 mg/2 mg'])('"%s" is substitution treatment → no card', async (text) => {
+  test.each(['Espranor 8 mg', 'Buvidal 64 mg', 'Subutex 8 mg', 'Suboxone 8 mg/2 mg', 'Zubsolv 5,7 mg/1,4 mg', 'Buprenorphin/naloxon 8 mg/2 mg'])('"%s" is substitution treatment → no card', async (text) => {
     expect((await call([draft('b', { text })])).cards).toEqual([]);
+  });
+  test('a substitution brand coded only as buprenorphine (RxNorm 1819, ATC N02AE01) is substitution treatment → no card, so no delete; a buprenorphine patch so coded gets its card', async () => {
+    expect((await call([draft('b', rx('1819', 'Subutex 8 mg resoribletter'))])).cards).toEqual([]);
+    expect((await call([draft('b', { coding: [{ system: ATC, code: 'N02AE01' }], text: 'Espranor 8 mg' })])).cards).toEqual([]);
+    expect(kinds(await call([draft('b', rx('1819', 'Norspan 10 mikrogram/time'))]))).toEqual(['opioid-without-dual-action']);
   });
   test('Kodimagnyl and the aspirin/ibuprofen opioid combinations name their partner: codeine + acetylsalicylic acid (da: kodein + acetylsalicylsyre)', async () => {
     expect((await call([draft('k', { text: 'Kodimagnyl 500 mg/9,6 mg' })])).cards[0]!.detail).toContain('Combination product: codeine + acetylsalicylic acid');
