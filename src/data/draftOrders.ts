@@ -377,10 +377,17 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
 }
 
 /**
+ * The statuses of MedicationRequest, MedicationStatement and DSTU2 MedicationOrder (DSTU2 to R4) that say the
+ * drug is not being taken now (`on-hold` included: docs §4.1, README Limits).
+ */
+const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'intended', 'not-taken']);
+
+/**
  * The patient's active medication orders and statements among `resources` (prefetch or search results;
  * Medication and Condition resources in the same list resolve references). Status must be `active`. An
- * order or statement without a status, or active without a medication that can be read (code, ingredient,
- * a reference to resolve or its display), is unreadable: skipped and named (§7).
+ * order or statement without a status, with `unknown` or a status FHIR does not have, or active without a
+ * medication that can be read (code, ingredient, a reference to resolve or its display), is unreadable:
+ * skipped and named (§7).
  */
 export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
   // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
@@ -390,11 +397,13 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
   const add = (resource: JsonObject): void => {
     indexed.push({ resource });
     if (!isOrderType(resource.resourceType)) return;
-    const status = nonBlank(resource.status);
+    const status = nonBlank(resource.status)?.trim().toLowerCase();
     if (status === undefined) skipped.add(resource, 'active-medication', 'no status');
-    else if (status.trim().toLowerCase() === 'active') active.push(resource);
-    // "unknown" may be active: named as unreadable (the opioid delete is then withheld, docs §4.1).
-    else if (status.trim().toLowerCase() === 'unknown') skipped.add(resource, 'active-medication', 'status unknown');
+    else if (status === 'active') active.push(resource);
+    // "unknown", or a status FHIR does not have ("taking"), may be active: named as unreadable (the opioid
+    // delete is then withheld, docs §4.1), never read as closed.
+    else if (status === 'unknown') skipped.add(resource, 'active-medication', 'status unknown');
+    else if (!NOT_ACTIVE_STATUSES.has(status)) skipped.add(resource, 'active-medication', 'status not understood');
   };
   for (const r of resources) {
     if (!isObject(r)) continue;

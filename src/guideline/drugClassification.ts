@@ -311,6 +311,22 @@ export function namedOnlyByCode(order: MedicationOrderView): boolean {
   return concepts.every((c) => !c.text?.trim() && !(c.coding ?? []).some((cd) => cd.display?.trim()));
 }
 
+/**
+ * What the drug is cannot be told: it was not classified, it has no text or display, and none of its codes
+ * is of a system the drug tables are in (a local or national drug id). A code of those systems that is not
+ * in the tables is a drug the guideline does not address.
+ */
+export function unidentifiable(order: MedicationOrderView, cls: ClassifiedMedication, codes: DrugCodes): boolean {
+  if (cls.via !== null || !namedOnlyByCode(order)) return false;
+  for (const concept of order.medication !== null ? [order.medication] : order.medicationIngredients) {
+    for (const c of concept.coding ?? []) {
+      const system = codes.systems.nameOf(c.system);
+      if (system === 'rxnorm' || system === 'atc') return false;
+    }
+  }
+  return true;
+}
+
 /** The order's medication codes as `system|code`, sorted (facts); `text:<lower-case text>` when it has none. */
 export function medicationCodesOf(order: MedicationOrderView): string[] {
   const codes = new Set<string>();

@@ -4,7 +4,7 @@ import type { BrandNote, DrugCodes } from '../terminology/drugCodes.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
-import { classifyOrder, medicationCodesOf, namedOnlyByCode, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
+import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
 import { opioidDependenceFor, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
 
 /**
@@ -212,11 +212,16 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
 
   // Opioids being stopped in this same draft no longer count as taken (a switch done in one go).
   const stopped = new Set(input.drafts.filter((d) => d.reference !== null && NOT_BEING_MADE.has(d.status)).map((d) => d.reference as string));
+  // An active drug known only by a code of a system not read here (a local or national drug id) and with no
+  // text or display to read instead may be an opioid: as with an unreadable order, none can be ruled out.
+  let someActiveUnidentified = false;
   const active: ClassifiedActive[] = input.activeMedications.map((order) => {
     const cls = classifyOrder(order, terminology.drugs);
+    if (unidentifiable(order, cls, terminology.drugs)) someActiveUnidentified = true;
     const keys = opioidKeys(cls, terminology);
     return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
   });
+  const activeOrdersKnown = input.activeOrdersKnown && !someActiveUnidentified;
 
   const findings: DrugOrderFinding[] = [];
   for (const { draft, classification: cls } of input.relevant) {
@@ -245,7 +250,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         via: cls.via,
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
-        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, input.activeOrdersKnown) : null,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown) : null,
         daytime,
       });
     }

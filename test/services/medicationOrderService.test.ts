@@ -201,6 +201,27 @@ describe('opioid without dual action: the delete suggestion', () => {
     const stopped = { ...activeRx('s1', { text: 'Contalgin 30 mg' }), status: 'stopped' } as unknown as fhir4.Resource;
     expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [stopped] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
+  test('an active order with a status FHIR does not have ("taking") may be active: no delete, the card says why; the closed statuses are read as closed', async () => {
+    const oxy = [draft('request-123', rx('1049621', 'oxycodone 5 mg'))];
+    const withStatus = (status: string) => ({ ...activeRx('m1', { text: 'Contalgin 30 mg' }), status }) as unknown as fhir4.Resource;
+    const taking = (await call(oxy, { active: [withStatus('taking')] })).cards[0]!;
+    expect(taking.suggestions).toBeUndefined();
+    expect(taking.detail).toContain("**The patient's active orders could not all be read:**");
+    for (const closed of ['completed', 'intended', 'on-hold', 'not-taken', 'Entered-In-Error', 'cancelled', 'draft']) {
+      expect((await call(oxy, { active: [withStatus(closed)] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    }
+  });
+  test('an active drug known only by a code of a system not read here, with no text or display, may be an opioid: no delete, the card says why', async () => {
+    const oxy = [draft('request-123', rx('1049621', 'oxycodone 5 mg'))];
+    const coded = (coding: fhir4.Coding) => ({ ...activeRx('d1', { text: 'x' }), medicationCodeableConcept: { coding: [coding] } }) as unknown as fhir4.Resource;
+    const danishId = (await call(oxy, { active: [coded({ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685' })] })).cards[0]!;
+    expect(danishId.suggestions).toBeUndefined();
+    expect(danishId.detail).toContain("**The patient's active orders could not all be read:**");
+    // A display to read, or a code of a system that is read (ATC), identifies the drug: no opioid, the delete is offered.
+    for (const known of [{ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685', display: 'Pinex 500 mg' }, { system: ATC, code: 'N02BE01' }]) {
+      expect((await call(oxy, { active: [coded(known)] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    }
+  });
   test('one active order that cannot be read (its medication a string) is treated alike: no delete, the card says why; a readable non-opioid order is not', async () => {
     const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unreadable] })).cards[0]!;
