@@ -61,8 +61,8 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
     httpError = new HttpError(500, 'exception', 'Internal error');
   }
   if (res.headersSent) return;
-  // The request's log line says why it was refused (a tester in the sandbox sees only "no response").
-  if (httpError.status < 500) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
+  // The request's log line says why it was refused (a tester in the sandbox sees only "no response"); a 503 too (busy, store down).
+  if (httpError.status < 500 || httpError.status === 503) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
   if (httpError.emptyBody) {
     res.statusCode = httpError.status;
     res.end();

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bodyParser from 'body-parser';
+import { heapAdmits, v8HeapUse, type HeapUseReader } from './heapAdmission.js';
 import { HttpError } from './operationOutcome.js';
 
 declare module 'http' {
@@ -53,7 +54,8 @@ export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Prom
 /**
  * JSON body parsing (body-parser) with the configured limit, run after authentication so an
  * unauthenticated caller cannot make us parse 5 MB. A body that is not declared JSON (or absent) is
- * refused (415) rather than ignored; a body nested deeper than MAX_BODY_DEPTH is refused (400).
+ * refused (415) rather than ignored; a body nested deeper than MAX_BODY_DEPTH is refused (400); a body the
+ * heap has no room for now is refused (503 with Retry-After, src/transport/heapAdmission.ts).
  *
  * The parsed body is handed over and taken off `req` at once. An IncomingMessage that waited through a
  * young-generation collection (its body still arriving, or other calls ahead of it) lives in the old
@@ -61,8 +63,18 @@ export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Prom
  * one, dead or not. Left on `req`, each parsed body (~350 KB for 200 Observations) was kept and copied
  * that way: at 10 connections young collections took ~6 ms instead of ~1 ms (bench/README.md).
  */
-export function jsonBody(limitBytes: number): JsonBodyReader {
-  const parse = bodyParser.json({ limit: limitBytes, type: ['application/json', 'application/*+json'], strict: true });
+export function jsonBody(limitBytes: number, heapUse: HeapUseReader = v8HeapUse): JsonBodyReader {
+  const parse = bodyParser.json({
+    limit: limitBytes,
+    type: ['application/json', 'application/*+json'],
+    strict: true,
+    // Called with the whole body, before it is parsed: a body the heap has no room for is refused (503).
+    verify: (_req, res, buf) => {
+      if (heapAdmits(buf.length, heapUse())) return;
+      res.setHeader('Retry-After', '1');
+      throw new HttpError(503, 'transient', 'The service is busy (its memory is taken by calls in flight): send the call again shortly');
+    },
+  });
   return (req, res) =>
     new Promise((resolve, reject) => {
       parse(req, res, (err?: unknown) => {

@@ -183,7 +183,7 @@ export function parseLogLine(line: string): Record<string, unknown> | null {
  * DATA_DIR in `env` it gets a fresh temporary one: one instance per DATA_DIR (src/store/instanceLock.ts),
  * and tests leave the project's ./data alone.
  */
-export function startServiceProcess(env: Record<string, string> = {}): Promise<StartedProcess<string>> {
+export function startServiceProcess(env: Record<string, string> = {}, nodeFlags: readonly string[] = []): Promise<StartedProcess<string>> {
   let dataDir = env.DATA_DIR;
   if (dataDir === undefined) {
     dataDir = mkdtempSync(join(tmpdir(), 'nkr-service-'));
@@ -191,7 +191,7 @@ export function startServiceProcess(env: Record<string, string> = {}): Promise<S
   }
   return startProcess({
     name: 'nkr-pain-cds service',
-    args: ['--import', 'tsx', 'src/main.ts'],
+    args: [...nodeFlags, '--import', 'tsx', 'src/main.ts'],
     env: { PORT: '0', HOST: '127.0.0.1', ...env, DATA_DIR: dataDir },
     ready: (line) => {
       const entry = parseLogLine(line);

@@ -1,9 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import request from 'supertest';
+import { answerError } from '../../src/transport/errorHandler.js';
+import { HEAP_PER_BODY_BYTE, heapAdmits, type HeapUse } from '../../src/transport/heapAdmission.js';
 import { jsonBody, MAX_BODY_DEPTH, nestsDeeperThan } from '../../src/transport/jsonBody.js';
 import { HttpError } from '../../src/transport/operationOutcome.js';
 import { buildTestApp, expectValidResponse } from '../support/testApp.js';
+import { silentLogger } from '../../src/observability/logger.js';
 
 const deep = (levels: number): string => '{"x":['.repeat(levels / 2) + '1' + ']}'.repeat(levels / 2);
 
@@ -103,5 +106,41 @@ describe('jsonBody', () => {
       expect([type, (outcome as HttpError).status, (outcome as HttpError).message]).toEqual([type, 400, 'The request has no body: a JSON object is expected']);
     }
     expect(((await read('text/plain', null)).outcome as HttpError).status).toBe(415);
+  });
+});
+
+describe('a body the heap has no room for', () => {
+  const MB = 1024 * 1024;
+  test('heapAdmits: room for the body at its worst (22 bytes of heap per byte of text) below 75 % of the heap limit', () => {
+    const heap = (usedMb: number): HeapUse => ({ used_heap_size: usedMb * MB, heap_size_limit: 1000 * MB });
+    expect(HEAP_PER_BODY_BYTE).toBe(22);
+    expect(heapAdmits(5 * MB, heap(640))).toBe(true); // 640 + 110 = 750
+    expect(heapAdmits(5 * MB, heap(641))).toBe(false);
+    expect(heapAdmits(100 * 1024, heap(700))).toBe(true);
+  });
+
+  // A server that reads one body with jsonBody and answers errors as the service does.
+  function serverWith(heapUse: () => HeapUse) {
+    const read = jsonBody(MB, heapUse);
+    return createServer((req, res) => {
+      read(req, res).then(
+        (body) => res.end(JSON.stringify({ got: body })),
+        (err: unknown) => answerError(err, req, res, silentLogger(), MB),
+      );
+    });
+  }
+  test('is refused with 503, Retry-After and an OperationOutcome, before it is parsed; with room it is read', async () => {
+    let used = 0;
+    const server = serverWith(() => ({ used_heap_size: used, heap_size_limit: 100 * MB }));
+    const body = JSON.stringify({ x: new Array(1000).fill({}) });
+    used = 75 * MB - body.length * HEAP_PER_BODY_BYTE + 1;
+    const refused = await request(server).post('/').set('Content-Type', 'application/json').send(body);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'transient' }] });
+    used -= 1;
+    const read = await request(server).post('/').set('Content-Type', 'application/json').send(body);
+    expect(read.status).toBe(200);
+    expect((JSON.parse(read.text) as { got: { x: unknown[] } }).got.x).toHaveLength(1000);
   });
 });
