@@ -80,7 +80,7 @@ describe('flagged results: interpretation text', () => {
   ])('text "%s" → %s', (text, direction) => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'flag', direction, basis: 'interpretation' });
   });
-  test.each(['ikke forhøjet', 'Ej afvigende', 'not high', 'no abnormality: low risk', 'Normal', 'højrestillet'])('text "%s" is no flag (negation, no flag word, or not a whole word)', (text) => {
+  test.each(['ikke forhøjet', 'Ej afvigende', 'Ingen afvigende fund', 'Intet patologisk', 'Uden patologiske fund', 'without abnormal findings', 'not high', 'no abnormality: low risk', 'Normal', 'højrestillet'])('text "%s" is no flag (negation, no flag word, or not a whole word)', (text) => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
   test('a text that is exactly an interpretation code is that code; the value set URL sent as the system counts as v3', () => {
