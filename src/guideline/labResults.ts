@@ -47,11 +47,23 @@ export interface LabResult {
 
 const COMPARATORS: Record<string, Comparator> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '≤': '<=', '≥': '>=' };
 const NUMBER_TEXT = /^\s*(<=|>=|≤|≥|<|>)?\s*([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s<>=≤≥].*)?$/u;
+/** Text that begins as a number does (a lab's value, not a comment such as "Hæmolyseret prøve"). */
+const NUMBER_START = /^\s*(<=|>=|≤|≥|<|>)?\s*[+-]?\d/u;
+/**
+ * "1.234" is 1234 in Danish (a thousands point) and 1.234 in English: not read as either. A number that
+ * goes on as one ("1.234,5", "5,", "5.2e0", "1 234") is not cut short either.
+ */
+const AMBIGUOUS_THOUSANDS = /^[+-]?[1-9]\d{0,2}\.\d{3}$/;
+const NUMBER_GOES_ON = /^(?:[.,]|[eE][+-]?\d)/;
 
-/** "5,9", "<10", ">100", "≥ 3", "7.9 mmol/L" → a number with comparator and unit; anything else → undefined. */
+/**
+ * "5,9", "<10", ">100", "≥ 3", "7.9 mmol/L" → a number with comparator and unit; anything else, and a
+ * number that cannot be read for certain ("1.234", "1.234,5"), → undefined.
+ */
 function parseNumberText(text: string): NumericValue | undefined {
   const m = NUMBER_TEXT.exec(text);
   if (!m) return undefined;
+  if (AMBIGUOUS_THOUSANDS.test(m[2] as string) || (m[3] !== undefined && NUMBER_GOES_ON.test(m[3]))) return undefined;
   const value = Number((m[2] as string).replace(',', '.'));
   if (!Number.isFinite(value)) return undefined;
   const out: NumericValue = { value };
@@ -98,8 +110,10 @@ function readValue(o: JsonObject): Pick<LabResult, 'numeric' | 'valueText' | 'ha
     (integer !== undefined ? { value: integer } : undefined) ??
     (typeof o.valueString === 'string' ? parseNumberText(o.valueString) : undefined);
   if (numeric) return { numeric, hasValue: true };
-  // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value.
+  // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value; one written as a
+  // number that cannot be read for certain ("1.234", "1 234") is a value, shown as written, not assessed.
   const text =
+    (typeof o.valueString === 'string' && NUMBER_START.test(o.valueString) ? o.valueString.trim().slice(0, 40) : undefined) ??
     conceptText(o.valueCodeableConcept) ??
     (typeof o.valueBoolean === 'boolean' ? String(o.valueBoolean) : undefined) ??
     (isObject(o.valueRange) || isObject(o.valueRatio) || isObject(o.valueSampledData) || isObject(o.valuePeriod) ? '…' : undefined) ??

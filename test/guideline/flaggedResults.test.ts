@@ -116,6 +116,19 @@ describe('flagged results: values and ranges', () => {
   ])('valueString "%s" (%s) compared with the range', (text, group, rr, expected) => {
     expect(verdict({ valueString: text, referenceRange: rr }, group)).toMatchObject(expected);
   });
+  test.each(['1.234', '1.234,5', '5,', '5.2e0', '1 234', '+1.500'])('valueString "%s" is written as a number but cannot be read for certain: a value, shown as written, not assessed', (text) => {
+    const r = result({ valueString: text, referenceRange: range(40, 280, 'U/L') }, 'ck');
+    expect(r).toMatchObject({ hasValue: true, valueText: text });
+    expect(r?.numeric).toBeUndefined();
+    expect(verdict({ valueString: text, referenceRange: range(40, 280, 'U/L') }, 'ck')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
+  });
+  test('still read: a decimal comma or point with other than three decimals, a leading zero, a unit after a space', () => {
+    for (const [text, value] of [['0.125', 0.125], ['1,234', 1.234], ['12.5', 12.5], ['1234', 1234], ['5,2 mmol/L', 5.2]] as const) {
+      expect(result({ valueString: text }, 'ck')?.numeric?.value).toBe(value);
+    }
+    // A lab comment is still no value.
+    expect(result({ valueString: 'Hæmolyseret prøve' }, 'ck')).toMatchObject({ hasValue: false });
+  });
   test('comparators: "<0.1" is below a low limit of 0.3; "<5" says nothing against 0.3–4; ">4" is above a high limit of 4', () => {
     expect(verdict({ valueQuantity: q(0.1, '<'), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'low' });
     expect(verdict({ valueQuantity: q(5, '<'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'comparator' });
