@@ -9,7 +9,8 @@ export type HookName = 'patient-view' | 'order-select' | 'order-sign';
 export interface FhirAuthorization {
   access_token: string;
   token_type?: string;
-  expires_in?: number;
+  /** Not read; some EHRs send it as text. */
+  expires_in?: number | string;
   scope?: string;
   subject?: string;
   patient?: string;
@@ -25,6 +26,7 @@ export interface DraftOrdersBundle {
 interface ContextBase {
   userId: string;
   patientId: string;
+  /** Not read: any text is accepted. */
   encounterId?: string;
   [field: string]: unknown;
 }

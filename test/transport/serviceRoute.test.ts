@@ -242,6 +242,17 @@ describe('R2: unknown fields are tolerated', () => {
     expect(res.status).toBe(200);
     expect(res.body.cards.map((c: Body) => c.source.topic.code)).toEqual(plain.body.cards.map((c: Body) => c.source.topic.code));
   });
+  test('fields the service does not read are not held to a shape: encounterId as a reference or empty, expires_in as text → 200', async () => {
+    for (const encounterId of ['Encounter/123', '', 'enc 1']) {
+      const body = base();
+      body.context.encounterId = encounterId;
+      expect([encounterId, (await post(body)).status]).toEqual([encounterId, 200]);
+    }
+    const body = { ...base(), fhirServer: 'http://127.0.0.1:1/fhir', fhirAuthorization: { access_token: 'secret-token-abc', token_type: 'Bearer', expires_in: '300' } };
+    expect((await post(body)).status).toBe(200);
+    // A patientId, which the service reads, is still held to a FHIR id.
+    expect((await post({ ...base(), context: { ...base().context, patientId: 'Patient/123' } })).status).toBe(400);
+  });
 });
 
 describe('R4: prefetch variants through the whole app', () => {
