@@ -30,7 +30,7 @@ function trimSlashes(path: string): string {
  * Below the base, separators that URL leaves encoded (`%2F`, `%5C`, `%2E`) or path parameters (`;`, as in
  * Tomcat's `..;/`) would let a proxy or server that decodes them serve a path outside the base.
  */
-const DISGUISED_SEPARATOR = /%2f|%5c|%2e|;/i;
+const DISGUISED_SEPARATOR = /%2f|%5c|%2e|%25|;/i;
 
 /**
  * True when `url` is `base` itself or lies below it: same scheme, host and port (default ports

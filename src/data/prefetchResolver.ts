@@ -11,6 +11,9 @@ import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 import { anotherPatientTest, contextPatientId } from './patientReference.js';
 import { substituteTemplate } from './prefetchTemplate.js';
 
+/** A FHIR resource type's name (`MedicationRequest`). */
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
+
 /**
  * The data stage: prefetch in, FHIR resources out, following the decision table of
  * https://cds-hooks.hl7.org/2.0/#prefetch-template as docs/clinical-rules.md §7 refines it. Per key:
@@ -159,7 +162,8 @@ export async function resolvePrefetch(
     if (resources.length > 0) {
       const types = searchedTypes(spec);
       if (!resources.some((r) => types.includes(r.resourceType))) {
-        const held = [...new Set(resources.map((r) => r.resourceType))].slice(0, 3).join(', ');
+        // The caller's text goes into a log line and a 412: only what a resource type can be, never more.
+        const held = [...new Set(resources.map((r) => (RESOURCE_TYPE.test(r.resourceType) ? r.resourceType : 'a resource of no known type')))].slice(0, 3).join(', ');
         return { problem: `holding no ${types.join(' or ')}, only ${held}` };
       }
     }

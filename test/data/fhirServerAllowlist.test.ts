@@ -23,6 +23,7 @@ describe('isWithinBase', () => {
     ['https://ehr.example.org/fhir/..%2F..%2Fadmin', false],
     ['https://ehr.example.org/fhir/..%5cadmin', false],
     ['https://ehr.example.org/fhir/.%2e/admin', false],
+    ['https://ehr.example.org/fhir/%252e%252e/admin', false], // double-encoded, for a proxy that decodes twice
     ['https://ehr.example.org/fhir/..;/admin', false],
     ['https://ehr.example.org/fhir/R4;jsessionid=1', false],
     ['https://ehr.example.org/fhir/R4/Observation%20x', true], // other escapes are plain characters

@@ -665,6 +665,12 @@ describe('resolvePrefetch: a key holding none of the type its query searches (do
       expect(whyOf(missing, 'conditions')).toMatch(/^the prefetch was holding no Condition, only (Patient, MedicationRequest|Patient) and the request has no fhirServer$/);
     }
   });
+  it('what it held is named only by resource type names: a caller\'s long or odd "resourceType" text never reaches the reason (a log line, a 412)', async () => {
+    const odd = { resourceType: `Jens Hansen CPR 0101701234 ${'x'.repeat(100_000)}`, id: 'x' };
+    const { missing } = await expect412(resolve(request({ fhirServer: undefined, prefetch: { conditions: bundle([odd, patient]) } }), config(), CONDITIONS_ONLY));
+    const why = whyOf(missing, 'conditions');
+    expect(why).toBe('the prefetch was holding no Condition, only a resource of no known type, Patient and the request has no fhirServer');
+  });
   it('an optional key holding only other types is left out (unavailable), not read as "none"', async () => {
     const r = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([cond('c1')]) } }), config(), SPECS.filter((s) => s.key === 'meds'));
     expect(r.resources.meds).toBeUndefined();
