@@ -78,6 +78,18 @@ const noSniff: Middleware = (_req, res, next) => {
 };
 
 /**
+ * While shutting down (SHUTDOWN_DRAIN_MS), each answer closes its connection: a client (a load balancer's
+ * pool) then sends its next call on a new connection, to another instance, instead of on a kept-alive
+ * one that the end of the drain closes under it (a POST lost as ECONNRESET).
+ */
+function closeWhileDraining(lifecycle: Lifecycle): Middleware {
+  return (_req, res, next) => {
+    if (lifecycle.draining) res.setHeader('Connection', 'close');
+    next();
+  };
+}
+
+/**
  * How long a client may take (ms): the whole request, its headers, an idle kept-alive connection. Node checks
  * them every `checkEveryMs` (its default, 30 s, let a stalled body hold a connection ~30 s past a 10 s limit).
  */
@@ -110,9 +122,11 @@ export function createApp(deps: AppDependencies): App {
   // What every request passes first, in both halves: CORS headers (set before any route, so error answers
   // carry them too), nosniff, ONE log line per request (id, method, path, status, time and the route's
   // summary; never headers (tokens) or bodies (patient data)), and the request metrics.
+  const lifecycle = deps.lifecycle ?? { draining: false };
   const before: Middleware[] = [
     corsMiddleware(config),
     noSniff,
+    closeWhileDraining(lifecycle),
     requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }),
     requestMetrics(deps.metrics, services),
   ];
@@ -121,7 +135,6 @@ export function createApp(deps: AppDependencies): App {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  const lifecycle = deps.lifecycle ?? { draining: false };
   app.get('/readyz', readinessRoute({ store: deps.store, health: deps.storeHealth, services, lifecycle }));
   app.get('/metrics', ...metricsRoute(deps.metrics, config.operations.metricsToken));
   if (config.operations.adminToken !== null) {

@@ -146,16 +146,19 @@ describe('the service process, AUTH=off, with the FHIR server process', () => {
 });
 
 describe('SHUTDOWN_DRAIN_MS: on SIGTERM, not ready but still serving, then the exit', () => {
-  test('/readyz 503 and hook calls answered during the drain; exit 0 after it', async () => {
+  test('/readyz 503 and hook calls answered during the drain, each closing its connection; exit 0 after it', async () => {
     const draining = await startServiceProcess({ AUTH: 'off', ...FHIR_ENV, SHUTDOWN_DRAIN_MS: '1500' });
     try {
       expect((await get(`${draining.ready}/readyz`)).status).toBe(200);
+      expect((await post(`${draining.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN))).headers.get('connection')).not.toBe('close');
       const started = Date.now();
       draining.child.kill('SIGTERM');
       await waitForLogLine(draining, (e) => e.msg === 'shutting down' && e.drainMs === 1500);
       expect((await get(`${draining.ready}/readyz`)).status).toBe(503);
       const res = await post(`${draining.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
       expect(res.status).toBe(200);
+      // A kept-alive connection would be closed under the client at the drain's end: the next call goes on a new one.
+      expect(res.headers.get('connection')).toBe('close');
       expect(await draining.exited(10_000)).toEqual({ code: 0, signal: null });
       expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     } finally {
