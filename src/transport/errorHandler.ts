@@ -13,7 +13,7 @@ import { pathOf } from '../model/urlPath.js';
 function fromBodyParser(err: unknown, limitBytes: number): HttpError | undefined {
   switch (isObject(err) ? err.type : undefined) {
     case 'entity.parse.failed':
-      return new HttpError(400, 'structure', 'The request body is not valid JSON');
+      return new HttpError(400, 'structure', 'The request body is not a JSON object (malformed JSON, or a bare value such as null)');
     case 'entity.too.large':
       return new HttpError(413, 'too-long', `The request body is larger than the limit of ${limitBytes} bytes`);
     case 'encoding.unsupported':
@@ -64,6 +64,8 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
   // The request's log line says why it was refused (a tester in the sandbox sees only "no response"); a 503 too (busy, store down).
   if (httpError.status < 500 || httpError.status === 503) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
   if (httpError.emptyBody) {
+    // RFC 6750: a 401 names the scheme it wants; nothing more (the body stays empty: nothing on why).
+    if (httpError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
     res.statusCode = httpError.status;
     res.end();
     return;

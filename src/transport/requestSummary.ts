@@ -8,6 +8,8 @@ import type { CallTrace } from '../model/callTrace.js';
  */
 export interface RequestSummary {
   serviceId?: string;
+  /** The EHR's id of this hook call (CDS Hooks `hookInstance`), to match the line with the EHR's own logs. */
+  hookInstance?: string;
   /** Card kinds and how many of each. */
   cards?: Record<string, number>;
   cardCount?: number;

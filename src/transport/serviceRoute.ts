@@ -126,6 +126,7 @@ async function callService<H extends HookName>(
   deps: ServiceRouteDeps,
 ): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
   const request = deps.validator.parseRequest(service.hook, service.id, body);
+  summary.hookInstance = request.hookInstance;
   const lang = pickLanguage(deps.config.language, req.headers['accept-language']);
   const now = deps.clock();
   const call = new HookCall(request, lang, now, req, deps.config.fhir.requestDeadlineMs, deps.logger);

@@ -33,12 +33,13 @@ async function authApp(logger?: Logger, extraEnv: Record<string, string> = {}): 
 const feedbackBody = () => readJson<{ body: object }>(sandboxPath('11-POST-cds-services_fm-meds_feedback.json')).body;
 
 describe('caller verification wired into the app (AUTH=on)', () => {
-  test('a service call without Authorization → 401 with an empty body', async () => {
+  test('a service call without Authorization → 401 with an empty body, naming the Bearer scheme (RFC 6750)', async () => {
     const { app } = await authApp();
     const res = await request(app).post(SERVICE).send(patientViewRequest('gsb-workup-missing'));
     expect(res.status).toBe(401);
     expect(res.text).toBe('');
     expect(res.headers['content-length'] ?? '0').toBe('0');
+    expect(res.headers['www-authenticate']).toBe('Bearer');
   });
 
   test('a valid sandbox token for this URL → 200 with cards', async () => {

@@ -30,7 +30,9 @@ describe('one log line per request', () => {
   test('a 200: request id (echoed as X-Request-Id), service, status, duration, cards by kind, and where the data came from', async () => {
     const log = logCapture();
     const { app } = buildTestApp({ logger: log.logger });
-    const res = await request(app).post(PV).set('X-Request-Id', 'ehr-call-42').send(patientViewRequest('gsb-workup-missing'));
+    const body = patientViewRequest('gsb-workup-missing');
+    body.hookInstance = 'b6a2e0c4-0a4f-4d6e-9d55-2f5a1c3e7d10';
+    const res = await request(app).post(PV).set('X-Request-Id', 'ehr-call-42').send(body);
     expect(res.status).toBe(200);
     expect(res.headers['x-request-id']).toBe('ehr-call-42');
     await settle();
@@ -42,6 +44,7 @@ describe('one log line per request', () => {
       res: { statusCode: 200 },
       responseTime: expect.any(Number),
       serviceId: 'nkr-pain-patient-view',
+      hookInstance: 'b6a2e0c4-0a4f-4d6e-9d55-2f5a1c3e7d10', // the EHR's id of the call, to match its own logs
       cards: { 'screening-incomplete': 1 },
       cardCount: 1,
       data: { fhirReads: [], unavailable: [] }, // everything was prefetched

@@ -110,6 +110,9 @@ describe('R1: the service call', () => {
     const { app } = buildTestApp();
     expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('[]'), 400);
     expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('"patient-view"'), 400);
+    // Valid JSON, but no object: the answer does not call it invalid JSON.
+    const bare = expectOperationOutcome(await request(app).post(URL).set('Content-Type', 'application/json').send('null'), 400);
+    expect(bare.issue[0]?.diagnostics).toBe('The request body is not a JSON object (malformed JSON, or a bare value such as null)');
   });
 
   test('an empty body declared as JSON → 400 naming hook', async () => {
