@@ -21,8 +21,8 @@ export interface ScopeSettings {
 
 export interface Scope {
   inScope: boolean;
-  /** Why not in scope: no GSB condition, or younger than MIN_PATIENT_AGE. */
-  outOfScope?: 'no-gsb-condition' | 'under-age';
+  /** Why not in scope: no GSB condition, younger than MIN_PATIENT_AGE, or recorded as deceased. */
+  outOfScope?: 'no-gsb-condition' | 'under-age' | 'deceased';
   /** The GSB Condition the rules anchor on, as read (lenient JSON, not a checked fhir4.Condition); absent when in scope only by the demo switch. */
   condition?: JsonObject;
   /** Its code, used as the reason of suggested orders. */
@@ -86,6 +86,12 @@ function birthDateText(patient: unknown): string | undefined {
   return typeof patient.birthDate === 'string' ? patient.birthDate : undefined;
 }
 
+/** Patient.deceased[x]: true, or a date of death (any, even one not yet reached: a record says so). */
+function isDeceased(patient: unknown): boolean {
+  if (!isObject(patient) || (patient.resourceType !== undefined && patient.resourceType !== 'Patient')) return false;
+  return patient.deceasedBoolean === true || nonBlank(patient.deceasedDateTime) !== undefined;
+}
+
 /** Patient.birthDate: its first instant. */
 function birthDateOf(patient: unknown): number | undefined {
   return parseFhirDate(birthDateText(patient));
@@ -113,6 +119,8 @@ export function assessScope(
   /** Where a Condition whose code cannot be read is named (§7); give it on one of a call's readings only. */
   skipped?: SkippedResources,
 ): Scope {
+  // A patient recorded as deceased gets no card: no screening, no referral, no drug advice.
+  if (isDeceased(patient)) return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown: birthDateOf(patient) === undefined, inScope: false, outOfScope: 'deceased' };
   const birth = birthDateOf(patient);
   // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
   const ageUnknown = birth === undefined;

@@ -91,8 +91,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     const resolved = await resolvePrefetch(MEDICATION_ORDER_PREFETCH, data, dataDeps);
     const conditions = ofType(resolved.resources.conditions, 'Condition');
     const scope = assessScope(conditions, deps.gsb, scopeSettings, now, resolved.resources.patient?.[0], skipped);
-    // Adults only (docs/clinical-rules.md §2): not even a draft's GSB reason brings a child in scope.
-    if (scope.outOfScope === 'under-age') return EMPTY;
+    // Adults only, and the living (docs/clinical-rules.md §2): not even a draft's GSB reason brings them in scope.
+    if (scope.outOfScope === 'under-age' || scope.outOfScope === 'deceased') return EMPTY;
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
     const unreadableBefore = skipped.countOf('active-medication');
     const active = (

@@ -317,6 +317,20 @@ describe('scope through the HTTP API', () => {
     expect((await post(PV, patientView([c], adult))).cards.length).toBeGreaterThan(0);
     expect(cardOfKind(await post(SIGN, orderSign([c], adult)), 'tramadol')).toBeDefined();
   });
+  test('a patient recorded as deceased gets no cards on either hook, not even by a draft\'s GSB reason; alive (deceasedBoolean false) does', async () => {
+    const c = cond({ recordedDate: '2026-11-01' });
+    for (const deceased of [{ deceasedBoolean: true }, { deceasedDateTime: '2026-11-30' }]) {
+      const patient = { resourceType: 'Patient', id: 'p1', birthDate: '1970-06-01', ...deceased };
+      expect((await post(PV, patientView([c], patient))).cards).toEqual([]);
+      expect((await post(SIGN, orderSign([c], patient))).cards).toEqual([]);
+      const withReason = orderSign([], patient) as any;
+      withReason.context.draftOrders.entry[0].resource.reasonCode = [{ coding: [fmCoding] }];
+      expect((await post(SIGN, withReason)).cards).toEqual([]);
+    }
+    const alive = { resourceType: 'Patient', id: 'p1', birthDate: '1970-06-01', deceasedBoolean: false };
+    expect((await post(PV, patientView([c], alive))).cards.length).toBeGreaterThan(0);
+    expect(cardOfKind(await post(SIGN, orderSign([c], alive)), 'tramadol')).toBeDefined();
+  });
   test('an old provisional entry beside a confirmed diagnosis registered long ago: established (no screening card), not a work-up for ever', async () => {
     const provisional = (recordedDate: string) =>
       cond({ id: 'c2', recordedDate, verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'provisional' }] } });
