@@ -51,7 +51,8 @@ const DAYTIME_WHEN = new Set([
 const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
 
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
-const CODE_DOSES: Record<string, number> = { QD: 1, BID: 2, TID: 3, QID: 4, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1 };
+/** Doses a day of FHIR R4's timing abbreviations (GTS codes, ValueSet timing-abbreviation) that give a count. */
+const CODE_DOSES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1, BED: 1 };
 
 /** "HH:MM[:SS]" → minutes after midnight. */
 export function clockMinutes(time: string): number | null {
@@ -94,6 +95,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   }
   if (code === 'AM' && when.length === 0) when.push('MORN');
   if (code === 'PM' && when.length === 0) when.push('EVE');
+  if (code === 'BED' && when.length === 0) when.push('HS');
   return { sequence: finiteNumber(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, code };
 }
 

@@ -73,6 +73,9 @@ describe('assessDaytimeDosing', () => {
     expect(assessDaytimeDosing([coded('AM')], settings).daytime).toBe(true);
     expect(assessDaytimeDosing([coded('QD')], settings).daytime).toBe(false);
     expect(assessDaytimeDosing([coded('PM')], settings).daytime).toBe(false);
+    // Every abbreviation of R4's timing-abbreviation value set that gives a count.
+    for (const code of ['Q1H', 'Q2H', 'Q3H', 'Q4H', 'Q6H', 'Q8H', 'TID', 'QID']) expect([code, assessDaytimeDosing([coded(code)], settings).daytime]).toEqual([code, true]);
+    for (const code of ['QOD', 'BED']) expect([code, assessDaytimeDosing([coded(code)], settings).daytime]).toEqual([code, false]);
   });
 
   test('a dosage in steps: more than one sequence (none is a group of its own), or instructions whose bounds differ; not: one instruction, or several sharing their bounds', () => {
