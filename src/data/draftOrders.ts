@@ -341,6 +341,27 @@ function selectionKey(selection: string): { type: string | null; id: string } | 
 const ORDER_SELECTION_TYPES: ReadonlySet<string> = new Set(['medicationrequest', 'medicationorder']);
 
 /**
+ * Whether a selection names this entry: by `Type/id` (read leniently, as above), or by the entry's
+ * `fullUrl` (a draft not yet saved may have no id, only a `urn:uuid:` fullUrl).
+ */
+function selects(selection: string, key: { type: string | null; id: string } | null, entry: { resource: JsonObject; fullUrl?: string }, types?: ReadonlySet<string>): boolean {
+  if (entry.fullUrl !== undefined && entry.fullUrl === selection.trim()) return true;
+  const id = nonBlank(entry.resource.id);
+  if (key === null || id === undefined || key.id !== id) return false;
+  if (key.type === null) return types === undefined || (typeof entry.resource.resourceType === 'string' && types.has(entry.resource.resourceType.toLowerCase()));
+  return types === undefined ? typeof entry.resource.resourceType === 'string' && entry.resource.resourceType.toLowerCase() === key.type : types.has(key.type);
+}
+
+/** The selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
+export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): string[] {
+  const entries = entriesOf(draftOrders);
+  return selections.filter((s): s is string => typeof s === 'string').filter((s) => {
+    const key = selectionKey(s);
+    return !entries.some((e) => selects(s, key, e));
+  });
+}
+
+/**
  * The medication orders of `context.draftOrders` (a Bundle; an array of resources or one resource are
  * accepted too), each read once. Other resources (ServiceRequest …) are skipped. With `selections`
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
@@ -349,18 +370,21 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
   const entries = entriesOf(draftOrders);
   const index = new ResourceIndex(entries);
 
-  const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map(selectionKey).filter((k) => k !== null);
-  const isSelected = (view: MedicationOrderView) =>
-    wanted === null ||
-    (view.id !== null && wanted.some((w) => w.id === view.id && (w.type === null || ORDER_SELECTION_TYPES.has(w.type))));
+  const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
+  const isSelected = (entry: { resource: JsonObject; fullUrl?: string }) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
 
-  const orders = entries.map((e) => e.resource).filter((r) => r.resourceType === 'MedicationRequest' || r.resourceType === 'MedicationOrder');
-  return skipped.readEach(orders, 'medication-order', (resource) => {
-    const type = resource.resourceType;
-    if (!isOrderType(type)) throw new Error('not an order');
-    const view = readOrder(resource, type, index);
-    return draftOf(resource, view, isSelected(view));
-  });
+  const orders = entries.filter((e) => e.resource.resourceType === 'MedicationRequest' || e.resource.resourceType === 'MedicationOrder');
+  const entryOf = new Map(orders.map((e) => [e.resource, e]));
+  return skipped.readEach(
+    orders.map((e) => e.resource),
+    'medication-order',
+    (resource) => {
+      const type = resource.resourceType;
+      if (!isOrderType(type)) throw new Error('not an order');
+      const view = readOrder(resource, type, index);
+      return draftOf(resource, view, isSelected(entryOf.get(resource) ?? { resource }));
+    },
+  );
 }
 
 /** The view with a Medication read from the FHIR server filled in, when it names the unresolved reference. */

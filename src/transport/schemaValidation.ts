@@ -1,8 +1,22 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { derivedSchemaValidator, schemaValidator } from '../jsonSchemas.js';
+import { unmatchedSelections } from '../data/draftOrders.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { isObject } from '../model/json.js';
 import { badRequest, type HttpError } from './operationOutcome.js';
+
+/**
+ * order-select's `selections` must name entries of `draftOrders` (CDS Hooks: "they reference entries in
+ * draftOrders"). One that names none is the EHR's error: answered 400 rather than an empty answer that
+ * looks like "no advice" (a draft without an id is named by its `fullUrl`).
+ */
+function assertSelectionsNameDrafts(context: unknown): void {
+  if (!isObject(context) || !Array.isArray(context.selections)) return;
+  const unmatched = unmatchedSelections(context.draftOrders, context.selections);
+  if (unmatched.length === 0) return;
+  const named = unmatched.slice(0, 3).map((s) => `"${s.slice(0, 100)}"`).join(', ');
+  throw badRequest(`context.selections names what draftOrders does not hold (by Type/id or fullUrl): ${named}`, ['context.selections']);
+}
 
 export type SchemaName = 'discovery' | 'request' | 'response' | 'feedback';
 
@@ -73,7 +87,10 @@ export class SchemaValidator {
   parseRequest<H extends HookName>(hook: H, serviceId: string, data: unknown): HookRequest<H> {
     this.assertValid('request', data);
     const validate: ValidateFunction<HookRequest<H>> = this.requestOf[hook];
-    if (validate(data)) return data;
+    if (validate(data)) {
+      if (hook === 'order-select') assertSelectionsNameDrafts(data.context);
+      return data;
+    }
     const sent = isObject(data) && typeof data.hook === 'string' ? data.hook : '';
     throw badRequest(`Service ${serviceId} answers hook "${hook}", not "${sent.slice(0, 100)}"`, ['hook']);
   }

@@ -346,6 +346,25 @@ describe('several drafts, selections and order-sign', () => {
   test('order-sign looks at every draft', async () => {
     expect(kinds(await call(drafts, { hook: 'order-sign' }))).toEqual(['tramadol', 'ssri']);
   });
+  test('a selection that names no entry of draftOrders → 400 naming it (not an empty answer that reads as "no advice")', async () => {
+    const res = await request(buildTestApp().app).post(SELECT).send(body(drafts, { selections: ['MedicationRequest/nope'] }));
+    expect(res.status).toBe(400);
+    const oo = res.body as fhir4.OperationOutcome;
+    expect(oo.resourceType).toBe('OperationOutcome');
+    expect(oo.issue[0]).toMatchObject({ expression: ['context.selections'], diagnostics: expect.stringContaining('"MedicationRequest/nope"') });
+    // A selection of another kind of draft (a ServiceRequest in the same draftOrders) names an entry: no card, no error.
+    const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
+    expect((await call([...drafts, lab], { selections: ['ServiceRequest/lab1'] })).cards).toEqual([]);
+  });
+  test('a draft without an id is selected by its fullUrl', async () => {
+    const b = body([], { selections: ['urn:uuid:7f1b2c3d-0000-4000-8000-000000000001'] });
+    const unsaved = { ...draft('x', rx('835603', 'tramadol 50 mg')) } as Record<string, unknown>;
+    delete unsaved.id;
+    (b.context as Record<string, any>).draftOrders.entry = [{ fullUrl: 'urn:uuid:7f1b2c3d-0000-4000-8000-000000000001', resource: unsaved }];
+    const res = await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    expect(res.status).toBe(200);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
+  });
   test('a combination product is classified by each ingredient (Ultracet: tramadol + paracetamol)', async () => {
     const b = await call([draft('u', rx('836397', 'Acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet [Ultracet]'))]);
     expect(kinds(b)).toEqual(['tramadol']);

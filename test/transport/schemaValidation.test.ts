@@ -150,7 +150,7 @@ describe('typed parsing at the edge', () => {
   const ctx = { userId: 'Practitioner/u1', patientId: 'p1' };
 
   test('parseRequest returns the typed request of the service hook', () => {
-    const body = { hook: 'order-select', hookInstance: 'h', context: { ...ctx, selections: ['MedicationRequest/1'], draftOrders: { resourceType: 'Bundle', entry: [] } } };
+    const body = { hook: 'order-select', hookInstance: 'h', context: { ...ctx, selections: ['MedicationRequest/1'], draftOrders: { resourceType: 'Bundle', entry: [{ resource: { resourceType: 'MedicationRequest', id: '1' } }] } } };
     const parsed = validator.parseRequest('order-select', 'svc', body);
     expect(parsed.context.selections).toEqual(['MedicationRequest/1']); // typed: string[] | undefined, no cast
     expect(parsed).toBe(body);
