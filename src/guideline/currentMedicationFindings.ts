@@ -1,7 +1,7 @@
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import { assessDaytimeDosing, type DaytimeSettings } from './dosageTiming.js';
-import { classifyOrder, medicationCodesOf, namedOnlyByCode } from './drugClassification.js';
+import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable } from './drugClassification.js';
 import { effectiveKinds, type MedicationTerminology } from './drugOrderFindings.js';
 import { patientConditions } from './medicationReasons.js';
 
@@ -37,10 +37,20 @@ export interface CurrentMedicationFinding {
   /** Facts: the kinds and the medication codes listed, sorted. */
   kinds: DrugKind[];
   medicationCodes: string[];
+  /**
+   * What of the patient's medication could not be read, so the card may be incomplete: orders and statements
+   * unreadable or whose drug cannot be identified (a Medication neither sent nor readable), and whether a
+   * whole list (orders, or the shared medication record) could not be had.
+   */
+  notRead: { entries: number; listUnavailable: boolean };
 }
 
 export interface CurrentMedicationInput {
   activeMedications: readonly MedicationOrderView[];
+  /** Active orders and statements skipped as unreadable by the data stage (no status, Medication not found …). */
+  unreadable: number;
+  /** `medications` or `medicationStatements` could not be had. */
+  listUnavailable: boolean;
   conditions: readonly unknown[];
   settings: DaytimeSettings;
   terminology: MedicationTerminology;
@@ -55,8 +65,10 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
   const listed = new Map<DrugKind, Set<string>>();
   const codes = new Set<string>();
   let opioidDependence = false;
+  let unidentified = 0;
   for (const med of input.activeMedications) {
     const cls = classifyOrder(med, terminology.drugs);
+    if (unidentifiable(med, cls, terminology.drugs)) unidentified++;
     const effective = effectiveKinds(med, cls, patient, terminology);
     for (const kind of effective.kinds) {
       const drugs = byKind.get(kind) ?? [];
@@ -84,5 +96,6 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
     opioidDependence,
     kinds: [...kinds].sort(),
     medicationCodes: [...codes].sort(),
+    notRead: { entries: input.unreadable + unidentified, listUnavailable: input.listUnavailable },
   };
 }

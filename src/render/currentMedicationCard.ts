@@ -31,6 +31,8 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
       f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
       t('intro'),
       lines.join('\n'),
+      f.notRead.entries > 0 && t('notReadEntries', { count: f.notRead.entries }),
+      f.notRead.listUnavailable && t('notReadList'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,

@@ -161,11 +161,14 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
         call.log.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
       }
       const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
+      const unreadableBefore = call.skipped.countOf('active-medication');
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
             activeMedications: (
               await readActiveMedications([...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])], call, dataDeps, call.skipped)
             ).filter((m) => isStillTaken(m, now)),
+            unreadable: call.skipped.countOf('active-medication') - unreadableBefore,
+            listUnavailable: data.unavailable.includes('medications') || data.unavailable.includes('medicationStatements'),
             conditions,
             settings: config.medication,
             terminology: deps.medication,

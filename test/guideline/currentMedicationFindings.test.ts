@@ -19,8 +19,20 @@ describe('findCurrentMedication (patient-view §3.3)', () => {
     medicationCodeableConcept: medication,
     ...extra,
   });
-  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) =>
-    findCurrentMedication({ activeMedications: readActiveMedicationResources(resources, new SkippedResources()), conditions, settings, terminology });
+  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) => {
+    const skipped = new SkippedResources();
+    const activeMedications = readActiveMedicationResources(resources, skipped);
+    return findCurrentMedication({ activeMedications, unreadable: skipped.countOf('active-medication'), listUnavailable: false, conditions, settings, terminology });
+  };
+
+  test('what could not be read is counted: an unreadable order (no status) and a drug that cannot be identified (a national drug id alone); none when all is read', () => {
+    const oxy = active({ text: 'OxyNorm 5 mg' }, 'o');
+    expect(current([oxy])?.notRead).toEqual({ entries: 0, listUnavailable: false });
+    const noStatus = { ...active({ text: 'Contalgin 10 mg' }, 'n'), status: undefined };
+    const danishId = active({ coding: [{ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685' }] }, 'd');
+    const knownNotGuideline = active({ coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BE01' }] }, 'p');
+    expect(current([oxy, noStatus, danishId, knownNotGuideline])?.notRead).toEqual({ entries: 2, listUnavailable: false });
+  });
 
   test('classes in table order; warning with an opioid without dual action; daytime amitriptyline named', () => {
     const f = current([
@@ -61,8 +73,11 @@ describe('rev 2: statements, depression reasons, dependence', () => {
     medicationCodeableConcept: medication,
     ...extra,
   });
-  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) =>
-    findCurrentMedication({ activeMedications: readActiveMedicationResources(resources, new SkippedResources()), conditions, settings, terminology });
+  const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) => {
+    const skipped = new SkippedResources();
+    const activeMedications = readActiveMedicationResources(resources, skipped);
+    return findCurrentMedication({ activeMedications, unreadable: skipped.countOf('active-medication'), listUnavailable: false, conditions, settings, terminology });
+  };
   const depression: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason(ICD10, 'F32.1') };
 
   test('an active MedicationStatement counts; the same drug as order and statement is listed once', () => {

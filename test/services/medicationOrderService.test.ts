@@ -845,6 +845,15 @@ describe('rev 2: current medication on patient-view', () => {
     expect(res.status).toBe(200);
     return cardOfKind(expectValidResponse(res.body), 'current-medication');
   };
+  test('the card says when the list may be incomplete: an order whose Medication was not sent counted; the medication record not to be had; neither when all is read (da, en)', async () => {
+    const byReference = { ...activeRx('r1', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/not-sent' } } as unknown as fhir4.Resource;
+    const oxy = activeRx('m1', { text: 'OxyNorm 5 mg' });
+    const en = (await pv([oxy, byReference]))!;
+    expect(en.detail).toContain('**The list may be incomplete:** active orders or statements that could not be read and are not assessed here: 1 (');
+    expect((await pv([oxy, byReference], { lang: 'da' }))!.detail).toContain('**Listen kan være ufuldstændig:** aktive ordinationer eller registreringer, der ikke kunne læses og ikke er vurderet her: 1 (');
+    expect((await pv([oxy], { omitStatements: true }))!.detail).toContain("**The list may be incomplete:** the patient's orders or medication record could not be fetched.");
+    expect((await pv([oxy]))!.detail).not.toContain('may be incomplete');
+  });
   test(`a long list names each drug once and at most ${MAX_LISTED_NAMES}, then counts the rest (da, en)`, async () => {
     const meds = [
       ...Array.from({ length: 3 }, (_, i) => activeRx(`same-${i}`, { text: 'Contalgin 10 mg' })),
