@@ -99,7 +99,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
   const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, kind),
-    summary: summaryWithDrug(ctx, message, drugName(ctx, f)),
+    summary: summaryWithDrug(ctx, message, drugName(ctx, f), ingredientNames(ctx, f.productIngredients.length > 0 ? f.productIngredients : f.ingredients)),
     detail: blocks(
       orderLine(ctx, f),
       partners,

@@ -21,17 +21,25 @@ export function plainFill(ctx: RenderContext, kind: string, key: string, values:
 }
 
 /**
- * "<message>: <drug>" in plain text under the summary limit: the message is kept whole and the drug name is
- * what gets shortened (docs/clinical-rules.md §4).
+ * "<message>: <drug>" in plain text under the summary limit: the message is kept whole. A drug name too long
+ * for it ("24 HR venlafaxine 75 MG Extended Release Oral Capsule") gives way to `shortDrug`, the drug by its
+ * ingredients, whole rather than a product name cut off mid-word (the detail names the product); only what
+ * is still too long is cut (docs/clinical-rules.md §4).
  */
-export function summaryWithDrug(ctx: RenderContext, message: string, drug: string): string {
+export function summaryWithDrug(ctx: RenderContext, message: string, drug: string, shortDrug?: string): string {
   const full = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
   // No more UTF-16 units than the limit: no more code points either (the usual case, no array of them).
   if (full.length <= SUMMARY_MAX_CODE_POINTS || codePointCount(full) <= SUMMARY_MAX_CODE_POINTS) return full;
+  let name = drug;
+  if (shortDrug && shortDrug !== drug) {
+    const short = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: shortDrug });
+    if (codePointCount(short) <= SUMMARY_MAX_CODE_POINTS) return short;
+    name = shortDrug;
+  }
   const withoutDrug = codePointCount(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' }));
   const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;
-  const short = room > 0 ? `${firstCodePoints(drug.replace(/\s+/g, ' ').trim(), room).trimEnd()}…` : '…';
-  return plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: short });
+  const cut = room > 0 ? `${firstCodePoints(name.replace(/\s+/g, ' ').trim(), room).trimEnd()}…` : '…';
+  return plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: cut });
 }
 
 /**
