@@ -45,11 +45,22 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
   return undefined;
 }
 
-/** An OperationOutcome with an `error` or `fatal` issue (or issues that cannot be read) reports a failure. */
+/**
+ * Issue codes that say, even as a warning, that the search answered less than it found: results cut off
+ * (`too-costly`), not all returned (`incomplete`), refused for load (`throttled`). Read as "none", a missing
+ * result would be ordered again. `suppressed` (withheld by consent or access rules) is not among them: the
+ * user may not see those results, and the key would never be complete.
+ */
+const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-costly', 'throttled']);
+
+/**
+ * An OperationOutcome with an `error` or `fatal` issue (or issues that cannot be read), or an issue of any
+ * severity saying the results are incomplete, reports a failure.
+ */
 function reportsError(outcome: unknown): boolean {
   if (!isObject(outcome)) return true;
   if (outcome.issue !== undefined && !Array.isArray(outcome.issue) && !isObject(outcome.issue)) return true;
-  return objectList(outcome.issue).some((i) => i.severity !== 'information' && i.severity !== 'warning');
+  return objectList(outcome.issue).some((i) => (i.severity !== 'information' && i.severity !== 'warning') || (typeof i.code === 'string' && INCOMPLETE_ISSUE_CODES.has(i.code)));
 }
 
 const FHIR_ID_MAX = 64;
@@ -123,7 +134,7 @@ function readEntries(bundle: Record<string, unknown>, nested: boolean): PayloadR
     if (!isResource(entry.resource)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (entry.resource.resourceType === 'OperationOutcome') {
-      if (reportsError(entry.resource)) return { ok: false, problem: 'a Bundle holding an OperationOutcome with an error' };
+      if (reportsError(entry.resource)) return { ok: false, problem: 'a Bundle holding an OperationOutcome with an error, or saying the results are incomplete' };
       continue; // information or warning: not data
     }
     if (mode === 'outcome') continue;

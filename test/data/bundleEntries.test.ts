@@ -31,6 +31,17 @@ describe('readFhirPayload', () => {
     }
   });
 
+  it('a warning that the results are cut off, not all returned or throttled is no "none": a prefetch error; one of withheld results (suppressed) is not', () => {
+    for (const code of ['too-costly', 'incomplete', 'throttled']) {
+      const cut = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code, diagnostics: 'Search results were truncated' }] };
+      for (const entry of [{ resource: cut, search: { mode: 'outcome' } }, { resource: cut }]) {
+        expect([code, readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c1 }, entry] }).ok]).toEqual([code, false]);
+      }
+    }
+    const suppressed = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
+    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c1 }, { resource: suppressed }] })).toEqual({ ok: true, resources: [c1], matches: 1 });
+  });
+
   it('included resources are data but not matches (total counts matches only)', () => {
     const med = { resourceType: 'Medication', id: 'm1' };
     const r = readFhirPayload({ resourceType: 'Bundle', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }, { resource: med, search: { mode: 'include' } }] });
