@@ -698,7 +698,7 @@ describe('off-label lines', () => {
     const [amiDa, ssriDa] = [cardOfKind(da, 'amitriptyline')!, cardOfKind(da, 'ssri')!];
     expect(amiDa.detail).toContain('Off-label: amitriptylin har indikation til neuropatiske smerter, ikke til generaliserede smerter.');
     expect(amiDa.detail.match(/off-label/gi)).toHaveLength(1);
-    expect(ssriDa.detail).toContain('Off-label: præparatet har ikke indikation til behandling af generaliserede smerter.');
+    expect(ssriDa.detail).toContain('Off-label: præparatet har ikke indikation til behandling af smerter; anvendelsen ved generaliserede smerter er derfor off-label.');
     expect(ssriDa.detail).not.toContain('neuropatiske');
     const en = await call([draft('a', rx('856834', 'amitriptyline 25 mg'))]);
     expect(cardOfKind(en, 'amitriptyline')!.detail).toContain('Off-label: amitriptyline is indicated for neuropathic pain, not for generalized pain.');
@@ -828,7 +828,7 @@ describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
     expect(yentreve.detail).toContain('Yentreve er godkendt til stressinkontinens – kontrollér indikationen.');
     for (const text of ['Instanyl 50 mikrog/dosis', 'Abstral 100 mikrog', 'Effentora 100 mikrog', 'PecFent 100 mikrog']) {
       const card = (await call([draft('f', { text, coding: [{ system: ATC, code: 'N02AB03' }] })])).cards[0]!;
-      expect(card.detail).toContain('Licensed only for breakthrough cancer pain in opioid-tolerant patients.');
+      expect(card.detail).toContain('Licensed only for breakthrough pain in cancer patients already on opioid treatment.');
     }
     expect((await call([draft('f', { text: 'Matrifen 25 mikrog/t' })])).cards[0]!.detail).not.toContain('breakthrough');
   });
