@@ -99,12 +99,15 @@ export interface ReplayStoreHealth {
  * While the store is down the instance falls back to its own in-memory cache (replays to *this*
  * instance are still refused; hook calls keep being answered), and asks the store again after
  * STORE_RETRY_SECONDS, so a store that times out costs one request the timeout, not every request.
- * Expired entries are deleted now and then, off the request path.
+ * The ids it accepted meanwhile are written to the store once it answers again, so the other instances
+ * refuse them from then on. Expired entries are deleted now and then, off the request path.
  */
 export const STORE_RETRY_SECONDS = 5;
 
 /** At most this many keys per statement (the store's multi-row insert holds 200 rows). */
 const MAX_BATCH = 200;
+/** Ids accepted during an outage kept for writing back, as many as the fallback itself holds. */
+const MAX_WRITE_BACK = 100_000;
 
 interface PendingCheck {
   key: string;
@@ -125,6 +128,8 @@ export class StoreReplayCache implements ReplayCache {
   private flushScheduled = false;
   /** After a failure, calls skip the store (no connect timeout on the request path) until this time. */
   private skipStoreUntil = 0;
+  /** Ids accepted by the fallback while the store was down (hashed key → expiry), to write back; bounded as the fallback is. */
+  private acceptedWhileDown = new Map<string, number>();
 
   constructor(
     private readonly store: ReplayStore,
@@ -134,7 +139,7 @@ export class StoreReplayCache implements ReplayCache {
 
   async checkAndStore(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
     const hashed = createHash('sha256').update(key).digest('hex');
-    if (now < this.skipStoreUntil) return this.fallback.checkAndStore(hashed, expiresAt, now);
+    if (now < this.skipStoreUntil) return this.acceptWhileDown(hashed, expiresAt, now);
     let verdict: ReplayVerdict;
     try {
       // A store that does not answer in time counts as down for this call (and the next STORE_RETRY_SECONDS).
@@ -143,8 +148,9 @@ export class StoreReplayCache implements ReplayCache {
     } catch (err) {
       this.health.failed('jwt-replay', err);
       this.skipStoreUntil = now + STORE_RETRY_SECONDS;
-      return this.fallback.checkAndStore(hashed, expiresAt, now);
+      return this.acceptWhileDown(hashed, expiresAt, now);
     }
+    if (this.acceptedWhileDown.size > 0) this.writeBack(now);
     // A token first seen here during an outage is also refused after the store came back.
     if (verdict === 'new' && (await this.fallback.checkAndStore(hashed, expiresAt, now)) === 'seen') verdict = 'seen';
     if (now >= this.nextPruneAt) {
@@ -152,6 +158,34 @@ export class StoreReplayCache implements ReplayCache {
       this.store.pruneJtis(now).catch((err: unknown) => this.health.failed('jwt-replay-prune', err));
     }
     return verdict;
+  }
+
+  private async acceptWhileDown(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {
+    const verdict = await this.fallback.checkAndStore(key, expiresAt, now);
+    if (verdict === 'new') {
+      if (this.acceptedWhileDown.size >= MAX_WRITE_BACK) {
+        const oldest = this.acceptedWhileDown.keys().next().value;
+        if (oldest !== undefined) this.acceptedWhileDown.delete(oldest);
+      }
+      this.acceptedWhileDown.set(key, expiresAt);
+    }
+    return verdict;
+  }
+
+  /** The ids accepted during the outage, to the store (off the request path); kept for the next try if it fails again. */
+  private writeBack(now: number): void {
+    const entries = [...this.acceptedWhileDown].filter(([, expiresAt]) => expiresAt > now);
+    this.acceptedWhileDown = new Map();
+    for (let i = 0; i < entries.length; i += MAX_BATCH) {
+      const slice = entries.slice(i, i + MAX_BATCH);
+      this.store.checkAndStoreJtis(
+        slice.map(([key, expiresAt]) => ({ key, expiresAt })),
+        now,
+      ).catch((err: unknown) => {
+        this.health.failed('jwt-replay-write-back', err);
+        for (const [key, expiresAt] of slice) this.acceptedWhileDown.set(key, expiresAt);
+      });
+    }
   }
 
   private batched(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {

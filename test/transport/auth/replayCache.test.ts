@@ -111,6 +111,35 @@ describe('StoreReplayCache (the replay cache in the store)', () => {
   });
 });
 
+describe('ids accepted during a store outage are written to the store once it answers again', () => {
+  it('so another instance refuses them after the outage (it could not during it)', async () => {
+    let down = false;
+    const stored = new Set<string>();
+    const writes: string[][] = [];
+    const shared = {
+      checkAndStoreJtis: (items: ReadonlyArray<{ key: string }>) => {
+        if (down) return Promise.reject(new Error('ECONNREFUSED'));
+        writes.push(items.map((i) => i.key));
+        return Promise.resolve(items.map((i) => (stored.has(i.key) ? ('seen' as const) : (stored.add(i.key), 'new' as const))));
+      },
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const quiet = { up: true, failed: () => undefined, succeeded: () => undefined };
+    const a = new StoreReplayCache(shared, quiet);
+    const b = new StoreReplayCache(shared, quiet);
+    down = true;
+    expect(await a.checkAndStore('iss\u0000during', 5000, 1000)).toBe('new');
+    expect(await a.checkAndStore('iss\u0000short-lived', 1003, 1000)).toBe('new');
+    down = false;
+    // The store is back: A's next check writes back what A accepted meanwhile (not what has expired by then).
+    expect(await a.checkAndStore('iss\u0000after', 5000, 1000 + STORE_RETRY_SECONDS)).toBe('new');
+    await new Promise((r) => setImmediate(r));
+    expect(writes.flat()).toHaveLength(2);
+    expect(await b.checkAndStore('iss\u0000during', 5000, 1000 + STORE_RETRY_SECONDS + 1)).toBe('seen');
+    expect(await b.checkAndStore('iss\u0000after', 5000, 1000 + STORE_RETRY_SECONDS + 1)).toBe('seen');
+  });
+});
+
 describe('the in-memory fallback when full, and a store that does not answer', () => {
   it('evict-oldest: a full fallback makes room by forgetting its oldest id, without scanning the whole cache', async () => {
     const cache = new InMemoryReplayCache({ maxEntries: 3, whenFull: 'evict-oldest' });
