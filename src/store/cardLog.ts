@@ -37,6 +37,8 @@ export interface CardLogCall {
   hook?: HookName;
   /** Cards made but not sent (quieted): logged with `suppressed`, for the report. */
   suppressed?: readonly IssuedCard[];
+  /** The verified caller (issuer and tenant: transport's callerIdentity), hashed here; null without verification. */
+  callerId?: string | null;
 }
 
 /**
@@ -71,9 +73,10 @@ export class CardLog {
     if (call.cards.length === 0 && suppressed.length === 0) return;
     const patientId = call.patientId ?? '';
     const patientKey = this.deps.pseudonyms.patientKey(patientId);
+    const callerKey = this.callerKey(call.callerId ?? null);
     const entries: CardLogEntry[] = [];
-    for (const issued of call.cards) entries.push(this.entryOf(call, patientId, patientKey, issued, false));
-    for (const issued of suppressed) entries.push(this.entryOf(call, patientId, patientKey, issued, true));
+    for (const issued of call.cards) entries.push(this.entryOf(call, patientId, patientKey, callerKey, issued, false));
+    for (const issued of suppressed) entries.push(this.entryOf(call, patientId, patientKey, callerKey, issued, true));
     // Synchronously, before the answer leaves: feedback a moment later finds its card without the store.
     this.deps.quiet?.remember(entries);
     this.pending.push(...entries);
@@ -87,7 +90,12 @@ export class CardLog {
     this.schedule();
   }
 
-  private entryOf(call: CardLogCall, patientId: string, patientKey: string, issued: IssuedCard, isSuppressed: boolean): CardLogEntry {
+  /** The keyed hash of a verified caller, as the card log keeps it (feedback compares its own with it). */
+  callerKey(callerId: string | null): string | null {
+    return this.deps.pseudonyms.callerKey(callerId);
+  }
+
+  private entryOf(call: CardLogCall, patientId: string, patientKey: string, callerKey: string | null, issued: IssuedCard, isSuppressed: boolean): CardLogEntry {
     const entry: CardLogEntry = {
       cardUuid: issued.card.uuid,
       serviceId: call.serviceId,
@@ -99,6 +107,7 @@ export class CardLog {
       findingKey: this.deps.pseudonyms.findingKey(patientId, issued.kind, issued.facts),
       orderKey: issued.orderRef !== undefined ? this.deps.pseudonyms.orderKey(patientId, issued.orderRef) : null,
       suggestions: (issued.card.suggestions ?? []).map((s) => ({ uuid: s.uuid, name: suggestionName(s) })),
+      callerKey,
     };
     if (isSuppressed) entry.suppressed = true;
     else if (this.deps.quiet && call.hook) Object.assign(entry, this.deps.quiet.describe(call.hook, patientId, issued));

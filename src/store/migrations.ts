@@ -94,6 +94,15 @@ export const MIGRATIONS: readonly Migration[] = [
       'CREATE INDEX feedback_received ON feedback (received_at)',
     ],
   },
+  {
+    version: 4,
+    name: 'quiet by design: feedback acts only on cards issued to the same caller (issuer and tenant)',
+    statements: () => [
+      // Keyed hashes of the verified issuer and tenant (NULL: caller verification off, or a row from before).
+      'ALTER TABLE card_log ADD COLUMN caller_key TEXT',
+      'ALTER TABLE feedback ADD COLUMN caller_key TEXT',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

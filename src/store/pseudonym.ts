@@ -67,6 +67,11 @@ export class Pseudonymizer {
   orderKey(patientId: string, orderRef: string): string {
     return this.mac('order', patientId, orderRef);
   }
+
+  /** The verified caller (issuer and tenant: transport's callerIdentity); null without caller verification. */
+  callerKey(callerId: string | null): string | null {
+    return callerId === null ? null : this.mac('caller', callerId);
+  }
 }
 
 /** A fixed-length key for any caller-supplied text (jti, feedback identity): no NUL bytes, bounded. */

@@ -109,6 +109,16 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
   return out;
 }
 
+/**
+ * Only an answer from where the card went acts on it: sent to the service that issued it (an issuer trusted
+ * for one service cannot quiet another's cards), by the caller it was issued to (issuer and tenant: another
+ * EHR trusted for the same service cannot quiet this one's cards by their uuids). Without caller verification
+ * both keys are null. The answer is stored either way (the report counts it).
+ */
+function answersItsCard(card: LoggedCard, answer: { serviceId: string; callerKey: string | null }): boolean {
+  return card.serviceId === answer.serviceId && card.callerKey === answer.callerKey;
+}
+
 /** What a suppression entry quiets: drug entries (from order-select) only at order-sign, the others only at patient-view. */
 function applies(entry: QuietEntry, hook: HookName): boolean {
   if (entry.kind === FLAG_ANSWERED_KIND) return false;
@@ -227,6 +237,7 @@ export class QuietByDesign {
         findingKey: e.findingKey,
         quietPolicy: e.quietPolicy,
         itemKeys: [...(e.itemKeys ?? [])],
+        callerKey: e.callerKey ?? null,
       });
     }
     // Oldest first out (a Map keeps insertion order).
@@ -252,10 +263,9 @@ export class QuietByDesign {
     if (missing.length > 0) {
       for (const c of await this.deps.health.track('quiet-resolve', () => this.deps.store.loggedCards([...new Set(missing)]))) cards.set(c.cardUuid, c);
     }
-    // Only feedback sent to the service that issued the card acts on it (an issuer trusted for one service cannot quiet another's cards).
     const entries = items.flatMap((f) => {
       const card = cards.get(f.cardUuid);
-      return card && card.serviceId === f.serviceId ? entriesForAnswer(card, f, this.deps.settings) : [];
+      return card && answersItsCard(card, f) ? entriesForAnswer(card, f, this.deps.settings) : [];
     });
     if (entries.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(entries));
     this.prune();
@@ -270,9 +280,18 @@ export class QuietByDesign {
       const answers = await this.deps.health.track('quiet-resolve', () => this.deps.store.answersFor([...byUuid.keys()]));
       const out = answers.flatMap((a) => {
         const e = byUuid.get(a.cardUuid);
-        if (!e?.quietPolicy || e.serviceId !== a.serviceId) return [];
-        const card: LoggedCard = { cardUuid: e.cardUuid, serviceId: e.serviceId, kind: e.kind, patientKey: e.patientKey, findingKey: e.findingKey, quietPolicy: e.quietPolicy, itemKeys: [...(e.itemKeys ?? [])] };
-        return entriesForAnswer(card, a, this.deps.settings);
+        if (!e?.quietPolicy) return [];
+        const card: LoggedCard = {
+          cardUuid: e.cardUuid,
+          serviceId: e.serviceId,
+          kind: e.kind,
+          patientKey: e.patientKey,
+          findingKey: e.findingKey,
+          quietPolicy: e.quietPolicy,
+          itemKeys: [...(e.itemKeys ?? [])],
+          callerKey: e.callerKey ?? null,
+        };
+        return answersItsCard(card, a) ? entriesForAnswer(card, a, this.deps.settings) : [];
       });
       if (out.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(out));
     } catch {

@@ -81,13 +81,13 @@ export class SqlStore implements Store {
     // Multi-row INSERTs: one statement per chunk, not per card (a round trip each on PostgreSQL).
     const cardRows = entries.map((e): SqlValue[] => [
       e.cardUuid, e.serviceId, e.kind, e.indicator, e.language, e.issuedAt, isoWeek(e.issuedAt), e.patientKey, e.findingKey, e.orderKey,
-      e.suppressed ? 1 : 0, e.quietPolicy ?? null, e.itemKeys && e.itemKeys.length > 0 ? e.itemKeys.join(' ') : null,
+      e.suppressed ? 1 : 0, e.quietPolicy ?? null, e.itemKeys && e.itemKeys.length > 0 ? e.itemKeys.join(' ') : null, e.callerKey ?? null,
     ]);
     // A suppressed card was never sent: its suggestions cannot be answered.
     const suggestionRows = entries.flatMap((e) => (e.suppressed ? [] : e.suggestions.map((s): SqlValue[] => [s.uuid, e.cardUuid, s.name])));
     await this.db.batch([
       ...multiRowInserts(
-        'INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key, suppressed, quiet_policy, item_keys) VALUES',
+        'INSERT INTO card_log (card_uuid, service_id, kind, indicator, language, issued_at, issued_week, patient_key, finding_key, order_key, suppressed, quiet_policy, item_keys, caller_key) VALUES',
         cardRows,
         'ON CONFLICT (card_uuid) DO NOTHING',
       ),
@@ -102,9 +102,9 @@ export class SqlStore implements Store {
     for (const f of items) {
       firstOfItem.push(statements.length);
       statements.push({
-        sql: `INSERT INTO feedback (feedback_key, card_uuid, service_id, outcome, reason_system, reason_code, has_user_comment, outcome_timestamp, received_at)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feedback_key) DO NOTHING`,
-        params: [f.feedbackKey, f.cardUuid, f.serviceId, f.outcome, f.reason?.system ?? null, f.reason?.code ?? null, f.hasUserComment ? 1 : 0, f.outcomeTimestamp, f.receivedAt],
+        sql: `INSERT INTO feedback (feedback_key, card_uuid, service_id, outcome, reason_system, reason_code, has_user_comment, outcome_timestamp, received_at, caller_key)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (feedback_key) DO NOTHING`,
+        params: [f.feedbackKey, f.cardUuid, f.serviceId, f.outcome, f.reason?.system ?? null, f.reason?.code ?? null, f.hasUserComment ? 1 : 0, f.outcomeTimestamp, f.receivedAt, f.callerKey],
       });
       for (const s of f.acceptedSuggestions) {
         statements.push({
@@ -206,7 +206,7 @@ export class SqlStore implements Store {
     for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
       const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
       const rows = await this.db.all(
-        `SELECT card_uuid, service_id, kind, patient_key, finding_key, quiet_policy, item_keys FROM card_log
+        `SELECT card_uuid, service_id, kind, patient_key, finding_key, quiet_policy, item_keys, caller_key FROM card_log
          WHERE suppressed = 0 AND card_uuid IN (${marks(chunk.length)})`,
         chunk,
       );
@@ -219,6 +219,7 @@ export class SqlStore implements Store {
           findingKey: text(r.finding_key),
           quietPolicy: policyOf(r.quiet_policy),
           itemKeys: text(r.item_keys).split(' ').filter((k) => k !== ''),
+          callerKey: typeof r.caller_key === 'string' ? r.caller_key : null,
         });
       }
     }
@@ -230,7 +231,7 @@ export class SqlStore implements Store {
     for (let i = 0; i < cardUuids.length; i += UUIDS_PER_SELECT) {
       const chunk = cardUuids.slice(i, i + UUIDS_PER_SELECT);
       const rows = await this.db.all(
-        `SELECT card_uuid, service_id, outcome, reason_system, reason_code, outcome_timestamp, received_at FROM feedback
+        `SELECT card_uuid, service_id, outcome, reason_system, reason_code, outcome_timestamp, received_at, caller_key FROM feedback
          WHERE card_uuid IN (${marks(chunk.length)}) ORDER BY received_at, feedback_key`,
         chunk,
       );
@@ -242,6 +243,7 @@ export class SqlStore implements Store {
           reason: typeof r.reason_code === 'string' ? { system: typeof r.reason_system === 'string' ? r.reason_system : null, code: r.reason_code } : null,
           outcomeTimestamp: text(r.outcome_timestamp),
           receivedAt: num(r.received_at),
+          callerKey: typeof r.caller_key === 'string' ? r.caller_key : null,
         });
       }
     }

@@ -33,6 +33,8 @@ export interface CardLogEntry {
   quietPolicy?: QuietPolicy | null;
   /** Quiet by design: keyed hashes of the card's items (a screening-abnormal card's flagged results). */
   itemKeys?: readonly string[];
+  /** Keyed hash of the verified caller the card was issued to (issuer and tenant); null without verification. */
+  callerKey?: string | null;
 }
 
 /**
@@ -65,6 +67,8 @@ export interface LoggedCard {
   findingKey: string;
   quietPolicy: QuietPolicy | null;
   itemKeys: string[];
+  /** The caller it was issued to (keyed hash; null without verification): only that caller's answer acts on it. */
+  callerKey: string | null;
 }
 
 /** A stored answer, as quiet-by-design reads it back (cards logged after their feedback arrived). */
@@ -77,6 +81,8 @@ export interface StoredAnswer {
   /** When the clinician answered, as the client sent it (RFC 3339). */
   outcomeTimestamp: string;
   receivedAt: number;
+  /** The caller that sent it (keyed hash; null without verification). */
+  callerKey: string | null;
 }
 
 /** One feedback item as stored. `feedbackKey` is its identity: the same item twice is stored once. */
@@ -92,6 +98,8 @@ export interface FeedbackEntry {
   outcomeTimestamp: string;
   /** Epoch ms. */
   receivedAt: number;
+  /** The caller that sent it (keyed hash of issuer and tenant; null without verification). */
+  callerKey: string | null;
 }
 
 /** Raw aggregates for the report (report.ts shapes them). Counts are of cards, each counted once. */

@@ -10,6 +10,8 @@ import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
 import { summaryOf } from './requestSummary.js';
 import type { SchemaValidator } from './schemaValidation.js';
+import { callerIdentity } from './serviceRoute.js';
+import type { VerifiedCaller } from './auth/verifier.js';
 
 export interface FeedbackRouteDeps {
   validator: SchemaValidator;
@@ -26,9 +28,16 @@ export interface FeedbackRouteDeps {
 /** Feedback items named in the request's log line (the rest are counted). */
 const LOGGED_ITEMS = 20;
 
-/** The identity of a feedback item: the same answer sent again has the same key (stored once). */
+/**
+ * The identity of a feedback item: the same answer sent again has the same key (stored once). The caller is
+ * part of it: the same words from another caller are another answer (stored, acting on nothing), and cannot
+ * stand in for the card's own caller's.
+ */
 function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | 'serviceId' | 'receivedAt' | 'hasUserComment'>): string {
-  return sha256(canonicalJson([serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null]));
+  const parts: unknown[] = [serviceId, f.cardUuid, f.outcome, f.outcomeTimestamp, [...f.acceptedSuggestions].sort(), f.reason?.system ?? null, f.reason?.code ?? null];
+  // Without caller verification the key is what it always was.
+  if (f.callerKey !== null) parts.push(f.callerKey);
+  return sha256(canonicalJson(parts));
 }
 
 /**
@@ -39,10 +48,12 @@ function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | '
  * may send it again. The user's comment is free text and may hold patient data: only whether there
  * was one is kept.
  */
-export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, res: ServerResponse, json: unknown) => Promise<void> {
-  return async (service, res, json) => {
+export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, res: ServerResponse, json: unknown, caller: VerifiedCaller | null) => Promise<void> {
+  return async (service, res, json, caller) => {
     const body = deps.validator.parseFeedback(json);
     const receivedAt = deps.clock();
+    // Only the caller a card was issued to can quiet it (docs/clinical-rules.md §6).
+    const callerKey = deps.cardLog?.callerKey(callerIdentity(caller)) ?? null;
     const entries: FeedbackEntry[] = body.feedback.map((f) => {
       const reason = f.overrideReason?.reason;
       const item = {
@@ -51,6 +62,7 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
         acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => s.id))],
         reason: reason ? { system: reason.system ?? null, code: reason.code } : null,
         outcomeTimestamp: f.outcomeTimestamp,
+        callerKey,
       };
       return {
         ...item,

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CdsService } from '../model/cdsService.js';
 import type { CallerCheck } from './auth/requireCaller.js';
+import type { VerifiedCaller } from './auth/verifier.js';
 import type { JsonBodyReader } from './jsonBody.js';
 import { findService, type ServiceCallHandler } from './serviceRoute.js';
 import { pathOf } from '../model/urlPath.js';
@@ -15,7 +16,7 @@ export interface HookPostsDeps {
   checkCaller: CallerCheck;
   readBody: JsonBodyReader;
   callService: ServiceCallHandler;
-  feedback: (service: CdsService, res: ServerResponse, body: unknown) => Promise<void>;
+  feedback: (service: CdsService, res: ServerResponse, body: unknown, caller: VerifiedCaller | null) => Promise<void>;
   /** The app's one error answer (src/transport/errorHandler.ts). */
   answerError: (err: unknown, req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -67,10 +68,11 @@ export function hookPosts(deps: HookPostsDeps): (req: IncomingMessage, res: Serv
 
   async function handle(rawId: string, isFeedback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const service = lookup(decodedId(rawId));
-    // The verified caller is part of who the patient is (serviceRoute's patientIdentity).
+    // The verified caller is part of who the patient is (serviceRoute's patientIdentity), and only the caller a
+    // card went to can quiet it by feedback.
     const caller = await deps.checkCaller(req, service.id);
     const body = await deps.readBody(req, res);
-    if (isFeedback) await deps.feedback(service, res, body);
+    if (isFeedback) await deps.feedback(service, res, body, caller);
     else await deps.callService(service, req, res, body, caller);
   }
 

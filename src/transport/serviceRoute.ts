@@ -116,6 +116,14 @@ export function patientIdentity(caller: VerifiedCaller | null, fhirServer: strin
   return [caller?.iss ?? '', caller?.tenant ?? '', serverText(fhirServer), patientId].join('\u0000');
 }
 
+/**
+ * The verified caller as the card log keeps it (hashed): the issuer and its tenant. Only an answer from the
+ * same caller acts on a card (docs/clinical-rules.md §6); null without caller verification.
+ */
+export function callerIdentity(caller: VerifiedCaller | null): string | null {
+  return caller === null ? null : [caller.iss, caller.tenant ?? ''].join('\u0000');
+}
+
 /** One hook call: the service's answer, quieted (§6), and what the log line and card log need. */
 async function callService<H extends HookName>(
   service: CdsService<H>,
@@ -167,7 +175,7 @@ export function serviceRoute(deps: ServiceRouteDeps): ServiceCallHandler {
     summary.serviceId = service.id;
     const { answer, suppressed, lang, patientId, now } = await callService(service, req, body, caller, summary, deps);
     const response = { cards: answer.cards.map((c) => c.card) };
-    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now, hook: service.hook, suppressed });
+    deps.cardLog?.record({ serviceId: service.id, language: lang, patientId, cards: answer.cards, now, hook: service.hook, suppressed, callerId: callerIdentity(caller) });
     for (const c of suppressed) deps.metrics?.cardsQuieted.inc({ kind: c.kind });
     for (const c of answer.cards) deps.metrics?.cards.inc({ kind: c.kind, indicator: c.card.indicator });
     if (deps.checkResponses) {

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { captureLogs } from '../support/captureLogs.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
 const BASE = 'http://localhost:8082';
@@ -91,6 +92,31 @@ describe('caller verification wired into the app (AUTH=on)', () => {
     expect(ok.status).toBe(200);
     expect(ok.text).toBe('{}');
     expect(feedback.all()).toHaveLength(1);
+  });
+
+  test('feedback acts only for the caller the card went to: another tenant\'s answer is stored but quiets nothing; the card\'s own caller\'s does', async () => {
+    const { app, feedback } = await authApp();
+    const asTenant = async (tenant: string) => {
+      const res = await request(app).post(SERVICE).set('Authorization', `Bearer ${await sandboxJwt(BASE + SERVICE, { tenant })}`).send(patientViewRequest('gsb-workup-missing'));
+      expect(res.status).toBe(200);
+      return res.body.cards as Array<{ uuid: string; source: { topic: { code: string } } }>;
+    };
+    const answer = async (tenant: string, card: string) => {
+      const item = { card, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'already-addressed' } } };
+      const res = await request(app).post(FEEDBACK).set('Authorization', `Bearer ${await sandboxJwt(BASE + FEEDBACK, { tenant })}`).send({ feedback: [item] });
+      expect(res.status).toBe(200);
+    };
+    const screening = (cards: Array<{ uuid: string; source: { topic: { code: string } } }>) => cards.find((c) => c.source.topic.code === 'screening-incomplete');
+    const card = screening(await asTenant('hospital-a'));
+    expect(card).toBeDefined();
+    // Hospital B's EHR (trusted for the same service) answers hospital A's card by its uuid: stored, no effect.
+    await answer('hospital-b', card!.uuid);
+    expect(feedback.all()).toHaveLength(1);
+    expect(screening(await asTenant('hospital-a'))).toBeDefined();
+    // Hospital A's own answer, the same words: stored too (another caller's answer is another answer), and it quiets the card.
+    await answer('hospital-a', card!.uuid);
+    expect(feedback.all()).toHaveLength(2);
+    expect(screening(await asTenant('hospital-a'))).toBeUndefined();
   });
 
   test('discovery does not need a token', async () => {

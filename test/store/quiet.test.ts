@@ -134,7 +134,7 @@ afterAll(closeAll);
 
 describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
   const settings = loadConfig({}).quiet;
-  const card = (over: Partial<LoggedCard> = {}): LoggedCard => ({ cardUuid: 'u', serviceId: PV, kind: 'screening-abnormal', patientKey: 'P', findingKey: 'F', quietPolicy: 'patient', itemKeys: ['f1', 'f2'], ...over });
+  const card = (over: Partial<LoggedCard> = {}): LoggedCard => ({ cardUuid: 'u', serviceId: PV, kind: 'screening-abnormal', patientKey: 'P', findingKey: 'F', quietPolicy: 'patient', itemKeys: ['f1', 'f2'], callerKey: null, ...over });
   const at = FIXED_NOW;
   const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at });
 
@@ -524,7 +524,7 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
 });
 
 describe('two EHRs (issuers) with the same patient id, caller verification on', () => {
-  test("an answer from one EHR's clinician quiets nothing for the other EHR's patient of the same id", async () => {
+  test("an answer from one EHR's clinician quiets nothing for the other EHR's patient of the same id, and another EHR's answer to a card quiets nothing (either path)", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nkr-quiet-issuers-'));
     try {
       const pair = await generateKeyPair('ES384');
@@ -546,8 +546,25 @@ describe('two EHRs (issuers) with the same patient id, caller verification on', 
       };
       const card = cardOfKind(await view(A), 'screening-incomplete')!;
       const feedback = { feedback: [{ card: card.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'not-relevant' } } }] };
-      const res = await request(t.app).post(`${path}/feedback`).set('Authorization', `Bearer ${await token(A, `${path}/feedback`)}`).send(feedback);
-      expect(res.status).toBe(200);
+      const answer = async (app: TestApp['app'], iss: string) => {
+        const res = await request(app).post(`${path}/feedback`).set('Authorization', `Bearer ${await token(iss, `${path}/feedback`)}`).send(feedback);
+        expect(res.status).toBe(200);
+      };
+      // EHR B, trusted for the same service, answers A's card by its uuid: stored, and it quiets nothing of A's …
+      await answer(t.app, B);
+      expect(kinds(await view(A))).toEqual(['screening-incomplete']);
+      // … also when it reaches another instance before this one has written the card log (read back when it is).
+      const other = buildTestApp({ env, verifier: await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW }), store: t.store });
+      const later = cardOfKind(await view(A), 'screening-incomplete')!;
+      await request(other.app)
+        .post(`${path}/feedback`)
+        .set('Authorization', `Bearer ${await token(B, `${path}/feedback`)}`)
+        .send({ feedback: [{ ...feedback.feedback[0], card: later.uuid }] })
+        .expect(200);
+      await t.runtime.cardLog.flush();
+      expect(kinds(await view(A))).toEqual(['screening-incomplete']);
+      // A's own answer quiets A's card, and nothing of B's patient of the same id.
+      await answer(t.app, A);
       expect(kinds(await view(A))).toEqual([]);
       expect(kinds(await view(B))).toEqual(['screening-incomplete']);
     } finally {

@@ -37,6 +37,7 @@ function fb(key: string, cardUuid: string, over: Partial<FeedbackEntry> = {}): F
     hasUserComment: false,
     outcomeTimestamp: '2026-11-25T12:01:00Z',
     receivedAt: T0 + 60_000,
+    callerKey: null,
     ...over,
   };
 }
@@ -76,6 +77,16 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     expect(rows).toHaveLength(LATEST_SCHEMA_VERSION);
     expect((await again.reportRows()).weeks[0]?.issued).toBe(1); // data kept across the reopen
     await again.close();
+  });
+
+  test('the caller a card went to and the caller of an answer are kept (keyed hashes; null without verification) and read back', async () => {
+    const store = await freshStore(kind);
+    await store.appendCards([card('c-a', { quietPolicy: 'patient', callerKey: 'caller-a' }), card('c-none', { quietPolicy: 'patient' })]);
+    await store.recordFeedback([fb('f-b', 'c-a', { callerKey: 'caller-b' }), fb('f-none', 'c-none')]);
+    const cards = await store.loggedCards(['c-a', 'c-none']);
+    expect(Object.fromEntries(cards.map((c) => [c.cardUuid, c.callerKey]))).toEqual({ 'c-a': 'caller-a', 'c-none': null });
+    const answers = await store.answersFor(['c-a', 'c-none']);
+    expect(Object.fromEntries(answers.map((a) => [a.cardUuid, a.callerKey]))).toEqual({ 'c-a': 'caller-b', 'c-none': null });
   });
 
   test('retention: pruneBefore deletes old cards with their suggestions and feedback, and old feedback, a step at a time; newer rows stay', async () => {
