@@ -50,10 +50,11 @@ const NUMBER_TEXT = /^\s*(<=|>=|≤|≥|<|>)?\s*([+-]?\d+(?:[.,]\d+)?)\s*([^\d\s
 /** Text that begins as a number does (a lab's value, not a comment such as "Hæmolyseret prøve"). */
 const NUMBER_START = /^\s*(<=|>=|≤|≥|<|>)?\s*[+-]?\d/u;
 /**
- * "1.234" is 1234 in Danish (a thousands point) and 1.234 in English: not read as either. A number that
- * goes on as one ("1.234,5", "5,", "5.2e0", "1 234") is not cut short either.
+ * "1.234" is 1234 in Danish (a thousands point) and 1.234 in English; "1,234" is 1.234 in Danish and 1234 in
+ * English: neither is read as either. A number that goes on as one ("1.234,5", "5,", "5.2e0", "1 234") is not
+ * cut short either. A leading zero ("0,125") or other than three decimals ("12,5") is no thousands separator.
  */
-const AMBIGUOUS_THOUSANDS = /^[+-]?[1-9]\d{0,2}\.\d{3}$/;
+const AMBIGUOUS_THOUSANDS = /^[+-]?[1-9]\d{0,2}[.,]\d{3}$/;
 const NUMBER_GOES_ON = /^(?:[.,]|[eE][+-]?\d)/;
 
 /**
@@ -96,6 +97,13 @@ function quantity(q: unknown): NumericValue | undefined {
   return out;
 }
 
+/** Text written as a number (that was not read as one), as written with its unit. */
+function numberAsWritten(text: unknown, unit?: string): string | undefined {
+  if (typeof text !== 'string' || !NUMBER_START.test(text)) return undefined;
+  const written = text.trim().slice(0, 40);
+  return unit ? `${written} ${unit.trim().slice(0, 20)}` : written;
+}
+
 function conceptText(c: unknown): string | undefined {
   if (!isObject(c)) return nonBlank(c);
   const coding = codingsOf(c)[0];
@@ -111,9 +119,11 @@ function readValue(o: JsonObject): Pick<LabResult, 'numeric' | 'valueText' | 'ha
     (typeof o.valueString === 'string' ? parseNumberText(o.valueString) : undefined);
   if (numeric) return { numeric, hasValue: true };
   // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value; one written as a
-  // number that cannot be read for certain ("1.234", "1 234") is a value, shown as written, not assessed.
+  // number that cannot be read for certain ("1.234", "1 234"), in valueString or as valueQuantity's value, is
+  // a value, shown as written, not assessed.
   const text =
-    (typeof o.valueString === 'string' && NUMBER_START.test(o.valueString) ? o.valueString.trim().slice(0, 40) : undefined) ??
+    numberAsWritten(o.valueString) ??
+    (isObject(o.valueQuantity) ? numberAsWritten(o.valueQuantity.value, nonBlank(o.valueQuantity.unit) ?? nonBlank(o.valueQuantity.code)) : undefined) ??
     conceptText(o.valueCodeableConcept) ??
     (typeof o.valueBoolean === 'boolean' ? String(o.valueBoolean) : undefined) ??
     (isObject(o.valueRange) || isObject(o.valueRatio) || isObject(o.valueSampledData) || isObject(o.valuePeriod) ? '…' : undefined) ??

@@ -116,14 +116,19 @@ describe('flagged results: values and ranges', () => {
   ])('valueString "%s" (%s) compared with the range', (text, group, rr, expected) => {
     expect(verdict({ valueString: text, referenceRange: rr }, group)).toMatchObject(expected);
   });
-  test.each(['1.234', '1.234,5', '5,', '5.2e0', '1 234', '+1.500'])('valueString "%s" is written as a number but cannot be read for certain: a value, shown as written, not assessed', (text) => {
+  test.each(['1.234', '1,234', '12,500', '1.234,5', '5,', '5.2e0', '1 234', '+1.500', '1.234 U/L'])('valueString "%s" is written as a number but cannot be read for certain: a value, shown as written, not assessed', (text) => {
     const r = result({ valueString: text, referenceRange: range(40, 280, 'U/L') }, 'ck');
     expect(r).toMatchObject({ hasValue: true, valueText: text });
     expect(r?.numeric).toBeUndefined();
     expect(verdict({ valueString: text, referenceRange: range(40, 280, 'U/L') }, 'ck')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
   });
+  test.each(['1.234', '12.500', '1 234'])('valueQuantity.value "%s" (text) that cannot be read for certain: a value, shown as written with its unit, not assessed', (text) => {
+    const r = result({ valueQuantity: { value: text, unit: 'U/L' }, referenceRange: range(40, 280, 'U/L') }, 'ck');
+    expect(r).toMatchObject({ hasValue: true, valueText: `${text} U/L` });
+    expect(verdict({ valueQuantity: { value: text, unit: 'U/L' }, referenceRange: range(40, 280, 'U/L') }, 'ck')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
+  });
   test('still read: a decimal comma or point with other than three decimals, a leading zero, a unit after a space', () => {
-    for (const [text, value] of [['0.125', 0.125], ['1,234', 1.234], ['12.5', 12.5], ['1234', 1234], ['5,2 mmol/L', 5.2]] as const) {
+    for (const [text, value] of [['0.125', 0.125], ['0,085', 0.085], ['12,5', 12.5], ['12.5', 12.5], ['1234', 1234], ['5,2 mmol/L', 5.2], ['<1,5', 1.5]] as const) {
       expect(result({ valueString: text }, 'ck')?.numeric?.value).toBe(value);
     }
     // A lab comment is still no value.
