@@ -348,8 +348,11 @@ function selects(selection: string, key: { type: string | null; id: string } | n
   if (entry.fullUrl !== undefined && entry.fullUrl === selection.trim()) return true;
   const id = nonBlank(entry.resource.id);
   if (key === null || id === undefined || key.id !== id) return false;
-  if (key.type === null) return types === undefined || (typeof entry.resource.resourceType === 'string' && types.has(entry.resource.resourceType.toLowerCase()));
-  return types === undefined ? typeof entry.resource.resourceType === 'string' && entry.resource.resourceType.toLowerCase() === key.type : types.has(key.type);
+  const entryType = typeof entry.resource.resourceType === 'string' ? entry.resource.resourceType.toLowerCase() : '';
+  if (key.type === null) return types === undefined || types.has(entryType);
+  if (types !== undefined) return types.has(key.type);
+  // Any entry of that type; an order by either order type (a DSTU2 MedicationOrder selected as "MedicationRequest/…").
+  return key.type === entryType || (ORDER_SELECTION_TYPES.has(key.type) && ORDER_SELECTION_TYPES.has(entryType));
 }
 
 /** The selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */

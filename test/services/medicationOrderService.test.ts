@@ -356,6 +356,14 @@ describe('several drafts, selections and order-sign', () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     expect((await call([...drafts, lab], { selections: ['ServiceRequest/lab1'] })).cards).toEqual([]);
   });
+  test('a DSTU2 MedicationOrder draft selected as "MedicationRequest/…" is the selected order, not a 400', async () => {
+    const b = body([], { selections: ['MedicationRequest/order-9'] });
+    const order = { resourceType: 'MedicationOrder', id: 'order-9', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: rx('835603', 'tramadol 50 mg') };
+    (b.context as Record<string, any>).draftOrders.entry = [{ resource: order }];
+    const res = await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    expect(res.status).toBe(200);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
+  });
   test('a draft without an id is selected by its fullUrl', async () => {
     const b = body([], { selections: ['urn:uuid:7f1b2c3d-0000-4000-8000-000000000001'] });
     const unsaved = { ...draft('x', rx('835603', 'tramadol 50 mg')) } as Record<string, unknown>;
