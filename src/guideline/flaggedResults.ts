@@ -6,6 +6,9 @@ import { parseFhirDateEnd } from './fhirDates.js';
 import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
 import type { GroupAssessment } from './screeningPanel.js';
 
+/** How many words before a flag word a negation reaches (docs/clinical-rules.md §3.2). */
+const NEGATION_REACH = 2;
+
 
 export interface FlaggedResult {
   groupId: string;
@@ -126,10 +129,14 @@ function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpret
     const asCode = text.trim();
     for (const d of ['high', 'low', 'abnormal'] as const) if (w.codes[d].includes(asCode)) return { kind: 'flag', direction: d };
     if (w.codes.normal.includes(asCode)) return { kind: 'normal' };
+    // A flag word counts unless a negation is one of the two words before it ("ikke forhøjet", "ingen
+    // afvigende fund"): "Forhøjet, ingen hæmolyse" is still high.
     const ws = words(text);
-    if (ws.some((x) => w.negations.includes(x))) continue;
     const hits = new Set<FlagDirection>();
-    for (const d of ['high', 'low', 'abnormal'] as const) if (ws.some((x) => w.words[d].includes(x))) hits.add(d);
+    ws.forEach((x, i) => {
+      const negated = ws.slice(Math.max(0, i - NEGATION_REACH), i).some((p) => w.negations.includes(p));
+      if (!negated) for (const d of ['high', 'low', 'abnormal'] as const) if (w.words[d].includes(x)) hits.add(d);
+    });
     const d = directionOf(hits);
     if (d) return { kind: 'flag', direction: d };
   }

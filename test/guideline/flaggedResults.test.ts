@@ -80,6 +80,9 @@ describe('flagged results: interpretation text', () => {
   ])('text "%s" → %s', (text, direction) => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'flag', direction, basis: 'interpretation' });
   });
+  test.each([['Forhøjet, ingen hæmolyse', 'high'], ['Høj – uden klinisk betydning', 'high'], ['Forhøjet, ikke hæmolyseret', 'high'], ['lav; ikke fastende', 'low']])('text "%s": a negation after the flag word does not cancel it → %s', (text, direction) => {
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'flag', direction, basis: 'interpretation' });
+  });
   test.each(['ikke forhøjet', 'Ej afvigende', 'Ingen afvigende fund', 'Intet patologisk', 'Uden patologiske fund', 'without abnormal findings', 'not high', 'no abnormality: low risk', 'Normal', 'højrestillet'])('text "%s" is no flag (negation, no flag word, or not a whole word)', (text) => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
