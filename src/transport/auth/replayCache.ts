@@ -130,6 +130,8 @@ export class StoreReplayCache implements ReplayCache {
   private skipStoreUntil = 0;
   /** Ids accepted by the fallback while the store was down (hashed key → expiry), to write back; bounded as the fallback is. */
   private acceptedWhileDown = new Map<string, number>();
+  /** The write-back running now (one at a time). */
+  private writingBack: Promise<void> | null = null;
 
   constructor(
     private readonly store: ReplayStore,
@@ -172,20 +174,35 @@ export class StoreReplayCache implements ReplayCache {
     return verdict;
   }
 
-  /** The ids accepted during the outage, to the store (off the request path); kept for the next try if it fails again. */
+  /**
+   * The ids accepted during the outage, to the store off the request path, one statement after another (not
+   * all at once beside the calls' own checks, which have STORE_WAIT_ON_REQUEST_PATH_MS); what could not be
+   * written is kept, within MAX_WRITE_BACK, for the next time the store answers.
+   */
   private writeBack(now: number): void {
+    if (this.writingBack) return;
     const entries = [...this.acceptedWhileDown].filter(([, expiresAt]) => expiresAt > now);
     this.acceptedWhileDown = new Map();
-    for (let i = 0; i < entries.length; i += MAX_BATCH) {
-      const slice = entries.slice(i, i + MAX_BATCH);
-      this.store.checkAndStoreJtis(
-        slice.map(([key, expiresAt]) => ({ key, expiresAt })),
-        now,
-      ).catch((err: unknown) => {
-        this.health.failed('jwt-replay-write-back', err);
-        for (const [key, expiresAt] of slice) this.acceptedWhileDown.set(key, expiresAt);
-      });
-    }
+    this.writingBack = (async () => {
+      for (let i = 0; i < entries.length; i += MAX_BATCH) {
+        const slice = entries.slice(i, i + MAX_BATCH);
+        try {
+          await this.store.checkAndStoreJtis(
+            slice.map(([key, expiresAt]) => ({ key, expiresAt })),
+            now,
+          );
+        } catch (err) {
+          this.health.failed('jwt-replay-write-back', err);
+          for (const [key, expiresAt] of entries.slice(i)) {
+            if (this.acceptedWhileDown.size >= MAX_WRITE_BACK) break;
+            this.acceptedWhileDown.set(key, expiresAt);
+          }
+          return;
+        }
+      }
+    })().finally(() => {
+      this.writingBack = null;
+    });
   }
 
   private batched(key: string, expiresAt: number, now: number): Promise<ReplayVerdict> {

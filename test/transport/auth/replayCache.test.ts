@@ -140,6 +140,46 @@ describe('ids accepted during a store outage are written to the store once it an
   });
 });
 
+describe('the write-back of ids accepted during an outage', () => {
+  it('writes them one statement after another, and keeps what could not be written for the next time', async () => {
+    let down = true;
+    let failNextWrite = false;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const stored = new Set<string>();
+    const store = {
+      checkAndStoreJtis: async (items: ReadonlyArray<{ key: string }>) => {
+        if (down) throw new Error('ECONNREFUSED');
+        inFlight++;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((r) => setTimeout(r, 2));
+        inFlight--;
+        if (failNextWrite && items.length > 1) {
+          failNextWrite = false;
+          throw new Error('ECONNRESET');
+        }
+        return items.map((i) => (stored.has(i.key) ? ('seen' as const) : (stored.add(i.key), 'new' as const)));
+      },
+      pruneJtis: () => Promise.resolve(0),
+    };
+    const failures: string[] = [];
+    const cache = new StoreReplayCache(store, { up: true, failed: (op: string) => void failures.push(op), succeeded: () => undefined });
+    for (let i = 0; i < 450; i++) expect(await cache.checkAndStore(`iss\u0000j${i}`, 5000, 1000)).toBe('new');
+    down = false;
+    failNextWrite = true;
+    // The first write-back fails at its first statement: all 450 are kept …
+    await cache.checkAndStore('iss\u0000after-1', 5000, 1000 + STORE_RETRY_SECONDS);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(failures).toContain('jwt-replay-write-back');
+    expect(stored.size).toBe(1);
+    // … and written, 200 at a time and never two statements at once, when the store next answers.
+    await cache.checkAndStore('iss\u0000after-2', 5000, 1000 + STORE_RETRY_SECONDS + 1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stored.size).toBe(452);
+    expect(mostInFlight).toBe(1);
+  });
+});
+
 describe('the in-memory fallback when full, and a store that does not answer', () => {
   it('evict-oldest: a full fallback makes room by forgetting its oldest id, without scanning the whole cache', async () => {
     const cache = new InMemoryReplayCache({ maxEntries: 3, whenFull: 'evict-oldest' });
