@@ -404,10 +404,11 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
 }
 
 /**
- * The statuses of MedicationRequest, MedicationStatement and DSTU2 MedicationOrder (DSTU2 to R4) that say the
- * drug is not being taken now (`on-hold` included: docs §4.1, README Limits).
+ * The statuses of MedicationRequest, MedicationStatement and DSTU2 MedicationOrder (DSTU2 to R5) that say the
+ * drug is not being taken now (`on-hold` included: docs §4.1, README Limits). R5's MedicationStatement
+ * `recorded` says nothing about whether it is taken: not among them.
  */
-const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'intended', 'not-taken']);
+const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled', 'completed', 'ended', 'entered-in-error', 'stopped', 'draft', 'intended', 'not-taken']);
 
 /**
  * The patient's active medication orders and statements among `resources` (prefetch or search results;

@@ -39,18 +39,20 @@ export interface CurrentMedicationFinding {
   medicationCodes: string[];
   /**
    * What of the patient's medication could not be read, so the card may be incomplete: orders and statements
-   * unreadable or whose drug cannot be identified (a Medication neither sent nor readable), and whether a
-   * whole list (orders, or the shared medication record) could not be had.
+   * unreadable or whose drug cannot be identified (a Medication neither sent nor readable), and which whole
+   * list could not be had: the orders, the shared medication record (statements).
    */
-  notRead: { entries: number; listUnavailable: boolean };
+  notRead: { entries: number; ordersUnavailable: boolean; recordUnavailable: boolean };
 }
 
 export interface CurrentMedicationInput {
   activeMedications: readonly MedicationOrderView[];
   /** Active orders and statements skipped as unreadable by the data stage (no status, Medication not found …). */
   unreadable: number;
-  /** `medications` or `medicationStatements` could not be had. */
-  listUnavailable: boolean;
+  /** `medications` could not be had. */
+  ordersUnavailable: boolean;
+  /** `medicationStatements` could not be had. */
+  recordUnavailable: boolean;
   conditions: readonly unknown[];
   settings: DaytimeSettings;
   terminology: MedicationTerminology;
@@ -96,6 +98,6 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
     opioidDependence,
     kinds: [...kinds].sort(),
     medicationCodes: [...codes].sort(),
-    notRead: { entries: input.unreadable + unidentified, listUnavailable: input.listUnavailable },
+    notRead: { entries: input.unreadable + unidentified, ordersUnavailable: input.ordersUnavailable, recordUnavailable: input.recordUnavailable },
   };
 }

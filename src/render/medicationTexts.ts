@@ -34,7 +34,8 @@ export function summaryWithDrug(ctx: RenderContext, message: string, drug: strin
   if (shortDrug && shortDrug !== drug) {
     const short = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: shortDrug });
     if (codePointCount(short) <= SUMMARY_MAX_CODE_POINTS) return short;
-    name = shortDrug;
+    // Neither fits: cut the shorter, which keeps more of itself.
+    if (codePointCount(shortDrug) < codePointCount(drug)) name = shortDrug;
   }
   const withoutDrug = codePointCount(plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: '' }));
   const room = SUMMARY_MAX_CODE_POINTS - withoutDrug - 1;

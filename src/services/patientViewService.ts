@@ -168,7 +168,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
               await readActiveMedications([...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])], call, dataDeps, call.skipped)
             ).filter((m) => isStillTaken(m, now)),
             unreadable: call.skipped.countOf('active-medication') - unreadableBefore,
-            listUnavailable: data.unavailable.includes('medications') || data.unavailable.includes('medicationStatements'),
+            ordersUnavailable: data.unavailable.includes('medications'),
+            recordUnavailable: data.unavailable.includes('medicationStatements'),
             conditions,
             settings: config.medication,
             terminology: deps.medication,

@@ -5,6 +5,7 @@ import { newCallTrace } from '../model/callTrace.js';
 import type { AnsweredResults, CdsService, ServiceCall } from '../model/cdsService.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
+import { isObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import { fhirServerBase } from '../data/fhirServerAllowlist.js';
 import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
@@ -133,8 +134,9 @@ async function callService<H extends HookName>(
   summary: RequestSummary,
   deps: ServiceRouteDeps,
 ): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
+  // Before the request is checked, so a refused call's log line names it too (bounded: the schema's limit).
+  if (isObject(body) && typeof body.hookInstance === 'string') summary.hookInstance = body.hookInstance.slice(0, 128);
   const request = deps.validator.parseRequest(service.hook, service.id, body);
-  summary.hookInstance = request.hookInstance;
   const lang = pickLanguage(deps.config.language, req.headers['accept-language']);
   const now = deps.clock();
   const call = new HookCall(request, lang, now, req, deps.config.fhir.requestDeadlineMs, deps.logger);

@@ -62,10 +62,12 @@ describe('one log line per request', () => {
     const { app } = buildTestApp({ logger: log.logger });
     const body = patientViewRequest('gsb-workup-missing');
     delete (body.context as Record<string, unknown>).patientId;
+    body.hookInstance = 'refused-call-7';
     expect((await request(app).post(PV).send(body)).status).toBe(400);
     await settle();
     const [line] = requestLines(log.lines());
-    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 }, serviceId: 'nkr-pain-patient-view' });
+    // The refused call is named by its hookInstance too, so the EHR can find it.
+    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 }, serviceId: 'nkr-pain-patient-view', hookInstance: 'refused-call-7' });
     expect(line?.reason).toContain('context.patientId');
   });
 
