@@ -346,6 +346,9 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
     // The answered result no longer keeps back the "communicate the diagnosis" paragraph either.
     expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toMatch(/>/);
+    // Nor does the card send the clinician to the abnormal-results card, which is quiet now.
+    expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toContain('The abnormal results have been addressed; generalized musculoskeletal pain can coexist with other disease.');
+    expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).not.toContain('separate card');
     // A changed value is another result: its card shows at once, and it holds back the non-drug card again.
     expect(kinds(await hook(t, PV, flaggedWithTsh(9.4)))).toEqual(['screening-abnormal']);
     // The non-drug card in the work-up, once answered, stays quiet until its finding changes.
