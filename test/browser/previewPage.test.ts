@@ -217,3 +217,25 @@ test('the Markdown renderer shows HTML as text and links only to http(s)', async
   expect(result.hrefs).toEqual(['https://example.org']);
   expect(result).toMatchObject({ strong: 'fed', em: 'kursiv', items: 2, quote: 'citat' });
 });
+
+// Last in this file: answering quiets cards in the demo stack's store, which the tests above must not see.
+test('a card is answered from the page as an EHR answers it (feedback), and calling again shows quiet by design', async () => {
+  const errorsBefore = pageErrors.length; // the 401 and 412 tests above log failed loads on purpose
+  await open(stack.origin, 'lang=en&aud=public&data=fhir');
+  const section = page.locator('section[data-scenario="high-tsh"]');
+  expect(await section.getAttribute('data-kinds')).toBe('screening-abnormal');
+  const card = section.locator('article.card[data-kind="screening-abnormal"]');
+  // One button per override reason and a plain dismiss (this card has no suggestions).
+  expect(await card.locator('.answer button').allTextContents()).toEqual(expect.arrayContaining(['Override: Already addressed', 'Dismiss without a reason']));
+  await card.locator('.answer button', { hasText: 'Override: Already addressed' }).click();
+  await card.locator('.answer-result.ok').waitFor({ timeout: 10_000 });
+  expect(await card.locator('.answer-result').textContent()).toContain('Answer sent: HTTP 200');
+  expect(await card.locator('.answer button:enabled').count()).toBe(0);
+  await card.screenshot({ path: `${ARTIFACTS}/answered.png` });
+  await page.locator('#call-again').click();
+  await page.locator('body[data-run="done"]').waitFor({ timeout: 90_000 });
+  // The answered flag no longer holds back the non-drug card, and the abnormal-results card is quiet (docs §6).
+  await section.locator('article.card').first().waitFor({ timeout: 10_000 });
+  expect(await section.getAttribute('data-kinds')).toBe('non-pharmacological-treatment');
+  expect(pageErrors.slice(errorsBefore)).toEqual([]);
+}, 180_000);

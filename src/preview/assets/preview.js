@@ -14,6 +14,13 @@ const WORDS = {
     source: 'Kilde',
     noCards: 'Ingen kort (tomt svar: {"cards": []}).',
     selection: 'valg',
+    answer: 'Svar som klinikeren',
+    accept: 'Acceptér',
+    override: 'Afvis',
+    dismiss: 'Luk uden begrundelse',
+    answered: 'Svaret er sendt',
+    callAgain: 'Kald igen',
+    quietHint: 'Kald scenarierne igen for at se, hvad der nu vises (stille design); npm run quiet:reset nulstiller.',
   },
   en: {
     indicator: { info: 'Info', warning: 'Warning', critical: 'Critical' },
@@ -24,6 +31,13 @@ const WORDS = {
     source: 'Source',
     noCards: 'No cards (empty answer: {"cards": []}).',
     selection: 'selection',
+    answer: 'Answer as the clinician',
+    accept: 'Accept',
+    override: 'Override',
+    dismiss: 'Dismiss without a reason',
+    answered: 'Answer sent',
+    callAgain: 'Call again',
+    quietHint: 'Call the scenarios again to see what shows now (quiet by design); npm run quiet:reset clears it.',
   },
 };
 
@@ -60,7 +74,46 @@ function renderAction(action) {
   return el('li', { className: 'action' }, el('code', { text: action.type ?? '?' }), ` ${action.description ?? ''}`, what ? el('span', { className: 'muted', text: ` (${what})` }) : null);
 }
 
-function renderCard(card, lang) {
+// ---------- answering a card (CDS Hooks feedback) ----------
+
+/** Posts one feedback item for the card to the service that issued it, as an EHR does when the clinician answers. */
+async function answerCard(serviceId, card, item, box, lang) {
+  for (const b of box.querySelectorAll('button')) b.disabled = true;
+  const path = `/cds-services/${encodeURIComponent(serviceId)}/feedback`;
+  const body = { feedback: [{ card: card.uuid, outcomeTimestamp: new Date().toISOString(), ...item }] };
+  let line;
+  try {
+    const result = await call('POST', path, body);
+    const ok = result.res.status === 200;
+    line = el('p', { className: `answer-result ${ok ? 'ok' : 'failed'}`, role: 'status' }, `${WORDS[lang].answered}: HTTP ${result.res.status}${ok ? '' : ` ${outcomeText(result.parsed)}`}. ${ok ? WORDS[lang].quietHint : ''}`);
+  } catch (err) {
+    line = el('p', { className: 'answer-result failed', role: 'status', text: `${WORDS[lang].answered}: ${err.message}` });
+  }
+  box.querySelector('.answer-result')?.remove();
+  box.append(line);
+}
+
+function answerControls(serviceId, card, lang) {
+  const w = WORDS[lang];
+  const box = el('div', { className: 'answer' }, el('h5', { text: w.answer }));
+  const buttons = el('div', { className: 'answer-buttons' });
+  const button = (label, item, kind) => {
+    const b = el('button', { type: 'button', className: `answer-${kind}`, text: label });
+    b.addEventListener('click', () => void answerCard(serviceId, card, item, box, lang));
+    return b;
+  };
+  for (const s of card.suggestions ?? []) {
+    if (s.uuid) buttons.append(button(`${w.accept}: ${s.label ?? ''}`, { outcome: 'accepted', acceptedSuggestions: [{ id: s.uuid }] }, 'accept'));
+  }
+  for (const r of card.overrideReasons ?? []) {
+    buttons.append(button(`${w.override}: ${r.display ?? r.code ?? ''}`, { outcome: 'overridden', overrideReason: { reason: { system: r.system, code: r.code } } }, 'override'));
+  }
+  buttons.append(button(w.dismiss, { outcome: 'overridden' }, 'dismiss'));
+  box.append(buttons);
+  return box;
+}
+
+function renderCard(card, lang, serviceId) {
   const w = WORDS[lang];
   const indicator = ['info', 'warning', 'critical'].includes(card.indicator) ? card.indicator : 'info';
   const kind = card.source?.topic?.code ?? '(no topic)';
@@ -100,6 +153,7 @@ function renderCard(card, lang) {
   article.append(
     el('p', { className: 'card-source' }, `${w.source}: `, linkOrText(source.label ?? '', source.url), source.topic?.display ? ` · ${source.topic.display}` : ''),
   );
+  if (serviceId && card.uuid) article.append(answerControls(serviceId, card, lang));
   return article;
 }
 
@@ -190,7 +244,7 @@ async function runScenario(scenario, section, run) {
       );
       const list = el('div', { className: 'cards', lang: state.lang });
       if (cards.length === 0) list.append(el('p', { className: 'no-cards', text: WORDS[state.lang].noCards }));
-      for (const card of cards) list.append(renderCard(card, state.lang));
+      for (const card of cards) list.append(renderCard(card, state.lang, service.id));
       fresh.push(list);
     } else {
       section.dataset.kinds = '';
@@ -225,7 +279,10 @@ async function runAll() {
   await Promise.all([worker(), worker()]);
   if (run !== state.run) return;
   const answered = document.querySelectorAll('section.scenario[data-status="200"]').length;
-  status.textContent = `${answered} of ${state.info.scenarios.length} scenarios answered 200 (cards in ${state.lang === 'da' ? 'Danish' : 'English'}).`;
+  status.textContent = `${answered} of ${state.info.scenarios.length} scenarios answered 200 (cards in ${state.lang === 'da' ? 'Danish' : 'English'}). `;
+  const again = el('button', { type: 'button', id: 'call-again', text: WORDS[state.lang].callAgain });
+  again.addEventListener('click', () => void runAll());
+  status.append(again);
   document.body.dataset.run = 'done';
 }
 
