@@ -178,8 +178,34 @@ export function readFhirPayload(value: unknown): PayloadReading {
   if (value.resourceType !== 'Bundle') return { ok: true, resources: [value, ...containedObservations([value])], matches: 1 };
   const reading = readEntries(value as unknown as Record<string, unknown>, false);
   if (!reading.ok) return reading;
-  reading.resources = [...reading.resources, ...containedObservations(reading.resources)];
+  reading.resources = [...withdrawnWithTheirReports(reading.resources), ...containedObservations(reading.resources)];
   return reading;
+}
+
+/**
+ * Observations that a DiagnosticReport entered in error or cancelled lists as its results (`Observation/{id}`,
+ * in the same answer), taken as withdrawn with it, as its contained results are: a report withdrawn as a whole
+ * withdraws what it reported, whatever status each result still carries.
+ */
+function withdrawnWithTheirReports(resources: readonly fhir4.Resource[]): fhir4.Resource[] {
+  let withdrawn: Map<string, string> | undefined;
+  for (const r of resources) {
+    if (r.resourceType !== 'DiagnosticReport') continue;
+    const report: unknown = r;
+    if (!isObject(report) || typeof report.status !== 'string' || !WITHDRAWN_REPORT.test(report.status)) continue;
+    for (const ref of objectList(report.result)) {
+      const id = typeof ref.reference === 'string' ? /^(?:.*\/)?Observation\/([^/]+)$/.exec(ref.reference.trim())?.[1] : undefined;
+      if (id !== undefined) (withdrawn ??= new Map()).set(id, report.status);
+    }
+  }
+  if (withdrawn === undefined) return [...resources];
+  const byId = withdrawn;
+  return resources.map((r) => {
+    const status = r.resourceType === 'Observation' && r.id !== undefined ? byId.get(r.id) : undefined;
+    if (status === undefined) return r;
+    const copy: Record<string, unknown> = { ...r, status };
+    return isResource(copy) ? copy : r;
+  });
 }
 
 /** A reading that does not hold every match: a next page, or fewer matches than its `total`. */

@@ -111,6 +111,18 @@ describe('readFhirPayload', () => {
     expect(statuses('preliminary')).toEqual(['final', 'preliminary']);
   });
 
+  it('a withdrawn report withdraws the Observations it lists as results in the same answer too; another report\'s and unlisted ones keep their status', () => {
+    const obs = (id: string) => ({ resourceType: 'Observation', id, status: 'final' });
+    const report = (status: string, ...ids: string[]) => ({ resourceType: 'DiagnosticReport', id: `dr-${status}`, status, result: ids.map((id) => ({ reference: `Observation/${id}` })) });
+    const r = readFhirPayload({
+      resourceType: 'Bundle',
+      entry: [obs('k1'), obs('k2'), obs('na'), obs('other'), report('entered-in-error', 'k1'), report('cancelled', 'k2'), report('final', 'other')].map((resource) => ({ resource })),
+    });
+    if (!r.ok) throw new Error(r.problem);
+    const status = Object.fromEntries(r.resources.filter((x) => x.resourceType === 'Observation').map((o) => [o.id, (o as fhir4.Observation).status]));
+    expect(status).toEqual({ k1: 'entered-in-error', k2: 'cancelled', na: 'final', other: 'final' });
+  });
+
   describe('a Bundle whose entries are Bundles (a batch-response of searchsets) is read one level deep', () => {
     const searchset = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }] };
     const batch = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch-response', entry });
