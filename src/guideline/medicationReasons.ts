@@ -1,4 +1,4 @@
-import { isActiveCondition, isRefutedOrInError } from '../model/conditionStatus.js';
+import { isActiveCondition, isInRemission, isRefutedOrInError } from '../model/conditionStatus.js';
 import { codingsOf, readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
@@ -43,6 +43,12 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
     if (!isActiveCondition(c)) continue;
     if (codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
     if (codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
+  }
+  // Opioid dependence in remission is still dependence: a patient on maintenance treatment is recorded so.
+  if (!opioidDependence) {
+    for (const c of conditions) {
+      if (isObject(c) && c.resourceType === 'Condition' && isInRemission(c) && codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
+    }
   }
   // Read only for an unresolved reasonReference (rare): built on the first lookup, not for every call.
   let byReference: Map<string, fhir4.CodeableConcept | null> | undefined;
@@ -92,7 +98,11 @@ export function prescribedForDepressionOrAnxiety(order: MedicationOrderView, pat
   return reasons.length > 0 && reasons.every((r) => reasonNames('depression-anxiety', r, codes));
 }
 
-/** Opioid dependence on record for this order: its reason, or an active Condition of the patient. */
+/**
+ * Opioid dependence on record for this order: its reason, by code or by words ("Substitutionsbehandling",
+ * "mod opioidafhængighed": Danish prescriptions carry the indication as text), or a Condition of the patient,
+ * active or in remission.
+ */
 export function opioidDependenceFor(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
-  return patient.opioidDependence || reasonsOf(order, patient).some((r) => codes.hasCode('opioid-dependence', r));
+  return patient.opioidDependence || reasonsOf(order, patient).some((r) => reasonNames('opioid-dependence', r, codes));
 }

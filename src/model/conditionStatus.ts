@@ -64,6 +64,11 @@ export function isActiveCondition(condition: unknown): boolean {
   return ACTIVE_CLINICAL.has(clinical);
 }
 
+/** In remission (and neither refuted nor entered in error): for dependence, still on record (maintenance treatment). */
+export function isInRemission(condition: unknown): boolean {
+  return !isRefutedOrInError(condition) && clinicalStatusOf(condition) === 'remission';
+}
+
 /** Refuted or entered in error: the Condition says nothing about the patient. */
 export function isRefutedOrInError(condition: unknown): boolean {
   return EXCLUDED_VERIFICATION.has(verificationStatusOf(condition) ?? '');

@@ -45,6 +45,13 @@ function normalise(code: string): string {
   return code.replace(/[\s.]/g, '').toUpperCase();
 }
 
+/** A diagnosis code written in a text ("f321", "df321", "p76"): the group's as ICD-10, SKS or ICPC-2. */
+function textCodeIn(g: Group, word: string): boolean {
+  const code = normalise(word);
+  const candidates = [diagnosisSystem('icd10', code), diagnosisSystem('sks', code), { system: 'icpc2', code }];
+  return candidates.some((c) => g.exact.has(`${c.system}|${c.code}`) || g.prefixes.some((p) => p.system === c.system && c.code.startsWith(p.code)));
+}
+
 export class MedicationConditionCodes {
   private readonly groups = new Map<MedicationConditionGroup, Group>();
   private readonly reasonText: ReasonTextReader;
@@ -91,7 +98,8 @@ export class MedicationConditionCodes {
 
   /** Free text naming the group, read as src/terminology/reasonText.ts says (docs/clinical-rules.md §4.10). */
   textNames(name: MedicationConditionGroup, text: string): boolean {
-    return this.reasonText.names(this.group(name).text, text);
+    const g = this.group(name);
+    return this.reasonText.names(g.text, text, (word) => textCodeIn(g, word));
   }
 }
 

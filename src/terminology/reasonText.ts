@@ -4,8 +4,8 @@
  *
  * A text names the group only when it says nothing else: every word is a word of the group
  * ("depression", "panikangst", "PTSD"), part of one of its phrases ("posttraumatisk belastningsreaktion"),
- * a filler or qualifier from the shared list ("mod", "behandling af", "moderat", "generaliseret"), or a
- * diagnosis code ("F32.1"), and at least one is a word of the group. Anything else — a negation in any
+ * a filler or qualifier from the shared list ("mod", "behandling af", "moderat", "generaliseret"), or one of
+ * the group's own diagnosis codes ("F32.1"; another code, "M79.7", says more), and at least one names the group. Anything else — a negation in any
  * phrasing ("ingen tegn på depression", "depression er udelukket", "÷ depression"), another condition
  * ("respirationsdepression", "ST-depression"), a history ("tidligere depression", "mor har depression") —
  * and the text names nothing. Wrongly reading a text as depression takes a card away, and phrasings are
@@ -53,14 +53,17 @@ export class ReasonTextReader {
     return { words: new Set(group.words), phrases: group.phrases.map((p) => p.split(' ')) };
   }
 
-  /** Whether `text` says nothing but that the group is the reason. */
-  names(group: PreparedReasonTextGroup, text: string): boolean {
+  /**
+   * Whether `text` says nothing but that the group is the reason. A code written in it ("F32.1", "DF321")
+   * counts as the group's only when `isGroupCode` says so: "Depression og M79.7" names fibromyalgia too.
+   */
+  names(group: PreparedReasonTextGroup, text: string, isGroupCode: (code: string) => boolean = () => false): boolean {
     const { words, phrases } = group;
     if (words.size === 0 && phrases.length === 0) return false;
     let t = ` ${text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ')} `;
     for (const q of this.qualifiers) t = t.split(` ${q} `).join(' ');
-    // "F32.1": the code's decimal point is no separator.
-    t = t.replace(/(\b[a-z]\d{2})\.(\d)/g, '$1$2');
+    // "F32.1", "DF32.1": the code's decimal point is no separator.
+    t = t.replace(/(\bd?[a-z]\d{2})\.(\d)/g, '$1$2');
     if (!PLAIN.test(t)) return false;
     const tokens = t.split(SEPARATORS).filter((w) => w !== '');
     let named = false;
@@ -73,7 +76,8 @@ export class ReasonTextReader {
       }
       const w = tokens[i] as string;
       if (words.has(w)) named = true;
-      else if (!this.fillers.has(w) && !CODE.test(w)) return false;
+      else if (CODE.test(w) && isGroupCode(w)) named = true;
+      else if (!this.fillers.has(w)) return false;
       i++;
     }
     return named;

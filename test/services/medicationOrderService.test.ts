@@ -510,6 +510,11 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
       expect(b.cards).toEqual([]);
     }
   });
+  test('a code written in the reason text: the group\'s own exempts ("Depression (DF32.1)"); another beside it ("Depression og M79.7") means the drug is also for pain → the card', async () => {
+    const sertralin = (text: string) => call([draft('a', rx('312941', 'Sertralin "Accord" 50 mg'), { reasonCode: [{ text }] })]);
+    for (const text of ['Depression (DF32.1)', 'F32.1']) expect([text, (await sertralin(text)).cards]).toEqual([text, []]);
+    for (const text of ['Depression og M79.7', 'Angst DM797', 'Depression F45.4']) expect([text, kinds(await sertralin(text))]).toEqual([text, ['ssri']]);
+  });
   test('a coded reason (ICD-10 F41.1, SKS DF321, SNOMED 35489007) → no card', async () => {
     for (const coding of [{ system: ICD10, code: 'F41.1' }, { system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }, { system: SNOMED, code: '35489007' }]) {
       expect((await call([draft('a', rx('312941', 'Sertralin'), { reasonCode: [{ coding: [coding] }] })])).cards).toEqual([]);
@@ -629,6 +634,22 @@ describe('rev 2: opioid dependence', () => {
     expect((await call([metadon], { conditions: [fibromyalgia, condition('oud', SNOMED, '75544000')] })).cards).toEqual([]);
     expect((await call([draft('m', atc('N07BC02', 'Metadon 10 mg'), { reasonCode: [{ coding: [{ system: SNOMED, code: '75544000' }] }] })])).cards).toEqual([]);
     expect(kinds(await call([metadon]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('buprenorphine by its generic name is substitution treatment for a patient with opioid dependence, as methadone: no card (no delete of a substitution order)', async () => {
+    const bup = draft('b', { text: 'Buprenorphin "Sandoz" 8 mg resoribletter' });
+    expect((await call([bup], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+    expect((await call([draft('b', rx('1819', 'buprenorphine'), { reasonCode: [{ text: 'Opioidafhængighed', coding: [{ system: 'urn:oid:1.2.208.176.2.4', code: 'DF112' }] }] })])).cards).toEqual([]);
+    // Without dependence on record it is an opioid without dual action, with its card.
+    expect(kinds(await call([bup]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('dependence as the order\'s reason in words, or a Condition in remission, exempts methadone too; a resolved one does not', async () => {
+    const metadon = (reason?: string) => draft('m', { text: 'Metadon "DAK" 5 mg' }, reason ? { reasonCode: [{ text: reason }] } : {});
+    for (const reason of ['Substitutionsbehandling', 'mod opioidafhængighed', 'Opioid dependence']) {
+      expect([reason, (await call([metadon(reason)])).cards]).toEqual([reason, []]);
+    }
+    expect(kinds(await call([metadon('mod smerter')]))).toEqual(['opioid-without-dual-action']);
+    expect((await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'remission')] })).cards).toEqual([]);
+    expect(kinds(await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'resolved')] }))).toEqual(['opioid-without-dual-action']);
   });
   test('any other opioid keeps its card, with the coordination line (da, en)', async () => {
     const da = await call([draft('o', { text: 'OxyNorm 5 mg' })], { conditions: [fibromyalgia, f11], lang: 'da' });

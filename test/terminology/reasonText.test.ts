@@ -2,7 +2,8 @@ import { ReasonTextReader } from '../../src/terminology/reasonText.js';
 
 const reader = new ReasonTextReader({ fillers: ['mod', 'behandling', 'af', 'moderat', 'og'], qualifierPhrases: ['uden psykotiske symptomer'] });
 const group = reader.prepare({ words: ['depression', 'angst'], phrases: ['posttraumatisk belastningsreaktion'] });
-const names = (text: string): boolean => reader.names(group, text);
+// The group's own codes, as MedicationConditionCodes tells them (ICD-10 F32–F39 here, with or without SKS's D).
+const names = (text: string): boolean => reader.names(group, text, (code) => /^d?f3\d/.test(code));
 
 describe('ReasonTextReader (docs/clinical-rules.md §4.10): a text names the group only when it says nothing else', () => {
   test('the group\'s words and phrases, with fillers, codes and qualifiers, in any case and punctuation', () => {
@@ -12,8 +13,13 @@ describe('ReasonTextReader (docs/clinical-rules.md §4.10): a text names the gro
   });
 
   test('any other word or sign, and the text names nothing', () => {
-    for (const t of ['ikke depression', 'depression udelukket', '÷ depression', 'depression=0', 'depression?', 'mod smerter og depression', 'respirationsdepression', 'ST-depression', 'posttraumatisk', 'behandling af', 'F32.1', '']) {
+    for (const t of ['ikke depression', 'depression udelukket', '÷ depression', 'depression=0', 'depression?', 'mod smerter og depression', 'respirationsdepression', 'ST-depression', 'posttraumatisk', 'behandling af', '']) {
       expect([t, names(t)]).toEqual([t, false]);
     }
+  });
+
+  test('a code written in the text counts only when it is the group\'s own: another code says more (fibromyalgia beside depression)', () => {
+    for (const t of ['F32.1', 'DF321', 'Depression (DF32.1)']) expect([t, names(t)]).toEqual([t, true]);
+    for (const t of ['Depression og M79.7', 'Depression, M79.7', 'Depression / DM797', 'Angst DM797', 'Depression R52', 'Depression F45.4']) expect([t, names(t)]).toEqual([t, false]);
   });
 });
