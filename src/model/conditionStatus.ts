@@ -2,8 +2,8 @@ import { codingsOf } from './codeableConcept.js';
 import { isObject } from './json.js';
 
 /**
- * A Condition's clinical and verification status, read leniently: R4 CodeableConcepts, and the plain
- * strings of STU3/DSTU2 ("active", "confirmed"). Without a code, a coding's display or the concept's text
+ * A Condition's clinical and verification status, read leniently: R4 CodeableConcepts, a bare Coding in
+ * their place, and the plain strings of STU3/DSTU2 ("active", "confirmed"). Without a code, a coding's display or the concept's text
  * counts when it is one of the status codes in words ("Resolved", "Entered in Error"); other text is no
  * status. docs/clinical-rules.md §2 and §7.
  */
@@ -22,6 +22,8 @@ function statusWord(text: unknown, words: ReadonlySet<string>): string | undefin
 function statusCode(v: unknown, words: ReadonlySet<string>): string | undefined {
   if (typeof v === 'string') return v.trim().toLowerCase() || undefined;
   if (!isObject(v)) return undefined;
+  // A bare Coding where FHIR has a CodeableConcept ({system, code}): read as the coding it is, never as no status.
+  if (v.coding === undefined && typeof v.code === 'string' && v.code.trim() !== '') return v.code.trim().toLowerCase();
   const codings = codingsOf(v);
   for (const coding of codings) {
     if (typeof coding.code === 'string' && coding.code.trim() !== '') return coding.code.trim().toLowerCase();

@@ -299,6 +299,17 @@ describe('scope through the HTTP API', () => {
     }
     expect((await post(PV, patientView([cond({ clinicalStatus: 'active' })]))).cards.length).toBeGreaterThan(0);
   });
+  test('a status sent as a bare Coding (no CodeableConcept around it) is read: refuted, entered in error or resolved → no one in scope; provisional → the work-up', async () => {
+    const VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
+    const CLIN = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
+    for (const c of [cond({ verificationStatus: { system: VER, code: 'refuted' } }), cond({ verificationStatus: { code: 'entered-in-error' } }), cond({ clinicalStatus: { system: CLIN, code: 'resolved' } })]) {
+      expect((await post(PV, patientView([c]))).cards).toEqual([]);
+      expect((await post(SIGN, orderSign([c]))).cards).toEqual([]);
+    }
+    // Provisional, registered 9 months ago: the work-up (SCREENING_PROVISIONAL_MAX_DAYS), not established as a confirmed one would be.
+    const provisional = cond({ recordedDate: '2026-03-01', verificationStatus: { system: VER, code: 'provisional' } });
+    expect(cardOfKind(await post(PV, patientView([provisional])), 'screening-incomplete')).toBeDefined();
+  });
   test('ICD-10 without the dot puts the patient in scope', async () => {
     const c = cond({ code: { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M797' }] } });
     expect(cardOfKind(await post(SIGN, orderSign([c])), 'tramadol')).toBeDefined();
