@@ -157,6 +157,12 @@ function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | nu
 }
 
 /** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
+/** A reference to an order as `{resourceType}/{id}` (absolute or relative, a version left out); null for anything else. */
+function orderReference(reference: string | null | undefined): string | null {
+  const m = reference ? /(?:^|\/)(MedicationRequest|MedicationOrder)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference.trim()) : null;
+  return m ? `${m[1]}/${m[2]}` : null;
+}
+
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
   // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
@@ -172,10 +178,12 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
       ({ medication, ingredients: medicationIngredients } = medicationOf(med));
     } else unresolvedMedicationReference = medRef;
   }
-  if (!medication && medicationIngredients.length === 0 && isObject(resource.medicationReference)) {
-    // A reference that is not resolved (or has no reference at all) is classified by its display (§4).
+  if (isObject(resource.medicationReference)) {
+    // A reference that is not resolved (or has no reference at all) is classified by its display (§4); so is a
+    // Medication it resolves to that carries no name of its own (only a local code).
     const display = nonBlank(resource.medicationReference.display);
-    if (display) medication = { text: display };
+    if (display && !medication && medicationIngredients.length === 0) medication = { text: display };
+    else if (display && medication && !nonBlank(medication.text) && !(medication.coding ?? []).some((c) => nonBlank(c.display))) medication = { ...medication, text: display };
   }
 
   // Read for every active order of every call: lists are made only when there is something to put in them.
@@ -213,6 +221,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     hasReason: reasons !== undefined || reasonReferences.length > 0,
     endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
     notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
+    replaces: orderReference(referenceOf(resource.priorPrescription)),
   };
 }
 
@@ -289,7 +298,7 @@ function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJ
 function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
   let r4: ResourceJson | undefined;
   let sent: ResourceJson | undefined;
-  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken } =
+  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken, replaces } =
     view;
   return {
     resourceType,
@@ -306,6 +315,7 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
     hasReason,
     endedAt,
     notTaken,
+    replaces,
     selected,
     asR4: () => (r4 ??= r4RequestOf(resource, view)),
     asSent: () => (sent ??= { ...resource, resourceType }),

@@ -192,7 +192,9 @@ function opioidDecision(
   const sameIngredient = others.filter((a) => a.opioidKeys.some((k) => keys.has(k))).map(ref);
   const otherOpioids = others
     .filter((a) => !a.opioidKeys.some((k) => keys.has(k)))
-    .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference)))
+    // One being stopped in the same draftOrders no longer counts — unless this draft replaces it (priorPrescription):
+    // that is a switch signed in one go, and removing the new opioid would stop the patient's opioid abruptly.
+    .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference) && a.order.reference !== draft.replaces))
     .map(ref);
   return {
     offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,

@@ -37,6 +37,8 @@ export interface MedicationOrderView {
   endedAt: string | null;
   /** A statement that says the drug is not taken: STU3 `taken: "n"`, DSTU2 `wasNotTaken: true`. */
   notTaken: boolean;
+  /** The order this one replaces (`priorPrescription`), as `{resourceType}/{id}`; null when it names none. */
+  replaces: string | null;
 }
 
 /** A draft order: the only orders a card suggests to `update`, so the only ones that carry the resource. */

@@ -17,6 +17,7 @@ const view = (over: Partial<MedicationOrderView> = {}): MedicationOrderView => (
   hasReason: false,
   endedAt: null,
   notTaken: false,
+  replaces: null,
   ...over,
 });
 

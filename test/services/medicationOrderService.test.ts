@@ -624,6 +624,21 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
     const b = await call([oxy(), stopping], { hook: 'order-sign', active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })] });
     expect(b.cards.map((c) => [c.source.topic.code, c.suggestions?.length])).toEqual([['opioid-without-dual-action', 1]]);
   });
+  test('…unless the draft replaces it (priorPrescription): a switch signed in one go, where removing the new opioid would stop the old one abruptly → no delete, the switch text', async () => {
+    const stopping = { ...draft('old-1', { text: 'Contalgin 30 mg' }), status: 'stopped' as const };
+    for (const reference of ['MedicationRequest/old-1', 'https://ehr.example.dk/fhir/MedicationRequest/old-1/_history/2']) {
+      const replacing = { ...oxy(), priorPrescription: { reference } } as fhir4.Resource;
+      const b = await call([replacing, stopping], { hook: 'order-sign', active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })] });
+      const card = b.cards[0]!;
+      expect(card.suggestions).toBeUndefined();
+      expect(card.detail).toContain('(Contalgin 30 mg): opioid switch');
+    }
+  });
+  test('an order whose Medication resolves but has only a local code is named by its reference\'s display: the opioid is recognised', async () => {
+    const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.698288', code: '12345' }] } };
+    const byRef = { ...draft('request-123', { text: 'x' }), medicationCodeableConcept: undefined, contained: [{ ...med, id: 'm1' }], medicationReference: { reference: '#m1', display: 'oxyCODONE (ROXICODONE) 5 mg tablet' } } as unknown as fhir4.Resource;
+    expect(kinds(await call([byRef]))).toEqual(['opioid-without-dual-action']);
+  });
 });
 
 describe('rev 2: opioid dependence', () => {
