@@ -386,7 +386,8 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
   const isSelected = (entry: { resource: JsonObject; fullUrl?: string }) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
 
-  const orders = entries.filter((e) => e.resource.resourceType === 'MedicationRequest' || e.resource.resourceType === 'MedicationOrder');
+  // A "do not perform" request is a prohibition, not an order being made: no card is about it.
+  const orders = entries.filter((e) => (e.resource.resourceType === 'MedicationRequest' || e.resource.resourceType === 'MedicationOrder') && e.resource.doNotPerform !== true);
   const entryOf = new Map(orders.map((e) => [e.resource, e]));
   return skipped.readEach(
     orders.map((e) => e.resource),
@@ -434,7 +435,8 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
   const active: JsonObject[] = [];
   const add = (resource: JsonObject): void => {
     indexed.push({ resource });
-    if (!isOrderType(resource.resourceType)) return;
+    // A "do not perform" request says the drug is NOT to be given: never a drug taken.
+    if (!isOrderType(resource.resourceType) || resource.doNotPerform === true) return;
     const status = nonBlank(resource.status)?.trim().toLowerCase();
     if (status === undefined) skipped.add(resource, 'active-medication', 'no status');
     else if (status === 'active') active.push(resource);

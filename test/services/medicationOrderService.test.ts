@@ -634,6 +634,12 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
       expect(card.detail).toContain('(Contalgin 30 mg): opioid switch');
     }
   });
+  test('a "do not perform" request is no order: as a draft it gets no card (no delete of a prohibition), as an active order it is no opioid taken', async () => {
+    const prohibition = { ...oxy(), doNotPerform: true } as fhir4.Resource;
+    expect((await call([prohibition])).cards).toEqual([]);
+    const notGiven = activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular, doNotPerform: true });
+    expect((await call([oxy()], { active: [notGiven] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+  });
   test('an order whose Medication resolves but has only a local code is named by its reference\'s display: the opioid is recognised', async () => {
     const med = { resourceType: 'Medication', id: 'm1', code: { coding: [{ system: 'urn:oid:1.2.840.114350.1.13.0.1.7.2.698288', code: '12345' }] } };
     const byRef = { ...draft('request-123', { text: 'x' }), medicationCodeableConcept: undefined, contained: [{ ...med, id: 'm1' }], medicationReference: { reference: '#m1', display: 'oxyCODONE (ROXICODONE) 5 mg tablet' } } as unknown as fhir4.Resource;
