@@ -1,5 +1,5 @@
 import { codingsOf } from '../model/codeableConcept.js';
-import { asList, finiteNumber, ownEntry } from '../model/json.js';
+import { asList, finiteNumber, isObject, ownEntry } from '../model/json.js';
 
 /**
  * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
@@ -42,6 +42,11 @@ export interface DaytimeAssessment {
    * dose cannot stand for the steps: no bedtime update is offered (§4.5).
    */
   stepped: boolean;
+  /**
+   * Concurrent instructions (one step) with different doses ("10 mg morgen" + "25 mg aften"): one bedtime dose
+   * at the first instruction's dose would drop the others; no bedtime update is offered (§4.5).
+   */
+  splitDoses: boolean;
 }
 
 const DAYTIME_WHEN = new Set([
@@ -105,7 +110,8 @@ export function assessDaytimeDosing(
 ): DaytimeAssessment {
   const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
   const stepped = isStepped(dosages ?? []);
-  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped };
+  const splitDoses = hasSplitDoses(dosages ?? []);
+  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped, splitDoses };
 
   const groups = new Map<number, InstructionTiming[]>();
   for (const t of timings) groups.set(t.sequence, [...(groups.get(t.sequence) ?? []), t]);
@@ -138,7 +144,7 @@ export function assessDaytimeDosing(
       reasons.push(code ? { type: 'timing-code', code } : { type: 'doses-per-day', dosesPerDay: round(doses) });
     }
   }
-  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped };
+  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped, splitDoses };
 }
 
 const BOUNDS = ['boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax'] as const;
@@ -155,6 +161,28 @@ function isStepped(dosages: readonly fhir4.Dosage[]): boolean {
   if (list.length < 2) return false;
   const sequences = new Set(list.map((d) => finiteNumber(d.sequence) ?? 0));
   return sequences.size > 1 || new Set(list.map(boundsText)).size > 1;
+}
+
+/** A dosage's dose as "value unit" (R4 doseAndRate, or DSTU2/STU3 doseQuantity); undefined when it gives none. */
+function doseOf(d: fhir4.Dosage): string | undefined {
+  const old = (d as { doseQuantity?: unknown }).doseQuantity;
+  const rate = Array.isArray(d.doseAndRate) ? d.doseAndRate[0] : isObject(d.doseAndRate) ? d.doseAndRate : undefined;
+  const q: unknown = isObject(rate) && isObject(rate.doseQuantity) ? rate.doseQuantity : old;
+  if (!isObject(q) || finiteNumber(q.value) === undefined) return undefined;
+  return `${finiteNumber(q.value)} ${typeof q.unit === 'string' ? q.unit.trim().toLowerCase() : ''}`;
+}
+
+/** More than one instruction in one step (the same `sequence`, or none) whose doses differ. */
+function hasSplitDoses(dosages: readonly fhir4.Dosage[]): boolean {
+  const doses = new Map<number, Set<string>>();
+  for (const d of dosages) {
+    if (typeof d !== 'object' || d === null) continue;
+    const dose = doseOf(d);
+    if (dose === undefined) continue;
+    const step = finiteNumber(d.sequence) ?? 0;
+    doses.set(step, (doses.get(step) ?? new Set()).add(dose));
+  }
+  return [...doses.values()].some((s) => s.size > 1);
 }
 
 function round(n: number): number {

@@ -74,7 +74,8 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const suggestions: SuggestionInput[] = [];
   const updateBase = f.order.reference ? updateBaseOf() : null;
   const stepped = f.daytime.stepped;
-  if (f.order.reference && updateBase?.id && !stepped) {
+  const split = !stepped && f.daytime.splitDoses;
+  if (f.order.reference && updateBase?.id && !stepped && !split) {
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
@@ -83,7 +84,12 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
   return {
-    text: blocks(ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }), stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'), ctx.texts.get(f.kind, ctx.lang, 'experience')),
+    text: blocks(
+      ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }),
+      stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'),
+      split && ctx.texts.get(f.kind, ctx.lang, 'splitDosesNoUpdate'),
+      ctx.texts.get(f.kind, ctx.lang, 'experience'),
+    ),
     suggestions,
   };
 }

@@ -90,8 +90,19 @@ describe('assessDaytimeDosing', () => {
     expect(stepped([at('MORN'), at('HS')])).toBe(false);
   });
 
+  test('different doses in one step (R4 doseAndRate or DSTU2 doseQuantity) are split doses; the same dose, or doses in different steps, are not', () => {
+    const at = (when: string, mg: number, extra: Record<string, unknown> = {}): fhir4.Dosage =>
+      ({ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] } }, doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }], ...extra }) as fhir4.Dosage;
+    const split = (dosages: fhir4.Dosage[]) => assessDaytimeDosing(dosages, settings).splitDoses;
+    expect(split([at('MORN', 10), at('HS', 25)])).toBe(true);
+    expect(split([{ ...at('MORN', 10), doseAndRate: undefined, doseQuantity: { value: 10, unit: 'mg' } } as fhir4.Dosage, { ...at('HS', 20), doseAndRate: undefined, doseQuantity: { value: 20, unit: 'mg' } } as fhir4.Dosage])).toBe(true);
+    expect(split([at('MORN', 10), at('HS', 10)])).toBe(false);
+    expect(split([at('HS', 10, { sequence: 1 }), at('HS', 25, { sequence: 2 })])).toBe(false);
+    expect(split([at('MORN', 10)])).toBe(false);
+  });
+
   test('free-text-only or absent dosage is not daytime and not structured', () => {
-    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped: false });
+    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped: false, splitDoses: false });
     expect(assessDaytimeDosing(undefined, settings).structured).toBe(false);
   });
 

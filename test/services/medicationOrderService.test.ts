@@ -311,6 +311,18 @@ describe('amitriptyline daytime dosing', () => {
     expect(oneStep.suggestions).toHaveLength(1);
     expect(oneStep.detail).not.toContain('several steps');
   });
+  test('morning and bedtime at different doses (10 mg + 25 mg) → warning without the update, which would keep one dose and drop the other; the card says why (da, en); the same dose keeps it', async () => {
+    const dose = (when: string, mg: number): fhir4.Dosage => ({ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } }, doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }] });
+    const split = [dose('MORN', 10), dose('HS', 25)];
+    const en = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: split })])).cards[0]!;
+    expect(en.indicator).toBe('warning');
+    expect(en.suggestions).toBeUndefined();
+    expect(en.detail).toContain('**The dosage has different doses at different times of day:** so no suggestion to make it one dose at bedtime');
+    const da = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: split })], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('**Doseringen har forskellige doser på forskellige tidspunkter af døgnet:**');
+    const same = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: [dose('MORN', 10), dose('HS', 10)] })])).cards[0]!;
+    expect(same.suggestions).toHaveLength(1);
+  });
   test('once at bedtime → info, no suggestions', async () => {
     const card = (await call([draft('r', rx('856834', 'amitriptyline 25 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }] })])).cards[0]!;
     expect(card.indicator).toBe('info');
