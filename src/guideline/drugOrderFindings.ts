@@ -5,7 +5,7 @@ import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
 import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
-import { opioidDependenceFor, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
+import { opioidDependenceFor, partlyForDepressionOrAnxiety, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
 
 /**
  * order-select / order-sign findings (docs/clinical-rules.md §4): one per (draft order, drug kind), after
@@ -83,6 +83,8 @@ export interface DrugOrderFinding {
   brandNotes: readonly BrandNote[];
   /** Opioid kinds: the patient has opioid dependence on record (coordinate with the addiction service). */
   opioidDependence: boolean;
+  /** One of the order's reasons names depression or anxiety: the card does not say "not to treat depression". */
+  alsoForDepression: boolean;
   /** The opioid-without-dual-action rule only. */
   opioid: OpioidDeleteDecision | null;
   /** The daytime-dosing rule (amitriptyline) only. */
@@ -217,18 +219,22 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
   // An active drug known only by a code of a system not read here (a local or national drug id) and with no
   // text or display to read instead may be an opioid: as with an unreadable order, none can be ruled out.
   let someActiveUnidentified = false;
+  let onSubstitution = false;
   const active: ClassifiedActive[] = input.activeMedications.map((order) => {
     const cls = classifyOrder(order, terminology.drugs);
     if (unidentifiable(order, cls, terminology.drugs)) someActiveUnidentified = true;
+    if (cls.outOfScope === 'opioid-substitution') onSubstitution = true;
     const keys = opioidKeys(cls, terminology);
     return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
   });
   const activeOrdersKnown = input.activeOrdersKnown && !someActiveUnidentified;
+  // A substitution product the patient takes (Suboxone, Buvidal …) is opioid dependence on record too.
+  const withDependence: PatientConditions = onSubstitution && !patient.opioidDependence ? { ...patient, opioidDependence: true } : patient;
 
   const findings: DrugOrderFinding[] = [];
   for (const { draft, classification: cls } of input.relevant) {
     if (cls.via === null) continue;
-    const { kinds, opioidDependence } = effectiveKinds(draft, cls, patient, terminology);
+    const { kinds, opioidDependence } = effectiveKinds(draft, cls, withDependence, terminology);
     const position = made.indexOf(draft) + 1;
     const order: OrderRef = {
       reference: draft.reference,
@@ -252,6 +258,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         via: cls.via,
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
+        alsoForDepression: entry.depressionExempt && partlyForDepressionOrAnxiety(draft, patient, terminology.conditions),
         opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown) : null,
         daytime,
       });

@@ -99,6 +99,14 @@ export function prescribedForDepressionOrAnxiety(order: MedicationOrderView, pat
 }
 
 /**
+ * One of the order's reasons (not all: then there is no card) names depression or anxiety: the drug is for
+ * that too, so a card must not tell the patient it is "not to treat depression".
+ */
+export function partlyForDepressionOrAnxiety(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
+  return order.hasReason && reasonsOf(order, patient).some((r) => reasonNames('depression-anxiety', r, codes));
+}
+
+/**
  * Opioid dependence on record for this order: its reason, by code or by words ("Substitutionsbehandling",
  * "mod opioidafhængighed": Danish prescriptions carry the indication as text), or a Condition of the patient,
  * active or in remission.

@@ -115,7 +115,8 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
       parts.text,
       ctx.texts.get(kind, ctx.lang, 'body'),
       e.offLabel && m('offLabel'),
-      e.painNotDepression && m('painNotDepression'),
+      // Not when the order names depression or anxiety among its reasons: the drug is for that too.
+      e.painNotDepression && !f.alsoForDepression && m('painNotDepression'),
       e.otherTreatmentFirst && m('otherTreatmentFirst'),
       e.dependenceGuidance && m('dependenceGuidance'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),

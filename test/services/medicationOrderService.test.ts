@@ -527,6 +527,13 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     for (const text of ['Depression (DF32.1)', 'F32.1']) expect([text, (await sertralin(text)).cards]).toEqual([text, []]);
     for (const text of ['Depression og M79.7', 'Angst DM797', 'Depression F45.4']) expect([text, kinds(await sertralin(text))]).toEqual([text, ['ssri']]);
   });
+  test('an order for pain and depression gets its card, without "not to treat depression" (the drug is for that too); one for pain alone says it', async () => {
+    const both = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ coding: [{ system: 'urn:oid:1.2.208.176.2.4', code: 'DM797' }] }, { coding: [{ system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }] }] })])).cards[0]!;
+    expect(both.source.topic.code).toBe('ssri');
+    expect(both.detail).not.toContain('not to treat depression');
+    const pain = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'Fibromyalgi' }] })])).cards[0]!;
+    expect(pain.detail).toContain('not to treat depression');
+  });
   test('a coded reason (ICD-10 F41.1, SKS DF321, SNOMED 35489007) → no card', async () => {
     for (const coding of [{ system: ICD10, code: 'F41.1' }, { system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }, { system: SNOMED, code: '35489007' }]) {
       expect((await call([draft('a', rx('312941', 'Sertralin'), { reasonCode: [{ coding: [coding] }] })])).cards).toEqual([]);
@@ -683,6 +690,16 @@ describe('rev 2: opioid dependence', () => {
     expect(kinds(await call([metadon('mod smerter')]))).toEqual(['opioid-without-dual-action']);
     expect((await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'remission')] })).cards).toEqual([]);
     expect(kinds(await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'resolved')] }))).toEqual(['opioid-without-dual-action']);
+  });
+  test('a substitution product the patient takes (Suboxone in FMK) is dependence on record: another opioid\'s card carries the coordination line', async () => {
+    const suboxone = { resourceType: 'MedicationStatement', id: 'fmk-s', status: 'active', subject: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Suboxone 8 mg/2 mg' }, dosage: regular } as fhir4.MedicationStatement;
+    const b = body([draft('o', { text: 'Oxycodon "Orion" 5 mg' })]);
+    (b.prefetch as Record<string, unknown>).medicationStatements = searchset([suboxone]);
+    const res = await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    const card = expectValidResponse(res.body).cards[0]!;
+    expect(card.detail).toContain('Opioid dependence on record – coordinate with the treating addiction service');
+    expect(card.suggestions).toBeUndefined();
+    expect((await call([draft('o', { text: 'Oxycodon "Orion" 5 mg' })])).cards[0]!.detail).not.toContain('addiction service');
   });
   test('any other opioid keeps its card, with the coordination line (da, en)', async () => {
     const da = await call([draft('o', { text: 'OxyNorm 5 mg' })], { conditions: [fibromyalgia, f11], lang: 'da' });
