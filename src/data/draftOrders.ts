@@ -156,13 +156,13 @@ function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | nu
   };
 }
 
-/** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
 /** A reference to an order as `{resourceType}/{id}` (absolute or relative, a version left out); null for anything else. */
 function orderReference(reference: string | null | undefined): string | null {
   const m = reference ? /(?:^|\/)(MedicationRequest|MedicationOrder)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference.trim()) : null;
   return m ? `${m[1]}/${m[2]}` : null;
 }
 
+/** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
 function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
   // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
