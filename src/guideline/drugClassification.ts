@@ -41,11 +41,14 @@ export interface ClassifiedMedication {
   brandNotes: readonly BrandNote[];
 }
 
-// Salt and form words glued to a name in Danish ("tramadolhydrochlorid"); stripped before a name lookup.
+// Salt and form words glued to a name in Danish ("tramadolhydrochlorid", "fentanylplaster", "morfintabletter");
+// stripped before a name lookup. Longer words first, so "depottabletter" goes before "tabletter".
 const SALT_SUFFIXES = [
   'hydrochloride', 'hydrochlorid', 'hydrobromide', 'hydrobromid', 'bitartrate', 'bitartrat', 'tartrate', 'tartrat',
   'sulphate', 'sulfate', 'sulfat', 'phosphate', 'phosphat', 'fosfat', 'citrate', 'citrat', 'maleate', 'maleat',
-  'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'besilat', 'hcl',
+  'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'mesilat', 'besilat', 'embonat', 'pamoate', 'acetat', 'hcl',
+  'depottabletter', 'depottablet', 'depotkapsler', 'depotkapsel', 'depotplaster', 'tabletter', 'tablet', 'kapsler',
+  'kapsel', 'plaster', 'mikstur', 'dråber', 'stikpiller', 'injektion',
 ];
 
 /**

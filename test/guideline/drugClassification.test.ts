@@ -206,6 +206,16 @@ describe('RxNorm products', () => {
     expect(classifyMedication(rx('246474'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
   });
 
+  test('dosage-form and salt words glued to a Danish name are stripped: "Fentanylplaster", "Morfintabletter", "Tramadolkapsler", "Imipraminembonat"', () => {
+    expect(classifyMedication(text('Fentanylplaster 25 mikrog/time')).kinds).toEqual(['opioid-without-dual-action']);
+    expect(classifyMedication(text('Morfintabletter 10 mg')).kinds).toEqual(['opioid-without-dual-action']);
+    expect(classifyMedication(text('Morfindepottabletter 10 mg')).kinds).toEqual(['opioid-without-dual-action']);
+    expect(classifyMedication(text('Tramadolkapsler 50 mg')).kinds).toEqual(['tramadol']);
+    expect(classifyMedication(text('Gabapentinkapsler 300 mg')).kinds).toEqual(['gabapentinoid']);
+    expect(classifyMedication(text('Imipraminembonat')).kinds).toEqual(['other-tca']);
+    // A word that only ends like one is no drug ("Plaster" alone, "Kapsler").
+    expect(classifyMedication(text('Plaster')).via).toBeNull();
+  });
   test('a substitution brand in the text wins over a code that names only the ingredient: Subutex coded as buprenorphine is substitution', () => {
     const coded = (concept: fhir4.CodeableConcept, t: string): fhir4.CodeableConcept => ({ ...concept, text: t });
     expect(classifyMedication(coded(rx('1819'), 'Subutex 8 mg resoribletter'))).toMatchObject({ outOfScope: 'opioid-substitution', kinds: [], via: 'rxnorm-ingredient' });
