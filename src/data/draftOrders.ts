@@ -222,6 +222,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
     notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
     replaces: orderReference(referenceOf(resource.priorPrescription)),
+    intent: nonBlank(resource.intent)?.trim().toLowerCase() ?? null,
   };
 }
 
@@ -298,7 +299,7 @@ function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJ
 function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
   let r4: ResourceJson | undefined;
   let sent: ResourceJson | undefined;
-  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken, replaces } =
+  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken, replaces, intent } =
     view;
   return {
     resourceType,
@@ -316,6 +317,7 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
     endedAt,
     notTaken,
     replaces,
+    intent,
     selected,
     asR4: () => (r4 ??= r4RequestOf(resource, view)),
     asSent: () => (sent ??= { ...resource, resourceType }),

@@ -58,6 +58,9 @@ export interface CurrentMedicationInput {
   terminology: MedicationTerminology;
 }
 
+/** MedicationRequest intents that authorize nothing (FHIR R4): a suggestion or a plan, not a prescription. */
+const NOT_PRESCRIBED_INTENTS: ReadonlySet<string> = new Set(['proposal', 'plan', 'option']);
+
 /** null when nothing active is of a kind the guideline speaks about. */
 export function findCurrentMedication(input: CurrentMedicationInput): CurrentMedicationFinding | null {
   const { terminology } = input;
@@ -69,6 +72,8 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
   let opioidDependence = false;
   let unidentified = 0;
   for (const med of input.activeMedications) {
+    // A proposal or plan is no drug prescribed: not listed as current medication (the opioid check still counts it, the safe side).
+    if (med.intent !== null && NOT_PRESCRIBED_INTENTS.has(med.intent)) continue;
     const cls = classifyOrder(med, terminology.drugs);
     if (unidentifiable(med, cls, terminology.drugs)) unidentified++;
     const effective = effectiveKinds(med, cls, patient, terminology);

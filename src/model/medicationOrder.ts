@@ -39,6 +39,8 @@ export interface MedicationOrderView {
   notTaken: boolean;
   /** The order this one replaces (`priorPrescription`), as `{resourceType}/{id}`; null when it names none. */
   replaces: string | null;
+  /** A MedicationRequest's `intent`, lower case; null when it has none (statements, DSTU2 orders). */
+  intent: string | null;
 }
 
 /** A draft order: the only orders a card suggests to `update`, so the only ones that carry the resource. */

@@ -18,6 +18,7 @@ const view = (over: Partial<MedicationOrderView> = {}): MedicationOrderView => (
   endedAt: null,
   notTaken: false,
   replaces: null,
+  intent: null,
   ...over,
 });
 

@@ -926,6 +926,12 @@ describe('rev 2: current medication on patient-view', () => {
     expect(res.status).toBe(200);
     return cardOfKind(expectValidResponse(res.body), 'current-medication');
   };
+  test('an active proposal or plan (intent) is no drug prescribed: not listed; an order is', async () => {
+    const proposed = activeRx('m1', { text: 'OxyNorm 5 mg' }, { intent: 'proposal' });
+    expect(await pv([proposed])).toBeUndefined();
+    expect(await pv([{ ...proposed, intent: 'plan' } as fhir4.MedicationRequest])).toBeUndefined();
+    expect((await pv([{ ...proposed, intent: 'order' } as fhir4.MedicationRequest]))!.detail).toContain('OxyNorm 5 mg');
+  });
   test('the summary names the drugs; too long, by their ingredients once each; the detail names each product', async () => {
     const current = Array.from({ length: 10 }, (_, i) => activeRx(`m${i}`, { text: `OxyContin depottablet ${i + 10} mg with a long description of its package` }));
     const card = (await pv(current))!;
