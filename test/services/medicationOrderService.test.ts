@@ -868,6 +868,7 @@ describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
     ['Tradolan 50 mg', 'tramadol'],
     ['Dolcontin 10 mg', 'opioid-without-dual-action'],
     ['Malfin 10 mg', 'opioid-without-dual-action'],
+    ['Depolan 10 mg depottabletter', 'opioid-without-dual-action'],
     ['Durogesic 12 mikrog/t', 'opioid-without-dual-action'],
     ['Temgesic 0,2 mg', 'opioid-without-dual-action'],
     ['Palladon 1,3 mg', 'opioid-without-dual-action'],
