@@ -119,6 +119,20 @@ function answersItsCard(card: LoggedCard, answer: { serviceId: string; callerKey
   return card.serviceId === answer.serviceId && card.callerKey === answer.callerKey;
 }
 
+/** A card-log entry as quieting reads a logged card (the same fields the store's `loggedCards` gives back). */
+function loggedCardOf(e: CardLogEntry, quietPolicy: QuietPolicy): LoggedCard {
+  return {
+    cardUuid: e.cardUuid,
+    serviceId: e.serviceId,
+    kind: e.kind,
+    patientKey: e.patientKey,
+    findingKey: e.findingKey,
+    quietPolicy,
+    itemKeys: [...(e.itemKeys ?? [])],
+    callerKey: e.callerKey ?? null,
+  };
+}
+
 /** What a suppression entry quiets: drug entries (from order-select) only at order-sign, the others only at patient-view. */
 function applies(entry: QuietEntry, hook: HookName): boolean {
   if (entry.kind === FLAG_ANSWERED_KIND) return false;
@@ -229,16 +243,7 @@ export class QuietByDesign {
     const max = this.deps.maxRecent ?? DEFAULT_MAX_RECENT;
     for (const e of entries) {
       if (e.suppressed || !e.quietPolicy) continue;
-      this.recent.set(e.cardUuid, {
-        cardUuid: e.cardUuid,
-        serviceId: e.serviceId,
-        kind: e.kind,
-        patientKey: e.patientKey,
-        findingKey: e.findingKey,
-        quietPolicy: e.quietPolicy,
-        itemKeys: [...(e.itemKeys ?? [])],
-        callerKey: e.callerKey ?? null,
-      });
+      this.recent.set(e.cardUuid, loggedCardOf(e, e.quietPolicy));
     }
     // Oldest first out (a Map keeps insertion order).
     for (const uuid of this.recent.keys()) {
@@ -281,16 +286,7 @@ export class QuietByDesign {
       const out = answers.flatMap((a) => {
         const e = byUuid.get(a.cardUuid);
         if (!e?.quietPolicy) return [];
-        const card: LoggedCard = {
-          cardUuid: e.cardUuid,
-          serviceId: e.serviceId,
-          kind: e.kind,
-          patientKey: e.patientKey,
-          findingKey: e.findingKey,
-          quietPolicy: e.quietPolicy,
-          itemKeys: [...(e.itemKeys ?? [])],
-          callerKey: e.callerKey ?? null,
-        };
+        const card = loggedCardOf(e, e.quietPolicy);
         return answersItsCard(card, a) ? entriesForAnswer(card, a, this.deps.settings) : [];
       });
       if (out.length > 0) await this.deps.health.track('quiet-write', () => this.deps.store.putQuiet(out));
