@@ -259,6 +259,9 @@ describe('SSRI exclusion', () => {
 });
 
 describe('amitriptyline daytime dosing', () => {
+  /** The card for one amitriptyline 10 mg draft with these dosage instructions. */
+  const amitriptyline10 = async (dosageInstruction: fhir4.Dosage[], lang?: string) =>
+    (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction })], lang ? { lang } : {})).cards[0]!;
   const bid: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }];
   test('twice a day → warning; one suggestion: an update to one dose at bedtime (not recommended)', async () => {
     const card = (await call([draft('request-123', rx('856834', 'Amitriptyline Hydrochloride 25 MG Oral Tablet'), { dosageInstruction: bid })])).cards[0]!;
@@ -294,33 +297,33 @@ describe('amitriptyline daytime dosing', () => {
       { sequence: 2, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
       { sequence: 2, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } },
     ];
-    const en = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration })])).cards[0]!;
+    const en = await amitriptyline10(titration);
     expect(en.indicator).toBe('warning');
     expect(en.suggestions).toBeUndefined();
     expect(en.detail).toContain('**The dosage has several steps** (titration or tapering): so no suggestion to move it to bedtime');
-    const da = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration })], { lang: 'da' })).cards[0]!;
+    const da = await amitriptyline10(titration, 'da');
     expect(da.detail).toContain('**Doseringen har flere trin** (op- eller nedtrapning)');
     // Steps written without sequence, told by their bounds: no update either.
     const bySeven: fhir4.Dosage[] = [
       { timing: { repeat: { boundsDuration: { value: 7, unit: 'd' }, frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
       { timing: { repeat: { boundsPeriod: { start: '2026-12-08' }, frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
     ];
-    expect((await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: bySeven })])).cards[0]!.suggestions).toBeUndefined();
+    expect((await amitriptyline10(bySeven)).suggestions).toBeUndefined();
     // Morning and bedtime together (one step): the update is offered, and nothing is said about steps.
-    const oneStep = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: titration.slice(1) })])).cards[0]!;
+    const oneStep = await amitriptyline10(titration.slice(1));
     expect(oneStep.suggestions).toHaveLength(1);
     expect(oneStep.detail).not.toContain('several steps');
   });
   test('morning and bedtime at different doses (10 mg + 25 mg) → warning without the update, which would keep one dose and drop the other; the card says why (da, en); the same dose keeps it', async () => {
     const dose = (when: string, mg: number): fhir4.Dosage => ({ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } }, doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }] });
     const split = [dose('MORN', 10), dose('HS', 25)];
-    const en = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: split })])).cards[0]!;
+    const en = await amitriptyline10(split);
     expect(en.indicator).toBe('warning');
     expect(en.suggestions).toBeUndefined();
     expect(en.detail).toContain('**The dosage has different doses at different times of day:** so no suggestion to make it one dose at bedtime');
-    const da = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: split })], { lang: 'da' })).cards[0]!;
+    const da = await amitriptyline10(split, 'da');
     expect(da.detail).toContain('**Doseringen har forskellige doser på forskellige tidspunkter af døgnet:**');
-    const same = (await call([draft('r', rx('856834', 'amitriptyline 10 mg'), { dosageInstruction: [dose('MORN', 10), dose('HS', 10)] })])).cards[0]!;
+    const same = await amitriptyline10([dose('MORN', 10), dose('HS', 10)]);
     expect(same.suggestions).toHaveLength(1);
   });
   test('once at bedtime → info, no suggestions', async () => {
