@@ -45,11 +45,15 @@ function normalise(code: string): string {
   return code.replace(/[\s.]/g, '').toUpperCase();
 }
 
+/** A normalised code of a system in the group: listed exactly, or under one of its prefixes. */
+function inGroup(g: Group, system: string, code: string): boolean {
+  return g.exact.has(`${system}|${code}`) || g.prefixes.some((p) => p.system === system && code.startsWith(p.code));
+}
+
 /** A diagnosis code written in a text ("f321", "df321", "p76"): the group's as ICD-10, SKS or ICPC-2. */
 function textCodeIn(g: Group, word: string): boolean {
   const code = normalise(word);
-  const candidates = [diagnosisSystem('icd10', code), diagnosisSystem('sks', code), { system: 'icpc2', code }];
-  return candidates.some((c) => g.exact.has(`${c.system}|${c.code}`) || g.prefixes.some((p) => p.system === c.system && c.code.startsWith(p.code)));
+  return [diagnosisSystem('icd10', code), diagnosisSystem('sks', code), { system: 'icpc2', code }].some((c) => inGroup(g, c.system, c.code));
 }
 
 export class MedicationConditionCodes {
@@ -89,9 +93,7 @@ export class MedicationConditionCodes {
       const named = this.systems.nameOf(coding.system);
       if (!named || typeof coding.code !== 'string') continue;
       const { system, code } = diagnosisSystem(named, normalise(coding.code));
-      if (code === '') continue;
-      if (g.exact.has(`${system}|${code}`)) return true;
-      if (g.prefixes.some((p) => p.system === system && code.startsWith(p.code))) return true;
+      if (code !== '' && inGroup(g, system, code)) return true;
     }
     return false;
   }
