@@ -40,15 +40,10 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
   let opioidDependence = false;
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
-    if (!isActiveCondition(c)) continue;
-    if (codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
-    if (codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
-  }
-  // Opioid dependence in remission is still dependence: a patient on maintenance treatment is recorded so.
-  if (!opioidDependence) {
-    for (const c of conditions) {
-      if (isObject(c) && c.resourceType === 'Condition' && isInRemission(c) && codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
-    }
+    const active = isActiveCondition(c);
+    if (active && codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
+    // Opioid dependence in remission is still dependence: a patient on maintenance treatment is recorded so.
+    if ((active || isInRemission(c)) && codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
   }
   // Read only for an unresolved reasonReference (rare): built on the first lookup, not for every call.
   let byReference: Map<string, fhir4.CodeableConcept | null> | undefined;
