@@ -187,7 +187,7 @@ export function readFhirPayload(value: unknown): PayloadReading {
  * in the same answer), taken as withdrawn with it, as its contained results are: a report withdrawn as a whole
  * withdraws what it reported, whatever status each result still carries.
  */
-function withdrawnWithTheirReports(resources: readonly fhir4.Resource[]): fhir4.Resource[] {
+function withdrawnWithTheirReports(resources: fhir4.Resource[]): fhir4.Resource[] {
   let withdrawn: Map<string, string> | undefined;
   for (const r of resources) {
     if (r.resourceType !== 'DiagnosticReport') continue;
@@ -198,7 +198,7 @@ function withdrawnWithTheirReports(resources: readonly fhir4.Resource[]): fhir4.
       if (id !== undefined) (withdrawn ??= new Map()).set(id, report.status);
     }
   }
-  if (withdrawn === undefined) return [...resources];
+  if (withdrawn === undefined) return resources;
   const byId = withdrawn;
   return resources.map((r) => {
     const status = r.resourceType === 'Observation' && r.id !== undefined ? byId.get(r.id) : undefined;
