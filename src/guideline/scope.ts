@@ -6,7 +6,7 @@ import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { SkippedResources } from '../model/skipped.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
-import { parseFhirDate, parseFhirDateEnd } from './fhirDates.js';
+import { parseFhirDate, parseFhirDateEnd, readFhirDate } from './fhirDates.js';
 
 export type Phase = 'work-up' | 'established';
 
@@ -43,8 +43,18 @@ export function isGsbCondition(condition: unknown, valueSet: GsbValueSet): boole
   return isObject(condition) && valueSet.has(condition.code) && isActiveCondition(condition);
 }
 
-function dateOf(v: unknown): number | undefined {
-  return typeof v === 'string' ? parseFhirDate(v) : undefined;
+/**
+ * A registration or onset date: a full date or dateTime as written; one given only to its month or year
+ * ("2026-08", "2026") as its last day, never later than now (§2). "Registered more than 6 months ago" and
+ * "pain for more than 6 months" are said only when every day the date allows makes them true: from the
+ * first day, "2026" would make a diagnosis registered in November six months old by the year's start.
+ */
+function latestDayOf(v: unknown, now: number): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  const d = readFhirDate(v);
+  if (d === undefined || d.precision === 'day') return d?.at;
+  const lastDay = startOfDanishDay(parseFhirDateEnd(v) ?? d.at);
+  return Math.min(lastDay, now);
 }
 
 /** Birth date + an Age quantity (years, months, weeks, days); undefined when the unit is unknown. */
@@ -63,8 +73,8 @@ function addAge(birth: number, age: unknown): number | undefined {
 }
 
 /** The earliest onset[x] as a date: onsetDateTime, onsetPeriod.start, onsetAge/onsetRange (via birth date); onsetString ignored. */
-function onsetOf(c: JsonObject, birth: number | undefined): number | undefined {
-  const dates: Array<number | undefined> = [dateOf(c.onsetDateTime), isObject(c.onsetPeriod) ? dateOf(c.onsetPeriod.start) : undefined];
+function onsetOf(c: JsonObject, birth: number | undefined, now: number): number | undefined {
+  const dates: Array<number | undefined> = [latestDayOf(c.onsetDateTime, now), isObject(c.onsetPeriod) ? latestDayOf(c.onsetPeriod.start, now) : undefined];
   if (birth !== undefined) {
     // onsetQuantity is DSTU2's name for onsetAge. A range counts from its low end, else its high end.
     dates.push(addAge(birth, c.onsetAge), addAge(birth, c.onsetQuantity));
@@ -75,8 +85,8 @@ function onsetOf(c: JsonObject, birth: number | undefined): number | undefined {
 }
 
 /** recordedDate; STU3 assertedDate; DSTU2 dateRecorded. */
-function recordedOf(c: JsonObject): number | undefined {
-  return dateOf(c.recordedDate) ?? dateOf(c.assertedDate) ?? dateOf(c.dateRecorded);
+function recordedOf(c: JsonObject, now: number): number | undefined {
+  return latestDayOf(c.recordedDate, now) ?? latestDayOf(c.assertedDate, now) ?? latestDayOf(c.dateRecorded, now);
 }
 
 /** Patient.birthDate (read leniently from whatever the `patient` key held), as written. */
@@ -139,8 +149,8 @@ export function assessScope(
       if (raw.code !== undefined && !isReadableConcept(raw.code)) skipped?.add(raw, 'condition', 'no readable code');
       continue;
     }
-    const onset = onsetOf(raw, birth);
-    const recorded = recordedOf(raw);
+    const onset = onsetOf(raw, birth, now);
+    const recorded = recordedOf(raw, now);
     const pain = onset ?? recorded;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
     gsb.push({ c: raw, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });

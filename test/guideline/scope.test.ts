@@ -178,6 +178,23 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     const otherPain = condition({ system: 'http://snomed.info/sct', code: '82423001' }, { onsetDateTime: '2015-01-01' });
     expect(scope([recent, otherPain]).painSince).toBe(Date.UTC(2026, 9, 1));
   });
+  test('a registration or onset given only to its month or year counts from its last day, never after today: "more than 6 months" only when every day it allows makes it so', () => {
+    // FIXED_NOW is 25 November 2026. "2026" may be November: work-up, anchored today, not established from 1 January.
+    expect(scope([condition(fm, { recordedDate: '2026' })])).toMatchObject({ phase: 'work-up', anchor: FIXED_NOW });
+    // "2026-05" ends 31 May (Danish day, summer time): fewer than 180 days ago → work-up; "2026-04" ends 30 April → established.
+    expect(scope([condition(fm, { recordedDate: '2026-05' })])).toMatchObject({ phase: 'work-up', anchor: Date.UTC(2026, 4, 30, 22) });
+    expect(scope([condition(fm, { recordedDate: '2026-04' })]).phase).toBe('established');
+    expect(scope([condition(fm, { recordedDate: '2025' })])).toMatchObject({ phase: 'established', anchor: Date.UTC(2025, 11, 30, 23) });
+    // STU3 and DSTU2 names, and onset as the anchor, the same way.
+    expect(scope([{ ...condition(fm), assertedDate: '2026' }]).phase).toBe('work-up');
+    expect(scope([{ ...condition(fm), dateRecorded: '2026-06' }]).phase).toBe('work-up');
+    expect(scope([condition(fm, { onsetDateTime: '2026' })]).phase).toBe('work-up');
+    // Pain since "2026-05" is not yet more than six months old on 25 November; since "2025" it is.
+    expect(scope([condition(fm, { onsetDateTime: '2026-05', recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 4, 30, 22));
+    expect(scope([condition(fm, { onsetPeriod: { start: '2025' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2025, 11, 30, 23));
+    // A full date is read as written, as before.
+    expect(scope([condition(fm, { recordedDate: '2026-01-10' })])).toMatchObject({ phase: 'established', anchor: Date.UTC(2026, 0, 10) });
+  });
   test('registered SCREENING_RECENT_DAYS Danish days ago counts as settled: established, even beside a recent provisional entry', () => {
     // FIXED_NOW is 2026-11-25T12:00Z; 29 May is 180 days before 25 November. Counted in Danish days
     // (summer time, UTC+2): 29 May 23:59:59 Danish time is settled, though less than 180 × 24 hours ago;
@@ -351,6 +368,14 @@ describe('scope through the HTTP API', () => {
     expect(cardOfKind(both, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
     // The control: the recent provisional entry alone is a work-up.
     expect(cardOfKind(await post(PV, patientView([provisional('2026-10-01')])), 'screening-incomplete')).toBeDefined();
+  });
+  test('a diagnosis registered only as "2026" is not "registered more than 6 months ago": the work-up, as for one registered today; "2025" is established', async () => {
+    const thisYear = await post(PV, patientView([cond({ recordedDate: '2026' })]));
+    expect(cardOfKind(thisYear, 'screening-incomplete')).toBeDefined();
+    expect(JSON.stringify(thisYear)).not.toContain('more than 6 months ago');
+    const lastYear = await post(PV, patientView([cond({ recordedDate: '2025' })]));
+    expect(cardOfKind(lastYear, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(lastYear, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
   });
   test('onsetAge is placed with the birth date: pain since age 40 (born 1970) makes the multidisciplinary referral due', async () => {
     const MULTIDISCIPLINARY = '306265007';
