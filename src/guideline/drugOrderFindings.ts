@@ -56,6 +56,8 @@ export interface OpioidDeleteDecision {
   offerDelete: boolean;
   /** Active orders/statements with the same opioid ingredient: continuing or tapering, agree a tapering plan. */
   sameIngredient: ActiveOpioid[];
+  /** The draft is as needed (PN) only: beside an active order of the same ingredient it comes on top of it or is a step in tapering, not a continuation. */
+  draftAsNeeded: boolean;
   /** Another opioid taken regularly or with unknown dosing, not stopped in this draft: a switch or an added opioid. */
   otherOpioids: ActiveOpioid[];
   /** The active orders could not be read: no delete (an opioid already taken cannot be ruled out), and the card says so. */
@@ -201,6 +203,7 @@ function opioidDecision(
   return {
     offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,
     sameIngredient,
+    draftAsNeeded: dosingPattern(draft.dosageInstruction) === 'as-needed',
     otherOpioids,
     activeOrdersUnknown: !activeOrdersKnown,
     alreadyActive,

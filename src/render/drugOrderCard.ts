@@ -34,7 +34,7 @@ function orderLine(ctx: RenderContext, f: DrugOrderFinding): string {
 function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDecision): { text: string | false; suggestions: SuggestionInput[] } {
   const names = (list: readonly ActiveOpioid[]) => nameList(ctx, list.map((a) => takenDrugName(ctx, a)));
   const text = blocks(
-    o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'tapering', { active: names(o.sameIngredient) }),
+    o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, o.draftAsNeeded ? 'asNeededBeside' : 'tapering', { active: names(o.sameIngredient) }),
     o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),
     o.alreadyActive && ctx.texts.get(f.kind, ctx.lang, 'alreadyActive'),
     o.activeOrdersUnknown && ctx.texts.get(f.kind, ctx.lang, 'activeOrdersUnknown'),

@@ -243,6 +243,19 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain('(OxyNorm 10 mg): continuing or tapering – agree a tapering plan');
   });
+  test('an as-needed (PN) order beside a regular order of the same ingredient is worded as an added dose or a tapering step, not as continuing; no delete either way', async () => {
+    const regular: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA05', 'OxyContin 20 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }] }), status: 'active' };
+    const pn = draft('request-123', rx('1049621', 'oxycodone 5 mg'), { dosageInstruction: [{ asNeededBoolean: true }] });
+    const card = (await call([pn], { active: [regular] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(OxyContin 20 mg): this as-needed order comes on top of it or is a step in tapering');
+    expect(card.detail).not.toContain('continuing or tapering');
+    const da = (await call([pn], { active: [regular], lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('denne PN-ordination kommer oven i den eller er et trin i en nedtrapning');
+    // A regular draft of the same ingredient is still continuing or tapering.
+    const regularDraft = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [regular] })).cards[0]!;
+    expect(regularDraft.detail).toContain('continuing or tapering');
+  });
   test('an as-needed (PN) order for another opioid does not suppress it', async () => {
     const active: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA01', 'morphine'), { dosageInstruction: [{ asNeededBoolean: true }] }), status: 'active' };
     expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [active] })).cards[0]!.suggestions).toHaveLength(1);
