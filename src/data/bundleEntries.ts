@@ -185,9 +185,10 @@ export function readFhirPayload(value: unknown): PayloadReading {
 /**
  * Observations that a DiagnosticReport entered in error or cancelled lists as its results (`Observation/{id}`,
  * in the same answer), taken as withdrawn with it, as its contained results are: a report withdrawn as a whole
- * withdraws what it reported, whatever status each result still carries.
+ * withdraws what it reported, whatever status each result still carries. A search read in several pages is
+ * one answer: its pages together go through this once more (the report may be on another page than its results).
  */
-function withdrawnWithTheirReports(resources: fhir4.Resource[]): fhir4.Resource[] {
+export function withdrawnWithTheirReports(resources: fhir4.Resource[]): fhir4.Resource[] {
   let withdrawn: Map<string, string> | undefined;
   for (const r of resources) {
     if (r.resourceType !== 'DiagnosticReport') continue;

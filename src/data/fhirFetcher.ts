@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { isObject, nonBlank, objectList } from '../model/json.js';
-import { readFhirPayload } from './bundleEntries.js';
+import { readFhirPayload, withdrawnWithTheirReports } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
 /**
@@ -226,6 +226,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       const signal = AbortSignal.any([options.signal, timeout.signal]);
       const expected = expectedFor(first, base);
       const resources: fhir4.Resource[] = [];
+      let pagesRead = 0;
       let matches = options.matchesBefore ?? 0;
       let total = options.totalBefore;
       try {
@@ -240,6 +241,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
             throw new FhirFetchError('invalid-response', `the FHIR server answered with a ${type} where it should not`);
           }
           resources.push(...reading.resources);
+          pagesRead = page;
           matches += reading.matches;
           total ??= reading.total;
           if (reading.nextUrl === undefined) break;
@@ -266,7 +268,7 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       } finally {
         clearTimeout(timer);
       }
-      return resources;
+      return pagesRead > 1 ? withdrawnWithTheirReports(resources) : resources;
     },
   };
 }

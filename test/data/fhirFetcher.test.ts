@@ -120,6 +120,15 @@ describe('createFhirFetcher', () => {
     expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
   });
 
+  it('a report withdrawn on one page withdraws the results it lists on another: the pages are one answer', async () => {
+    const obs = { resourceType: 'Observation', id: 'k1', status: 'final', code: { text: 'Kalium' }, valueQuantity: { value: 9 } };
+    const report = { resourceType: 'DiagnosticReport', id: 'r1', status: 'cancelled', code: { text: 'Elektrolytter' }, result: [{ reference: 'Observation/k1' }] };
+    nock(ORIGIN).get('/fhir/Observation').query({ patient: 'p1' }).reply(200, bundle([obs], `${BASE}/Observation?page=2`));
+    nock(ORIGIN).get('/fhir/Observation').query({ page: '2' }).reply(200, bundle([report]));
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Observation?patient=p1', { signal: live() });
+    expect(out.find((r) => r.id === 'k1')).toMatchObject({ status: 'cancelled' });
+  });
+
   it("Epic's no results (total 0 and a warning OperationOutcome) is [], not an error", async () => {
     nock(ORIGIN)
       .get('/fhir/Observation')

@@ -513,6 +513,15 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     expect(r.warnings).toEqual([]);
   });
 
+  it('a report withdrawn on a later page withdraws the results it lists from an earlier one: the pages are one answer', async () => {
+    const LABS: PrefetchTemplateSpec[] = [{ key: 'labs', query: 'Observation?patient={{context.patientId}}', required: false, description: 'lab results' }];
+    const obs = { resourceType: 'Observation', id: 'k1', status: 'final', subject: { reference: 'Patient/p1' }, code: { text: 'Kalium' }, valueQuantity: { value: 9 } };
+    const report = { resourceType: 'DiagnosticReport', id: 'r1', status: 'entered-in-error', subject: { reference: 'Patient/p1' }, code: { text: 'Elektrolytter' }, result: [{ reference: 'Observation/k1' }] };
+    nock(ORIGIN).get('/fhir/Observation').query({ patient: 'p1', page: '2' }).reply(200, bundle([report]));
+    const r = await resolve(request({ prefetch: { labs: bundle([obs], `${FHIR}/Observation?patient=p1&page=2`) } }), config(), LABS);
+    expect(r.resources.labs?.find((x) => x.id === 'k1')).toMatchObject({ status: 'entered-in-error' });
+  });
+
   it('counts the prefetch as page 1 of FHIR_MAX_PAGES: more pages than that → unavailable (412 for a required key), never a partial result', async () => {
     nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([cond('c2')], `${FHIR}/Condition?patient=p1&page=3`));
     const p3 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '3' }).reply(200, bundle([cond('c3')]));
