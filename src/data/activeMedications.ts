@@ -1,7 +1,8 @@
+import type { PrefetchTemplateSpec } from '../model/cdsService.js';
+import type { ConditionStatuses } from '../model/conditionStatus.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import type { SkippedResources } from '../model/skipped.js';
 import { readActiveMedicationResources, withMedications } from './draftOrders.js';
-import type { PrefetchTemplateSpec } from '../model/cdsService.js';
 import type { DataCall, PrefetchResolverDeps } from './prefetchResolver.js';
 import { fetchReferencedMedications } from './referencedMedications.js';
 
@@ -24,8 +25,10 @@ export async function readActiveMedications(
   call: DataCall,
   deps: PrefetchResolverDeps,
   skipped: SkippedResources,
+  /** How a Condition an order's reason points to is read (a refuted one gives no reason). */
+  statuses: ConditionStatuses,
 ): Promise<MedicationOrderView[]> {
-  const active = readActiveMedicationResources(resources, skipped);
+  const active = readActiveMedicationResources(resources, skipped, statuses);
   const unresolved = active.map((m) => m.unresolvedMedicationReference).filter((r): r is string => r !== null);
   if (unresolved.length === 0) return active;
   const out: MedicationOrderView[] = [];

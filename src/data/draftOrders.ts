@@ -1,4 +1,4 @@
-import { isRefutedOrInError } from '../model/conditionStatus.js';
+import type { ConditionStatuses } from '../model/conditionStatus.js';
 import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
@@ -163,7 +163,7 @@ function orderReference(reference: string | null | undefined): string | null {
 }
 
 /** The view every rule reads: medication, reasons and dosage (no R4 copy of the resource; see `readDraft`). */
-function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex): MedicationOrderView {
+function readOrder(resource: JsonObject, resourceType: OrderResourceType, index: ResourceIndex, statuses: ConditionStatuses): MedicationOrderView {
   const id = nonBlank(resource.id) ?? null;
   // Only a valid FHIR id makes a reference the cards may act on (delete/update); others are matched by id only.
   const validId = fhirId(resource.id);
@@ -195,7 +195,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     const target = ref ? index.resolve(ref, resource) : undefined;
     // A refuted or entered-in-error Condition gives no reason, not even by the reference's display (the order
     // still has a reason: it is not read as having none, which would let an active Condition decide).
-    if (target && target.resourceType === 'Condition' && isRefutedOrInError(target)) continue;
+    if (target && target.resourceType === 'Condition' && statuses.isRefutedOrInError(target)) continue;
     const display = nonBlank(r.display);
     // Not resolved here: the display waits until the patient's Conditions are known (a refuted one drops it).
     if (ref && !target) {
@@ -381,7 +381,7 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
  * accepted too), each read once. Other resources (ServiceRequest …) are skipped. With `selections`
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
  */
-export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources): DraftOrder[] {
+export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
   const entries = entriesOf(draftOrders);
   const index = new ResourceIndex(entries);
 
@@ -397,7 +397,7 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
     (resource) => {
       const type = resource.resourceType;
       if (!isOrderType(type)) throw new Error('not an order');
-      const view = readOrder(resource, type, index);
+      const view = readOrder(resource, type, index, statuses);
       return draftOf(resource, view, isSelected(entryOf.get(resource) ?? { resource }));
     },
   );
@@ -430,7 +430,7 @@ const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled'
  * medication that can be read (code, ingredient, a reference to resolve or its display), is unreadable:
  * skipped and named (§7).
  */
-export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources): MedicationOrderView[] {
+export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources, statuses: ConditionStatuses): MedicationOrderView[] {
   // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
   // intermediate lists: read for every call, and the array per resource was ~5 µs of an order hook.
   const indexed: { resource: JsonObject }[] = [];
@@ -457,7 +457,7 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
   return skipped.readEach(active, 'active-medication', (resource) => {
     const type = resource.resourceType;
     if (!isOrderType(type)) throw new Error('not an order');
-    const view = readOrder(resource, type, index);
+    const view = readOrder(resource, type, index, statuses);
     if (view.medication === null && view.medicationIngredients.length === 0 && view.unresolvedMedicationReference === null) {
       throw new UnreadableResource('no readable medication');
     }

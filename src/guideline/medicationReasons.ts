@@ -1,4 +1,3 @@
-import { isActiveCondition, isInRemission, isRefutedOrInError } from '../model/conditionStatus.js';
 import { codingsOf, readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
@@ -18,13 +17,13 @@ export interface PatientConditions {
 }
 
 /** The Conditions' codes by `Condition/{id}`; null for a refuted or entered-in-error one (no reason for anything). */
-function codesByReference(conditions: readonly unknown[]): Map<string, fhir4.CodeableConcept | null> {
+function codesByReference(conditions: readonly unknown[], codes: MedicationConditionCodes): Map<string, fhir4.CodeableConcept | null> {
   const out = new Map<string, fhir4.CodeableConcept | null>();
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
     const id = nonBlank(c.id);
     if (!id) continue;
-    if (isRefutedOrInError(c)) {
+    if (codes.statuses.isRefutedOrInError(c)) {
       out.set(`Condition/${id}`, null);
       continue;
     }
@@ -40,15 +39,15 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
   let opioidDependence = false;
   for (const c of conditions) {
     if (!isObject(c) || c.resourceType !== 'Condition') continue;
-    const active = isActiveCondition(c);
+    const active = codes.statuses.isActive(c);
     if (active && codes.hasCode('depression-anxiety', c.code)) depressionOrAnxiety = true;
     // Opioid dependence in remission is still dependence: a patient on maintenance treatment is recorded so.
-    if ((active || isInRemission(c)) && codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
+    if ((active || codes.statuses.isInRemission(c)) && codes.hasCode('opioid-dependence', c.code)) opioidDependence = true;
   }
   // Read only for an unresolved reasonReference (rare): built on the first lookup, not for every call.
   let byReference: Map<string, fhir4.CodeableConcept | null> | undefined;
   return {
-    codeByReference: (reference) => (byReference ??= codesByReference(conditions)).get(reference),
+    codeByReference: (reference) => (byReference ??= codesByReference(conditions, codes)).get(reference),
     depressionOrAnxiety,
     opioidDependence,
   };

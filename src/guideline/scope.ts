@@ -2,7 +2,6 @@ import { completedAge } from '../model/age.js';
 import { DAY_MS } from '../model/duration.js';
 import { startOfDanishDay } from '../model/danishTime.js';
 import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
-import { isActiveCondition, isUnconfirmed } from '../model/conditionStatus.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { SkippedResources } from '../model/skipped.js';
 import type { GsbValueSet } from '../terminology/gsbValueSet.js';
@@ -40,7 +39,7 @@ export interface Scope {
 
 /** A Condition that counts for scope: coded in the value set and active by the one active-condition rule. */
 export function isGsbCondition(condition: unknown, valueSet: GsbValueSet): boolean {
-  return isObject(condition) && valueSet.has(condition.code) && isActiveCondition(condition);
+  return isObject(condition) && valueSet.has(condition.code) && valueSet.statuses.isActive(condition);
 }
 
 /**
@@ -153,7 +152,7 @@ export function assessScope(
     const recorded = recordedOf(raw, now);
     const pain = onset ?? recorded;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
-    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, unconfirmed: isUnconfirmed(raw) });
+    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
   }
   if (gsb.length === 0) {
     return settings.allPatientsInScope

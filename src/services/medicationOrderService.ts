@@ -80,7 +80,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
     const selections = request.hook === 'order-select' ? asList(request.context.selections) : undefined;
-    let drafts = readDraftOrders(context.draftOrders, selections, skipped);
+    let drafts = readDraftOrders(context.draftOrders, selections, skipped, deps.gsb.statuses);
     // Loops, not flatMap (an array per element; ~1 µs a call on Node 20).
     const unresolved: string[] = [];
     for (const d of drafts) if (d.selected && d.unresolvedMedicationReference) unresolved.push(d.unresolvedMedicationReference);
@@ -96,7 +96,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
     const unreadableBefore = skipped.countOf('active-medication');
     const active = (
-      await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped)
+      await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped, deps.gsb.statuses)
     ).filter((m) => isStillTaken(m, now));
     // An active order or statement that could not be read (no status, no readable medication) may be an
     // opioid: as when the list itself could not be read, no opioid already taken can be ruled out.

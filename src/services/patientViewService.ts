@@ -165,7 +165,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({
             activeMedications: (
-              await readActiveMedications([...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])], call, dataDeps, call.skipped)
+              await readActiveMedications([...(data.resources.medications ?? []), ...(data.resources.medicationStatements ?? [])], call, dataDeps, call.skipped, deps.gsb.statuses)
             ).filter((m) => isStillTaken(m, now)),
             unreadable: call.skipped.countOf('active-medication') - unreadableBefore,
             ordersUnavailable: data.unavailable.includes('medications'),

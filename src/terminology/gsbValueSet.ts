@@ -1,6 +1,8 @@
 import { codingsOf } from '../model/codeableConcept.js';
+import type { ConditionStatuses } from '../model/conditionStatus.js';
 import { isObject, nonBlank } from '../model/json.js';
 import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
+import { loadConditionStatuses } from './conditionStatusWords.js';
 import { readValidatedJson } from './dataFile.js';
 
 type GsbSystem = Extract<CodeSystemName, 'snomed' | 'icd10' | 'sks' | 'icd11' | 'icpc2'>;
@@ -39,7 +41,9 @@ export class GsbValueSet {
     file: GsbFile,
     extraCodes: readonly string[],
     private readonly systems: CodeSystems,
-    private readonly icpc2L18: Icpc2L18Setting = 'off',
+    private readonly icpc2L18: Icpc2L18Setting,
+    /** How a Condition's status is read (terminology/condition-status-words.json): scope asks it with the code. */
+    readonly statuses: ConditionStatuses,
   ) {
     for (const c of file.codes) this.exact.add(`${c.system}|${normalise(c.system, c.code)}`);
     for (const p of file.prefixes) this.prefixes.push({ system: p.system, prefix: normalise(p.system, p.prefix) });
@@ -93,5 +97,5 @@ export class GsbValueSet {
 
 export function loadGsbValueSet(extraCodes: readonly string[], systems: CodeSystems, icpc2L18: Icpc2L18Setting = 'off'): GsbValueSet {
   const file = readValidatedJson<GsbFile>('gsb-conditions.json', 'gsb-conditions');
-  return new GsbValueSet(file, extraCodes, systems, icpc2L18);
+  return new GsbValueSet(file, extraCodes, systems, icpc2L18, loadConditionStatuses());
 }

@@ -1,5 +1,7 @@
 import { codingsOf } from '../model/codeableConcept.js';
+import type { ConditionStatuses } from '../model/conditionStatus.js';
 import { isObject } from '../model/json.js';
+import { loadConditionStatuses } from './conditionStatusWords.js';
 import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 import { ReasonTextReader, type PreparedReasonTextGroup, type ReasonTextSettings } from './reasonText.js';
@@ -65,6 +67,8 @@ export class MedicationConditionCodes {
     file: ConditionsFile,
     private readonly systems: CodeSystems,
     readIcpc2: boolean,
+    /** How a Condition's status is read (terminology/condition-status-words.json). */
+    readonly statuses: ConditionStatuses,
   ) {
     this.reasonText = new ReasonTextReader(file.reasonText);
     for (const name of ['depression-anxiety', 'opioid-dependence'] as const) {
@@ -106,5 +110,5 @@ export class MedicationConditionCodes {
 }
 
 export function loadMedicationConditionCodes(systems: CodeSystems, readIcpc2: boolean): MedicationConditionCodes {
-  return new MedicationConditionCodes(readValidatedJson<ConditionsFile>('medication-conditions.json', 'medication-conditions'), systems, readIcpc2);
+  return new MedicationConditionCodes(readValidatedJson<ConditionsFile>('medication-conditions.json', 'medication-conditions'), systems, readIcpc2, loadConditionStatuses());
 }

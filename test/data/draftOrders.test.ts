@@ -2,9 +2,10 @@ import { projectPath } from '../../src/projectRoot.js';
 import { readActiveMedicationResources, readDraftOrders as readWith, withMedications } from '../../src/data/draftOrders.js';
 import { hasMedication } from '../../src/model/medicationOrder.js';
 import { SkippedResources } from '../../src/model/skipped.js';
+import { statuses } from '../support/medicationTerminology.js';
 import { readJson } from '../support/testApp.js';
 
-const readDraftOrders = (d: unknown, selections?: unknown[]) => readWith(d, selections, new SkippedResources());
+const readDraftOrders = (d: unknown, selections?: unknown[]) => readWith(d, selections, new SkippedResources(), statuses);
 
 interface OrderFixture {
   selections?: string[];
@@ -179,7 +180,7 @@ describe('readDraftOrders', () => {
     const skipped = new SkippedResources();
     const hostile = { resourceType: 'MedicationRequest', id: 'bad' };
     Object.defineProperty(hostile, 'status', { enumerable: true, get: () => { throw new Error('boom'); } });
-    const drafts = readWith([hostile, { resourceType: 'MedicationRequest', id: 'ok', medicationCodeableConcept: { text: 'OxyContin' } }], undefined, skipped);
+    const drafts = readWith([hostile, { resourceType: 'MedicationRequest', id: 'ok', medicationCodeableConcept: { text: 'OxyContin' } }], undefined, skipped, statuses);
     expect(drafts.map((d) => d.id)).toEqual(['ok']);
     expect(skipped.items).toEqual([{ resourceType: 'MedicationRequest', id: 'bad', reader: 'medication-order' }]);
   });
@@ -204,7 +205,7 @@ describe('readActiveMedicationResources', () => {
       },
       { resourceType: 'MedicationStatement', id: 's', status: 'active', medicationCodeableConcept: { text: 'Contalgin' }, dosage: [{ asNeededBoolean: true }] },
       { resourceType: 'MedicationStatement', id: 't', status: 'completed', medicationCodeableConcept: { text: 'Contalgin' } },
-    ], new SkippedResources());
+    ], new SkippedResources(), statuses);
     expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d', 'MedicationStatement/s']);
     expect(active[2]!.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
   });

@@ -1,7 +1,7 @@
 import { readActiveMedicationResources } from '../../src/data/draftOrders.js';
 import { findCurrentMedication } from '../../src/guideline/currentMedicationFindings.js';
 import { SkippedResources } from '../../src/model/skipped.js';
-import { RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
+import { RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses } from '../support/medicationTerminology.js';
 
 const terminology = medicationTerminology();
 const settings = { daytimeFromMinutes: 360, daytimeToMinutes: 1020 };
@@ -21,7 +21,7 @@ describe('findCurrentMedication (patient-view §3.3)', () => {
   });
   const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) => {
     const skipped = new SkippedResources();
-    const activeMedications = readActiveMedicationResources(resources, skipped);
+    const activeMedications = readActiveMedicationResources(resources, skipped, statuses);
     return findCurrentMedication({ activeMedications, unreadable: skipped.countOf('active-medication'), ordersUnavailable: false, recordUnavailable: false, conditions, settings, terminology });
   };
 
@@ -75,7 +75,7 @@ describe('rev 2: statements, depression reasons, dependence', () => {
   });
   const current = (resources: Record<string, unknown>[], conditions: fhir4.Condition[] = []) => {
     const skipped = new SkippedResources();
-    const activeMedications = readActiveMedicationResources(resources, skipped);
+    const activeMedications = readActiveMedicationResources(resources, skipped, statuses);
     return findCurrentMedication({ activeMedications, unreadable: skipped.countOf('active-medication'), ordersUnavailable: false, recordUnavailable: false, conditions, settings, terminology });
   };
   const depression: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason(ICD10, 'F32.1') };

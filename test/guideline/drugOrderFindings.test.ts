@@ -3,7 +3,7 @@ import { findDrugOrderFindings, relevantDrafts, type DrugOrderFinding } from '..
 import type { DraftOrder } from '../../src/model/medicationOrder.js';
 import { SkippedResources } from '../../src/model/skipped.js';
 import { projectPath } from '../../src/projectRoot.js';
-import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
+import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses } from '../support/medicationTerminology.js';
 import { readJson } from '../support/testApp.js';
 
 const terminology = medicationTerminology();
@@ -19,7 +19,7 @@ interface OrderFixture {
   draftOrders: unknown;
 }
 const fixture = (name: string): OrderFixture => readJson<OrderFixture>(projectPath('fixtures', 'orders', name));
-const readDraftOrders = (d: unknown, selections?: string[]) => readWith(d, selections, new SkippedResources());
+const readDraftOrders = (d: unknown, selections?: string[]) => readWith(d, selections, new SkippedResources(), statuses);
 
 const rx = (code: string, text = `rxnorm ${code}`): fhir4.CodeableConcept => ({ text, coding: [{ system: RXNORM_SYSTEM, code }] });
 const atc = (code: string, text = `atc ${code}`): fhir4.CodeableConcept => ({ text, coding: [{ system: ATC_SYSTEM, code }] });
@@ -49,7 +49,7 @@ function run(
   return findDrugOrderFindings({
     drafts,
     relevant: relevantDrafts(drafts, terminology),
-    activeMedications: readActiveMedicationResources(opts.active ?? [], new SkippedResources()),
+    activeMedications: readActiveMedicationResources(opts.active ?? [], new SkippedResources(), statuses),
     activeOrdersKnown: opts.activeUnknown !== true,
     conditions: opts.conditions ?? [],
     patientInScope: opts.inScope ?? true,
@@ -301,12 +301,12 @@ describe('delete suggestion vs tapering', () => {
 
   test('no active order for the ingredient → delete offered with {resourceType}/{id}', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-1', [{ asNeededBoolean: true }])] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false });
+    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false, draftAsNeeded: false });
   });
 
   test('active orders that could not be read → no delete (an opioid already taken cannot be ruled out), and the finding says why', () => {
     const drafts = readDraftOrders(bundle(order(rx('1049621', 'oxycodone 5 mg'))));
-    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false });
+    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false, draftAsNeeded: false });
     expect(run(drafts)[0]!.opioid).toMatchObject({ offerDelete: true, activeOrdersUnknown: false });
   });
 
@@ -318,6 +318,7 @@ describe('delete suggestion vs tapering', () => {
       otherOpioids: [],
       activeOrdersUnknown: false,
       alreadyActive: false,
+      draftAsNeeded: false,
     });
   });
 

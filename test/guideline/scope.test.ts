@@ -115,6 +115,26 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
     const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
     expect(isGsbCondition(cond, gsb)).toBe(false);
   });
+  // Danish words (terminology/condition-status-words.json), whole text, case and spacing aside.
+  test.each([
+    [{ text: 'Afsluttet' }, undefined],
+    [{ coding: [{ display: 'ikke  aktiv' }] }, undefined],
+    [{ text: 'I remission' }, undefined],
+    [undefined, { text: 'Afkræftet' }],
+    [undefined, { coding: [{ display: 'Fejlregistreret' }] }],
+    [undefined, { text: 'registreret ved en fejl' }],
+  ])('Danish status words clinical=%j verification=%j → out', (c, v) => {
+    const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
+    expect(isGsbCondition(cond, gsb)).toBe(false);
+  });
+  test('Danish words that say active, confirmed or provisional → in; provisional in words is a work-up entry; a word inside a longer text is no status', () => {
+    const cond = (c: unknown, v?: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v });
+    expect(isGsbCondition(cond({ text: 'Aktiv' }, { text: 'Bekræftet' }), gsb)).toBe(true);
+    expect(isGsbCondition(cond({ text: 'Tilbagefald' }), gsb)).toBe(true);
+    expect(isGsbCondition(cond(undefined, { text: 'Ikke afkræftet endnu' }), gsb)).toBe(true);
+    expect(gsb.statuses.isUnconfirmed(cond(undefined, { text: 'Foreløbig' }))).toBe(true);
+    expect(gsb.statuses.isUnconfirmed(cond(undefined, { text: 'Bekræftet' }))).toBe(false);
+  });
   test('status in words that say active, or words that are no status → in; a code wins over its display', () => {
     const cond = (c: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c });
     expect(isGsbCondition(cond({ text: 'Active' }), gsb)).toBe(true);
@@ -315,6 +335,13 @@ describe('scope through the HTTP API', () => {
       expect((await post(SIGN, orderSign([c]))).cards).toEqual([]);
     }
     expect((await post(PV, patientView([cond({ clinicalStatus: 'active' })]))).cards.length).toBeGreaterThan(0);
+  });
+  test('a Danish status in words only: "Afkræftet" or "Afsluttet" → no one in scope; "Foreløbig" → the work-up', async () => {
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', verificationStatus: { text: 'Afkræftet' } })]))).cards).toEqual([]);
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', clinicalStatus: { coding: [{ display: 'Afsluttet' }] } })]))).cards).toEqual([]);
+    expect(cardOfKind(await post(SIGN, orderSign([cond({ verificationStatus: { text: 'Afkræftet' } })])), 'tramadol')).toBeUndefined();
+    const provisional = await post(PV, patientView([cond({ recordedDate: '2026-01-10', verificationStatus: { text: 'Foreløbig' } })]));
+    expect(cardOfKind(provisional, 'screening-incomplete')).toBeDefined();
   });
   test('a status sent as a bare Coding (no CodeableConcept around it) is read: refuted, entered in error or resolved → no one in scope; provisional → the work-up', async () => {
     const VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';

@@ -3,6 +3,7 @@ import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
 import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
 import { loadMedicationConditionCodes } from '../../src/terminology/medicationConditions.js';
+import { loadConditionStatuses } from '../../src/terminology/conditionStatusWords.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 export const ATC = 'http://www.whocc.no/atc';
@@ -12,3 +13,6 @@ export function medicationTerminology(readIcpc2 = false): MedicationTerminology 
   const systems = loadCodeSystems();
   return { drugs: loadDrugCodes(loadDrugKinds(), systems), conditions: loadMedicationConditionCodes(systems, readIcpc2) };
 }
+
+/** The Condition status rules as the service reads them (terminology/condition-status-words.json). */
+export const statuses = loadConditionStatuses();
