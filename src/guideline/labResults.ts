@@ -149,12 +149,15 @@ function timeOf(o: JsonObject): PreciseDate | undefined {
 }
 
 /**
- * The panel results one Observation holds: its own code, and each component's. A DiagnosticReport's
- * contained Observations are read too, dated by the report when they carry no date of their own.
+ * The panel results one Observation holds: its own code, and each component's. A DiagnosticReport gives
+ * none itself: the data stage has already put its contained Observations in the list as Observations of
+ * their own, with the report's date, subject and status where they lack them, and withdrawn with a report
+ * entered in error or cancelled (src/data/bundleEntries.ts). Reading them here as well had counted a
+ * result of a withdrawn report under a second key, with its own `final` status.
  */
-export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, report?: { id: string; time?: PreciseDate }): LabResult[] {
+export function readLabResult(resource: unknown, panel: ScreeningPanelCodes): LabResult[] {
   const out: LabResult[] = [];
-  readLabResultInto(resource, panel, out, report);
+  readLabResultInto(resource, panel, out);
   return out;
 }
 
@@ -162,20 +165,13 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes, rep
  * readLabResult appending to `out`: the list of every result is filled directly, without an array per
  * Observation (an array's first push reserves room for 17 items; 200 Observations a patient-view).
  */
-function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[], report?: { id: string; time?: PreciseDate }): void {
-  if (isObject(resource) && resource.resourceType === 'DiagnosticReport' && !report) {
-    const reportId = nonBlank(resource.id)?.trim() ?? 'unknown';
-    const time = timeOf(resource);
-    const from = time === undefined ? { id: reportId } : { id: reportId, time };
-    for (const o of objectList(resource.contained)) readLabResultInto(o, panel, out, from);
-    return;
-  }
+function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[]): void {
   if (!isObject(resource) || resource.resourceType !== 'Observation') return;
   const rawId = nonBlank(resource.id)?.trim();
   const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
-  const time = timeOf(resource) ?? report?.time;
+  const time = timeOf(resource);
   const observation: ObservationBase = {
-    id: report ? `${report.id}/${ownId}` : ownId,
+    id: ownId,
     status: nonBlank(resource.status)?.trim().toLowerCase(),
     time: time?.at,
     timePrecision: time?.precision,

@@ -1,3 +1,4 @@
+import { readFhirPayload } from '../../src/data/bundleEntries.js';
 import { readLabResult } from '../../src/guideline/labResults.js';
 import { loadScreeningPanelCodes } from '../../src/terminology/screeningPanelCodes.js';
 
@@ -25,9 +26,12 @@ describe('a result\'s date: its first instant for the rules, and the precision i
     expect(readLabResult(tsh({ effectivePeriod: { start: '2026-08' }, issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 1), timePrecision: 'month' });
     expect(readLabResult(tsh({ issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 20, 10), timePrecision: 'day' });
   });
-  test('an Observation contained in a DiagnosticReport, without a date of its own, takes the report\'s date and precision', () => {
+  test('a DiagnosticReport gives no result itself: its contained Observations come from the data stage as Observations, dated by the report', () => {
     const report = { resourceType: 'DiagnosticReport', id: 'r1', status: 'final', effectiveDateTime: '2026-08', contained: [tsh({})] };
-    expect(readLabResult(report, panel)[0]).toMatchObject({ key: 'r1/tsh', time: Date.UTC(2026, 7, 1), timePrecision: 'month' });
+    expect(readLabResult(report, panel)).toEqual([]);
+    const reading = readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: report }] });
+    const flattened = reading.ok ? reading.resources.filter((r) => r.resourceType === 'Observation') : [];
+    expect(flattened.flatMap((o) => readLabResult(o, panel))).toEqual([expect.objectContaining({ key: 'r1-tsh', time: Date.UTC(2026, 7, 1), timePrecision: 'month' })]);
   });
   test('undated: neither time nor precision', () => {
     const r = readLabResult(tsh({}), panel)[0]!;

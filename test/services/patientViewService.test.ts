@@ -530,6 +530,19 @@ describe('patient-view: Observations inside a DiagnosticReport (docs/clinical-ru
     const incomplete = cardOfKind(partial, 'screening-incomplete');
     expect(JSON.stringify(incomplete?.suggestions ?? [])).not.toMatch(/3016-3|NPU03577|TSH/);
   });
+  test('a report cancelled or entered in error withdraws a contained result that says "final" itself: not flagged, not counted, ordered again', async () => {
+    for (const status of ['cancelled', 'entered-in-error']) {
+      const body = await callFixture('diagnosticreport-contained-observations', 'en', {}, (req: any) => {
+        for (const e of req.prefetch.labs.entry) {
+          if (e.resource.resourceType !== 'DiagnosticReport') continue;
+          e.resource.status = status;
+          for (const c of e.resource.contained) c.status = 'final';
+        }
+      });
+      expect(JSON.stringify(cardOfKind(body, 'screening-abnormal') ?? {})).not.toContain('TSH: 7.9');
+      expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('TSH');
+    }
+  });
   test('an Observation status in another case ("Final") counts', async () => {
     const body = await callFixture('diagnosticreport-contained-observations', 'en', {}, (req: any) => {
       for (const e of req.prefetch.labs.entry) if (e.resource.resourceType === 'DiagnosticReport') for (const c of e.resource.contained) c.status = 'Final';
