@@ -14,10 +14,12 @@ export function shortAnalyteName(ctx: RenderContext, groupId: string): string {
   return ctx.texts.has('analytes', ctx.lang, key) ? ctx.texts.get('analytes', ctx.lang, key) : analyteName(ctx, groupId);
 }
 
-/** A result's name: the group, with the analyte when the group has several ("differential count (neutrophils)"). */
+/**
+ * A result's name: the group, with the analyte when the group has several, after the group's short name
+ * ("differential count (neutrophils)", "calcium (ionised, free)", "vitamin D (25-OH-D3)").
+ */
 export function resultName(ctx: RenderContext, r: Pick<LabResult, 'analyteId'> & { group: { id: string } }): string {
-  const group = analyteName(ctx, r.group.id);
-  return r.analyteId === r.group.id ? group : `${group} (${analyteName(ctx, r.analyteId)})`;
+  return r.analyteId === r.group.id ? analyteName(ctx, r.group.id) : `${shortAnalyteName(ctx, r.group.id)} (${analyteName(ctx, r.analyteId)})`;
 }
 
 /** The result as the lab gave it: comparator, value (Danish decimal comma), unit; a non-numeric value as text. */

@@ -7,13 +7,15 @@ import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type Ren
 
 const KIND = 'screening-abnormal';
 
-/** The group's hints for a direction: `<group>-<direction>`, else `<group>`; a flag without direction gets both. */
+/**
+ * The hints for a direction: the analyte's own (`<analyte>-<direction>`: total calcium's "read with albumin"),
+ * else the group's (`<group>-<direction>`), else the group's without direction; a flag without direction gets both.
+ */
 function hintsFor(ctx: RenderContext, f: FlaggedResult): string[] {
   const key = (k: string): string | undefined => (ctx.texts.has(KIND, ctx.lang, `hints.${k}`) ? ctx.texts.get(KIND, ctx.lang, `hints.${k}`) : undefined);
-  const g = f.groupId;
   const directions = f.direction === 'abnormal' ? (['high', 'low'] as const) : [f.direction];
-  const found = directions.map((d) => key(`${g}-${d}`)).filter((h): h is string => h !== undefined);
-  const neutral = key(g);
+  const found = directions.map((d) => (f.analyteId !== f.groupId ? key(`${f.analyteId}-${d}`) : undefined) ?? key(`${f.groupId}-${d}`)).filter((h): h is string => h !== undefined);
+  const neutral = key(f.groupId);
   return found.length > 0 ? found : neutral ? [neutral] : [];
 }
 

@@ -143,7 +143,7 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.indicator).toBe('warning');
     expect(card.summary).toContain('TSH');
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-08-05)');
-    expect(card.detail).toContain('- vitamin D (25-hydroxy): 21 nmol/L (low, outside the lab\'s reference range, 2026-08-05)');
+    expect(card.detail).toContain('- vitamin D (25-OH-D2+D3): 21 nmol/L (low, outside the lab\'s reference range, 2026-08-05)');
     expect(card.detail).toMatch(/Cannot be assessed automatically[^\n]*\n\n- CK \(creatine kinase\) 150 U\/L \(2026-08-05\): cannot be assessed automatically — see the lab's report/);
     expect(card.detail).toContain('can coexist');
     expect(card.detail).toContain('vitamin D deficiency; osteomalacia when severe');
@@ -158,6 +158,54 @@ describe('patient-view: screening-abnormal', () => {
   });
   test('all results normal → no screening-abnormal card', async () => {
     expect(cardOfKind(await call('gsb-established-complete'), 'screening-abnormal')).toBeUndefined();
+  });
+});
+
+describe('patient-view: groups with several measurements (calcium, vitamin D) assess each on its own', () => {
+  const NPU = 'urn:oid:1.2.208.176.2.1';
+  const obs = (id: string, code: string, value: number, unit: string, low: number, high: number, date = '2026-11-20T08:00:00+01:00') => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    effectiveDateTime: date,
+    code: { coding: [{ system: NPU, code }] },
+    valueQuantity: { value, unit },
+    referenceRange: [{ low: { value: low, unit }, high: { value: high, unit } }],
+  });
+  async function flaggedDetail(observations: object[], lang = 'en'): Promise<string | undefined> {
+    const req = patientViewRequest('gsb-workup-missing') as any;
+    // The fixture patient's own results (another patient's would make the key unusable, §7).
+    for (const o of observations as any[]) o.subject = { reference: `Patient/${req.context.patientId}` };
+    req.prefetch.labs = searchset(observations as fhir4.Resource[]);
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Accept-Language', lang).send(req);
+    expect(res.status).toBe(200);
+    return cardOfKind(expectValidResponse(res.body), 'screening-abnormal')?.detail as string | undefined;
+  }
+  const total = (id: string, value = 2.45, date?: string) => obs(id, 'NPU01443', value, 'mmol/L', 2.15, 2.51, date);
+  const ionised = (id: string, value = 1.45, date?: string) => obs(id, 'NPU04144', value, 'mmol/L', 1.18, 1.32, date);
+
+  test('a high ionised calcium is flagged beside a normal total calcium of the same sample, whatever the ids; named as ionised, without the albumin hint', async () => {
+    for (const [t, i] of [['lab-a-ca', 'lab-a-caion'], ['lab-b-ca2', 'lab-b-ca1']]) {
+      const detail = await flaggedDetail([total(t!), ionised(i!)]);
+      expect(detail).toContain('- calcium (ionised, free): 1.45 mmol/L (high, outside the lab\'s reference range,');
+      expect(detail).toContain('- calcium: hyperparathyroidism, malignancy');
+      expect(detail).not.toContain('read with albumin');
+    }
+    const da = await flaggedDetail([total('a'), ionised('b')], DA);
+    expect(da).toContain('- kalcium (ioniseret, frit): 1,45 mmol/L (højt');
+  });
+  test('a high total calcium stays flagged after a later normal ionised one, with the albumin hint; a normal pair raises nothing', async () => {
+    const detail = await flaggedDetail([total('t', 2.85, '2026-11-10T08:00:00+01:00'), ionised('i', 1.25)]);
+    expect(detail).toContain('- calcium (total): 2.85 mmol/L (high');
+    expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
+    expect(await flaggedDetail([total('t'), ionised('i', 1.25)])).toBeUndefined();
+  });
+  test('a low 25-OH-D3 is flagged beside a normal 25-OH-D2+D3 of the same sample, whatever the ids', async () => {
+    for (const [t, d3] of [['vd-a', 'vd-b'], ['vd-b', 'vd-a']]) {
+      const detail = await flaggedDetail([obs(t!, 'NPU10267', 80, 'nmol/L', 50, 160), obs(d3!, 'NPU01435', 20, 'nmol/L', 50, 160)]);
+      expect(detail).toContain('- vitamin D (25-OH-D3): 20 nmol/L (low');
+    }
   });
 });
 
@@ -199,7 +247,7 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     expect(detail).toContain('- haemoglobin: 5.9 (low, outside the lab\'s reference range, 2026-10-05)');
     expect(detail).toContain('- CRP: 2 mg/L (high, 2026-10-05)');
     expect(detail).toContain('- ALT (ALAT): \\>100 (high, outside the lab\'s reference range, 2026-10-05)');
-    expect(detail).toContain('- vitamin D (25-hydroxy): 21 nmol/l (low, outside the lab\'s reference range, 2026-10-05)');
+    expect(detail).toContain('- vitamin D (25-OH-D2+D3): 21 nmol/l (low, outside the lab\'s reference range, 2026-10-05)');
     expect(detail).toContain('- TSH: \\<0.01 (low, outside the measuring range, 2026-10-05)');
     // The older flagged neutrophil count is assessed although a newer lymphocyte count follows it.
     expect(detail).toContain('- differential count (neutrophils): 8.9 10^9/L (high, outside the lab\'s reference range, 2026-10-03)');
