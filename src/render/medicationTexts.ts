@@ -44,7 +44,7 @@ export function summaryWithDrug(ctx: RenderContext, message: string, drug: strin
 }
 
 /**
- * The kind's strength as the card shows it, with its direction ("God praksis – fraråder"), from the one
+ * The kind's strength as the card shows it, with its direction ("God praksis – imod"), from the one
  * drug-kind table: a label never reads as an endorsement.
  */
 export function strengthLabel(ctx: RenderContext, entry: DrugKindEntry): string {

@@ -63,7 +63,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
     f.openOrdersUnknown && t('openOrdersUnknown'),
     !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
-    f.undatedResults > 0 && t('undated', { count: f.undatedResults }),
+    f.undatedResults > 0 && (f.undatedResults === 1 ? t('undatedOne') : t('undated', { count: f.undatedResults })),
     t('clinical'),
   );
   const suggestions: SuggestionInput[] =

@@ -152,7 +152,7 @@ describe('04: patient-view (fm-screening) → nkr-pain-patient-view, auth on', (
     // The captured TSH carries no effective date. The screening rule (docs/clinical-rules.md §3.1: a result counts
     // when dated within the look-back) does not count undated results, and the card says so; TSH is therefore
     // still listed as missing and ordered with the rest.
-    expect(card!.detail).toContain('1 results without a date were not counted.');
+    expect(card!.detail).toContain('1 result without a date was not counted.');
     expect(card!.summary).toMatch(/^Screening tests not taken: TSH, /);
     const ordered = (card!.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
     expect(ordered).toHaveLength(16);

@@ -59,7 +59,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(c!.indicator).toBe('info');
     expect(c!.selectionBehavior).toBe('any');
     expect(c!.suggestions.every((s: any) => s.isRecommended === undefined)).toBe(true);
-    expect(c!.detail).toContain('All screening tests have results, and every flagged result has been dealt with.');
+    expect(c!.detail).toContain('All screening tests have results; no flagged result is unanswered.');
   });
   test('work-up with an unanswered flagged result → no card (it waits for the result to be clarified)', async () => {
     const { body } = await card(variant({ ...WORK_UP, edit: { [TSH]: flagHigh } }));
@@ -72,12 +72,12 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
   test('established with missing groups → the card anyway, naming what the screening did not include (da, en)', async () => {
     const req = variant({ drop: [VITAMIN_D, ESR] });
     const en = (await card(req)).card!;
-    expect(en.detail).toContain('The screening did not include (in the record): vitamin D (25-hydroxy), ESR');
-    expect(en.detail).toContain('Further tests only on clear clinical indication or new symptoms.');
+    expect(en.detail).toContain('According to the record, the screening did not include: vitamin D (25-hydroxy), ESR');
+    expect(en.detail).toContain('Tests beyond the screening only on a clear clinical indication;');
     expect(en.detail).toContain('The diagnosis was registered more than 6 months ago.');
     const da = (await card(req, 'da')).card!;
-    expect(da.detail).toContain('Screeningen omfattede ikke (i journalen): D-vitamin (25-hydroxy), SR (sænkningsreaktion)');
-    expect(da.detail).toContain('Yderligere undersøgelser kun på klar lægelig indikation eller ved nye symptomer.');
+    expect(da.detail).toContain('Ifølge journalen omfattede screeningen ikke: D-vitamin (25-hydroxy), SR (sænkningsreaktion)');
+    expect(da.detail).toContain('Undersøgelser ud over screeningen kun på klar lægelig indikation;');
     expect(da.detail).toContain('Diagnosen er registreret for mere end 6 måneder siden.');
     expect(da.detail).not.toContain('diagnosticeret');
   });
@@ -107,7 +107,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     // Established: no screening card; the non-drug card names the group as not included (§3.1).
     const est = await card(staleEsr(variant({ drop: [ESR] })), 'da');
     expect(cardOfKind(est.body, 'screening-incomplete')).toBeUndefined();
-    expect(est.card!.detail).toContain('Screeningen omfattede ikke (i journalen): SR (sænkningsreaktion).');
+    expect(est.card!.detail).toContain('Ifølge journalen omfattede screeningen ikke: SR (sænkningsreaktion).');
     // A stale CK order beside a missing vitamin D: named in panel order (TSH, CK, vitamin D first), as on the screening card.
     const staleCkMissingD = (req: Req): Req => {
       const order: fhir4.ServiceRequest = { resourceType: 'ServiceRequest', id: 'sr-ck', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, code: { coding: [{ system: 'http://loinc.org', code: '2157-6' }] }, authoredOn: '2026-02-03' };
@@ -115,8 +115,8 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
       return req;
     };
     const ordered = await card(staleCkMissingD(variant({ drop: [VITAMIN_D, '2157-6'] })), 'en');
-    expect(ordered.card!.detail).toContain('The screening did not include (in the record): CK');
-    expect(ordered.card!.detail).toMatch(/did not include \(in the record\): CK[^\n]*, vitamin D/);
+    expect(ordered.card!.detail).toContain('According to the record, the screening did not include: CK');
+    expect(ordered.card!.detail).toMatch(/the screening did not include: CK[^\n]*, vitamin D/);
   });
   test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
     const req = variant({ verification: 'provisional' });
@@ -129,7 +129,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
     expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
-    expect(c!.detail).not.toContain('every flagged result has been dealt with');
+    expect(c!.detail).not.toContain('no flagged result is unanswered');
     expect(c!.detail).not.toMatch(/complete|normal/i);
     const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
     expect(daWorkUp.detail).toContain('**Kan ikke vurderes automatisk:**\n\n- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
@@ -199,10 +199,10 @@ describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {
     const labels = (await card(variant(), 'da')).card!.suggestions.map((s: any) => s.label);
     expect(labels).toEqual([
       'Patientuddannelse – hos egen læge eller henvisning til forløb',
-      'Henvis til psykolog (KAT/ACT) – tilskud kun ved gældende henvisningsårsag',
-      'Henvis til fysioterapeut (superviseret træning)',
-      'Kommunalt sundheds-/rehabiliteringstilbud (fx ergoterapi)',
-      'Henvis til tværfagligt smertecenter',
+      'Henvis til psykolog (KAT/ACT) – tilskud kun ved en af de gældende henvisningsårsager',
+      'Overvej henvisning til fysioterapeut (superviseret træning)',
+      'Kommunalt sundheds-/rehabiliteringstilbud (f.eks. ergoterapi)',
+      'Overvej henvisning til tværfagligt smertecenter (komplekse problemstillinger)',
     ]);
   });
   test('multidisciplinary: always named with its qualifier; its referral only when the pain (earliest onset) has lasted > 6 months', async () => {
@@ -213,7 +213,7 @@ describe('non-drug card: what it says (docs/clinical-rules.md §3.4)', () => {
     const shortPain = (await card(variant(WORK_UP))).card!;
     expect(codesOf(shortPain)).not.toContain(MULTIDISCIPLINARY);
     expect(shortPain.detail).toContain('mainly for pain of more than 6 months with complex problems');
-    expect(shortPain.detail).toContain('A referral is suggested once the pain has lasted more than 6 months.');
+    expect(shortPain.detail).toContain('This service suggests the referral only once the pain has lasted more than 6 months;');
     const da = (await card(variant({ ...WORK_UP }), 'da')).card!;
     expect(da.detail).toContain('overvejende ved smerter af mere end 6 måneders varighed med komplekse problemstillinger');
   });

@@ -119,7 +119,7 @@ describe('order-select: one card per (order, drug kind), §4 table', () => {
     const b = await call([draft('a', rx('835603', 'tramadol 50 mg'))], { lang: 'da' });
     expect(b.cards[0]!.detail).toContain('**Anbefaling (Svag anbefaling MOD):**');
     const o = await call([draft('a', rx('1049621', 'oxycodone 5 mg'))], { lang: 'da' });
-    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – fraråder):** »Det er ikke god praksis');
+    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – imod):** »Det er ikke god praksis');
   });
 });
 
@@ -279,7 +279,7 @@ describe('amitriptyline daytime dosing', () => {
   test('twice a day → warning; one suggestion: an update to one dose at bedtime (not recommended)', async () => {
     const card = (await call([draft('request-123', rx('856834', 'Amitriptyline Hydrochloride 25 MG Oral Tablet'), { dosageInstruction: bid })])).cards[0]!;
     expect(card.indicator).toBe('warning');
-    expect(card.summary).toBe('Amitriptyline should not be given in the daytime because of sedation: Amitriptyline Hydrochloride 25 MG Oral Tablet');
+    expect(card.summary).toBe('Amitriptyline should not be given in the daytime because of sedation (good practice): Amitriptyline Hydrochloride 25 MG Oral Tablet');
     expect(card.suggestions.map((s: any) => s.label)).toEqual(['Move to one dose at bedtime – check the daily dose']);
     const evening = card.suggestions[0].actions[0];
     expect(evening.type).toBe('update');
@@ -482,7 +482,7 @@ describe('patient-view: current-medication', () => {
     const card = cardOfKind(expectValidResponse(res.body), 'current-medication')!;
     expect(card.indicator).toBe('warning');
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain('**oxycodone 5 mg** – opioids without dual action are not good practice (good practice – against)');
+    expect(card.detail).toContain('**oxycodone 5 mg** – opioids without dual action are not good practice; if used anyway: as short as possible or as needed only (good practice – against)');
     expect(card.detail).toContain('**pregabalin 50 mg**');
   });
   test('amitriptyline dosed in the daytime is named as such; info without opioids', async () => {
@@ -743,10 +743,10 @@ describe('rev 2: words', () => {
   test('tapentadol is a warning with "Ingen anbefaling: NKR fandt ingen studier af tapentadol" (da) / "No recommendation:" (en)', async () => {
     const da = (await call([draft('t', { text: 'Palexia depot 50 mg' })], { lang: 'da' })).cards[0]!;
     expect(da.indicator).toBe('warning');
-    expect(da.detail).toContain('**Ingen anbefaling:** NKR fandt ingen studier af tapentadol. Advarslen skyldes, at tapentadol er et afhængighedsskabende opioid');
+    expect(da.detail).toContain('**Ingen anbefaling:** Retningslinjens litteratursøgning fandt kun studier af tramadol, så arbejdsgruppen kan ikke udtale sig om tapentadol. Advarslen skyldes, at tapentadol er et afhængighedsskabende opioid');
     expect(da.detail).not.toContain('Anbefaling (Ingen anbefaling)');
     const en = (await call([draft('t', { text: 'Palexia depot 50 mg' })])).cards[0]!;
-    expect(en.detail).toContain('**No recommendation:** The NKR found no studies of tapentadol');
+    expect(en.detail).toContain('**No recommendation:** The guideline\'s literature search found studies of tramadol only, so the working group cannot comment on tapentadol');
     // The guidance on dependence-producing drugs is named once (in the recommendation line).
     expect(da.detail.match(/vejledning om ordination af afhængighedsskabende lægemidler/g)).toHaveLength(1);
   });
@@ -921,7 +921,7 @@ describe('rev 2: Danish brand names (terminology/drugs/brands.csv)', () => {
   });
   test('the Yentreve and rapid-onset fentanyl notes (da, en)', async () => {
     const yentreve = (await call([draft('y', { text: 'Yentreve 40 mg' })], { lang: 'da' })).cards[0]!;
-    expect(yentreve.detail).toContain('Yentreve er godkendt til stressinkontinens – kontrollér indikationen.');
+    expect(yentreve.detail).toContain('Yentreve er kun godkendt til stressinkontinens (ikke til smerter) – kontrollér indikationen.');
     for (const text of ['Instanyl 50 mikrog/dosis', 'Abstral 100 mikrog', 'Effentora 100 mikrog', 'PecFent 100 mikrog']) {
       const card = (await call([draft('f', { text, coding: [{ system: ATC, code: 'N02AB03' }] })])).cards[0]!;
       expect(card.detail).toContain('Licensed only for breakthrough pain in cancer patients already on opioid treatment.');
@@ -952,7 +952,7 @@ describe('rev 2: current medication on patient-view', () => {
   test('the summary names the drugs; too long, by their ingredients once each; the detail names each product', async () => {
     const current = Array.from({ length: 10 }, (_, i) => activeRx(`m${i}`, { text: `OxyContin depottablet ${i + 10} mg with a long description of its package` }));
     const card = (await pv(current))!;
-    expect(card.summary).toBe('Current opioid without dual action – not good practice in generalized pain: oxycodone');
+    expect(card.summary).toBe('Patient takes an opioid without dual action – guideline: not good practice in generalized pain: oxycodone');
     expect(card.detail).toContain('OxyContin depottablet 10 mg with a long description of its package');
   });
   test('the card says when the list may be incomplete: an order whose Medication was not sent counted; the medication record not to be had; neither when all is read (da, en)', async () => {
@@ -986,10 +986,10 @@ describe('rev 2: current medication on patient-view', () => {
     expect((await order(ended)).suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
     expect((await order(open)).suggestions).toBeUndefined();
   });
-  test('the strength label carries its direction: "God praksis – fraråder"; the summary names the drug', async () => {
+  test('the strength label carries its direction: "God praksis – imod"; the summary names the drug', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
-    expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis (God praksis – fraråder)');
-    expect(card.summary).toBe('Aktuelt opioid uden dual action – ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
+    expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis; anvendes de alligevel: kortest mulig varighed eller kun efter behov (God praksis – imod)');
+    expect(card.summary).toBe('Patienten får opioid uden dual action – retningslinjen: ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
     expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
   });
   test('the guideline "addresses" the drugs (en), "omtaler" (da); venlafaxine: insufficient evidence', async () => {
@@ -1004,7 +1004,7 @@ describe('rev 2: current medication on patient-view', () => {
   });
   test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;
-    expect(card.summary).toBe('Current opioid without dual action – not good practice in generalized pain: Contalgin 10 mg');
+    expect(card.summary).toBe('Patient takes an opioid without dual action – guideline: not good practice in generalized pain: Contalgin 10 mg');
     expect(card.detail).toContain('**Lyrica 75 mg** – gabapentin or pregabalin; reassess regularly (weak recommendation)');
   });
   test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {

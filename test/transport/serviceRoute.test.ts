@@ -613,7 +613,7 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       // Established phase (rev 2): no screening card; the non-drug card names what the screening did not include.
       expect(cardOfKind(res.body, 'screening-incomplete')).toBeUndefined();
       expect(cardOfKind(res.body, 'non-pharmacological-treatment')!.detail).toContain(
-        'The screening did not include (in the record): ESR, creatinine, urine albumin/creatinine ratio, albumin, sodium, potassium, ALT (ALAT), calcium.',
+        'According to the record, the screening did not include: ESR, creatinine, urine albumin/creatinine ratio, albumin, sodium, potassium, ALT (ALAT), calcium.',
       );
     });
   });
