@@ -26,6 +26,8 @@ export interface NonPharmacologicalFinding {
   phase: Phase;
   /** SCREENING_RECENT_DAYS: the established phase's "registered more than … ago". */
   recentDays: number;
+  /** The phase was set by the onset (no registration date): the card says the symptoms began, never "registered". */
+  anchoredByOnset: boolean;
   /** Interventions to suggest (ids of terminology/non-pharmacological.json), `onlyAfterMonths` applied. */
   suggested: string[];
   /** Pain duration (earliest onset) beyond the multidisciplinary rule's months: its referral is suggested. */
@@ -92,6 +94,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     indicator: 'info',
     phase: scope.phase,
     recentDays: input.recentDays,
+    anchoredByOnset: scope.anchoredBy === 'onset',
     suggested,
     multidisciplinaryEligible: suggested.includes('multidisciplinary'),
     notIncluded,

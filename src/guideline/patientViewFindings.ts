@@ -61,6 +61,8 @@ export interface ScreeningAbnormalFinding {
   /** `info` in the established phase (§3.2 rev 2). */
   indicator: 'warning' | 'info';
   phase: Phase;
+  /** The phase was set by the onset (no registration date): "after the symptoms began", never "after the registration". */
+  anchoredByOnset: boolean;
   flagged: FlaggedResult[];
   notAssessable: NotAssessableResult[];
 }
@@ -133,6 +135,7 @@ export function assessPatientView(
       kind: 'screening-abnormal',
       indicator: scope.phase === 'work-up' ? 'warning' : 'info',
       phase: scope.phase,
+      anchoredByOnset: scope.anchoredBy === 'onset',
       flagged,
       notAssessable,
     });

@@ -28,6 +28,8 @@ export interface Scope {
   reasonCode?: fhir4.CodeableConcept;
   /** When the diagnosis was registered: recordedDate (DSTU2 dateRecorded), else earliest onset[x], else now. */
   anchor: number;
+  /** What the anchor is: the registration, the onset (no registration date: the cards must not say "registered"), or today. */
+  anchoredBy: 'registration' | 'onset' | 'today';
   /** When the pain began: the earliest onset[x] of the GSB conditions, else recordedDate; undefined when unknown. */
   painSince?: number;
   phase: Phase;
@@ -109,6 +111,7 @@ function birthDateOf(patient: unknown): number | undefined {
 interface GsbEntry {
   c: JsonObject;
   anchor: number;
+  anchoredBy: Scope['anchoredBy'];
   unconfirmed: boolean;
 }
 
@@ -129,14 +132,14 @@ export function assessScope(
   skipped?: SkippedResources,
 ): Scope {
   // A patient recorded as deceased gets no card: no screening, no referral, no drug advice.
-  if (isDeceased(patient)) return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown: birthDateOf(patient) === undefined, inScope: false, outOfScope: 'deceased' };
+  if (isDeceased(patient)) return { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown: birthDateOf(patient) === undefined, inScope: false, outOfScope: 'deceased' };
   const birth = birthDateOf(patient);
   // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
   const ageUnknown = birth === undefined;
   // The age limit from the last day the birth date allows: born "2008-12" may be 17 until 31 December 2026.
   const latestBirth = parseFhirDateEnd(birthDateText(patient));
   if (latestBirth !== undefined && completedAge(latestBirth, now, 'years') < (settings.minPatientAge ?? 18)) {
-    return { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
+    return { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
   }
 
   const gsb: GsbEntry[] = [];
@@ -152,12 +155,12 @@ export function assessScope(
     const recorded = recordedOf(raw, now);
     const pain = onset ?? recorded;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
-    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
+    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, anchoredBy: recorded !== undefined ? 'registration' : onset !== undefined ? 'onset' : 'today', unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
   }
   if (gsb.length === 0) {
     return settings.allPatientsInScope
-      ? { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: true }
-      : { anchor: now, phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
+      ? { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: true }
+      : { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
   }
 
   // Counted in Danish days, as the screening's windows and the cards' dates are: an anchor is recent while
@@ -177,6 +180,7 @@ export function assessScope(
     inScope: true,
     condition: lead.c,
     anchor: lead.anchor,
+    anchoredBy: lead.anchoredBy,
     phase,
     stillProvisional: phase === 'established' && gsb.every((g) => g.unconfirmed),
     ageUnknown,

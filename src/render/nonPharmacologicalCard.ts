@@ -28,7 +28,7 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
 
   const phaseLine =
     f.phase === 'established'
-      ? blocks(t('phaseEstablished', { period: period(ctx, f.recentDays) }), f.stillProvisional && t('stillProvisional'))
+      ? blocks(t(f.anchoredByOnset ? 'phaseEstablishedOnset' : 'phaseEstablished', { period: period(ctx, f.recentDays) }), f.stillProvisional && t('stillProvisional'))
       : f.notAssessable.length > 0
         ? t('phaseWorkUpNotAssessable')
         : t('phaseWorkUp');

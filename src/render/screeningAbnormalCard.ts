@@ -57,7 +57,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
     detail: blocks(
       recommendationLine(ctx, KIND),
       t('intro'),
-      f.phase === 'established' && t('established'),
+      f.phase === 'established' && t(f.anchoredByOnset ? 'establishedOnset' : 'established'),
       `${t('flaggedHeading')}\n\n${flaggedLines.join('\n')}`,
       notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${notAssessable.join('\n')}`,
       hintLines.length > 0 && `${t('hintsHeading')}\n\n${hintLines.join('\n')}`,

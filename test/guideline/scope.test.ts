@@ -404,6 +404,14 @@ describe('scope through the HTTP API', () => {
     expect(cardOfKind(lastYear, 'screening-incomplete')).toBeUndefined();
     expect(cardOfKind(lastYear, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
   });
+  test('no registration date, only an onset long ago: established by the onset, and the cards say the symptoms began, never "registered"', async () => {
+    const body = await post(PV, patientView([cond({ onsetDateTime: '2020-05-01' })]));
+    const nonDrug = cardOfKind(body, 'non-pharmacological-treatment')!;
+    expect(nonDrug.detail).toContain('The symptoms began more than 6 months ago; the diagnosis has no registration date.');
+    expect(JSON.stringify(body)).not.toContain('registered more than');
+    const registered = await post(PV, patientView([cond({ onsetDateTime: '2020-05-01', recordedDate: '2022-03-01' })]));
+    expect(cardOfKind(registered, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
+  });
   test('onsetAge is placed with the birth date: pain since age 40 (born 1970) makes the multidisciplinary referral due', async () => {
     const MULTIDISCIPLINARY = '306265007';
     const codes = (body: { cards: Array<Record<string, any>> }) =>

@@ -8,7 +8,7 @@ import { FIXED_NOW } from '../support/testApp.js';
 const panel = loadScreeningPanelCodes();
 const settings = { lookbackDays: 365, pendingDays: 30 };
 const anchor = Date.UTC(2026, 5, 1); // 2026-06-01
-const scope: Scope = { inScope: true, anchor, phase: 'work-up' };
+const scope: Scope = { inScope: true, anchor, anchoredBy: 'registration', phase: 'work-up' };
 
 function obs(system: string, code: string, extra: Partial<fhir4.Observation> = {}): fhir4.Observation {
   return {
