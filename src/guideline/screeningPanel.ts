@@ -1,4 +1,5 @@
 import { startOfDanishDay } from '../model/danishTime.js';
+import { DAY_MS } from '../model/duration.js';
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
 import { isObject, nonBlank } from '../model/json.js';
@@ -34,6 +35,8 @@ export interface StaleOrder {
   orderedAt?: number;
   /** The precision `orderedAt` was written at ("2026-06": month), for showing it; absent: the day. */
   orderedAtPrecision?: DatePrecision;
+  /** Ordered for a date more than SCREENING_PENDING_DAYS ahead: no result within the work-up ("ordered for <date>"). */
+  later?: true;
 }
 
 export interface ScreeningAssessment {
@@ -56,8 +59,13 @@ const OPEN_ORDER_STATUS = new Set(['draft', 'active', 'on-hold']);
 /** FHIR's ServiceRequest statuses that say the order is not open; any other value is not a status this reads. */
 const CLOSED_ORDER_STATUS = new Set(['revoked', 'completed', 'entered-in-error']);
 
+/** RequestIntent values that authorise no one to act (FHIR R4): such a request is no order, as a draft is none. */
+const NOT_AN_ORDER_INTENT = new Set(['proposal', 'plan', 'directive', 'option']);
+
 interface OpenOrder {
   status: string;
+  /** A draft, or a request whose intent orders nothing (a proposal, a plan): pending while recent, never stale. */
+  tentative: boolean;
   date: PreciseDate | undefined;
   groups: Set<string>;
 }
@@ -112,7 +120,8 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   if (!status) throw new UnreadableResource('no status');
   if (CLOSED_ORDER_STATUS.has(status)) return null;
   if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
-  return { status, date: orderDate(resource), groups };
+  const intent = nonBlank(resource.intent)?.trim().toLowerCase();
+  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), date: orderDate(resource), groups };
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
@@ -184,16 +193,21 @@ export function assessScreening(
   }
 
   const staleAt = new Map<string, PreciseDate | undefined>();
+  // An order for a sampling date further ahead than the pending window gives no result within the work-up.
+  const laterThan = now + settings.pendingDays * DAY_MS;
+  const scheduledLater = new Set<string>();
   const unreadableOrdersBefore = skipped.countOf('service-request');
   const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrder(sr, panel));
   // An order that could not be read (no status, no readable code) may be an open order of a missing group.
   const someOrderUnreadable = skipped.countOf('service-request') > unreadableOrdersBefore;
   for (const order of orders) {
     if (!order) continue;
-    const recent = order.date !== undefined && order.date.at >= pendingSince;
+    const later = order.date !== undefined && order.date.at > laterThan;
+    const recent = order.date !== undefined && order.date.at >= pendingSince && !later;
     for (const id of order.groups) {
       if (recent) pending.add(id);
-      else if (order.status !== 'draft') {
+      else if (!order.tentative) {
+        if (later) scheduledLater.add(id);
         // Several stale orders: the latest dated one is named.
         const prev = staleAt.get(id);
         staleAt.set(id, prev === undefined ? order.date : order.date === undefined ? prev : laterDate(prev, order.date));
@@ -213,7 +227,10 @@ export function assessScreening(
     .filter((g) => g.status === 'stale')
     .map((g) => {
       const date = staleAt.get(g.group.id);
-      return date === undefined ? { group: g.group } : { group: g.group, orderedAt: date.at, orderedAtPrecision: date.precision };
+      if (date === undefined) return { group: g.group };
+      const order: StaleOrder = { group: g.group, orderedAt: date.at, orderedAtPrecision: date.precision };
+      if (scheduledLater.has(g.group.id) && date.at > laterThan) order.later = true;
+      return order;
     });
 
   return {

@@ -51,7 +51,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
   const staleLines = f.stale.map((s) =>
     s.orderedAt === undefined
       ? t('staleItemUndated', { name: analyteName(ctx, s.group.id) })
-      : t('staleItem', { name: analyteName(ctx, s.group.id), date: dateText(ctx, s.orderedAt, s.orderedAtPrecision, '') }),
+      : t(s.later ? 'staleItemLater' : 'staleItem', { name: analyteName(ctx, s.group.id), date: dateText(ctx, s.orderedAt, s.orderedAtPrecision, '') }),
   );
   const detail = blocks(
     recommendationLine(ctx, KIND),

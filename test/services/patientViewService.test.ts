@@ -382,6 +382,37 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     });
     expect(cardOfKind(year, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 2025, intet svar – forny eller annullér');
   });
+  test('a recent active request whose intent orders nothing (proposal, plan) is pending like a draft, but never stale; an old one is ignored, so the group is ordered', async () => {
+    const edit = (intent: string, authoredOn: string) => (req: any) => {
+      const sr = req.prefetch.serviceRequests.entry.find((e: any) => e.resource.id.endsWith('-sr1')).resource;
+      sr.intent = intent;
+      sr.authoredOn = authoredOn;
+    };
+    for (const intent of ['plan', 'proposal']) {
+      const old = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit(intent, '2026-02-03')), 'screening-incomplete')!;
+      expect(old.detail).not.toContain('- ESR: ordered on');
+      const codes = (old.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
+      expect(codes).toContain('30341-2');
+      const recent = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit(intent, '2026-11-20')), 'screening-incomplete')!;
+      expect(recent.summary).not.toContain('ESR');
+    }
+    // The control: an order (intent "order") of that date is stale.
+    expect(cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('order', '2026-02-03')), 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+  });
+  test('an order for a sampling date beyond the pending window gives no result in the work-up: listed "ordered for <date>", not awaited', async () => {
+    const edit = (occurrence: string) => (req: any) => {
+      const sr = req.prefetch.serviceRequests.entry.find((e: any) => e.resource.id.endsWith('-sr1')).resource;
+      sr.occurrenceDateTime = occurrence;
+    };
+    const later = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2027-03-01')), 'screening-incomplete')!;
+    expect(later.detail).toContain('- ESR: ordered for 2027-03-01, after the work-up — consider taking the sample now');
+    expect(later.summary).toContain('ESR');
+    const da = cardOfKind(await callFixture('stale-open-orders', DA, {}, edit('2027-03-01')), 'screening-incomplete')!;
+    expect(da.detail).toContain('- SR (sænkningsreaktion): bestilt til 01.03.2027, efter udredningen – overvej at tage prøven nu');
+    // Within the window (a pre-order for next week) it is awaited.
+    const soon = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2026-12-01')), 'screening-incomplete')!;
+    expect(soon.summary).not.toContain('ESR');
+  });
   test('Danish summary names tests not taken, never "mangler"', async () => {
     const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
     expect(card.summary).toBe('Screeningsprøver ikke taget: D-vitamin, SR');
