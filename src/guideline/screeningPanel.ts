@@ -130,7 +130,11 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
   const npuUris = new Map<string, number>();
   let loincResults = 0;
   for (const r of results) {
-    if (r.system === 'npu') npuUris.set(r.systemUri, (npuUris.get(r.systemUri) ?? 0) + 1);
+    // A bare name ("NPU", as an HL7 v2 converter writes it) counts for NPU but is no URI to order under.
+    if (r.system === 'npu') {
+      const uri = r.systemUri.includes(':') ? r.systemUri : panel.uriOf('npu');
+      npuUris.set(uri, (npuUris.get(uri) ?? 0) + 1);
+    }
     else loincResults++;
   }
   const npuTotal = [...npuUris.values()].reduce((a, b) => a + b, 0);

@@ -227,6 +227,19 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
   });
+  test('NPU and LOINC under the bare names an HL7 v2 converter writes ("NPU", "LN"): read; a missing group is then ordered under the NPU URI, never under the bare name', async () => {
+    const body = await callFixture('npu-oid-system', 'en', {}, (req: any) => {
+      const labs = req.prefetch.labs.entry.map((e: any) => e.resource);
+      for (const o of labs) for (const c of o.code.coding ?? []) c.system = String(c.code).startsWith('NPU') ? 'NPU' : 'LN';
+      // CK (a LOINC result) left out: NPU results are then the majority, so the order is in NPU.
+      req.prefetch.labs.entry = req.prefetch.labs.entry.filter((e: any) => !e.resource.id.endsWith('-ck'));
+      delete req.prefetch.labs.total;
+    });
+    const card = cardOfKind(body, 'screening-incomplete')!;
+    expect(card.summary).toBe('Screening tests not taken: CK');
+    const codings = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!);
+    expect(codings).toEqual([expect.objectContaining({ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU19656' })]);
+  });
   test('LOINC and NPU under OID system URIs: every group is done, nothing is ordered again', async () => {
     const body = await callFixture('npu-oid-system');
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
