@@ -111,6 +111,8 @@ function readInterpretation(raw: unknown, panel: ScreeningPanelCodes): Interpret
       const upper = code.toUpperCase();
       for (const d of ['high', 'low', 'abnormal'] as const) if (w.codes[d].includes(upper)) found.add(d);
       if (w.codes.normal.includes(upper)) normal = true;
+      // A Danish lab's "*" sent as the code (no system): a flag without direction, as it is when sent as text.
+      if (w.directionless.includes(code)) found.add('abnormal');
       if (w.codes.offScaleBelow.includes(code)) offScale = '<';
       if (w.codes.offScaleAbove.includes(code)) offScale = '>';
     }

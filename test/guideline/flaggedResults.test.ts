@@ -93,6 +93,11 @@ describe('flagged results: interpretation text', () => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ text: 'h' }] })).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
     expect(verdict({ valueQuantity: q(1), interpretation: interp('HH', 'http://hl7.org/fhir/ValueSet/observation-interpretation') })).toMatchObject({ kind: 'flag', direction: 'high', basis: 'interpretation' });
   });
+  test('"*" sent as the code (no system, or an interpretation system) is a flag without direction, as the text "*" is; under a proprietary system the range decides', () => {
+    expect(verdict({ valueQuantity: q(80), interpretation: [{ coding: [{ code: '*' }] }] })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(80), interpretation: interp('**', 'http://terminology.hl7.org/CodeSystem/v2-0078') })).toMatchObject({ kind: 'flag', direction: 'abnormal' });
+    expect(verdict({ valueQuantity: q(3), interpretation: interp('*', 'urn:oid:9.9.9.9'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+  });
   test('a coding with only a display is read as text', () => {
     expect(verdict({ valueQuantity: q(1), interpretation: [{ coding: [{ display: 'Forhøjet' }] }] })).toMatchObject({ kind: 'flag', direction: 'high' });
   });
