@@ -201,6 +201,14 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
     expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
     expect(await flaggedDetail([total('t'), ionised('i', 1.25)])).toBeUndefined();
   });
+  test('haemoglobin hints follow the direction: low → haematological or malignant disease, inflammation; high → polycythaemia, dehydration or smoking', async () => {
+    const low = await flaggedDetail([obs('hb', 'NPU02319', 6.1, 'mmol/L', 7.3, 9.5)]);
+    expect(low).toContain('- haemoglobin: haematological or malignant disease, inflammation');
+    expect(low).not.toContain('polycythaemia');
+    const high = await flaggedDetail([obs('hb', 'NPU02319', 11.2, 'mmol/L', 7.3, 9.5)]);
+    expect(high).toContain('- haemoglobin: polycythaemia, dehydration or smoking');
+    expect(high).not.toContain('malignant');
+  });
   test('a low 25-OH-D3 is flagged beside a normal 25-OH-D2+D3 of the same sample, whatever the ids', async () => {
     for (const [t, d3] of [['vd-a', 'vd-b'], ['vd-b', 'vd-a']]) {
       const detail = await flaggedDetail([obs(t!, 'NPU10267', 80, 'nmol/L', 50, 160), obs(d3!, 'NPU01435', 20, 'nmol/L', 50, 160)]);
