@@ -18,6 +18,8 @@ interface TreatmentFlagsInput {
   /** `answered`: its screening-abnormal card was overridden as already addressed or not relevant. */
   flagged: readonly { groupId: string; answered?: boolean }[];
   notAssessable: readonly NotAssessableResult[];
+  /** Established phase: groups whose latest result, from before the anchor, the lab flagged and no answer addressed. */
+  earlierFlaggedGroups?: readonly string[];
 }
 
 export interface NonPharmacologicalFinding {
@@ -47,6 +49,12 @@ export interface NonPharmacologicalFinding {
   communicateDiagnosis: boolean;
   /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS. */
   stillProvisional: boolean;
+  /**
+   * Established phase: groups whose latest result is from before the anchor, flagged by the lab and never
+   * answered. Not counted (§3.2 rev 2: the work-up's results were seen then), but named, so the card does
+   * not read as if nothing was ever flagged.
+   */
+  earlierFlagged: string[];
 }
 
 /**
@@ -104,5 +112,6 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     communicateDiagnosis: unansweredFlags === 0,
     stillProvisional: scope.stillProvisional === true,
+    earlierFlagged: scope.phase === 'established' ? [...new Set(flags.earlierFlaggedGroups ?? [])] : [],
   };
 }

@@ -154,7 +154,11 @@ export function assessPatientView(
     {
       scope,
       screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group), notTaken },
-      flags: { flagged, notAssessable },
+      flags: {
+        flagged,
+        notAssessable,
+        earlierFlaggedGroups: scope.phase === 'established' ? assessed.flagged.filter((f) => !counts(f) && !answered?.(flaggedResultKey(f))).map((f) => f.groupId) : [],
+      },
       screeningAbnormalCard: abnormalListsThem,
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,

@@ -475,6 +475,31 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
     expect(detail).toContain('- calcium: vitamin D deficiency, hypoparathyroidism; read with albumin');
   });
+  test('a flagged latest result from before the registration is not counted, but the non-drug card names it until it is answered', async () => {
+    const body = await callFixture('established-flagged');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the diagnosis was registered: TSH — check that they have been addressed.');
+    const da = await callFixture('established-flagged', DA);
+    expect(cardOfKind(da, 'non-pharmacological-treatment')!.detail).toContain('Laboratoriet har markeret seneste svar fra før registreringen af diagnosen som afvigende: TSH');
+    // Not flagged: nothing said.
+    const normal = await callFixture('established-flagged', 'en', {}, (req) => {
+      delete req.prefetch.labs.entry[0].resource.interpretation;
+      req.prefetch.labs.entry[0].resource.valueQuantity.value = 2.1;
+    });
+    expect(cardOfKind(normal, 'non-pharmacological-treatment')!.detail).not.toContain('from before the diagnosis');
+    // Answered (its work-up card overridden as already addressed): nothing said either.
+    const panel = loadScreeningPanelCodes();
+    const gsb = loadGsbValueSet([], loadCodeSystems());
+    const req = readJson<any>(projectPath('fixtures', 'requests', 'established-flagged.json'));
+    const entries = (k: string) => (req.prefetch[k]?.entry ?? []).map((e: any) => e.resource);
+    const record = { conditions: entries('conditions'), observations: entries('labs'), serviceRequests: entries('serviceRequests'), patient: req.prefetch.patient };
+    const settings = { lookbackDays: 3650, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+    const treatment = (answered: boolean) =>
+      assessPatientView({ ...record, isFlagAnswered: () => answered }, { panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }, settings, FIXED_NOW).findings.find(
+        (f) => f.kind === 'non-pharmacological-treatment',
+      ) as { earlierFlagged: string[] } | undefined;
+    expect(treatment(false)?.earlierFlagged).toEqual(['tsh']);
+    expect(treatment(true)?.earlierFlagged).toEqual([]);
+  });
   test('hints only in the direction that means something: a low CK gets no myopathy hint', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
       const ck = req.prefetch.labs.entry[1].resource;
