@@ -67,6 +67,11 @@ interface OpenOrder {
   /** A draft, or a request whose intent orders nothing (a proposal, a plan): pending while recent, never stale. */
   tentative: boolean;
   date: PreciseDate | undefined;
+  /**
+   * The earliest day the sample may be taken, when the order says (occurrenceDateTime, occurrencePeriod.start,
+   * the first occurrenceTiming.event): an order whose window opens today is awaited however late it closes.
+   */
+  firstSampling: number | undefined;
   groups: Set<string>;
 }
 
@@ -96,6 +101,16 @@ function orderDate(sr: Record<string, unknown>): PreciseDate | undefined {
   return dates.length > 0 ? dates.reduce(laterDate) : undefined;
 }
 
+/** The earliest sampling date an order names (see OpenOrder.firstSampling); undefined when it names none. */
+function firstSamplingDate(sr: Record<string, unknown>): number | undefined {
+  const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
+  const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
+  const dates = [dateOf(sr.occurrenceDateTime), dateOf(period.start), ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : [])]
+    .filter((d): d is PreciseDate => d !== undefined)
+    .map((d) => d.at);
+  return dates.length > 0 ? Math.min(...dates) : undefined;
+}
+
 /**
  * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
  * status, with a status that is neither open nor closed ("unknown"), or without a readable code is
@@ -121,7 +136,7 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   if (CLOSED_ORDER_STATUS.has(status)) return null;
   if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
   const intent = nonBlank(resource.intent)?.trim().toLowerCase();
-  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), date: orderDate(resource), groups };
+  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), date: orderDate(resource), firstSampling: firstSamplingDate(resource), groups };
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
@@ -206,7 +221,8 @@ export function assessScreening(
   const someOrderUnreadable = skipped.countOf('service-request') > unreadableOrdersBefore;
   for (const order of orders) {
     if (!order) continue;
-    const later = order.date !== undefined && order.date.at > laterThan;
+    // Not awaited only when even its earliest sampling date is beyond the window.
+    const later = order.firstSampling !== undefined && order.firstSampling > laterThan;
     const recent = order.date !== undefined && order.date.at >= pendingSince && !later;
     for (const id of order.groups) {
       if (recent) pending.add(id);
@@ -233,7 +249,8 @@ export function assessScreening(
       const date = staleAt.get(g.group.id);
       if (date === undefined) return { group: g.group };
       const order: StaleOrder = { group: g.group, orderedAt: date.at, orderedAtPrecision: date.precision };
-      if (scheduledLater.has(g.group.id) && date.at > laterThan) order.later = true;
+      // Named "ordered for <date>" only when the date it names is still to come (an older stale order may be named instead).
+      if (scheduledLater.has(g.group.id) && date.at > now) order.later = true;
       return order;
     });
 

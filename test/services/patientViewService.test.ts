@@ -433,6 +433,19 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     // Within the window (a pre-order for next week) it is awaited.
     const soon = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2026-12-01')), 'screening-incomplete')!;
     expect(soon.summary).not.toContain('ESR');
+    // A sampling window that opens now is awaited however late it closes: an occurrencePeriod, or timing events now and later.
+    for (const occurrence of [{ occurrencePeriod: { start: '2026-11-25', end: '2027-02-25' } }, { occurrenceTiming: { event: ['2027-02-25', '2026-11-25'] } }]) {
+      const open = cardOfKind(
+        await callFixture('stale-open-orders', 'en', {}, (req: any) => {
+          const sr = req.prefetch.serviceRequests.entry.find((e: any) => e.resource.id.endsWith('-sr1')).resource;
+          sr.authoredOn = '2026-11-25';
+          Object.assign(sr, occurrence);
+        }),
+        'screening-incomplete',
+      )!;
+      expect(open.summary).not.toContain('ESR');
+      expect(open.detail).not.toContain('ordered for');
+    }
   });
   test('Danish summary names tests not taken, never "mangler"', async () => {
     const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
