@@ -308,7 +308,8 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
     // No range: ">" counts as high; "<" as low only for the groups where a low value means something.
     if (offScale === '>' || offScale === '>=') return { kind: 'flag', direction: 'high', basis: 'off-scale' };
     if (offScale === '<' || offScale === '<=') {
-      return r.group.offScaleLowIsLow ? { kind: 'flag', direction: 'low', basis: 'off-scale' } : { kind: 'normal' };
+      const lowIsLow = r.group.analytes?.find((a) => a.id === r.analyteId)?.offScaleLowIsLow ?? r.group.offScaleLowIsLow;
+      return lowIsLow ? { kind: 'flag', direction: 'low', basis: 'off-scale' } : { kind: 'normal' };
     }
     return { kind: 'not-assessable', reason: 'no-flag-or-range' };
   }

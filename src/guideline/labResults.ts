@@ -193,16 +193,20 @@ interface ObservationBase {
   issued: number | undefined;
 }
 
-/** The panel results of the Observation itself or one component: one per analyte its codings name. */
+/**
+ * The panel results of the Observation itself or one component: one per group its codings name, by the
+ * first coding that names the group. One measurement coded twice (NPU10267 beside a LOINC 1989-3 sent for
+ * the same total vitamin D, a common mislabel) is one result, not two of two analytes.
+ */
 function readPart(part: JsonObject, component: boolean, observation: ObservationBase, panel: ScreeningPanelCodes, out: LabResult[]): void {
   const codings = isObject(part.code) ? part.code.coding : undefined;
   if (Array.isArray(codings)) {
-    // The analytes this part already gave are the results pushed since `first` (no `seen` array).
+    // The groups this part already gave are the results pushed since `first` (no `seen` array).
     const first = out.length;
     for (const coding of codings) {
       if (!isObject(coding)) continue;
       const hit = panel.groupOf(coding);
-      if (!hit || givenSince(out, first, hit.analyteId)) continue;
+      if (!hit || givenSince(out, first, hit.group.id)) continue;
       out.push(labResult(part, component, observation, coding, hit));
     }
   } else if (isObject(codings)) {
@@ -211,8 +215,8 @@ function readPart(part: JsonObject, component: boolean, observation: Observation
   }
 }
 
-function givenSince(out: readonly LabResult[], first: number, analyteId: string): boolean {
-  for (let i = first; i < out.length; i++) if ((out[i] as LabResult).analyteId === analyteId) return true;
+function givenSince(out: readonly LabResult[], first: number, groupId: string): boolean {
+  for (let i = first; i < out.length; i++) if ((out[i] as LabResult).group.id === groupId) return true;
   return false;
 }
 

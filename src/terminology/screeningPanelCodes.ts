@@ -7,6 +7,8 @@ export type FlagDirection = 'high' | 'low' | 'abnormal';
 interface PanelAnalyte {
   id: string;
   codes: readonly string[];
+  /** Overrides the group's offScaleLowIsLow (vitamin D2: undetectable is usual, not a deficiency). */
+  offScaleLowIsLow?: boolean;
 }
 
 export interface PanelGroup {
@@ -18,7 +20,7 @@ export interface PanelGroup {
   primary: Readonly<Partial<Record<LabCodeSystem, string>>>;
   /** A `<` result with no reference range counts as low (docs/clinical-rules.md §3.2). */
   offScaleLowIsLow?: boolean;
-  /** Analytes assessed one by one (the differential count's cell types); absent: the group is one analyte. */
+  /** Analytes assessed one by one (the differential count's cell types, calcium's and vitamin D's measurements); absent: the group is one analyte. */
   analytes?: readonly PanelAnalyte[];
 }
 

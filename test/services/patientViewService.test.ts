@@ -209,6 +209,18 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
     expect(high).toContain('- haemoglobin: polycythaemia, dehydration or smoking');
     expect(high).not.toContain('malignant');
   });
+  test('one Observation coded twice for one measurement (NPU10267 beside a mislabelled LOINC 1989-3) is one result, flagged once', async () => {
+    const both = obs('vd', 'NPU10267', 21, 'nmol/L', 50, 160) as any;
+    both.code.coding.push({ system: 'http://loinc.org', code: '1989-3' });
+    const detail = await flaggedDetail([both]);
+    expect(detail).toContain('- vitamin D (25-OH-D2+D3): 21 nmol/L (low');
+    expect(detail).not.toContain('25-OH-D3)');
+  });
+  test('an undetectable vitamin D2 ("<5", no range) is no low vitamin D; an undetectable total still is', async () => {
+    const below = (id: string, code: string) => ({ ...obs(id, code, 5, 'nmol/L', 0, 0), valueQuantity: { value: 5, comparator: '<', unit: 'nmol/L' }, referenceRange: undefined });
+    expect(await flaggedDetail([obs('t', 'NPU10267', 80, 'nmol/L', 50, 160), below('d2', 'NPU26810')])).toBeUndefined();
+    expect(await flaggedDetail([below('t', 'NPU10267')])).toContain('- vitamin D (25-OH-D2+D3): \\<5 nmol/L (low, outside the measuring range');
+  });
   test('a low 25-OH-D3 is flagged beside a normal 25-OH-D2+D3 of the same sample, whatever the ids', async () => {
     for (const [t, d3] of [['vd-a', 'vd-b'], ['vd-b', 'vd-a']]) {
       const detail = await flaggedDetail([obs(t!, 'NPU10267', 80, 'nmol/L', 50, 160), obs(d3!, 'NPU01435', 20, 'nmol/L', 50, 160)]);
