@@ -126,7 +126,8 @@ export function assessPatientView(
   }
   const assessed = assessFlaggedResults(screening.groups, terminology.panel, patientFacts(record.patient), now);
   // Established phase: only results after the anchor count (the work-up's results were seen then).
-  const counts = (r: { result: { time?: number } }): boolean => scope.phase === 'work-up' || (r.result.time ?? -Infinity) > scope.anchor;
+  // A registration given only to its year counts from its first day here: a result within that year may be after it.
+  const counts = (r: { result: { time?: number } }): boolean => scope.phase === 'work-up' || (r.result.time ?? -Infinity) > scope.anchorEarliest;
   const answered = record.isFlagAnswered;
   const flagged = assessed.flagged.filter(counts).map((f) => (answered?.(flaggedResultKey(f)) ? { ...f, answered: true } : f));
   const notAssessable = assessed.notAssessable.filter(counts);

@@ -28,6 +28,12 @@ export interface Scope {
   reasonCode?: fhir4.CodeableConcept;
   /** When the diagnosis was registered: recordedDate (DSTU2 dateRecorded), else earliest onset[x], else now. */
   anchor: number;
+  /**
+   * The earliest the anchor may be: a registration given only to its month or year ("2025") counts for the
+   * phase from its last day, but the look-back counts from its first, and only a result before that first day
+   * is "from before the registration". Otherwise the anchor itself.
+   */
+  anchorEarliest: number;
   /** What the anchor is: the registration, the onset (no registration date: the cards must not say "registered"), or today. */
   anchoredBy: 'registration' | 'onset' | 'today';
   /** When the pain began: the earliest onset[x] of the GSB conditions, else recordedDate; undefined when unknown. */
@@ -53,9 +59,17 @@ export function isGsbCondition(condition: unknown, valueSet: GsbValueSet): boole
 function latestDayOf(v: unknown, now: number): number | undefined {
   if (typeof v !== 'string') return undefined;
   const d = readFhirDate(v);
-  if (d === undefined || d.precision === 'day') return d?.at;
+  if (d === undefined) return undefined;
+  // A date after now (a clock ahead of ours) is now: a registration cannot be in the future.
+  if (d.precision === 'day') return Math.min(d.at, now);
   const lastDay = startOfDanishDay(parseFhirDateEnd(v) ?? d.at);
   return Math.min(lastDay, now);
+}
+
+/** The first day a registration date allows ("2025": 1 January 2025), never later than now. */
+function firstDayOf(v: unknown, now: number): number | undefined {
+  const at = typeof v === 'string' ? parseFhirDate(v) : undefined;
+  return at === undefined ? undefined : Math.min(at, now);
 }
 
 /** Birth date + an Age quantity (years, months, weeks, days); undefined when the unit is unknown. */
@@ -90,6 +104,11 @@ function recordedOf(c: JsonObject, now: number): number | undefined {
   return latestDayOf(c.recordedDate, now) ?? latestDayOf(c.assertedDate, now) ?? latestDayOf(c.dateRecorded, now);
 }
 
+/** The same registration date's first day (the look-back's start, see Scope.anchorEarliest). */
+function recordedFirstOf(c: JsonObject, now: number): number | undefined {
+  return firstDayOf(c.recordedDate, now) ?? firstDayOf(c.assertedDate, now) ?? firstDayOf(c.dateRecorded, now);
+}
+
 /** Patient.birthDate (read leniently from whatever the `patient` key held), as written. */
 function birthDateText(patient: unknown): string | undefined {
   if (!isObject(patient)) return undefined;
@@ -111,6 +130,7 @@ function birthDateOf(patient: unknown): number | undefined {
 interface GsbEntry {
   c: JsonObject;
   anchor: number;
+  anchorEarliest: number;
   anchoredBy: Scope['anchoredBy'];
   unconfirmed: boolean;
 }
@@ -132,14 +152,14 @@ export function assessScope(
   skipped?: SkippedResources,
 ): Scope {
   // A patient recorded as deceased gets no card: no screening, no referral, no drug advice.
-  if (isDeceased(patient)) return { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown: birthDateOf(patient) === undefined, inScope: false, outOfScope: 'deceased' };
+  if (isDeceased(patient)) return { anchor: now, anchorEarliest: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown: birthDateOf(patient) === undefined, inScope: false, outOfScope: 'deceased' };
   const birth = birthDateOf(patient);
   // Literals, not a base spread into each: on Node 20 a property added to a spread object costs ~0.5 µs.
   const ageUnknown = birth === undefined;
   // The age limit from the last day the birth date allows: born "2008-12" may be 17 until 31 December 2026.
   const latestBirth = parseFhirDateEnd(birthDateText(patient));
   if (latestBirth !== undefined && completedAge(latestBirth, now, 'years') < (settings.minPatientAge ?? 18)) {
-    return { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
+    return { anchor: now, anchorEarliest: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
   }
 
   const gsb: GsbEntry[] = [];
@@ -155,12 +175,12 @@ export function assessScope(
     const recorded = recordedOf(raw, now);
     const pain = onset ?? recorded;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
-    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, anchoredBy: recorded !== undefined ? 'registration' : onset !== undefined ? 'onset' : 'today', unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
+    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, anchorEarliest: (recorded !== undefined ? recordedFirstOf(raw, now) : undefined) ?? onset ?? now, anchoredBy: recorded !== undefined ? 'registration' : onset !== undefined ? 'onset' : 'today', unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
   }
   if (gsb.length === 0) {
     return settings.allPatientsInScope
-      ? { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: true }
-      : { anchor: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
+      ? { anchor: now, anchorEarliest: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: true }
+      : { anchor: now, anchorEarliest: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'no-gsb-condition' };
   }
 
   // Counted in Danish days, as the screening's windows and the cards' dates are: an anchor is recent while
@@ -180,6 +200,7 @@ export function assessScope(
     inScope: true,
     condition: lead.c,
     anchor: lead.anchor,
+    anchorEarliest: lead.anchorEarliest,
     anchoredBy: lead.anchoredBy,
     phase,
     stillProvisional: phase === 'established' && gsb.every((g) => g.unconfirmed),

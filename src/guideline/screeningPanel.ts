@@ -167,8 +167,8 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
  * counts too. The narrowed labs read (`date=ge<UTC day of this instant>`) asks from the day before, a
  * superset the rules then filter.
  */
-export function firstCountedTime(scope: Pick<Scope, 'anchor'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
-  return startOfDanishDay(scope.anchor, settings.lookbackDays);
+export function firstCountedTime(scope: Pick<Scope, 'anchorEarliest'>, settings: Pick<ScreeningSettings, 'lookbackDays'>): number {
+  return startOfDanishDay(scope.anchorEarliest, settings.lookbackDays);
 }
 
 /**
@@ -181,7 +181,7 @@ export function assessScreening(
   observations: readonly unknown[],
   serviceRequests: readonly unknown[] | undefined,
   panel: ScreeningPanelCodes,
-  scope: Pick<Scope, 'anchor'>,
+  scope: Pick<Scope, 'anchorEarliest'>,
   settings: ScreeningSettings,
   now: number,
   skipped: SkippedResources = new SkippedResources(),

@@ -231,7 +231,7 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
   test('the shipped rule is 6 calendar months by Danish dates: more than 6 months → the referral, 6 months or less → not', () => {
     const codes = loadNonPharmacologicalCodes();
     const eligible = (painSince: string): boolean | undefined => {
-      const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchoredBy: 'registration', painSince: Date.parse(painSince), phase: 'established' };
+      const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchorEarliest: FIXED_NOW, anchoredBy: 'registration', painSince: Date.parse(painSince), phase: 'established' };
       const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
       const assessed = assessNonPharmacologicalTreatment(input, FIXED_NOW);
       expect(assessed?.suggested.includes('multidisciplinary')).toBe(assessed?.multidisciplinaryEligible);
@@ -250,7 +250,7 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
   test('6 months from a month\'s last days: from the day after the later month\'s last day, and from Danish midnight', () => {
     const codes = loadNonPharmacologicalCodes();
     const eligibleAt = (painSince: string, now: string): boolean | undefined => {
-      const scope: Scope = { inScope: true, anchor: Date.parse(now), anchoredBy: 'registration', painSince: Date.parse(painSince), phase: 'established' };
+      const scope: Scope = { inScope: true, anchor: Date.parse(now), anchorEarliest: Date.parse(now), anchoredBy: 'registration', painSince: Date.parse(painSince), phase: 'established' };
       const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
       return assessNonPharmacologicalTreatment(input, Date.parse(now))?.multidisciplinaryEligible;
     };
@@ -267,7 +267,7 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
   });
   test('onlyAfterMonths in terminology/non-pharmacological.json is what decides', () => {
     const codes = loadNonPharmacologicalCodes();
-    const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchoredBy: 'registration', painSince: Date.UTC(2026, 1, 1), phase: 'established' };
+    const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchorEarliest: FIXED_NOW, anchoredBy: 'registration', painSince: Date.UTC(2026, 1, 1), phase: 'established' };
     const input = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
     expect(assessNonPharmacologicalTreatment(input, FIXED_NOW)?.multidisciplinaryEligible).toBe(true);
     const twelve = { ...codes, interventions: codes.interventions.map((i) => (i.id === 'multidisciplinary' ? { ...i, onlyAfterMonths: 12 } : i)) };
@@ -277,7 +277,7 @@ describe('non-drug card: facts and the 6-month rule in guideline/', () => {
   });
   test('work-up: a stale open order or a pending group withholds the card; an answered flag does not', () => {
     const codes = loadNonPharmacologicalCodes();
-    const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchoredBy: 'registration', phase: 'work-up' };
+    const scope: Scope = { inScope: true, anchor: FIXED_NOW, anchorEarliest: FIXED_NOW, anchoredBy: 'registration', phase: 'work-up' };
     const base = { scope, screening: { missing: [], pending: [] }, flags: { flagged: [], notAssessable: [] }, screeningAbnormalCard: false, codes, recentDays: 180 };
     expect(assessNonPharmacologicalTreatment(base, FIXED_NOW)).not.toBeNull();
     expect(assessNonPharmacologicalTreatment({ ...base, screening: { missing: [], pending: [], stale: [{ id: 'tsh' }] } }, FIXED_NOW)).toBeNull();

@@ -212,8 +212,14 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     // Pain since "2026-05" is not yet more than six months old on 25 November; since "2025" it is.
     expect(scope([condition(fm, { onsetDateTime: '2026-05', recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 4, 30, 22));
     expect(scope([condition(fm, { onsetPeriod: { start: '2025' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2025, 11, 30, 23));
-    // A full date is read as written, as before.
-    expect(scope([condition(fm, { recordedDate: '2026-01-10' })])).toMatchObject({ phase: 'established', anchor: Date.UTC(2026, 0, 10) });
+    // A full date is read as written, as before; one after now (a clock ahead of ours) is now.
+    expect(scope([condition(fm, { recordedDate: '2026-01-10' })])).toMatchObject({ phase: 'established', anchor: Date.UTC(2026, 0, 10), anchorEarliest: Date.UTC(2026, 0, 10) });
+    expect(scope([condition(fm, { recordedDate: '2026-11-30' })])).toMatchObject({ anchor: FIXED_NOW, anchorEarliest: FIXED_NOW });
+  });
+  test('a registration given only to its year or month: the phase from its last day, the look-back and "before the registration" from its first', () => {
+    expect(scope([condition(fm, { recordedDate: '2025' })])).toMatchObject({ anchor: Date.UTC(2025, 11, 30, 23), anchorEarliest: Date.UTC(2025, 0, 1) });
+    expect(scope([condition(fm, { recordedDate: '2026' })])).toMatchObject({ anchor: FIXED_NOW, anchorEarliest: Date.UTC(2026, 0, 1) });
+    expect(scope([condition(fm, { onsetDateTime: '2020-05-01' })])).toMatchObject({ anchor: Date.UTC(2020, 4, 1), anchorEarliest: Date.UTC(2020, 4, 1), anchoredBy: 'onset' });
   });
   test('registered SCREENING_RECENT_DAYS Danish days ago counts as settled: established, even beside a recent provisional entry', () => {
     // FIXED_NOW is 2026-11-25T12:00Z; 29 May is 180 days before 25 November. Counted in Danish days

@@ -8,7 +8,7 @@ import { FIXED_NOW } from '../support/testApp.js';
 const panel = loadScreeningPanelCodes();
 const settings = { lookbackDays: 365, pendingDays: 30 };
 const anchor = Date.UTC(2026, 5, 1); // 2026-06-01
-const scope: Scope = { inScope: true, anchor, anchoredBy: 'registration', phase: 'work-up' };
+const scope: Scope = { inScope: true, anchor, anchorEarliest: anchor, anchoredBy: 'registration', phase: 'work-up' };
 
 function obs(system: string, code: string, extra: Partial<fhir4.Observation> = {}): fhir4.Observation {
   return {
@@ -59,7 +59,7 @@ describe('screening panel', () => {
     expect(status(run([obs('http://loinc.org', '3016-3', { effectiveDateTime: '2025-05-31' })]), 'tsh')).toBe('missing');
   });
   test('look-back by the Danish day: from the start of the Danish day 365 days before an anchor at 14:30', () => {
-    const afternoon: Scope = { ...scope, anchor: Date.UTC(2026, 5, 1, 14, 30) };
+    const afternoon: Scope = { ...scope, anchor: Date.UTC(2026, 5, 1, 14, 30), anchorEarliest: Date.UTC(2026, 5, 1, 14, 30) };
     const at = (effectiveDateTime: string) => status(assessScreening([obs('http://loinc.org', '3016-3', { effectiveDateTime })], [], panel, afternoon, settings, FIXED_NOW), 'tsh');
     expect(at('2025-06-01')).toBe('done');
     expect(at('2025-06-01T08:00:00Z')).toBe('done');
@@ -70,7 +70,7 @@ describe('screening panel', () => {
     expect(at('2025-05-31')).toBe('missing');
   });
   test("look-back by the Danish day: an anchor at 23:30 UTC is the next Danish day's", () => {
-    const lateEvening: Scope = { ...scope, anchor: Date.UTC(2026, 4, 31, 23, 30) }; // 01:30 on 1 June in Denmark
+    const lateEvening: Scope = { ...scope, anchor: Date.UTC(2026, 4, 31, 23, 30), anchorEarliest: Date.UTC(2026, 4, 31, 23, 30) }; // 01:30 on 1 June in Denmark
     const at = (effectiveDateTime: string) => status(assessScreening([obs('http://loinc.org', '3016-3', { effectiveDateTime })], [], panel, lateEvening, settings, FIXED_NOW), 'tsh');
     expect(at('2025-06-01')).toBe('done');
     expect(at('2025-05-31T23:00:00+02:00')).toBe('missing');

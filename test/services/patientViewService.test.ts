@@ -500,6 +500,14 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
     expect(detail).toContain('- calcium: vitamin D deficiency, hypoparathyroidism; read with albumin');
   });
+  test('a registration given only as "2025": results within 2025 may be after it, so they count (the look-back and the cut-off use its first day)', async () => {
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      req.prefetch.conditions.entry[0].resource.recordedDate = '2025';
+    });
+    const card = cardOfKind(body, 'screening-abnormal')!;
+    expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).not.toContain('CK — check');
+  });
   test('a flagged latest result from before the registration is not counted, but the non-drug card names it until it is answered', async () => {
     const body = await callFixture('established-flagged');
     expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the diagnosis was registered: TSH — check that they have been addressed.');
