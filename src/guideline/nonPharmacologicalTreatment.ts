@@ -45,7 +45,7 @@ export interface NonPharmacologicalFinding {
    * screening-abnormal card lists them (docs/clinical-rules.md §3.2).
    */
   notAssessable: NotAssessableResult[];
-  /** The guideline's "communicate the diagnosis" paragraph: left out while a flagged result is unanswered. */
+  /** The guideline's "communicate the diagnosis" paragraph: left out while a flagged result, or an earlier flag (`earlierFlagged`), is unanswered. */
   communicateDiagnosis: boolean;
   /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS. */
   stillProvisional: boolean;
@@ -110,7 +110,8 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     abnormalCard: input.screeningAbnormalCard,
     unansweredFlags,
     notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
-    communicateDiagnosis: unansweredFlags === 0,
+    // Nor beside earlier flags nobody answered: "explain the negative findings" would contradict "check them".
+    communicateDiagnosis: unansweredFlags === 0 && !(scope.phase === 'established' && (flags.earlierFlaggedGroups ?? []).length > 0),
     stillProvisional: scope.stillProvisional === true,
     earlierFlagged: scope.phase === 'established' ? [...new Set(flags.earlierFlaggedGroups ?? [])] : [],
   };

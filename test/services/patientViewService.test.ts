@@ -526,12 +526,14 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     const entries = (k: string) => (req.prefetch[k]?.entry ?? []).map((e: any) => e.resource);
     const record = { conditions: entries('conditions'), observations: entries('labs'), serviceRequests: entries('serviceRequests'), patient: req.prefetch.patient };
     const settings = { lookbackDays: 3650, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
-    const treatment = (answered: boolean) =>
-      assessPatientView({ ...record, isFlagAnswered: () => answered }, { panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }, settings, FIXED_NOW).findings.find(
+    // Answered by its own key (observation id and value, as its work-up card's answer stored it); another key answers nothing.
+    const treatment = (...answeredKeys: string[]) =>
+      assessPatientView({ ...record, isFlagAnswered: (key) => answeredKeys.includes(key) }, { panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }, settings, FIXED_NOW).findings.find(
         (f) => f.kind === 'non-pharmacological-treatment',
-      ) as { earlierFlagged: string[] } | undefined;
-    expect(treatment(false)?.earlierFlagged).toEqual(['tsh']);
-    expect(treatment(true)?.earlierFlagged).toEqual([]);
+      ) as { earlierFlagged: string[]; communicateDiagnosis: boolean } | undefined;
+    // The CK after the registration answered, the earlier TSH not: named, and no "explain the negative findings" beside it.
+    expect(treatment('established-flagged-ck:950')).toMatchObject({ earlierFlagged: ['tsh'], communicateDiagnosis: false });
+    expect(treatment('established-flagged-ck:950', 'established-flagged-tsh:7.9')).toMatchObject({ earlierFlagged: [], communicateDiagnosis: true });
   });
   test('hints only in the direction that means something: a low CK gets no myopathy hint', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
