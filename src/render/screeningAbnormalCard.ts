@@ -8,15 +8,28 @@ import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type Ren
 const KIND = 'screening-abnormal';
 
 /**
- * The hints for a direction: the analyte's own (`<analyte>-<direction>`: total calcium's "read with albumin"),
- * else the group's (`<group>-<direction>`), else the group's without direction; a flag without direction gets both.
+ * One hint line per group and direction (five flagged cell types do not repeat one hint five times; a high
+ * total and a high ionised calcium give one calcium line). Per direction the analyte's own hint
+ * (`<analyte>-<direction>`: total calcium's "read with albumin") wins over the group's (`<group>-<direction>`);
+ * a group with neither gets its hint without direction (`<group>`); a flag without direction counts as both.
  */
-function hintsFor(ctx: RenderContext, f: FlaggedResult): string[] {
+function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): string[] {
   const key = (k: string): string | undefined => (ctx.texts.has(KIND, ctx.lang, `hints.${k}`) ? ctx.texts.get(KIND, ctx.lang, `hints.${k}`) : undefined);
-  const directions = f.direction === 'abnormal' ? (['high', 'low'] as const) : [f.direction];
-  const found = directions.map((d) => (f.analyteId !== f.groupId ? key(`${f.analyteId}-${d}`) : undefined) ?? key(`${f.groupId}-${d}`)).filter((h): h is string => h !== undefined);
-  const neutral = key(f.groupId);
-  return found.length > 0 ? found : neutral ? [neutral] : [];
+  const chosen = new Map<string, { groupId: string; hint: string; own: boolean }>();
+  for (const f of flagged) {
+    let found = false;
+    for (const d of f.direction === 'abnormal' ? (['high', 'low'] as const) : [f.direction]) {
+      const own = f.analyteId !== f.groupId ? key(`${f.analyteId}-${d}`) : undefined;
+      const hint = own ?? key(`${f.groupId}-${d}`);
+      if (hint === undefined) continue;
+      found = true;
+      const prev = chosen.get(`${f.groupId}|${d}`);
+      if (!prev || (!prev.own && own !== undefined)) chosen.set(`${f.groupId}|${d}`, { groupId: f.groupId, hint, own: own !== undefined });
+    }
+    const neutral = found ? undefined : key(f.groupId);
+    if (neutral !== undefined) chosen.set(`${f.groupId}|`, { groupId: f.groupId, hint: neutral, own: false });
+  }
+  return [...new Set([...chosen.values()].map((c) => ctx.texts.fill(KIND, ctx.lang, 'hintItem', { name: shortAnalyteName(ctx, c.groupId), hint: c.hint })))];
 }
 
 /**
@@ -45,8 +58,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
       date: dateText(ctx, r.result.time, r.result.timePrecision, t('noDate')),
     }),
   );
-  // One hint line per group and hint, so five flagged cell types do not repeat one hint five times.
-  const hintLines = [...new Set(f.flagged.flatMap((r) => hintsFor(ctx, r).map((hint) => t('hintItem', { name: shortAnalyteName(ctx, r.groupId), hint }))))];
+  const hints = hintLines(ctx, f.flagged);
   const notAssessable = f.notAssessable.map((r) => notAssessableLine(ctx, r));
   const names = [...new Set(f.flagged.map((r) => shortAnalyteName(ctx, r.groupId)))].join(', ');
   let summary = t('summary', { count: f.flagged.length, names });
@@ -60,8 +72,8 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
       f.phase === 'established' && t(f.anchoredByOnset ? 'establishedOnset' : 'established'),
       `${t('flaggedHeading')}\n\n${flaggedLines.join('\n')}`,
       notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${notAssessable.join('\n')}`,
-      hintLines.length > 0 && `${t('hintsHeading')}\n\n${hintLines.join('\n')}`,
-      hintLines.length > 0 && ctx.texts.get('common', ctx.lang, 'clinicalAid'),
+      hints.length > 0 && `${t('hintsHeading')}\n\n${hints.join('\n')}`,
+      hints.length > 0 && ctx.texts.get('common', ctx.lang, 'clinicalAid'),
       t('referral'),
     ),
     indicator: f.indicator,

@@ -195,6 +195,13 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
     const da = await flaggedDetail([total('a'), ionised('b')], DA);
     expect(da).toContain('- kalcium (ioniseret, frit): 1,45 mmol/L (højt');
   });
+  test('a high total and a high ionised calcium: both listed, one calcium hint line (the total\'s, with albumin)', async () => {
+    const detail = (await flaggedDetail([total('t', 2.85), ionised('i', 1.45)]))!;
+    expect(detail).toContain('- calcium (total): 2.85 mmol/L (high');
+    expect(detail).toContain('- calcium (ionised, free): 1.45 mmol/L (high');
+    expect(detail.match(/^- calcium: /gm)).toEqual(['- calcium: ']);
+    expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
+  });
   test('a high total calcium stays flagged after a later normal ionised one, with the albumin hint; a normal pair raises nothing', async () => {
     const detail = await flaggedDetail([total('t', 2.85, '2026-11-10T08:00:00+01:00'), ionised('i', 1.25)]);
     expect(detail).toContain('- calcium (total): 2.85 mmol/L (high');
