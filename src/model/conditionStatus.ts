@@ -26,9 +26,14 @@ function wordKey(text: string): string {
 
 function wordIndex(codes: readonly string[], words: Readonly<Record<string, readonly string[]>>): ReadonlyMap<string, string> {
   const index = new Map<string, string>();
+  for (const code of codes) index.set(wordKey(code), code);
   for (const code of codes) {
-    index.set(wordKey(code), code);
-    for (const w of words[code] ?? []) index.set(wordKey(w), code);
+    for (const w of words[code] ?? []) {
+      // A word listed for two statuses would let the file's order decide: refused at start.
+      const taken = index.get(wordKey(w));
+      if (taken !== undefined && taken !== code) throw new Error(`condition status word "${w}" is listed for both ${taken} and ${code}`);
+      index.set(wordKey(w), code);
+    }
   }
   return index;
 }
@@ -39,7 +44,8 @@ function statusWord(text: unknown, index: ReadonlyMap<string, string>): string |
 }
 
 function statusCode(v: unknown, index: ReadonlyMap<string, string>): string | undefined {
-  if (typeof v === 'string') return v.trim().toLowerCase() || undefined;
+  // A plain string (STU3/DSTU2) is a code, or one of the words ("Afkræftet", "Entered in Error").
+  if (typeof v === 'string') return index.get(wordKey(v)) ?? (v.trim().toLowerCase() || undefined);
   if (!isObject(v)) return undefined;
   // A bare Coding where FHIR has a CodeableConcept ({system, code}): read as the coding it is, never as no status.
   if (v.coding === undefined && typeof v.code === 'string' && v.code.trim() !== '') return v.code.trim().toLowerCase();

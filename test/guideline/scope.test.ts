@@ -1,3 +1,4 @@
+import { ConditionStatuses } from '../../src/model/conditionStatus.js';
 import { assessScope, isGsbCondition } from '../../src/guideline/scope.js';
 import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadGsbValueSet } from '../../src/terminology/gsbValueSet.js';
@@ -126,6 +127,18 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
   ])('Danish status words clinical=%j verification=%j → out', (c, v) => {
     const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v };
     expect(isGsbCondition(cond, gsb)).toBe(false);
+  });
+  test('a plain-string status (STU3/DSTU2) is read through the same words: "Afkræftet", "Entered in Error" → out', () => {
+    const cond = (v: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, verificationStatus: v });
+    expect(isGsbCondition(cond('Afkræftet'), gsb)).toBe(false);
+    expect(isGsbCondition(cond('Entered in Error'), gsb)).toBe(false);
+    expect(isGsbCondition(cond('Bekræftet'), gsb)).toBe(true);
+  });
+  test('a word listed for two statuses is refused when the words are loaded (the file\'s order would decide)', () => {
+    const none = { active: [], recurrence: [], relapse: [], inactive: [], remission: [], resolved: [] };
+    const verification = { unconfirmed: [], provisional: [], differential: [], confirmed: [], refuted: [], 'entered-in-error': [] };
+    expect(() => new ConditionStatuses({ clinical: { ...none, active: ['aktiv'], inactive: ['aktiv'] }, verification })).toThrow('"aktiv" is listed for both active and inactive');
+    expect(() => new ConditionStatuses({ clinical: { ...none, active: ['aktiv'] }, verification })).not.toThrow();
   });
   test('Danish words that say active, confirmed or provisional → in; provisional in words is a work-up entry; a word inside a longer text is no status', () => {
     const cond = (c: unknown, v?: unknown) => ({ resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, clinicalStatus: c, verificationStatus: v });

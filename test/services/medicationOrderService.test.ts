@@ -952,7 +952,7 @@ describe('rev 2: current medication on patient-view', () => {
   test('the summary names the drugs; too long, by their ingredients once each; the detail names each product', async () => {
     const current = Array.from({ length: 10 }, (_, i) => activeRx(`m${i}`, { text: `OxyContin depottablet ${i + 10} mg with a long description of its package` }));
     const card = (await pv(current))!;
-    expect(card.summary).toBe('Patient takes an opioid without dual action – guideline: not good practice in generalized pain: oxycodone');
+    expect(card.summary).toBe('Patient takes an opioid without dual action – per the guideline not good practice in generalized pain: oxycodone');
     expect(card.detail).toContain('OxyContin depottablet 10 mg with a long description of its package');
   });
   test('the card says when the list may be incomplete: an order whose Medication was not sent counted; the medication record not to be had; neither when all is read (da, en)', async () => {
@@ -989,7 +989,7 @@ describe('rev 2: current medication on patient-view', () => {
   test('the strength label carries its direction: "God praksis – imod"; the summary names the drug', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis; anvendes de alligevel: kortest mulig varighed eller kun efter behov (God praksis – imod)');
-    expect(card.summary).toBe('Patienten får opioid uden dual action – retningslinjen: ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
+    expect(card.summary).toBe('Patienten får opioid uden dual action – ifølge retningslinjen ikke god praksis ved generaliserede smerter: Contalgin 10 mg');
     expect(card.detail).toContain('revurder effekt, bivirkninger og eventuel seponering');
   });
   test('the guideline "addresses" the drugs (en), "omtaler" (da); venlafaxine: insufficient evidence', async () => {
@@ -1004,7 +1004,7 @@ describe('rev 2: current medication on patient-view', () => {
   });
   test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;
-    expect(card.summary).toBe('Patient takes an opioid without dual action – guideline: not good practice in generalized pain: Contalgin 10 mg');
+    expect(card.summary).toBe('Patient takes an opioid without dual action – per the guideline not good practice in generalized pain: Contalgin 10 mg');
     expect(card.detail).toContain('**Lyrica 75 mg** – gabapentin or pregabalin; reassess regularly (weak recommendation)');
   });
   test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {

@@ -515,6 +515,16 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high');
     expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).not.toContain('CK — check');
   });
+  test('phase set by the onset (no registration date): the cards say "after the symptoms began", never "registered"', async () => {
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      const c = req.prefetch.conditions.entry[0].resource;
+      delete c.recordedDate;
+      c.onsetDateTime = '2024-01-10';
+    });
+    expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('(the diagnosis has no registration date; the onset is used): only results taken after the symptoms began are counted.');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the symptoms began: TSH');
+    expect(JSON.stringify(body)).not.toContain('registered');
+  });
   test('a flagged latest result from before the registration is not counted, but the non-drug card names it until it is answered', async () => {
     const body = await callFixture('established-flagged');
     expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the diagnosis was registered: TSH — check that they have been addressed.');
