@@ -49,7 +49,10 @@ const SALT_SUFFIXES = [
   'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'mesilat', 'besilat', 'embonat', 'pamoate', 'acetat', 'hcl',
   'depottabletter', 'depottablet', 'depotkapsler', 'depotkapsel', 'depotplaster', 'tabletter', 'tablet', 'kapsler',
   'kapsel', 'plaster', 'mikstur', 'dråber', 'stikpiller', 'injektion',
-];
+  // Longer form words first again: "depotplastre" before "plastre", "injektionsvæske" before "injektion".
+  'depotplastre', 'plastre', 'injektionsvæske', 'suppositorier', 'suppositorie', 'smeltetabletter', 'smeltetablet',
+  'sugetabletter', 'sugetablet', 'brusetabletter', 'brusetablet', 'næsespray', 'opløsning', 'sirup',
+].sort((a, b) => b.length - a.length);
 
 /**
  * One ClassifiedIngredient per ingredient row, made on first use and frozen: every order of every call is
@@ -254,6 +257,23 @@ function textsOf(concept: fhir4.CodeableConcept): string {
  * A code names the ingredient, the text the product: "Subutex 8 mg" coded as buprenorphine (RxNorm 1819,
  * ATC N02AE01) is a substitution product all the same (docs/clinical-rules.md §4.10), never one to delete.
  */
+/**
+ * The text's ingredients where the code says less than the text (docs/clinical-rules.md §4): a class code
+ * (ATC N02A, N02AX: no ingredient) gives way to the ingredients the text names, so tramadol coded only as
+ * "other opioids" is tramadol, not an opioid without dual action; a code naming only a partner (paracetamol)
+ * is completed by them (the codeine of "Paracetamol/Kodein"). A code naming an ingredient of a kind stands.
+ */
+function withTextIngredients(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
+  if (text.keys.length === 0 || byCode.outOfScope !== null) return byCode;
+  const standIn = byCode.ingredients.some((i) => i.key.startsWith('atc:'));
+  if (!standIn && byCode.kinds.length > 0) return byCode;
+  const fromText = ingredientsOf(codes, text.keys);
+  if (!fromText.some((i) => i.kind !== null)) return byCode;
+  const merged = standIn ? fromText : [...byCode.ingredients, ...fromText.filter((i) => !byCode.ingredients.some((x) => x.key === i.key))];
+  const c = classificationOf(codes, merged, null);
+  return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
+}
+
 function substitutionByText(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
   if (!text.substitution || byCode.outOfScope !== null) return byCode;
   const c = classificationOf(codes, [...byCode.ingredients], 'opioid-substitution');
@@ -268,13 +288,13 @@ export function classifyMedication(concept: fhir4.CodeableConcept | undefined | 
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'rxnorm') {
       const r = byRxnorm(codes, c, text.notes);
-      if (r) return substitutionByText(r, text, codes);
+      if (r) return substitutionByText(withTextIngredients(r, text, codes), text, codes);
     }
   }
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'atc') {
       const r = byAtc(codes, c, text.notes);
-      if (r) return substitutionByText(r, text, codes);
+      if (r) return substitutionByText(withTextIngredients(r, text, codes), text, codes);
     }
   }
   if (text.keys.length === 0) return text.substitution ? { ...NOTHING, outOfScope: 'opioid-substitution', via: 'text' } : NOTHING;
@@ -300,8 +320,15 @@ export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConc
 /** An order or statement classified by its medication (code, else its Medication's ingredients). */
 export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): ClassifiedMedication {
   const byCode = classifyMedication(order.medication, codes);
-  if (byCode.via !== null || order.medicationIngredients.length === 0) return byCode;
-  return classifyIngredientConcepts(order.medicationIngredients, codes);
+  if (order.medicationIngredients.length === 0 || (byCode.via !== null && (byCode.kinds.length > 0 || byCode.outOfScope !== null))) return byCode;
+  const byIngredients = classifyIngredientConcepts(order.medicationIngredients, codes);
+  if (byCode.via === null) return byIngredients;
+  // A code naming only partners (ATC N02BA01, acetylsalicylic acid) with an ingredient list naming codeine: both.
+  if (byIngredients.kinds.length === 0 && byIngredients.outOfScope === null) return byCode;
+  const merged = [...byCode.ingredients, ...byIngredients.ingredients.filter((i) => !byCode.ingredients.some((x) => x.key === i.key))];
+  const c = classificationOf(codes, merged, byIngredients.outOfScope);
+  const notes = [...new Set([...byCode.brandNotes, ...byIngredients.brandNotes])];
+  return byCode.matchedCoding ? result(c, byCode.via, notes, byCode.matchedCoding) : result(c, byCode.via, notes);
 }
 
 /**

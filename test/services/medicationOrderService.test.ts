@@ -262,6 +262,47 @@ describe('opioid without dual action: the delete suggestion', () => {
   });
 });
 
+describe('names and codes as Danish EHRs write them (a data probe)', () => {
+  test.each(['Buprenorfinplastre 5 mikrog/time', 'Morfininjektionsvæske 10 mg/ml', 'Morfinsuppositorier 10 mg', 'Fentanylnæsespray 50 mikrog/dosis', 'Morfinopløsning 2 mg/ml', 'Oxycodonsmeltetabletter 5 mg'])(
+    'a form word glued to the name ("%s") is read: an opioid card',
+    async (text) => {
+      expect(kinds(await call([draft('d1', { text })]))).toEqual(['opioid-without-dual-action']);
+    },
+  );
+  test('an active opioid written with a glued form word withholds the delete of a draft opioid', async () => {
+    const active: fhir4.MedicationRequest = { ...draft('old-1', { text: 'Buprenorfinplastre 5 mikrog/time' }), status: 'active' };
+    const card = (await call([draft('d1', { text: 'Oxycodon "Actavis" depottabl. 10 mg' })], { active: [active] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('opioid switch or added opioid');
+  });
+  test('an ATC class code (N02A, N02AX, N02AJ) gives way to the drug the text names: tramadol and tapentadol get their own cards, no delete', async () => {
+    for (const code of ['N02AX', 'N02A']) expect(kinds(await call([draft('d1', atc(code, 'Tramadol "Actavis" 50 mg kaps.'))]))).toEqual(['tramadol']);
+    expect(kinds(await call([draft('d1', atc('N02AJ', 'Zaldiar'))]))).toEqual(['tramadol']);
+    expect(kinds(await call([draft('d1', atc('N02AX', 'Palexia depot 50 mg'))]))).toEqual(['tapentadol']);
+    // The class alone (no drug named) is still an opioid without dual action; a full code stands as it is.
+    expect(kinds(await call([draft('d1', atc('N02AX', 'Smertestillende'))]))).toEqual(['opioid-without-dual-action']);
+    expect(kinds(await call([draft('d1', atc('N02AA05', 'Oxycodon 10 mg'))]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('a code naming only a combination partner is completed by the text or the ingredient list: the codeine is found', async () => {
+    expect(kinds(await call([draft('d1', rx('161', 'Paracetamol/Kodein "Orifarm" 500 mg/30 mg'))]))).toEqual(['opioid-without-dual-action']);
+    const withMedication: fhir4.MedicationRequest = {
+      ...draft('d1', undefined),
+      contained: [
+        {
+          resourceType: 'Medication',
+          id: 'm',
+          code: { coding: [{ system: ATC, code: 'N02BA01' }] },
+          ingredient: [{ itemCodeableConcept: { text: 'acetylsalicylsyre' } }, { itemCodeableConcept: { text: 'Kodeinphosphat' } }],
+        },
+      ],
+      medicationReference: { reference: '#m' },
+    };
+    expect(kinds(await call([withMedication]))).toEqual(['opioid-without-dual-action']);
+    // The control: paracetamol alone is no drug the guideline addresses.
+    expect((await call([draft('d1', rx('161', 'Paracetamol 500 mg'))])).cards).toEqual([]);
+  });
+});
+
 describe('SSRI exclusion', () => {
   test('an SSRI ordered for depression gives no card; for fibromyalgia it does', async () => {
     const depression = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }] };
