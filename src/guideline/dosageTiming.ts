@@ -167,18 +167,26 @@ function isStepped(dosages: readonly fhir4.Dosage[]): boolean {
 function doseOf(d: fhir4.Dosage): string | undefined {
   const old = (d as { doseQuantity?: unknown }).doseQuantity;
   const rate = Array.isArray(d.doseAndRate) ? d.doseAndRate[0] : isObject(d.doseAndRate) ? d.doseAndRate : undefined;
-  const q: unknown = isObject(rate) && isObject(rate.doseQuantity) ? rate.doseQuantity : old;
-  if (!isObject(q) || finiteNumber(q.value) === undefined) return undefined;
-  return `${finiteNumber(q.value)} ${typeof q.unit === 'string' ? q.unit.trim().toLowerCase() : ''}`;
+  const quantity = (q: unknown): string | undefined =>
+    isObject(q) && finiteNumber(q.value) !== undefined ? `${finiteNumber(q.value)} ${typeof q.unit === 'string' ? q.unit.trim().toLowerCase() : ''}` : undefined;
+  // A dose range ("10–20 mg") is a dose too: two instructions with different ranges are different doses.
+  if (isObject(rate) && isObject(rate.doseRange)) {
+    const low = quantity(rate.doseRange.low);
+    const high = quantity(rate.doseRange.high);
+    if (low !== undefined || high !== undefined) return `${low ?? ''}–${high ?? ''}`;
+  }
+  return quantity(isObject(rate) && isObject(rate.doseQuantity) ? rate.doseQuantity : old);
 }
 
-/** More than one instruction in one step (the same `sequence`, or none) whose doses differ. */
+/**
+ * More than one instruction in one step (the same `sequence`, or none) whose doses differ — or of which some
+ * give a dose and others none, so that moving them into one instruction could drop a dose.
+ */
 function hasSplitDoses(dosages: readonly fhir4.Dosage[]): boolean {
   const doses = new Map<number, Set<string>>();
   for (const d of dosages) {
     if (typeof d !== 'object' || d === null) continue;
-    const dose = doseOf(d);
-    if (dose === undefined) continue;
+    const dose = doseOf(d) ?? 'none';
     const step = finiteNumber(d.sequence) ?? 0;
     doses.set(step, (doses.get(step) ?? new Set()).add(dose));
   }

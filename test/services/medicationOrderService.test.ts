@@ -285,18 +285,13 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
   });
   test('a code naming only a combination partner is completed by the text or the ingredient list: the codeine is found', async () => {
     expect(kinds(await call([draft('d1', rx('161', 'Paracetamol/Kodein "Orifarm" 500 mg/30 mg'))]))).toEqual(['opioid-without-dual-action']);
-    const withMedication: fhir4.MedicationRequest = {
-      ...draft('d1', undefined),
-      contained: [
-        {
-          resourceType: 'Medication',
-          id: 'm',
-          code: { coding: [{ system: ATC, code: 'N02BA01' }] },
-          ingredient: [{ itemCodeableConcept: { text: 'acetylsalicylsyre' } }, { itemCodeableConcept: { text: 'Kodeinphosphat' } }],
-        },
-      ],
-      medicationReference: { reference: '#m' },
+    const medication: fhir4.Medication = {
+      resourceType: 'Medication',
+      id: 'm',
+      code: { coding: [{ system: ATC, code: 'N02BA01' }] },
+      ingredient: [{ itemCodeableConcept: { text: 'acetylsalicylsyre' } }, { itemCodeableConcept: { text: 'Kodeinphosphat' } }],
     };
+    const withMedication: fhir4.MedicationRequest = { ...draft('d1', undefined), contained: [medication], medicationReference: { reference: '#m' } };
     expect(kinds(await call([withMedication]))).toEqual(['opioid-without-dual-action']);
     // The control: paracetamol alone is no drug the guideline addresses.
     expect((await call([draft('d1', rx('161', 'Paracetamol 500 mg'))])).cards).toEqual([]);
@@ -379,6 +374,16 @@ describe('amitriptyline daytime dosing', () => {
     expect(da.detail).toContain('**Doseringen har forskellige doser på forskellige tidspunkter af døgnet:**');
     const same = await amitriptyline10([dose('MORN', 10), dose('HS', 10)]);
     expect(same.suggestions).toHaveLength(1);
+  });
+  test('different dose ranges (10–20 mg morning, 25–50 mg evening), or a dose at one time and none at the other, are different doses too: no update', async () => {
+    const timing = (when: string): fhir4.Timing => ({ repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } });
+    const range = (when: string, low: number, high: number): fhir4.Dosage => ({ timing: timing(when), doseAndRate: [{ doseRange: { low: { value: low, unit: 'mg' }, high: { value: high, unit: 'mg' } } }] });
+    const ranges = await amitriptyline10([range('MORN', 10, 20), range('EVE', 25, 50)]);
+    expect(ranges.suggestions).toBeUndefined();
+    expect(ranges.detail).toContain('**The dosage has different doses at different times of day:**');
+    expect((await amitriptyline10([range('MORN', 10, 20), { timing: timing('HS') }])).suggestions).toBeUndefined();
+    // The same range at both times keeps the update.
+    expect((await amitriptyline10([range('MORN', 10, 20), range('HS', 10, 20)])).suggestions).toHaveLength(1);
   });
   test('once at bedtime → info, no suggestions', async () => {
     const card = (await call([draft('r', rx('856834', 'amitriptyline 25 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }] })])).cards[0]!;
