@@ -52,6 +52,8 @@ export interface Config {
     /** Minutes after midnight: a timeOfDay in [from, to) counts as daytime for amitriptyline. */
     daytimeFromMinutes: number;
     daytimeToMinutes: number;
+    /** An opioid order or statement that ended this recently still withholds the delete of a draft opioid (a renewal or switch). */
+    recentlyEndedDays: number;
   };
   fhir: {
     /** Base URLs we may fetch from; null = the environment's default (loopback in development, none in production). */
@@ -351,7 +353,7 @@ export function loadConfig(env: Env = process.env): Config {
     labOrders: {
       codeSystem: oneOf(env, 'LAB_ORDER_CODE_SYSTEM', ['auto', 'npu', 'loinc'] as const, 'auto'),
     },
-    medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo },
+    medication: { daytimeFromMinutes: daytimeFrom, daytimeToMinutes: daytimeTo, recentlyEndedDays: int(env, 'OPIOID_RECENTLY_ENDED_DAYS', 14, 0, 365) },
     fhir: {
       allowlist,
       queryTimeoutMs: int(env, 'FHIR_QUERY_TIMEOUT_MS', 300, 10, 60000),

@@ -35,8 +35,8 @@ describe('loadConfig: defaults', () => {
     expect(config.guidelineUrl).toBe(DEFAULT_GUIDELINE_URL);
   });
 
-  test('amitriptyline daytime 06:00–17:00 in minutes', () => {
-    expect(config.medication).toEqual({ daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 });
+  test('amitriptyline daytime 06:00–17:00 in minutes; an opioid that ended within 14 days still withholds the delete', () => {
+    expect(config.medication).toEqual({ daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60, recentlyEndedDays: 14 });
   });
 
   test('the public base URL follows PORT when unset, and loses a trailing slash when set', () => {

@@ -60,6 +60,13 @@ export interface OpioidDeleteDecision {
   draftAsNeeded: boolean;
   /** Another opioid taken regularly or with unknown dosing, not stopped in this draft: a switch or an added opioid. */
   otherOpioids: ActiveOpioid[];
+  /**
+   * Opioids whose order or statement ended within OPIOID_RECENTLY_ENDED_DAYS (the same ingredient, or another
+   * taken regularly or with unknown dosing): the draft may be its renewal or a switch, so no delete either.
+   */
+  recentlyEnded: ActiveOpioid[];
+  /** OPIOID_RECENTLY_ENDED_DAYS, for the card's words. */
+  recentlyEndedDays: number;
   /** The active orders could not be read: no delete (an opioid already taken cannot be ruled out), and the card says so. */
   activeOrdersUnknown: boolean;
   /**
@@ -118,6 +125,9 @@ export interface DrugOrderInput {
   relevant: readonly RelevantDraft[];
   /** Active MedicationRequests and MedicationStatements. */
   activeMedications: readonly MedicationOrderView[];
+  /** Those that ended within OPIOID_RECENTLY_ENDED_DAYS (read only for the opioid delete decision). */
+  recentlyEndedMedications?: readonly MedicationOrderView[];
+  recentlyEndedDays?: number;
   /** False when the active orders could not be read: nothing may then be decided from their absence. */
   activeOrdersKnown: boolean;
   conditions: readonly unknown[];
@@ -182,6 +192,7 @@ function opioidDecision(
   active: readonly ClassifiedActive[],
   stopped: ReadonlySet<string>,
   activeOrdersKnown: boolean,
+  ended: { readonly orders: readonly ClassifiedActive[]; readonly days: number },
 ): OpioidDeleteDecision {
   const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
   const isDraft = (a: ClassifiedActive): boolean => a.order.reference !== null && a.order.reference === draft.reference;
@@ -200,8 +211,14 @@ function opioidDecision(
     // that is a switch signed in one go, and removing the new opioid would stop the patient's opioid abruptly.
     .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference) && a.order.reference !== draft.replaces))
     .map(ref);
+  // Ended within the window: the same ingredient (a renewal), or another taken regularly or with unknown dosing (a switch).
+  const recentlyEnded = ended.orders
+    .filter((a) => a.opioidKeys.length > 0 && !isDraft(a) && (a.opioidKeys.some((k) => keys.has(k)) || a.pattern !== 'as-needed'))
+    .map(ref);
   return {
-    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0,
+    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0,
+    recentlyEnded,
+    recentlyEndedDays: ended.days,
     sameIngredient,
     draftAsNeeded: dosingPattern(draft.dosageInstruction) === 'as-needed',
     otherOpioids,
@@ -231,6 +248,15 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
     return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
   });
   const activeOrdersKnown = input.activeOrdersKnown && !someActiveUnidentified;
+  // Read for the opioid delete decision only (rare: an order or statement that ended in the last few days).
+  const ended = {
+    orders: (input.recentlyEndedMedications ?? []).map((order): ClassifiedActive => {
+      const cls = classifyOrder(order, terminology.drugs);
+      const keys = opioidKeys(cls, terminology);
+      return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
+    }),
+    days: input.recentlyEndedDays ?? 0,
+  };
   // A substitution product the patient takes (Suboxone, Buvidal …) is opioid dependence on record too.
   const withDependence: PatientConditions = onSubstitution && !patient.opioidDependence ? { ...patient, opioidDependence: true } : patient;
 
@@ -262,7 +288,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
         alsoForDepression: entry.depressionExempt && partlyForDepressionOrAnxiety(draft, patient, terminology.conditions),
-        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown) : null,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown, ended) : null,
         daytime,
       });
     }

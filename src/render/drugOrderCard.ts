@@ -36,6 +36,7 @@ function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDec
   const text = blocks(
     o.sameIngredient.length > 0 && ctx.texts.fill(f.kind, ctx.lang, o.draftAsNeeded ? 'asNeededBeside' : 'tapering', { active: names(o.sameIngredient) }),
     o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),
+    o.recentlyEnded.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'recentlyEnded', { active: names(o.recentlyEnded), days: o.recentlyEndedDays }),
     o.alreadyActive && ctx.texts.get(f.kind, ctx.lang, 'alreadyActive'),
     o.activeOrdersUnknown && ctx.texts.get(f.kind, ctx.lang, 'activeOrdersUnknown'),
   );

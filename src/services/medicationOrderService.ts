@@ -10,6 +10,7 @@ import { assessScope, type ScopeSettings } from '../guideline/scope.js';
 import { isStillTaken } from '../guideline/stillTaken.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import { asList } from '../model/json.js';
+import { DAY_MS } from '../model/duration.js';
 import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
 import type { Logger } from '../observability/logger.js';
 import type { CardTexts } from '../render/cardTexts.js';
@@ -95,9 +96,11 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     if (scope.outOfScope === 'under-age' || scope.outOfScope === 'deceased') return EMPTY;
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
     const unreadableBefore = skipped.countOf('active-medication');
-    const active = (
-      await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped, deps.gsb.statuses)
-    ).filter((m) => isStillTaken(m, now));
+    const listed = await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped, deps.gsb.statuses);
+    const active = listed.filter((m) => isStillTaken(m, now));
+    // Ended within OPIOID_RECENTLY_ENDED_DAYS: a draft opioid may renew it or switch from it (docs/clinical-rules.md §4.1).
+    const recentlyEndedFrom = now - settings.recentlyEndedDays * DAY_MS;
+    const recentlyEnded = listed.filter((m) => !m.notTaken && !isStillTaken(m, now) && isStillTaken(m, recentlyEndedFrom));
     // An active order or statement that could not be read (no status, no readable medication) may be an
     // opioid: as when the list itself could not be read, no opioid already taken can be ruled out.
     const someActiveUnreadable = skipped.countOf('active-medication') > unreadableBefore;
@@ -105,6 +108,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       drafts,
       relevant,
       activeMedications: active,
+      recentlyEndedMedications: recentlyEnded,
+      recentlyEndedDays: settings.recentlyEndedDays,
       // Orders and the shared medication record (FMK, where a Danish patient's opioids often are) alike.
       activeOrdersKnown: !resolved.unavailable.includes('medications') && !resolved.unavailable.includes('medicationStatements') && !someActiveUnreadable,
       conditions,

@@ -700,6 +700,33 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain('(Malfin 10 mg): opioid switch');
   });
+  test('an opioid whose FMK statement or order ended in the last OPIOID_RECENTLY_ENDED_DAYS (14) withholds the delete: a renewal or a switch; ended longer ago it does not', async () => {
+    const statement = (end: string): fhir4.MedicationStatement => ({
+      resourceType: 'MedicationStatement',
+      id: 'fmk-1',
+      status: 'active',
+      subject: { reference: 'Patient/p1' },
+      medicationCodeableConcept: { text: 'OxyContin 20 mg depottabl.' },
+      dosage: regular,
+      effectivePeriod: { start: '2026-06-01', end },
+    });
+    const answer = async (end: string, env: Record<string, string> = {}) => {
+      const { app } = buildTestApp({ env });
+      const b = body([oxy()]);
+      (b.prefetch as Record<string, unknown>).medicationStatements = searchset([statement(end)]);
+      return expectValidResponse((await request(app).post(SELECT).send(b)).body).cards[0]!;
+    };
+    // FIXED_NOW is 25 November 2026: ended yesterday.
+    const yesterday = await answer('2026-11-24');
+    expect(yesterday.suggestions).toBeUndefined();
+    expect(yesterday.detail).toContain("The patient's opioid order (OxyContin 20 mg depottabl.) ended within the last 14 days: probably a renewal or a switch");
+    // Ended a month ago: a new start, the delete is offered; OPIOID_RECENTLY_ENDED_DAYS=0 turns the window off.
+    expect((await answer('2026-10-20')).suggestions).toHaveLength(1);
+    expect((await answer('2026-11-24', { OPIOID_RECENTLY_ENDED_DAYS: '0' })).suggestions).toHaveLength(1);
+    // An order of another opioid whose course (boundsPeriod) ended yesterday: a switch, no delete either.
+    const ended = activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd', boundsPeriod: { start: '2026-10-01', end: '2026-11-24' } } } }] });
+    expect((await call([oxy()], { active: [ended] })).cards[0]!.suggestions).toBeUndefined();
+  });
   test('the other opioid being stopped in the same draftOrders → delete offered again', async () => {
     const stopping = { ...draft('old-1', { text: 'Contalgin 30 mg' }), status: 'stopped' as const };
     const b = await call([oxy(), stopping], { hook: 'order-sign', active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: regular })] });
