@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const shift = daysSinceReference(scenarios.referenceDate, Date.now());
 
   const dataDir = mkdtempSync(join(tmpdir(), 'nkr-pain-cds-demo-'));
-  writeFileSync(join(dataDir, 'README.txt'), 'Data folder of one `npm run demo` run; removed when the demo stops.\n');
+  writeFileSync(join(dataDir, 'README.txt'), `Data folder of one \`npm run demo\` run; ${process.env.DEMO_KEEP_DATA === '1' ? 'kept when the demo stops (DEMO_KEEP_DATA=1)' : 'removed when the demo stops'}.\n`);
   const baseEnv: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: process.env.TMPDIR, LANG: process.env.LANG };
   const children: Child[] = [];
   let stopping = false;

@@ -4,14 +4,25 @@ import { ConfigError, loadConfig, productionWarnings } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
-import { takeInstanceLock } from './store/instanceLock.js';
+import { InstanceLockTaken, takeInstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { Retention } from './store/retention.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
+import { TrustedIssuersError } from './transport/auth/trustedIssuers.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
+
+/**
+ * A start step that failed on what one setting names (a folder that cannot be made, a database that does
+ * not answer, an issuers file that cannot be read): the message names the variable, as every configuration
+ * error does (README "Configuration"). Errors that already say what to do pass through.
+ */
+function naming(variable: string, err: unknown): unknown {
+  if (err instanceof ConfigError || err instanceof InstanceLockTaken) return err;
+  return new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`);
+}
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
@@ -22,8 +33,12 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
     // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
     // anything there (the development pseudonym secret included) or migrates.
-    instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
-    secret = resolvePseudonymSecret(config);
+    try {
+      instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
+      secret = resolvePseudonymSecret(config);
+    } catch (err) {
+      throw naming('DATA_DIR', err);
+    }
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -36,7 +51,9 @@ async function main(): Promise<void> {
   for (const warning of productionWarnings(config)) logger.warn(warning);
   // --- store, card log (issue 10) ---
   const health = new StoreHealth({ logger, metrics });
-  const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) });
+  const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {
+    throw naming(config.store.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', err);
+  });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
   const retention = new Retention({ store, health, logger, days: config.store.retentionDays });
   retention.start();
@@ -50,7 +67,9 @@ async function main(): Promise<void> {
     demoIssuer
       ? { replayCache, metrics, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
       : { replayCache, metrics },
-  );
+  ).catch((err: unknown) => {
+    throw err instanceof TrustedIssuersError ? naming('TRUSTED_ISSUERS_FILE', err) : err;
+  });
   const app = createApp({
     config,
     logger,

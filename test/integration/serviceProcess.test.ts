@@ -209,4 +209,16 @@ describe('an address that cannot be had', () => {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
     }
   }, 30_000);
+  test('a DATA_DIR that cannot be a folder, or a DATABASE_URL that does not answer → exit 1 with a line naming the variable, no stack trace', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'nkr-datadir-')), 'a-file');
+    writeFileSync(file, 'not a folder');
+    const badDir = startServiceProcess({ AUTH: 'off', DATA_DIR: file });
+    await expect(badDir).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: /);
+    await expect(badDir).rejects.not.toThrow(/    at /);
+    const badDb = startServiceProcess({ AUTH: 'off', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PSEUDONYM_SECRET: 'x'.repeat(32) });
+    await expect(badDb).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATABASE_URL: /);
+  }, 30_000);
 });

@@ -61,9 +61,9 @@ describe('card builder invariants', () => {
 
 describe('every card ends with the guideline status line (docs/clinical-rules.md §5)', () => {
   const STATUS_DA =
-    'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante, men er ikke længere gældende.';
+    'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.';
   const STATUS_EN =
-    'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant but are no longer in force.';
+    'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant and are professional advice, not legally binding.';
   const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
 
   test('the builder appends it after the detail', () => {
@@ -119,8 +119,8 @@ describe('every card ends with the guideline status line (docs/clinical-rules.md
 
 describe('all thirteen card kinds through HTTP, at the hard end of each summary (docs/clinical-rules.md §4, §5)', () => {
   const STATUS = {
-    da: 'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante, men er ikke længere gældende.',
-    en: 'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant but are no longer in force.',
+    da: 'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.',
+    en: 'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant and are professional advice, not legally binding.',
   };
   const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
   test.each(['da', 'en'] as const)('%s: summary < 140 code points and plain text; detail ends with the status line; source "NKR 2018" and the guideline page', async (lang) => {

@@ -20,7 +20,7 @@ const WORDS = {
     dismiss: 'Luk uden begrundelse',
     answered: 'Svaret er sendt',
     callAgain: 'Kald igen',
-    quietHint: 'Kald scenarierne igen for at se, hvad der nu vises (stille design); npm run quiet:reset nulstiller.',
+    quietHint: 'Kald scenarierne igen for at se, hvad der nu vises (stille design); DATA_DIR=<demoens datamappe> npm run quiet:reset nulstiller.',
   },
   en: {
     indicator: { info: 'Info', warning: 'Warning', critical: 'Critical' },
@@ -37,7 +37,7 @@ const WORDS = {
     dismiss: 'Dismiss without a reason',
     answered: 'Answer sent',
     callAgain: 'Call again',
-    quietHint: 'Call the scenarios again to see what shows now (quiet by design); npm run quiet:reset clears it.',
+    quietHint: 'Call the scenarios again to see what shows now (quiet by design); DATA_DIR=<the demo\'s data folder> npm run quiet:reset clears it.',
   },
 };
 
