@@ -86,7 +86,7 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
       if (seen.has(key)) continue;
       seen.add(key);
       listed.set(kind, seen);
-      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings, terminology.dosageWords).daytime;
+      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
       drugs.push({ reference: med.reference, drugText, namedByCode: namedOnlyByCode(med), ingredients: cls.ingredients.map((i) => ({ nameEn: i.nameEn, nameDa: i.nameDa })), daytime });
       byKind.set(kind, drugs);
       for (const c of medicationCodesOf(med)) codes.add(c);

@@ -1,7 +1,5 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import { asList, finiteNumber, isObject, ownEntry } from '../model/json.js';
-import { wordsOf } from '../model/words.js';
-import type { DosageTimeWords } from '../terminology/dosageTimeWords.js';
 
 /**
  * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
@@ -16,9 +14,7 @@ import type { DosageTimeWords } from '../terminology/dosageTimeWords.js';
  *   Q6H/Q8H = several doses; AM = morning; PM = evening.
  * - The exception "unless every `when` is evening or night" needs every instruction of the group to carry
  *   `when` codes, all evening/night; then neither timeOfDay nor the dose count makes it daytime.
- * - Dosage given only as text (no structured timing in any instruction: FMK's "1 tablet morgen") is daytime
- *   when its text names a daytime word or a clock time in the window (terminology/dosage-time-words.json);
- *   it is then not structured, so no bedtime update is made from it.
+ * - Dosage given only as text (no timing) is never daytime.
  */
 
 export interface DaytimeSettings {
@@ -31,8 +27,7 @@ export type DaytimeReason =
   | { type: 'when'; codes: string[] }
   | { type: 'time-of-day'; times: string[] }
   | { type: 'doses-per-day'; dosesPerDay: number }
-  | { type: 'timing-code'; code: string }
-  | { type: 'text'; words: string[] };
+  | { type: 'timing-code'; code: string };
 
 export interface DaytimeAssessment {
   daytime: boolean;
@@ -112,15 +107,11 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
 export function assessDaytimeDosing(
   dosages: readonly fhir4.Dosage[] | undefined,
   settings: DaytimeSettings,
-  textWords: DosageTimeWords,
 ): DaytimeAssessment {
   const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
   const stepped = isStepped(dosages ?? []);
   const splitDoses = hasSplitDoses(dosages ?? []);
-  if (timings.length === 0) {
-    const words = daytimeInText(dosages ?? [], settings, textWords);
-    return { daytime: words.length > 0, reasons: words.length > 0 ? [{ type: 'text', words }] : [], dosesPerDay: null, structured: false, stepped, splitDoses };
-  }
+  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped, splitDoses };
 
   const groups = new Map<number, InstructionTiming[]>();
   for (const t of timings) groups.set(t.sequence, [...(groups.get(t.sequence) ?? []), t]);
@@ -154,36 +145,6 @@ export function assessDaytimeDosing(
     }
   }
   return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped, splitDoses };
-}
-
-/**
- * Daytime named in a dosage's text (`text`, `patientInstruction`): a daytime word ("morgen"), or "kl." with a
- * clock time in the daytime window ("kl. 8", "kl. 08.00"); none with a negation among the two words before it.
- */
-function daytimeInText(dosages: readonly fhir4.Dosage[], settings: DaytimeSettings, words: DosageTimeWords): string[] {
-  const found = new Set<string>();
-  for (const d of dosages) {
-    if (typeof d !== 'object' || d === null) continue;
-    for (const text of [d.text, d.patientInstruction]) {
-      if (typeof text !== 'string') continue;
-      const ws = wordsOf(text);
-      ws.forEach((w, i) => {
-        if (ws.slice(Math.max(0, i - 2), i).some((p) => words.negations.has(p))) return;
-        if (words.daytime.has(w)) {
-          found.add(w);
-          return;
-        }
-        const hour = ws[i + 1];
-        if (w !== 'kl' || hour === undefined || !/^\d{1,2}$/.test(hour)) return;
-        const minute = /^\d{2}$/.test(ws[i + 2] ?? '') ? Number(ws[i + 2]) : 0;
-        const at = Number(hour) * 60 + minute;
-        if (Number(hour) <= 24 && minute <= 59 && at >= settings.daytimeFromMinutes && at < settings.daytimeToMinutes) {
-          found.add(`kl. ${hour.padStart(2, '0')}:${String(minute).padStart(2, '0')}`);
-        }
-      });
-    }
-  }
-  return [...found];
 }
 
 const BOUNDS = ['boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax'] as const;

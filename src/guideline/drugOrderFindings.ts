@@ -2,7 +2,6 @@ import type { DraftOrder, MedicationOrderView } from '../model/medicationOrder.j
 import { hasMedication } from '../model/medicationOrder.js';
 import type { BrandNote, DrugCodes } from '../terminology/drugCodes.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
-import type { DosageTimeWords } from '../terminology/dosageTimeWords.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
 import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
@@ -18,8 +17,6 @@ import { opioidDependenceFor, partlyForDepressionOrAnxiety, patientConditions, p
 export interface MedicationTerminology {
   drugs: DrugCodes;
   conditions: MedicationConditionCodes;
-  /** Words read in a dosage given only as text (amitriptyline's daytime rule). */
-  dosageWords: DosageTimeWords;
 }
 
 /** A draft with these statuses is not an order being made: no card. */
@@ -279,7 +276,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
     };
     for (const kind of kinds) {
       const entry = terminology.drugs.kinds.get(kind);
-      const daytime = entry.rule === 'daytime-dosing' ? assessDaytimeDosing(draft.dosageInstruction, input.settings, terminology.dosageWords) : null;
+      const daytime = entry.rule === 'daytime-dosing' ? assessDaytimeDosing(draft.dosageInstruction, input.settings) : null;
       findings.push({
         kind,
         entry,

@@ -66,8 +66,6 @@ function daytimeReason(ctx: RenderContext, kind: string, r: DaytimeReason): stri
       return ctx.texts.fill(kind, ctx.lang, key, { count: formatNumber(ctx.lang, r.dosesPerDay) });
     case 'timing-code':
       return ctx.texts.fill(kind, ctx.lang, key, { code: r.code });
-    case 'text':
-      return ctx.texts.fill(kind, ctx.lang, key, { words: r.words.join(', ') });
   }
 }
 
@@ -78,9 +76,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const updateBase = f.order.reference ? updateBaseOf() : null;
   const stepped = f.daytime.stepped;
   const split = !stepped && f.daytime.splitDoses;
-  // A dosage in words only cannot be rewritten as one bedtime instruction: no update, the card says so.
-  const textOnly = !f.daytime.structured;
-  if (f.order.reference && updateBase?.id && !stepped && !split && !textOnly) {
+  if (f.order.reference && updateBase?.id && !stepped && !split) {
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
@@ -93,7 +89,6 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
       ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }),
       stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'),
       split && ctx.texts.get(f.kind, ctx.lang, 'splitDosesNoUpdate'),
-      textOnly && ctx.texts.get(f.kind, ctx.lang, 'textOnlyNoUpdate'),
       ctx.texts.get(f.kind, ctx.lang, 'experience'),
     ),
     suggestions,

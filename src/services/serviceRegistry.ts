@@ -9,7 +9,6 @@ import { loadDrugCodes } from '../terminology/drugCodes.js';
 import { loadDrugKinds } from '../terminology/drugKinds.js';
 import { loadMedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
-import { loadDosageTimeWords } from '../terminology/dosageTimeWords.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import type { CdsService } from '../model/cdsService.js';
@@ -72,7 +71,6 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const medication = {
     drugs: loadDrugCodes(loadDrugKinds(), systems),
     conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off'),
-    dosageWords: loadDosageTimeWords(),
   };
   if (config.scope.allPatientsInScope) {
     // Demonstrations only (refused in production by the configuration): every patient gets cards.

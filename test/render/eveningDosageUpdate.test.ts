@@ -1,5 +1,4 @@
 import { assessDaytimeDosing } from '../../src/guideline/dosageTiming.js';
-import { loadDosageTimeWords } from '../../src/terminology/dosageTimeWords.js';
 import { moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
 
 const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
@@ -26,7 +25,7 @@ describe('moveDosageToEvening', () => {
       },
     ]);
     expect(original.dosageInstruction[0]!.timing.repeat.timeOfDay).toEqual(['08:00:00', '14:00:00']);
-    expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings, loadDosageTimeWords()).daytime).toBe(false);
+    expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings).daytime).toBe(false);
   });
 
   test('additional instructions and patient instructions go too: they may name the old time of day', () => {

@@ -4,7 +4,6 @@ import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
 import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
 import { loadMedicationConditionCodes } from '../../src/terminology/medicationConditions.js';
 import { loadConditionStatuses } from '../../src/terminology/conditionStatusWords.js';
-import { loadDosageTimeWords } from '../../src/terminology/dosageTimeWords.js';
 
 export const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 export const ATC = 'http://www.whocc.no/atc';
@@ -12,7 +11,7 @@ export const ATC = 'http://www.whocc.no/atc';
 /** The medication terminology as the service registry builds it (ICPC-2 read only when asked). */
 export function medicationTerminology(readIcpc2 = false): MedicationTerminology {
   const systems = loadCodeSystems();
-  return { drugs: loadDrugCodes(loadDrugKinds(), systems), conditions: loadMedicationConditionCodes(systems, readIcpc2), dosageWords: loadDosageTimeWords() };
+  return { drugs: loadDrugCodes(loadDrugKinds(), systems), conditions: loadMedicationConditionCodes(systems, readIcpc2) };
 }
 
 /** The Condition status rules as the service reads them (terminology/condition-status-words.json). */
