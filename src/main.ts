@@ -21,7 +21,11 @@ import { SchemaValidator } from './transport/schemaValidation.js';
  */
 function naming(variable: string, err: unknown): unknown {
   if (err instanceof ConfigError || err instanceof InstanceLockTaken) return err;
-  return new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`);
+  // Only what the setting can cause: a system error (ECONNREFUSED, ENOTDIR, EACCES …), PostgreSQL refusing the
+  // login (28xxx) or the database (3D000), an issuers file. A migration's or the code's own fault passes as it is.
+  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
+  const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code);
+  return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;
 }
 
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */

@@ -254,26 +254,34 @@ function textsOf(concept: fhir4.CodeableConcept): string {
 }
 
 /**
- * A code names the ingredient, the text the product: "Subutex 8 mg" coded as buprenorphine (RxNorm 1819,
- * ATC N02AE01) is a substitution product all the same (docs/clinical-rules.md §4.10), never one to delete.
- */
-/**
- * The text's ingredients where the code says less than the text (docs/clinical-rules.md §4): a class code
- * (ATC N02A, N02AX: no ingredient) gives way to the ingredients the text names, so tramadol coded only as
- * "other opioids" is tramadol, not an opioid without dual action; a code naming only a partner (paracetamol)
- * is completed by them (the codeine of "Paracetamol/Kodein"). A code naming an ingredient of a kind stands.
+ * A class code (ATC N02A, N02AX: no ingredient) gives way to the drug of that class the text names
+ * (docs/clinical-rules.md §4), so tramadol coded only as "other opioids" is tramadol, not an opioid without
+ * dual action. An opioid class takes any opioid kind, another class only its own kind: a gabapentin text
+ * beside N02A is not the product. Any other code stands as it is: a code naming only a partner is not
+ * completed from the text (a naltrexone order whose text mentions morphine is no morphine order).
  */
 function withTextIngredients(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
   if (text.keys.length === 0 || byCode.outOfScope !== null) return byCode;
-  const standIn = byCode.ingredients.some((i) => i.key.startsWith('atc:'));
-  if (!standIn && byCode.kinds.length > 0) return byCode;
-  const fromText = ingredientsOf(codes, text.keys);
-  if (!fromText.some((i) => i.kind !== null)) return byCode;
-  const merged = standIn ? fromText : [...byCode.ingredients, ...fromText.filter((i) => !byCode.ingredients.some((x) => x.key === i.key))];
+  const standIn = byCode.ingredients.find((i) => i.key.startsWith('atc:'));
+  if (!standIn) return byCode;
+  const merged = ingredientsOf(codes, text.keys);
+  const classKind = standIn.kind;
+  const fits = (i: ClassifiedIngredient): boolean =>
+    i.kind === null || i.kind === classKind || (classKind !== null && codes.kinds.get(classKind).opioid && codes.kinds.get(i.kind).opioid);
+  if (!merged.some((i) => i.kind !== null) || !merged.every(fits)) return byCode;
   const c = classificationOf(codes, merged, null);
   return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
 }
 
+/** Ingredient keys as the tables' combination sets hold them (sorted, ";"-joined). */
+function combinationKey(ingredients: readonly ClassifiedIngredient[]): string {
+  return ingredients.map((i) => i.key).sort().join(';');
+}
+
+/**
+ * A code names the ingredient, the text the product: "Subutex 8 mg" coded as buprenorphine (RxNorm 1819,
+ * ATC N02AE01) is a substitution product all the same (docs/clinical-rules.md §4.10), never one to delete.
+ */
 function substitutionByText(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
   if (!text.substitution || byCode.outOfScope !== null) return byCode;
   const c = classificationOf(codes, [...byCode.ingredients], 'opioid-substitution');
@@ -312,7 +320,9 @@ export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConc
   if (!first) return NOTHING;
   const ingredients: ClassifiedIngredient[] = [];
   for (const p of parts) for (const i of p.ingredients) if (!ingredients.some((x) => x.key === i.key)) ingredients.push(i);
-  const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? null;
+  // Buprenorphine and naloxone given as two ingredients are Suboxone's composition: substitution, as the product is.
+  const substitution = codes.substitutionCombinations.has(combinationKey(ingredients)) ? 'opioid-substitution' : null;
+  const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? substitution;
   const notes = [...new Set(parts.flatMap((p) => p.brandNotes))];
   return result(classificationOf(codes, ingredients, outOfScope), first.via ?? 'text', notes);
 }
@@ -323,10 +333,13 @@ export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): Cla
   if (order.medicationIngredients.length === 0 || (byCode.via !== null && (byCode.kinds.length > 0 || byCode.outOfScope !== null))) return byCode;
   const byIngredients = classifyIngredientConcepts(order.medicationIngredients, codes);
   if (byCode.via === null) return byIngredients;
-  // A code naming only partners (ATC N02BA01, acetylsalicylic acid) with an ingredient list naming codeine: both.
+  // A code naming only a partner (RxNorm 161, paracetamol) with an ingredient list naming codeine: the combination
+  // the tables name, or the code as it is.
   if (byIngredients.kinds.length === 0 && byIngredients.outOfScope === null) return byCode;
   const merged = [...byCode.ingredients, ...byIngredients.ingredients.filter((i) => !byCode.ingredients.some((x) => x.key === i.key))];
-  const c = classificationOf(codes, merged, byIngredients.outOfScope);
+  const key = combinationKey(merged);
+  if (!codes.knownCombinations.has(key)) return byCode;
+  const c = classificationOf(codes, merged, codes.substitutionCombinations.has(key) ? 'opioid-substitution' : byIngredients.outOfScope);
   const notes = [...new Set([...byCode.brandNotes, ...byIngredients.brandNotes])];
   return byCode.matchedCoding ? result(c, byCode.via, notes, byCode.matchedCoding) : result(c, byCode.via, notes);
 }

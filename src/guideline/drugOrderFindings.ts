@@ -125,9 +125,8 @@ export interface DrugOrderInput {
   relevant: readonly RelevantDraft[];
   /** Active MedicationRequests and MedicationStatements. */
   activeMedications: readonly MedicationOrderView[];
-  /** Those that ended within OPIOID_RECENTLY_ENDED_DAYS (read only for the opioid delete decision). */
-  recentlyEndedMedications?: readonly MedicationOrderView[];
-  recentlyEndedDays?: number;
+  /** Orders and statements that ended within OPIOID_RECENTLY_ENDED_DAYS (`days`): read only for the opioid delete decision. */
+  recentlyEnded?: { readonly orders: readonly MedicationOrderView[]; readonly days: number };
   /** False when the active orders could not be read: nothing may then be decided from their absence. */
   activeOrdersKnown: boolean;
   conditions: readonly unknown[];
@@ -204,17 +203,19 @@ function opioidDecision(
     namedByCode: namedOnlyByCode(a.order),
     ingredients: a.ingredients.map(findingIngredient),
   });
-  const sameIngredient = others.filter((a) => a.opioidKeys.some((k) => keys.has(k))).map(ref);
+  // An opioid known only by its ATC class (a stand-in key "atc:N02A") may be the same ingredient: it is not ruled out.
+  const draftByClass = [...keys].some((k) => k.startsWith('atc:'));
+  const maybeSame = (a: ClassifiedActive): boolean => draftByClass || a.opioidKeys.some((k) => keys.has(k) || k.startsWith('atc:'));
+  const sameIngredient = others.filter(maybeSame).map(ref);
   const otherOpioids = others
-    .filter((a) => !a.opioidKeys.some((k) => keys.has(k)))
+    .filter((a) => !maybeSame(a))
     // One being stopped in the same draftOrders no longer counts — unless this draft replaces it (priorPrescription):
     // that is a switch signed in one go, and removing the new opioid would stop the patient's opioid abruptly.
     .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference) && a.order.reference !== draft.replaces))
     .map(ref);
-  // Ended within the window: the same ingredient (a renewal), or another taken regularly or with unknown dosing (a switch).
-  const recentlyEnded = ended.orders
-    .filter((a) => a.opioidKeys.length > 0 && !isDraft(a) && (a.opioidKeys.some((k) => keys.has(k)) || a.pattern !== 'as-needed'))
-    .map(ref);
+  // Ended within the window: the same ingredient (a renewal; the draft itself, renewed in place, too), or another
+  // taken regularly or with unknown dosing (a switch).
+  const recentlyEnded = ended.orders.filter((a) => a.opioidKeys.length > 0 && (isDraft(a) || maybeSame(a) || a.pattern !== 'as-needed')).map(ref);
   return {
     offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0,
     recentlyEnded,
@@ -250,12 +251,12 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
   const activeOrdersKnown = input.activeOrdersKnown && !someActiveUnidentified;
   // Read for the opioid delete decision only (rare: an order or statement that ended in the last few days).
   const ended = {
-    orders: (input.recentlyEndedMedications ?? []).map((order): ClassifiedActive => {
+    orders: (input.recentlyEnded?.orders ?? []).map((order): ClassifiedActive => {
       const cls = classifyOrder(order, terminology.drugs);
       const keys = opioidKeys(cls, terminology);
       return { order, ingredients: cls.ingredients, opioidKeys: keys, pattern: keys.length > 0 ? dosingPattern(order.dosageInstruction) : null };
     }),
-    days: input.recentlyEndedDays ?? 0,
+    days: input.recentlyEnded?.days ?? 0,
   };
   // A substitution product the patient takes (Suboxone, Buvidal …) is opioid dependence on record too.
   const withDependence: PatientConditions = onSubstitution && !patient.opioidDependence ? { ...patient, opioidDependence: true } : patient;

@@ -108,8 +108,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       drafts,
       relevant,
       activeMedications: active,
-      recentlyEndedMedications: recentlyEnded,
-      recentlyEndedDays: settings.recentlyEndedDays,
+      recentlyEnded: { orders: recentlyEnded, days: settings.recentlyEndedDays },
       // Orders and the shared medication record (FMK, where a Danish patient's opioids often are) alike.
       activeOrdersKnown: !resolved.unavailable.includes('medications') && !resolved.unavailable.includes('medicationStatements') && !someActiveUnreadable,
       conditions,

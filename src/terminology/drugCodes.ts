@@ -77,6 +77,11 @@ export interface DrugCodes {
    * naloxone, N07BC51): a text that names exactly those ingredients names a substitution product.
    */
   substitutionCombinations: ReadonlySet<string>;
+  /**
+   * Every combination of ingredients a row of the tables names (ATC, RxNorm products, brands), as sorted keys
+   * joined by ";": a code naming one partner is completed by a text only into one of these (docs §4).
+   */
+  knownCombinations: ReadonlySet<string>;
 }
 
 interface IngredientRow {
@@ -158,6 +163,10 @@ export function loadDrugCodes(
   const atcExact = new Map<string, AtcEntry>();
   const atcPrefix = new Map<string, AtcEntry>();
   const substitutionCombinations = new Set<string>();
+  const knownCombinations = new Set<string>();
+  const combination = (keys: readonly string[]): void => {
+    if (keys.length > 1) knownCombinations.add([...keys].sort().join(';'));
+  };
   for (const r of readValidatedCsv<AtcRow>(dir, 'atc.csv', 'drug-atc')) {
     const rule = r.rule;
     if (!kinds.has(rule) && rule !== 'opioid-substitution' && rule !== 'antitussive-combination') {
@@ -167,6 +176,7 @@ export function loadDrugCodes(
     checkKeys(entry.ingredients, `atc.csv ${entry.code}`);
     (entry.match === 'prefix' ? atcPrefix : atcExact).set(entry.code, entry);
     if (rule === 'opioid-substitution' && entry.ingredients.length > 1) substitutionCombinations.add([...entry.ingredients].sort().join(';'));
+    combination(entry.ingredients);
   }
 
   const productByRxnorm = new Map<string, RxnormProductEntry>();
@@ -184,6 +194,7 @@ export function loadDrugCodes(
     };
     checkKeys(entry.ingredients, `rxnorm-products.csv ${entry.code}`);
     productByRxnorm.set(entry.code, entry);
+    combination(entry.ingredients);
   }
 
   const brandsByFirstWord = new Map<string, BrandEntry[]>();
@@ -196,11 +207,12 @@ export function loadDrugCodes(
       note: r.note === '' ? null : r.note,
     };
     checkKeys(entry.ingredients, `brands.csv ${entry.name}`);
+    combination(entry.ingredients);
     const first = entry.words[0];
     if (!first) throw new Error(`brands.csv: brand '${r.brand}' has no word`);
     // Longer names first, so "Pinex Forte" is tried before a brand "Pinex".
     brandsByFirstWord.set(first, [...(brandsByFirstWord.get(first) ?? []), entry].sort((a, b) => b.words.length - a.words.length));
   }
 
-  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations };
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations };
 }

@@ -283,18 +283,35 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(kinds(await call([draft('d1', atc('N02AX', 'Smertestillende'))]))).toEqual(['opioid-without-dual-action']);
     expect(kinds(await call([draft('d1', atc('N02AA05', 'Oxycodon 10 mg'))]))).toEqual(['opioid-without-dual-action']);
   });
-  test('a code naming only a combination partner is completed by the text or the ingredient list: the codeine is found', async () => {
-    expect(kinds(await call([draft('d1', rx('161', 'Paracetamol/Kodein "Orifarm" 500 mg/30 mg'))]))).toEqual(['opioid-without-dual-action']);
-    const medication: fhir4.Medication = {
-      resourceType: 'Medication',
-      id: 'm',
-      code: { coding: [{ system: ATC, code: 'N02BA01' }] },
-      ingredient: [{ itemCodeableConcept: { text: 'acetylsalicylsyre' } }, { itemCodeableConcept: { text: 'Kodeinphosphat' } }],
-    };
-    const withMedication: fhir4.MedicationRequest = { ...draft('d1', undefined), contained: [medication], medicationReference: { reference: '#m' } };
-    expect(kinds(await call([withMedication]))).toEqual(['opioid-without-dual-action']);
-    // The control: paracetamol alone is no drug the guideline addresses.
+  test('a code naming only a partner stands against the text (a naltrexone order whose text mentions morphine is no morphine order); paracetamol alone gives no card', async () => {
+    expect((await call([draft('d1', rx('7243', 'Naltrexon 50 mg – efter Contalgin-nedtrapning'))])).cards).toEqual([]);
     expect((await call([draft('d1', rx('161', 'Paracetamol 500 mg'))])).cards).toEqual([]);
+  });
+  const withMedication = (code: fhir4.Coding, ingredients: string[]): fhir4.MedicationRequest => {
+    const medication: fhir4.Medication = { resourceType: 'Medication', id: 'm', code: { coding: [code] }, ingredient: ingredients.map((text) => ({ itemCodeableConcept: { text } })) };
+    return { ...draft('d1', undefined), contained: [medication], medicationReference: { reference: '#m' } };
+  };
+  test('a Medication coded only by a partner (RxNorm 161 paracetamol) whose ingredient list names codeine: the codeine card', async () => {
+    expect(kinds(await call([withMedication({ system: RXNORM, code: '161' }, ['paracetamol', 'Kodeinphosphat'])]))).toEqual(['opioid-without-dual-action']);
+  });
+  test('buprenorphine and naloxone as two ingredients are substitution (Suboxone\'s composition), coded by naloxone or not coded: no card, never a delete', async () => {
+    expect((await call([withMedication({ system: RXNORM, code: '7242' }, ['buprenorfin', 'naloxon'])])).cards).toEqual([]);
+    const uncoded: fhir4.MedicationRequest = {
+      ...draft('d1', undefined),
+      contained: [{ resourceType: 'Medication', id: 'm', ingredient: [{ itemCodeableConcept: { text: 'buprenorfin' } }, { itemCodeableConcept: { text: 'naloxon' } }] } as fhir4.Medication],
+      medicationReference: { reference: '#m' },
+    };
+    expect((await call([uncoded])).cards).toEqual([]);
+  });
+  test('a class code gives way only to a drug of its class: an opioid class beside gabapentin stays an opioid, an SSRI class beside Saroten an SSRI', async () => {
+    expect(kinds(await call([draft('d1', atc('N02A', 'Gabapentin 300 mg'))]))).toEqual(['opioid-without-dual-action']);
+    expect(kinds(await call([draft('d1', atc('N06AB', 'Saroten 25 mg'))]))).toEqual(['ssri']);
+  });
+  test('an active opioid known only by its ATC class may be the same ingredient: no delete, whatever its dosing', async () => {
+    const prn: fhir4.MedicationRequest = { ...draft('old-1', atc('N02A', 'Opioider'), { dosageInstruction: [{ asNeededBoolean: true }] }), status: 'active' };
+    const card = (await call([draft('d1', atc('N02A', 'Oxycodon 5 mg'))], { active: [prn] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(Opioider)');
   });
 });
 
@@ -726,6 +743,14 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
     // An order of another opioid whose course (boundsPeriod) ended yesterday: a switch, no delete either.
     const ended = activeRx('old-1', { text: 'Contalgin 30 mg' }, { dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd', boundsPeriod: { start: '2026-10-01', end: '2026-11-24' } } } }] });
     expect((await call([oxy()], { active: [ended] })).cards[0]!.suggestions).toBeUndefined();
+    // An as-needed other opioid that ended does not withhold it (as when active); an as-needed one of the same ingredient does.
+    const asNeeded = { dosageInstruction: [{ asNeededBoolean: true, timing: { repeat: { boundsPeriod: { start: '2026-10-01', end: '2026-11-24' } } } }] };
+    expect((await call([oxy()], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, asNeeded)] })).cards[0]!.suggestions).toHaveLength(1);
+    expect((await call([oxy()], { active: [activeRx('old-1', { text: 'OxyNorm 5 mg' }, asNeeded)] })).cards[0]!.suggestions).toBeUndefined();
+    // The draft is the order that ran out yesterday, renewed in place (the same id): no delete, the renewal named.
+    const renewed = (await call([oxy()], { active: [activeRx(oxy().id!, { text: 'OxyContin 10 mg' }, { dosageInstruction: regular.map((d) => ({ ...d, timing: { repeat: { ...d.timing!.repeat, boundsPeriod: { end: '2026-11-24' } } } })) })] })).cards[0]!;
+    expect(renewed.suggestions).toBeUndefined();
+    expect(renewed.detail).toContain('ended within the last 14 days');
   });
   test('the other opioid being stopped in the same draftOrders → delete offered again', async () => {
     const stopping = { ...draft('old-1', { text: 'Contalgin 30 mg' }), status: 'stopped' as const };
