@@ -147,6 +147,25 @@ function int(env: Env, name: string, dflt: number, min: number, max: number): nu
  * FHIR server on purpose, an internal network, so this warns instead of refusing), and settings within
  * their bounds that still put the service at risk.
  */
+/**
+ * Settings that are valid alone but together do not do what their names say: warned at every start (a
+ * mistake worth a line, not a refusal; the README's table says which bounds which).
+ */
+export function combinationWarnings(config: Config): string[] {
+  const out: string[] = [];
+  if (config.scope.provisionalMaxDays < config.screening.recentDays) {
+    out.push(
+      `SCREENING_PROVISIONAL_MAX_DAYS (${config.scope.provisionalMaxDays}) is below SCREENING_RECENT_DAYS (${config.screening.recentDays}): a provisional diagnosis then leaves the work-up no later than a confirmed one, so the setting has no effect`,
+    );
+  }
+  if (config.fhir.queryTimeoutMs > config.fhir.requestDeadlineMs) {
+    out.push(
+      `FHIR_QUERY_TIMEOUT_MS (${config.fhir.queryTimeoutMs}) is above FHIR_REQUEST_DEADLINE_MS (${config.fhir.requestDeadlineMs}): the call's deadline ends every query first, so the query timeout never applies`,
+    );
+  }
+  return out;
+}
+
 export function productionWarnings(config: Config): string[] {
   if (config.nodeEnv !== 'production') return [];
   const plainHttp = (url: string): boolean => {

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createApp } from './app.js';
-import { ConfigError, loadConfig, productionWarnings } from './config.js';
+import { combinationWarnings, ConfigError, loadConfig, productionWarnings } from './config.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   }
   const metrics = new Metrics({ processMetrics: true });
   const logger = createLogger({ level: config.logLevel, onDropped: () => metrics.logLinesDropped.inc() });
-  for (const warning of productionWarnings(config)) logger.warn(warning);
+  for (const warning of [...combinationWarnings(config), ...productionWarnings(config)]) logger.warn(warning);
   // --- store, card log (issue 10) ---
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {

@@ -1,4 +1,4 @@
-import { ConfigError, DEFAULT_GUIDELINE_URL, loadConfig, productionWarnings } from '../src/config.js';
+import { combinationWarnings, ConfigError, DEFAULT_GUIDELINE_URL, loadConfig, productionWarnings } from '../src/config.js';
 import { silentLogger } from '../src/observability/logger.js';
 import { createServices } from '../src/services/serviceRegistry.js';
 
@@ -109,6 +109,19 @@ describe('HOST in development: loopback unless DEVELOPMENT_ON_NETWORK=true', () 
     expect(loadConfig({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'true' }).host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' }).host).toBe('0.0.0.0');
     expect(configError({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'maybe' }).message).toContain('Configuration error in DEVELOPMENT_ON_NETWORK:');
+  });
+});
+
+describe('combinationWarnings: settings valid alone that together do not do what they say, said at every start', () => {
+  test('the defaults, and consistent values: none', () => {
+    expect(combinationWarnings(loadConfig({}))).toEqual([]);
+    expect(combinationWarnings(loadConfig({ SCREENING_PROVISIONAL_MAX_DAYS: '180', FHIR_QUERY_TIMEOUT_MS: '450' }))).toEqual([]);
+  });
+  test('a provisional maximum below the recent days, and a query timeout above the deadline: one warning each, naming both settings', () => {
+    const warnings = combinationWarnings(loadConfig({ SCREENING_PROVISIONAL_MAX_DAYS: '10', FHIR_QUERY_TIMEOUT_MS: '900' }));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/^SCREENING_PROVISIONAL_MAX_DAYS \(10\) is below SCREENING_RECENT_DAYS \(180\)/);
+    expect(warnings[1]).toMatch(/^FHIR_QUERY_TIMEOUT_MS \(900\) is above FHIR_REQUEST_DEADLINE_MS \(450\)/);
   });
 });
 

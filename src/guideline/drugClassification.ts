@@ -49,7 +49,7 @@ const SALT_SUFFIXES = [
   'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'mesilat', 'besilat', 'embonat', 'pamoate', 'acetat', 'hcl',
   'depottabletter', 'depottablet', 'depotkapsler', 'depotkapsel', 'depotplaster', 'tabletter', 'tablet', 'kapsler',
   'kapsel', 'plaster', 'mikstur', 'dråber', 'stikpiller', 'injektion',
-  // Longer form words first again: "depotplastre" before "plastre", "injektionsvæske" before "injektion".
+  // Sorted longest first below, so "depotplastre" goes before "plastre" and "injektionsvæske" before "injektion".
   'depotplastre', 'plastre', 'injektionsvæske', 'suppositorier', 'suppositorie', 'smeltetabletter', 'smeltetablet',
   'sugetabletter', 'sugetablet', 'brusetabletter', 'brusetablet', 'næsespray', 'opløsning', 'sirup',
 ].sort((a, b) => b.length - a.length);
