@@ -39,7 +39,7 @@ export interface Scope {
   /** When the pain began: the earliest onset[x] of the GSB conditions, else recordedDate; undefined when unknown. */
   painSince?: number;
   phase: Phase;
-  /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS: still registered as provisional. */
+  /** Established only because a provisional entry outlived SCREENING_PROVISIONAL_MAX_DAYS: still not recorded as confirmed. */
   stillProvisional?: boolean;
   /** No usable Patient.birthDate: the age limit could not be checked (the service logs it). */
   ageUnknown?: boolean;

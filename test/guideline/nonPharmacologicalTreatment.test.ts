@@ -118,11 +118,12 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(ordered.card!.detail).toContain('According to the record, the screening did not include: CK');
     expect(ordered.card!.detail).toMatch(/the screening did not include: CK[^\n]*, vitamin D/);
   });
-  test('established, provisional entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still registered as provisional"', async () => {
+  test('established, provisional or differential entry older than SCREENING_PROVISIONAL_MAX_DAYS → "still not recorded as confirmed", never called provisional when it is a differential', async () => {
     const req = variant({ verification: 'provisional' });
-    expect((await card(req)).card!.detail).toContain('The diagnosis is still registered as provisional');
-    expect((await card(req, 'da')).card!.detail).toContain('Diagnosen er fortsat registreret som foreløbig');
-    expect((await card(variant())).card!.detail).not.toContain('provisional');
+    expect((await card(req)).card!.detail).toContain('The diagnosis is still not recorded as confirmed (provisional, differential or unconfirmed).');
+    expect((await card(req, 'da')).card!.detail).toContain('Diagnosen er fortsat ikke registreret som bekræftet');
+    expect((await card(variant({ verification: 'differential' }))).card!.detail).toContain('still not recorded as confirmed');
+    expect((await card(variant())).card!.detail).not.toContain('not recorded as confirmed');
   });
   test('a result that cannot be assessed is listed on this card when there is no screening-abnormal card, and the work-up text does not call the screening clear', async () => {
     const { body, card: c } = await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }));
