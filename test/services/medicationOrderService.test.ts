@@ -283,6 +283,12 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(kinds(await call([draft('d1', atc('N02AX', 'Smertestillende'))]))).toEqual(['opioid-without-dual-action']);
     expect(kinds(await call([draft('d1', atc('N02AA05', 'Oxycodon 10 mg'))]))).toEqual(['opioid-without-dual-action']);
   });
+  test('"Panodil+Kodein": the codeine card names its paracetamol partner (Panodil, a paracetamol brand); Panodil alone gives no card', async () => {
+    const card = (await call([draft('d1', { text: 'Panodil+Kodein 500 mg/9,6 mg' })])).cards[0]!;
+    expect(card.source.topic.code).toBe('opioid-without-dual-action');
+    expect(card.detail).toContain('Combination product: paracetamol + codeine.');
+    expect((await call([draft('d1', { text: 'Panodil 500 mg' })])).cards).toEqual([]);
+  });
   test('a code naming only a partner stands against the text (a naltrexone order whose text mentions morphine is no morphine order); paracetamol alone gives no card', async () => {
     expect((await call([draft('d1', rx('7243', 'Naltrexon 50 mg – efter Contalgin-nedtrapning'))])).cards).toEqual([]);
     expect((await call([draft('d1', rx('161', 'Paracetamol 500 mg'))])).cards).toEqual([]);
