@@ -51,25 +51,19 @@ export function isGsbCondition(condition: unknown, valueSet: GsbValueSet): boole
 }
 
 /**
- * A registration or onset date: a full date or dateTime as written; one given only to its month or year
- * ("2026-08", "2026") as its last day, never later than now (§2). "Registered more than 6 months ago" and
- * "pain for more than 6 months" are said only when every day the date allows makes them true: from the
- * first day, "2026" would make a diagnosis registered in November six months old by the year's start.
+ * A registration or onset date's first and last day, never later than now (a clock ahead of ours: now). A full
+ * date or dateTime is both, as written; one given only to its month or year ("2026-08", "2026") spans it (§2).
+ * "Registered more than 6 months ago" and "pain for more than 6 months" are said from the last day, so only
+ * when every day the date allows makes them true ("2026" from its first would make a diagnosis registered
+ * in November six months old by the year's start); the look-back counts from the first.
  */
-function latestDayOf(v: unknown, now: number): number | undefined {
+function daysOf(v: unknown, now: number): { first: number; last: number } | undefined {
   if (typeof v !== 'string') return undefined;
   const d = readFhirDate(v);
   if (d === undefined) return undefined;
-  // A date after now (a clock ahead of ours) is now: a registration cannot be in the future.
-  if (d.precision === 'day') return Math.min(d.at, now);
-  const lastDay = startOfDanishDay(parseFhirDateEnd(v) ?? d.at);
-  return Math.min(lastDay, now);
-}
-
-/** The first day a registration date allows ("2025": 1 January 2025), never later than now. */
-function firstDayOf(v: unknown, now: number): number | undefined {
-  const at = typeof v === 'string' ? parseFhirDate(v) : undefined;
-  return at === undefined ? undefined : Math.min(at, now);
+  const first = Math.min(d.at, now);
+  if (d.precision === 'day') return { first, last: first };
+  return { first, last: Math.min(startOfDanishDay(parseFhirDateEnd(v) ?? d.at), now) };
 }
 
 /** Birth date + an Age quantity (years, months, weeks, days); undefined when the unit is unknown. */
@@ -89,7 +83,7 @@ function addAge(birth: number, age: unknown): number | undefined {
 
 /** The earliest onset[x] as a date: onsetDateTime, onsetPeriod.start, onsetAge/onsetRange (via birth date); onsetString ignored. */
 function onsetOf(c: JsonObject, birth: number | undefined, now: number): number | undefined {
-  const dates: Array<number | undefined> = [latestDayOf(c.onsetDateTime, now), isObject(c.onsetPeriod) ? latestDayOf(c.onsetPeriod.start, now) : undefined];
+  const dates: Array<number | undefined> = [daysOf(c.onsetDateTime, now)?.last, isObject(c.onsetPeriod) ? daysOf(c.onsetPeriod.start, now)?.last : undefined];
   if (birth !== undefined) {
     // onsetQuantity is DSTU2's name for onsetAge. A range counts from its low end, else its high end.
     dates.push(addAge(birth, c.onsetAge), addAge(birth, c.onsetQuantity));
@@ -99,14 +93,9 @@ function onsetOf(c: JsonObject, birth: number | undefined, now: number): number 
   return found.length > 0 ? Math.min(...found) : undefined;
 }
 
-/** recordedDate; STU3 assertedDate; DSTU2 dateRecorded. */
-function recordedOf(c: JsonObject, now: number): number | undefined {
-  return latestDayOf(c.recordedDate, now) ?? latestDayOf(c.assertedDate, now) ?? latestDayOf(c.dateRecorded, now);
-}
-
-/** The same registration date's first day (the look-back's start, see Scope.anchorEarliest). */
-function recordedFirstOf(c: JsonObject, now: number): number | undefined {
-  return firstDayOf(c.recordedDate, now) ?? firstDayOf(c.assertedDate, now) ?? firstDayOf(c.dateRecorded, now);
+/** recordedDate; STU3 assertedDate; DSTU2 dateRecorded: its first and last day. */
+function recordedOf(c: JsonObject, now: number): { first: number; last: number } | undefined {
+  return daysOf(c.recordedDate, now) ?? daysOf(c.assertedDate, now) ?? daysOf(c.dateRecorded, now);
 }
 
 /** Patient.birthDate (read leniently from whatever the `patient` key held), as written. */
@@ -173,9 +162,15 @@ export function assessScope(
     }
     const onset = onsetOf(raw, birth, now);
     const recorded = recordedOf(raw, now);
-    const pain = onset ?? recorded;
+    const pain = onset ?? recorded?.last;
     if (pain !== undefined && (painSince === undefined || pain < painSince)) painSince = pain;
-    gsb.push({ c: raw, anchor: recorded ?? onset ?? now, anchorEarliest: (recorded !== undefined ? recordedFirstOf(raw, now) : undefined) ?? onset ?? now, anchoredBy: recorded !== undefined ? 'registration' : onset !== undefined ? 'onset' : 'today', unconfirmed: valueSet.statuses.isUnconfirmed(raw) });
+    gsb.push({
+      c: raw,
+      anchor: recorded?.last ?? onset ?? now,
+      anchorEarliest: recorded?.first ?? onset ?? now,
+      anchoredBy: recorded !== undefined ? 'registration' : onset !== undefined ? 'onset' : 'today',
+      unconfirmed: valueSet.statuses.isUnconfirmed(raw),
+    });
   }
   if (gsb.length === 0) {
     return settings.allPatientsInScope
