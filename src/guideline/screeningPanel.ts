@@ -86,29 +86,28 @@ function laterDate(a: PreciseDate, b: PreciseDate): PreciseDate {
   return a.at !== b.at ? (a.at > b.at ? a : b) : PRECISION_RANK[a.precision] >= PRECISION_RANK[b.precision] ? a : b;
 }
 
-/** An open ServiceRequest's date: the later of authoredOn (else meta.lastUpdated) and occurrence[x]. */
-function orderDate(sr: Record<string, unknown>): PreciseDate | undefined {
-  const meta = isObject(sr.meta) ? sr.meta : {};
+/** occurrence[x]'s dates: occurrenceDateTime, occurrencePeriod's start and end, occurrenceTiming's events. */
+function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; end: PreciseDate | undefined } {
   const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
   const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
-  const dates = [
-    dateOf(sr.authoredOn) ?? dateOf(meta.lastUpdated),
-    dateOf(sr.occurrenceDateTime),
-    dateOf(period.start),
-    dateOf(period.end),
-    ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : []),
-  ].filter((d): d is PreciseDate => d !== undefined);
-  return dates.length > 0 ? dates.reduce(laterDate) : undefined;
+  const starts = [dateOf(sr.occurrenceDateTime), dateOf(period.start), ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : [])].filter(
+    (d): d is PreciseDate => d !== undefined,
+  );
+  return { starts, end: dateOf(period.end) };
 }
 
-/** The earliest sampling date an order names (see OpenOrder.firstSampling); undefined when it names none. */
-function firstSamplingDate(sr: Record<string, unknown>): number | undefined {
-  const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
-  const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
-  const dates = [dateOf(sr.occurrenceDateTime), dateOf(period.start), ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : [])]
-    .filter((d): d is PreciseDate => d !== undefined)
-    .map((d) => d.at);
-  return dates.length > 0 ? Math.min(...dates) : undefined;
+/**
+ * An open ServiceRequest's date, the later of authoredOn (else meta.lastUpdated) and occurrence[x]; and the
+ * earliest day it names for sampling (see OpenOrder.firstSampling).
+ */
+function orderDates(sr: Record<string, unknown>): Pick<OpenOrder, 'date' | 'firstSampling'> {
+  const meta = isObject(sr.meta) ? sr.meta : {};
+  const { starts, end } = occurrenceDates(sr);
+  const dates = [dateOf(sr.authoredOn) ?? dateOf(meta.lastUpdated), ...starts, end].filter((d): d is PreciseDate => d !== undefined);
+  return {
+    date: dates.length > 0 ? dates.reduce(laterDate) : undefined,
+    firstSampling: starts.length > 0 ? Math.min(...starts.map((d) => d.at)) : undefined,
+  };
 }
 
 /**
@@ -136,7 +135,7 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   if (CLOSED_ORDER_STATUS.has(status)) return null;
   if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
   const intent = nonBlank(resource.intent)?.trim().toLowerCase();
-  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), date: orderDate(resource), firstSampling: firstSamplingDate(resource), groups };
+  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), ...orderDates(resource), groups };
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
