@@ -8,6 +8,7 @@ import { loadCodeSystems } from '../terminology/codeSystems.js';
 import { loadDrugCodes } from '../terminology/drugCodes.js';
 import { loadDrugKinds } from '../terminology/drugKinds.js';
 import { loadMedicationConditionCodes } from '../terminology/medicationConditions.js';
+import { loadConditionStatuses } from '../terminology/conditionStatusWords.js';
 import { loadGsbValueSet } from '../terminology/gsbValueSet.js';
 import { loadNonPharmacologicalCodes } from '../terminology/nonPharmacologicalCodes.js';
 import { loadScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
@@ -67,10 +68,12 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const fetcher = options.fetcher ?? createFhirFetcher(config);
   const panel = loadScreeningPanelCodes();
   const systems = loadCodeSystems();
-  const gsb = loadGsbValueSet(config.scope.extraGsbCodes, systems, config.scope.icpc2L18);
+  // One reader of Condition statuses (terminology/condition-status-words.json) for scope and the medication rules.
+  const statuses = loadConditionStatuses();
+  const gsb = loadGsbValueSet(config.scope.extraGsbCodes, systems, config.scope.icpc2L18, statuses);
   const medication = {
     drugs: loadDrugCodes(loadDrugKinds(), systems),
-    conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off'),
+    conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off', statuses),
   };
   if (config.scope.allPatientsInScope) {
     // Demonstrations only (refused in production by the configuration): every patient gets cards.

@@ -95,7 +95,12 @@ export class GsbValueSet {
   }
 }
 
-export function loadGsbValueSet(extraCodes: readonly string[], systems: CodeSystems, icpc2L18: Icpc2L18Setting = 'off'): GsbValueSet {
+export function loadGsbValueSet(
+  extraCodes: readonly string[],
+  systems: CodeSystems,
+  icpc2L18: Icpc2L18Setting = 'off',
+  statuses: ConditionStatuses = loadConditionStatuses(),
+): GsbValueSet {
   const file = readValidatedJson<GsbFile>('gsb-conditions.json', 'gsb-conditions');
-  return new GsbValueSet(file, extraCodes, systems, icpc2L18, loadConditionStatuses());
+  return new GsbValueSet(file, extraCodes, systems, icpc2L18, statuses);
 }

@@ -109,6 +109,6 @@ export class MedicationConditionCodes {
   }
 }
 
-export function loadMedicationConditionCodes(systems: CodeSystems, readIcpc2: boolean): MedicationConditionCodes {
-  return new MedicationConditionCodes(readValidatedJson<ConditionsFile>('medication-conditions.json', 'medication-conditions'), systems, readIcpc2, loadConditionStatuses());
+export function loadMedicationConditionCodes(systems: CodeSystems, readIcpc2: boolean, statuses: ConditionStatuses = loadConditionStatuses()): MedicationConditionCodes {
+  return new MedicationConditionCodes(readValidatedJson<ConditionsFile>('medication-conditions.json', 'medication-conditions'), systems, readIcpc2, statuses);
 }
