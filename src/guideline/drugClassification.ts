@@ -1,4 +1,5 @@
 import { BoundedMemo } from '../model/boundedMemo.js';
+import { combinationKey } from '../model/ingredientCombination.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
 import { wordsOf } from '../model/words.js';
 import type { BrandNote, DrugCodes, IngredientEntry, OutOfScopeProduct } from '../terminology/drugCodes.js';
@@ -225,7 +226,7 @@ function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; sub
     for (const k of nameKeys(codes, word) ?? []) add(k);
   }
   // "Buprenorphin/naloxon" by its generic names is a substitution product, as Suboxone is by its brand.
-  if (!substitution && keys.length > 1 && codes.substitutionCombinations.has([...keys].sort().join(';'))) substitution = true;
+  if (!substitution && keys.length > 1 && codes.substitutionCombinations.has(combinationKey(keys))) substitution = true;
   return { keys, substitution, notes };
 }
 
@@ -273,11 +274,6 @@ function withTextIngredients(byCode: ClassifiedMedication, text: TextMatch, code
   return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
 }
 
-/** Ingredient keys as the tables' combination sets hold them (sorted, ";"-joined). */
-function combinationKey(ingredients: readonly ClassifiedIngredient[]): string {
-  return ingredients.map((i) => i.key).sort().join(';');
-}
-
 /**
  * A code names the ingredient, the text the product: "Subutex 8 mg" coded as buprenorphine (RxNorm 1819,
  * ATC N02AE01) is a substitution product all the same (docs/clinical-rules.md §4.10), never one to delete.
@@ -321,7 +317,7 @@ export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConc
   const ingredients: ClassifiedIngredient[] = [];
   for (const p of parts) for (const i of p.ingredients) if (!ingredients.some((x) => x.key === i.key)) ingredients.push(i);
   // Buprenorphine and naloxone given as two ingredients are Suboxone's composition: substitution, as the product is.
-  const substitution = codes.substitutionCombinations.has(combinationKey(ingredients)) ? 'opioid-substitution' : null;
+  const substitution = codes.substitutionCombinations.has(combinationKey(ingredients.map((i) => i.key))) ? 'opioid-substitution' : null;
   const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? substitution;
   const notes = [...new Set(parts.flatMap((p) => p.brandNotes))];
   return result(classificationOf(codes, ingredients, outOfScope), first.via ?? 'text', notes);
@@ -337,7 +333,7 @@ export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): Cla
   // the tables name, or the code as it is.
   if (byIngredients.kinds.length === 0 && byIngredients.outOfScope === null) return byCode;
   const merged = [...byCode.ingredients, ...byIngredients.ingredients.filter((i) => !byCode.ingredients.some((x) => x.key === i.key))];
-  const key = combinationKey(merged);
+  const key = combinationKey(merged.map((i) => i.key));
   if (!codes.knownCombinations.has(key)) return byCode;
   const c = classificationOf(codes, merged, codes.substitutionCombinations.has(key) ? 'opioid-substitution' : byIngredients.outOfScope);
   const notes = [...new Set([...byCode.brandNotes, ...byIngredients.brandNotes])];

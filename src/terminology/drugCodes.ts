@@ -1,3 +1,4 @@
+import { combinationKey } from '../model/ingredientCombination.js';
 import { wordsOf } from '../model/words.js';
 import { projectPath } from '../projectRoot.js';
 import type { CodeSystems } from './codeSystems.js';
@@ -78,8 +79,8 @@ export interface DrugCodes {
    */
   substitutionCombinations: ReadonlySet<string>;
   /**
-   * Every combination of ingredients a row of the tables names (ATC, RxNorm products, brands), as sorted keys
-   * joined by ";": a code naming one partner is completed by a text only into one of these (docs §4).
+   * Every combination of ingredients a row of the tables names (ATC, RxNorm products, brands), by
+   * combinationKey: a code naming one partner is completed by a Medication's ingredient list only into one of these (docs §4).
    */
   knownCombinations: ReadonlySet<string>;
 }
@@ -165,7 +166,7 @@ export function loadDrugCodes(
   const substitutionCombinations = new Set<string>();
   const knownCombinations = new Set<string>();
   const combination = (keys: readonly string[]): void => {
-    if (keys.length > 1) knownCombinations.add([...keys].sort().join(';'));
+    if (keys.length > 1) knownCombinations.add(combinationKey(keys));
   };
   for (const r of readValidatedCsv<AtcRow>(dir, 'atc.csv', 'drug-atc')) {
     const rule = r.rule;
@@ -175,7 +176,7 @@ export function loadDrugCodes(
     const entry: AtcEntry = { code: r.atc.toUpperCase(), match: r.match, rule, ingredients: splitList(r.ingredients), display: r.display, status: r.status };
     checkKeys(entry.ingredients, `atc.csv ${entry.code}`);
     (entry.match === 'prefix' ? atcPrefix : atcExact).set(entry.code, entry);
-    if (rule === 'opioid-substitution' && entry.ingredients.length > 1) substitutionCombinations.add([...entry.ingredients].sort().join(';'));
+    if (rule === 'opioid-substitution' && entry.ingredients.length > 1) substitutionCombinations.add(combinationKey(entry.ingredients));
     combination(entry.ingredients);
   }
 
