@@ -97,6 +97,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     .filter((i) => i.onlyAfterMonths === undefined || (painSince !== undefined && moreMonthsThan(painSince, i.onlyAfterMonths, now)))
     .map((i) => i.id);
   const notIncluded = scope.phase === 'established' ? [...new Set((screening.notTaken ?? [...screening.missing, ...stale]).map((g) => g.id))] : [];
+  const earlierFlagged = scope.phase === 'established' ? [...new Set(flags.earlierFlaggedGroups ?? [])] : [];
   return {
     kind: 'non-pharmacological-treatment',
     indicator: 'info',
@@ -111,8 +112,8 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     unansweredFlags,
     notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     // Nor beside earlier flags nobody answered: "explain the negative findings" would contradict "check them".
-    communicateDiagnosis: unansweredFlags === 0 && !(scope.phase === 'established' && (flags.earlierFlaggedGroups ?? []).length > 0),
+    communicateDiagnosis: unansweredFlags === 0 && earlierFlagged.length === 0,
     stillProvisional: scope.stillProvisional === true,
-    earlierFlagged: scope.phase === 'established' ? [...new Set(flags.earlierFlaggedGroups ?? [])] : [],
+    earlierFlagged,
   };
 }

@@ -11,7 +11,7 @@ import { isStillTaken } from '../guideline/stillTaken.js';
 import { issue, type ServiceAnswer } from '../model/cdsResponse.js';
 import { asList } from '../model/json.js';
 import { DAY_MS } from '../model/duration.js';
-import type { DraftOrder, ResourceJson } from '../model/medicationOrder.js';
+import type { DraftOrder, MedicationOrderView, ResourceJson } from '../model/medicationOrder.js';
 import type { Logger } from '../observability/logger.js';
 import type { CardTexts } from '../render/cardTexts.js';
 import { renderDrugOrderCard } from '../render/drugOrderCard.js';
@@ -97,10 +97,14 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     if (scope.ageUnknown) data.log.info({ hook: spec.hook }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
     const unreadableBefore = skipped.countOf('active-medication');
     const listed = await readActiveMedications([...(resolved.resources.medications ?? []), ...(resolved.resources.medicationStatements ?? [])], data, dataDeps, skipped, deps.gsb.statuses);
-    const active = listed.filter((m) => isStillTaken(m, now));
-    // Ended within OPIOID_RECENTLY_ENDED_DAYS: a draft opioid may renew it or switch from it (docs/clinical-rules.md §4.1).
+    // Still taken, or ended within OPIOID_RECENTLY_ENDED_DAYS: a draft opioid may renew it or switch from it (docs/clinical-rules.md §4.1).
     const recentlyEndedFrom = now - settings.recentlyEndedDays * DAY_MS;
-    const recentlyEnded = listed.filter((m) => !m.notTaken && !isStillTaken(m, now) && isStillTaken(m, recentlyEndedFrom));
+    const active: MedicationOrderView[] = [];
+    const recentlyEnded: MedicationOrderView[] = [];
+    for (const m of listed) {
+      if (isStillTaken(m, now)) active.push(m);
+      else if (!m.notTaken && isStillTaken(m, recentlyEndedFrom)) recentlyEnded.push(m);
+    }
     // An active order or statement that could not be read (no status, no readable medication) may be an
     // opioid: as when the list itself could not be read, no opioid already taken can be ruled out.
     const someActiveUnreadable = skipped.countOf('active-medication') > unreadableBefore;
