@@ -148,8 +148,7 @@ function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelC
     if (r.system === 'npu') {
       const uri = r.systemUri.includes(':') ? r.systemUri : panel.uriOf('npu');
       npuUris.set(uri, (npuUris.get(uri) ?? 0) + 1);
-    }
-    else loincResults++;
+    } else loincResults++;
   }
   const npuTotal = [...npuUris.values()].reduce((a, b) => a + b, 0);
   const topNpu = [...npuUris.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
