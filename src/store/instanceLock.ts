@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeFolder } from './dataFolder.js';
 
 /** The lock file in DATA_DIR; an (empty) SQLite database, so that SQLite's own file locking holds it. */
 export const INSTANCE_LOCK_FILE = 'nkr-pain-cds.instance.lock';
@@ -26,7 +26,7 @@ export interface InstanceLock {
  * `npm run quiet:reset`) do not take it.
  */
 export function takeInstanceLock(dataDir: string): InstanceLock {
-  mkdirSync(dataDir, { recursive: true });
+  makeFolder(dataDir);
   const file = join(dataDir, INSTANCE_LOCK_FILE);
   const db = new Database(file);
   try {

@@ -3,8 +3,9 @@
  * identifier and the keys cannot be recomputed without the secret. Each key kind has its own prefix.
  */
 import { createHash, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeFolder } from './dataFolder.js';
 import { ConfigError, type Config } from '../config.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
 import type { CardFacts } from '../model/cdsResponse.js';
@@ -93,7 +94,7 @@ export function resolvePseudonymSecret(config: Config): string {
     const secret = readFileSync(file, 'utf8').trim();
     if (secret.length >= 32) return secret;
   }
-  mkdirSync(config.store.dataDir, { recursive: true });
+  makeFolder(config.store.dataDir);
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { makeFolder } from './dataFolder.js';
 import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { readSnapshotOnWorker } from './sqliteSnapshotReader.js';
@@ -43,7 +43,7 @@ export class SqliteDb implements Db {
     const inMemory = file === ':memory:';
     this.file = inMemory ? null : file;
     this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
-    if (!inMemory) mkdirSync(dirname(file), { recursive: true });
+    if (!inMemory) makeFolder(dirname(file));
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
     this.startCheckpointer = inMemory

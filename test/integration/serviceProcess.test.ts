@@ -218,6 +218,9 @@ describe('an address that cannot be had', () => {
     const badDir = startServiceProcess({ AUTH: 'off', DATA_DIR: file });
     await expect(badDir).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: /);
     await expect(badDir).rejects.not.toThrow(/    at /);
+    // A folder that cannot be made where its parent exists (Node's recursive mkdir hung here for ever).
+    const procDir = startServiceProcess({ AUTH: 'off', DATA_DIR: '/proc/nkr-pain-cds-data' });
+    await expect(procDir).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: ENOENT/);
     const badDb = startServiceProcess({ AUTH: 'off', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PSEUDONYM_SECRET: 'x'.repeat(32) });
     await expect(badDb).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATABASE_URL: /);
   }, 30_000);

@@ -1,0 +1,31 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Creates a folder and the folders above it that are missing (`mkdir -p`), or throws. Node 20's
+ * `mkdirSync(path, { recursive: true })` never returns where a parent exists but cannot hold the folder
+ * (a path under /proc: mkdir answers ENOENT, its parent EEXIST, and it tries again for ever), so a
+ * DATA_DIR there hung the start without a word. Here such a folder is an ENOENT error.
+ */
+export function makeFolder(path: string): void {
+  try {
+    mkdirSync(path);
+    return;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'EEXIST' && statSync(path).isDirectory()) return;
+    const parent = dirname(path);
+    // ENOENT with the parent there (or no parent left) will not be cured by making the parent.
+    if (code !== 'ENOENT' || parent === path || existsSync(parent)) throw err;
+    makeFolder(parent);
+  }
+  try {
+    mkdirSync(path);
+  } catch (err) {
+    if (codeOf(err) !== 'EEXIST' || !statSync(path).isDirectory()) throw err;
+  }
+}
+
+function codeOf(err: unknown): unknown {
+  return typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+}
