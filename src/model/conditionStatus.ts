@@ -12,6 +12,8 @@ import { isObject } from './json.js';
 /** The codes of each status, which a text or display may also spell out ("Resolved", "Entered in Error"). */
 const CLINICAL_CODES = ['active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved'] as const;
 const VERIFICATION_CODES = ['unconfirmed', 'provisional', 'differential', 'confirmed', 'refuted', 'entered-in-error'] as const;
+const CLINICAL_CODE_SET: ReadonlySet<string> = new Set(CLINICAL_CODES);
+const VERIFICATION_CODE_SET: ReadonlySet<string> = new Set(VERIFICATION_CODES);
 
 /** Words for each status code besides the code itself (terminology/condition-status-words.json). */
 export interface ConditionStatusWords {
@@ -43,21 +45,29 @@ function statusWord(text: unknown, index: ReadonlyMap<string, string>): string |
   return typeof text === 'string' ? index.get(wordKey(text)) : undefined;
 }
 
-function statusCode(v: unknown, index: ReadonlyMap<string, string>): string | undefined {
+/**
+ * The status a value gives. A coding's code counts when it is one of FHIR's status codes, whatever its
+ * system; a code that is not (a local system's "3" displayed "Afkræftet") gives way to the displays and
+ * the text, so a local coding is read by its words rather than taken for an unknown status. Only when
+ * nothing is readable does the first such code stand, as a status that is none of the known ones.
+ */
+function statusCode(v: unknown, index: ReadonlyMap<string, string>, codes: ReadonlySet<string>): string | undefined {
   // A plain string (STU3/DSTU2) is a code, or one of the words ("Afkræftet", "Entered in Error").
   if (typeof v === 'string') return index.get(wordKey(v)) ?? (v.trim().toLowerCase() || undefined);
   if (!isObject(v)) return undefined;
-  // A bare Coding where FHIR has a CodeableConcept ({system, code}): read as the coding it is, never as no status.
-  if (v.coding === undefined && typeof v.code === 'string' && v.code.trim() !== '') return v.code.trim().toLowerCase();
-  const codings = codingsOf(v);
+  // A bare Coding where FHIR has a CodeableConcept ({system, code}): read as the coding it is.
+  const codings = v.coding === undefined && typeof v.code === 'string' ? [v] : codingsOf(v);
+  let unknownCode: string | undefined;
   for (const coding of codings) {
-    if (typeof coding.code === 'string' && coding.code.trim() !== '') return coding.code.trim().toLowerCase();
+    const code = typeof coding.code === 'string' ? coding.code.trim().toLowerCase() : '';
+    if (codes.has(code)) return code;
+    if (code !== '') unknownCode ??= code;
   }
   for (const coding of codings) {
     const word = statusWord(coding.display, index);
     if (word !== undefined) return word;
   }
-  return statusWord(v.text, index);
+  return statusWord(v.text, index) ?? unknownCode;
 }
 
 /** abatement[x] (DSTU2's abatementBoolean: only when true): the condition has ended. */
@@ -81,11 +91,11 @@ export class ConditionStatuses {
   }
 
   private verificationOf(condition: unknown): string | undefined {
-    return isObject(condition) ? statusCode(condition.verificationStatus, this.verificationWords) : undefined;
+    return isObject(condition) ? statusCode(condition.verificationStatus, this.verificationWords, VERIFICATION_CODE_SET) : undefined;
   }
 
   private clinicalOf(condition: unknown): string | undefined {
-    return isObject(condition) ? statusCode(condition.clinicalStatus, this.clinicalWords) : undefined;
+    return isObject(condition) ? statusCode(condition.clinicalStatus, this.clinicalWords, CLINICAL_CODE_SET) : undefined;
   }
 
   /**

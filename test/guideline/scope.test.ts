@@ -362,6 +362,15 @@ describe('scope through the HTTP API', () => {
     const provisional = await post(PV, patientView([cond({ recordedDate: '2026-01-10', verificationStatus: { text: 'Foreløbig' } })]));
     expect(cardOfKind(provisional, 'screening-incomplete')).toBeDefined();
   });
+  test('a status in a local code system is read by its display or text: a local "3" displayed "Afkræftet" → no one in scope; a local "1" displayed "Aktiv" → in scope; an unknown code with no readable words is no active status', async () => {
+    const LOCAL = 'urn:oid:1.2.208.176.2.99';
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', verificationStatus: { coding: [{ system: LOCAL, code: '3', display: 'Afkræftet' }], text: 'Afkræftet' } })]))).cards).toEqual([]);
+    expect(cardOfKind(await post(SIGN, orderSign([cond({ verificationStatus: { coding: [{ system: LOCAL, code: '3' }], text: 'Afkræftet' } })])), 'tramadol')).toBeUndefined();
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', clinicalStatus: { coding: [{ system: LOCAL, code: '1', display: 'Aktiv' }] } })]))).cards.length).toBeGreaterThan(0);
+    // A FHIR code beside the local one wins, whatever the order.
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', clinicalStatus: { coding: [{ system: LOCAL, code: '1', display: 'Aktiv' }, { system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'resolved' }] } })]))).cards).toEqual([]);
+    expect((await post(PV, patientView([cond({ recordedDate: '2022-03-01', clinicalStatus: { coding: [{ system: LOCAL, code: '7' }] } })]))).cards).toEqual([]);
+  });
   test('a status sent as a bare Coding (no CodeableConcept around it) is read: refuted, entered in error or resolved → no one in scope; provisional → the work-up', async () => {
     const VER = 'http://terminology.hl7.org/CodeSystem/condition-ver-status';
     const CLIN = 'http://terminology.hl7.org/CodeSystem/condition-clinical';
