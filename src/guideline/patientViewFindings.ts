@@ -33,6 +33,12 @@ export interface PatientRecord {
    * not relevant; docs/clinical-rules.md §3.2, §6), by flaggedResultKey. Absent: none answered.
    */
   isFlagAnswered?: (key: string) => boolean;
+  /**
+   * Whether the screening-abnormal card of this finding will be quieted in this answer (docs/clinical-rules.md
+   * §6). A quieted card lists nothing: the not-assessable results then go on another card, and the non-drug
+   * card does not send the clinician to it. Absent: never quieted.
+   */
+  isAbnormalCardQuiet?: (finding: ScreeningAbnormalFinding) => boolean;
 }
 
 /** Work-up phase only (§3.1 rev 2): missing or stale groups. */
@@ -131,26 +137,21 @@ export function assessPatientView(
   const answered = record.isFlagAnswered;
   const flagged = assessed.flagged.filter(counts).map((f) => (answered?.(flaggedResultKey(f)) ? { ...f, answered: true } : f));
   const notAssessable = assessed.notAssessable.filter(counts);
-  if (flagged.length > 0) {
-    findings.push({
-      kind: 'screening-abnormal',
-      indicator: scope.phase === 'work-up' ? 'warning' : 'info',
-      phase: scope.phase,
-      anchoredByOnset: scope.anchoredBy === 'onset',
-      flagged,
-      notAssessable,
-    });
-  }
+  const abnormal: ScreeningAbnormalFinding | undefined =
+    flagged.length > 0
+      ? { kind: 'screening-abnormal', indicator: scope.phase === 'work-up' ? 'warning' : 'info', phase: scope.phase, anchoredByOnset: scope.anchoredBy === 'onset', flagged, notAssessable }
+      : undefined;
+  if (abnormal) findings.push(abnormal);
+  // The screening-abnormal card, when issued, not switched off and not quieted, lists the not-assessable results (§3.2).
+  const abnormalListsThem = abnormal !== undefined && !(settings.disabledKinds ?? []).includes('screening-abnormal') && record.isAbnormalCardQuiet?.(abnormal) !== true;
   const labs: LabStatus = {
     missing: screening.missing.map((g) => g.id),
     pending: screening.pending.map((g) => g.id),
     stale: screening.stale.map((s) => s.group.id),
     flagged,
-    notAssessable: flagged.length > 0 ? [] : notAssessable,
-    notAssessableOnAbnormalCard: flagged.length > 0 && notAssessable.length > 0,
+    notAssessable: abnormalListsThem ? [] : notAssessable,
+    notAssessableOnAbnormalCard: abnormalListsThem && notAssessable.length > 0,
   };
-  // The screening-abnormal card, when issued and not switched off, lists the not-assessable results (§3.2).
-  const abnormalListsThem = flagged.length > 0 && !(settings.disabledKinds ?? []).includes('screening-abnormal');
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,

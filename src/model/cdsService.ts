@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { CallTrace } from './callTrace.js';
-import type { ServiceAnswer } from './cdsResponse.js';
+import type { CardFacts, ServiceAnswer } from './cdsResponse.js';
 import type { HookName, HookRequest } from './hookRequest.js';
 import type { Language } from './language.js';
 import type { SkippedResources } from './skipped.js';
@@ -40,9 +40,14 @@ export interface PrefetchTemplateSpec {
 export interface AnsweredResults {
   /** Its screening-abnormal card was overridden as "already addressed" or "not relevant" (§3.2). */
   isFlagAnswered(flag: string): boolean;
+  /**
+   * Whether a patient-view card of this kind and these facts would be quieted in this call (§6): a card
+   * that lists what no quieted card may hide (the not-assessable results) must know it before it is built.
+   */
+  isCardQuiet(kind: string, facts: CardFacts): boolean;
 }
 
-export const NOTHING_ANSWERED: AnsweredResults = { isFlagAnswered: () => false };
+export const NOTHING_ANSWERED: AnsweredResults = { isFlagAnswered: () => false, isCardQuiet: () => false };
 
 export interface ServiceCall<H extends HookName = HookName> {
   request: HookRequest<H>;

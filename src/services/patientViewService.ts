@@ -12,7 +12,8 @@ import {
   type ScreeningAbnormalFinding,
   type ScreeningIncompleteFinding,
 } from '../guideline/patientViewFindings.js';
-import { flaggedResultKey } from '../guideline/flaggedResults.js';
+import { flaggedResultKey, type NotAssessableResult } from '../guideline/flaggedResults.js';
+import type { NonPharmacologicalFinding } from '../guideline/nonPharmacologicalTreatment.js';
 import { assessScope } from '../guideline/scope.js';
 import { firstCountedTime } from '../guideline/screeningPanel.js';
 import { isStillTaken } from '../guideline/stillTaken.js';
@@ -83,14 +84,31 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
   ];
 }
 
-/** Facts of the screening-incomplete card (§6): the groups not taken, sorted (missing and stale). */
-export function screeningIncompleteFacts(f: ScreeningIncompleteFinding): CardFacts {
-  return { groups: f.notTaken.map((g) => g.id).sort() };
+/**
+ * The not-assessable results a card lists, as facts (§6): "observationId:value", sorted; nothing when it lists
+ * none (the card's key is then what it was before they were keyed). A new or changed one is another finding,
+ * so a card that lists them is never kept quiet over one the clinician has not seen.
+ */
+function notAssessableFacts(results: readonly NotAssessableResult[]): CardFacts {
+  return results.length === 0 ? {} : { notAssessable: results.map(flaggedResultKey).sort() };
 }
 
-/** Facts of the screening-abnormal card (§6): "observationId:value" of each flagged result, sorted. */
+/** Facts of the screening-incomplete card (§6): the groups not taken, sorted (missing and stale), and the not-assessable results it lists. */
+export function screeningIncompleteFacts(f: ScreeningIncompleteFinding): CardFacts {
+  return { groups: f.notTaken.map((g) => g.id).sort(), ...notAssessableFacts(f.notAssessable) };
+}
+
+/** Facts of the screening-abnormal card (§6): "observationId:value" of each flagged result, sorted, and of each not-assessable result it lists. */
 export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
-  return { flagged: f.flagged.map(flaggedResultKey).sort() };
+  return { flagged: f.flagged.map(flaggedResultKey).sort(), ...notAssessableFacts(f.notAssessable) };
+}
+
+/**
+ * Facts of the non-drug card (§6): the phase and the multidisciplinary eligibility — a new flagged result has
+ * its own card and does not bring this one back — and the not-assessable results it lists.
+ */
+function nonPharmacologicalFacts(f: NonPharmacologicalFinding): CardFacts {
+  return { phase: f.phase, multidisciplinary: f.multidisciplinaryEligible, ...notAssessableFacts(f.notAssessable) };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {
@@ -151,6 +169,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           serviceRequests: data.resources.serviceRequests,
           patient: data.resources.patient?.[0],
           isFlagAnswered: (key) => answered.isFlagAnswered(key),
+          isAbnormalCardQuiet: (f) => answered.isCardQuiet(f.kind, screeningAbnormalFacts(f)),
         },
         { panel: deps.panel, gsb: deps.gsb, nonPharmacological: deps.nonPharmacological },
         settings,
@@ -182,12 +201,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
           case 'screening-abnormal':
             return issue(renderScreeningAbnormal(f, ctx), screeningAbnormalFacts(f));
           case 'non-pharmacological-treatment':
-            // Its finding is only the phase and the multidisciplinary eligibility (docs/clinical-rules.md §6):
-            // a new flagged result has its own card and does not bring this one back.
-            return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), {
-              phase: f.phase,
-              multidisciplinary: f.multidisciplinaryEligible,
-            });
+            return issue(renderNonPharmacological(f, ctx, deps.nonPharmacological), nonPharmacologicalFacts(f));
         }
       });
       if (currentMedication) {

@@ -26,6 +26,17 @@ export type QuietSettings = Config['quiet'];
 
 /** The kind of the entries that mark a flagged result answered (§3.2). */
 const FLAG_ANSWERED_KIND = 'flagged-result';
+/** The reason of an entry that marks a flagged result answered; a later answer that does not writes `flag-unanswered:`. */
+const FLAG_ANSWERED = 'flag-answered:';
+/**
+ * The reason of an entry written by an answer that quiets nothing (accepted, or a later "will address later"
+ * for a flag): it quiets nothing either, but as the answer given last it ends the quieting of an earlier
+ * one, and it outlives any period such an earlier answer could still claim, so that answer sent again
+ * cannot come back.
+ */
+const CLEARED = 'cleared:';
+/** How far a client's clock may run ahead of ours and its answers still keep their own order. */
+const CLIENT_CLOCK_AHEAD_MS = 5 * 60_000;
 /** Override reason codes of patient-level cards (cards/common.yaml `overrideReasons`). */
 const LATER = 'address-later';
 const ANSWERS_A_FLAG: readonly string[] = ['already-addressed', 'not-relevant'];
@@ -67,6 +78,17 @@ export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'rece
 }
 
 /**
+ * Where an answer stands among the answers to its card (the entries' `setAt`): its own `outcomeTimestamp`,
+ * so two answers from a clock a minute ahead keep the order the clinician gave them in, but never more than
+ * CLIENT_CLOCK_AHEAD_MS after it was received (a clock far ahead cannot make one answer outlast every later
+ * one). Its period still runs from answeredAt.
+ */
+export function answerOrder(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'receivedAt'>): number {
+  const t = Date.parse(answer.outcomeTimestamp);
+  return Number.isNaN(t) ? answer.receivedAt : Math.min(t, answer.receivedAt + CLIENT_CLOCK_AHEAD_MS);
+}
+
+/**
  * The suppressions one answer makes (docs/clinical-rules.md §6). Patient-level cards: an override with a
  * reason quiets for QUIET_DAYS ("will address later": QUIET_LATER_DAYS), without a reason (a plain
  * dismiss) for QUIET_DISMISS_HOURS; accepting a suggestion quiets nothing (the orders it creates change
@@ -80,20 +102,24 @@ export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'rece
 export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'outcomeTimestamp' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
   if (!settings.enabled || card.quietPolicy === null) return [];
   const at = answeredAt(answer);
-  const entry = (reason: string, quietUntil: number | null): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind: card.kind, reason, quietUntil, setAt: at });
+  const setAt = answerOrder(answer);
+  const entry = (reason: string, quietUntil: number | null): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind: card.kind, reason, quietUntil, setAt });
   const out: QuietEntry[] = [];
   const code = answer.reason?.code ?? null;
   const quietsCard = !settings.disabledKinds.includes(card.kind);
   switch (card.quietPolicy) {
     case 'patient':
-      if (answer.outcome !== 'overridden') break;
       if (quietsCard) {
-        if (code === null) out.push(entry('dismissed', at + settings.dismissHours * HOUR_MS));
+        if (answer.outcome !== 'overridden') out.push(entry(`${CLEARED}${answer.outcome}`, at + Math.max(settings.days * DAY_MS, settings.laterDays * DAY_MS, settings.dismissHours * HOUR_MS)));
+        else if (code === null) out.push(entry('dismissed', at + settings.dismissHours * HOUR_MS));
         else out.push(entry(`override:${code}`, at + (code === LATER ? settings.laterDays : settings.days) * DAY_MS));
       }
-      // The answered flag is the clinician's answer (§3.2), not a quieting: it holds even when the kind is never quieted.
-      if (card.kind === 'screening-abnormal' && code !== null && ANSWERS_A_FLAG.includes(code)) {
-        for (const k of card.itemKeys) out.push({ patientKey: card.patientKey, entryKey: k, kind: FLAG_ANSWERED_KIND, reason: `flag-answered:${code}`, quietUntil: null, setAt: at });
+      // The answered flag is the clinician's answer (§3.2), not a quieting: it holds even when the kind is never
+      // quieted. Any other answer, given later, leaves the results unanswered again (the answer given last is in force).
+      if (card.kind === 'screening-abnormal') {
+        const answers = answer.outcome === 'overridden' && code !== null && ANSWERS_A_FLAG.includes(code);
+        const reason = answers ? `${FLAG_ANSWERED}${code}` : `flag-unanswered:${code ?? answer.outcome}`;
+        for (const k of card.itemKeys) out.push({ patientKey: card.patientKey, entryKey: k, kind: FLAG_ANSWERED_KIND, reason, quietUntil: null, setAt });
       }
       break;
     case 'nonpharm':
@@ -103,7 +129,10 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
       if (quietsCard) out.push(entry(`answered:${answer.outcome}`, at + settings.nonpharmRepeatDays * DAY_MS));
       break;
     case 'order-select':
-      if (quietsCard && answer.outcome === 'overridden') out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
+      if (!quietsCard) break;
+      if (answer.outcome === 'overridden') out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
+      // Accepted after an override: the same order at order-sign must show its card again.
+      else out.push(entry(`${CLEARED}order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
       break;
   }
   return out;
@@ -135,7 +164,7 @@ function loggedCardOf(e: CardLogEntry, quietPolicy: QuietPolicy): LoggedCard {
 
 /** What a suppression entry quiets: drug entries (from order-select) only at order-sign, the others only at patient-view. */
 function applies(entry: QuietEntry, hook: HookName): boolean {
-  if (entry.kind === FLAG_ANSWERED_KIND) return false;
+  if (entry.kind === FLAG_ANSWERED_KIND || entry.reason.startsWith(CLEARED)) return false;
   return entry.reason.startsWith('order-select:') ? hook === 'order-sign' : hook === 'patient-view';
 }
 
@@ -172,7 +201,20 @@ export class QuietCall {
     const entries = await this.read();
     if (entries.size === 0) return NOTHING_ANSWERED;
     const pseudonyms = this.quiet.pseudonyms;
-    return { isFlagAnswered: (flag) => entries.get(flagKey(pseudonyms, this.patientId, flag))?.kind === FLAG_ANSWERED_KIND };
+    return {
+      isFlagAnswered: (flag) => {
+        const e = entries.get(flagKey(pseudonyms, this.patientId, flag));
+        return e !== undefined && e.kind === FLAG_ANSWERED_KIND && e.reason.startsWith(FLAG_ANSWERED);
+      },
+      isCardQuiet: (kind, facts) => this.quiets(entries, kind, facts),
+    };
+  }
+
+  /** Whether the entries quiet a card of this kind and facts in this call. */
+  private quiets(entries: ReadonlyMap<string, QuietEntry>, kind: string, facts: CardFacts): boolean {
+    if (this.quiet.settings.disabledKinds.includes(kind)) return false;
+    const entry = entries.get(this.quiet.pseudonyms.findingKey(this.patientId, kind, facts));
+    return entry !== undefined && entry.kind === kind && applies(entry, this.hook);
   }
 
   /** Splits the service's cards into those shown and those quieted. */
@@ -184,8 +226,7 @@ export class QuietCall {
     const shown: IssuedCard[] = [];
     const suppressed: IssuedCard[] = [];
     for (const c of cards) {
-      const entry = this.quiet.settings.disabledKinds.includes(c.kind) ? undefined : entries.get(this.quiet.pseudonyms.findingKey(this.patientId, c.kind, c.facts));
-      if (entry && entry.kind === c.kind && applies(entry, this.hook)) suppressed.push(c);
+      if (this.quiets(entries, c.kind, c.facts)) suppressed.push(c);
       else shown.push(c);
     }
     return { shown, suppressed };

@@ -15,7 +15,7 @@ import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { loadConfig } from '../../src/config.js';
 import { issue } from '../../src/model/cdsResponse.js';
 import { STORE_WAIT_ON_REQUEST_PATH_MS } from '../../src/model/storeWait.js';
-import { answeredAt, entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
+import { answeredAt, answerOrder, entriesForAnswer, quietPolicy } from '../../src/store/quiet.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import type { LoggedCard } from '../../src/store/store.js';
 import { feedbackReport, formatReport } from '../../src/store/report.js';
@@ -138,11 +138,23 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
   const at = FIXED_NOW;
   const over = (code: string | null) => ({ outcome: 'overridden' as const, reason: code === null ? null : { system: null, code }, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at });
 
-  test('patient-level: a reason → QUIET_DAYS, address-later → QUIET_LATER_DAYS, none → QUIET_DISMISS_HOURS, accepted → nothing', () => {
+  test('patient-level: a reason → QUIET_DAYS, address-later → QUIET_LATER_DAYS, none → QUIET_DISMISS_HOURS, accepted → nothing quiet (an entry that ends an earlier quieting)', () => {
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over('not-relevant'), settings)).toEqual([{ patientKey: 'P', entryKey: 'F', kind: 'current-medication', reason: 'override:not-relevant', quietUntil: at + 90 * DAY, setAt: at }]);
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over('address-later'), settings)[0]?.quietUntil).toBe(at + 7 * DAY);
     expect(entriesForAnswer(card({ kind: 'current-medication' }), over(null), settings)[0]).toMatchObject({ reason: 'dismissed', quietUntil: at + 24 * HOUR });
-    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at }, settings)).toEqual([]);
+    expect(entriesForAnswer(card({ kind: 'screening-incomplete' }), { outcome: 'accepted', reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at }, settings)).toEqual([
+      // It outlives the longest period an earlier answer could claim, so that answer sent again cannot come back.
+      { patientKey: 'P', entryKey: 'F', kind: 'screening-incomplete', reason: 'cleared:accepted', quietUntil: at + 90 * DAY, setAt: at },
+    ]);
+  });
+
+  test('answers keep the order they were given in with a client clock up to 5 minutes ahead; further ahead, the receipt + 5 minutes', () => {
+    expect(answerOrder({ outcomeTimestamp: new Date(at + 60_000).toISOString(), receivedAt: at })).toBe(at + 60_000);
+    expect(answerOrder({ outcomeTimestamp: new Date(at + 30_000).toISOString(), receivedAt: at + 2_000 })).toBe(at + 30_000);
+    expect(answerOrder({ outcomeTimestamp: '2099-01-01T00:00:00Z', receivedAt: at })).toBe(at + 5 * 60_000);
+    // The period still runs from when it was received.
+    const e = entriesForAnswer(card({ kind: 'current-medication' }), { ...over('not-relevant'), outcomeTimestamp: new Date(at + 60_000).toISOString() }, settings);
+    expect(e[0]).toMatchObject({ setAt: at + 60_000, quietUntil: at + 90 * DAY });
   });
 
   test('an answer counts from when it was given (outcomeTimestamp), never later than it was received', () => {
@@ -154,25 +166,28 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
     expect(e[0]).toMatchObject({ setAt: Date.parse(given), quietUntil: Date.parse(given) + 90 * DAY });
   });
 
-  test('screening-abnormal: "already addressed" / "not relevant" also answer each flagged result, with no expiry; other answers do not', () => {
+  test('screening-abnormal: "already addressed" / "not relevant" also answer each flagged result, with no expiry; other answers leave them unanswered', () => {
     const e = entriesForAnswer(card(), over('already-addressed'), settings);
     expect(e.filter((x) => x.kind === 'flagged-result')).toEqual([
       { patientKey: 'P', entryKey: 'f1', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
       { patientKey: 'P', entryKey: 'f2', kind: 'flagged-result', reason: 'flag-answered:already-addressed', quietUntil: null, setAt: at },
     ]);
-    expect(entriesForAnswer(card(), over('address-later'), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
-    expect(entriesForAnswer(card(), over(null), settings).map((x) => x.kind)).toEqual(['screening-abnormal']);
+    // Written too, as the answer given last: an earlier "already addressed" no longer answers them.
+    expect(entriesForAnswer(card(), over('address-later'), settings).map((x) => `${x.kind} ${x.reason}`)).toEqual(['screening-abnormal override:address-later', 'flagged-result flag-unanswered:address-later', 'flagged-result flag-unanswered:address-later']);
+    expect(entriesForAnswer(card(), over(null), settings).map((x) => `${x.kind} ${x.reason}`)).toEqual(['screening-abnormal dismissed', 'flagged-result flag-unanswered:overridden', 'flagged-result flag-unanswered:overridden']);
     // QUIET_KINDS_DISABLED: the card is not quieted, but its results are still answered.
     expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, disabledKinds: ['screening-abnormal'] }).map((x) => x.kind)).toEqual(['flagged-result', 'flagged-result']);
     expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, enabled: false })).toEqual([]);
   });
 
-  test('non-drug: any answer; order-select: overridden only; order-sign and unknown cards: never', () => {
+  test('non-drug: any answer; order-select: overridden quiets, accepted ends that quieting; order-sign and unknown cards: never', () => {
     const accepted = { outcome: 'accepted' as const, reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at };
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm' }), accepted, settings)[0]?.quietUntil).toBeNull();
     expect(entriesForAnswer(card({ kind: 'non-pharmacological-treatment', quietPolicy: 'nonpharm-repeat' }), over(null), settings)[0]?.quietUntil).toBe(at + 365 * DAY);
     expect(entriesForAnswer(card({ kind: 'tramadol', quietPolicy: 'order-select' }), over(null), settings)[0]).toMatchObject({ reason: 'order-select:overridden', quietUntil: at + 12 * HOUR });
-    expect(entriesForAnswer(card({ kind: 'amitriptyline', quietPolicy: 'order-select' }), accepted, settings)).toEqual([]);
+    expect(entriesForAnswer(card({ kind: 'amitriptyline', quietPolicy: 'order-select' }), accepted, settings)).toEqual([
+      { patientKey: 'P', entryKey: 'F', kind: 'amitriptyline', reason: 'cleared:order-select:accepted', quietUntil: at + 12 * HOUR, setAt: at },
+    ]);
     expect(entriesForAnswer(card({ quietPolicy: null }), over('not-relevant'), settings)).toEqual([]);
 
     const tramadolCard = { uuid: 'x', summary: 's', indicator: 'info' as const, source: { label: 'l', topic: { system: 's', code: 'tramadol' } } };
@@ -357,6 +372,88 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
   });
 
+  test('a not-assessable result is never kept quiet unseen (§3.2): once the flagged-results card is quiet the non-drug card lists it; a new one brings the flagged-results card back', async () => {
+    const t = appAt(store);
+    const first = await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
+    expect(cardOfKind(first, 'screening-abnormal')!.detail).toContain('CK (creatine kinase) 150 U/L');
+    await answer(t, PV, cardOfKind(first, 'screening-abnormal'), { reason: 'already-addressed' });
+    const after = await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
+    expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
+    const nonDrug = cardOfKind(after, 'non-pharmacological-treatment')!.detail as string;
+    expect(nonDrug).toContain('Every screening group has a result, but some cannot be assessed automatically');
+    expect(nonDrug).toContain('CK (creatine kinase) 150 U/L');
+    expect(nonDrug).not.toContain('no flagged result is unanswered');
+    // A new CK the lab gave no range: another finding of the flagged-results card, which lists it.
+    const body = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
+    const ck = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-ck');
+    Object.assign(ck.resource, { id: 'gsb-complete-flagged-ck-2', effectiveDateTime: '2026-11-20', valueQuantity: { ...ck.resource.valueQuantity, value: 2400 } });
+    const again = await hook(t, PV, body);
+    expect(kinds(again)).toEqual(['non-pharmacological-treatment', 'screening-abnormal']);
+    expect(cardOfKind(again, 'screening-abnormal')!.detail).toContain('CK (creatine kinase) 2400 U/L');
+  });
+
+  test('a non-drug card that lists a not-assessable result comes back when a new one is listed', async () => {
+    const t = appAt(store);
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal'), { reason: 'not-relevant' });
+    await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-complete-flagged')), 'non-pharmacological-treatment'), { accept: true });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
+    const body = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
+    const ck = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-ck');
+    Object.assign(ck.resource, { id: 'gsb-complete-flagged-ck-2', effectiveDateTime: '2026-11-20', valueQuantity: { ...ck.resource.valueQuantity, value: 2400 } });
+    const back = await hook(t, PV, body);
+    // The flagged-results card lists it (its finding changed); the non-drug card, beside it, does not.
+    expect(kinds(back)).toEqual(['non-pharmacological-treatment', 'screening-abnormal']);
+    expect(cardOfKind(back, 'screening-abnormal')!.detail).toContain('CK (creatine kinase) 2400 U/L');
+  });
+
+  test('the non-drug card does not send the clinician to a flagged-results card that is quiet ("will address later", established phase)', async () => {
+    const t = appAt(store);
+    const body = (): Record<string, any> => {
+      const b = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
+      const condition = b.prefetch.conditions.entry[0].resource;
+      condition.recordedDate = '2025-01-10';
+      for (const e of b.prefetch.labs.entry) e.resource.effectiveDateTime = '2026-08-05';
+      return b;
+    };
+    const first = await hook(t, PV, body());
+    expect(kinds(first)).toEqual(['non-pharmacological-treatment', 'screening-abnormal']);
+    expect(cardOfKind(first, 'non-pharmacological-treatment')!.detail).toContain('see the separate card');
+    await answer(t, PV, cardOfKind(first, 'screening-abnormal'), { reason: 'address-later' });
+    const after = await hook(t, PV, body());
+    expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
+    const detail = cardOfKind(after, 'non-pharmacological-treatment')!.detail as string;
+    expect(detail).not.toContain('separate card');
+    expect(detail).toContain('The lab has flagged abnormal results (see the lab results)');
+    expect(detail).toContain('CK (creatine kinase) 150 U/L');
+  });
+
+  test('the answer given last decides whether the flagged results are answered: "will address later" after "already addressed" leaves them unanswered, whatever order the answers arrive in', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal');
+    await answer(t, PV, card, { reason: 'already-addressed', answeredAt: FIXED_NOW - 10 * 60_000 });
+    await answer(t, PV, card, { reason: 'address-later', answeredAt: FIXED_NOW - 60_000 });
+    // The flagged TSH holds back the work-up non-drug card again; the flagged-results card is quiet for 7 days.
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 8 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual(['screening-abnormal']);
+    // Arriving the other way round: the same.
+    const other = appAt(await freshStore(storeKind));
+    const card2 = cardOfKind(await hook(other, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal');
+    await answer(other, PV, card2, { reason: 'address-later', answeredAt: FIXED_NOW - 60_000 });
+    await answer(other, PV, card2, { reason: 'already-addressed', answeredAt: FIXED_NOW - 10 * 60_000 });
+    expect(kinds(await hook(other, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
+  });
+
+  test('a client clock ahead keeps the order its answers were given in: a dismiss given before a reason, both dated ahead of us, leaves the reason in force', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete');
+    await answer(t, PV, card, { reason: 'not-relevant', answeredAt: FIXED_NOW + 60_000 });
+    t.clock.now = FIXED_NOW + 2_000;
+    await answer(t, PV, card, { answeredAt: FIXED_NOW + 30_000 });
+    t.clock.now = FIXED_NOW + 2 * DAY;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+  });
+
   test('screening-abnormal "not relevant" answers its results too; "will address later" does not', async () => {
     const later = appAt(store);
     await answer(later, PV, cardOfKind(await hook(later, PV, patientViewRequest('gsb-complete-flagged')), 'screening-abnormal'), { reason: 'address-later' });
@@ -412,6 +509,18 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     // Overridden at order-select, the same card is quiet at order-sign.
     await answer(t, SELECT, cardOfKind(await hook(t, SELECT, orderBody('order-select', morning)), 'amitriptyline'), { reason: 'not-relevant' });
     expect(kinds(await hook(t, SIGN, orderBody('order-sign', morning)))).toEqual([]);
+  });
+
+  test('accepted after overridden at order-select: the answer given last is in force, so the same order at order-sign shows its card', async () => {
+    const t = appAt(store);
+    const rx = [{ id: 'rx-o', drug: AMITRIPTYLINE, dosageInstruction: taken('MORN') }];
+    await answer(t, SELECT, (await hook(t, SELECT, orderBody('order-select', rx))).cards[0], {});
+    t.clock.now = FIXED_NOW + 60_000;
+    await answer(t, SELECT, (await hook(t, SELECT, orderBody('order-select', rx))).cards[0], { accept: true });
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx)))).toEqual(['amitriptyline']);
+    // The override sent again (a retry) does not come back over the later accept.
+    await answer(t, SELECT, (await hook(t, SELECT, orderBody('order-select', rx))).cards[0], { answeredAt: FIXED_NOW });
+    expect(kinds(await hook(t, SIGN, orderBody('order-sign', rx)))).toEqual(['amitriptyline']);
   });
 
   test('order-select shown but not answered → order-sign shows it; answered at order-sign → not quieted there', async () => {
