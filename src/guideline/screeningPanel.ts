@@ -127,12 +127,13 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   }
   // Read in any case ("ACTIVE"); "unknown" or a value FHIR does not have might be open: unreadable, not closed.
   const status = nonBlank(resource.status)?.trim().toLowerCase();
+  // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
+  if (status !== undefined && CLOSED_ORDER_STATUS.has(status)) return null;
   if (groups.size === 0) {
     if (!isReadableConcept(resource.code)) throw new UnreadableResource(status ? 'no readable code' : 'no status');
     return null; // another test: whatever its status
   }
   if (!status) throw new UnreadableResource('no status');
-  if (CLOSED_ORDER_STATUS.has(status)) return null;
   if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
   const intent = nonBlank(resource.intent)?.trim().toLowerCase();
   return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), ...orderDates(resource), groups };

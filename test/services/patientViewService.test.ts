@@ -625,6 +625,21 @@ describe('patient-view: open orders that could not be read (docs/clinical-rules.
     // Closed in any case: the group is missing again and ordered.
     expect((await send('COMPLETED')).summary).toContain('TSH');
   });
+  test('through HTTP: a closed order without a readable code (a completed referral) is no unknown open order: the missing groups are ordered; an open one without a code still stops the orders', async () => {
+    const { app } = buildTestApp();
+    const send = async (status: string) => {
+      const req = patientViewRequest('gsb-workup-missing');
+      const referral = { resourceType: 'ServiceRequest', id: 'sr-ref', status, intent: 'order', subject: { reference: 'Patient/gsb-workup-missing' }, category: [{ text: 'Henvisning' }], authoredOn: '2025-01-01' };
+      (req.prefetch as any).serviceRequests = searchset([referral as unknown as fhir4.Resource]);
+      return cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete')!;
+    };
+    for (const status of ['completed', 'revoked', 'entered-in-error']) {
+      const card = await send(status);
+      expect([status, card.suggestions?.length]).toEqual([status, 1]);
+      expect(card.detail).not.toContain('Open lab orders could not be checked');
+    }
+    expect((await send('active')).detail).toContain('Open lab orders could not be checked');
+  });
   test('through HTTP: serviceRequests as an error OperationOutcome, no fhirServer → no order suggestion', async () => {
     const req = patientViewRequest('gsb-workup-missing');
     (req.prefetch as any).serviceRequests = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
