@@ -10,10 +10,13 @@ const KIND = 'non-pharmacological-treatment';
 /** The detail's list, in the guideline's order; multidisciplinary is always named with its qualifier. */
 const ITEMS = ['patient-education', 'cognitive-behavioural-therapy', 'supervised-exercise', 'activity-participation', 'function-assessment', 'work-ability', 'multidisciplinary'];
 
-/** "6 months" when SCREENING_RECENT_DAYS is whole months (180 days = 6 months), else days. */
+/**
+ * SCREENING_RECENT_DAYS in words: "180 days (about 6 months)" when it is whole 30-day months, else days. The
+ * phase counts days, so "more than 6 months" alone would be said of a registration 5 months and 27 days ago.
+ */
 function period(ctx: RenderContext, days: number): string {
   return days >= 60 && days % 30 === 0
-    ? ctx.texts.fill(KIND, ctx.lang, 'periodMonths', { count: days / 30 })
+    ? ctx.texts.fill(KIND, ctx.lang, 'periodMonths', { days, count: days / 30 })
     : ctx.texts.fill(KIND, ctx.lang, 'periodDays', { count: days });
 }
 

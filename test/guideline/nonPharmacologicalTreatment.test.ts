@@ -74,11 +74,11 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const en = (await card(req)).card!;
     expect(en.detail).toContain('According to the record, the screening did not include: vitamin D (25-hydroxy), ESR');
     expect(en.detail).toContain('Tests beyond the screening only on a clear clinical indication;');
-    expect(en.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    expect(en.detail).toContain('The diagnosis was registered more than 180 days (about 6 months) ago.');
     const da = (await card(req, 'da')).card!;
     expect(da.detail).toContain('Ifølge journalen omfattede screeningen ikke: D-vitamin (25-hydroxy), SR (sænkningsreaktion)');
     expect(da.detail).toContain('Undersøgelser ud over screeningen kun på klar lægelig indikation;');
-    expect(da.detail).toContain('Diagnosen er registreret for mere end 6 måneder siden.');
+    expect(da.detail).toContain('Diagnosen er registreret for mere end 180 dage (ca. 6 måneder) siden.');
     expect(da.detail).not.toContain('diagnosticeret');
   });
   test('established with an unanswered flag → the card, pointing to the abnormal results, without the "communicate" paragraph', async () => {

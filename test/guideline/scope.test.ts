@@ -420,25 +420,25 @@ describe('scope through the HTTP API', () => {
     const confirmed = cond({ recordedDate: '2022-03-01' });
     const both = await post(PV, patientView([confirmed, provisional('2026-10-01')]));
     expect(cardOfKind(both, 'screening-incomplete')).toBeUndefined();
-    expect(cardOfKind(both, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    expect(cardOfKind(both, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 180 days (about 6 months) ago.');
     // The control: the recent provisional entry alone is a work-up.
     expect(cardOfKind(await post(PV, patientView([provisional('2026-10-01')])), 'screening-incomplete')).toBeDefined();
   });
   test('a diagnosis registered only as "2026" is not "registered more than 6 months ago": the work-up, as for one registered today; "2025" is established', async () => {
     const thisYear = await post(PV, patientView([cond({ recordedDate: '2026' })]));
     expect(cardOfKind(thisYear, 'screening-incomplete')).toBeDefined();
-    expect(JSON.stringify(thisYear)).not.toContain('more than 6 months ago');
+    expect(JSON.stringify(thisYear)).not.toContain('more than 180 days');
     const lastYear = await post(PV, patientView([cond({ recordedDate: '2025' })]));
     expect(cardOfKind(lastYear, 'screening-incomplete')).toBeUndefined();
-    expect(cardOfKind(lastYear, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    expect(cardOfKind(lastYear, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 180 days (about 6 months) ago.');
   });
   test('no registration date, only an onset long ago: established by the onset, and the cards say the symptoms began, never "registered"', async () => {
     const body = await post(PV, patientView([cond({ onsetDateTime: '2020-05-01' })]));
     const nonDrug = cardOfKind(body, 'non-pharmacological-treatment')!;
-    expect(nonDrug.detail).toContain('The symptoms began more than 6 months ago; the diagnosis has no registration date.');
+    expect(nonDrug.detail).toContain('The symptoms began more than 180 days (about 6 months) ago; the diagnosis has no registration date.');
     expect(JSON.stringify(body)).not.toContain('registered more than');
     const registered = await post(PV, patientView([cond({ onsetDateTime: '2020-05-01', recordedDate: '2022-03-01' })]));
-    expect(cardOfKind(registered, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 6 months ago.');
+    expect(cardOfKind(registered, 'non-pharmacological-treatment')!.detail).toContain('The diagnosis was registered more than 180 days (about 6 months) ago.');
   });
   test('onsetAge is placed with the birth date: pain since age 40 (born 1970) makes the multidisciplinary referral due', async () => {
     const MULTIDISCIPLINARY = '306265007';
