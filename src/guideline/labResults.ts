@@ -111,7 +111,7 @@ function conceptText(c: unknown): string | undefined {
 }
 
 /** The value of an Observation or a component. */
-function readValue(o: JsonObject): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
+function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
   const integer = finiteNumber(o.valueInteger);
   const numeric =
     quantity(o.valueQuantity) ??
@@ -119,10 +119,12 @@ function readValue(o: JsonObject): Pick<LabResult, 'numeric' | 'valueText' | 'ha
     (typeof o.valueString === 'string' ? parseNumberText(o.valueString) : undefined);
   if (numeric) return { numeric, hasValue: true };
   // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value; one written as a
-  // number that cannot be read for certain ("1.234", "1 234"), in valueString or as valueQuantity's value, is
-  // a value, shown as written, not assessed.
+  // number that cannot be read for certain ("1.234", "1 234"), in valueString or as valueQuantity's value, or a
+  // result in words ("neg", "ikke påvist"; terminology/interpretation-words.json) is a value, shown as written,
+  // not assessed.
   const text =
     numberAsWritten(o.valueString) ??
+    panel.resultInWords(o.valueString) ??
     (isObject(o.valueQuantity) ? numberAsWritten(o.valueQuantity.value, nonBlank(o.valueQuantity.unit) ?? nonBlank(o.valueQuantity.code)) : undefined) ??
     conceptText(o.valueCodeableConcept) ??
     (typeof o.valueBoolean === 'boolean' ? String(o.valueBoolean) : undefined) ??
@@ -207,11 +209,11 @@ function readPart(part: JsonObject, component: boolean, observation: Observation
       if (!isObject(coding)) continue;
       const hit = panel.groupOf(coding);
       if (!hit || givenSince(out, first, hit.group.id)) continue;
-      out.push(labResult(part, component, observation, coding, hit));
+      out.push(labResult(part, component, observation, coding, hit, panel));
     }
   } else if (isObject(codings)) {
     const hit = panel.groupOf(codings);
-    if (hit) out.push(labResult(part, component, observation, codings, hit));
+    if (hit) out.push(labResult(part, component, observation, codings, hit, panel));
   }
 }
 
@@ -220,13 +222,13 @@ function givenSince(out: readonly LabResult[], first: number, groupId: string): 
   return false;
 }
 
-function labResult(part: JsonObject, component: boolean, observation: ObservationBase, coding: JsonObject, hit: CodeHit): LabResult {
+function labResult(part: JsonObject, component: boolean, observation: ObservationBase, coding: JsonObject, hit: CodeHit, panel: ScreeningPanelCodes): LabResult {
   const key = component ? `${observation.id}#${String(coding.code).trim()}` : observation.id;
   const { group, analyteId, system } = hit;
   const systemUri = String(coding.system).trim();
   const { status } = observation;
   const { interpretation, referenceRange } = part;
-  const value = readValue(part);
+  const value = readValue(part, panel);
   const { hasValue } = value;
   // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). `time`,
   // `timePrecision` and `issued` are in the literal even when undefined: added afterwards they needed a second property store.

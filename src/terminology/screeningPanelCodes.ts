@@ -38,6 +38,8 @@ export interface InterpretationWords {
   words: Readonly<Record<FlagDirection, readonly string[]>>;
   negations: readonly string[];
   directionless: readonly string[];
+  /** Results in words ("neg", "ikke påvist"): a valueString that is one of them is a value, not a lab comment. */
+  resultWords: readonly string[];
 }
 
 interface PanelFile {
@@ -67,6 +69,7 @@ export class ScreeningPanelCodes {
   /** Per system, so that a lookup (every coding of every Observation) builds no `system|code` string. */
   private readonly byCode: Record<LabCodeSystem, Map<string, CodeHit>> = { npu: new Map(), loinc: new Map() };
   private readonly panelByCode = new Map<string, OrderPanel>();
+  private readonly resultWords: ReadonlySet<string>;
 
   constructor(
     file: PanelFile,
@@ -77,6 +80,7 @@ export class ScreeningPanelCodes {
     this.groups = file.groups;
     this.orderPanels = orderPanels.panels;
     this.interpretation = interpretation;
+    this.resultWords = new Set(interpretation.resultWords.map(resultWordKey));
     const ids = new Set(file.groups.map((g) => g.id));
     for (const group of file.groups) {
       const analyteOf = new Map<string, string>();
@@ -137,9 +141,19 @@ export class ScreeningPanelCodes {
    * by these. A blood count sent as one Observation coded as its panel (57021-8) with the results in
    * components is found only by the panel's code (a token search on `code` does not look into components).
    */
+  /** The text as written, when it is, whole, a result in words ("neg", "Ikke påvist."); else undefined. */
+  resultInWords(text: unknown): string | undefined {
+    return typeof text === 'string' && text.length <= 40 && this.resultWords.has(resultWordKey(text)) ? text.trim() : undefined;
+  }
+
   allCodes(): string[] {
     return [...new Set([...this.groups.flatMap((g) => [...g.npu, ...g.loinc]), ...this.orderPanels.map((p) => p.code)])];
   }
+}
+
+/** "Ikke  påvist." → "ikke påvist": case, spacing and a final full stop aside. */
+function resultWordKey(text: string): string {
+  return text.normalize('NFC').trim().toLowerCase().replace(/\.$/, '').replace(/\s+/g, ' ');
 }
 
 const EMPTY_WORDS: InterpretationWords = {
@@ -147,6 +161,7 @@ const EMPTY_WORDS: InterpretationWords = {
   words: { high: [], low: [], abnormal: [] },
   negations: [],
   directionless: [],
+  resultWords: [],
 };
 
 export function loadScreeningPanelCodes(codeSystems: CodeSystems = loadCodeSystems()): ScreeningPanelCodes {

@@ -215,6 +215,12 @@ describe('screening panel', () => {
     const n = obs('urn:oid:1.2.208.176.2.1', 'NPU03230', { valueString: '4,1' });
     delete n.valueQuantity;
     expect(status(run([n]), 'potassium')).toBe('done');
+    // A result in words is a value (terminology/interpretation-words.json resultWords), whole only.
+    for (const [text, expected] of [['neg', 'done'], [' Ikke  påvist. ', 'done'], ['Positiv', 'done'], ['neg, se kommentar', 'missing']] as const) {
+      const w = obs('urn:oid:1.2.208.176.2.1', 'NPU03230', { valueString: text });
+      delete w.valueQuantity;
+      expect([text, status(run([w]), 'potassium')]).toEqual([text, expected]);
+    }
   });
   test('LOINC and NPU under their OID system URIs count', () => {
     expect(status(run([obs('urn:oid:2.16.840.1.113883.6.1', '3016-3')]), 'tsh')).toBe('done');

@@ -250,6 +250,23 @@ async function callFixture(name: string, lang = 'en', env: Record<string, string
 const DA = 'da-DK,da;q=0.9';
 
 describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () => {
+  test('a result in words ("neg", "Ikke påvist.") is a taken test, listed as not assessable; a lab comment ("Hæmolyseret prøve") is still no value: the test is not taken', async () => {
+    const { app } = buildTestApp();
+    const send = async (valueString: string) => {
+      const req = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
+      const uacr = req.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-o10').resource;
+      delete uacr.valueQuantity;
+      delete uacr.referenceRange;
+      uacr.valueString = valueString;
+      return expectValidResponse((await request(app).post(URL).set('Accept-Language', 'en').send(req)).body);
+    };
+    for (const word of ['neg', 'Ikke påvist.', 'NEGATIV']) {
+      const body = await send(word);
+      expect([word, cardOfKind(body, 'screening-incomplete')]).toEqual([word, undefined]);
+      expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain(`${word} (2026-08-05): cannot be assessed automatically`);
+    }
+    expect(cardOfKind(await send('Hæmolyseret prøve'), 'screening-incomplete')!.summary).toContain('urine albumin');
+  });
   test('STU3/DSTU2: an interpretation as one object is read, not a 500', async () => {
     const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
