@@ -11,6 +11,8 @@ interface TreatmentScreeningInput {
   stale?: readonly { id: string }[];
   /** Missing and stale together in panel order, when known: the order the card names them in. */
   notTaken?: readonly { id: string }[];
+  /** Results with no date at all, not counted (§3.1). */
+  undatedResults?: number;
 }
 
 /** What the card needs from the flagged results (docs/clinical-rules.md §3.2). */
@@ -36,6 +38,8 @@ export interface NonPharmacologicalFinding {
   multidisciplinaryEligible: boolean;
   /** Established phase: panel groups the screening did not include (missing or only stale orders). */
   notIncluded: string[];
+  /** Beside `notIncluded`: results with no date, not counted, so a group may be listed that has one. */
+  undatedResults: number;
   flaggedCount: number;
   /** A screening-abnormal card is in the same answer (the flagged results are listed there). */
   abnormalCard: boolean;
@@ -107,6 +111,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     suggested,
     multidisciplinaryEligible: suggested.includes('multidisciplinary'),
     notIncluded,
+    undatedResults: notIncluded.length > 0 ? (screening.undatedResults ?? 0) : 0,
     flaggedCount: flags.flagged.length,
     abnormalCard: input.screeningAbnormalCard,
     unansweredFlags,

@@ -155,7 +155,7 @@ export function assessPatientView(
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
-      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group), notTaken },
+      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group), notTaken, undatedResults: screening.undatedResults },
       flags: {
         flagged,
         notAssessable,

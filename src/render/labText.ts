@@ -33,3 +33,9 @@ export function valueText(ctx: RenderContext, r: Pick<LabResult, 'numeric' | 'va
 export function dateText(ctx: RenderContext, t: number | undefined, precision: DatePrecision | undefined, unknown: string): string {
   return t === undefined ? unknown : formatDate(ctx.lang, t, precision ?? 'day');
 }
+
+/** "1 result without a date was not counted." (cards/common.yaml): results with no date are not counted (§3.1). */
+export function undatedLine(ctx: RenderContext, count: number): string | false {
+  if (count <= 0) return false;
+  return count === 1 ? ctx.texts.get('common', ctx.lang, 'undatedResultsOne') : ctx.texts.fill('common', ctx.lang, 'undatedResults', { count });
+}

@@ -4,6 +4,7 @@ import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { Markdown, type TemplateValue } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
+import { undatedLine } from './labText.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
 
 const KIND = 'non-pharmacological-treatment';
@@ -55,7 +56,8 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
     summary: t('summary'),
     detail: blocks(
       phaseLine,
-      f.notIncluded.length > 0 && t('notIncluded', { groups: names(ctx, f.notIncluded) }),
+      f.notIncluded.length > 0 && t(f.notIncluded.length === 1 ? 'notIncludedOne' : 'notIncluded', { groups: names(ctx, f.notIncluded) }),
+      undatedLine(ctx, f.undatedResults),
       // Every flag answered: its card may be quiet (§6), so this one does not send the clinician to it.
       f.flaggedCount > 0 && t(f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard'),
       f.earlierFlagged.length > 0 && t(f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier', { groups: names(ctx, f.earlierFlagged) }),

@@ -3,7 +3,7 @@ import type { PanelGroup } from '../terminology/screeningPanelCodes.js';
 import { buildCard, SUMMARY_MAX_CODE_POINTS, type SuggestionInput } from './cardBuilder.js';
 import type { CdsAction, CdsCard } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
-import { analyteName, dateText, shortAnalyteName } from './labText.js';
+import { analyteName, dateText, shortAnalyteName, undatedLine } from './labText.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
 
@@ -63,7 +63,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
     f.openOrdersUnknown && t('openOrdersUnknown'),
     !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
-    f.undatedResults > 0 && (f.undatedResults === 1 ? t('undatedOne') : t('undated', { count: f.undatedResults })),
+    undatedLine(ctx, f.undatedResults),
     t('clinical'),
   );
   const suggestions: SuggestionInput[] =
