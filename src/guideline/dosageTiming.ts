@@ -15,6 +15,8 @@ import { asList, finiteNumber, isObject, ownEntry } from '../model/json.js';
  * - The exception "unless every `when` is evening or night" needs every instruction of the group to carry
  *   `when` codes, all evening/night; then neither timeOfDay nor the dose count makes it daytime.
  * - Dosage given only as text (no timing) is never daytime.
+ * - The one bedtime dose the update suggests is taken as often as the dosage's doses were when they were at
+ *   most one a day (every other day stays every other day, weekly stays weekly); several a day become one a day.
  */
 
 export interface DaytimeSettings {
@@ -47,7 +49,23 @@ export interface DaytimeAssessment {
    * at the first instruction's dose would drop the others; no bedtime update is offered (§4.5).
    */
   splitDoses: boolean;
+  /**
+   * How often the one bedtime dose of the `update` is taken (§4.5): with at most one dose a day, as often as
+   * now — the instruction's own frequency and period (concurrent instructions of the same period add their
+   * frequencies; of different periods, the first one's: never more often); with several a day, or when an
+   * instruction's count cannot be read, once a day.
+   */
+  bedtimeRate: DoseRate;
 }
+
+/** A regular dosing rate in FHIR's terms: `frequency` doses per `period` `periodUnit` (UCUM: h, d, wk …). */
+export interface DoseRate {
+  frequency: number;
+  period: number;
+  periodUnit: string;
+}
+
+const ONCE_A_DAY: DoseRate = { frequency: 1, period: 1, periodUnit: 'd' };
 
 const DAYTIME_WHEN = new Set([
   'WAKE', 'MORN', 'MORN.early', 'MORN.late', 'NOON', 'AFT', 'AFT.early', 'AFT.late',
@@ -74,6 +92,8 @@ interface InstructionTiming {
   when: string[];
   timeOfDay: string[];
   dosesPerDay: number | null;
+  /** The instruction's own rate, when its dose count can be read (frequency/period, a count of times, a code). */
+  rate: DoseRate | null;
   code: string | null;
 }
 
@@ -87,21 +107,27 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const when = asList(repeat?.when).filter((w): w is string => typeof w === 'string');
   const timeOfDay = asList(repeat?.timeOfDay).filter((t): t is string => typeof t === 'string');
   let dosesPerDay: number | null = null;
+  let rate: DoseRate | null = null;
   const frequency = finiteNumber(repeat?.frequency);
   const period = finiteNumber(repeat?.period);
   const unit = repeat?.periodUnit ?? repeat?.periodUnits;
   const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
-  if (period !== undefined && period > 0 && unitDays !== undefined) {
+  const codeDoses = code ? ownEntry(CODE_DOSES, code) : undefined;
+  if (period !== undefined && period > 0 && unitDays !== undefined && typeof unit === 'string') {
     dosesPerDay = (frequency ?? 1) / (period * unitDays);
+    rate = { frequency: frequency ?? 1, period, periodUnit: unit };
   } else if (timeOfDay.length > 0) {
     dosesPerDay = timeOfDay.length * (frequency ?? 1);
-  } else if (code && ownEntry(CODE_DOSES, code) !== undefined) {
-    dosesPerDay = ownEntry(CODE_DOSES, code) ?? null;
+    rate = { frequency: dosesPerDay, period: 1, periodUnit: 'd' };
+  } else if (codeDoses !== undefined) {
+    dosesPerDay = codeDoses;
+    // QOD = once every 2 days; the others a whole number of doses a day.
+    rate = codeDoses < 1 ? { frequency: 1, period: 1 / codeDoses, periodUnit: 'd' } : { frequency: codeDoses, period: 1, periodUnit: 'd' };
   }
   if (code === 'AM' && when.length === 0) when.push('MORN');
   if (code === 'PM' && when.length === 0) when.push('EVE');
   if (code === 'BED' && when.length === 0) when.push('HS');
-  return { sequence: finiteNumber(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, code };
+  return { sequence: finiteNumber(d.sequence) ?? 0, when, timeOfDay, dosesPerDay, rate, code };
 }
 
 export function assessDaytimeDosing(
@@ -111,18 +137,21 @@ export function assessDaytimeDosing(
   const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
   const stepped = isStepped(dosages ?? []);
   const splitDoses = hasSplitDoses(dosages ?? []);
-  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped, splitDoses };
+  if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped, splitDoses, bedtimeRate: ONCE_A_DAY };
 
   const groups = new Map<number, InstructionTiming[]>();
   for (const t of timings) groups.set(t.sequence, [...(groups.get(t.sequence) ?? []), t]);
 
   const reasons: DaytimeReason[] = [];
   let maxDoses: number | null = null;
+  let bedtime: DoseRate | null = null;
   for (const group of groups.values()) {
     const doses = group.every((t) => t.dosesPerDay === null)
       ? null
       : group.reduce((sum, t) => sum + (t.dosesPerDay ?? 0), 0);
     if (doses !== null) maxDoses = Math.max(maxDoses ?? 0, doses);
+    // The update is offered for a dosage of one step only (not `stepped`): the first group is that step.
+    bedtime ??= bedtimeRateOf(group, doses);
     const eveningOnly = group.every((t) => t.when.length > 0 && t.when.every((w) => EVENING_WHEN.has(w)));
     if (eveningOnly) continue;
 
@@ -144,7 +173,27 @@ export function assessDaytimeDosing(
       reasons.push(code ? { type: 'timing-code', code } : { type: 'doses-per-day', dosesPerDay: round(doses) });
     }
   }
-  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped, splitDoses };
+  return { daytime: reasons.length > 0, reasons, dosesPerDay: maxDoses === null ? null : round(maxDoses), structured: true, stepped, splitDoses, bedtimeRate: bedtime ?? ONCE_A_DAY };
+}
+
+/**
+ * How often one bedtime dose is taken in place of a step's doses (`bedtimeRate` above): moving the dose to
+ * bedtime never makes it more frequent, and with at most one dose a day it keeps how often it is taken.
+ */
+function bedtimeRateOf(group: readonly InstructionTiming[], doses: number | null): DoseRate {
+  if (doses === null || doses > 1 + 1e-9) return ONCE_A_DAY;
+  const rates: DoseRate[] = [];
+  // An instruction whose count cannot be read (a `when` alone: every day) may be more than counted.
+  for (const t of group) {
+    if (!t.rate) return ONCE_A_DAY;
+    rates.push(t.rate);
+  }
+  const first = rates[0];
+  if (!first) return ONCE_A_DAY;
+  if (rates.every((r) => r.period === first.period && r.periodUnit === first.periodUnit)) {
+    return { ...first, frequency: rates.reduce((sum, r) => sum + r.frequency, 0) };
+  }
+  return first;
 }
 
 const BOUNDS = ['boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax'] as const;

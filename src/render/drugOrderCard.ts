@@ -80,7 +80,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
-      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(ctx, f) }), resource: moveDosageToEvening(updateBase) }],
+      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(ctx, f) }), resource: moveDosageToEvening(updateBase, f.daytime.bedtimeRate) }],
     });
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).

@@ -1,16 +1,17 @@
 import { asList, finiteNumber, isObject, type JsonObject } from '../model/json.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
+import type { DoseRate } from '../guideline/dosageTiming.js';
 
 /**
  * The draft amitriptyline order moved to one dose at bedtime, for the `update` suggestion of a daytime
- * dosing (docs/clinical-rules.md §4): the first timed instruction is kept and becomes once a day (frequency 1,
- * period 1 d) at HS; other instructions, timeOfDay/offset/frequencyMax/periodMax, timing.code and the now
- * wrong free text (`text`, `patientInstruction`, `additionalInstruction`, which may name the old time of day)
- * are removed. The dose quantity is kept: the card's label asks
- * the clinician to check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one
- * code).
+ * dosing (docs/clinical-rules.md §4.5): the first instruction is kept and taken at HS as often as `rate` says
+ * (the guideline's `bedtimeRate`: as often as before when that was at most once a day — every other day or
+ * weekly never becomes daily —, else once a day); other instructions, timeOfDay/offset/frequencyMax/periodMax,
+ * timing.code and the now wrong free text (`text`, `patientInstruction`, `additionalInstruction`, which may
+ * name the old time of day) are removed. The dose quantity is kept: the card's label asks the clinician to
+ * check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one code).
  */
-export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
+export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): ResourceJson {
   const copy = structuredClone(resource);
   const dstu2 = copy.resourceType === 'MedicationOrder';
   const first = asList(copy.dosageInstruction).find(isObject);
@@ -22,13 +23,13 @@ export function moveDosageToEvening(resource: ResourceJson): ResourceJson {
   for (const keep of ['bounds', 'boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
     if (old[keep] !== undefined) repeat[keep] = old[keep];
   }
-  repeat.frequency = 1;
-  repeat.period = 1;
+  repeat.frequency = rate.frequency;
+  repeat.period = rate.period;
   if (dstu2) {
-    repeat.periodUnits = 'd';
+    repeat.periodUnits = rate.periodUnit;
     repeat.when = 'HS';
   } else {
-    repeat.periodUnit = 'd';
+    repeat.periodUnit = rate.periodUnit;
     repeat.when = ['HS'];
   }
   delete timing.code;

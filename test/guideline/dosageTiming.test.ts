@@ -40,6 +40,27 @@ describe('assessDaytimeDosing', () => {
     expect(assessDaytimeDosing([dose({ frequency: 3, period: 1, periodUnit: 'wk' })], settings).daytime).toBe(false);
   });
 
+  test('the bedtime rate (§4.5): at most one dose a day keeps how often (every other day, weekly, every 24 h, QOD); several a day, or a count not read, become once a day', () => {
+    const rate = (dosages: fhir4.Dosage[]) => assessDaytimeDosing(dosages, settings).bedtimeRate;
+    const once = { frequency: 1, period: 1, periodUnit: 'd' };
+    expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] })])).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
+    expect(rate([dose({ frequency: 1, period: 1, periodUnit: 'wk', when: ['MORN'] })])).toEqual({ frequency: 1, period: 1, periodUnit: 'wk' });
+    expect(rate([dose({ frequency: 3, period: 1, periodUnit: 'wk', when: ['CM'] })])).toEqual({ frequency: 3, period: 1, periodUnit: 'wk' });
+    expect(rate([dose({ frequency: 1, period: 24, periodUnit: 'h', when: ['MORN'] })])).toEqual({ frequency: 1, period: 24, periodUnit: 'h' });
+    expect(rate([dose({ frequency: 1, period: 2, periodUnits: 'd', when: 'MORN' })])).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
+    expect(rate([{ timing: { code: { coding: [{ code: 'QOD' }] } } }])).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
+    // Two instructions of one step, each every other day: their frequencies add up (never fewer, never more).
+    expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] }), dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['HS'] })])).toEqual({ frequency: 2, period: 2, periodUnit: 'd' });
+    // Several doses a day: one a day (the card asks to check the daily dose).
+    expect(rate([dose({ frequency: 2, period: 1, periodUnit: 'd' })])).toEqual(once);
+    expect(rate([dose({ frequency: 1, period: 8, periodUnit: 'h' })])).toEqual(once);
+    expect(rate([dose({ frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] }), dose({ frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] })])).toEqual(once);
+    expect(rate([dose({ timeOfDay: ['08:00:00', '14:00:00'] })])).toEqual(once);
+    // A count that cannot be read (a `when` alone is every day): once a day.
+    expect(rate([dose({ when: ['MORN'] })])).toEqual(once);
+    expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] }), dose({ when: ['NOON'] })])).toEqual(once);
+  });
+
   test('frequencyMax is ignored (the regular dose count decides)', () => {
     expect(assessDaytimeDosing([dose({ frequency: 1, frequencyMax: 3, period: 1, periodUnit: 'd' })], settings).daytime).toBe(false);
   });
@@ -102,7 +123,7 @@ describe('assessDaytimeDosing', () => {
   });
 
   test('free-text-only or absent dosage is not daytime and not structured', () => {
-    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped: false, splitDoses: false });
+    expect(assessDaytimeDosing([{ text: '1 tablet morgen og aften' }], settings)).toEqual({ daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped: false, splitDoses: false, bedtimeRate: { frequency: 1, period: 1, periodUnit: 'd' } });
     expect(assessDaytimeDosing(undefined, settings).structured).toBe(false);
   });
 

@@ -2,6 +2,7 @@ import { assessDaytimeDosing } from '../../src/guideline/dosageTiming.js';
 import { moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
 
 const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
+const daily = { frequency: 1, period: 1, periodUnit: 'd' };
 
 describe('moveDosageToEvening', () => {
   test('R4: one instruction once a day at HS (the second dropped), timeOfDay, code and text removed, dose and bounds kept, original untouched', () => {
@@ -17,7 +18,7 @@ describe('moveDosageToEvening', () => {
         { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } },
       ],
     };
-    const copy = moveDosageToEvening(original);
+    const copy = moveDosageToEvening(original, daily);
     expect(copy.dosageInstruction).toEqual([
       {
         timing: { repeat: { boundsPeriod: { start: '2026-01-01' }, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } },
@@ -33,7 +34,7 @@ describe('moveDosageToEvening', () => {
       resourceType: 'MedicationRequest',
       id: 'r1',
       dosageInstruction: [{ patientInstruction: 'Tages om morgenen', additionalInstruction: [{ text: 'tages om morgenen med morgenmad' }], timing: { repeat: { when: ['MORN'] } } }],
-    });
+    }, daily);
     expect(copy.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
   });
 
@@ -42,9 +43,17 @@ describe('moveDosageToEvening', () => {
       resourceType: 'MedicationOrder',
       id: 'order-123',
       dosageInstruction: [{ doseQuantity: { value: 1 }, timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd' } } }],
-    });
+    }, daily);
     expect(copy.dosageInstruction).toEqual([
       { doseQuantity: { value: 1 }, timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } } },
     ]);
+  });
+
+  test('the rate given is written in the draft\'s own shape: every other day stays every other day (R4 periodUnit, DSTU2 periodUnits)', () => {
+    const everyOtherDay = { frequency: 1, period: 2, periodUnit: 'd' };
+    const r4 = moveDosageToEvening({ resourceType: 'MedicationRequest', id: 'r', dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] } } }] }, everyOtherDay);
+    expect(r4.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 2, periodUnit: 'd', when: ['HS'] } } }]);
+    const dstu2 = moveDosageToEvening({ resourceType: 'MedicationOrder', id: 'o', dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'wk', when: 'MORN' } } }] }, { frequency: 1, period: 1, periodUnit: 'wk' });
+    expect(dstu2.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'wk', when: 'HS' } } }]);
   });
 });

@@ -347,6 +347,15 @@ describe('amitriptyline daytime dosing', () => {
     expect(evening.resource.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 1, period: 1, when: ['HS'] });
     expect(card.suggestions[0].isRecommended).toBeUndefined();
   });
+  test('moving the dose to bedtime never changes how often it is taken: every other day stays every other day, weekly stays weekly (R4 and DSTU2); twice a day becomes once a day', async () => {
+    const repeatOf = (card: Record<string, any>) => card.suggestions[0].actions[0].resource.dosageInstruction[0].timing.repeat;
+    const saroten = (repeat: Record<string, unknown>) => draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ timing: { repeat } }] as fhir4.Dosage[] });
+    expect(repeatOf((await call([saroten({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] })])).cards[0]!)).toEqual({ frequency: 1, period: 2, periodUnit: 'd', when: ['HS'] });
+    expect(repeatOf((await call([saroten({ frequency: 1, period: 1, periodUnit: 'wk', when: ['MORN'] })])).cards[0]!)).toEqual({ frequency: 1, period: 1, periodUnit: 'wk', when: ['HS'] });
+    expect(repeatOf((await call([saroten({ frequency: 2, period: 1, periodUnit: 'd' })])).cards[0]!)).toEqual({ frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] });
+    const dstu2 = { resourceType: 'MedicationOrder', id: 'o', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Saroten 25 mg' }, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 2, periodUnits: 'd', when: 'MORN' } } }] } as unknown as fhir4.Resource;
+    expect(repeatOf((await call([dstu2])).cards[0]!)).toEqual({ frequency: 1, period: 2, periodUnits: 'd', when: 'HS' });
+  });
   test('doses a day as a number: Danish decimal comma (every 16 hours = 1,5), English decimal point', async () => {
     const q16h: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 16, periodUnit: 'h' } } }];
     const da = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })], { lang: 'da' })).cards[0]!;
