@@ -3,7 +3,7 @@ import type { ActiveOpioid, DrugOrderFinding, OpioidDeleteDecision } from '../gu
 import type { CdsCard } from '../model/cdsResponse.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
-import { moveDosageToEvening } from './eveningDosageUpdate.js';
+import { hasOrderNote, moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
 import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
@@ -76,17 +76,27 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const updateBase = f.order.reference ? updateBaseOf() : null;
   const stepped = f.daytime.stepped;
   const split = !stepped && f.daytime.splitDoses;
+  // The update keeps the order's note, which may name the old time of day: the card asks to check it.
+  let orderNote = false;
   if (f.order.reference && updateBase?.id && !stepped && !split) {
+    orderNote = hasOrderNote(updateBase);
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
-      actions: [{ type: 'update', description: plainFill(ctx, f.kind, 'actionEvening', { drug: drugName(ctx, f) }), resource: moveDosageToEvening(updateBase, f.daytime.bedtimeRate) }],
+      actions: [
+        {
+          type: 'update',
+          description: plainFill(ctx, f.kind, orderNote ? 'actionEveningWithNote' : 'actionEvening', { drug: drugName(ctx, f) }),
+          resource: moveDosageToEvening(updateBase, f.daytime.bedtimeRate),
+        },
+      ],
     });
   }
   // Nortriptyline and imipramine are named as the working group's experience, text only (no one-click switch).
   return {
     text: blocks(
       ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }),
+      orderNote && ctx.texts.get(f.kind, ctx.lang, 'orderNoteKept'),
       stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'),
       split && ctx.texts.get(f.kind, ctx.lang, 'splitDosesNoUpdate'),
       ctx.texts.get(f.kind, ctx.lang, 'experience'),

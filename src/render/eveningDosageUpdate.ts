@@ -1,4 +1,4 @@
-import { asList, finiteNumber, isObject, type JsonObject } from '../model/json.js';
+import { asList, finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import type { DoseRate } from '../guideline/dosageTiming.js';
 
@@ -7,8 +7,9 @@ import type { DoseRate } from '../guideline/dosageTiming.js';
  * dosing (docs/clinical-rules.md §4.5): the first instruction is kept and taken at HS as often as `rate` says
  * (the guideline's `bedtimeRate`: as often as before when that was at most once a day — every other day or
  * weekly never becomes daily —, else once a day); other instructions, timeOfDay/offset/frequencyMax/periodMax,
- * timing.code and the now wrong free text (`text`, `patientInstruction`, `additionalInstruction`, which may
- * name the old time of day) are removed. The dose quantity is kept: the card's label asks the clinician to
+ * timing.code and the now wrong free text (`text`, `patientInstruction`, `additionalInstruction` — DSTU2's
+ * `additionalInstructions` —, which may name the old time of day) are removed; the order-level `note` is kept
+ * (it may say more than the time of day: the card asks to check it, `hasOrderNote`). The dose quantity is kept: the card's label asks the clinician to
  * check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one code).
  */
 export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): ResourceJson {
@@ -37,9 +38,20 @@ export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): Res
   d.timing = timing;
   delete d.text;
   delete d.patientInstruction;
-  // Coded or written instructions ("tages om morgenen", "with breakfast") may name the old time of day.
+  // Coded or written instructions ("tages om morgenen", "with breakfast") may name the old time of day:
+  // R4/STU3 `additionalInstruction`, DSTU2 `additionalInstructions` (one CodeableConcept).
   delete d.additionalInstruction;
+  delete d.additionalInstructions;
   if (finiteNumber(d.sequence) !== undefined) d.sequence = 1;
   copy.dosageInstruction = [d];
   return copy;
+}
+
+/**
+ * The draft has an order-level note — R4/STU3 `note` (Annotations), DSTU2 MedicationOrder `note` (text) — that
+ * the bedtime update keeps: it may hold more than the time of day, so it is not removed, but it may name the
+ * old time of day ("tages om morgenen"), so the card asks the clinician to check it (§4.5).
+ */
+export function hasOrderNote(resource: ResourceJson): boolean {
+  return asList(resource.note).some((n) => (typeof n === 'string' ? nonBlank(n) !== undefined : isObject(n) && nonBlank(n.text) !== undefined));
 }

@@ -1,5 +1,5 @@
 import { assessDaytimeDosing } from '../../src/guideline/dosageTiming.js';
-import { moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
+import { hasOrderNote, moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
 
 const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
 const daily = { frequency: 1, period: 1, periodUnit: 'd' };
@@ -55,5 +55,25 @@ describe('moveDosageToEvening', () => {
     expect(r4.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 2, periodUnit: 'd', when: ['HS'] } } }]);
     const dstu2 = moveDosageToEvening({ resourceType: 'MedicationOrder', id: 'o', dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'wk', when: 'MORN' } } }] }, { frequency: 1, period: 1, periodUnit: 'wk' });
     expect(dstu2.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'wk', when: 'HS' } } }]);
+  });
+
+  test('DSTU2 additionalInstructions (one CodeableConcept, DSTU2 spelling) go too: they may name the old time of day', () => {
+    const copy = moveDosageToEvening({
+      resourceType: 'MedicationOrder',
+      id: 'o',
+      dosageInstruction: [{ additionalInstructions: { text: 'tages om morgenen' }, timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'MORN' } } }],
+    }, daily);
+    expect(copy.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } } }]);
+  });
+});
+
+describe('hasOrderNote', () => {
+  test('an R4/STU3 note with text, or a DSTU2 note string, is a note; none, or empty ones, are not', () => {
+    expect(hasOrderNote({ resourceType: 'MedicationRequest', note: [{ text: 'tages om morgenen' }] })).toBe(true);
+    expect(hasOrderNote({ resourceType: 'MedicationRequest', note: { text: 'tages om morgenen' } })).toBe(true);
+    expect(hasOrderNote({ resourceType: 'MedicationOrder', note: 'tages om morgenen' })).toBe(true);
+    expect(hasOrderNote({ resourceType: 'MedicationRequest' })).toBe(false);
+    expect(hasOrderNote({ resourceType: 'MedicationRequest', note: [{ text: ' ' }, { authorString: 'x' }] })).toBe(false);
+    expect(hasOrderNote({ resourceType: 'MedicationOrder', note: '' })).toBe(false);
   });
 });

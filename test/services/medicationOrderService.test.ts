@@ -356,6 +356,26 @@ describe('amitriptyline daytime dosing', () => {
     const dstu2 = { resourceType: 'MedicationOrder', id: 'o', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Saroten 25 mg' }, dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 2, periodUnits: 'd', when: 'MORN' } } }] } as unknown as fhir4.Resource;
     expect(repeatOf((await call([dstu2])).cards[0]!)).toEqual({ frequency: 1, period: 2, periodUnits: 'd', when: 'HS' });
   });
+  test('free text that may name the old time of day: DSTU2 additionalInstructions is removed from the update; an order note is kept, and the card and the action ask to check it (da, en)', async () => {
+    const morning = { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] };
+    const dstu2 = {
+      resourceType: 'MedicationOrder', id: 'o', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Saroten 25 mg' },
+      dosageInstruction: [{ additionalInstructions: { text: 'tages om morgenen' }, timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'MORN' } } }],
+    } as unknown as fhir4.Resource;
+    const updated = (await call([dstu2])).cards[0]!.suggestions[0].actions[0].resource;
+    expect(updated.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } } }]);
+    const withNote = draft('r', { text: 'Saroten 25 mg' }, { note: [{ text: 'tages om morgenen' }], dosageInstruction: [{ timing: { repeat: morning } }] as fhir4.Dosage[] });
+    const en = (await call([withNote])).cards[0]!;
+    expect(en.detail).toContain('**The order has a note** that the suggestion does not change: check that it does not name the old time of day.');
+    expect(en.suggestions[0].actions[0].description).toContain("check the daily dose and the order's note, which is not changed");
+    expect(en.suggestions[0].actions[0].resource.note).toEqual([{ text: 'tages om morgenen' }]);
+    const da = (await call([withNote], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('**Ordinationen har en note**, som forslaget ikke ændrer');
+    expect(da.suggestions[0].actions[0].description).toContain('kontrollér døgndosis og ordinationens note, som ikke ændres');
+    const noNote = (await call([draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ timing: { repeat: morning } }] as fhir4.Dosage[] })])).cards[0]!;
+    expect(noNote.detail).not.toContain('note');
+    expect(noNote.suggestions[0].actions[0].description).not.toContain('note');
+  });
   test('doses a day as a number: Danish decimal comma (every 16 hours = 1,5), English decimal point', async () => {
     const q16h: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 16, periodUnit: 'h' } } }];
     const da = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })], { lang: 'da' })).cards[0]!;
