@@ -98,10 +98,15 @@ function isR4Timing(t: unknown): boolean {
   return t.code === undefined || isObject(t.code);
 }
 
+/** DSTU2's and STU3's dose[x]/rate[x] on the dosage instruction itself (R4 moved them into doseAndRate). */
+const INSTRUCTION_DOSE_KEYS = ['doseQuantity', 'doseRange', 'rateQuantity', 'rateRange', 'rateRatio'] as const;
+
+const hasInstructionDose = (v: JsonObject): boolean => INSTRUCTION_DOSE_KEYS.some((k) => v[k] !== undefined);
+
 /** True when normaliseDosage would change nothing (the usual R4 dosage): it is then read as sent, not copied. */
 function isR4Dosage(v: JsonObject): boolean {
   if (v.timing !== undefined && !isR4Timing(v.timing)) return false;
-  if (v.doseQuantity !== undefined || v.doseRange !== undefined || v.rateQuantity !== undefined || v.rateRange !== undefined || v.rateRatio !== undefined) return false;
+  if (hasInstructionDose(v)) return false;
   const doseAndRate = v.doseAndRate;
   if (doseAndRate !== undefined && !(Array.isArray(doseAndRate) && doseAndRate.length > 0 && doseAndRate.every(isObject))) return false;
   if (v.asNeededCodeableConcept !== undefined && !isObject(v.asNeededCodeableConcept)) return false;
@@ -122,7 +127,7 @@ function normaliseDosage(v: JsonObject): fhir4.Dosage {
   const doseAndRate = objectList(v.doseAndRate);
   // DSTU2 puts dose[x]/rate[x] on the instruction itself.
   const dose: JsonObject = {};
-  for (const k of ['doseQuantity', 'doseRange', 'rateQuantity', 'rateRange', 'rateRatio']) {
+  for (const k of INSTRUCTION_DOSE_KEYS) {
     if (v[k] !== undefined) {
       dose[k] = v[k];
       delete d[k];
@@ -290,6 +295,18 @@ function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJ
 }
 
 /**
+ * The FHIR version a draft order was sent in, as far as its shape tells (DraftOrder.fhirVersion): a
+ * MedicationRequest is STU3 when its dosage puts dose[x]/rate[x] on the instruction itself and none uses R4's
+ * doseAndRate, or when its requester is STU3's `{agent, onBehalfOf}`.
+ */
+function fhirVersionOf(resource: JsonObject, resourceType: OrderResourceType): DraftOrder['fhirVersion'] {
+  if (resourceType === 'MedicationOrder') return 'DSTU2';
+  if (isObject(resource.requester) && resource.requester.agent !== undefined) return 'STU3';
+  const dosages = asList(resource.dosageInstruction).filter(isObject);
+  return dosages.some(hasInstructionDose) && !dosages.some((d) => d.doseAndRate !== undefined) ? 'STU3' : 'R4';
+}
+
+/**
  * A draft whose R4 and as-sent copies are made on first use (then kept): only a card that suggests an
  * `update` reads them, and copying every draft on every call was a good part of reading the drafts.
  * Methods, not getters: on Node 20 an object literal with accessors is made in dictionary mode (~0.6 µs
@@ -321,6 +338,7 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
     selected,
     asR4: () => (r4 ??= r4RequestOf(resource, view)),
     asSent: () => (sent ??= { ...resource, resourceType }),
+    fhirVersion: fhirVersionOf(resource, resourceType),
   };
 }
 

@@ -52,6 +52,12 @@ export interface DraftOrder extends MedicationOrderView {
   asR4(): ResourceJson;
   /** The resource exactly as sent (a shallow copy, made on first call). */
   asSent(): ResourceJson;
+  /**
+   * The FHIR version the draft was sent in, as far as its shape tells (docs/clinical-rules.md §4.5): DSTU2 for a
+   * MedicationOrder; STU3 for a MedicationRequest whose dosage gives dose[x]/rate[x] on the instruction itself
+   * (R4 has doseAndRate) or whose requester is STU3's `{agent}`; else R4. An `update` is written in it.
+   */
+  fhirVersion: 'R4' | 'STU3' | 'DSTU2';
   /** order-select: named in `selections`; without selections (order-sign): every draft. */
   selected: boolean;
 }

@@ -53,10 +53,13 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
 
 const EMPTY: ServiceAnswer = { cards: [] };
 
-/** The draft an `update` starts from: R4 orders normalised (arrays where R4 wants them), DSTU2 as sent. */
+/**
+ * The draft an `update` starts from, in the EHR's own FHIR version (docs/clinical-rules.md §4.5): R4 orders
+ * normalised (arrays where R4 wants them), DSTU2 and STU3 as sent (an STU3 dose stays on its instruction).
+ */
 function updateBase(draft: DraftOrder | undefined): ResourceJson | null {
   if (!draft) return null;
-  return draft.resourceType === 'MedicationOrder' ? draft.asSent() : draft.asR4();
+  return draft.fhirVersion === 'R4' ? draft.asR4() : draft.asSent();
 }
 
 /**

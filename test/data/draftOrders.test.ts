@@ -65,6 +65,17 @@ describe('readDraftOrders', () => {
     expect(d!.asSent()).toBe(d!.asSent());
   });
 
+  test('fhirVersion: DSTU2 for a MedicationOrder; STU3 for dose[x] on the instruction (no doseAndRate anywhere) or a requester {agent}; else R4 (the sandbox\'s R4 drafts too)', () => {
+    expect(readDraftOrders(fixture('sandbox-dstu2-amitriptyline-bid.json').draftOrders)[0]!.fhirVersion).toBe('DSTU2');
+    expect(readDraftOrders(fixture('sandbox-r4-tramadol.json').draftOrders)[0]!.fhirVersion).toBe('R4');
+    expect(oneDraft({ dosageInstruction: [{ doseQuantity: { value: 1 } }] }).fhirVersion).toBe('STU3');
+    expect(oneDraft({ dosageInstruction: { doseRange: { low: { value: 1 } } } }).fhirVersion).toBe('STU3');
+    expect(oneDraft({ requester: { agent: { reference: 'Practitioner/1' } } }).fhirVersion).toBe('STU3');
+    expect(oneDraft({ dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 1 } }] }] }).fhirVersion).toBe('R4');
+    expect(oneDraft({ dosageInstruction: [{ doseQuantity: { value: 1 } }, { doseAndRate: { doseQuantity: { value: 1 } } }] }).fhirVersion).toBe('R4');
+    expect(oneDraft({ requester: { reference: 'Practitioner/1' }, dosageInstruction: [{ timing: { repeat: { when: ['HS'] } } }] }).fhirVersion).toBe('R4');
+  });
+
   test('dosages: R4 read as sent; every lenient shape mended into a copy, the request itself never changed', () => {
     const r4 = { text: '1 x 3', timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd', when: ['MORN'] } }, doseAndRate: [{ doseQuantity: { value: 1 } }] };
     const odd = [

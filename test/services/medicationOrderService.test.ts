@@ -376,6 +376,19 @@ describe('amitriptyline daytime dosing', () => {
     expect(noNote.detail).not.toContain('note');
     expect(noNote.suggestions[0].actions[0].description).not.toContain('note');
   });
+  test('an STU3 MedicationRequest (dose on the instruction, category one object) gets its update in STU3: the dose stays where it was, no R4 doseAndRate; an R4 draft keeps doseAndRate', async () => {
+    const stu3 = draft('r', { text: 'Saroten 25 mg' }, {
+      category: { coding: [{ code: 'community' }] },
+      dosageInstruction: [{ doseQuantity: { value: 25, unit: 'mg' }, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } }],
+    } as unknown as Partial<fhir4.MedicationRequest>);
+    const updated = (await call([stu3])).cards[0]!.suggestions[0].actions[0].resource;
+    expect(updated.dosageInstruction).toEqual([{ doseQuantity: { value: 25, unit: 'mg' }, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
+    expect(updated.category).toEqual({ coding: [{ code: 'community' }] });
+    const r4 = draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ doseAndRate: [{ doseQuantity: { value: 25, unit: 'mg' } }], timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } }] });
+    expect((await call([r4])).cards[0]!.suggestions[0].actions[0].resource.dosageInstruction).toEqual([
+      { doseAndRate: [{ doseQuantity: { value: 25, unit: 'mg' } }], timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } },
+    ]);
+  });
   test('doses a day as a number: Danish decimal comma (every 16 hours = 1,5), English decimal point', async () => {
     const q16h: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 16, periodUnit: 'h' } } }];
     const da = (await call([draft('r', atc('N06AA09', 'Saroten 10 mg'), { dosageInstruction: q16h })], { lang: 'da' })).cards[0]!;
