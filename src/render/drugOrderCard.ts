@@ -105,6 +105,17 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   };
 }
 
+/**
+ * The kind's own lines: `body`, after the lines that say the drug is for pain and not for depression
+ * (`bodyPainNotDepression`, amitriptyline and the other TCAs), which are left out when the order names
+ * depression or anxiety among its reasons, as the shared `painNotDepression` line is (§4.10). One list.
+ */
+function body(ctx: RenderContext, f: DrugOrderFinding): string {
+  const own = ctx.texts.get(f.kind, ctx.lang, 'body');
+  if (f.alsoForDepression || !ctx.texts.has(f.kind, ctx.lang, 'bodyPainNotDepression')) return own;
+  return `${ctx.texts.get(f.kind, ctx.lang, 'bodyPainNotDepression')}\n${own}`;
+}
+
 /** One card per (order, drug kind) for order-select and order-sign (docs/clinical-rules.md §4). */
 export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderContext): CdsCard {
   const { finding: f } = input;
@@ -124,7 +135,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
       f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
       drugRecommendationLine(ctx, kind, e),
       parts.text,
-      ctx.texts.get(kind, ctx.lang, 'body'),
+      body(ctx, f),
       e.offLabel && m('offLabel'),
       // Not when the order names depression or anxiety among its reasons: the drug is for that too.
       e.painNotDepression && !f.alsoForDepression && m('painNotDepression'),

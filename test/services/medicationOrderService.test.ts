@@ -661,6 +661,26 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     const pain = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'Fibromyalgi' }] })])).cards[0]!;
     expect(pain.detail).toContain('not to treat depression');
   });
+  test('amitriptyline and another TCA for depression and fibromyalgia (texts, or F32.1 + M79.7): the card without its own "not treating depression" and "lower doses than for depression" lines (da, en); for pain alone it has them', async () => {
+    const bedtime: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }];
+    const both = [[{ text: 'depression' }, { text: 'fibromyalgi' }], [{ coding: [{ system: ICD10, code: 'F32.1' }] }, { coding: [{ system: ICD10, code: 'M79.7' }] }]];
+    const depressionLines = { en: /not treating depression|Lower doses than for depression|lower doses for pain than for depression/, da: /ikke behandling af depression|Lavere doser end ved behandling af depression|lavere doser til behandling af smerter end til behandling af depression/ };
+    for (const [name, medication] of [['amitriptyline', { text: 'Saroten 25 mg' }], ['other-tca', { text: 'Noritren 25 mg' }]] as const) {
+      for (const reasonCode of both) {
+        for (const lang of ['da', 'en'] as const) {
+          const card = (await call([draft('a', medication, { reasonCode, dosageInstruction: bedtime })], { lang })).cards[0]!;
+          expect([name, lang, card.source.topic.code]).toEqual([name, lang, name]);
+          expect([name, lang, card.detail]).not.toEqual([name, lang, expect.stringMatching(depressionLines[lang])]);
+        }
+      }
+      const pain = (await call([draft('a', medication, { reasonCode: [{ text: 'fibromyalgi' }], dosageInstruction: bedtime })], { lang: 'da' })).cards[0]!;
+      expect(pain.detail).toMatch(depressionLines.da);
+    }
+    const amitriptyline = (await call([draft('a', { text: 'Saroten 25 mg' }, { dosageInstruction: bedtime })])).cards[0]!;
+    expect(amitriptyline.detail).toContain('- The aim is pain relief and sleep regulation, not treating depression.\n- Lower doses than for depression.\n- Not in the daytime because of sedation (good practice).');
+    const forBoth = (await call([draft('a', { text: 'Saroten 25 mg' }, { reasonCode: both[1], dosageInstruction: bedtime })])).cards[0]!;
+    expect(forBoth.detail).toContain('- Not in the daytime because of sedation (good practice).\n- Off-label: amitriptyline is indicated for neuropathic pain');
+  });
   test('a coded reason (ICD-10 F41.1, SKS DF321, SNOMED 35489007) → no card', async () => {
     for (const coding of [{ system: ICD10, code: 'F41.1' }, { system: 'urn:oid:1.2.208.176.2.4', code: 'DF321' }, { system: SNOMED, code: '35489007' }]) {
       expect((await call([draft('a', rx('312941', 'Sertralin'), { reasonCode: [{ coding: [coding] }] })])).cards).toEqual([]);
