@@ -699,6 +699,13 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     for (const text of ['vinterdepression', 'panikangst', 'Moderat depression', 'til behandling af generaliseret angst']) {
       expect([text, (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })])).cards]).toEqual([text, []]);
     }
+    // Prevention and maintenance of depression are depression: no pain card; negated, or for something else, the card.
+    for (const text of ['forebyggende mod depression', 'til forebyggelse af tilbagefald af depression', 'vedligeholdelsesbehandling af depression']) {
+      expect([text, (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })])).cards]).toEqual([text, []]);
+    }
+    for (const text of ['depression udelukket', 'forebyggende, depression udelukket', 'forebyggende mod migræne', 'vedligeholdelsesbehandling']) {
+      expect([text, kinds(await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })]))]).toEqual([text, ['ssri']]);
+    }
     // A coded reason not on the list is read by its display: a descendant of major depression is depression…
     const display = (code: string, text: string) => ({ reasonCode: [{ coding: [{ system: SNOMED, code, display: text }] }] });
     expect((await call([draft('a', rx('312941', 'Sertralin 50 mg'), display('76441001', 'Severe major depression, single episode, without psychotic features'))])).cards).toEqual([]);

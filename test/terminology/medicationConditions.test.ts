@@ -34,6 +34,9 @@ describe('terminology/medication-conditions.json', () => {
       'mod depression', 'Depressiv enkeltepisode', 'socialfobi', 'tvangstanker', 'PTSD', 'panic disorder', 'OCD', 'posttraumatisk belastningsreaktion', 'Post-traumatic stress disorder', 'Generalized anxiety',
       'vinterdepression', 'panikangst', 'angstlidelse', 'generaliseret angst', 'klaustrofobi', 'Angst.', 'Moderat depression', 'Periodisk depression', 'Andre angsttilstande', 'Obsessiv-kompulsiv tilstand',
       'Major depressive disorder', 'Severe major depression, single episode, without psychotic features', 'depression og angst', 'til behandling af depression', 'F32.1 Depression',
+      // prevention and maintenance of the group's condition is treatment of it
+      'forebyggende mod depression', 'til forebyggelse af tilbagefald af depression', 'vedligeholdelsesbehandling af depression', 'recidivforebyggelse af depression',
+      'profylaktisk mod panikangst', 'maintenance treatment of depression', 'relapse prevention of depression',
     ]) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, true]);
     }
@@ -51,6 +54,9 @@ describe('terminology/medication-conditions.json', () => {
       // other conditions, histories, other reasons
       'langstrakte smerter', 'posttraumatiske nakkesmerter efter trafikuheld', 'angst for bivirkninger', 'respirationsdepression', 'ST-depression', 'tidligere depression, nu smerter',
       'mor har depression', 'mod smerter', 'fibromyalgi', 'procd', 'Depression - ikke-farmakologisk behandling uden effekt',
+      // the prevention and maintenance words name nothing by themselves, nor undo a negation or another condition
+      'depression udelukket', 'forebyggende, depression udelukket', 'forebyggende mod migræne', 'vedligeholdelsesbehandling', 'forebyggelse af tilbagefald, ingen depression',
+      'maintenance treatment of pain', 'relapse prevention', 'profylakse mod smerter og depression',
     ]) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, false]);
     }
