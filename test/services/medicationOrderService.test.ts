@@ -877,6 +877,16 @@ describe('rev 2: opioid dependence', () => {
       expect([reason, (await call([metadon(reason)])).cards]).toEqual([reason, []]);
     }
     expect(kinds(await call([metadon('mod smerter')]))).toEqual(['opioid-without-dual-action']);
+    // Natural Danish wording of the same, without an F11 Condition: no card (no delete of substitution treatment).
+    const metadon10 = (text: string) => draft('m', { text: 'Metadon 10 mg' }, { reasonCode: [{ text }] });
+    for (const reason of ['afhængighed af opioider', 'opioid misbrug', 'opioidmisbrug', 'metadonbehandling']) {
+      expect([reason, (await call([metadon10(reason)])).cards]).toEqual([reason, []]);
+    }
+    // Another dependence, opioid treatment for pain, or a negation: the opioid card with its delete.
+    for (const reason of ['afhængighed af alkohol', 'opioidbehandling', 'ingen opioidmisbrug', 'metadon mod smerter']) {
+      const b = await call([metadon10(reason)]);
+      expect([reason, kinds(b), b.cards[0]!.suggestions?.[0]?.actions?.[0]?.type]).toEqual([reason, ['opioid-without-dual-action'], 'delete']);
+    }
     expect((await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'remission')] })).cards).toEqual([]);
     expect(kinds(await call([metadon()], { conditions: [fibromyalgia, condition('f11', ICD10, 'F11.2', 'resolved')] }))).toEqual(['opioid-without-dual-action']);
   });

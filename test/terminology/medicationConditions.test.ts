@@ -62,6 +62,18 @@ describe('terminology/medication-conditions.json', () => {
     }
   });
 
+  test('opioid dependence in natural Danish and English wording names the group; another dependence, opioid treatment or a negation does not', () => {
+    for (const t of [
+      'Opioidafhængighed', 'Substitutionsbehandling', 'afhængighed af opioider', 'Afhængighed af opiater', 'opioid misbrug', 'opioid-misbrug', 'opioidmisbrug', 'misbrug af opioider',
+      'metadonbehandling', 'Metadonbehandling af opioidafhængige', 'opioid abuse', 'methadone maintenance', 'vedligeholdelsesbehandling af opioidafhængighed',
+    ]) {
+      expect([t, codes.textNames('opioid-dependence', t)]).toEqual([t, true]);
+    }
+    for (const t of ['afhængighed af alkohol', 'misbrug af alkohol', 'opioidbehandling', 'ingen opioidmisbrug', 'metadon mod smerter', 'risiko for opioidafhængighed', 'opioid misbrug udelukket', 'afhængighed', 'misbrug', 'metadon']) {
+      expect([t, codes.textNames('opioid-dependence', t)]).toEqual([t, false]);
+    }
+  });
+
   test('lenient: odd shapes are no match, never an error', () => {
     for (const v of [null, 'F32', 42, { coding: 'F32' }, { coding: [{ system: 42, code: 'F32' }] }, { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: null }] }]) {
       expect(codes.hasCode('depression-anxiety', v)).toBe(false);
