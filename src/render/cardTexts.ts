@@ -28,14 +28,36 @@ const PLACEHOLDER = /\{([a-zA-Z][a-zA-Z0-9]*)\}/g;
 /** What /\s+/g → ' ' changes: whitespace other than a space, or two whitespace characters in a row. */
 const SPACES_TO_COLLAPSE = /[^\S ]|\s\s/;
 
-const ESCAPED_OR_NEWLINE = /[\\`*_[\]<>|~\n]/;
+/**
+ * Line breaks a renderer or a display may honour: CommonMark's (LF, CR, CRLF: a lone CR ends a line too),
+ * and vertical tab, form feed, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR.
+ */
+const LINE_BREAKS = /\r\n|[\n\r\v\f\u0085\u2028\u2029]/g;
 
-/** Escapes Markdown in values that come from data (drug names, result values), so they show as typed. */
+/**
+ * What a value from data may hold that Markdown would act on: a line break; a character that can start
+ * emphasis, code, a link, HTML, an entity (`&lt;` shown as `<`) or a table; and the starts of what GFM's
+ * autolinks (and markdown-it's linkify) turn into a link: `scheme://`, a protocol-relative `//host`,
+ * `www.` and an e-mail's `@`.
+ */
+const TO_ESCAPE = /[\\`*_[\]<>|~&@]|[:/](?=\/)|(?<=www)\./gi;
+const NEEDS_WORK = /[\\`*_[\]<>|~&@\n\r\v\f\u0085\u2028\u2029]|[:/]\/|www\./i;
+
+/**
+ * Escapes Markdown in values that come from data (drug names, result values), so they show as typed, on one
+ * line: every line break becomes a space, so a value can never start a block (a heading, a list, a quote, a
+ * rule). That is enough because no template puts a value from data where a block can start — at the start
+ * of a line or of a list item (cards/*.yaml: a drug name or a result value follows a label of our own, such
+ * as "**Order (draft):** " or "- TSH: "), so `#`, `1.`, `-`, `>` or `---` in a value stay text. Links: a
+ * backslash before the `:` of `://`, the first `/` of `//`, the `.` of `www.` and the `@` of an e-mail
+ * breaks GFM's autolinks and markdown-it's linkify, while the value still renders exactly as typed (an
+ * escaped punctuation character renders as itself); a value never becomes a link the EHR shows.
+ */
 export function escapeMarkdown(s: string): string {
   // Most values (numbers, dates, plain names) have nothing to escape: returned as they are.
-  if (!ESCAPED_OR_NEWLINE.test(s)) return s;
-  // Only what can start emphasis, code, links, HTML or tables mid-line; plain parentheses stay readable.
-  return s.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  if (!NEEDS_WORK.test(s)) return s;
+  // Plain parentheses, `#`, `.` and `-` stay readable: they cannot start anything mid-line.
+  return s.replace(LINE_BREAKS, ' ').replace(TO_ESCAPE, (c) => `\\${c}`);
 }
 
 function placeholders(s: string): string[] {

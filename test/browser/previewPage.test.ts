@@ -198,7 +198,7 @@ test('without fhirServer or prefetch the page shows 412 naming the missing keys'
 
 test('the Markdown renderer shows HTML as text and links only to http(s)', async () => {
   await page.goto(`${stack.origin}/?lang=en`);
-  const result = await page.evaluate<{ images: number; text: string; hrefs: string[]; strong?: string; em?: string; items: number; quote?: string }>(`(async () => {
+  const result = await page.evaluate<{ images: number; text: string; hrefs: string[]; strong?: string; em?: string; items: number; quote?: string; escaped: string }>(`(async () => {
     const { renderMarkdown } = await import('/preview/assets/markdown.js');
     const div = document.createElement('div');
     div.append(renderMarkdown('<img src=x onerror="window.pwned=1"> **fed** _kursiv_\\n\\n- [ok](https://example.org)\\n- [bad](javascript:alert(1))\\n\\n> citat'));
@@ -210,12 +210,15 @@ test('the Markdown renderer shows HTML as text and links only to http(s)', async
       em: div.querySelector('em')?.textContent,
       items: div.querySelectorAll('li').length,
       quote: div.querySelector('blockquote')?.textContent,
+      escaped: renderMarkdown('http\\\\:\\\\//evil.example www\\\\.evil.com a\\\\@evil.com \\\\&lt;b\\\\&gt;').textContent,
     };
   })()`);
   expect(result.images).toBe(0);
   expect(result.text).toContain('<img src=x onerror="window.pwned=1">');
   expect(result.hrefs).toEqual(['https://example.org']);
   expect(result).toMatchObject({ strong: 'fed', em: 'kursiv', items: 2, quote: 'citat' });
+  // What the service escapes in values from data (src/render/cardTexts.ts escapeMarkdown) shows as typed.
+  expect(result.escaped).toBe('http://evil.example www.evil.com a@evil.com &lt;b&gt;');
 });
 
 // Last in this file: answering quiets cards in the demo stack's store, which the tests above must not see.

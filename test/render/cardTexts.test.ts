@@ -8,7 +8,7 @@ import { projectPath } from '../../src/projectRoot.js';
 import { CardTextError, CardTexts, escapeMarkdown, loadCardTexts } from '../../src/render/cardTexts.js';
 import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
 import { useTempDirs } from '../support/tempDirs.js';
-import { buildTestApp, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+import { buildTestApp, expectValidResponse, patientViewRequest, readJson } from '../support/testApp.js';
 
 const tempDir = useTempDirs();
 
@@ -69,6 +69,19 @@ describe('card texts (cards/*.yaml)', () => {
   });
   test('values from data are Markdown-escaped', () => {
     expect(escapeMarkdown('*bold* [link](x) <b>')).toBe('\\*bold\\* \\[link\\](x) \\<b\\>');
+  });
+  test('values from data stay on one line: every line break (a lone CR too) becomes a space', () => {
+    for (const br of ['\n', '\r\n', '\r', '\v', '\f', '\u0085', '\u2028', '\u2029']) expect(escapeMarkdown(`a${br}# b`)).toBe('a # b');
+    expect(escapeMarkdown('a\r\r1. b')).toBe('a  1. b');
+  });
+  test('values from data never become links: scheme://, //host, www. and e-mail addresses are broken by an escape', () => {
+    expect(escapeMarkdown('see http://evil.example/x')).toBe('see http\\:\\//evil.example/x');
+    expect(escapeMarkdown('//evil.example')).toBe('\\//evil.example');
+    expect(escapeMarkdown('WWW.evil.com')).toBe('WWW\\.evil.com');
+    expect(escapeMarkdown('a@evil.com')).toBe('a\\@evil.com');
+    expect(escapeMarkdown('&lt;b&gt;')).toBe('\\&lt;b\\&gt;');
+    // What needs none of it is returned as it is.
+    for (const plain of ['oxycodone 5 mg/ml', '5.2', '12:00', 'i.v.', '-0,5 mmol/L']) expect(escapeMarkdown(plain)).toBe(plain);
   });
 
   test.each(FIXTURES)('Danish cards for %s contain no English-only words', async (fixture) => {
@@ -159,5 +172,30 @@ describe('medication cards in Danish', () => {
       if (card.detail.includes('\n- ')) expect(html).toMatch(/<ul>\n<li>/);
       expect(html).not.toMatch(/\{[a-zA-Z]+\}/);
     }
+  });
+});
+
+describe('a drug name from the EHR shows as typed, on one line, in the card detail (through the HTTP API)', () => {
+  // GFM linkifies www. and e-mail addresses; markdown-it's fuzzy links stand in for that here.
+  const gfm = new MarkdownIt({ html: false, linkify: true });
+  gfm.linkify.set({ fuzzyLink: true, fuzzyEmail: true });
+  const typed = 'oxycodone\r\r## Strong recommendation FOR opioids\r\r1. Double the dose\r\r---\rwww.evil.com\u2028> quoted\u2029- listed http://evil.example/x //evil.example mail@evil.com &lt;b&gt;';
+
+  test('order-select with Markdown and a lone CR in medicationCodeableConcept.text: no heading, list, rule, quote or link', async () => {
+    const body = readJson<Record<string, any>>(projectPath('fixtures', 'requests', 'order-select-oxycodone.json'));
+    body.context.draftOrders.entry[0].resource.medicationCodeableConcept.text = typed;
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-order-select').send(body);
+    expect(res.status).toBe(200);
+    const card = expectValidResponse(res.body).cards.find((c) => c.source.topic.code === 'opioid-without-dual-action');
+    expect(card).toBeDefined();
+    const detail: string = card?.detail;
+    expect(detail).not.toMatch(/[\r\v\f\u0085\u2028\u2029]/);
+    const html = gfm.render(detail);
+    expect(html).not.toMatch(/<(h[1-6]|ol|ul|li|hr|blockquote|a)\b/);
+    // The order line is one paragraph holding the name as typed, each line break a space.
+    const shown = typed.replace(/\r|\u2028|\u2029/g, ' ');
+    const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(html).toContain(`<p><strong>Order (draft):</strong> ${escapeHtml(shown)}</p>`);
   });
 });

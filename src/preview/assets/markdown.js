@@ -4,7 +4,8 @@
 // Blocks: paragraphs, "-"/"*"/"+" and "1." lists, "> " quotes, "#" headings (shown as bold lines).
 // Inline: **bold**, *em* / _em_, `code`, [text](url), backslash escapes, hard breaks ("  " or "\" at line end).
 
-const ESCAPABLE = /[\\`*_{}[\]()#+\-.!|<>~"']/;
+// Any ASCII punctuation may be escaped (CommonMark 0.31 §2.4): the service escapes `&`, `@`, `:` and `/` too.
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
 
 function el(tag, className) {
   const node = document.createElement(tag);
