@@ -8,6 +8,9 @@ export type TemplateResult = { ok: true; query: string } | { ok: false; /** toke
 
 const TOKEN = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
+/** A value that is a dot segment in a path (`.`, `..`), with or without spaces around it. */
+const ONLY_DOTS = /^\s*\.+\s*$/;
+
 /** userId is a relative reference such as `Practitioner/abc`; each user token takes the id for one type. */
 const USER_TOKENS: Record<string, string> = {
   userPractitionerId: 'Practitioner',
@@ -40,13 +43,14 @@ function tokenValue(token: string, context: Record<string, unknown>): string | u
 
 /**
  * Replaces every token. An empty value counts as unresolved: `patient=` would search across all
- * patients. A template with an unresolved token cannot be run.
+ * patients. So does one made only of dots: in a path (`Patient/{{context.patientId}}`) `..` is the server's
+ * base and `.` a search of every patient, never one resource. A template with an unresolved token cannot be run.
  */
 export function substituteTemplate(template: string, context: Record<string, unknown>): TemplateResult {
   const unresolved: string[] = [];
   const query = template.replace(TOKEN, (_match, token: string) => {
     const value = tokenValue(token, context);
-    if (value === undefined) {
+    if (value === undefined || ONLY_DOTS.test(value)) {
       unresolved.push(token);
       return '';
     }

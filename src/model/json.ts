@@ -42,12 +42,22 @@ export function finiteNumber(v: unknown): number | undefined {
 }
 
 /**
- * A FHIR id (https://hl7.org/fhir/R4/datatypes.html#id: 1–64 of A–Z, a–z, 0–9, `-`, `.`), trimmed, or
- * undefined. Only such an id may go into a reference the service sends back (a `delete` action's resourceId).
+ * Whether `s` is a usable FHIR id (https://hl7.org/fhir/R4/datatypes.html#id: 1–64 of A–Z, a–z, 0–9, `-`,
+ * `.`) — and not one made only of dots: `.` and `..` are path segments, so `Patient/..` in a URL is the
+ * server's base and `Patient/.` a search of every patient, never one resource. (schemas/request.schema.json's
+ * `fhirId` says the same for the request.)
+ */
+export function isFhirId(s: string): boolean {
+  return /^[A-Za-z0-9\-.]{1,64}$/.test(s) && !/^\.+$/.test(s);
+}
+
+/**
+ * A FHIR id (`isFhirId`), trimmed, or undefined. Only such an id may go into a reference the service sends
+ * back (a `delete` action's resourceId) or into a FHIR read's path.
  */
 export function fhirId(v: unknown): string | undefined {
   const s = nonBlank(v)?.trim();
-  return s !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(s) ? s : undefined;
+  return s !== undefined && isFhirId(s) ? s : undefined;
 }
 
 /**

@@ -39,4 +39,12 @@ describe('substituteTemplate', () => {
     expect(substituteTemplate('X?a={{context.toString}}', context)).toEqual({ ok: false, unresolved: ['context.toString'] });
     expect(substituteTemplate('X?a={{context.patientId}', context).ok).toBe(false);
   });
+
+  it('a value made only of dots is unresolved: `Patient/..` is the server\'s base and `Patient/.` a search of every patient', () => {
+    for (const dots of ['.', '..', '...', ' .. ']) {
+      expect(substituteTemplate('Patient/{{context.patientId}}', { patientId: dots })).toEqual({ ok: false, unresolved: ['context.patientId'] });
+      expect(substituteTemplate('Practitioner/{{userPractitionerId}}', { userId: `Practitioner/${dots}` })).toEqual({ ok: false, unresolved: ['userPractitionerId'] });
+    }
+    expect(substituteTemplate('Patient/{{context.patientId}}', { patientId: 'a.b' })).toEqual({ ok: true, query: 'Patient/a.b' });
+  });
 });

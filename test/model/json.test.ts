@@ -1,10 +1,10 @@
 import { fhirId, ownEntry } from '../../src/model/json.js';
 
 describe('fhirId', () => {
-  test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded '])('%p is an id', (v) => {
+  test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded ', '.a', 'a..b'])('%p is an id', (v) => {
     expect(fhirId(v)).toBe(v.trim());
   });
-  test.each(['', '  ', 'MedicationRequest/x', '5,9', 'x'.repeat(65), '%00', 'æ', 7, null, {}])('%p is not', (v) => {
+  test.each(['', '  ', 'MedicationRequest/x', '5,9', 'x'.repeat(65), '%00', '.', '..', ' ... ', 'æ', 7, null, {}])('%p is not', (v) => {
     expect(fhirId(v)).toBeUndefined();
   });
 });

@@ -568,6 +568,19 @@ describe('scope and protocol edge cases', () => {
     expect(kinds(b)).toEqual(['tapentadol']);
     expect(server.isDone()).toBe(true);
   });
+  test.each(['Medication/..', 'Medication/.', 'http://127.0.0.1:8081/fhir/Medication/..'])('a medicationReference %j names no Medication: never read (not the server\'s base, nor a search of all Medications)', async (reference) => {
+    const seen: string[] = [];
+    nock('http://127.0.0.1:8081')
+      .persist()
+      .get(/.*/)
+      .reply((uri) => {
+        seen.push(uri);
+        return [404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }];
+      });
+    const d = draft('a', undefined, { medicationReference: { reference } });
+    await call([d], { fhirServer: 'http://127.0.0.1:8081/fhir' });
+    expect(seen.filter((uri) => !uri.startsWith('/fhir/Patient/p1'))).toEqual([]);
+  });
 });
 
 /** Resources of the order hooks' patient p1 as the patient-view fixture patient's own (another patient's are skipped, §7). */

@@ -148,6 +148,16 @@ describe('R1: the service call', () => {
     expect(firstExpression(oo)).toEqual(['context.patientId']);
   });
 
+  test.each(['.', '..', '...'])('a patientId of only dots (%j: a path segment, not an id) → 400 naming it, and nothing is read from the FHIR server', async (patientId) => {
+    const body = patientViewRequest('gsb-workup-missing', { omit: ['patient', 'conditions', 'labs', 'medications', 'medicationStatements', 'serviceRequests'], fhirServer: FHIR_BASE });
+    body.fhirAuthorization = { access_token: 'a-token', token_type: 'Bearer' };
+    (body.context as Body).patientId = patientId;
+    const fhir = nock(FHIR_ORIGIN).get(/.*/).reply(200, searchset([]));
+    const oo = expectOperationOutcome(await post(body), 400);
+    expect(firstExpression(oo)).toEqual(['context.patientId']);
+    expect(fhir.isDone()).toBe(false);
+  });
+
   test.each(['order-select', 'order-sign', 'medication-prescribe'])('hook %s sent to the patient-view service → 400 naming hook', async (hook) => {
     const body = base();
     body.hook = hook;
