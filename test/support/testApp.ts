@@ -3,6 +3,7 @@ import { newCallTrace } from '../../src/model/callTrace.js';
 import type { HookRequest } from '../../src/model/hookRequest.js';
 import { SkippedResources } from '../../src/model/skipped.js';
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { FhirFetcher } from '../../src/data/fhirFetcher.js';
@@ -180,4 +181,23 @@ export async function listenOnLoopback(app: App): Promise<{ baseUrl: string; clo
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Sends `text` as it is over one connection to `baseUrl` (what an HTTP client would not send: repeated
+ * headers, an absolute-form target) and returns the status and the raw answer once the server closes it
+ * (send `Connection: close`). The socket is not half-closed first: node's server would drop the request.
+ */
+export function rawHttp(baseUrl: string, text: string): Promise<{ status: number; raw: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0), raw });
+    });
+  });
 }

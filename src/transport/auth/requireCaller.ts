@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../observability/logger.js';
-import { HttpError } from '../operationOutcome.js';
+import { badRequest, HttpError } from '../operationOutcome.js';
 import type { AuthVerifier, VerifiedCaller } from './verifier.js';
 import { pathOf } from '../../model/urlPath.js';
 
@@ -25,6 +25,13 @@ function calledPath(req: IncomingMessage & { originalUrl?: string }): string {
 export function requireCaller(verifier: AuthVerifier | null, config: Config, logger: Logger): CallerCheck {
   return async (req, serviceId) => {
     if (verifier === null) return null;
+    // Node keeps the first of several Authorization headers; two credentials are ambiguous (which caller is
+    // this?), and Authorization is a singleton field (RFC 9110 §11.6.2). 400, not 401: RFC 6750 §3.1 answers a
+    // request that "repeats the same parameter" or "uses more than one method for including an access token"
+    // with invalid_request, 400 — it is malformed, not unauthenticated. Neither value is looked at or logged.
+    if ((req.headersDistinct.authorization?.length ?? 0) > 1) {
+      throw badRequest('The request carries more than one Authorization header: send one credential');
+    }
     const audience = config.publicBaseUrl + calledPath(req);
     const authorization = req.headers.authorization;
     try {

@@ -22,6 +22,8 @@ import {
   type Keys,
 } from './authTestKit.js';
 import { captureLogs } from '../../support/captureLogs.js';
+import { rawHttp } from '../../support/testApp.js';
+import type { AddressInfo } from 'node:net';
 
 let keys: Keys;
 let issuersFile: string;
@@ -93,6 +95,29 @@ describe('requireCaller', () => {
       .set('Authorization', `Bearer ${await sandboxToken(keys, SERVICE_AUD)}`)
       .send({});
     expect(wrong.status).toBe(401);
+  });
+
+  it('refuses two Authorization headers with 400 (ambiguous credentials), whichever comes first; never reads either', async () => {
+    const logs = captureLogs();
+    const server = appWith(await verifierFor(null), logs).listen(0, '127.0.0.1');
+    await new Promise<void>((r) => server.once('listening', () => r()));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const post = (headers: string) =>
+        rawHttp(base, `POST /cds-services/${SERVICE_ID} HTTP/1.1\r\nHost: localhost\r\n${headers}Content-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`);
+      expect((await post(`Authorization: Bearer ${await sandboxToken(keys, SERVICE_AUD)}\r\n`)).status).toBe(200); // the control: one header
+      for (const validFirst of [true, false]) {
+        const valid = await sandboxToken(keys, SERVICE_AUD); // a fresh one: not a replay
+        const both = [`Authorization: Bearer ${valid}\r\n`, 'Authorization: Bearer other.other.other\r\n'];
+        const res = await post((validFirst ? both : both.reverse()).join(''));
+        expect({ validFirst, status: res.status }).toEqual({ validFirst, status: 400 });
+        expect(res.raw).not.toContain(valid);
+        expect(logs.text()).not.toContain(valid);
+      }
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('answers 401 with an empty body when the header is missing', async () => {
