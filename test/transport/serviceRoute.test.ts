@@ -175,6 +175,26 @@ describe('R1: the service call', () => {
     expect(res.text).not.toContain('secret-token-abc');
   });
 
+  test.each(['tøkén€', 'tok\r\nX-Injected: 1', 'tok en', 'tok\u0000', '=tok'])('a fhirAuthorization.access_token that is no bearer token (%j) → 400 naming the field, never quoting the token; nothing is read', async (token) => {
+    const logs = captureLogs();
+    const body = { ...patientViewRequest('gsb-workup-missing', { omit: ['conditions', 'labs'], fhirServer: FHIR_BASE }), fhirAuthorization: { access_token: token, token_type: 'Bearer' } };
+    const fhir = nock(FHIR_ORIGIN).get(/.*/).reply(200, searchset([]));
+    const res = await post(body, buildTestApp({ logger: logs.logger }).app);
+    const oo = expectOperationOutcome(res, 400);
+    expect(firstExpression(oo)).toEqual(['fhirAuthorization.access_token']);
+    expect(res.text).not.toContain(JSON.stringify(token).slice(1, -1));
+    expect(logs.text()).not.toContain(JSON.stringify(token).slice(1, -1));
+    expect(fhir.isDone()).toBe(false);
+  });
+
+  test('an access_token of the b64token characters is read with: the control', async () => {
+    const token = 'aZ09-._~+/tok==';
+    const body = { ...patientViewRequest('gsb-workup-missing', { omit: ['labs'], fhirServer: FHIR_BASE }), fhirAuthorization: { access_token: token, token_type: 'Bearer' } };
+    const fhir = nock(FHIR_ORIGIN, { reqheaders: { authorization: `Bearer ${token}` } }).get('/fhir/Observation').query(true).reply(200, searchset([]));
+    expect((await post(body)).status).toBe(200);
+    expect(fhir.isDone()).toBe(true);
+  });
+
   test('a non-http fhirServer → 400', async () => {
     const oo = expectOperationOutcome(await post({ ...base(), fhirServer: 'file:///etc/passwd' }), 400);
     expect(firstExpression(oo)).toEqual(['fhirServer']);
