@@ -12,7 +12,8 @@ export function corsMiddleware(config: Config): Middleware {
     origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
     methods: ['GET', 'POST', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Accept-Language'],
-    exposedHeaders: ['Content-Location', 'Location'],
+    // What a browser client may read of an answer: Retry-After (a 503's "send again in"), X-Request-Id (to find the log line).
+    exposedHeaders: ['Content-Location', 'Location', 'Retry-After', 'X-Request-Id'],
     maxAge: 600,
     optionsSuccessStatus: 204,
   });

@@ -48,7 +48,8 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
 };
 
 /**
- * The one place errors become HTTP responses: an OperationOutcome body, except 401 which has none.
+ * The one place errors become HTTP responses: an OperationOutcome body, except 401 which has none; every
+ * one `Cache-Control: no-store`.
  * Unexpected errors are logged (without request data) and answered 500 without details. Node-level,
  * so the hook calls answered outside Express (src/transport/hookPosts.ts) use it as Express does.
  */
@@ -61,6 +62,8 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
     httpError = new HttpError(500, 'exception', 'Internal error');
   }
   if (res.headersSent) return;
+  // An error answer may quote what the request sent (a field, a service id): no cache keeps it, as none keeps the cards.
+  res.setHeader('Cache-Control', 'no-store');
   // The request's log line says why it was refused (a tester in the sandbox sees only "no response"); a 503 too (busy, store down).
   if (httpError.status < 500 || httpError.status === 503) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
   if (httpError.emptyBody) {

@@ -102,6 +102,13 @@ describe('S4: CORS headers on error responses too', () => {
     await expectCors(await request(app).post(URL).set('Origin', ORIGIN).set('Content-Type', 'text/plain').send('hi'), 415);
   });
 
+  test('a browser client may read Retry-After (a 503) and X-Request-Id (to find the log line) of any answer', async () => {
+    const { app } = buildTestApp();
+    for (const res of [await request(app).post(URL).set('Origin', ORIGIN).send(patientViewRequest('gsb-workup-missing')), await request(app).post('/cds-services/unknown').set('Origin', ORIGIN).send({})]) {
+      expect(splitList(res.headers['access-control-expose-headers'])).toEqual(expect.arrayContaining(['retry-after', 'x-request-id']));
+    }
+  });
+
   test('401 with caller verification on', async () => {
     const env = { AUTH: 'on', PUBLIC_BASE_URL: 'http://localhost:8082' };
     const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });

@@ -1,6 +1,11 @@
 import request from 'supertest';
+import { RequiredDataUnavailable } from '../../src/model/requiredData.js';
 import { answerError } from '../../src/transport/errorHandler.js';
+import { HttpError, unauthorized } from '../../src/transport/operationOutcome.js';
+import { silentLogger } from '../../src/observability/logger.js';
+import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { captureLogs } from '../support/captureLogs.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, testConfig } from '../support/testApp.js';
 
 /** A bare Node handler that answers every request with `err`, and what it logged. */
 function answering(err: unknown) {
@@ -32,5 +37,49 @@ describe('answerError: the body reader\'s errors are the client\'s (4xx, nothing
     expect(logs.lines()).toHaveLength(1);
     expect(logs.lines()[0]).toMatchObject({ level: 50, msg: 'unexpected error', path: '/cds-services/x' });
     expect(logs.text()).not.toContain('patient=123');
+  });
+});
+
+describe('answerError: no error answer is kept by a cache (it may quote what the request sent)', () => {
+  test.each([
+    ['400', new HttpError(400, 'invalid', 'Invalid request: hook')],
+    ['401 (empty body)', unauthorized()],
+    ['403', new HttpError(403, 'forbidden', 'not this service')],
+    ['404', new HttpError(404, 'not-found', 'Unknown CDS service')],
+    ['412', new RequiredDataUnavailable([{ key: 'conditions', description: 'the Conditions', why: 'no fhirServer' }])],
+    ['503', new HttpError(503, 'transient', 'busy')],
+    ['500', new Error('boom')],
+  ])('%s → Cache-Control: no-store', async (_name, err) => {
+    const res = await request(answering(err).handler).post('/cds-services/x');
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('error answers of the hook and feedback routes, through the app: Cache-Control: no-store', () => {
+  const URL = '/cds-services/nkr-pain-patient-view';
+  const missing = { hook: 'patient-view', hookInstance: 'x', context: { patientId: 'p1', userId: 'Practitioner/u1' } };
+
+  test('400, 404, 405, 412, 413, 415 (hook call) and 400 (feedback)', async () => {
+    const { app } = buildTestApp({ env: { BODY_LIMIT: '1kb' } });
+    const answers: Array<[number, request.Response]> = [
+      [400, await request(app).post(URL).send({ ...missing, hook: 'Mette-Hansen-010170-1234' })],
+      [404, await request(app).post('/cds-services/unknown').send({})],
+      [405, await request(app).get(URL)],
+      [412, await request(app).post(URL).send(missing)],
+      [413, await request(app).post(URL).send({ ...missing, pad: 'x'.repeat(2000) })],
+      [415, await request(app).post(URL).set('Content-Type', 'text/plain').send('hi')],
+      [400, await request(app).post(`${URL}/feedback`).send({ feedback: [] })],
+    ];
+    for (const [status, res] of answers) expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status, cacheControl: 'no-store' });
+  });
+
+  test('401 with caller verification on', async () => {
+    const env = { AUTH: 'on', PUBLIC_BASE_URL: 'http://localhost:8082' };
+    const verifier = await createAuthVerifier(testConfig(env), silentLogger(), { now: () => FIXED_NOW });
+    const { app } = buildTestApp({ env, verifier });
+    for (const path of [URL, `${URL}/feedback`]) {
+      const res = await request(app).post(path).send(patientViewRequest('gsb-workup-missing'));
+      expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: 401, cacheControl: 'no-store' });
+    }
   });
 });
