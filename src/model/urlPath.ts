@@ -1,6 +1,20 @@
-/** A request target's path without its query string (`/a/b?x=1` → `/a/b`); the query may hold patient data. */
+/** The scheme and authority of an absolute-form request target (`http://host:port`), RFC 9112 §3.2.2. */
+const ABSOLUTE_FORM = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*/;
+
+/**
+ * A request target's path without its query string (`/a/b?x=1` → `/a/b`); the query may hold patient data.
+ * An absolute-form target (`POST http://host/a/b HTTP/1.1`, which a server must accept, RFC 9112 §3.2.2) is
+ * its path (`/a/b`, `/` when it has none), as Express routes it: the host is not ours to route by.
+ */
 export function pathOf(url: string | undefined): string {
-  const u = url ?? '';
+  let u = url ?? '';
+  if (u.charCodeAt(0) !== 0x2f /* / */) {
+    const origin = ABSOLUTE_FORM.exec(u);
+    if (origin !== null) {
+      u = u.slice(origin[0].length);
+      if (u.charCodeAt(0) !== 0x2f) u = `/${u}`;
+    }
+  }
   const q = u.indexOf('?');
   return q === -1 ? u : u.slice(0, q);
 }

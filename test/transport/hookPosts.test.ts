@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { CdsService } from '../../src/model/cdsService.js';
-import { buildTestApp, expectValidResponse, patientViewRequest } from '../support/testApp.js';
+import { buildTestApp, expectValidResponse, listenOnLoopback, patientViewRequest, rawHttp } from '../support/testApp.js';
 
 /**
  * Hook calls and feedback are routed outside Express (src/transport/hookPosts.ts): these pin that the
@@ -17,6 +17,24 @@ describe('hookPosts: which requests it takes', () => {
     const res = await request(app).post(path).send(body());
     expect(res.status).toBe(200);
     expect(expectValidResponse(res.body).cards.length).toBeGreaterThan(0);
+  });
+
+  test('an absolute-form target (POST http://host/cds-services/… HTTP/1.1, RFC 9112 §3.2.2) is the same hook call or feedback', async () => {
+    const server = await listenOnLoopback(app);
+    try {
+      const post = (target: string, json: unknown) => {
+        const text = JSON.stringify(json);
+        return rawHttp(server.baseUrl, `POST ${target} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
+      };
+      const call = await post(`${server.baseUrl}/cds-services/${ID}`, body());
+      expect(call.status).toBe(200);
+      expect(call.raw).toContain('"cards":[{');
+      const feedback = { feedback: [{ card: '0190a000-0000-7000-8000-000000000000', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z' }] };
+      expect((await post(`http://another.host.example/cds-services/${ID}/feedback?x=1`, feedback)).status).toBe(200);
+      expect((await post(`${server.baseUrl}/cds-services/nope`, body())).status).toBe(404);
+    } finally {
+      await server.close();
+    }
   });
 
   test('POST to an unknown or undecodable id → 404 OperationOutcome', async () => {

@@ -1,0 +1,20 @@
+import { pathOf } from '../../src/model/urlPath.js';
+
+describe('pathOf: the path of a request target', () => {
+  test.each([
+    ['/cds-services/x?patient=1', '/cds-services/x'],
+    ['/cds-services', '/cds-services'],
+    ['', ''],
+    [undefined, ''],
+    // absolute-form (RFC 9112 §3.2.2): the path, whatever the host
+    ['http://localhost:3000/cds-services/x/feedback', '/cds-services/x/feedback'],
+    ['HTTPS://ehr.example:8443/cds-services/x?y=1', '/cds-services/x'],
+    ['http://localhost:3000', '/'],
+    ['http://localhost:3000?x=1', '/'],
+    // not absolute-form: left as it is (no route matches it)
+    ['*', '*'],
+    ['cds-services/x', 'cds-services/x'],
+  ])('%j → %j', (target, path) => {
+    expect(pathOf(target)).toBe(path);
+  });
+});
