@@ -1,7 +1,7 @@
 /**
  * JWT attacks through the HTTP API (docs: config/README.md "Caller verification"): each answers 401 with
- * an empty body, and none makes the service fetch anything (no request leaves the process: jku/x5u and an
- * embedded jwk are never followed).
+ * an empty body, and none makes the service fetch anything (no request leaves the process: keys come only
+ * from the trusted-issuers file and an allow-listed jku; x5u, x5c and an embedded jwk are ignored).
  */
 import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,6 +125,18 @@ test.each(attacks)('%s → 401 with an empty body, and nothing is fetched', asyn
   expect(res.status).toBe(401);
   expect(res.text).toBe('');
   expect(outgoing.slice(before)).toEqual([]);
+});
+
+test('jwk, x5u and x5c headers are ignored, never fetched or used: signed by the trusted key → 200, by their own key → 401 (above)', async () => {
+  const before = outgoing.length;
+  for (const header of [{ jwk: attackerJwk }, { x5u: 'https://attacker.example/cert.pem' }, { x5c: ['MIIB'] }]) {
+    expect({ header: Object.keys(header), status: (await call(await good({}, header))).status }).toEqual({ header: Object.keys(header), status: 200 });
+  }
+  expect(outgoing.slice(before)).toEqual([]);
+});
+
+test('a jku off the issuer allow-list is refused even on a token signed by the trusted key', async () => {
+  expect((await call(await good({}, { jku: 'https://attacker.example/jwks.json' }))).status).toBe(401);
 });
 
 test('a replayed jti → 401 the second time, nothing fetched', async () => {
