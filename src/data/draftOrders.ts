@@ -385,13 +385,16 @@ function selects(selection: string, key: { type: string | null; id: string } | n
   return key.type === entryType || (ORDER_SELECTION_TYPES.has(key.type) && ORDER_SELECTION_TYPES.has(entryType));
 }
 
-/** The selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
-export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): string[] {
+/** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
+export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): number[] {
   const entries = entriesOf(draftOrders);
-  return selections.filter((s): s is string => typeof s === 'string').filter((s) => {
+  const unmatched: number[] = [];
+  selections.forEach((s, i) => {
+    if (typeof s !== 'string') return;
     const key = selectionKey(s);
-    return !entries.some((e) => selects(s, key, e));
+    if (!entries.some((e) => selects(s, key, e))) unmatched.push(i);
   });
+  return unmatched;
 }
 
 /**

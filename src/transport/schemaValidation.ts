@@ -8,14 +8,15 @@ import { badRequest, type HttpError } from './operationOutcome.js';
 /**
  * order-select's `selections` must name entries of `draftOrders` (CDS Hooks: "they reference entries in
  * draftOrders"). One that names none is the EHR's error: answered 400 rather than an empty answer that
- * looks like "no advice" (a draft without an id is named by its `fullUrl`).
+ * looks like "no advice" (a draft without an id is named by its `fullUrl`). The answer and the log line
+ * name the selections by their place in the list, never by what they say (free text the caller sent).
  */
 function assertSelectionsNameDrafts(context: unknown): void {
   if (!isObject(context) || !Array.isArray(context.selections)) return;
   const unmatched = unmatchedSelections(context.draftOrders, context.selections);
   if (unmatched.length === 0) return;
-  const named = unmatched.slice(0, 3).map((s) => `"${s.slice(0, 100)}"`).join(', ');
-  throw badRequest(`context.selections names what draftOrders does not hold (by Type/id or fullUrl): ${named}`, ['context.selections']);
+  const fields = unmatched.slice(0, 3).map((i) => `context.selections[${i}]`);
+  throw badRequest(`${fields.join(', ')}${unmatched.length > 3 ? ` and ${unmatched.length - 3} more` : ''}: names no entry of draftOrders (by Type/id or fullUrl)`, fields);
 }
 
 export type SchemaName = 'discovery' | 'request' | 'response' | 'feedback';
@@ -91,8 +92,10 @@ export class SchemaValidator {
       if (hook === 'order-select') assertSelectionsNameDrafts(data.context);
       return data;
     }
-    const sent = isObject(data) && typeof data.hook === 'string' ? data.hook : '';
-    throw badRequest(`Service ${serviceId} answers hook "${hook}", not "${sent.slice(0, 100)}"`, ['hook']);
+    // The sent hook is named only when it is one of ours (the sandbox's stale order-select): any other text the
+    // caller sent is not quoted, in the answer or the log line.
+    const sent = isObject(data) && typeof data.hook === 'string' && Object.hasOwn(REQUEST_OF_HOOK, data.hook) ? `"${data.hook}"` : 'another hook';
+    throw badRequest(`Service ${serviceId} answers hook "${hook}", not ${sent}`, ['hook']);
   }
 
   /** A feedback body, typed; 400 as `assertValid` when it does not match schemas/feedback.schema.json. */

@@ -485,12 +485,16 @@ describe('several drafts, selections and order-sign', () => {
   test('order-sign looks at every draft', async () => {
     expect(kinds(await call(drafts, { hook: 'order-sign' }))).toEqual(['tramadol', 'ssri']);
   });
-  test('a selection that names no entry of draftOrders → 400 naming it (not an empty answer that reads as "no advice")', async () => {
-    const res = await request(buildTestApp().app).post(SELECT).send(body(drafts, { selections: ['MedicationRequest/nope'] }));
+  test('a selection that names no entry of draftOrders → 400 naming it by its place, never quoting it (not an empty answer that reads as "no advice")', async () => {
+    const logs = captureLogs();
+    const res = await request(buildTestApp({ logger: logs.logger }).app).post(SELECT).send(body(drafts, { selections: ['MedicationRequest/a', 'MedicationRequest/Mette-Hansen'] }));
     expect(res.status).toBe(400);
     const oo = res.body as fhir4.OperationOutcome;
     expect(oo.resourceType).toBe('OperationOutcome');
-    expect(oo.issue[0]).toMatchObject({ expression: ['context.selections'], diagnostics: expect.stringContaining('"MedicationRequest/nope"') });
+    expect(oo.issue[0]).toMatchObject({ expression: ['context.selections[1]'], diagnostics: 'context.selections[1]: names no entry of draftOrders (by Type/id or fullUrl)' });
+    await new Promise((r) => setImmediate(r));
+    expect(logs.text()).toContain('context.selections[1]');
+    expect(`${res.text}${logs.text()}`).not.toContain('Mette');
     // A selection of another kind of draft (a ServiceRequest in the same draftOrders) names an entry: no card, no error.
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     expect((await call([...drafts, lab], { selections: ['ServiceRequest/lab1'] })).cards).toEqual([]);

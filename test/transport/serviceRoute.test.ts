@@ -167,6 +167,18 @@ describe('R1: the service call', () => {
     expect(oo.issue[0]?.diagnostics).toContain('patient-view');
   });
 
+  test('a hook that is none of ours → 400 naming the field, never quoting what was sent (answer or log line)', async () => {
+    const logs = captureLogs();
+    const body = { ...base(), hook: 'Mette-Hansen-010170-1234' };
+    const res = await post(body, buildTestApp({ logger: logs.logger }).app);
+    const oo = expectOperationOutcome(res, 400);
+    expect(firstExpression(oo)).toEqual(['hook']);
+    expect(oo.issue[0]?.diagnostics).toBe('Service nkr-pain-patient-view answers hook "patient-view", not another hook');
+    await new Promise((r) => setImmediate(r));
+    expect(logs.lines().find((l) => l.msg === 'request answered')).toMatchObject({ res: { statusCode: 400 }, reason: expect.any(String) });
+    expect(`${res.text}${logs.text()}`).not.toContain('Mette');
+  });
+
   test('fhirAuthorization without fhirServer → 400 naming fhirServer', async () => {
     const body = { ...base(), fhirAuthorization: { access_token: 'secret-token-abc', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } };
     const res = await post(body);
