@@ -26,7 +26,7 @@ test('a derived schema refers to a schema file by its $id and is compiled once',
 
 test('formats are checked (ajv-formats)', () => {
   const validate = schemaValidator('feedback');
-  const item = { card: 'c1', outcome: 'accepted', outcomeTimestamp: 'yesterday' };
+  const item = { card: '52bbb69b-841f-44e5-8ee4-8a18ccbfabdc', outcome: 'accepted', outcomeTimestamp: 'yesterday' };
   expect(validate({ feedback: [item] })).toBe(false);
   expect(schemaErrorText(validate.errors)).toContain('/feedback/0/outcomeTimestamp');
 });

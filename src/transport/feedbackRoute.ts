@@ -57,9 +57,10 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
     const entries: FeedbackEntry[] = body.feedback.map((f) => {
       const reason = f.overrideReason?.reason;
       const item = {
-        cardUuid: f.card,
+        // The uuids the service issued are lower case; an EHR that sends them in upper case means the same card.
+        cardUuid: f.card.toLowerCase(),
         outcome: f.outcome,
-        acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => s.id))],
+        acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => s.id.toLowerCase()))],
         reason: reason ? { system: reason.system ?? null, code: reason.code } : null,
         outcomeTimestamp: f.outcomeTimestamp,
         callerKey,

@@ -68,10 +68,10 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
 
   test('F1: overridden with a reason without display (capture 21), and a plain dismiss → 200, stored', async () => {
     expect((await request(t.app).post(URL).send(overridden())).status).toBe(200);
-    expect((await request(t.app).post(URL).send({ feedback: [{ card: 'c-1', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] })).status).toBe(200);
+    expect((await request(t.app).post(URL).send({ feedback: [{ card: 'c0000000-0000-4000-8000-000000000001', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] })).status).toBe(200);
     expect(await stored(store)).toEqual([
       expect.objectContaining({ outcome: 'overridden', reason_system: 'http://example.org/override', reason_code: 'pt-pref' }),
-      expect.objectContaining({ card_uuid: 'c-1', outcome: 'overridden', reason_code: null }),
+      expect.objectContaining({ card_uuid: 'c0000000-0000-4000-8000-000000000001', outcome: 'overridden', reason_code: null }),
     ]);
   });
 
@@ -129,9 +129,36 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
   });
 
   test('malformed feedback → 400 naming the field, nothing stored', async () => {
-    const oo = expectOperationOutcome(await request(t.app).post(URL).send({ feedback: [{ card: 'c', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }), 400);
+    const oo = expectOperationOutcome(await request(t.app).post(URL).send({ feedback: [{ card: 'c0000000-0000-4000-8000-000000000001', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z' }] }), 400);
     expect(oo.issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
     expect(await stored(store)).toEqual([]);
+  });
+
+  test('card is the uuid of a card the service issued: anything else → 400 naming the field, never quoted in the answer or the log', async () => {
+    const logs = captureLogs();
+    const app = buildTestApp({ store, logger: logs.logger }).app;
+    for (const card of ['Mette-Hansen-010170-1234', 'c0000000-0000-4000-8000-00000000000', 'urn:uuid:52bbb69b-841f-44e5-8ee4-8a18ccbfabdc']) {
+      const res = await request(app).post(URL).send({ feedback: [{ card, outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] });
+      expect(expectOperationOutcome(res, 400).issue[0]?.expression).toEqual(['feedback[0].card']);
+      expect(res.text).not.toContain(card);
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(logs.text()).not.toContain('Mette');
+    expect(await stored(store)).toEqual([]);
+  });
+
+  test('card and suggestion uuids in upper case are the same as the issued (lower-case) ones: joined in the report, stored once', async () => {
+    const hook = await request(t.app).post(SERVICE).set('Accept-Language', 'da').send(patientViewRequest('gsb-established-complete'));
+    const card = hook.body.cards[0];
+    const answer = (c: string, s: string) => ({ feedback: [{ card: c, outcome: 'accepted', acceptedSuggestions: [{ id: s }], outcomeTimestamp: '2026-11-25T12:01:00Z' }] });
+    expect((await request(t.app).post(URL).send(answer(card.uuid.toUpperCase(), card.suggestions[0].uuid.toUpperCase()))).status).toBe(200);
+    expect((await request(t.app).post(URL).send(answer(card.uuid, card.suggestions[0].uuid))).status).toBe(200);
+    expect(await stored(store)).toEqual([expect.objectContaining({ card_uuid: card.uuid, suggestions: [card.suggestions[0].uuid] })]);
+    const report = await request(t.app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(report.body.feedbackForUnknownCards).toBe(0);
+    const kindRow = report.body.kinds.find((k: { kind: string }) => k.kind === 'non-pharmacological-treatment');
+    expect(kindRow).toMatchObject({ issued: 1, accepted: 1 });
+    expect(kindRow.acceptedSuggestions).toHaveLength(1);
   });
 
   test('200 is answered only after the record is committed', async () => {
@@ -188,7 +215,8 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
 });
 
 describe('feedback: bounded input and log line', () => {
-  const item = (i: number, suggestions = 1) => ({ card: `card-${i}`, outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z', acceptedSuggestions: Array.from({ length: suggestions }, (_, j) => ({ id: `s-${j}` })) });
+  const cardUuid = (i: number): string => `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+  const item = (i: number, suggestions = 1) => ({ card: cardUuid(i), outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:39:34.987Z', acceptedSuggestions: Array.from({ length: suggestions }, (_, j) => ({ id: `s-${j}` })) });
   test('at most 100 items and 20 accepted suggestions an item (400 naming the field beyond)', async () => {
     const { app } = buildTestApp();
     expect((await request(app).post(URL).send({ feedback: Array.from({ length: 100 }, (_, i) => item(i, 20)) })).status).toBe(200);
@@ -198,7 +226,7 @@ describe('feedback: bounded input and log line', () => {
   test('the request\'s log line names the first 20 items and counts them all; reason codes are cut at 64 characters', async () => {
     const logs = captureLogs();
     const { app } = buildTestApp({ logger: logs.logger });
-    const body = { feedback: Array.from({ length: 100 }, (_, i) => ({ card: `card-${i}`, outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:34.987Z', overrideReason: { reason: { code: 'x'.repeat(256) } } })) };
+    const body = { feedback: Array.from({ length: 100 }, (_, i) => ({ card: cardUuid(i), outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:34.987Z', overrideReason: { reason: { code: 'x'.repeat(256) } } })) };
     expect((await request(app).post(URL).send(body)).status).toBe(200);
     await new Promise((r) => setImmediate(r));
     const line = logs.lines<{ feedback?: Array<{ reason: string }>; feedbackItems?: number }>().find((l) => l.feedbackItems !== undefined)!;

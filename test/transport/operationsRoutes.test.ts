@@ -33,7 +33,7 @@ describe('GET /metrics', () => {
 
   test('feedback at /Feedback (routed in any case) is counted as feedback of its service', async () => {
     const { app } = buildTestApp();
-    const body = { feedback: [{ card: 'c1', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z' }] };
+    const body = { feedback: [{ card: '52bbb69b-841f-44e5-8ee4-8a18ccbfabdc', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z' }] };
     expect((await request(app).post('/cds-services/nkr-pain-patient-view/Feedback').send(body)).status).toBe(200);
     const res = await request(app).get('/metrics');
     expect(res.text).toContain('cds_http_requests_total{route="feedback",service="nkr-pain-patient-view",status="200"} 1');

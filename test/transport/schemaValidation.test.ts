@@ -132,7 +132,7 @@ describe('request schema', () => {
 });
 
 describe('feedback schema', () => {
-  const item = { card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:50.395Z' };
+  const item = { card: '52bbb69b-841f-44e5-8ee4-8a18ccbfabdc', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:50.395Z' };
   test('the sandbox shapes are valid', () => {
     expect(valid('feedback', { feedback: [item] })).toEqual([]);
     expect(valid('feedback', { feedback: [{ ...item, overrideReason: { reason: { code: 'pt-pref', system: 'http://example.org/override' } } }] })).toEqual([]);
@@ -143,6 +143,10 @@ describe('feedback schema', () => {
     expect(valid('feedback', { feedback: [{ ...item, outcome: 'ignored' }] })).not.toEqual([]);
     expect(valid('feedback', { feedback: [{ ...item, outcomeTimestamp: 'yesterday' }] })).not.toEqual([]);
     expect(valid('feedback', { feedback: [] })).not.toEqual([]);
+  });
+  test('card is a UUID, in either letter case', () => {
+    expect(valid('feedback', { feedback: [{ ...item, card: item.card.toUpperCase() }] })).toEqual([]);
+    for (const card of ['c', 'Mette', '', `${item.card}0`, `urn:uuid:${item.card}`]) expect(valid('feedback', { feedback: [{ ...item, card }] })).not.toEqual([]);
   });
 });
 
@@ -184,7 +188,7 @@ describe('typed parsing at the edge', () => {
       }
       throw new Error('not refused');
     };
-    const item = (i: number) => ({ card: `c${i}`, outcome: 'maybe', outcomeTimestamp: '2026-11-25T12:00:00Z' });
+    const item = (i: number) => ({ card: `c0000000-0000-4000-8000-${String(i).padStart(12, '0')}`, outcome: 'maybe', outcomeTimestamp: '2026-11-25T12:00:00Z' });
     const two = issuesOf({ feedback: [item(0), item(1)] });
     expect(two.issues.map((x) => x.expression)).toEqual([['feedback[0].outcome'], ['feedback[1].outcome']]);
     const many = issuesOf({ feedback: Array.from({ length: 12 }, (_, i) => item(i)) });
@@ -193,7 +197,7 @@ describe('typed parsing at the edge', () => {
   });
 
   test('parseFeedback returns the typed body, and refuses an invalid one with 400', () => {
-    const fb = { feedback: [{ card: 'c', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z', overrideReason: { reason: { code: 'not-relevant' } } }] };
+    const fb = { feedback: [{ card: '52bbb69b-841f-44e5-8ee4-8a18ccbfabdc', outcome: 'overridden', outcomeTimestamp: '2026-11-25T12:00:00Z', overrideReason: { reason: { code: 'not-relevant' } } }] };
     expect(validator.parseFeedback(fb).feedback[0]?.overrideReason?.reason?.code).toBe('not-relevant');
     expect(() => validator.parseFeedback({ feedback: [{ card: 'c', outcome: 'maybe' }] })).toThrow(HttpError);
   });
