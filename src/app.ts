@@ -21,7 +21,7 @@ import { adminReportRoute, metricsRoute, readinessRoute, type Lifecycle } from '
 import { summaryOf } from './transport/requestSummary.js';
 import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
-import { hookPosts, type Middleware } from './transport/hookPosts.js';
+import { hookPosts, hookTarget, type Middleware } from './transport/hookPosts.js';
 import { serviceRoute } from './transport/serviceRoute.js';
 import { pathOf } from './model/urlPath.js';
 
@@ -53,17 +53,21 @@ const methodNotAllowed =
     next(new HttpError(405, 'not-supported', `${req.method} is not allowed here; use ${allow}`));
   };
 
-/** Requests and latency per route, known service id and status (unknown ids are not labels: bounded cardinality). */
-function requestMetrics(metrics: Metrics, services: readonly CdsService[]): Middleware {
+/**
+ * Requests and latency per route, known service id and status (unknown ids are not labels: bounded cardinality).
+ * `operations`: the operations endpoints this app has, each its own route label.
+ */
+function requestMetrics(metrics: Metrics, services: readonly CdsService[], operations: readonly string[]): Middleware {
   const known = new Set(services.map((s) => s.id));
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     const path = pathOf(req.url);
     res.once('finish', () => {
-      // Any case, as hookPosts routes them: `/Feedback` is the feedback route too.
-      const m = /^\/cds-services(?:\/([^/]+)(\/feedback)?)?\/?$/i.exec(path);
-      const service = m?.[1] !== undefined && known.has(m[1]) ? m[1] : '';
-      const route = m ? (m[2] ? 'feedback' : m[1] !== undefined ? 'service' : 'discovery') : ['/healthz', '/readyz', '/metrics', '/admin/report'].includes(path) ? path.slice(1) : 'other';
+      // As hookPosts routes them (any case: `/Feedback` is the feedback route too; the id percent-decoded).
+      const target = hookTarget(path);
+      const service = target !== null && known.has(target.serviceId) ? target.serviceId : '';
+      const route =
+        target !== null ? (target.isFeedback ? 'feedback' : 'service') : /^\/cds-services\/?$/i.test(path) ? 'discovery' : operations.includes(path) ? path.slice(1) : 'other';
       const labels = { route, service, status: String(res.statusCode) };
       metrics.requests.inc(labels);
       metrics.requestSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
@@ -128,7 +132,7 @@ export function createApp(deps: AppDependencies): App {
     noSniff,
     closeWhileDraining(lifecycle),
     requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }),
-    requestMetrics(deps.metrics, services),
+    requestMetrics(deps.metrics, services, ['/healthz', '/readyz', '/metrics', ...(config.operations.adminToken !== null ? ['/admin/report'] : [])]),
   ];
   for (const m of before) app.use(m);
 

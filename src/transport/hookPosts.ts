@@ -33,6 +33,16 @@ function decodedId(raw: string): string {
   }
 }
 
+/**
+ * The service id (percent-decoded, as it is looked up) and route of a hook-call or feedback path, or null for
+ * any other path. One reading for routing and for the request metrics: `/cds-services/nkr-pain-patient%2Dview`
+ * is the service it is answered as.
+ */
+export function hookTarget(path: string): { serviceId: string; isFeedback: boolean } | null {
+  const match = HOOK_POST.exec(path);
+  return match ? { serviceId: decodedId(match[1] ?? ''), isFeedback: match[2] !== undefined } : null;
+}
+
 function runMiddleware(steps: readonly Middleware[], req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void): void {
   let i = 0;
   const next = (err?: unknown): void => {
@@ -66,8 +76,8 @@ function runMiddleware(steps: readonly Middleware[], req: IncomingMessage, res: 
 export function hookPosts(deps: HookPostsDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
   const lookup = findService(deps.services);
 
-  async function handle(rawId: string, isFeedback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const service = lookup(decodedId(rawId));
+  async function handle(serviceId: string, isFeedback: boolean, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const service = lookup(serviceId);
     // The verified caller is part of who the patient is (serviceRoute's patientIdentity), and only the caller a
     // card went to can quiet it by feedback.
     const caller = await deps.checkCaller(req, service.id);
@@ -78,13 +88,11 @@ export function hookPosts(deps: HookPostsDeps): (req: IncomingMessage, res: Serv
 
   return (req, res) => {
     if (req.method !== 'POST') return false;
-    const match = HOOK_POST.exec(pathOf(req.url));
-    if (!match) return false;
-    const rawId = match[1] ?? '';
-    const isFeedback = match[2] !== undefined;
+    const target = hookTarget(pathOf(req.url));
+    if (target === null) return false;
     runMiddleware(deps.before, req, res, (err) => {
       if (err !== undefined) deps.answerError(err, req, res);
-      else handle(rawId, isFeedback, req, res).catch((e: unknown) => deps.answerError(e, req, res));
+      else handle(target.serviceId, target.isFeedback, req, res).catch((e: unknown) => deps.answerError(e, req, res));
     });
     return true;
   };

@@ -39,6 +39,22 @@ describe('GET /metrics', () => {
     expect(res.text).toContain('cds_http_requests_total{route="feedback",service="nkr-pain-patient-view",status="200"} 1');
   });
 
+  test('a percent-encoded service id is counted as the service it is answered as', async () => {
+    const { app } = buildTestApp();
+    expect((await request(app).post('/cds-services/nkr-pain-patient%2Dview').send(patientViewRequest('gsb-workup-missing'))).status).toBe(200);
+    const res = await request(app).get('/metrics');
+    expect(res.text).toContain('cds_http_requests_total{route="service",service="nkr-pain-patient-view",status="200"} 1');
+    expect(res.text).not.toContain('service="",status="200"');
+  });
+
+  test('/admin/report is a route label only when the endpoint exists (ADMIN_TOKEN set)', async () => {
+    for (const [env, route] of [[{}, 'other'], [{ ADMIN_TOKEN }, 'admin/report']] as const) {
+      const { app } = buildTestApp({ env });
+      await request(app).get('/admin/report');
+      expect((await request(app).get('/metrics')).text).toMatch(new RegExp(`cds_http_requests_total\\{route="${route}",service="",status="(404|401)"\\} 1`));
+    }
+  });
+
   test('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
     const { app } = buildTestApp({ env: { METRICS_TOKEN } });
     expect((await request(app).get('/metrics')).status).toBe(401);
