@@ -113,12 +113,14 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const unit = repeat?.periodUnit ?? repeat?.periodUnits;
   const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
   const codeDoses = code ? ownEntry(CODE_DOSES, code) : undefined;
+  // Only a frequency FHIR allows (a positiveInt) is a rate the bedtime update may copy.
+  const countable = frequency === undefined || (Number.isInteger(frequency) && frequency > 0);
   if (period !== undefined && period > 0 && unitDays !== undefined && typeof unit === 'string') {
     dosesPerDay = (frequency ?? 1) / (period * unitDays);
-    rate = { frequency: frequency ?? 1, period, periodUnit: unit };
+    if (countable) rate = { frequency: frequency ?? 1, period, periodUnit: unit };
   } else if (timeOfDay.length > 0) {
     dosesPerDay = timeOfDay.length * (frequency ?? 1);
-    rate = { frequency: dosesPerDay, period: 1, periodUnit: 'd' };
+    if (countable) rate = { frequency: dosesPerDay, period: 1, periodUnit: 'd' };
   } else if (codeDoses !== undefined) {
     dosesPerDay = codeDoses;
     // QOD = once every 2 days; the others a whole number of doses a day.

@@ -43,6 +43,12 @@ export interface NonPharmacologicalFinding {
   flaggedCount: number;
   /** A screening-abnormal card is in the same answer (the flagged results are listed there). */
   abnormalCard: boolean;
+  /**
+   * The screening-abnormal card is kept quiet in this answer (§6): its finding holds the not-assessable results
+   * this card then lists, so the clinician answered that card with them. They are listed here for the
+   * reader, but they are no part of this card's finding: a new one brings back the flagged-results card.
+   */
+  abnormalCardQuiet: boolean;
   unansweredFlags: number;
   /**
    * Results that cannot be assessed automatically, listed on this card (analyte, value, date) when no
@@ -78,6 +84,8 @@ export interface NonPharmacologicalInput {
   flags: TreatmentFlagsInput;
   /** Whether a screening-abnormal card is issued in the same answer (it then lists the not-assessable results). */
   screeningAbnormalCard: boolean;
+  /** Whether the screening-abnormal card is kept quiet in this answer (quiet by design, §6). */
+  screeningAbnormalCardQuiet?: boolean;
   codes: NonPharmacologicalCodes;
   recentDays: number;
 }
@@ -114,6 +122,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     undatedResults: notIncluded.length > 0 ? (screening.undatedResults ?? 0) : 0,
     flaggedCount: flags.flagged.length,
     abnormalCard: input.screeningAbnormalCard,
+    abnormalCardQuiet: input.screeningAbnormalCardQuiet === true,
     unansweredFlags,
     notAssessable: input.screeningAbnormalCard ? [] : [...flags.notAssessable],
     // Nor beside earlier flags nobody answered: "explain the negative findings" would contradict "check them".

@@ -143,7 +143,9 @@ export function assessPatientView(
       : undefined;
   if (abnormal) findings.push(abnormal);
   // The screening-abnormal card, when issued, not switched off and not quieted, lists the not-assessable results (§3.2).
-  const abnormalListsThem = abnormal !== undefined && !(settings.disabledKinds ?? []).includes('screening-abnormal') && record.isAbnormalCardQuiet?.(abnormal) !== true;
+  const abnormalIssued = abnormal !== undefined && !(settings.disabledKinds ?? []).includes('screening-abnormal');
+  const abnormalQuiet = abnormalIssued && record.isAbnormalCardQuiet?.(abnormal) === true;
+  const abnormalListsThem = abnormalIssued && !abnormalQuiet;
   const labs: LabStatus = {
     missing: screening.missing.map((g) => g.id),
     pending: screening.pending.map((g) => g.id),
@@ -162,6 +164,7 @@ export function assessPatientView(
         earlierFlaggedGroups: scope.phase === 'established' ? assessed.flagged.filter((f) => !counts(f) && !answered?.(flaggedResultKey(f))).map((f) => f.groupId) : [],
       },
       screeningAbnormalCard: abnormalListsThem,
+      screeningAbnormalCardQuiet: abnormalQuiet,
       codes: terminology.nonPharmacological,
       recentDays: settings.recentDays,
     },

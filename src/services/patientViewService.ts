@@ -105,10 +105,12 @@ export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
 
 /**
  * Facts of the non-drug card (§6): the phase and the multidisciplinary eligibility — a new flagged result has
- * its own card and does not bring this one back — and the not-assessable results it lists.
+ * its own card and does not bring this one back — and the not-assessable results it lists, unless it lists
+ * them only because the flagged-results card, whose finding holds them, is quiet (a new one brings that card
+ * back; this one's finding must not change with another card's quieting).
  */
 function nonPharmacologicalFacts(f: NonPharmacologicalFinding): CardFacts {
-  return { phase: f.phase, multidisciplinary: f.multidisciplinaryEligible, ...notAssessableFacts(f.notAssessable) };
+  return { phase: f.phase, multidisciplinary: f.multidisciplinaryEligible, ...notAssessableFacts(f.abnormalCardQuiet ? [] : f.notAssessable) };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {

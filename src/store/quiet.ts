@@ -26,13 +26,18 @@ export type QuietSettings = Config['quiet'];
 
 /** The kind of the entries that mark a flagged result answered (§3.2). */
 const FLAG_ANSWERED_KIND = 'flagged-result';
-/** The reason of an entry that marks a flagged result answered; a later answer that does not writes `flag-unanswered:`. */
-const FLAG_ANSWERED = 'flag-answered:';
 /**
- * The reason of an entry written by an answer that quiets nothing (accepted, or a later "will address later"
- * for a flag): it quiets nothing either, but as the answer given last it ends the quieting of an earlier
- * one, and it outlives any period such an earlier answer could still claim, so that answer sent again
- * cannot come back.
+ * The kind of the entry a later answer that answers no result ("will address later", a dismiss, accepted)
+ * writes over a result's answered entry (the same row): the answer given last is in force. A kind of its
+ * own, not a reason, so that a version of the service that knows only FLAG_ANSWERED_KIND (a rollback, or
+ * instances of two versions on one database) reads it as not answered too.
+ */
+const FLAG_UNANSWERED_KIND = 'flagged-result-unanswered';
+/**
+ * The kind prefix of the entry an answer that quiets nothing (accepted) writes over the card's finding: it
+ * quiets nothing either (its kind is no card kind, so no version of the service reads it as quieting), but as
+ * the answer given last it ends the quieting of an earlier answer, and it outlives any period such an earlier
+ * answer could still claim, so that answer sent again cannot come back.
  */
 const CLEARED = 'cleared:';
 /** How far a client's clock may run ahead of ours and its answers still keep their own order. */
@@ -67,10 +72,9 @@ function flagKey(pseudonyms: Pseudonymizer, patientId: string, flag: string): st
 }
 
 /**
- * When the clinician answered: the answer's own `outcomeTimestamp`, never later than it was received (a
- * client clock ahead cannot make an answer outlast later ones). An answer's quiet period runs from it, and
- * of two answers to one card the one answered later wins — not the one received later: an earlier answer
- * sent again (a retry) neither undoes a later one nor restarts its own period.
+ * When the clinician answered: the answer's own `outcomeTimestamp`, never later than it was received. An
+ * answer's quiet period runs from it (a client clock ahead cannot lengthen it); which answer is in force is
+ * answerOrder's.
  */
 export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'receivedAt'>): number {
   const t = Date.parse(answer.outcomeTimestamp);
@@ -78,10 +82,12 @@ export function answeredAt(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'rece
 }
 
 /**
- * Where an answer stands among the answers to its card (the entries' `setAt`): its own `outcomeTimestamp`,
- * so two answers from a clock a minute ahead keep the order the clinician gave them in, but never more than
- * CLIENT_CLOCK_AHEAD_MS after it was received (a clock far ahead cannot make one answer outlast every later
- * one). Its period still runs from answeredAt.
+ * Where an answer stands among the answers to its card (the entries' `setAt`; the later wins): its own
+ * `outcomeTimestamp` — not when it was received, so an earlier answer sent again (a retry) neither undoes a
+ * later one nor restarts its own period, and two answers from a clock a minute ahead keep the order the
+ * clinician gave them in — but never more than CLIENT_CLOCK_AHEAD_MS after it was received (a clock far ahead
+ * cannot make one answer outlast every later one; the price: within those minutes such an answer wins over a
+ * later one from a clock that is right). Its period still runs from answeredAt.
  */
 export function answerOrder(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'receivedAt'>): number {
   const t = Date.parse(answer.outcomeTimestamp);
@@ -89,28 +95,29 @@ export function answerOrder(answer: Pick<StoredAnswer, 'outcomeTimestamp' | 'rec
 }
 
 /**
- * The suppressions one answer makes (docs/clinical-rules.md §6). Patient-level cards: an override with a
+ * The entries one answer writes (docs/clinical-rules.md §6). Patient-level cards: an override with a
  * reason quiets for QUIET_DAYS ("will address later": QUIET_LATER_DAYS), without a reason (a plain
  * dismiss) for QUIET_DISMISS_HOURS; accepting a suggestion quiets nothing (the orders it creates change
- * the finding). A screening-abnormal card overridden "already addressed" / "not relevant" also marks
- * each of its flagged results answered, with no expiry (a new or changed result has another key). The
- * non-drug card: any answer, until the finding changes (established phase: NONPHARM_REPEAT_DAYS). An
- * order-select card overridden quiets the same card at order-sign for ORDERING_SESSION_HOURS; accepted, it
- * quiets nothing: its suggestion removes or changes the order, so the same order reaching order-sign
- * unchanged means the suggestion was not carried out.
+ * the finding) and writes a CLEARED entry that ends an earlier answer's quieting. A screening-abnormal card
+ * overridden "already addressed" / "not relevant" also marks each of its flagged results answered, with no
+ * expiry (a new or changed result has another key); any other answer to it marks them unanswered
+ * (FLAG_UNANSWERED_KIND). The non-drug card: any answer, until the finding changes (established phase:
+ * NONPHARM_REPEAT_DAYS). An order-select card overridden quiets the same card at order-sign for
+ * ORDERING_SESSION_HOURS; accepted, it quiets nothing (a CLEARED entry): its suggestion removes or changes
+ * the order, so the same order reaching order-sign unchanged means the suggestion was not carried out.
  */
 export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'outcome' | 'reason' | 'outcomeTimestamp' | 'receivedAt'>, settings: QuietSettings): QuietEntry[] {
   if (!settings.enabled || card.quietPolicy === null) return [];
   const at = answeredAt(answer);
   const setAt = answerOrder(answer);
-  const entry = (reason: string, quietUntil: number | null): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind: card.kind, reason, quietUntil, setAt });
+  const entry = (reason: string, quietUntil: number | null, kind = card.kind): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind, reason, quietUntil, setAt });
   const out: QuietEntry[] = [];
   const code = answer.reason?.code ?? null;
   const quietsCard = !settings.disabledKinds.includes(card.kind);
   switch (card.quietPolicy) {
     case 'patient':
       if (quietsCard) {
-        if (answer.outcome !== 'overridden') out.push(entry(`${CLEARED}${answer.outcome}`, at + Math.max(settings.days * DAY_MS, settings.laterDays * DAY_MS, settings.dismissHours * HOUR_MS)));
+        if (answer.outcome !== 'overridden') out.push(entry(`${CLEARED}${answer.outcome}`, at + Math.max(settings.days * DAY_MS, settings.laterDays * DAY_MS, settings.dismissHours * HOUR_MS), `${CLEARED}${card.kind}`));
         else if (code === null) out.push(entry('dismissed', at + settings.dismissHours * HOUR_MS));
         else out.push(entry(`override:${code}`, at + (code === LATER ? settings.laterDays : settings.days) * DAY_MS));
       }
@@ -118,8 +125,9 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
       // quieted. Any other answer, given later, leaves the results unanswered again (the answer given last is in force).
       if (card.kind === 'screening-abnormal') {
         const answers = answer.outcome === 'overridden' && code !== null && ANSWERS_A_FLAG.includes(code);
-        const reason = answers ? `${FLAG_ANSWERED}${code}` : `flag-unanswered:${code ?? answer.outcome}`;
-        for (const k of card.itemKeys) out.push({ patientKey: card.patientKey, entryKey: k, kind: FLAG_ANSWERED_KIND, reason, quietUntil: null, setAt });
+        const kind = answers ? FLAG_ANSWERED_KIND : FLAG_UNANSWERED_KIND;
+        const reason = answers ? `flag-answered:${code}` : `flag-unanswered:${code ?? answer.outcome}`;
+        for (const k of card.itemKeys) out.push({ patientKey: card.patientKey, entryKey: k, kind, reason, quietUntil: null, setAt });
       }
       break;
     case 'nonpharm':
@@ -132,7 +140,7 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
       if (!quietsCard) break;
       if (answer.outcome === 'overridden') out.push(entry(`order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
       // Accepted after an override: the same order at order-sign must show its card again.
-      else out.push(entry(`${CLEARED}order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS));
+      else out.push(entry(`${CLEARED}order-select:${answer.outcome}`, at + settings.orderingSessionHours * HOUR_MS, `${CLEARED}${card.kind}`));
       break;
   }
   return out;
@@ -164,7 +172,7 @@ function loggedCardOf(e: CardLogEntry, quietPolicy: QuietPolicy): LoggedCard {
 
 /** What a suppression entry quiets: drug entries (from order-select) only at order-sign, the others only at patient-view. */
 function applies(entry: QuietEntry, hook: HookName): boolean {
-  if (entry.kind === FLAG_ANSWERED_KIND || entry.reason.startsWith(CLEARED)) return false;
+  if (entry.kind === FLAG_ANSWERED_KIND || entry.kind === FLAG_UNANSWERED_KIND || entry.kind.startsWith(CLEARED)) return false;
   return entry.reason.startsWith('order-select:') ? hook === 'order-sign' : hook === 'patient-view';
 }
 
@@ -204,7 +212,7 @@ export class QuietCall {
     return {
       isFlagAnswered: (flag) => {
         const e = entries.get(flagKey(pseudonyms, this.patientId, flag));
-        return e !== undefined && e.kind === FLAG_ANSWERED_KIND && e.reason.startsWith(FLAG_ANSWERED);
+        return e !== undefined && e.kind === FLAG_ANSWERED_KIND;
       },
       isCardQuiet: (kind, facts) => this.quiets(entries, kind, facts),
     };

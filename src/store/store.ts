@@ -48,13 +48,16 @@ export type QuietPolicy = 'patient' | 'nonpharm' | 'nonpharm-repeat' | 'order-se
 export interface QuietEntry {
   patientKey: string;
   entryKey: string;
-  /** The card kind, or `flagged-result` for an answered flagged result. */
+  /**
+   * The card kind; `flagged-result` for an answered flagged result, `flagged-result-unanswered` for one a later
+   * answer left unanswered; `cleared:<kind>` for a later answer that quiets nothing (src/store/quiet.ts).
+   */
   kind: string;
-  /** Why, e.g. `override:already-addressed`, `dismissed`, `answered`, `order-select:accepted`, `flag-answered`. */
+  /** Why, e.g. `override:already-addressed`, `dismissed`, `answered:accepted`, `order-select:overridden`, `flag-answered:not-relevant`, `cleared:accepted`. */
   reason: string;
   /** Epoch ms; null = until the finding changes. */
   quietUntil: number | null;
-  /** Epoch ms of the answer: a later answer replaces an earlier one. */
+  /** Epoch ms: where the answer stands among the answers to its card (answerOrder); a later one replaces an earlier one. */
   setAt: number;
 }
 

@@ -136,16 +136,16 @@ export class ScreeningPanelCodes {
     return this.codeSystems.uriOf(kind);
   }
 
-  /**
-   * Every code of the panel, bare (without system), and every panel order code: the prefetch template searches
-   * by these. A blood count sent as one Observation coded as its panel (57021-8) with the results in
-   * components is found only by the panel's code (a token search on `code` does not look into components).
-   */
   /** The text as written, when it is, whole, a result in words ("neg", "Ikke påvist."); else undefined. */
   resultInWords(text: unknown): string | undefined {
     return typeof text === 'string' && text.length <= 40 && this.resultWords.has(resultWordKey(text)) ? text.trim() : undefined;
   }
 
+  /**
+   * Every code of the panel, bare (without system), and every panel order code: the prefetch template searches
+   * by these. A blood count sent as one Observation coded as its panel (57021-8) with the results in
+   * components is found only by the panel's code (a token search on `code` does not look into components).
+   */
   allCodes(): string[] {
     return [...new Set([...this.groups.flatMap((g) => [...g.npu, ...g.loinc]), ...this.orderPanels.map((p) => p.code)])];
   }

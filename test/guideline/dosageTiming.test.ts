@@ -59,6 +59,9 @@ describe('assessDaytimeDosing', () => {
     // A count that cannot be read (a `when` alone is every day): once a day.
     expect(rate([dose({ when: ['MORN'] })])).toEqual(once);
     expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] }), dose({ when: ['NOON'] })])).toEqual(once);
+    // A frequency FHIR does not allow (positiveInt) is never copied into the update: once a day.
+    expect(rate([dose({ frequency: 0, period: 1, periodUnit: 'd', when: ['MORN'] })])).toEqual(once);
+    expect(rate([dose({ frequency: 0.5, period: 1, periodUnit: 'd', when: ['MORN'] })])).toEqual(once);
   });
 
   test('frequencyMax is ignored (the regular dose count decides)', () => {

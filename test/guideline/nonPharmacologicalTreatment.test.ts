@@ -81,13 +81,13 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(da.detail).toContain('Diagnosen er registreret for mere end 180 dage (ca. 6 måneder) siden.');
     expect(da.detail).not.toContain('diagnosticeret');
   });
-  test('established with one group not included → "it" (da: "den"); a result without a date is counted in a line of its own, as on the screening card', async () => {
+  test('established with one group not included → "the test" (da: "prøven"); a result without a date is counted in a line of its own, as on the screening card', async () => {
     const one = (await card(variant({ drop: [VITAMIN_D] }))).card!;
-    expect(one.detail).toContain('the screening did not include: vitamin D (25-hydroxy). Consider whether it should be taken now.');
+    expect(one.detail).toContain('the screening did not include: vitamin D (25-hydroxy). Consider whether the test should be taken now.');
     expect(one.detail).not.toContain('without a date');
-    expect((await card(variant({ drop: [VITAMIN_D] }), 'da')).card!.detail).toContain('Overvej, om den bør tages nu.');
+    expect((await card(variant({ drop: [VITAMIN_D] }), 'da')).card!.detail).toContain('Overvej, om prøven bør tages nu.');
     const undated = (await card(variant({ edit: { [TSH]: (obs: any) => delete obs.effectiveDateTime } }))).card!;
-    expect(undated.detail).toContain('the screening did not include: TSH. Consider whether it should be taken now.');
+    expect(undated.detail).toContain('the screening did not include: TSH. Consider whether the test should be taken now.');
     expect(undated.detail).toContain('1 result without a date was not counted.');
     expect((await card(variant({ edit: { [TSH]: (obs: any) => delete obs.effectiveDateTime } }), 'da')).card!.detail).toContain('1 prøvesvar uden dato er ikke talt med.');
   });
