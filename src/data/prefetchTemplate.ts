@@ -1,15 +1,15 @@
 /**
  * Prefetch template tokens (CDS Hooks 2.0 §2.1): `{{context.X}}` for root-level primitive context
  * fields, and `{{userPractitionerId}}` & co. derived from `context.userId`. Values are URL-encoded so a
- * context value can never add query parameters or path segments.
+ * context value can never add query parameters or path segments (and one made only of dots, a path
+ * segment of its own, is not used at all).
  */
+import { isDotSegment } from '../model/json.js';
 
 export type TemplateResult = { ok: true; query: string } | { ok: false; /** tokens that had no usable value */ unresolved: string[] };
 
 const TOKEN = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
-/** A value that is a dot segment in a path (`.`, `..`), with or without spaces around it. */
-const ONLY_DOTS = /^\s*\.+\s*$/;
 
 /** userId is a relative reference such as `Practitioner/abc`; each user token takes the id for one type. */
 const USER_TOKENS: Record<string, string> = {
@@ -50,7 +50,7 @@ export function substituteTemplate(template: string, context: Record<string, unk
   const unresolved: string[] = [];
   const query = template.replace(TOKEN, (_match, token: string) => {
     const value = tokenValue(token, context);
-    if (value === undefined || ONLY_DOTS.test(value)) {
+    if (value === undefined || isDotSegment(value)) {
       unresolved.push(token);
       return '';
     }

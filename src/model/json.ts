@@ -48,7 +48,12 @@ export function finiteNumber(v: unknown): number | undefined {
  * `fhirId` says the same for the request.)
  */
 export function isFhirId(s: string): boolean {
-  return /^[A-Za-z0-9\-.]{1,64}$/.test(s) && !/^\.+$/.test(s);
+  return /^[A-Za-z0-9\-.]{1,64}$/.test(s) && !isDotSegment(s);
+}
+
+/** A value that is a dot segment in a URL path (`.`, `..`, …), spaces around it aside: never a resource's id. */
+export function isDotSegment(s: string): boolean {
+  return /^\s*\.+\s*$/.test(s);
 }
 
 /**
