@@ -13,6 +13,7 @@ describe('isWithinBase', () => {
     ['https://ehr.example.org/fhir/R4', true],
     ['https://ehr.example.org/fhir/R4/Patient?x=1', true],
     ['https://EHR.example.org:443/fhir/R4', true], // host case and default port are normalised
+    ['HTTPS://ehr.example.org/fhir', true], // so is the scheme's case
     ['https://ehr.example.org/fhirX', false],
     ['https://ehr.example.org/fhirX/R4', false],
     ['https://ehr.example.org/', false],

@@ -126,6 +126,10 @@ describe('request schema', () => {
     expect(valid('request', { ...base, context: { ...base.context, patientId: 'p1&_include=*' } })).not.toEqual([]);
     expect(valid('request', { ...base, context: { ...base.context, patientId: 'a'.repeat(65) } })).not.toEqual([]);
   });
+  test('fhirServer: an http(s) URL, its scheme in any case (RFC 3986 §3.1)', () => {
+    for (const fhirServer of ['https://ehr.example/fhir', 'HTTP://127.0.0.1:9/fhir/', 'Https://ehr.example/fhir']) expect(valid('request', { ...base, fhirServer })).toEqual([]);
+    for (const fhirServer of ['ftp://ehr.example/fhir', 'ehr.example/fhir']) expect(valid('request', { ...base, fhirServer })).not.toEqual([]);
+  });
   test('fhirAuthorization requires fhirServer', () => {
     expect(valid('request', { ...base, fhirAuthorization: { access_token: 't', token_type: 'Bearer' } })).not.toEqual([]);
   });
