@@ -59,7 +59,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(c!.indicator).toBe('info');
     expect(c!.selectionBehavior).toBe('any');
     expect(c!.suggestions.every((s: any) => s.isRecommended === undefined)).toBe(true);
-    expect(c!.detail).toContain('All screening tests have results; no flagged result is unanswered.');
+    expect(c!.detail).toContain('All screening tests have results; no flagged result awaits review.');
   });
   test('work-up with an unanswered flagged result → no card (it waits for the result to be clarified)', async () => {
     const { body } = await card(variant({ ...WORK_UP, edit: { [TSH]: flagHigh } }));
@@ -95,7 +95,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const req = variant({ edit: { [TSH]: flagHigh } });
     const { body, card: en } = await card(req);
     expect(cardOfKind(body, 'screening-abnormal')).toBeDefined();
-    expect(en!.detail).toContain('There are abnormal results (see the separate card); generalized musculoskeletal pain can coexist with other disease.');
+    expect(en!.detail).toContain('There are flagged results (see the separate card); generalized musculoskeletal pain can coexist with other disease.');
     expect(en!.detail).not.toContain('Communicating the diagnosis');
     expect(en!.detail).toContain('should be physically active');
     const da = (await card(req, 'da')).card!;
@@ -140,7 +140,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
     expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
-    expect(c!.detail).not.toContain('no flagged result is unanswered');
+    expect(c!.detail).not.toContain('no flagged result awaits review');
     expect(c!.detail).not.toMatch(/complete|normal/i);
     const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
     expect(daWorkUp.detail).toContain('**Kan ikke vurderes automatisk:**\n\n- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
@@ -173,7 +173,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // No "see the separate card" when there is none (da, en).
     expect(c!.detail).not.toContain('see the separate card');
-    expect(c!.detail).toContain('The lab has flagged abnormal results (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
+    expect(c!.detail).toContain('The lab has flagged results (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
     const da = (await card(req, 'da', { CARD_KINDS_DISABLED: 'screening-abnormal' })).card!;
     expect(da.detail).not.toContain('se det separate kort');
     expect(da.detail).toContain('Laboratoriet har markeret afvigende svar (se laboratoriesvarene)');

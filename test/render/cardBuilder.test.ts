@@ -61,7 +61,7 @@ describe('card builder invariants', () => {
 
 describe('every card ends with the guideline status line (docs/clinical-rules.md §5)', () => {
   const STATUS_DA =
-    'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.';
+    'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet som forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.';
   const STATUS_EN =
     'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant and are professional advice, not legally binding.';
   const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
@@ -119,7 +119,7 @@ describe('every card ends with the guideline status line (docs/clinical-rules.md
 
 describe('all thirteen card kinds through HTTP, at the hard end of each summary (docs/clinical-rules.md §4, §5)', () => {
   const STATUS = {
-    da: 'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.',
+    da: 'Status: NKR 2018 – af Sundhedsstyrelsen kategoriseret som ikke gældende (litteratursøgningen vurderet som forældet i 2023); anbefalingerne kan fortsat være relevante og er faglig rådgivning, ikke juridisk bindende.',
     en: 'Status: NKR 2018 – classified by the Danish Health Authority as no longer current (literature search assessed as outdated in 2023); its recommendations may still be relevant and are professional advice, not legally binding.',
   };
   const GUIDELINE_PAGE = 'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';

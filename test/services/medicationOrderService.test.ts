@@ -140,16 +140,16 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(en.status).toBe(200);
     const card = expectValidResponse(en.body).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:** so no suggestion to remove the order; check whether the patient already takes an opioid");
+    expect(card.detail).toContain("**Not all of the patient's active orders could be read:** so no suggestion to remove the order; check whether the patient already takes an opioid");
     const da = expectValidResponse((await send([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], 'da')).body).cards[0]!;
-    expect(da.detail).toContain('**Patientens aktive ordinationer kunne ikke alle læses:** derfor intet forslag om at fjerne ordinationen');
+    expect(da.detail).toContain('**Ikke alle patientens aktive ordinationer kunne læses:** derfor intet forslag om at fjerne ordinationen');
     const ssri = await send([draft('s', rx('312941', 'Zoloft 50 mg'))], 'en');
     expect(ssri.status).toBe(200);
     expect(kinds(expectValidResponse(ssri.body))).toEqual(['ssri']);
     // With the active orders read (none), the delete is offered and nothing is said about them.
     const known = await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
     expect(known.cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
-    expect(known.cards[0]!.detail).not.toContain('could not all be read');
+    expect(known.cards[0]!.detail).not.toContain('could be read:**');
   });
   test('order-sign re-signing a revised active order (same id): no delete of the order in force, the card says why (da, en)', async () => {
     const established = activeRx('a1', rx('1049621', 'oxycodone 5 mg'), { dosageInstruction: regular });
@@ -170,7 +170,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     expect(res.status).toBe(200);
     const card = expectValidResponse(res.body).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    expect(card.detail).toContain("**Not all of the patient's active orders could be read:**");
   }
   test('the shared medication record (medicationStatements) that cannot be read is treated alike: no delete, the card says why', async () => {
     await expectNoDeleteWith('medicationStatements', { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
@@ -197,7 +197,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     const unknown = { ...activeRx('u1', { text: 'Contalgin 30 mg' }), status: 'unknown' } as unknown as fhir4.Resource;
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unknown] })).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    expect(card.detail).toContain("**Not all of the patient's active orders could be read:**");
     const stopped = { ...activeRx('s1', { text: 'Contalgin 30 mg' }), status: 'stopped' } as unknown as fhir4.Resource;
     expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [stopped] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
@@ -206,7 +206,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     const withStatus = (status: string) => ({ ...activeRx('m1', { text: 'Contalgin 30 mg' }), status }) as unknown as fhir4.Resource;
     const taking = (await call(oxy, { active: [withStatus('taking')] })).cards[0]!;
     expect(taking.suggestions).toBeUndefined();
-    expect(taking.detail).toContain("**The patient's active orders could not all be read:**");
+    expect(taking.detail).toContain("**Not all of the patient's active orders could be read:**");
     for (const closed of ['completed', 'intended', 'on-hold', 'not-taken', 'Entered-In-Error', 'cancelled', 'draft', 'ended']) {
       expect((await call(oxy, { active: [withStatus(closed)] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
     }
@@ -216,7 +216,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     const coded = (coding: fhir4.Coding) => ({ ...activeRx('d1', { text: 'x' }), medicationCodeableConcept: { coding: [coding] } }) as unknown as fhir4.Resource;
     const danishId = (await call(oxy, { active: [coded({ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685' })] })).cards[0]!;
     expect(danishId.suggestions).toBeUndefined();
-    expect(danishId.detail).toContain("**The patient's active orders could not all be read:**");
+    expect(danishId.detail).toContain("**Not all of the patient's active orders could be read:**");
     // A display to read, or a code of a system that is read (ATC), identifies the drug: no opioid, the delete is offered.
     for (const known of [{ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685', display: 'Pinex 500 mg' }, { system: ATC, code: 'N02BE01' }]) {
       expect((await call(oxy, { active: [coded(known)] })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
@@ -226,7 +226,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     const unreadable = { ...activeRx('a-string', { text: 'x' }), medicationCodeableConcept: 'Contalgin' } as unknown as fhir4.Resource;
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [unreadable] })).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:**");
+    expect(card.detail).toContain("**Not all of the patient's active orders could be read:**");
     const fine = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [activeRx('p', atc('N02BE01', 'Pinex'))] })).cards[0]!;
     expect(fine.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
@@ -241,7 +241,7 @@ describe('opioid without dual action: the delete suggestion', () => {
     const active: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA05', 'OxyNorm 10 mg')), status: 'active' };
     const card = (await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))], { active: [active] })).cards[0]!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain('(OxyNorm 10 mg): continuing or tapering – agree a tapering plan');
+    expect(card.detail).toContain('(OxyNorm 10 mg): probably continuing or tapering – agree a tapering plan');
   });
   test('an as-needed (PN) order beside a regular order of the same ingredient is worded as an added dose or a tapering step, not as continuing; no delete either way', async () => {
     const regular: fhir4.MedicationRequest = { ...draft('old-1', atc('N02AA05', 'OxyContin 20 mg'), { dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } } }] }), status: 'active' };
@@ -1152,7 +1152,7 @@ describe('rev 2: current medication on patient-view', () => {
   test('the summary names the drugs; too long, by their ingredients once each; the detail names each product', async () => {
     const current = Array.from({ length: 10 }, (_, i) => activeRx(`m${i}`, { text: `OxyContin depottablet ${i + 10} mg with a long description of its package` }));
     const card = (await pv(current))!;
-    expect(card.summary).toBe('Patient takes an opioid without dual action – per the guideline not good practice in generalized pain: oxycodone');
+    expect(card.summary).toBe('The patient takes an opioid without dual action – per the guideline not good practice in generalized pain: oxycodone');
     expect(card.detail).toContain('OxyContin depottablet 10 mg with a long description of its package');
   });
   test('the card says when the list may be incomplete: an order whose Medication was not sent counted; the medication record not to be had; neither when all is read (da, en)', async () => {
@@ -1204,7 +1204,7 @@ describe('rev 2: current medication on patient-view', () => {
   });
   test('the opioid summary names the opioid; the other drugs are listed in the detail', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' }), activeRx('m2', rx('483440', 'Lyrica 75 mg'))]))!;
-    expect(card.summary).toBe('Patient takes an opioid without dual action – per the guideline not good practice in generalized pain: Contalgin 10 mg');
+    expect(card.summary).toBe('The patient takes an opioid without dual action – per the guideline not good practice in generalized pain: Contalgin 10 mg');
     expect(card.detail).toContain('**Lyrica 75 mg** – gabapentin or pregabalin; reassess regularly (weak recommendation)');
   });
   test('an active MedicationStatement is listed (optional prefetch key medicationStatements)', async () => {
@@ -1462,7 +1462,7 @@ describe('a DSTU2 FHIR server (the sandbox\'s default): no MedicationRequest, th
     expect(oxy.status).toBe(200);
     const card = cardOfKind(expectValidResponse(oxy.body), 'opioid-without-dual-action')!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain("**The patient's active orders could not all be read:** so no suggestion to remove the order");
+    expect(card.detail).toContain("**Not all of the patient's active orders could be read:** so no suggestion to remove the order");
   });
 });
 

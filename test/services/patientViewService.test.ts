@@ -270,6 +270,9 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
   test('STU3/DSTU2: an interpretation as one object is read, not a 500', async () => {
     const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
+    // One flagged result: the singular.
+    expect(card.detail).toContain('Consider whether the flagged result better explains the symptoms.');
+    expect(cardOfKind(await callFixture('stu3-interpretation-object', 'da'), 'screening-abnormal')!.detail).toContain('Overvej, om det afvigende svar bedre forklarer symptomerne.');
   });
   test('NPU and LOINC under the bare names an HL7 v2 converter writes ("NPU", "LN"): read; a missing group is then ordered under the NPU URI, never under the bare name', async () => {
     const body = await callFixture('npu-oid-system', 'en', {}, (req: any) => {
@@ -539,14 +542,14 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
       c.onsetDateTime = '2024-01-10';
     });
     expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain('(the diagnosis has no registration date; the onset is used): only results taken after the symptoms began are counted.');
-    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the symptoms began: TSH');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The latest result from before the symptoms began is flagged by the lab: TSH');
     expect(JSON.stringify(body)).not.toContain('registered');
   });
   test('a flagged latest result from before the registration is not counted, but the non-drug card names it until it is answered', async () => {
     const body = await callFixture('established-flagged');
-    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The lab flagged the latest results from before the diagnosis was registered: TSH — check that they have been addressed.');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The latest result from before the diagnosis was registered is flagged by the lab: TSH – check that it has been addressed.');
     const da = await callFixture('established-flagged', DA);
-    expect(cardOfKind(da, 'non-pharmacological-treatment')!.detail).toContain('Laboratoriet har markeret seneste svar fra før registreringen af diagnosen som afvigende: TSH');
+    expect(cardOfKind(da, 'non-pharmacological-treatment')!.detail).toContain('Det seneste svar fra før diagnosen blev registreret, er markeret som afvigende af laboratoriet: TSH');
     // Not flagged: nothing said.
     const normal = await callFixture('established-flagged', 'en', {}, (req) => {
       delete req.prefetch.labs.entry[0].resource.interpretation;

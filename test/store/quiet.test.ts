@@ -364,7 +364,7 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     // The answered result no longer keeps back the "communicate the diagnosis" paragraph either.
     expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toMatch(/>/);
     // Nor does the card send the clinician to the abnormal-results card, which is quiet now.
-    expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toContain('The abnormal results have been addressed; generalized musculoskeletal pain can coexist with other disease.');
+    expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).toContain('The flagged results have been addressed; generalized musculoskeletal pain can coexist with other disease.');
     expect(cardOfKind(after, 'non-pharmacological-treatment')!.detail).not.toContain('separate card');
     // A changed value is another result: its card shows at once, and it holds back the non-drug card again.
     expect(kinds(await hook(t, PV, flaggedWithTsh(9.4)))).toEqual(['screening-abnormal']);
@@ -384,7 +384,7 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     const nonDrug = cardOfKind(after, 'non-pharmacological-treatment')!.detail as string;
     expect(nonDrug).toContain('Every screening group has a result, but some cannot be assessed automatically');
     expect(nonDrug).toContain('CK (creatine kinase) 150 U/L');
-    expect(nonDrug).not.toContain('no flagged result is unanswered');
+    expect(nonDrug).not.toContain('no flagged result awaits review');
     // A new CK the lab gave no range: another finding of the flagged-results card, which lists it.
     const body = patientViewRequest('gsb-complete-flagged') as Record<string, any>;
     const ck = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-ck');
@@ -462,7 +462,7 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
     const detail = cardOfKind(after, 'non-pharmacological-treatment')!.detail as string;
     expect(detail).not.toContain('separate card');
-    expect(detail).toContain('The lab has flagged abnormal results (see the lab results)');
+    expect(detail).toContain('The lab has flagged results (see the lab results)');
     expect(detail).toContain('CK (creatine kinase) 150 U/L');
   });
 
