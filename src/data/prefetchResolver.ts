@@ -253,17 +253,22 @@ export async function resolvePrefetch(
     }
   }
 
-  /** A prefetched Bundle with a next link: the rest from the allowed fhirServer, else unavailable. */
+  /** Whether a prefetched page's next link, on an allowed fhirServer, is not a URL within it (it is then never requested). */
+  function nextLeadsAway(nextUrl: string): boolean {
+    if (!server.allowed) return false; // completePages says why the server cannot be read
+    try {
+      return !isWithinBase(new URL(nextUrl, `${server.base}/`).href, server.base);
+    } catch {
+      return true;
+    }
+  }
+
+  /** A prefetched Bundle with a next link within the fhirServer: the rest from it when it is allowed, else unavailable. */
   async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, nextUrl: string): Promise<KeyOutcome> {
     const incomplete = 'the prefetch has more pages';
     if (!server.allowed) return { unavailable: `${incomplete} and ${server.reason}` };
-    let next: string;
-    try {
-      next = new URL(nextUrl, `${server.base}/`).href;
-    } catch {
-      return { unavailable: `${incomplete} and its next link is not a URL` };
-    }
-    if (!isWithinBase(next, server.base)) return { unavailable: `${incomplete} and its next link leads away from the fhirServer` };
+    // A URL within the fhirServer: nextLeadsAway said so before this page was taken to be completed.
+    const next = new URL(nextUrl, `${server.base}/`).href;
     if (config.fhir.maxPages <= 1) return { unavailable: `${incomplete} than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`, pageLimit: true };
     const rest = await read(spec, next, {
       maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
@@ -288,8 +293,17 @@ export async function resolvePrefetch(
       const reading = readFhirPayload(value);
       const checked = reading.ok && !isIncomplete(reading) ? usable(spec, reading.resources) : undefined;
       if (checked && 'resources' in checked) return { spec, now: checked };
-      if (reading.ok && reading.nextUrl !== undefined) return { spec, page: reading, nextUrl: reading.nextUrl };
-      prefetchProblem = checked ? checked.problem : reading.ok ? `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})` : reading.problem;
+      // A next link on the allowed fhirServer is followed; one that leads elsewhere (an EHR behind a proxy
+      // whose paging links name an internal host) is not, and the query is run again on the fhirServer,
+      // as for a total above the entries.
+      if (reading.ok && reading.nextUrl !== undefined && !nextLeadsAway(reading.nextUrl)) return { spec, page: reading, nextUrl: reading.nextUrl };
+      prefetchProblem = checked
+        ? checked.problem
+        : reading.ok
+          ? reading.nextUrl !== undefined
+            ? 'incomplete (it has more pages, and its next link does not lead to the fhirServer)'
+            : `incomplete (its total is ${reading.total ?? '?'}, it held ${reading.matches})`
+          : reading.problem;
     }
     const p = plan(spec);
     if ('unavailable' in p) {

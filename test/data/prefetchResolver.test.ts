@@ -561,12 +561,17 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     expect(r.warnings).toEqual([expect.stringContaining('more pages')]);
   });
 
-  it('does not request a next link on another origin → unavailable', async () => {
+  it('does not request a next link on another origin: the query is run again on the fhirServer (an EHR behind a proxy names an internal host), and 412 only when that fails too', async () => {
     const evil = anyRequest('https://evil.example.com');
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), cond('c2')]));
+    const r = await resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://evil.example.com/fhir/Condition?page=2') } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions?.map((c) => c.id)).toEqual(['c1', 'c2']);
+    expect(scope.isDone()).toBe(true);
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(500);
     const { text } = await expect412(
-      resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://evil.example.com/fhir/Condition?page=2') } }), config(), CONDITIONS_ONLY),
+      resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://fhir.internal.example:8443/fhir/Condition?page=2') } }), config(), CONDITIONS_ONLY),
     );
-    expect(text).toContain('leads away from the fhirServer');
+    expect(text).toContain('its next link does not lead to the fhirServer');
     expect(evil.isDone()).toBe(false);
   });
 
