@@ -130,6 +130,11 @@ describe('request schema', () => {
     for (const fhirServer of ['https://ehr.example/fhir', 'HTTP://127.0.0.1:9/fhir/', 'Https://ehr.example/fhir']) expect(valid('request', { ...base, fhirServer })).toEqual([]);
     for (const fhirServer of ['ftp://ehr.example/fhir', 'ehr.example/fhir']) expect(valid('request', { ...base, fhirServer })).not.toEqual([]);
   });
+  test('fhirAuthorization.token_type: Bearer in any case, or absent; another type is refused (the token is sent as a bearer token)', () => {
+    const withAuth = (auth: Record<string, unknown>) => ({ ...base, fhirServer: 'https://ehr.example/fhir', fhirAuthorization: { access_token: 'abc.def-123', ...auth } });
+    for (const auth of [{ token_type: 'Bearer' }, { token_type: 'bearer' }, {}]) expect(valid('request', withAuth(auth))).toEqual([]);
+    for (const auth of [{ token_type: 'MAC' }, { token_type: 'DPoP' }, { token_type: '' }]) expect(valid('request', withAuth(auth))).not.toEqual([]);
+  });
   test('fhirAuthorization requires fhirServer', () => {
     expect(valid('request', { ...base, fhirAuthorization: { access_token: 't', token_type: 'Bearer' } })).not.toEqual([]);
   });
