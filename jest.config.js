@@ -1,4 +1,4 @@
-/** Jest runs in ESM mode: fhir-kit-client and jose 6 are ESM-only (see README, "Tests"). */
+/** Jest runs in ESM mode: fhir-kit-client and jose 6 are ESM-only (a single file: NODE_OPTIONS=--experimental-vm-modules npx jest <file>; test/README.md). */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -264,7 +264,9 @@ export function loadConfig(env: Env = process.env): Config {
   const host = str(env, 'HOST') ?? '127.0.0.1';
   // Development trusts the CDS Hooks sandbox's issuer (its private key is published), the preview page mints
   // tokens, and any loopback FHIR server may be read: never reachable from a network by accident.
-  if (nodeEnv !== 'production' && !isLoopbackHost(host) && !bool(env, 'DEVELOPMENT_ON_NETWORK', false)) {
+  // Read whatever HOST is: a wrong value stops the start even where it is not needed yet.
+  const developmentOnNetwork = bool(env, 'DEVELOPMENT_ON_NETWORK', false);
+  if (nodeEnv !== 'production' && !isLoopbackHost(host) && !developmentOnNetwork) {
     throw new ConfigError(
       'HOST',
       `"${host}" is not a loopback address, and NODE_ENV=${nodeEnv} trusts the sandbox's published signing key, mints preview tokens and reads any loopback FHIR server. Use NODE_ENV=production, or set DEVELOPMENT_ON_NETWORK=true on a network you trust`,

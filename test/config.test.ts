@@ -109,6 +109,8 @@ describe('HOST in development: loopback unless DEVELOPMENT_ON_NETWORK=true', () 
     expect(loadConfig({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'true' }).host).toBe('0.0.0.0');
     expect(loadConfig({ HOST: '0.0.0.0', NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' }).host).toBe('0.0.0.0');
     expect(configError({ HOST: '0.0.0.0', DEVELOPMENT_ON_NETWORK: 'maybe' }).message).toContain('Configuration error in DEVELOPMENT_ON_NETWORK:');
+    // A wrong value stops the start on loopback too, where it is not needed yet.
+    expect(configError({ DEVELOPMENT_ON_NETWORK: 'maybe' }).message).toContain('Configuration error in DEVELOPMENT_ON_NETWORK:');
   });
 });
 
