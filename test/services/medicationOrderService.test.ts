@@ -401,7 +401,7 @@ describe('amitriptyline daytime dosing', () => {
     expect(card.suggestions).toHaveLength(1);
     expect(JSON.stringify(card.suggestions)).not.toMatch(/nortriptyl|imipramin|N06AA10|N06AA02/i);
     expect(card.detail).toContain('nortriptylin eller imipramin virker mindre sløvende');
-    expect(card.suggestions[0].label).toBe('Flyt til én dosis til natten – kontrollér døgndosis');
+    expect(card.suggestions[0].label).toBe('Flyt til én dosis ved sengetid – kontrollér døgndosis');
     // "Not in the daytime" is said once in the detail.
     expect(card.detail.match(/dagtimerne på grund af sedation/g)).toHaveLength(1);
   });
@@ -1159,8 +1159,10 @@ describe('rev 2: current medication on patient-view', () => {
     const byReference = { ...activeRx('r1', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/not-sent' } } as unknown as fhir4.Resource;
     const oxy = activeRx('m1', { text: 'OxyNorm 5 mg' });
     const en = (await pv([oxy, byReference]))!;
-    expect(en.detail).toContain('**The list may be incomplete:** active orders or statements that could not be read and are not assessed here: 1 (');
-    expect((await pv([oxy, byReference], { lang: 'da' }))!.detail).toContain('**Listen kan være ufuldstændig:** aktive ordinationer eller registreringer, der ikke kunne læses og ikke er vurderet her: 1 (');
+    expect(en.detail).toContain('**The list may be incomplete:** 1 active order or statement could not be read and is not assessed here (e.g.');
+    expect((await pv([oxy, byReference], { lang: 'da' }))!.detail).toContain('**Listen kan være ufuldstændig:** 1 aktiv ordination eller registrering kunne ikke læses og er ikke vurderet her (f.eks.');
+    const byReference2 = { ...activeRx('r2', { text: 'y' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/not-sent-2' } } as unknown as fhir4.Resource;
+    expect((await pv([oxy, byReference, byReference2]))!.detail).toContain('**The list may be incomplete:** 2 active orders or statements could not be read and are not assessed here (e.g.');
     expect((await pv([oxy], { omitStatements: true }))!.detail).toContain('**The list may be incomplete:** the shared medication record (statements) could not be fetched.');
     expect((await pv([oxy], { omitStatements: true }))!.detail).not.toContain("the patient's orders could not be fetched");
     expect((await pv([oxy]))!.detail).not.toContain('may be incomplete');
