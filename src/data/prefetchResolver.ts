@@ -95,6 +95,9 @@ interface ServerQuery {
 /** What to ask fhirServer for one key: its query, and the DSTU2 search to ask when the server does not know the type. */
 type ServerPlan = ServerQuery & { dstu2?: ServerQuery };
 
+/** A prefetched page's next link on the allowed fhirServer, or why there is no server to read it from. */
+type NextPage = { url: string } | { unavailable: string };
+
 function narrowed(q: ServerQuery, params: string): ServerQuery {
   return q.plainQuery === undefined ? { query: withParams(q.query, params) } : { query: withParams(q.query, params), plainQuery: withParams(q.plainQuery, params) };
 }
@@ -253,24 +256,27 @@ export async function resolvePrefetch(
     }
   }
 
-  /** Whether a prefetched page's next link, on an allowed fhirServer, is not a URL within it (it is then never requested). */
-  function nextLeadsAway(nextUrl: string): boolean {
-    if (!server.allowed) return false; // completePages says why the server cannot be read
+  /**
+   * Where a prefetched page's next link leads: its URL when it is within the allowed fhirServer, `away` when it
+   * is not a URL within it (never requested: the query is run again on the fhirServer), or why the fhirServer
+   * cannot be read.
+   */
+  function nextPageOf(nextUrl: string): NextPage | 'away' {
+    if (!server.allowed) return { unavailable: server.reason };
     try {
-      return !isWithinBase(new URL(nextUrl, `${server.base}/`).href, server.base);
+      const url = new URL(nextUrl, `${server.base}/`).href;
+      return isWithinBase(url, server.base) ? { url } : 'away';
     } catch {
-      return true;
+      return 'away';
     }
   }
 
-  /** A prefetched Bundle with a next link within the fhirServer: the rest from it when it is allowed, else unavailable. */
-  async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, nextUrl: string): Promise<KeyOutcome> {
+  /** A prefetched Bundle with a next link within the fhirServer: the rest from it, else unavailable. */
+  async function completePages(spec: PrefetchTemplateSpec, page: IncompletePage, next: NextPage): Promise<KeyOutcome> {
     const incomplete = 'the prefetch has more pages';
-    if (!server.allowed) return { unavailable: `${incomplete} and ${server.reason}` };
-    // A URL within the fhirServer: nextLeadsAway said so before this page was taken to be completed.
-    const next = new URL(nextUrl, `${server.base}/`).href;
+    if ('unavailable' in next) return { unavailable: `${incomplete} and ${next.unavailable}` };
     if (config.fhir.maxPages <= 1) return { unavailable: `${incomplete} than the page limit (FHIR_MAX_PAGES = ${config.fhir.maxPages})`, pageLimit: true };
-    const rest = await read(spec, next, {
+    const rest = await read(spec, next.url, {
       maxPages: config.fhir.maxPages - 1, // the prefetched Bundle was page 1
       matchesBefore: page.matches,
       ...(page.total !== undefined ? { totalBefore: page.total } : {}),
@@ -284,7 +290,7 @@ export async function resolvePrefetch(
   type Step =
     | { spec: PrefetchTemplateSpec; now: KeyOutcome }
     | { spec: PrefetchTemplateSpec; fetch: ServerPlan; prefetchProblem: string | null }
-    | { spec: PrefetchTemplateSpec; page: IncompletePage; nextUrl: string };
+    | { spec: PrefetchTemplateSpec; page: IncompletePage; next: NextPage };
   const steps: Step[] = specs.map((spec): Step => {
     let prefetchProblem: string | null = null;
     if (hasKey(prefetch, spec.key)) {
@@ -296,7 +302,8 @@ export async function resolvePrefetch(
       // A next link on the allowed fhirServer is followed; one that leads elsewhere (an EHR behind a proxy
       // whose paging links name an internal host) is not, and the query is run again on the fhirServer,
       // as for a total above the entries.
-      if (reading.ok && reading.nextUrl !== undefined && !nextLeadsAway(reading.nextUrl)) return { spec, page: reading, nextUrl: reading.nextUrl };
+      const next = reading.ok && reading.nextUrl !== undefined ? nextPageOf(reading.nextUrl) : undefined;
+      if (reading.ok && next !== undefined && next !== 'away') return { spec, page: reading, next };
       prefetchProblem = checked
         ? checked.problem
         : reading.ok
@@ -322,7 +329,7 @@ export async function resolvePrefetch(
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
-      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.nextUrl));
+      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.next));
       const { query, ...fallbacks } = s.fetch;
       const o = own(s.spec, await read(s.spec, query, fallbacks));
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;

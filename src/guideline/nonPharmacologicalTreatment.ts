@@ -65,6 +65,8 @@ export interface NonPharmacologicalFinding {
    * not read as if nothing was ever flagged.
    */
   earlierFlagged: string[];
+  /** How many results `earlierFlagged` stands for (two analytes of one group are two): the card's singular or plural. */
+  earlierFlaggedResults: number;
 }
 
 /**
@@ -129,5 +131,6 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     communicateDiagnosis: unansweredFlags === 0 && earlierFlagged.length === 0,
     stillProvisional: scope.stillProvisional === true,
     earlierFlagged,
+    earlierFlaggedResults: scope.phase === 'established' ? (flags.earlierFlaggedGroups ?? []).length : 0,
   };
 }

@@ -59,8 +59,8 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
       f.notIncluded.length > 0 && t(f.notIncluded.length === 1 ? 'notIncludedOne' : 'notIncluded', { groups: names(ctx, f.notIncluded) }),
       undatedLine(ctx, f.undatedResults),
       // Every flag answered: its card may be quiet (§6), so this one does not send the clinician to it.
-      f.flaggedCount > 0 && t(f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard'),
-      f.earlierFlagged.length > 0 && t(`${f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier'}${f.earlierFlagged.length === 1 ? 'One' : ''}`, { groups: names(ctx, f.earlierFlagged) }),
+      f.flaggedCount > 0 && t(`${f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard'}${f.flaggedCount === 1 ? 'One' : ''}`),
+      f.earlierFlagged.length > 0 && t(`${f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier'}${f.earlierFlaggedResults === 1 ? 'One' : ''}`, { groups: names(ctx, f.earlierFlagged) }),
       // Each as "<analyte> <value> (<date>): cannot be assessed automatically — see the lab's report" (§3.2).
       f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
       f.communicateDiagnosis && `${t('communicateHeading')}\n\n${quote('communicateQuote')}`,

@@ -572,6 +572,7 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
       resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], 'https://fhir.internal.example:8443/fhir/Condition?page=2') } }), config(), CONDITIONS_ONLY),
     );
     expect(text).toContain('its next link does not lead to the fhirServer');
+    expect(text).toContain('HTTP 500'); // the query was run again on the fhirServer
     expect(evil.isDone()).toBe(false);
   });
 

@@ -95,11 +95,13 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const req = variant({ edit: { [TSH]: flagHigh } });
     const { body, card: en } = await card(req);
     expect(cardOfKind(body, 'screening-abnormal')).toBeDefined();
-    expect(en!.detail).toContain('There are flagged results (see the separate card); generalized musculoskeletal pain can coexist with other disease.');
+    // One flagged result (TSH): the singular; two: the plural.
+    expect(en!.detail).toContain('There is a flagged result (see the separate card); generalized musculoskeletal pain can coexist with other disease.');
+    expect((await card(variant({ edit: { [TSH]: flagHigh, [VITAMIN_D]: flagHigh } }))).card!.detail).toContain('There are flagged results (see the separate card);');
     expect(en!.detail).not.toContain('Communicating the diagnosis');
     expect(en!.detail).toContain('should be physically active');
     const da = (await card(req, 'da')).card!;
-    expect(da.detail).toContain('Der er afvigende svar (se det separate kort); generaliserede smerter kan sameksistere med anden sygdom.');
+    expect(da.detail).toContain('Der er et afvigende svar (se det separate kort); generaliserede smerter kan sameksistere med anden sygdom.');
     expect(da.detail).not.toContain('Når den praktiserende læge vurderer');
   });
   test('work-up: a stale open order (ESR ordered 03.02.2026, no result) withholds the card; the screening card says "renew or cancel" (da, en)', async () => {
@@ -110,7 +112,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     };
     const { body } = await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })));
     expect(cardOfKind(body, KIND)).toBeUndefined();
-    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
     const da = (await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })), 'da')).body;
     expect(cardOfKind(da, KIND)).toBeUndefined();
     expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');
@@ -139,7 +141,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const { body, card: c } = await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }));
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // Listed as the screening-abnormal card lists them: analyte, value, date (docs/clinical-rules.md §3.2).
-    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report");
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically – see the lab's report");
     expect(c!.detail).not.toContain('no flagged result awaits review');
     expect(c!.detail).not.toMatch(/complete|normal/i);
     const daWorkUp = (await card(variant({ ...WORK_UP, edit: { [TSH]: unassessable } }), 'da')).card!;
@@ -149,7 +151,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     const established = variant({ edit: { [TSH]: (obs) => { unassessable(obs); obs.effectiveDateTime = '2026-11-02'; obs.valueQuantity.value = 3.75; } } });
     const da = (await card(established, 'da')).card!;
     expect(da.detail).toContain('- TSH 3,75 mIU/L (02.11.2026): kan ikke vurderes automatisk – se laboratoriets svar');
-    expect((await card(established)).card!.detail).toContain("- TSH 3.75 mIU/L (2026-11-02): cannot be assessed automatically — see the lab's report");
+    expect((await card(established)).card!.detail).toContain("- TSH 3.75 mIU/L (2026-11-02): cannot be assessed automatically – see the lab's report");
   });
   test('work-up with a group not taken: no non-drug card yet, so the screening card lists the not-assessable result with value and date (da, en)', async () => {
     const req = variant({ ...WORK_UP, drop: [VITAMIN_D], edit: { [TSH]: unassessable } });
@@ -157,7 +159,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(en, KIND)).toBeUndefined();
     expect(cardOfKind(en, 'screening-abnormal')).toBeUndefined();
     expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain(
-      "**Taken, but cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically — see the lab's report",
+      "**Taken, but cannot be assessed automatically:**\n\n- TSH 2.1 mIU/L (2026-10-05): cannot be assessed automatically – see the lab's report",
     );
     const da = (await card(req, 'da')).body;
     expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- TSH 2,1 mIU/L (05.10.2026): kan ikke vurderes automatisk – se laboratoriets svar');
@@ -173,11 +175,11 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
     // No "see the separate card" when there is none (da, en).
     expect(c!.detail).not.toContain('see the separate card');
-    expect(c!.detail).toContain('The lab has flagged results (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
+    expect(c!.detail).toContain('The lab has flagged a result (see the lab results); generalized musculoskeletal pain can coexist with other disease.');
     const da = (await card(req, 'da', { CARD_KINDS_DISABLED: 'screening-abnormal' })).card!;
     expect(da.detail).not.toContain('se det separate kort');
-    expect(da.detail).toContain('Laboratoriet har markeret afvigende svar (se laboratoriesvarene)');
-    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- ESR 8 mm (2024-01-15): cannot be assessed automatically — see the lab's report");
+    expect(da.detail).toContain('Laboratoriet har markeret et afvigende svar (se laboratoriesvarene)');
+    expect(c!.detail).toContain("**Cannot be assessed automatically:**\n\n- ESR 8 mm (2024-01-15): cannot be assessed automatically – see the lab's report");
   });
 });
 

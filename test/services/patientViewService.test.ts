@@ -144,7 +144,7 @@ describe('patient-view: screening-abnormal', () => {
     expect(card.summary).toContain('TSH');
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-08-05)');
     expect(card.detail).toContain('- vitamin D (25-OH-D2+D3): 21 nmol/L (low, outside the lab\'s reference range, 2026-08-05)');
-    expect(card.detail).toMatch(/Cannot be assessed automatically[^\n]*\n\n- CK \(creatine kinase\) 150 U\/L \(2026-08-05\): cannot be assessed automatically — see the lab's report/);
+    expect(card.detail).toMatch(/Cannot be assessed automatically[^\n]*\n\n- CK \(creatine kinase\) 150 U\/L \(2026-08-05\): cannot be assessed automatically – see the lab's report/);
     expect(card.detail).toContain('can coexist');
     expect(card.detail).toContain('vitamin D deficiency; osteomalacia when severe');
     expect(card.detail).toContain('Clinical aid from this service');
@@ -270,8 +270,9 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
   test('STU3/DSTU2: an interpretation as one object is read, not a 500', async () => {
     const card = cardOfKind(await callFixture('stu3-interpretation-object'), 'screening-abnormal')!;
     expect(card.detail).toContain('- TSH: 7.9 mIU/L (high, 2026-10-05)');
-    // One flagged result: the singular.
+    // One flagged result: the singular (two: the plural, below).
     expect(card.detail).toContain('Consider whether the flagged result better explains the symptoms.');
+    expect(cardOfKind(await callFixture('patient-view-complete-flagged'), 'screening-abnormal')!.detail).toContain('Consider whether the flagged results better explain the symptoms.');
     expect(cardOfKind(await callFixture('stu3-interpretation-object', 'da'), 'screening-abnormal')!.detail).toContain('Overvej, om det afvigende svar bedre forklarer symptomerne.');
   });
   test('NPU and LOINC under the bare names an HL7 v2 converter writes ("NPU", "LN"): read; a missing group is then ordered under the NPU URI, never under the bare name', async () => {
@@ -393,8 +394,8 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
   test('stale orders listed "renew or cancel", not ordered again; recent and panel orders pending; an old draft ignored (English)', async () => {
     const card = cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!;
     expect(card.summary).toBe('Screening tests not taken: CK, vitamin D, differential count, ESR');
-    expect(card.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
-    expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result — renew or cancel');
+    expect(card.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
+    expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result – renew or cancel');
     expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(4\):\*\*\n\n- TSH\n- haemoglobin\n- leukocytes\n- platelets/);
     const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
     expect(codes).toEqual(['62292-8', '69738-3']);
@@ -434,7 +435,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     const en = await callFixture('stale-open-orders', 'en', {}, edit);
     expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- CRP: 12 mg/L (high, 2026-08)');
     expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- creatinine: 130 umol/L (high, 2026-10-05)');
-    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-06, no result — renew or cancel');
+    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-06, no result – renew or cancel');
     // A year alone is the year.
     const year = await callFixture('stale-open-orders', DA, {}, (req) => {
       edit(req);
@@ -457,7 +458,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
       expect(recent.summary).not.toContain('ESR');
     }
     // The control: an order (intent "order") of that date is stale.
-    expect(cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('order', '2026-02-03')), 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result — renew or cancel');
+    expect(cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('order', '2026-02-03')), 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
   });
   test('an order for a sampling date beyond the pending window gives no result in the work-up: listed "ordered for <date>", not awaited', async () => {
     const edit = (occurrence: string) => (req: any) => {
@@ -465,7 +466,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
       sr.occurrenceDateTime = occurrence;
     };
     const later = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2027-03-01')), 'screening-incomplete')!;
-    expect(later.detail).toContain('- ESR: ordered for 2027-03-01, after the work-up — consider taking the sample now');
+    expect(later.detail).toContain('- ESR: ordered for 2027-03-01, after the work-up – consider taking the sample now');
     expect(later.summary).toContain('ESR');
     const da = cardOfKind(await callFixture('stale-open-orders', DA, {}, edit('2027-03-01')), 'screening-incomplete')!;
     expect(da.detail).toContain('- SR (sænkningsreaktion): bestilt til 01.03.2027, efter udredningen – overvej at tage prøven nu');
@@ -533,7 +534,7 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     });
     const card = cardOfKind(body, 'screening-abnormal')!;
     expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high');
-    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).not.toContain('CK — check');
+    expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).not.toContain('CK – check');
   });
   test('phase set by the onset (no registration date): the cards say "after the symptoms began", never "registered"', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
@@ -550,6 +551,13 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).toContain('The latest result from before the diagnosis was registered is flagged by the lab: TSH – check that it has been addressed.');
     const da = await callFixture('established-flagged', DA);
     expect(cardOfKind(da, 'non-pharmacological-treatment')!.detail).toContain('Det seneste svar fra før diagnosen blev registreret, er markeret som afvigende af laboratoriet: TSH');
+    // Two groups flagged before the registration: the plural.
+    const two = await callFixture('established-flagged', 'en', {}, (req) => {
+      const crp = req.prefetch.labs.entry[2].resource;
+      crp.effectiveDateTime = '2023-12-01';
+      crp.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+    });
+    expect(cardOfKind(two, 'non-pharmacological-treatment')!.detail).toContain('The latest results from before the diagnosis was registered are flagged by the lab: TSH, CRP – check that they have been addressed.');
     // Not flagged: nothing said.
     const normal = await callFixture('established-flagged', 'en', {}, (req) => {
       delete req.prefetch.labs.entry[0].resource.interpretation;

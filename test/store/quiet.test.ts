@@ -462,7 +462,7 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(after)).toEqual(['non-pharmacological-treatment']);
     const detail = cardOfKind(after, 'non-pharmacological-treatment')!.detail as string;
     expect(detail).not.toContain('separate card');
-    expect(detail).toContain('The lab has flagged results (see the lab results)');
+    expect(detail).toContain('The lab has flagged results (see the lab results)'); // TSH and vitamin D
     expect(detail).toContain('CK (creatine kinase) 150 U/L');
   });
 
