@@ -1,7 +1,7 @@
 import type { DrugKindEntry } from '../terminology/drugKinds.js';
 import { codePointCount, firstCodePoints, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
-import { overrideReasonList, type RenderContext } from './renderContext.js';
+import { overrideReasonList, strengthLine, type RenderContext } from './renderContext.js';
 
 /** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
 export const medicationOverrideReasons = overrideReasonList('medication', [
@@ -58,11 +58,11 @@ export function strengthLabel(ctx: RenderContext, entry: DrugKindEntry): string 
   return entry.strength === 'good-practice' && entry.direction === 'against' ? plainFill(ctx, 'medication', 'strengthAgainst', { strength: base }) : base;
 }
 
-/** "**Anbefaling (Svag anbefaling MOD):** …", or "**Ingen anbefaling:** …" for a kind without a recommendation. */
+/** "**Svag anbefaling MOD:** …", or "**Ingen anbefaling:** …" for a kind without a recommendation. */
 export function drugRecommendationLine(ctx: RenderContext, kind: string, entry: DrugKindEntry): string {
-  const text = new Markdown(ctx.texts.get(kind, ctx.lang, 'recommendation'));
-  if (entry.strength === 'none') return ctx.texts.fill('medication', ctx.lang, 'noRecommendationLine', { text });
-  return ctx.texts.fill('common', ctx.lang, 'recommendationLine', { strength: strengthLabel(ctx, entry), text });
+  const text = ctx.texts.get(kind, ctx.lang, 'recommendation');
+  if (entry.strength === 'none') return ctx.texts.fill('medication', ctx.lang, 'noRecommendationLine', { text: new Markdown(text) });
+  return strengthLine(ctx, strengthLabel(ctx, entry), text);
 }
 
 /** Ingredients named in the card's language, joined with " + " (a combination, or a drug named only by a code). */

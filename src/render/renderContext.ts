@@ -1,7 +1,7 @@
 import type { Language } from '../model/language.js';
 import { OVERRIDE_REASON_SYSTEM, type CardFrame } from './cardBuilder.js';
 import type { CdsCoding, CdsLink } from '../model/cdsResponse.js';
-import type { CardTexts } from './cardTexts.js';
+import { Markdown, type CardTexts } from './cardTexts.js';
 
 export interface RenderContext {
   lang: Language;
@@ -53,13 +53,18 @@ export function cardFrame(ctx: RenderContext, kind: string): CardFrame {
   });
 }
 
-/** "**Recommendation (good practice):** …" from the kind's `recommendation` text and strength. */
+/** "**Good practice:** …" from the kind's `recommendation` text and strength. */
 export function recommendationLine(ctx: RenderContext, kind: string, textKey = 'recommendation'): string {
   const strength = ctx.texts.meta(kind).strength ?? 'none';
-  return ctx.texts.fill('common', ctx.lang, 'recommendationLine', {
-    strength: ctx.texts.get('common', ctx.lang, `strength.${strength}`),
-    text: ctx.texts.get(kind, ctx.lang, textKey),
-  });
+  return strengthLine(ctx, ctx.texts.get('common', ctx.lang, `strength.${strength}`), ctx.texts.get(kind, ctx.lang, textKey));
+}
+
+/**
+ * The recommendation led by its strength label, capitalised there ("weak recommendation" reads mid-sentence
+ * elsewhere): "**Weak recommendation against:** …". `text` is the card's own Markdown.
+ */
+export function strengthLine(ctx: RenderContext, strength: string, text: string): string {
+  return ctx.texts.fill('common', ctx.lang, 'recommendationLine', { strength: strength.charAt(0).toUpperCase() + strength.slice(1), text: new Markdown(text) });
 }
 
 /**

@@ -153,7 +153,9 @@ describe('all thirteen card kinds through HTTP, at the hard end of each summary 
   test.each(['da', 'en'] as const)('%s: every card kind names the recommendation\'s strength (cards/common.yaml), or says it has none, above the status line', async (lang) => {
     const texts = loadCardTexts();
     const labels = [
-      ...['strong-for', 'weak-for', 'weak-against', 'good-practice'].map((s) => `(${texts.get('common', lang, `strength.${s}`)}`),
+      // A recommendation line leads with the label, capitalised ("**Svag anbefaling MOD:** …", "**Good practice:** …");
+      // the non-drug and current-medication cards give it in brackets after each item ("(Stærk anbefaling)").
+      ...['strong-for', 'weak-for', 'weak-against', 'good-practice'].map((s) => texts.get('common', lang, `strength.${s}`)).flatMap((l) => [`**${l.charAt(0).toUpperCase()}${l.slice(1)}`, `(${l}`]),
       texts.get('medication', lang, 'noRecommendationLine').replace('{text}', '').trim(),
     ];
     const cards = await everyCardKind(lang);

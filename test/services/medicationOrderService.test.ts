@@ -117,9 +117,9 @@ describe('order-select: one card per (order, drug kind), §4 table', () => {
 
   test('the guideline\'s strength label is on every card', async () => {
     const b = await call([draft('a', rx('835603', 'tramadol 50 mg'))], { lang: 'da' });
-    expect(b.cards[0]!.detail).toContain('**Anbefaling (Svag anbefaling MOD):**');
+    expect(b.cards[0]!.detail).toContain('**Svag anbefaling MOD:** »');
     const o = await call([draft('a', rx('1049621', 'oxycodone 5 mg'))], { lang: 'da' });
-    expect(o.cards[0]!.detail).toContain('**Anbefaling (God praksis – imod):** »Det er ikke god praksis');
+    expect(o.cards[0]!.detail).toContain('**God praksis – imod:** »Det er ikke god praksis');
   });
 });
 
@@ -944,7 +944,7 @@ describe('rev 2: words', () => {
     const da = (await call([draft('t', { text: 'Palexia depot 50 mg' })], { lang: 'da' })).cards[0]!;
     expect(da.indicator).toBe('warning');
     expect(da.detail).toContain('**Ingen anbefaling:** Retningslinjens litteratursøgning fandt kun studier af tramadol, så arbejdsgruppen kan ikke udtale sig om tapentadol. Advarslen skyldes, at tapentadol er et afhængighedsskabende opioid');
-    expect(da.detail).not.toContain('Anbefaling (Ingen anbefaling)');
+    expect(da.detail).not.toContain('**Ingen anbefaling:** »');
     const en = (await call([draft('t', { text: 'Palexia depot 50 mg' })])).cards[0]!;
     expect(en.detail).toContain('**No recommendation:** The guideline\'s literature search found studies of tramadol only, so the working group cannot comment on tapentadol');
     // The guidance on dependence-producing drugs is named once (in the recommendation line).
