@@ -51,6 +51,11 @@ export function isFhirId(s: string): boolean {
   return /^[A-Za-z0-9\-.]{1,64}$/.test(s) && !isDotSegment(s);
 }
 
+/** A UUID (RFC 9562's text form, either letter case): what CDS Hooks' `hookInstance` and a card's `uuid` are. */
+export function isUuid(s: string): boolean {
+  return /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/.test(s);
+}
+
 /** A value that is a dot segment in a URL path (`.`, `..`, …), spaces around it aside: never a resource's id. */
 export function isDotSegment(s: string): boolean {
   return /^\s*\.+\s*$/.test(s);

@@ -62,13 +62,19 @@ describe('one log line per request', () => {
     const { app } = buildTestApp({ logger: log.logger });
     const body = patientViewRequest('gsb-workup-missing');
     delete (body.context as Record<string, unknown>).patientId;
-    body.hookInstance = 'refused-call-7';
+    body.hookInstance = '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
     expect((await request(app).post(PV).send(body)).status).toBe(400);
     await settle();
     const [line] = requestLines(log.lines());
     // The refused call is named by its hookInstance too, so the EHR can find it.
-    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 }, serviceId: 'nkr-pain-patient-view', hookInstance: 'refused-call-7' });
+    expect(line).toMatchObject({ level: 40, res: { statusCode: 400 }, serviceId: 'nkr-pain-patient-view', hookInstance: '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e' });
     expect(line?.reason).toContain('context.patientId');
+    // A hookInstance that is no UUID is the caller's own text: not logged.
+    body.hookInstance = 'Mette-Hansen-010170-1234';
+    expect((await request(app).post(PV).send(body)).status).toBe(400);
+    await settle();
+    expect(requestLines(log.lines())[1]).toMatchObject({ hookInstance: '(not a UUID)' });
+    expect(JSON.stringify(log.lines())).not.toContain('Mette');
   });
 
   test('a 412 names the required keys it could not read, and why', async () => {
