@@ -10,7 +10,6 @@ export type TemplateResult = { ok: true; query: string } | { ok: false; /** toke
 
 const TOKEN = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
-
 /** userId is a relative reference such as `Practitioner/abc`; each user token takes the id for one type. */
 const USER_TOKENS: Record<string, string> = {
   userPractitionerId: 'Practitioner',

@@ -196,6 +196,16 @@ export class CardTexts {
   }
 
   /**
+   * `fill` for a line that names `count` things: its `<key>One` variant when there is one thing and the texts
+   * have one (Danish and English agree in number there: "1 result … was", "Det seneste svar … det"), else
+   * `<key>`, which may show the count as `{count}`.
+   */
+  fillCounted(kind: string, lang: Language, key: string, count: number, values: Record<string, TemplateValue> = {}): string {
+    const one = `${key}One`;
+    return this.fill(kind, lang, count === 1 && this.has(kind, lang, one) ? one : key, { count, ...values });
+  }
+
+  /**
    * The template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped,
    * runs of whitespace in a value become one space.
    */

@@ -33,7 +33,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
       f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
       t('intro'),
       lines.join('\n'),
-      f.notRead.entries > 0 && (f.notRead.entries === 1 ? t('notReadEntriesOne') : t('notReadEntries', { count: f.notRead.entries })),
+      f.notRead.entries > 0 && ctx.texts.fillCounted(KIND, ctx.lang, 'notReadEntries', f.notRead.entries),
       f.notRead.ordersUnavailable && t('notReadOrders'),
       f.notRead.recordUnavailable && t('notReadRecord'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),

@@ -37,5 +37,5 @@ export function dateText(ctx: RenderContext, t: number | undefined, precision: D
 /** "1 result without a date was not counted." (cards/common.yaml): results with no date are not counted (§3.1). */
 export function undatedLine(ctx: RenderContext, count: number): string | false {
   if (count <= 0) return false;
-  return count === 1 ? ctx.texts.get('common', ctx.lang, 'undatedResultsOne') : ctx.texts.fill('common', ctx.lang, 'undatedResults', { count });
+  return ctx.texts.fillCounted('common', ctx.lang, 'undatedResults', count);
 }

@@ -28,6 +28,7 @@ function names(ctx: RenderContext, groupIds: readonly string[]): string {
 /** The non-drug treatment card (docs/clinical-rules.md §3.4). */
 export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: RenderContext, codes: NonPharmacologicalCodes): CdsCard {
   const t = (key: string, values: Record<string, TemplateValue> = {}): string => ctx.texts.fill(KIND, ctx.lang, key, values);
+  const counted = (key: string, count: number, values: Record<string, TemplateValue> = {}): string => ctx.texts.fillCounted(KIND, ctx.lang, key, count, values);
   const quote = (key: string): string => ctx.texts.fill('common', ctx.lang, 'quote', { text: new Markdown(t(key)) });
 
   const phaseLine =
@@ -56,11 +57,11 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
     summary: t('summary'),
     detail: blocks(
       phaseLine,
-      f.notIncluded.length > 0 && t(f.notIncluded.length === 1 ? 'notIncludedOne' : 'notIncluded', { groups: names(ctx, f.notIncluded) }),
+      f.notIncluded.length > 0 && counted('notIncluded', f.notIncluded.length, { groups: names(ctx, f.notIncluded) }),
       undatedLine(ctx, f.undatedResults),
       // Every flag answered: its card may be quiet (§6), so this one does not send the clinician to it.
-      f.flaggedCount > 0 && t(`${f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard'}${f.flaggedCount === 1 ? 'One' : ''}`),
-      f.earlierFlagged.length > 0 && t(`${f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier'}${f.earlierFlaggedResults === 1 ? 'One' : ''}`, { groups: names(ctx, f.earlierFlagged) }),
+      f.flaggedCount > 0 && counted(f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard', f.flaggedCount),
+      f.earlierFlagged.length > 0 && counted(f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier', f.earlierFlaggedResults, { groups: names(ctx, f.earlierFlagged) }),
       // Each as "<analyte> <value> (<date>): cannot be assessed automatically — see the lab's report" (§3.2).
       f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
       f.communicateDiagnosis && `${t('communicateHeading')}\n\n${quote('communicateQuote')}`,

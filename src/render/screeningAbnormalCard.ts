@@ -68,7 +68,7 @@ export function renderScreeningAbnormal(f: ScreeningAbnormalFinding, ctx: Render
     summary,
     detail: blocks(
       recommendationLine(ctx, KIND),
-      t(f.flagged.length === 1 ? 'introOne' : 'intro'),
+      ctx.texts.fillCounted(KIND, ctx.lang, 'intro', f.flagged.length),
       f.phase === 'established' && t(f.anchoredByOnset ? 'establishedOnset' : 'established'),
       `${t('flaggedHeading')}\n\n${flaggedLines.join('\n')}`,
       notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${notAssessable.join('\n')}`,

@@ -199,3 +199,13 @@ describe('a drug name from the EHR shows as typed, on one line, in the card deta
     expect(html).toContain(`<p><strong>Order (draft):</strong> ${escapeHtml(shown)}</p>`);
   });
 });
+
+describe('fillCounted', () => {
+  test('one thing: the <key>One variant; more, or a key without one: <key> with {count}', () => {
+    expect(texts.fillCounted('common', 'en', 'undatedResults', 1)).toBe('1 result without a date was not counted.');
+    expect(texts.fillCounted('common', 'en', 'undatedResults', 3)).toBe('3 results without a date were not counted.');
+    expect(texts.fillCounted('common', 'da', 'undatedResults', 0)).toBe('0 prøvesvar uden dato er ikke talt med.');
+    // No One variant: the key itself, for one too.
+    expect(texts.fillCounted('non-pharmacological-treatment', 'en', 'periodDays', 1)).toBe('1 days');
+  });
+});
