@@ -1,12 +1,14 @@
 import { expectValidResponse, cardOfKind, patientViewRequest } from '../support/testApp.js';
 import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
 import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
+import { useTempDirs } from '../support/tempDirs.js';
 
 /**
  * The service as it is deployed: `src/main.ts` in its own process (through tsx, no build), configured
  * by environment only, reached over loopback HTTP, fetching from the test FHIR server process.
  */
 
+const tempDir = useTempDirs();
 const TOKEN = 'secret-token-123';
 const WRONG_TOKEN = 'wrong-token-456';
 /** gsb-workup-missing is Karen Jensen: her name is on the FHIR server and must never reach a log. */
@@ -210,10 +212,9 @@ describe('an address that cannot be had', () => {
     }
   }, 30_000);
   test('a DATA_DIR that cannot be a folder, or a DATABASE_URL that does not answer → exit 1 with a line naming the variable, no stack trace', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
-    const file = join(mkdtempSync(join(tmpdir(), 'nkr-datadir-')), 'a-file');
+    const file = join(tempDir('nkr-datadir-'), 'a-file');
     writeFileSync(file, 'not a folder');
     const badDir = startServiceProcess({ AUTH: 'off', DATA_DIR: file });
     await expect(badDir).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: /);

@@ -1,11 +1,13 @@
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeFolder } from '../../src/store/dataFolder.js';
+import { useTempDirs } from '../support/tempDirs.js';
+
+const tempDir = useTempDirs();
 
 describe('makeFolder', () => {
   test('creates the missing folders of a path, and accepts one that is there', () => {
-    const root = mkdtempSync(join(tmpdir(), 'nkr-folder-'));
+    const root = tempDir('nkr-folder-');
     const deep = join(root, 'a', 'b', 'c');
     makeFolder(deep);
     expect(statSync(deep).isDirectory()).toBe(true);
@@ -19,7 +21,7 @@ describe('makeFolder', () => {
   });
 
   test('a file in the way is an error', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'nkr-folder-')), 'a-file');
+    const file = join(tempDir('nkr-folder-'), 'a-file');
     writeFileSync(file, 'not a folder');
     expect(() => makeFolder(join(file, 'data'))).toThrow(/ENOTDIR/);
     expect(() => makeFolder(file)).toThrow(/EEXIST/);
