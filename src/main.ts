@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app.js';
 import { combinationWarnings, ConfigError, loadConfig, productionWarnings } from './config.js';
 import { createLogger } from './observability/logger.js';
+import { errorCodeOf } from './model/errorCode.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
 import { InstanceLockTaken, takeInstanceLock } from './store/instanceLock.js';
@@ -23,7 +24,7 @@ function naming(variable: string, err: unknown): unknown {
   if (err instanceof ConfigError || err instanceof InstanceLockTaken) return err;
   // Only what the setting can cause: a system error (ECONNREFUSED, ENOTDIR, EACCES …), PostgreSQL refusing the
   // login (28xxx) or the database (3D000), an issuers file. A migration's or the code's own fault passes as it is.
-  const code = typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string' ? err.code : '';
+  const code = errorCodeOf(err) ?? '';
   const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code);
   return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { errorCodeOf } from '../model/errorCode.js';
 
 /**
  * Creates a folder and the folders above it that are missing (`mkdir -p`), or throws. Node 20's
@@ -12,7 +13,7 @@ export function makeFolder(path: string): void {
     mkdirSync(path);
     return;
   } catch (err) {
-    const code = codeOf(err);
+    const code = errorCodeOf(err);
     if (code === 'EEXIST' && statSync(path).isDirectory()) return;
     const parent = dirname(path);
     // ENOENT with the parent there (or no parent left) will not be cured by making the parent.
@@ -22,10 +23,6 @@ export function makeFolder(path: string): void {
   try {
     mkdirSync(path);
   } catch (err) {
-    if (codeOf(err) !== 'EEXIST' || !statSync(path).isDirectory()) throw err;
+    if (errorCodeOf(err) !== 'EEXIST' || !statSync(path).isDirectory()) throw err;
   }
-}
-
-function codeOf(err: unknown): unknown {
-  return typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
 }

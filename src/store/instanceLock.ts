@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolder } from './dataFolder.js';
+import { errorCodeOf } from '../model/errorCode.js';
 
 /** The lock file in DATA_DIR; an (empty) SQLite database, so that SQLite's own file locking holds it. */
 export const INSTANCE_LOCK_FILE = 'nkr-pain-cds.instance.lock';
@@ -36,8 +37,7 @@ export function takeInstanceLock(dataDir: string): InstanceLock {
     db.exec('COMMIT');
   } catch (err) {
     db.close();
-    // By its code, not `instanceof SqliteError`: the native module's class is not always the one this module sees (Jest's registries).
-    const code = typeof err === 'object' && err !== null && 'code' in err ? err.code : undefined;
+    const code = errorCodeOf(err);
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
       throw new InstanceLockTaken(
         `another nkr-pain-cds instance is running on DATA_DIR ${dataDir} (it holds ${INSTANCE_LOCK_FILE}). ` +

@@ -1,5 +1,6 @@
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
+import { errorCodeOf } from '../model/errorCode.js';
 
 const LOG_EVERY_MS = 60_000;
 
@@ -87,6 +88,6 @@ export class StoreHealth {
 
 function errorSummary(err: unknown): string {
   if (!(err instanceof Error)) return 'error';
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? `${err.name} ${code}` : err.name === 'Error' ? `Error: ${err.message.slice(0, 80).replace(/\w+:\/\/\S+/g, '<url>')}` : err.name;
+  const code = errorCodeOf(err);
+  return code !== undefined ? `${err.name} ${code}` : err.name === 'Error' ? `Error: ${err.message.slice(0, 80).replace(/\w+:\/\/\S+/g, '<url>')}` : err.name;
 }
