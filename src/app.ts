@@ -127,12 +127,15 @@ export function createApp(deps: AppDependencies): App {
   // carry them too), nosniff, ONE log line per request (id, method, path, status, time and the route's
   // summary; never headers (tokens) or bodies (patient data)), and the request metrics.
   const lifecycle = deps.lifecycle ?? { draining: false };
+  // Probes and scrapers call these every few seconds: not logged. A read of the admin report is logged.
+  const probed = ['/healthz', '/readyz', '/metrics'];
+  const operations = [...probed, ...(config.operations.adminToken !== null ? ['/admin/report'] : [])];
   const before: Middleware[] = [
     corsMiddleware(config),
     noSniff,
     closeWhileDraining(lifecycle),
-    requestLog(logger, { ignorePaths: ['/healthz', '/readyz', '/metrics'], summary: summaryOf }),
-    requestMetrics(deps.metrics, services, ['/healthz', '/readyz', '/metrics', ...(config.operations.adminToken !== null ? ['/admin/report'] : [])]),
+    requestLog(logger, { ignorePaths: probed, summary: summaryOf }),
+    requestMetrics(deps.metrics, services, operations),
   ];
   for (const m of before) app.use(m);
 

@@ -51,6 +51,17 @@ describe('one log line per request', () => {
     });
   });
 
+  test('probes and scrapers (/healthz, /readyz, /metrics) write no line; the admin report does (a read of the card statistics is on record)', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger, env: { ADMIN_TOKEN: 'a'.repeat(32) } });
+    for (const path of ['/healthz', '/readyz', '/metrics']) await request(app).get(path);
+    await settle();
+    expect(requestLines(log.lines())).toEqual([]);
+    await request(app).get('/admin/report');
+    await settle();
+    expect(requestLines(log.lines())).toMatchObject([{ req: { method: 'GET', path: '/admin/report' }, res: { statusCode: 401 } }]);
+  });
+
   test('an unusable X-Request-Id is replaced by a fresh id', async () => {
     const { app } = buildTestApp();
     const res = await request(app).get('/cds-services').set('X-Request-Id', 'x'.repeat(65));
