@@ -5,7 +5,7 @@ import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import { hasOrderNote, moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
-import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryWithDrug, takenDrugName } from './medicationTexts.js';
+import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryStrength, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
 
 /** What the renderer needs beyond the finding: the draft as the `update` starts from. */
@@ -124,7 +124,7 @@ export function renderDrugOrderCard(input: DrugOrderRenderInput, ctx: RenderCont
   const m = (key: string, values = {}): string => ctx.texts.fill('medication', ctx.lang, key, values);
   const parts = f.opioid ? opioidParts(ctx, f, f.opioid) : f.daytime ? daytimeParts(ctx, f, input.updateBase) : { text: false as const, suggestions: [] };
   const partners = f.productIngredients.length > 1 && m('combination', { ingredients: ingredientNames(ctx, f.productIngredients) });
-  const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary');
+  const message = plainFill(ctx, kind, f.daytime?.daytime ? 'summaryDaytime' : 'summary', { strength: summaryStrength(ctx, e) });
   return buildCard({
     frame: cardFrame(ctx, kind),
     summary: summaryWithDrug(ctx, message, drugName(ctx, f), ingredientNames(ctx, f.productIngredients.length > 0 ? f.productIngredients : f.ingredients)),

@@ -58,6 +58,16 @@ export function strengthLabel(ctx: RenderContext, entry: DrugKindEntry): string 
   return entry.strength === 'good-practice' && entry.direction === 'against' ? plainFill(ctx, 'medication', 'strengthAgainst', { strength: base }) : base;
 }
 
+/**
+ * The strength as a summary names it mid-sentence, in brackets after the message ("… (svag anbefaling MOD)"):
+ * the same label, its first letter in lower case. From the drug-kind table, so a summary can never state
+ * another strength than the card's recommendation line.
+ */
+export function summaryStrength(ctx: RenderContext, entry: DrugKindEntry): string {
+  const label = strengthLabel(ctx, entry);
+  return label.charAt(0).toLocaleLowerCase(ctx.lang) + label.slice(1);
+}
+
 /** "**Svag anbefaling MOD:** …", or "**Ingen anbefaling:** …" for a kind without a recommendation. */
 export function drugRecommendationLine(ctx: RenderContext, kind: string, entry: DrugKindEntry): string {
   const text = ctx.texts.get(kind, ctx.lang, 'recommendation');

@@ -30,6 +30,14 @@ describe('terminology/drug-kinds.csv: the one table of drug kinds', () => {
         for (const key of ['topic', 'summary', 'recommendation', 'body']) expect(texts.has(e.kind, lang, key)).toBe(true);
         expect(texts.has('current-medication', lang, `recommendations.${e.kind}`)).toBe(true);
       }
+      // A graded recommendation's summary names its strength through {strength}, filled from this table, never
+      // in bracketed words of its own (good practice and "no recommendation" are said by the message itself).
+      for (const lang of ['da', 'en'] as const) {
+        const summary = texts.get(e.kind, lang, 'summary');
+        const labels = ['strong-for', 'weak-for', 'weak-against', 'good-practice', 'none'].map((k) => `(${texts.get('common', lang, `strength.${k}`).toLowerCase()}`);
+        const graded = e.strength === 'weak' || e.strength === 'strong';
+        expect([e.kind, lang, summary.includes('({strength})'), labels.filter((l) => summary.toLowerCase().includes(l))]).toEqual([e.kind, lang, graded, []]);
+      }
       const yaml: unknown = parseYaml(readFileSync(projectPath('cards', `${e.kind}.yaml`), 'utf8'));
       expect(yaml).not.toHaveProperty('strength');
       expect(yaml).not.toHaveProperty('recommendation');
