@@ -152,12 +152,24 @@ function drugTextOf(c: fhir4.CodeableConcept | null, ingredients: fhir4.Codeable
   return parts.length > 0 ? parts.join(' / ') : null;
 }
 
+/**
+ * An ingredient as a concept: its itemCodeableConcept, else the display of its itemReference (R4, STU3) or of
+ * DSTU2's `item` (a Reference), read as the ingredient's name (§4): the same names in text that classify a
+ * medicationCodeableConcept's text then classify it. A reference with no display names nothing here.
+ */
+function ingredientConcept(i: JsonObject): fhir4.CodeableConcept | null {
+  const concept = readConcept(i.itemCodeableConcept);
+  if (concept) return concept;
+  const display = nonBlank(isObject(i.itemReference) ? i.itemReference.display : undefined) ?? nonBlank(isObject(i.item) ? i.item.display : undefined);
+  return display ? { text: display.trim() } : null;
+}
+
 function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | null; ingredients: fhir4.CodeableConcept[] } {
+  // DSTU2 keeps the ingredients under `product`.
+  const listed = med.ingredient !== undefined ? objectList(med.ingredient) : isObject(med.product) ? objectList(med.product.ingredient) : [];
   return {
     medication: readConcept(med.code),
-    ingredients: objectList(med.ingredient)
-      .map((i) => readConcept(i.itemCodeableConcept))
-      .filter((c): c is fhir4.CodeableConcept => c !== null),
+    ingredients: listed.map(ingredientConcept).filter((c): c is fhir4.CodeableConcept => c !== null),
   };
 }
 

@@ -307,8 +307,9 @@ export function classifyMedication(concept: fhir4.CodeableConcept | undefined | 
 }
 
 /**
- * Classifies a product given as several ingredient concepts (a Medication without a code but with
- * ingredient[].itemCodeableConcept): each ingredient on its own, merged.
+ * Classifies a product given as several ingredient concepts (a Medication without a code but with an
+ * ingredient list: itemCodeableConcept, or an itemReference's display read as text): each ingredient on its
+ * own, merged.
  */
 export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConcept[], codes: DrugCodes): ClassifiedMedication {
   const parts = concepts.map((c) => classifyMedication(c, codes)).filter((p) => p.via !== null);

@@ -21,7 +21,7 @@ export interface MedicationOrderView {
   dosageInstruction: fhir4.Dosage[];
   /** medicationCodeableConcept, the code of the resolved Medication, or the display of a reference not resolved. */
   medication: fhir4.CodeableConcept | null;
-  /** ingredient[].itemCodeableConcept of the resolved Medication (classified when it has no usable code). */
+  /** The resolved Medication's ingredients: itemCodeableConcept, else an itemReference's display as text (classified when it has no usable code). */
   medicationIngredients: fhir4.CodeableConcept[];
   /** A medicationReference that could not be resolved here (the data stage may read it from the FHIR server). */
   unresolvedMedicationReference: string | null;

@@ -1050,6 +1050,90 @@ describe('a drug named only by a code is named by its ingredients, in the card\'
   });
 });
 
+describe('an ingredient named only by its itemReference\'s display is read like a name (docs/clinical-rules.md §4)', () => {
+  // A Medication without a code whose ingredient is a reference with only a display ("Tramadol hydrochlorid"), as
+  // some EHRs send a product they know by its active substance only.
+  const byIngredientReference = (id: string, ...names: string[]): fhir4.Medication =>
+    ({ resourceType: 'Medication', id, ingredient: names.map((display) => ({ itemReference: { display }, isActive: true })) }) as fhir4.Medication;
+  const orderOf = (medication: fhir4.Medication, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
+    ...draft('d1', undefined, extra),
+    contained: [medication],
+    medicationReference: { reference: `#${medication.id}` },
+  });
+
+  test('order-select: a contained Medication whose ingredient is "Tramadol hydrochlorid" → the tramadol card, named so; paracetamol → none', async () => {
+    const card = (await call([orderOf(byIngredientReference('m', 'Tramadol hydrochlorid'))])).cards;
+    expect(card.map((c) => c.source.topic.code)).toEqual(['tramadol']);
+    expect(card[0]!.summary).toMatch(/Tramadol hydrochlorid$/);
+    expect((await call([orderOf(byIngredientReference('m', 'Paracetamol'))])).cards).toEqual([]);
+  });
+  test('order-sign: a Medication in the draft Bundle, a combination of two referenced ingredients (codeine + paracetamol) → the opioid card naming its partner', async () => {
+    const medication = byIngredientReference('med-1', 'Kodeinphosphat', 'Paracetamol');
+    const order = { ...draft('d1', undefined), medicationReference: { reference: 'Medication/med-1' } };
+    const cards = (await call([order, medication], { hook: 'order-sign' })).cards;
+    expect(cards.map((c) => c.source.topic.code)).toEqual(['opioid-without-dual-action']);
+    expect(cards[0]!.detail).toContain('Combination product: codeine + paracetamol.');
+  });
+  test('a DSTU2 Medication (product.ingredient[].item, a Reference with a display) read from the fhirServer → the tramadol card', async () => {
+    const server = nock('http://127.0.0.1:8081')
+      .get('/fhir/Medication/med-2')
+      .reply(200, { resourceType: 'Medication', id: 'med-2', product: { ingredient: [{ item: { display: 'tramadol' } }] } });
+    const d = { resourceType: 'MedicationOrder', id: 'd1', status: 'draft', patient: { reference: 'Patient/p1' }, medicationReference: { reference: 'Medication/med-2' } } as unknown as fhir4.Resource;
+    expect(kinds(await call([d], { fhirServer: 'http://127.0.0.1:8081/fhir', selections: ['MedicationOrder/d1'] }))).toEqual(['tramadol']);
+    expect(server.isDone()).toBe(true);
+  });
+  test('an itemCodeableConcept still wins over a display beside it; an ingredient reference with neither display nor anything to read gives nothing', async () => {
+    const coded = { resourceType: 'Medication', id: 'm', ingredient: [{ itemCodeableConcept: { text: 'pregabalin' }, itemReference: { display: 'Tramadol' } }] } as unknown as fhir4.Medication;
+    expect(kinds(await call([orderOf(coded)]))).toEqual(['gabapentinoid']);
+    const bare = { resourceType: 'Medication', id: 'm', ingredient: [{ itemReference: { reference: 'Substance/s1' } }] } as fhir4.Medication;
+    expect((await call([orderOf(bare)])).cards).toEqual([]);
+  });
+  test('patient-view: an active order whose Medication (in the search result, `_include`) names its ingredient only so is listed; a paracetamol one is not (da)', async () => {
+    const pv = async (name: string) => {
+      const req = patientViewRequest('gsb-established-complete');
+      const order = { ...activeRx('r1', { text: 'x' }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/med-3' } } as unknown as fhir4.Resource;
+      (req.prefetch as Record<string, unknown>).medications = searchset([...ofEstablished([order]), byIngredientReference('med-3', name)]);
+      const { app } = buildTestApp();
+      const res = await request(app).post('/cds-services/nkr-pain-patient-view').set('Accept-Language', 'da').send(req);
+      expect(res.status).toBe(200);
+      return cardOfKind(expectValidResponse(res.body), 'current-medication');
+    };
+    expect((await pv('Tramadol hydrochlorid'))!.detail).toContain('**Tramadol hydrochlorid**');
+    expect(await pv('Paracetamol')).toBeUndefined();
+  });
+  test('the negative: an active paracetamol order so named is read, not unreadable — the opioid draft keeps its delete, and the current-medication card does not say its list may be incomplete', async () => {
+    const activeBy = (name: string) => [
+      { ...activeRx('old-1', { text: 'x' }, { dosageInstruction: regular }), medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/med-5' } } as unknown as fhir4.Resource,
+      byIngredientReference('med-5', name),
+    ];
+    const oxy = draft('request-123', { text: 'OxyContin 10 mg depottablet' });
+    expect((await call([oxy], { active: activeBy('Paracetamol') })).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    // The positive beside it: another opioid taken regularly, so named, withholds the delete (a switch).
+    expect((await call([oxy], { active: activeBy('Tramadol hydrochlorid') })).cards[0]!.suggestions).toBeUndefined();
+    const req = patientViewRequest('gsb-established-complete');
+    (req.prefetch as Record<string, unknown>).medications = searchset([...ofEstablished([activeRx('m1', { text: 'OxyNorm 5 mg' }) as fhir4.Resource, ...activeBy('Paracetamol')])]);
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(req);
+    expect(res.status).toBe(200);
+    expect(cardOfKind(expectValidResponse(res.body), 'current-medication')!.detail).not.toContain('may be incomplete');
+  });
+  test('patient-view: an active statement whose Medication is read from the fhirServer, its ingredient named only by a display, is listed', async () => {
+    const server = nock('http://127.0.0.1:8081').get('/fhir/Medication/med-4').reply(200, byIngredientReference('med-4', 'Oxycodonhydrochlorid'));
+    const req = readJson<Record<string, any>>(projectPath('fixtures', 'requests', 'patient-view-medication-statement-fmk.json'));
+    const statement = req.prefetch.medicationStatements.entry[0].resource;
+    delete statement.medicationCodeableConcept;
+    statement.medicationReference = { reference: 'Medication/med-4' };
+    req.fhirServer = 'http://127.0.0.1:8081/fhir';
+    const { app } = buildTestApp();
+    const res = await request(app).post('/cds-services/nkr-pain-patient-view').send(req);
+    expect(res.status).toBe(200);
+    const card = cardOfKind(expectValidResponse(res.body), 'current-medication')!;
+    expect(card.indicator).toBe('warning');
+    expect(card.detail).toContain('**Oxycodonhydrochlorid**');
+    expect(server.isDone()).toBe(true);
+  });
+});
+
 describe('worded no stronger than the guideline', () => {
   // The weak recommendation is amitriptyline's; under "No recommendation" it must not read as one for the drug ordered.
   test.each([
