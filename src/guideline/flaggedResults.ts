@@ -31,7 +31,7 @@ export function flaggedResultKey(r: Pick<FlaggedResult, 'result'>): string {
 }
 
 /** Why a result cannot be assessed automatically; the card says only "see the lab's report". */
-export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'no-normal-range' | 'unit-mismatch' | 'comparator' | 'not-numeric';
+export type NotAssessableReason = 'no-flag-or-range' | 'range-text-only' | 'no-normal-range' | 'unit-mismatch' | 'comparator' | 'not-numeric' | 'codes-disagree';
 
 export interface NotAssessableResult {
   groupId: string;
@@ -322,12 +322,16 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
   return compareWithRange(value, range.limits);
 }
 
-/** Flagged and not-assessable results among the done groups' most recent results (§3.2). */
+/**
+ * Flagged and not-assessable results among the done groups' most recent results (§3.2); results whose codings
+ * name different groups (`codesDisagree`) are never assessed against either group's range: not assessable.
+ */
 export function assessFlaggedResults(
   groups: readonly GroupAssessment[],
   panel: ScreeningPanelCodes,
   patient: PatientFacts,
   now: number,
+  codesDisagree: readonly LabResult[] = [],
 ): FlaggedResultsAssessment {
   const flagged: FlaggedResult[] = [];
   const notAssessable: NotAssessableResult[] = [];
@@ -340,5 +344,6 @@ export function assessFlaggedResults(
       else if (v.kind === 'not-assessable') notAssessable.push({ groupId: g.group.id, analyteId: result.analyteId, result, reason: v.reason });
     }
   }
+  for (const result of codesDisagree) notAssessable.push({ groupId: result.group.id, analyteId: result.analyteId, result, reason: 'codes-disagree' });
   return { flagged, notAssessable };
 }

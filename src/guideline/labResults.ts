@@ -43,6 +43,12 @@ export interface LabResult {
   /** Raw `interpretation` and `referenceRange` (an array, or one object from STU3/DSTU2). */
   interpretation: unknown;
   referenceRange: unknown;
+  /**
+   * The other panel groups its codings name, when they name more than one (TSH in LOINC beside CK in NPU): `group`
+   * is then only the first coding's, and the result counts for none of them (docs/clinical-rules.md §3.2).
+   * Absent when the codings agree.
+   */
+  codedAlsoAs?: readonly PanelGroup[];
 }
 
 const COMPARATORS: Record<string, Comparator> = { '<': '<', '<=': '<=', '>': '>', '>=': '>=', '≤': '<=', '≥': '>=' };
@@ -196,20 +202,27 @@ interface ObservationBase {
 }
 
 /**
- * The panel results of the Observation itself or one component: one per group its codings name, by the
- * first coding that names the group. One measurement coded twice (NPU10267 beside a LOINC 1989-3 sent for
- * the same total vitamin D, a common mislabel) is one result, not two of two analytes.
+ * The panel result of the Observation itself or one component, by the first coding that names a panel group.
+ * One measurement coded twice within a group (NPU10267 beside a LOINC 1989-3 sent for the same total vitamin
+ * D, a common mislabel) is one result, not two of two analytes. Codings that name different groups (TSH in
+ * LOINC beside CK in NPU) disagree on what was measured: one result, carrying the other groups in
+ * `codedAlsoAs`, which counts for none of them (docs/clinical-rules.md §3.2).
  */
 function readPart(part: JsonObject, component: boolean, observation: ObservationBase, panel: ScreeningPanelCodes, out: LabResult[]): void {
   const codings = isObject(part.code) ? part.code.coding : undefined;
   if (Array.isArray(codings)) {
-    // The groups this part already gave are the results pushed since `first` (no `seen` array).
+    // The groups this part already named are the results pushed since `first` (no `seen` array).
     const first = out.length;
     for (const coding of codings) {
       if (!isObject(coding)) continue;
       const hit = panel.groupOf(coding);
       if (!hit || givenSince(out, first, hit.group.id)) continue;
       out.push(labResult(part, component, observation, coding, hit, panel));
+    }
+    if (out.length - first > 1) {
+      const others = out.slice(first + 1).map((r) => r.group);
+      out.length = first + 1;
+      (out[first] as LabResult).codedAlsoAs = others;
     }
   } else if (isObject(codings)) {
     const hit = panel.groupOf(codings);

@@ -130,7 +130,7 @@ export function assessPatientView(
     if (scope.reasonCode) f.reasonCode = scope.reasonCode;
     findings.push(f);
   }
-  const assessed = assessFlaggedResults(screening.groups, terminology.panel, patientFacts(record.patient), now);
+  const assessed = assessFlaggedResults(screening.groups, terminology.panel, patientFacts(record.patient), now, screening.codesDisagree);
   // Established phase: only results after the anchor count (the work-up's results were seen then).
   // A registration given only to its year counts from its first day here: a result within that year may be after it.
   const counts = (r: { result: { time?: number } }): boolean => scope.phase === 'work-up' || (r.result.time ?? -Infinity) > scope.anchorEarliest;

@@ -50,6 +50,11 @@ export interface ScreeningAssessment {
   undatedResults: number;
   /** The ServiceRequests could not be read: open orders are unknown, so nothing may be ordered. */
   openOrdersUnknown: boolean;
+  /**
+   * Results that would count but whose codings name different groups (LabResult.codedAlsoAs): counted for
+   * none, listed as not assessable (§3.2); the most recent of each set of groups, in the order read.
+   */
+  codesDisagree: LabResult[];
 }
 
 // `appended` and `partial` are DiagnosticReport statuses, which Observations contained in a report take (§7).
@@ -112,23 +117,31 @@ function orderDates(sr: Record<string, unknown>): Pick<OpenOrder, 'date' | 'firs
 
 /**
  * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
- * status, with a status that is neither open nor closed ("unknown"), or without a readable code is
- * unreadable (§7): it might be an open order of the panel, so it is named and nothing is ordered.
+ * status, with a status that is neither open nor closed ("unknown"), without a readable code, or whose codings
+ * name different tests (no group in common: TSH beside CK, a blood count panel beside TSH) is unreadable (§7):
+ * it might be an open order of the panel, so it is named and nothing is ordered.
  */
 function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
   if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
   // "Do not perform" orders nothing: the test is not pending (nor stale).
   if (resource.doNotPerform === true) return null;
   const groups = new Set<string>();
+  // The groups of each coding that names any (an analyte code its group, a panel code those it covers).
+  let named: string[][] | undefined;
   for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);
-    if (hit) groups.add(hit.group.id);
-    for (const id of panel.panelOf(coding)?.covers ?? []) groups.add(id);
+    const ofCoding = [...(hit ? [hit.group.id] : []), ...(panel.panelOf(coding)?.covers ?? [])];
+    if (ofCoding.length === 0) continue;
+    for (const id of ofCoding) groups.add(id);
+    (named ??= []).push(ofCoding);
   }
   // Read in any case ("ACTIVE"); "unknown" or a value FHIR does not have might be open: unreadable, not closed.
   const status = nonBlank(resource.status)?.trim().toLowerCase();
   // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
   if (status !== undefined && CLOSED_ORDER_STATUS.has(status)) return null;
+  if (named !== undefined && named.some((a, i) => named.slice(i + 1).some((b) => !b.some((id) => a.includes(id))))) {
+    throw new UnreadableResource('codes name different tests');
+  }
   if (groups.size === 0) {
     if (!isReadableConcept(resource.code)) throw new UnreadableResource(status ? 'no readable code' : 'no status');
     return null; // another test: whatever its status
@@ -193,6 +206,8 @@ export function assessScreening(
   const pending = new Set<string>();
   let undatedResults = 0;
 
+  // By the groups they name, sorted ("ck|tsh"): the most recent result of each such disagreement.
+  const disagreeing = new Map<string, LabResult>();
   for (const r of results) {
     const status = r.status ?? '';
     if (COUNTING_STATUS.has(status) && r.hasValue) {
@@ -201,11 +216,17 @@ export function assessScreening(
         continue;
       }
       if (r.time < cutoff) continue;
+      if (r.codedAlsoAs !== undefined) {
+        const key = [r.group, ...r.codedAlsoAs].map((g) => g.id).sort().join('|');
+        const prev = disagreeing.get(key);
+        if (!prev || compareRecency(r, prev) > 0) disagreeing.set(key, r);
+        continue;
+      }
       const byAnalyte = latest.get(r.group.id) ?? new Map<string, LabResult>();
       const prev = byAnalyte.get(r.analyteId);
       if (!prev || compareRecency(r, prev) > 0) byAnalyte.set(r.analyteId, r);
       latest.set(r.group.id, byAnalyte);
-    } else if (PENDING_STATUS.has(status) && r.time !== undefined && r.time >= pendingSince) {
+    } else if (PENDING_STATUS.has(status) && r.codedAlsoAs === undefined && r.time !== undefined && r.time >= pendingSince) {
       pending.add(r.group.id);
     }
   }
@@ -261,5 +282,6 @@ export function assessScreening(
     orderSystem: chooseOrderSystem(results, panel, settings.orderCodeSystem ?? 'auto'),
     undatedResults,
     openOrdersUnknown: serviceRequests === undefined || someOrderUnreadable,
+    codesDisagree: [...disagreeing.values()],
   };
 }

@@ -38,11 +38,15 @@ function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): strin
  * screening-abnormal card is raised.
  */
 export function notAssessableLine(ctx: RenderContext, r: NotAssessableResult): string {
-  return ctx.texts.fill(KIND, ctx.lang, 'notAssessableItem', {
-    name: resultName(ctx, r.result),
-    value: valueText(ctx, r.result),
-    date: dateText(ctx, r.result.time, r.result.timePrecision, ctx.texts.get(KIND, ctx.lang, 'noDate')),
-  });
+  const value = valueText(ctx, r.result);
+  const date = dateText(ctx, r.result.time, r.result.timePrecision, ctx.texts.get(KIND, ctx.lang, 'noDate'));
+  // Codings that name different groups: named by every group they name ("TSH / CK"), as no one of them is the result's.
+  const also = r.result.codedAlsoAs;
+  if (also !== undefined && also.length > 0) {
+    const names = [r.result.group, ...also].map((g) => shortAnalyteName(ctx, g.id)).join(' / ');
+    return ctx.texts.fill(KIND, ctx.lang, 'notAssessableCodesItem', { names, value, date });
+  }
+  return ctx.texts.fill(KIND, ctx.lang, 'notAssessableItem', { name: resultName(ctx, r.result), value, date });
 }
 
 /** The flagged-results card (docs/clinical-rules.md §3.2): worded so that GSB can coexist with what is found. */

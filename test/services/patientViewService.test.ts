@@ -236,6 +236,83 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
   });
 });
 
+describe('one result or open order whose codings name different panel groups (docs/clinical-rules.md §3.1, §3.2, §7.2)', () => {
+  const PATIENT = 'Patient/gsb-workup-missing';
+  const LOINC = 'http://loinc.org';
+  const NPU = 'urn:oid:1.2.208.176.2.1';
+  const coded = (...codings: Array<[string, string]>) => ({ coding: codings.map(([system, code]) => ({ system, code })) });
+  const observation = (id: string, code: object, value: number, unit: string, low?: number, high?: number) => ({
+    resourceType: 'Observation',
+    id,
+    status: 'final',
+    subject: { reference: PATIENT },
+    effectiveDateTime: '2026-11-20T08:00:00+01:00',
+    code,
+    valueQuantity: { value, unit },
+    ...(low !== undefined ? { referenceRange: [{ low: { value: low, unit }, high: { value: high, unit } }] } : {}),
+  });
+  const order = (id: string, code: object) => ({ resourceType: 'ServiceRequest', id, status: 'active', intent: 'order', subject: { reference: PATIENT }, authoredOn: '2026-11-20', code });
+  async function cards(labs: object[], serviceRequests: object[] = [], lang = 'en') {
+    const req = patientViewRequest('gsb-workup-missing') as any;
+    req.prefetch.labs = searchset(labs as fhir4.Resource[]);
+    req.prefetch.serviceRequests = searchset(serviceRequests as fhir4.Resource[]);
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).set('Accept-Language', lang).send(req);
+    expect(res.status).toBe(200);
+    return expectValidResponse(res.body);
+  }
+  const TSH_AND_CK = coded([LOINC, '3016-3'], [NPU, 'NPU19656']);
+
+  test('a result coded as TSH (LOINC) and CK (NPU) counts for neither: both are not taken and ordered, and the result is listed as not assessable, coded as both (en, da)', async () => {
+    const en = cardOfKind(await cards([observation('o-mixed', TSH_AND_CK, 2.1, 'mIU/L')]), 'screening-incomplete')!;
+    expect(en.summary).toMatch(/^Screening tests not taken: TSH, CK, vitamin D,/);
+    expect((en.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code)).toEqual(expect.arrayContaining(['3016-3', '2157-6']));
+    expect(en.detail).toContain('**Taken, but cannot be assessed automatically:**');
+    expect(en.detail).toContain('- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): not counted as taken; cannot be assessed automatically – see the lab\'s report');
+    const da = cardOfKind(await cards([observation('o-mixed', TSH_AND_CK, 2.1, 'mIU/L')], [], DA), 'screening-incomplete')!;
+    expect(da.detail).toContain('- 2,1 mIU/L (20.11.2026), kodet som forskellige prøver (TSH / CK): ikke talt som taget; kan ikke vurderes automatisk – se laboratoriets svar');
+  });
+  test('…and a value outside its range is flagged for neither group: no flagged-results card, not TSH\'s hints nor CK\'s', async () => {
+    const body = await cards([observation('o-mixed', TSH_AND_CK, 9, 'mIU/L', 0.3, 4)]);
+    expect(cardOfKind(body, 'screening-abnormal')).toBeUndefined();
+    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- 9 mIU/L (2026-11-20), coded as different tests (TSH / CK)');
+  });
+  test('beside a flagged result, the flagged-results card lists it (one card only); the non-drug card is not raised while the flag is unanswered', async () => {
+    const req = patientViewRequest('gsb-complete-flagged') as any;
+    const mixed = { ...observation('o-mixed', TSH_AND_CK, 2.1, 'mIU/L'), subject: { reference: 'Patient/gsb-complete-flagged' } };
+    req.prefetch.labs.entry.push({ resource: mixed });
+    req.prefetch.labs.total = req.prefetch.labs.entry.length;
+    const { app } = buildTestApp();
+    const body = expectValidResponse((await request(app).post(URL).send(req)).body);
+    const lines = body.cards.flatMap((c) => String(c.detail).split('\n')).filter((l) => l.includes('coded as different tests'));
+    expect(lines).toEqual(['- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): not counted as taken; cannot be assessed automatically – see the lab\'s report']);
+    expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain(lines[0]);
+    // The fixture's own TSH and CK still count: nothing is missing.
+    expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
+    expect(cardOfKind(body, 'non-pharmacological-treatment')).toBeUndefined();
+  });
+  test('codings that agree keep working: LOINC and NPU for TSH, with a local code beside them, count as TSH, listed nowhere as not assessable', async () => {
+    const agree = coded([LOINC, '3016-3'], [NPU, 'NPU03577'], ['urn:lab:local', 'TSH1']);
+    const card = cardOfKind(await cards([observation('o-tsh', agree, 2.1, 'mIU/L', 0.3, 4)]), 'screening-incomplete')!;
+    expect(card.summary).toMatch(/^Screening tests not taken: CK, vitamin D,/);
+    expect(card.detail).not.toContain('cannot be assessed');
+  });
+  test('an open order coded as TSH and CK is pending for neither: the open orders cannot be checked, so nothing is ordered; one coded twice for TSH is pending as before', async () => {
+    const mixed = cardOfKind(await cards([], [order('sr-mixed', TSH_AND_CK)]), 'screening-incomplete')!;
+    expect(mixed.detail).not.toContain('Ordered, awaiting results');
+    expect(mixed.summary).toMatch(/^Screening tests not taken: TSH, CK,/);
+    expect(mixed.suggestions).toBeUndefined();
+    expect(mixed.detail).toContain('Open lab orders could not be checked, so no order is suggested.');
+    // A blood count panel beside a TSH code disagrees too; beside a haemoglobin code (a group it covers) it agrees.
+    expect(cardOfKind(await cards([], [order('sr-cbc-tsh', coded([LOINC, '58410-2'], [LOINC, '3016-3']))]), 'screening-incomplete')!.suggestions).toBeUndefined();
+    const cbc = cardOfKind(await cards([], [order('sr-cbc-hb', coded([LOINC, '58410-2'], [NPU, 'NPU02319']))]), 'screening-incomplete')!;
+    expect(cbc.detail).toMatch(/Ordered, awaiting results – not ordered again \(3\):\*\*\n\n- haemoglobin\n- leukocytes\n- platelets/);
+    const agree = cardOfKind(await cards([], [order('sr-tsh', coded([LOINC, '3016-3'], [NPU, 'NPU03577']))]), 'screening-incomplete')!;
+    expect(agree.detail).toMatch(/Ordered, awaiting results – not ordered again \(1\):\*\*\n\n- TSH/);
+    expect(agree.suggestions).toHaveLength(1);
+  });
+});
+
 // The non-drug treatment card: test/guideline/nonPharmacologicalTreatment.test.ts.
 
 /** A request fixture shaped as a real EHR sends it (fixtures/requests/NAME.json). */
