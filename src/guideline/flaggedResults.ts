@@ -314,6 +314,8 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
     return { kind: 'not-assessable', reason: 'no-flag-or-range' };
   }
   if (!value) return { kind: 'not-assessable', reason: 'not-numeric' };
+  // A range without unit takes the value's, and a value without unit the range's (§3.2 step 4, as the
+  // specification reads "5,9" against a range in mmol/L; README Limits): only two units given can differ.
   const unit = range.limits.unit ?? value.unit;
   const valueUnit = value.unit ?? unit;
   if (unit !== undefined && valueUnit !== undefined && normaliseUnit(unit) !== normaliseUnit(valueUnit)) {

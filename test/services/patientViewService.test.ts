@@ -236,6 +236,49 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
   });
 });
 
+describe('a value without a unit against a range with one (docs/clinical-rules.md §3.2 step 4): pinned as the rules have it', () => {
+  const PATIENT = 'Patient/gsb-workup-missing';
+  const vitaminD = (valueQuantity: object, unit: string | undefined) => ({
+    resourceType: 'Observation',
+    id: 'vd',
+    status: 'final',
+    subject: { reference: PATIENT },
+    effectiveDateTime: '2026-11-20T08:00:00+01:00',
+    code: { coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'NPU10267' }] },
+    valueQuantity,
+    referenceRange: [{ low: { value: 50, ...(unit ? { unit } : {}) }, high: { value: 160, ...(unit ? { unit } : {}) } }],
+  });
+  async function details(observation: object) {
+    const req = patientViewRequest('gsb-workup-missing') as any;
+    req.prefetch.labs = searchset([observation as fhir4.Resource]);
+    const { app } = buildTestApp();
+    const res = await request(app).post(URL).send(req);
+    expect(res.status).toBe(200);
+    const body = expectValidResponse(res.body);
+    return { abnormal: cardOfKind(body, 'screening-abnormal')?.detail as string | undefined, all: body.cards.map((c) => String(c.detail)).join('\n') };
+  }
+  const UCUM = 'http://unitsofmeasure.org';
+
+  test('a value with no unit takes the range\'s: judged against it, and shown as the lab gave it, without a unit (never with the range\'s)', async () => {
+    const low = await details(vitaminD({ value: 21 }, 'nmol/L'));
+    expect(low.abnormal).toContain('- vitamin D (25-OH-D2+D3): 21 (low, outside the lab\'s reference range, 2026-11-20)');
+    expect(low.all).not.toContain('21 nmol/L');
+    // Within the range it is normal: not listed anywhere (the rules' choice; README Limits).
+    const normal = await details(vitaminD({ value: 80 }, 'nmol/L'));
+    expect(normal.abnormal).toBeUndefined();
+    expect(normal.all).not.toContain('cannot be assessed');
+  });
+  test('a unit given only as the UCUM `code` is the value\'s unit: the same unit is judged, another is not assessable and listed with it', async () => {
+    expect((await details(vitaminD({ value: 21, system: UCUM, code: 'nmol/L' }, 'nmol/L'))).abnormal).toContain('- vitamin D (25-OH-D2+D3): 21 nmol/L (low, outside the lab\'s reference range, 2026-11-20)');
+    const other = await details(vitaminD({ value: 21, system: UCUM, code: 'ng/mL' }, 'nmol/L'));
+    expect(other.abnormal).toBeUndefined();
+    expect(other.all).toContain('- vitamin D (25-OH-D2+D3) 21 ng/mL (2026-11-20): cannot be assessed automatically – see the lab\'s report');
+  });
+  test('no unit on either side: the lab\'s own numbers are compared', async () => {
+    expect((await details(vitaminD({ value: 21 }, undefined))).abnormal).toContain('- vitamin D (25-OH-D2+D3): 21 (low, outside the lab\'s reference range, 2026-11-20)');
+  });
+});
+
 describe('one result or open order whose codings name different panel groups (docs/clinical-rules.md §3.1, §3.2, §7.2)', () => {
   const PATIENT = 'Patient/gsb-workup-missing';
   const LOINC = 'http://loinc.org';
