@@ -219,10 +219,10 @@ function readPart(part: JsonObject, component: boolean, observation: Observation
       if (!hit || givenSince(out, first, hit.group.id)) continue;
       out.push(labResult(part, component, observation, coding, hit, panel));
     }
-    if (out.length - first > 1) {
-      const others = out.slice(first + 1).map((r) => r.group);
+    const result = out[first];
+    if (result !== undefined && out.length - first > 1) {
+      result.codedAlsoAs = out.slice(first + 1).map((r) => r.group);
       out.length = first + 1;
-      (out[first] as LabResult).codedAlsoAs = others;
     }
   } else if (isObject(codings)) {
     const hit = panel.groupOf(codings);
