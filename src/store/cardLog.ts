@@ -50,6 +50,8 @@ export class CardLog {
   private pending: CardLogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  /** After close() no timer is armed again: a write started by one would take cards that shutdown then cannot count. */
+  private closed = false;
 
   constructor(
     private readonly deps: {
@@ -115,7 +117,7 @@ export class CardLog {
   }
 
   private schedule(): void {
-    if (this.timer !== null) return;
+    if (this.timer !== null || this.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -161,8 +163,12 @@ export class CardLog {
     }
   }
 
-  /** Stops the timer and writes what is pending (shutdown). */
+  /**
+   * Stops the timer and writes what is pending, once (shutdown): what the store did not take stays in
+   * `pendingCount`, for shutdown to report, and no later write is tried.
+   */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.flush();

@@ -95,6 +95,30 @@ describe('CardLog', () => {
     await inProgress;
   });
 
+  test('close() while the store fails slowly: the timer does not start a write of its own after close, so every card not written is counted', async () => {
+    // A frozen PostgreSQL: each write fails only after a while, longer than CARD_LOG_FLUSH_MS. A failed write
+    // used to re-arm the timer even after close(); that timer's write took the cards while close() returned
+    // with none pending, and shutdown exited without its "card log not written" line.
+    const { store } = memoryStore();
+    let writes = 0;
+    const frozen: Store = Object.create(store) as Store;
+    frozen.appendCards = async () => {
+      writes++;
+      await new Promise((r) => setTimeout(r, 60));
+      throw new Error('query timeout');
+    };
+    const { log } = setup(frozen, { flushMs: 20 });
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('u1'), issued('u2')], now: 0 });
+    await new Promise((r) => setTimeout(r, 30)); // the timer's write is under way
+    log.record({ serviceId: 's', language: 'en', patientId: 'p1', cards: [issued('u3')], now: 0 });
+    await log.close();
+    expect(log.pendingCount).toBe(3);
+    const writesAtClose = writes;
+    await new Promise((r) => setTimeout(r, 200));
+    expect(writes).toBe(writesAtClose);
+    expect(log.pendingCount).toBe(3);
+  });
+
   test('the bounded buffer keeps the newest entries: the oldest are the ones dropped', async () => {
     const { store } = memoryStore();
     let down = true;
