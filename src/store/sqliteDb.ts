@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeFolder } from './dataFolder.js';
@@ -12,6 +13,21 @@ const CHECKPOINT_EVERY_MS = 200;
 export const BUSY_TIMEOUT_MS = 250;
 /** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/**
+ * The file at the store's path is no longer the one this process opened (deleted, or another moved in: a
+ * restored backup). SQLite would go on writing into the file it holds open, which no one opens again: every
+ * later feedback answered 200 and every card log write would be lost at the next start.
+ */
+export class StoreFileGone extends Error {
+  /** What /readyz and the log show (StoreHealth shows an error's name and code only). */
+  readonly code: string;
+  constructor(what: 'deleted' | 'replaced') {
+    super(`the store's file was ${what} while the service ran; restart the service to open the file now at its path`);
+    this.name = 'StoreFileGone';
+    this.code = `STORE_FILE_${what.toUpperCase()}`;
+  }
+}
 
 /**
  * SQLite through better-sqlite3: synchronous, so every call is one atomic step of the event loop. Two
@@ -33,6 +49,8 @@ export class SqliteDb implements Db {
 
   private readonly startCheckpointer: (() => WalCheckpointer) | null;
   private checkpointer: WalCheckpointer | null = null;
+  /** The opened file's device and inode: each operation checks that the path still names it (a stat, ~2 µs). */
+  private readonly identity: { dev: number; ino: number } | null;
 
   /**
    * `file` = a path (its folder is created) or ':memory:' (one connection). Once the schema is migrated, a
@@ -46,6 +64,7 @@ export class SqliteDb implements Db {
     if (!inMemory) makeFolder(dirname(file));
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
+    this.identity = inMemory ? null : statSync(file);
     this.startCheckpointer = inMemory
       ? null
       : () =>
@@ -88,6 +107,14 @@ export class SqliteDb implements Db {
     }
   }
 
+  /** Throws StoreFileGone when the path no longer names the file opened. */
+  private checkFile(): void {
+    if (this.identity === null || this.file === null) return;
+    const now = statSync(this.file, { throwIfNoEntry: false });
+    if (now === undefined) throw new StoreFileGone('deleted');
+    if (now.ino !== this.identity.ino || now.dev !== this.identity.dev) throw new StoreFileGone('replaced');
+  }
+
   private stmt(sql: string, db: Database.Database = this.db): Database.Statement {
     let cache = this.prepared.get(db);
     if (!cache) this.prepared.set(db, (cache = new Map()));
@@ -101,6 +128,7 @@ export class SqliteDb implements Db {
 
   all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     try {
+      this.checkFile();
       const s = this.stmt(sql);
       return Promise.resolve(s.reader ? (s.all(...params) as Row[]) : (s.run(...params), []));
     } catch (err) {
@@ -110,6 +138,7 @@ export class SqliteDb implements Db {
 
   batch(statements: readonly Statement[], options: { durable?: boolean } = {}): Promise<number[]> {
     try {
+      this.checkFile();
       const db = options.durable ? this.durable : this.db;
       const run = db.transaction(() => statements.map((st) => this.stmt(st.sql, db).run(...st.params).changes));
       return Promise.resolve(run.immediate());
@@ -120,6 +149,11 @@ export class SqliteDb implements Db {
 
   readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
     if (this.file !== null) {
+      try {
+        this.checkFile();
+      } catch (err) {
+        return Promise.reject(err);
+      }
       // A read that timed out goes on until SQLite returns; reads started meanwhile would pile up beside it.
       if (this.overrunning) return Promise.reject(new LongReadRefused('busy'));
       const read = readSnapshotOnWorker(this.file, statements, { timeoutMs: this.longReadTimeoutMs, busyTimeoutMs: BUSY_TIMEOUT_MS });

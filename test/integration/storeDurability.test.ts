@@ -3,7 +3,7 @@
  * keeps every record it answered 200; SIGTERM drains, writes the card log and exits 0.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -125,4 +125,37 @@ describe('one instance per DATA_DIR (the embedded store)', () => {
     expect((await call(`${b.ready}/readyz`)).status).toBe(200);
     await Promise.all([a.stop(), b.stop()]);
   }, 60_000);
+});
+
+describe('the embedded store file deleted or replaced while the service runs', () => {
+  test.each(['deleted', 'replaced'] as const)(
+    'its file %s: feedback answers 503 (not 200 into a file no one will open again), /readyz says so, hook calls still get their cards',
+    async (how) => {
+      const loc = await freshLocation('sqlite');
+      const env = { ...storeEnv(loc), AUTH: 'off', PSEUDONYM_SECRET };
+      const p = await startServiceProcess(env);
+      const file = join(loc.dataDir, SQLITE_FILE);
+      const feedback = (card: string) => call(`${p.ready}${FEEDBACK}`, { body: { feedback: [{ card, outcome: 'overridden', outcomeTimestamp: new Date().toISOString() }] } });
+      expect((await feedback(randomUUID())).status).toBe(200);
+
+      if (how === 'deleted') {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${file}${suffix}`, { force: true });
+      } else {
+        // A backup restored over it: another file now has the name (rename is how a copy lands atomically).
+        const elsewhere = await freshLocation('sqlite');
+        await (await openAt(elsewhere)).close();
+        renameSync(join(elsewhere.dataDir, SQLITE_FILE), file);
+      }
+
+      expect((await feedback(randomUUID())).status).toBe(503);
+      const ready = await call(`${p.ready}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.store).toBe(`unavailable (sqlite: StoreFileGone STORE_FILE_${how.toUpperCase()})`);
+      const hook = await call(`${p.ready}/cds-services/nkr-pain-patient-view`, { body: patientViewRequest('gsb-workup-missing') });
+      expect(hook.status).toBe(200);
+      expect(hook.body.cards.length).toBeGreaterThan(0);
+      await p.stop();
+    },
+    60_000,
+  );
 });
