@@ -140,14 +140,28 @@ async function main(): Promise<void> {
       void finish();
     }, 8_000).unref();
   };
+  let drainTimer: NodeJS.Timeout | null = null;
   const shutdown = (signal: string): void => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal (an operator's second Ctrl-C) ends the drain now rather than be ignored for up to a
+      // minute (and answered with SIGKILL, which loses the card log): stop serving, write the card log, exit.
+      if (drainTimer === null) return;
+      clearTimeout(drainTimer);
+      drainTimer = null;
+      logger.info({ signal }, 'second signal: the drain is cut short');
+      stopServing();
+      return;
+    }
     stopping = true;
     lifecycle.draining = true;
     const drainMs = config.operations.shutdownDrainMs;
     logger.info({ signal, drainMs }, 'shutting down');
-    if (drainMs > 0) setTimeout(stopServing, drainMs);
-    else stopServing();
+    if (drainMs > 0) {
+      drainTimer = setTimeout(() => {
+        drainTimer = null;
+        stopServing();
+      }, drainMs);
+    } else stopServing();
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

@@ -169,6 +169,23 @@ describe('SHUTDOWN_DRAIN_MS: on SIGTERM, not ready but still serving, then the e
   }, STARTUP_TIMEOUT_MS + 20_000);
 });
 
+describe('a second SIGTERM or SIGINT during the drain', () => {
+  test('cuts the drain short: the service stops taking requests, writes the card log and exits 0 at once, not after SHUTDOWN_DRAIN_MS', async () => {
+    const draining = await startServiceProcess({ AUTH: 'off', ...FHIR_ENV, SHUTDOWN_DRAIN_MS: '60000' });
+    try {
+      draining.child.kill('SIGTERM');
+      await waitForLogLine(draining, (e) => e.msg === 'shutting down' && e.drainMs === 60000);
+      expect((await get(`${draining.ready}/readyz`)).status).toBe(503);
+      // An operator's second Ctrl-C: before, it was ignored and the process served on for the whole minute.
+      draining.child.kill('SIGINT');
+      expect(await draining.exited(5_000)).toEqual({ code: 0, signal: null });
+      expect(logLines(draining).some((e) => e.msg === 'second signal: the drain is cut short' && e.signal === 'SIGINT')).toBe(true);
+    } finally {
+      await draining.stop('SIGKILL', 1_000);
+    }
+  }, STARTUP_TIMEOUT_MS + 20_000);
+});
+
 describe('the service process with auth on (the default)', () => {
   test('patient-view without Authorization → 401 with an empty body', async () => {
     const res = await post(`${serviceWithAuth.ready}${SERVICE_PATH}`, noPrefetch(fhir.ready, TOKEN));
