@@ -23,9 +23,10 @@ import { SchemaValidator } from './transport/schemaValidation.js';
 function naming(variable: string, err: unknown): unknown {
   if (err instanceof ConfigError || err instanceof InstanceLockTaken) return err;
   // Only what the setting can cause: a system error (ECONNREFUSED, ENOTDIR, EACCES …), PostgreSQL refusing the
-  // login (28xxx) or the database (3D000), an issuers file. A migration's or the code's own fault passes as it is.
+  // login (28xxx) or the database (3D000), SQLite finding its file read-only, an issuers file. A migration's or
+  // the code's own fault passes as it is.
   const code = errorCodeOf(err) ?? '';
-  const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code);
+  const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code) || /^SQLITE_(READONLY|CANTOPEN)/.test(code);
   return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;
 }
 
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
   for (const warning of [...combinationWarnings(config), ...productionWarnings(config)]) logger.warn(warning);
   // --- store, card log (issue 10) ---
   const health = new StoreHealth({ logger, metrics });
-  const store = await openStore(config, { onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {
+  const store = await openStore(config, { writable: true, onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {
     throw naming(config.store.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', err);
   });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });

@@ -11,8 +11,9 @@ export const SQLITE_FILE = 'nkr-pain-cds.sqlite';
 /**
  * The store the configuration names (DATABASE_URL → PostgreSQL, else SQLite in DATA_DIR), migrated.
  * `onBackgroundError` hears failures outside any call: PostgreSQL's idle connections, SQLite's checkpoint thread.
+ * `writable`: the store must take writes (the service; a script that only reads may open a read-only copy).
  */
-export async function openStore(config: Config, options: { onBackgroundError?: (operation: string, err: Error) => void } = {}): Promise<Store> {
+export async function openStore(config: Config, options: { onBackgroundError?: (operation: string, err: Error) => void; writable?: boolean } = {}): Promise<Store> {
   const onBackgroundError = options.onBackgroundError;
   let db: Db;
   if (config.store.databaseUrl) {
@@ -24,6 +25,8 @@ export async function openStore(config: Config, options: { onBackgroundError?: (
   }
   try {
     await db.migrate();
+    // PostgreSQL's migration writes (a read-only standby fails it); SQLite's may find nothing to write.
+    if (options.writable === true && db instanceof SqliteDb) db.assertWritable();
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;

@@ -180,6 +180,26 @@ export class SqliteDb implements Db {
     return this.stmt(sql).all(...params) as Row[];
   }
 
+  /**
+   * Throws (SQLITE_READONLY) when SQLite could open the file only for reading (its permissions or owner, a
+   * read-only mount): a service calls it at start, so such a store stops the start instead of passing it and
+   * /readyz until the first write. A write that changes nothing, rolled back.
+   */
+  assertWritable(): void {
+    if (this.file === null) return;
+    this.db.exec('SAVEPOINT write_probe');
+    try {
+      this.stmt('DELETE FROM schema_migrations WHERE version < 0').run();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== 'SQLITE_READONLY') throw err;
+      throw Object.assign(new Error(`its store file can only be read (${this.file}): check the file's and the folder's owner and permissions`), { code });
+    } finally {
+      this.db.exec('ROLLBACK TO write_probe');
+      this.db.exec('RELEASE write_probe');
+    }
+  }
+
   migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
     try {
       return Promise.resolve(this.migrateSync(migrations));

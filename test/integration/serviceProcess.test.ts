@@ -242,4 +242,18 @@ describe('an address that cannot be had', () => {
     const badDb = startServiceProcess({ AUTH: 'off', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PSEUDONYM_SECRET: 'x'.repeat(32) });
     await expect(badDb).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATABASE_URL: /);
   }, 30_000);
+
+  // Permissions do not stop root, who can write any file: run as another user to see this.
+  (process.getuid?.() === 0 ? test.skip : test)('a DATA_DIR whose store file can only be read → exit 1 naming DATA_DIR, not a start that looks ready until the first write', async () => {
+    const { chmodSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { SQLITE_FILE } = await import('../../src/store/openStore.js');
+    const dataDir = mkdtempSync(join(tmpdir(), 'nkr-datadir-'));
+    const first = await startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir });
+    await first.stop();
+    // A restored backup with the wrong owner or mode: SQLite opens it for reading only, and says nothing.
+    chmodSync(join(dataDir, SQLITE_FILE), 0o444);
+    await expect(startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: its store file can only be read/);
+  }, 30_000);
 });
