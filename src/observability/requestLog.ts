@@ -44,6 +44,14 @@ export interface RequestLogOptions {
 const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
+ * A path no route of ours answers (404) is the caller's own text: a FHIR client pointed here by mistake reads
+ * `/Patient/<CPR number>`, an unknown service id may be anything. Its line keeps only our own prefix.
+ */
+function unknownPath(path: string): string {
+  return /^\/cds-services\//i.test(path) ? '/cds-services/…' : '/…';
+}
+
+/**
  * ONE log line per request, written when the response has finished: `req: {id, method, path}` (no
  * query string), `res: {statusCode}`, `responseTime` (ms) and the route's summary (`summaryOf(res)`:
  * service, cards by kind, FHIR reads, a 4xx's reason, given as `options.summary`); info, warn for a 4xx, error for a 5xx. The id
@@ -80,7 +88,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
       if (!logger.isLevelEnabled(level)) return;
       const responseTime = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
       lines[level](
-        { req: { id, method, path }, res: { statusCode }, responseTime, ...summary(res) },
+        { req: { id, method, path: statusCode === 404 ? unknownPath(path) : path }, res: { statusCode }, responseTime, ...summary(res) },
         aborted ? 'request aborted' : statusCode !== null && statusCode >= 500 ? 'request failed' : 'request answered',
       );
     };

@@ -44,7 +44,8 @@ function preconditionFailed(err: RequiredDataUnavailable): HttpError {
 
 /** Unknown paths: a FHIR OperationOutcome, not Express's HTML page. */
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
-  next(new HttpError(404, 'not-found', `No endpoint ${req.method} ${req.path}`));
+  // The path is not quoted: it is the caller's text (it may hold a patient id), and the reason goes to the log.
+  next(new HttpError(404, 'not-found', `No endpoint for ${req.method} at this path`));
 };
 
 /**

@@ -41,7 +41,8 @@ export function findService(services: readonly CdsService[]): (id: string) => Cd
   const byId = new Map(services.map((s) => [s.id, s]));
   return (id) => {
     const service = byId.get(id);
-    if (!service) throw notFound(`Unknown CDS service "${id.slice(0, 100)}"`);
+    // The id is not quoted: it is the caller's text, and the reason goes to the log (GET /cds-services lists ours).
+    if (!service) throw notFound('Unknown CDS service: GET /cds-services lists the services of this server');
     return service;
   };
 }
