@@ -44,8 +44,9 @@ export interface RequestLogOptions {
 const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
- * A path no route of ours answers (404) is the caller's own text: a FHIR client pointed here by mistake reads
- * `/Patient/<CPR number>`, an unknown service id may be anything. Its line keeps only our own prefix.
+ * A path no route of ours answers (404), or not with that method (405: `GET /cds-services/{id}`), is the
+ * caller's own text: a FHIR client pointed here by mistake reads `/Patient/<CPR number>`, an unknown service
+ * id may be anything. Its line keeps only our own prefix.
  */
 function unknownPath(path: string): string {
   return /^\/cds-services\//i.test(path) ? '/cds-services/…' : '/…';
@@ -88,7 +89,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
       if (!logger.isLevelEnabled(level)) return;
       const responseTime = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
       lines[level](
-        { req: { id, method, path: statusCode === 404 ? unknownPath(path) : path }, res: { statusCode }, responseTime, ...summary(res) },
+        { req: { id, method, path: statusCode === 404 || statusCode === 405 ? unknownPath(path) : path }, res: { statusCode }, responseTime, ...summary(res) },
         aborted ? 'request aborted' : statusCode !== null && statusCode >= 500 ? 'request failed' : 'request answered',
       );
     };
