@@ -23,6 +23,7 @@ import { HttpError } from './transport/operationOutcome.js';
 import type { SchemaValidator } from './transport/schemaValidation.js';
 import { hookPosts, hookTarget, type Middleware } from './transport/hookPosts.js';
 import { serviceRoute } from './transport/serviceRoute.js';
+import { limitPipelining } from './transport/pipelineLimit.js';
 import { pathOf } from './model/urlPath.js';
 
 export interface AppDependencies {
@@ -106,7 +107,7 @@ export interface ServerTimeouts {
 
 export const SERVER_TIMEOUTS: ServerTimeouts = Object.freeze({ requestMs: 10_000, headersMs: 5_000, keepAliveMs: 5_000, checkEveryMs: 1_000 });
 
-/** The service as node's http server runs it: a request listener, and `listen` as Express has it (bounded waits: SERVER_TIMEOUTS). */
+/** The service as node's http server runs it: a request listener, and `listen` as Express has it (bounded waits: SERVER_TIMEOUTS; bounded pipelining: src/transport/pipelineLimit.ts). */
 export interface App {
   (req: IncomingMessage, res: ServerResponse): void;
   listen(port: number, host: string, onListening?: () => void, timeouts?: ServerTimeouts): Server;
@@ -194,7 +195,7 @@ export function createApp(deps: AppDependencies): App {
     listen: (port: number, host: string, onListening?: () => void, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server => {
       const server = createServer(
         { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs, keepAliveTimeout: timeouts.keepAliveMs, connectionsCheckingInterval: timeouts.checkEveryMs },
-        listener,
+        limitPipelining(listener),
       );
       return server.listen(port, host, onListening);
     },
