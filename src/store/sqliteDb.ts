@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { errorCodeOf } from '../model/errorCode.js';
 import { makeFolder } from './dataFolder.js';
 import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -13,6 +14,9 @@ const CHECKPOINT_EVERY_MS = 200;
 export const BUSY_TIMEOUT_MS = 250;
 /** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+
+/** How often a read checks that the store's path still names the opened file (writes check every time). */
+const FILE_CHECK_ON_READS_MS = 1_000;
 
 /**
  * The file at the store's path is no longer the one this process opened (deleted, or another moved in: a
@@ -49,8 +53,12 @@ export class SqliteDb implements Db {
 
   private readonly startCheckpointer: (() => WalCheckpointer) | null;
   private checkpointer: WalCheckpointer | null = null;
-  /** The opened file's device and inode: each operation checks that the path still names it (a stat, ~2 µs). */
+  /**
+   * The opened file's device and inode: each write checks that the path still names it (a stat, ~2 µs); a
+   * read at most once a second (reads sit on the hook path, and a read of the file still held loses nothing).
+   */
   private readonly identity: { dev: number; ino: number } | null;
+  private fileReadCheckedAt = -Infinity;
 
   /**
    * `file` = a path (its folder is created) or ':memory:' (one connection). Once the schema is migrated, a
@@ -107,9 +115,14 @@ export class SqliteDb implements Db {
     }
   }
 
-  /** Throws StoreFileGone when the path no longer names the file opened. */
-  private checkFile(): void {
+  /** Throws StoreFileGone when the path no longer names the file opened; `read`: at most once a second. */
+  private checkFile(read = false): void {
     if (this.identity === null || this.file === null) return;
+    if (read) {
+      const now = Date.now();
+      if (now - this.fileReadCheckedAt < FILE_CHECK_ON_READS_MS) return;
+      this.fileReadCheckedAt = now;
+    }
     const now = statSync(this.file, { throwIfNoEntry: false });
     if (now === undefined) throw new StoreFileGone('deleted');
     if (now.ino !== this.identity.ino || now.dev !== this.identity.dev) throw new StoreFileGone('replaced');
@@ -128,8 +141,8 @@ export class SqliteDb implements Db {
 
   all(sql: string, params: readonly SqlValue[] = []): Promise<Row[]> {
     try {
-      this.checkFile();
       const s = this.stmt(sql);
+      this.checkFile(s.reader);
       return Promise.resolve(s.reader ? (s.all(...params) as Row[]) : (s.run(...params), []));
     } catch (err) {
       return Promise.reject(err);
@@ -191,7 +204,7 @@ export class SqliteDb implements Db {
     try {
       this.stmt('DELETE FROM schema_migrations WHERE version < 0').run();
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
+      const code = errorCodeOf(err);
       if (code !== 'SQLITE_READONLY') throw err;
       throw Object.assign(new Error(`its store file can only be read (${this.file}): check the file's and the folder's owner and permissions`), { code });
     } finally {

@@ -84,3 +84,22 @@ describe('SQLite: long reads (readSnapshot, the report) on a reader thread', () 
     }
   }, 30_000);
 });
+
+describe('SQLite: the file deleted under the running store', () => {
+  test('every write after it is refused (StoreFileGone); a read finds out within a second, not on every call (reads sit on the hook path)', async () => {
+    const { rmSync } = await import('node:fs');
+    const loc = await freshLocation('sqlite');
+    const store = await openAt(loc);
+    const write: Statement = { sql: 'DELETE FROM quiet_state WHERE patient_key = ?', params: ['nobody'] };
+    await store.db.batch([write]);
+    await store.db.all('SELECT 1 AS ok');
+    rmSync(join(loc.dataDir, SQLITE_FILE));
+    await expect(store.db.batch([write])).rejects.toMatchObject({ name: 'StoreFileGone', code: 'STORE_FILE_DELETED' });
+    await expect(store.db.all(write.sql, write.params)).rejects.toMatchObject({ code: 'STORE_FILE_DELETED' });
+    // The read just before the deletion was checked: the next one within the second is not.
+    await expect(store.db.all('SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+    await new Promise((r) => setTimeout(r, 1_050));
+    // By then the checkpoint thread, which opens the path, may have made a new empty file there: "replaced".
+    await expect(store.db.all('SELECT 1 AS ok')).rejects.toMatchObject({ name: 'StoreFileGone' });
+  });
+});
