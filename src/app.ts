@@ -16,7 +16,7 @@ import { corsMiddleware } from './transport/cors.js';
 import { discoveryRoute } from './transport/discoveryRoute.js';
 import { answerError, errorHandler, notFoundHandler } from './transport/errorHandler.js';
 import { feedbackRoute } from './transport/feedbackRoute.js';
-import { jsonBody } from './transport/jsonBody.js';
+import { jsonBody, waitsToSendTooMuch } from './transport/jsonBody.js';
 import { adminReportRoute, metricsRoute, readinessRoute, type Lifecycle } from './transport/operationsRoutes.js';
 import { summaryOf } from './transport/requestSummary.js';
 import { HttpError } from './transport/operationOutcome.js';
@@ -193,10 +193,16 @@ export function createApp(deps: AppDependencies): App {
   };
   return Object.assign(listener, {
     listen: (port: number, host: string, onListening?: () => void, timeouts: ServerTimeouts = SERVER_TIMEOUTS): Server => {
+      const handle = limitPipelining(listener);
       const server = createServer(
         { requestTimeout: timeouts.requestMs, headersTimeout: timeouts.headersMs, keepAliveTimeout: timeouts.keepAliveMs, connectionsCheckingInterval: timeouts.checkEveryMs },
-        limitPipelining(listener),
+        handle,
       );
+      // `Expect: 100-continue`: "100 Continue" only for a body within the limit; one declared larger is answered 413 unread (jsonBody).
+      server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+        if (!waitsToSendTooMuch(req, config.bodyLimitBytes)) res.writeContinue();
+        handle(req, res);
+      });
       return server.listen(port, host, onListening);
     },
   });

@@ -48,6 +48,17 @@ function containsDeeperThan(container: object, levelsLeft: number): boolean {
 /** The JSON media types the parser reads (as its `type` option): a request of these without a body is a 400, not a 415. */
 const JSON_TYPE = /^\s*application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i;
 
+/**
+ * A client that waits for "100 Continue" (`Expect: 100-continue`) before sending a body it declares larger than
+ * the limit. Answered 413 at once, before a byte of the body is read (app.ts's `checkContinue`), and the
+ * connection closed after it. Left to body-parser, it would be sent "100 Continue" and the whole declared body
+ * read and thrown away (up to the request timeout) before the 413.
+ */
+export function waitsToSendTooMuch(req: IncomingMessage, limitBytes: number): boolean {
+  const declared = Number(req.headers['content-length']);
+  return declared > limitBytes && /100-continue/i.test(req.headers.expect ?? '');
+}
+
 /** Reads a request's JSON body: the parsed value, or an error for the error answer. */
 export type JsonBodyReader = (req: IncomingMessage, res: ServerResponse) => Promise<unknown>;
 
@@ -77,6 +88,12 @@ export function jsonBody(limitBytes: number, heapUse: HeapUseReader = v8HeapUse)
   });
   return (req, res) =>
     new Promise((resolve, reject) => {
+      if (waitsToSendTooMuch(req, limitBytes)) {
+        res.setHeader('Connection', 'close');
+        // body-parser's own error for a body over the limit: answered as every 413 is (errorHandler).
+        reject(Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413 }));
+        return;
+      }
       parse(req, res, (err?: unknown) => {
         const body: unknown = req.body;
         req.body = undefined;
