@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestLineLogger, type Logger } from './logger.js';
+import { isUuid } from '../model/json.js';
 import { pathOf } from '../model/urlPath.js';
 
 declare module 'http' {
@@ -42,6 +43,18 @@ export interface RequestLogOptions {
 }
 
 const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** Six digits in a row: a Danish CPR number's date part (DDMMYY), or a phone or record number. */
+const DIGIT_RUN = /\d{6}/;
+
+/**
+ * The caller's X-Request-Id, when the log may hold it: plain text (1–64 letters, digits, `.`, `_`, `-`) that
+ * is a UUID or has no six digits in a row. An id built from a patient's CPR number ("0101801234-1") would put
+ * patient data in every line of the call; it is replaced by a fresh UUID (echoed, so the EHR still learns it).
+ */
+function callerRequestId(given: string | string[] | undefined): string | null {
+  if (typeof given !== 'string' || !PLAIN_ID.test(given)) return null;
+  return isUuid(given) || !DIGIT_RUN.test(given) ? given : null;
+}
 
 /**
  * A path no route of ours answers (404), or not with that method (405: `GET /cds-services/{id}`), is the
@@ -68,8 +81,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
   const summary = options.summary ?? ((): object => ({}));
   const lines = requestLineLogger(logger);
   return (req, res, next) => {
-    const given = req.headers['x-request-id'];
-    const id = typeof given === 'string' && PLAIN_ID.test(given) ? given : randomUUID();
+    const id = callerRequestId(req.headers['x-request-id']) ?? randomUUID();
     res.setHeader('X-Request-Id', id);
     req.id = id;
     const path = pathOf(req.url).slice(0, 200);

@@ -68,6 +68,22 @@ describe('one log line per request', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test('an X-Request-Id with six digits in a row (a CPR number\'s date part) is replaced, never logged; a UUID with them is kept', async () => {
+    const log = logCapture();
+    const { app } = buildTestApp({ logger: log.logger });
+    for (const given of ['0101801234', 'ehr-010180-1234', 'call-1234567']) {
+      const res = await request(app).get('/cds-services').set('X-Request-Id', given);
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    }
+    for (const kept of ['12345678-9abc-4def-8123-456789abcdef', 'ehr-call-42', 'call-12345']) {
+      expect((await request(app).get('/cds-services').set('X-Request-Id', kept)).headers['x-request-id']).toBe(kept);
+    }
+    await settle();
+    const text = JSON.stringify(log.lines());
+    expect(text).not.toMatch(/0101801234|010180|call-1234567/);
+    expect(text).toContain('12345678-9abc-4def-8123-456789abcdef');
+  });
+
   test('a 404 or 405 line quotes no caller text: a misdirected FHIR read or an unknown service id may be a patient id (a CPR number)', async () => {
     const log = logCapture();
     const { app } = buildTestApp({ logger: log.logger });
