@@ -607,6 +607,19 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
       expect(open.detail).not.toContain('ordered for');
     }
   });
+  test('the pending window ends SCREENING_PENDING_DAYS (30) after now: a sample for 25 December is awaited, one for 26 December is "ordered for"', async () => {
+    // Now is 2026-11-25 13:00 Danish time; 30 days on is 2026-12-25 13:00. The 26th starts after it, the 25th before.
+    const edit = (occurrence: string) => (req: any) => {
+      const sr = req.prefetch.serviceRequests.entry.find((e: any) => e.resource.id.endsWith('-sr1')).resource;
+      sr.occurrenceDateTime = occurrence;
+    };
+    const last = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2026-12-25')), 'screening-incomplete')!;
+    expect(last.summary).not.toContain('ESR');
+    expect(last.detail).not.toContain('ESR: ordered for');
+    const after = cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('2026-12-26')), 'screening-incomplete')!;
+    expect(after.detail).toContain('- ESR: ordered for 2026-12-26, after the work-up – consider taking the sample now');
+    expect(after.summary).toContain('ESR');
+  });
   test('Danish summary names tests not taken, never "mangler"', async () => {
     const card = cardOfKind(await call('gsb-workup-partial-npu', {}, DA), 'screening-incomplete')!;
     expect(card.summary).toBe('Screeningsprøver ikke taget: D-vitamin, SR');
