@@ -91,6 +91,22 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(undated.detail).toContain('1 result without a date was not counted.');
     expect((await card(variant({ edit: { [TSH]: (obs: any) => delete obs.effectiveDateTime } }), 'da')).card!.detail).toContain('1 prøvesvar uden dato er ikke talt med.');
   });
+  test('an undated result beside a complete screening is not mentioned: the line belongs to "did not include"', async () => {
+    const req = variant();
+    const labs = req.prefetch.labs;
+    const tsh = labs.entry.find((e: any) => e.resource.code.coding[0].code === TSH).resource;
+    const extra = { ...structuredClone(tsh), id: `${tsh.id}-undated` };
+    delete extra.effectiveDateTime;
+    labs.entry.push({ resource: extra });
+    labs.total = labs.entry.length;
+    const c = (await card(req)).card!;
+    expect(c.detail).not.toContain('did not include');
+    expect(c.detail).not.toContain('without a date');
+    // The control: the same undated result, with a group missing, is counted.
+    req.prefetch.labs.entry = labs.entry.filter((e: any) => e.resource.code.coding[0].code !== VITAMIN_D);
+    req.prefetch.labs.total = req.prefetch.labs.entry.length;
+    expect((await card(req)).card!.detail).toContain('1 result without a date was not counted.');
+  });
   test('established with an unanswered flag → the card, pointing to the abnormal results, without the "communicate" paragraph', async () => {
     const req = variant({ edit: { [TSH]: flagHigh } });
     const { body, card: en } = await card(req);
