@@ -319,6 +319,16 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain('(Opioider)');
   });
+  test('a draft opioid known only by its ATC class may be the same ingredient as any active opioid: no delete beside an as-needed morphine', async () => {
+    const drafted = draft('d1', atc('N02A', 'Opioid 5 mg'));
+    // The control: no active opioid, the delete is offered.
+    const alone = (await call([drafted])).cards[0]!;
+    expect(alone.suggestions?.[0]?.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/d1' });
+    const prn: fhir4.MedicationRequest = { ...draft('old-1', rx('892494', 'morphine sulfate 10 MG Oral Tablet'), { dosageInstruction: [{ asNeededBoolean: true }] }), status: 'active' };
+    const card = (await call([drafted], { active: [prn] })).cards[0]!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('(morphine sulfate 10 MG Oral Tablet)');
+  });
 });
 
 describe('SSRI exclusion', () => {
