@@ -53,6 +53,12 @@ describe('flagged results: interpretation codes', () => {
     expect(verdict({ valueQuantity: q(9), interpretation: interp('H', 'urn:lab:flags'), referenceRange: range(0.3, 4) })).toMatchObject({ basis: 'reference-range', direction: 'high' });
     expect(verdict({ valueQuantity: q(2), interpretation: interp('X') , referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
   });
+  test('a coded interpretation the rules do not know is not read from its words: the range decides, not the text "høj"', () => {
+    const coded = [{ coding: [{ system: 'urn:lab:flags', code: 'X7' }], text: 'høj' }];
+    expect(verdict({ valueQuantity: q(2), interpretation: coded, referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+    // The control: the same words without a code are a flag.
+    expect(verdict({ valueQuantity: q(2), interpretation: [{ text: 'høj' }], referenceRange: range(0.3, 4) })).toMatchObject({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+  });
   test('STU3/DSTU2: one interpretation object, not an array, is read', () => {
     expect(verdict({ valueQuantity: q(1), interpretation: { coding: [{ system: 'http://hl7.org/fhir/v2/0078', code: 'H' }] } })).toMatchObject({ kind: 'flag', direction: 'high' });
   });
@@ -145,6 +151,12 @@ describe('flagged results: values and ranges', () => {
   test('comparators: "<0.1" is below a low limit of 0.3; "<5" says nothing against 0.3–4; ">4" is above a high limit of 4', () => {
     expect(verdict({ valueQuantity: q(0.1, '<'), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'low' });
     expect(verdict({ valueQuantity: q(5, '<'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'comparator' });
+    // At the limit: "<0.3" against a low limit of 0.3 is below it; "<=0.3" may be 0.3 itself.
+    expect(verdict({ valueQuantity: q(0.3, '<'), referenceRange: range(0.3, 4) })).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(verdict({ valueQuantity: q(0.3, '<='), referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'comparator' });
+    // A low limit of 0 is no limit: "<5" within 0–8 is normal, as within a range with no low limit.
+    expect(verdict({ valueQuantity: q(5, '<', 'mg/L'), referenceRange: range(0, 8, 'mg/L') }, 'crp')).toEqual({ kind: 'normal' });
+    expect(verdict({ valueQuantity: q(5, '<', 'mg/L'), referenceRange: range(1, 8, 'mg/L') }, 'crp')).toEqual({ kind: 'not-assessable', reason: 'comparator' });
     expect(verdict({ valueQuantity: q(4, '>'), referenceRange: range(0.3, 4) })).toMatchObject({ direction: 'high' });
   });
   test('off-scale interpretation codes < and > are compared with the range, not flags by themselves', () => {
