@@ -25,6 +25,9 @@ describe('a result\'s date: its first instant for the rules, and the precision i
   test('the date the time is taken from gives the precision: a partial period start, else issued', () => {
     expect(readLabResult(tsh({ effectivePeriod: { start: '2026-08' }, issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 1), timePrecision: 'month' });
     expect(readLabResult(tsh({ issued: '2026-08-20T10:00:00Z' }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 20, 10), timePrecision: 'day' });
+    // A sampling period is dated by its start; by its end only when it has no start.
+    expect(readLabResult(tsh({ effectivePeriod: { start: '2026-08-05', end: '2026-08-07' } }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 5) });
+    expect(readLabResult(tsh({ effectivePeriod: { end: '2026-08-07' } }), panel)[0]).toMatchObject({ time: Date.UTC(2026, 7, 7) });
   });
   test('a DiagnosticReport gives no result itself: its contained Observations come from the data stage as Observations, dated by the report', () => {
     const report = { resourceType: 'DiagnosticReport', id: 'r1', status: 'final', effectiveDateTime: '2026-08', contained: [tsh({})] };
