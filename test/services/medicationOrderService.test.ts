@@ -898,6 +898,14 @@ describe('rev 2: opioid dependence', () => {
     // Without dependence on record it is an opioid without dual action, with its card.
     expect(kinds(await call([bup]))).toEqual(['opioid-without-dual-action']);
   });
+  test('an order naming methadone and morphine is not substitution treatment as a whole: the opioid card stays, with the dependence line', async () => {
+    const both = draft('mm', { text: 'Metadon 10 mg + Morfin 10 mg' });
+    const card = (await call([both], { conditions: [fibromyalgia, f11] })).cards[0]!;
+    expect(card.source.topic.code).toBe('opioid-without-dual-action');
+    expect(card.detail).toContain('Opioid dependence on record');
+    // The control: methadone alone is substitution treatment, no card.
+    expect((await call([draft('m', { text: 'Metadon 10 mg' })], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+  });
   test('dependence as the order\'s reason in words, or a Condition in remission, exempts methadone too; a resolved one does not', async () => {
     const metadon = (reason?: string) => draft('m', { text: 'Metadon "DAK" 5 mg' }, reason ? { reasonCode: [{ text: reason }] } : {});
     for (const reason of ['Substitutionsbehandling', 'mod opioidafhængighed', 'Opioid dependence']) {
