@@ -77,6 +77,9 @@ describe('assessDaytimeDosing', () => {
     const r = assessDaytimeDosing([dose({ frequency: 2, period: 1, periodUnit: 'd', when: ['EVE', 'HS'] })], settings);
     expect(r).toMatchObject({ daytime: false, dosesPerDay: 2 });
   });
+  test.each(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV'])('twice a day, only at %s, is not daytime (an evening code is evening however often)', (when) => {
+    expect(assessDaytimeDosing([dose({ frequency: 2, period: 1, periodUnit: 'd', when: [when] })], settings)).toMatchObject({ daytime: false, dosesPerDay: 2 });
+  });
 
   test('evening plus morning when codes is daytime', () => {
     expect(assessDaytimeDosing([dose({ frequency: 2, period: 1, periodUnit: 'd', when: ['MORN', 'HS'] })], settings).daytime).toBe(true);
