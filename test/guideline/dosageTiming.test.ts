@@ -51,6 +51,8 @@ describe('assessDaytimeDosing', () => {
     expect(rate([{ timing: { code: { coding: [{ code: 'QOD' }] } } }])).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
     // Two instructions of one step, each every other day: their frequencies add up (never fewer, never more).
     expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] }), dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['HS'] })])).toEqual({ frequency: 2, period: 2, periodUnit: 'd' });
+    // Of two periods in different units (every 2 days, every 2 weeks) nothing adds up: the first instruction's rate, never 2 per 2 days.
+    expect(rate([dose({ frequency: 1, period: 2, periodUnit: 'd', when: ['MORN'] }), dose({ frequency: 1, period: 2, periodUnit: 'wk', when: ['HS'] })])).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
     // Several doses a day: one a day (the card asks to check the daily dose).
     expect(rate([dose({ frequency: 2, period: 1, periodUnit: 'd' })])).toEqual(once);
     expect(rate([dose({ frequency: 1, period: 8, periodUnit: 'h' })])).toEqual(once);
