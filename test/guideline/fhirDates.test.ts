@@ -75,6 +75,8 @@ describe('parseFhirDate', () => {
     expect(parseFhirDateEnd('2024-03-30')).toBe(Date.UTC(2024, 2, 30, 23) - 1); // the clock changes on 31 March: 30 March ends in winter time
     expect(parseFhirDateEnd('2024-03-05T10:20:30+01:00')).toBe(Date.UTC(2024, 2, 5, 9, 20, 30));
     expect(parseFhirDateEnd('2024-03-05 10:20')).toBe(Date.UTC(2024, 2, 5, 9, 20));
+    // A year below 100 (read as 19xx by Date.UTC) ends where it starts: never an end before its own start.
+    for (const v of ['0050', '0050-06', '0050-06-15']) expect([v, parseFhirDateEnd(v)]).toEqual([v, parseFhirDate(v)]);
     for (const v of ['', 'soon', '2024-13', '2024-01-01T25:00:00Z', undefined]) expect(parseFhirDateEnd(v)).toBeUndefined();
   });
 });
