@@ -149,6 +149,14 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
     ]);
   });
 
+  test('the entry an acceptance leaves outlives whichever period is longest: QUIET_LATER_DAYS, QUIET_DISMISS_HOURS or QUIET_DAYS', () => {
+    const accepted = { outcome: 'accepted' as const, reason: null, outcomeTimestamp: new Date(at).toISOString(), receivedAt: at };
+    const until = (env: Record<string, string>) => entriesForAnswer(card({ kind: 'screening-incomplete' }), accepted, loadConfig(env).quiet)[0]?.quietUntil;
+    expect(until({ QUIET_DAYS: '10', QUIET_LATER_DAYS: '30' })).toBe(at + 30 * DAY);
+    expect(until({ QUIET_DAYS: '1', QUIET_LATER_DAYS: '1', QUIET_DISMISS_HOURS: '72' })).toBe(at + 72 * HOUR);
+    expect(until({ QUIET_DAYS: '10', QUIET_LATER_DAYS: '3' })).toBe(at + 10 * DAY);
+  });
+
   test('answers keep the order they were given in with a client clock up to 5 minutes ahead; further ahead, the receipt + 5 minutes', () => {
     expect(answerOrder({ outcomeTimestamp: new Date(at + 60_000).toISOString(), receivedAt: at })).toBe(at + 60_000);
     expect(answerOrder({ outcomeTimestamp: new Date(at + 30_000).toISOString(), receivedAt: at + 2_000 })).toBe(at + 30_000);
