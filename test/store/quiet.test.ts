@@ -185,6 +185,9 @@ describe('the rules of quieting (entriesForAnswer, quietPolicy)', () => {
     // A kind of their own: a version that knows only 'flagged-result' reads them as not answered too.
     expect(entriesForAnswer(card(), over('address-later'), settings).map((x) => `${x.kind} ${x.reason}`)).toEqual(['screening-abnormal override:address-later', 'flagged-result-unanswered flag-unanswered:address-later', 'flagged-result-unanswered flag-unanswered:address-later']);
     expect(entriesForAnswer(card(), over(null), settings).map((x) => `${x.kind} ${x.reason}`)).toEqual(['screening-abnormal dismissed', 'flagged-result-unanswered flag-unanswered:overridden', 'flagged-result-unanswered flag-unanswered:overridden']);
+    // Only an override answers a flag: an acceptance that carries a reason anyway (the feedback schema allows it) leaves them unanswered.
+    const acceptedWithReason = { ...over('already-addressed'), outcome: 'accepted' as const };
+    expect(entriesForAnswer(card(), acceptedWithReason, settings).map((x) => `${x.kind} ${x.reason}`)).toEqual(['cleared:screening-abnormal cleared:accepted', 'flagged-result-unanswered flag-unanswered:already-addressed', 'flagged-result-unanswered flag-unanswered:already-addressed']);
     // QUIET_KINDS_DISABLED: the card is not quieted, but its results are still answered.
     expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, disabledKinds: ['screening-abnormal'] }).map((x) => x.kind)).toEqual(['flagged-result', 'flagged-result']);
     expect(entriesForAnswer(card(), over('not-relevant'), { ...settings, enabled: false })).toEqual([]);
