@@ -669,6 +669,16 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(card.detail).toContain('- CK (creatine kinase): 950 U/L (high');
     expect(cardOfKind(body, 'non-pharmacological-treatment')!.detail).not.toContain('CK – check');
   });
+  test('a result taken on the registration day (both dates only) is from the work-up, not after the anchor: not on the abnormal card; a day later it is', async () => {
+    const tshOn = (date: string) => (req: any) => {
+      req.prefetch.labs.entry.find((e: any) => e.resource.id === 'established-flagged-tsh').resource.effectiveDateTime = date;
+    };
+    const sameDay = await callFixture('established-flagged', 'en', {}, tshOn('2024-01-10'));
+    expect(cardOfKind(sameDay, 'screening-abnormal')!.detail).not.toContain('TSH');
+    expect(cardOfKind(sameDay, 'non-pharmacological-treatment')!.detail).toContain('The latest result from before the diagnosis was registered is flagged by the lab: TSH');
+    const dayAfter = await callFixture('established-flagged', 'en', {}, tshOn('2024-01-11'));
+    expect(cardOfKind(dayAfter, 'screening-abnormal')!.detail).toContain('- TSH');
+  });
   test('phase set by the onset (no registration date): the cards say "after the symptoms began", never "registered"', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
       const c = req.prefetch.conditions.entry[0].resource;
