@@ -59,6 +59,9 @@ describe('readDraftOrders', () => {
     expect(dosage?.timing?.repeat).toMatchObject({ frequency: 2, period: 1, periodUnit: 'd' });
     expect(dosage?.timing?.repeat).not.toHaveProperty('periodUnits');
     expect(dosage?.doseAndRate?.[0]?.doseQuantity?.value).toBe(1);
+    // Both spellings in one timing (a mixed-version EHR): the R4 periodUnit and durationUnit stand, the DSTU2 ones go.
+    const mixed = oneDraft({ dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', periodUnits: 'wk', duration: 2, durationUnit: 'h', durationUnits: 'min' } } }] });
+    expect(mixed.dosageInstruction[0]?.timing?.repeat).toEqual({ frequency: 1, period: 1, periodUnit: 'd', duration: 2, durationUnit: 'h' });
     expect(d!.asSent().resourceType).toBe('MedicationOrder');
     // Made once: a card's update and its check read the same copy.
     expect(d!.asR4()).toBe(d!.asR4());
