@@ -176,6 +176,9 @@ describe('readDraftOrders', () => {
     expect(d!.medication?.text).toBe('Lyrica 75 mg');
     expect(d!.unresolvedMedicationReference).toBeNull();
     expect(d!.selected).toBe(true);
+    // A Medication found but naming nothing readable (no code, no ingredients) leaves the reference unresolved: the drug stays unknown, not absent.
+    const [blank] = withMedications(drafts, [{ resourceType: 'Medication', id: 'm1', status: 'active' }]);
+    expect(blank).toBe(drafts[0]);
   });
 
   test('a reference that cannot be resolved keeps its display as the medication (classified by it)', () => {
