@@ -90,6 +90,11 @@ describe('readFhirPayload', () => {
     expect(observations.map((o) => o.id)).toEqual(['dr1-a', 'dr1-a-2', 'dr1-b']);
     expect(observations[1]).toMatchObject({ subject: { reference: 'Patient/p1' }, effectiveDateTime: '2026-10-01T08:00:00Z', status: 'final' });
     expect(observations[2]).toMatchObject({ effectiveDateTime: '2026-09-30', status: 'amended' });
+    // A contained result with its own sampling period keeps it: the report's effectiveDateTime is not added beside it.
+    const withPeriod = readFhirPayload({ resourceType: 'DiagnosticReport', id: 'dr2', status: 'final', effectiveDateTime: '2026-10-01', contained: [{ resourceType: 'Observation', id: 'p', effectivePeriod: { start: '2026-09-28' } }] });
+    const own = withPeriod.ok ? withPeriod.resources.find((x) => x.resourceType === 'Observation') : undefined;
+    expect(own).toMatchObject({ effectivePeriod: { start: '2026-09-28' } });
+    expect(own).not.toHaveProperty('effectiveDateTime');
     expect(r.matches).toBe(2);
   });
 
@@ -141,6 +146,13 @@ describe('readFhirPayload', () => {
       for (const type of ['batch-response', 'batch', 'transaction-response', 'searchset']) {
         expect(readFhirPayload({ resourceType: 'Bundle', type, entry: [{ resource: searchset }, { resource: other }] })).toEqual({ ok: true, resources: [c1, c2], matches: 2 });
       }
+    });
+
+    it('a total that counts the inner Bundles as the outer one\'s matches is complete', () => {
+      const c2 = { resourceType: 'Condition', id: 'c2' };
+      const other = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c2 }] };
+      expect(readFhirPayload({ ...batch({ resource: searchset }, { resource: other }), total: 2 })).toEqual({ ok: true, resources: [c1, c2], matches: 2 });
+      expect(readFhirPayload({ ...batch({ resource: searchset }, { resource: other }), total: 3 }).ok).toBe(false);
     });
 
     it('Observations contained in a DiagnosticReport of a wrapped search are listed too', () => {
