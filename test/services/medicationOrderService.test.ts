@@ -509,6 +509,12 @@ describe('several drafts, selections and order-sign', () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     expect((await call([...drafts, lab], { selections: ['ServiceRequest/lab1'] })).cards).toEqual([]);
   });
+  test('a selection "MedicationRequest/x" does not name a ServiceRequest x: 400, as it names no entry of draftOrders', async () => {
+    const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
+    const res = await request(buildTestApp().app).post(SELECT).send(body([...drafts, lab], { selections: ['MedicationRequest/lab1'] }));
+    expect(res.status).toBe(400);
+    expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({ expression: ['context.selections[0]'] });
+  });
   test('a DSTU2 MedicationOrder draft selected as "MedicationRequest/…" is the selected order, not a 400', async () => {
     const b = body([], { selections: ['MedicationRequest/order-9'] });
     const order = { resourceType: 'MedicationOrder', id: 'order-9', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: rx('835603', 'tramadol 50 mg') };
