@@ -450,6 +450,17 @@ describe('amitriptyline daytime dosing', () => {
     const same = await amitriptyline10([dose('MORN', 10), dose('HS', 10)]);
     expect(same.suggestions).toHaveLength(1);
   });
+  test('steps whose step has different doses say only that the dosage has steps (the steps explain it)', async () => {
+    const step = (sequence: number, when: string, mg: number): fhir4.Dosage => ({
+      sequence,
+      timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } },
+      doseAndRate: [{ doseQuantity: { value: mg, unit: 'mg' } }],
+    });
+    const card = await amitriptyline10([step(1, 'HS', 10), step(2, 'MORN', 10), step(2, 'HS', 25)]);
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('**The dosage has several steps**');
+    expect(card.detail).not.toContain('different doses at different times of day');
+  });
   test('different dose ranges (10–20 mg morning, 25–50 mg evening), or a dose at one time and none at the other, are different doses too: no update', async () => {
     const timing = (when: string): fhir4.Timing => ({ repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when] as fhir4.TimingRepeat['when'] } });
     const range = (when: string, low: number, high: number): fhir4.Dosage => ({ timing: timing(when), doseAndRate: [{ doseRange: { low: { value: low, unit: 'mg' }, high: { value: high, unit: 'mg' } } }] });
@@ -536,6 +547,8 @@ describe('several drafts, selections and order-sign', () => {
     const b = await call([draft('u', rx('836397', 'Acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet [Ultracet]'))]);
     expect(kinds(b)).toEqual(['tramadol']);
     expect(b.cards[0]!.detail).toMatch(/Combination product: .*tramadol/);
+    // The control: tramadol alone is no combination.
+    expect((await call([draft('t', rx('835603', 'tramadol hydrochloride 50 MG Oral Tablet'))])).cards[0]!.detail).not.toContain('Combination product');
   });
   test('oxycodone + naloxone (N02AA55) is an opioid without dual action', async () => {
     expect(kinds(await call([draft('t', atc('N02AA55', 'Targin 10/5 mg'))]))).toEqual(['opioid-without-dual-action']);
