@@ -29,6 +29,13 @@ describe('moveDosageToEvening', () => {
     expect(assessDaytimeDosing(copy.dosageInstruction as fhir4.Dosage[], settings).daytime).toBe(false);
   });
 
+  test('the one instruction left is the whole dosage: its sequence becomes 1 (a course sent as sequence 2 alone), none is added when it had none', () => {
+    const copy = moveDosageToEvening({ resourceType: 'MedicationRequest', id: 'r1', dosageInstruction: [{ sequence: 2, timing: { repeat: { when: ['MORN'] } } }] }, daily);
+    expect(copy.dosageInstruction).toEqual([{ sequence: 1, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
+    const none = moveDosageToEvening({ resourceType: 'MedicationRequest', id: 'r1', dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] }, daily);
+    expect(none.dosageInstruction).toEqual([{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
+  });
+
   test('additional instructions and patient instructions go too: they may name the old time of day', () => {
     const copy = moveDosageToEvening({
       resourceType: 'MedicationRequest',
