@@ -81,6 +81,12 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     expect(da.detail).toContain('Diagnosen er registreret for mere end 180 dage (ca. 6 måneder) siden.');
     expect(da.detail).not.toContain('diagnosticeret');
   });
+  test('the period is said in months only from 60 days on, and only when it is whole months: 30 days, 60 days (about 2 months), 100 days', async () => {
+    const said = async (days: string) => (await card(variant(), 'en', { SCREENING_RECENT_DAYS: days })).card!.detail as string;
+    expect(await said('30')).toContain('registered more than 30 days ago.');
+    expect(await said('60')).toContain('registered more than 60 days (about 2 months) ago.');
+    expect(await said('100')).toContain('registered more than 100 days ago.');
+  });
   test('established with one group not included → "the test" (da: "prøven"); a result without a date is counted in a line of its own, as on the screening card', async () => {
     const one = (await card(variant({ drop: [VITAMIN_D] }))).card!;
     expect(one.detail).toContain('the screening did not include: vitamin D (25-hydroxy). Consider whether the test should be taken now.');
