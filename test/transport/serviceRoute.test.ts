@@ -7,8 +7,10 @@ import { MAX_NAMED_SKIPPED } from '../../src/model/skipped.js';
 import { patientIdentity } from '../../src/transport/serviceRoute.js';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { captureLogs } from '../support/captureLogs.js';
-import { buildTestApp, cardOfKind, expectValidResponse, listenOnLoopback, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+import { closeAll, freshStore } from '../store/storeKinds.js';
+import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, listenOnLoopback, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
 
 const URL = '/cds-services/nkr-pain-patient-view';
 const FHIR_ORIGIN = 'http://127.0.0.1:8081';
@@ -272,6 +274,25 @@ describe('R1: the service call', () => {
       expectOperationOutcome(res, 405);
       expect(res.headers.allow).toContain('POST');
     }
+  });
+});
+
+describe('the request log line counts the cards quieted by design', () => {
+  afterAll(closeAll);
+  test('a card quieted by an earlier answer: the line says quieted 1 and lists no card; the first call says nothing of quieting', async () => {
+    const logs = captureLogs('info');
+    const { app } = buildTestApp({ store: await freshStore('sqlite'), logger: logs.logger });
+    const answered = (): Record<string, any> | undefined => logs.lines<Record<string, any>>().filter((l) => l.msg === 'request answered').at(-1);
+    const first = await request(app).post('/cds-services/nkr-pain-patient-view').send(patientViewRequest('gsb-workup-missing'));
+    const card = cardOfKind(expectValidResponse(first.body), 'screening-incomplete')!;
+    await new Promise((r) => setImmediate(r));
+    expect(answered()).not.toHaveProperty('quieted');
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'already-addressed' } } };
+    expect((await request(app).post('/cds-services/nkr-pain-patient-view/feedback').send({ feedback: [item] })).status).toBe(200);
+    const again = await request(app).post('/cds-services/nkr-pain-patient-view').send(patientViewRequest('gsb-workup-missing'));
+    expect(expectValidResponse(again.body).cards).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(answered()).toMatchObject({ quieted: 1, cardCount: 0 });
   });
 });
 
