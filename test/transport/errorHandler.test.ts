@@ -5,6 +5,7 @@ import { HttpError, unauthorized } from '../../src/transport/operationOutcome.js
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
 import { captureLogs } from '../support/captureLogs.js';
+import { closeAll, freshStore } from '../store/storeKinds.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, testConfig } from '../support/testApp.js';
 
 /** A bare Node handler that answers every request with `err`, and what it logged. */
@@ -27,6 +28,16 @@ describe('answerError: the body reader\'s errors are the client\'s (4xx, nothing
     expect(res.status).toBe(status);
     expect(res.body).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code }] });
     expect(logs.text()).not.toContain('unexpected error');
+  });
+
+  test('only a status of 400 from the body reader is the client\'s; another status on an error of no known type (a FHIR read\'s 404, a 503) is unexpected: 500, logged', async () => {
+    const unreadable = answering(Object.assign(new Error('incorrect header check'), { status: 400, type: 'some.other' }));
+    expect((await request(unreadable.handler).post('/cds-services/x')).status).toBe(400);
+    for (const status of [404, 503]) {
+      const { handler, logs } = answering(Object.assign(new Error('not found on the FHIR server'), { status }));
+      expect((await request(handler).post('/cds-services/x')).status).toBe(500);
+      expect(logs.text()).toContain('unexpected error');
+    }
   });
 
   test('an unexpected error → 500 without details, logged once at error level without the request data', async () => {
@@ -81,5 +92,20 @@ describe('error answers of the hook and feedback routes, through the app: Cache-
       const res = await request(app).post(path).send(patientViewRequest('gsb-workup-missing'));
       expect({ status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ status: 401, cacheControl: 'no-store' });
     }
+  });
+});
+
+describe('the request log line says why a call was refused: every 4xx, and a 503 (the EHR retries it)', () => {
+  afterAll(closeAll);
+  test('a feedback the store cannot keep → 503, its reason on the request line', async () => {
+    const store = await freshStore('sqlite');
+    const logs = captureLogs('info');
+    const { app } = buildTestApp({ store, logger: logs.logger });
+    await store.close();
+    const item = { card: '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b', outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString() };
+    expect((await request(app).post('/cds-services/nkr-pain-patient-view/feedback').send({ feedback: [item] })).status).toBe(503);
+    await new Promise((r) => setImmediate(r));
+    const line = logs.lines<Record<string, any>>().find((l) => l.msg === 'request failed');
+    expect(line?.reason).toContain('could not be stored now');
   });
 });
