@@ -120,6 +120,13 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     expect(JSON.stringify(await store.db.all('SELECT * FROM feedback'))).not.toContain('Karen');
   });
 
+  test('an empty userComment is no comment', async () => {
+    const body = overridden();
+    body.feedback[0]!.overrideReason.userComment = '';
+    expect((await request(t.app).post(URL).send(body)).status).toBe(200);
+    expect((await stored(store))[0]?.has_user_comment).toBe(0);
+  });
+
   test('a long userComment or reason display (neither kept; the body limit bounds them) does not refuse the batch: every answer in it is stored', async () => {
     const long = overridden().feedback[0]!;
     const reason = { code: 'pt-pref', system: 'http://example.org/override', display: 'd'.repeat(5000) };
