@@ -2,7 +2,8 @@ import request from 'supertest';
 import type { Store } from '../../src/store/store.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import { captureLogs } from '../support/captureLogs.js';
-import { buildTestApp, patientViewRequest, type TestApp } from '../support/testApp.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { buildTestApp, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
 import { closeAll, freshStore, STORE_KINDS } from '../store/storeKinds.js';
 
 const URL = '/cds-services/nkr-pain-patient-view/feedback';
@@ -118,6 +119,18 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     const rows = await stored(store);
     expect(rows[0]?.has_user_comment).toBe(1);
     expect(JSON.stringify(await store.db.all('SELECT * FROM feedback'))).not.toContain('Karen');
+  });
+
+  test('feedback kept but its quieting not stored → 503 with Retry-After (the EHR sends it again), the feedback stored', async () => {
+    const hook = await request(t.app).post(SERVICE).send(patientViewRequest('gsb-workup-missing'));
+    const card = hook.body.cards[0];
+    store.putQuiet = () => Promise.reject(new Error('disk full'));
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: OVERRIDE_REASON_SYSTEM, code: 'already-addressed' } } };
+    const res = await request(t.app).post(URL).send({ feedback: [item] });
+    const oo = expectOperationOutcome(res, 503);
+    expect(oo.issue[0]?.diagnostics).toContain('The feedback was kept');
+    expect(res.headers['retry-after']).toBe('30');
+    expect((await stored(store)).map((f) => f.card_uuid)).toEqual([card.uuid]);
   });
 
   test('an empty userComment is no comment', async () => {
