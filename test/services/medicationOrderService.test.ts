@@ -927,7 +927,7 @@ describe('rev 2: opioid dependence', () => {
   });
   test('dependence as the order\'s reason in words, or a Condition in remission, exempts methadone too; a resolved one does not', async () => {
     const metadon = (reason?: string) => draft('m', { text: 'Metadon "DAK" 5 mg' }, reason ? { reasonCode: [{ text: reason }] } : {});
-    for (const reason of ['Substitutionsbehandling', 'mod opioidafhængighed', 'Opioid dependence']) {
+    for (const reason of ['Substitutionsbehandling', 'mod opioidafhængighed', 'Opioid dependence', 'Opioid substitution treatment']) {
       expect([reason, (await call([metadon(reason)])).cards]).toEqual([reason, []]);
     }
     expect(kinds(await call([metadon('mod smerter')]))).toEqual(['opioid-without-dual-action']);
