@@ -2,6 +2,9 @@ import { expectValidResponse, cardOfKind, patientViewRequest } from '../support/
 import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProcesses, STARTUP_TIMEOUT_MS, type StartedProcess } from '../support/processes.js';
 import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 import { useTempDirs } from '../support/tempDirs.js';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * The service as it is deployed: `src/main.ts` in its own process (through tsx, no build), configured
@@ -9,6 +12,21 @@ import { useTempDirs } from '../support/tempDirs.js';
  */
 
 const tempDir = useTempDirs();
+const isRoot = process.getuid?.() === 0;
+
+/** Whether this test run can make a file that even it cannot write: not root, or root where chattr +i works. */
+function canMakeReadOnly(): boolean {
+  if (!isRoot) return true;
+  const file = join(tempDir('nkr-chattr-'), 'probe');
+  writeFileSync(file, '');
+  try {
+    execFileSync('chattr', ['+i', file], { stdio: 'ignore' });
+    execFileSync('chattr', ['-i', file], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
 const TOKEN = 'secret-token-123';
 const WRONG_TOKEN = 'wrong-token-456';
 /** gsb-workup-missing is Karen Jensen: her name is on the FHIR server and must never reach a log. */
@@ -229,8 +247,6 @@ describe('an address that cannot be had', () => {
     }
   }, 30_000);
   test('a DATA_DIR that cannot be a folder, or a DATABASE_URL that does not answer → exit 1 with a line naming the variable, no stack trace', async () => {
-    const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const file = join(tempDir('nkr-datadir-'), 'a-file');
     writeFileSync(file, 'not a folder');
     const badDir = startServiceProcess({ AUTH: 'off', DATA_DIR: file });
@@ -243,17 +259,21 @@ describe('an address that cannot be had', () => {
     await expect(badDb).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATABASE_URL: /);
   }, 30_000);
 
-  // Permissions do not stop root, who can write any file: run as another user to see this.
-  (process.getuid?.() === 0 ? test.skip : test)('a DATA_DIR whose store file can only be read → exit 1 naming DATA_DIR, not a start that looks ready until the first write', async () => {
-    const { chmodSync, mkdtempSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
+  // Permissions do not stop root, who can write any file: as root the file is made immutable (chattr +i), which
+  // stops root too; skipped only where neither works (root on a file system without the attribute).
+  (canMakeReadOnly() ? test : test.skip)('a DATA_DIR whose store file can only be read → exit 1 naming DATA_DIR, not a start that looks ready until the first write', async () => {
     const { SQLITE_FILE } = await import('../../src/store/openStore.js');
-    const dataDir = mkdtempSync(join(tmpdir(), 'nkr-datadir-'));
+    const dataDir = tempDir('nkr-datadir-');
     const first = await startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir });
     await first.stop();
     // A restored backup with the wrong owner or mode: SQLite opens it for reading only, and says nothing.
-    chmodSync(join(dataDir, SQLITE_FILE), 0o444);
-    await expect(startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: its store file can only be read/);
+    const file = join(dataDir, SQLITE_FILE);
+    chmodSync(file, 0o444);
+    if (isRoot) execFileSync('chattr', ['+i', file]);
+    try {
+      await expect(startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: its store file can only be read/);
+    } finally {
+      if (isRoot) execFileSync('chattr', ['-i', file]);
+    }
   }, 30_000);
 });
