@@ -164,12 +164,18 @@ function ingredientConcept(i: JsonObject): fhir4.CodeableConcept | null {
   return display ? { text: display.trim() } : null;
 }
 
-function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | null; ingredients: fhir4.CodeableConcept[] } {
+/**
+ * A Medication's code and ingredients. `namedByDisplays`: its ingredients are named only by references' displays
+ * (no itemCodeableConcept): then a display on the order's reference to it still names the drug first, as it did
+ * before such ingredients were read (classifyOrder turns to the ingredients when that display names no kind).
+ */
+function medicationOf(med: JsonObject): { medication: fhir4.CodeableConcept | null; ingredients: fhir4.CodeableConcept[]; namedByDisplays: boolean } {
   // DSTU2 keeps the ingredients under `product`.
   const listed = med.ingredient !== undefined ? objectList(med.ingredient) : isObject(med.product) ? objectList(med.product.ingredient) : [];
   return {
     medication: readConcept(med.code),
     ingredients: listed.map(ingredientConcept).filter((c): c is fhir4.CodeableConcept => c !== null),
+    namedByDisplays: !listed.some((i) => readConcept(i.itemCodeableConcept) !== null),
   };
 }
 
@@ -187,19 +193,21 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
 
   let medication = readConcept(resource.medicationCodeableConcept);
   let medicationIngredients: fhir4.CodeableConcept[] = [];
+  let ingredientsNamedByDisplays = true;
   let unresolvedMedicationReference: string | null = null;
   const medRef = referenceOf(resource.medicationReference);
   if (!medication && medRef) {
     const med = index.resolve(medRef, resource);
     if (med && med.resourceType === 'Medication') {
-      ({ medication, ingredients: medicationIngredients } = medicationOf(med));
+      ({ medication, ingredients: medicationIngredients, namedByDisplays: ingredientsNamedByDisplays } = medicationOf(med));
     } else unresolvedMedicationReference = medRef;
   }
   if (isObject(resource.medicationReference)) {
     // A reference that is not resolved (or has no reference at all) is classified by its display (§4); so is a
-    // Medication it resolves to that carries no name of its own (only a local code).
+    // Medication it resolves to that carries no name of its own (only a local code, or ingredients named only by
+    // their references' displays, which may name a partner alone: classifyOrder reads them when it names no kind).
     const display = nonBlank(resource.medicationReference.display);
-    if (display && !medication && medicationIngredients.length === 0) medication = { text: display };
+    if (display && !medication && ingredientsNamedByDisplays) medication = { text: display };
     else if (display && medication && !nonBlank(medication.text) && !(medication.coding ?? []).some((c) => nonBlank(c.display))) medication = { ...medication, text: display };
   }
 
@@ -443,8 +451,10 @@ export function withMedications<T extends MedicationOrderView>(views: readonly T
     if (v.unresolvedMedicationReference === null) return v;
     const med = index.resolve(v.unresolvedMedicationReference, {});
     if (!med) return v;
-    const { medication, ingredients } = medicationOf(med);
-    if (!medication && ingredients.length === 0) return v;
+    const { medication: code, ingredients, namedByDisplays } = medicationOf(med);
+    if (!code && ingredients.length === 0) return v;
+    // The reference's display (already the view's medication) still names it first, as in readOrder.
+    const medication = code ?? (namedByDisplays ? v.medication : null);
     return { ...v, medication, medicationIngredients: ingredients, unresolvedMedicationReference: null, drugText: drugTextOf(medication, ingredients) };
   });
 }

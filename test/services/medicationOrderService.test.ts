@@ -1119,6 +1119,20 @@ describe('an ingredient named only by its itemReference\'s display is read like 
     expect(kinds(await call([d], { fhirServer: 'http://127.0.0.1:8081/fhir', selections: ['MedicationOrder/d1'] }))).toEqual(['tramadol']);
     expect(server.isDone()).toBe(true);
   });
+  test('the order\'s medicationReference display still classifies when the ingredient displays name no card\'s drug (one a partner, the other a reference without a display): the tramadol card, named by that display; from the fhirServer too', async () => {
+    // Before ingredient displays were read, such a Medication had no ingredients and the reference's display named it.
+    const partial = { resourceType: 'Medication', id: 'm', ingredient: [{ itemReference: { display: 'Paracetamol' } }, { itemReference: { reference: '#sub-1' } }] } as fhir4.Medication;
+    const order = { ...orderOf(partial), medicationReference: { reference: '#m', display: 'Tramadol/Paracetamol 37,5/325 mg' } };
+    const cards = (await call([order])).cards;
+    expect(cards.map((c) => c.source.topic.code)).toEqual(['tramadol']);
+    expect(cards[0]!.summary).toMatch(/Tramadol\/Paracetamol 37,5\/325 mg$/);
+    const server = nock('http://127.0.0.1:8081').get('/fhir/Medication/med-6').reply(200, { ...partial, id: 'med-6' });
+    const viaServer = { ...draft('d1', undefined), medicationReference: { reference: 'Medication/med-6', display: 'Tramadol/Paracetamol 37,5/325 mg' } };
+    expect(kinds(await call([viaServer], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['tramadol']);
+    expect(server.isDone()).toBe(true);
+    // The negative: the display naming no card's drug leaves the ingredient displays to decide (paracetamol: none).
+    expect((await call([{ ...order, medicationReference: { reference: '#m', display: 'Smertestillende' } }])).cards).toEqual([]);
+  });
   test('an itemCodeableConcept still wins over a display beside it; an ingredient reference with neither display nor anything to read gives nothing', async () => {
     const coded = { resourceType: 'Medication', id: 'm', ingredient: [{ itemCodeableConcept: { text: 'pregabalin' }, itemReference: { display: 'Tramadol' } }] } as unknown as fhir4.Medication;
     expect(kinds(await call([orderOf(coded)]))).toEqual(['gabapentinoid']);
