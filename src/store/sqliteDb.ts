@@ -59,6 +59,8 @@ export class SqliteDb implements Db {
    */
   private readonly identity: { dev: number; ino: number } | null;
   private fileReadCheckedAt = -Infinity;
+  /** Set once the check fails: every later call is refused, reads too (a read that skipped the check would report the store up). */
+  private gone: StoreFileGone | null = null;
 
   /**
    * `file` = a path (its folder is created) or ':memory:' (one connection). Once the schema is migrated, a
@@ -115,17 +117,18 @@ export class SqliteDb implements Db {
     }
   }
 
-  /** Throws StoreFileGone when the path no longer names the file opened; `read`: at most once a second. */
+  /** Throws StoreFileGone when the path no longer names the file opened (and on every call after); `read`: at most once a second. */
   private checkFile(read = false): void {
     if (this.identity === null || this.file === null) return;
+    if (this.gone !== null) throw this.gone;
     if (read) {
       const now = Date.now();
       if (now - this.fileReadCheckedAt < FILE_CHECK_ON_READS_MS) return;
       this.fileReadCheckedAt = now;
     }
     const now = statSync(this.file, { throwIfNoEntry: false });
-    if (now === undefined) throw new StoreFileGone('deleted');
-    if (now.ino !== this.identity.ino || now.dev !== this.identity.dev) throw new StoreFileGone('replaced');
+    if (now === undefined) throw (this.gone = new StoreFileGone('deleted'));
+    if (now.ino !== this.identity.ino || now.dev !== this.identity.dev) throw (this.gone = new StoreFileGone('replaced'));
   }
 
   private stmt(sql: string, db: Database.Database = this.db): Database.Statement {

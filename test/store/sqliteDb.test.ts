@@ -94,10 +94,13 @@ describe('SQLite: the file deleted under the running store', () => {
     await store.db.batch([write]);
     await store.db.all('SELECT 1 AS ok');
     rmSync(join(loc.dataDir, SQLITE_FILE));
-    await expect(store.db.batch([write])).rejects.toMatchObject({ name: 'StoreFileGone', code: 'STORE_FILE_DELETED' });
-    await expect(store.db.all(write.sql, write.params)).rejects.toMatchObject({ code: 'STORE_FILE_DELETED' });
     // The read just before the deletion was checked: the next one within the second is not.
     await expect(store.db.all('SELECT 1 AS ok')).resolves.toEqual([{ ok: 1 }]);
+    await expect(store.db.batch([write])).rejects.toMatchObject({ name: 'StoreFileGone', code: 'STORE_FILE_DELETED' });
+    await expect(store.db.all(write.sql, write.params)).rejects.toMatchObject({ code: 'STORE_FILE_DELETED' });
+    // Once found, it stays found: a read within the second is refused too, so a read that skips the check (the
+    // readiness ping) cannot report the store up again between two checks (StoreHealth: a read clears a failed read).
+    await expect(store.db.all('SELECT 1 AS ok')).rejects.toMatchObject({ code: 'STORE_FILE_DELETED' });
     await new Promise((r) => setTimeout(r, 1_050));
     // By then the checkpoint thread, which opens the path, may have made a new empty file there: "replaced".
     await expect(store.db.all('SELECT 1 AS ok')).rejects.toMatchObject({ name: 'StoreFileGone' });
