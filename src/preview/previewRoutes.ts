@@ -84,7 +84,7 @@ export function previewRouter(deps: PreviewDeps): Router {
     const file = String(req.params.file);
     const body = assets.get(file);
     const type = ASSETS[file];
-    if (body === undefined || type === undefined) throw notFound(`No preview asset ${file.slice(0, 100)}`);
+    if (body === undefined || type === undefined) throw notFound('No preview asset of that name'); // not quoted: the caller's text goes to the log line
     res.type(type).send(body);
   });
 

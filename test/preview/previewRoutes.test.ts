@@ -70,6 +70,15 @@ describe('GET / and its files', () => {
     }
   });
 
+  test('an unknown asset\'s 404 quotes no caller text (its reason goes to the log line; README: a 404 quotes neither path nor id); a known one is served', async () => {
+    const { app } = await previewApp();
+    const res = await request(app).get('/preview/assets/0101801234');
+    expect(res.status).toBe(404);
+    expect(res.text).toContain('OperationOutcome');
+    expect(res.text).not.toContain('0101801234');
+    expect((await request(app).get('/preview/assets/preview.js')).status).toBe(200);
+  });
+
   test('the scripts use no eval, no innerHTML and no CDN', async () => {
     const { app } = await previewApp();
     for (const file of ['preview.js', 'markdown.js']) {
