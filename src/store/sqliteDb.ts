@@ -110,7 +110,7 @@ export class SqliteDb implements Db {
         return;
       } catch (err) {
         // By its code, not `instanceof SqliteError`: the addon keeps the class of the first copy of the module loaded.
-        if (attempt >= 100 || (err as { code?: unknown }).code !== 'SQLITE_BUSY') throw err;
+        if (attempt >= 100 || errorCodeOf(err) !== 'SQLITE_BUSY') throw err;
         // Startup only, before the service listens: a synchronous pause is harmless here.
         Atomics.wait(pause, 0, 0, 50);
       }
