@@ -311,7 +311,7 @@ describe('one result or open order whose codings name different panel groups (do
     expect(en.summary).toMatch(/^Screening tests not taken: TSH, CK, vitamin D,/);
     expect((en.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code)).toEqual(expect.arrayContaining(['3016-3', '2157-6']));
     expect(en.detail).toContain('**Taken, but cannot be assessed automatically:**');
-    expect(en.detail).toContain('- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): counted as neither; cannot be assessed automatically – see the lab\'s report');
+    expect(en.detail).toContain('- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): counted as none of them; cannot be assessed automatically – see the lab\'s report');
     const da = cardOfKind(await cards([observation('o-mixed', TSH_AND_CK, 2.1, 'mIU/L')], [], DA), 'screening-incomplete')!;
     expect(da.detail).toContain('- 2,1 mIU/L (20.11.2026), kodet som forskellige prøver (TSH / CK): talt som ingen af dem; kan ikke vurderes automatisk – se laboratoriets svar');
   });
@@ -328,7 +328,7 @@ describe('one result or open order whose codings name different panel groups (do
     const { app } = buildTestApp();
     const body = expectValidResponse((await request(app).post(URL).send(req)).body);
     const lines = body.cards.flatMap((c) => String(c.detail).split('\n')).filter((l) => l.includes('coded as different tests'));
-    expect(lines).toEqual(['- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): counted as neither; cannot be assessed automatically – see the lab\'s report']);
+    expect(lines).toEqual(['- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK): counted as none of them; cannot be assessed automatically – see the lab\'s report']);
     expect(cardOfKind(body, 'screening-abnormal')!.detail).toContain(lines[0]);
     // The fixture's own TSH and CK still count: nothing is missing.
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
