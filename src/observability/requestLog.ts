@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestLineLogger, type Logger } from './logger.js';
-import { isUuid } from '../model/json.js';
 import { pathOf } from '../model/urlPath.js';
 
 declare module 'http' {
@@ -43,17 +42,20 @@ export interface RequestLogOptions {
 }
 
 const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** Six digits in a row: a Danish CPR number's date part (DDMMYY), or a phone or record number. */
+/** A generated UUID (RFC 9562: a version 1–8 and its variant), not a number padded into that shape. */
+const GENERATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** Six digits in a row once separators are dropped: a Danish CPR number's date part (DDMMYY, "01-01-80"), or a phone or record number. */
 const DIGIT_RUN = /\d{6}/;
 
 /**
  * The caller's X-Request-Id, when the log may hold it: plain text (1–64 letters, digits, `.`, `_`, `-`) that
- * is a UUID or has no six digits in a row. An id built from a patient's CPR number ("0101801234-1") would put
- * patient data in every line of the call; it is replaced by a fresh UUID (echoed, so the EHR still learns it).
+ * is a generated UUID or has no six digits in a row (separators aside). An id built from a patient's CPR
+ * number ("0101801234-1", "01-01-80-1234") would put patient data in every line of the call; it is replaced by
+ * a fresh UUID (echoed, so the EHR still learns it).
  */
 function callerRequestId(given: string | string[] | undefined): string | null {
   if (typeof given !== 'string' || !PLAIN_ID.test(given)) return null;
-  return isUuid(given) || !DIGIT_RUN.test(given) ? given : null;
+  return GENERATED_UUID.test(given) || !DIGIT_RUN.test(given.replace(/[._-]/g, '')) ? given : null;
 }
 
 /**

@@ -71,7 +71,7 @@ describe('one log line per request', () => {
   test('an X-Request-Id with six digits in a row (a CPR number\'s date part) is replaced, never logged; a UUID with them is kept', async () => {
     const log = logCapture();
     const { app } = buildTestApp({ logger: log.logger });
-    for (const given of ['0101801234', 'ehr-010180-1234', 'call-1234567']) {
+    for (const given of ['0101801234', 'ehr-010180-1234', 'call-1234567', '01-01-80-1234', '00000000-0000-0000-0000-000101801234']) {
       const res = await request(app).get('/cds-services').set('X-Request-Id', given);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     }
@@ -80,7 +80,7 @@ describe('one log line per request', () => {
     }
     await settle();
     const text = JSON.stringify(log.lines());
-    expect(text).not.toMatch(/0101801234|010180|call-1234567/);
+    expect(text).not.toMatch(/0101801234|010180|call-1234567|01-01-80/);
     expect(text).toContain('12345678-9abc-4def-8123-456789abcdef');
   });
 
