@@ -56,6 +56,15 @@ export function isUuid(s: string): boolean {
   return /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/.test(s);
 }
 
+/**
+ * A generated UUID: RFC 9562's text form with a version (1–8) and its variant, as UUID generators make them —
+ * not a number padded into that shape ("00000000-0000-0000-0000-000101801234": a CPR number). What the log may
+ * quote of a caller's ids.
+ */
+export function isGeneratedUuid(s: string): boolean {
+  return /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[1-8][0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$/.test(s);
+}
+
 /** A value that is a dot segment in a URL path (`.`, `..`, …), spaces around it aside: never a resource's id. */
 export function isDotSegment(s: string): boolean {
   return /^\s*\.+\s*$/.test(s);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestLineLogger, type Logger } from './logger.js';
+import { isGeneratedUuid } from '../model/json.js';
 import { pathOf } from '../model/urlPath.js';
 
 declare module 'http' {
@@ -42,8 +43,6 @@ export interface RequestLogOptions {
 }
 
 const PLAIN_ID = /^[A-Za-z0-9._-]{1,64}$/;
-/** A generated UUID (RFC 9562: a version 1–8 and its variant), not a number padded into that shape. */
-const GENERATED_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 /** Six digits in a row once separators are dropped: a Danish CPR number's date part (DDMMYY, "01-01-80"), or a phone or record number. */
 const DIGIT_RUN = /\d{6}/;
 
@@ -55,7 +54,7 @@ const DIGIT_RUN = /\d{6}/;
  */
 function callerRequestId(given: string | string[] | undefined): string | null {
   if (typeof given !== 'string' || !PLAIN_ID.test(given)) return null;
-  return GENERATED_UUID.test(given) || !DIGIT_RUN.test(given.replace(/[._-]/g, '')) ? given : null;
+  return isGeneratedUuid(given) || !DIGIT_RUN.test(given.replace(/[._-]/g, '')) ? given : null;
 }
 
 /**

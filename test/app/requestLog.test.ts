@@ -121,6 +121,12 @@ describe('one log line per request', () => {
     await settle();
     expect(requestLines(log.lines())[1]).toMatchObject({ hookInstance: '(not a UUID)' });
     expect(JSON.stringify(log.lines())).not.toContain('Mette');
+    // Nor a number padded into a UUID's shape (no version, no variant): a CPR number.
+    body.hookInstance = '00000000-0000-0000-0000-000101701234';
+    expect((await request(app).post(PV).send(body)).status).toBe(400);
+    await settle();
+    expect(requestLines(log.lines())[2]).toMatchObject({ hookInstance: '(not a UUID)' });
+    expect(JSON.stringify(log.lines())).not.toContain('0101701234');
   });
 
   test('a 412 names the required keys it could not read, and why', async () => {
