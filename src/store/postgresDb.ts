@@ -110,9 +110,15 @@ export class PostgresDb implements Db {
   }
 
   async migrate(migrations: readonly Migration[] = MIGRATIONS): Promise<number> {
-    const client = await this.pool.connect();
+    // A connection of its own, without the request path's statement and query timeouts: a migration may
+    // take longer than they allow (an index over a large card log), and so may waiting for the lock while
+    // another instance, started at the same time, runs that migration. Only the connect is bounded.
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.connectTimeoutMs, application_name: 'nkr-pain-cds migration' });
+    client.on('error', () => undefined);
+    await client.connect();
     try {
       await client.query('BEGIN');
+      await client.query('SET LOCAL statement_timeout = 0');
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
       await client.query(MIGRATIONS_TABLE);
       const res = await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
@@ -129,7 +135,7 @@ export class PostgresDb implements Db {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      await client.end().catch(() => undefined);
     }
   }
 

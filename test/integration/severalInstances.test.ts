@@ -5,6 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { projectRoot } from '../../src/projectRoot.js';
 import { patientViewRequest } from '../support/testApp.js';
 import { startServiceProcess, stopAllProcesses, type StartedProcess } from '../support/processes.js';
@@ -83,4 +84,31 @@ maybe('two instances on one PostgreSQL', () => {
     expect(stdout).toMatch(/non-pharmacological-treatment \[da\]: 1 issued, 1 accepted \(100 %\)/);
     expect(stdout).toMatch(/screening-incomplete \[da\]: 2 issued/);
   }, 30_000);
+});
+
+maybe('an instance started while another migrates longer than the statement timeout', () => {
+  afterAll(async () => {
+    await stopAllProcesses();
+    await closeAll();
+  });
+
+  test('waits for that migration and starts (before: exit 1, "canceling statement due to statement timeout")', async () => {
+    const loc = await freshLocation('postgres');
+    // Another instance migrating an older schema with a large card log (an index over millions of rows takes
+    // seconds): it holds the migration lock for longer than the request path's 5 s statement timeout.
+    const other = new pg.Client({ connectionString: loc.databaseUrl ?? '' });
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_advisory_xact_lock(7451101)');
+      const starting = startServiceProcess({ ...storeEnv(loc), PUBLIC_BASE_URL: PUBLIC, PSEUDONYM_SECRET, AUTH: 'off' });
+      starting.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 7_000));
+      await other.query('COMMIT');
+      const started = await starting;
+      expect((await call(`${started.ready}/readyz`)).status).toBe(200);
+    } finally {
+      await other.end();
+    }
+  }, 40_000);
 });

@@ -1,6 +1,7 @@
-/** PostgreSQL long reads (Db.readSnapshot, the report): one deadline for the whole read, not each statement. */
+/** PostgreSQL: long reads (Db.readSnapshot, the report) under one deadline for the whole read; migrations under none. */
 import { LongReadRefused, type Statement } from '../../src/store/db.js';
 import { PostgresDb } from '../../src/store/postgresDb.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../src/store/migrations.js';
 import { closeAll, freshLocation, STORE_KINDS } from './storeKinds.js';
 
 afterAll(closeAll);
@@ -25,5 +26,24 @@ pgOnly('PostgreSQL: the deadline covers the whole read, not each statement', asy
     expect(await outcome(db.readSnapshot([nap]))).toBe('answered');
   } finally {
     await db.close();
+  }
+}, 20_000);
+
+/** Migrations (several instances starting at once on an older schema): not bound by the request path's timeouts. */
+pgOnly('PostgreSQL: a migration longer than the statement timeout applies, and an instance waiting for it meanwhile migrates nothing twice', async () => {
+  const loc = await freshLocation('postgres');
+  const url = loc.databaseUrl ?? '';
+  const slow: Migration = { version: LATEST_SCHEMA_VERSION + 1, name: 'slow', statements: () => ['SELECT pg_sleep(0.8)', 'CREATE TABLE slow_marker (n INTEGER)'] };
+  const [a, b] = [new PostgresDb(url, { statementTimeoutMs: 300 }), new PostgresDb(url, { statementTimeoutMs: 300 })];
+  try {
+    // b starts while a holds the migration lock for longer than b's statement timeout.
+    const first = a.migrate([...MIGRATIONS, slow]);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = b.migrate([...MIGRATIONS, slow]);
+    expect(await Promise.all([first, second])).toEqual([slow.version, slow.version]);
+    expect(await a.all('SELECT COUNT(*)::int AS n FROM schema_migrations WHERE version = ?', [slow.version])).toEqual([{ n: 1 }]);
+  } finally {
+    await a.close();
+    await b.close();
   }
 }, 20_000);
