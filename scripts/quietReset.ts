@@ -6,10 +6,13 @@
  */
 import { loadConfigOrExit } from '../src/config.js';
 import { withStore } from '../src/store/openStore.js';
+import { forgetPseudonymSecret } from '../src/store/secretCheck.js';
 
 async function main(): Promise<void> {
   await withStore(loadConfigOrExit(), async (store) => {
     const cleared = await store.clearQuiet();
+    // A PSEUDONYM_SECRET changed on purpose: the next instance to start records its own (src/store/secretCheck.ts).
+    await forgetPseudonymSecret(store);
     process.stdout.write(`Quiet-by-design state cleared (${store.kind}): ${cleared} suppression(s) removed; answered cards show again.\n`);
   });
 }

@@ -10,6 +10,7 @@ import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { Retention } from './store/retention.js';
+import { checkPseudonymSecret } from './store/secretCheck.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
 import { TrustedIssuersError } from './transport/auth/trustedIssuers.js';
@@ -61,6 +62,12 @@ async function main(): Promise<void> {
     throw naming(config.store.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', err);
   });
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
+  // Another PSEUDONYM_SECRET than the other instances' would silently break quiet by design: refused here.
+  await checkPseudonymSecret(store, runtime.pseudonyms).catch(async (err: unknown) => {
+    await store.close().catch(() => undefined);
+    instanceLock?.release();
+    throw err;
+  });
   const retention = new Retention({ store, health, logger, days: config.store.retentionDays });
   retention.start();
   const replayCache = new StoreReplayCache(store, health);

@@ -103,6 +103,14 @@ export const MIGRATIONS: readonly Migration[] = [
       'ALTER TABLE feedback ADD COLUMN caller_key TEXT',
     ],
   },
+  {
+    version: 5,
+    name: 'the pseudonym secret every instance must share, as a keyed hash',
+    statements: () => [
+      // One row per setting the instances on one store must agree on (src/store/secretCheck.ts).
+      'CREATE TABLE store_setting (name TEXT PRIMARY KEY, value TEXT NOT NULL)',
+    ],
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

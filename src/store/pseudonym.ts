@@ -69,6 +69,11 @@ export class Pseudonymizer {
     return this.mac('order', patientId, orderRef);
   }
 
+  /** A keyed hash of a fixed text: the same for two instances exactly when their secrets are (secretCheck.ts). */
+  secretCheck(): string {
+    return this.mac('secret-check');
+  }
+
   /** The verified caller (issuer and tenant: transport's callerIdentity); null without caller verification. */
   callerKey(callerId: string | null): string | null {
     return callerId === null ? null : this.mac('caller', callerId);

@@ -283,6 +283,16 @@ export class SqlStore implements Store {
     return cards.length + feedbackKeys.length;
   }
 
+  async claimSetting(name: string, value: string | null): Promise<string | null> {
+    if (value === null) {
+      await this.db.batch([{ sql: 'DELETE FROM store_setting WHERE name = ?', params: [name] }]);
+      return null;
+    }
+    await this.db.batch([{ sql: 'INSERT INTO store_setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', params: [name, value] }]);
+    const rows = await this.db.all('SELECT value FROM store_setting WHERE name = ?', [name]);
+    return rows.length > 0 ? text(rows[0]?.value) : null;
+  }
+
   async ping(): Promise<void> {
     await this.db.all('SELECT 1 AS ok');
   }

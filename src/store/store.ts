@@ -151,6 +151,11 @@ export interface Store {
    * transaction. The number of cards and feedback items deleted (0: nothing older is left).
    */
   pruneBefore(cutoff: number, limit: number): Promise<number>;
+  /**
+   * A setting every instance on this store must agree on: records `value` under `name` unless one is recorded
+   * already, and returns the recorded value. `value` null forgets it (returns null).
+   */
+  claimSetting(name: string, value: string | null): Promise<string | null>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
   /** The applied schema version. */

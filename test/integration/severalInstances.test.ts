@@ -42,6 +42,17 @@ maybe('two instances on one PostgreSQL', () => {
     }
   });
 
+  test('an instance with another PSEUDONYM_SECRET is refused at start (before: it started, and quiet by design failed without a word)', async () => {
+    const env = { ...storeEnv(loc), PUBLIC_BASE_URL: PUBLIC, ADMIN_TOKEN, CDS_LANGUAGE: 'da' };
+    await expect(startServiceProcess({ ...env, PSEUDONYM_SECRET: 'another-pseudonym-secret-0123456789' })).rejects.toThrow(
+      /Configuration error in PSEUDONYM_SECRET: differs from the secret the store's pseudonymous keys were made with/,
+    );
+    // The same secret starts, also a third instance beside the two running.
+    const c = await startServiceProcess({ ...env, PSEUDONYM_SECRET });
+    expect((await call(`${c.ready}/readyz`)).status).toBe(200);
+    await c.stop();
+  }, 40_000);
+
   test('a token accepted by one instance is refused by the other', async () => {
     const token = await sandboxToken(`${PUBLIC}${SERVICE}`);
     const first = await call(`${a.ready}${SERVICE}`, { body: patientViewRequest('gsb-workup-missing'), token });
