@@ -88,7 +88,9 @@ export class PostgresDb implements Db {
     // An error on the socket while idle would otherwise be thrown from the client as an uncaught 'error'.
     client.on('error', () => undefined);
     // One deadline for the whole read (statement_timeout bounds each statement only): ending the client
-    // destroys its socket, and the statement under way fails; the server cancels it as the socket closes.
+    // destroys its socket, and the statement under way fails here. The server would go on running it until
+    // it has rows to send (up to statement_timeout); with client_connection_check_interval (PostgreSQL 14+)
+    // it looks for the closed socket every half second and cancels it.
     let timedOut = false;
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -96,6 +98,8 @@ export class PostgresDb implements Db {
     }, this.longReadTimeoutMs);
     try {
       await client.connect();
+      // Older servers do not know the setting: the statement timeout bounds them alone.
+      await client.query('SET client_connection_check_interval = 500').catch(() => undefined);
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const rows: Row[][] = [];
       for (const st of statements) rows.push((await client.query(toPgPlaceholders(st.sql), [...st.params])).rows as Row[]);

@@ -29,6 +29,19 @@ pgOnly('PostgreSQL: the deadline covers the whole read, not each statement', asy
   }
 }, 20_000);
 
+// Past the read's deadline the client goes; a statement the server is still running (CPU-bound: it reads no
+// socket) would go on until its own statement timeout. The session asks the server to look for a closed
+// client every half second, which cancels it.
+pgOnly('PostgreSQL: a long read\'s session has the server check every 500 ms that the client is still there', async () => {
+  const loc = await freshLocation('postgres');
+  const db = new PostgresDb(loc.databaseUrl ?? '');
+  try {
+    expect(await db.readSnapshot([statement('SHOW client_connection_check_interval')])).toEqual([[{ client_connection_check_interval: '500ms' }]]);
+  } finally {
+    await db.close();
+  }
+}, 20_000);
+
 /** Migrations (several instances starting at once on an older schema): not bound by the request path's timeouts. */
 pgOnly('PostgreSQL: a migration longer than the statement timeout applies, and an instance waiting for it meanwhile migrates nothing twice', async () => {
   const loc = await freshLocation('postgres');
