@@ -116,6 +116,15 @@ function orderDates(sr: Record<string, unknown>): Pick<OpenOrder, 'date' | 'firs
 }
 
 /**
+ * A result whose codings disagree (LabResult.codedAlsoAs) is no longer worth listing when every group it names
+ * has a counting result taken after it: the newer results answer for each of those tests.
+ */
+function supersededInEveryGroup(r: LabResult, latest: ReadonlyMap<string, ReadonlyMap<string, LabResult>>): boolean {
+  const taken = r.time ?? -Infinity;
+  return [r.group, ...(r.codedAlsoAs ?? [])].every((g) => [...(latest.get(g.id)?.values() ?? [])].some((later) => (later.time ?? -Infinity) > taken));
+}
+
+/**
  * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
  * status, with a status that is neither open nor closed ("unknown"), without a readable code, or whose codings
  * name different tests (no group in common: TSH beside CK, a blood count panel beside TSH) is unreadable (§7):
@@ -282,6 +291,6 @@ export function assessScreening(
     orderSystem: chooseOrderSystem(results, panel, settings.orderCodeSystem ?? 'auto'),
     undatedResults,
     openOrdersUnknown: serviceRequests === undefined || someOrderUnreadable,
-    codesDisagree: [...disagreeing.values()],
+    codesDisagree: [...disagreeing.values()].filter((r) => !supersededInEveryGroup(r, latest)),
   };
 }

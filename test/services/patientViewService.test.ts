@@ -334,6 +334,15 @@ describe('one result or open order whose codings name different panel groups (do
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
     expect(cardOfKind(body, 'non-pharmacological-treatment')).toBeUndefined();
   });
+  test('newer results of every test it names supersede it: no longer listed; a newer result of only one of them does not', async () => {
+    const newer = (id: string, code: object, value: number, unit: string) => ({ ...observation(id, code, value, unit), effectiveDateTime: '2026-11-24T08:00:00+01:00' });
+    const mixed = observation('o-mixed', TSH_AND_CK, 2.1, 'mIU/L');
+    const both = await cards([mixed, newer('o-tsh', coded([LOINC, '3016-3']), 2.0, 'mIU/L'), newer('o-ck', coded([NPU, 'NPU19656']), 120, 'U/L')]);
+    expect(both.cards.map((c) => String(c.detail)).join('\n')).not.toContain('coded as different tests');
+    expect(cardOfKind(both, 'screening-incomplete')!.summary).not.toMatch(/TSH|CK/);
+    const one = await cards([mixed, newer('o-tsh', coded([LOINC, '3016-3']), 2.0, 'mIU/L')]);
+    expect(cardOfKind(one, 'screening-incomplete')!.detail).toContain('- 2.1 mIU/L (2026-11-20), coded as different tests (TSH / CK)');
+  });
   test('codings that agree keep working: LOINC and NPU for TSH, with a local code beside them, count as TSH, listed nowhere as not assessable', async () => {
     const agree = coded([LOINC, '3016-3'], [NPU, 'NPU03577'], ['urn:lab:local', 'TSH1']);
     const card = cardOfKind(await cards([observation('o-tsh', agree, 2.1, 'mIU/L', 0.3, 4)]), 'screening-incomplete')!;
