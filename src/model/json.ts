@@ -51,13 +51,9 @@ export function isFhirId(s: string): boolean {
   return /^[A-Za-z0-9\-.]{1,64}$/.test(s) && !isDotSegment(s);
 }
 
-/** A UUID (RFC 9562's text form, either letter case): what CDS Hooks' `hookInstance` and a card's `uuid` are. */
-export function isUuid(s: string): boolean {
-  return /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$/.test(s);
-}
-
 /**
- * A generated UUID: RFC 9562's text form with a version (1–8) and its variant, as UUID generators make them —
+ * A generated UUID (what CDS Hooks' `hookInstance` and a card's `uuid` are): RFC 9562's text form, either letter
+ * case, with a version (1–8) and its variant, as UUID generators make them —
  * not a number padded into that shape ("00000000-0000-0000-0000-000101801234": a CPR number). What the log may
  * quote of a caller's ids.
  */

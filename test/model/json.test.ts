@@ -1,4 +1,4 @@
-import { fhirId, isUuid, ownEntry } from '../../src/model/json.js';
+import { fhirId, isGeneratedUuid, ownEntry } from '../../src/model/json.js';
 
 describe('fhirId', () => {
   test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded ', '.a', 'a..b'])('%p is an id', (v) => {
@@ -17,10 +17,13 @@ describe('ownEntry', () => {
   });
 });
 
-describe('isUuid', () => {
+describe('isGeneratedUuid', () => {
   test('the text form in either letter case; anything else is not', () => {
-    expect(isUuid('7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e')).toBe(true);
-    expect(isUuid('7C1D2E3F-4A5B-4C6D-8E7F-901A2B3C4D5E')).toBe(true);
-    for (const s of ['', 'refused-call-7', '7c1d2e3f4a5b4c6d8e7f901a2b3c4d5e', '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e ', 'urn:uuid:7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e']) expect(isUuid(s)).toBe(false);
+    expect(isGeneratedUuid('7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e')).toBe(true);
+    expect(isGeneratedUuid('7C1D2E3F-4A5B-4C6D-8E7F-901A2B3C4D5E')).toBe(true);
+    for (const s of ['', 'refused-call-7', '7c1d2e3f4a5b4c6d8e7f901a2b3c4d5e', '7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e ', 'urn:uuid:7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e']) expect(isGeneratedUuid(s)).toBe(false);
+  });
+  test('a number padded into the shape (no version, no variant) is not one', () => {
+    expect(isGeneratedUuid('00000000-0000-0000-0000-000101801234')).toBe(false);
   });
 });
