@@ -65,9 +65,8 @@ const NOT_PRESCRIBED_INTENTS: ReadonlySet<string> = new Set(['proposal', 'plan',
 export function findCurrentMedication(input: CurrentMedicationInput): CurrentMedicationFinding | null {
   const { terminology } = input;
   const patient = patientConditions(input.conditions, terminology.conditions);
-  const byKind = new Map<DrugKind, CurrentMedicationDrug[]>();
-  // The texts listed per kind, compared trimmed and in lower case: one Set, not a scan of the list per drug.
-  const listed = new Map<DrugKind, Set<string>>();
+  // Per kind, the drugs listed by their text, compared trimmed and in lower case: one Map, not a scan per drug.
+  const byKind = new Map<DrugKind, Map<string, CurrentMedicationDrug>>();
   const codes = new Set<string>();
   let opioidDependence = false;
   let unidentified = 0;
@@ -78,24 +77,24 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
     if (unidentifiable(med, cls, terminology.drugs)) unidentified++;
     const effective = effectiveKinds(med, cls, patient, terminology);
     for (const kind of effective.kinds) {
-      const drugs = byKind.get(kind) ?? [];
-      const drugText = med.drugText ?? '';
-      // The same drug from the EHR's order and the shared medication record is listed once.
-      const seen = listed.get(kind) ?? new Set<string>();
-      const key = drugText.trim().toLowerCase();
-      if (seen.has(key)) continue;
-      seen.add(key);
-      listed.set(kind, seen);
-      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
-      drugs.push({ reference: med.reference, drugText, namedByCode: namedOnlyByCode(med), ingredients: cls.ingredients.map((i) => ({ nameEn: i.nameEn, nameDa: i.nameDa })), daytime });
+      const drugs = byKind.get(kind) ?? new Map<string, CurrentMedicationDrug>();
       byKind.set(kind, drugs);
+      const drugText = med.drugText ?? '';
+      const key = drugText.trim().toLowerCase();
+      const daytime = terminology.drugs.kinds.get(kind).rule === 'daytime-dosing' && assessDaytimeDosing(med.dosageInstruction, input.settings).daytime;
+      const listed = drugs.get(key);
+      // The same drug from two orders, or from the EHR's order and the shared medication record, is listed once:
+      // dosed in the daytime when either is (the safe side), with the codes of both, whichever the EHR sent first.
+      if (listed) listed.daytime ||= daytime;
+      else drugs.set(key, { reference: med.reference, drugText, namedByCode: namedOnlyByCode(med), ingredients: cls.ingredients.map((i) => ({ nameEn: i.nameEn, nameDa: i.nameDa })), daytime });
       for (const c of medicationCodesOf(med)) codes.add(c);
       if (terminology.drugs.kinds.get(kind).opioid && effective.opioidDependence) opioidDependence = true;
     }
   }
   const kinds = terminology.drugs.kinds.ordered(byKind.keys());
   if (kinds.length === 0) return null;
-  const classes = kinds.map((kind) => ({ kind, entry: terminology.drugs.kinds.get(kind), drugs: byKind.get(kind) ?? [] }));
+  // In the order of their texts, not of the EHR's lists: the same record gives the same card.
+  const classes = kinds.map((kind) => ({ kind, entry: terminology.drugs.kinds.get(kind), drugs: [...(byKind.get(kind) ?? new Map<string, CurrentMedicationDrug>()).entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d) }));
   return {
     kind: 'current-medication',
     indicator: classes.some((c) => c.entry.rule === 'opioid-without-dual-action') ? 'warning' : 'info',

@@ -184,6 +184,18 @@ function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminolog
   return keys ?? NO_KEYS;
 }
 
+/** The drugs a card names, in the order of their texts (then references), not of the EHR's lists: the same record gives the same card. */
+function byDrugText(a: ActiveOpioid, b: ActiveOpioid): number {
+  const [x, y] = [a.drugText.toLowerCase(), b.drugText.toLowerCase()];
+  if (x !== y) return x < y ? -1 : 1;
+  const [r, q] = [a.reference ?? '', b.reference ?? ''];
+  return r < q ? -1 : r > q ? 1 : 0;
+}
+
+function inTextOrder(list: ActiveOpioid[]): ActiveOpioid[] {
+  return list.length > 1 ? list.sort(byDrugText) : list;
+}
+
 function opioidDecision(
   kind: DrugKind,
   draft: DraftOrder,
@@ -206,16 +218,18 @@ function opioidDecision(
   // An opioid known only by its ATC class (a stand-in key "atc:N02A") may be the same ingredient: it is not ruled out.
   const draftByClass = [...keys].some((k) => k.startsWith('atc:'));
   const maybeSame = (a: ClassifiedActive): boolean => draftByClass || a.opioidKeys.some((k) => keys.has(k) || k.startsWith('atc:'));
-  const sameIngredient = others.filter(maybeSame).map(ref);
-  const otherOpioids = others
-    .filter((a) => !maybeSame(a))
-    // One being stopped in the same draftOrders no longer counts — unless this draft replaces it (priorPrescription):
-    // that is a switch signed in one go, and removing the new opioid would stop the patient's opioid abruptly.
-    .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference) && a.order.reference !== draft.replaces))
-    .map(ref);
+  const sameIngredient = inTextOrder(others.filter(maybeSame).map(ref));
+  const otherOpioids = inTextOrder(
+    others
+      .filter((a) => !maybeSame(a))
+      // One being stopped in the same draftOrders no longer counts — unless this draft replaces it (priorPrescription):
+      // that is a switch signed in one go, and removing the new opioid would stop the patient's opioid abruptly.
+      .filter((a) => a.pattern !== 'as-needed' && !(a.order.reference !== null && stopped.has(a.order.reference) && a.order.reference !== draft.replaces))
+      .map(ref),
+  );
   // Ended within the window: the same ingredient (a renewal; the draft itself, renewed in place, too), or another
   // taken regularly or with unknown dosing (a switch).
-  const recentlyEnded = ended.orders.filter((a) => a.opioidKeys.length > 0 && (isDraft(a) || maybeSame(a) || a.pattern !== 'as-needed')).map(ref);
+  const recentlyEnded = inTextOrder(ended.orders.filter((a) => a.opioidKeys.length > 0 && (isDraft(a) || maybeSame(a) || a.pattern !== 'as-needed')).map(ref));
   return {
     offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0,
     recentlyEnded,

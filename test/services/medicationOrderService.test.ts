@@ -817,7 +817,8 @@ describe('rev 2: no delete while another opioid is taken regularly', () => {
   test(`the opioids already taken are named once each, at most ${MAX_LISTED_NAMES}, then counted: the card stays bounded`, async () => {
     const active = [
       ...Array.from({ length: 3 }, (_, i) => activeRx(`t${i}`, rx('835603', 'Nobligan 50 mg'), { dosageInstruction: regular })),
-      ...Array.from({ length: 500 }, (_, i) => activeRx(`c${i}`, { text: `Contalgin ${i + 1} mg` }, { dosageInstruction: regular })),
+      // Named after Nobligan in the alphabet: the card lists the drugs by name, so Nobligan comes first.
+      ...Array.from({ length: 500 }, (_, i) => activeRx(`c${i}`, { text: `Palexia ${i + 1} mg` }, { dosageInstruction: regular })),
     ];
     const card = (await call([oxy()], { active })).cards[0]!;
     expect(card.detail.match(/Nobligan 50 mg/g)).toHaveLength(1);

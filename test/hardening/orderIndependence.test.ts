@@ -1,0 +1,154 @@
+/**
+ * An EHR lists a searchset's entries, a code's codings and an object's keys in whatever order its server
+ * returns them: the answer must not depend on it (docs/clinical-rules.md §7). Every request fixture, every
+ * fixture patient and the bench's bodies are sent as they are and shuffled (entries, codings, contained
+ * resources, categories, interpretations, ranges, a report's results, every object's keys); the cards must be
+ * the same apart from their uuids. The draft orders are not shuffled: a drug card names the order's place in
+ * the draft ("order 3 of 5"), which is the EHR's own order.
+ */
+import fc from 'fast-check';
+import { readdirSync } from 'node:fs';
+import request from 'supertest';
+import { orderSelectBody, orderSignBody, patientViewBody } from '../../bench/bodies.js';
+import { projectPath } from '../../src/projectRoot.js';
+import { buildTestApp, expectValidResponse, FIXED_NOW, patientViewRequest, readJson, searchset } from '../support/testApp.js';
+
+const ROUTES: Record<string, string> = {
+  'patient-view': '/cds-services/nkr-pain-patient-view',
+  'order-select': '/cds-services/nkr-pain-order-select',
+  'order-sign': '/cds-services/nkr-pain-order-sign',
+};
+/** Arrays whose order carries no meaning in FHIR (or in how this service reads them). */
+const UNORDERED = new Set(['entry', 'coding', 'contained', 'category', 'interpretation', 'referenceRange', 'result']);
+
+/** A small seeded generator, so that a failing seed from fast-check reproduces the same shuffle. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+function shuffled<T>(items: T[], next: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+function shuffleDeep(value: unknown, next: () => number, key: string, path: string): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((v) => shuffleDeep(v, next, '', `${path}[]`));
+    return UNORDERED.has(key) && path !== 'context.draftOrders.entry' ? shuffled(items, next) : items;
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of shuffled(Object.keys(value), next)) out[k] = shuffleDeep((value as Record<string, unknown>)[k], next, k, path ? `${path}.${k}` : k);
+    return out;
+  }
+  return value;
+}
+
+/** Keys in a fixed order: an update action sends the draft back as the EHR wrote it, keys in its order. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value === null || typeof value !== 'object') return value;
+  const entries = Object.entries(value).filter(([k]) => k !== 'uuid');
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+}
+
+/** The cards without their uuids and their suggestions' (new on every call), in a fixed order. */
+function cardsOf(status: number, body: unknown): string[] {
+  if (status !== 200) return [`status ${status}`];
+  return expectValidResponse(body)
+    .cards.map((c) => JSON.stringify(canonical(c)))
+    .sort();
+}
+
+/** A patient on several drugs of each kind the guideline names, some listed twice (an order and the record). */
+const ATC = 'http://www.whocc.no/atc';
+const subject = { reference: 'Patient/p-many' };
+const drug = (id: string, code: string, text: string, extra: Partial<fhir4.MedicationRequest> = {}): fhir4.MedicationRequest => ({
+  resourceType: 'MedicationRequest',
+  id,
+  status: 'active',
+  intent: 'order',
+  subject,
+  authoredOn: '2026-05-01',
+  medicationCodeableConcept: { text, coding: [{ system: ATC, code }] },
+  ...extra,
+});
+const morning: Partial<fhir4.MedicationRequest> = { dosageInstruction: [{ timing: { repeat: { when: ['MORN'] } } }] };
+const bedtime: Partial<fhir4.MedicationRequest> = { dosageInstruction: [{ timing: { repeat: { when: ['HS'] } } }] };
+const manyActive = [
+  drug('morphine', 'N02AA01', 'Contalgin 30 mg depottablet'),
+  drug('oxycodone', 'N02AA05', 'Oxycodon 10 mg depottablet'),
+  drug('fentanyl', 'N02AB03', 'Fentanyl 12 mikrogram/time depotplaster'),
+  drug('ami-1', 'N06AA09', 'Amitriptylin 10 mg tablet', morning),
+  drug('ami-2', 'N06AA09', 'Amitriptylin 10 mg tablet', bedtime),
+  drug('sertraline', 'N06AB06', 'Sertralin 50 mg tablet'),
+  drug('citalopram', 'N06AB04', 'Citalopram 20 mg tablet'),
+  drug('pregabalin', 'N02BF02', 'Pregabalin 75 mg kapsel'),
+  drug('gabapentin', 'N02BF01', 'Gabapentin 300 mg kapsel'),
+];
+const manyRecord: fhir4.MedicationStatement[] = [
+  { resourceType: 'MedicationStatement', id: 'fmk-oxy', status: 'active', subject, medicationCodeableConcept: { text: 'Oxycodon 10 mg depottablet', coding: [{ system: ATC, code: 'N02AA05' }] } },
+  { resourceType: 'MedicationStatement', id: 'fmk-duloxetine', status: 'active', subject, medicationCodeableConcept: { text: 'Duloxetin 30 mg kapsel', coding: [{ system: ATC, code: 'N06AX21' }] } },
+];
+const manyConditions: fhir4.Condition[] = [
+  { resourceType: 'Condition', id: 'fm', subject, recordedDate: '2025-01-10', clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] } },
+];
+const manyPrefetch = {
+  patient: { resourceType: 'Patient', id: 'p-many', birthDate: '1970-01-01' },
+  conditions: searchset(manyConditions),
+  labs: searchset([]),
+  medications: searchset(manyActive),
+  medicationStatements: searchset(manyRecord),
+  serviceRequests: searchset([]),
+};
+const manyDrafts = {
+  resourceType: 'Bundle',
+  type: 'collection',
+  entry: [
+    drug('d-tramadol', 'N02AX02', 'Tramadol 50 mg kapsel', { status: 'draft' }),
+    drug('d-morphine', 'N02AA01', 'Morfin 10 mg tablet', { status: 'draft' }),
+    drug('d-ami', 'N06AA09', 'Amitriptylin 25 mg tablet', { status: 'draft', ...morning }),
+    drug('d-sertraline', 'N06AB06', 'Sertralin 100 mg tablet', { status: 'draft' }),
+    drug('d-pregabalin', 'N02BF02', 'Pregabalin 150 mg kapsel', { status: 'draft' }),
+    drug('d-duloxetine', 'N06AX21', 'Duloxetin 60 mg kapsel', { status: 'draft' }),
+  ].map((resource) => ({ resource })),
+};
+const many = (hook: string, context: Record<string, unknown>): Record<string, unknown> => ({
+  hook,
+  hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2eb',
+  context: { userId: 'Practitioner/x', patientId: 'p-many', ...context },
+  prefetch: manyPrefetch,
+});
+
+const bodies: Array<[string, Record<string, unknown>]> = [
+  ['several drugs of each kind: patient-view', many('patient-view', {})],
+  ['several drugs of each kind: order-select', many('order-select', { draftOrders: manyDrafts, selections: ['MedicationRequest/d-tramadol', 'MedicationRequest/d-morphine', 'MedicationRequest/d-ami', 'MedicationRequest/d-sertraline'] })],
+  ['several drugs of each kind: order-sign', many('order-sign', { draftOrders: manyDrafts })],
+  ...readdirSync(projectPath('fixtures', 'requests')).map((f): [string, Record<string, unknown>] => [f, readJson(projectPath('fixtures', 'requests', f))]),
+  ...readdirSync(projectPath('fixtures', 'patients')).map((f): [string, Record<string, unknown>] => [`patient ${f}`, patientViewRequest(f.replace(/\.json$/, ''))]),
+  ['bench patient-view, 200 Observations', patientViewBody({ observations: 200 }, FIXED_NOW)],
+  ['bench order-select, tramadol', orderSelectBody(FIXED_NOW)],
+  ['bench order-sign, 5 drafts', orderSignBody(FIXED_NOW)],
+];
+
+describe('the answer does not depend on the order the EHR lists things in', () => {
+  test.each(bodies)('%s', async (_name, body) => {
+    const { app } = buildTestApp();
+    const route = ROUTES[String(body.hook)]!;
+    const send = async (b: unknown, lang: string): Promise<string[]> => {
+      const res = await request(app).post(route).set('Accept-Language', lang).send(b as object);
+      return cardsOf(res.status, res.body);
+    };
+    const asSent = { en: await send(body, 'en'), da: await send(body, 'da') };
+    await fc.assert(
+      fc.asyncProperty(fc.integer(), fc.constantFrom('en' as const, 'da' as const), async (seed, lang) => {
+        expect(await send(shuffleDeep(body, random(seed), '', ''), lang)).toEqual(asSent[lang]);
+      }),
+      { numRuns: 6 },
+    );
+  });
+});
