@@ -124,7 +124,51 @@ const many = (hook: string, context: Record<string, unknown>): Record<string, un
   prefetch: manyPrefetch,
 });
 
+/** Results that tie: the same test at the same time, in the searchset and in a report, several open orders of one test. */
+const LOINC = 'http://loinc.org';
+const lab = (id: string, code: string, value: number | string, at: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  resourceType: 'Observation',
+  id,
+  status: 'final',
+  subject: { reference: 'Patient/p-many' },
+  code: { coding: [{ system: LOINC, code }] },
+  effectiveDateTime: at,
+  ...(typeof value === 'number' ? { valueQuantity: { value, unit: 'mIU/L' } } : { valueString: value }),
+  referenceRange: [{ low: { value: 0.3 }, high: { value: 4.0 } }],
+  ...extra,
+});
+const tiedLabs = [
+  lab('tsh-a', '3016-3', 2.1, '2026-10-01T08:00:00Z'),
+  lab('tsh-b', '3016-3', 6.5, '2026-10-01T08:00:00Z', { interpretation: [{ coding: [{ code: 'H' }] }] }),
+  lab('tsh-c', '3016-3', 'hæmolyseret', '2026-10-01T08:00:00Z'),
+  lab('ck-a', '2157-6', 'se note', '2026-09-01'),
+  lab('ck-b', '2157-6', '1.234', '2026-09-01'),
+  lab('crp-a', '1988-5', 12, '2026-09-02T10:00:00+02:00', { referenceRange: [{ high: { value: 8 } }] }),
+  lab('crp-b', '1988-5', 3, '2026-09-02T08:00:00Z', { referenceRange: [{ high: { value: 8 } }] }),
+  { resourceType: 'DiagnosticReport', id: 'rep', status: 'final', subject: { reference: 'Patient/p-many' }, code: { text: 'Blodprøver' }, result: [{ reference: 'Observation/tsh-a' }, { reference: 'Observation/crp-b' }] },
+];
+const openOrder = (id: string, code: string, authoredOn: string): Record<string, unknown> => ({
+  resourceType: 'ServiceRequest',
+  id,
+  status: 'active',
+  intent: 'order',
+  subject: { reference: 'Patient/p-many' },
+  code: { coding: [{ system: LOINC, code }] },
+  authoredOn,
+});
+const tiedPrefetch = {
+  ...manyPrefetch,
+  conditions: searchset(manyConditions.map((c) => ({ ...c, recordedDate: '2026-11-01' }))),
+  labs: { resourceType: 'Bundle', type: 'searchset', entry: tiedLabs.map((resource) => ({ resource })) },
+  serviceRequests: {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    entry: [openOrder('sr-1', '1989-3', '2026-11-20'), openOrder('sr-2', '1989-3', '2025-01-01'), openOrder('sr-3', '718-7', '2026-11-02')].map((resource) => ({ resource })),
+  },
+};
+
 const bodies: Array<[string, Record<string, unknown>]> = [
+  ['results that tie, open orders of one test: patient-view', { ...many('patient-view', {}), prefetch: tiedPrefetch }],
   ['several drugs of each kind: patient-view', many('patient-view', {})],
   ['several drugs of each kind: order-select', many('order-select', { draftOrders: manyDrafts, selections: ['MedicationRequest/d-tramadol', 'MedicationRequest/d-morphine', 'MedicationRequest/d-ami', 'MedicationRequest/d-sertraline'] })],
   ['several drugs of each kind: order-sign', many('order-sign', { draftOrders: manyDrafts })],
