@@ -64,16 +64,20 @@ const NOT_PRESCRIBED_INTENTS: ReadonlySet<string> = new Set(['proposal', 'plan',
 /** null when nothing active is of a kind the guideline speaks about. */
 export function findCurrentMedication(input: CurrentMedicationInput): CurrentMedicationFinding | null {
   const { terminology } = input;
-  const patient = patientConditions(input.conditions, terminology.conditions);
+  // Each classified once; a substitution product the patient takes (Suboxone, Buvidal …) is opioid dependence on
+  // record too, as on the order cards (docs/clinical-rules.md §4.10): methadone beside it is substitution treatment.
+  const classified = input.activeMedications.map((med) => ({ med, cls: classifyOrder(med, terminology.drugs) }));
+  const onRecord = patientConditions(input.conditions, terminology.conditions);
+  const onSubstitution = classified.some(({ cls }) => cls.outOfScope === 'opioid-substitution');
+  const patient = onSubstitution && !onRecord.opioidDependence ? { ...onRecord, opioidDependence: true } : onRecord;
   // Per kind, the drugs listed by their text, compared trimmed and in lower case: one Map, not a scan per drug.
   const byKind = new Map<DrugKind, Map<string, CurrentMedicationDrug>>();
   const codes = new Set<string>();
   let opioidDependence = false;
   let unidentified = 0;
-  for (const med of input.activeMedications) {
+  for (const { med, cls } of classified) {
     // A proposal or plan is no drug prescribed: not listed as current medication (the opioid check still counts it, the safe side).
     if (med.intent !== null && NOT_PRESCRIBED_INTENTS.has(med.intent)) continue;
-    const cls = classifyOrder(med, terminology.drugs);
     if (unidentifiable(med, cls, terminology.drugs)) unidentified++;
     const effective = effectiveKinds(med, cls, patient, terminology);
     for (const kind of effective.kinds) {

@@ -99,4 +99,11 @@ describe('rev 2: statements, depression reasons, dependence', () => {
     expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')], [f11])).toMatchObject({ opioidDependence: true });
     expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')])).toMatchObject({ opioidDependence: false });
   });
+
+  test('an active substitution product is opioid dependence on record, as on the order cards (docs/clinical-rules.md §4.10): methadone beside it is not listed, another opioid is marked', () => {
+    const suboxone = statement(rx('1010608', 'Suboxone 8 mg/2 mg'), 'sub');
+    const methadone = statement({ text: 'Metadon 40 mg', coding: [{ system: 'http://www.whocc.no/atc', code: 'N07BC02' }] }, 'm');
+    expect(current([suboxone, methadone])).toBeNull();
+    expect(current([suboxone, statement({ text: 'OxyContin 10 mg' }, 'o')])).toMatchObject({ kinds: ['opioid-without-dual-action'], opioidDependence: true });
+  });
 });
