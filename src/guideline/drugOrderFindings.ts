@@ -181,6 +181,9 @@ const NO_KEYS: readonly string[] = Object.freeze([]);
 function opioidKeys(cls: ClassifiedMedication, terminology: MedicationTerminology): readonly string[] {
   let keys: string[] | undefined;
   for (const i of cls.ingredients) if (i.kind !== null && terminology.drugs.kinds.get(i.kind).opioid) (keys ??= []).push(i.key);
+  // A substitution product or an antitussive combination is an opioid product even when its row names no
+  // ingredient (diamorphine N07BC06, R05FA): another opioid (docs/clinical-rules.md §4.1), never "the same ingredient".
+  if (keys === undefined && cls.outOfScope !== null) return [`product:${cls.outOfScope}`];
   return keys ?? NO_KEYS;
 }
 

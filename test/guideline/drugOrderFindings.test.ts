@@ -349,6 +349,17 @@ describe('delete suggestion vs tapering', () => {
     }
   });
 
+  test('an active substitution product or antitussive combination is another opioid, also when its code names no ingredient (docs/clinical-rules.md §4.1): no delete', () => {
+    for (const active of [
+      activeOrder(atc('N07BC06', 'Diacetylmorfin (heroinbehandling)'), 'm'),
+      activeOrder(atc('R05FA02', 'Hostesaft med opiumderivat'), 'm'),
+      activeOrder({ text: 'Subutex 8 mg' }, 'm'),
+    ]) {
+      const f = one(rx('1049621', 'OxyContin 10 mg'), {}, { active: [active] })[0]!;
+      expect(f.opioid).toMatchObject({ offerDelete: false, sameIngredient: [], otherOpioids: [{ reference: 'MedicationRequest/m' }] });
+    }
+  });
+
   test('a PN-only other opioid, or one being stopped in the same draft, leaves the delete (rev 2)', () => {
     const pn = one(rx('1049621'), {}, { active: [activeOrder({ text: 'Contalgin 10 mg' }, 'm', [{ asNeededBoolean: true }])] })[0]!;
     expect(pn.opioid?.offerDelete).toBe(true);
