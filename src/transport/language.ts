@@ -20,7 +20,7 @@ export function pickLanguage(setting: LanguageSetting, acceptLanguage: string | 
     .sort((a, b) => b.q - a.q || a.index - b.index);
   for (const l of ranked) {
     if (l.primary === 'da' || l.primary === 'en') return l.primary;
-    // Norwegian and Swedish readers understand Danish better than English.
+    // Norwegian readers understand Danish better than English (Swedish is not mapped: English).
     if (l.primary === 'nb' || l.primary === 'no' || l.primary === 'nn') return 'da';
   }
   return 'en';
