@@ -10,8 +10,8 @@ import { asList, finiteNumber, isObject, ownEntry } from '../model/json.js';
  *   is what is prescribed regularly; an "up to" ceiling alone does not make a dosing daytime.
  * - Instructions with the same `sequence` (or none) run together, so their doses add up; the count is the
  *   largest over sequence groups. A period without a unit, or a frequency without a period, is not counted.
- * - A `timing.code` (DSTU2 and R4 GTS abbreviations) is read when there is no `repeat`: BID/TID/QID/Q4H/
- *   Q6H/Q8H = several doses; AM = morning; PM = evening.
+ * - A `timing.code` (DSTU2 and R4 GTS abbreviations) gives the count when `repeat` does not: BID/TID/QID/
+ *   Q1H/Q2H/Q3H/Q4H/Q6H/Q8H = several doses, QD one, QOD every other day; AM = morning; PM = evening; BED = bedtime.
  * - The exception "unless every `when` is evening or night" needs every instruction of the group to carry
  *   `when` codes, all evening/night; then neither timeOfDay nor the dose count makes it daytime.
  * - Dosage given only as text (no timing) is never daytime.
