@@ -1,9 +1,9 @@
 /**
  * An EHR lists a searchset's entries, a code's codings and an object's keys in whatever order its server
  * returns them: the answer must not depend on it (docs/clinical-rules.md §7). Every request fixture, every
- * fixture patient and the bench's bodies are sent as they are and shuffled (entries, codings, contained
- * resources, categories, interpretations, ranges, a report's results, every object's keys); the cards must be
- * the same apart from their uuids. The draft orders are not shuffled: a drug card names the order's place in
+ * fixture patient, the bench's bodies and a few built here (several drugs of each kind, results that tie)
+ * are sent as they are and shuffled (UNORDERED's arrays — entries, codings, dosage instructions, reasons … —
+ * and every object's keys); the cards must be the same apart from their uuids. The draft orders are not shuffled: a drug card names the order's place in
  * the draft ("order 3 of 5"), which is the EHR's own order.
  */
 import fc from 'fast-check';
@@ -18,8 +18,11 @@ const ROUTES: Record<string, string> = {
   'order-select': '/cds-services/nkr-pain-order-select',
   'order-sign': '/cds-services/nkr-pain-order-sign',
 };
-/** Arrays whose order carries no meaning in FHIR (or in how this service reads them). */
-const UNORDERED = new Set(['entry', 'coding', 'contained', 'category', 'interpretation', 'referenceRange', 'result']);
+/**
+ * Arrays whose order carries no meaning in FHIR (or in how this service reads them). Not a Medication's
+ * `ingredient`: a combination is named as the EHR lists it ("oxycodon / naloxon"), as its label does.
+ */
+const UNORDERED = new Set(['entry', 'coding', 'contained', 'category', 'interpretation', 'referenceRange', 'result', 'dosageInstruction', 'dosage', 'reasonCode', 'reasonReference', 'component', 'identifier', 'note', 'when']);
 
 /** A small seeded generator, so that a failing seed from fast-check reproduces the same shuffle. */
 function random(seed: number): () => number {
@@ -105,6 +108,7 @@ const manyPrefetch = {
   medicationStatements: searchset(manyRecord),
   serviceRequests: searchset([]),
 };
+const targin: fhir4.Medication = { resourceType: 'Medication', id: 'med1', ingredient: [{ itemCodeableConcept: { text: 'naloxon' } }, { itemCodeableConcept: { text: 'oxycodon' } }] };
 const manyDrafts = {
   resourceType: 'Bundle',
   type: 'collection',
@@ -115,6 +119,18 @@ const manyDrafts = {
     drug('d-sertraline', 'N06AB06', 'Sertralin 100 mg tablet', { status: 'draft' }),
     drug('d-pregabalin', 'N02BF02', 'Pregabalin 150 mg kapsel', { status: 'draft' }),
     drug('d-duloxetine', 'N06AX21', 'Duloxetin 60 mg kapsel', { status: 'draft' }),
+    drug('d-ami-two-doses', 'N06AA09', 'Amitriptylin 10 mg tablet', {
+      status: 'draft',
+      dosageInstruction: [
+        { timing: { repeat: { when: ['MORN'] } }, doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }] },
+        { timing: { repeat: { when: ['HS'] } }, doseAndRate: [{ doseQuantity: { value: 25, unit: 'mg' } }] },
+      ],
+    }),
+    drug('d-citalopram-reasons', 'N06AB04', 'Citalopram 10 mg tablet', {
+      status: 'draft',
+      reasonCode: [{ coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }] }, { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M79.7' }] }],
+    }),
+    drug('d-targin', '', '', { status: 'draft', medicationCodeableConcept: undefined, medicationReference: { reference: '#med1' }, contained: [targin] }),
   ].map((resource) => ({ resource })),
 };
 const many = (hook: string, context: Record<string, unknown>): Record<string, unknown> => ({
@@ -170,7 +186,7 @@ const tiedPrefetch = {
 const bodies: Array<[string, Record<string, unknown>]> = [
   ['results that tie, open orders of one test: patient-view', { ...many('patient-view', {}), prefetch: tiedPrefetch }],
   ['several drugs of each kind: patient-view', many('patient-view', {})],
-  ['several drugs of each kind: order-select', many('order-select', { draftOrders: manyDrafts, selections: ['MedicationRequest/d-tramadol', 'MedicationRequest/d-morphine', 'MedicationRequest/d-ami', 'MedicationRequest/d-sertraline'] })],
+  ['several drugs of each kind: order-select', many('order-select', { draftOrders: manyDrafts, selections: ['MedicationRequest/d-tramadol', 'MedicationRequest/d-morphine', 'MedicationRequest/d-ami', 'MedicationRequest/d-sertraline', 'MedicationRequest/d-ami-two-doses', 'MedicationRequest/d-citalopram-reasons', 'MedicationRequest/d-targin'] })],
   ['several drugs of each kind: order-sign', many('order-sign', { draftOrders: manyDrafts })],
   ...readdirSync(projectPath('fixtures', 'requests')).map((f): [string, Record<string, unknown>] => [f, readJson(projectPath('fixtures', 'requests', f))]),
   ...readdirSync(projectPath('fixtures', 'patients')).map((f): [string, Record<string, unknown>] => [`patient ${f}`, patientViewRequest(f.replace(/\.json$/, ''))]),
