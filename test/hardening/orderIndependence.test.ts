@@ -3,8 +3,8 @@
  * returns them: the answer must not depend on it (docs/clinical-rules.md §7). Every request fixture, every
  * fixture patient, the bench's bodies and a few built here (several drugs of each kind, results that tie)
  * are sent as they are and shuffled (UNORDERED's arrays — entries, codings, dosage instructions, reasons … —
- * and every object's keys); the cards must be the same apart from their uuids. The draft orders are not shuffled: a drug card names the order's place in
- * the draft ("order 3 of 5"), which is the EHR's own order.
+ * and every object's keys); the cards must be the same apart from their uuids. The draft orders are not
+ * shuffled: a drug card names the order's place in the draft ("order 3 of 5"), which is the EHR's own order.
  */
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
