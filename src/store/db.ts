@@ -13,6 +13,9 @@ export interface Statement {
   params: readonly SqlValue[];
 }
 
+/** Background jobs that one instance at a time runs on a shared store. */
+export type JobLock = 'retention';
+
 export interface Db {
   readonly dialect: StoreKind;
   /** One statement; its rows (also for INSERT … RETURNING). */
@@ -32,6 +35,12 @@ export interface Db {
   readSnapshot(statements: readonly Statement[]): Promise<Row[][]>;
   /** Applies pending migrations; the schema version afterwards. */
   migrate(migrations?: readonly Migration[]): Promise<number>;
+  /**
+   * Runs `job` unless another instance on this store holds the lock of that name: false then, and `job` is
+   * not run. PostgreSQL: a session advisory lock on a connection of its own, let go however `job` ends;
+   * SQLite: `job` just runs (one instance per store: src/store/instanceLock.ts).
+   */
+  runAlone(lock: JobLock, job: () => Promise<void>): Promise<boolean>;
   close(): Promise<void>;
 }
 

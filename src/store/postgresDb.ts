@@ -3,7 +3,7 @@
  * server (src/store/openStore.ts): the driver is ~3 MB of live heap that an instance on SQLite never uses.
  */
 import pg from 'pg';
-import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type JobLock, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 /** `?` → `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -14,6 +14,12 @@ function toPgPlaceholders(sql: string): string {
 
 /** Any number for migrations' advisory lock, the same in every instance. */
 const MIGRATION_LOCK = 7_451_101;
+/**
+ * Background jobs' advisory locks: the two-key form (a job's number, the schema's hash), which never meets
+ * the migrations' one-key lock; per schema, because the job works on one schema's tables and stores in other
+ * schemas of the same database (other deployments, parallel tests) must not hold it back.
+ */
+const JOB_LOCKS: Record<JobLock, number> = { retention: 7_451_102 };
 
 export interface PostgresOptions {
   /** Connections per instance. */
@@ -31,6 +37,7 @@ export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly connectTimeoutMs: number;
+  private readonly statementTimeoutMs: number;
   private readonly longReadTimeoutMs: number;
 
   constructor(
@@ -38,14 +45,15 @@ export class PostgresDb implements Db {
     options: PostgresOptions = {},
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
+    this.statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
     this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: this.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      statement_timeout: options.statementTimeoutMs ?? 5_000,
-      query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
+      statement_timeout: this.statementTimeoutMs,
+      query_timeout: this.statementTimeoutMs + 1_000,
       application_name: 'nkr-pain-cds',
     });
     this.pool.on('error', (err) => options.onIdleError?.(err));
@@ -139,6 +147,34 @@ export class PostgresDb implements Db {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async runAlone(lock: JobLock, job: () => Promise<void>): Promise<boolean> {
+    // A session lock on a connection of its own, outside the pool: the job (retention) commits step by step
+    // on the pool's connections, so a transaction lock would not outlast one step, and holding a pool
+    // connection for the whole job would take it from the hook calls. The server also lets the lock go if
+    // this connection dies, so a crashed instance never leaves it held.
+    const client = new pg.Client({
+      connectionString: this.url,
+      connectionTimeoutMillis: this.connectTimeoutMs,
+      statement_timeout: this.statementTimeoutMs,
+      query_timeout: this.statementTimeoutMs + 1_000,
+      application_name: `nkr-pain-cds ${lock}`,
+    });
+    client.on('error', () => undefined);
+    const key = [JOB_LOCKS[lock]];
+    try {
+      await client.connect();
+      const res = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext(current_schema())) AS taken', key);
+      if (res.rows[0]?.taken !== true) return false;
+      await job();
+      return true;
+    } finally {
+      // Let go explicitly (ending the session would too, but only once the server has seen it end: an
+      // instance trying right after could still find it held); the job's own error, if any, is what throws.
+      await client.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', key).catch(() => undefined);
       await client.end().catch(() => undefined);
     }
   }

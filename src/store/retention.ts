@@ -38,16 +38,27 @@ export class Retention {
   private async pass(): Promise<number> {
     const cutoff = (this.deps.clock ?? Date.now)() - this.deps.days * DAY_MS;
     let total = 0;
-    try {
-      for (;;) {
-        if (this.stopped) break;
-        const n = await this.deps.health.track('retention', () => this.deps.store.pruneBefore(cutoff, STEP));
-        total += n;
-        if (n === 0) break;
-        await new Promise((resolve) => setImmediate(resolve));
+    const steps = async (): Promise<void> => {
+      try {
+        for (;;) {
+          if (this.stopped) break;
+          const n = await this.deps.health.track('retention', () => this.deps.store.pruneBefore(cutoff, STEP));
+          total += n;
+          if (n === 0) break;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch {
+        // Counted and logged by health; the next pass tries again.
       }
-    } catch {
-      // Counted and logged by health; the next pass tries again.
+    };
+    // Instances sharing one PostgreSQL store would all pick the same oldest rows at once: one pass at a time,
+    // the others skip theirs (the next hour's pass, on whichever instance comes first, goes on).
+    try {
+      const ran = await this.deps.store.runAlone('retention', steps);
+      if (!ran) this.deps.logger.debug('retention: another instance is running it; this pass skipped');
+    } catch (err) {
+      // The lock could not be asked for (the store unreachable): a failed retention, as a failed step is.
+      this.deps.health.failed('retention', err);
     }
     if (total > 0) this.deps.logger.info({ deleted: total, olderThanDays: this.deps.days }, 'retention: old cards and feedback deleted');
     return total;

@@ -1,5 +1,5 @@
 import { isoWeek } from './isoWeek.js';
-import type { Db, Row, SqlValue, Statement } from './db.js';
+import type { Db, JobLock, Row, SqlValue, Statement } from './db.js';
 import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, ReplayVerdict, ReportRows, StoredAnswer, Store } from './store.js';
 
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0));
@@ -281,6 +281,10 @@ export class SqlStore implements Store {
     }
     await this.db.batch(statements);
     return cards.length + feedbackKeys.length;
+  }
+
+  runAlone(lock: JobLock, job: () => Promise<void>): Promise<boolean> {
+    return this.db.runAlone(lock, job);
   }
 
   async claimSetting(name: string, value: string | null): Promise<string | null> {

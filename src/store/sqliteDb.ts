@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCodeOf } from '../model/errorCode.js';
 import { makeFolder } from './dataFolder.js';
-import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type Row, type SqlValue, type Statement } from './db.js';
+import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type JobLock, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { readSnapshotOnWorker } from './sqliteSnapshotReader.js';
 import { startWalCheckpointer, type WalCheckpointer } from './walCheckpointer.js';
@@ -240,6 +240,12 @@ export class SqliteDb implements Db {
     const version = apply.immediate();
     if (this.checkpointer === null && this.startCheckpointer !== null && this.db.open) this.checkpointer = this.startCheckpointer();
     return version;
+  }
+
+  /** One instance per SQLite store (its instance lock): nothing to share the job with. */
+  async runAlone(_lock: JobLock, job: () => Promise<void>): Promise<boolean> {
+    await job();
+    return true;
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@
  * method here; the per-hook-call read should be a single statement keyed by `patientKey`.
  */
 import type { Indicator } from '../model/cdsResponse.js';
+import type { JobLock } from './db.js';
 
 export type StoreKind = 'sqlite' | 'postgres';
 export type ReplayVerdict = 'new' | 'seen' | 'full';
@@ -151,6 +152,8 @@ export interface Store {
    * transaction. The number of cards and feedback items deleted (0: nothing older is left).
    */
   pruneBefore(cutoff: number, limit: number): Promise<number>;
+  /** Runs `job` unless another instance on this store is running a job under the same lock: false then (Db.runAlone). */
+  runAlone(lock: JobLock, job: () => Promise<void>): Promise<boolean>;
   /**
    * A setting every instance on this store must agree on: records `value` under `name` unless one is recorded
    * already, and returns the recorded value. `value` null forgets it (returns null).

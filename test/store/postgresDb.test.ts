@@ -60,3 +60,26 @@ pgOnly('PostgreSQL: a migration longer than the statement timeout applies, and a
     await b.close();
   }
 }, 20_000);
+
+/** Background jobs one instance at a time runs (retention): a session lock, let go however the job ends. */
+pgOnly('PostgreSQL: runAlone skips while another instance runs the job, and a job that throws lets the lock go', async () => {
+  const loc = await freshLocation('postgres');
+  const [a, b] = [new PostgresDb(loc.databaseUrl ?? ''), new PostgresDb(loc.databaseUrl ?? '')];
+  try {
+    let inside!: () => void;
+    const entered = new Promise<void>((resolve) => (inside = resolve));
+    const failing = a.runAlone('retention', async () => {
+      inside();
+      await entered;
+      expect(await b.runAlone('retention', () => Promise.resolve())).toBe(false);
+      throw new Error('step failed');
+    });
+    await expect(failing).rejects.toThrow('step failed');
+    let ran = false;
+    expect(await b.runAlone('retention', async () => void (ran = true))).toBe(true);
+    expect(ran).toBe(true);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+}, 20_000);

@@ -3,7 +3,7 @@ import { Retention } from '../../src/store/retention.js';
 import type { CardLogEntry } from '../../src/store/store.js';
 import { StoreHealth } from '../../src/store/storeHealth.js';
 import { captureLogs } from '../support/captureLogs.js';
-import { closeAll, freshStore } from './storeKinds.js';
+import { closeAll, freshLocation, freshStore, openAt, STORE_KINDS } from './storeKinds.js';
 
 afterAll(closeAll);
 
@@ -46,5 +46,47 @@ describe('Retention (RETENTION_DAYS)', () => {
     expect(health.up).toBe(false);
     health.succeeded('ping');
     expect(health.up).toBe(false); // a write failed: only a write clears it
+  });
+
+  // Several instances on one PostgreSQL store: one pass at a time, the others skip theirs (README "Running several instances").
+  const pgOnly = STORE_KINDS.includes('postgres') ? test : test.skip;
+  pgOnly('PostgreSQL: while one instance\'s pass runs, another\'s skips (rows left, a debug line); after the first failed, the next pass deletes', async () => {
+    const loc = await freshLocation('postgres');
+    const [a, b] = [await openAt(loc), await openAt(loc)];
+    // Another store (schema) on the same server: its pass is not held back by this one's.
+    const elsewhere = await freshStore('postgres');
+    try {
+      const old = Array.from({ length: 3 }, (_, i) => card(`old-${i}`, T0 - 60 * DAY + i));
+      await a.appendCards(old);
+      await elsewhere.appendCards(old);
+      // Instance a's first step waits until the test lets it go, then fails (a lost connection, say).
+      let entered!: () => void;
+      const inStep = new Promise<void>((resolve) => (entered = resolve));
+      let letGo!: () => void;
+      const gate = new Promise<void>((resolve) => (letGo = resolve));
+      a.pruneBefore = async () => {
+        entered();
+        await gate;
+        throw new Error('connection lost');
+      };
+      const logs = captureLogs();
+      const health = new StoreHealth({ logger: logs.logger, metrics: new Metrics() });
+      const retentionA = new Retention({ store: a, health, logger: logs.logger, days: 30, clock: () => T0 });
+      const retentionB = new Retention({ store: b, health, logger: logs.logger, days: 30, clock: () => T0 });
+      const passA = retentionA.runOnce();
+      await inStep;
+      expect(await retentionB.runOnce()).toBe(0);
+      expect(await b.db.all('SELECT COUNT(*)::int AS n FROM card_log')).toEqual([{ n: 3 }]);
+      expect(logs.lines().filter((l) => l.msg === 'retention: another instance is running it; this pass skipped')).toHaveLength(1);
+      expect(await new Retention({ store: elsewhere, health, logger: logs.logger, days: 30, clock: () => T0 }).runOnce()).toBe(3);
+      letGo();
+      expect(await passA).toBe(0);
+      // The failed pass let the lock go: the next pass anywhere runs.
+      expect(await retentionB.runOnce()).toBe(3);
+      expect(await b.db.all('SELECT COUNT(*)::int AS n FROM card_log')).toEqual([{ n: 0 }]);
+      await Promise.all([retentionA.stop(), retentionB.stop()]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
