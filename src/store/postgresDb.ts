@@ -2,6 +2,7 @@
  * PostgreSQL through pg, for several instances sharing one store. Imported only when DATABASE_URL names a
  * server (src/store/openStore.ts): the driver is ~3 MB of live heap that an instance on SQLite never uses.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type JobLock, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
@@ -20,6 +21,7 @@ const MIGRATION_LOCK = 7_451_101;
  * schemas of the same database (other deployments, parallel tests) must not hold it back.
  */
 const JOB_LOCKS: Record<JobLock, number> = { retention: 7_451_102 };
+const UNLOCK_WAIT_MS = 500;
 
 export interface PostgresOptions {
   /** Connections per instance. */
@@ -37,7 +39,6 @@ export class PostgresDb implements Db {
   readonly dialect = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly connectTimeoutMs: number;
-  private readonly statementTimeoutMs: number;
   private readonly longReadTimeoutMs: number;
 
   constructor(
@@ -45,15 +46,14 @@ export class PostgresDb implements Db {
     options: PostgresOptions = {},
   ) {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
-    this.statementTimeoutMs = options.statementTimeoutMs ?? 5_000;
     this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: this.connectTimeoutMs,
       idleTimeoutMillis: 30_000,
-      statement_timeout: this.statementTimeoutMs,
-      query_timeout: this.statementTimeoutMs + 1_000,
+      statement_timeout: options.statementTimeoutMs ?? 5_000,
+      query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
       application_name: 'nkr-pain-cds',
     });
     this.pool.on('error', (err) => options.onIdleError?.(err));
@@ -159,23 +159,28 @@ export class PostgresDb implements Db {
     const client = new pg.Client({
       connectionString: this.url,
       connectionTimeoutMillis: this.connectTimeoutMs,
-      statement_timeout: this.statementTimeoutMs,
-      query_timeout: this.statementTimeoutMs + 1_000,
+      // Its two statements (take, let go) never wait for the lock: as short a bound as the connect's.
+      query_timeout: this.connectTimeoutMs,
       application_name: `nkr-pain-cds ${lock}`,
     });
     client.on('error', () => undefined);
     const key = [JOB_LOCKS[lock]];
+    let taken = false;
     try {
       await client.connect();
       const res = await client.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext(current_schema())) AS taken', key);
-      if (res.rows[0]?.taken !== true) return false;
+      taken = res.rows[0]?.taken === true;
+      if (!taken) return false;
       await job();
       return true;
     } finally {
       // Let go explicitly (ending the session would too, but only once the server has seen it end: an
       // instance trying right after could still find it held); the job's own error, if any, is what throws.
-      await client.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', key).catch(() => undefined);
-      await client.end().catch(() => undefined);
+      // Shutdown waits for this (README "Operations"): a server that stopped answering holds it up at most
+      // UNLOCK_WAIT_MS, and never for the socket's close (which could take far longer); the end then cuts the
+      // session, which lets the lock go once the server sees it.
+      if (taken) await Promise.race([client.query('SELECT pg_advisory_unlock($1::int, hashtext(current_schema()))', key).catch(() => undefined), sleep(UNLOCK_WAIT_MS, undefined, { ref: false })]);
+      void client.end().catch(() => undefined);
     }
   }
 
