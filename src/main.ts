@@ -5,12 +5,13 @@ import { createLogger } from './observability/logger.js';
 import { errorCodeOf } from './model/errorCode.js';
 import { Metrics } from './observability/metrics.js';
 import { createServices } from './services/serviceRegistry.js';
-import { InstanceLockTaken, takeInstanceLock } from './store/instanceLock.js';
+import { InstanceLockTaken, takeInstanceLock, type InstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { Retention } from './store/retention.js';
 import { checkPseudonymSecret } from './store/secretCheck.js';
+import type { Store } from './store/store.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
 import { TrustedIssuersError } from './transport/auth/trustedIssuers.js';
@@ -31,17 +32,26 @@ function naming(variable: string, err: unknown): unknown {
   return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;
 }
 
+/**
+ * What the start has taken so far, let go before the process exits, whichever step failed (and at shutdown):
+ * the store first, closed as a SIGTERM closes it (SQLite checkpoints its log), then DATA_DIR's lock.
+ */
+const taken: { instanceLock: InstanceLock | null; store: Store | null } = { instanceLock: null, store: null };
+async function letGo(): Promise<void> {
+  await taken.store?.close().catch(() => undefined);
+  taken.instanceLock?.release();
+}
+
 /** Start: configuration, data, listen; drain on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   let config;
   let secret;
-  let instanceLock;
   try {
     config = loadConfig(process.env);
     // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
     // anything there (the development pseudonym secret included) or migrates.
     try {
-      instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
+      taken.instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
       secret = resolvePseudonymSecret(config);
     } catch (err) {
       throw naming('DATA_DIR', err);
@@ -49,6 +59,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
+      await letGo();
       process.exit(2);
     }
     throw err;
@@ -61,15 +72,12 @@ async function main(): Promise<void> {
   const store = await openStore(config, { writable: true, onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {
     throw naming(config.store.databaseUrl ? 'DATABASE_URL' : 'DATA_DIR', err);
   });
+  taken.store = store;
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
   // Another PSEUDONYM_SECRET than the other instances' would silently break quiet by design: refused here.
-  await checkPseudonymSecret(store, runtime.pseudonyms).catch(async (err: unknown) => {
-    await store.close().catch(() => undefined);
-    instanceLock?.release();
-    throw err;
-  });
+  await checkPseudonymSecret(store, runtime.pseudonyms);
+  // Started once the service listens: no pass is under way when a start step fails and the store is closed.
   const retention = new Retention({ store, health, logger, days: config.store.retentionDays });
-  retention.start();
   const replayCache = new StoreReplayCache(store, health);
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
@@ -100,6 +108,7 @@ async function main(): Promise<void> {
   });
   const server: Server = app.listen(config.port, config.host, () => {
     server.removeListener('error', onListenError);
+    retention.start();
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
@@ -116,10 +125,7 @@ async function main(): Promise<void> {
   const onListenError = (err: NodeJS.ErrnoException): void => {
     const why = err.code === 'EADDRINUSE' ? 'the port is in use by another process' : err.code === 'EACCES' ? 'not allowed to listen there' : err.code === 'EADDRNOTAVAIL' ? 'HOST is not an address of this machine' : err.message;
     process.stderr.write(`nkr-pain-cds failed to start: cannot listen on HOST ${config.host}, PORT ${config.port}: ${why} (${err.code ?? 'error'}); set PORT (or HOST)\n`);
-    void store.close().catch(() => undefined).finally(() => {
-      instanceLock?.release();
-      process.exit(1);
-    });
+    void letGo().finally(() => process.exit(1));
   };
   server.once('error', onListenError);
 
@@ -134,8 +140,7 @@ async function main(): Promise<void> {
     await runtime.cardLog.close();
     // A store that cannot be written now loses what was still pending: say how much.
     if (runtime.cardLog.pendingCount > 0) logger.error({ cards: runtime.cardLog.pendingCount }, 'card log not written at shutdown: these cards are lost');
-    await store.close().catch(() => undefined);
-    instanceLock?.release();
+    await letGo();
     process.exit(0);
   };
   const stopServing = (): void => {
@@ -177,5 +182,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   process.stderr.write(`nkr-pain-cds failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  void letGo().finally(() => process.exit(1));
 });

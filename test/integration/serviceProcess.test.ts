@@ -3,7 +3,7 @@ import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProce
 import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 import { useTempDirs } from '../support/tempDirs.js';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -275,5 +275,37 @@ describe('an address that cannot be had', () => {
     } finally {
       if (isRoot) execFileSync('chattr', ['-i', file]);
     }
+  }, 30_000);
+});
+
+// What a start took in DATA_DIR it lets go before it exits, as a SIGTERM does: the store closed (its
+// write-ahead log checkpointed and removed) and the instance lock's connection closed (its journal removed).
+// The operating system would release the lock itself; files SQLite leaves only when a connection was
+// abandoned are what shows it.
+describe('a start that fails after it took DATA_DIR', () => {
+  const leftOpen = (dataDir: string): string[] => readdirSync(dataDir).filter((f) => /-(wal|shm|journal)$/.test(f));
+
+  test('a clean stop leaves no SQLite side files (what the next tests compare with)', async () => {
+    const dataDir = tempDir('nkr-datadir-');
+    const started = await startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir });
+    expect(leftOpen(dataDir).length).toBeGreaterThan(0);
+    await started.stop();
+    expect(leftOpen(dataDir)).toEqual([]);
+  }, 30_000);
+
+  test('a trusted-issuers file that cannot be read (the store is open by then) → exit 1 as before, store and lock closed', async () => {
+    const dataDir = tempDir('nkr-datadir-');
+    const issuers = join(tempDir('nkr-issuers-'), 'issuers.json');
+    writeFileSync(issuers, '{');
+    await expect(startServiceProcess({ DATA_DIR: dataDir, TRUSTED_ISSUERS_FILE: issuers })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in TRUSTED_ISSUERS_FILE: /);
+    expect(leftOpen(dataDir)).toEqual([]);
+  }, 30_000);
+
+  test('a store that cannot be opened (its file a folder) → exit 1 as before, the instance lock closed', async () => {
+    const { SQLITE_FILE } = await import('../../src/store/openStore.js');
+    const dataDir = tempDir('nkr-datadir-');
+    mkdirSync(join(dataDir, SQLITE_FILE));
+    await expect(startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in DATA_DIR: /);
+    expect(leftOpen(dataDir)).toEqual([]);
   }, 30_000);
 });
