@@ -1,7 +1,8 @@
 /**
  * The feedback report: per card kind and language, cards issued, accepted (which suggestions),
  * overridden (top reasons) and unanswered, also per ISO week. Each card counts once: accepted if any
- * answer accepted one of its suggestions, else overridden if any answer overrode it.
+ * answer accepted one of its suggestions, else overridden if any answer overrode it, else apart if an answer
+ * accepted only suggestion ids the card never had (src/store/sqlStore.ts says why).
  */
 import type { ReportRows, Store } from './store.js';
 
@@ -9,6 +10,8 @@ export interface Counts {
   issued: number;
   accepted: number;
   overridden: number;
+  /** Answered only by acceptances of suggestion ids the card never had: neither accepted nor overridden. */
+  acceptedUnknown: number;
   noAnswer: number;
 }
 
@@ -41,17 +44,18 @@ const add = (a: Counts, b: Counts): void => {
   a.issued += b.issued;
   a.accepted += b.accepted;
   a.overridden += b.overridden;
+  a.acceptedUnknown += b.acceptedUnknown;
   a.noAnswer += b.noAnswer;
 };
 
 export function buildReport(rows: ReportRows, store: Store['kind'], now: number): FeedbackReport {
   const kinds = new Map<string, KindReport>();
-  const totals: Counts = { issued: 0, accepted: 0, overridden: 0, noAnswer: 0 };
+  const totals: Counts = { issued: 0, accepted: 0, overridden: 0, acceptedUnknown: 0, noAnswer: 0 };
   const kindOf = (kind: string, language: string): KindReport => {
     const id = `${kind}\u0000${language}`;
     let k = kinds.get(id);
     if (!k) {
-      k = { kind, language, issued: 0, accepted: 0, overridden: 0, noAnswer: 0, acceptedSuggestions: [], topOverrideReasons: [] };
+      k = { kind, language, issued: 0, accepted: 0, overridden: 0, acceptedUnknown: 0, noAnswer: 0, acceptedSuggestions: [], topOverrideReasons: [] };
       kinds.set(id, k);
     }
     return k;
@@ -84,7 +88,7 @@ export function buildReport(rows: ReportRows, store: Store['kind'], now: number)
     totals,
     kinds: [...kinds.values()].sort((a, b) => a.kind.localeCompare(b.kind) || a.language.localeCompare(b.language)),
     weeks: rows.weeks
-      .map((w) => ({ week: w.week, kind: w.kind, language: w.language, issued: w.issued, accepted: w.accepted, overridden: w.overridden, noAnswer: w.noAnswer }))
+      .map((w) => ({ week: w.week, kind: w.kind, language: w.language, issued: w.issued, accepted: w.accepted, overridden: w.overridden, acceptedUnknown: w.acceptedUnknown, noAnswer: w.noAnswer }))
       .sort((a, b) => a.week.localeCompare(b.week) || a.kind.localeCompare(b.kind) || a.language.localeCompare(b.language)),
     feedbackForUnknownCards: rows.unmatchedCards,
     suppressed: { total: suppressedKinds.reduce((n, k) => n + k.cards, 0), kinds: suppressedKinds },
@@ -97,24 +101,32 @@ export async function feedbackReport(store: Store, now: number): Promise<Feedbac
 
 const pct = (n: number, of: number): string => (of === 0 ? '' : ` (${Math.round((100 * n) / of)} %)`);
 
+/** One line's counts; the unknown-suggestion count only where there is one (most reports have none). */
+const countsText = (c: Counts): string =>
+  `${c.issued} issued, ${c.accepted} accepted${pct(c.accepted, c.issued)}, ${c.overridden} overridden${pct(c.overridden, c.issued)}, ` +
+  (c.acceptedUnknown > 0 ? `${c.acceptedUnknown} accepted an unknown suggestion${pct(c.acceptedUnknown, c.issued)}, ` : '') +
+  `${c.noAnswer} no answer${pct(c.noAnswer, c.issued)}`;
+
 /** The report as text for a terminal (`npm run report`). */
 export function formatReport(r: FeedbackReport): string {
   const lines: string[] = [];
   lines.push(`Feedback report — ${r.generatedAt} — store: ${r.store}`);
-  lines.push(`All cards: ${r.totals.issued} issued, ${r.totals.accepted} accepted${pct(r.totals.accepted, r.totals.issued)}, ${r.totals.overridden} overridden${pct(r.totals.overridden, r.totals.issued)}, ${r.totals.noAnswer} no answer${pct(r.totals.noAnswer, r.totals.issued)}`);
+  lines.push(`All cards: ${countsText(r.totals)}`);
   lines.push('');
   if (r.kinds.length === 0) lines.push('No cards issued yet.');
   for (const k of r.kinds) {
-    lines.push(`${k.kind} [${k.language}]: ${k.issued} issued, ${k.accepted} accepted${pct(k.accepted, k.issued)}, ${k.overridden} overridden${pct(k.overridden, k.issued)}, ${k.noAnswer} no answer${pct(k.noAnswer, k.issued)}`);
+    lines.push(`${k.kind} [${k.language}]: ${countsText(k)}`);
     for (const s of k.acceptedSuggestions) lines.push(`    accepted: ${s.suggestion} — ${s.cards} card(s)`);
     for (const o of k.topOverrideReasons) lines.push(`    overridden: ${o.reason} — ${o.cards} card(s)`);
   }
   if (r.weeks.length > 0) {
     lines.push('');
     lines.push('Per week:');
-    lines.push(`  ${'week'.padEnd(9)} ${'kind'.padEnd(28)} lang  issued accepted overridden no-answer`);
+    const unknown = r.totals.acceptedUnknown > 0;
+    lines.push(`  ${'week'.padEnd(9)} ${'kind'.padEnd(28)} lang  issued accepted overridden${unknown ? ' unknown-suggestion' : ''} no-answer`);
     for (const w of r.weeks) {
-      lines.push(`  ${w.week.padEnd(9)} ${w.kind.padEnd(28)} ${w.language.padEnd(5)} ${String(w.issued).padStart(6)} ${String(w.accepted).padStart(8)} ${String(w.overridden).padStart(10)} ${String(w.noAnswer).padStart(9)}`);
+      const u = unknown ? ` ${String(w.acceptedUnknown).padStart(18)}` : '';
+      lines.push(`  ${w.week.padEnd(9)} ${w.kind.padEnd(28)} ${w.language.padEnd(5)} ${String(w.issued).padStart(6)} ${String(w.accepted).padStart(8)} ${String(w.overridden).padStart(10)}${u} ${String(w.noAnswer).padStart(9)}`);
     }
   }
   lines.push('');

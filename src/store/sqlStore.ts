@@ -26,40 +26,53 @@ const marks = (n: number): string => Array.from({ length: n }, () => '?').join('
 /** Uuids per IN list (well below both drivers' parameter limits). */
 const UUIDS_PER_SELECT = 500;
 
-/** Per card: whether any answer accepted it, and whether any overrode it (a card counts once). */
+/** An accepted answer (feedback row `f`) that names at least one suggestion its card had. */
+const acceptsKnown = (f: string): string => `${f}.outcome = 'accepted' AND EXISTS (SELECT 1 FROM feedback_suggestion fs
+    JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid AND s.card_uuid = ${f}.card_uuid
+    WHERE fs.feedback_key = ${f}.feedback_key)`;
+
+/**
+ * Per card: whether any answer accepted one of its suggestions, whether any accepted only ids it never had,
+ * and whether any overrode it (a card counts once). An acceptance of an unknown id (a wrong uuid, another
+ * card's suggestion) says nothing of what the clinician did with this card's advice: counting it as accepted
+ * would raise the acceptance rate the owners steer by, so it is counted apart. Read at report time, when a
+ * card and its suggestions are written together: feedback for a card not yet written is unmatched instead.
+ */
 // Feedback answers a card only when it came to the feedback endpoint of the service that issued the card
 // (https://cds-hooks.hl7.org/2.0/#feedback: {baseUrl}/cds-services/{id}/feedback); any other is unmatched.
-const ANSWERS = `SELECT card_uuid, service_id,
-    MAX(CASE WHEN outcome = 'accepted' THEN 1 ELSE 0 END) AS accepted,
-    MAX(CASE WHEN outcome = 'overridden' THEN 1 ELSE 0 END) AS overridden
-  FROM feedback GROUP BY card_uuid, service_id`;
+const ANSWERS = `SELECT f.card_uuid, f.service_id,
+    MAX(CASE WHEN ${acceptsKnown('f')} THEN 1 ELSE 0 END) AS accepted,
+    MAX(CASE WHEN f.outcome = 'accepted' THEN 1 ELSE 0 END) AS accepted_any,
+    MAX(CASE WHEN f.outcome = 'overridden' THEN 1 ELSE 0 END) AS overridden
+  FROM feedback f GROUP BY f.card_uuid, f.service_id`;
 
 /**
  * The report's reads, in the order reportRows() takes them apart: cards per kind, language and week with
- * their answers; accepted suggestions; override reasons of cards never accepted; quieted cards; feedback
- * for cards not in the card log (or sent to another service's endpoint).
+ * their answers; accepted suggestions (the card's own); override reasons of cards none of whose suggestions
+ * was accepted; quieted cards; feedback for cards not in the card log (or sent to another service's endpoint).
  */
 const REPORT_STATEMENTS: readonly Statement[] = [
   `SELECT c.kind, c.language, c.issued_week AS week, COUNT(*) AS issued,
      SUM(CASE WHEN a.accepted = 1 THEN 1 ELSE 0 END) AS accepted,
      SUM(CASE WHEN a.accepted = 0 AND a.overridden = 1 THEN 1 ELSE 0 END) AS overridden,
+     SUM(CASE WHEN a.accepted = 0 AND a.overridden = 0 AND a.accepted_any = 1 THEN 1 ELSE 0 END) AS accepted_unknown,
      SUM(CASE WHEN a.card_uuid IS NULL THEN 1 ELSE 0 END) AS no_answer
    FROM card_log c LEFT JOIN (${ANSWERS}) a ON a.card_uuid = c.card_uuid AND a.service_id = c.service_id
    WHERE c.suppressed = 0
    GROUP BY c.kind, c.language, c.issued_week
    ORDER BY c.kind, c.language, c.issued_week`,
-  `SELECT c.kind, c.language, COALESCE(s.name, '(unknown suggestion)') AS suggestion, COUNT(DISTINCT c.card_uuid) AS cards
+  `SELECT c.kind, c.language, s.name AS suggestion, COUNT(DISTINCT c.card_uuid) AS cards
    FROM feedback_suggestion fs
      JOIN feedback f ON f.feedback_key = fs.feedback_key
      JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
-     LEFT JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid AND s.card_uuid = c.card_uuid
+     JOIN card_suggestion s ON s.suggestion_uuid = fs.suggestion_uuid AND s.card_uuid = c.card_uuid
    WHERE f.outcome = 'accepted'
-   GROUP BY c.kind, c.language, COALESCE(s.name, '(unknown suggestion)')`,
+   GROUP BY c.kind, c.language, s.name`,
   `SELECT c.kind, c.language, COALESCE(f.reason_system, '') AS reason_system, COALESCE(f.reason_code, '') AS reason_code,
      COUNT(DISTINCT c.card_uuid) AS cards
    FROM feedback f JOIN card_log c ON c.card_uuid = f.card_uuid AND c.service_id = f.service_id
    WHERE f.outcome = 'overridden'
-     AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.service_id = f.service_id AND f2.outcome = 'accepted')
+     AND NOT EXISTS (SELECT 1 FROM feedback f2 WHERE f2.card_uuid = f.card_uuid AND f2.service_id = f.service_id AND ${acceptsKnown('f2')})
    GROUP BY c.kind, c.language, COALESCE(f.reason_system, ''), COALESCE(f.reason_code, '')`,
   `SELECT kind, language, issued_week AS week, COUNT(*) AS cards FROM card_log WHERE suppressed = 1
    GROUP BY kind, language, issued_week ORDER BY kind, language, issued_week`,
@@ -160,6 +173,7 @@ export class SqlStore implements Store {
         issued: num(r.issued),
         accepted: num(r.accepted),
         overridden: num(r.overridden),
+        acceptedUnknown: num(r.accepted_unknown),
         noAnswer: num(r.no_answer),
       })),
       suggestions: suggestions.map((r) => ({ kind: text(r.kind), language: text(r.language), name: text(r.suggestion), cards: num(r.cards) })),

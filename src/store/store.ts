@@ -108,7 +108,8 @@ export interface FeedbackEntry {
 
 /** Raw aggregates for the report (report.ts shapes them). Counts are of cards, each counted once. */
 export interface ReportRows {
-  weeks: Array<{ kind: string; language: string; week: string; issued: number; accepted: number; overridden: number; noAnswer: number }>;
+  /** `acceptedUnknown`: cards whose only acceptances name suggestions they never had (not counted as accepted). */
+  weeks: Array<{ kind: string; language: string; week: string; issued: number; accepted: number; overridden: number; acceptedUnknown: number; noAnswer: number }>;
   suggestions: Array<{ kind: string; language: string; name: string; cards: number }>;
   reasons: Array<{ kind: string; language: string; system: string; code: string; cards: number }>;
   /** Cards that have feedback but are not in the card log (unknown uuid, or logged elsewhere and lost). */

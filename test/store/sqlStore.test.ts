@@ -132,7 +132,7 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     await store.appendCards([card('c-1'), card('c-2')]);
     await store.appendCards([card('c-1')]);
     expect((await store.reportRows()).weeks).toEqual([
-      { kind: 'screening-incomplete', language: 'da', week: '2026-W48', issued: 2, accepted: 0, overridden: 0, noAnswer: 2 },
+      { kind: 'screening-incomplete', language: 'da', week: '2026-W48', issued: 2, accepted: 0, overridden: 0, acceptedUnknown: 0, noAnswer: 2 },
     ]);
   });
 
@@ -212,9 +212,9 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
     const rows = await store.reportRows();
     expect(rows.weeks).toEqual(
       expect.arrayContaining([
-        { kind: 'non-pharmacological', language: 'da', week: '2026-W48', issued: 3, accepted: 1, overridden: 2, noAnswer: 0 },
-        { kind: 'non-pharmacological', language: 'en', week: '2026-W48', issued: 1, accepted: 0, overridden: 0, noAnswer: 1 },
-        { kind: 'tramadol', language: 'da', week: '2026-W49', issued: 1, accepted: 0, overridden: 0, noAnswer: 1 },
+        { kind: 'non-pharmacological', language: 'da', week: '2026-W48', issued: 3, accepted: 1, overridden: 2, acceptedUnknown: 0, noAnswer: 0 },
+        { kind: 'non-pharmacological', language: 'en', week: '2026-W48', issued: 1, accepted: 0, overridden: 0, acceptedUnknown: 0, noAnswer: 1 },
+        { kind: 'tramadol', language: 'da', week: '2026-W49', issued: 1, accepted: 0, overridden: 0, acceptedUnknown: 0, noAnswer: 1 },
       ]),
     );
     expect(rows.weeks).toHaveLength(3);
@@ -237,7 +237,27 @@ describe.each(STORE_KINDS)('%s store', (kind) => {
       card('flagged', { kind: 'screening-abnormal' }),
     ]);
     await store.recordFeedback([fb('f1', 'flagged', { outcome: 'accepted', acceptedSuggestions: ['s-edu'] })]);
-    expect((await store.reportRows()).suggestions).toEqual([{ kind: 'screening-abnormal', language: 'da', name: '(unknown suggestion)', cards: 1 }]);
+    const rows = await store.reportRows();
+    expect(rows.suggestions).toEqual([]);
+    // Not an accepted card either: counted apart.
+    expect(rows.weeks.find((w) => w.kind === 'screening-abnormal')).toMatchObject({ issued: 1, accepted: 0, overridden: 0, acceptedUnknown: 1, noAnswer: 0 });
+  });
+
+  test('report rows: a card whose only acceptance names a suggestion it never had is not counted as accepted; an override of it counts, with its reason', async () => {
+    const store = await freshStore(kind);
+    const edu = { uuid: 's-edu', name: 'ServiceRequest 311401005' };
+    await store.appendCards([card('unknown-only', { suggestions: [edu] }), card('unknown-then-override'), card('known-and-unknown', { suggestions: [{ ...edu, uuid: 's-edu-2' }] })]);
+    await store.recordFeedback([
+      fb('u1', 'unknown-only', { outcome: 'accepted', acceptedSuggestions: ['no-such-suggestion'] }),
+      fb('u2', 'unknown-then-override', { outcome: 'accepted', acceptedSuggestions: ['no-such-suggestion'] }),
+      fb('u3', 'unknown-then-override', { reason: { system: 'http://example.org/override', code: 'not-relevant' } }),
+      // One answer naming a known and an unknown suggestion: accepted, under the known one's name only.
+      fb('k1', 'known-and-unknown', { outcome: 'accepted', acceptedSuggestions: ['s-edu-2', 'no-such-suggestion'] }),
+    ]);
+    const rows = await store.reportRows();
+    expect(rows.weeks).toEqual([{ kind: 'screening-incomplete', language: 'da', week: '2026-W48', issued: 3, accepted: 1, overridden: 1, acceptedUnknown: 1, noAnswer: 0 }]);
+    expect(rows.suggestions).toEqual([{ kind: 'screening-incomplete', language: 'da', name: 'ServiceRequest 311401005', cards: 1 }]);
+    expect(rows.reasons).toEqual([{ kind: 'screening-incomplete', language: 'da', system: 'http://example.org/override', code: 'not-relevant', cards: 1 }]);
   });
 
   test('feedback stored before its card is logged still joins it once the log is written', async () => {

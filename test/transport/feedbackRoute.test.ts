@@ -229,8 +229,20 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     expect(kindRow).toMatchObject({ language: 'da', issued: 1, accepted: 1, overridden: 0, noAnswer: 0 });
     expect(kindRow.acceptedSuggestions).toHaveLength(2);
     expect(kindRow.acceptedSuggestions.every((a: { cards: number; suggestion: string }) => a.cards === 1 && /^ServiceRequest \d+$/.test(a.suggestion))).toBe(true);
-    expect(res.body.weeks).toEqual([{ week: '2026-W48', kind: 'non-pharmacological-treatment', language: 'da', issued: 1, accepted: 1, overridden: 0, noAnswer: 0 }]);
+    expect(res.body.weeks).toEqual([{ week: '2026-W48', kind: 'non-pharmacological-treatment', language: 'da', issued: 1, accepted: 1, overridden: 0, acceptedUnknown: 0, noAnswer: 0 }]);
     expect(res.body.store).toBe(kind);
+  });
+
+  test('an acceptance naming a suggestion the card never had → 200 and stored, but the report does not count the card as accepted: apart', async () => {
+    const hook = await request(t.app).post(SERVICE).set('Accept-Language', 'da').send(patientViewRequest('gsb-established-complete'));
+    const card = hook.body.cards[0];
+    const res = await request(t.app)
+      .post(URL)
+      .send({ feedback: [{ card: card.uuid, outcome: 'accepted', acceptedSuggestions: [{ id: '00000000-0000-4000-8000-000000000000' }], outcomeTimestamp: '2026-11-25T12:01:00Z' }] });
+    expect(res.status).toBe(200);
+    const report = await request(t.app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    expect(report.body.totals).toEqual({ issued: 1, accepted: 0, overridden: 0, acceptedUnknown: 1, noAnswer: 0 });
+    expect(report.body.kinds[0].acceptedSuggestions).toEqual([]);
   });
 });
 
