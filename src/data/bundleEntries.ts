@@ -178,8 +178,52 @@ export function readFhirPayload(value: unknown): PayloadReading {
   if (value.resourceType !== 'Bundle') return { ok: true, resources: [value, ...containedObservations([value])], matches: 1 };
   const reading = readEntries(value as unknown as Record<string, unknown>, false);
   if (!reading.ok) return reading;
-  reading.resources = [...withdrawnWithTheirReports(reading.resources), ...containedObservations(reading.resources)];
+  const once = listedOnce(reading.resources);
+  reading.resources = [...withdrawnWithTheirReports(once), ...containedObservations(once)];
   return reading;
+}
+
+/** `meta.lastUpdated` as a time, when it can be read. */
+function lastUpdated(r: fhir4.Resource): number | undefined {
+  const t = typeof r.meta?.lastUpdated === 'string' ? Date.parse(r.meta.lastUpdated) : NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Each resource once: a search read in pages that overlap (a result written while the EHR paged shifts the
+ * next page) lists one resource twice, and counted twice it would be two unreadable orders, two results. Of
+ * two versions of one resource (`resourceType` and `id`), the one updated last is kept (`meta.lastUpdated`;
+ * without it, the one listed last: read later), in the place of the first. Resources without an id are all kept.
+ */
+export function listedOnce(resources: fhir4.Resource[]): fhir4.Resource[] {
+  // Keyed by id alone (no string built per resource: 200 Observations a patient-view); the type is checked on a hit.
+  const at = new Map<string, number>();
+  let out: fhir4.Resource[] | undefined;
+  let other: Map<string, number> | undefined;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]!;
+    const id = r.id;
+    let seen: number | undefined;
+    if (typeof id === 'string' && id !== '') {
+      seen = at.get(id);
+      const position = out ? out.length : i;
+      if (seen === undefined) at.set(id, position);
+      else if ((out ?? resources)[seen]!.resourceType !== r.resourceType) {
+        // The same id under another type: another resource (rare; keyed with its type).
+        const key = `${r.resourceType}/${id}`;
+        seen = (other ??= new Map()).get(key);
+        if (seen === undefined) other.set(key, position);
+      }
+    }
+    if (seen === undefined) {
+      out?.push(r);
+      continue;
+    }
+    out ??= resources.slice(0, i);
+    const [kept, newer] = [lastUpdated(out[seen]!), lastUpdated(r)];
+    if (kept === undefined || newer === undefined || newer >= kept) out[seen] = r;
+  }
+  return out ?? resources;
 }
 
 /**

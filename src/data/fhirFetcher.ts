@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { isObject, nonBlank, objectList } from '../model/json.js';
-import { readFhirPayload, withdrawnWithTheirReports } from './bundleEntries.js';
+import { listedOnce, readFhirPayload, withdrawnWithTheirReports } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
 /**
@@ -268,7 +268,8 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       } finally {
         clearTimeout(timer);
       }
-      return pagesRead > 1 ? withdrawnWithTheirReports(resources) : resources;
+      // Pages are one answer: a withdrawn report may be on another page than its results, and pages that overlap list a resource twice.
+      return pagesRead > 1 ? withdrawnWithTheirReports(listedOnce(resources)) : resources;
     },
   };
 }

@@ -5,7 +5,7 @@ import type { HookRequestEnvelope } from '../model/hookRequest.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
 import type { SkippedResources } from '../model/skipped.js';
 import type { Logger } from '../observability/logger.js';
-import { isIncomplete, readFhirPayload, withdrawnWithTheirReports, type PayloadReading } from './bundleEntries.js';
+import { isIncomplete, listedOnce, readFhirPayload, withdrawnWithTheirReports, type PayloadReading } from './bundleEntries.js';
 import { abortable, FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 import { anotherPatientTest, contextPatientId } from './patientReference.js';
@@ -282,8 +282,9 @@ export async function resolvePrefetch(
       ...(page.total !== undefined ? { totalBefore: page.total } : {}),
     });
     if ('unavailable' in rest) return { ...rest, unavailable: `${incomplete} and ${rest.unavailable}` };
-    // The prefetched page and the rest are one answer (a withdrawn report may be on another page than its results).
-    return { resources: withdrawnWithTheirReports([...page.resources, ...rest.resources]) };
+    // The prefetched page and the rest are one answer (a withdrawn report may be on another page than its results;
+    // pages that overlap list a resource twice).
+    return { resources: withdrawnWithTheirReports(listedOnce([...page.resources, ...rest.resources])) };
   }
 
   // First pass, no I/O: classify every key and find required data that cannot be had at all.

@@ -1,4 +1,4 @@
-import { isIncomplete, readFhirPayload } from '../../src/data/bundleEntries.js';
+import { isIncomplete, listedOnce, readFhirPayload } from '../../src/data/bundleEntries.js';
 
 describe('readFhirPayload', () => {
   const c1 = { resourceType: 'Condition', id: 'c1' };
@@ -195,5 +195,36 @@ describe('readFhirPayload', () => {
   ])('%s is not usable', (_name, value) => {
     const r = readFhirPayload(value);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('listedOnce: pages that overlap list a resource twice', () => {
+  const obs = (id: string, extra: Record<string, unknown> = {}): fhir4.Resource => ({ resourceType: 'Observation', id, ...extra }) as fhir4.Resource;
+
+  it('a resource listed twice is read once, in its first place; a Bundle listing one twice gives it once', () => {
+    const [a, b] = [obs('a'), obs('b')];
+    expect(listedOnce([a, b, obs('a')])).toEqual([a, b]);
+    const reading = readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [a, b, a].map((resource) => ({ resource })) });
+    expect(reading.ok && reading.resources.map((r) => r.id)).toEqual(['a', 'b']);
+  });
+
+  it('a report listed twice gives its contained results once', () => {
+    const report = { resourceType: 'DiagnosticReport', id: 'r', status: 'final', contained: [{ resourceType: 'Observation', id: 'o', status: 'final' }] };
+    const reading = readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: report }, { resource: report }] });
+    expect(reading.ok && reading.resources.map((r) => `${r.resourceType}/${r.id}`)).toEqual(['DiagnosticReport/r', 'Observation/r-o']);
+  });
+
+  it('of two versions, the one updated last is kept; without meta.lastUpdated, the one listed last', () => {
+    const older = obs('a', { status: 'preliminary', meta: { lastUpdated: '2026-11-01T10:00:00Z' } });
+    const newer = obs('a', { status: 'final', meta: { lastUpdated: '2026-11-02T10:00:00Z' } });
+    expect(listedOnce([newer, obs('b'), older])).toEqual([newer, obs('b')]);
+    expect(listedOnce([older, obs('b'), newer])).toEqual([newer, obs('b')]);
+    expect(listedOnce([obs('a', { status: 'preliminary' }), obs('a', { status: 'final' })])).toEqual([obs('a', { status: 'final' })]);
+  });
+
+  it('different resources are all kept: another type with the same id, resources without an id', () => {
+    const condition = { resourceType: 'Condition', id: 'a' } as fhir4.Resource;
+    const noId = { resourceType: 'Observation' } as fhir4.Resource;
+    expect(listedOnce([obs('a'), condition, noId, noId, obs('a'), condition])).toEqual([obs('a'), condition, noId, noId]);
   });
 });

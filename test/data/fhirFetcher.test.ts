@@ -129,6 +129,15 @@ describe('createFhirFetcher', () => {
     expect(out.find((r) => r.id === 'k1')).toMatchObject({ status: 'cancelled' });
   });
 
+  it('pages that overlap list a resource twice: it is read once, in its last version', async () => {
+    const c2 = { ...cond('c2'), clinicalStatus: { text: 'active' } };
+    const c2later = { ...cond('c2'), clinicalStatus: { text: 'resolved' } };
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), c2], `${BASE}/Condition?page=2`));
+    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, bundle([c2later, cond('c3')]));
+    const out = await createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() });
+    expect(out).toEqual([cond('c1'), c2later, cond('c3')]);
+  });
+
   it("Epic's no results (total 0 and a warning OperationOutcome) is [], not an error", async () => {
     nock(ORIGIN)
       .get('/fhir/Observation')

@@ -522,6 +522,14 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     expect(r.resources.labs?.find((x) => x.id === 'k1')).toMatchObject({ status: 'entered-in-error' });
   });
 
+  it('pages that overlap (a resource written while the EHR paged) list one twice: it is read once, in its last version', async () => {
+    const c2 = { ...cond('c2'), clinicalStatus: { text: 'active' } };
+    const c2later = { ...cond('c2'), clinicalStatus: { text: 'resolved' } };
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([c2later, cond('c3')]));
+    const r = await resolve(request({ prefetch: { conditions: bundle([cond('c1'), c2], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([cond('c1'), c2later, cond('c3')]);
+  });
+
   it('counts the prefetch as page 1 of FHIR_MAX_PAGES: more pages than that → unavailable (412 for a required key), never a partial result', async () => {
     nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(200, bundle([cond('c2')], `${FHIR}/Condition?patient=p1&page=3`));
     const p3 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '3' }).reply(200, bundle([cond('c3')]));
