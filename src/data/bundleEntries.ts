@@ -77,13 +77,21 @@ function containedObservations(resources: readonly fhir4.Resource[]): fhir4.Reso
   if (reports.length === 0) return [];
   const taken = new Set(resources.filter((r) => r.resourceType === 'Observation').map((r) => r.id));
   const out: fhir4.Resource[] = [];
+  // The next suffix to try per base: every smaller one is taken already, so many results of one id (a
+  // caller can send 10,000) are numbered in one pass, not each counting up from 2 again (quadratic).
+  const nextSuffix = new Map<string, number>();
   reports.forEach((parent, n) => {
     if (!isObject(parent)) return;
     for (const c of objectList(parent.contained)) {
       if (c.resourceType !== 'Observation') continue;
       const base = `${nonBlank(parent.id) ?? `report${n + 1}`}-${nonBlank(c.id) ?? 'obs'}`.replace(/[^A-Za-z0-9\-.]/g, '-').slice(0, FHIR_ID_MAX - 4);
       let id = base;
-      for (let i = 2; taken.has(id); i++) id = `${base}-${i}`;
+      if (taken.has(id)) {
+        let i = nextSuffix.get(base) ?? 2;
+        while (taken.has(`${base}-${i}`)) i++;
+        id = `${base}-${i}`;
+        nextSuffix.set(base, i + 1);
+      }
       taken.add(id);
       const obs: Record<string, unknown> = { ...c, id };
       if (typeof parent.status === 'string' && WITHDRAWN_REPORT.test(parent.status)) obs.status = parent.status;
