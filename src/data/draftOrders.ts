@@ -25,6 +25,8 @@ function isOrderType(v: unknown): v is OrderResourceType {
  */
 class ResourceIndex {
   private byRef: Map<string, JsonObject> | null = null;
+  /** Each container's contained resources by id (the first of an id), made on its first `#` reference. */
+  private containedById: WeakMap<JsonObject, Map<string, { at: number; resource: JsonObject }>> | null = null;
 
   constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
 
@@ -42,11 +44,29 @@ class ResourceIndex {
     return byRef;
   }
 
+  private containedOf(container: JsonObject): Map<string, { at: number; resource: JsonObject }> {
+    this.containedById ??= new WeakMap();
+    let byId = this.containedById.get(container);
+    if (byId === undefined) {
+      byId = new Map();
+      const contained = objectList(container.contained);
+      for (let at = 0; at < contained.length; at++) {
+        const resource = contained[at] as JsonObject;
+        if (typeof resource.id === 'string' && !byId.has(resource.id)) byId.set(resource.id, { at, resource });
+      }
+      this.containedById.set(container, byId);
+    }
+    return byId;
+  }
+
   resolve(reference: string, container: JsonObject): JsonObject | undefined {
     if (reference.startsWith('#')) {
-      const id = reference.slice(1);
-      // Some EHRs write the contained resource's id with its '#' too ("#med1").
-      return objectList(container.contained).find((c) => c.id === id || c.id === reference);
+      // Some EHRs write the contained resource's id with its '#' too ("#med1"): the first that has either.
+      // By a map, not a search per reference: an order may list thousands of contained reasons (quadratic).
+      const byId = this.containedOf(container);
+      const plain = byId.get(reference.slice(1));
+      const hashed = byId.get(reference);
+      return plain && hashed ? (plain.at < hashed.at ? plain : hashed).resource : (plain ?? hashed)?.resource;
     }
     const byRef = this.map();
     const direct = byRef.get(reference);
