@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { anotherPatientTest, contextPatientId } from '../../src/data/patientReference.js';
 
 describe('anotherPatientTest: only a reference that clearly names another patient counts', () => {
@@ -51,5 +52,23 @@ describe('contextPatientId', () => {
     expect(contextPatientId('Patient/p1')).toBe('p1');
     expect(contextPatientId(' ')).toBeUndefined();
     expect(contextPatientId(7)).toBeUndefined();
+  });
+});
+
+describe('the reading of a Patient reference', () => {
+  // The regular expression it was read with until it was found quadratic in a long reference (1 MB: minutes);
+  // the reading by each slash must find the same id in every text, not only in the cases above.
+  const BEFORE = /(?:^|\/)[Pp][Aa][Tt][Ii][Ee][Nn][Tt]\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/?#]+)?\/?(?:[?#].*)?$/;
+  const part = fc.constantFrom('/', 'Patient', 'patient', 'PATIENT/', 'Patient/', 'p1', 'p2', 'a.b-c', '_history', '/_history/', '?', '#', '\n', '\r', '\u2028', ' ', 'x', 'http://h/fhir/', '.', '5', '-', 'a'.repeat(64));
+
+  test('finds what the regular expression found, in texts made of the pieces a reference is made of', () => {
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 14 }), (parts) => {
+        const text = parts.join('');
+        const expected = text.trim() === '' ? undefined : (BEFORE.exec(text.trim())?.[1] ?? text.trim());
+        expect(contextPatientId(text)).toBe(expected);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
