@@ -135,20 +135,23 @@ function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder
   // "Do not perform" orders nothing: the test is not pending (nor stale).
   if (resource.doNotPerform === true) return null;
   const groups = new Set<string>();
-  // The groups of each coding that names any (an analyte code its group, a panel code those it covers).
-  let named: string[][] | undefined;
+  // The groups of each coding that names any (an analyte code its group, a panel code those it covers), each
+  // set once: codings naming the same groups cannot disagree, and comparing every pair of thousands of codings
+  // was quadratic. The distinct sets are few (the panel's codes).
+  let named: Map<string, string[]> | undefined;
   for (const coding of codingsOf(resource.code)) {
     const hit = panel.groupOf(coding);
     const ofCoding = [...(hit ? [hit.group.id] : []), ...(panel.panelOf(coding)?.covers ?? [])];
     if (ofCoding.length === 0) continue;
     for (const id of ofCoding) groups.add(id);
-    (named ??= []).push(ofCoding);
+    (named ??= new Map()).set(ofCoding.join('|'), ofCoding);
   }
   // Read in any case ("ACTIVE"); "unknown" or a value FHIR does not have might be open: unreadable, not closed.
   const status = nonBlank(resource.status)?.trim().toLowerCase();
   // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
   if (status !== undefined && CLOSED_ORDER_STATUS.has(status)) return null;
-  if (named !== undefined && named.some((a, i) => named.slice(i + 1).some((b) => !b.some((id) => a.includes(id))))) {
+  const sets = named === undefined ? [] : [...named.values()];
+  if (sets.some((a, i) => sets.slice(i + 1).some((b) => !b.some((id) => a.includes(id))))) {
     throw new UnreadableResource('codes name different tests');
   }
   if (groups.size === 0) {
