@@ -15,6 +15,9 @@ import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
 
 const ORDER_TYPES = new Set<string>(['MedicationRequest', 'MedicationOrder', 'MedicationStatement']);
 
+/** Up to this many contained resources, a `#` reference is found by searching them (no map to make). */
+const FEW_CONTAINED = 8;
+
 function isOrderType(v: unknown): v is OrderResourceType {
   return typeof v === 'string' && ORDER_TYPES.has(v);
 }
@@ -25,8 +28,8 @@ function isOrderType(v: unknown): v is OrderResourceType {
  */
 class ResourceIndex {
   private byRef: Map<string, JsonObject> | null = null;
-  /** Each container's contained resources by id (the first of an id), made on its first `#` reference. */
-  private containedById: WeakMap<JsonObject, Map<string, { at: number; resource: JsonObject }>> | null = null;
+  /** The last container with many contained resources, and those by id (the first of an id). */
+  private contained: { container: JsonObject; byId: Map<string, { at: number; resource: JsonObject }> } | null = null;
 
   constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
 
@@ -44,27 +47,29 @@ class ResourceIndex {
     return byRef;
   }
 
-  private containedOf(container: JsonObject): Map<string, { at: number; resource: JsonObject }> {
-    this.containedById ??= new WeakMap();
-    let byId = this.containedById.get(container);
-    if (byId === undefined) {
-      byId = new Map();
-      const contained = objectList(container.contained);
-      for (let at = 0; at < contained.length; at++) {
-        const resource = contained[at] as JsonObject;
-        if (typeof resource.id === 'string' && !byId.has(resource.id)) byId.set(resource.id, { at, resource });
-      }
-      this.containedById.set(container, byId);
+  private containedOf(container: JsonObject, list: readonly JsonObject[]): Map<string, { at: number; resource: JsonObject }> {
+    const byId = new Map<string, { at: number; resource: JsonObject }>();
+    for (let at = 0; at < list.length; at++) {
+      const resource = list[at] as JsonObject;
+      if (typeof resource.id === 'string' && !byId.has(resource.id)) byId.set(resource.id, { at, resource });
     }
+    this.contained = { container, byId };
     return byId;
   }
 
   resolve(reference: string, container: JsonObject): JsonObject | undefined {
     if (reference.startsWith('#')) {
+      const id = reference.slice(1);
       // Some EHRs write the contained resource's id with its '#' too ("#med1"): the first that has either.
-      // By a map, not a search per reference: an order may list thousands of contained reasons (quadratic).
-      const byId = this.containedOf(container);
-      const plain = byId.get(reference.slice(1));
+      // Many: by a map made once per container, not a search per reference (an order may list thousands of
+      // contained reasons: quadratic). Its references are resolved one after another, so one map is kept.
+      let byId = this.contained?.container === container ? this.contained.byId : undefined;
+      if (byId === undefined) {
+        const list = objectList(container.contained);
+        if (list.length <= FEW_CONTAINED) return list.find((c) => c.id === id || c.id === reference);
+        byId = this.containedOf(container, list);
+      }
+      const plain = byId.get(id);
       const hashed = byId.get(reference);
       return plain && hashed ? (plain.at < hashed.at ? plain : hashed).resource : (plain ?? hashed)?.resource;
     }

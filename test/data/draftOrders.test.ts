@@ -156,10 +156,14 @@ describe('readDraftOrders', () => {
 
   test('of a contained resource listed under both ids ("med1" and "#med1"), the first is taken', () => {
     const atc = (code: string) => ({ resourceType: 'Medication', code: { coding: [{ system: 'http://www.whocc.no/atc', code }] } });
-    const first = (ids: [string, string]) =>
-      oneDraft({ contained: [{ ...atc('N02AA05'), id: ids[0] }, { ...atc('N02AX02'), id: ids[1] }], medicationReference: { reference: '#med1' } }).medication?.coding?.[0]?.code;
-    expect(first(['med1', '#med1'])).toBe('N02AA05');
-    expect(first(['#med1', 'med1'])).toBe('N02AA05');
+    // A few contained resources are searched, many are looked up by a map: both ways.
+    for (const others of [0, 20]) {
+      const padding = Array.from({ length: others }, (_, i) => ({ ...atc('A01AA01'), id: `other${i}` }));
+      const first = (ids: [string, string]) =>
+        oneDraft({ contained: [...padding, { ...atc('N02AA05'), id: ids[0] }, { ...atc('N02AX02'), id: ids[1] }], medicationReference: { reference: '#med1' } }).medication?.coding?.[0]?.code;
+      expect(first(['med1', '#med1'])).toBe('N02AA05');
+      expect(first(['#med1', 'med1'])).toBe('N02AA05');
+    }
   });
 
   test('contained reasons are found by id once per order, not searched for each reference: an order may list thousands', () => {
