@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
 import { isLoopbackHost } from '../model/loopback.js';
+import { withoutTrailingSlashes } from '../model/urlPath.js';
 
 /**
  * Which FHIR servers we may send requests (and access tokens) to. `fhirServer` and Bundle `next`
@@ -22,9 +23,6 @@ function parseHttpUrl(raw: string): URL | null {
   return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
 }
 
-function trimSlashes(path: string): string {
-  return path.replace(/\/+$/, '');
-}
 
 /**
  * Below the base, separators that URL leaves encoded (`%2F`, `%5C`, `%2E`) or path parameters (`;`, as in
@@ -44,8 +42,8 @@ export function isWithinBase(url: string, base: string): boolean {
   if (!u || !b) return false;
   if (u.username || u.password) return false;
   if (u.protocol !== b.protocol || u.hostname !== b.hostname || u.port !== b.port) return false;
-  const basePath = trimSlashes(b.pathname);
-  const path = trimSlashes(u.pathname);
+  const basePath = withoutTrailingSlashes(b.pathname);
+  const path = withoutTrailingSlashes(u.pathname);
   return path === basePath || (path.startsWith(`${basePath}/`) && !DISGUISED_SEPARATOR.test(path.slice(basePath.length)));
 }
 
@@ -75,7 +73,7 @@ export function fhirServerBase(fhirServer: string): string | undefined {
   return u ? baseOf(u) : undefined;
 }
 
-const baseOf = (u: URL): string => `${u.origin}${trimSlashes(u.pathname)}`;
+const baseOf = (u: URL): string => `${u.origin}${withoutTrailingSlashes(u.pathname)}`;
 
 function decide(fhirServer: string | undefined, config: Config): FhirServerDecision {
   if (fhirServer === undefined || fhirServer.trim() === '') return { allowed: false, reason: 'the request has no fhirServer' };

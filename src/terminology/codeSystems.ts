@@ -1,5 +1,6 @@
 import { BoundedMemo } from '../model/boundedMemo.js';
 import { readValidatedJson } from './dataFile.js';
+import { withoutTrailingSlashes } from '../model/urlPath.js';
 
 /** The code systems the service reads (terminology/code-systems.json is the one table of their URIs). */
 export type CodeSystemName =
@@ -22,12 +23,7 @@ const NAMES: readonly CodeSystemName[] = ['loinc', 'snomed', 'rxnorm', 'atc', 'n
  * (EHRs send `http://loinc.org/`, `https://loinc.org`, `URN:OID:…`).
  */
 function comparable(uri: string): string {
-  const t = uri.trim().toLowerCase();
-  // Trailing slashes cut by a loop: /\/+$/ tries every slash of a run as a start, quadratic in its length (a
-  // coding's system of 30,000 slashes and a letter took 2 s).
-  let end = t.length;
-  while (end > 0 && t.charCodeAt(end - 1) === 0x2f) end--;
-  return t.slice(0, end).replace(/^https:\/\//, 'http://');
+  return withoutTrailingSlashes(uri.trim().toLowerCase()).replace(/^https:\/\//, 'http://');
 }
 
 /**

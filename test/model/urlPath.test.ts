@@ -1,4 +1,4 @@
-import { pathOf } from '../../src/model/urlPath.js';
+import { pathOf, withoutTrailingSlashes } from '../../src/model/urlPath.js';
 
 describe('pathOf: the path of a request target', () => {
   test.each([
@@ -16,5 +16,17 @@ describe('pathOf: the path of a request target', () => {
     ['cds-services/x', 'cds-services/x'],
   ])('%j → %j', (target, path) => {
     expect(pathOf(target)).toBe(path);
+  });
+});
+
+describe('withoutTrailingSlashes', () => {
+  test('every trailing slash goes, nothing else', () => {
+    expect(withoutTrailingSlashes('http://loinc.org/')).toBe('http://loinc.org');
+    expect(withoutTrailingSlashes('/fhir///')).toBe('/fhir');
+    expect(withoutTrailingSlashes('/fhir/x')).toBe('/fhir/x');
+    expect(withoutTrailingSlashes('///')).toBe('');
+    expect(withoutTrailingSlashes('')).toBe('');
+    // A long run of slashes not at the end stays (the regular expression this replaced was quadratic in it).
+    expect(withoutTrailingSlashes(`a${'/'.repeat(100_000)}b/`)).toBe(`a${'/'.repeat(100_000)}b`);
   });
 });
