@@ -23,7 +23,6 @@ function parseHttpUrl(raw: string): URL | null {
   return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
 }
 
-
 /**
  * Below the base, separators that URL leaves encoded (`%2F`, `%5C`, `%2E`) or path parameters (`;`, as in
  * Tomcat's `..;/`) would let a proxy or server that decodes them serve a path outside the base.
