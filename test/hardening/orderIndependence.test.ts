@@ -5,7 +5,8 @@
  * are sent as they are and shuffled (UNORDERED's arrays — entries, codings, dosage instructions, reasons … —
  * and every object's keys); the cards must be the same apart from their uuids. The draft orders are not
  * shuffled: a drug card names the order's place in the draft ("order 3 of 5"), which is the EHR's own order.
- * And the same entries listed twice in a searchset (pages that overlap) give the same answer as once.
+ * And the same entries listed twice in a searchset (pages that overlap) give the same answer as once; and the
+ * Danish answer is the English one in other words: the same cards, indicators, suggestions, actions and codes.
  */
 import fc from 'fast-check';
 import { readdirSync } from 'node:fs';
@@ -236,5 +237,38 @@ describe('an entry listed twice is read once', () => {
       return cardsOf(res.status, res.body);
     };
     expect(await send(listedTwice(body))).toEqual(await send(body));
+  });
+});
+
+/** A card with its words taken out (what a language changes), and a resource's own text kept: the EHR's words. */
+function withoutWords(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutWords(v, key));
+  if (value === null || typeof value !== 'object') return ['summary', 'detail', 'label', 'display', 'description'].includes(key) ? '…' : value;
+  const o = value as Record<string, unknown>;
+  // An action's resource: an order as the EHR wrote it, compared whole, or a new one, named in the card's language.
+  if (typeof o.resourceType === 'string') {
+    const code = o.code as Record<string, unknown> | undefined;
+    return canonical(code?.text === undefined ? o : { ...o, code: { ...code, text: '…' } });
+  }
+  return Object.fromEntries(
+    Object.entries(o)
+      .filter(([k]) => k !== 'uuid')
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([k, v]) => [k, withoutWords(v, k)]),
+  );
+}
+
+describe('Danish and English answers differ only in their words', () => {
+  test.each(bodies)('%s', async (_name, body) => {
+    const { app } = buildTestApp();
+    const route = ROUTES[String(body.hook)]!;
+    const send = async (lang: string): Promise<string[]> => {
+      const res = await request(app).post(route).set('Accept-Language', lang).send(body);
+      if (res.status !== 200) return [`status ${res.status}`];
+      return expectValidResponse(res.body)
+        .cards.map((c) => JSON.stringify(withoutWords(c)))
+        .sort();
+    };
+    expect(await send('da')).toEqual(await send('en'));
   });
 });
