@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import request from 'supertest';
@@ -159,6 +160,24 @@ describe('patient-view without prefetch, data from the FHIR server process', () 
     // Six queries that can all run at once: nothing waits for another's answer.
     expect(typesRequested(proxy.log)).toEqual(['Condition', 'MedicationRequest', 'MedicationStatement', 'Observation', 'Patient', 'ServiceRequest']);
     expect(proxy.log.find((r) => r.url.startsWith('/fhir/MedicationRequest?'))?.url).toContain('_include=MedicationRequest:medication');
+  });
+
+  // Prefetched or read from the server, the same record gives the same cards (the server's searches narrow by
+  // status, code and date where the prefetch templates do: docs/clinical-rules.md §7.1).
+  const patients = readdirSync(projectPath('fixtures', 'patients')).map((f) => f.replace(/\.json$/, ''));
+  test.each(patients)('%s: the same cards as with every key prefetched', async (fixture) => {
+    const cards = (res: request.Response): string[] => {
+      expect(res.status).toBe(200);
+      return expectValidResponse(res.body)
+        .cards.map((c) => JSON.stringify({ ...c, uuid: undefined, suggestions: c.suggestions?.map((x: Record<string, unknown>) => ({ ...x, uuid: undefined })) }))
+        .sort();
+    };
+    // The Medications its orders name come with them, as the server's `_include=MedicationRequest:medication` brings them.
+    const body = patientViewRequest(fixture) as { prefetch: { medications: fhir4.Bundle } };
+    const medications = patientResources(fixture).filter((r) => r.resourceType === 'Medication');
+    body.prefetch.medications.entry = [...(body.prefetch.medications.entry ?? []), ...medications.map((resource) => ({ resource, search: { mode: 'include' as const } }))];
+    const prefetched = cards(await request(app).post(SERVICE_URL).send(body));
+    expect(cards(await request(app).post(SERVICE_URL).send(noPrefetchRequest(fixture, proxy.baseUrl)))).toEqual(prefetched);
   });
 
   test('no-gsb → {"cards":[]}', async () => {
