@@ -1,8 +1,8 @@
 /**
  * Hook request bodies that exercise many rules at once, for the tests that hold every answer to a property
- * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree): every request fixture,
- * every fixture patient, the bench's bodies, a patient on several drugs of each kind (some listed twice),
- * results that tie and several open orders of one test.
+ * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree, fhirVersions): every
+ * request fixture, every fixture patient, the bench's bodies, a patient on several drugs of each kind (some
+ * listed twice), results that tie and several open orders of one test.
  */
 import { readdirSync } from 'node:fs';
 import { orderSelectBody, orderSignBody, patientViewBody } from '../../bench/bodies.js';
