@@ -70,10 +70,10 @@ function statusCode(v: unknown, index: ReadonlyMap<string, string>, codes: Reado
   return statusWord(v.text, index) ?? unknownCode;
 }
 
-/** abatement[x] (DSTU2's abatementBoolean: only when true): the condition has ended. */
+/** abatement[x] (DSTU2's abatementBoolean: only when true; DSTU2's abatementQuantity is R4's abatementAge): the condition has ended. */
 function hasAbated(condition: Record<string, unknown>): boolean {
   if (condition.abatementBoolean === true) return true;
-  return ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'].some((k) => condition[k] !== undefined && condition[k] !== null);
+  return ['abatementDateTime', 'abatementAge', 'abatementQuantity', 'abatementPeriod', 'abatementRange', 'abatementString'].some((k) => condition[k] !== undefined && condition[k] !== null);
 }
 
 const EXCLUDED_VERIFICATION = new Set(['entered-in-error', 'refuted']);

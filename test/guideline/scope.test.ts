@@ -161,6 +161,7 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
     [{ abatementString: 'ophørt' }, false],
     [{ abatementBoolean: true }, false],
     [{ abatementBoolean: false }, true],
+    [{ abatementQuantity: { value: 54, unit: 'a' } }, false], // DSTU2's name for abatementAge
     [{ abatementDateTime: '2026-10-01', clinicalStatus: 'active' }, true], // an explicit status wins (relapse after abatement)
   ])('abatement without a clinical status %j → in scope: %s', (extra, inScope) => {
     const cond = { resourceType: 'Condition', code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] }, ...extra };

@@ -6,7 +6,8 @@
  *
  * - Condition — STU3: `clinicalStatus`/`verificationStatus` as plain codes, `assertedDate` for `recordedDate`.
  *   DSTU2: the same plain codes (`verificationStatus` is required there: `unknown` when R4 gives none),
- *   `dateRecorded` (a date) for `recordedDate`, `patient` for `subject`.
+ *   `dateRecorded` (a date) for `recordedDate`, `patient` for `subject`, `onsetQuantity`/`abatementQuantity`
+ *   for `onsetAge`/`abatementAge`.
  * - Observation — both: `interpretation` as one CodeableConcept (R4 has a list), its codes under v2-0078's
  *   old URI `http://hl7.org/fhir/v2/0078`; a component's interpretation likewise (DSTU2 has none on a component:
  *   it is kept in STU3's shape, as such servers send it). `valueQuantity` (with `system`/`code`),
@@ -103,9 +104,9 @@ function condition(r: Json, version: Version): Json {
   const out: Json = { ...rest, clinicalStatus: plainCode(clinicalStatus, CLINICAL[version]), verificationStatus: plainCode(verificationStatus, VERIFICATION) };
   if (version === 'STU3') return defined({ ...out, assertedDate: recordedDate });
   if (out.verificationStatus === undefined) out.verificationStatus = 'unknown';
-  // DSTU2's onset[x] has Quantity where R4 has Age.
-  const { onsetAge, ...dstu2 } = out;
-  return defined(patientNotSubject({ ...dstu2, onsetQuantity: onsetAge, dateRecorded: typeof recordedDate === 'string' ? recordedDate.slice(0, 10) : recordedDate }));
+  // DSTU2's onset[x] and abatement[x] have Quantity where R4 has Age.
+  const { onsetAge, abatementAge, ...dstu2 } = out;
+  return defined(patientNotSubject({ ...dstu2, onsetQuantity: onsetAge, abatementQuantity: abatementAge, dateRecorded: typeof recordedDate === 'string' ? recordedDate.slice(0, 10) : recordedDate }));
 }
 
 function observation(r: Json): Json {
