@@ -237,9 +237,15 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   }
 
   // Read for every active order of every call: lists are made only when there is something to put in them.
-  let reasons = conceptsInto(conceptsInto(undefined, resource.reasonCode), resource.reasonCodeableConcept);
+  // DSTU2 names a MedicationOrder's reason reasonCodeableConcept, a MedicationStatement's reasonForUse[x].
+  let reasons = conceptsInto(conceptsInto(conceptsInto(undefined, resource.reasonCode), resource.reasonCodeableConcept), resource.reasonForUseCodeableConcept);
   let unresolvedReasonReferences: Array<{ reference: string; display: string | null }> | undefined;
-  const reasonReferences = resource.reasonReference === undefined ? [] : objectList(resource.reasonReference);
+  const reasonReferences =
+    resource.reasonForUseReference === undefined
+      ? resource.reasonReference === undefined
+        ? []
+        : objectList(resource.reasonReference)
+      : [...objectList(resource.reasonReference), ...objectList(resource.reasonForUseReference)];
   for (const r of reasonReferences) {
     const ref = referenceOf(r);
     const target = ref ? index.resolve(ref, resource) : undefined;

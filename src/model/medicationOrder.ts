@@ -27,7 +27,7 @@ export interface MedicationOrderView {
   unresolvedMedicationReference: string | null;
   /** The drug as ordered (text, else display, else code); null without a medication. */
   drugText: string | null;
-  /** reasonCode, the codes of reasonReference Conditions resolved here, and their references' displays as text. */
+  /** reasonCode (DSTU2 reasonCodeableConcept, reasonForUse[x]), the codes of reasonReference Conditions resolved here, and their references' displays as text. */
   reasons: fhir4.CodeableConcept[];
   /** reasonReferences not resolved here (to one of the patient's Conditions, perhaps), with their displays. */
   unresolvedReasonReferences: Array<{ reference: string; display: string | null }>;

@@ -256,4 +256,20 @@ describe('readActiveMedicationResources', () => {
     expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d', 'MedicationStatement/s']);
     expect(active[2]!.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
   });
+  test("a DSTU2 statement's reason is its reasonForUseCodeableConcept or reasonForUseReference (resolved to a contained Condition)", () => {
+    const depression = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }] };
+    const [byCode, byReference] = readActiveMedicationResources([
+      { resourceType: 'MedicationStatement', id: 'a', status: 'active', medicationCodeableConcept: { text: 'Sertralin' }, reasonForUseCodeableConcept: depression },
+      {
+        resourceType: 'MedicationStatement',
+        id: 'b',
+        status: 'active',
+        medicationCodeableConcept: { text: 'Sertralin' },
+        reasonForUseReference: { reference: '#dep' },
+        contained: [{ resourceType: 'Condition', id: 'dep', code: depression }],
+      },
+    ], new SkippedResources(), statuses);
+    expect([byCode!.reasons, byCode!.hasReason]).toEqual([[depression], true]);
+    expect([byReference!.reasons, byReference!.hasReason]).toEqual([[depression], true]);
+  });
 });

@@ -18,8 +18,9 @@
  *   instruction, `timing.repeat.periodUnits` and `when` as one code, status `cancelled` (not in DSTU2) as
  *   `stopped`; selections name `MedicationOrder/…`. A contained Medication's ingredient concepts become DSTU2's
  *   `product.ingredient[].item` references with the concept's text as their display.
- * - MedicationStatement — STU3: `taken: "y"` (required there). DSTU2: `patient`, `wasNotTaken: false`,
- *   `timing.repeat.periodUnits`.
+ * - MedicationStatement — STU3: `taken` (required there: `"n"` for R4's `not-taken`, else `"y"`). DSTU2:
+ *   `patient`, `wasNotTaken`, `timing.repeat.periodUnits`, `reasonForUseCodeableConcept`/`reasonForUseReference`
+ *   for one `reasonCode`/`reasonReference`.
  * - Patient (`birthDate`), DiagnosticReport and Bundles: the same in all three.
  *
  * Not converted: ServiceRequest (STU3 ProcedureRequest, DSTU2 DiagnosticOrder): the service reads only
@@ -146,12 +147,20 @@ function medicationRequest(r: Json, version: Version): Json {
 
 /**
  * R4's `not-taken` is STU3's `taken: "n"` and DSTU2's `wasNotTaken: true` on a statement of another status
- * (`active`: neither has `not-taken`).
+ * (`active`: neither has `not-taken`). DSTU2 names the reasons `reasonForUse[x]`, one of them.
  */
 function medicationStatement(r: Json, version: Version): Json {
   const notTaken = r.status === 'not-taken';
   const out: Json = { ...r, dosage: mapList(r.dosage, (d) => olderDosage(d, version)), status: notTaken ? 'active' : r.status };
-  return defined(version === 'STU3' ? { ...out, taken: notTaken ? 'n' : 'y' } : { ...patientNotSubject(out), wasNotTaken: notTaken });
+  if (version === 'STU3') return defined({ ...out, taken: notTaken ? 'n' : 'y' });
+  const { reasonCode, reasonReference, ...rest } = out;
+  const codes = Array.isArray(reasonCode) ? reasonCode : reasonCode === undefined ? [] : [reasonCode];
+  const references = Array.isArray(reasonReference) ? reasonReference : reasonReference === undefined ? [] : [reasonReference];
+  const statement: Json = { ...patientNotSubject(rest), wasNotTaken: notTaken };
+  if (codes.length + references.length > 1) Object.assign(statement, { reasonCode, reasonReference }); // one reason only: several cannot be written
+  else if (codes.length === 1) statement.reasonForUseCodeableConcept = codes[0];
+  else if (references.length === 1) statement.reasonForUseReference = references[0];
+  return defined(statement);
 }
 
 /** One resource (and what it contains, and a Bundle's entries) in the older version's shape. */
