@@ -1,8 +1,9 @@
 /**
  * The same record in an older FHIR version gets the same cards (docs/clinical-rules.md §7: R4 is the model;
  * STU3 and DSTU2 shapes are read where the meaning is clear; README "Limits"). Every sample body
- * (test/support/sampleBodies.ts) is sent as it is, with its resources rewritten into their STU3 shape, and into
- * their DSTU2 shape (http://hl7.org/fhir/STU3, http://hl7.org/fhir/DSTU2), for the fields the service reads:
+ * (test/support/sampleBodies.ts), and three of this test's own that use the fields below the sample bodies leave
+ * out (OLDER_FIELDS), is sent as it is, with its resources rewritten into their STU3 shape, and into their DSTU2
+ * shape (http://hl7.org/fhir/STU3, http://hl7.org/fhir/DSTU2), for the fields the service reads:
  *
  * - Condition — STU3: `clinicalStatus`/`verificationStatus` as plain codes, `assertedDate` for `recordedDate`.
  *   DSTU2: the same plain codes (`verificationStatus` is required there: `unknown` when R4 gives none),
@@ -10,7 +11,7 @@
  *   for `onsetAge`/`abatementAge`.
  * - Observation — both: `interpretation` as one CodeableConcept (R4 has a list), its codes under v2-0078's
  *   old URI `http://hl7.org/fhir/v2/0078`; a component's interpretation likewise (DSTU2 has none on a component:
- *   it is kept in STU3's shape, as such servers send it). `valueQuantity` (with `system`/`code`),
+ *   it is kept, in STU3's shape, rather than dropped, which would change the record). `valueQuantity` (with `system`/`code`),
  *   `effectiveDateTime`, `referenceRange` `low`/`high` and `status` are the same in all three.
  * - MedicationRequest — STU3: dose[x] on the dosage instruction (R4 `doseAndRate`). DSTU2: a MedicationOrder
  *   with `patient`, `dateWritten` for `authoredOn`, no `intent`, `reasonCodeableConcept` for one `reasonCode`
@@ -20,7 +21,8 @@
  *   `product.ingredient[].item` references with the concept's text as their display.
  * - MedicationStatement — STU3: `taken` (required there: `"n"` for R4's `not-taken`, else `"y"`). DSTU2:
  *   `patient`, `wasNotTaken`, `timing.repeat.periodUnits`, `reasonForUseCodeableConcept`/`reasonForUseReference`
- *   for one `reasonCode`/`reasonReference`.
+ *   for one `reasonCode`/`reasonReference`. (A statement's dose, DSTU2 `quantity[x]`, is not read: the bodies'
+ *   statements give none.)
  * - Patient (`birthDate`), DiagnosticReport and Bundles: the same in all three.
  *
  * Not converted: ServiceRequest (STU3 ProcedureRequest, DSTU2 DiagnosticOrder): the service reads only
