@@ -3,8 +3,9 @@
  * code systems written as the other URIs EHRs send for them (an OID for LOINC, SNOMED CT, ATC …:
  * terminology/code-systems.json), and with resources the guideline does not speak about added to each list
  * (a blood-pressure drug, a cholesterol result flagged high, hypertension, a chest X-ray order, a stomach drug
- * in the shared medication record). Only an action's resource is left out of the comparison: a suggested lab
- * order is coded in the patient's own code system.
+ * in the shared medication record), and with an entered-in-error copy of every resource beside it (a result
+ * flagged critically high yesterday, a Condition registered last week, withdrawn orders and statements). Only an
+ * action's resource is left out of the comparison: a suggested lab order is coded in the patient's own code system.
  */
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
@@ -52,6 +53,55 @@ function withUnrelated(body: Record<string, unknown>): Record<string, unknown> {
   return { ...body, prefetch: added };
 }
 
+type Json = Record<string, unknown>;
+
+/**
+ * An entered-in-error copy of a resource (another id), saying what would raise a card if it counted: a result
+ * flagged critically high, taken yesterday; a Condition registered last week; an order or statement withdrawn.
+ */
+function withdrawnCopy(resource: Json): Json | null {
+  const copy: Json = { ...structuredClone(resource), id: `withdrawn-${String(resource.id ?? 'x')}` };
+  switch (resource.resourceType) {
+    case 'Observation': {
+      const quantity = resource.valueQuantity as Json | undefined;
+      delete copy.effectivePeriod;
+      return {
+        ...copy,
+        status: 'entered-in-error',
+        effectiveDateTime: '2026-11-24T10:00:00Z',
+        interpretation: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'HH' }] }],
+        ...(quantity ? { valueQuantity: { ...quantity, value: 99_999 } } : {}),
+      };
+    }
+    case 'Condition':
+      return { ...copy, recordedDate: '2026-11-20', verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] } };
+    case 'MedicationRequest':
+    case 'MedicationStatement':
+    case 'ServiceRequest':
+      return { ...copy, status: 'entered-in-error' };
+    default:
+      return null;
+  }
+}
+
+/** The body with an entered-in-error copy of each of its resources beside it. */
+function withWithdrawnCopies(body: Record<string, unknown>): Record<string, unknown> {
+  const prefetch = (body.prefetch ?? {}) as Record<string, unknown>;
+  const copied = Object.fromEntries(
+    Object.entries(prefetch).map(([key, value]) => {
+      const bundle = value as { resourceType?: unknown; entry?: unknown; total?: unknown } | null;
+      if (bundle?.resourceType !== 'Bundle' || !Array.isArray(bundle.entry)) return [key, value];
+      const entries = bundle.entry as Array<{ resource?: Json }>;
+      const extra = entries.flatMap((e) => {
+        const copy = e.resource ? withdrawnCopy(e.resource) : null;
+        return copy ? [{ resource: copy }] : [];
+      });
+      return [key, { ...bundle, entry: [...entries, ...extra], ...(typeof bundle.total === 'number' ? { total: bundle.total + extra.length } : {}) }];
+    }),
+  );
+  return { ...body, prefetch: copied };
+}
+
 /** A card without its uuids and its actions' resources, keys in a fixed order. */
 function comparable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(comparable);
@@ -75,5 +125,6 @@ describe('records that say the same thing get the same cards', () => {
     const asSent = await cards(body);
     expect(['other code system URIs', await cards(otherUris(body))]).toEqual(['other code system URIs', asSent]);
     expect(['unrelated resources added', await cards(withUnrelated(body))]).toEqual(['unrelated resources added', asSent]);
+    expect(['entered-in-error copies added', await cards(withWithdrawnCopies(body))]).toEqual(['entered-in-error copies added', asSent]);
   });
 });
