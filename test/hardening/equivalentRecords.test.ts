@@ -4,8 +4,10 @@
  * terminology/code-systems.json), and with resources the guideline does not speak about added to each list
  * (a blood-pressure drug, a cholesterol result flagged high, hypertension, a chest X-ray order, a stomach drug
  * in the shared medication record), and with an entered-in-error copy of every resource beside it (a result
- * flagged critically high yesterday, a Condition registered last week, withdrawn orders and statements). Only an
- * action's resource is left out of the comparison: a suggested lab order is coded in the patient's own code system.
+ * flagged critically high yesterday, a Condition registered last week, withdrawn orders and statements), with
+ * each search wrapped in a batch-response, and with every reference written absolute (each entry its fullUrl).
+ * Only an action's resource is left out of the comparison: a suggested lab order is coded in the patient's own
+ * code system.
  */
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
@@ -102,6 +104,33 @@ function withWithdrawnCopies(body: Record<string, unknown>): Record<string, unkn
   return { ...body, prefetch: copied };
 }
 
+/** Each searchset wrapped, as a server that runs the prefetch queries as a batch answers them (a batch-response). */
+function asBatchResponses(body: Record<string, unknown>): Record<string, unknown> {
+  const prefetch = (body.prefetch ?? {}) as Record<string, unknown>;
+  const wrapped = Object.fromEntries(
+    Object.entries(prefetch).map(([key, value]) => {
+      const bundle = value as { resourceType?: unknown } | null;
+      return bundle?.resourceType === 'Bundle' ? [key, { resourceType: 'Bundle', type: 'batch-response', entry: [{ resource: bundle, response: { status: '200 OK' } }] }] : [key, value];
+    }),
+  );
+  return { ...body, prefetch: wrapped };
+}
+
+const EHR_BASE = 'https://ehr.example.org/fhir';
+
+/** Every relative reference written absolute (`https://…/fhir/Patient/p1`), and every entry given its fullUrl. */
+function absoluteReferences(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => absoluteReferences(v, key));
+  if (value === null || typeof value !== 'object') {
+    return key === 'reference' && typeof value === 'string' && /^[A-Z][A-Za-z]+\/[^/]+$/.test(value) ? `${EHR_BASE}/${value}` : value;
+  }
+  const o = value as Json;
+  const out = Object.fromEntries(Object.entries(o).map(([k, v]) => [k, absoluteReferences(v, k)]));
+  const resource = o.resource as Json | undefined;
+  if (resource && typeof resource.resourceType === 'string' && typeof resource.id === 'string' && o.fullUrl === undefined) out.fullUrl = `${EHR_BASE}/${resource.resourceType}/${resource.id}`;
+  return out;
+}
+
 /** A card without its uuids and its actions' resources, keys in a fixed order. */
 function comparable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(comparable);
@@ -126,5 +155,7 @@ describe('records that say the same thing get the same cards', () => {
     expect(['other code system URIs', await cards(otherUris(body))]).toEqual(['other code system URIs', asSent]);
     expect(['unrelated resources added', await cards(withUnrelated(body))]).toEqual(['unrelated resources added', asSent]);
     expect(['entered-in-error copies added', await cards(withWithdrawnCopies(body))]).toEqual(['entered-in-error copies added', asSent]);
+    expect(['each search as a batch-response', await cards(asBatchResponses(body))]).toEqual(['each search as a batch-response', asSent]);
+    expect(['absolute references', await cards({ ...body, prefetch: absoluteReferences(body.prefetch) })]).toEqual(['absolute references', asSent]);
   });
 });
