@@ -59,11 +59,14 @@ const manyRecord: fhir4.MedicationStatement[] = [
 const manyConditions: fhir4.Condition[] = [
   { resourceType: 'Condition', id: 'fm', subject, recordedDate: '2025-01-10', clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] }, code: { coding: [{ system: 'http://snomed.info/sct', code: '203082005' }] } },
 ];
+const palexia: fhir4.Medication = { resourceType: 'Medication', id: 'palexia', code: { text: 'Palexia depot 50 mg', coding: [{ system: ATC, code: 'N02AX06' }] } };
+const ordersWithReference = [...manyActive, drug('by-reference', '', '', { medicationCodeableConcept: undefined, medicationReference: { reference: 'Medication/palexia' } })];
 const manyPrefetch = {
   patient: { resourceType: 'Patient', id: 'p-many', birthDate: '1970-01-01' },
   conditions: searchset(manyConditions),
   labs: searchset([]),
-  medications: searchset(manyActive),
+  // One order names its drug by a reference to a Medication that came with the search (`_include`).
+  medications: { ...searchset(ordersWithReference), entry: [...ordersWithReference.map((resource) => ({ resource })), { resource: palexia, search: { mode: 'include' as const } }] },
   medicationStatements: searchset(manyRecord),
   serviceRequests: searchset([]),
 };
