@@ -143,10 +143,12 @@ function comparable(value: unknown): unknown {
   );
 }
 
+/** One app for every call: no answer is sent, so nothing it stores changes a card (an app per test would load the terminology each time). */
+const { app } = buildTestApp();
+
 describe('records that say the same thing get the same cards', () => {
   test.each(SAMPLE_BODIES)('%s', async (_name, body) => {
     const route = HOOK_ROUTES[String(body.hook)]!;
-    const { app } = buildTestApp();
     const cards = async (b: unknown): Promise<string[]> => {
       const res = await request(app).post(route).send(b as object);
       return res.status === 200 ? expectValidResponse(res.body).cards.map((c) => JSON.stringify(comparable(c))).sort() : [`status ${res.status}`];

@@ -14,8 +14,10 @@ interface OrderSelectContext {
 
 const withSelections = SAMPLE_BODIES.filter(([, b]) => b.hook === 'order-select' && Array.isArray((b.context as Partial<OrderSelectContext>).selections));
 
+const { app } = buildTestApp();
+
 async function cards(hook: 'order-select' | 'order-sign', body: unknown): Promise<string[]> {
-  const res = await request(buildTestApp().app).post(HOOK_ROUTES[hook]!).send(body as object);
+  const res = await request(app).post(HOOK_ROUTES[hook]!).send(body as object);
   expect(res.status).toBe(200);
   return expectValidResponse(res.body)
     .cards.map((c) => JSON.stringify(canonical(c)))

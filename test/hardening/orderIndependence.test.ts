@@ -54,9 +54,11 @@ function cardsOf(status: number, body: unknown): string[] {
     .sort();
 }
 
+/** One app for every call: no answer is sent, so nothing it stores changes a card (an app per test would load the terminology each time). */
+const { app } = buildTestApp();
+
 describe('the answer does not depend on the order the EHR lists things in', () => {
   test.each(bodies)('%s', async (_name, body) => {
-    const { app } = buildTestApp();
     const route = ROUTES[String(body.hook)]!;
     const send = async (b: unknown, lang: string): Promise<string[]> => {
       const res = await request(app).post(route).set('Accept-Language', lang).send(b as object);
@@ -84,7 +86,6 @@ function listedTwice(body: Record<string, unknown>): Record<string, unknown> {
 
 describe('an entry listed twice is read once', () => {
   test.each(bodies)('%s', async (_name, body) => {
-    const { app } = buildTestApp();
     const route = ROUTES[String(body.hook)]!;
     const send = async (b: unknown): Promise<string[]> => {
       const res = await request(app).post(route).send(b as object);
@@ -114,7 +115,6 @@ function withoutWords(value: unknown, key = ''): unknown {
 
 describe('Danish and English answers differ only in their words', () => {
   test.each(bodies)('%s', async (_name, body) => {
-    const { app } = buildTestApp();
     const route = ROUTES[String(body.hook)]!;
     const send = async (lang: string): Promise<string[]> => {
       const res = await request(app).post(route).set('Accept-Language', lang).send(body);
