@@ -4,6 +4,7 @@
  */
 import type { Language } from './model/language.js';
 import { isLoopbackHost } from './model/loopback.js';
+import { withoutTrailingSlashes } from './model/urlPath.js';
 
 export type LanguageSetting = 'auto' | Language;
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -224,7 +225,7 @@ function absoluteUrl(name: string, raw: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
   if (u.search || u.hash) throw new ConfigError(name, `must not have a query or fragment: "${raw}"`);
-  return raw.replace(/\/+$/, '');
+  return withoutTrailingSlashes(raw);
 }
 
 function list(env: Env, name: string): string[] | undefined {

@@ -7,6 +7,7 @@ import { schemaValidator } from '../../jsonSchemas.js';
 import { isObject } from '../../model/json.js';
 import type { Logger } from '../../observability/logger.js';
 import { projectPath } from '../../projectRoot.js';
+import { withoutTrailingSlashes } from '../../model/urlPath.js';
 
 /**
  * The trusted-issuers file (format documented in config/README.md): which JWT issuers may call us,
@@ -200,7 +201,7 @@ async function localThumbprints(issuer: TrustedIssuer): Promise<string[]> {
  * (anyone can sign with that key, so renaming the issuer must not make it trustworthy).
  */
 async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
-  if (issuer.iss.replace(/\/+$/, '') === SANDBOX_ISSUER) return true;
+  if (withoutTrailingSlashes(issuer.iss) === SANDBOX_ISSUER) return true;
   const sandbox = await calculateJwkThumbprint({ ...SANDBOX_PUBLIC_KEY });
   return (await localThumbprints(issuer)).includes(sandbox);
 }
