@@ -241,11 +241,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
   let reasons = conceptsInto(conceptsInto(conceptsInto(undefined, resource.reasonCode), resource.reasonCodeableConcept), resource.reasonForUseCodeableConcept);
   let unresolvedReasonReferences: Array<{ reference: string; display: string | null }> | undefined;
   const reasonReferences =
-    resource.reasonForUseReference === undefined
-      ? resource.reasonReference === undefined
-        ? []
-        : objectList(resource.reasonReference)
-      : [...objectList(resource.reasonReference), ...objectList(resource.reasonForUseReference)];
+    resource.reasonReference === undefined && resource.reasonForUseReference === undefined ? [] : [...objectList(resource.reasonReference), ...objectList(resource.reasonForUseReference)];
   for (const r of reasonReferences) {
     const ref = referenceOf(r);
     const target = ref ? index.resolve(ref, resource) : undefined;

@@ -84,17 +84,21 @@ export class PostgresDb implements Db {
     }
   }
 
+  /**
+   * A client outside the pool (the report's long read, a migration, a background job's lock), named for what it
+   * does in pg_stat_activity; its connect bounded as the pool's, its statements by `bounds` alone.
+   */
+  private ownConnection(purpose: string, bounds: Pick<pg.ClientConfig, 'statement_timeout' | 'query_timeout'> = {}): pg.Client {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.connectTimeoutMs, application_name: `nkr-pain-cds ${purpose}`, ...bounds });
+    // An error on the socket while idle would otherwise be thrown from the client as an uncaught 'error'.
+    client.on('error', () => undefined);
+    return client;
+  }
+
   async readSnapshot(statements: readonly Statement[]): Promise<Row[][]> {
     // A connection of its own, outside the pool: a long read (the report over the whole card log) gets its
     // own bound, not the request path's statement timeout, and takes none of the hook calls' connections.
-    const client = new pg.Client({
-      connectionString: this.url,
-      connectionTimeoutMillis: this.connectTimeoutMs,
-      statement_timeout: this.longReadTimeoutMs,
-      application_name: 'nkr-pain-cds report',
-    });
-    // An error on the socket while idle would otherwise be thrown from the client as an uncaught 'error'.
-    client.on('error', () => undefined);
+    const client = this.ownConnection('report', { statement_timeout: this.longReadTimeoutMs });
     // One deadline for the whole read (statement_timeout bounds each statement only): ending the client
     // destroys its socket, and the statement under way fails here. The server would go on running it until
     // it has rows to send (up to statement_timeout); with client_connection_check_interval (PostgreSQL 14+)
@@ -125,8 +129,7 @@ export class PostgresDb implements Db {
     // A connection of its own, without the request path's statement and query timeouts: a migration may
     // take longer than they allow (an index over a large card log), and so may waiting for the lock while
     // another instance, started at the same time, runs that migration. Only the connect is bounded.
-    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: this.connectTimeoutMs, application_name: 'nkr-pain-cds migration' });
-    client.on('error', () => undefined);
+    const client = this.ownConnection('migration');
     await client.connect();
     try {
       await client.query('BEGIN');
@@ -156,14 +159,8 @@ export class PostgresDb implements Db {
     // on the pool's connections, so a transaction lock would not outlast one step, and holding a pool
     // connection for the whole job would take it from the hook calls. The server also lets the lock go if
     // this connection dies, so a crashed instance never leaves it held.
-    const client = new pg.Client({
-      connectionString: this.url,
-      connectionTimeoutMillis: this.connectTimeoutMs,
-      // Its two statements (take, let go) never wait for the lock: as short a bound as the connect's.
-      query_timeout: this.connectTimeoutMs,
-      application_name: `nkr-pain-cds ${lock}`,
-    });
-    client.on('error', () => undefined);
+    // Its two statements (take, let go) never wait for the lock: as short a bound as the connect's.
+    const client = this.ownConnection(lock, { query_timeout: this.connectTimeoutMs });
     const key = [JOB_LOCKS[lock]];
     let taken = false;
     try {
