@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { CallTrace } from '../model/callTrace.js';
-import type { PrefetchTemplateSpec } from '../model/cdsService.js';
+import type { OlderVersionSearch, PrefetchTemplateSpec } from '../model/cdsService.js';
 import type { HookRequestEnvelope } from '../model/hookRequest.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
 import type { SkippedResources } from '../model/skipped.js';
@@ -23,7 +23,8 @@ const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
  *   fhirServer (next link followed, or the query run again);
  * - a missing key or a prefetch error (an OperationOutcome, an error entry, a malformed value) is read
  *   from an allow-listed fhirServer; a server that does not know the searched resource type is asked the
- *   spec's DSTU2 search instead, when it has one (`medications`: MedicationOrder);
+ *   spec's searches of older FHIR versions instead, in order, when it has them (`medications`: DSTU2
+ *   MedicationOrder; `serviceRequests`: DSTU2 DiagnosticOrder, then STU3 ProcedureRequest);
  * - what cannot be read is unavailable — never "none": a required key → RequiredDataUnavailable (412),
  *   an optional key → left out of `resources` and logged with its key; a required key the caller defers
  *   (`options.deferred`) → handed back in `deferred`, with a way to read it again narrowed, for the
@@ -92,25 +93,28 @@ interface ServerQuery {
   plainQuery?: string;
 }
 
-/** What to ask fhirServer for one key: its query, and the DSTU2 search to ask when the server does not know the type. */
-type ServerPlan = ServerQuery & { dstu2?: ServerQuery };
+/** A search of an older FHIR version, with its version for messages. */
+type OlderQuery = ServerQuery & { version: OlderVersionSearch['version'] };
+
+/** What to ask fhirServer for one key: its query, and the older versions' searches to ask, in order, while the server does not know the type. */
+type ServerPlan = ServerQuery & { olderVersions?: readonly OlderQuery[] };
 
 /** A prefetched page's next link on the allowed fhirServer, or why there is no server to read it from. */
 type NextPage = { url: string } | { unavailable: string };
 
-function narrowed(q: ServerQuery, params: string): ServerQuery {
-  return q.plainQuery === undefined ? { query: withParams(q.query, params) } : { query: withParams(q.query, params), plainQuery: withParams(q.plainQuery, params) };
+function narrowed<Q extends ServerQuery>(q: Q, params: string): Q {
+  return q.plainQuery === undefined ? { ...q, query: withParams(q.query, params) } : { ...q, query: withParams(q.query, params), plainQuery: withParams(q.plainQuery, params) };
 }
 
 /** The resource type a relative search names (`MedicationOrder?patient=…` → MedicationOrder). */
 const searchedType = (query: string): string => query.split(/[?/]/)[0] ?? query;
 
-/** The resource types a key's queries search: its own, and its DSTU2 search's (once per spec: the specs live as long as the service). */
+/** The resource types a key's queries search: its own, and its older versions' (once per spec: the specs live as long as the service). */
 const typesBySpec = new WeakMap<PrefetchTemplateSpec, readonly string[]>();
 function searchedTypes(spec: PrefetchTemplateSpec): readonly string[] {
   let types = typesBySpec.get(spec);
   if (types === undefined) {
-    types = spec.dstu2 === undefined ? [searchedType(spec.query)] : [searchedType(spec.query), searchedType(spec.dstu2.query)];
+    types = [spec.query, ...(spec.olderVersions ?? []).map((o) => o.query)].map(searchedType);
     typesBySpec.set(spec, types);
   }
   return types;
@@ -193,8 +197,11 @@ export async function resolvePrefetch(
     if (!server.allowed) return { unavailable: server.reason };
     const main = substituted(spec.query, spec.fhirServerQuery);
     if ('unresolved' in main) return { unavailable: `its query needs ${main.unresolved.map((u) => `{{${u}}}`).join(', ')}, which the context does not provide` };
-    const dstu2 = spec.dstu2 === undefined ? undefined : substituted(spec.dstu2.query, spec.dstu2.fhirServerQuery);
-    return dstu2 === undefined || 'unresolved' in dstu2 ? main : { ...main, dstu2 };
+    const olderVersions = (spec.olderVersions ?? []).flatMap((o): OlderQuery[] => {
+      const q = substituted(o.query, o.fhirServerQuery);
+      return 'unresolved' in q ? [] : [{ ...q, version: o.version }];
+    });
+    return olderVersions.length === 0 ? main : { ...main, olderVersions };
   }
 
   function failureText(err: unknown): string {
@@ -205,19 +212,19 @@ export async function resolvePrefetch(
   /**
    * One read from fhirServer, timed and traced, bounded by the call's deadline even if the fetcher ignores it.
    * With `plainQuery`: `query` is the richer fhirServerQuery, and a server that refuses it with HTTP 400
-   * (an `_include` it does not support) is asked `plainQuery` instead. With `dstu2`: a server that answers
-   * that it does not know the searched resource type is asked the DSTU2 search instead.
+   * (an `_include` it does not support) is asked `plainQuery` instead. With `olderVersions`: a server that
+   * answers that it does not know the searched resource type is asked the next of them instead.
    */
   async function read(
     spec: PrefetchTemplateSpec,
     query: string,
-    extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string; dstu2?: ServerQuery } = {},
+    extra: { maxPages?: number; matchesBefore?: number; totalBefore?: number; plainQuery?: string; olderVersions?: readonly OlderQuery[] } = {},
   ): Promise<KeyOutcome> {
     const started = performance.now();
     const ms = (): number => Math.round((performance.now() - started) * 10) / 10;
     // Read only here: the call's deadline timer starts when the first read needs it (serviceRoute).
     const signal = call.signal;
-    const { plainQuery, dstu2, ...pages } = extra;
+    const { plainQuery, olderVersions = [], ...pages } = extra;
     try {
       if (!server.allowed) throw new FhirFetchError('not-allowed', server.reason);
       const { base } = server;
@@ -231,22 +238,30 @@ export async function resolvePrefetch(
           return await abortable(fetcher.fetch(base, q.plainQuery, options), signal);
         }
       };
-      let resources: fhir4.Resource[];
-      try {
-        resources = await ask(plainQuery === undefined ? { query } : { query, plainQuery });
-      } catch (err) {
-        // The trigger is the server's own answer, not the drafts' resource type: it is what the server
-        // knows that matters (an EHR's drafts need not match its server's version, and patient-view has no
-        // drafts), it costs one more round trip only on a server that lacks the type, and every R4 or STU3
-        // server refuses MedicationOrder, so no R4 answer is ever replaced by a DSTU2 one.
-        if (dstu2 === undefined || !(err instanceof FhirFetchError) || !err.unknownResourceType || signal.aborted) throw err;
+      // The trigger for an older version's search is the server's own answer, not the drafts' resource type:
+      // it is what the server knows that matters (an EHR's drafts need not match its server's version, and
+      // patient-view has no drafts), it costs one more round trip only on a server that lacks the type, and
+      // each version's type is unknown to the versions before it in the list (R4 and STU3 servers refuse
+      // MedicationOrder and DiagnosticOrder; a DSTU2 server knows DiagnosticOrder, asked before its
+      // ProcedureRequest, which there orders procedures), so no answer is replaced by another version's.
+      let resources: fhir4.Resource[] | undefined;
+      let failed: FhirFetchError | undefined;
+      for (const q of [plainQuery === undefined ? { query } : { query, plainQuery }, ...olderVersions]) {
+        if (failed !== undefined && (!failed.unknownResourceType || signal.aborted)) break;
         try {
-          resources = await ask(dstu2);
-        } catch (second) {
-          if (!(second instanceof FhirFetchError)) throw second;
-          throw new FhirFetchError(second.reason, `${err.message}; asked for ${searchedType(dstu2.query)} (DSTU2) instead, ${second.message}`, second.status);
+          resources = await ask(q);
+          break;
+        } catch (err) {
+          if (!(err instanceof FhirFetchError)) throw err;
+          failed =
+            failed === undefined
+              ? err
+              : new FhirFetchError(err.reason, `${failed.message}; asked for ${searchedType(q.query)} (${'version' in q ? q.version : ''}) instead, ${err.message}`, err.status, {
+                  unknownResourceType: err.unknownResourceType,
+                });
         }
       }
+      if (resources === undefined) throw failed ?? new FhirFetchError('network', 'the FHIR query failed');
       trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
       return { resources };
     } catch (err) {
@@ -353,7 +368,7 @@ export async function resolvePrefetch(
           const p = plan(spec);
           if ('unavailable' in p) return p;
           const { query, ...fallbacks } = narrowed(p, params);
-          return own(spec, await read(spec, query, p.dstu2 === undefined ? fallbacks : { ...fallbacks, dstu2: narrowed(p.dstu2, params) }));
+          return own(spec, await read(spec, query, p.olderVersions === undefined ? fallbacks : { ...fallbacks, olderVersions: p.olderVersions.map((o) => narrowed(o, params)) }));
         };
         (result.deferred ??= {})[spec.key] = { why: o.unavailable, pageLimit: o.pageLimit === true, readNarrower };
       }

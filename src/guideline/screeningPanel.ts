@@ -2,7 +2,7 @@ import { startOfDanishDay } from '../model/danishTime.js';
 import { DAY_MS } from '../model/duration.js';
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
-import { isObject, nonBlank } from '../model/json.js';
+import { isObject, nonBlank, objectList } from '../model/json.js';
 import { SkippedResources, UnreadableResource } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { readFhirDate } from './fhirDates.js';
@@ -60,9 +60,38 @@ export interface ScreeningAssessment {
 // `appended` and `partial` are DiagnosticReport statuses, which Observations contained in a report take (§7).
 const COUNTING_STATUS = new Set(['final', 'amended', 'corrected', 'appended']);
 const PENDING_STATUS = new Set(['registered', 'preliminary', 'partial']);
-const OPEN_ORDER_STATUS = new Set(['draft', 'active', 'on-hold']);
-/** FHIR's ServiceRequest statuses that say the order is not open; any other value is not a status this reads. */
-const CLOSED_ORDER_STATUS = new Set(['revoked', 'completed', 'entered-in-error']);
+
+/**
+ * An order's statuses, by the resource type that holds it (§3.1): R4 ServiceRequest, STU3 ProcedureRequest
+ * (http://hl7.org/fhir/STU3/codesystem-request-status.html) and DSTU2 DiagnosticOrder
+ * (http://hl7.org/fhir/DSTU2/valueset-diagnostic-order-status.html). `open`: the test may still be taken on
+ * it; `tentative` (of the open ones): a draft or a request that orders nothing yet (DSTU2's proposed and planned
+ * are R4's intents proposal and plan); `closed`: it orders nothing. A status in none of them (`unknown`, or
+ * another version's word) is not one this reads: the order is unreadable, never taken for closed.
+ */
+interface OrderStatuses {
+  open: ReadonlySet<string>;
+  tentative: ReadonlySet<string>;
+  closed: ReadonlySet<string>;
+}
+// A Map, not an object: a resourceType such as "toString" must find nothing.
+const ORDER_STATUSES: ReadonlyMap<string, OrderStatuses> = new Map([
+  ['ServiceRequest', { open: new Set(['draft', 'active', 'on-hold']), tentative: new Set(['draft']), closed: new Set(['revoked', 'completed', 'entered-in-error']) }],
+  ['ProcedureRequest', { open: new Set(['draft', 'active', 'suspended']), tentative: new Set(['draft']), closed: new Set(['cancelled', 'completed', 'entered-in-error']) }],
+  [
+    'DiagnosticOrder',
+    {
+      open: new Set(['proposed', 'draft', 'planned', 'requested', 'received', 'accepted', 'in-progress', 'review', 'suspended']),
+      tentative: new Set(['proposed', 'draft', 'planned']),
+      closed: new Set(['completed', 'cancelled', 'rejected', 'failed', 'entered-in-error']),
+    },
+  ],
+]);
+
+/** The statuses in which an order of this type (ServiceRequest, ProcedureRequest, DiagnosticOrder) is open, for the search that reads them. */
+export function openOrderStatuses(type: 'ServiceRequest' | 'ProcedureRequest' | 'DiagnosticOrder'): string[] {
+  return [...(ORDER_STATUSES.get(type)?.open ?? [])];
+}
 
 /** RequestIntent values that authorise no one to act (FHIR R4): such a request is no order, as a draft is none. */
 const NOT_AN_ORDER_INTENT = new Set(['proposal', 'plan', 'directive', 'option']);
@@ -102,13 +131,27 @@ function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; 
 }
 
 /**
- * An open ServiceRequest's date, the later of authoredOn (else meta.lastUpdated) and occurrence[x]; and the
- * earliest day it names for sampling (see OpenOrder.firstSampling).
+ * When a DSTU2 DiagnosticOrder was placed, which it writes as an event: the `requested` event's dateTime, else its
+ * first event's (R4's authoredOn).
+ */
+function placedAt(order: Record<string, unknown>): PreciseDate | undefined {
+  const events = objectList(order.event).flatMap((e) => {
+    const at = dateOf(e.dateTime);
+    return at === undefined ? [] : [{ at, requested: nonBlank(e.status)?.trim().toLowerCase() === 'requested' }];
+  });
+  const first = (list: typeof events): PreciseDate | undefined => list.map((e) => e.at).reduce<PreciseDate | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
+  return first(events.filter((e) => e.requested)) ?? first(events);
+}
+
+/**
+ * An open order's date, the later of authoredOn (DSTU2: when it was placed, placedAt; else meta.lastUpdated)
+ * and occurrence[x]; and the earliest day it names for sampling (see OpenOrder.firstSampling).
  */
 function orderDates(sr: Record<string, unknown>): Pick<OpenOrder, 'date' | 'firstSampling'> {
   const meta = isObject(sr.meta) ? sr.meta : {};
   const { starts, end } = occurrenceDates(sr);
-  const dates = [dateOf(sr.authoredOn) ?? dateOf(meta.lastUpdated), ...starts, end].filter((d): d is PreciseDate => d !== undefined);
+  const authored = dateOf(sr.authoredOn) ?? (sr.resourceType === 'DiagnosticOrder' ? placedAt(sr) : undefined) ?? dateOf(meta.lastUpdated);
+  const dates = [authored, ...starts, end].filter((d): d is PreciseDate => d !== undefined);
   return {
     date: dates.length > 0 ? dates.reduce(laterDate) : undefined,
     firstSampling: starts.length > 0 ? Math.min(...starts.map((d) => d.at)) : undefined,
@@ -125,43 +168,79 @@ function supersededInEveryGroup(r: LabResult, latest: ReadonlyMap<string, Readon
 }
 
 /**
- * An open order of panel groups; null when the ServiceRequest is closed or orders none. One without a
- * status, with a status that is neither open nor closed ("unknown"), without a readable code, or whose codings
- * name different tests (no group in common: TSH beside CK, a blood count panel beside TSH) is unreadable (§7):
- * it might be an open order of the panel, so it is named and nothing is ordered.
+ * The panel groups a concept names: each coding that names any (an analyte code its group, a panel code those
+ * it covers), each distinct set once. Codings naming the same groups cannot disagree, and comparing every pair
+ * of thousands of codings was quadratic; the distinct sets are few (the panel's codes). Codings whose sets have
+ * no group in common name different tests (TSH beside CK, a blood count panel beside TSH): unreadable (§7).
  */
-function readOpenOrder(resource: unknown, panel: ScreeningPanelCodes): OpenOrder | null {
-  if (!isObject(resource) || resource.resourceType !== 'ServiceRequest') return null;
-  // "Do not perform" orders nothing: the test is not pending (nor stale).
-  if (resource.doNotPerform === true) return null;
+function groupsNamed(code: unknown, panel: ScreeningPanelCodes): Set<string> {
   const groups = new Set<string>();
-  // The groups of each coding that names any (an analyte code its group, a panel code those it covers), each
-  // set once: codings naming the same groups cannot disagree, and comparing every pair of thousands of codings
-  // was quadratic. The distinct sets are few (the panel's codes).
   let named: Map<string, string[]> | undefined;
-  for (const coding of codingsOf(resource.code)) {
+  for (const coding of codingsOf(code)) {
     const hit = panel.groupOf(coding);
     const ofCoding = [...(hit ? [hit.group.id] : []), ...(panel.panelOf(coding)?.covers ?? [])];
     if (ofCoding.length === 0) continue;
     for (const id of ofCoding) groups.add(id);
     (named ??= new Map()).set(ofCoding.join('|'), ofCoding);
   }
-  // Read in any case ("ACTIVE"); "unknown" or a value FHIR does not have might be open: unreadable, not closed.
-  const status = nonBlank(resource.status)?.trim().toLowerCase();
-  // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
-  if (status !== undefined && CLOSED_ORDER_STATUS.has(status)) return null;
   const sets = named === undefined ? [] : [...named.values()];
   if (sets.some((a, i) => sets.slice(i + 1).some((b) => !b.some((id) => a.includes(id))))) {
     throw new UnreadableResource('codes name different tests');
   }
-  if (groups.size === 0) {
-    if (!isReadableConcept(resource.code)) throw new UnreadableResource(status ? 'no readable code' : 'no status');
-    return null; // another test: whatever its status
+  return groups;
+}
+
+/** Status as written, in any case ("ACTIVE"); undefined when there is none. */
+const statusOf = (v: unknown): string | undefined => nonBlank(v)?.trim().toLowerCase();
+
+/**
+ * The tests an order that is not closed asks for, each with its status: an R4 ServiceRequest's or STU3
+ * ProcedureRequest's `code` under the order's status; a DSTU2 DiagnosticOrder's `item`s (one order may ask for
+ * several tests), each under its own status, else the order's. A DiagnosticOrder's `code` (R4's, sent by a
+ * converter) is one more test.
+ */
+function orderedTests(resource: Record<string, unknown>, status: string | undefined): Array<{ code: unknown; status: string | undefined }> {
+  if (resource.resourceType !== 'DiagnosticOrder') return [{ code: resource.code, status }];
+  const items = objectList(resource.item).map((item) => ({ code: item.code, status: statusOf(item.status) ?? status }));
+  return resource.code === undefined ? items : [...items, { code: resource.code, status }];
+}
+
+/**
+ * The open orders of panel groups in one resource: none when it is closed or orders none; a DSTU2
+ * DiagnosticOrder may give several (one per item). An order of a type this does not read (another resource
+ * misfiled) gives none. One without a status, with a status that is neither open nor closed ("unknown"),
+ * without a readable code, or whose codings name different tests (no group in common: TSH beside CK, a blood
+ * count panel beside TSH) is unreadable (§7): it might be an open order of the panel, so it is named and
+ * nothing is ordered; so is a DiagnosticOrder that is not closed and has no item.
+ */
+function readOpenOrders(resource: unknown, panel: ScreeningPanelCodes): OpenOrder[] {
+  if (!isObject(resource)) return [];
+  const statuses = typeof resource.resourceType === 'string' ? ORDER_STATUSES.get(resource.resourceType) : undefined;
+  if (statuses === undefined) return [];
+  // "Do not perform" orders nothing: the test is not pending (nor stale).
+  if (resource.doNotPerform === true) return [];
+  // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
+  const orderStatus = statusOf(resource.status);
+  if (orderStatus !== undefined && statuses.closed.has(orderStatus)) return [];
+  const tests = orderedTests(resource, orderStatus);
+  if (tests.length === 0) throw new UnreadableResource(orderStatus ? 'no readable code' : 'no status');
+  const intent = statusOf(resource.intent);
+  const nothingOrdered = intent !== undefined && NOT_AN_ORDER_INTENT.has(intent);
+  let dates: Pick<OpenOrder, 'date' | 'firstSampling'> | undefined;
+  const open: OpenOrder[] = [];
+  for (const { code, status } of tests) {
+    // A DiagnosticOrder's item closed on its own (completed) orders nothing either.
+    if (status !== undefined && statuses.closed.has(status)) continue;
+    const groups = groupsNamed(code, panel);
+    if (groups.size === 0) {
+      if (!isReadableConcept(code)) throw new UnreadableResource(status ? 'no readable code' : 'no status');
+      continue; // another test: whatever its status
+    }
+    if (!status) throw new UnreadableResource('no status');
+    if (!statuses.open.has(status)) throw new UnreadableResource('status not known to be open or closed');
+    open.push({ status, tentative: statuses.tentative.has(status) || nothingOrdered, ...(dates ??= orderDates(resource)), groups });
   }
-  if (!status) throw new UnreadableResource('no status');
-  if (!OPEN_ORDER_STATUS.has(status)) throw new UnreadableResource('status not known to be open or closed');
-  const intent = nonBlank(resource.intent)?.trim().toLowerCase();
-  return { status, tentative: status === 'draft' || (intent !== undefined && NOT_AN_ORDER_INTENT.has(intent)), ...orderDates(resource), groups };
+  return open;
 }
 
 function chooseOrderSystem(results: readonly LabResult[], panel: ScreeningPanelCodes, setting: LabOrderCodeSystem): ScreeningAssessment['orderSystem'] {
@@ -248,11 +327,10 @@ export function assessScreening(
   const laterThan = now + settings.pendingDays * DAY_MS;
   const scheduledLater = new Set<string>();
   const unreadableOrdersBefore = skipped.countOf('service-request');
-  const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrder(sr, panel));
+  const orders = serviceRequests === undefined ? [] : skipped.readEach(serviceRequests, 'service-request', (sr) => readOpenOrders(sr, panel)).flat();
   // An order that could not be read (no status, no readable code) may be an open order of a missing group.
   const someOrderUnreadable = skipped.countOf('service-request') > unreadableOrdersBefore;
   for (const order of orders) {
-    if (!order) continue;
     // Not awaited only when even its earliest sampling date is beyond the window.
     const later = order.firstSampling !== undefined && order.firstSampling > laterThan;
     const recent = order.date !== undefined && order.date.at >= pendingSince && !later;

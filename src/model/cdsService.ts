@@ -10,6 +10,13 @@ import type { SkippedResources } from './skipped.js';
  * what discovery announces, and one hook call in, cards out.
  */
 
+/** A key's search as an older FHIR version writes it (PrefetchTemplateSpec.olderVersions). */
+export interface OlderVersionSearch {
+  version: 'STU3' | 'DSTU2';
+  query: string;
+  fhirServerQuery?: string;
+}
+
 /** One prefetch template (https://cds-hooks.hl7.org/2.0/#prefetch-template) and whether the service can answer without it. */
 export interface PrefetchTemplateSpec {
   key: string;
@@ -22,11 +29,13 @@ export interface PrefetchTemplateSpec {
    */
   fhirServerQuery?: string;
   /**
-   * The same search for a DSTU2 server (MedicationOrder where R4 and STU3 have MedicationRequest), with its
-   * own fhirServerQuery: asked from fhirServer only after it answered that it does not know the resource
-   * type of the search above (HTTP 404, or 400 saying so), within the same deadline. Never announced.
+   * The same search in older FHIR versions, each with its own fhirServerQuery (DSTU2 MedicationOrder where R4
+   * and STU3 have MedicationRequest; DSTU2 DiagnosticOrder and STU3 ProcedureRequest where R4 has
+   * ServiceRequest): asked from fhirServer in this order, each only after the server answered that it does not
+   * know the resource type of the search before it (HTTP 404, or 400 saying so), within the same deadline.
+   * Never announced.
    */
-  dstu2?: { query: string; fhirServerQuery?: string };
+  olderVersions?: readonly OlderVersionSearch[];
   /** Required: unavailable → 412. Optional: unavailable → the key is left out and the cards that need it degrade. */
   required: boolean;
   /** Human words for 412 messages, e.g. "the patient's Conditions". */

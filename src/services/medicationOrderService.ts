@@ -42,7 +42,7 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
     key: 'medications',
     query: 'MedicationRequest?patient={{context.patientId}}&status=active',
     // A DSTU2 server (the CDS Hooks sandbox's default) has no MedicationRequest: its active orders are MedicationOrders.
-    dstu2: { query: 'MedicationOrder?patient={{context.patientId}}&status=active' },
+    olderVersions: [{ version: 'DSTU2', query: 'MedicationOrder?patient={{context.patientId}}&status=active' }],
     // Optional: only the opioid rule reads it, and without it the opioid card withholds its delete suggestion
     // and says so (docs/clinical-rules.md §4.1); an SSRI or amitriptyline card does not need it at all.
     required: false,

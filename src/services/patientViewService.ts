@@ -15,7 +15,7 @@ import {
 import { flaggedResultKey, type NotAssessableResult } from '../guideline/flaggedResults.js';
 import type { NonPharmacologicalFinding } from '../guideline/nonPharmacologicalTreatment.js';
 import { assessScope } from '../guideline/scope.js';
-import { firstCountedTime } from '../guideline/screeningPanel.js';
+import { firstCountedTime, openOrderStatuses } from '../guideline/screeningPanel.js';
 import { isStillTaken } from '../guideline/stillTaken.js';
 import { RequiredDataUnavailable } from '../model/requiredData.js';
 import type { Logger } from '../observability/logger.js';
@@ -47,6 +47,9 @@ export interface PatientViewDeps {
   medication: MedicationTerminology;
 }
 
+/** The search for the patient's open orders of one type, in the statuses the rules read as open (§3.1). */
+const openOrdersQuery = (type: Parameters<typeof openOrderStatuses>[0]): string => `${type}?patient={{context.patientId}}&status=${openOrderStatuses(type).join(',')}`;
+
 /** Prefetch templates: only the restricted query subset and context tokens the spec allows. */
 export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplateSpec[] {
   return [
@@ -66,10 +69,13 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
       // after it (readActiveMedications reads only the references the answer leaves unresolved).
       fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
       // A DSTU2 server (the CDS Hooks sandbox's default) has no MedicationRequest: its active orders are MedicationOrders.
-      dstu2: {
-        query: 'MedicationOrder?patient={{context.patientId}}&status=active',
-        fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
-      },
+      olderVersions: [
+        {
+          version: 'DSTU2',
+          query: 'MedicationOrder?patient={{context.patientId}}&status=active',
+          fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
+        },
+      ],
       required: false,
       description: "the patient's active MedicationRequests",
     },
@@ -77,7 +83,13 @@ export function patientViewPrefetch(panel: ScreeningPanelCodes): PrefetchTemplat
     {
       key: 'serviceRequests',
       // Open orders: a card's own suggestion creates drafts, so drafts count (docs/clinical-rules.md §3.1); optional (§7).
-      query: 'ServiceRequest?patient={{context.patientId}}&status=draft,active,on-hold',
+      query: openOrdersQuery('ServiceRequest'),
+      // The same open orders on a server of an older version (the rules read all three types): DiagnosticOrder
+      // first, as a DSTU2 server's ProcedureRequests are procedures; STU3 has no DiagnosticOrder.
+      olderVersions: [
+        { version: 'DSTU2', query: openOrdersQuery('DiagnosticOrder') },
+        { version: 'STU3', query: openOrdersQuery('ProcedureRequest') },
+      ],
       required: false,
       description: "the patient's open ServiceRequests",
     },

@@ -450,10 +450,13 @@ describe('resolvePrefetch: the DSTU2 search, when fhirServer does not know the r
     key: 'meds',
     query: 'MedicationRequest?patient={{context.patientId}}&status=active',
     fhirServerQuery: 'MedicationRequest?patient={{context.patientId}}&status=active&_include=MedicationRequest:medication',
-    dstu2: {
-      query: 'MedicationOrder?patient={{context.patientId}}&status=active',
-      fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
-    },
+    olderVersions: [
+      {
+        version: 'DSTU2',
+        query: 'MedicationOrder?patient={{context.patientId}}&status=active',
+        fhirServerQuery: 'MedicationOrder?patient={{context.patientId}}&status=active&_include=MedicationOrder:medication',
+      },
+    ],
     required: true,
     description: "the patient's active medication orders",
   };
@@ -497,6 +500,78 @@ describe('resolvePrefetch: the DSTU2 search, when fhirServer does not know the r
       .reply(200, bundle([order]));
     expect((await resolve(request(withToken), config(), [MEDS_DSTU2])).resources).toEqual({ meds: [order] });
     expect(scope.isDone()).toBe(true);
+  });
+});
+
+describe('resolvePrefetch: open orders in three versions, asked in order while fhirServer does not know the type', () => {
+  const ORDERS: PrefetchTemplateSpec = {
+    key: 'orders',
+    query: 'ServiceRequest?patient={{context.patientId}}&status=draft,active,on-hold',
+    olderVersions: [
+      { version: 'DSTU2', query: 'DiagnosticOrder?patient={{context.patientId}}&status=requested' },
+      { version: 'STU3', query: 'ProcedureRequest?patient={{context.patientId}}&status=draft,active,suspended' },
+    ],
+    required: false,
+    description: "the patient's open orders",
+  };
+  const unknown = (type: string) => ({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: `Unknown resource type '${type}'` }] });
+  const stu3Order = { resourceType: 'ProcedureRequest', id: 'pr-1', status: 'active' };
+  const dstu2Order = { resourceType: 'DiagnosticOrder', id: 'do-1', status: 'requested' };
+
+  it('an STU3 server (neither ServiceRequest nor DiagnosticOrder) is asked for its ProcedureRequests, and they are read', async () => {
+    const scope = nock(ORIGIN)
+      .get('/fhir/ServiceRequest')
+      .query(true)
+      .reply(404, unknown('ServiceRequest'))
+      .get('/fhir/DiagnosticOrder')
+      .query({ patient: 'p1', status: 'requested' })
+      .reply(400, unknown('DiagnosticOrder'))
+      .get('/fhir/ProcedureRequest')
+      .query({ patient: 'p1', status: 'draft,active,suspended' })
+      .reply(200, bundle([stu3Order]));
+    const r = await resolve(request(withToken), config(), [ORDERS]);
+    expect(r.resources).toEqual({ orders: [stu3Order] });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a DSTU2 server answers for DiagnosticOrder: its ProcedureRequests (procedures there) are never asked for', async () => {
+    const notAsked = nock(ORIGIN).get('/fhir/ProcedureRequest').query(true).reply(200, bundle([stu3Order]));
+    nock(ORIGIN).get('/fhir/ServiceRequest').query(true).reply(404, unknown('ServiceRequest')).get('/fhir/DiagnosticOrder').query(true).reply(200, bundle([dstu2Order]));
+    expect((await resolve(request(withToken), config(), [ORDERS])).resources).toEqual({ orders: [dstu2Order] });
+    expect(notAsked.isDone()).toBe(false);
+  });
+
+  it('an older version that fails otherwise ends the chain, and the key is unavailable with each answer named', async () => {
+    const notAsked = nock(ORIGIN).get('/fhir/ProcedureRequest').query(true).reply(200, bundle([stu3Order]));
+    nock(ORIGIN).get('/fhir/ServiceRequest').query(true).reply(404, unknown('ServiceRequest')).get('/fhir/DiagnosticOrder').query(true).reply(500, operationOutcome);
+    const r = await resolve(request(withToken), config(), [ORDERS]);
+    expect(r.unavailable).toEqual(['orders']);
+    expect(r.warnings).toEqual([
+      'orders: optional data unavailable: the cards that need it degrade: the FHIR server answered HTTP 404; asked for DiagnosticOrder (DSTU2) instead, the FHIR server answered HTTP 500',
+    ]);
+    expect(notAsked.isDone()).toBe(false);
+  });
+
+  it('a server that knows none of the three: every one asked once, each named', async () => {
+    nock(ORIGIN)
+      .get('/fhir/ServiceRequest')
+      .query(true)
+      .reply(404, unknown('ServiceRequest'))
+      .get('/fhir/DiagnosticOrder')
+      .query(true)
+      .reply(404, unknown('DiagnosticOrder'))
+      .get('/fhir/ProcedureRequest')
+      .query(true)
+      .reply(404, unknown('ProcedureRequest'));
+    const r = await resolve(request(withToken), config(), [ORDERS]);
+    expect(r.warnings).toEqual([
+      'orders: optional data unavailable: the cards that need it degrade: the FHIR server answered HTTP 404; asked for DiagnosticOrder (DSTU2) instead, the FHIR server answered HTTP 404; asked for ProcedureRequest (STU3) instead, the FHIR server answered HTTP 404',
+    ]);
+  });
+
+  it('prefetched ProcedureRequests or DiagnosticOrders are the searched types: read as they are, not a prefetch error', async () => {
+    const r = await resolve(request({ fhirServer: undefined, prefetch: { orders: bundle([stu3Order, dstu2Order]) } }), config(), [ORDERS]);
+    expect(r.resources.orders).toEqual([stu3Order, dstu2Order]);
   });
 });
 
@@ -705,7 +780,7 @@ describe('resolvePrefetch: a key holding none of the type its query searches (do
     expect(r.resources.meds).toEqual([med, medication]);
     const empty = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([]) } }), config(), SPECS.filter((s) => s.key === 'meds'));
     expect(empty.resources.meds).toEqual([]);
-    const withDstu2: PrefetchTemplateSpec[] = [{ ...SPECS[2]!, dstu2: { query: 'MedicationOrder?patient={{context.patientId}}&status=active' } }];
+    const withDstu2: PrefetchTemplateSpec[] = [{ ...SPECS[2]!, olderVersions: [{ version: 'DSTU2', query: 'MedicationOrder?patient={{context.patientId}}&status=active' }] }];
     const order = { resourceType: 'MedicationOrder', id: 'o1' };
     const dstu2 = await resolve(request({ fhirServer: undefined, prefetch: { meds: bundle([order]) } }), config(), withDstu2);
     expect(dstu2.resources.meds).toEqual([order]);

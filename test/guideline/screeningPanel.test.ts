@@ -275,6 +275,98 @@ describe('screening panel', () => {
   });
 });
 
+describe('open orders of older FHIR versions: STU3 ProcedureRequest, DSTU2 DiagnosticOrder (docs/clinical-rules.md §3.1)', () => {
+  const LOINC = 'http://loinc.org';
+  const coded = (code: string) => ({ coding: [{ system: LOINC, code }] });
+  const procedureRequest = (status: string, extra: Record<string, unknown> = {}) => ({
+    resourceType: 'ProcedureRequest',
+    id: `pr-${status}`,
+    status,
+    intent: 'order',
+    subject: { reference: 'Patient/p' },
+    code: coded('2157-6'),
+    authoredOn: '2026-11-20',
+    ...extra,
+  });
+  const item = (code: string, extra: Record<string, unknown> = {}) => ({ code: coded(code), ...extra });
+  const diagnosticOrder = (status: string | undefined, items: unknown[], extra: Record<string, unknown> = {}) => ({
+    resourceType: 'DiagnosticOrder',
+    id: `do-${status}`,
+    ...(status === undefined ? {} : { status }),
+    subject: { reference: 'Patient/p' },
+    event: [{ status: 'requested', dateTime: '2026-11-20T09:00:00+01:00' }],
+    item: items,
+    ...extra,
+  });
+
+  test('a ProcedureRequest draft, active or suspended is open (pending while recent, stale after); cancelled, completed, entered-in-error are closed', () => {
+    for (const s of ['draft', 'active', 'suspended']) expect([s, status(run([], [procedureRequest(s)]), 'ck')]).toEqual([s, 'pending']);
+    for (const s of ['cancelled', 'completed', 'entered-in-error']) expect([s, status(run([], [procedureRequest(s)]), 'ck')]).toEqual([s, 'missing']);
+    expect(status(run([], [procedureRequest('suspended', { authoredOn: '2026-09-01' })]), 'ck')).toBe('stale');
+    expect(status(run([], [procedureRequest('draft', { authoredOn: '2026-09-01' })]), 'ck')).toBe('missing');
+    expect(status(run([], [procedureRequest('active', { authoredOn: '2026-09-01', intent: 'proposal' })]), 'ck')).toBe('missing');
+    expect(status(run([], [procedureRequest('active', { doNotPerform: true })]), 'ck')).toBe('missing');
+  });
+
+  test("a status of another version's list is not read as open or closed: the order is unreadable, and the card orders nothing", () => {
+    const skipped = new SkippedResources();
+    const r = run([], [procedureRequest('on-hold'), diagnosticOrder('active', [item('3016-3')])], {}, skipped);
+    expect(r.openOrdersUnknown).toBe(true);
+    expect(skipped.items).toEqual([
+      { resourceType: 'ProcedureRequest', id: 'pr-on-hold', reader: 'service-request', reason: 'status not known to be open or closed' },
+      { resourceType: 'DiagnosticOrder', id: 'do-active', reader: 'service-request', reason: 'status not known to be open or closed' },
+    ]);
+  });
+
+  test('a DiagnosticOrder asks for each of its items: every open one is pending; the order is dated by its requested event', () => {
+    for (const s of ['requested', 'received', 'accepted', 'in-progress', 'review', 'suspended', 'proposed', 'draft', 'planned']) {
+      const r = run([], [diagnosticOrder(s, [item('2157-6'), item('3016-3')])]);
+      expect([s, r.pending.map((g) => g.id)]).toEqual([s, ['tsh', 'ck']]);
+    }
+    for (const s of ['completed', 'cancelled', 'rejected', 'failed']) expect([s, run([], [diagnosticOrder(s, [item('2157-6')])]).pending]).toEqual([s, []]);
+    const old = run([], [diagnosticOrder('requested', [item('2157-6')], { event: [{ status: 'requested', dateTime: '2026-09-01' }, { status: 'accepted', dateTime: '2026-11-20' }] })]);
+    expect(old.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 8, 1), orderedAtPrecision: 'day' }]);
+    // No requested event: its first event; no event: meta.lastUpdated; none: undated, so stale.
+    expect(run([], [diagnosticOrder('accepted', [item('2157-6')], { event: [{ status: 'accepted', dateTime: '2026-11-22' }, { status: 'in-progress', dateTime: '2026-09-01' }] })]).stale).toHaveLength(1);
+    expect(status(run([], [diagnosticOrder('accepted', [item('2157-6')], { event: undefined, meta: { lastUpdated: '2026-11-22T08:00:00Z' } })]), 'ck')).toBe('pending');
+    expect(run([], [diagnosticOrder('accepted', [item('2157-6')], { event: undefined })]).stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }) }]);
+    // Proposed, draft and planned order nothing yet: an old one is not stale.
+    for (const s of ['proposed', 'draft', 'planned']) expect([s, status(run([], [diagnosticOrder(s, [item('2157-6')], { event: [{ status: s, dateTime: '2026-09-01' }] })]), 'ck')]).toEqual([s, 'missing']);
+  });
+
+  test("an item's own status counts, else the order's; a closed order orders none of its items", () => {
+    const r = run([], [diagnosticOrder('in-progress', [item('2157-6', { status: 'completed' }), item('3016-3'), item('1989-3', { status: 'received' })])]);
+    expect(r.pending.map((g) => g.id)).toEqual(['tsh', 'vitamin-d']);
+    expect(run([], [diagnosticOrder('cancelled', [item('2157-6', { status: 'in-progress' })])]).pending).toEqual([]);
+    // The order has no status of its own: each item's decides (DSTU2's status is 0..1).
+    expect(run([], [diagnosticOrder(undefined, [item('2157-6', { status: 'requested' })])]).pending.map((g) => g.id)).toEqual(['ck']);
+  });
+
+  test('unreadable: an open DiagnosticOrder without items, an item without a status where the order has none, an item whose codings name different tests', () => {
+    const cases: Array<[unknown, string]> = [
+      [diagnosticOrder('requested', []), 'no readable code'],
+      [diagnosticOrder(undefined, [item('2157-6')]), 'no status'],
+      [diagnosticOrder('requested', [{ code: { coding: [{ system: LOINC, code: '2157-6' }, { system: LOINC, code: '3016-3' }] } }]), 'codes name different tests'],
+      [diagnosticOrder('requested', [{ code: 'CK' }]), 'no readable code'],
+    ];
+    for (const [order, reason] of cases) {
+      const skipped = new SkippedResources();
+      expect(run([], [order], {}, skipped).openOrdersUnknown).toBe(true);
+      expect(skipped.items.map((i) => i.reason)).toEqual([reason]);
+    }
+    // Items that name different tests each are one order of several tests, not a disagreement; a closed order without items orders nothing.
+    const fine = new SkippedResources();
+    expect(run([], [diagnosticOrder('requested', [item('2157-6'), item('3016-3')]), diagnosticOrder('completed', [])], {}, fine).openOrdersUnknown).toBe(false);
+    expect(fine.items).toEqual([]);
+  });
+
+  test('a DSTU2 single item (an object, not a list) is read; another test\'s item is not a panel order', () => {
+    expect(status(run([], [diagnosticOrder('requested', item('2157-6') as unknown as unknown[])]), 'ck')).toBe('pending');
+    const other = run([], [diagnosticOrder('requested', [item('2345-7')])]);
+    expect([other.pending, other.openOrdersUnknown]).toEqual([[], false]);
+  });
+});
+
 describe('unreadable resources', () => {
   test('an Observation or ServiceRequest whose reading throws is skipped and named (type and id), the rest is read', () => {
     const skipped = new SkippedResources();
@@ -289,12 +381,16 @@ describe('unreadable resources', () => {
   });
 });
 
-describe('property: odd ServiceRequest and Observation shapes never throw', () => {
+describe('property: odd order (ServiceRequest, ProcedureRequest, DiagnosticOrder) and Observation shapes never throw', () => {
   const odd = fc.oneof(fc.constant(null), fc.string(), fc.double(), fc.boolean(), fc.constant({}), fc.constant([]), fc.array(fc.oneof(fc.constant(null), fc.string(), fc.constant({ coding: 'x' }))));
   test('any field replaced by a wrong type, string, single object or null', () => {
     fc.assert(
-      fc.property(fc.constantFrom('status', 'code', 'authoredOn', 'meta', 'occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming'), odd, (field, value) => {
-        const order: Record<string, unknown> = { resourceType: 'ServiceRequest', status: 'active', authoredOn: '2026-11-20', code: { coding: [{ system: 'http://loinc.org', code: '58410-2' }] } };
+      fc.property(fc.constantFrom('status', 'code', 'authoredOn', 'meta', 'occurrenceDateTime', 'occurrencePeriod', 'occurrenceTiming', 'item', 'event'), odd, fc.constantFrom('ServiceRequest', 'ProcedureRequest', 'DiagnosticOrder'), (field, value, resourceType) => {
+        const code = { coding: [{ system: 'http://loinc.org', code: '58410-2' }] };
+        const order: Record<string, unknown> =
+          resourceType === 'DiagnosticOrder'
+            ? { resourceType, status: 'requested', event: [{ status: 'requested', dateTime: '2026-11-20' }], item: [{ code, status: 'requested' }] }
+            : { resourceType, status: 'active', authoredOn: '2026-11-20', code };
         order[field] = value;
         const observation: Record<string, unknown> = { ...obs('http://loinc.org', '3016-3'), [field === 'authoredOn' ? 'issued' : 'effectivePeriod']: value };
         expect(() => run([observation], [order])).not.toThrow();

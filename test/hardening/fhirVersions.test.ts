@@ -25,9 +25,10 @@
  *   statements give none.)
  * - Patient (`birthDate`), DiagnosticReport and Bundles: the same in all three.
  *
- * Not converted: ServiceRequest (STU3 ProcedureRequest, DSTU2 DiagnosticOrder): the service reads only
- * ServiceRequests (src/guideline/screeningPanel.ts, the `serviceRequests` template), and a key holding none of
- * its searched type is a prefetch error (§7.1), so the open orders of an STU3 or DSTU2 record are not read.
+ * - ServiceRequest — STU3: a ProcedureRequest, `on-hold` as `suspended`, `revoked` as `cancelled`. DSTU2: a
+ *   DiagnosticOrder, its code as one `item`, `authoredOn` as the `requested` event, an active request that
+ *   orders nothing (intent proposal, plan) as `proposed`/`planned`, `active` as `requested`, `on-hold` as
+ *   `suspended`, `revoked` and `entered-in-error` as `cancelled`; occurrence[x] (DSTU2 has none) kept as it is.
  *
  * Compared: the cards without their uuids and without their actions' `resource` (an update echoes the draft in
  * the EHR's own version, a new lab order is written as R4: both differ in shape by design); a delete's
@@ -165,6 +166,32 @@ function medicationStatement(r: Json, version: Version): Json {
   return defined(statement);
 }
 
+/** R4 ServiceRequest statuses as STU3's request-status writes them (the others are the same). */
+const STU3_ORDER_STATUS: Record<string, string> = { 'on-hold': 'suspended', revoked: 'cancelled' };
+/** R4 intents that order nothing, as DSTU2 writes them in the status of an open order. */
+const DSTU2_TENTATIVE: Record<string, string> = { proposal: 'proposed', plan: 'planned', directive: 'proposed', option: 'proposed' };
+
+/**
+ * A ServiceRequest as STU3's ProcedureRequest (statuses renamed) or DSTU2's DiagnosticOrder: its code as one
+ * `item`, `authoredOn` as the `requested` event, an intent that orders nothing in the status (proposed,
+ * planned), `on-hold` as `suspended`, `revoked` and `entered-in-error` (neither in DSTU2) as `cancelled`. What
+ * DSTU2 cannot write (occurrence[x], doNotPerform) is kept as it is rather than dropped.
+ */
+function serviceRequest(r: Json, version: Version): Json {
+  const status = typeof r.status === 'string' ? r.status : undefined;
+  if (version === 'STU3') return { ...r, resourceType: 'ProcedureRequest', status: status === undefined ? r.status : (STU3_ORDER_STATUS[status] ?? status) };
+  const { code, authoredOn, intent, ...rest } = r;
+  const tentative = typeof intent === 'string' ? DSTU2_TENTATIVE[intent] : undefined;
+  const dstu2Status: Record<string, string> = { draft: 'draft', active: tentative ?? 'requested', 'on-hold': 'suspended', revoked: 'cancelled', completed: 'completed', 'entered-in-error': 'cancelled' };
+  return defined({
+    ...rest,
+    resourceType: 'DiagnosticOrder',
+    status: status === undefined ? r.status : (dstu2Status[status] ?? status),
+    item: code === undefined ? undefined : [{ code }],
+    event: typeof authoredOn === 'string' ? [{ status: 'requested', dateTime: authoredOn }] : undefined,
+  });
+}
+
 /** One resource (and what it contains, and a Bundle's entries) in the older version's shape. */
 function inVersion(v: unknown, version: Version): unknown {
   if (!isJson(v)) return v;
@@ -183,6 +210,8 @@ function inVersion(v: unknown, version: Version): unknown {
       return medicationStatement(r, version);
     case 'Medication':
       return version === 'DSTU2' ? dstu2Medication(r) : r;
+    case 'ServiceRequest':
+      return serviceRequest(r, version);
     default:
       return r;
   }

@@ -974,6 +974,64 @@ describe('patient-view on a DSTU2 FHIR server: no MedicationRequest, the current
   });
 });
 
+describe('patient-view on an STU3 or DSTU2 FHIR server: no ServiceRequest, the open lab orders are ProcedureRequests or DiagnosticOrders (docs/clinical-rules.md §3.1, §7.2)', () => {
+  const PATIENT = 'gsb-workup-missing';
+  const subject = { reference: `Patient/${PATIENT}` };
+  const ck = { coding: [{ system: 'http://loinc.org', code: '2157-6' }], text: 'CK' };
+  const tsh = { coding: [{ system: 'http://loinc.org', code: '3016-3' }], text: 'TSH' };
+  const stu3Order = { resourceType: 'ProcedureRequest', id: 'pr-ck', status: 'suspended', intent: 'order', subject, code: ck, authoredOn: '2026-11-20' };
+  const dstu2Order = {
+    resourceType: 'DiagnosticOrder',
+    id: 'do-ck-tsh',
+    status: 'requested',
+    subject,
+    event: [{ status: 'requested', dateTime: '2026-11-20T09:00:00+01:00' }],
+    item: [{ code: ck }, { code: tsh, status: 'completed' }],
+  };
+  const unknownType = (type: string) => ({
+    kind: 'status' as const,
+    status: 404,
+    body: JSON.stringify({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'processing', diagnostics: `Unknown resource type '${type}'` }] }),
+  });
+  let server: FaultyFhirServer;
+  beforeAll(async () => {
+    server = await startFaultyFhirServer({ resources: [stu3Order, dstu2Order] as unknown as fhir4.Resource[] });
+  });
+  afterAll(async () => server?.close());
+  beforeEach(() => server.reset());
+
+  /** The groups the screening card orders (its suggestion's ServiceRequests' LOINC codes) and the searches the server was asked. */
+  async function screening(version: 'STU3' | 'DSTU2' | 'R4'): Promise<{ ordered: string[]; asked: string[]; detail: string }> {
+    if (version !== 'R4') server.setFault('ServiceRequest', unknownType('ServiceRequest'));
+    if (version === 'STU3') server.setFault('DiagnosticOrder', unknownType('DiagnosticOrder'));
+    const { app } = buildTestApp({ env: GENEROUS_FHIR_TIMEOUTS });
+    const res = await request(app).post(URL).send(patientViewRequest(PATIENT, { omit: ['serviceRequests'], fhirServer: server.baseUrl }));
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete');
+    const ordered = (card?.suggestions?.[0]?.actions ?? []).flatMap((a: { resource?: { code?: { coding?: Array<{ code?: string }> } } }) => a.resource?.code?.coding?.map((c) => c.code ?? '') ?? []);
+    return { ordered, asked: server.requests.map((r) => r.url.replace(/\?.*$/, '')), detail: String(card?.detail) };
+  }
+
+  test('STU3: ServiceRequest and DiagnosticOrder unknown → the suspended ProcedureRequest for CK is open: CK is not ordered again, TSH is', async () => {
+    const r = await screening('STU3');
+    expect(r.asked).toEqual(['/fhir/ServiceRequest', '/fhir/DiagnosticOrder', '/fhir/ProcedureRequest']);
+    expect(r.ordered).not.toContain('2157-6');
+    expect(r.ordered).toContain('3016-3');
+  });
+
+  test('DSTU2: ServiceRequest unknown → the DiagnosticOrder is read item by item: CK open (not ordered again), TSH completed (ordered); ProcedureRequest never asked', async () => {
+    const r = await screening('DSTU2');
+    expect(r.asked).toEqual(['/fhir/ServiceRequest', '/fhir/DiagnosticOrder']);
+    expect(r.ordered).not.toContain('2157-6');
+    expect(r.ordered).toContain('3016-3');
+  });
+
+  test('R4 (the control): the server knows ServiceRequest and holds none, so CK is ordered too; nothing else is asked', async () => {
+    const r = await screening('R4');
+    expect(r.asked).toEqual(['/fhir/ServiceRequest']);
+    expect(r.ordered).toEqual(expect.arrayContaining(['2157-6', '3016-3']));
+  });
+});
+
 describe('patient-view over HTTP: every resource a reader cannot read is named in the one warning line, none that is merely irrelevant (§7)', () => {
   const PATIENT = 'Patient/gsb-workup-missing';
   const bundle = (...resources: unknown[]) => ({ resourceType: 'Bundle', type: 'searchset', total: resources.length, entry: resources.map((resource) => ({ resource })) });
