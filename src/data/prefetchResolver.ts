@@ -244,26 +244,25 @@ export async function resolvePrefetch(
       // each version's type is unknown to the versions before it in the list (R4 and STU3 servers refuse
       // MedicationOrder and DiagnosticOrder; a DSTU2 server knows DiagnosticOrder, asked before its
       // ProcedureRequest, which there orders procedures), so no answer is replaced by another version's.
-      let resources: fhir4.Resource[] | undefined;
+      const searches: Array<ServerQuery & { version?: OlderQuery['version'] }> = [plainQuery === undefined ? { query } : { query, plainQuery }, ...olderVersions];
       let failed: FhirFetchError | undefined;
-      for (const q of [plainQuery === undefined ? { query } : { query, plainQuery }, ...olderVersions]) {
-        if (failed !== undefined && (!failed.unknownResourceType || signal.aborted)) break;
+      for (const q of searches) {
         try {
-          resources = await ask(q);
-          break;
+          const resources = await ask(q);
+          trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
+          return { resources };
         } catch (err) {
           if (!(err instanceof FhirFetchError)) throw err;
           failed =
             failed === undefined
               ? err
-              : new FhirFetchError(err.reason, `${failed.message}; asked for ${searchedType(q.query)} (${'version' in q ? q.version : ''}) instead, ${err.message}`, err.status, {
+              : new FhirFetchError(err.reason, `${failed.message}; asked for ${searchedType(q.query)} (${q.version}) instead, ${err.message}`, err.status, {
                   unknownResourceType: err.unknownResourceType,
                 });
+          if (!err.unknownResourceType || signal.aborted) break;
         }
       }
-      if (resources === undefined) throw failed ?? new FhirFetchError('network', 'the FHIR query failed');
-      trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
-      return { resources };
+      throw failed ?? new FhirFetchError('network', 'the FHIR query failed');
     } catch (err) {
       const outcome = signal.aborted ? 'timeout' : err instanceof FhirFetchError ? err.reason : 'unknown';
       trace.fhirReads.push({ key: spec.key, ms: ms(), outcome });
