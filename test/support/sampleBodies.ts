@@ -1,8 +1,8 @@
 /**
  * Hook request bodies that exercise many rules at once, for the tests that hold every answer to a property
- * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree, fhirVersions): every
+ * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree, fhirVersions, pagedRecords): every
  * request fixture, every fixture patient, the bench's bodies, a patient on several drugs of each kind (some
- * listed twice), results that tie and several open orders of one test.
+ * listed twice), results that tie and several open orders of one test, results withdrawn by their report.
  */
 import { readdirSync } from 'node:fs';
 import { orderSelectBody, orderSignBody, patientViewBody } from '../../bench/bodies.js';
@@ -145,9 +145,27 @@ const tiedPrefetch = {
   },
 };
 
+/**
+ * A report entered in error withdraws the results it lists (a high TSH and CRP, listed before it), whatever their
+ * own status; the results it does not list count.
+ */
+const withdrawnLabs = [
+  lab('tsh-high', '3016-3', 9.5, '2026-11-02T08:00:00Z', { interpretation: [{ coding: [{ code: 'H' }] }] }),
+  lab('crp-high', '1988-5', 40, '2026-11-02T08:00:00Z', { referenceRange: [{ high: { value: 8 } }] }),
+  lab('tsh-earlier', '3016-3', 2.1, '2026-10-01T08:00:00Z'),
+  lab('ck', '2157-6', 120, '2026-10-01T08:00:00Z', { referenceRange: [{ high: { value: 200 } }] }),
+  { resourceType: 'DiagnosticReport', id: 'rep-withdrawn', status: 'entered-in-error', subject, code: { text: 'Blodprøver' }, result: [{ reference: 'Observation/tsh-high' }, { reference: 'Observation/crp-high' }] },
+];
+const withdrawnPrefetch = {
+  ...manyPrefetch,
+  conditions: searchset(manyConditions.map((c) => ({ ...c, recordedDate: '2026-11-01' }))),
+  labs: { resourceType: 'Bundle', type: 'searchset', entry: withdrawnLabs.map((resource) => ({ resource })) },
+};
+
 /** The bodies, each with a name for its test. */
 export const SAMPLE_BODIES: Array<[string, Record<string, unknown>]> = [
   ['results that tie, open orders of one test: patient-view', { ...many('patient-view', {}), prefetch: tiedPrefetch }],
+  ['results withdrawn by their report: patient-view', { ...many('patient-view', {}), prefetch: withdrawnPrefetch }],
   ['several drugs of each kind: patient-view', many('patient-view', {})],
   ['several drugs of each kind: order-select', many('order-select', { draftOrders: manyDrafts, selections: ['MedicationRequest/d-tramadol', 'MedicationRequest/d-morphine', 'MedicationRequest/d-ami', 'MedicationRequest/d-sertraline', 'MedicationRequest/d-ami-two-doses', 'MedicationRequest/d-citalopram-reasons', 'MedicationRequest/d-targin'] })],
   ['several drugs of each kind: order-sign', many('order-sign', { draftOrders: manyDrafts })],
