@@ -1,9 +1,9 @@
 /**
  * Hook request bodies that exercise many rules at once, for the tests that hold every answer to a property
- * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree, fhirVersions, pagedRecords, olderHistory,
- * prefetchOrServer): every
- * request fixture, every fixture patient, the bench's bodies, a patient on several drugs of each kind (some
- * listed twice), results that tie and several open orders of one test, results withdrawn by their report.
+ * (test/hardening/: orderIndependence, timeShift, equivalentRecords, orderHooksAgree, fhirVersions,
+ * pagedRecords, olderHistory, prefetchOrServer): every request fixture, every fixture patient, the bench's
+ * bodies, a patient on several drugs of each kind (some listed twice), results that tie and several open
+ * orders of one test, results withdrawn by their report.
  */
 import { readdirSync } from 'node:fs';
 import { orderSelectBody, orderSignBody, patientViewBody } from '../../bench/bodies.js';
