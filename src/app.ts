@@ -41,6 +41,8 @@ export interface AppDependencies {
   quiet?: QuietByDesign;
   /** main sets `draining` on SIGTERM. */
   lifecycle?: Lifecycle;
+  /** The pseudonym secret's running check (main.ts); absent: checked at start only. */
+  secretWatch?: { readonly problem: string | null };
   /** Epoch ms; tests fix the date. */
   clock: () => number;
   /** The preview page's token issuer; only main.ts in development creates one. */
@@ -143,7 +145,7 @@ export function createApp(deps: AppDependencies): App {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', readinessRoute({ store: deps.store, health: deps.storeHealth, services, lifecycle }));
+  app.get('/readyz', readinessRoute({ store: deps.store, health: deps.storeHealth, services, lifecycle, ...(deps.secretWatch ? { secret: deps.secretWatch } : {}) }));
   app.get('/metrics', ...metricsRoute(deps.metrics, config.operations.metricsToken));
   if (config.operations.adminToken !== null) {
     app.get('/admin/report', ...adminReportRoute({ store: deps.store, health: deps.storeHealth, clock: deps.clock }, config.operations.adminToken));

@@ -10,7 +10,7 @@ import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { Retention } from './store/retention.js';
-import { checkPseudonymSecret } from './store/secretCheck.js';
+import { checkPseudonymSecret, SecretWatch } from './store/secretCheck.js';
 import type { Store } from './store/store.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
@@ -76,6 +76,8 @@ async function main(): Promise<void> {
   const runtime = storeRuntime(store, { config, logger, metrics, secret, health });
   // Another PSEUDONYM_SECRET than the other instances' would silently break quiet by design: refused here.
   await checkPseudonymSecret(store, runtime.pseudonyms);
+  // …and checked again while it runs: a quiet:reset meanwhile must not let another secret in unnoticed.
+  const secretWatch = new SecretWatch({ store, pseudonyms: runtime.pseudonyms, health, logger });
   // Started once the service listens: no pass is under way when a start step fails and the store is closed.
   const retention = new Retention({ store, health, logger, days: config.store.retentionDays });
   const replayCache = new StoreReplayCache(store, health);
@@ -103,12 +105,14 @@ async function main(): Promise<void> {
     quiet: runtime.quiet,
     metrics,
     lifecycle,
+    secretWatch,
     clock: Date.now,
     demoIssuer,
   });
   const server: Server = app.listen(config.port, config.host, () => {
     server.removeListener('error', onListenError);
     retention.start();
+    secretWatch.start();
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
@@ -136,6 +140,7 @@ async function main(): Promise<void> {
   const finish = async (): Promise<void> => {
     if (finishing) return;
     finishing = true;
+    secretWatch.stop();
     await retention.stop();
     await runtime.cardLog.close();
     // A store that cannot be written now loses what was still pending: say how much.

@@ -61,8 +61,18 @@ export interface Lifecycle {
 
 const PING_TIMEOUT_MS = 2_000;
 
-/** GET /readyz: 200 when the store answers and the data files are loaded; 503 (saying which) otherwise. */
-export function readinessRoute(deps: { store: Store; health: StoreHealth; services: readonly CdsService[]; lifecycle: Lifecycle }): RequestHandler {
+/**
+ * GET /readyz: 200 when the store answers, the data files are loaded and PSEUDONYM_SECRET agrees with the
+ * store's; 503 (saying which) otherwise.
+ */
+export function readinessRoute(deps: {
+  store: Store;
+  health: StoreHealth;
+  services: readonly CdsService[];
+  lifecycle: Lifecycle;
+  /** The pseudonym secret's running check (src/store/secretCheck.ts); absent: not checked after start. */
+  secret?: { readonly problem: string | null };
+}): RequestHandler {
   return async (_req, res) => {
     const checks: Record<string, string> = {};
     let ready = true;
@@ -78,6 +88,9 @@ export function readinessRoute(deps: { store: Store; health: StoreHealth; servic
     // Services are built only after every data file was read and validated (serviceRegistry.ts).
     checks.data = deps.services.length > 0 ? 'ok' : 'not loaded';
     if (deps.services.length === 0) ready = false;
+    const secretProblem = deps.secret?.problem ?? null;
+    if (deps.secret !== undefined) checks.pseudonymSecret = secretProblem ?? 'ok';
+    if (secretProblem !== null) ready = false;
     if (deps.lifecycle.draining) {
       checks.lifecycle = 'shutting down';
       ready = false;

@@ -78,7 +78,18 @@ function feedbackView(db: SqliteDb | null): TestApp['feedback'] {
 }
 
 export function buildTestApp(
-  options: { env?: Record<string, string>; fetcher?: FhirFetcher; now?: number; verifier?: AuthVerifier | null; logger?: Logger; store?: Store; services?: CdsService[]; demoIssuer?: DemoIssuer; clock?: () => number } = {},
+  options: {
+    env?: Record<string, string>;
+    fetcher?: FhirFetcher;
+    now?: number;
+    verifier?: AuthVerifier | null;
+    logger?: Logger;
+    store?: Store;
+    services?: CdsService[];
+    demoIssuer?: DemoIssuer;
+    clock?: () => number;
+    secretWatch?: { readonly problem: string | null };
+  } = {},
 ): TestApp {
   const config = testConfig(options.env);
   const logger = options.logger ?? silentLogger();
@@ -101,6 +112,7 @@ export function buildTestApp(
     metrics,
     clock,
     ...(options.demoIssuer ? { demoIssuer: options.demoIssuer } : {}),
+    ...(options.secretWatch ? { secretWatch: options.secretWatch } : {}),
   });
   return { app, config, store, runtime, metrics, feedback: feedbackView(memory?.db ?? null) };
 }

@@ -95,6 +95,18 @@ describe('GET /readyz', () => {
     t.runtime.health.succeeded('card-log');
     expect((await request(t.app).get('/readyz')).status).toBe(200);
   });
+  test('503 while the running secret check finds another PSEUDONYM_SECRET recorded (src/store/secretCheck.ts); ready again when it agrees', async () => {
+    const watch: { problem: string | null } = { problem: null };
+    const t = buildTestApp({ secretWatch: watch });
+    const ok = await request(t.app).get('/readyz');
+    expect([ok.status, ok.body.checks.pseudonymSecret]).toEqual([200, 'ok']);
+    watch.problem = 'PSEUDONYM_SECRET differs from the one the store now records';
+    const res = await request(t.app).get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual({ status: 'not ready', checks: { store: 'ok (sqlite)', data: 'ok', pseudonymSecret: 'PSEUDONYM_SECRET differs from the one the store now records' } });
+    watch.problem = null;
+    expect((await request(t.app).get('/readyz')).status).toBe(200);
+  });
 });
 
 describe('GET /admin/report', () => {
