@@ -110,7 +110,8 @@ describe('the record read from the FHIR server gets the cards it gets prefetched
     const { prefetch: _prefetch, ...withoutPrefetch } = body;
     asked.length = 0;
     expect(await answer({ ...withoutPrefetch, fhirServer: base })).toEqual(prefetched);
-    // Read from the server indeed: the conditions at least, which every hook requires.
-    expect(asked.some((a) => a.startsWith('/fhir/Condition?'))).toBe(true);
+    // Read from the server indeed: a call that gives cards read the conditions at least, which every card needs
+    // (an order call whose drafts need no card reads nothing).
+    if (prefetched.length > 0) expect(asked.some((a) => a.startsWith('/fhir/Condition?'))).toBe(true);
   });
 });
