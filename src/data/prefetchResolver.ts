@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { CallTrace } from '../model/callTrace.js';
-import type { OlderVersionSearch, PrefetchTemplateSpec } from '../model/cdsService.js';
+import type { PrefetchTemplateSpec } from '../model/cdsService.js';
+import type { OlderFhirVersion } from '../model/fhirVersion.js';
 import type { HookRequestEnvelope } from '../model/hookRequest.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
 import type { SkippedResources } from '../model/skipped.js';
@@ -68,10 +69,18 @@ export interface ResolvedPrefetch {
   unavailable: string[];
   /** Required keys the caller deferred (`options.deferred`) that could not be read: the caller decides. */
   deferred?: { [key: string]: DeferredKey };
+  /**
+   * Keys that fhirServer answered only with an older version's search (it does not know the R4 type): that is
+   * the EHR's FHIR version, for writing resources it can create (src/data/ehrFhirVersion.ts).
+   */
+  olderVersions?: { [key: string]: OlderFhirVersion };
 }
 
-/** What one key's reading came to; `pageLimit`: the search had more pages than FHIR_MAX_PAGES. */
-export type KeyOutcome = { resources: fhir4.Resource[] } | { unavailable: string; pageLimit?: boolean };
+/**
+ * What one key's reading came to; `version`: an older version's search answered it; `pageLimit`: the search
+ * had more pages than FHIR_MAX_PAGES.
+ */
+export type KeyOutcome = { resources: fhir4.Resource[]; version?: OlderFhirVersion } | { unavailable: string; pageLimit?: boolean };
 
 /**
  * A required key whose absence the caller judges (patient-view: the lab results matter only for a patient
@@ -94,7 +103,7 @@ interface ServerQuery {
 }
 
 /** A search of an older FHIR version, with its version for messages. */
-type OlderQuery = ServerQuery & { version: OlderVersionSearch['version'] };
+type OlderQuery = ServerQuery & { version: OlderFhirVersion };
 
 /** What to ask fhirServer for one key: its query, and the older versions' searches to ask, in order, while the server does not know the type. */
 type ServerPlan = ServerQuery & { olderVersions?: readonly OlderQuery[] };
@@ -181,7 +190,8 @@ export async function resolvePrefetch(
   function own(spec: PrefetchTemplateSpec, o: KeyOutcome): KeyOutcome {
     if (!('resources' in o)) return o;
     const checked = usable(spec, o.resources);
-    return 'problem' in checked ? { unavailable: `the FHIR server's answer was ${checked.problem}` } : checked;
+    if ('problem' in checked) return { unavailable: `the FHIR server's answer was ${checked.problem}` };
+    return o.version === undefined ? checked : { ...checked, version: o.version };
   }
 
   /** A template with the context's values: its fhirServerQuery when it has one, with the plain query to fall back on. */
@@ -244,13 +254,13 @@ export async function resolvePrefetch(
       // each version's type is unknown to the versions before it in the list (R4 and STU3 servers refuse
       // MedicationOrder and DiagnosticOrder; a DSTU2 server knows DiagnosticOrder, asked before its
       // ProcedureRequest, which there orders procedures), so no answer is replaced by another version's.
-      const searches: Array<ServerQuery & { version?: OlderQuery['version'] }> = [plainQuery === undefined ? { query } : { query, plainQuery }, ...olderVersions];
+      const searches: Array<ServerQuery & { version?: OlderFhirVersion }> = [plainQuery === undefined ? { query } : { query, plainQuery }, ...olderVersions];
       let failed: FhirFetchError | undefined;
       for (const q of searches) {
         try {
           const resources = await ask(q);
           trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
-          return { resources };
+          return q.version === undefined ? { resources } : { resources, version: q.version };
         } catch (err) {
           if (!(err instanceof FhirFetchError)) throw err;
           failed =
@@ -358,6 +368,7 @@ export async function resolvePrefetch(
     if (spec === undefined) return;
     if ('resources' in o) {
       result.resources[spec.key] = o.resources;
+      if (o.version !== undefined) (result.olderVersions ??= {})[spec.key] = o.version;
       return;
     }
     if (spec.required) {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CallTrace } from './callTrace.js';
 import type { CardFacts, ServiceAnswer } from './cdsResponse.js';
 import type { HookName, HookRequest } from './hookRequest.js';
+import type { OlderFhirVersion } from './fhirVersion.js';
 import type { Language } from './language.js';
 import type { SkippedResources } from './skipped.js';
 
@@ -12,7 +13,7 @@ import type { SkippedResources } from './skipped.js';
 
 /** A key's search as an older FHIR version writes it (PrefetchTemplateSpec.olderVersions). */
 export interface OlderVersionSearch {
-  version: 'STU3' | 'DSTU2';
+  version: OlderFhirVersion;
   query: string;
   fhirServerQuery?: string;
 }

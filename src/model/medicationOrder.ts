@@ -3,6 +3,7 @@
  * MedicationRequest, DSTU2 MedicationOrder and R4 MedicationStatement, read leniently by data/ into one
  * R4-shaped view. A draft also keeps the original resource for `update` suggestions in the EHR's own FHIR version.
  */
+import type { FhirVersion } from './fhirVersion.js';
 
 /** A FHIR resource as plain JSON (R4 MedicationRequest or DSTU2 MedicationOrder …). */
 export type ResourceJson = { resourceType: string; id?: string } & Record<string, unknown>;
@@ -57,7 +58,7 @@ export interface DraftOrder extends MedicationOrderView {
    * MedicationOrder; STU3 for a MedicationRequest whose dosage gives dose[x]/rate[x] on the instruction itself
    * (R4 has doseAndRate) or whose requester is STU3's `{agent}`; else R4. An `update` is written in it.
    */
-  fhirVersion: 'R4' | 'STU3' | 'DSTU2';
+  fhirVersion: FhirVersion;
   /** order-select: named in `selections`; without selections (order-sign): every draft. */
   selected: boolean;
 }

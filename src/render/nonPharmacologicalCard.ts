@@ -6,6 +6,7 @@ import { Markdown, type TemplateValue } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 import { undatedLine } from './labText.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
+import { procedureOrder } from './suggestedOrders.js';
 
 const KIND = 'non-pharmacological-treatment';
 /** The detail's list, in the guideline's order; multidisciplinary is always named with its qualifier. */
@@ -40,13 +41,10 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
   const suggestions: SuggestionInput[] = codes.interventions
     .filter((i) => f.suggested.includes(i.id))
     .map((i) => {
-      const resource: fhir4.ServiceRequest = {
-        resourceType: 'ServiceRequest',
-        status: 'draft',
-        intent: 'proposal',
-        subject: { reference: `Patient/${ctx.patientId}` },
+      const resource = procedureOrder(ctx.fhirVersion, {
+        patientId: ctx.patientId,
         code: { coding: [{ system: codes.system, code: i.code, display: i.display }], text: t(`suggestions.${i.id}`) },
-      };
+      });
       return { label: t(`suggestions.${i.id}`), actions: [{ type: 'create' as const, description: t(`actions.${i.id}`), resource }] };
     });
   const items = ITEMS.map((i) => t(`items.${i}`));

@@ -1,3 +1,4 @@
+import type { OlderFhirVersion } from '../model/fhirVersion.js';
 import type { Language } from '../model/language.js';
 import { OVERRIDE_REASON_SYSTEM, type CardFrame } from './cardBuilder.js';
 import type { CdsCoding, CdsLink } from '../model/cdsResponse.js';
@@ -8,6 +9,11 @@ export interface RenderContext {
   texts: CardTexts;
   guidelineUrl: string;
   patientId: string;
+  /**
+   * The EHR's FHIR version when the call showed it to be older than R4 (src/data/ehrFhirVersion.ts): the orders
+   * a suggestion creates are written in it (suggestedOrders.ts); absent: R4.
+   */
+  fhirVersion?: OlderFhirVersion;
 }
 
 /**

@@ -6,6 +6,7 @@ import { Markdown } from './cardTexts.js';
 import { analyteName, dateText, shortAnalyteName, undatedLine } from './labText.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
+import { labTestOrder } from './suggestedOrders.js';
 
 
 const KIND = 'screening-incomplete';
@@ -28,14 +29,11 @@ function summary(ctx: RenderContext, groups: readonly PanelGroup[]): string {
 
 function orderAction(ctx: RenderContext, f: ScreeningIncompleteFinding, group: PanelGroup, code: string): CdsAction {
   const name = analyteName(ctx, group.id);
-  const resource: fhir4.ServiceRequest = {
-    resourceType: 'ServiceRequest',
-    status: 'draft',
-    intent: 'proposal',
-    subject: { reference: `Patient/${ctx.patientId}` },
+  const resource = labTestOrder(ctx.fhirVersion, {
+    patientId: ctx.patientId,
     code: { coding: [{ system: f.orderSystem.uri, code }], text: name },
-  };
-  if (f.reasonCode) resource.reasonCode = [f.reasonCode];
+    ...(f.reasonCode ? { reason: f.reasonCode } : {}),
+  });
   return { type: 'create', description: ctx.texts.fill(KIND, ctx.lang, 'action', { name }), resource };
 }
 

@@ -2,6 +2,7 @@ import type { Config } from '../config.js';
 import type { FhirFetcher } from '../data/fhirFetcher.js';
 import { resolvePrefetch, type DeferredKey } from '../data/prefetchResolver.js';
 import { MEDICATION_STATEMENTS_PREFETCH, readActiveMedications } from '../data/activeMedications.js';
+import { olderEhrVersion } from '../data/ehrFhirVersion.js';
 import { ofType } from '../data/resourceFilter.js';
 import { findCurrentMedication } from '../guideline/currentMedicationFindings.js';
 import type { MedicationTerminology } from '../guideline/drugOrderFindings.js';
@@ -193,7 +194,8 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       if (assessment.scope.inScope && assessment.scope.ageUnknown) {
         call.log.info({ hook: 'patient-view' }, 'no Patient.birthDate: the age limit (MIN_PATIENT_AGE) was not checked');
       }
-      const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId };
+      // Suggested orders are written in the EHR's own FHIR version when the call shows it older than R4.
+      const ctx: RenderContext = { lang, texts: deps.texts, guidelineUrl: config.guidelineUrl, patientId, fhirVersion: olderEhrVersion(data) };
       const unreadableBefore = call.skipped.countOf('active-medication');
       const currentMedication = assessment.scope.inScope
         ? findCurrentMedication({

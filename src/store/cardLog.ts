@@ -11,13 +11,17 @@ const DEFAULT_MAX_PENDING = 10_000;
 /** Cards per write: SQLite writes block the event loop, so a large batch is written in slices with hook calls between them. */
 export const CARDS_PER_WRITE = 100;
 
-/** A suggestion's stable name for the report: the code its first action orders, else its label. */
+/**
+ * A suggestion's stable name for the report: the code its first action orders (`code`, a drug's
+ * `medicationCodeableConcept`, a DSTU2 DiagnosticOrder's first `item`), else its label.
+ */
 export function suggestionName(s: CdsSuggestion): string {
   for (const action of s.actions ?? []) {
     if (action.type === 'delete') return 'delete';
     const r: unknown = action.resource;
     if (!isObject(r)) continue;
-    const concept = isObject(r.code) ? r.code : isObject(r.medicationCodeableConcept) ? r.medicationCodeableConcept : undefined;
+    const item = objectList(r.item)[0];
+    const concept = isObject(r.code) ? r.code : isObject(r.medicationCodeableConcept) ? r.medicationCodeableConcept : isObject(item?.code) ? item.code : undefined;
     const coding = objectList(concept?.coding)[0];
     const code = nonBlank(coding?.code);
     if (code) return `${nonBlank(r.resourceType) ?? 'resource'} ${code}`;

@@ -531,13 +531,16 @@ describe('resolvePrefetch: open orders in three versions, asked in order while f
       .reply(200, bundle([stu3Order]));
     const r = await resolve(request(withToken), config(), [ORDERS]);
     expect(r.resources).toEqual({ orders: [stu3Order] });
+    // Which version answered is told: the EHR's version, for the orders its suggestions create.
+    expect(r.olderVersions).toEqual({ orders: 'STU3' });
     expect(scope.isDone()).toBe(true);
   });
 
   it('a DSTU2 server answers for DiagnosticOrder: its ProcedureRequests (procedures there) are never asked for', async () => {
     const notAsked = nock(ORIGIN).get('/fhir/ProcedureRequest').query(true).reply(200, bundle([stu3Order]));
     nock(ORIGIN).get('/fhir/ServiceRequest').query(true).reply(404, unknown('ServiceRequest')).get('/fhir/DiagnosticOrder').query(true).reply(200, bundle([dstu2Order]));
-    expect((await resolve(request(withToken), config(), [ORDERS])).resources).toEqual({ orders: [dstu2Order] });
+    const r = await resolve(request(withToken), config(), [ORDERS]);
+    expect([r.resources, r.olderVersions]).toEqual([{ orders: [dstu2Order] }, { orders: 'DSTU2' }]);
     expect(notAsked.isDone()).toBe(false);
   });
 
@@ -572,6 +575,8 @@ describe('resolvePrefetch: open orders in three versions, asked in order while f
   it('prefetched ProcedureRequests or DiagnosticOrders are the searched types: read as they are, not a prefetch error', async () => {
     const r = await resolve(request({ fhirServer: undefined, prefetch: { orders: bundle([stu3Order, dstu2Order]) } }), config(), [ORDERS]);
     expect(r.resources.orders).toEqual([stu3Order, dstu2Order]);
+    // No older search answered: no version told (the types prefetched are src/data/ehrFhirVersion.ts's to read).
+    expect(r.olderVersions).toBeUndefined();
   });
 });
 

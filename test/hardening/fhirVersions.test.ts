@@ -31,9 +31,11 @@
  *   `suspended`, `revoked` and `entered-in-error` as `cancelled`; occurrence[x] (DSTU2 has none) kept as it is.
  *
  * Compared: the cards without their uuids and without their actions' `resource` (an update echoes the draft in
- * the EHR's own version, a new lab order is written as R4: both differ in shape by design); a delete's
- * `resourceId` names `MedicationOrder/…` in DSTU2 and is compared as `MedicationRequest/…`. An update's
- * resource is checked apart: it keeps the draft's type.
+ * the EHR's own version, a suggested order is written in the version the record shows: both differ in shape by
+ * design); a delete's `resourceId` names `MedicationOrder/…` in DSTU2 and is compared as `MedicationRequest/…`.
+ * The actions' resources are checked apart: an update keeps the draft's type; a create is of the version's
+ * types (STU3 ProcedureRequest; DSTU2 DiagnosticOrder, ProcedureRequest) when the record shows the version
+ * (open orders, or DSTU2 drug orders), else an R4 ServiceRequest.
  */
 import request from 'supertest';
 import type { CdsSuggestion } from '../../src/model/cdsResponse.js';
@@ -245,16 +247,17 @@ interface Answer {
   cards: string[];
   /** The resource type of every `update` action's resource. */
   updates: string[];
+  /** The resource type of every `create` action's resource. */
+  creates: string[];
 }
 
 async function answer(app: ReturnType<typeof buildTestApp>['app'], body: Json): Promise<Answer> {
   const res = await request(app).post(HOOK_ROUTES[String(body.hook)]!).send(body);
-  if (res.status !== 200) return { cards: [`status ${res.status}`], updates: [] };
+  if (res.status !== 200) return { cards: [`status ${res.status}`], updates: [], creates: [] };
   const cards = expectValidResponse(res.body).cards;
-  const updates = cards.flatMap((c) =>
-    (c.suggestions as CdsSuggestion[] | undefined)?.flatMap((s) => (s.actions ?? []).flatMap((a) => (a.type === 'update' ? [String(a.resource.resourceType)] : []))) ?? [],
-  );
-  return { cards: cards.map((c) => JSON.stringify(comparable(c))).sort(), updates: updates.sort() };
+  const ofActions = (type: 'update' | 'create'): string[] =>
+    cards.flatMap((c) => (c.suggestions as CdsSuggestion[] | undefined)?.flatMap((s) => (s.actions ?? []).flatMap((a) => (a.type === type ? [String(a.resource.resourceType)] : []))) ?? []).sort();
+  return { cards: cards.map((c) => JSON.stringify(comparable(c))).sort(), updates: ofActions('update'), creates: ofActions('create') };
 }
 
 /**
@@ -343,6 +346,22 @@ const OLDER_FIELDS: Array<[string, Record<string, unknown>]> = [
   ],
 ];
 
+/** The types each version's suggested orders are written as (src/render/suggestedOrders.ts). */
+const CREATED_IN: Record<Version, string[]> = { STU3: ['ProcedureRequest'], DSTU2: ['DiagnosticOrder', 'ProcedureRequest'] };
+
+/**
+ * Whether the body, rewritten into that version, shows the EHR's version (src/data/ehrFhirVersion.ts): it has
+ * open orders (all rewritten into that version's type), or, for DSTU2, drug orders (rewritten as MedicationOrders).
+ */
+function showsVersion(body: Json, version: Version): boolean {
+  const prefetch = isJson(body.prefetch) ? body.prefetch : {};
+  const types = (key: string): unknown[] => {
+    const v = prefetch[key];
+    return isJson(v) && Array.isArray(v.entry) ? v.entry.map((e) => (isJson(e) && isJson(e.resource) ? e.resource.resourceType : undefined)) : [];
+  };
+  return types('serviceRequests').includes('ServiceRequest') || (version === 'DSTU2' && types('medications').includes('MedicationRequest'));
+}
+
 /** One app for every call: no answer is sent, so nothing it stores changes a card (an app per test would load the terminology each time). */
 const { app } = buildTestApp();
 
@@ -354,6 +373,10 @@ describe('the same record in STU3 or DSTU2 shapes gets the same cards as in R4',
       expect([version, older.cards]).toEqual([version, r4.cards]);
       // An update is written in the draft's own version: a DSTU2 draft's stays a MedicationOrder.
       expect([version, older.updates]).toEqual([version, r4.updates.map((t) => (version === 'DSTU2' && t === 'MedicationRequest' ? 'MedicationOrder' : t))]);
+      // A create is written in the EHR's version when the record shows it (open orders, or DSTU2 drug orders, of
+      // that version's types), else as R4: never another version's.
+      expect([version, older.creates.filter((t) => !CREATED_IN[version].includes(t) && t !== 'ServiceRequest')]).toEqual([version, []]);
+      if (showsVersion(body, version)) expect([version, older.creates.filter((t) => t === 'ServiceRequest')]).toEqual([version, []]);
     }
   });
 });

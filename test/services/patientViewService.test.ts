@@ -971,6 +971,10 @@ describe('patient-view on a DSTU2 FHIR server: no MedicationRequest, the current
       `/fhir/MedicationRequest?patient=${PATIENT}&status=active&_include=MedicationRequest:medication`,
       `/fhir/MedicationOrder?patient=${PATIENT}&status=active&_include=MedicationOrder:medication`,
     ]);
+    // A DSTU2 EHR: the non-drug card's suggestions create DSTU2 ProcedureRequests, which it can create.
+    const created = cardOfKind(expectValidResponse(res.body), 'non-pharmacological-treatment')?.suggestions.flatMap((s: { actions: Array<{ resource: { resourceType: string; status: string } }> }) => s.actions.map((a) => a.resource));
+    expect(created?.length).toBeGreaterThan(0);
+    expect(new Set(created.map((r: { resourceType: string; status: string }) => `${r.resourceType} ${r.status}`))).toEqual(new Set(['ProcedureRequest proposed']));
   });
 });
 
@@ -1000,35 +1004,44 @@ describe('patient-view on an STU3 or DSTU2 FHIR server: no ServiceRequest, the o
   afterAll(async () => server?.close());
   beforeEach(() => server.reset());
 
-  /** The groups the screening card orders (its suggestion's ServiceRequests' LOINC codes) and the searches the server was asked. */
-  async function screening(version: 'STU3' | 'DSTU2' | 'R4'): Promise<{ ordered: string[]; asked: string[]; detail: string }> {
+  /**
+   * The tests the screening card orders (the LOINC codes of its suggestion's orders: `code`, a DiagnosticOrder's
+   * `item[].code`), the resource types it creates, and the searches the server was asked.
+   */
+  async function screening(version: 'STU3' | 'DSTU2' | 'R4'): Promise<{ ordered: string[]; created: string[]; asked: string[]; detail: string }> {
     if (version !== 'R4') server.setFault('ServiceRequest', unknownType('ServiceRequest'));
     if (version === 'STU3') server.setFault('DiagnosticOrder', unknownType('DiagnosticOrder'));
     const { app } = buildTestApp({ env: GENEROUS_FHIR_TIMEOUTS });
     const res = await request(app).post(URL).send(patientViewRequest(PATIENT, { omit: ['serviceRequests'], fhirServer: server.baseUrl }));
     const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete');
-    const ordered = (card?.suggestions?.[0]?.actions ?? []).flatMap((a: { resource?: { code?: { coding?: Array<{ code?: string }> } } }) => a.resource?.code?.coding?.map((c) => c.code ?? '') ?? []);
-    return { ordered, asked: server.requests.map((r) => r.url.replace(/\?.*$/, '')), detail: String(card?.detail) };
+    type Coded = { code?: { coding?: Array<{ code?: string }> } };
+    const resources: Array<Coded & { resourceType: string; item?: Coded[] }> = (card?.suggestions?.[0]?.actions ?? []).map((a: { resource: unknown }) => a.resource);
+    const ordered = resources.flatMap((r) => [r, ...(r.item ?? [])].flatMap((c) => c.code?.coding?.map((x) => x.code ?? '') ?? []));
+    return { ordered, created: [...new Set(resources.map((r) => r.resourceType))], asked: server.requests.map((r) => r.url.replace(/\?.*$/, '')), detail: String(card?.detail) };
   }
 
-  test('STU3: ServiceRequest and DiagnosticOrder unknown → the suspended ProcedureRequest for CK is open: CK is not ordered again, TSH is', async () => {
+  test('STU3: ServiceRequest and DiagnosticOrder unknown → the suspended ProcedureRequest for CK is open: CK is not ordered again, TSH is, as an STU3 ProcedureRequest', async () => {
     const r = await screening('STU3');
     expect(r.asked).toEqual(['/fhir/ServiceRequest', '/fhir/DiagnosticOrder', '/fhir/ProcedureRequest']);
     expect(r.ordered).not.toContain('2157-6');
     expect(r.ordered).toContain('3016-3');
+    expect(r.created).toEqual(['ProcedureRequest']);
   });
 
-  test('DSTU2: ServiceRequest unknown → the DiagnosticOrder is read item by item: CK open (not ordered again), TSH completed (ordered); ProcedureRequest never asked', async () => {
+  test('DSTU2: ServiceRequest unknown → the DiagnosticOrder is read item by item: CK open (not ordered again), TSH completed (ordered, as a DiagnosticOrder); ProcedureRequest never asked', async () => {
     const r = await screening('DSTU2');
     expect(r.asked).toEqual(['/fhir/ServiceRequest', '/fhir/DiagnosticOrder']);
     expect(r.ordered).not.toContain('2157-6');
     expect(r.ordered).toContain('3016-3');
+    // Ordered as DSTU2 DiagnosticOrders, which that EHR can create.
+    expect(r.created).toEqual(['DiagnosticOrder']);
   });
 
   test('R4 (the control): the server knows ServiceRequest and holds none, so CK is ordered too; nothing else is asked', async () => {
     const r = await screening('R4');
     expect(r.asked).toEqual(['/fhir/ServiceRequest']);
     expect(r.ordered).toEqual(expect.arrayContaining(['2157-6', '3016-3']));
+    expect(r.created).toEqual(['ServiceRequest']);
   });
 });
 

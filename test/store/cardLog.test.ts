@@ -141,6 +141,9 @@ describe('CardLog', () => {
   test('a suggestion is named by the code it orders, a delete as delete, else by its label', () => {
     expect(suggestionName({ label: 'Henvis', uuid: 'x', actions: [{ type: 'create', description: 'd', resource: { resourceType: 'ServiceRequest', code: { coding: [{ system: 'http://snomed.info/sct', code: '311401005' }] } } as fhir4.ServiceRequest }] })).toBe('ServiceRequest 311401005');
     expect(suggestionName({ label: 'Stop', uuid: 'x', actions: [{ type: 'delete', description: 'd', resourceId: 'MedicationRequest/1' }] })).toBe('delete');
+    // A DSTU2 lab order names its test in its first item (src/render/suggestedOrders.ts).
+    const dstu2Order = { resourceType: 'DiagnosticOrder', status: 'proposed', item: [{ code: { coding: [{ system: 'http://loinc.org', code: '3016-3' }] } }] } as unknown as fhir4.Resource;
+    expect(suggestionName({ label: 'Bestil 3 prøver', uuid: 'x', actions: [{ type: 'create', description: 'd', resource: dstu2Order }] })).toBe('DiagnosticOrder 3016-3');
     expect(suggestionName({ label: 'Just a label', uuid: 'x' })).toBe('Just a label');
   });
 });
