@@ -11,6 +11,8 @@
  *
  * The FHIR fallback's integration test (test/integration/patientViewFhir.test.ts) holds this for the fixture
  * patients against the real FHIR server process; this one holds it for the order hooks and the rich bodies.
+ * And all at once: every body's call without prefetch sent together, their reads interleaved (each body's record
+ * under a base of its own, `…/fhir/b<n>`), gets what each got alone — no state of one call leaks into another.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -56,8 +58,8 @@ function plainRecord(prefetch: unknown): Json[] | null {
   return record;
 }
 
-/** The record the server answers from (one body's at a time). */
-let record: Json[] = [];
+/** Each body's record, by the base it is served under (`b<n>`). */
+const records = new Map<string, Json[]>();
 /** What the server was asked, path and query. */
 const asked: string[] = [];
 let server: Server;
@@ -73,8 +75,8 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     asked.push(req.url ?? '');
     const url = new URL(req.url ?? '/', 'http://x');
-    const [type, id] = url.pathname.replace(/^\/fhir\/?/, '').split('/');
-    const ofType = record.filter((r) => r.resourceType === type);
+    const [recordName = '', type, id] = url.pathname.replace(/^\/fhir\/?/, '').split('/');
+    const ofType = (records.get(recordName) ?? []).filter((r) => r.resourceType === type);
     if (id !== undefined) {
       const found = ofType.find((r) => r.id === id);
       return found ? send(res, 200, found) : send(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
@@ -96,22 +98,32 @@ async function answer(body: Json): Promise<string[]> {
     .sort();
 }
 
-const plain = SAMPLE_BODIES.filter(([, body]) => plainRecord(body.prefetch) !== null);
+const plain = SAMPLE_BODIES.filter(([, body]) => plainRecord(body.prefetch) !== null).map(([name, body], i) => ({ name, body, record: `b${i}` }));
+/** What each body got prefetched, for the test that sends them all at once. */
+const prefetchedAnswers = new Map<string, string[]>();
 
 describe('the record read from the FHIR server gets the cards it gets prefetched', () => {
   test('most sample bodies, of every hook, have a plain prefetch', () => {
     expect(plain.length).toBeGreaterThan(SAMPLE_BODIES.length / 2);
-    expect(new Set(plain.map(([, body]) => body.hook))).toEqual(new Set(['patient-view', 'order-select', 'order-sign']));
+    expect(new Set(plain.map(({ body }) => body.hook))).toEqual(new Set(['patient-view', 'order-select', 'order-sign']));
   });
 
-  test.each(plain)('%s', async (_name, body) => {
-    record = plainRecord(body.prefetch)!;
-    const prefetched = await answer({ ...body, fhirServer: base });
+  test.each(plain)('$name', async ({ body, record }) => {
+    records.set(record, plainRecord(body.prefetch)!);
+    const fhirServer = `${base}/${record}`;
+    const prefetched = await answer({ ...body, fhirServer });
+    prefetchedAnswers.set(record, prefetched);
     const { prefetch: _prefetch, ...withoutPrefetch } = body;
     asked.length = 0;
-    expect(await answer({ ...withoutPrefetch, fhirServer: base })).toEqual(prefetched);
+    expect(await answer({ ...withoutPrefetch, fhirServer })).toEqual(prefetched);
     // Read from the server indeed: a call that gives cards read the conditions at least, which every card needs
     // (an order call whose drafts need no card reads nothing).
-    if (prefetched.length > 0) expect(asked.some((a) => a.startsWith('/fhir/Condition?'))).toBe(true);
+    if (prefetched.length > 0) expect(asked.some((a) => a.startsWith(`/fhir/${record}/Condition?`))).toBe(true);
+  });
+
+  test('all at once, their reads interleaved: each call gets what it got alone', async () => {
+    expect(prefetchedAnswers.size).toBe(plain.length);
+    const together = await Promise.all(plain.map(({ body, record }) => answer({ ...body, prefetch: undefined, fhirServer: `${base}/${record}` })));
+    expect(together).toEqual(plain.map(({ record }) => prefetchedAnswers.get(record)));
   });
 });
