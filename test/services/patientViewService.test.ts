@@ -1037,6 +1037,21 @@ describe('patient-view on an STU3 or DSTU2 FHIR server: no ServiceRequest, the o
     expect(r.created).toEqual(['DiagnosticOrder']);
   });
 
+  test('STU3, its ProcedureRequest search hanging: the chain ends at the call\'s one deadline; the card orders nothing and says why', async () => {
+    server.setFault('ServiceRequest', unknownType('ServiceRequest'));
+    server.setFault('DiagnosticOrder', unknownType('DiagnosticOrder'));
+    server.setFault('ProcedureRequest', { kind: 'hang' });
+    const logs = captureLogs();
+    const { app } = buildTestApp({ env: { FHIR_QUERY_TIMEOUT_MS: '5000', FHIR_REQUEST_DEADLINE_MS: '600' }, logger: logs.logger });
+    const res = await request(app).post(URL).send(patientViewRequest(PATIENT, { omit: ['serviceRequests'], fhirServer: server.baseUrl }));
+    const card = cardOfKind(expectValidResponse(res.body), 'screening-incomplete');
+    expect(card?.suggestions ?? []).toEqual([]);
+    expect(card?.detail).toContain('Open lab orders could not be checked');
+    // Ended by the call's deadline, not by the 5 s query timeout.
+    const warning = logs.lines<{ key?: string; reason?: string }>().find((l) => l.key === 'serviceRequests');
+    expect(warning?.reason).toBe('the request deadline passed before the FHIR server answered');
+  });
+
   test('R4 (the control): the server knows ServiceRequest and holds none, so CK is ordered too; nothing else is asked', async () => {
     const r = await screening('R4');
     expect(r.asked).toEqual(['/fhir/ServiceRequest']);
