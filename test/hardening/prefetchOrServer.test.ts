@@ -11,7 +11,7 @@
  *
  * The FHIR fallback's integration test (test/integration/patientViewFhir.test.ts) holds this for the fixture
  * patients against the real FHIR server process; this one holds it for the order hooks and the rich bodies.
- * And all at once: every body's call without prefetch sent together, their reads interleaved (each body's record
+ * The same with each key alone left to the server. And all at once: every body's call without prefetch sent together, their reads interleaved (each body's record
  * under a base of its own, `…/fhir/b<n>`), gets what each got alone — no state of one call leaks into another.
  */
 import { createServer, type Server } from 'node:http';
@@ -113,12 +113,17 @@ describe('the record read from the FHIR server gets the cards it gets prefetched
     const fhirServer = `${base}/${record}`;
     const prefetched = await answer({ ...body, fhirServer });
     prefetchedAnswers.set(record, prefetched);
-    const { prefetch: _prefetch, ...withoutPrefetch } = body;
+    const { prefetch, ...withoutPrefetch } = body;
     asked.length = 0;
     expect(await answer({ ...withoutPrefetch, fhirServer })).toEqual(prefetched);
     // Read from the server indeed: a call that gives cards read the conditions at least, which every card needs
     // (an order call whose drafts need no card reads nothing).
     if (prefetched.length > 0) expect(asked.some((a) => a.startsWith(`/fhir/${record}/Condition?`))).toBe(true);
+    // And each key alone left to the server, the others prefetched.
+    for (const key of Object.keys(isJson(prefetch) ? prefetch : {})) {
+      const { [key]: _left, ...others } = prefetch as Json;
+      expect([key, await answer({ ...withoutPrefetch, prefetch: others, fhirServer })]).toEqual([key, prefetched]);
+    }
   });
 
   test('all at once, their reads interleaved: each call gets what it got alone', async () => {
