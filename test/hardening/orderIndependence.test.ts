@@ -100,10 +100,15 @@ function withoutWords(value: unknown, key = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => withoutWords(v, key));
   if (value === null || typeof value !== 'object') return ['summary', 'detail', 'label', 'display', 'description'].includes(key) ? '…' : value;
   const o = value as Record<string, unknown>;
-  // An action's resource: an order as the EHR wrote it, compared whole, or a new one, named in the card's language.
+  // An action's resource: an order as the EHR wrote it, compared whole, or a new one, named in the card's language
+  // (its `code.text`; a DSTU2 DiagnosticOrder's in its items).
   if (typeof o.resourceType === 'string') {
-    const code = o.code as Record<string, unknown> | undefined;
-    return canonical(code?.text === undefined ? o : { ...o, code: { ...code, text: '…' } });
+    const unnamed = (concept: unknown): unknown => {
+      const c = concept as Record<string, unknown> | undefined;
+      return c?.text === undefined ? c : { ...c, text: '…' };
+    };
+    const named = o.code === undefined ? o : { ...o, code: unnamed(o.code) };
+    return canonical(Array.isArray(o.item) ? { ...named, item: o.item.map((i: Record<string, unknown>) => ({ ...i, code: unnamed(i.code) })) } : named);
   }
   return Object.fromEntries(
     Object.entries(o)

@@ -404,6 +404,17 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     expect(cardOfKind(await callFixture('patient-view-complete-flagged'), 'screening-abnormal')!.detail).toContain('Consider whether the flagged results better explain the symptoms.');
     expect(cardOfKind(await callFixture('stu3-interpretation-object', 'da'), 'screening-abnormal')!.detail).toContain('Overvej, om det afvigende svar bedre forklarer symptomerne.');
   });
+  test('a DSTU2 record: open lab orders as DiagnosticOrders read item by item (CK awaited, vitamin D completed, ESR cancelled); the missing tests ordered as DSTU2 DiagnosticOrders', async () => {
+    const card = cardOfKind(await callFixture('dstu2-open-lab-orders'), 'screening-incomplete')!;
+    expect(card.detail).toMatch(/not ordered again[^]*CK/i);
+    const ordered = (card.suggestions[0].actions as Array<{ resource: { resourceType: string; status: string; item: Array<{ code: fhir4.CodeableConcept }> } }>).map((a) => a.resource);
+    expect(new Set(ordered.map((r) => `${r.resourceType} ${r.status}`))).toEqual(new Set(['DiagnosticOrder proposed']));
+    const codes = ordered.map((r) => r.item[0]!.code.coding![0]!.code);
+    // Vitamin D (its item completed) and ESR (its order cancelled) are ordered again, under the panel's order codes.
+    expect(codes).toEqual(expect.arrayContaining(['62292-8', '30341-2']));
+    expect(codes).not.toContain('2157-6');
+    expect(codes).not.toContain('3016-3');
+  });
   test('NPU and LOINC under the bare names an HL7 v2 converter writes ("NPU", "LN"): read; a missing group is then ordered under the NPU URI, never under the bare name', async () => {
     const body = await callFixture('npu-oid-system', 'en', {}, (req: any) => {
       const labs = req.prefetch.labs.entry.map((e: any) => e.resource);
