@@ -130,6 +130,9 @@ function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; 
   return { starts, end: dateOf(period.end) };
 }
 
+/** Status as written, in any case ("ACTIVE"); undefined when there is none. */
+const statusOf = (v: unknown): string | undefined => nonBlank(v)?.trim().toLowerCase();
+
 /**
  * When a DSTU2 DiagnosticOrder was placed, which it writes as an event: the `requested` event's dateTime, else its
  * first event's (R4's authoredOn).
@@ -137,7 +140,7 @@ function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; 
 function placedAt(order: Record<string, unknown>): PreciseDate | undefined {
   const events = objectList(order.event).flatMap((e) => {
     const at = dateOf(e.dateTime);
-    return at === undefined ? [] : [{ at, requested: nonBlank(e.status)?.trim().toLowerCase() === 'requested' }];
+    return at === undefined ? [] : [{ at, requested: statusOf(e.status) === 'requested' }];
   });
   const first = (list: typeof events): PreciseDate | undefined => list.map((e) => e.at).reduce<PreciseDate | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
   return first(events.filter((e) => e.requested)) ?? first(events);
@@ -189,9 +192,6 @@ function groupsNamed(code: unknown, panel: ScreeningPanelCodes): Set<string> {
   }
   return groups;
 }
-
-/** Status as written, in any case ("ACTIVE"); undefined when there is none. */
-const statusOf = (v: unknown): string | undefined => nonBlank(v)?.trim().toLowerCase();
 
 /**
  * The tests an order that is not closed asks for, each with its status: an R4 ServiceRequest's or STU3
