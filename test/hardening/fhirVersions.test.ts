@@ -39,13 +39,13 @@
  */
 import request from 'supertest';
 import type { CdsSuggestion } from '../../src/model/cdsResponse.js';
+import { isObject as isJson } from '../../src/model/json.js';
 import { HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
 import { buildTestApp, expectValidResponse, searchset } from '../support/testApp.js';
 
 type Version = 'STU3' | 'DSTU2';
 type Json = Record<string, unknown>;
 
-const isJson = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** R4's Condition status codes as STU3 and DSTU2 write them (the codes the sample bodies use). */
 const CLINICAL: Record<Version, Record<string, string>> = {

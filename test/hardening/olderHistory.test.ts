@@ -11,12 +11,11 @@
  * components or with several codings (the copy would be a test of its own), one a withdrawn report lists (its
  * copy, listed by none, would count in its place), one that does not count (preliminary, no date).
  */
-import request from 'supertest';
-import { canonical, HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
-import { buildTestApp, expectValidResponse, FIXED_NOW } from '../support/testApp.js';
+import { isObject as isJson } from '../../src/model/json.js';
+import { answerOf, SAMPLE_BODIES } from '../support/sampleBodies.js';
+import { buildTestApp, FIXED_NOW } from '../support/testApp.js';
 
 type Json = Record<string, unknown>;
-const isJson = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 const DAY = 24 * 60 * 60 * 1000;
 const COUNTING = new Set(['final', 'amended', 'corrected']);
 const HH = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'HH' }] }];
@@ -70,20 +69,10 @@ function withOlderHistory(body: Json): Json {
   return { ...body, prefetch: out };
 }
 
-function cardsOf(status: number, body: unknown): string[] {
-  if (status !== 200) return [`status ${status}`];
-  return expectValidResponse(body)
-    .cards.map((c) => JSON.stringify(canonical(c)))
-    .sort();
-}
-
 /** One app for every call: no answer is sent, so nothing it stores changes a card. */
 const { app } = buildTestApp();
 
-async function answer(body: Json): Promise<string[]> {
-  const res = await request(app).post(HOOK_ROUTES[String(body.hook)]!).send(body);
-  return cardsOf(res.status, res.body);
-}
+const answer = (body: Json): Promise<string[]> => answerOf(app, body);
 
 /** How many results and drugs the history adds, over all bodies: the test must have something to hold. */
 const added = SAMPLE_BODIES.map(([, body]) => {

@@ -4,8 +4,8 @@
  * order-select gives it. A card that depended on what else was selected, or on the hook, would differ.
  */
 import request from 'supertest';
-import { canonical, HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
-import { buildTestApp, expectValidResponse } from '../support/testApp.js';
+import { cardsOf, HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
+import { buildTestApp } from '../support/testApp.js';
 
 interface OrderSelectContext {
   selections: string[];
@@ -19,9 +19,7 @@ const { app } = buildTestApp();
 async function cards(hook: 'order-select' | 'order-sign', body: unknown): Promise<string[]> {
   const res = await request(app).post(HOOK_ROUTES[hook]!).send(body as object);
   expect(res.status).toBe(200);
-  return expectValidResponse(res.body)
-    .cards.map((c) => JSON.stringify(canonical(c)))
-    .sort();
+  return cardsOf(res.status, res.body);
 }
 
 describe('the order hooks agree with themselves', () => {

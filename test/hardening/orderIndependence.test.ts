@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import request from 'supertest';
-import { canonical, HOOK_ROUTES as ROUTES, SAMPLE_BODIES as bodies } from '../support/sampleBodies.js';
+import { canonical, cardsOf, HOOK_ROUTES as ROUTES, SAMPLE_BODIES as bodies } from '../support/sampleBodies.js';
 import { buildTestApp, expectValidResponse } from '../support/testApp.js';
 
 /**
@@ -44,14 +44,6 @@ function shuffleDeep(value: unknown, next: () => number, key: string, path: stri
     return out;
   }
   return value;
-}
-
-/** The cards without their uuids and their suggestions' (new on every call), in a fixed order. */
-function cardsOf(status: number, body: unknown): string[] {
-  if (status !== 200) return [`status ${status}`];
-  return expectValidResponse(body)
-    .cards.map((c) => JSON.stringify(canonical(c)))
-    .sort();
 }
 
 /** One app for every call: no answer is sent, so nothing it stores changes a card (an app per test would load the terminology each time). */

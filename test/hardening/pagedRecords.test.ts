@@ -14,13 +14,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
-import { canonical, HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
+import { isObject as isJson } from '../../src/model/json.js';
+import { answerOf, SAMPLE_BODIES } from '../support/sampleBodies.js';
 import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
-import { buildTestApp, expectValidResponse, type TestApp } from '../support/testApp.js';
+import { buildTestApp, type TestApp } from '../support/testApp.js';
 
 type Json = Record<string, unknown>;
-const isJson = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A small seeded generator: the same body is cut the same way on every run. */
 function random(seed: number): () => number {
@@ -95,18 +94,7 @@ function bodyPaged(name: string, body: Json, cut: Cut): Json {
   return { ...body, fhirServer: base, prefetch };
 }
 
-function cardsOf(status: number, body: unknown): string[] {
-  if (status !== 200) return [`status ${status}`];
-  return expectValidResponse(body)
-    .cards.map((c) => JSON.stringify(canonical(c)))
-    .sort();
-}
-
-
-async function answer(body: Json): Promise<string[]> {
-  const res = await request(app).post(HOOK_ROUTES[String(body.hook)]!).send(body);
-  return cardsOf(res.status, res.body);
-}
+const answer = (body: Json): Promise<string[]> => answerOf(app, body);
 
 describe('a search cut into pages gets the same cards as on one page', () => {
   const withPages = SAMPLE_BODIES.filter(([, body]) => Object.values(prefetchOf(body)).some(toCut));

@@ -16,13 +16,12 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import request from 'supertest';
-import { canonical, HOOK_ROUTES, SAMPLE_BODIES } from '../support/sampleBodies.js';
+import { isObject as isJson } from '../../src/model/json.js';
+import { answerOf, SAMPLE_BODIES } from '../support/sampleBodies.js';
 import { GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
-import { buildTestApp, expectValidResponse, type TestApp } from '../support/testApp.js';
+import { buildTestApp, type TestApp } from '../support/testApp.js';
 
 type Json = Record<string, unknown>;
-const isJson = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** The type each prefetch key's template reads (src/services: patientViewPrefetch, the order hooks' templates). */
 const KEY_TYPE: Record<string, string> = {
@@ -90,13 +89,7 @@ beforeAll(async () => {
 });
 afterAll(async () => new Promise<void>((resolve) => server.close(() => resolve())));
 
-async function answer(body: Json): Promise<string[]> {
-  const res = await request(app).post(HOOK_ROUTES[String(body.hook)]!).send(body);
-  if (res.status !== 200) return [`status ${res.status}`];
-  return expectValidResponse(res.body)
-    .cards.map((c) => JSON.stringify(canonical(c)))
-    .sort();
-}
+const answer = (body: Json): Promise<string[]> => answerOf(app, body);
 
 const plain = SAMPLE_BODIES.filter(([, body]) => plainRecord(body.prefetch) !== null).map(([name, body], i) => ({ name, body, record: `b${i}` }));
 /** What each body got prefetched, for the test that sends them all at once. */

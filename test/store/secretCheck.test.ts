@@ -13,6 +13,16 @@ import { closeAll, freshStore, STORE_KINDS } from './storeKinds.js';
 afterAll(closeAll);
 
 describe.each(STORE_KINDS)('%s', (kind) => {
+  /** A fresh store, two secrets, and the running check of an instance started with the first. */
+  async function running() {
+    const store = await freshStore(kind);
+    const first = new Pseudonymizer('first-pseudonym-secret-0123456789-abcdef');
+    const other = new Pseudonymizer('other-pseudonym-secret-0123456789-abcdef');
+    const logs = captureLogs();
+    const watch = new SecretWatch({ store, pseudonyms: first, health: new StoreHealth({ logger: logs.logger, metrics: new Metrics() }), logger: logs.logger });
+    return { store, first, other, logs, watch };
+  }
+
   test('the first secret is recorded; the same passes, another is refused; quiet:reset forgets it', async () => {
     const store = await freshStore(kind);
     const first = new Pseudonymizer('first-pseudonym-secret-0123456789-abcdef');
@@ -30,11 +40,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
   });
 
   test('a running instance checks again: a reset while it runs records its secret again, so one started after with another is refused', async () => {
-    const store = await freshStore(kind);
-    const first = new Pseudonymizer('first-pseudonym-secret-0123456789-abcdef');
-    const other = new Pseudonymizer('other-pseudonym-secret-0123456789-abcdef');
-    const logs = captureLogs();
-    const watch = new SecretWatch({ store, pseudonyms: first, health: new StoreHealth({ logger: logs.logger, metrics: new Metrics() }), logger: logs.logger });
+    const { store, first, other, logs, watch } = await running();
     await checkPseudonymSecret(store, first);
     await forgetPseudonymSecret(store);
     await watch.check();
@@ -47,11 +53,7 @@ describe.each(STORE_KINDS)('%s', (kind) => {
   });
 
   test('another secret recorded while it runs: not ready, said once in the log; ready again when the store holds its own', async () => {
-    const store = await freshStore(kind);
-    const first = new Pseudonymizer('first-pseudonym-secret-0123456789-abcdef');
-    const other = new Pseudonymizer('other-pseudonym-secret-0123456789-abcdef');
-    const logs = captureLogs();
-    const watch = new SecretWatch({ store, pseudonyms: first, health: new StoreHealth({ logger: logs.logger, metrics: new Metrics() }), logger: logs.logger });
+    const { store, first, other, logs, watch } = await running();
     await checkPseudonymSecret(store, first);
     await forgetPseudonymSecret(store);
     await checkPseudonymSecret(store, other); // started during the reset, before the running one checked

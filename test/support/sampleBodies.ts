@@ -8,7 +8,8 @@
 import { readdirSync } from 'node:fs';
 import { orderSelectBody, orderSignBody, patientViewBody } from '../../bench/bodies.js';
 import { projectPath } from '../../src/projectRoot.js';
-import { FIXED_NOW, patientViewRequest, readJson, searchset } from './testApp.js';
+import request from 'supertest';
+import { expectValidResponse, FIXED_NOW, patientViewRequest, readJson, searchset, type TestApp } from './testApp.js';
 
 export const HOOK_ROUTES: Record<string, string> = {
   'patient-view': '/cds-services/nkr-pain-patient-view',
@@ -22,6 +23,20 @@ export function canonical(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value).filter(([k]) => k !== 'uuid');
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]));
+}
+
+/** An answer as the property tests compare it: its cards, schema-checked, without uuids, keys and cards in a fixed order; else its status. */
+export function cardsOf(status: number, body: unknown): string[] {
+  if (status !== 200) return [`status ${status}`];
+  return expectValidResponse(body)
+    .cards.map((c) => JSON.stringify(canonical(c)))
+    .sort();
+}
+
+/** A sample body sent to its hook's route, its answer as `cardsOf` gives it. */
+export async function answerOf(app: TestApp['app'], body: Record<string, unknown>): Promise<string[]> {
+  const res = await request(app).post(HOOK_ROUTES[String(body.hook)]!).send(body);
+  return cardsOf(res.status, res.body);
 }
 
 /** A patient on several drugs of each kind the guideline names, some listed twice (an order and the record). */
