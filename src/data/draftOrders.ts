@@ -1,5 +1,5 @@
 import type { ConditionStatuses } from '../model/conditionStatus.js';
-import { appended, asList, fhirId, isObject, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
@@ -274,7 +274,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
     notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
     replaces: orderReference(referenceOf(resource.priorPrescription)),
-    intent: nonBlank(resource.intent)?.trim().toLowerCase() ?? null,
+    intent: lowerCode(resource.intent) ?? null,
   };
 }
 
@@ -307,7 +307,7 @@ function reasonSourcesOf(resource: JsonObject): unknown[] {
 
 /** The status as sent, lower case ('unknown' when absent). */
 function statusOf(resource: JsonObject): string {
-  return (nonBlank(resource.status) ?? 'unknown').trim().toLowerCase();
+  return lowerCode(resource.status) ?? 'unknown';
 }
 
 /**
@@ -509,7 +509,7 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
     indexed.push({ resource });
     // A "do not perform" request says the drug is NOT to be given: never a drug taken.
     if (!isOrderType(resource.resourceType) || resource.doNotPerform === true) return;
-    const status = nonBlank(resource.status)?.trim().toLowerCase();
+    const status = lowerCode(resource.status);
     if (status === undefined) skipped.add(resource, 'active-medication', 'no status');
     else if (status === 'active') active.push(resource);
     // "unknown", or a status FHIR does not have ("taking"), may be active: named as unreadable (the opioid

@@ -1,6 +1,6 @@
 import { completedAge, type AgeUnit } from '../model/age.js';
 import { codingsOf } from '../model/codeableConcept.js';
-import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
+import { finiteNumber, isObject, lowerCode, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDateEnd } from './fhirDates.js';
 import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
@@ -62,7 +62,7 @@ type Interpretation = { kind: 'flag'; direction: FlagDirection } | { kind: 'norm
 export function patientFacts(patient: unknown): PatientFacts {
   if (!isObject(patient)) return {};
   const out: PatientFacts = {};
-  const gender = nonBlank(patient.gender)?.trim().toLowerCase();
+  const gender = lowerCode(patient.gender);
   if (gender === 'male' || gender === 'female') out.sex = gender;
   // The last instant a partial birth date allows ("1975": 31 December), as for the age limit (§2).
   const birth = typeof patient.birthDate === 'string' ? parseFhirDateEnd(patient.birthDate) : undefined;

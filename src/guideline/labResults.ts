@@ -1,6 +1,6 @@
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
-import { finiteNumber, isObject, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
+import { finiteNumber, isObject, lowerCode, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import type { CodeHit, LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDate, readFhirDate } from './fhirDates.js';
@@ -182,7 +182,7 @@ function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: L
   const time = timeOf(resource);
   const observation: ObservationBase = {
     id: ownId,
-    status: nonBlank(resource.status)?.trim().toLowerCase(),
+    status: lowerCode(resource.status),
     time: time?.at,
     timePrecision: time?.precision,
     issued: dateOf(resource.issued),

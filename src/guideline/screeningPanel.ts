@@ -2,7 +2,7 @@ import { startOfDanishDay } from '../model/danishTime.js';
 import { DAY_MS } from '../model/duration.js';
 import { codingsOf, isReadableConcept } from '../model/codeableConcept.js';
 import type { DatePrecision, PreciseDate } from '../model/datePrecision.js';
-import { isObject, nonBlank, objectList } from '../model/json.js';
+import { isObject, lowerCode, objectList } from '../model/json.js';
 import { SkippedResources, UnreadableResource } from '../model/skipped.js';
 import type { LabCodeSystem, PanelGroup, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { readFhirDate } from './fhirDates.js';
@@ -130,9 +130,6 @@ function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; 
   return { starts, end: dateOf(period.end) };
 }
 
-/** Status as written, in any case ("ACTIVE"); undefined when there is none. */
-const statusOf = (v: unknown): string | undefined => nonBlank(v)?.trim().toLowerCase();
-
 /**
  * When a DSTU2 DiagnosticOrder was placed, which it writes as an event: the `requested` event's dateTime, else its
  * first event's (R4's authoredOn).
@@ -140,7 +137,7 @@ const statusOf = (v: unknown): string | undefined => nonBlank(v)?.trim().toLower
 function placedAt(order: Record<string, unknown>): PreciseDate | undefined {
   const events = objectList(order.event).flatMap((e) => {
     const at = dateOf(e.dateTime);
-    return at === undefined ? [] : [{ at, requested: statusOf(e.status) === 'requested' }];
+    return at === undefined ? [] : [{ at, requested: lowerCode(e.status) === 'requested' }];
   });
   const first = (list: typeof events): PreciseDate | undefined => list.map((e) => e.at).reduce<PreciseDate | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
   return first(events.filter((e) => e.requested)) ?? first(events);
@@ -201,7 +198,7 @@ function groupsNamed(code: unknown, panel: ScreeningPanelCodes): Set<string> {
  */
 function orderedTests(resource: Record<string, unknown>, status: string | undefined): Array<{ code: unknown; status: string | undefined }> {
   if (resource.resourceType !== 'DiagnosticOrder') return [{ code: resource.code, status }];
-  const items = objectList(resource.item).map((item) => ({ code: item.code, status: statusOf(item.status) ?? status }));
+  const items = objectList(resource.item).map((item) => ({ code: item.code, status: lowerCode(item.status) ?? status }));
   return resource.code === undefined ? items : [...items, { code: resource.code, status }];
 }
 
@@ -220,11 +217,11 @@ function readOpenOrders(resource: unknown, panel: ScreeningPanelCodes): OpenOrde
   // "Do not perform" orders nothing: the test is not pending (nor stale).
   if (resource.doNotPerform === true) return [];
   // A closed order orders nothing, whatever it is for: one without a readable code (a referral) is no unknown.
-  const orderStatus = statusOf(resource.status);
+  const orderStatus = lowerCode(resource.status);
   if (orderStatus !== undefined && statuses.closed.has(orderStatus)) return [];
   const tests = orderedTests(resource, orderStatus);
   if (tests.length === 0) throw new UnreadableResource(orderStatus ? 'no readable code' : 'no status');
-  const intent = statusOf(resource.intent);
+  const intent = lowerCode(resource.intent);
   const nothingOrdered = intent !== undefined && NOT_AN_ORDER_INTENT.has(intent);
   let dates: Pick<OpenOrder, 'date' | 'firstSampling'> | undefined;
   const open: OpenOrder[] = [];

@@ -36,6 +36,11 @@ export function nonBlank(v: unknown): string | undefined {
   return typeof v === 'string' && v.trim() !== '' ? v : undefined;
 }
 
+/** A code as written, in any case and spacing (" ACTIVE" → "active"): for status, intent and gender codes; undefined when blank. */
+export function lowerCode(v: unknown): string | undefined {
+  return nonBlank(v)?.trim().toLowerCase();
+}
+
 /** A finite number, or undefined. */
 export function finiteNumber(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;

@@ -1,4 +1,4 @@
-import { fhirId, isGeneratedUuid, ownEntry } from '../../src/model/json.js';
+import { fhirId, isGeneratedUuid, lowerCode, ownEntry } from '../../src/model/json.js';
 
 describe('fhirId', () => {
   test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded ', '.a', 'a..b'])('%p is an id', (v) => {
@@ -25,5 +25,18 @@ describe('isGeneratedUuid', () => {
   });
   test('a number padded into the shape (no version, no variant) is not one', () => {
     expect(isGeneratedUuid('00000000-0000-0000-0000-000101801234')).toBe(false);
+  });
+});
+
+describe('lowerCode', () => {
+  it('reads a code in any case and spacing', () => {
+    expect(lowerCode(' ACTIVE ')).toBe('active');
+    expect(lowerCode('on-hold')).toBe('on-hold');
+  });
+
+  it('reads nothing from a blank or a non-string', () => {
+    expect(lowerCode('  ')).toBeUndefined();
+    expect(lowerCode(undefined)).toBeUndefined();
+    expect(lowerCode(3)).toBeUndefined();
   });
 });
