@@ -93,11 +93,12 @@ export function prescribedForDepressionOrAnxiety(order: MedicationOrderView, pat
 }
 
 /**
- * One of the order's reasons (not all: then there is no card) names depression or anxiety: the drug is for
- * that too, so a card must not tell the patient it is "not to treat depression".
+ * One of the order's reasons (not all: then there is no card) names depression or anxiety, or mentions it among
+ * other things ("depression og smerter", one text): the drug may be for that too, so a card must not tell the
+ * patient it is "not to treat depression".
  */
 export function partlyForDepressionOrAnxiety(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
-  return order.hasReason && reasonsOf(order, patient).some((r) => reasonNames('depression-anxiety', r, codes));
+  return order.hasReason && reasonsOf(order, patient).some((r) => codes.hasCode('depression-anxiety', r) || codes.textMentions('depression-anxiety', reasonText(r)));
 }
 
 /**

@@ -107,6 +107,12 @@ export class MedicationConditionCodes {
     const g = this.group(name);
     return this.reasonText.names(g.text, text, (word) => textCodeIn(g, word));
   }
+
+  /** Free text that mentions the group among other things ("depression og smerter"; src/terminology/reasonText.ts). */
+  textMentions(name: MedicationConditionGroup, text: string): boolean {
+    const g = this.group(name);
+    return this.reasonText.mentions(g.text, text, (word) => textCodeIn(g, word));
+  }
 }
 
 export function loadMedicationConditionCodes(systems: CodeSystems, readIcpc2: boolean, statuses: ConditionStatuses = loadConditionStatuses()): MedicationConditionCodes {

@@ -36,6 +36,8 @@ export interface PreparedReasonTextGroup {
 /** Characters a plain indication is written with; anything else (÷ = ? ! < > + …) says something more. */
 const PLAIN = /^[\p{L}\p{N}\s.,;:()'/-]*$/u;
 const SEPARATORS = /[\s.,;:()'/-]+/u;
+/** For a mention, any sign separates words ("depression?", "÷depression"). */
+const ANY_SIGN = /[^\p{L}\p{N}]+/u;
 /** A diagnosis code written in the text: ICD-10 "F32", "f321", SKS "DF321", ICPC-2 "P76". */
 const CODE = /^d?[a-z]\d{2,4}$/;
 
@@ -60,10 +62,7 @@ export class ReasonTextReader {
   names(group: PreparedReasonTextGroup, text: string, isGroupCode: (code: string) => boolean = () => false): boolean {
     const { words, phrases } = group;
     if (words.size === 0 && phrases.length === 0) return false;
-    let t = ` ${text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ')} `;
-    for (const q of this.qualifiers) t = t.split(` ${q} `).join(' ');
-    // "F32.1", "DF32.1": the code's decimal point is no separator.
-    t = t.replace(/(\bd?[a-z]\d{2})\.(\d)/g, '$1$2');
+    const t = this.normalised(text);
     if (!PLAIN.test(t)) return false;
     const tokens = t.split(SEPARATORS).filter((w) => w !== '');
     let named = false;
@@ -81,5 +80,24 @@ export class ReasonTextReader {
       i++;
     }
     return named;
+  }
+
+  /**
+   * Whether `text` mentions the group anywhere, whatever else it says ("depression og smerter", and also
+   * "ingen depression"): for leaving out a card's line that would say the drug is not for that group. Reading a
+   * mention too widely only drops that line; reading it too narrowly would tell the clinician something false.
+   */
+  mentions(group: PreparedReasonTextGroup, text: string, isGroupCode: (code: string) => boolean = () => false): boolean {
+    const { words, phrases } = group;
+    const tokens = this.normalised(text).split(ANY_SIGN).filter((w) => w !== '');
+    return tokens.some((w, i) => words.has(w) || (CODE.test(w) && isGroupCode(w)) || phrases.some((p) => p.every((part, k) => tokens[i + k] === part)));
+  }
+
+  /** Lower case, one space between words, the qualifiers taken out, a code's decimal point dropped. */
+  private normalised(text: string): string {
+    let t = ` ${text.normalize('NFC').toLowerCase().replace(/\s+/g, ' ')} `;
+    for (const q of this.qualifiers) t = t.split(` ${q} `).join(' ');
+    // "F32.1", "DF32.1": the code's decimal point is no separator.
+    return t.replace(/(\bd?[a-z]\d{2})\.(\d)/g, '$1$2');
   }
 }

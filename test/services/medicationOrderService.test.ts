@@ -707,6 +707,21 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     const pain = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'Fibromyalgi' }] })])).cards[0]!;
     expect(pain.detail).toContain('not to treat depression');
   });
+  test('one reason text that mentions depression or anxiety among other things ("depression og smerter", FMK\'s way): the card, without "not to treat depression" (da, en)', async () => {
+    for (const text of ['depression og smerter', 'angst, smerter', 'Smerter og depression']) {
+      for (const [lang, line] of [['en', 'not to treat depression'], ['da', 'ikke at behandle depression']] as const) {
+        const card = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text }] })], { lang })).cards[0]!;
+        expect([text, lang, card.source.topic.code]).toEqual([text, lang, 'ssri']);
+        expect([text, lang, card.detail.includes(line)]).toEqual([text, lang, false]);
+      }
+    }
+    const bedtime: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }];
+    const amitriptyline = (await call([draft('a', { text: 'Saroten 25 mg' }, { reasonCode: [{ text: 'depression og smerter' }], dosageInstruction: bedtime })], { lang: 'da' })).cards[0]!;
+    expect(amitriptyline.source.topic.code).toBe('amitriptyline');
+    expect(amitriptyline.detail).not.toContain('ikke behandling af depression');
+    const painOnly = (await call([draft('a', rx('312941', 'Sertralin 50 mg'), { reasonCode: [{ text: 'smerter og søvnbesvær' }] })], { lang: 'da' })).cards[0]!;
+    expect(painOnly.detail).toContain('ikke at behandle depression');
+  });
   test('amitriptyline and another TCA for depression and fibromyalgia (texts, or F32.1 + M79.7): the card without its own "not treating depression" and "lower doses than for depression" lines (da, en); for pain alone it has them', async () => {
     const bedtime: fhir4.Dosage[] = [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }];
     const both = [[{ text: 'depression' }, { text: 'fibromyalgi' }], [{ coding: [{ system: ICD10, code: 'F32.1' }] }, { coding: [{ system: ICD10, code: 'M79.7' }] }]];

@@ -23,3 +23,15 @@ describe('ReasonTextReader (docs/clinical-rules.md §4.10): a text names the gro
     for (const t of ['Depression og M79.7', 'Depression, M79.7', 'Depression / DM797', 'Angst DM797', 'Depression R52', 'Depression F45.4']) expect([t, names(t)]).toEqual([t, false]);
   });
 });
+
+describe('ReasonTextReader.mentions: a text that mentions the group among other things, for leaving out "not for depression"', () => {
+  const mentions = (text: string): boolean => reader.mentions(group, text, (code) => /^d?f3\d/.test(code));
+  test('the group\'s words, phrases or codes anywhere, whatever else the text says', () => {
+    for (const t of ['depression og smerter', 'Angst, smerter', 'mod smerter og depression', 'smerter (DF32.1)', 'fibromyalgi; posttraumatisk belastningsreaktion', 'depression?']) {
+      expect([t, mentions(t)]).toEqual([t, true]);
+    }
+  });
+  test('no word of the group: no mention (another condition, a word containing it, another code)', () => {
+    for (const t of ['smerter', 'respirationsdepression', 'M79.7', 'posttraumatisk', '']) expect([t, mentions(t)]).toEqual([t, false]);
+  });
+});
