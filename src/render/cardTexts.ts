@@ -220,6 +220,12 @@ export class CardTexts {
     });
   }
 
+  /** `plainFill` for a line that names `count` things, with `fillCounted`'s `<key>One` variant ("og 1 mere", not "og 1 flere"). */
+  plainFillCounted(kind: string, lang: Language, key: string, count: number, values: Record<string, string | number> = {}): string {
+    const one = `${key}One`;
+    return this.plainFill(kind, lang, count === 1 && this.has(kind, lang, one) ? one : key, { count, ...values });
+  }
+
   private parts(kind: string, lang: Language, key: string): TemplateParts {
     const parts = this.files.get(kind)?.compiled[lang].get(key);
     if (parts === undefined) throw new CardTextError(`missing text ${kind}.${lang}.${key}`);

@@ -2,7 +2,7 @@ import type { CurrentMedicationDrug, CurrentMedicationFinding } from '../guideli
 import type { CdsCard } from '../model/cdsResponse.js';
 import { buildCard } from './cardBuilder.js';
 import { Markdown } from './cardTexts.js';
-import { ingredientNames, nameList, plainFill, strengthLabel, summaryWithDrug, takenDrugName } from './medicationTexts.js';
+import { ingredientNames, nameList, plainFill, strengthLabel, summaryWithNames, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
 
 const KIND = 'current-medication';
@@ -22,13 +22,13 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
   });
   // The opioid summary names the opioids it is about; otherwise every listed drug.
   const named = f.indicator === 'warning' ? f.classes.filter((c) => c.entry.rule === 'opioid-without-dual-action') : f.classes;
-  const names = nameList(ctx, named.flatMap((c) => c.drugs.map(nameOf)));
+  const names = named.flatMap((c) => c.drugs.map(nameOf));
   // Too long for the summary: the drugs by their ingredients, each once.
-  const shortNames = nameList(ctx, [...new Set(named.flatMap((c) => c.drugs.map((d) => (d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : nameOf(d)))))]);
+  const shortNames = named.flatMap((c) => c.drugs.map((d) => (d.ingredients.length > 0 ? ingredientNames(ctx, d.ingredients) : nameOf(d))));
   const message = plainFill(ctx, KIND, f.indicator === 'warning' ? 'summaryOpioid' : 'summary');
   return buildCard({
     frame: cardFrame(ctx, KIND),
-    summary: summaryWithDrug(ctx, message, names, shortNames),
+    summary: summaryWithNames(ctx, message, names, shortNames),
     detail: blocks(
       f.opioidDependence && ctx.texts.get('medication', ctx.lang, 'opioidDependence'),
       t('intro'),

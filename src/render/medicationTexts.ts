@@ -44,6 +44,26 @@ export function summaryWithDrug(ctx: RenderContext, message: string, drug: strin
 }
 
 /**
+ * "<message>: <drugs>" for a list of drugs, under the summary limit: the names as listed, else by their
+ * ingredients, else as many whole ingredient names as fit and "og N flere" — never a name cut mid-word
+ * ("…, pregabalin, gaba…"). Only a first name too long on its own is cut (`summaryWithDrug`).
+ */
+export function summaryWithNames(ctx: RenderContext, message: string, names: readonly string[], shortNames: readonly string[]): string {
+  const fits = (s: string): boolean => codePointCount(s) <= SUMMARY_MAX_CODE_POINTS;
+  for (const list of [names, shortNames]) {
+    const s = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug: nameList(ctx, list) });
+    if (fits(s)) return s;
+  }
+  const distinct = [...new Set(shortNames)];
+  for (let n = Math.min(distinct.length, MAX_LISTED_NAMES) - 1; n >= 1; n--) {
+    const drug = ctx.texts.plainFillCounted('medication', ctx.lang, 'moreNames', distinct.length - n, { names: distinct.slice(0, n).join(', ') });
+    const s = plainFill(ctx, 'medication', 'summaryWithDrug', { message, drug });
+    if (fits(s)) return s;
+  }
+  return summaryWithDrug(ctx, message, nameList(ctx, names), nameList(ctx, shortNames));
+}
+
+/**
  * The kind's strength as the card shows it, with its direction ("God praksis – imod"), from the one
  * drug-kind table: a label never reads as an endorsement.
  */
@@ -90,7 +110,9 @@ export function nameList(ctx: RenderContext, names: Iterable<string>, markdown =
   const listed = (markdown ? shown.map(escapeMarkdown) : shown).join(', ');
   const more = distinct.length - shown.length;
   if (more === 0) return listed;
-  return markdown ? ctx.texts.fill('medication', ctx.lang, 'moreNames', { names: new Markdown(listed), count: more }) : plainFill(ctx, 'medication', 'moreNames', { names: listed, count: more });
+  return markdown
+    ? ctx.texts.fillCounted('medication', ctx.lang, 'moreNames', more, { names: new Markdown(listed) })
+    : ctx.texts.plainFillCounted('medication', ctx.lang, 'moreNames', more, { names: listed });
 }
 
 export function ingredientNames(ctx: RenderContext, ingredients: ReadonlyArray<{ nameEn: string; nameDa: string }>): string {

@@ -21,10 +21,10 @@ function summary(ctx: RenderContext, groups: readonly PanelGroup[]): string {
   const all = ctx.texts.fill(KIND, ctx.lang, 'summary', { missing: names.join(', ') });
   if (Array.from(all).length <= SUMMARY_MAX_CODE_POINTS) return all;
   for (let n = names.length - 1; n >= 1; n--) {
-    const s = ctx.texts.fill(KIND, ctx.lang, 'summaryMore', { first: names.slice(0, n).join(', '), count: names.length - n });
+    const s = ctx.texts.plainFillCounted(KIND, ctx.lang, 'summaryMore', names.length - n, { first: names.slice(0, n).join(', ') });
     if (Array.from(s).length <= SUMMARY_MAX_CODE_POINTS) return s;
   }
-  return ctx.texts.fill(KIND, ctx.lang, 'summaryMore', { first: names[0] ?? '', count: names.length - 1 });
+  return ctx.texts.plainFillCounted(KIND, ctx.lang, 'summaryMore', names.length - 1, { first: names[0] ?? '' });
 }
 
 function orderAction(ctx: RenderContext, f: ScreeningIncompleteFinding, group: PanelGroup, code: string): CdsAction {

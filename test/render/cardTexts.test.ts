@@ -209,3 +209,12 @@ describe('fillCounted', () => {
     expect(texts.fillCounted('non-pharmacological-treatment', 'en', 'periodDays', 1)).toBe('1 days');
   });
 });
+
+describe('plainFillCounted: "og 1 mere", not "og 1 flere"', () => {
+  test('one left over takes the One variant in Danish; more take the plural; English reads "and N more" both ways', () => {
+    expect(texts.plainFillCounted('screening-incomplete', 'da', 'summaryMore', 1, { first: 'TSH, CK' })).toBe('Screeningsprøver ikke taget: TSH, CK og 1 mere');
+    expect(texts.plainFillCounted('screening-incomplete', 'da', 'summaryMore', 2, { first: 'TSH, CK' })).toBe('Screeningsprøver ikke taget: TSH, CK og 2 flere');
+    expect(texts.plainFillCounted('screening-incomplete', 'en', 'summaryMore', 1, { first: 'TSH' })).toBe('Screening tests not taken: TSH and 1 more');
+    expect(texts.plainFillCounted('medication', 'da', 'moreNames', 1, { names: 'a, b' })).toBe('a, b og 1 mere');
+  });
+});

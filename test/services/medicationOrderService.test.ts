@@ -1331,6 +1331,19 @@ describe('rev 2: current medication on patient-view', () => {
     expect(en.detail).not.toContain('Contalgin 29 mg');
     const da = (await pv(meds, { lang: 'da' }))!;
     expect(da.detail).toContain(`og ${15 - MAX_LISTED_NAMES} flere`);
+    const eleven = Array.from({ length: MAX_LISTED_NAMES + 1 }, (_, i) => activeRx(`e${i}`, { text: `Contalgin ${i + 20} mg` }));
+    expect((await pv(eleven, { lang: 'da' }))!.detail).toContain('og 1 mere');
+    expect((await pv(eleven, { lang: 'da' }))!.detail).not.toContain('og 1 flere');
+    expect((await pv(eleven))!.detail).toContain('and 1 more');
+  });
+  test('a summary too long for every drug drops whole names and counts the rest, never a name cut mid-word (da, en)', async () => {
+    const meds = ['Saroten 25 mg', 'Noritren 25 mg', 'Cymbalta 30 mg', 'Efexor 75 mg', 'Lyrica 75 mg', 'Neurontin 300 mg', 'Fontex 20 mg'].map((text, i) => activeRx(`m${i}`, { text }));
+    for (const [lang, more] of [['da', / og \d+ (flere|mere)$/], ['en', / and \d+ more$/]] as const) {
+      const card = (await pv(meds, { lang }))!;
+      expect([lang, card.summary]).toEqual([lang, expect.stringMatching(more)]);
+      expect(card.summary).not.toContain('…');
+      expect(Array.from(card.summary).length).toBeLessThan(140);
+    }
   });
   test('an active order whose dosage ended (boundsPeriod.end passed) is not current: not listed, and it does not block the delete at order-select', async () => {
     const ended = { dosageInstruction: [{ timing: { repeat: { boundsPeriod: { start: '2023-01-01', end: '2023-02-01' } } } }] };
