@@ -87,6 +87,16 @@ export function clockMinutes(time: string): number | null {
   return h * 60 + min;
 }
 
+/**
+ * A `timing.code` in upper case: the first of its codings' codes, then its text, that is a GTS abbreviation
+ * read here (Epic and Cerner put their own frequency coding beside the standard one, in either order); else the
+ * first code or the text as written (read as an unknown code); null without either.
+ */
+function timingCode(concept: fhir4.CodeableConcept | undefined): string | null {
+  const written = [...codingsOf(concept).map((c) => c.code), concept?.text].flatMap((v) => (typeof v === 'string' && v.trim() !== '' ? [v.trim().toUpperCase()] : []));
+  return written.find((c) => ownEntry(CODE_DOSES, c) !== undefined) ?? written[0] ?? null;
+}
+
 interface InstructionTiming {
   sequence: number;
   when: string[];
@@ -101,8 +111,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const timing = d.timing;
   if (!timing || typeof timing !== 'object') return null;
   const repeat = timing.repeat as (fhir4.TimingRepeat & { periodUnits?: string }) | undefined;
-  const codeValue = codingsOf(timing.code)[0]?.code ?? timing.code?.text;
-  const code = typeof codeValue === 'string' ? codeValue.toUpperCase() : null;
+  const code = timingCode(timing.code);
   if (!repeat && !code) return null;
   const when = asList(repeat?.when).filter((w): w is string => typeof w === 'string');
   const timeOfDay = asList(repeat?.timeOfDay).filter((t): t is string => typeof t === 'string');

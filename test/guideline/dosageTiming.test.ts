@@ -107,6 +107,16 @@ describe('assessDaytimeDosing', () => {
     for (const code of ['QOD', 'BED']) expect([code, assessDaytimeDosing([coded(code)], settings).daytime]).toEqual([code, false]);
   });
 
+  test('a timing code beside the EHR\'s own frequency coding, in either order, or as the text beside a local code (Epic, Cerner)', () => {
+    const epic = { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.300', code: '200023', display: '2 times daily' };
+    const gts = { system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: 'BID' };
+    for (const code of [{ coding: [epic, gts] }, { coding: [gts, epic] }, { coding: [epic], text: 'BID' }, { coding: [{ code: ' bid ' }] }]) {
+      expect([code, assessDaytimeDosing([{ timing: { code } }], settings)]).toMatchObject([code, { daytime: true, reasons: [{ type: 'timing-code', code: 'BID' }] }]);
+    }
+    // Only the local code: not read (no count), as before.
+    expect(assessDaytimeDosing([{ timing: { code: { coding: [epic] } } }], settings).daytime).toBe(false);
+  });
+
   test('a dosage in steps: more than one sequence (none is a group of its own), or instructions whose bounds differ; not: one instruction, or several sharing their bounds', () => {
     const at = (when: string, extra: Record<string, unknown> = {}, sequence?: number): fhir4.Dosage => ({ ...(sequence === undefined ? {} : { sequence }), timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: [when], ...extra } } }) as fhir4.Dosage;
     const week = { boundsDuration: { value: 7, unit: 'd' } };

@@ -357,6 +357,14 @@ describe('amitriptyline daytime dosing', () => {
     expect(evening.resource.dosageInstruction[0].timing.repeat).toMatchObject({ frequency: 1, period: 1, when: ['HS'] });
     expect(card.suggestions[0].isRecommended).toBeUndefined();
   });
+  test('BID as a timing code beside the EHR\'s own frequency coding (Epic first) → warning with the bedtime update; the local coding alone → info', async () => {
+    const epic = { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.300', code: '200023', display: '2 times daily' };
+    const gts = { system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: 'BID' };
+    const card = await amitriptyline10([{ timing: { code: { coding: [epic, gts] } } }]);
+    expect(card.indicator).toBe('warning');
+    expect(card.suggestions[0].actions[0].type).toBe('update');
+    expect((await amitriptyline10([{ timing: { code: { coding: [epic] } } }])).indicator).toBe('info');
+  });
   test('moving the dose to bedtime never changes how often it is taken: every other day stays every other day, weekly stays weekly (R4 and DSTU2); twice a day becomes once a day', async () => {
     const repeatOf = (card: Record<string, any>) => card.suggestions[0].actions[0].resource.dosageInstruction[0].timing.repeat;
     const saroten = (repeat: Record<string, unknown>) => draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ timing: { repeat } }] as fhir4.Dosage[] });
