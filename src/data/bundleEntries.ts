@@ -236,7 +236,7 @@ export function listedOnce(resources: fhir4.Resource[]): fhir4.Resource[] {
 
 /**
  * Observations that a DiagnosticReport entered in error or cancelled lists as its results (`Observation/{id}`,
- * in the same answer), taken as withdrawn with it, as its contained results are: a report withdrawn as a whole
+ * relative or absolute, with or without `/_history/{version}`, in the same answer), taken as withdrawn with it, as its contained results are: a report withdrawn as a whole
  * withdraws what it reported, whatever status each result still carries. A search read in several pages is
  * one answer: its pages together go through this once more (the report may be on another page than its results).
  */
@@ -247,7 +247,8 @@ export function withdrawnWithTheirReports(resources: fhir4.Resource[]): fhir4.Re
     const report: unknown = r;
     if (!isObject(report) || typeof report.status !== 'string' || !WITHDRAWN_REPORT.test(report.status)) continue;
     for (const ref of objectList(report.result)) {
-      const id = typeof ref.reference === 'string' ? /^(?:.*\/)?Observation\/([^/]+)$/.exec(ref.reference.trim())?.[1] : undefined;
+      // A version ("Observation/x/_history/3") names the same result.
+      const id = typeof ref.reference === 'string' ? /^(?:.*\/)?Observation\/([^/]+)$/.exec(ref.reference.trim().replace(/\/_history\/[^/]*$/, ''))?.[1] : undefined;
       if (id !== undefined) (withdrawn ??= new Map()).set(id, report.status);
     }
   }

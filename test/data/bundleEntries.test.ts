@@ -151,6 +151,15 @@ describe('readFhirPayload', () => {
     expect(status).toEqual({ k1: 'entered-in-error', k2: 'cancelled', na: 'final', other: 'final' });
   });
 
+  it('a result listed with its version (relative or absolute `/_history/{v}`) is withdrawn too', () => {
+    const obs = (id: string) => ({ resourceType: 'Observation', id, status: 'final' });
+    const report = { resourceType: 'DiagnosticReport', id: 'dr', status: 'entered-in-error', result: [{ reference: 'Observation/v1/_history/3' }, { reference: 'https://ehr.example/fhir/Observation/v2/_history/1' }] };
+    const r = readFhirPayload({ resourceType: 'Bundle', entry: [obs('v1'), obs('v2'), obs('v3'), report].map((resource) => ({ resource })) });
+    if (!r.ok) throw new Error(r.problem);
+    const status = Object.fromEntries(r.resources.filter((x) => x.resourceType === 'Observation').map((o) => [o.id, (o as fhir4.Observation).status]));
+    expect(status).toEqual({ v1: 'entered-in-error', v2: 'entered-in-error', v3: 'final' });
+  });
+
   describe('a Bundle whose entries are Bundles (a batch-response of searchsets) is read one level deep', () => {
     const searchset = { resourceType: 'Bundle', type: 'searchset', total: 1, entry: [{ resource: c1, search: { mode: 'match' } }] };
     const batch = (...entry: unknown[]) => ({ resourceType: 'Bundle', type: 'batch-response', entry });
