@@ -73,14 +73,32 @@ function parseNumberText(text: string): NumericValue | undefined {
   const m = NUMBER_TEXT.exec(text);
   if (!m) return undefined;
   if (AMBIGUOUS_THOUSANDS.test(m[2] as string) || (m[3] !== undefined && NUMBER_GOES_ON.test(m[3]))) return undefined;
+  const unit = m[3] === undefined ? undefined : unitAfterNumber(m[3]);
+  if (unit === null) return undefined;
   const value = Number((m[2] as string).replace(',', '.'));
   if (!Number.isFinite(value)) return undefined;
   const out: NumericValue = { value };
   const comparator = m[1] ? ownEntry(COMPARATORS, m[1]) : undefined;
   if (comparator) out.comparator = comparator;
-  const unit = m[3]?.trim();
   if (unit) out.unit = unit;
   return out;
+}
+
+/**
+ * The text after a number as a unit ("mmol/L"; "x 10^9/L" and "10^9 / L" closed up); null when it is no unit
+ * but a range ("2-3", "2 - 3") or a comment ("2,0 se kommentar"): the number then cannot be read for certain
+ * (§3.2 step 3). Taken as a unit, such text would be the unit a range without one adopts, and the value judged.
+ */
+function unitAfterNumber(rest: string): string | undefined | null {
+  // Split and joined, not a regular expression with \s* on both sides of "/": linear on any text.
+  const t = rest
+    .trim()
+    .replace(/^([x×*])\s+(?=\d)/i, '$1')
+    .split('/')
+    .map((part) => part.trim())
+    .join('/');
+  if (t === '') return undefined;
+  return /\s/.test(t) || /^[-+–−]/.test(t) ? null : t;
 }
 
 /** A reference range's limit: a number, or a number in text ("7,3"), with no comparator. */

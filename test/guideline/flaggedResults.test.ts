@@ -136,6 +136,19 @@ describe('flagged results: values and ranges', () => {
     expect(r?.numeric).toBeUndefined();
     expect(verdict({ valueString: text, referenceRange: range(40, 280, 'U/L') }, 'ck')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
   });
+  const UNITLESS = [{ low: { value: 3.5 }, high: { value: 4.6 } }];
+  test.each(['5-6', '5 - 6', '5,0 se kommentar', '5,0 mmol/L se kommentar', '5,0 +'])('valueString "%s": text after the number that is no unit (a range, a comment) — shown as written, not assessed, also against a range without a unit', (text) => {
+    const r = result({ valueString: text, referenceRange: UNITLESS }, 'potassium');
+    expect(r).toMatchObject({ hasValue: true, valueText: text });
+    expect(r?.numeric).toBeUndefined();
+    expect(verdict({ valueString: text, referenceRange: UNITLESS }, 'potassium')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
+  });
+  test('a unit after the number, with spaces around its parts, is read and closed up ("x 10^9/L", "10^9 / L")', () => {
+    for (const [text, unit] of [['8,9 x 10^9/L', 'x10^9/L'], ['2,31 mmol / L', 'mmol/L'], ['7,9 mIU/L', 'mIU/L'], ['45 %', '%']] as const) {
+      expect([text, result({ valueString: text }, 'ck')?.numeric]).toEqual([text, expect.objectContaining({ unit })]);
+    }
+    expect(verdict({ valueString: '5,0 mmol/L', referenceRange: UNITLESS }, 'potassium')).toMatchObject({ kind: 'flag', direction: 'high' });
+  });
   test.each(['1.234', '12.500', '1 234'])('valueQuantity.value "%s" (text) that cannot be read for certain: a value, shown as written with its unit, not assessed', (text) => {
     const r = result({ valueQuantity: { value: text, unit: 'U/L' }, referenceRange: range(40, 280, 'U/L') }, 'ck');
     expect(r).toMatchObject({ hasValue: true, valueText: `${text} U/L` });
