@@ -87,16 +87,16 @@ export class ScreeningPanelCodes {
       for (const a of group.analytes ?? []) for (const c of a.codes) analyteOf.set(c, a.id);
       for (const kind of ['npu', 'loinc'] as const) {
         for (const code of group[kind]) {
-          if (this.byCode[kind].has(code)) throw new Error(`screening-panel.json: code ${code} is in two groups`);
+          if (this.byCode[kind].has(code.toUpperCase())) throw new Error(`screening-panel.json: code ${code} is in two groups`);
           const analyteId = analyteOf.get(code) ?? group.id;
           if (group.analytes && !analyteOf.has(code)) throw new Error(`screening-panel.json: ${group.id} code ${code} belongs to no analyte`);
-          this.byCode[kind].set(code, { group, analyteId, system: kind });
+          this.byCode[kind].set(code.toUpperCase(), { group, analyteId, system: kind });
         }
       }
     }
     for (const p of this.orderPanels) {
       for (const id of p.covers) if (!ids.has(id)) throw new Error(`lab-order-panels.json: ${p.code} covers unknown group ${id}`);
-      this.panelByCode.set(`${p.system}|${p.code}`, p);
+      this.panelByCode.set(`${p.system}|${p.code.toUpperCase()}`, p);
     }
   }
 
@@ -105,18 +105,21 @@ export class ScreeningPanelCodes {
     return name === 'npu' || name === 'loinc' ? name : undefined;
   }
 
-  /** Which group (and analyte) a coding belongs to, matching system and code. */
+  /**
+   * Which group (and analyte) a coding belongs to, matching system and code; the code in any case ("npu03577":
+   * NPU's letters are its prefix, LOINC's codes have none, so no two codes differ only in case).
+   */
   groupOf(coding: { system?: unknown; code?: unknown }): CodeHit | undefined {
     if (typeof coding.code !== 'string') return undefined;
     const kind = this.kindOf(coding.system);
-    return kind ? this.byCode[kind].get(coding.code.trim()) : undefined;
+    return kind ? this.byCode[kind].get(coding.code.trim().toUpperCase()) : undefined;
   }
 
   /** The groups a panel order code covers (a blood count panel covers haemoglobin, leukocytes, platelets …). */
   panelOf(coding: { system?: unknown; code?: unknown }): OrderPanel | undefined {
     if (typeof coding.code !== 'string') return undefined;
     const kind = this.kindOf(coding.system);
-    return kind ? this.panelByCode.get(`${kind}|${coding.code.trim()}`) : undefined;
+    return kind ? this.panelByCode.get(`${kind}|${coding.code.trim().toUpperCase()}`) : undefined;
   }
 
   /** An interpretation coding's system the rules read: v3-ObservationInterpretation, v2-0078, or none. */
