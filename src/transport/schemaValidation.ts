@@ -19,6 +19,31 @@ function assertSelectionsNameDrafts(context: unknown): void {
   throw badRequest(`${fields.join(', ')}${unmatched.length > 3 ? ` and ${unmatched.length - 3} more` : ''}: names no entry of draftOrders (by Type/id or fullUrl)`, fields);
 }
 
+/** Optional fields of CDS Hooks 2.0 that an EHR's serializer may write as `null`: read as absent (`prefetch: null` is its own case). */
+const NULLABLE_FIELDS = ['fhirServer', 'fhirAuthorization', 'extension'] as const;
+const NULLABLE_CONTEXT_FIELDS = ['encounterId'] as const;
+
+/**
+ * The request with an optional field sent as `null` ("fhirServer": null, "encounterId": null, as .NET and Java
+ * serializers write an unset field) left out, so it reads as absent rather than failing the call. The body
+ * itself is not changed; a copy is made only when there is such a field.
+ */
+function withoutNullOptionals(body: unknown): unknown {
+  if (!isObject(body)) return body;
+  const nullTop = NULLABLE_FIELDS.filter((k) => body[k] === null);
+  const context = body.context;
+  const nullContext = isObject(context) ? NULLABLE_CONTEXT_FIELDS.filter((k) => context[k] === null) : [];
+  if (nullTop.length === 0 && nullContext.length === 0) return body;
+  const out = { ...body };
+  for (const k of nullTop) delete out[k];
+  if (isObject(context) && nullContext.length > 0) {
+    const ctx = { ...context };
+    for (const k of nullContext) delete ctx[k];
+    out.context = ctx;
+  }
+  return out;
+}
+
 export type SchemaName = 'discovery' | 'request' | 'response' | 'feedback';
 
 /** JSON Pointer "/context/patientId" → FHIRPath-like "context.patientId" for OperationOutcome.expression. */
@@ -85,7 +110,8 @@ export class SchemaValidator {
    * does not match schemas/request.schema.json, or when it was sent for another hook (the sandbox may
    * send a stale `hook`: we route by service id and refuse a mismatch).
    */
-  parseRequest<H extends HookName>(hook: H, serviceId: string, data: unknown): HookRequest<H> {
+  parseRequest<H extends HookName>(hook: H, serviceId: string, body: unknown): HookRequest<H> {
+    const data = withoutNullOptionals(body);
     this.assertValid('request', data);
     const validate: ValidateFunction<HookRequest<H>> = this.requestOf[hook];
     if (validate(data)) {

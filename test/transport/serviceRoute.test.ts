@@ -319,6 +319,17 @@ describe('R2: unknown fields are tolerated', () => {
     // A patientId, which the service reads, is still held to a FHIR id.
     expect((await post({ ...base(), context: { ...base().context, patientId: 'Patient/123' } })).status).toBe(400);
   });
+  test('an optional field sent as null (fhirServer, fhirAuthorization, extension, context.encounterId: a serializer writing unset fields) reads as absent → 200 with the same cards; a required one as null is still 400', async () => {
+    const plain = await post(base());
+    const body = { ...base(), fhirServer: null, fhirAuthorization: null, extension: null, context: { ...base().context, encounterId: null } };
+    const res = await post(body);
+    expect(res.status).toBe(200);
+    expect(res.body.cards.map((c: Body) => c.source.topic.code)).toEqual(plain.body.cards.map((c: Body) => c.source.topic.code));
+    expect(res.body.cards.length).toBeGreaterThan(0);
+    expect((await post({ ...base(), hookInstance: null })).status).toBe(400);
+    expect((await post({ ...base(), context: { ...base().context, userId: null } })).status).toBe(400);
+    expect((await post({ ...base(), fhirServer: 5 })).status).toBe(400);
+  });
 });
 
 describe('R4: prefetch variants through the whole app', () => {
