@@ -76,6 +76,14 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     ]);
   });
 
+  test('overridden with an empty acceptedSuggestions (a serializer writing every field) → 200, stored; accepted with an empty one → 400 naming the field', async () => {
+    const item = { card: 'c0000000-0000-4000-8000-000000000002', outcomeTimestamp: '2026-11-25T17:40:00Z', acceptedSuggestions: [] };
+    expect((await request(t.app).post(URL).send({ feedback: [{ ...item, outcome: 'overridden' }] })).status).toBe(200);
+    expect(await stored(store)).toEqual([expect.objectContaining({ card_uuid: item.card, outcome: 'overridden', suggestions: [] })]);
+    const oo = expectOperationOutcome(await request(t.app).post(URL).send({ feedback: [{ ...item, outcome: 'accepted' }] }), 400);
+    expect(oo.issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
+  });
+
   test('idempotent: the same feedback twice is stored once; another answer for the card is a new record', async () => {
     expect((await request(t.app).post(URL).send(accepted())).status).toBe(200);
     expect((await request(t.app).post(URL).send(accepted())).status).toBe(200);
