@@ -134,7 +134,7 @@ describe('non-drug card: when (docs/clinical-rules.md §3.4)', () => {
     };
     const { body } = await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })));
     expect(cardOfKind(body, KIND)).toBeUndefined();
-    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
+    expect(cardOfKind(body, 'screening-incomplete')!.detail).toContain('- ESR: ordered 2026-02-03, no result – renew or cancel');
     const da = (await card(staleEsr(variant({ ...WORK_UP, drop: [ESR] })), 'da')).body;
     expect(cardOfKind(da, KIND)).toBeUndefined();
     expect(cardOfKind(da, 'screening-incomplete')!.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026, intet svar – forny eller annullér');

@@ -275,6 +275,14 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain('opioid switch or added opioid');
   });
+  test('tapentadol: "no recommendation", and the tramadol caution it carries over is labelled as this service\'s clinical aid, not guideline text (da, en)', async () => {
+    const en = (await call([draft('d1', rx('825411', 'tapentadol 50 MG Oral Tablet'))])).cards[0]!;
+    expect(en.detail).toContain('*Clinical aid from this service – not guideline text:* the same caution the guideline advises for tramadol:');
+    const da = (await call([draft('d1', rx('825411', 'tapentadol 50 MG Oral Tablet'))], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('*Klinisk hjælp fra denne service – ikke tekst fra retningslinjen:* samme forsigtighed, som retningslinjen anbefaler ved tramadol:');
+    const tramadol = (await call([draft('d1', rx('835603', 'tramadol 50 mg'))])).cards[0]!;
+    expect(tramadol.detail).not.toContain('Clinical aid');
+  });
   test('an ATC class code (N02A, N02AX, N02AJ) gives way to the drug the text names: tramadol and tapentadol get their own cards, no delete', async () => {
     for (const code of ['N02AX', 'N02A']) expect(kinds(await call([draft('d1', atc(code, 'Tramadol "Actavis" 50 mg kaps.'))]))).toEqual(['tramadol']);
     expect(kinds(await call([draft('d1', atc('N02AJ', 'Zaldiar'))]))).toEqual(['tramadol']);

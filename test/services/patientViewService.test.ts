@@ -534,7 +534,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
   test('stale orders listed "renew or cancel", not ordered again; recent and panel orders pending; an old draft ignored (English)', async () => {
     const card = cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!;
     expect(card.summary).toBe('Screening tests not taken: CK, vitamin D, differential count, ESR');
-    expect(card.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
+    expect(card.detail).toContain('- ESR: ordered 2026-02-03, no result – renew or cancel');
     expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result – renew or cancel');
     expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(4\):\*\*\n\n- TSH\n- haemoglobin\n- leukocytes\n- platelets/);
     const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
@@ -575,7 +575,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     const en = await callFixture('stale-open-orders', 'en', {}, edit);
     expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- CRP: 12 mg/L (high, 2026-08)');
     expect(cardOfKind(en, 'screening-abnormal')!.detail).toContain('- creatinine: 130 umol/L (high, 2026-10-05)');
-    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-06, no result – renew or cancel');
+    expect(cardOfKind(en, 'screening-incomplete')!.detail).toContain('- ESR: ordered 2026-06, no result – renew or cancel');
     // A year alone is the year.
     const year = await callFixture('stale-open-orders', DA, {}, (req) => {
       edit(req);
@@ -598,7 +598,7 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
       expect(recent.summary).not.toContain('ESR');
     }
     // The control: an order (intent "order") of that date is stale.
-    expect(cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('order', '2026-02-03')), 'screening-incomplete')!.detail).toContain('- ESR: ordered on 2026-02-03, no result – renew or cancel');
+    expect(cardOfKind(await callFixture('stale-open-orders', 'en', {}, edit('order', '2026-02-03')), 'screening-incomplete')!.detail).toContain('- ESR: ordered 2026-02-03, no result – renew or cancel');
   });
   test('an order for a sampling date beyond the pending window gives no result in the work-up: listed "ordered for <date>", not awaited', async () => {
     const edit = (occurrence: string) => (req: any) => {
