@@ -15,7 +15,7 @@ const KIND = 'screening-abnormal';
  */
 function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): string[] {
   const key = (k: string): string | undefined => (ctx.texts.has(KIND, ctx.lang, `hints.${k}`) ? ctx.texts.get(KIND, ctx.lang, `hints.${k}`) : undefined);
-  const chosen = new Map<string, { groupId: string; hint: string; own: boolean }>();
+  const chosen = new Map<string, { groupId: string; hint: string; own: boolean; direction?: 'high' | 'low' }>();
   for (const f of flagged) {
     let found = false;
     for (const d of f.direction === 'abnormal' ? (['high', 'low'] as const) : [f.direction]) {
@@ -24,12 +24,22 @@ function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): strin
       if (hint === undefined) continue;
       found = true;
       const prev = chosen.get(`${f.groupId}|${d}`);
-      if (!prev || (!prev.own && own !== undefined)) chosen.set(`${f.groupId}|${d}`, { groupId: f.groupId, hint, own: own !== undefined });
+      if (!prev || (!prev.own && own !== undefined)) chosen.set(`${f.groupId}|${d}`, { groupId: f.groupId, hint, own: own !== undefined, direction: d });
     }
     const neutral = found ? undefined : key(f.groupId);
     if (neutral !== undefined) chosen.set(`${f.groupId}|`, { groupId: f.groupId, hint: neutral, own: false });
   }
-  return [...new Set([...chosen.values()].map((c) => ctx.texts.fill(KIND, ctx.lang, 'hintItem', { name: shortAnalyteName(ctx, c.groupId), hint: c.hint })))];
+  // A group with hints in both directions (a flag without direction, or a high and a low result) says which is which.
+  const bothWays = (groupId: string): boolean => chosen.has(`${groupId}|high`) && chosen.has(`${groupId}|low`);
+  return [
+    ...new Set(
+      [...chosen.values()].map((c) =>
+        c.direction !== undefined && bothWays(c.groupId)
+          ? ctx.texts.fill(KIND, ctx.lang, 'hintItemDirection', { name: shortAnalyteName(ctx, c.groupId), direction: ctx.texts.get(KIND, ctx.lang, `flag.${c.direction}`), hint: c.hint })
+          : ctx.texts.fill(KIND, ctx.lang, 'hintItem', { name: shortAnalyteName(ctx, c.groupId), hint: c.hint }),
+      ),
+    ),
+  ];
 }
 
 /**

@@ -678,8 +678,9 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
     expect(detail).toContain('- CK (creatine kinase): 100 U/L (abnormal');
     expect(detail).toContain('- CK: myopathy or myositis; drug-induced (e.g. statins); recent exertion');
-    expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
-    expect(detail).toContain('- calcium: vitamin D deficiency, hypoparathyroidism; read with albumin');
+    // Both of calcium's hints, each saying its direction (not two lines both called "calcium"); CK has only its high one.
+    expect(detail).toContain('- calcium (high): hyperparathyroidism, malignancy; read with albumin');
+    expect(detail).toContain('- calcium (low): vitamin D deficiency, hypoparathyroidism; read with albumin');
   });
   test('a registration given only as "2025": results within 2025 may be after it, so they count (the look-back and the cut-off use its first day)', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
