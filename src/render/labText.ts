@@ -22,10 +22,13 @@ export function resultName(ctx: RenderContext, r: Pick<LabResult, 'analyteId'> &
   return r.analyteId === r.group.id ? analyteName(ctx, r.group.id) : `${shortAnalyteName(ctx, r.group.id)} (${analyteName(ctx, r.analyteId)})`;
 }
 
-/** The result as the lab gave it: comparator, value (Danish decimal comma), unit; a non-numeric value as text. */
+/**
+ * The result as the lab gave it: comparator, value (Danish decimal comma), unit; a non-numeric value as text.
+ * A UCUM power of ten is shown as one reads it: "10*9/L" (a unit given only as its UCUM code) → "10^9/L".
+ */
 export function valueText(ctx: RenderContext, r: Pick<LabResult, 'numeric' | 'valueText'>): string {
   const n = r.numeric;
-  if (n) return `${n.comparator ?? ''}${formatNumber(ctx.lang, n.value)}${n.unit ? ` ${n.unit}` : ''}`;
+  if (n) return `${n.comparator ?? ''}${formatNumber(ctx.lang, n.value)}${n.unit ? ` ${n.unit.replace(/10\*(?=[-+]?\d)/g, '10^')}` : ''}`;
   return r.valueText ?? '?';
 }
 

@@ -438,7 +438,7 @@ describe('patient-view: real EHR lab shapes (docs/clinical-rules.md §7)', () =>
     expect(cardOfKind(body, 'screening-incomplete')).toBeUndefined();
     const card = cardOfKind(body, 'screening-abnormal')!;
     expect(card.detail).toContain('- differential count (neutrophils): 8.9 x 10^9/L (high, 2026-10-05)');
-    expect(card.detail).toContain('- leukocytes: 11.2 10\\*9/L (high, outside the lab\'s reference range, 2026-10-05)');
+    expect(card.detail).toContain('- leukocytes: 11.2 10^9/L (high, outside the lab\'s reference range, 2026-10-05)');
     expect(card.summary).toBe('Flagged screening results (2): leukocytes, differential count – consider differential diagnoses');
   });
   test('text values and text flags (English)', async () => {
