@@ -535,6 +535,9 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     const card = cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!;
     expect(card.summary).toBe('Screening tests not taken: CK, vitamin D, differential count, ESR');
     expect(card.detail).toContain('- ESR: ordered 2026-02-03, no result – renew or cancel');
+    // The summary's "not taken" are the two not ordered and the two ordered long ago: the detail's headings split them so.
+    expect(card.detail).toMatch(/\*\*Not taken, not ordered \(2\):\*\*\n\n- vitamin D \(25-hydroxy\)\n- differential count/);
+    expect(card.detail).toContain('**Ordered, no result in the work-up (2):**');
     expect(card.detail).toContain('- CK (creatine kinase): ordered, date unknown, no result – renew or cancel');
     expect(card.detail).toMatch(/Ordered, awaiting results – not ordered again \(4\):\*\*\n\n- TSH\n- haemoglobin\n- leukocytes\n- platelets/);
     const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
