@@ -279,7 +279,7 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     const en = (await call([draft('d1', rx('825411', 'tapentadol 50 MG Oral Tablet'))])).cards[0]!;
     expect(en.detail).toContain('*Clinical aid from this service – not guideline text:* the same caution the guideline advises for tramadol:');
     const da = (await call([draft('d1', rx('825411', 'tapentadol 50 MG Oral Tablet'))], { lang: 'da' })).cards[0]!;
-    expect(da.detail).toContain('*Klinisk hjælp fra denne service – ikke tekst fra retningslinjen:* samme forsigtighed, som retningslinjen anbefaler ved tramadol:');
+    expect(da.detail).toContain('*Klinisk støtte fra denne service – ikke tekst fra retningslinjen:* samme forsigtighed, som retningslinjen anbefaler ved tramadol:');
     const tramadol = (await call([draft('d1', rx('835603', 'tramadol 50 mg'))])).cards[0]!;
     expect(tramadol.detail).not.toContain('Clinical aid');
   });
