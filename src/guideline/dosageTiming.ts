@@ -1,5 +1,5 @@
 import { codingsOf } from '../model/codeableConcept.js';
-import { asList, finiteNumber, isObject, ownEntry } from '../model/json.js';
+import { asList, finiteNumber, isObject, numberOrNumericText, ownEntry } from '../model/json.js';
 
 /**
  * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
@@ -73,6 +73,10 @@ const DAYTIME_WHEN = new Set([
 ]);
 const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
 
+/** A `when` code in any case ("morn", "hs") as FHIR writes it ("MORN", "HS"); an unknown one as sent. */
+const WHEN_CODES = new Map([...DAYTIME_WHEN, ...EVENING_WHEN].map((c) => [c.toLowerCase(), c]));
+const whenCode = (w: string): string => WHEN_CODES.get(w.trim().toLowerCase()) ?? w;
+
 const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
 /** Doses a day of FHIR R4's timing abbreviations (GTS codes, ValueSet timing-abbreviation) that give a count. */
 const CODE_DOSES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1, BED: 1 };
@@ -113,13 +117,17 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const repeat = timing.repeat as (fhir4.TimingRepeat & { periodUnits?: string }) | undefined;
   const code = timingCode(timing.code);
   if (!repeat && !code) return null;
-  const when = asList(repeat?.when).filter((w): w is string => typeof w === 'string');
+  const when = asList(repeat?.when)
+    .filter((w): w is string => typeof w === 'string')
+    .map(whenCode);
   const timeOfDay = asList(repeat?.timeOfDay).filter((t): t is string => typeof t === 'string');
   let dosesPerDay: number | null = null;
   let rate: DoseRate | null = null;
-  const frequency = finiteNumber(repeat?.frequency);
-  const period = finiteNumber(repeat?.period);
-  const unit = repeat?.periodUnit ?? repeat?.periodUnits;
+  // Counts sent as text ("2") and a unit in upper case ("D", UCUM's are lower case) read as meant.
+  const frequency = numberOrNumericText(repeat?.frequency);
+  const period = numberOrNumericText(repeat?.period);
+  const sentUnit: unknown = repeat?.periodUnit ?? repeat?.periodUnits;
+  const unit = typeof sentUnit === 'string' ? sentUnit.trim().toLowerCase() : undefined;
   const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
   const codeDoses = code ? ownEntry(CODE_DOSES, code) : undefined;
   // Only a frequency FHIR allows (a positiveInt) is a rate the bedtime update may copy.

@@ -46,6 +46,12 @@ export function finiteNumber(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
+/** A finite number, also written as plain decimal text ("2", " 0.5 "), as some EHRs send counts; else undefined. */
+export function numberOrNumericText(v: unknown): number | undefined {
+  if (typeof v === 'string' && /^\s*\d{1,9}(?:\.\d{1,9})?\s*$/.test(v)) return Number(v);
+  return finiteNumber(v);
+}
+
 /**
  * Whether `s` is a usable FHIR id (https://hl7.org/fhir/R4/datatypes.html#id: 1–64 of A–Z, a–z, 0–9, `-`,
  * `.`) — and not one made only of dots: `.` and `..` are path segments, so `Patient/..` in a URL is the

@@ -107,6 +107,17 @@ describe('assessDaytimeDosing', () => {
     for (const code of ['QOD', 'BED']) expect([code, assessDaytimeDosing([coded(code)], settings).daytime]).toEqual([code, false]);
   });
 
+  test('counts as text ("2"), a period unit in upper case ("D") and when codes in lower case ("morn") read as meant; text that is no count is not', () => {
+    const asSent = (repeat: Record<string, unknown>): fhir4.Dosage => ({ timing: { repeat } }) as fhir4.Dosage;
+    expect(assessDaytimeDosing([asSent({ frequency: '2', period: '1', periodUnit: 'd' })], settings)).toMatchObject({ daytime: true, reasons: [{ type: 'doses-per-day', dosesPerDay: 2 }] });
+    expect(assessDaytimeDosing([asSent({ frequency: 2, period: 1, periodUnit: 'D' })], settings).daytime).toBe(true);
+    expect(assessDaytimeDosing([asSent({ frequency: 1, period: 1, periodUnit: 'd', when: ['morn'] })], settings)).toMatchObject({ daytime: true, reasons: [{ type: 'when', codes: ['MORN'] }] });
+    expect(assessDaytimeDosing([asSent({ frequency: 1, period: 1, periodUnit: 'd', when: ['hs'] })], settings).daytime).toBe(false);
+    expect(assessDaytimeDosing([asSent({ frequency: 'to', period: 1, periodUnit: 'd' })], settings).daytime).toBe(false);
+    // The bedtime update writes the rate as FHIR does: numbers and a lower-case unit.
+    expect(assessDaytimeDosing([asSent({ frequency: '1', period: '2', periodUnit: 'D', when: ['morn'] })], settings).bedtimeRate).toEqual({ frequency: 1, period: 2, periodUnit: 'd' });
+  });
+
   test('a timing code beside the EHR\'s own frequency coding, in either order, or as the text beside a local code (Epic, Cerner)', () => {
     const epic = { system: 'urn:oid:1.2.840.114350.1.13.0.1.7.4.698288.300', code: '200023', display: '2 times daily' };
     const gts = { system: 'http://terminology.hl7.org/CodeSystem/v3-GTSAbbreviation', code: 'BID' };

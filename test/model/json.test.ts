@@ -1,4 +1,4 @@
-import { fhirId, isGeneratedUuid, lowerCode, ownEntry } from '../../src/model/json.js';
+import { fhirId, isGeneratedUuid, lowerCode, numberOrNumericText, ownEntry } from '../../src/model/json.js';
 
 describe('fhirId', () => {
   test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded ', '.a', 'a..b'])('%p is an id', (v) => {
@@ -38,5 +38,16 @@ describe('lowerCode', () => {
     expect(lowerCode('  ')).toBeUndefined();
     expect(lowerCode(undefined)).toBeUndefined();
     expect(lowerCode(3)).toBeUndefined();
+  });
+});
+
+describe('numberOrNumericText', () => {
+  it('reads a number, or plain decimal text', () => {
+    expect(numberOrNumericText(2)).toBe(2);
+    expect(numberOrNumericText(' 2 ')).toBe(2);
+    expect(numberOrNumericText('0.5')).toBe(0.5);
+  });
+  it('reads nothing else: signs, exponents, commas, words, non-finite numbers', () => {
+    for (const v of ['-1', '1e3', '1,5', 'to', '', Infinity, NaN, null]) expect([v, numberOrNumericText(v)]).toEqual([v, undefined]);
   });
 });
