@@ -23,7 +23,8 @@ function isOrderType(v: unknown): v is OrderResourceType {
 }
 
 /**
- * Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL. Built on the
+ * Resolves references by `Type/id`, by fullUrl, and by the last `Type/id` of an absolute URL (also a resource
+ * without an id by the `Type/id` its absolute fullUrl ends with). Built on the
  * first lookup: most orders name their medication by code and have no reasonReference, so most calls need none.
  */
 class ResourceIndex {
@@ -42,6 +43,11 @@ class ResourceIndex {
       const id = nonBlank(resource.id);
       if (type && id && !byRef.has(`${type}/${id}`)) byRef.set(`${type}/${id}`, resource);
       if (fullUrl && !byRef.has(fullUrl)) byRef.set(fullUrl, resource);
+      // A resource sent without its id but with an absolute fullUrl ".../Medication/m9": "Medication/m9" names it.
+      if (type && !id && fullUrl) {
+        const [urlType, urlId] = fullUrl.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2);
+        if (urlType === type && urlId && !byRef.has(`${type}/${urlId}`)) byRef.set(`${type}/${urlId}`, resource);
+      }
     }
     this.byRef = byRef;
     return byRef;

@@ -559,6 +559,17 @@ describe('several drafts, selections and order-sign', () => {
     expect(res.status).toBe(200);
     expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
   });
+  test('a draft\'s Medication sent without its id, named only by its absolute fullUrl (".../Medication/m9"), is found by "Medication/m9"; another type under that path is not', async () => {
+    const b = body([], { selections: ['MedicationRequest/d1'] });
+    const order = { ...draft('d1', undefined), medicationReference: { reference: 'Medication/m9' } };
+    const medication = { resourceType: 'Medication', code: rx('835603', 'tramadol 50 mg') };
+    (b.context as Record<string, any>).draftOrders.entry = [{ resource: order }, { fullUrl: 'https://ehr.example/fhir/Medication/m9', resource: medication }];
+    const res = await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
+    (b.context as Record<string, any>).draftOrders.entry[1].fullUrl = 'https://ehr.example/fhir/Substance/m9';
+    const other = await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    expect(kinds(expectValidResponse(other.body))).toEqual([]);
+  });
   test('a combination product is classified by each ingredient (Ultracet: tramadol + paracetamol)', async () => {
     const b = await call([draft('u', rx('836397', 'Acetaminophen 325 MG / tramadol hydrochloride 37.5 MG Oral Tablet [Ultracet]'))]);
     expect(kinds(b)).toEqual(['tramadol']);
