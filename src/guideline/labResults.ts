@@ -70,7 +70,7 @@ const NUMBER_GOES_ON = /^(?:[.,]|[eE][+-]?\d)/;
  * number that cannot be read for certain ("1.234", "1.234,5"), → undefined.
  */
 function parseNumberText(text: string): NumericValue | undefined {
-  const m = NUMBER_TEXT.exec(text);
+  const m = NUMBER_TEXT.exec(numberForm(text));
   if (!m) return undefined;
   if (AMBIGUOUS_THOUSANDS.test(m[2] as string) || (m[3] !== undefined && NUMBER_GOES_ON.test(m[3]))) return undefined;
   const unit = m[3] === undefined ? undefined : unitAfterNumber(m[3]);
@@ -101,6 +101,14 @@ function unitAfterNumber(rest: string): string | undefined | null {
   return /\s/.test(t) || /^[-+–−]/.test(t) ? null : t;
 }
 
+/**
+ * Text as a number is read: compatibility forms folded (a full-width "＞１００" is ">100", as NFKC says) and the
+ * minus sign U+2212 as "-". Only when there is something to fold: most values are plain ASCII.
+ */
+function numberForm(text: string): string {
+  return /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC').replace(/\u2212/g, '-');
+}
+
 /** A reference range's limit: a number, or a number in text ("7,3"), with no comparator. */
 export function limitNumber(raw: unknown): number | undefined {
   const n = finiteNumber(raw);
@@ -125,7 +133,7 @@ function quantity(q: unknown): NumericValue | undefined {
 
 /** Text written as a number (that was not read as one), as written with its unit. */
 function numberAsWritten(text: unknown, unit?: string): string | undefined {
-  if (typeof text !== 'string' || !NUMBER_START.test(text)) return undefined;
+  if (typeof text !== 'string' || !NUMBER_START.test(numberForm(text))) return undefined;
   const written = text.trim().slice(0, 40);
   return unit ? `${written} ${unit.trim().slice(0, 20)}` : written;
 }

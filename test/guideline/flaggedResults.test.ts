@@ -143,6 +143,13 @@ describe('flagged results: values and ranges', () => {
     expect(r?.numeric).toBeUndefined();
     expect(verdict({ valueString: text, referenceRange: UNITLESS }, 'potassium')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
   });
+  test('a full-width comparator or digits ("＞１００") and the minus sign U+2212 read as their ASCII forms', () => {
+    expect(verdict({ valueString: '＞100', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
+    expect(result({ valueString: '＞１００ mg/L' }, 'crp')?.numeric).toEqual({ value: 100, comparator: '>', unit: 'mg/L' });
+    expect(result({ valueString: '\u22121,5' }, 'ck')?.numeric).toEqual({ value: -1.5 });
+    // Another sign is still no number.
+    expect(result({ valueString: '=>2.6' }, 'ck')?.numeric).toBeUndefined();
+  });
   test('a unit after the number, with spaces around its parts, is read and closed up ("x 10^9/L", "10^9 / L")', () => {
     for (const [text, unit] of [['8,9 x 10^9/L', 'x10^9/L'], ['2,31 mmol / L', 'mmol/L'], ['7,9 mIU/L', 'mIU/L'], ['45 %', '%']] as const) {
       expect([text, result({ valueString: text }, 'ck')?.numeric]).toEqual([text, expect.objectContaining({ unit })]);
