@@ -75,6 +75,12 @@ export interface OpioidDeleteDecision {
    * established order: not offered, and the card says so.
    */
   alreadyActive: boolean;
+  /**
+   * The draft is coded only by an ATC group that also holds an opioid with dual action ("N02AX": tramadol,
+   * tapentadol), with no text naming the drug: it may be one of those, which the guideline does not advise
+   * removing. No delete, and the card says so; null otherwise.
+   */
+  groupMayBeDualAction: string | null;
 }
 
 export interface DrugOrderFinding {
@@ -207,6 +213,7 @@ function opioidDecision(
   stopped: ReadonlySet<string>,
   activeOrdersKnown: boolean,
   ended: { readonly orders: readonly ClassifiedActive[]; readonly days: number },
+  dualActionAtc: readonly string[],
 ): OpioidDeleteDecision {
   const keys = new Set(cls.ingredients.filter((i) => i.kind === kind).map((i) => i.key));
   const isDraft = (a: ClassifiedActive): boolean => a.order.reference !== null && a.order.reference === draft.reference;
@@ -220,6 +227,7 @@ function opioidDecision(
   });
   // An opioid known only by its ATC class (a stand-in key "atc:N02A") may be the same ingredient: it is not ruled out.
   const draftByClass = [...keys].some((k) => k.startsWith('atc:'));
+  const groupMayBeDualAction = draftByClass ? ([...keys].map((k) => (k.startsWith('atc:') ? k.slice(4) : '')).find((group) => group !== '' && dualActionAtc.some((code) => code.startsWith(group))) ?? null) : null;
   const maybeSame = (a: ClassifiedActive): boolean => draftByClass || a.opioidKeys.some((k) => keys.has(k) || k.startsWith('atc:'));
   const sameIngredient = inTextOrder(others.filter(maybeSame).map(ref));
   const otherOpioids = inTextOrder(
@@ -234,7 +242,7 @@ function opioidDecision(
   // taken regularly or with unknown dosing (a switch).
   const recentlyEnded = inTextOrder(ended.orders.filter((a) => a.opioidKeys.length > 0 && (isDraft(a) || maybeSame(a) || a.pattern !== 'as-needed')).map(ref));
   return {
-    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0,
+    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0 && groupMayBeDualAction === null,
     recentlyEnded,
     recentlyEndedDays: ended.days,
     sameIngredient,
@@ -242,6 +250,7 @@ function opioidDecision(
     otherOpioids,
     activeOrdersUnknown: !activeOrdersKnown,
     alreadyActive,
+    groupMayBeDualAction,
   };
 }
 
@@ -306,7 +315,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
         alsoForDepression: entry.depressionExempt && partlyForDepressionOrAnxiety(draft, patient, terminology.conditions),
-        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown, ended) : null,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown, ended, terminology.drugs.dualActionOpioidAtc) : null,
         daytime,
       });
     }

@@ -38,6 +38,7 @@ function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDec
     o.otherOpioids.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'switch', { active: names(o.otherOpioids) }),
     o.recentlyEnded.length > 0 && ctx.texts.fill(f.kind, ctx.lang, 'recentlyEnded', { active: names(o.recentlyEnded), days: o.recentlyEndedDays }),
     o.alreadyActive && ctx.texts.get(f.kind, ctx.lang, 'alreadyActive'),
+    o.groupMayBeDualAction !== null && ctx.texts.fill(f.kind, ctx.lang, 'groupMayBeDualAction', { group: o.groupMayBeDualAction }),
     o.activeOrdersUnknown && ctx.texts.get(f.kind, ctx.lang, 'activeOrdersUnknown'),
   );
   const suggestions: SuggestionInput[] =

@@ -83,6 +83,12 @@ export interface DrugCodes {
    * combinationKey: a code naming one partner is completed by a Medication's ingredient list only into one of these (docs §4).
    */
   knownCombinations: ReadonlySet<string>;
+  /**
+   * The ATC codes of the opioids with dual action (the opioid kinds other than opioid-without-dual-action:
+   * tramadol, tapentadol), from atc.csv and ingredients.csv: an order coded only by an ATC group that holds one
+   * of them (N02A, N02AX, N02AJ) may be one (docs/clinical-rules.md §4.1).
+   */
+  dualActionOpioidAtc: readonly string[];
 }
 
 interface IngredientRow {
@@ -215,5 +221,12 @@ export function loadDrugCodes(
     brandsByFirstWord.set(first, [...(brandsByFirstWord.get(first) ?? []), entry].sort((a, b) => b.words.length - a.words.length));
   }
 
-  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations };
+  const dualAction = (kind: string | null): boolean => kind !== null && kinds.has(kind) && kinds.get(kind).opioid && kinds.get(kind).rule !== 'opioid-without-dual-action';
+  const dualActionOpioidAtc = [
+    ...new Set([
+      ...[...atcExact.values()].filter((e) => dualAction(e.rule)).map((e) => e.code),
+      ...[...ingredientByKey.values()].filter((i) => dualAction(i.kind)).flatMap((i) => i.atc.map((c) => c.toUpperCase())),
+    ]),
+  ].sort();
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations, dualActionOpioidAtc };
 }

@@ -301,12 +301,12 @@ describe('delete suggestion vs tapering', () => {
 
   test('no active order for the ingredient → delete offered with {resourceType}/{id}', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-1', [{ asNeededBoolean: true }])] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0 });
+    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
   });
 
   test('active orders that could not be read → no delete (an opioid already taken cannot be ruled out), and the finding says why', () => {
     const drafts = readDraftOrders(bundle(order(rx('1049621', 'oxycodone 5 mg'))));
-    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0 });
+    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
     expect(run(drafts)[0]!.opioid).toMatchObject({ offerDelete: true, activeOrdersUnknown: false });
   });
 
@@ -321,6 +321,7 @@ describe('delete suggestion vs tapering', () => {
       draftAsNeeded: false,
       recentlyEnded: [],
       recentlyEndedDays: 0,
+      groupMayBeDualAction: null,
     });
   });
 

@@ -291,6 +291,18 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(kinds(await call([draft('d1', atc('N02AX', 'Smertestillende'))]))).toEqual(['opioid-without-dual-action']);
     expect(kinds(await call([draft('d1', atc('N02AA05', 'Oxycodon 10 mg'))]))).toEqual(['opioid-without-dual-action']);
   });
+  test('an opioid coded only by an ATC group that holds tramadol or tapentadol (N02A, N02AX, N02AJ), no drug named: its card, but no delete, and the card says why (da, en); a group without them (N02AA) keeps the delete', async () => {
+    for (const group of ['N02AX', 'N02A', 'N02AJ']) {
+      const card = (await call([draft('d1', atc(group, 'Smertestillende'))])).cards[0]!;
+      expect([group, card.source.topic.code, card.suggestions]).toEqual([group, 'opioid-without-dual-action', undefined]);
+      expect(card.detail).toContain(`**Coded only by the ATC group ${group}**, which also holds the dual-action opioids tramadol and tapentadol: so no suggestion to remove the order`);
+    }
+    const da = (await call([draft('d1', atc('N02AX', 'Smertestillende'))], { lang: 'da' })).cards[0]!;
+    expect(da.detail).toContain('**Kun kodet med ATC-gruppen N02AX**, som også omfatter de dobbeltvirkende opioider tramadol og tapentadol');
+    const naturalAlkaloids = (await call([draft('d1', atc('N02AA', 'Smertestillende'))])).cards[0]!;
+    expect(naturalAlkaloids.suggestions[0].actions[0].type).toBe('delete');
+    expect(naturalAlkaloids.detail).not.toContain('Coded only by the ATC group');
+  });
   test('"Panodil+Kodein": the codeine card names its paracetamol partner (Panodil, a paracetamol brand); Panodil alone gives no card', async () => {
     const card = (await call([draft('d1', { text: 'Panodil+Kodein 500 mg/9,6 mg' })])).cards[0]!;
     expect(card.source.topic.code).toBe('opioid-without-dual-action');
@@ -328,7 +340,7 @@ describe('names and codes as Danish EHRs write them (a data probe)', () => {
     expect(card.detail).toContain('(Opioider)');
   });
   test('a draft opioid known only by its ATC class may be the same ingredient as any active opioid: no delete beside an as-needed morphine', async () => {
-    const drafted = draft('d1', atc('N02A', 'Opioid 5 mg'));
+    const drafted = draft('d1', atc('N02AA', 'Opioid 5 mg'));
     // The control: no active opioid, the delete is offered.
     const alone = (await call([drafted])).cards[0]!;
     expect(alone.suggestions?.[0]?.actions[0]).toMatchObject({ type: 'delete', resourceId: 'MedicationRequest/d1' });
