@@ -4,7 +4,7 @@ import { combinationWarnings, ConfigError, loadConfig, productionWarnings } from
 import { createLogger } from './observability/logger.js';
 import { errorCodeOf } from './model/errorCode.js';
 import { Metrics } from './observability/metrics.js';
-import { createServices } from './services/serviceRegistry.js';
+import { createServices, disabledKinds } from './services/serviceRegistry.js';
 import { InstanceLockTaken, takeInstanceLock, type InstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
 import { resolvePseudonymSecret } from './store/pseudonym.js';
@@ -48,6 +48,8 @@ async function main(): Promise<void> {
   let secret;
   try {
     config = loadConfig(process.env);
+    // A card kind these name that does not exist stops the start here, before the store is made (exit 2).
+    disabledKinds(config);
     // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
     // anything there (the development pseudonym secret included) or migrates.
     try {

@@ -3,7 +3,7 @@ import { parseLogLine, startFhirServerProcess, startServiceProcess, stopAllProce
 import { fhirAuthorization, GENEROUS_FHIR_TIMEOUTS } from '../support/fhirAccess.js';
 import { useTempDirs } from '../support/tempDirs.js';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -299,6 +299,16 @@ describe('a start that fails after it took DATA_DIR', () => {
     writeFileSync(issuers, '{');
     await expect(startServiceProcess({ DATA_DIR: dataDir, TRUSTED_ISSUERS_FILE: issuers })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in TRUSTED_ISSUERS_FILE: /);
     expect(leftOpen(dataDir)).toEqual([]);
+  }, 30_000);
+
+  test('a card kind that does not exist in CARD_KINDS_DISABLED or QUIET_KINDS_DISABLED → exit 2 naming the variable, before anything is written in DATA_DIR', async () => {
+    for (const variable of ['CARD_KINDS_DISABLED', 'QUIET_KINDS_DISABLED']) {
+      const dataDir = join(tempDir('nkr-datadir-'), 'data');
+      await expect(startServiceProcess({ AUTH: 'off', DATA_DIR: dataDir, [variable]: 'screening-incomplete,tramadl' })).rejects.toThrow(
+        new RegExp(`exited \\(code 2[\\s\\S]*Configuration error in ${variable}: "tramadl" is not a card kind`),
+      );
+      expect([variable, existsSync(dataDir) ? readdirSync(dataDir) : []]).toEqual([variable, []]);
+    }
   }, 30_000);
 
   test('a store that cannot be opened (its file a folder) → exit 1 as before, the instance lock closed', async () => {
