@@ -86,19 +86,21 @@ async function main(): Promise<void> {
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
   const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
+  const services = createServices(config, logger, { fhirReads: metrics });
+  const serviceIds = services.map((s) => s.id);
   const verifier = await createAuthVerifier(
     config,
     logger,
     demoIssuer
-      ? { replayCache, metrics, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
-      : { replayCache, metrics },
+      ? { replayCache, metrics, serviceIds, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache, metrics, serviceIds },
   ).catch((err: unknown) => {
     throw err instanceof TrustedIssuersError ? naming('TRUSTED_ISSUERS_FILE', err) : err;
   });
   const app = createApp({
     config,
     logger,
-    services: createServices(config, logger, { fhirReads: metrics }),
+    services,
     verifier,
     validator: new SchemaValidator(),
     store,

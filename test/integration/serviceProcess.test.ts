@@ -5,6 +5,7 @@ import { useTempDirs } from '../support/tempDirs.js';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { projectPath } from '../../src/projectRoot.js';
 
 /**
  * The service as it is deployed: `src/main.ts` in its own process (through tsx, no build), configured
@@ -309,6 +310,17 @@ describe('a start that fails after it took DATA_DIR', () => {
       );
       expect([variable, existsSync(dataDir) ? readdirSync(dataDir) : []]).toEqual([variable, []]);
     }
+  }, 30_000);
+
+  test('a trusted-issuers file naming a service this process does not offer (a typo) → exit 1 naming TRUSTED_ISSUERS_FILE and the id, store and lock closed', async () => {
+    const dataDir = tempDir('nkr-datadir-');
+    const issuers = join(tempDir('nkr-issuers-'), 'issuers.json');
+    const jwks = projectPath('config', 'sandbox-jwks.json');
+    writeFileSync(issuers, JSON.stringify({ issuers: [{ iss: 'https://ehr.example', jwksFile: jwks, services: ['nkr-pain-patient-view', 'nkr-pain-patientview'] }] }));
+    await expect(startServiceProcess({ DATA_DIR: dataDir, TRUSTED_ISSUERS_FILE: issuers })).rejects.toThrow(
+      /exited \(code 1[\s\S]*failed to start: Configuration error in TRUSTED_ISSUERS_FILE: [\s\S]*"nkr-pain-patientview" is no service of this process/,
+    );
+    expect(leftOpen(dataDir)).toEqual([]);
   }, 30_000);
 
   test('a store that cannot be opened (its file a folder) → exit 1 as before, the instance lock closed', async () => {

@@ -174,14 +174,19 @@ function toIssuer(file: string, index: number, entry: IssuerEntry, production: b
  * Reads a trusted-issuers file, checked against schemas/trusted-issuers.schema.json; then what a schema
  * cannot say: each `iss` once, the JWK Set files, and `production` forbids plain-http key URLs.
  */
-export function readTrustedIssuersFile(file: string, production: boolean): TrustedIssuer[] {
+export function readTrustedIssuersFile(file: string, production: boolean, serviceIds?: readonly string[]): TrustedIssuer[] {
   const raw = readJson(file, file, 'file');
   const validate = validators().file;
   if (!validate(raw)) throw new TrustedIssuersError(file, problems(validate.errors, raw, 'the file'));
   const seen = new Set<string>();
-  for (const entry of raw.issuers) {
+  for (const [i, entry] of raw.issuers.entries()) {
     if (seen.has(entry.iss)) throw new TrustedIssuersError(file, `issuer "${entry.iss}" is listed twice`);
     seen.add(entry.iss);
+    // A misspelt service id would refuse every call of that EHR with 403: refused here, naming it.
+    const unknown = serviceIds === undefined || entry.services === '*' ? [] : entry.services.filter((s) => s !== '*' && !serviceIds.includes(s));
+    if (unknown.length > 0) {
+      throw new TrustedIssuersError(file, `issuers[${i}] (${entry.iss}).services: ${unknown.map((s) => `"${s}"`).join(', ')} is no service of this process; known: ${[...serviceIds ?? []].sort().join(', ')}`);
+    }
   }
   return raw.issuers.map((entry, i) => toIssuer(file, i, entry, production));
 }
@@ -210,7 +215,7 @@ async function isSandboxIssuer(issuer: TrustedIssuer): Promise<boolean> {
  * The issuers this process trusts: the configured file, else the development default. In production
  * there is no default and the sandbox is dropped (its private key is public). Throws when none remain.
  */
-export async function loadTrustedIssuers(config: Config, logger: Logger): Promise<{ file: string; issuers: TrustedIssuer[] }> {
+export async function loadTrustedIssuers(config: Config, logger: Logger, serviceIds?: readonly string[]): Promise<{ file: string; issuers: TrustedIssuer[] }> {
   const production = config.nodeEnv === 'production';
   let file: string;
   if (config.auth.trustedIssuersFile !== null) file = resolve(config.auth.trustedIssuersFile);
@@ -222,7 +227,7 @@ export async function loadTrustedIssuers(config: Config, logger: Logger): Promis
     );
   }
 
-  let issuers = readTrustedIssuersFile(file, production);
+  let issuers = readTrustedIssuersFile(file, production, serviceIds);
   if (production) {
     const kept: TrustedIssuer[] = [];
     for (const issuer of issuers) {

@@ -64,6 +64,8 @@ export interface AuthVerifierOptions {
   onRefusal?: (facts: Record<string, unknown>) => void;
   /** Counts every refusal by check (`cds_caller_refusals_total`), logged or not. */
   metrics?: Pick<Metrics, 'callerRefusals'>;
+  /** The services this process offers: an issuer's `services` naming another stops the start. */
+  serviceIds?: readonly string[];
 }
 
 /**
@@ -317,7 +319,7 @@ export async function createAuthVerifier(config: Config, logger: Logger, options
     else logger.warn(line, 'caller verification is OFF (AUTH=off)');
     return null;
   }
-  const { file, issuers: fromFile } = await loadTrustedIssuers(config, logger);
+  const { file, issuers: fromFile } = await loadTrustedIssuers(config, logger, options.serviceIds);
   const issuers = [...fromFile, ...(options.extraIssuers ?? [])];
   logger.info({ file, issuers: issuers.map((i) => i.iss) }, 'caller verification on: trusted issuers loaded');
   return new JoseAuthVerifier(

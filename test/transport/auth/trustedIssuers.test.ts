@@ -161,6 +161,16 @@ describe('file validation', () => {
     expect(issuer).toMatchObject({ services: ['a', 'b'], tenants: ['t'], jku: [], keys: { kind: 'file', path: join(file, '..', 'ehr.json') } });
   });
 
+  it('a service id the process does not offer (a typo) stops the start, naming it; the process\'s own ids and "*" pass', () => {
+    const ids = ['nkr-pain-patient-view', 'nkr-pain-order-select'];
+    const typo = writeIssuersFile([{ iss: EHR_ISS, jwksFile: 'ehr.json', services: ['nkr-pain-patient-view', 'nkr-pain-nope'] }], ehrJwks() as Record<string, { keys: never[] }>);
+    expect(() => readTrustedIssuersFile(typo, false, ids)).toThrow(/issuers\[0\] \(https:[^)]*\)\.services: "nkr-pain-nope" is no service of this process; known: nkr-pain-order-select, nkr-pain-patient-view/);
+    const own = writeIssuersFile([{ iss: EHR_ISS, jwksFile: 'ehr.json', services: ['nkr-pain-order-select'] }], ehrJwks() as Record<string, { keys: never[] }>);
+    expect(readTrustedIssuersFile(own, false, ids)[0]?.services).toEqual(['nkr-pain-order-select']);
+    const all = writeIssuersFile([{ iss: EHR_ISS, jwksFile: 'ehr.json', services: '*' }], ehrJwks() as Record<string, { keys: never[] }>);
+    expect(readTrustedIssuersFile(all, false, ids)[0]?.services).toBe('*');
+  });
+
   it('an empty issuers list makes createAuthVerifier throw (every call would fail)', async () => {
     const file = writeIssuersFile([]);
     await expect(createAuthVerifier(testConfig({ trustedIssuersFile: file }), captureLogs().logger)).rejects.toThrow(/no trusted issuers/);
