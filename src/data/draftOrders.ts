@@ -277,11 +277,20 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     reasons: reasons ?? [],
     unresolvedReasonReferences: unresolvedReasonReferences ?? [],
     hasReason: reasons !== undefined || reasonReferences.length > 0,
+    startedAt: startOf(resource, resourceType),
     endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
     notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
     replaces: orderReference(referenceOf(resource.priorPrescription)),
     intent: lowerCode(resource.intent) ?? null,
   };
+}
+
+/** When an order or statement started, as sent (MedicationOrderView.startedAt). */
+function startOf(resource: JsonObject, resourceType: OrderResourceType): string | null {
+  if (resourceType === 'MedicationStatement') {
+    return nonBlank(isObject(resource.effectivePeriod) ? resource.effectivePeriod.start : undefined) ?? nonBlank(resource.effectiveDateTime) ?? nonBlank(resource.dateAsserted) ?? null;
+  }
+  return nonBlank(resourceType === 'MedicationOrder' ? resource.dateWritten : resource.authoredOn) ?? null;
 }
 
 /** The concepts of a field that should be a list of CodeableConcepts (one object counts), appended to `out`. */
@@ -369,7 +378,7 @@ function fhirVersionOf(resource: JsonObject, resourceType: OrderResourceType): D
 function draftOf(resource: JsonObject, view: MedicationOrderView, selected: boolean): DraftOrder {
   let r4: ResourceJson | undefined;
   let sent: ResourceJson | undefined;
-  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, endedAt, notTaken, replaces, intent } =
+  const { resourceType, id, reference, status, dosageInstruction, medication, medicationIngredients, unresolvedMedicationReference, drugText, reasons, unresolvedReasonReferences, hasReason, startedAt, endedAt, notTaken, replaces, intent } =
     view;
   return {
     resourceType,
@@ -384,6 +393,7 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
     reasons,
     unresolvedReasonReferences,
     hasReason,
+    startedAt,
     endedAt,
     notTaken,
     replaces,

@@ -34,6 +34,12 @@ export interface MedicationOrderView {
   unresolvedReasonReferences: Array<{ reference: string; display: string | null }>;
   /** The order carries a reason at all (reasonCode or reasonReference, resolved or not). */
   hasReason: boolean;
+  /**
+   * When it started, as sent: a MedicationRequest's `authoredOn`, DSTU2 MedicationOrder `dateWritten`, a
+   * statement's `effectivePeriod.start`, `effectiveDateTime` or `dateAsserted`; null when it does not say. The
+   * start a dosage's `boundsDuration` runs from when its bounds give no start of their own.
+   */
+  startedAt: string | null;
   /** When it says it ended, as sent: a statement's `effectivePeriod.end`, DSTU2 MedicationOrder `dateEnded`; null when it does not. */
   endedAt: string | null;
   /** A statement that says the drug is not taken: STU3 `taken: "n"`, DSTU2 `wasNotTaken: true`. */

@@ -15,6 +15,7 @@ const view = (over: Partial<MedicationOrderView> = {}): MedicationOrderView => (
   reasons: [],
   unresolvedReasonReferences: [],
   hasReason: false,
+  startedAt: null,
   endedAt: null,
   notTaken: false,
   replaces: null,
@@ -61,6 +62,22 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
   test('the record\'s own end wins over the dosage\'s; no dosage means no end', () => {
     expect(isStillTaken(view({ endedAt: '2027-01-01', dosageInstruction: bounded('2023-02-01') }), NOW)).toBe(true);
     expect(isStillTaken(view({ resourceType: 'MedicationRequest', dosageInstruction: [] }), NOW)).toBe(true);
+  });
+  test('a course of a length (boundsDuration) ends that long after its own start, else the order\'s; without a start, or with a unit not read, it has no end', () => {
+    const course = (duration: Record<string, unknown>, boundsStart?: string): fhir4.Dosage[] =>
+      [{ timing: { repeat: { boundsDuration: duration, ...(boundsStart ? { boundsPeriod: { start: boundsStart } } : {}) } } }] as fhir4.Dosage[];
+    const tenDays = { value: 10, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' };
+    // 10 days from 1 January: long ended; from 20 November: still taken on 25 November; from 10 November: ended.
+    expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course(tenDays) }), NOW)).toBe(false);
+    expect(isStillTaken(view({ startedAt: '2026-11-20', dosageInstruction: course(tenDays) }), NOW)).toBe(true);
+    expect(isStillTaken(view({ startedAt: '2026-11-10', dosageInstruction: course(tenDays) }), NOW)).toBe(false);
+    // The bounds' own start wins over the order's.
+    expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course(tenDays, '2026-11-20') }), NOW)).toBe(true);
+    expect(isStillTaken(view({ resourceType: 'MedicationRequest', startedAt: '2026-05-01', dosageInstruction: course({ value: 2, unit: 'uger' }) }), NOW)).toBe(false);
+    expect(isStillTaken(view({ startedAt: '2026-05-01', dosageInstruction: course({ value: 1, code: 'a' }) }), NOW)).toBe(true);
+    // No start, or a unit not read: no end.
+    expect(isStillTaken(view({ dosageInstruction: course(tenDays) }), NOW)).toBe(true);
+    expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course({ value: 10, unit: 'doses' }) }), NOW)).toBe(true);
   });
   test('a statement that says the drug is not taken is not, whatever its dates', () => {
     expect(isStillTaken(view({ notTaken: true }), NOW)).toBe(false);

@@ -1393,6 +1393,18 @@ describe('rev 2: current medication on patient-view', () => {
     expect((await order(ended)).suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
     expect((await order(open)).suggestions).toBeUndefined();
   });
+  test('a course of a length (boundsDuration, 10 days) ended long ago is not current and does not block the delete; one still running is listed and blocks it; one that ended within the window withholds it as recently ended', async () => {
+    const course = (authoredOn: string): Partial<fhir4.MedicationRequest> => ({ authoredOn, dosageInstruction: [{ timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd', boundsDuration: { value: 10, unit: 'd' } } } }] });
+    // FIXED_NOW is 25 November 2026.
+    expect(await pv([activeRx('m1', { text: 'Contalgin 10 mg' }, course('2026-01-01'))])).toBeUndefined();
+    expect((await pv([activeRx('m1', { text: 'Contalgin 10 mg' }, course('2026-11-20'))]))!.detail).toContain('Contalgin 10 mg');
+    const order = async (extra: Partial<fhir4.MedicationRequest>) => (await call([draft('request-123', { text: 'OxyContin 10 mg depottablet' })], { active: [activeRx('old-1', { text: 'Contalgin 30 mg' }, extra)] })).cards[0]!;
+    expect((await order(course('2026-01-01'))).suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
+    expect((await order(course('2026-11-20'))).suggestions).toBeUndefined();
+    const endedLastWeek = await order(course('2026-11-08'));
+    expect(endedLastWeek.suggestions).toBeUndefined();
+    expect(endedLastWeek.detail).toContain('ended within the last');
+  });
   test('the strength label carries its direction: "God praksis – imod"; the summary names the drug', async () => {
     const card = (await pv([activeRx('m1', { text: 'Contalgin 10 mg' })], { lang: 'da' }))!;
     expect(card.detail).toContain('**Contalgin 10 mg** – opioider uden dual action er ikke god praksis; anvendes de alligevel: kortest mulig varighed eller kun efter behov (God praksis – imod)');
