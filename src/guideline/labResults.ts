@@ -102,11 +102,11 @@ function unitAfterNumber(rest: string): string | undefined | null {
 }
 
 /**
- * Text as a number is read: compatibility forms folded (a full-width "＞１００" is ">100", as NFKC says) and the
- * minus sign U+2212 as "-". Only when there is something to fold: most values are plain ASCII.
+ * Text as a number is read: full-width forms as their ASCII ("＞１００" is ">100") and the minus sign U+2212 as
+ * "-". Not NFKC as a whole: it would make the unit "10⁹/L" "109/L".
  */
 function numberForm(text: string): string {
-  return /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC').replace(/\u2212/g, '-');
+  return /[\uff01-\uff5e\u2212]/.test(text) ? text.replace(/[\uff01-\uff5e]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(/\u2212/g, '-') : text;
 }
 
 /** A reference range's limit: a number, or a number in text ("7,3"), with no comparator. */

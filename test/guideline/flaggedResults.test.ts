@@ -147,6 +147,8 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueString: '＞100', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
     expect(result({ valueString: '＞１００ mg/L' }, 'crp')?.numeric).toEqual({ value: 100, comparator: '>', unit: 'mg/L' });
     expect(result({ valueString: '\u22121,5' }, 'ck')?.numeric).toEqual({ value: -1.5 });
+    // A superscript power of ten in the unit stays one (NFKC would make "10⁹/L" "109/L").
+    expect(result({ valueString: '１１,２ × 10⁹/L' }, 'ck')?.numeric).toEqual({ value: 11.2, unit: '×10⁹/L' });
     // Another sign is still no number.
     expect(result({ valueString: '=>2.6' }, 'ck')?.numeric).toBeUndefined();
   });
