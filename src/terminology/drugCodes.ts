@@ -86,7 +86,7 @@ export interface DrugCodes {
   /**
    * The ATC codes of the opioids with dual action (the opioid kinds other than opioid-without-dual-action:
    * tramadol, tapentadol), from atc.csv and ingredients.csv: an order coded only by an ATC group that holds one
-   * of them (N02A, N02AX, N02AJ) may be one (docs/clinical-rules.md §4.1).
+   * of them (N02A, N02AX, N02AJ) may be one (docs/clinical-rules.md §4, classification).
    */
   dualActionOpioidAtc: readonly string[];
 }
