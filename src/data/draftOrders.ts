@@ -106,6 +106,11 @@ function normaliseTiming(v: unknown): JsonObject | undefined {
       if (repeat.durationUnit === undefined) repeat.durationUnit = repeat.durationUnits;
       delete repeat.durationUnits;
     }
+    // DSTU2's course length (a Duration-shaped Quantity) is R4's boundsDuration.
+    if (repeat.boundsQuantity !== undefined) {
+      if (repeat.boundsDuration === undefined) repeat.boundsDuration = repeat.boundsQuantity;
+      delete repeat.boundsQuantity;
+    }
     if (repeat.when !== undefined) repeat.when = asList(repeat.when).filter((w) => typeof w === 'string');
     if (repeat.timeOfDay !== undefined) repeat.timeOfDay = asList(repeat.timeOfDay).filter((t) => typeof t === 'string');
     if (repeat.dayOfWeek !== undefined) repeat.dayOfWeek = asList(repeat.dayOfWeek);
@@ -122,7 +127,7 @@ function isR4Timing(t: unknown): boolean {
   if (!isObject(t)) return false;
   const r = t.repeat;
   if (r !== undefined) {
-    if (!isObject(r) || r.periodUnits !== undefined || r.durationUnits !== undefined) return false;
+    if (!isObject(r) || r.periodUnits !== undefined || r.durationUnits !== undefined || r.boundsQuantity !== undefined) return false;
     if ((r.when !== undefined && !isStringList(r.when)) || (r.timeOfDay !== undefined && !isStringList(r.timeOfDay))) return false;
     if (r.dayOfWeek !== undefined && !Array.isArray(r.dayOfWeek)) return false;
   }

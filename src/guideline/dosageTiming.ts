@@ -248,13 +248,16 @@ function doseOf(d: fhir4.Dosage): string | undefined {
 
 /**
  * More than one instruction in one step (the same `sequence`, or none) whose doses differ — or of which some
- * give a dose and others none, so that moving them into one instruction could drop a dose.
+ * give a dose and others none, or some are as needed and others regular — so that moving them into one
+ * instruction could drop a dose.
  */
 function hasSplitDoses(dosages: readonly fhir4.Dosage[]): boolean {
   const doses = new Map<number, Set<string>>();
   for (const d of dosages) {
     if (typeof d !== 'object' || d === null) continue;
-    const dose = doseOf(d) ?? 'none';
+    // An as-needed instruction beside a regular one of the same dose is another dose too: one bedtime dose
+    // made from the first would turn a regular dose into an as-needed one, or the other way round.
+    const dose = `${doseOf(d) ?? 'none'}|${isAsNeeded(d) ? 'prn' : 'regular'}`;
     const step = finiteNumber(d.sequence) ?? 0;
     doses.set(step, (doses.get(step) ?? new Set()).add(dose));
   }

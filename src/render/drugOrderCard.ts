@@ -3,7 +3,7 @@ import type { ActiveOpioid, DrugOrderFinding, OpioidDeleteDecision } from '../gu
 import type { CdsCard } from '../model/cdsResponse.js';
 import type { ResourceJson } from '../model/medicationOrder.js';
 import { buildCard, type SuggestionInput } from './cardBuilder.js';
-import { hasOrderNote, moveDosageToEvening } from './eveningDosageUpdate.js';
+import { hasDosageText, hasOrderNote, moveDosageToEvening } from './eveningDosageUpdate.js';
 import { formatNumber } from './format.js';
 import { drugRecommendationLine, ingredientNames, medicationOverrideReasons, nameList, plainFill, summaryStrength, summaryWithDrug, takenDrugName } from './medicationTexts.js';
 import { blocks, cardFrame, type RenderContext } from './renderContext.js';
@@ -79,8 +79,10 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
   const split = !stepped && f.daytime.splitDoses;
   // The update keeps the order's note, which may name the old time of day: the card asks to check it.
   let orderNote = false;
+  let dosageText = false;
   if (f.order.reference && updateBase?.id && !stepped && !split) {
     orderNote = hasOrderNote(updateBase);
+    dosageText = hasDosageText(updateBase);
     suggestions.push({
       label: plainFill(ctx, f.kind, 'suggestionEvening'),
       // A plain FHIR JSON copy of the draft with its dosage changed, in the EHR's own FHIR version.
@@ -98,6 +100,7 @@ function daytimeParts(ctx: RenderContext, f: DrugOrderFinding, updateBaseOf: () 
     text: blocks(
       ctx.texts.fill(f.kind, ctx.lang, 'daytime', { reason: reasons }),
       orderNote && ctx.texts.get(f.kind, ctx.lang, 'orderNoteKept'),
+      dosageText && ctx.texts.get(f.kind, ctx.lang, 'dosageTextRemoved'),
       stepped && ctx.texts.get(f.kind, ctx.lang, 'steppedNoUpdate'),
       split && ctx.texts.get(f.kind, ctx.lang, 'splitDosesNoUpdate'),
       ctx.texts.get(f.kind, ctx.lang, 'experience'),

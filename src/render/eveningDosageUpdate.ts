@@ -21,7 +21,7 @@ export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): Res
   const timing: JsonObject = isObject(d.timing) ? { ...d.timing } : {};
   const old: JsonObject = isObject(timing.repeat) ? timing.repeat : {};
   const repeat: JsonObject = {};
-  for (const keep of ['bounds', 'boundsDuration', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
+  for (const keep of ['bounds', 'boundsDuration', 'boundsQuantity', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
     if (old[keep] !== undefined) repeat[keep] = old[keep];
   }
   repeat.frequency = rate.frequency;
@@ -54,4 +54,15 @@ export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): Res
  */
 export function hasOrderNote(resource: ResourceJson): boolean {
   return asList(resource.note).some((n) => (typeof n === 'string' ? nonBlank(n) !== undefined : isObject(n) && nonBlank(n.text) !== undefined));
+}
+
+/**
+ * The draft's dosage carries free text or additional instructions (`text`, `patientInstruction`,
+ * `additionalInstruction`, DSTU2 `additionalInstructions`) that the bedtime update removes, as they may name the
+ * old time of day: the card says so, since they may also hold what still applies, such as a warning (§4.5).
+ */
+export function hasDosageText(resource: ResourceJson): boolean {
+  return asList(resource.dosageInstruction).some(
+    (d) => isObject(d) && (nonBlank(d.text) !== undefined || nonBlank(d.patientInstruction) !== undefined || asList(d.additionalInstruction).some(isObject) || isObject(d.additionalInstructions)),
+  );
 }

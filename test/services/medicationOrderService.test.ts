@@ -413,6 +413,37 @@ describe('amitriptyline daytime dosing', () => {
     const noNote = (await call([draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ timing: { repeat: morning } }] as fhir4.Dosage[] })])).cards[0]!;
     expect(noNote.detail).not.toContain('note');
     expect(noNote.suggestions[0].actions[0].description).not.toContain('note');
+    // The removed dosage text and instructions are named on the card: they may hold a warning that still applies.
+    expect((await call([dstu2])).cards[0]!.detail).toContain("**The suggestion removes the dosage's text and additional instructions**, as they may name the old time of day: add back what still applies, such as a warning.");
+    const warned = draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: [{ additionalInstruction: [{ coding: [{ system: 'http://snomed.info/sct', code: '418639000' }], text: 'May cause drowsiness' }], patientInstruction: 'Swallow whole', timing: { repeat: morning } }] as fhir4.Dosage[] });
+    expect((await call([warned], { lang: 'da' })).cards[0]!.detail).toContain('**Forslaget fjerner doseringens tekst og supplerende instruktioner**');
+    expect(noNote.detail).not.toContain('removes the dosage');
+  });
+  test('DSTU2 bounds given as boundsQuantity (a course of 30 days) are kept by the update; two DSTU2 instructions whose boundsQuantity differ are steps: no update', async () => {
+    const dstu2 = (dosageInstruction: unknown[]) =>
+      ({ resourceType: 'MedicationOrder', id: 'o', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: { text: 'Saroten 25 mg' }, dosageInstruction }) as unknown as fhir4.Resource;
+    const course = { value: 30, unit: 'd', system: 'http://unitsofmeasure.org', code: 'd' };
+    const bid = await call([dstu2([{ timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd', boundsQuantity: course } }, doseQuantity: { value: 25, unit: 'mg' } }])]);
+    expect(bid.cards[0]!.suggestions[0].actions[0].resource.dosageInstruction).toEqual([{ timing: { repeat: { boundsQuantity: course, frequency: 1, period: 1, periodUnits: 'd', when: 'HS' } }, doseQuantity: { value: 25, unit: 'mg' } }]);
+    const taper = await call([
+      dstu2([
+        { timing: { repeat: { frequency: 2, period: 1, periodUnits: 'd', boundsQuantity: { value: 14, unit: 'd' } } }, doseQuantity: { value: 10, unit: 'mg' } },
+        { timing: { repeat: { frequency: 1, period: 1, periodUnits: 'd', when: 'MORN', boundsQuantity: { value: 28, unit: 'd' } } }, doseQuantity: { value: 10, unit: 'mg' } },
+      ]),
+    ]);
+    expect(taper.cards[0]!.suggestions).toBeUndefined();
+    expect(taper.cards[0]!.detail).toContain('The dosage has several steps');
+  });
+  test('an as-needed instruction beside a regular one of the same dose: no one-dose update (it would make the regular dose as needed, or the other way round); the card says why', async () => {
+    const card = (await call([draft('r', { text: 'Saroten 10 mg' }, {
+      dosageInstruction: [
+        { asNeededBoolean: true, timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } }, doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }] },
+        { timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } }, doseAndRate: [{ doseQuantity: { value: 10, unit: 'mg' } }] },
+      ],
+    })])).cards[0]!;
+    expect(card.indicator).toBe('warning');
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('**The dosage has different doses at different times of day:**');
   });
   test('an STU3 MedicationRequest (dose on the instruction, category one object) gets its update in STU3: the dose stays where it was, no R4 doseAndRate; an R4 draft keeps doseAndRate', async () => {
     const stu3 = draft('r', { text: 'Saroten 25 mg' }, {
