@@ -34,6 +34,8 @@ export interface NonPharmacologicalFinding {
   anchoredByOnset: boolean;
   /** Interventions to suggest (ids of terminology/non-pharmacological.json), `onlyAfterMonths` applied. */
   suggested: string[];
+  /** The GSB diagnosis's code, the referrals' reason (as the screening card's lab orders carry it). */
+  reasonCode?: fhir4.CodeableConcept;
   /** Pain duration (earliest onset) beyond the multidisciplinary rule's months: its referral is suggested. */
   multidisciplinaryEligible: boolean;
   /** Established phase: panel groups the screening did not include (missing or only stale orders). */

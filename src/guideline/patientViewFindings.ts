@@ -170,7 +170,10 @@ export function assessPatientView(
     },
     now,
   );
-  if (treatment) findings.push(treatment);
+  if (treatment) {
+    if (scope.reasonCode) treatment.reasonCode = scope.reasonCode;
+    findings.push(treatment);
+  }
   // Work-up with groups not taken: no non-drug card yet; without a screening-abnormal card the screening
   // card lists the not-assessable results (never silent, §3.2).
   const incomplete = findings.find((f): f is ScreeningIncompleteFinding => f.kind === 'screening-incomplete');

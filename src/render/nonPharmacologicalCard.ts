@@ -44,6 +44,7 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
       const resource = procedureOrder(ctx.fhirVersion, {
         patientId: ctx.patientId,
         code: { coding: [{ system: codes.system, code: i.code, display: i.display }], text: t(`suggestions.${i.id}`) },
+        ...(f.reasonCode ? { reason: f.reasonCode } : {}),
       });
       return { label: t(`suggestions.${i.id}`), actions: [{ type: 'create' as const, description: t(`actions.${i.id}`), resource }] };
     });

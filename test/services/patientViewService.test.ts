@@ -990,6 +990,8 @@ describe('patient-view on a DSTU2 FHIR server: no MedicationRequest, the current
     const created = cardOfKind(expectValidResponse(res.body), 'non-pharmacological-treatment')?.suggestions.flatMap((s: { actions: Array<{ resource: { resourceType: string; status: string } }> }) => s.actions.map((a) => a.resource));
     expect(created?.length).toBeGreaterThan(0);
     expect(new Set(created.map((r: { resourceType: string; status: string }) => `${r.resourceType} ${r.status}`))).toEqual(new Set(['ProcedureRequest proposed']));
+    // Each referral carries the GSB diagnosis as its reason, as the lab orders do (DSTU2: reasonCodeableConcept).
+    for (const r of created) expect(r).toMatchObject({ reasonCodeableConcept: { coding: [expect.objectContaining({ code: expect.any(String) })] } });
   });
 });
 
