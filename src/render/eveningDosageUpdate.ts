@@ -7,7 +7,7 @@ import type { DoseRate } from '../guideline/dosageTiming.js';
  * dosing (docs/clinical-rules.md §4.5): the first instruction is kept and taken at HS as often as `rate` says
  * (the guideline's `bedtimeRate`: as often as before when that was at most once a day — every other day or
  * weekly never becomes daily —, else once a day); other instructions, timeOfDay/offset/frequencyMax/periodMax,
- * timing.code and the now wrong free text (`text`, `patientInstruction`, `additionalInstruction` — DSTU2's
+ * timing.code, timing.event (the doses' own times) and the now wrong free text (`text`, `patientInstruction`, `additionalInstruction` — DSTU2's
  * `additionalInstructions` —, which may name the old time of day) are removed; the order-level `note` is kept
  * (it may say more than the time of day: the card asks to check it, `hasOrderNote`). The dose quantity is kept: the card's label asks the clinician to
  * check the daily dose. A DSTU2 MedicationOrder keeps its shape (`periodUnits`, `when` as one code).
@@ -21,7 +21,7 @@ export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): Res
   const timing: JsonObject = isObject(d.timing) ? { ...d.timing } : {};
   const old: JsonObject = isObject(timing.repeat) ? timing.repeat : {};
   const repeat: JsonObject = {};
-  for (const keep of ['bounds', 'boundsDuration', 'boundsQuantity', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
+  for (const keep of ['id', 'extension', 'modifierExtension', 'bounds', 'boundsDuration', 'boundsQuantity', 'boundsRange', 'boundsPeriod', 'count', 'countMax', 'duration', 'durationMax', 'durationUnit', 'durationUnits', 'dayOfWeek']) {
     if (old[keep] !== undefined) repeat[keep] = old[keep];
   }
   repeat.frequency = rate.frequency;
@@ -34,6 +34,8 @@ export function moveDosageToEvening(resource: ResourceJson, rate: DoseRate): Res
     repeat.when = ['HS'];
   }
   delete timing.code;
+  // Dates and times of the doses ("2026-11-26T08:00") would contradict the bedtime.
+  delete timing.event;
   timing.repeat = repeat;
   d.timing = timing;
   delete d.text;

@@ -434,6 +434,13 @@ describe('amitriptyline daytime dosing', () => {
     expect(taper.cards[0]!.suggestions).toBeUndefined();
     expect(taper.cards[0]!.detail).toContain('The dosage has several steps');
   });
+  test('the bedtime update drops timing.event (the doses\' own times would contradict the bedtime) and keeps the repeat\'s id and extensions', async () => {
+    const ext = [{ url: 'https://ehr.example/fhir/StructureDefinition/dosing-note', valueString: 'x' }];
+    const card = (await call([draft('r', { text: 'Saroten 25 mg' }, {
+      dosageInstruction: [{ timing: { event: ['2026-11-26T08:00:00+01:00'], repeat: { id: 'rep1', extension: ext, frequency: 1, period: 1, periodUnit: 'd', when: ['MORN'] } } }],
+    })])).cards[0]!;
+    expect(card.suggestions[0].actions[0].resource.dosageInstruction).toEqual([{ timing: { repeat: { id: 'rep1', extension: ext, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
+  });
   test('an as-needed instruction beside a regular one of the same dose: no one-dose update (it would make the regular dose as needed, or the other way round); the card says why', async () => {
     const card = (await call([draft('r', { text: 'Saroten 10 mg' }, {
       dosageInstruction: [
