@@ -204,10 +204,14 @@ export function readLabResult(resource: unknown, panel: ScreeningPanelCodes): La
 function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: LabResult[]): void {
   if (!isObject(resource) || resource.resourceType !== 'Observation') return;
   const rawId = nonBlank(resource.id)?.trim();
-  const ownId = rawId === undefined ? 'unknown' : rawId.startsWith('#') ? rawId.slice(1) : rawId;
   const time = timeOf(resource);
+  // An Observation sent without an id is named by when it was taken (and, per result, by its code): quiet by
+  // design keys a flagged result by this (§6), and one shared name would make every id-less result of a value
+  // "already answered" once one was.
+  const ownId = rawId === undefined ? `no-id@${time?.at ?? 'undated'}` : rawId.startsWith('#') ? rawId.slice(1) : rawId;
   const observation: ObservationBase = {
     id: ownId,
+    idless: rawId === undefined,
     status: lowerCode(resource.status),
     time: time?.at,
     timePrecision: time?.precision,
@@ -223,6 +227,8 @@ function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: L
 
 interface ObservationBase {
   id: string;
+  /** Sent without an id: `id` is made from its time, and each result's key adds its code. */
+  idless: boolean;
   status: string | undefined;
   time: number | undefined;
   timePrecision: DatePrecision | undefined;
@@ -264,7 +270,7 @@ function givenSince(out: readonly LabResult[], first: number, groupId: string): 
 }
 
 function labResult(part: JsonObject, component: boolean, observation: ObservationBase, coding: JsonObject, hit: CodeHit, panel: ScreeningPanelCodes): LabResult {
-  const key = component ? `${observation.id}#${String(coding.code).trim()}` : observation.id;
+  const key = component || observation.idless ? `${observation.id}#${String(coding.code).trim()}` : observation.id;
   const { group, analyteId, system } = hit;
   const systemUri = String(coding.system).trim();
   const { status } = observation;

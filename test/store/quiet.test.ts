@@ -385,6 +385,24 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-complete-flagged')))).toEqual([]);
   });
 
+  test('results sent without an id: "already addressed" answers the one on the card; a new one of the same value, taken another day, is another result and shows at once', async () => {
+    const t = appAt(store);
+    const idless = (effectiveDateTime?: string): Record<string, any> => {
+      const body = flaggedWithTsh(7.9);
+      const tsh = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-complete-flagged-tsh').resource;
+      delete tsh.id;
+      if (effectiveDateTime) tsh.effectiveDateTime = effectiveDateTime;
+      return body;
+    };
+    const first = await hook(t, PV, idless());
+    expect(kinds(first)).toEqual(['screening-abnormal']);
+    await answer(t, PV, cardOfKind(first, 'screening-abnormal'), { reason: 'already-addressed' });
+    expect(kinds(await hook(t, PV, idless()))).toEqual(['non-pharmacological-treatment']);
+    const newer = await hook(t, PV, idless('2026-11-20'));
+    expect(kinds(newer)).toEqual(['screening-abnormal']);
+    expect(cardOfKind(newer, 'screening-abnormal')!.detail).toContain('TSH');
+  });
+
   test('a not-assessable result is never kept quiet unseen (§3.2): once the flagged-results card is quiet the non-drug card lists it; a new one brings the flagged-results card back', async () => {
     const t = appAt(store);
     const first = await hook(t, PV, patientViewRequest('gsb-complete-flagged'));
