@@ -120,10 +120,18 @@ export function screeningAbnormalFacts(f: ScreeningAbnormalFinding): CardFacts {
  * Facts of the non-drug card (§6): the phase and the multidisciplinary eligibility — a new flagged result has
  * its own card and does not bring this one back — and the not-assessable results it lists, unless it lists
  * them only because the flagged-results card, whose finding holds them, is quiet (a new one brings that card
- * back; this one's finding must not change with another card's quieting).
+ * back; this one's finding must not change with another card's quieting). In the established phase also what
+ * only this card says: the groups the screening did not include and the groups whose results from before the
+ * registration are flagged and unanswered — a new one of either brings it back.
  */
 function nonPharmacologicalFacts(f: NonPharmacologicalFinding): CardFacts {
-  return { phase: f.phase, multidisciplinary: f.multidisciplinaryEligible, ...notAssessableFacts(f.abnormalCardQuiet ? [] : f.notAssessable) };
+  return {
+    phase: f.phase,
+    multidisciplinary: f.multidisciplinaryEligible,
+    ...notAssessableFacts(f.abnormalCardQuiet ? [] : f.notAssessable),
+    ...(f.notIncluded.length > 0 ? { notIncluded: [...f.notIncluded].sort() } : {}),
+    ...(f.earlierFlagged.length > 0 ? { earlierFlagged: [...f.earlierFlagged].sort() } : {}),
+  };
 }
 
 export function createPatientViewService(deps: PatientViewDeps): CdsService<'patient-view'> {

@@ -355,6 +355,21 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual(['non-pharmacological-treatment']);
   });
 
+  test('an answered established non-drug card comes back when what only it says changes: a group the screening did not include', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment');
+    expect(card!.detail).not.toContain('did not include');
+    await answer(t, PV, card, { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-established-complete')))).toEqual([]);
+    // One result less: that group is newly "not included".
+    const fewer = patientViewRequest('gsb-established-complete') as Record<string, any>;
+    fewer.prefetch.labs.entry.pop();
+    if (fewer.prefetch.labs.total !== undefined) fewer.prefetch.labs.total = fewer.prefetch.labs.entry.length;
+    const back = await hook(t, PV, fewer);
+    expect(kinds(back)).toEqual(['non-pharmacological-treatment']);
+    expect(cardOfKind(back, 'non-pharmacological-treatment')!.detail).toContain('did not include');
+  });
+
   test('NONPHARM_REPEAT_DAYS=30: an overridden established non-drug card is back after 30 days', async () => {
     const t = appAt(store, { NONPHARM_REPEAT_DAYS: '30' });
     await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment'), {});
