@@ -4,6 +4,7 @@ import { combinationWarnings, ConfigError, loadConfig, productionWarnings } from
 import { createLogger } from './observability/logger.js';
 import { errorCodeOf } from './model/errorCode.js';
 import { Metrics } from './observability/metrics.js';
+import { loadCardTexts } from './render/cardTexts.js';
 import { createServices, disabledKinds } from './services/serviceRegistry.js';
 import { InstanceLockTaken, takeInstanceLock, type InstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
@@ -46,10 +47,12 @@ async function letGo(): Promise<void> {
 async function main(): Promise<void> {
   let config;
   let secret;
+  // Read once: checked here against the settings, then given to the services.
+  const texts = loadCardTexts();
   try {
     config = loadConfig(process.env);
     // A card kind these name that does not exist stops the start here, before the store is made (exit 2).
-    disabledKinds(config);
+    disabledKinds(config, texts);
     // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
     // anything there (the development pseudonym secret included) or migrates.
     try {
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
   const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
-  const services = createServices(config, logger, { fhirReads: metrics });
+  const services = createServices(config, logger, { fhirReads: metrics, texts });
   const serviceIds = services.map((s) => s.id);
   const verifier = await createAuthVerifier(
     config,

@@ -35,7 +35,7 @@ function withGuidelineStatus(texts: CardTexts, config: Config): CardTexts {
  * CARD_KINDS_DISABLED (docs/clinical-rules.md §8): a disabled kind is never issued, whichever service
  * would make it. Each kind is checked against the card kinds in cards/ at start.
  */
-export function disabledKinds(config: Pick<Config, 'cards' | 'quiet'>, texts: CardTexts = loadCardTexts()): ReadonlySet<string> {
+export function disabledKinds(config: Pick<Config, 'cards' | 'quiet'>, texts: CardTexts): ReadonlySet<string> {
   const known = new Set(texts.cardKinds());
   for (const kind of config.cards.disabledKinds) {
     if (!known.has(kind)) throw new ConfigError('CARD_KINDS_DISABLED', `"${kind}" is not a card kind; known: ${[...known].sort().join(', ')}`);
