@@ -284,7 +284,7 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     hasReason: reasons !== undefined || reasonReferences.length > 0,
     startedAt: startOf(resource, resourceType),
     endedAt: nonBlank(resourceType === 'MedicationOrder' ? resource.dateEnded : isObject(resource.effectivePeriod) ? resource.effectivePeriod.end : undefined) ?? null,
-    notTaken: resourceType === 'MedicationStatement' && ((typeof resource.taken === 'string' && resource.taken.trim().toLowerCase() === 'n') || resource.wasNotTaken === true),
+    notTaken: resourceType === 'MedicationStatement' && (lowerCode(resource.taken) === 'n' || resource.wasNotTaken === true),
     replaces: orderReference(referenceOf(resource.priorPrescription)),
     intent: lowerCode(resource.intent) ?? null,
   };

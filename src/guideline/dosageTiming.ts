@@ -1,5 +1,5 @@
 import { codingsOf } from '../model/codeableConcept.js';
-import { asList, finiteNumber, isObject, numberOrNumericText, ownEntry } from '../model/json.js';
+import { asList, finiteNumber, isObject, lowerCode, numberOrNumericText, ownEntry } from '../model/json.js';
 
 /**
  * Daytime dosing of amitriptyline (docs/clinical-rules.md §4; the guideline: "not in the daytime because of
@@ -126,8 +126,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   // Counts sent as text ("2") and a unit in upper case ("D", UCUM's are lower case) read as meant.
   const frequency = numberOrNumericText(repeat?.frequency);
   const period = numberOrNumericText(repeat?.period);
-  const sentUnit: unknown = repeat?.periodUnit ?? repeat?.periodUnits;
-  const unit = typeof sentUnit === 'string' ? sentUnit.trim().toLowerCase() : undefined;
+  const unit = lowerCode(repeat?.periodUnit ?? repeat?.periodUnits);
   const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
   const codeDoses = code ? ownEntry(CODE_DOSES, code) : undefined;
   // Only a frequency FHIR allows (a positiveInt) is a rate the bedtime update may copy.

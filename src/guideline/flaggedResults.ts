@@ -180,7 +180,7 @@ function ageBound(q: unknown): { value: number; unit: AgeUnit } | undefined {
   if (!isObject(q)) return undefined;
   const v = finiteNumber(q.value);
   if (v === undefined) return undefined;
-  const unit = (nonBlank(q.code) ?? nonBlank(q.unit) ?? 'a').trim().toLowerCase();
+  const unit = lowerCode(q.code) ?? lowerCode(q.unit) ?? 'a';
   // A fractional number of years ("0.5 a") is counted in months.
   if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return Number.isInteger(v) ? { value: v, unit: 'years' } : { value: v * 12, unit: 'months' };
   if (['mo', 'month', 'months', 'mdr'].includes(unit)) return { value: v, unit: 'months' };
