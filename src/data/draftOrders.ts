@@ -339,7 +339,9 @@ function r4RequestOf(resource: JsonObject, view: MedicationOrderView): ResourceJ
   for (const k of ['patient', 'dateWritten', 'reasonCodeableConcept', 'prescriber', 'dateEnded', 'reasonEnded', 'dosage', 'effectiveDateTime', 'effectivePeriod', 'dateAsserted', 'informationSource', 'derivedFrom', 'partOf', 'statusReason']) {
     delete request[k];
   }
-  request.status = view.status;
+  // Only drafts are updated, and a draft order is a draft (CDS Hooks draftOrders): one sent without a status
+  // (R4 requires one) is written back as `draft`, not as the view's `unknown`.
+  request.status = lowerCode(resource.status) ?? 'draft';
   request.intent = nonBlank(resource.intent) ?? 'order';
   const subject = resource.subject ?? resource.patient;
   if (subject !== undefined) request.subject = subject;

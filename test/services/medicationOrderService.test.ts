@@ -441,6 +441,14 @@ describe('amitriptyline daytime dosing', () => {
     })])).cards[0]!;
     expect(card.suggestions[0].actions[0].resource.dosageInstruction).toEqual([{ timing: { repeat: { id: 'rep1', extension: ext, frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }]);
   });
+  test('a draft sent without a status (R4 requires one) is written back by the bedtime update as a draft, not as "unknown"; a status sent is kept', async () => {
+    const bidDraft = (extra: object) => ({ ...draft('r', { text: 'Saroten 25 mg' }, { dosageInstruction: bid }), ...extra }) as fhir4.MedicationRequest;
+    const { status: _, ...noStatus } = bidDraft({});
+    const without = (await call([noStatus as fhir4.MedicationRequest])).cards[0]!;
+    expect(without.suggestions[0].actions[0].resource.status).toBe('draft');
+    const sent = (await call([bidDraft({ status: 'Active' })])).cards[0]!;
+    expect(sent.suggestions[0].actions[0].resource.status).toBe('active');
+  });
   test('an as-needed instruction beside a regular one of the same dose: no one-dose update (it would make the regular dose as needed, or the other way round); the card says why', async () => {
     const card = (await call([draft('r', { text: 'Saroten 10 mg' }, {
       dosageInstruction: [
