@@ -370,6 +370,28 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(cardOfKind(back, 'non-pharmacological-treatment')!.detail).toContain('did not include');
   });
 
+  test('an answered established non-drug card comes back when what only it says changes: a result from before the registration newly flagged', async () => {
+    const t = appAt(store);
+    // The TSH taken before the diagnosis was registered (2024-01-10): not counted, and here not flagged.
+    const earlierTsh = (flagged: boolean): Record<string, any> => {
+      const body = patientViewRequest('gsb-established-complete') as Record<string, any>;
+      const tsh = body.prefetch.labs.entry.find((e: any) => e.resource.id === 'gsb-established-complete-o0').resource;
+      tsh.effectiveDateTime = '2023-12-01';
+      if (flagged) {
+        tsh.valueQuantity.value = 7.9;
+        tsh.interpretation = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'H' }] }];
+      }
+      return body;
+    };
+    const card = cardOfKind(await hook(t, PV, earlierTsh(false)), 'non-pharmacological-treatment');
+    expect(card!.detail).not.toContain('flagged by the lab');
+    await answer(t, PV, card, { reason: 'not-relevant' });
+    expect(kinds(await hook(t, PV, earlierTsh(false)))).toEqual([]);
+    const back = await hook(t, PV, earlierTsh(true));
+    expect(kinds(back)).toEqual(['non-pharmacological-treatment']);
+    expect(cardOfKind(back, 'non-pharmacological-treatment')!.detail).toContain('The latest result from before the diagnosis was registered is flagged by the lab: TSH');
+  });
+
   test('NONPHARM_REPEAT_DAYS=30: an overridden established non-drug card is back after 30 days', async () => {
     const t = appAt(store, { NONPHARM_REPEAT_DAYS: '30' });
     await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-established-complete')), 'non-pharmacological-treatment'), {});
