@@ -3,6 +3,7 @@ import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, ty
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
+import { namesAnotherServer } from './fhirServerAllowlist.js';
 
 /**
  * Lenient reading of medication orders (docs/clinical-rules.md §4, §7): R4 MedicationRequest, DSTU2
@@ -32,7 +33,11 @@ class ResourceIndex {
   /** The last container with many contained resources, and those by id (the first of an id). */
   private contained: { container: JsonObject; byId: Map<string, { at: number; resource: JsonObject }> } | null = null;
 
-  constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
+  constructor(
+    private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[],
+    /** The call's fhirServer: an absolute reference to another server is never taken for a resource by its `Type/id`. */
+    private readonly fhirServer: string | undefined,
+  ) {}
 
   private map(): Map<string, JsonObject> {
     if (this.byRef) return this.byRef;
@@ -82,6 +87,8 @@ class ResourceIndex {
     const byRef = this.map();
     const direct = byRef.get(reference);
     if (direct) return direct;
+    // "http://other.example/fhir/Medication/1" is not this server's Medication/1, which may be another drug.
+    if (namesAnotherServer(reference, this.fhirServer)) return undefined;
     const parts = reference.replace(/\/_history\/[^/]*$/, '').split('/');
     if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
     return undefined;
@@ -472,9 +479,16 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
  * accepted too), each read once. Other resources (ServiceRequest …) are skipped. With `selections`
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
  */
-export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
+export function readDraftOrders(
+  draftOrders: unknown,
+  selections: readonly unknown[] | undefined,
+  skipped: SkippedResources,
+  statuses: ConditionStatuses,
+  /** The call's fhirServer, whose resources the draft Bundle's relative references name. */
+  fhirServer?: string,
+): DraftOrder[] {
   const entries = entriesOf(draftOrders);
-  const index = new ResourceIndex(entries);
+  const index = new ResourceIndex(entries, fhirServer);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
   const isSelected = (entry: { resource: JsonObject; fullUrl?: string }) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
@@ -494,13 +508,12 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
   );
 }
 
-/** The view with a Medication read from the FHIR server filled in, when it names the unresolved reference. */
-export function withMedications<T extends MedicationOrderView>(views: readonly T[], medications: readonly unknown[]): T[] {
-  const index = new ResourceIndex(medications.filter((m): m is JsonObject => isObject(m) && m.resourceType === 'Medication').map((resource) => ({ resource })));
+/** The view with a Medication read from the FHIR server filled in: `medications` by the reference each was read for. */
+export function withMedications<T extends MedicationOrderView>(views: readonly T[], medications: ReadonlyMap<string, unknown>): T[] {
   return views.map((v) => {
     if (v.unresolvedMedicationReference === null) return v;
-    const med = index.resolve(v.unresolvedMedicationReference, {});
-    if (!med) return v;
+    const med = medications.get(v.unresolvedMedicationReference);
+    if (!isObject(med) || med.resourceType !== 'Medication') return v;
     const { medication: code, ingredients, namedByDisplays } = medicationOf(med);
     if (!code && ingredients.length === 0) return v;
     // The reference's display (already the view's medication) still names it first, as in readOrder.
@@ -523,7 +536,7 @@ const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled'
  * medication that can be read (code, ingredient, a reference to resolve or its display), is unreadable:
  * skipped and named (§7).
  */
-export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources, statuses: ConditionStatuses): MedicationOrderView[] {
+export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources, statuses: ConditionStatuses, fhirServer?: string): MedicationOrderView[] {
   // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
   // intermediate lists: read for every call, and the array per resource was ~5 µs of an order hook.
   const indexed: { resource: JsonObject }[] = [];
@@ -546,7 +559,7 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
     if (r.resourceType === 'Bundle') for (const e of entriesOf(r)) add(e.resource);
     else add(r);
   }
-  const index = new ResourceIndex(indexed);
+  const index = new ResourceIndex(indexed, fhirServer);
   return skipped.readEach(active, 'active-medication', (resource) => {
     const type = resource.resourceType;
     if (!isOrderType(type)) throw new Error('not an order');

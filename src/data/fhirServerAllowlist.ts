@@ -46,6 +46,16 @@ export function isWithinBase(url: string, base: string): boolean {
   return path === basePath || (path.startsWith(`${basePath}/`) && !DISGUISED_SEPARATOR.test(path.slice(basePath.length)));
 }
 
+/**
+ * True when a FHIR reference is known to name a resource on another server than the call's `fhirServer`: an
+ * absolute URL (it has a scheme) that is not below that base. A relative reference (`Medication/1`) is the
+ * call's own server's; without a fhirServer nothing is known, so nothing is another server's.
+ */
+export function namesAnotherServer(reference: string, fhirServer: string | undefined): boolean {
+  if (fhirServer === undefined || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference)) return false;
+  return !isWithinBase(reference, fhirServer.trim());
+}
+
 /** The list in force: FHIR_SERVER_ALLOWLIST when set, else loopback (development, test) or nothing (production). */
 export function effectiveAllowlist(config: Config): string[] | 'loopback' {
   if (config.fhir.allowlist !== null) return config.fhir.allowlist;

@@ -202,12 +202,12 @@ describe('readDraftOrders', () => {
   test('a medicationReference is resolved from Medications read later (e.g. from the server), without reading the draft again', () => {
     const drafts = readDraftOrders([{ resourceType: 'MedicationRequest', id: 'x', medicationReference: { reference: 'http://fhir.example/Medication/m1' } }]);
     expect(drafts[0]!.unresolvedMedicationReference).toBe('http://fhir.example/Medication/m1');
-    const [d] = withMedications(drafts, [{ resourceType: 'Medication', id: 'm1', code: { text: 'Lyrica 75 mg' } }]);
+    const [d] = withMedications(drafts, new Map([['http://fhir.example/Medication/m1', { resourceType: 'Medication', id: 'm1', code: { text: 'Lyrica 75 mg' } }]]));
     expect(d!.medication?.text).toBe('Lyrica 75 mg');
     expect(d!.unresolvedMedicationReference).toBeNull();
     expect(d!.selected).toBe(true);
     // A Medication found but naming nothing readable (no code, no ingredients) leaves the reference unresolved: the drug stays unknown, not absent.
-    const [blank] = withMedications(drafts, [{ resourceType: 'Medication', id: 'm1', status: 'active' }]);
+    const [blank] = withMedications(drafts, new Map([['http://fhir.example/Medication/m1', { resourceType: 'Medication', id: 'm1', status: 'active' }]]));
     expect(blank).toBe(drafts[0]);
   });
 

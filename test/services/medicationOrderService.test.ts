@@ -686,6 +686,26 @@ describe('scope and protocol edge cases', () => {
     expect(kinds(b)).toEqual(['tapentadol']);
     expect(server.isDone()).toBe(true);
   });
+  test('a medicationReference to another server is never read on the fhirServer (its Medication of that id may be another drug): classified by its display; one below the fhirServer\'s base is read', async () => {
+    const seen: string[] = [];
+    nock('http://127.0.0.1:8081')
+      .persist()
+      .get(/\/fhir\/Medication\/.*/)
+      .reply((uri) => {
+        seen.push(uri);
+        return [200, { resourceType: 'Medication', id: 'med-1', code: { coding: [{ system: RXNORM, code: '825411' }], text: 'Palexia 50 mg' } }];
+      });
+    const foreign = draft('a', undefined, { medicationReference: { reference: 'http://other.example/fhir/Medication/med-1', display: 'oxycodone 5 mg' } });
+    expect(kinds(await call([foreign], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['opioid-without-dual-action']);
+    expect(seen).toEqual([]);
+    // Nor is it taken for the draft Bundle's own Medication of that id.
+    const bundled = { resourceType: 'Medication', id: 'med-1', code: { coding: [{ system: RXNORM, code: '825411' }], text: 'Palexia 50 mg' } } as fhir4.Resource;
+    expect(kinds(await call([foreign, bundled], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['opioid-without-dual-action']);
+    const own = draft('a', undefined, { medicationReference: { reference: 'HTTP://127.0.0.1:8081/fhir/Medication/med-1', display: 'oxycodone 5 mg' } });
+    expect(kinds(await call([own], { fhirServer: 'http://127.0.0.1:8081/fhir/' }))).toEqual(['tapentadol']);
+    expect(seen).toEqual(['/fhir/Medication/med-1']);
+    nock.cleanAll();
+  });
   test.each(['Medication/..', 'Medication/.', 'http://127.0.0.1:8081/fhir/Medication/..'])('a medicationReference %j names no Medication: never read (not the server\'s base, nor a search of all Medications)', async (reference) => {
     const seen: string[] = [];
     nock('http://127.0.0.1:8081')
