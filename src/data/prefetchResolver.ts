@@ -354,7 +354,18 @@ export async function resolvePrefetch(
   const outcomes = await Promise.all(
     steps.map(async (s): Promise<KeyOutcome> => {
       if ('now' in s) return s.now;
-      if ('page' in s) return own(s.spec, await completePages(s.spec, s.page, s.next));
+      if ('page' in s) {
+        const rest = own(s.spec, await completePages(s.spec, s.page, s.next));
+        // A next link the server refuses (410: its paging session expired; 403: the link belonged to the EHR's
+        // own session) says nothing of the query itself: it is run again on the fhirServer, as for a link that
+        // leads elsewhere. Not after the page limit (the query would meet it too) or the deadline.
+        if (!('unavailable' in rest) || rest.pageLimit === true || call.signal.aborted) return rest;
+        const p = plan(s.spec);
+        if ('unavailable' in p) return rest;
+        const { query, ...fallbacks } = p;
+        const again = own(s.spec, await read(s.spec, query, fallbacks));
+        return 'unavailable' in again ? { ...again, unavailable: `${rest.unavailable}; the query run again: ${again.unavailable}` } : again;
+      }
       const { query, ...fallbacks } = s.fetch;
       const o = own(s.spec, await read(s.spec, query, fallbacks));
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;

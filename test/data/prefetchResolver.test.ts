@@ -677,10 +677,32 @@ describe('resolvePrefetch: incomplete prefetch (a next link, or total above the 
     expect(server.isDone()).toBe(false);
   });
 
-  it('a failing next page → unavailable, naming the failure', async () => {
-    nock(ORIGIN).get('/fhir/Condition').query(true).reply(500, '');
+  it('a next page the server refuses (410: its paging session expired; 403: the EHR\'s own session) → the query is run again on the fhirServer, with the token', async () => {
+    for (const status of [410, 403]) {
+      const page2 = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1', page: '2' }).reply(status, '');
+      const again = nock(ORIGIN, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
+        .get('/fhir/Condition')
+        .query({ patient: 'p1' })
+        .reply(200, bundle([cond('c1'), cond('c2')]));
+      const r = await resolve(request({ ...withToken, prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?patient=p1&page=2`) } }), config(), CONDITIONS_ONLY);
+      expect([status, r.resources.conditions?.map((c) => c.id)]).toEqual([status, ['c1', 'c2']]);
+      expect(page2.isDone() && again.isDone()).toBe(true);
+    }
+  });
+
+  it('a failing next page, and the query run again failing too → unavailable, naming both failures; over the page limit the query is not run again', async () => {
+    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(500, '');
+    nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(503, '');
     const { text } = await expect412(resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config(), CONDITIONS_ONLY));
     expect(text).toContain('HTTP 500');
+    expect(text).toContain('the query run again: ');
+    expect(text).toContain('HTTP 503');
+    nock(ORIGIN).get('/fhir/Condition').query({ page: '2' }).reply(200, bundle([cond('c2')], `${FHIR}/Condition?page=3`));
+    const query = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1')]));
+    const limited = await expect412(resolve(request({ prefetch: { conditions: bundle([cond('c1')], `${FHIR}/Condition?page=2`) } }), config({ FHIR_MAX_PAGES: '2' }), CONDITIONS_ONLY));
+    expect(limited.text).toContain('page limit');
+    expect(query.isDone()).toBe(false);
+    nock.cleanAll();
   });
 });
 
