@@ -68,6 +68,13 @@ export class PostgresDb implements Db {
     // PostgreSQL's commit waits for the WAL flush (synchronous_commit on): every batch is durable.
     const client = await this.pool.connect();
     let broken = false;
+    // While a client is checked out the pool does not listen for its errors: the server ending the session
+    // between two statements (a restart, pg_terminate_backend) would be thrown as an unhandled 'error' and
+    // end the process. The statement under way fails on its own; the client is then dropped, not reused.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const changes: number[] = [];
@@ -80,6 +87,7 @@ export class PostgresDb implements Db {
       });
       throw err;
     } finally {
+      client.removeListener('error', onError);
       client.release(broken);
     }
   }

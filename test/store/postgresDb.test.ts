@@ -83,3 +83,32 @@ pgOnly('PostgreSQL: runAlone skips while another instance runs the job, and a jo
     await b.close();
   }
 }, 20_000);
+
+/** The server ending a session while the store holds it in a transaction (a restart, pg_terminate_backend). */
+pgOnly('PostgreSQL: a session ended by the server in the middle of a batch fails that batch, and nothing else: no uncaught error, the next batch gets a new connection', async () => {
+  const loc = await freshLocation('postgres');
+  const url = loc.databaseUrl ?? '';
+  const db = new PostgresDb(url);
+  const admin = new PostgresDb(url);
+  const uncaught: unknown[] = [];
+  const record = (err: unknown): void => {
+    uncaught.push(err);
+  };
+  process.on('uncaughtException', record);
+  try {
+    // A pause only this test's statement makes, so that only its session is ended.
+    const batch = db.batch([statement('SELECT 1'), statement('SELECT pg_sleep(3.217)'), statement('SELECT 1')]);
+    await new Promise((r) => setTimeout(r, 300));
+    const ended = await admin.all("SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query LIKE '%pg_sleep(3.217)%' AND pid <> pg_backend_pid()");
+    expect(ended).toEqual([{ ended: true }]);
+    await expect(batch).rejects.toThrow();
+    // The socket's own end comes after the failed statement: give it time to be (not) thrown.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(uncaught).toEqual([]);
+    expect(await db.batch([statement('SELECT 1')])).toEqual([1]);
+  } finally {
+    process.off('uncaughtException', record);
+    await db.close();
+    await admin.close();
+  }
+}, 20_000);
