@@ -29,6 +29,11 @@ function naming(variable: string, err: unknown): unknown {
   // login (28xxx) or the database (3D000), SQLite finding its file read-only, an issuers file. A migration's or
   // the code's own fault passes as it is.
   const code = errorCodeOf(err) ?? '';
+  // A database that does not answer now may be down, not misnamed: said as such (exit 1, so a process manager
+  // that restarts the service on failure brings it back once the database answers).
+  if (variable === 'DATABASE_URL' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)) {
+    return new Error(`the database at DATABASE_URL cannot be reached (${code}): is it running, and is DATABASE_URL right? The service starts once it can migrate the schema and check the pseudonym secret there`);
+  }
   const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code) || /^SQLITE_(READONLY|CANTOPEN)/.test(code);
   return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;
 }
