@@ -259,7 +259,61 @@ function clock(name: string, raw: string): number {
 export const DEFAULT_GUIDELINE_URL =
   'https://sundhedsstyrelsen.dk/da/udgivelser/2018/NKR-Udredning-og-behandling-af-patienter-med-generaliserede-smerter-i-bevaegeapparatet';
 
+/**
+ * The settings in `env`, checked (ConfigError names the first wrong one). A variable set beside them whose name
+ * is one or two letters from a setting's (`DATABSE_URL`, `RETENTION_DAY`, `METRICS_TOKN`) is refused too: left
+ * unread it would silently give the default — another store per instance, rows kept for ever, an open
+ * `/metrics`. The names compared are those this function reads, so the list cannot drift from the code.
+ */
 export function loadConfig(env: Env = process.env): Config {
+  const read = new Set<string>();
+  const recorded = new Proxy(env, {
+    get(target, name) {
+      if (typeof name !== 'string') return undefined;
+      read.add(name);
+      return target[name];
+    },
+  });
+  const config = readSettings(recorded);
+  refuseMisspeltNames(Object.keys(env), read);
+  return config;
+}
+
+/** Upper-case names of at least 5 letters; a setting's name up to 7 letters long is missed by one edit, a longer one by up to two. */
+function refuseMisspeltNames(names: readonly string[], settings: ReadonlySet<string>): void {
+  for (const name of names) {
+    if (settings.has(name) || name.length < 5 || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+    for (const setting of settings) {
+      if (setting.length < 5 || Math.abs(setting.length - name.length) > 2) continue;
+      if (editDistance(name, setting) <= (setting.length <= 7 ? 1 : 2)) {
+        throw new ConfigError(name, `is not a setting of this service: did you mean ${setting}? (left unread it would give ${setting}'s default)`);
+      }
+    }
+  }
+}
+
+/** Letters inserted, deleted, changed or two neighbours swapped (optimal string alignment distance). */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row: number[] = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const above = rows[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+      row.push(d);
+    }
+    rows.push(row);
+  }
+  return (rows[a.length] as number[])[b.length] as number;
+}
+
+function readSettings(env: Env): Config {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
   const port = int(env, 'PORT', 3000, 0, 65535);
   const host = str(env, 'HOST') ?? '127.0.0.1';

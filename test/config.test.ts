@@ -302,3 +302,22 @@ describe('QUIET_BY_DESIGN, QUIET_KINDS_DISABLED and the quiet periods', () => {
     expect(() => createServices(loadConfig({ NODE_ENV: 'test', QUIET_KINDS_DISABLED: 'screening-abnormal' }), silentLogger())).not.toThrow();
   });
 });
+
+describe('loadConfig: a variable whose name is one or two letters from a setting\'s is refused, not left unread', () => {
+  test.each([
+    ['DATABSE_URL', 'DATABASE_URL'],
+    ['RETENTION_DAY', 'RETENTION_DAYS'],
+    ['METRICS_TOKN', 'METRICS_TOKEN'],
+    ['LOGLEVEL', 'LOG_LEVEL'],
+    ['PSEUDONYM_SECRT', 'PSEUDONYM_SECRET'],
+  ])('%s → did you mean %s?', (typo, setting) => {
+    const e = configError({ [typo]: 'x' });
+    expect(e.message).toBe(`Configuration error in ${typo}: is not a setting of this service: did you mean ${setting}? (left unread it would give ${setting}'s default)`);
+  });
+
+  test("a machine's and a container's usual variables, and the tests' own, are not taken for misspelt settings", () => {
+    const usual = ['PATH', 'HOME', 'HOSTNAME', 'PWD', 'OLDPWD', 'LANG', 'LANGUAGE', 'LC_ALL', 'TERM', 'SHELL', 'USER', 'LOGNAME', 'TZ', 'CI', 'DEBUG', 'NODE_OPTIONS', 'NODE_PATH', 'npm_config_cache', 'PGHOST', 'PGPORT', 'PGDATABASE', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_PORT', 'HOST_IP', 'POD_NAME', 'TEST_DATABASE_URL', 'GITHUB_ACTIONS', 'JAVA_HOME', 'XDG_RUNTIME_DIR', 'SSH_AUTH_SOCK', 'EDITOR', 'HISTSIZE', 'DATA', 'AUTHOR', 'TMPDIR', 'FHIR_LATENCY_MS'];
+    expect(() => loadConfig(Object.fromEntries(usual.map((n) => [n, 'x'])))).not.toThrow();
+    expect(() => loadConfig({ ...process.env })).not.toThrow();
+  });
+});
