@@ -3,6 +3,8 @@ import { isObject, nonBlank, objectList } from '../model/json.js';
 import { listedOnce, readFhirPayload, withdrawnWithTheirReports } from './bundleEntries.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 
+const UTF8 = new TextDecoder('utf-8');
+
 /**
  * GETs FHIR reads and searches from an allow-listed `fhirServer` with Node's `fetch`.
  *
@@ -170,7 +172,8 @@ export function createFhirFetcher(config: Config): FhirFetcher {
       }
       chunks.push(value);
     }
-    return Buffer.concat(chunks, size).toString('utf8');
+    // TextDecoder drops a leading byte-order mark, as Response.text() and JSON (RFC 8259) allow; Buffer's toString keeps it.
+    return UTF8.decode(Buffer.concat(chunks, size));
   }
 
   /** Whether a 400 answer's OperationOutcome says `type` is unknown; a body too large or not JSON says no. */

@@ -87,6 +87,16 @@ describe('createFhirFetcher', () => {
     expect(out.map((r) => r.id)).toEqual(['c1', 'c2']);
   });
 
+  it('an answer that starts with a UTF-8 byte-order mark is read as JSON (RFC 8259 lets a parser ignore it); a 400 with one still says the type is unknown', async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, Buffer.concat([bom, Buffer.from(JSON.stringify(bundle([cond('c1')])))]), { 'Content-Type': 'application/fhir+json' });
+    expect((await createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).map((r) => r.id)).toEqual(['c1']);
+    const unknown = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-supported', diagnostics: 'Unknown resource type: MedicationRequest' }] };
+    nock(ORIGIN).get('/fhir/MedicationRequest').query(true).reply(400, Buffer.concat([bom, Buffer.from(JSON.stringify(unknown))]), { 'Content-Type': 'application/fhir+json' });
+    const e = await expectReason(createFhirFetcher(config()).fetch(BASE, 'MedicationRequest?patient=p1', { signal: live() }), 'http-status');
+    expect(e.unknownResourceType).toBe(true);
+  });
+
   it('an empty search Bundle is []', async () => {
     nock(ORIGIN).get('/fhir/Condition').query(true).reply(200, { resourceType: 'Bundle', type: 'searchset', total: 0 });
     await expect(createFhirFetcher(config()).fetch(BASE, 'Condition?patient=p1', { signal: live() })).resolves.toEqual([]);
