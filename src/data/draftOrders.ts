@@ -49,10 +49,8 @@ class ResourceIndex {
       if (type && id && !byRef.has(`${type}/${id}`)) byRef.set(`${type}/${id}`, resource);
       if (fullUrl && !byRef.has(fullUrl)) byRef.set(fullUrl, resource);
       // A resource sent without its id but with an absolute fullUrl ".../Medication/m9": "Medication/m9" names it.
-      if (type && !id && fullUrl) {
-        const [urlType, urlId] = fullUrl.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2);
-        if (urlType === type && urlId && !byRef.has(`${type}/${urlId}`)) byRef.set(`${type}/${urlId}`, resource);
-      }
+      const urlId = type && !id ? idOfFullUrl(resource, fullUrl) : undefined;
+      if (urlId !== undefined && !byRef.has(`${type}/${urlId}`)) byRef.set(`${type}/${urlId}`, resource);
     }
     this.byRef = byRef;
     return byRef;
@@ -93,6 +91,13 @@ class ResourceIndex {
     if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
     return undefined;
   }
+}
+
+/** The id an absolute fullUrl ".../Medication/m9" gives a resource of that type (sent without its own id). */
+function idOfFullUrl(resource: JsonObject, fullUrl: string | undefined): string | undefined {
+  if (fullUrl === undefined) return undefined;
+  const [urlType, urlId] = fullUrl.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2);
+  return urlType === resource.resourceType && urlId ? urlId : undefined;
 }
 
 function referenceOf(v: unknown): string | undefined {
@@ -449,11 +454,12 @@ const ORDER_SELECTION_TYPES: ReadonlySet<string> = new Set(['medicationrequest',
 
 /**
  * Whether a selection names this entry: by `Type/id` (read leniently, as above), or by the entry's
- * `fullUrl` (a draft not yet saved may have no id, only a `urn:uuid:` fullUrl).
+ * `fullUrl` (a draft not yet saved may have no id, only a `urn:uuid:` fullUrl); a draft sent without its id
+ * has the id its absolute fullUrl ends with (".../MedicationRequest/request-123"), as references find it.
  */
 function selects(selection: string, key: { type: string | null; id: string } | null, entry: { resource: JsonObject; fullUrl?: string }, types?: ReadonlySet<string>): boolean {
   if (entry.fullUrl !== undefined && entry.fullUrl === selection.trim()) return true;
-  const id = nonBlank(entry.resource.id);
+  const id = nonBlank(entry.resource.id) ?? idOfFullUrl(entry.resource, entry.fullUrl);
   if (key === null || id === undefined || key.id !== id) return false;
   const entryType = typeof entry.resource.resourceType === 'string' ? entry.resource.resourceType.toLowerCase() : '';
   if (key.type === null) return types === undefined || types.has(entryType);

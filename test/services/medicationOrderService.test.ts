@@ -617,6 +617,19 @@ describe('several drafts, selections and order-sign', () => {
     expect(res.status).toBe(200);
     expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
   });
+  test('a draft without an id, with an absolute fullUrl (".../MedicationRequest/request-123"), is selected by "MedicationRequest/request-123"; another type\'s fullUrl of that id is not', async () => {
+    const withFullUrl = (fullUrl: string) => {
+      const b = body([], { selections: ['MedicationRequest/request-123'] });
+      const unsaved = { ...draft('x', rx('835603', 'tramadol 50 mg')) } as Record<string, unknown>;
+      delete unsaved.id;
+      (b.context as Record<string, any>).draftOrders.entry = [{ fullUrl, resource: unsaved }];
+      return request(buildTestApp().app).post(SELECT).set('Accept-Language', 'en').send(b);
+    };
+    const res = await withFullUrl('http://ehr.example/fhir/MedicationRequest/request-123');
+    expect(res.status).toBe(200);
+    expect(kinds(expectValidResponse(res.body))).toEqual(['tramadol']);
+    expect((await withFullUrl('http://ehr.example/fhir/ServiceRequest/request-123')).status).toBe(400);
+  });
   test('a draft\'s Medication sent without its id, named only by its absolute fullUrl (".../Medication/m9"), is found by "Medication/m9"; another type under that path is not', async () => {
     const b = body([], { selections: ['MedicationRequest/d1'] });
     const order = { ...draft('d1', undefined), medicationReference: { reference: 'Medication/m9' } };
