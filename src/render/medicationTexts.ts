@@ -3,8 +3,8 @@ import { codePointCount, firstCodePoints, SUMMARY_MAX_CODE_POINTS } from './card
 import { escapeMarkdown, Markdown } from './cardTexts.js';
 import { overrideReasonList, strengthLine, type RenderContext } from './renderContext.js';
 
-/** The override reasons of the medication cards (docs/clinical-rules.md §4), in the card's language. */
-export const medicationOverrideReasons = overrideReasonList('medication', [
+/** The override reason codes of the medication cards (docs/clinical-rules.md §4); their texts: cards/medication.yaml. */
+export const MEDICATION_OVERRIDE_REASON_CODES: readonly string[] = [
   'treatment-plan-agreed',
   'non-drug-insufficient',
   'continuing-or-tapering',
@@ -13,7 +13,10 @@ export const medicationOverrideReasons = overrideReasonList('medication', [
   'palliative-or-cancer-pain',
   'other-indication',
   'specialist-decision',
-]);
+];
+
+/** The override reasons of the medication cards, in the card's language. */
+export const medicationOverrideReasons = overrideReasonList('medication', MEDICATION_OVERRIDE_REASON_CODES);
 
 /** A template filled as plain text (summaries, labels, action descriptions): nothing is Markdown-escaped. */
 export function plainFill(ctx: RenderContext, kind: string, key: string, values: Record<string, string | number> = {}): string {

@@ -85,8 +85,11 @@ export function overrideReasonList(section: string, codes: readonly string[]): (
     );
 }
 
-/** Override reasons of patient-level cards (docs/clinical-rules.md §6); feedback keys suppression on them. */
-export const patientOverrideReasons = overrideReasonList('common', ['already-addressed', 'not-relevant', 'address-later']);
+/** The override reason codes of patient-level cards (docs/clinical-rules.md §6), on which feedback keys suppression; their texts: cards/common.yaml. */
+export const PATIENT_OVERRIDE_REASON_CODES: readonly string[] = ['already-addressed', 'not-relevant', 'address-later'];
+
+/** Override reasons of patient-level cards, in the card's language. */
+export const patientOverrideReasons = overrideReasonList('common', PATIENT_OVERRIDE_REASON_CODES);
 
 /** Joins Markdown blocks with blank lines, so paragraphs stay paragraphs and lists stay lists. */
 export function blocks(...parts: Array<string | false | undefined | null>): string {

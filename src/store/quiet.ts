@@ -19,7 +19,7 @@ import { DAY_MS, HOUR_MS } from '../model/duration.js';
 import type { HookName } from '../model/hookRequest.js';
 import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 import type { Pseudonymizer } from './pseudonym.js';
-import type { CardLogEntry, FeedbackEntry, LoggedCard, QuietEntry, QuietPolicy, Store, StoredAnswer } from './store.js';
+import { REASON_NOT_OFFERED, type CardLogEntry, type FeedbackEntry, type LoggedCard, type QuietEntry, type QuietPolicy, type Store, type StoredAnswer } from './store.js';
 import type { StoreHealth } from './storeHealth.js';
 
 export type QuietSettings = Config['quiet'];
@@ -112,7 +112,8 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
   const setAt = answerOrder(answer);
   const entry = (reason: string, quietUntil: number | null, kind = card.kind): QuietEntry => ({ patientKey: card.patientKey, entryKey: card.findingKey, kind, reason, quietUntil, setAt });
   const out: QuietEntry[] = [];
-  const code = answer.reason?.code ?? null;
+  // A reason no card offers was not kept (REASON_NOT_OFFERED): such an answer is a plain dismiss.
+  const code = answer.reason === null || answer.reason.code === REASON_NOT_OFFERED ? null : answer.reason.code;
   const quietsCard = !settings.disabledKinds.includes(card.kind);
   switch (card.quietPolicy) {
     case 'patient':

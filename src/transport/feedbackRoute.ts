@@ -4,7 +4,8 @@ import type { CdsService } from '../model/cdsService.js';
 import { canonicalJson, sha256 } from '../store/pseudonym.js';
 import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
-import type { FeedbackEntry, Store } from '../store/store.js';
+import { REASON_NOT_OFFERED, SUGGESTION_NOT_OURS, type FeedbackEntry, type Store } from '../store/store.js';
+import { isGeneratedUuid } from '../model/json.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
@@ -23,6 +24,8 @@ export interface FeedbackRouteDeps {
   cardLog?: CardLog;
   /** Quiet by design (docs/clinical-rules.md §6): an answer quiets its card. */
   quiet?: QuietByDesign;
+  /** The override reasons the cards offer (their system, every card's codes): any other reason is not kept. */
+  overrideReasons: { system: string; codes: ReadonlySet<string> };
 }
 
 /** Feedback items named in the request's log line (the rest are counted). */
@@ -38,6 +41,17 @@ function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | '
   // Without caller verification the key is what it always was.
   if (f.callerKey !== null) parts.push(f.callerKey);
   return sha256(canonicalJson(parts));
+}
+
+/**
+ * An override reason as kept: one the cards offer (its code, and the system when the EHR sent it), else
+ * REASON_NOT_OFFERED — an EHR's own code or text ("Mette Hansen, CPR …, refuses") may hold patient data, and
+ * the store, the report and the log line keep no free text.
+ */
+function offeredReason(reason: { system?: string; code: string }, offered: FeedbackRouteDeps['overrideReasons']): FeedbackEntry['reason'] {
+  const system = reason.system ?? null;
+  if (offered.codes.has(reason.code) && (system === null || system === offered.system)) return { system, code: reason.code };
+  return { system: null, code: REASON_NOT_OFFERED };
 }
 
 /**
@@ -60,8 +74,9 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
         // The uuids the service issued are lower case; an EHR that sends them in upper case means the same card.
         cardUuid: f.card.toLowerCase(),
         outcome: f.outcome,
-        acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => s.id.toLowerCase()))],
-        reason: reason ? { system: reason.system ?? null, code: reason.code } : null,
+        // A suggestion's id is a UUID the service made; any other text is the caller's own and is not kept.
+        acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => (isGeneratedUuid(s.id) ? s.id.toLowerCase() : SUGGESTION_NOT_OURS)))],
+        reason: reason ? offeredReason(reason, deps.overrideReasons) : null,
         outcomeTimestamp: f.outcomeTimestamp,
         callerKey,
       };
@@ -96,11 +111,11 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
     const summary = summaryOf(res);
     summary.serviceId = service.id;
     summary.feedbackAdded = fresh.filter(Boolean).length;
-    // Bounded whatever a caller sends: the first items, reason codes cut short, and how many there were.
+    // Bounded whatever a caller sends: the first items (their reasons are the cards' own codes), and how many there were.
     summary.feedbackItems = entries.length;
     summary.feedback = entries
       .slice(0, LOGGED_ITEMS)
-      .map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code.slice(0, 64) } : { card: e.cardUuid, outcome: e.outcome }));
+      .map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code } : { card: e.cardUuid, outcome: e.outcome }));
     sendJson(res, 200, '{}');
   };
 }

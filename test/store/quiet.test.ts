@@ -274,6 +274,17 @@ describe.each(STORE_KINDS)('quiet by design with the %s store', (storeKind) => {
     expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
   });
 
+  test('a reason no card offers (an EHR\'s own code or text, not kept) quiets as a plain dismiss: a day, not QUIET_DAYS', async () => {
+    const t = appAt(store);
+    const card = cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete')!;
+    const item = { card: card.uuid, outcome: 'overridden', outcomeTimestamp: new Date(FIXED_NOW).toISOString(), overrideReason: { reason: { system: 'http://ehr.example/reasons', code: 'pt-pref' } } };
+    expect((await request(t.app).post(`/cds-services/${PV}/feedback`).send({ feedback: [item] })).status).toBe(200);
+    t.clock.now = FIXED_NOW + 23 * HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual([]);
+    t.clock.now = FIXED_NOW + 25 * HOUR;
+    expect(kinds(await hook(t, PV, patientViewRequest('gsb-workup-missing')))).toEqual(['screening-incomplete']);
+  });
+
   test('"will address later" quiets for 7 days (QUIET_LATER_DAYS); QUIET_DAYS is configurable', async () => {
     const t = appAt(store, { QUIET_DAYS: '30' });
     await answer(t, PV, cardOfKind(await hook(t, PV, patientViewRequest('gsb-workup-missing')), 'screening-incomplete'), { reason: 'address-later' });

@@ -5,6 +5,7 @@ import { captureLogs } from '../support/captureLogs.js';
 import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
 import { closeAll, freshStore, STORE_KINDS } from '../store/storeKinds.js';
+import { feedbackReport } from '../../src/store/report.js';
 
 const URL = '/cds-services/nkr-pain-patient-view/feedback';
 const SERVICE = '/cds-services/nkr-pain-patient-view';
@@ -67,13 +68,41 @@ describe.each(STORE_KINDS)('feedback with the %s store', (kind) => {
     ]);
   });
 
-  test('F1: overridden with a reason without display (capture 21), and a plain dismiss → 200, stored', async () => {
+  test('F1: overridden with a reason without display (capture 21), and a plain dismiss → 200, stored; a reason no card of ours offers (the capture\'s "pt-pref", another service\'s) is stored as not offered', async () => {
     expect((await request(t.app).post(URL).send(overridden())).status).toBe(200);
     expect((await request(t.app).post(URL).send({ feedback: [{ card: 'c0000000-0000-4000-8000-000000000001', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:40:00Z' }] })).status).toBe(200);
+    const ours = (card: string, reason: Record<string, string>) => ({ feedback: [{ card, outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:41:00Z', overrideReason: { reason } }] });
+    expect((await request(t.app).post(URL).send(ours('c0000000-0000-4000-8000-000000000003', { system: OVERRIDE_REASON_SYSTEM, code: 'not-relevant' }))).status).toBe(200);
+    expect((await request(t.app).post(URL).send(ours('c0000000-0000-4000-8000-000000000004', { code: 'acute-pain' }))).status).toBe(200);
     expect(await stored(store)).toEqual([
-      expect.objectContaining({ outcome: 'overridden', reason_system: 'http://example.org/override', reason_code: 'pt-pref' }),
+      expect.objectContaining({ outcome: 'overridden', reason_system: null, reason_code: 'not-offered' }),
       expect.objectContaining({ card_uuid: 'c0000000-0000-4000-8000-000000000001', outcome: 'overridden', reason_code: null }),
+      expect.objectContaining({ card_uuid: 'c0000000-0000-4000-8000-000000000003', reason_system: OVERRIDE_REASON_SYSTEM, reason_code: 'not-relevant' }),
+      expect.objectContaining({ card_uuid: 'c0000000-0000-4000-8000-000000000004', reason_system: null, reason_code: 'acute-pain' }),
     ]);
+  });
+
+  test('free text where a code or an id belongs (a name and a CPR number) is never stored, logged or reported: the reason is "not offered", the suggestion id "not a uuid"', async () => {
+    const logs = captureLogs();
+    const app = buildTestApp({ store, logger: logs.logger }).app;
+    const cpr = 'Mette Hansen CPR 140768-1234';
+    const body = {
+      feedback: [
+        { card: 'c0000000-0000-4000-8000-000000000005', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:42:00Z', overrideReason: { reason: { code: `${cpr} refuses` } } },
+        { card: 'c0000000-0000-4000-8000-000000000006', outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:42:00Z', overrideReason: { reason: { system: 'http://ehr.example/reasons', code: 'not-relevant' } } },
+        { card: 'c0000000-0000-4000-8000-000000000007', outcome: 'accepted', outcomeTimestamp: '2026-11-25T17:42:00Z', acceptedSuggestions: [{ id: cpr }] },
+      ],
+    };
+    expect((await request(app).post(URL).send(body)).status).toBe(200);
+    await new Promise((r) => setImmediate(r));
+    const rows = await stored(store);
+    expect(rows.map((r) => [r.reason_code, r.suggestions])).toEqual([
+      ['not-offered', []],
+      ['not-offered', []],
+      [null, ['not-a-uuid']],
+    ]);
+    const everything = JSON.stringify([rows, logs.lines(), await feedbackReport(store, FIXED_NOW)]);
+    expect(everything).not.toMatch(/140768|Mette/i);
   });
 
   test('overridden with an empty acceptedSuggestions (a serializer writing every field) → 200, stored; accepted with an empty one → 400 naming the field', async () => {
@@ -263,7 +292,7 @@ describe('feedback: bounded input and log line', () => {
     expect(expectOperationOutcome(await request(app).post(URL).send({ feedback: Array.from({ length: 101 }, (_, i) => item(i)) }), 400).issue[0]?.expression).toEqual(['feedback']);
     expect(expectOperationOutcome(await request(app).post(URL).send({ feedback: [item(0, 21)] }), 400).issue[0]?.expression).toEqual(['feedback[0].acceptedSuggestions']);
   });
-  test('the request\'s log line names the first 20 items and counts them all; reason codes are cut at 64 characters', async () => {
+  test('the request\'s log line names the first 20 items and counts them all; a reason code no card offers is logged as not offered', async () => {
     const logs = captureLogs();
     const { app } = buildTestApp({ logger: logs.logger });
     const body = { feedback: Array.from({ length: 100 }, (_, i) => ({ card: cardUuid(i), outcome: 'overridden', outcomeTimestamp: '2026-11-25T17:39:34.987Z', overrideReason: { reason: { code: 'x'.repeat(256) } } })) };
@@ -272,7 +301,7 @@ describe('feedback: bounded input and log line', () => {
     const line = logs.lines<{ feedback?: Array<{ reason: string }>; feedbackItems?: number }>().find((l) => l.feedbackItems !== undefined)!;
     expect(line.feedbackItems).toBe(100);
     expect(line.feedback).toHaveLength(20);
-    expect(line.feedback![0]!.reason).toHaveLength(64);
+    expect(line.feedback![0]!.reason).toBe('not-offered');
     expect(JSON.stringify(line).length).toBeLessThan(5000);
   });
 });
