@@ -4,6 +4,8 @@
  * leftovers send single objects where R4 has arrays, strings where R4 has CodeableConcepts).
  */
 
+import { mayHoldCprNumber } from './cprNumber.js';
+
 export type JsonObject = Record<string, unknown>;
 
 export function isObject(v: unknown): v is JsonObject {
@@ -70,6 +72,11 @@ export function isFhirId(s: string): boolean {
  */
 export function isGeneratedUuid(s: string): boolean {
   return /^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[1-8][0-9A-Fa-f]{3}-[89ABab][0-9A-Fa-f]{3}-[0-9A-Fa-f]{12}$/.test(s);
+}
+
+/** A caller's UUID the log may quote: generated (isGeneratedUuid) and holding no CPR number (mayHoldCprNumber). */
+export function isQuotableUuid(s: string): boolean {
+  return isGeneratedUuid(s) && !mayHoldCprNumber(s);
 }
 
 /** A value that is a dot segment in a URL path (`.`, `..`, …), spaces around it aside: never a resource's id. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { requestLineLogger, type Logger } from './logger.js';
-import { isGeneratedUuid } from '../model/json.js';
+import { isQuotableUuid } from '../model/json.js';
 import { pathOf } from '../model/urlPath.js';
 
 declare module 'http' {
@@ -48,13 +48,13 @@ const DIGIT_RUN = /\d{6}/;
 
 /**
  * The caller's X-Request-Id, when the log may hold it: plain text (1–64 letters, digits, `.`, `_`, `-`) that
- * is a generated UUID or has no six digits in a row (separators aside). An id built from a patient's CPR
+ * is a generated UUID holding no CPR number (mayHoldCprNumber), or has no six digits in a row (separators aside). An id built from a patient's CPR
  * number ("0101801234-1", "01-01-80-1234") would put patient data in every line of the call; it is replaced by
  * a fresh UUID (echoed, so the EHR still learns it).
  */
 function callerRequestId(given: string | string[] | undefined): string | null {
   if (typeof given !== 'string' || !PLAIN_ID.test(given)) return null;
-  return isGeneratedUuid(given) || !DIGIT_RUN.test(given.replace(/[._-]/g, '')) ? given : null;
+  return isQuotableUuid(given) || !DIGIT_RUN.test(given.replace(/[._-]/g, '')) ? given : null;
 }
 
 /**

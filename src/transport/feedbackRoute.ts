@@ -5,7 +5,7 @@ import { canonicalJson, sha256 } from '../store/pseudonym.js';
 import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
 import { REASON_NOT_OFFERED, SUGGESTION_NOT_OURS, type FeedbackEntry, type Store } from '../store/store.js';
-import { isGeneratedUuid } from '../model/json.js';
+import { isGeneratedUuid, isQuotableUuid } from '../model/json.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
@@ -115,7 +115,10 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
     summary.feedbackItems = entries.length;
     summary.feedback = entries
       .slice(0, LOGGED_ITEMS)
-      .map((e) => (e.reason ? { card: e.cardUuid, outcome: e.outcome, reason: e.reason.code } : { card: e.cardUuid, outcome: e.outcome }));
+      .map((e) => {
+        const card = isQuotableUuid(e.cardUuid) ? e.cardUuid : '(withheld)';
+        return e.reason ? { card, outcome: e.outcome, reason: e.reason.code } : { card, outcome: e.outcome };
+      });
     sendJson(res, 200, '{}');
   };
 }

@@ -5,7 +5,7 @@ import { newCallTrace } from '../model/callTrace.js';
 import type { AnsweredResults, CdsService, ServiceCall } from '../model/cdsService.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { BoundedMemo } from '../model/boundedMemo.js';
-import { isGeneratedUuid, isObject } from '../model/json.js';
+import { isObject, isQuotableUuid } from '../model/json.js';
 import { SkippedResources } from '../model/skipped.js';
 import { fhirServerBase } from '../data/fhirServerAllowlist.js';
 import type { IssuedCard, ServiceAnswer } from '../model/cdsResponse.js';
@@ -137,7 +137,7 @@ async function callService<H extends HookName>(
 ): Promise<{ answer: ServiceAnswer; suppressed: IssuedCard[]; lang: Language; patientId: string; now: number }> {
   // Before the request is checked, so a refused call's log line names it too. Only a UUID, as CDS Hooks has
   // it: any other text is the caller's own and could hold anything (the log promises no patient data).
-  if (isObject(body) && typeof body.hookInstance === 'string') summary.hookInstance = isGeneratedUuid(body.hookInstance) ? body.hookInstance : '(not a UUID)';
+  if (isObject(body) && typeof body.hookInstance === 'string') summary.hookInstance = isQuotableUuid(body.hookInstance) ? body.hookInstance : '(not a UUID)';
   const request = deps.validator.parseRequest(service.hook, service.id, body);
   const lang = pickLanguage(deps.config.language, req.headers['accept-language']);
   const now = deps.clock();

@@ -68,10 +68,10 @@ describe('one log line per request', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  test('an X-Request-Id with six digits in a row (a CPR number\'s date part) is replaced, never logged; a UUID with them is kept', async () => {
+  test('an X-Request-Id with six digits in a row (a CPR number\'s date part) is replaced, never logged; a UUID with them is kept unless its digits spell a CPR number', async () => {
     const log = logCapture();
     const { app } = buildTestApp({ logger: log.logger });
-    for (const given of ['0101801234', 'ehr-010180-1234', 'call-1234567', '01-01-80-1234', '00000000-0000-0000-0000-000101801234']) {
+    for (const given of ['0101801234', 'ehr-010180-1234', 'call-1234567', '01-01-80-1234', '00000000-0000-0000-0000-000101801234', '00000000-0000-4000-8000-000101801234', '01017012-3400-4000-8000-000000000000']) {
       const res = await request(app).get('/cds-services').set('X-Request-Id', given);
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     }
@@ -80,7 +80,7 @@ describe('one log line per request', () => {
     }
     await settle();
     const text = JSON.stringify(log.lines());
-    expect(text).not.toMatch(/0101801234|010180|call-1234567|01-01-80/);
+    expect(text).not.toMatch(/0101801234|010180|0101701234|call-1234567|01-01-80/);
     expect(text).toContain('12345678-9abc-4def-8123-456789abcdef');
   });
 
@@ -127,6 +127,14 @@ describe('one log line per request', () => {
     await settle();
     expect(requestLines(log.lines())[2]).toMatchObject({ hookInstance: '(not a UUID)' });
     expect(JSON.stringify(log.lines())).not.toContain('0101701234');
+    // Nor one with a version and variant whose digits still spell a CPR number.
+    for (const [i, cpr] of ['01017012-3400-4000-8000-000000000000', '00000000-0000-4000-8000-000101801234'].entries()) {
+      body.hookInstance = cpr;
+      expect((await request(app).post(PV).send(body)).status).toBe(400);
+      await settle();
+      expect(requestLines(log.lines())[3 + i]).toMatchObject({ hookInstance: '(not a UUID)' });
+    }
+    expect(JSON.stringify(log.lines())).not.toMatch(/0101701234|0101801234/);
   });
 
   test('a 412 names the required keys it could not read, and why', async () => {

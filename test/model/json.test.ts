@@ -1,4 +1,5 @@
-import { fhirId, isGeneratedUuid, lowerCode, numberOrNumericText, ownEntry } from '../../src/model/json.js';
+import { fhirId, isGeneratedUuid, isQuotableUuid, lowerCode, numberOrNumericText, ownEntry } from '../../src/model/json.js';
+import { mayHoldCprNumber } from '../../src/model/cprNumber.js';
 
 describe('fhirId', () => {
   test.each(['a', 'request-123', 'A.b-9', 'x'.repeat(64), ' padded ', '.a', 'a..b'])('%p is an id', (v) => {
@@ -49,5 +50,20 @@ describe('numberOrNumericText', () => {
   });
   it('reads nothing else: signs, exponents, commas, words, non-finite numbers', () => {
     for (const v of ['-1', '1e3', '1,5', 'to', '', Infinity, NaN, null]) expect([v, numberOrNumericText(v)]).toEqual([v, undefined]);
+  });
+});
+
+describe('isQuotableUuid', () => {
+  test('a generated UUID is quotable unless ten of its digits in a row begin with a date (DDMMYY): a CPR number', () => {
+    expect(isQuotableUuid('7c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e')).toBe(true);
+    expect(isQuotableUuid('12345678-9abc-4def-8123-456789abcdef')).toBe(true);
+    // Ten digits in a row, but no date at their start: 99 is no day, 13 no month.
+    expect(isQuotableUuid('99999999-9900-4000-8000-0000000000ab')).toBe(true);
+    expect(mayHoldCprNumber('Mette 140768-1234')).toBe(true);
+    expect(mayHoldCprNumber('0101801234')).toBe(true);
+    expect(mayHoldCprNumber('3213801234')).toBe(false);
+    expect(isQuotableUuid('01017012-3400-4000-8000-000000000000')).toBe(false);
+    expect(isQuotableUuid('00000000-0000-4000-8000-000101801234')).toBe(false);
+    expect(isQuotableUuid('00000000-0000-0000-0000-000101801234')).toBe(false);
   });
 });
