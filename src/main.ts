@@ -8,14 +8,14 @@ import { loadCardTexts } from './render/cardTexts.js';
 import { createServices, disabledKinds } from './services/serviceRegistry.js';
 import { InstanceLockTaken, takeInstanceLock, type InstanceLock } from './store/instanceLock.js';
 import { openStore } from './store/openStore.js';
-import { resolvePseudonymSecret } from './store/pseudonym.js';
+import { requirePseudonymSecret, resolvePseudonymSecret } from './store/pseudonym.js';
 import { StoreHealth } from './store/storeHealth.js';
 import { Retention } from './store/retention.js';
 import { checkPseudonymSecret, SecretWatch } from './store/secretCheck.js';
 import type { Store } from './store/store.js';
 import { storeRuntime } from './store/storeRuntime.js';
 import { createAuthVerifier, createDemoIssuer, StoreReplayCache } from './transport/auth/index.js';
-import { TrustedIssuersError } from './transport/auth/trustedIssuers.js';
+import { loadTrustedIssuers, TrustedIssuersError } from './transport/auth/trustedIssuers.js';
 import { SchemaValidator } from './transport/schemaValidation.js';
 
 /**
@@ -58,18 +58,11 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
     // A card kind these name that does not exist stops the start here, before the store is made (exit 2).
     disabledKinds(config, texts);
-    // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
-    // anything there (the development pseudonym secret included) or migrates.
-    try {
-      taken.instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
-      secret = resolvePseudonymSecret(config);
-    } catch (err) {
-      throw naming('DATA_DIR', err);
-    }
+    // So does production without PSEUDONYM_SECRET, before DATA_DIR's lock is taken.
+    requirePseudonymSecret(config);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      await letGo();
       process.exit(2);
     }
     throw err;
@@ -77,6 +70,23 @@ async function main(): Promise<void> {
   const metrics = new Metrics({ processMetrics: true });
   const logger = createLogger({ level: config.logLevel, onDropped: () => metrics.logLinesDropped.inc() });
   for (const warning of [...combinationWarnings(config), ...productionWarnings(config)]) logger.warn(warning);
+  const services = createServices(config, logger, { fhirReads: metrics, texts });
+  const serviceIds = services.map((s) => s.id);
+  // The trusted issuers, read before anything is written: a file that cannot be read, or that names a service
+  // this process does not offer, stops the start with nothing in DATA_DIR or the database.
+  const trusted = config.auth.required
+    ? await loadTrustedIssuers(config, logger, serviceIds).catch((err: unknown) => {
+        throw err instanceof TrustedIssuersError ? naming('TRUSTED_ISSUERS_FILE', err) : err;
+      })
+    : undefined;
+  // The embedded store serves one instance: a second one on this DATA_DIR stops here, before it writes
+  // anything there (the development pseudonym secret included) or migrates.
+  try {
+    taken.instanceLock = config.store.databaseUrl ? null : takeInstanceLock(config.store.dataDir);
+    secret = resolvePseudonymSecret(config);
+  } catch (err) {
+    throw naming('DATA_DIR', err);
+  }
   // --- store, card log (issue 10) ---
   const health = new StoreHealth({ logger, metrics });
   const store = await openStore(config, { writable: true, onBackgroundError: (operation, err) => health.failed(operation, err) }).catch((err: unknown) => {
@@ -94,17 +104,13 @@ async function main(): Promise<void> {
   const lifecycle = { draining: false };
   // The preview page's demo issuer exists only in development (docs: src/transport/auth/demoIssuer.ts).
   const demoIssuer = config.nodeEnv === 'development' && config.preview.enabled ? createDemoIssuer() : null;
-  const services = createServices(config, logger, { fhirReads: metrics, texts });
-  const serviceIds = services.map((s) => s.id);
   const verifier = await createAuthVerifier(
     config,
     logger,
     demoIssuer
-      ? { replayCache, metrics, serviceIds, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
-      : { replayCache, metrics, serviceIds },
-  ).catch((err: unknown) => {
-    throw err instanceof TrustedIssuersError ? naming('TRUSTED_ISSUERS_FILE', err) : err;
-  });
+      ? { replayCache, metrics, serviceIds, trusted, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache, metrics, serviceIds, trusted },
+  );
   const app = createApp({
     config,
     logger,

@@ -85,15 +85,20 @@ export const sha256 = (text: string): string => createHash('sha256').update(text
 
 export const SECRET_FILE = 'pseudonym-secret';
 
+/** Production without PSEUDONYM_SECRET: refused (checked before anything is written in DATA_DIR). */
+export function requirePseudonymSecret(config: Config): void {
+  if (config.nodeEnv === 'production' && config.store.pseudonymSecret === null) {
+    throw new ConfigError('PSEUDONYM_SECRET', 'is required in production (the key of the pseudonymous patient keys; the same in every instance)');
+  }
+}
+
 /**
  * PSEUDONYM_SECRET, or in development and tests a secret generated once and kept in DATA_DIR (mode
  * 600). Production requires the variable: every instance must use the same key.
  */
 export function resolvePseudonymSecret(config: Config): string {
+  requirePseudonymSecret(config);
   if (config.store.pseudonymSecret !== null) return config.store.pseudonymSecret;
-  if (config.nodeEnv === 'production') {
-    throw new ConfigError('PSEUDONYM_SECRET', 'is required in production (the key of the pseudonymous patient keys; the same in every instance)');
-  }
   const file = join(config.store.dataDir, SECRET_FILE);
   if (existsSync(file)) {
     const secret = readFileSync(file, 'utf8').trim();

@@ -295,12 +295,20 @@ describe('a start that fails after it took DATA_DIR', () => {
     expect(leftOpen(dataDir)).toEqual([]);
   }, 30_000);
 
-  test('a trusted-issuers file that cannot be read (the store is open by then) → exit 1 as before, store and lock closed', async () => {
-    const dataDir = tempDir('nkr-datadir-');
+  test('a trusted-issuers file that cannot be read → exit 1 naming it, read before anything is written: nothing in DATA_DIR (no store, no secret, no lock)', async () => {
+    const dataDir = join(tempDir('nkr-datadir-'), 'data');
     const issuers = join(tempDir('nkr-issuers-'), 'issuers.json');
     writeFileSync(issuers, '{');
     await expect(startServiceProcess({ DATA_DIR: dataDir, TRUSTED_ISSUERS_FILE: issuers })).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: Configuration error in TRUSTED_ISSUERS_FILE: /);
-    expect(leftOpen(dataDir)).toEqual([]);
+    expect(existsSync(dataDir) ? readdirSync(dataDir) : []).toEqual([]);
+  }, 30_000);
+
+  test('production without PSEUDONYM_SECRET → exit 2 naming it, before DATA_DIR\'s lock is taken: nothing in DATA_DIR', async () => {
+    const dataDir = join(tempDir('nkr-datadir-'), 'data');
+    await expect(startServiceProcess({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example', AUTH: 'off', DATA_DIR: dataDir })).rejects.toThrow(
+      /exited \(code 2[\s\S]*Configuration error in PSEUDONYM_SECRET: is required in production/,
+    );
+    expect(existsSync(dataDir) ? readdirSync(dataDir) : []).toEqual([]);
   }, 30_000);
 
   test('a card kind that does not exist in CARD_KINDS_DISABLED or QUIET_KINDS_DISABLED → exit 2 naming the variable, before anything is written in DATA_DIR', async () => {
@@ -313,15 +321,15 @@ describe('a start that fails after it took DATA_DIR', () => {
     }
   }, 30_000);
 
-  test('a trusted-issuers file naming a service this process does not offer (a typo) → exit 1 naming TRUSTED_ISSUERS_FILE and the id, store and lock closed', async () => {
-    const dataDir = tempDir('nkr-datadir-');
+  test('a trusted-issuers file naming a service this process does not offer (a typo) → exit 1 naming TRUSTED_ISSUERS_FILE and the id, nothing in DATA_DIR', async () => {
+    const dataDir = join(tempDir('nkr-datadir-'), 'data');
     const issuers = join(tempDir('nkr-issuers-'), 'issuers.json');
     const jwks = projectPath('config', 'sandbox-jwks.json');
     writeFileSync(issuers, JSON.stringify({ issuers: [{ iss: 'https://ehr.example', jwksFile: jwks, services: ['nkr-pain-patient-view', 'nkr-pain-patientview'] }] }));
     await expect(startServiceProcess({ DATA_DIR: dataDir, TRUSTED_ISSUERS_FILE: issuers })).rejects.toThrow(
       /exited \(code 1[\s\S]*failed to start: Configuration error in TRUSTED_ISSUERS_FILE: [\s\S]*"nkr-pain-patientview" is no service of this process/,
     );
-    expect(leftOpen(dataDir)).toEqual([]);
+    expect(existsSync(dataDir) ? readdirSync(dataDir) : []).toEqual([]);
   }, 30_000);
 
   test('a store that cannot be opened (its file a folder) → exit 1 as before, the instance lock closed', async () => {

@@ -66,6 +66,8 @@ export interface AuthVerifierOptions {
   metrics?: Pick<Metrics, 'callerRefusals'>;
   /** The services this process offers: an issuer's `services` naming another stops the start. */
   serviceIds?: readonly string[];
+  /** The trusted-issuers file already read (main.ts reads it before the store is opened); else it is read here. */
+  trusted?: { file: string; issuers: TrustedIssuer[] };
 }
 
 /**
@@ -319,7 +321,7 @@ export async function createAuthVerifier(config: Config, logger: Logger, options
     else logger.warn(line, 'caller verification is OFF (AUTH=off)');
     return null;
   }
-  const { file, issuers: fromFile } = await loadTrustedIssuers(config, logger, options.serviceIds);
+  const { file, issuers: fromFile } = options.trusted ?? (await loadTrustedIssuers(config, logger, options.serviceIds));
   const issuers = [...fromFile, ...(options.extraIssuers ?? [])];
   logger.info({ file, issuers: issuers.map((i) => i.iss) }, 'caller verification on: trusted issuers loaded');
   return new JoseAuthVerifier(
