@@ -1,4 +1,5 @@
 import { codingsOf } from '../model/codeableConcept.js';
+import { UCUM_TIME_UNIT_DAYS } from '../model/duration.js';
 import { asList, finiteNumber, isObject, lowerCode, numberOrNumericText, ownEntry } from '../model/json.js';
 
 /**
@@ -77,7 +78,6 @@ const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PH
 const WHEN_CODES = new Map([...DAYTIME_WHEN, ...EVENING_WHEN].map((c) => [c.toLowerCase(), c]));
 const whenCode = (w: string): string => WHEN_CODES.get(w.trim().toLowerCase()) ?? w;
 
-const PERIOD_DAYS: Record<string, number> = { s: 1 / 86400, min: 1 / 1440, h: 1 / 24, d: 1, wk: 7, mo: 30, a: 365 };
 /** Doses a day of FHIR R4's timing abbreviations (GTS codes, ValueSet timing-abbreviation) that give a count. */
 const CODE_DOSES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1, BED: 1 };
 
@@ -127,7 +127,7 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   const frequency = numberOrNumericText(repeat?.frequency);
   const period = numberOrNumericText(repeat?.period);
   const unit = lowerCode(repeat?.periodUnit ?? repeat?.periodUnits);
-  const unitDays = typeof unit === 'string' ? ownEntry(PERIOD_DAYS, unit) : undefined;
+  const unitDays = typeof unit === 'string' ? ownEntry(UCUM_TIME_UNIT_DAYS, unit) : undefined;
   const codeDoses = code ? ownEntry(CODE_DOSES, code) : undefined;
   // Only a frequency FHIR allows (a positiveInt) is a rate the bedtime update may copy.
   const countable = frequency === undefined || (Number.isInteger(frequency) && frequency > 0);

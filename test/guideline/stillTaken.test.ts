@@ -75,6 +75,8 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
     expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course(tenDays, '2026-11-20') }), NOW)).toBe(true);
     expect(isStillTaken(view({ resourceType: 'MedicationRequest', startedAt: '2026-05-01', dosageInstruction: course({ value: 2, unit: 'uger' }) }), NOW)).toBe(false);
     expect(isStillTaken(view({ startedAt: '2026-05-01', dosageInstruction: course({ value: 1, code: 'a' }) }), NOW)).toBe(true);
+    // Every UCUM unit of time the dosing rate reads, minutes and seconds too (one table): 90 minutes on 1 May has ended.
+    expect(isStillTaken(view({ startedAt: '2026-05-01', dosageInstruction: course({ value: 90, code: 'min' }) }), NOW)).toBe(false);
     // No start, or a unit not read: no end.
     expect(isStillTaken(view({ dosageInstruction: course(tenDays) }), NOW)).toBe(true);
     expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course({ value: 10, unit: 'doses' }) }), NOW)).toBe(true);
