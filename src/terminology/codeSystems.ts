@@ -74,6 +74,15 @@ export class CodeSystems {
 }
 
 /**
+ * A diagnosis code as compared, whatever its system: upper case, without dots and spaces — ICD-10 and SKS are
+ * written with or without the dot (M79.7 = M797), and so, by some EHRs, are ICD-11 (MG30.01 = MG3001) and ICPC-2.
+ * One rule for the GSB value set and the medication reasons' groups.
+ */
+export function diagnosisCodeKey(code: string): string {
+  return code.replace(/[\s.]/g, '').toUpperCase();
+}
+
+/**
  * A Danish diagnosis code under the system it belongs to. SKS diagnosis codes are "D" + an ICD-10 code, and
  * Danish systems often send them labelled ICD-10 ("DM797" as ICD-10), or an ICD-10 code labelled SKS
  * ("M797" as SKS). An ICD-10 code never starts with D and a letter (its D chapter is D00–D89), so the code

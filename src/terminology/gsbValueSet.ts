@@ -1,7 +1,7 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import type { ConditionStatuses } from '../model/conditionStatus.js';
 import { isObject, nonBlank } from '../model/json.js';
-import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
+import { diagnosisCodeKey, diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { loadConditionStatuses } from './conditionStatusWords.js';
 import { readValidatedJson } from './dataFile.js';
 
@@ -19,11 +19,6 @@ export type Icpc2L18Setting = 'off' | 'text' | 'all';
 /** The systems a bare extra code (GSB_EXTRA_CONDITION_CODES) may come in. */
 const BARE_CODE_SYSTEMS: readonly GsbSystem[] = ['snomed', 'icd10', 'icd11'];
 
-/** ICD-10 (and SKS, which extends it) is written with or without the dot: M79.7 = M797. */
-function normalise(system: CodeSystemName | string, code: string): string {
-  const c = code.trim().toUpperCase();
-  return system === 'icd10' || system === 'sks' || system === 'icpc2' ? c.replace(/\./g, '') : c;
-}
 
 /**
  * The GSB value set (docs/clinical-rules.md §2) plus the deployment's extra codes. A coding's system is
@@ -45,23 +40,23 @@ export class GsbValueSet {
     /** How a Condition's status is read (terminology/condition-status-words.json): scope asks it with the code. */
     readonly statuses: ConditionStatuses,
   ) {
-    for (const c of file.codes) this.exact.add(`${c.system}|${normalise(c.system, c.code)}`);
-    for (const p of file.prefixes) this.prefixes.push({ system: p.system, prefix: normalise(p.system, p.prefix) });
-    this.l18Code = normalise('icpc2', file.icpc2L18.code);
+    for (const c of file.codes) this.exact.add(`${c.system}|${diagnosisCodeKey(c.code)}`);
+    for (const p of file.prefixes) this.prefixes.push({ system: p.system, prefix: diagnosisCodeKey(p.prefix) });
+    this.l18Code = diagnosisCodeKey(file.icpc2L18.code);
     this.l18Text = file.icpc2L18.textPatterns.map((p) => new RegExp(p, 'iu'));
     for (const extra of extraCodes) {
       const bar = extra.lastIndexOf('|');
       if (bar >= 0) {
         const uri = extra.slice(0, bar);
         const system = systems.nameOf(uri) ?? uri;
-        const code = normalise(system, extra.slice(bar + 1));
+        const code = diagnosisCodeKey(extra.slice(bar + 1));
         if (system === 'sks') this.prefixes.push({ system, prefix: code });
         else this.exact.add(`${system}|${code}`);
       } else if (/^D[A-Z]\d/.test(extra)) {
         // A bare SKS diagnosis code (D + ICD-10 without dot), e.g. DR522: matches its sub-codes.
-        this.prefixes.push({ system: 'sks', prefix: normalise('sks', extra) });
+        this.prefixes.push({ system: 'sks', prefix: diagnosisCodeKey(extra) });
       } else {
-        for (const system of BARE_CODE_SYSTEMS) this.exact.add(`${system}|${normalise(system, extra)}`);
+        for (const system of BARE_CODE_SYSTEMS) this.exact.add(`${system}|${diagnosisCodeKey(extra)}`);
       }
     }
   }
@@ -71,7 +66,7 @@ export class GsbValueSet {
     const rawCode = nonBlank(coding.code);
     if (rawCode === undefined || typeof coding.system !== 'string') return 'no';
     const named: string = this.systems.nameOf(coding.system) ?? coding.system.trim();
-    const { system, code } = diagnosisSystem(named, normalise(named, rawCode));
+    const { system, code } = diagnosisSystem(named, diagnosisCodeKey(rawCode));
     if (this.exact.has(`${system}|${code}`)) return 'yes';
     if (this.prefixes.some((p) => p.system === system && code.startsWith(p.prefix))) return 'yes';
     if (system === 'icpc2' && code.startsWith(this.l18Code) && this.icpc2L18 !== 'off') return this.icpc2L18 === 'all' ? 'yes' : 'l18';

@@ -2,7 +2,7 @@ import { codingsOf } from '../model/codeableConcept.js';
 import type { ConditionStatuses } from '../model/conditionStatus.js';
 import { isObject } from '../model/json.js';
 import { loadConditionStatuses } from './conditionStatusWords.js';
-import { diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
+import { diagnosisCodeKey, diagnosisSystem, type CodeSystemName, type CodeSystems } from './codeSystems.js';
 import { readValidatedJson } from './dataFile.js';
 import { ReasonTextReader, type PreparedReasonTextGroup, type ReasonTextSettings } from './reasonText.js';
 
@@ -42,10 +42,6 @@ interface Group {
   text: PreparedReasonTextGroup;
 }
 
-/** Codes compared without dots and spaces, upper case (ICD-10 M79.7 = M797, ICD-11 6C43.2 = 6C432). */
-function normalise(code: string): string {
-  return code.replace(/[\s.]/g, '').toUpperCase();
-}
 
 /** A normalised code of a system in the group: listed exactly, or under one of its prefixes. */
 function inGroup(g: Group, system: string, code: string): boolean {
@@ -54,7 +50,7 @@ function inGroup(g: Group, system: string, code: string): boolean {
 
 /** A diagnosis code written in a text ("f321", "df321", "p76"): the group's as ICD-10, SKS or ICPC-2. */
 function textCodeIn(g: Group, word: string): boolean {
-  const code = normalise(word);
+  const code = diagnosisCodeKey(word);
   return [diagnosisSystem('icd10', code), diagnosisSystem('sks', code), { system: 'icpc2', code }].some((c) => inGroup(g, c.system, c.code));
 }
 
@@ -76,8 +72,8 @@ export class MedicationConditionCodes {
       const g: Group = { exact: new Set(), prefixes: [], text: this.reasonText.prepare({ words: row.reasonTextWords, phrases: row.reasonTextPhrases }) };
       for (const c of file.groups[name].codes) {
         if (c.system === 'icpc2' && !readIcpc2) continue;
-        if (c.match === 'exact') g.exact.add(`${c.system}|${normalise(c.code)}`);
-        else g.prefixes.push({ system: c.system, code: normalise(c.code) });
+        if (c.match === 'exact') g.exact.add(`${c.system}|${diagnosisCodeKey(c.code)}`);
+        else g.prefixes.push({ system: c.system, code: diagnosisCodeKey(c.code) });
       }
       this.groups.set(name, g);
     }
@@ -96,7 +92,7 @@ export class MedicationConditionCodes {
     for (const coding of codingsOf(concept)) {
       const named = this.systems.nameOf(coding.system);
       if (!named || typeof coding.code !== 'string') continue;
-      const { system, code } = diagnosisSystem(named, normalise(coding.code));
+      const { system, code } = diagnosisSystem(named, diagnosisCodeKey(coding.code));
       if (code !== '' && inGroup(g, system, code)) return true;
     }
     return false;

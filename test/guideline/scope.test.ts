@@ -24,6 +24,7 @@ describe('GSB value set', () => {
     ['urn:oid:1.2.208.176.2.4.12', 'DM797'],
     ['urn:oid:1.2.208.176.2.4', 'DM797A'],
     ['http://id.who.int/icd/release/11/mms', 'MG30.01'],
+    ['http://id.who.int/icd/release/11/mms', 'MG3001'], // ICD-11 without its dot, as the medication reasons read it too
     ['http://snomed.info/sct/', '203082005'], // a trailing slash, https and case do not change the system
     ['https://snomed.info/sct', '203082005'],
     // Danish systems label SKS codes ICD-10 and the other way round; the code tells which it is.
