@@ -25,12 +25,6 @@ import { hookPosts, hookTarget, type Middleware } from './transport/hookPosts.js
 import { serviceRoute } from './transport/serviceRoute.js';
 import { limitPipelining } from './transport/pipelineLimit.js';
 import { pathOf } from './model/urlPath.js';
-import { OVERRIDE_REASON_SYSTEM } from './render/cardBuilder.js';
-import { MEDICATION_OVERRIDE_REASON_CODES } from './render/medicationTexts.js';
-import { PATIENT_OVERRIDE_REASON_CODES } from './render/renderContext.js';
-
-/** The override reasons any card offers: feedback keeps no other (src/transport/feedbackRoute.ts). */
-const OFFERED_OVERRIDE_REASONS = { system: OVERRIDE_REASON_SYSTEM, codes: new Set([...PATIENT_OVERRIDE_REASON_CODES, ...MEDICATION_OVERRIDE_REASON_CODES]) };
 
 export interface AppDependencies {
   config: Config;
@@ -192,7 +186,6 @@ export function createApp(deps: AppDependencies): App {
       clock: deps.clock,
       cardLog: deps.cardLog,
       ...(deps.quiet ? { quiet: deps.quiet } : {}),
-      overrideReasons: OFFERED_OVERRIDE_REASONS,
     }),
     answerError: (err, req, res) => answerError(err, req, res, logger, config.bodyLimitBytes),
   });

@@ -4,8 +4,6 @@ import { newCardUuid } from './cardUuid.js';
 
 /** Card kinds are `source.topic.code`; reports and feedback key on them. */
 const CARD_KIND_SYSTEM = 'urn:nkr-pain-cds:card-kind';
-/** Override reasons offered on cards. */
-export const OVERRIDE_REASON_SYSTEM = 'urn:nkr-pain-cds:override-reason';
 
 /** The spec says "<140 characters"; count code points so æ, ø and å are one each. */
 export const SUMMARY_MAX_CODE_POINTS = 139;

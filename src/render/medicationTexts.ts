@@ -1,19 +1,8 @@
 import type { DrugKindEntry } from '../terminology/drugKinds.js';
 import { codePointCount, firstCodePoints, SUMMARY_MAX_CODE_POINTS } from './cardBuilder.js';
 import { escapeMarkdown, Markdown } from './cardTexts.js';
+import { MEDICATION_OVERRIDE_REASON_CODES } from '../model/overrideReasons.js';
 import { overrideReasonList, strengthLine, type RenderContext } from './renderContext.js';
-
-/** The override reason codes of the medication cards (docs/clinical-rules.md §4); their texts: cards/medication.yaml. */
-export const MEDICATION_OVERRIDE_REASON_CODES: readonly string[] = [
-  'treatment-plan-agreed',
-  'non-drug-insufficient',
-  'continuing-or-tapering',
-  'short-term-or-as-needed',
-  'acute-pain',
-  'palliative-or-cancer-pain',
-  'other-indication',
-  'specialist-decision',
-];
 
 /** The override reasons of the medication cards, in the card's language. */
 export const medicationOverrideReasons = overrideReasonList('medication', MEDICATION_OVERRIDE_REASON_CODES);

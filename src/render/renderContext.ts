@@ -1,6 +1,7 @@
 import type { OlderFhirVersion } from '../model/fhirVersion.js';
 import type { Language } from '../model/language.js';
-import { OVERRIDE_REASON_SYSTEM, type CardFrame } from './cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM, PATIENT_OVERRIDE_REASON_CODES } from '../model/overrideReasons.js';
+import type { CardFrame } from './cardBuilder.js';
 import type { CdsCoding, CdsLink } from '../model/cdsResponse.js';
 import { Markdown, type CardTexts } from './cardTexts.js';
 
@@ -84,9 +85,6 @@ export function overrideReasonList(section: string, codes: readonly string[]): (
       frozenList(codes.map((code) => ({ system: OVERRIDE_REASON_SYSTEM, code, display: ctx.texts.get(section, ctx.lang, `overrideReasons.${code}`) }))),
     );
 }
-
-/** The override reason codes of patient-level cards (docs/clinical-rules.md §6), on which feedback keys suppression; their texts: cards/common.yaml. */
-export const PATIENT_OVERRIDE_REASON_CODES: readonly string[] = ['already-addressed', 'not-relevant', 'address-later'];
 
 /** Override reasons of patient-level cards, in the card's language. */
 export const patientOverrideReasons = overrideReasonList('common', PATIENT_OVERRIDE_REASON_CODES);

@@ -17,6 +17,7 @@ import type { CardFacts, IssuedCard } from '../model/cdsResponse.js';
 import { NOTHING_ANSWERED, type AnsweredResults } from '../model/cdsService.js';
 import { DAY_MS, HOUR_MS } from '../model/duration.js';
 import type { HookName } from '../model/hookRequest.js';
+import { ADDRESS_LATER, ALREADY_ADDRESSED, NOT_RELEVANT } from '../model/overrideReasons.js';
 import { STORE_WAIT_ON_REQUEST_PATH_MS, withinMs } from '../model/storeWait.js';
 import type { Pseudonymizer } from './pseudonym.js';
 import { REASON_NOT_OFFERED, type CardLogEntry, type FeedbackEntry, type LoggedCard, type QuietEntry, type QuietPolicy, type Store, type StoredAnswer } from './store.js';
@@ -42,9 +43,8 @@ const FLAG_UNANSWERED_KIND = 'flagged-result-unanswered';
 const CLEARED = 'cleared:';
 /** How far a client's clock may run ahead of ours and its answers still keep their own order. */
 const CLIENT_CLOCK_AHEAD_MS = 5 * 60_000;
-/** Override reason codes of patient-level cards (cards/common.yaml `overrideReasons`). */
-const LATER = 'address-later';
-const ANSWERS_A_FLAG: readonly string[] = ['already-addressed', 'not-relevant'];
+/** The patient-level reasons that answer a flagged result (§3.2); "will address later" answers none. */
+const ANSWERS_A_FLAG: readonly string[] = [ALREADY_ADDRESSED, NOT_RELEVANT];
 const PATIENT_LEVEL: readonly string[] = ['screening-incomplete', 'screening-abnormal', 'current-medication'];
 const NON_DRUG = 'non-pharmacological-treatment';
 /** Cards resolved from memory when their feedback comes; older ones are looked up in the card log. */
@@ -120,7 +120,7 @@ export function entriesForAnswer(card: LoggedCard, answer: Pick<StoredAnswer, 'o
       if (quietsCard) {
         if (answer.outcome !== 'overridden') out.push(entry(`${CLEARED}${answer.outcome}`, at + Math.max(settings.days * DAY_MS, settings.laterDays * DAY_MS, settings.dismissHours * HOUR_MS), `${CLEARED}${card.kind}`));
         else if (code === null) out.push(entry('dismissed', at + settings.dismissHours * HOUR_MS));
-        else out.push(entry(`override:${code}`, at + (code === LATER ? settings.laterDays : settings.days) * DAY_MS));
+        else out.push(entry(`override:${code}`, at + (code === ADDRESS_LATER ? settings.laterDays : settings.days) * DAY_MS));
       }
       // The answered flag is the clinician's answer (§3.2), not a quieting: it holds even when the kind is never
       // quieted. Any other answer, given later, leaves the results unanswered again (the answer given last is in force).

@@ -6,6 +6,7 @@ import type { CardLog } from '../store/cardLog.js';
 import type { QuietByDesign } from '../store/quiet.js';
 import { REASON_NOT_OFFERED, SUGGESTION_NOT_OURS, type FeedbackEntry, type Store } from '../store/store.js';
 import { isGeneratedUuid, isQuotableUuid } from '../model/json.js';
+import { OFFERED_OVERRIDE_REASON_CODES, OVERRIDE_REASON_SYSTEM } from '../model/overrideReasons.js';
 import type { StoreHealth } from '../store/storeHealth.js';
 import { sendJson } from './httpResponse.js';
 import { HttpError } from './operationOutcome.js';
@@ -24,8 +25,6 @@ export interface FeedbackRouteDeps {
   cardLog?: CardLog;
   /** Quiet by design (docs/clinical-rules.md §6): an answer quiets its card. */
   quiet?: QuietByDesign;
-  /** The override reasons the cards offer (their system, every card's codes): any other reason is not kept. */
-  overrideReasons: { system: string; codes: ReadonlySet<string> };
 }
 
 /** Feedback items named in the request's log line (the rest are counted). */
@@ -48,9 +47,9 @@ function feedbackKey(serviceId: string, f: Omit<FeedbackEntry, 'feedbackKey' | '
  * REASON_NOT_OFFERED — an EHR's own code or text ("Mette Hansen, CPR …, refuses") may hold patient data, and
  * the store, the report and the log line keep no free text.
  */
-function offeredReason(reason: { system?: string; code: string }, offered: FeedbackRouteDeps['overrideReasons']): FeedbackEntry['reason'] {
+function offeredReason(reason: { system?: string; code: string }): FeedbackEntry['reason'] {
   const system = reason.system ?? null;
-  if (offered.codes.has(reason.code) && (system === null || system === offered.system)) return { system, code: reason.code };
+  if (OFFERED_OVERRIDE_REASON_CODES.has(reason.code) && (system === null || system === OVERRIDE_REASON_SYSTEM)) return { system, code: reason.code };
   return { system: null, code: REASON_NOT_OFFERED };
 }
 
@@ -76,7 +75,7 @@ export function feedbackRoute(deps: FeedbackRouteDeps): (service: CdsService, re
         outcome: f.outcome,
         // A suggestion's id is a UUID the service made; any other text is the caller's own and is not kept.
         acceptedSuggestions: [...new Set((f.acceptedSuggestions ?? []).map((s) => (isGeneratedUuid(s.id) ? s.id.toLowerCase() : SUGGESTION_NOT_OURS)))],
-        reason: reason ? offeredReason(reason, deps.overrideReasons) : null,
+        reason: reason ? offeredReason(reason) : null,
         outcomeTimestamp: f.outcomeTimestamp,
         callerKey,
       };

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { createLogger, type Logger } from '../../src/observability/logger.js';
 import { captureLogs } from '../support/captureLogs.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/model/overrideReasons.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, readJson, sandboxPath, testConfig, type TestApp } from '../support/testApp.js';
 
 const BASE = 'http://localhost:8082';

@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/projectRoot.js';
-import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/model/overrideReasons.js';
 import { patientViewRequest } from '../support/testApp.js';
 import { startServiceProcess, stopAllProcesses, type StartedProcess } from '../support/processes.js';
 import { freshLocation, storeEnv, STORE_KINDS, type StoreLocation } from '../store/storeKinds.js';

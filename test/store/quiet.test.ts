@@ -11,7 +11,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
 import { silentLogger } from '../../src/observability/logger.js';
 import { createAuthVerifier } from '../../src/transport/auth/index.js';
-import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/model/overrideReasons.js';
 import { loadConfig } from '../../src/config.js';
 import { issue } from '../../src/model/cdsResponse.js';
 import { STORE_WAIT_ON_REQUEST_PATH_MS } from '../../src/model/storeWait.js';

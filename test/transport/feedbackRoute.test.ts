@@ -2,7 +2,7 @@ import request from 'supertest';
 import type { Store } from '../../src/store/store.js';
 import type { SqlStore } from '../../src/store/sqlStore.js';
 import { captureLogs } from '../support/captureLogs.js';
-import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/model/overrideReasons.js';
 import { buildTestApp, FIXED_NOW, patientViewRequest, type TestApp } from '../support/testApp.js';
 import { closeAll, freshStore, STORE_KINDS } from '../store/storeKinds.js';
 import { feedbackReport } from '../../src/store/report.js';

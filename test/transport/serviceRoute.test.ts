@@ -7,7 +7,7 @@ import { MAX_NAMED_SKIPPED } from '../../src/model/skipped.js';
 import { patientIdentity } from '../../src/transport/serviceRoute.js';
 import type { App } from '../../src/app.js';
 import { projectPath } from '../../src/projectRoot.js';
-import { OVERRIDE_REASON_SYSTEM } from '../../src/render/cardBuilder.js';
+import { OVERRIDE_REASON_SYSTEM } from '../../src/model/overrideReasons.js';
 import { captureLogs } from '../support/captureLogs.js';
 import { closeAll, freshStore } from '../store/storeKinds.js';
 import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, listenOnLoopback, patientResources, patientViewRequest, readJson, searchset } from '../support/testApp.js';
