@@ -1,5 +1,6 @@
 import { completedAge, type AgeUnit } from '../model/age.js';
 import { codingsOf } from '../model/codeableConcept.js';
+import { timeUnit } from '../model/duration.js';
 import { finiteNumber, isObject, lowerCode, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDateEnd } from './fhirDates.js';
@@ -180,12 +181,14 @@ function ageBound(q: unknown): { value: number; unit: AgeUnit } | undefined {
   if (!isObject(q)) return undefined;
   const v = finiteNumber(q.value);
   if (v === undefined) return undefined;
-  const unit = lowerCode(q.code) ?? lowerCode(q.unit) ?? 'a';
+  const code = nonBlank(q.code);
+  const written = nonBlank(q.unit);
+  const unit = code === undefined && written === undefined ? 'a' : (timeUnit(code) ?? timeUnit(written));
   // A fractional number of years ("0.5 a") is counted in months.
-  if (['a', 'år', 'y', 'yr', 'year', 'years'].includes(unit)) return Number.isInteger(v) ? { value: v, unit: 'years' } : { value: v * 12, unit: 'months' };
-  if (['mo', 'month', 'months', 'mdr'].includes(unit)) return { value: v, unit: 'months' };
-  if (['wk', 'week', 'weeks', 'uger'].includes(unit)) return { value: v, unit: 'weeks' };
-  if (['d', 'day', 'days', 'dage'].includes(unit)) return { value: v, unit: 'days' };
+  if (unit === 'a') return Number.isInteger(v) ? { value: v, unit: 'years' } : { value: v * 12, unit: 'months' };
+  if (unit === 'mo') return { value: v, unit: 'months' };
+  if (unit === 'wk') return { value: v, unit: 'weeks' };
+  if (unit === 'd') return { value: v, unit: 'days' };
   return undefined;
 }
 

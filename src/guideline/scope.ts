@@ -1,5 +1,5 @@
 import { completedAge } from '../model/age.js';
-import { DAY_MS } from '../model/duration.js';
+import { DAY_MS, timeUnit, UCUM_TIME_UNIT_DAYS } from '../model/duration.js';
 import { startOfDanishDay } from '../model/danishTime.js';
 import { isReadableConcept, readConcept } from '../model/codeableConcept.js';
 import { finiteNumber, isObject, nonBlank, type JsonObject } from '../model/json.js';
@@ -70,15 +70,13 @@ function daysOf(v: unknown, now: number): { first: number; last: number } | unde
 function addAge(birth: number, age: unknown): number | undefined {
   if (!isObject(age)) return undefined;
   const value = finiteNumber(age.value);
-  const unit = nonBlank(age.code) ?? nonBlank(age.unit);
+  const unit = timeUnit(nonBlank(age.code)) ?? timeUnit(nonBlank(age.unit));
   if (value === undefined || unit === undefined) return undefined;
-  const u = unit.trim().toLowerCase();
   const d = new Date(birth);
-  if (['a', 'y', 'yr', 'yrs', 'year', 'years', 'år'].includes(u)) return Date.UTC(d.getUTCFullYear() + Math.floor(value), d.getUTCMonth(), d.getUTCDate()) + (value % 1) * 365.25 * DAY_MS;
-  if (['mo', 'month', 'months', 'mdr', 'måneder'].includes(u)) return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + Math.floor(value), d.getUTCDate());
-  if (['wk', 'week', 'weeks', 'uger'].includes(u)) return birth + value * 7 * DAY_MS;
-  if (['d', 'day', 'days', 'dage'].includes(u)) return birth + value * DAY_MS;
-  return undefined;
+  // Years and months by the calendar; shorter units by their length.
+  if (unit === 'a') return Date.UTC(d.getUTCFullYear() + Math.floor(value), d.getUTCMonth(), d.getUTCDate()) + (value % 1) * 365.25 * DAY_MS;
+  if (unit === 'mo') return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + Math.floor(value), d.getUTCDate());
+  return birth + value * UCUM_TIME_UNIT_DAYS[unit] * DAY_MS;
 }
 
 /** The earliest onset[x] as a date: onsetDateTime, onsetPeriod.start, onsetAge/onsetRange (via birth date); onsetString ignored. */

@@ -1,6 +1,6 @@
 import type { MedicationOrderView } from '../model/medicationOrder.js';
-import { DAY_MS, UCUM_TIME_UNIT_DAYS } from '../model/duration.js';
-import { finiteNumber, isObject, lowerCode, nonBlank, ownEntry } from '../model/json.js';
+import { DAY_MS, timeUnit, UCUM_TIME_UNIT_DAYS } from '../model/duration.js';
+import { finiteNumber, isObject, nonBlank } from '../model/json.js';
 import { parseFhirDate, parseFhirDateEnd } from './fhirDates.js';
 
 /**
@@ -18,32 +18,14 @@ export function isStillTaken(order: MedicationOrderView, now: number): boolean {
   return end === undefined || end >= now;
 }
 
-/** A `boundsDuration`'s unit in days: UCUM's, or the words an EHR writes in its `unit`. */
-const DURATION_DAYS: Readonly<Record<string, number>> = {
-  ...UCUM_TIME_UNIT_DAYS,
-  day: 1,
-  days: 1,
-  dag: 1,
-  dage: 1,
-  week: 7,
-  weeks: 7,
-  uge: 7,
-  uger: 7,
-  month: 30,
-  months: 30,
-  'måned': 30,
-  'måneder': 30,
-  year: 365,
-  years: 365,
-  'år': 365,
-};
 
 /** A `boundsDuration` in milliseconds; undefined when its value or unit cannot be read. */
 function durationMs(duration: unknown): number | undefined {
   if (!isObject(duration)) return undefined;
   const value = finiteNumber(duration.value);
-  const unit = lowerCode(duration.code) ?? lowerCode(duration.unit);
-  const days = unit !== undefined ? ownEntry(DURATION_DAYS, unit) : undefined;
+  // UCUM's code, else the words an EHR writes in `unit` ("10 dage").
+  const unit = timeUnit(nonBlank(duration.code)) ?? timeUnit(nonBlank(duration.unit));
+  const days = unit !== undefined ? UCUM_TIME_UNIT_DAYS[unit] : undefined;
   return value !== undefined && value >= 0 && days !== undefined ? value * days * DAY_MS : undefined;
 }
 

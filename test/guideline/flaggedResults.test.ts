@@ -271,6 +271,9 @@ describe('flagged results: values and ranges', () => {
     const tsh = (birth: string) => verdict({ valueQuantity: q(9), referenceRange: months }, 'tsh', { birthDate: Date.parse(birth) });
     expect(tsh('2026-05-10')).toMatchObject({ direction: 'high' }); // 6½ months: still "up to 6 months"
     expect(tsh('2026-04-20')).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' }); // 7 months
+    // The unit in Danish words, as the course length and the onset age read it (one table): "6 måneder".
+    const danish = [{ low: { value: 1 }, high: { value: 3 }, age: { high: { value: 6, unit: 'måneder' } } }];
+    expect(verdict({ valueQuantity: q(9), referenceRange: danish }, 'tsh', { birthDate: Date.parse('2026-05-10') })).toMatchObject({ direction: 'high' });
   });
   test('patientFacts reads gender and birthDate leniently', () => {
     // A partial birth date: its last instant (the end of 31 May 1970 in Denmark), as for the age limit.

@@ -202,6 +202,10 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     expect(scope([condition(fm, { onsetAge: { value: 40, unit: 'years', system: 'http://unitsofmeasure.org', code: 'a' }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2020, 2, 15));
     expect(scope([condition(fm, { onsetRange: { low: { value: 44, code: 'a' }, high: { value: 45, code: 'a' } }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2024, 2, 15));
     expect(scope([condition(fm, { onsetString: 'for years', recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2026, 10, 1));
+    // Units as EHRs write them, read by the one table of time units: "yrs", Danish "år", a code in upper case.
+    for (const unit of [{ unit: 'yrs' }, { unit: 'år' }, { code: 'A' }]) {
+      expect([unit, scope([condition(fm, { onsetAge: { value: 40, ...unit }, recordedDate: '2026-11-01' })], {}, patient).painSince]).toEqual([unit, Date.UTC(2020, 2, 15)]);
+    }
     // Without a birth date an onsetAge cannot be placed: recordedDate is the pain's start.
     expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 10, 1));
   });

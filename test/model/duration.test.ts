@@ -1,4 +1,4 @@
-import { DAY_MS, startOfUtcDay } from '../../src/model/duration.js';
+import { DAY_MS, startOfUtcDay, timeUnit, UCUM_TIME_UNIT_DAYS } from '../../src/model/duration.js';
 
 describe('startOfUtcDay', () => {
   test.each([
@@ -11,5 +11,21 @@ describe('startOfUtcDay', () => {
   });
   test('a day is 24 hours', () => {
     expect(DAY_MS).toBe(86_400_000);
+  });
+});
+
+describe('timeUnit: one table of units of time, UCUM codes and the words EHRs write', () => {
+  test.each([
+    ['a', 'a'], ['Years', 'a'], [' år ', 'a'], ['yrs', 'a'],
+    ['mo', 'mo'], ['måneder', 'mo'], ['mdr', 'mo'],
+    ['wk', 'wk'], ['uger', 'wk'], ['d', 'd'], ['dage', 'd'], ['h', 'h'], ['timer', 'h'], ['min', 'min'], ['s', 's'],
+  ])('%j → %s', (written, code) => {
+    expect(timeUnit(written)).toBe(code);
+  });
+  test('anything else is no unit of time', () => {
+    for (const other of ['doses', 'mg', 'constructor', '__proto__', '', undefined]) expect(timeUnit(other)).toBeUndefined();
+  });
+  test('a month is 30 days and a year 365, as FHIR approximates them', () => {
+    expect([UCUM_TIME_UNIT_DAYS.mo, UCUM_TIME_UNIT_DAYS.a, UCUM_TIME_UNIT_DAYS.wk]).toEqual([30, 365, 7]);
   });
 });
