@@ -1,5 +1,6 @@
 import { codingsOf } from '../model/codeableConcept.js';
 import { UCUM_TIME_UNIT_DAYS } from '../model/duration.js';
+import type { DosingTimes } from '../terminology/dosingTimes.js';
 import { asList, finiteNumber, isObject, lowerCode, numberOrNumericText, ownEntry } from '../model/json.js';
 
 /**
@@ -24,6 +25,8 @@ export interface DaytimeSettings {
   /** Minutes after midnight; a timeOfDay in [from, to) is daytime (defaults 06:00–17:00 from config). */
   daytimeFromMinutes: number;
   daytimeToMinutes: number;
+  /** Which `when` codes are daytime and which evening (terminology/dosing-times.csv). */
+  times: DosingTimes;
 }
 
 export type DaytimeReason =
@@ -68,15 +71,6 @@ export interface DoseRate {
 
 const ONCE_A_DAY: DoseRate = { frequency: 1, period: 1, periodUnit: 'd' };
 
-const DAYTIME_WHEN = new Set([
-  'WAKE', 'MORN', 'MORN.early', 'MORN.late', 'NOON', 'AFT', 'AFT.early', 'AFT.late',
-  'C', 'CM', 'CD', 'AC', 'ACM', 'ACD', 'PC', 'PCM', 'PCD',
-]);
-const EVENING_WHEN = new Set(['EVE', 'EVE.early', 'EVE.late', 'NIGHT', 'HS', 'PHS', 'CV', 'ACV', 'PCV']);
-
-/** A `when` code in any case ("morn", "hs") as FHIR writes it ("MORN", "HS"); an unknown one as sent. */
-const WHEN_CODES = new Map([...DAYTIME_WHEN, ...EVENING_WHEN].map((c) => [c.toLowerCase(), c]));
-const whenCode = (w: string): string => WHEN_CODES.get(w.trim().toLowerCase()) ?? w;
 
 /** Doses a day of FHIR R4's timing abbreviations (GTS codes, ValueSet timing-abbreviation) that give a count. */
 const CODE_DOSES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1, BED: 1 };
@@ -111,7 +105,7 @@ interface InstructionTiming {
   code: string | null;
 }
 
-function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
+function readInstruction(d: fhir4.Dosage, times: DosingTimes): InstructionTiming | null {
   const timing = d.timing;
   if (!timing || typeof timing !== 'object') return null;
   const repeat = timing.repeat as (fhir4.TimingRepeat & { periodUnits?: string }) | undefined;
@@ -119,7 +113,8 @@ function readInstruction(d: fhir4.Dosage): InstructionTiming | null {
   if (!repeat && !code) return null;
   const when = asList(repeat?.when)
     .filter((w): w is string => typeof w === 'string')
-    .map(whenCode);
+    // A code in any case ("morn", "hs") as FHIR writes it ("MORN", "HS"); an unknown one as sent.
+    .map((w) => times.byLowerCase.get(w.trim().toLowerCase()) ?? w);
   const timeOfDay = asList(repeat?.timeOfDay).filter((t): t is string => typeof t === 'string');
   let dosesPerDay: number | null = null;
   let rate: DoseRate | null = null;
@@ -152,7 +147,7 @@ export function assessDaytimeDosing(
   dosages: readonly fhir4.Dosage[] | undefined,
   settings: DaytimeSettings,
 ): DaytimeAssessment {
-  const timings = (dosages ?? []).map(readInstruction).filter((t): t is InstructionTiming => t !== null);
+  const timings = (dosages ?? []).map((d) => readInstruction(d, settings.times)).filter((t): t is InstructionTiming => t !== null);
   const stepped = isStepped(dosages ?? []);
   const splitDoses = hasSplitDoses(dosages ?? []);
   if (timings.length === 0) return { daytime: false, reasons: [], dosesPerDay: null, structured: false, stepped, splitDoses, bedtimeRate: ONCE_A_DAY };
@@ -170,10 +165,10 @@ export function assessDaytimeDosing(
     if (doses !== null) maxDoses = Math.max(maxDoses ?? 0, doses);
     // The update is offered for a dosage of one step only (not `stepped`): the first group is that step.
     bedtime ??= bedtimeRateOf(group, doses);
-    const eveningOnly = group.every((t) => t.when.length > 0 && t.when.every((w) => EVENING_WHEN.has(w)));
+    const eveningOnly = group.every((t) => t.when.length > 0 && t.when.every((w) => settings.times.evening.has(w)));
     if (eveningOnly) continue;
 
-    const dayWhen = [...new Set(group.flatMap((t) => t.when.filter((w) => DAYTIME_WHEN.has(w))))];
+    const dayWhen = [...new Set(group.flatMap((t) => t.when.filter((w) => settings.times.daytime.has(w))))];
     if (dayWhen.length > 0) reasons.push({ type: 'when', codes: dayWhen });
     const dayTimes = [
       ...new Set(

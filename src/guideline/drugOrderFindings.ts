@@ -1,6 +1,7 @@
 import type { DraftOrder, MedicationOrderView } from '../model/medicationOrder.js';
 import { hasMedication } from '../model/medicationOrder.js';
 import type { BrandNote, DrugCodes } from '../terminology/drugCodes.js';
+import type { DosingTimes } from '../terminology/dosingTimes.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
@@ -17,6 +18,8 @@ import { opioidDependenceFor, partlyForDepressionOrAnxiety, patientConditions, p
 export interface MedicationTerminology {
   drugs: DrugCodes;
   conditions: MedicationConditionCodes;
+  /** The times of day of dosing codes (terminology/dosing-times.csv): the daytime rule's settings carry them. */
+  times: DosingTimes;
 }
 
 /** A draft with these statuses is not an order being made: no card. */

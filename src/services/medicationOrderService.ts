@@ -73,7 +73,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
   spec: { id: string; hook: H; title: string; description: string },
 ): CdsService<H> {
   const { config } = deps;
-  const settings = config.medication;
+  const settings = { ...config.medication, times: deps.medication.times };
   const isGsbReason = (c: fhir4.CodeableConcept): boolean => deps.gsb.has(c);
   const dataDeps = { fetcher: deps.fetcher, config };
   const scopeSettings: ScopeSettings = { ...config.scope, recentDays: config.screening.recentDays };

@@ -138,6 +138,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
   const prefetch = patientViewPrefetch(deps.panel);
   const labsSpec = prefetch.find((s) => s.key === LABS);
   const { config } = deps;
+  const daytimeSettings = { ...config.medication, times: deps.medication.times };
   const dataDeps = { fetcher: deps.fetcher, config };
   // Made once: building it per call by spreading cost ~3 µs (bench/README.md, fourth round).
   const settings: PatientViewSettings = {
@@ -214,7 +215,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             ordersUnavailable: data.unavailable.includes('medications'),
             recordUnavailable: data.unavailable.includes('medicationStatements'),
             conditions,
-            settings: config.medication,
+            settings: daytimeSettings,
             terminology: deps.medication,
           })
         : null;

@@ -6,6 +6,7 @@ import type { FhirReadRecorder } from '../observability/metrics.js';
 import { loadCardTexts, type CardTexts } from '../render/cardTexts.js';
 import { loadCodeSystems } from '../terminology/codeSystems.js';
 import { loadDrugCodes } from '../terminology/drugCodes.js';
+import { loadDosingTimes } from '../terminology/dosingTimes.js';
 import { loadDrugKinds } from '../terminology/drugKinds.js';
 import { loadMedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { loadConditionStatuses } from '../terminology/conditionStatusWords.js';
@@ -74,6 +75,7 @@ export function createServices(config: Config, logger: Logger, options: ServiceR
   const medication = {
     drugs: loadDrugCodes(loadDrugKinds(), systems),
     conditions: loadMedicationConditionCodes(systems, config.scope.icpc2L18 !== 'off', statuses),
+    times: loadDosingTimes(),
   };
   if (config.scope.allPatientsInScope) {
     // Demonstrations only (refused in production by the configuration): every patient gets cards.

@@ -1,10 +1,10 @@
 import { readActiveMedicationResources } from '../../src/data/draftOrders.js';
 import { findCurrentMedication } from '../../src/guideline/currentMedicationFindings.js';
 import { SkippedResources } from '../../src/model/skipped.js';
-import { RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses } from '../support/medicationTerminology.js';
+import { RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses, daytimeSettings } from '../support/medicationTerminology.js';
 
 const terminology = medicationTerminology();
-const settings = { daytimeFromMinutes: 360, daytimeToMinutes: 1020 };
+const settings = daytimeSettings;
 const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
 const rx = (code: string, text = `rxnorm ${code}`): fhir4.CodeableConcept => ({ text, coding: [{ system: RXNORM_SYSTEM, code }] });
 const reason = (system: string, code: string): fhir4.CodeableConcept => ({ coding: [{ system, code }] });

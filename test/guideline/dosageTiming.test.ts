@@ -1,6 +1,7 @@
 import { assessDaytimeDosing, clockMinutes, dosingPattern } from '../../src/guideline/dosageTiming.js';
+import { daytimeSettings } from '../support/medicationTerminology.js';
 
-const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
+const settings = daytimeSettings;
 const dose = (repeat: fhir4.TimingRepeat | Record<string, unknown>, extra: Partial<fhir4.Dosage> = {}): fhir4.Dosage =>
   ({ timing: { repeat }, ...extra }) as fhir4.Dosage;
 
@@ -25,7 +26,7 @@ describe('assessDaytimeDosing', () => {
     expect(assessDaytimeDosing([dose({ timeOfDay: ['17:00:00'] })], settings).daytime).toBe(false);
     expect(assessDaytimeDosing([dose({ timeOfDay: ['05:59:00'] })], settings).daytime).toBe(false);
     expect(assessDaytimeDosing([dose({ timeOfDay: ['21:00:00'] })], settings).daytime).toBe(false);
-    expect(assessDaytimeDosing([dose({ timeOfDay: ['17:30:00'] })], { daytimeFromMinutes: 360, daytimeToMinutes: 1080 }).daytime).toBe(true);
+    expect(assessDaytimeDosing([dose({ timeOfDay: ['17:30:00'] })], { ...settings, daytimeToMinutes: 1080 }).daytime).toBe(true);
   });
 
   test('q8h is three doses a day, hence daytime', () => {

@@ -3,11 +3,11 @@ import { findDrugOrderFindings, relevantDrafts, type DrugOrderFinding } from '..
 import type { DraftOrder } from '../../src/model/medicationOrder.js';
 import { SkippedResources } from '../../src/model/skipped.js';
 import { projectPath } from '../../src/projectRoot.js';
-import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses } from '../support/medicationTerminology.js';
+import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology, statuses, daytimeSettings } from '../support/medicationTerminology.js';
 import { readJson } from '../support/testApp.js';
 
 const terminology = medicationTerminology();
-const settings = { daytimeFromMinutes: 360, daytimeToMinutes: 1020 };
+const settings = daytimeSettings;
 const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
 const SKS = 'urn:oid:1.2.208.176.2.4.12';
 // Stand-in for the scope module's value-set test (the real one is passed in by the service).

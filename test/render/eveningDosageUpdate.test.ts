@@ -1,7 +1,8 @@
 import { assessDaytimeDosing } from '../../src/guideline/dosageTiming.js';
 import { hasOrderNote, moveDosageToEvening } from '../../src/render/eveningDosageUpdate.js';
+import { daytimeSettings } from '../support/medicationTerminology.js';
 
-const settings = { daytimeFromMinutes: 6 * 60, daytimeToMinutes: 17 * 60 };
+const settings = daytimeSettings;
 const daily = { frequency: 1, period: 1, periodUnit: 'd' };
 
 describe('moveDosageToEvening', () => {
