@@ -42,19 +42,6 @@ export interface ClassifiedMedication {
   brandNotes: readonly BrandNote[];
 }
 
-// Salt and form words glued to a name in Danish ("tramadolhydrochlorid", "fentanylplaster", "morfintabletter");
-// stripped before a name lookup. Longer words first, so "depottabletter" goes before "tabletter".
-const SALT_SUFFIXES = [
-  'hydrochloride', 'hydrochlorid', 'hydrobromide', 'hydrobromid', 'bitartrate', 'bitartrat', 'tartrate', 'tartrat',
-  'sulphate', 'sulfate', 'sulfat', 'phosphate', 'phosphat', 'fosfat', 'citrate', 'citrat', 'maleate', 'maleat',
-  'oxalate', 'oxalat', 'succinate', 'succinat', 'mesilate', 'mesilat', 'besilat', 'embonat', 'pamoate', 'acetat', 'hcl',
-  'depottabletter', 'depottablet', 'depotkapsler', 'depotkapsel', 'depotplaster', 'tabletter', 'tablet', 'kapsler',
-  'kapsel', 'plaster', 'mikstur', 'dråber', 'stikpiller', 'injektion',
-  // Sorted longest first below, so "depotplastre" goes before "plastre" and "injektionsvæske" before "injektion".
-  'depotplastre', 'plastre', 'injektionsvæske', 'suppositorier', 'suppositorie', 'smeltetabletter', 'smeltetablet',
-  'sugetabletter', 'sugetablet', 'brusetabletter', 'brusetablet', 'næsespray', 'opløsning', 'sirup',
-].sort((a, b) => b.length - a.length);
-
 /**
  * One ClassifiedIngredient per ingredient row, made on first use and frozen: every order of every call is
  * classified, and the rows never change once loaded.
@@ -163,7 +150,8 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote
 function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefined {
   const direct = codes.ingredientsByName.get(token);
   if (direct) return direct;
-  for (const suffix of SALT_SUFFIXES) {
+  // Salt and form words glued to a name ("tramadolhydrochlorid"), longest first: terminology/drugs/name-suffixes.csv.
+  for (const suffix of codes.nameSuffixes) {
     if (token.length > suffix.length + 3 && token.endsWith(suffix)) {
       const hit = codes.ingredientsByName.get(token.slice(0, -suffix.length));
       if (hit) return hit;

@@ -89,6 +89,8 @@ export interface DrugCodes {
    * of them (N02A, N02AX, N02AJ) may be one (docs/clinical-rules.md §4, classification).
    */
   dualActionOpioidAtc: readonly string[];
+  /** Salt and form words glued to a name ("hydrochlorid", "depottabletter"), longest first (drugs/name-suffixes.csv). */
+  nameSuffixes: readonly string[];
 }
 
 interface IngredientRow {
@@ -120,6 +122,11 @@ interface RxnormRow {
   atc?: string;
   out_of_scope?: '' | OutOfScopeProduct;
   status: CodeStatus;
+}
+
+interface NameSuffixRow {
+  suffix: string;
+  kind: 'salt' | 'form';
 }
 
 interface BrandRow {
@@ -228,5 +235,7 @@ export function loadDrugCodes(
       ...[...ingredientByKey.values()].filter((i) => dualAction(i.kind)).flatMap((i) => i.atc.map((c) => c.toUpperCase())),
     ]),
   ].sort();
-  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations, dualActionOpioidAtc };
+  // Longest first, so "depottabletter" is stripped before "tabletter".
+  const nameSuffixes = [...new Set(readValidatedCsv<NameSuffixRow>(dir, 'name-suffixes.csv', 'drug-name-suffixes').map((r) => r.suffix))].sort((a, b) => b.length - a.length);
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations, dualActionOpioidAtc, nameSuffixes };
 }
