@@ -1,7 +1,7 @@
 import { completedAge, type AgeUnit } from '../model/age.js';
 import { codingsOf } from '../model/codeableConcept.js';
 import { timeUnit } from '../model/duration.js';
-import { finiteNumber, isObject, lowerCode, nonBlank, objectList, ownEntry, type JsonObject } from '../model/json.js';
+import { finiteNumber, isObject, lowerCode, nonBlank, objectList, type JsonObject } from '../model/json.js';
 import type { FlagDirection, InterpretationWords, ScreeningPanelCodes } from '../terminology/screeningPanelCodes.js';
 import { parseFhirDateEnd } from './fhirDates.js';
 import { limitNumber, type LabResult, type NumericValue } from './labResults.js';
@@ -161,21 +161,6 @@ export function normaliseUnit(unit: string): string {
     .replace(/^x(?=10e)/, '');
 }
 
-const SEX_CODES: Record<string, 'male' | 'female'> = {
-  male: 'male',
-  female: 'female',
-  m: 'male',
-  f: 'female',
-  '248153007': 'male',
-  '248152002': 'female',
-  mand: 'male',
-  mænd: 'male',
-  kvinde: 'female',
-  kvinder: 'female',
-  han: 'male',
-  hun: 'female',
-};
-
 /** An age bound: its value and unit (years when none is given). */
 function ageBound(q: unknown): { value: number; unit: AgeUnit } | undefined {
   if (!isObject(q)) return undefined;
@@ -193,15 +178,13 @@ function ageBound(q: unknown): { value: number; unit: AgeUnit } | undefined {
 }
 
 /** Does a range's `appliesTo`/`age` fit the patient? undefined: the range applies to everyone. */
-function fits(range: JsonObject, patient: PatientFacts, now: number): boolean | undefined {
+function fits(range: JsonObject, patient: PatientFacts, now: number, panel: ScreeningPanelCodes): boolean | undefined {
   const appliesTo = objectList(range.appliesTo);
   const age = isObject(range.age) ? range.age : undefined;
   if (appliesTo.length === 0 && !age) return undefined;
   for (const concept of appliesTo) {
-    const keys = [nonBlank(concept.text), ...codingsOf(concept).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])]
-      .filter((k): k is string => k !== undefined)
-      .map((k) => k.trim().toLowerCase());
-    const sex = keys.map((k) => ownEntry(SEX_CODES, k)).find((s) => s !== undefined);
+    const keys = [nonBlank(concept.text), ...codingsOf(concept).flatMap((c) => [nonBlank(c.code), nonBlank(c.display)])].filter((k): k is string => k !== undefined);
+    const sex = keys.map((k) => panel.sexOfRangeWord(k)).find((s) => s !== undefined);
     if (!sex || sex !== patient.sex) return false; // an unknown criterion, or another sex
   }
   if (age) {
@@ -254,14 +237,14 @@ function isNormalRange(range: JsonObject): boolean {
  * The normal range whose appliesTo fits the patient, else one without appliesTo; a range in text only says
  * so, and so do ranges that are all of another type (both not assessable, never silently normal).
  */
-function chooseRange(raw: unknown, patient: PatientFacts, now: number): RangeChoice {
+function chooseRange(raw: unknown, patient: PatientFacts, now: number, panel: ScreeningPanelCodes): RangeChoice {
   const all = objectList(raw);
   if (all.length === 0) return undefined;
   const ranges = all.filter(isNormalRange);
   if (ranges.length === 0) return { noNormalRange: true };
   let general: JsonObject | undefined;
   for (const r of ranges) {
-    const f = fits(r, patient, now);
+    const f = fits(r, patient, now, panel);
     if (f === true) {
       const limits = limitsOf(r);
       return limits ? { limits } : { textOnly: true };
@@ -304,7 +287,7 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
   const value: NumericValue | undefined =
     r.numeric && interp?.kind === 'off-scale' && r.numeric.comparator === undefined ? { ...r.numeric, comparator: interp.comparator } : r.numeric;
   const offScale = value?.comparator ?? (interp?.kind === 'off-scale' ? interp.comparator : undefined);
-  const range = chooseRange(r.referenceRange, patient, now);
+  const range = chooseRange(r.referenceRange, patient, now, panel);
   if (range && 'textOnly' in range) return { kind: 'not-assessable', reason: 'range-text-only' };
   if (range && 'noNormalRange' in range) return { kind: 'not-assessable', reason: 'no-normal-range' };
   if (!range) {

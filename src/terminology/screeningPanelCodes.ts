@@ -40,6 +40,8 @@ export interface InterpretationWords {
   directionless: readonly string[];
   /** Results in words ("neg", "ikke påvist"): a valueString that is one of them is a value, not a lab comment. */
   resultWords: readonly string[];
+  /** The words and codes a reference range's `appliesTo` names a sex by ("male", SNOMED CT 248153007, "kvinde"). */
+  rangeSex: Readonly<Record<'male' | 'female', readonly string[]>>;
 }
 
 interface PanelFile {
@@ -70,6 +72,7 @@ export class ScreeningPanelCodes {
   private readonly byCode: Record<LabCodeSystem, Map<string, CodeHit>> = { npu: new Map(), loinc: new Map() };
   private readonly panelByCode = new Map<string, OrderPanel>();
   private readonly resultWords: ReadonlySet<string>;
+  private readonly sexByWord = new Map<string, 'male' | 'female'>();
 
   constructor(
     file: PanelFile,
@@ -81,6 +84,7 @@ export class ScreeningPanelCodes {
     this.orderPanels = orderPanels.panels;
     this.interpretation = interpretation;
     this.resultWords = new Set(interpretation.resultWords.map(resultWordKey));
+    for (const sex of ['male', 'female'] as const) for (const w of interpretation.rangeSex[sex]) this.sexByWord.set(w.trim().toLowerCase(), sex);
     const ids = new Set(file.groups.map((g) => g.id));
     for (const group of file.groups) {
       const analyteOf = new Map<string, string>();
@@ -144,6 +148,11 @@ export class ScreeningPanelCodes {
     return typeof text === 'string' && text.length <= 40 && this.resultWords.has(resultWordKey(text)) ? text.trim() : undefined;
   }
 
+  /** The sex a reference range's `appliesTo` word or code names (any case), if it names one (interpretation-words.json `rangeSex`). */
+  sexOfRangeWord(word: string): 'male' | 'female' | undefined {
+    return this.sexByWord.get(word.trim().toLowerCase());
+  }
+
   /**
    * Every code of the panel, bare (without system), and every panel order code: the prefetch template searches
    * by these. A blood count sent as one Observation coded as its panel (57021-8) with the results in
@@ -165,6 +174,7 @@ const EMPTY_WORDS: InterpretationWords = {
   negations: [],
   directionless: [],
   resultWords: [],
+  rangeSex: { male: [], female: [] },
 };
 
 export function loadScreeningPanelCodes(codeSystems: CodeSystems = loadCodeSystems()): ScreeningPanelCodes {

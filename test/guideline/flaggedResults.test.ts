@@ -249,6 +249,14 @@ describe('flagged results: values and ranges', () => {
     expect(verdict(hb, 'haemoglobin', { sex: 'male' })).toMatchObject({ kind: 'flag', direction: 'low' });
     expect(verdict(hb, 'haemoglobin', { sex: 'female' })).toEqual({ kind: 'normal' });
     expect(verdict(hb, 'haemoglobin', {})).toEqual({ kind: 'normal' });
+    // The sex in Danish words, any case (terminology/interpretation-words.json rangeSex); a word it does not list fits no one.
+    const danish = [
+      { low: { value: 8.3 }, high: { value: 10.5 }, appliesTo: [{ text: 'Mænd' }] },
+      { low: { value: 7.3 }, high: { value: 9.5 }, appliesTo: [{ text: 'KVINDER' }] },
+      { low: { value: 7.0 }, high: { value: 10.5 }, appliesTo: [{ text: 'gravide' }] },
+    ];
+    expect(verdict({ valueQuantity: q(8.0), referenceRange: danish }, 'haemoglobin', { sex: 'male' })).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(verdict({ valueQuantity: q(8.0), referenceRange: danish }, 'haemoglobin', { sex: 'female' })).toEqual({ kind: 'normal' });
   });
   test('a range by age fits only when the birth date is known', () => {
     const ranges = [{ low: { value: 1 }, high: { value: 3 }, age: { low: { value: 18, unit: 'a' } } }];
