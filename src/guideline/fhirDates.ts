@@ -28,9 +28,10 @@ export function parseFhirDate(value: string | undefined): number | undefined {
 
 /**
  * The date's first instant and the precision it was written at ("2026": year, "2026-08": month, a full date
- * or a dateTime: day), for a date a card shows (docs/clinical-rules.md §5). The object is shared (memoised).
+ * or a dateTime: day), for a date a card shows (docs/clinical-rules.md §5); undefined for anything but such a text.
+ * The object is shared (memoised), so reading it allocates nothing.
  */
-export function readFhirDate(value: string | undefined): PreciseDate | undefined {
+export function readFhirDate(value: unknown): PreciseDate | undefined {
   if (typeof value !== 'string') return undefined;
   return value.length > MEMO_MAX_TEXT ? parse(value) : memo.get(value, parse);
 }

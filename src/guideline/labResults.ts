@@ -172,15 +172,10 @@ function dateOf(v: unknown): number | undefined {
   return typeof v === 'string' ? parseFhirDate(v) : undefined;
 }
 
-/** The date with its precision: the memoised object, so reading it allocates nothing. */
-function preciseDateOf(v: unknown): PreciseDate | undefined {
-  return typeof v === 'string' ? readFhirDate(v) : undefined;
-}
-
 function timeOf(o: JsonObject): PreciseDate | undefined {
   const period = isObject(o.effectivePeriod) ? o.effectivePeriod : {};
   return (
-    preciseDateOf(o.effectiveDateTime) ?? preciseDateOf(o.effectiveInstant) ?? preciseDateOf(period.start) ?? preciseDateOf(period.end) ?? preciseDateOf(o.issued)
+    readFhirDate(o.effectiveDateTime) ?? readFhirDate(o.effectiveInstant) ?? readFhirDate(period.start) ?? readFhirDate(period.end) ?? readFhirDate(o.issued)
   );
 }
 

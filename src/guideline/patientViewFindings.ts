@@ -12,8 +12,8 @@ export interface PatientViewSettings {
   recentDays: number;
   pendingDays: number;
   allPatientsInScope: boolean;
-  provisionalMaxDays?: number;
-  minPatientAge?: number;
+  provisionalMaxDays: number;
+  minPatientAge: number;
   /** LAB_ORDER_CODE_SYSTEM (docs/clinical-rules.md §7); default auto. */
   orderCodeSystem?: LabOrderCodeSystem;
   /** CARD_KINDS_DISABLED: a disabled screening-abnormal card lists nothing, so the non-drug card lists the not-assessable results. */

@@ -12,10 +12,10 @@ export type Phase = 'work-up' | 'established';
 export interface ScopeSettings {
   recentDays: number;
   allPatientsInScope: boolean;
-  /** Default 365 (docs/clinical-rules.md §2). */
-  provisionalMaxDays?: number;
-  /** Default 18 (docs/clinical-rules.md §2). */
-  minPatientAge?: number;
+  /** SCREENING_PROVISIONAL_MAX_DAYS (docs/clinical-rules.md §2). */
+  provisionalMaxDays: number;
+  /** MIN_PATIENT_AGE (docs/clinical-rules.md §2). */
+  minPatientAge: number;
 }
 
 export interface Scope {
@@ -145,7 +145,7 @@ export function assessScope(
   const ageUnknown = birth === undefined;
   // The age limit from the last day the birth date allows: born "2008-12" may be 17 until 31 December 2026.
   const latestBirth = parseFhirDateEnd(birthDateText(patient));
-  if (latestBirth !== undefined && completedAge(latestBirth, now, 'years') < (settings.minPatientAge ?? 18)) {
+  if (latestBirth !== undefined && completedAge(latestBirth, now, 'years') < settings.minPatientAge) {
     return { anchor: now, anchorEarliest: now, anchoredBy: 'today', phase: 'work-up', stillProvisional: false, ageUnknown, inScope: false, outOfScope: 'under-age' };
   }
 
@@ -179,7 +179,7 @@ export function assessScope(
   // Counted in Danish days, as the screening's windows and the cards' dates are: an anchor is recent while
   // its Danish day is fewer than SCREENING_RECENT_DAYS days before today's, whatever its hour.
   const recentFrom = startOfDanishDay(now, settings.recentDays - 1);
-  const provisionalFrom = startOfDanishDay(now, (settings.provisionalMaxDays ?? 365) - 1);
+  const provisionalFrom = startOfDanishDay(now, settings.provisionalMaxDays - 1);
   const earliest = (entries: GsbEntry[]): GsbEntry | undefined => [...entries].sort((a, b) => a.anchor - b.anchor)[0];
   const settled = earliest(gsb.filter((g) => !g.unconfirmed && g.anchor < recentFrom));
   const inWorkUp = earliest(gsb.filter((g) => g.anchor >= recentFrom || (g.unconfirmed && g.anchor >= provisionalFrom)));

@@ -109,10 +109,6 @@ interface OpenOrder {
   groups: Set<string>;
 }
 
-function dateOf(v: unknown): PreciseDate | undefined {
-  return typeof v === 'string' ? readFhirDate(v) : undefined;
-}
-
 const PRECISION_RANK: Record<DatePrecision, number> = { year: 0, month: 1, day: 2 };
 
 /** The later of two dates; of two with the same first instant ("2026-06", "2026-06-01") the more precise. */
@@ -124,10 +120,10 @@ function laterDate(a: PreciseDate, b: PreciseDate): PreciseDate {
 function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; end: PreciseDate | undefined } {
   const period = isObject(sr.occurrencePeriod) ? sr.occurrencePeriod : {};
   const timing = isObject(sr.occurrenceTiming) ? sr.occurrenceTiming : {};
-  const starts = [dateOf(sr.occurrenceDateTime), dateOf(period.start), ...(Array.isArray(timing.event) ? timing.event.map(dateOf) : [])].filter(
+  const starts = [readFhirDate(sr.occurrenceDateTime), readFhirDate(period.start), ...(Array.isArray(timing.event) ? timing.event.map(readFhirDate) : [])].filter(
     (d): d is PreciseDate => d !== undefined,
   );
-  return { starts, end: dateOf(period.end) };
+  return { starts, end: readFhirDate(period.end) };
 }
 
 /**
@@ -136,7 +132,7 @@ function occurrenceDates(sr: Record<string, unknown>): { starts: PreciseDate[]; 
  */
 function placedAt(order: Record<string, unknown>): PreciseDate | undefined {
   const events = objectList(order.event).flatMap((e) => {
-    const at = dateOf(e.dateTime);
+    const at = readFhirDate(e.dateTime);
     return at === undefined ? [] : [{ at, requested: lowerCode(e.status) === 'requested' }];
   });
   const first = (list: typeof events): PreciseDate | undefined => list.map((e) => e.at).reduce<PreciseDate | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
@@ -150,7 +146,7 @@ function placedAt(order: Record<string, unknown>): PreciseDate | undefined {
 function orderDates(sr: Record<string, unknown>): Pick<OpenOrder, 'date' | 'firstSampling'> {
   const meta = isObject(sr.meta) ? sr.meta : {};
   const { starts, end } = occurrenceDates(sr);
-  const authored = dateOf(sr.authoredOn) ?? (sr.resourceType === 'DiagnosticOrder' ? placedAt(sr) : undefined) ?? dateOf(meta.lastUpdated);
+  const authored = readFhirDate(sr.authoredOn) ?? (sr.resourceType === 'DiagnosticOrder' ? placedAt(sr) : undefined) ?? readFhirDate(meta.lastUpdated);
   const dates = [authored, ...starts, end].filter((d): d is PreciseDate => d !== undefined);
   return {
     date: dates.length > 0 ? dates.reduce(laterDate) : undefined,

@@ -7,7 +7,7 @@ import { buildTestApp, cardOfKind, expectValidResponse, FIXED_NOW, patientViewRe
 
 const systems = loadCodeSystems();
 const gsb = loadGsbValueSet([], systems);
-const settings = { recentDays: 180, allPatientsInScope: false };
+const settings = { recentDays: 180, allPatientsInScope: false, provisionalMaxDays: 365, minPatientAge: 18 };
 
 function condition(coding: fhir4.Coding, extra: Partial<fhir4.Condition> = {}): fhir4.Condition {
   return { resourceType: 'Condition', subject: { reference: 'Patient/p' }, code: { coding: [coding] }, ...extra };
@@ -176,7 +176,7 @@ describe('GSB value set: real-data shapes (docs/clinical-rules.md §2, §7)', ()
 
 describe('phase and anchor (docs/clinical-rules.md §2)', () => {
   const fm = { system: 'http://snomed.info/sct', code: '203082005' };
-  const scope = (conds: unknown[], extra: Partial<typeof settings> & { provisionalMaxDays?: number; minPatientAge?: number } = {}, patient?: unknown) =>
+  const scope = (conds: unknown[], extra: Partial<typeof settings> = {}, patient?: unknown) =>
     assessScope(conds, gsb, { ...settings, ...extra }, FIXED_NOW, patient);
 
   test('the anchor is the registration (recordedDate), not the onset: registered today with onset in 2020 → work-up', () => {

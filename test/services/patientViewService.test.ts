@@ -737,7 +737,7 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     const req = readJson<any>(projectPath('fixtures', 'requests', 'established-flagged.json'));
     const entries = (k: string) => (req.prefetch[k]?.entry ?? []).map((e: any) => e.resource);
     const record = { conditions: entries('conditions'), observations: entries('labs'), serviceRequests: entries('serviceRequests'), patient: req.prefetch.patient };
-    const settings = { lookbackDays: 3650, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+    const settings = { lookbackDays: 3650, recentDays: 180, pendingDays: 30, allPatientsInScope: false, provisionalMaxDays: 365, minPatientAge: 18 };
     // Answered by its own key (observation id and value, as its work-up card's answer stored it); another key answers nothing.
     const treatment = (...answeredKeys: string[]) =>
       assessPatientView({ ...record, isFlagAnswered: (key) => answeredKeys.includes(key) }, { panel, gsb, nonPharmacological: loadNonPharmacologicalCodes() }, settings, FIXED_NOW).findings.find(
@@ -762,7 +762,7 @@ describe('patient-view: open orders that could not be read (docs/clinical-rules.
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet([], loadCodeSystems());
   const nonPharmacological = loadNonPharmacologicalCodes();
-  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false, provisionalMaxDays: 365, minPatientAge: 18 };
   const texts = loadCardTexts();
   const record = (serviceRequests: unknown[] | undefined) => ({
     conditions: patientResources('gsb-workup-missing').filter((r): r is fhir4.Condition => r.resourceType === 'Condition'),
@@ -851,7 +851,7 @@ describe('patient-view: what the non-drug card and quiet-by-design get (§3.4, �
   const panel = loadScreeningPanelCodes();
   const gsb = loadGsbValueSet([], loadCodeSystems());
   const nonPharmacological = loadNonPharmacologicalCodes();
-  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false };
+  const settings = { lookbackDays: 365, recentDays: 180, pendingDays: 30, allPatientsInScope: false, provisionalMaxDays: 365, minPatientAge: 18 };
   const fixtureRecord = (name: string) => {
     const req = readJson<any>(projectPath('fixtures', 'requests', `${name}.json`));
     const entries = (k: string) => (req.prefetch[k].entry ?? []).map((e: any) => e.resource);
