@@ -5,7 +5,7 @@ import { withoutTrailingSlashes } from '../model/urlPath.js';
 
 /**
  * Which FHIR servers we may send requests (and access tokens) to. `fhirServer` and Bundle `next`
- * links are attacker-controlled URLs (SSRF, CDS Hooks 2.0 §6.4), so every outbound URL passes here.
+ * links are attacker-controlled URLs (SSRF, https://cds-hooks.hl7.org/2.0/#trusting-cds-clients), so every outbound URL passes here.
  */
 
 export type FhirServerDecision =

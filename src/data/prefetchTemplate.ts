@@ -1,5 +1,5 @@
 /**
- * Prefetch template tokens (CDS Hooks 2.0 §2.1): `{{context.X}}` for root-level primitive context
+ * Prefetch template tokens (https://cds-hooks.hl7.org/2.0/#prefetch-tokens): `{{context.X}}` for root-level primitive context
  * fields, and `{{userPractitionerId}}` & co. derived from `context.userId`. Values are URL-encoded so a
  * context value can never add query parameters or path segments (and one made only of dots, a path
  * segment of its own, is not used at all).
