@@ -51,10 +51,15 @@ export class NoStoreThere extends Error {
 
 /**
  * Opens the configured store for one job (a script) and always closes it. An embedded store must exist
- * already: a mistyped DATA_DIR would otherwise be a new, empty store (a report of nothing).
+ * already: a mistyped DATA_DIR would otherwise be a new, empty store (a report of nothing), and a file of the
+ * store's name that holds none (no migrations table) is left as it is.
  */
 export async function withStore<T>(config: Config, job: (store: Store) => Promise<T>): Promise<T> {
-  if (!config.store.databaseUrl && !existsSync(join(config.store.dataDir, SQLITE_FILE))) throw new NoStoreThere(config.store.dataDir);
+  if (!config.store.databaseUrl) {
+    const file = join(config.store.dataDir, SQLITE_FILE);
+    // A file of that name that is no store of ours (a copy of another database) is neither migrated nor changed.
+    if (!existsSync(file) || !SqliteDb.holdsStore(file)) throw new NoStoreThere(config.store.dataDir);
+  }
   const store = await openStore(config);
   try {
     return await job(store);

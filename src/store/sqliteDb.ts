@@ -84,6 +84,19 @@ export class SqliteDb implements Db {
           });
   }
 
+  /**
+   * Whether the SQLite file holds a store of this service (its migrations table), read without writing: a script
+   * that only reads (the report, quiet:reset) must not migrate, or switch to WAL, a file that is no store of ours.
+   */
+  static holdsStore(file: string): boolean {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+    } finally {
+      db.close();
+    }
+  }
+
   private static open(file: string, synchronous: 'NORMAL' | 'FULL', inMemory: boolean): Database.Database {
     const db = new Database(file);
     // better-sqlite3 waits on the main thread: a write lock held elsewhere (a second process on DATA_DIR,

@@ -57,4 +57,23 @@ describe('withStore (the scripts: report, quiet:reset)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('a SQLite file of the store\'s name that holds no store of ours (a copy of another database) is refused and left as it was: not migrated, not switched to WAL', async () => {
+    const { withStore, NoStoreThere, SQLITE_FILE } = await import('../../src/store/openStore.js');
+    const { default: Database } = await import('better-sqlite3');
+    const dir = mkdtempSync(join(tmpdir(), 'with-store-'));
+    try {
+      const other = new Database(join(dir, SQLITE_FILE));
+      other.exec('CREATE TABLE users (name TEXT)');
+      other.close();
+      const config = { store: { dataDir: dir, databaseUrl: null } } as unknown as Parameters<typeof withStore>[0];
+      await expect(withStore(config, async () => 'ran')).rejects.toBeInstanceOf(NoStoreThere);
+      const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
+      expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: 'users' }]);
+      expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
+      after.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
