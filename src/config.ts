@@ -397,8 +397,12 @@ function readSettings(env: Env): Config {
     orderingSessionHours: int(env, 'ORDERING_SESSION_HOURS', 12, 1, 24 * 7),
   };
   const token = (name: string): string | null => {
+    // Set but blank (a secret that rendered empty) would leave the endpoint open or absent without a word.
+    if (env[name] !== undefined && env[name].trim() === '') throw new ConfigError(name, 'is set but empty: give a token, or unset it');
     const v = str(env, name) ?? null;
     if (v !== null && v.length < 16) throw new ConfigError(name, 'must be at least 16 characters');
+    // What a client can send after "Bearer " (RFC 6750 b64token): a space or a letter outside ASCII could never match.
+    if (v !== null && !/^[A-Za-z0-9._~+/-]+=*$/.test(v)) throw new ConfigError(name, 'may hold only letters A–Z and a–z, digits and - . _ ~ + / (then =), as a bearer token can');
     return v;
   };
 

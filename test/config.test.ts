@@ -237,9 +237,17 @@ describe('store and operations variables', () => {
     ['FHIR_QUERY_TIMEOUT_MS', { FHIR_QUERY_TIMEOUT_MS: '60001' }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
     ['METRICS_TOKEN', { METRICS_TOKEN: 'short' }],
+    // Set but blank would leave /metrics open without a word; a token no client can send after "Bearer " locks every client out.
+    ['METRICS_TOKEN', { METRICS_TOKEN: '   ' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: '' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'admin token with spaces 123' }],
+    ['METRICS_TOKEN', { METRICS_TOKEN: 'rødgrødmedfløde-1234' }],
     ['CARD_LOG_FLUSH_MS', { CARD_LOG_FLUSH_MS: '0' }],
   ])('%s: a wrong value stops the start with a message naming it', (variable, env) => {
     expect(() => loadConfig(env)).toThrow(`Configuration error in ${variable}:`);
+  });
+  test('a token of the characters a bearer token may hold is accepted (base64 and its url-safe form, padding)', () => {
+    expect(loadConfig({ ADMIN_TOKEN: 'Zm9vYmFyLWJhei1xdXV4+/==', METRICS_TOKEN: 'abc-DEF_123.456~789' }).operations).toMatchObject({ adminToken: 'Zm9vYmFyLWJhei1xdXV4+/==', metricsToken: 'abc-DEF_123.456~789' });
   });
   test('the limits themselves are accepted: PSEUDONYM_SECRET of 32 characters, a 600 s skew, a 1-day token age, 100 pages', () => {
     expect(() => loadConfig({ PSEUDONYM_SECRET: 's'.repeat(32), JWT_CLOCK_SKEW_SECONDS: '600', JWT_MAX_AGE_SECONDS: '86400', FHIR_MAX_PAGES: '100', FHIR_QUERY_TIMEOUT_MS: '60000' })).not.toThrow();
