@@ -31,8 +31,10 @@ function naming(variable: string, err: unknown): unknown {
   const code = errorCodeOf(err) ?? '';
   // A database that does not answer now may be down, not misnamed: said as such (exit 1, so a process manager
   // that restarts the service on failure brings it back once the database answers).
-  if (variable === 'DATABASE_URL' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code)) {
-    return new Error(`the database at DATABASE_URL cannot be reached (${code}): is it running, and is DATABASE_URL right? The service starts once it can migrate the schema and check the pseudonym secret there`);
+  // pg's own connect timeout (a server behind a firewall that drops packets) has no code, only its words.
+  const pgTimeout = err instanceof Error && /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(err.message);
+  if (variable === 'DATABASE_URL' && (pgTimeout || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code))) {
+    return new Error(`the database at DATABASE_URL cannot be reached (${pgTimeout ? 'no answer within the connect timeout' : code}): is it running, and is DATABASE_URL right? The service starts once it can migrate the schema and check the pseudonym secret there`);
   }
   const aboutSetting = err instanceof TrustedIssuersError || /^E[A-Z]+$/.test(code) || /^(28|3D)/.test(code) || /^SQLITE_(READONLY|CANTOPEN)/.test(code);
   return aboutSetting ? new Error(`Configuration error in ${variable}: ${err instanceof Error ? err.message : String(err)}`) : err;

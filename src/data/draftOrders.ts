@@ -35,9 +35,14 @@ class ResourceIndex {
 
   constructor(
     private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[],
-    /** The call's fhirServer: an absolute reference to another server is never taken for a resource by its `Type/id`. */
+    /** The call's fhirServer: a reference found in none of the entries and naming another server is not looked up by its id there. */
     private readonly fhirServer: string | undefined,
   ) {}
+
+  /** The reference names a resource on another server than the call's fhirServer (absolute, not below its base). */
+  namesAnotherServer(reference: string): boolean {
+    return namesAnotherServer(reference, this.fhirServer);
+  }
 
   private map(): Map<string, JsonObject> {
     if (this.byRef) return this.byRef;
@@ -85,8 +90,6 @@ class ResourceIndex {
     const byRef = this.map();
     const direct = byRef.get(reference);
     if (direct) return direct;
-    // "http://other.example/fhir/Medication/1" is not this server's Medication/1, which may be another drug.
-    if (namesAnotherServer(reference, this.fhirServer)) return undefined;
     const parts = reference.replace(/\/_history\/[^/]*$/, '').split('/');
     if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
     return undefined;
@@ -272,6 +275,14 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     // still has a reason: it is not read as having none, which would let an active Condition decide).
     if (target && target.resourceType === 'Condition' && statuses.isRefutedOrInError(target)) continue;
     const display = nonBlank(r.display);
+    // A Condition on another server than the fhirServer, not among the entries: its id names nothing the patient's
+    // Conditions (read from the fhirServer) can be matched with — that server's Condition of that id is another one.
+    // Only the reference's display is read.
+    if (ref && !target && index.namesAnotherServer(ref)) {
+      const reason = reasonOfReference(null, display);
+      if (reason) reasons = appended(reasons, reason);
+      continue;
+    }
     // Not resolved here: the display waits until the patient's Conditions are known (a refuted one drops it).
     if (ref && !target) {
       unresolvedReasonReferences = appended(unresolvedReasonReferences, { reference: ref, display: display ?? null });

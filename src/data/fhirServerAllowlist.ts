@@ -48,12 +48,17 @@ export function isWithinBase(url: string, base: string): boolean {
 
 /**
  * True when a FHIR reference is known to name a resource on another server than the call's `fhirServer`: an
- * absolute URL (it has a scheme) that is not below that base. A relative reference (`Medication/1`) is the
- * call's own server's; without a fhirServer nothing is known, so nothing is another server's.
+ * absolute URL (it has a scheme, or starts with `//`, spaces around it aside) that is not below that base. A
+ * relative reference (`Medication/1`) is the call's own server's; without a fhirServer nothing is known, so
+ * nothing is another server's.
  */
 export function namesAnotherServer(reference: string, fhirServer: string | undefined): boolean {
-  if (fhirServer === undefined || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(reference)) return false;
-  return !isWithinBase(reference, fhirServer.trim());
+  if (fhirServer === undefined) return false;
+  const ref = reference.trim();
+  const base = fhirServer.trim();
+  if (ref.startsWith('//')) return !isWithinBase(`${parseHttpUrl(base)?.protocol ?? 'https:'}${ref}`, base);
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) return false;
+  return !isWithinBase(ref, base);
 }
 
 /** The list in force: FHIR_SERVER_ALLOWLIST when set, else loopback (development, test) or nothing (production). */

@@ -206,6 +206,8 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     for (const unit of [{ unit: 'yrs' }, { unit: 'år' }, { code: 'A' }]) {
       expect([unit, scope([condition(fm, { onsetAge: { value: 40, ...unit }, recordedDate: '2026-11-01' })], {}, patient).painSince]).toEqual([unit, Date.UTC(2020, 2, 15)]);
     }
+    // Danish "dag" (read before only for a course's length): 14,610 days after 15 March 1980 is 15 March 2020.
+    expect(scope([condition(fm, { onsetAge: { value: 14610, unit: 'dag' }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2020, 2, 15));
     // Without a birth date an onsetAge cannot be placed: recordedDate is the pain's start.
     expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 10, 1));
   });

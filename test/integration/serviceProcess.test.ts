@@ -5,6 +5,7 @@ import { useTempDirs } from '../support/tempDirs.js';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer as createNetServer } from 'node:net';
 import { projectPath } from '../../src/projectRoot.js';
 
 /**
@@ -259,6 +260,17 @@ describe('an address that cannot be had', () => {
     const badDb = startServiceProcess({ AUTH: 'off', DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', PSEUDONYM_SECRET: 'x'.repeat(32) });
     await expect(badDb).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: the database at DATABASE_URL cannot be reached \(ECONNREFUSED\): is it running, and is DATABASE_URL right\?/);
     await expect(badDb).rejects.not.toThrow(/    at /);
+    // A server that takes the connection and never answers (a firewall dropping packets): pg's connect timeout, said the same way.
+    const silent = createNetServer(() => undefined).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const address = silent.address();
+    const silentPort = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const mute = startServiceProcess({ AUTH: 'off', DATABASE_URL: `postgres://nobody@127.0.0.1:${silentPort}/none`, PSEUDONYM_SECRET: 'x'.repeat(32) });
+      await expect(mute).rejects.toThrow(/exited \(code 1[\s\S]*failed to start: the database at DATABASE_URL cannot be reached \(no answer within the connect timeout\)/);
+    } finally {
+      silent.close();
+    }
   }, 30_000);
 
   // Permissions do not stop root, who can write any file: as root the file is made immutable (chattr +i), which

@@ -710,10 +710,16 @@ describe('scope and protocol edge cases', () => {
       });
     const foreign = draft('a', undefined, { medicationReference: { reference: 'http://other.example/fhir/Medication/med-1', display: 'oxycodone 5 mg' } });
     expect(kinds(await call([foreign], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['opioid-without-dual-action']);
+    // Written with spaces around it, or without its scheme ("//other.example/…"), it is still another server's.
+    for (const reference of [' http://other.example/fhir/Medication/med-1', '\thttp://other.example/fhir/Medication/med-1', '//other.example/fhir/Medication/med-1']) {
+      const written = draft('a', undefined, { medicationReference: { reference, display: 'oxycodone 5 mg' } });
+      expect([reference, kinds(await call([written], { fhirServer: 'http://127.0.0.1:8081/fhir' }))]).toEqual([reference, ['opioid-without-dual-action']]);
+    }
     expect(seen).toEqual([]);
-    // Nor is it taken for the draft Bundle's own Medication of that id.
+    // The EHR's own Bundle is another matter: a Medication it sends beside the order is the one it means (an EHR
+    // behind a proxy writes its internal host's URLs), found as any reference is.
     const bundled = { resourceType: 'Medication', id: 'med-1', code: { coding: [{ system: RXNORM, code: '825411' }], text: 'Palexia 50 mg' } } as fhir4.Resource;
-    expect(kinds(await call([foreign, bundled], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['opioid-without-dual-action']);
+    expect(kinds(await call([foreign, bundled], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['tapentadol']);
     const own = draft('a', undefined, { medicationReference: { reference: 'HTTP://127.0.0.1:8081/fhir/Medication/med-1', display: 'oxycodone 5 mg' } });
     expect(kinds(await call([own], { fhirServer: 'http://127.0.0.1:8081/fhir/' }))).toEqual(['tapentadol']);
     expect(seen).toEqual(['/fhir/Medication/med-1']);
@@ -907,6 +913,14 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     for (const v of ['refuted', 'entered-in-error']) expect([v, kinds(await call([order], { conditions: [fibromyalgia, depr(v)] }))]).toEqual([v, ['ssri']]);
     // Not among the patient's Conditions: the display is read as the reason.
     expect((await call([order], { conditions: [fibromyalgia] })).cards).toEqual([]);
+  });
+  test('a reasonReference to another server than the fhirServer is not matched by its id with the patient\'s Conditions (that server\'s Condition of that id is another one): only its display is read', async () => {
+    const depr = condition('c1', ICD10, 'F32.1');
+    const elsewhere = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'http://other.example/fhir/Condition/c1', display: 'Fibromyalgi' }] } as unknown as fhir4.Resource;
+    expect(kinds(await call([elsewhere], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia, depr] }))).toEqual(['ssri']);
+    // The same reference on the fhirServer names the patient's depression: no card.
+    const here = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'http://127.0.0.1:8081/fhir/Condition/c1', display: 'Fibromyalgi' }] } as unknown as fhir4.Resource;
+    expect((await call([here], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia, depr] })).cards).toEqual([]);
   });
   test('a depression code beside another reason (fibromyalgia M79.7) → the card, as for a text that says more; the depression code alone, or two depression reasons, → none', async () => {
     const fm = { coding: [{ system: ICD10, code: 'M79.7' }] };
