@@ -15,15 +15,19 @@ function fromBodyParser(err: unknown, limitBytes: number): HttpError | undefined
     case 'entity.parse.failed':
       return new HttpError(400, 'structure', 'The request body is not a JSON object (malformed JSON, or a bare value such as null)');
     case 'entity.too.large':
-      return new HttpError(413, 'too-long', `The request body is larger than the limit of ${limitBytes} bytes`);
+      // The limit of the route that read the body (a preview route has its own), else BODY_LIMIT.
+      return new HttpError(413, 'too-long', `The request body is larger than the limit of ${isObject(err) && typeof err.limit === 'number' ? err.limit : limitBytes} bytes`);
     case 'encoding.unsupported':
     case 'charset.unsupported':
       return new HttpError(415, 'not-supported', 'The request body must be UTF-8 JSON');
     case 'request.aborted':
       return new HttpError(400, 'incomplete', 'The request was aborted by the client');
     default:
+      if (!isObject(err) || err.status !== 400) return undefined;
+      // Express's router cannot decode a path parameter ("%", "%ED%A0%80"): the path, not a body, is wrong.
+      if (typeof err.message === 'string' && err.message.startsWith('Failed to decode param')) return new HttpError(400, 'invalid', 'The request path is not valid percent-encoded UTF-8');
       // body-parser passes a body that does not decompress (gzip, deflate, br: zlib's error) on as a 400 with no type.
-      return isObject(err) && err.status === 400 ? new HttpError(400, 'structure', 'The request body could not be read (a compressed body that does not decompress?)') : undefined;
+      return new HttpError(400, 'structure', 'The request body could not be read (a compressed body that does not decompress?)');
   }
 }
 
@@ -69,7 +73,8 @@ export function answerError(err: unknown, req: IncomingMessage, res: ServerRespo
   if (httpError.status < 500 || httpError.status === 503) summaryOf(res).reason = httpError.issues.map((i) => i.diagnostics).filter(Boolean).join(' | ').slice(0, 1000);
   if (httpError.emptyBody) {
     // RFC 6750: a 401 names the scheme it wants; nothing more (the body stays empty: nothing on why).
-    if (httpError.status === 401) res.setHeader('WWW-Authenticate', 'Bearer');
+    // A route may have named its realm already (the admin report, the metrics).
+    if (httpError.status === 401 && !res.hasHeader('WWW-Authenticate')) res.setHeader('WWW-Authenticate', 'Bearer');
     res.statusCode = httpError.status;
     res.end();
     return;

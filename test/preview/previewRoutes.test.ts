@@ -134,6 +134,20 @@ describe('scenarios API', () => {
 });
 
 describe('demo tokens', () => {
+  test('a path that is not valid percent-encoding ("%", a lone surrogate) → 400 saying so, not a word about a body', async () => {
+    const { app } = await previewApp();
+    for (const path of ['/preview/assets/%', '/preview/assets/%ED%A0%80']) {
+      const res = await request(app).get(path);
+      expect([path, res.status, JSON.stringify(res.body)]).toEqual([path, 400, expect.stringContaining('The request path is not valid percent-encoded UTF-8')]);
+    }
+  });
+  test('a token request over the route\'s own 2 KB limit → 413 naming that limit, not BODY_LIMIT', async () => {
+    const { app } = await previewApp();
+    const res = await request(app).post('/preview/api/token').set('Sec-Fetch-Site', 'same-origin').send({ path: SERVICE, padding: 'x'.repeat(3000) });
+    expect(res.status).toBe(413);
+    expect(JSON.stringify(res.body)).toContain('larger than the limit of 2048 bytes');
+  });
+
   test('a token for PUBLIC_BASE_URL + path: ES384, short-lived, from the demo issuer; the service accepts it', async () => {
     const { app } = await previewApp();
     const res = await request(app).post('/preview/api/token').set('Sec-Fetch-Site', 'same-origin').send({ path: SERVICE });

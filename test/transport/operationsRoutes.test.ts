@@ -57,7 +57,10 @@ describe('GET /metrics', () => {
 
   test('with METRICS_TOKEN: 401 without or with a wrong bearer token, 200 with it', async () => {
     const { app } = buildTestApp({ env: { METRICS_TOKEN } });
-    expect((await request(app).get('/metrics')).status).toBe(401);
+    const denied = await request(app).get('/metrics');
+    expect(denied.status).toBe(401);
+    // The realm the route names is what the client gets (the shared error answer no longer overwrites it).
+    expect(denied.headers['www-authenticate']).toBe('Bearer realm="metrics"');
     expect((await request(app).get('/metrics').set('Authorization', 'Bearer wrong-token-0123456789')).status).toBe(401);
     const ok = await request(app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
     expect(ok.status).toBe(200);
@@ -121,6 +124,7 @@ describe('GET /admin/report', () => {
     const denied = await request(app).get('/admin/report');
     expect(denied.status).toBe(401);
     expect(denied.text).toBe('');
+    expect(denied.headers['www-authenticate']).toBe('Bearer realm="admin"');
     expect((await request(app).get('/admin/report').set('Authorization', `Bearer ${METRICS_TOKEN}`)).status).toBe(401);
     const res = await request(app).get('/admin/report').set('Authorization', `Bearer ${ADMIN_TOKEN}`);
     expect(res.status).toBe(200);
