@@ -28,7 +28,7 @@ export async function readActiveMedications(
   /** How a Condition an order's reason points to is read (a refuted one gives no reason). */
   statuses: ConditionStatuses,
 ): Promise<MedicationOrderView[]> {
-  const active = readActiveMedicationResources(resources, skipped, statuses, call.request.fhirServer);
+  const active = readActiveMedicationResources(resources, skipped, statuses);
   const unresolved = active.map((m) => m.unresolvedMedicationReference).filter((r): r is string => r !== null);
   if (unresolved.length === 0) return active;
   const out: MedicationOrderView[] = [];

@@ -3,7 +3,6 @@ import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, ty
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
-import { namesAnotherServer } from './fhirServerAllowlist.js';
 
 /**
  * Lenient reading of medication orders (docs/clinical-rules.md §4, §7): R4 MedicationRequest, DSTU2
@@ -33,16 +32,7 @@ class ResourceIndex {
   /** The last container with many contained resources, and those by id (the first of an id). */
   private contained: { container: JsonObject; byId: Map<string, { at: number; resource: JsonObject }> } | null = null;
 
-  constructor(
-    private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[],
-    /** The call's fhirServer: a reference found in none of the entries and naming another server is not looked up by its id there. */
-    private readonly fhirServer: string | undefined,
-  ) {}
-
-  /** The reference names a resource on another server than the call's fhirServer (absolute, not below its base). */
-  namesAnotherServer(reference: string): boolean {
-    return namesAnotherServer(reference, this.fhirServer);
-  }
+  constructor(private readonly entries: readonly { resource: JsonObject; fullUrl?: string }[]) {}
 
   private map(): Map<string, JsonObject> {
     if (this.byRef) return this.byRef;
@@ -275,14 +265,6 @@ function readOrder(resource: JsonObject, resourceType: OrderResourceType, index:
     // still has a reason: it is not read as having none, which would let an active Condition decide).
     if (target && target.resourceType === 'Condition' && statuses.isRefutedOrInError(target)) continue;
     const display = nonBlank(r.display);
-    // A Condition on another server than the fhirServer, not among the entries: its id names nothing the patient's
-    // Conditions (read from the fhirServer) can be matched with — that server's Condition of that id is another one.
-    // Only the reference's display is read.
-    if (ref && !target && index.namesAnotherServer(ref)) {
-      const reason = reasonOfReference(null, display);
-      if (reason) reasons = appended(reasons, reason);
-      continue;
-    }
     // Not resolved here: the display waits until the patient's Conditions are known (a refuted one drops it).
     if (ref && !target) {
       unresolvedReasonReferences = appended(unresolvedReasonReferences, { reference: ref, display: display ?? null });
@@ -496,16 +478,9 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
  * accepted too), each read once. Other resources (ServiceRequest …) are skipped. With `selections`
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
  */
-export function readDraftOrders(
-  draftOrders: unknown,
-  selections: readonly unknown[] | undefined,
-  skipped: SkippedResources,
-  statuses: ConditionStatuses,
-  /** The call's fhirServer, whose resources the draft Bundle's relative references name. */
-  fhirServer?: string,
-): DraftOrder[] {
+export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
   const entries = entriesOf(draftOrders);
-  const index = new ResourceIndex(entries, fhirServer);
+  const index = new ResourceIndex(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
   const isSelected = (entry: { resource: JsonObject; fullUrl?: string }) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
@@ -553,7 +528,7 @@ const NOT_ACTIVE_STATUSES: ReadonlySet<string> = new Set(['on-hold', 'cancelled'
  * medication that can be read (code, ingredient, a reference to resolve or its display), is unreadable:
  * skipped and named (§7).
  */
-export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources, statuses: ConditionStatuses, fhirServer?: string): MedicationOrderView[] {
+export function readActiveMedicationResources(resources: readonly unknown[], skipped: SkippedResources, statuses: ConditionStatuses): MedicationOrderView[] {
   // Search results: references resolve by `Type/id` (a searchset's fullUrl is not used). One pass, no
   // intermediate lists: read for every call, and the array per resource was ~5 µs of an order hook.
   const indexed: { resource: JsonObject }[] = [];
@@ -576,7 +551,7 @@ export function readActiveMedicationResources(resources: readonly unknown[], ski
     if (r.resourceType === 'Bundle') for (const e of entriesOf(r)) add(e.resource);
     else add(r);
   }
-  const index = new ResourceIndex(indexed, fhirServer);
+  const index = new ResourceIndex(indexed);
   return skipped.readEach(active, 'active-medication', (resource) => {
     const type = resource.resourceType;
     if (!isOrderType(type)) throw new Error('not an order');

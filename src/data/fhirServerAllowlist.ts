@@ -47,18 +47,21 @@ export function isWithinBase(url: string, base: string): boolean {
 }
 
 /**
- * True when a FHIR reference is known to name a resource on another server than the call's `fhirServer`: an
- * absolute URL (it has a scheme, or starts with `//`, spaces around it aside) that is not below that base. A
- * relative reference (`Medication/1`) is the call's own server's; without a fhirServer nothing is known, so
- * nothing is another server's.
+ * True when a FHIR reference is known to name a resource on another server than the call's `fhirServer`: read
+ * as a URL against that base — as a client would read it: spaces around it, tabs in it, `//host` and backslashes
+ * included — it is not below the base. A relative reference (`Medication/1`) is the call's own server's; without
+ * a usable fhirServer nothing is known, so nothing is another server's.
  */
 export function namesAnotherServer(reference: string, fhirServer: string | undefined): boolean {
-  if (fhirServer === undefined) return false;
-  const ref = reference.trim();
-  const base = fhirServer.trim();
-  if (ref.startsWith('//')) return !isWithinBase(`${parseHttpUrl(base)?.protocol ?? 'https:'}${ref}`, base);
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:/.test(ref)) return false;
-  return !isWithinBase(ref, base);
+  const base = fhirServer === undefined ? null : parseHttpUrl(fhirServer.trim());
+  if (base === null) return false;
+  let resolved: URL;
+  try {
+    resolved = new URL(reference, `${baseOf(base)}/`);
+  } catch {
+    return true; // no URL at all: nothing to read from the fhirServer either
+  }
+  return !isWithinBase(resolved.href, baseOf(base));
 }
 
 /** The list in force: FHIR_SERVER_ALLOWLIST when set, else loopback (development, test) or nothing (production). */

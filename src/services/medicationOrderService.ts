@@ -84,7 +84,7 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
     // The sandbox re-sends a context of only patientId and userId when its active tab is clicked again.
     if (context.draftOrders === undefined) return EMPTY;
     const selections = request.hook === 'order-select' ? asList(request.context.selections) : undefined;
-    let drafts = readDraftOrders(context.draftOrders, selections, skipped, deps.gsb.statuses, request.fhirServer);
+    let drafts = readDraftOrders(context.draftOrders, selections, skipped, deps.gsb.statuses);
     // Loops, not flatMap (an array per element; ~1 µs a call on Node 20).
     const unresolved: string[] = [];
     for (const d of drafts) if (d.selected && d.unresolvedMedicationReference) unresolved.push(d.unresolvedMedicationReference);

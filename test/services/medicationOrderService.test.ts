@@ -710,8 +710,8 @@ describe('scope and protocol edge cases', () => {
       });
     const foreign = draft('a', undefined, { medicationReference: { reference: 'http://other.example/fhir/Medication/med-1', display: 'oxycodone 5 mg' } });
     expect(kinds(await call([foreign], { fhirServer: 'http://127.0.0.1:8081/fhir' }))).toEqual(['opioid-without-dual-action']);
-    // Written with spaces around it, or without its scheme ("//other.example/…"), it is still another server's.
-    for (const reference of [' http://other.example/fhir/Medication/med-1', '\thttp://other.example/fhir/Medication/med-1', '//other.example/fhir/Medication/med-1']) {
+    // Read as a client reads a URL — spaces around it, a tab in it, no scheme ("//other.example/…"), backslashes — it is still another server's.
+    for (const reference of [' http://other.example/fhir/Medication/med-1', '\thttp://other.example/fhir/Medication/med-1', '//other.example/fhir/Medication/med-1', '\\\\other.example/fhir/Medication/med-1', '/\\other.example/fhir/Medication/med-1', 'ht\ttp://other.example/fhir/Medication/med-1', '\u0001http://other.example/fhir/Medication/med-1']) {
       const written = draft('a', undefined, { medicationReference: { reference, display: 'oxycodone 5 mg' } });
       expect([reference, kinds(await call([written], { fhirServer: 'http://127.0.0.1:8081/fhir' }))]).toEqual([reference, ['opioid-without-dual-action']]);
     }
@@ -914,13 +914,11 @@ describe('rev 2: prescribed for depression or anxiety – the order\'s reason de
     // Not among the patient's Conditions: the display is read as the reason.
     expect((await call([order], { conditions: [fibromyalgia] })).cards).toEqual([]);
   });
-  test('a reasonReference to another server than the fhirServer is not matched by its id with the patient\'s Conditions (that server\'s Condition of that id is another one): only its display is read', async () => {
+  test('a reasonReference written with another base (an EHR behind a proxy writes its internal host) names the patient\'s Condition of that id, as a relative one does', async () => {
     const depr = condition('c1', ICD10, 'F32.1');
-    const elsewhere = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'http://other.example/fhir/Condition/c1', display: 'Fibromyalgi' }] } as unknown as fhir4.Resource;
-    expect(kinds(await call([elsewhere], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia, depr] }))).toEqual(['ssri']);
-    // The same reference on the fhirServer names the patient's depression: no card.
-    const here = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'http://127.0.0.1:8081/fhir/Condition/c1', display: 'Fibromyalgi' }] } as unknown as fhir4.Resource;
-    expect((await call([here], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia, depr] })).cards).toEqual([]);
+    const internal = { ...draft('a', rx('312941', 'Sertralin 50 mg')), reasonReference: [{ reference: 'http://ehr-internal:8080/fhir/Condition/c1' }] } as unknown as fhir4.Resource;
+    expect((await call([internal], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia, depr] })).cards).toEqual([]);
+    expect(kinds(await call([internal], { fhirServer: 'http://127.0.0.1:8081/fhir', conditions: [fibromyalgia] }))).toEqual(['ssri']);
   });
   test('a depression code beside another reason (fibromyalgia M79.7) → the card, as for a text that says more; the depression code alone, or two depression reasons, → none', async () => {
     const fm = { coding: [{ system: ICD10, code: 'M79.7' }] };
