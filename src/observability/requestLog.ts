@@ -66,6 +66,16 @@ function unknownPath(path: string): string {
   return /^\/cds-services\//i.test(path) ? '/cds-services/…' : '/…';
 }
 
+/** A path that is no valid percent-encoded UTF-8 (`/cds-services/0101701234%ZZ`): refused before any route read it, so the caller's own text. */
+function undecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * ONE log line per request, written when the response has finished: `req: {id, method, path}` (no
  * query string), `res: {statusCode}`, `responseTime` (ms) and the route's summary (`summaryOf(res)`:
@@ -102,7 +112,7 @@ export function requestLog(logger: Logger, options: RequestLogOptions = {}): (re
       if (!logger.isLevelEnabled(level)) return;
       const responseTime = Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10;
       lines[level](
-        { req: { id, method, path: statusCode === 404 || statusCode === 405 ? unknownPath(path) : path }, res: { statusCode }, responseTime, ...summary(res) },
+        { req: { id, method, path: statusCode === 404 || statusCode === 405 || (statusCode === 400 && undecodable(path)) ? unknownPath(path) : path }, res: { statusCode }, responseTime, ...summary(res) },
         aborted ? 'request aborted' : statusCode !== null && statusCode >= 500 ? 'request failed' : 'request answered',
       );
     };

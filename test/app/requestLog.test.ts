@@ -84,13 +84,15 @@ describe('one log line per request', () => {
     expect(text).toContain('12345678-9abc-4def-8123-456789abcdef');
   });
 
-  test('a 404 or 405 line quotes no caller text: a misdirected FHIR read or an unknown service id may be a patient id (a CPR number)', async () => {
+  test('a 404, 405 or undecodable path\'s 400 line quotes no caller text: a misdirected FHIR read or an unknown service id may be a patient id (a CPR number)', async () => {
     const log = logCapture();
     const { app } = buildTestApp({ logger: log.logger });
     expect((await request(app).get('/Patient/0101801234').query({ name: 'Jensen' })).status).toBe(404);
     expect((await request(app).post('/cds-services/0101801234').send({})).status).toBe(404);
     expect((await request(app).post('/cds-services/0101801234/feedback').send({})).status).toBe(404);
     expect((await request(app).get('/cds-services/0101801234')).status).toBe(405);
+    // A path no route could decode (bad percent-encoding) is refused with a 400 before any route read it: the caller's text too.
+    expect((await request(app).get('/cds-services/0101801234%ZZ')).status).toBe(400);
     await settle();
     const lines = requestLines(log.lines());
     expect(lines.map((l) => [l.res.statusCode, l.req.path])).toEqual([
@@ -98,6 +100,7 @@ describe('one log line per request', () => {
       [404, '/cds-services/…'],
       [404, '/cds-services/…'],
       [405, '/cds-services/…'],
+      [400, '/cds-services/…'],
     ]);
     expect(JSON.stringify(log.lines())).not.toMatch(/0101801234|Jensen|Patient/);
     expect(lines.every((l) => typeof l.reason === 'string' && l.reason.length > 0)).toBe(true);
