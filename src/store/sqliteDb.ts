@@ -91,7 +91,14 @@ export class SqliteDb implements Db {
   static holdsStore(file: string): boolean {
     const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
-      return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() !== undefined;
+      // Other tools name their table `schema_migrations` too (Rails, golang-migrate): ours records our first migration.
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get() === undefined) return false;
+      const first = MIGRATIONS[0];
+      const columns = new Set((db.pragma('table_info(schema_migrations)') as Array<{ name: string }>).map((c) => c.name));
+      if (!first || !['version', 'name', 'applied_at'].every((c) => columns.has(c))) return false;
+      return db.prepare('SELECT 1 FROM schema_migrations WHERE version = ? AND name = ?').get(first.version, first.name) !== undefined;
+    } catch {
+      return false; // not a database at all, or one that cannot be read: no store of ours either
     } finally {
       db.close();
     }

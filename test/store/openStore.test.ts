@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,15 +63,23 @@ describe('withStore (the scripts: report, quiet:reset)', () => {
     const { default: Database } = await import('better-sqlite3');
     const dir = mkdtempSync(join(tmpdir(), 'with-store-'));
     try {
-      const other = new Database(join(dir, SQLITE_FILE));
-      other.exec('CREATE TABLE users (name TEXT)');
-      other.close();
       const config = { store: { dataDir: dir, databaseUrl: null } } as unknown as Parameters<typeof withStore>[0];
+      // Another application's database, with or without a `schema_migrations` table of its own (Rails names it so).
+      for (const schema of ['CREATE TABLE users (name TEXT)', "CREATE TABLE users (name TEXT); CREATE TABLE schema_migrations (version varchar PRIMARY KEY); INSERT INTO schema_migrations VALUES ('20240101000000')"]) {
+        rmSync(join(dir, SQLITE_FILE), { force: true });
+        const other = new Database(join(dir, SQLITE_FILE));
+        other.exec(schema);
+        const tables = other.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all();
+        other.close();
+        await expect(withStore(config, async () => 'ran')).rejects.toBeInstanceOf(NoStoreThere);
+        const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
+        expect([schema, after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all(), after.pragma('journal_mode', { simple: true })]).toEqual([schema, tables, 'delete']);
+        after.close();
+      }
+      // A file that is no database at all: refused the same way, and left as it was.
+      writeFileSync(join(dir, SQLITE_FILE), 'not a database');
       await expect(withStore(config, async () => 'ran')).rejects.toBeInstanceOf(NoStoreThere);
-      const after = new Database(join(dir, SQLITE_FILE), { readonly: true });
-      expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()).toEqual([{ name: 'users' }]);
-      expect(after.pragma('journal_mode', { simple: true })).toBe('delete');
-      after.close();
+      expect(readFileSync(join(dir, SQLITE_FILE), 'utf8')).toBe('not a database');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
