@@ -110,8 +110,8 @@ async function main(): Promise<void> {
     config,
     logger,
     demoIssuer
-      ? { replayCache, metrics, serviceIds, trusted, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
-      : { replayCache, metrics, serviceIds, trusted },
+      ? { replayCache, metrics, trusted, extraIssuers: [demoIssuer.trusted], onRefusal: (facts) => demoIssuer.recordRefusal(facts) }
+      : { replayCache, metrics, trusted },
   );
   const app = createApp({
     config,

@@ -1,4 +1,5 @@
 import { isObject, nonBlank, objectList } from '../model/json.js';
+import { withoutVersion } from '../model/urlPath.js';
 
 /**
  * Turns one FHIR payload (a prefetch value or a FHIR server response body) into the resources it
@@ -248,7 +249,7 @@ export function withdrawnWithTheirReports(resources: fhir4.Resource[]): fhir4.Re
     if (!isObject(report) || typeof report.status !== 'string' || !WITHDRAWN_REPORT.test(report.status)) continue;
     for (const ref of objectList(report.result)) {
       // A version ("Observation/x/_history/3") names the same result.
-      const id = typeof ref.reference === 'string' ? /^(?:.*\/)?Observation\/([^/]+)$/.exec(ref.reference.trim().replace(/\/_history\/[^/]*$/, ''))?.[1] : undefined;
+      const id = typeof ref.reference === 'string' ? /^(?:.*\/)?Observation\/([^/]+)$/.exec(withoutVersion(ref.reference.trim()))?.[1] : undefined;
       if (id !== undefined) (withdrawn ??= new Map()).set(id, report.status);
     }
   }

@@ -3,6 +3,7 @@ import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, ty
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
+import { lastTypeAndId, withoutVersion } from '../model/urlPath.js';
 
 /**
  * Lenient reading of medication orders (docs/clinical-rules.md §4, §7): R4 MedicationRequest, DSTU2
@@ -80,17 +81,15 @@ class ResourceIndex {
     const byRef = this.map();
     const direct = byRef.get(reference);
     if (direct) return direct;
-    const parts = reference.replace(/\/_history\/[^/]*$/, '').split('/');
-    if (parts.length >= 2) return byRef.get(`${parts[parts.length - 2]}/${parts[parts.length - 1]}`);
-    return undefined;
+    const tail = lastTypeAndId(reference);
+    return tail === undefined ? undefined : byRef.get(`${tail.type}/${tail.id}`);
   }
 }
 
 /** The id an absolute fullUrl ".../Medication/m9" gives a resource of that type (sent without its own id). */
 function idOfFullUrl(resource: JsonObject, fullUrl: string | undefined): string | undefined {
-  if (fullUrl === undefined) return undefined;
-  const [urlType, urlId] = fullUrl.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2);
-  return urlType === resource.resourceType && urlId ? urlId : undefined;
+  const tail = fullUrl === undefined ? undefined : lastTypeAndId(fullUrl);
+  return tail !== undefined && tail.type === resource.resourceType && tail.id !== '' ? tail.id : undefined;
 }
 
 function referenceOf(v: unknown): string | undefined {
@@ -435,7 +434,7 @@ function entriesOf(input: unknown): { resource: JsonObject; fullUrl?: string }[]
  * another letter case, or a bare id (type null: any order type), as some EHRs send it.
  */
 function selectionKey(selection: string): { type: string | null; id: string } | null {
-  const parts = selection.trim().replace(/\/_history\/[^/]*$/, '').split('/');
+  const parts = withoutVersion(selection.trim()).split('/');
   const id = parts[parts.length - 1];
   if (!id) return null;
   const type = parts.length >= 2 ? parts[parts.length - 2] : undefined;

@@ -71,7 +71,6 @@ export interface DoseRate {
 
 const ONCE_A_DAY: DoseRate = { frequency: 1, period: 1, periodUnit: 'd' };
 
-
 /** Doses a day of FHIR R4's timing abbreviations (GTS codes, ValueSet timing-abbreviation) that give a count. */
 const CODE_DOSES: Record<string, number> = { QD: 1, QOD: 0.5, BID: 2, TID: 3, QID: 4, Q1H: 24, Q2H: 12, Q3H: 8, Q4H: 6, Q6H: 4, Q8H: 3, AM: 1, PM: 1, BED: 1 };
 

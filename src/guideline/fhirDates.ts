@@ -22,7 +22,7 @@ const MEMO_MAX_TEXT = 40;
 const memo = new BoundedMemo<PreciseDate | undefined>(4096);
 
 /** The date's first instant (epoch ms); for comparing and sorting. */
-export function parseFhirDate(value: string | undefined): number | undefined {
+export function parseFhirDate(value: unknown): number | undefined {
   return readFhirDate(value)?.at;
 }
 

@@ -168,10 +168,6 @@ function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, '
   return text === undefined ? { hasValue: false } : { valueText: text, hasValue: true };
 }
 
-function dateOf(v: unknown): number | undefined {
-  return typeof v === 'string' ? parseFhirDate(v) : undefined;
-}
-
 function timeOf(o: JsonObject): PreciseDate | undefined {
   const period = isObject(o.effectivePeriod) ? o.effectivePeriod : {};
   return (
@@ -210,7 +206,7 @@ function readLabResultInto(resource: unknown, panel: ScreeningPanelCodes, out: L
     status: lowerCode(resource.status),
     time: time?.at,
     timePrecision: time?.precision,
-    issued: dateOf(resource.issued),
+    issued: parseFhirDate(resource.issued),
   };
   // Read for every Observation of every patient-view: no intermediate arrays (components as one object count).
   readPart(resource, false, observation, panel, out);

@@ -1,6 +1,7 @@
 import { codingsOf, readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import { isObject, nonBlank } from '../model/json.js';
 import type { MedicationOrderView } from '../model/medicationOrder.js';
+import { lastTypeAndId } from '../model/urlPath.js';
 import type { MedicationConditionCodes, MedicationConditionGroup } from '../terminology/medicationConditions.js';
 
 /**
@@ -61,8 +62,9 @@ export function patientConditions(conditions: readonly unknown[], codes: Medicat
 export function reasonsOf(order: MedicationOrderView, patient: PatientConditions): fhir4.CodeableConcept[] {
   const out = [...order.reasons];
   for (const { reference, display } of order.unresolvedReasonReferences) {
-    const key = reference.replace(/\/_history\/[^/]*$/, '').split('/').slice(-2).join('/');
-    const code = patient.codeByReference(key);
+    const tail = lastTypeAndId(reference);
+    // The Conditions are known by `Condition/{id}`: a reference of one segment names none of them.
+    const code = tail === undefined ? undefined : patient.codeByReference(`${tail.type}/${tail.id}`);
     if (code === null) continue;
     const reason = reasonOfReference(code, display);
     if (reason) out.push(reason);

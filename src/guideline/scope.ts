@@ -70,7 +70,7 @@ function daysOf(v: unknown, now: number): { first: number; last: number } | unde
 function addAge(birth: number, age: unknown): number | undefined {
   if (!isObject(age)) return undefined;
   const value = finiteNumber(age.value);
-  const unit = timeUnit(nonBlank(age.code)) ?? timeUnit(nonBlank(age.unit));
+  const unit = timeUnit(age.code) ?? timeUnit(age.unit);
   if (value === undefined || unit === undefined) return undefined;
   const d = new Date(birth);
   // Years and months by the calendar; shorter units by their length.

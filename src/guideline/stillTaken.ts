@@ -18,13 +18,12 @@ export function isStillTaken(order: MedicationOrderView, now: number): boolean {
   return end === undefined || end >= now;
 }
 
-
 /** A `boundsDuration` in milliseconds; undefined when its value or unit cannot be read. */
 function durationMs(duration: unknown): number | undefined {
   if (!isObject(duration)) return undefined;
   const value = finiteNumber(duration.value);
   // UCUM's code, else the words an EHR writes in `unit` ("10 dage").
-  const unit = timeUnit(nonBlank(duration.code)) ?? timeUnit(nonBlank(duration.unit));
+  const unit = timeUnit(duration.code) ?? timeUnit(duration.unit);
   const days = unit !== undefined ? UCUM_TIME_UNIT_DAYS[unit] : undefined;
   return value !== undefined && value >= 0 && days !== undefined ? value * days * DAY_MS : undefined;
 }

@@ -24,9 +24,9 @@ const TIME_UNIT_WORDS: Readonly<Record<string, UcumTimeUnit>> = {
   a: 'a', y: 'a', yr: 'a', yrs: 'a', year: 'a', years: 'a', år: 'a',
 };
 
-/** `unit` (any case, spaces around it aside) as UCUM's code of a unit of time; undefined when it is none. */
-export function timeUnit(unit: string | undefined): UcumTimeUnit | undefined {
-  if (unit === undefined) return undefined;
+/** `unit` (any case, spaces around it aside) as UCUM's code of a unit of time; undefined when it is none (or no text). */
+export function timeUnit(unit: unknown): UcumTimeUnit | undefined {
+  if (typeof unit !== 'string') return undefined;
   const key = unit.trim().toLowerCase();
   return Object.hasOwn(TIME_UNIT_WORDS, key) ? TIME_UNIT_WORDS[key] : undefined;
 }

@@ -28,3 +28,19 @@ export function withoutTrailingSlashes(s: string): string {
   while (end > 0 && s.charCodeAt(end - 1) === 0x2f /* / */) end--;
   return end === s.length ? s : s.slice(0, end);
 }
+
+/** A FHIR reference without its version (`Observation/x/_history/3` → `Observation/x`): a version names the same resource. */
+export function withoutVersion(reference: string): string {
+  return reference.replace(/\/_history\/[^/]*$/, '');
+}
+
+/**
+ * The last `Type/id` of a reference, relative or absolute, its version aside (`http://h/fhir/Medication/m1/_history/2`
+ * → Medication, m1); undefined when it has fewer than two segments.
+ */
+export function lastTypeAndId(reference: string): { type: string; id: string } | undefined {
+  const parts = withoutVersion(reference).split('/');
+  const type = parts[parts.length - 2];
+  const id = parts[parts.length - 1];
+  return type === undefined || id === undefined ? undefined : { type, id };
+}

@@ -89,7 +89,6 @@ export interface StoredAnswer {
   callerKey: string | null;
 }
 
-/** One feedback item as stored. `feedbackKey` is its identity: the same item twice is stored once. */
 /**
  * What is stored for an override reason no card offers (not one of OVERRIDE_REASON_SYSTEM's codes): the EHR's
  * own code or text may hold anything, patient data included, so it is not kept; such an answer quiets as a
@@ -99,6 +98,7 @@ export const REASON_NOT_OFFERED = 'not-offered';
 /** What is stored for an accepted suggestion id that is no UUID, so no suggestion the service made: it is not kept either. */
 export const SUGGESTION_NOT_OURS = 'not-a-uuid';
 
+/** One feedback item as stored. `feedbackKey` is its identity: the same item twice is stored once. */
 export interface FeedbackEntry {
   feedbackKey: string;
   cardUuid: string;

@@ -19,7 +19,6 @@ export type Icpc2L18Setting = 'off' | 'text' | 'all';
 /** The systems a bare extra code (GSB_EXTRA_CONDITION_CODES) may come in. */
 const BARE_CODE_SYSTEMS: readonly GsbSystem[] = ['snomed', 'icd10', 'icd11'];
 
-
 /**
  * The GSB value set (docs/clinical-rules.md §2) plus the deployment's extra codes. A coding's system is
  * named through the one code-system table (so OIDs and other aliases count); ICD-10 matches with or

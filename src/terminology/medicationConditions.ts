@@ -42,7 +42,6 @@ interface Group {
   text: PreparedReasonTextGroup;
 }
 
-
 /** A normalised code of a system in the group: listed exactly, or under one of its prefixes. */
 function inGroup(g: Group, system: string, code: string): boolean {
   return g.exact.has(`${system}|${code}`) || g.prefixes.some((p) => p.system === system && code.startsWith(p.code));

@@ -1,4 +1,4 @@
-import { pathOf, withoutTrailingSlashes } from '../../src/model/urlPath.js';
+import { pathOf, withoutTrailingSlashes, lastTypeAndId, withoutVersion } from '../../src/model/urlPath.js';
 
 describe('pathOf: the path of a request target', () => {
   test.each([
@@ -28,5 +28,15 @@ describe('withoutTrailingSlashes', () => {
     expect(withoutTrailingSlashes('')).toBe('');
     // A long run of slashes not at the end stays (the regular expression this replaced was quadratic in it).
     expect(withoutTrailingSlashes(`a${'/'.repeat(100_000)}b/`)).toBe(`a${'/'.repeat(100_000)}b`);
+  });
+});
+
+describe('withoutVersion and lastTypeAndId: a FHIR reference read once for every reader', () => {
+  test('a version names the same resource; the last Type/id of a relative or absolute reference', () => {
+    expect(withoutVersion('Observation/x/_history/3')).toBe('Observation/x');
+    expect(withoutVersion('Observation/x')).toBe('Observation/x');
+    expect(lastTypeAndId('http://h/fhir/Medication/m1/_history/2')).toEqual({ type: 'Medication', id: 'm1' });
+    expect(lastTypeAndId('Condition/c1')).toEqual({ type: 'Condition', id: 'c1' });
+    expect(lastTypeAndId('c1')).toBeUndefined();
   });
 });
