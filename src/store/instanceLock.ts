@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { makeFolder } from './dataFolder.js';
+import { makeFolder, makePrivateFile } from './dataFolder.js';
 import { errorCodeOf } from '../model/errorCode.js';
 
 /** The lock file in DATA_DIR; an (empty) SQLite database, so that SQLite's own file locking holds it. */
@@ -29,6 +29,7 @@ export interface InstanceLock {
 export function takeInstanceLock(dataDir: string): InstanceLock {
   makeFolder(dataDir);
   const file = join(dataDir, INSTANCE_LOCK_FILE);
+  makePrivateFile(file);
   const db = new Database(file);
   try {
     db.pragma('busy_timeout = 0');

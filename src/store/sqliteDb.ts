@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorCodeOf } from '../model/errorCode.js';
-import { makeFolder } from './dataFolder.js';
+import { makeFolder, makePrivateFile } from './dataFolder.js';
 import { LONG_READ_TIMEOUT_MS, LongReadRefused, MIGRATIONS_TABLE, type Db, type JobLock, type Row, type SqlValue, type Statement } from './db.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 import { readSnapshotOnWorker } from './sqliteSnapshotReader.js';
@@ -71,7 +71,10 @@ export class SqliteDb implements Db {
     const inMemory = file === ':memory:';
     this.file = inMemory ? null : file;
     this.longReadTimeoutMs = options.longReadTimeoutMs ?? LONG_READ_TIMEOUT_MS;
-    if (!inMemory) makeFolder(dirname(file));
+    if (!inMemory) {
+      makeFolder(dirname(file));
+      makePrivateFile(file);
+    }
     this.db = SqliteDb.open(file, 'NORMAL', inMemory);
     this.durable = inMemory ? this.db : SqliteDb.open(file, 'FULL', inMemory);
     this.identity = inMemory ? null : statSync(file);
