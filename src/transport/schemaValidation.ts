@@ -25,12 +25,13 @@ const NULLABLE_CONTEXT_FIELDS = ['encounterId'] as const;
 
 /**
  * The request with an optional field sent as `null` ("fhirServer": null, "encounterId": null, as .NET and Java
- * serializers write an unset field) left out, so it reads as absent rather than failing the call. The body
+ * serializers write an unset field), or a blank fhirServer, left out, so it reads as absent rather than failing the call. The body
  * itself is not changed; a copy is made only when there is such a field.
  */
 function withoutNullOptionals(body: unknown): unknown {
   if (!isObject(body)) return body;
-  const nullTop = NULLABLE_FIELDS.filter((k) => body[k] === null);
+  // An empty fhirServer ("", as serializers write an unset text) is no server, as null is.
+  const nullTop = NULLABLE_FIELDS.filter((k) => body[k] === null || (k === 'fhirServer' && typeof body[k] === 'string' && body[k].trim() === ''));
   const context = body.context;
   const nullContext = isObject(context) ? NULLABLE_CONTEXT_FIELDS.filter((k) => context[k] === null) : [];
   if (nullTop.length === 0 && nullContext.length === 0) return body;

@@ -330,6 +330,18 @@ describe('R2: unknown fields are tolerated', () => {
     expect((await post({ ...base(), context: { ...base().context, userId: null } })).status).toBe(400);
     expect((await post({ ...base(), fhirServer: 5 })).status).toBe(400);
   });
+  test('a blank fhirServer ("" or spaces) is no server, as null is → 200 with the same cards; with fhirAuthorization beside it → 400 naming fhirServer', async () => {
+    const plain = await post(base());
+    for (const fhirServer of ['', '  ']) {
+      const res = await post({ ...base(), fhirServer });
+      expect([fhirServer, res.status]).toEqual([fhirServer, 200]);
+      expect(res.body.cards.map((c: Body) => c.source.topic.code)).toEqual(plain.body.cards.map((c: Body) => c.source.topic.code));
+    }
+    const res = await post({ ...base(), fhirServer: '', fhirAuthorization: { access_token: 'secret-token-abc', token_type: 'Bearer', expires_in: 300, scope: 'patient/*.read', subject: 'cds' } });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('fhirServer');
+    expect((await post({ ...base(), fhirServer: 'not a url' })).status).toBe(400);
+  });
 });
 
 describe('R4: prefetch variants through the whole app', () => {
