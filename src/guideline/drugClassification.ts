@@ -40,6 +40,12 @@ export interface ClassifiedMedication {
   matchedCoding?: fhir4.Coding;
   /** Notes of brands named in the text (Yentreve's indication, rapid-onset fentanyl). Shared and frozen: read only. */
   brandNotes: readonly BrandNote[];
+  /**
+   * A pain product of an ingredient that is also substitution treatment (a buprenorphine patch): coded with its
+   * pain ATC (N02AE01), or an RxNorm product of that ATC, or a brand marked use = pain named in the text. For a
+   * patient with opioid dependence it is "any other opioid", never substitution treatment (docs/clinical-rules.md §4.10).
+   */
+  painProduct: boolean;
 }
 
 /**
@@ -102,26 +108,28 @@ function classificationOfRow(row: object, make: () => Classification): Classific
   return out;
 }
 
-function result(c: Classification, via: ClassificationSource, brandNotes: readonly BrandNote[], matchedCoding?: fhir4.Coding): ClassifiedMedication {
+function result(c: Classification, via: ClassificationSource, brandNotes: readonly BrandNote[], painProduct: boolean, matchedCoding?: fhir4.Coding): ClassifiedMedication {
   const { ingredients, kinds, outOfScope } = c;
-  return matchedCoding ? { ingredients, kinds, outOfScope, via, matchedCoding, brandNotes } : { ingredients, kinds, outOfScope, via, brandNotes };
+  return matchedCoding
+    ? { ingredients, kinds, outOfScope, via, matchedCoding, brandNotes, painProduct }
+    : { ingredients, kinds, outOfScope, via, brandNotes, painProduct };
 }
 
-function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[]): ClassifiedMedication | null {
+function byRxnorm(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[], painByText: boolean): ClassifiedMedication | null {
   const code = coding.code?.trim();
   if (!code) return null;
   const ing = codes.ingredientByRxnorm.get(code);
-  if (ing) return result(classificationOfRow(ing, () => classificationOf(codes, [ingredientOf(ing)], null)), 'rxnorm-ingredient', notes, coding);
+  if (ing) return result(classificationOfRow(ing, () => classificationOf(codes, [ingredientOf(ing)], null)), 'rxnorm-ingredient', notes, painByText, coding);
   const product = codes.productByRxnorm.get(code);
   if (product) {
     const c = classificationOfRow(product, () => classificationOf(codes, ingredientsOf(codes, product.ingredients), product.outOfScope));
-    return result(c, 'rxnorm-product', notes, coding);
+    return result(c, 'rxnorm-product', notes, painByText || (product.atc !== null && codes.painProductAtc.has(product.atc)), coding);
   }
   return null;
 }
 
 /** ATC lookup: an exact row wins, else the longest class prefix (at most seven Map lookups). */
-function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[]): ClassifiedMedication | null {
+function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote[], painByText: boolean): ClassifiedMedication | null {
   const code = coding.code?.replace(/\s+/g, '').toUpperCase();
   if (!code) return null;
   let entry = codes.atcExact.get(code);
@@ -129,22 +137,23 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote
   if (!entry) return null;
   const row = entry;
   const rule = row.rule;
+  const painProduct = painByText || codes.painProductAtc.has(code);
   if (rule === 'opioid-substitution' || rule === 'antitussive-combination') {
-    return result(classificationOfRow(row, () => classificationOf(codes, ingredientsOf(codes, row.ingredients), rule)), 'atc', notes, coding);
+    return result(classificationOfRow(row, () => classificationOf(codes, ingredientsOf(codes, row.ingredients), rule)), 'atc', notes, false, coding);
   }
   const known = classifications.get(row);
-  if (known) return result(known, 'atc', notes, coding);
+  if (known) return result(known, 'atc', notes, painProduct, coding);
   const ingredients = ingredientsOf(codes, row.ingredients);
   if (ingredients.some((i) => i.kind === rule)) {
     // Not yet known (looked up just above): remembered now.
     const c = classificationOf(codes, ingredients, null);
     classifications.set(row, c);
-    return result(c, 'atc', notes, coding);
+    return result(c, 'atc', notes, painProduct, coding);
   }
   // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
   const name = coding.display?.trim() || code;
   ingredients.push({ key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false });
-  return result(classificationOf(codes, ingredients, null), 'atc', notes, coding);
+  return result(classificationOf(codes, ingredients, null), 'atc', notes, painProduct, coding);
 }
 
 function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefined {
@@ -163,6 +172,8 @@ function nameKeys(codes: DrugCodes, token: string): readonly string[] | undefine
 interface TextMatch {
   readonly keys: readonly string[];
   readonly substitution: boolean;
+  /** A brand marked use = pain is named. */
+  readonly pain: boolean;
   readonly notes: readonly BrandNote[];
 }
 
@@ -192,11 +203,12 @@ function freezeMatch(m: TextMatch): TextMatch {
 }
 
 /** Whole-word generic and brand names in free text: one Map lookup per word (a brand of several words as a phrase). */
-function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; substitution: boolean; notes: BrandNote[] } {
+function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; substitution: boolean; pain: boolean; notes: BrandNote[] } {
   const words = wordsOf(text);
   const keys: string[] = [];
   const notes: BrandNote[] = [];
   let substitution = false;
+  let pain = false;
   const add = (k: string) => {
     if (!keys.includes(k)) keys.push(k);
   };
@@ -205,7 +217,8 @@ function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; sub
     const brand = (codes.brandsByFirstWord.get(word) ?? []).find((b) => b.words.every((w, j) => words[i + j] === w));
     if (brand) {
       brand.ingredients.forEach(add);
-      if (brand.substitution) substitution = true;
+      if (brand.use === 'substitution') substitution = true;
+      if (brand.use === 'pain') pain = true;
       if (brand.note && !notes.includes(brand.note)) notes.push(brand.note);
       i += brand.words.length - 1;
       continue;
@@ -215,7 +228,7 @@ function matchNamesInText(text: string, codes: DrugCodes): { keys: string[]; sub
   }
   // "Buprenorphin/naloxon" by its generic names is a substitution product, as Suboxone is by its brand.
   if (!substitution && keys.length > 1 && codes.substitutionCombinations.has(combinationKey(keys))) substitution = true;
-  return { keys, substitution, notes };
+  return { keys, substitution, pain, notes };
 }
 
 /** Ingredient keys named in free text (generic names and brands). */
@@ -223,7 +236,7 @@ export function ingredientKeysInText(text: string, codes: DrugCodes): string[] {
   return [...namesInText(text, codes).keys];
 }
 
-const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [] };
+const NOTHING: ClassifiedMedication = { ingredients: [], kinds: [], outOfScope: null, via: null, brandNotes: [], painProduct: false };
 
 /**
  * The concept's text and displays, space-separated (built as one string: read for every order of every call).
@@ -259,7 +272,7 @@ function withTextIngredients(byCode: ClassifiedMedication, text: TextMatch, code
     i.kind === null || i.kind === classKind || (classKind !== null && codes.kinds.get(classKind).opioid && codes.kinds.get(i.kind).opioid);
   if (!merged.some((i) => i.kind !== null) || !merged.every(fits)) return byCode;
   const c = classificationOf(codes, merged, null);
-  return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
+  return result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.painProduct, byCode.matchedCoding);
 }
 
 /**
@@ -269,7 +282,7 @@ function withTextIngredients(byCode: ClassifiedMedication, text: TextMatch, code
 function substitutionByText(byCode: ClassifiedMedication, text: TextMatch, codes: DrugCodes): ClassifiedMedication {
   if (!text.substitution || byCode.outOfScope !== null) return byCode;
   const c = classificationOf(codes, [...byCode.ingredients], 'opioid-substitution');
-  return byCode.matchedCoding ? result(c, byCode.via ?? 'text', byCode.brandNotes, byCode.matchedCoding) : result(c, byCode.via ?? 'text', byCode.brandNotes);
+  return result(c, byCode.via ?? 'text', byCode.brandNotes, false, byCode.matchedCoding);
 }
 
 /** A medication concept's ingredients and kinds: by its RxNorm code, else its ATC code, else the names in its text (docs/clinical-rules.md §4). */
@@ -279,19 +292,19 @@ export function classifyMedication(concept: fhir4.CodeableConcept | undefined | 
   const text = namesInText(textsOf(concept), codes);
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'rxnorm') {
-      const r = byRxnorm(codes, c, text.notes);
+      const r = byRxnorm(codes, c, text.notes, text.pain);
       if (r) return substitutionByText(withTextIngredients(r, text, codes), text, codes);
     }
   }
   for (const c of codings) {
     if (codes.systems.nameOf(c.system) === 'atc') {
-      const r = byAtc(codes, c, text.notes);
+      const r = byAtc(codes, c, text.notes, text.pain);
       if (r) return substitutionByText(withTextIngredients(r, text, codes), text, codes);
     }
   }
   if (text.keys.length === 0) return text.substitution ? { ...NOTHING, outOfScope: 'opioid-substitution', via: 'text' } : NOTHING;
   const c = classificationOfRow(text, () => classificationOf(codes, ingredientsOf(codes, text.keys), text.substitution ? 'opioid-substitution' : null));
-  return result(c, 'text', text.notes);
+  return result(c, 'text', text.notes, text.pain);
 }
 
 /**
@@ -309,7 +322,7 @@ export function classifyIngredientConcepts(concepts: readonly fhir4.CodeableConc
   const substitution = codes.substitutionCombinations.has(combinationKey(ingredients.map((i) => i.key))) ? 'opioid-substitution' : null;
   const outOfScope = parts.find((p) => p.outOfScope)?.outOfScope ?? substitution;
   const notes = [...new Set(parts.flatMap((p) => p.brandNotes))];
-  return result(classificationOf(codes, ingredients, outOfScope), first.via ?? 'text', notes);
+  return result(classificationOf(codes, ingredients, outOfScope), first.via ?? 'text', notes, outOfScope === null && parts.some((p) => p.painProduct));
 }
 
 /** An order or statement classified by its medication (code, else its Medication's ingredients). */
@@ -326,7 +339,7 @@ export function classifyOrder(order: MedicationOrderView, codes: DrugCodes): Cla
   if (!codes.knownCombinations.has(key)) return byCode;
   const c = classificationOf(codes, merged, codes.substitutionCombinations.has(key) ? 'opioid-substitution' : byIngredients.outOfScope);
   const notes = [...new Set([...byCode.brandNotes, ...byIngredients.brandNotes])];
-  return byCode.matchedCoding ? result(c, byCode.via, notes, byCode.matchedCoding) : result(c, byCode.via, notes);
+  return result(c, byCode.via, notes, c.outOfScope === null && (byCode.painProduct || byIngredients.painProduct), byCode.matchedCoding);
 }
 
 /**

@@ -151,8 +151,12 @@ function findingIngredient(i: { key: string; nameEn: string; nameDa: string }): 
   return { key: i.key, nameEn: i.nameEn, nameDa: i.nameDa };
 }
 
-/** Substitution treatment for a patient with opioid dependence: every opioid ingredient is such (methadone). */
+/**
+ * Substitution treatment for a patient with opioid dependence: every opioid ingredient is such (methadone), and
+ * the product is not known as a pain product (a buprenorphine patch is "any other opioid", docs/clinical-rules.md §4.10).
+ */
 function isSubstitutionFor(cls: ClassifiedMedication, kinds: (k: DrugKind) => DrugKindEntry): boolean {
+  if (cls.painProduct) return false;
   const opioids = cls.ingredients.filter((i) => i.kind !== null && kinds(i.kind).opioid);
   return opioids.length > 0 && opioids.every((i) => i.dependenceSubstitution);
 }

@@ -30,6 +30,8 @@ export interface IngredientEntry {
   atc: string[];
   /** Substitution treatment for a patient with opioid dependence (methadone). */
   dependenceSubstitution: boolean;
+  /** For such an ingredient, the ATC codes of its pain products (buprenorphine N02AE01), upper case. */
+  painProductAtc: string[];
 }
 
 export interface AtcEntry {
@@ -57,7 +59,8 @@ export interface BrandEntry {
   words: string[];
   name: string;
   ingredients: string[];
-  substitution: boolean;
+  /** substitution: opioid substitution treatment (no card); pain: a pain product of an ingredient that is also substitution treatment. */
+  use: 'substitution' | 'pain' | null;
   note: BrandNote | null;
 }
 
@@ -78,6 +81,11 @@ export interface DrugCodes {
    * naloxone, N07BC51): a text that names exactly those ingredients names a substitution product.
    */
   substitutionCombinations: ReadonlySet<string>;
+  /**
+   * ATC codes of pain products of an ingredient that is also substitution treatment (buprenorphine N02AE01,
+   * ingredients.csv `pain_product_atc`): a product so coded is never substitution treatment (docs/clinical-rules.md §4.10).
+   */
+  painProductAtc: ReadonlySet<string>;
   /**
    * Every combination of ingredients a row of the tables names (ATC, RxNorm products, brands), by
    * combinationKey: a code naming one partner is completed by a Medication's ingredient list only into one of these (docs §4).
@@ -102,6 +110,7 @@ interface IngredientRow {
   names_en: string;
   names_da: string;
   dependence_substitution: 'yes' | 'no';
+  pain_product_atc: string;
 }
 
 interface AtcRow {
@@ -132,7 +141,7 @@ interface NameSuffixRow {
 interface BrandRow {
   brand: string;
   ingredients: string;
-  substitution: 'yes' | 'no';
+  use: '' | 'substitution' | 'pain';
   note: '' | BrandNote;
 }
 
@@ -165,7 +174,11 @@ export function loadDrugCodes(
       rxnormStatus: r.rxnorm_in_status,
       atc: splitList(r.atc),
       dependenceSubstitution: r.dependence_substitution === 'yes',
+      painProductAtc: splitList(r.pain_product_atc).map((c) => c.toUpperCase()),
     };
+    if (entry.painProductAtc.length > 0 && !entry.dependenceSubstitution) {
+      throw new Error(`ingredients.csv: ${entry.key} has pain_product_atc but is no substitution treatment (dependence_substitution = no)`);
+    }
     ingredientByKey.set(entry.key, entry);
     if (entry.rxnormIngredient) ingredientByRxnorm.set(entry.rxnormIngredient, entry);
     for (const n of [entry.key, ...namesEn, ...namesDa]) addName(ingredientsByName, n, entry.key);
@@ -192,6 +205,15 @@ export function loadDrugCodes(
     if (rule === 'opioid-substitution' && entry.ingredients.length > 1) substitutionCombinations.add(combinationKey(entry.ingredients));
     combination(entry.ingredients);
   }
+  const painProductAtc = new Set<string>();
+  for (const i of ingredientByKey.values()) {
+    for (const code of i.painProductAtc) {
+      const row = atcExact.get(code);
+      // A pain product's code must be in atc.csv as an exact code of that ingredient, with a card kind.
+      if (!row || !row.ingredients.includes(i.key) || !kinds.has(row.rule)) throw new Error(`ingredients.csv: ${i.key}'s pain_product_atc ${code} is no exact atc.csv row of it with a card kind`);
+      painProductAtc.add(code);
+    }
+  }
 
   const productByRxnorm = new Map<string, RxnormProductEntry>();
   for (const r of readValidatedCsv<RxnormRow>(dir, 'rxnorm-products.csv', 'drug-rxnorm-products')) {
@@ -217,10 +239,13 @@ export function loadDrugCodes(
       words: wordsOf(r.brand),
       name: r.brand,
       ingredients: splitList(r.ingredients),
-      substitution: r.substitution === 'yes',
+      use: r.use === '' ? null : r.use,
       note: r.note === '' ? null : r.note,
     };
     checkKeys(entry.ingredients, `brands.csv ${entry.name}`);
+    if (entry.use === 'pain' && !entry.ingredients.some((k) => ingredientByKey.get(k)?.dependenceSubstitution === true)) {
+      throw new Error(`brands.csv: ${entry.name} is marked use = pain, but none of its ingredients is substitution treatment (dependence_substitution)`);
+    }
     combination(entry.ingredients);
     const first = entry.words[0];
     if (!first) throw new Error(`brands.csv: brand '${r.brand}' has no word`);
@@ -237,5 +262,5 @@ export function loadDrugCodes(
   ].sort();
   // Longest first, so "depottabletter" is stripped before "tabletter".
   const nameSuffixes = [...new Set(readValidatedCsv<NameSuffixRow>(dir, 'name-suffixes.csv', 'drug-name-suffixes').map((r) => r.suffix))].sort((a, b) => b.length - a.length);
-  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, knownCombinations, dualActionOpioidAtc, nameSuffixes };
+  return { kinds, systems, ingredientByKey, ingredientByRxnorm, productByRxnorm, atcExact, atcPrefix, ingredientsByName, brandsByFirstWord, substitutionCombinations, painProductAtc, knownCombinations, dualActionOpioidAtc, nameSuffixes };
 }

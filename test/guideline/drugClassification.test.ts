@@ -74,6 +74,19 @@ describe('drug data files', () => {
     });
   });
 
+  test('pain products are marked only for an ingredient that is also substitution treatment, and only by a card kind\'s exact ATC row of it', () => {
+    withFile('brands.csv', 'brand,ingredients,use,note,source\nContalgin,morphine,pain,,x\n', (dir) => {
+      expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/Contalgin is marked use = pain/);
+    });
+    const ingredients = readFileSync(projectPath('terminology', 'drugs', 'ingredients.csv'), 'utf8');
+    withFile('ingredients.csv', ingredients.replace(/^(morphine,(?:[^,]*,){7})(,)/m, '$1N02AA01$2'), (dir) => {
+      expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/morphine has pain_product_atc but is no substitution treatment/);
+    });
+    withFile('ingredients.csv', ingredients.replace(/^(buprenorphine,(?:[^,]*,){7})N02AE01,/m, '$1N07BC01,'), (dir) => {
+      expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/buprenorphine's pain_product_atc N07BC01 is no exact atc\.csv row of it with a card kind/);
+    });
+  });
+
   test('CSV is read by csv-parse: comments, quotes and embedded commas', () => {
     expect(parseCsvRows('# note\na,b\n"x, y","say ""hi"""\n')).toEqual([{ a: 'x, y', b: 'say "hi"' }]);
   });
@@ -224,6 +237,19 @@ describe('RxNorm products', () => {
     // The same codes with a pain product's text stay opioids without dual action.
     expect(classifyMedication(coded(rx('1819'), 'Norspan 10 mikrogram/time depotplaster'))).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
     expect(classifyMedication(coded(atc('N02AE01'), 'Buprenorphin 5 mikrogram/time')).outOfScope).toBeNull();
+  });
+
+  test('a buprenorphine pain product is known as one: by its ATC N02AE01, an RxNorm product of that ATC, or a brand marked use = pain in the text; not by the ingredient alone or a substitution code', () => {
+    const coded = (concept: fhir4.CodeableConcept, t: string): fhir4.CodeableConcept => ({ ...concept, text: t });
+    expect(classifyMedication(atc('N02AE01')).painProduct).toBe(true);
+    expect(classifyMedication(rx('904870')).painProduct).toBe(true);
+    expect(classifyMedication(text('Norspan 5 mikrog/time')).painProduct).toBe(true);
+    expect(classifyMedication(coded(rx('1819'), 'Transtec 35 mikrog/time')).painProduct).toBe(true);
+    expect(classifyMedication(rx('1819')).painProduct).toBe(false);
+    expect(classifyMedication(text('Buprenorphin 8 mg resoribletter')).painProduct).toBe(false);
+    expect(classifyMedication(atc('N07BC02')).painProduct).toBe(false);
+    expect(classifyMedication(coded(atc('N02AE01'), 'Subutex 8 mg'))).toMatchObject({ painProduct: false, outOfScope: 'opioid-substitution' });
+    expect(classifyMedication(coded(atc('N07BC01'), 'Norspan'))).toMatchObject({ painProduct: false, outOfScope: 'opioid-substitution' });
   });
 
   test('buprenorphine + naloxone by their generic names is a substitution product (N07BC51), by code or by text; oxycodone + naloxone is not', () => {

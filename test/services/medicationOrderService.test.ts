@@ -1063,6 +1063,23 @@ describe('rev 2: opioid dependence', () => {
     // Without dependence on record it is an opioid without dual action, with its card.
     expect(kinds(await call([bup]))).toEqual(['opioid-without-dual-action']);
   });
+  test('a buprenorphine pain product (a brand marked use = pain, ATC N02AE01, an RxNorm patch) for a patient with opioid dependence is "any other opioid": its card, with the dependence line', async () => {
+    const painProducts = [
+      draft('n', { text: 'Norspan 10 mikrog/time depotplaster' }),
+      draft('t', { text: 'Temgesic 0,2 mg resoribletter' }),
+      draft('a', atc('N02AE01', 'Buprenorphin 5 mikrog/time depotplaster')),
+      draft('r', rx('904870', 'buprenorphine 0.01 MG/HR Transdermal System')),
+      draft('i', rx('1819', 'Norspan 10 mikrog/time')),
+    ];
+    for (const order of painProducts) {
+      const cards = (await call([order], { conditions: [fibromyalgia, f11] })).cards;
+      expect([order.id, cards.map((c) => c.source.topic.code)]).toEqual([order.id, ['opioid-without-dual-action']]);
+      expect(cards[0]!.detail).toContain('Opioid dependence on record');
+    }
+    // Substitution products stay out of scope whatever else is said: a substitution brand coded N02AE01, N07BC01 beside a pain brand's name.
+    expect((await call([draft('s', atc('N02AE01', 'Subutex 8 mg'))], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+    expect((await call([draft('s', atc('N07BC01', 'Norspan'))], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+  });
   test('an order naming methadone and morphine is not substitution treatment as a whole: the opioid card stays, with the dependence line', async () => {
     const both = draft('mm', { text: 'Metadon 10 mg + Morfin 10 mg' });
     const card = (await call([both], { conditions: [fibromyalgia, f11] })).cards[0]!;
