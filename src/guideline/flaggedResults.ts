@@ -282,8 +282,21 @@ function compareWithRange(v: NumericValue, limits: Limits): Verdict {
 /** One result against the lab's own interpretation and range (docs/clinical-rules.md §3.2). Never a range of our own. */
 export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: PatientFacts, now: number): Verdict {
   const interp = readInterpretation(r.interpretation, panel);
-  if (interp?.kind === 'flag') return { kind: 'flag', direction: interp.direction, basis: 'interpretation' };
+  if (interp?.kind === 'flag') {
+    // A flag without direction (A, AA, `*`) with a value outside the lab's own range: the range says which way,
+    // so the card's hint is the one for that direction (a high vitamin D is no deficiency).
+    if (interp.direction === 'abnormal') {
+      const byValue = assessValue(r, undefined, panel, patient, now);
+      if (byValue.kind === 'flag') return byValue;
+    }
+    return { kind: 'flag', direction: interp.direction, basis: 'interpretation' };
+  }
   if (interp?.kind === 'normal') return { kind: 'normal' };
+  return assessValue(r, interp, panel, patient, now);
+}
+
+/** Steps 3 and 4 of §3.2: the value (with an off-scale code's comparator) against the lab's range. */
+function assessValue(r: LabResult, interp: Interpretation | undefined, panel: ScreeningPanelCodes, patient: PatientFacts, now: number): Verdict {
   const value: NumericValue | undefined =
     r.numeric && interp?.kind === 'off-scale' && r.numeric.comparator === undefined ? { ...r.numeric, comparator: interp.comparator } : r.numeric;
   const offScale = value?.comparator ?? (interp?.kind === 'off-scale' ? interp.comparator : undefined);

@@ -16,7 +16,10 @@ const KIND = 'screening-abnormal';
 function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): string[] {
   const key = (k: string): string | undefined => (ctx.texts.has(KIND, ctx.lang, `hints.${k}`) ? ctx.texts.get(KIND, ctx.lang, `hints.${k}`) : undefined);
   const chosen = new Map<string, { groupId: string; hint: string; own: boolean; direction?: 'high' | 'low' }>();
+  // Groups with a flag whose direction neither the lab nor its range gave: their hints name their direction.
+  const directionless = new Set<string>();
   for (const f of flagged) {
+    if (f.direction === 'abnormal') directionless.add(f.groupId);
     let found = false;
     for (const d of f.direction === 'abnormal' ? (['high', 'low'] as const) : [f.direction]) {
       const own = f.analyteId !== f.groupId ? key(`${f.analyteId}-${d}`) : undefined;
@@ -29,12 +32,13 @@ function hintLines(ctx: RenderContext, flagged: readonly FlaggedResult[]): strin
     const neutral = found ? undefined : key(f.groupId);
     if (neutral !== undefined) chosen.set(`${f.groupId}|`, { groupId: f.groupId, hint: neutral, own: false });
   }
-  // A group with hints in both directions (a flag without direction, or a high and a low result) says which is which.
-  const bothWays = (groupId: string): boolean => chosen.has(`${groupId}|high`) && chosen.has(`${groupId}|low`);
+  // A group with hints in both directions (a high and a low result), or a flag without direction, says which is
+  // which: a high-only hint (CK) under a flag that may be low must not read as the finding.
+  const named = (groupId: string): boolean => directionless.has(groupId) || (chosen.has(`${groupId}|high`) && chosen.has(`${groupId}|low`));
   return [
     ...new Set(
       [...chosen.values()].map((c) =>
-        c.direction !== undefined && bothWays(c.groupId)
+        c.direction !== undefined && named(c.groupId)
           ? ctx.texts.fill(KIND, ctx.lang, 'hintItemDirection', { name: shortAnalyteName(ctx, c.groupId), direction: ctx.texts.get(KIND, ctx.lang, `flag.${c.direction}`), hint: c.hint })
           : ctx.texts.fill(KIND, ctx.lang, 'hintItem', { name: shortAnalyteName(ctx, c.groupId), hint: c.hint }),
       ),

@@ -46,6 +46,14 @@ describe('flagged results: interpretation codes', () => {
   ])('H from %s is a flag', (_n, system) => {
     expect(verdict({ valueQuantity: q(1), interpretation: interp('H', system) })).toMatchObject({ kind: 'flag', direction: 'high' });
   });
+  test('a flag without direction takes the direction of the lab\'s range when the value is outside it; inside it, or without a range, it stays without direction', () => {
+    expect(verdict({ valueQuantity: q(9), interpretation: interp('A'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    expect(verdict({ valueQuantity: q(0.1), interpretation: interp('AA'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'low', basis: 'reference-range' });
+    expect(verdict({ valueQuantity: q(2), interpretation: interp('A'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(9), interpretation: interp('A') })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    // A high flag stays high whatever the range says: the lab's word wins.
+    expect(verdict({ valueQuantity: q(0.1), interpretation: interp('H'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+  });
   test('interpretation N wins over an out-of-range value: the lab\'s own word counts', () => {
     expect(verdict({ valueQuantity: q(9), interpretation: interp('N'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
   });

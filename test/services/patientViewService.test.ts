@@ -666,7 +666,7 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(card.detail).not.toContain('TSH');
     expect(card.detail).toContain('- CK: myopathy or myositis');
   });
-  test('a flag without direction (A) gets its group\'s hints for both directions: CK its high hint, calcium both', async () => {
+  test('a flag without direction (A) inside the range gets its group\'s hints for both directions, each naming its direction: CK its high hint, calcium both', async () => {
     const A = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'A' }] }];
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
       const [, ck, crp] = req.prefetch.labs.entry.map((e: any) => e.resource);
@@ -680,10 +680,34 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     });
     const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
     expect(detail).toContain('- CK (creatine kinase): 100 U/L (abnormal');
-    expect(detail).toContain('- CK: myopathy or myositis; drug-induced (e.g. statins); recent exertion');
+    // CK's one hint is for a high value: said so, as the flag does not say which way.
+    expect(detail).toContain('- CK (high): myopathy or myositis; drug-induced (e.g. statins); recent exertion');
     // Both of calcium's hints, each saying its direction (not two lines both called "calcium"); CK has only its high one.
     expect(detail).toContain('- calcium (high): hyperparathyroidism, malignancy; read with albumin');
     expect(detail).toContain('- calcium (low): vitamin D deficiency, hypoparathyroidism; read with albumin');
+  });
+  test('a flag without direction ("*", A) on a value outside the lab\'s range takes the range\'s direction: a high vitamin D gets no deficiency hint, a low CK no myopathy hint, a high CK its own', async () => {
+    const star = { text: '*' };
+    const body = await callFixture('established-flagged', 'en', {}, (req) => {
+      const [, ck, crp] = req.prefetch.labs.entry.map((e: any) => e.resource);
+      ck.valueQuantity.value = 20; // below its range
+      ck.interpretation = star;
+      // The CRP result becomes a vitamin D result above its range, flagged "*".
+      crp.code = { coding: [{ system: 'http://loinc.org', code: '62292-8' }] };
+      crp.valueQuantity = { value: 250, unit: 'nmol/L' };
+      crp.referenceRange = [{ low: { value: 50, unit: 'nmol/L' }, high: { value: 160, unit: 'nmol/L' } }];
+      crp.interpretation = star;
+    });
+    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    expect(detail).toContain("- CK (creatine kinase): 20 U/L (low, outside the lab's reference range");
+    expect(detail).toMatch(/- [^\n]*vitamin D[^\n]*: 250 nmol\/L \(high, outside the lab's reference range/);
+    expect(detail).not.toContain('myopathy');
+    expect(detail).not.toContain('deficiency');
+    // The same CK high and flagged "*": its hint, without a direction to name (the range gave it).
+    const high = await callFixture('established-flagged', 'en', {}, (req) => {
+      req.prefetch.labs.entry.map((e: any) => e.resource)[1].interpretation = star;
+    });
+    expect(cardOfKind(high, 'screening-abnormal')!.detail).toContain('- CK: myopathy or myositis');
   });
   test('a registration given only as "2025": results within 2025 may be after it, so they count (the look-back and the cut-off use its first day)', async () => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
