@@ -54,7 +54,8 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
   const detail = blocks(
     recommendationLine(ctx, KIND),
     t('phaseWorkUp'),
-    f.missing.length > 0 && `${t('missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
+    // Open orders not read: "not ordered" would be a claim the service could not check.
+    f.missing.length > 0 && `${t(f.openOrdersUnknown ? 'missingHeadingOrdersUnknown' : 'missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
     f.stale.length > 0 && `${t('staleHeading', { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
     // Done, but not assessable automatically: listed with value and date when no other card lists them (§3.2).

@@ -794,15 +794,17 @@ describe('patient-view: open orders that could not be read (docs/clinical-rules.
     serviceRequests,
   });
   test.each([
-    ['en', 'Open lab orders could not be checked, so no order is suggested.'],
-    ['da', 'Åbne laboratoriebestillinger kunne ikke tjekkes; derfor intet bestillingsforslag.'],
-  ] as const)('the card keeps its list, offers no order and says so (%s)', (lang, words) => {
+    ['en', 'Open lab orders could not be checked, so no order is suggested.', '**Not taken (16):**', 'not ordered'],
+    ['da', 'Åbne laboratoriebestillinger kunne ikke tjekkes; derfor intet bestillingsforslag.', '**Ikke taget (16):**', 'ikke bestilt'],
+  ] as const)('the card keeps its list, offers no order and says so, and never calls the tests "not ordered" (%s)', (lang, words, heading, notOrdered) => {
     const a = assessPatientView(record(undefined), { panel, gsb, nonPharmacological }, settings, FIXED_NOW);
     const f = a.findings.find((x): x is ScreeningIncompleteFinding => x.kind === 'screening-incomplete')!;
     expect(f.openOrdersUnknown).toBe(true);
     const card = renderScreeningIncomplete(f, { lang, texts, guidelineUrl: 'https://example.org/g', patientId: 'p' });
     expect(card.suggestions).toBeUndefined();
     expect(card.detail).toContain(words);
+    expect(card.detail).toContain(heading);
+    expect(card.detail).not.toContain(notOrdered);
     expect(card.summary).toMatch(/TSH/);
     // Read (even empty): orders are suggested.
     const read = assessPatientView(record([]), { panel, gsb, nonPharmacological }, settings, FIXED_NOW).findings.find((x): x is ScreeningIncompleteFinding => x.kind === 'screening-incomplete')!;
