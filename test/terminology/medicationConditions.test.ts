@@ -37,6 +37,8 @@ describe('terminology/medication-conditions.json', () => {
       // prevention and maintenance of the group's condition is treatment of it
       'forebyggende mod depression', 'til forebyggelse af tilbagefald af depression', 'vedligeholdelsesbehandling af depression', 'recidivforebyggelse af depression',
       'profylaktisk mod panikangst', 'maintenance treatment of depression', 'relapse prevention of depression',
+      // the names of the SKS/ICD-10 codes themselves, as a Danish prescription writes the indication
+      'Angst og depression, blandet', 'Dystymi', 'Periodisk depression, aktuelt moderat episode', 'Cyklotymi', 'Mixed anxiety and depressive disorder', 'Dysthymia',
     ]) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, true]);
     }
@@ -57,6 +59,8 @@ describe('terminology/medication-conditions.json', () => {
       // the prevention and maintenance words name nothing by themselves, nor undo a negation or another condition
       'depression udelukket', 'forebyggende, depression udelukket', 'forebyggende mod migræne', 'vedligeholdelsesbehandling', 'forebyggelse af tilbagefald, ingen depression',
       'maintenance treatment of pain', 'relapse prevention', 'profylakse mod smerter og depression',
+      // the new qualifiers name nothing alone, nor with another condition
+      'blandet', 'aktuelt smerter', 'smerter og angst, blandet',
     ]) {
       expect([t, codes.textNames('depression-anxiety', t)]).toEqual([t, false]);
     }
