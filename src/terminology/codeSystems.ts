@@ -20,10 +20,14 @@ const NAMES: readonly CodeSystemName[] = ['loinc', 'snomed', 'rxnorm', 'atc', 'n
 
 /**
  * The form a system URI is compared in: case, a trailing slash and http vs https do not tell systems apart
- * (EHRs send `http://loinc.org/`, `https://loinc.org`, `URN:OID:…`).
+ * (EHRs send `http://loinc.org/`, `https://loinc.org`, `URN:OID:…`). ICD-11's release URIs name the release in
+ * the path (`http://id.who.int/icd/release/11/2025-01/mms`, as implementation guides write it): the release is
+ * a version of the one system, whose codes keep their meaning.
  */
 function comparable(uri: string): string {
-  return withoutTrailingSlashes(uri.trim().toLowerCase()).replace(/^https:\/\//, 'http://');
+  return withoutTrailingSlashes(uri.trim().toLowerCase())
+    .replace(/^https:\/\//, 'http://')
+    .replace(/^(http:\/\/id\.who\.int\/icd\/release\/11)\/\d{4}-\d{2}(\/mms)$/, '$1$2');
 }
 
 /**
