@@ -144,13 +144,19 @@ function conceptText(c: unknown): string | undefined {
   return nonBlank(c.text) ?? nonBlank(coding?.display) ?? nonBlank(coding?.code);
 }
 
+/** "Over 100", "mindre end 0,5": a comparator in words before a number (interpretation-words.json `comparatorWords`). */
+function comparatorInWords(text: string, panel: ScreeningPanelCodes): NumericValue | undefined {
+  const symbolic = panel.withComparatorSymbol(text);
+  return symbolic === undefined ? undefined : parseNumberText(symbolic);
+}
+
 /** The value of an Observation or a component. */
 function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
   const integer = finiteNumber(o.valueInteger);
   const numeric =
     quantity(o.valueQuantity) ??
     (integer !== undefined ? { value: integer } : undefined) ??
-    (typeof o.valueString === 'string' ? parseNumberText(o.valueString) : undefined);
+    (typeof o.valueString === 'string' ? parseNumberText(o.valueString) ?? comparatorInWords(o.valueString, panel) : undefined);
   if (numeric) return { numeric, hasValue: true };
   // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value; one written as a
   // number that cannot be read for certain ("1.234", "1 234"), in valueString or as valueQuantity's value, or a

@@ -42,6 +42,8 @@ export interface InterpretationWords {
   resultWords: readonly string[];
   /** The words and codes a reference range's `appliesTo` names a sex by ("male", SNOMED CT 248153007, "kvinde"). */
   rangeSex: Readonly<Record<'male' | 'female', readonly string[]>>;
+  /** Words a valueString may begin with in place of a comparator ("over 100", "mindre end 0,5"). */
+  comparatorWords: Readonly<Record<'>' | '<', readonly string[]>>;
 }
 
 interface PanelFile {
@@ -73,6 +75,8 @@ export class ScreeningPanelCodes {
   private readonly panelByCode = new Map<string, OrderPanel>();
   private readonly resultWords: ReadonlySet<string>;
   private readonly sexByWord = new Map<string, 'male' | 'female'>();
+  /** Comparator words, longest first, each with the symbol it stands for. */
+  private readonly comparatorWords: ReadonlyArray<readonly [string, '>' | '<']>;
 
   constructor(
     file: PanelFile,
@@ -85,6 +89,9 @@ export class ScreeningPanelCodes {
     this.interpretation = interpretation;
     this.resultWords = new Set(interpretation.resultWords.map(resultWordKey));
     for (const sex of ['male', 'female'] as const) for (const w of interpretation.rangeSex[sex]) this.sexByWord.set(w.trim().toLowerCase(), sex);
+    this.comparatorWords = (['>', '<'] as const)
+      .flatMap((symbol) => interpretation.comparatorWords[symbol].map((w) => [w.trim().toLowerCase().replace(/\s+/g, ' '), symbol] as const))
+      .sort((a, b) => b[0].length - a[0].length);
     const ids = new Set(file.groups.map((g) => g.id));
     for (const group of file.groups) {
       const analyteOf = new Map<string, string>();
@@ -148,6 +155,21 @@ export class ScreeningPanelCodes {
     return typeof text === 'string' && text.length <= 40 && this.resultWords.has(resultWordKey(text)) ? text.trim() : undefined;
   }
 
+  /**
+   * A valueString that begins with a comparator word and then a number ("Over 100", "mindre end 0,5"), written
+   * with the comparator's symbol instead (">100"); undefined for any other text.
+   */
+  withComparatorSymbol(text: string): string | undefined {
+    if (text.length > 60) return undefined;
+    const written = text.trim().replace(/\s+/g, ' ');
+    const t = written.toLowerCase();
+    for (const [word, symbol] of this.comparatorWords) {
+      // The number and its unit as written ("mg/L" stays so on the card).
+      if (t.startsWith(`${word} `) && /^\d/.test(t.slice(word.length + 1))) return `${symbol}${written.slice(word.length + 1)}`;
+    }
+    return undefined;
+  }
+
   /** The sex a reference range's `appliesTo` word or code names (any case), if it names one (interpretation-words.json `rangeSex`). */
   sexOfRangeWord(word: string): 'male' | 'female' | undefined {
     return this.sexByWord.get(word.trim().toLowerCase());
@@ -175,6 +197,7 @@ const EMPTY_WORDS: InterpretationWords = {
   directionless: [],
   resultWords: [],
   rangeSex: { male: [], female: [] },
+  comparatorWords: { '>': [], '<': [] },
 };
 
 export function loadScreeningPanelCodes(codeSystems: CodeSystems = loadCodeSystems()): ScreeningPanelCodes {

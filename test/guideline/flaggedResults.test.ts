@@ -151,6 +151,16 @@ describe('flagged results: values and ranges', () => {
     expect(r?.numeric).toBeUndefined();
     expect(verdict({ valueString: text, referenceRange: UNITLESS }, 'potassium')).toEqual({ kind: 'not-assessable', reason: 'not-numeric' });
   });
+  test('a comparator in words before the number ("Over 100", "under 5", "mindre end 0,1") reads as its symbol; the same words elsewhere, or before no number, do not', () => {
+    expect(result({ valueString: 'Over 100 mg/L' }, 'crp')?.numeric).toEqual({ value: 100, comparator: '>', unit: 'mg/L' });
+    expect(verdict({ valueString: 'Over 100', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
+    expect(verdict({ valueString: 'under 5', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toEqual({ kind: 'normal' });
+    expect(verdict({ valueString: 'Mindre  end 0,1', referenceRange: range(0.3, 4) }, 'tsh')).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(result({ valueString: 'greater than 2000' }, 'ck')?.numeric).toEqual({ value: 2000, comparator: '>' });
+    for (const text of ['Overvejende normal', 'under kontrol', 'over', 'under 5-10']) {
+      expect([text, result({ valueString: text }, 'ck')?.numeric]).toEqual([text, undefined]);
+    }
+  });
   test('a full-width comparator or digits ("＞１００") and the minus sign U+2212 read as their ASCII forms', () => {
     expect(verdict({ valueString: '＞100', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
     expect(result({ valueString: '＞１００ mg/L' }, 'crp')?.numeric).toEqual({ value: 100, comparator: '>', unit: 'mg/L' });
