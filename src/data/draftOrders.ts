@@ -4,6 +4,7 @@ import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
 import { lastTypeAndId, withoutVersion } from '../model/urlPath.js';
+import { anotherPatientTest, contextPatientId } from './patientReference.js';
 
 /**
  * Lenient reading of medication orders (docs/clinical-rules.md §4, §7): R4 MedicationRequest, DSTU2
@@ -461,6 +462,22 @@ function selects(selection: string, key: { type: string | null; id: string } | n
 }
 
 /** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
+/**
+ * Where `draftOrders` holds an order for another patient than the call's (its `subject`/`patient` names another
+ * `Patient/{id}`, as prefetched resources are judged, docs/clinical-rules.md §7): the fields, e.g.
+ * `context.draftOrders.entry[1]`. Its card would judge it by this patient's record.
+ */
+export function draftsOfAnotherPatient(draftOrders: unknown, patientId: unknown): string[] {
+  const own = contextPatientId(patientId);
+  if (own === undefined) return [];
+  const isAnotherPatients = anotherPatientTest(own);
+  if (Array.isArray(draftOrders)) return draftOrders.flatMap((r, i) => (isAnotherPatients(r) ? [`context.draftOrders[${i}]`] : []));
+  if (!isObject(draftOrders)) return [];
+  if (draftOrders.resourceType !== 'Bundle') return isAnotherPatients(draftOrders) ? ['context.draftOrders'] : [];
+  const entries = Array.isArray(draftOrders.entry) ? draftOrders.entry : [];
+  return entries.flatMap((e: unknown, i) => (isObject(e) && isAnotherPatients(e.resource) ? [`context.draftOrders.entry[${i}]`] : []));
+}
+
 export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): number[] {
   const entries = entriesOf(draftOrders);
   const unmatched: number[] = [];

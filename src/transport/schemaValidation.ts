@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { derivedSchemaValidator, schemaValidator } from '../jsonSchemas.js';
-import { unmatchedSelections } from '../data/draftOrders.js';
+import { draftsOfAnotherPatient, unmatchedSelections } from '../data/draftOrders.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { isObject } from '../model/json.js';
 import { badRequest, type HttpError } from './operationOutcome.js';
@@ -17,6 +17,19 @@ function assertSelectionsNameDrafts(context: unknown): void {
   if (unmatched.length === 0) return;
   const fields = unmatched.slice(0, 3).map((i) => `context.selections[${i}]`);
   throw badRequest(`${fields.join(', ')}${unmatched.length > 3 ? ` and ${unmatched.length - 3} more` : ''}: names no entry of draftOrders (by Type/id or fullUrl)`, fields);
+}
+
+/**
+ * A draft order for another patient than `context.patientId` is the EHR's error: its card would weigh it
+ * against this patient's diagnoses and medication. 400 naming the drafts by their place, as prefetched
+ * resources of another patient are refused (412 naming the key).
+ */
+function assertDraftsAreThePatients(context: unknown): void {
+  if (!isObject(context)) return;
+  const fields = draftsOfAnotherPatient(context.draftOrders, context.patientId);
+  if (fields.length === 0) return;
+  const named = fields.slice(0, 3);
+  throw badRequest(`${named.join(', ')}${fields.length > 3 ? ` and ${fields.length - 3} more` : ''}: an order for another patient than context.patientId`, named);
 }
 
 /** Optional fields of CDS Hooks 2.0 that an EHR's serializer may write as `null`: read as absent (`prefetch: null` is its own case). */
@@ -117,6 +130,7 @@ export class SchemaValidator {
     const validate: ValidateFunction<HookRequest<H>> = this.requestOf[hook];
     if (validate(data)) {
       if (hook === 'order-select') assertSelectionsNameDrafts(data.context);
+      if (hook !== 'patient-view') assertDraftsAreThePatients(data.context);
       return data;
     }
     // The sent hook is named only when it is one of ours (the sandbox's stale order-select): any other text the

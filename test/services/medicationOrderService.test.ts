@@ -607,6 +607,17 @@ describe('several drafts, selections and order-sign', () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     expect((await call([...drafts, lab], { selections: ['ServiceRequest/lab1'] })).cards).toEqual([]);
   });
+  test('a draft for another patient than context.patientId → 400 naming it by its place, on order-select and order-sign; the patient\'s own drafts, in any reference form, are read', async () => {
+    const other = draft('x', rx('835603', 'tramadol 50 mg'), { subject: { reference: 'https://ehr.example/fhir/Patient/p2' } });
+    for (const hook of ['order-select', 'order-sign'] as const) {
+      const b = body([drafts[0]!, other], { hook, ...(hook === 'order-select' ? { selections: ['MedicationRequest/a'] } : {}) });
+      const res = await request(buildTestApp().app).post(hook === 'order-sign' ? SIGN : SELECT).send(b);
+      expect([hook, res.status]).toEqual([hook, 400]);
+      expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({ expression: ['context.draftOrders.entry[1]'], diagnostics: 'context.draftOrders.entry[1]: an order for another patient than context.patientId' });
+    }
+    const own = [draft('y', rx('835603', 'tramadol 50 mg'), { subject: { reference: 'Patient/p1/_history/3' } }), draft('z', rx('312941', 'sertraline 50 mg'), { subject: { display: 'Mette' } as fhir4.Reference })];
+    expect(kinds(await call(own, { hook: 'order-sign' }))).toEqual(['tramadol', 'ssri']);
+  });
   test('a selection "MedicationRequest/x" does not name a ServiceRequest x: 400, as it names no entry of draftOrders', async () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     const res = await request(buildTestApp().app).post(SELECT).send(body([...drafts, lab], { selections: ['MedicationRequest/lab1'] }));
