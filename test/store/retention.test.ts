@@ -36,6 +36,32 @@ describe('Retention (RETENTION_DAYS)', () => {
     await retention.stop();
   });
 
+  test('a pass leaves the main thread to hook calls: it waits four times as long as a step took before the next (a step that holds the thread 20 ms: at most about a fifth of the pass)', async () => {
+    const store = await freshStore('sqlite');
+    let left = 6;
+    const busy: number[] = [];
+    store.pruneBefore = async (_cutoff, limit) => {
+      const started = performance.now();
+      while (performance.now() - started < 20) {
+        // A synchronous SQLite step holds the thread this long.
+      }
+      busy.push(20);
+      return left-- > 0 ? limit : 0;
+    };
+    const logs = captureLogs();
+    const retention = new Retention({ store, health: new StoreHealth({ logger: logs.logger, metrics: new Metrics() }), logger: logs.logger, days: 30, clock: () => T0 });
+    const started = performance.now();
+    // A timer that should fire often meanwhile: the hook calls' turn.
+    let turns = 0;
+    const timer = setInterval(() => turns++, 1);
+    await retention.runOnce();
+    clearInterval(timer);
+    const elapsed = performance.now() - started;
+    expect(busy).toHaveLength(7);
+    expect(busy.reduce((a, b) => a + b, 0) / elapsed).toBeLessThan(0.3);
+    expect(turns).toBeGreaterThanOrEqual(6);
+  });
+
   test('a store that fails is counted by health as a failed write; the pass ends without throwing', async () => {
     const store = await freshStore('sqlite');
     store.pruneBefore = () => Promise.reject(new Error('disk full'));
