@@ -14,6 +14,12 @@ const CHECKPOINT_EVERY_MS = 200;
 export const BUSY_TIMEOUT_MS = 250;
 /** SQLite's own checkpoint, inside a commit, only past this many log pages (~40 MB; its default is 1,000). */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
+/**
+ * The write-ahead log file is cut back to this size when a writer starts it over after a checkpoint. Without
+ * a limit SQLite reuses the file but never shrinks it: a burst (a retention pass, a busy hour) left it at
+ * 40–66 MB until the service stopped (an operations probe).
+ */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** How often a read checks that the store's path still names the opened file (writes check every time). */
 const FILE_CHECK_ON_READS_MS = 1_000;
@@ -116,7 +122,10 @@ export class SqliteDb implements Db {
     SqliteDb.switchToWal(db);
     db.pragma(`synchronous = ${synchronous}`);
     // The checkpoint thread keeps the log short; a commit checkpoints (and stalls) only if it has stopped.
-    if (!inMemory) db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    if (!inMemory) {
+      db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+    }
     return db;
   }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SqliteDb } from '../../src/store/sqliteDb.js';
+import { SqliteDb, WAL_SIZE_LIMIT_BYTES } from '../../src/store/sqliteDb.js';
 
 // SQLite's write-ahead log is checkpointed by a worker thread, not inside a commit on the event loop
 // (src/store/walCheckpointer.ts): the database file takes in what was logged without any commit
@@ -40,6 +40,26 @@ describe('SqliteDb write-ahead log checkpoints', () => {
       await db.close();
     }
     expect(existsSync(`${file}-wal`)).toBe(false);
+  });
+
+  test(`the log file does not stay at its high-water mark: once checkpointed, the next write cuts it back to ${WAL_SIZE_LIMIT_BYTES / 1024 / 1024} MB`, async () => {
+    const file = join(dir, 'store.sqlite');
+    const db = new SqliteDb(file);
+    try {
+      await db.migrate();
+      // ~10 MB in one transaction: the log grows past the limit.
+      const rows = Array.from({ length: 20_000 }, (_, i) => ({ sql: 'INSERT INTO card_suggestion (suggestion_uuid, card_uuid, name) VALUES (?, ?, ?)', params: [`s-${String(i)}`, 'c', 'x'.repeat(500)] }));
+      await db.batch(rows);
+      expect(statSync(`${file}-wal`).size).toBeGreaterThan(2 * WAL_SIZE_LIMIT_BYTES);
+      // After the checkpoint thread has moved it into the file, each later write may start the log over.
+      const shrunk = await until(() => {
+        void db.batch([{ sql: 'INSERT OR REPLACE INTO card_suggestion (suggestion_uuid, card_uuid, name) VALUES (?, ?, ?)', params: ['later', 'c', 'x'] }]);
+        return statSync(`${file}-wal`).size <= WAL_SIZE_LIMIT_BYTES;
+      }, 8_000);
+      expect(shrunk).toBe(true);
+    } finally {
+      await db.close();
+    }
   });
 
   test('a store left open does not keep the process alive (the thread is unref’d)', () => {
