@@ -48,12 +48,11 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
 
 /**
  * Issue codes that say, even as a warning, that the search answered less than it found: results cut off
- * (`too-costly`), not all returned (`incomplete`), refused for load (`throttled`), withheld by consent or
- * access rules (`suppressed`: FHIR says such information "was not or might not have been returned" and "may be
- * accessible through alternate processes"). Read as "none", a missing result would be ordered again, and a
- * withheld active opioid would let the card offer to delete a draft that continues it.
+ * (`too-costly`), not all returned (`incomplete`), refused for load (`throttled`). Read as "none", a missing
+ * result would be ordered again. `suppressed` (withheld by consent or access rules) is not among them: the
+ * user may not see those results, and the key would never be complete.
  */
-const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-costly', 'throttled', 'suppressed']);
+const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-costly', 'throttled']);
 
 /**
  * An OperationOutcome with an `error` or `fatal` issue (or issues that cannot be read), or an issue of any

@@ -711,12 +711,6 @@ describe('Real EHR data at the data stage (docs/clinical-rules.md §7), through 
       expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
     });
 
-    test('labs withheld by consent or access rules (`suppressed` beside the results), no fhirServer → 412 naming labs, never "not taken" for a withheld test', async () => {
-      const body = fixture('patient-view-complete-flagged');
-      body.prefetch.labs.entry.push({ resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'suppressed' }] }, search: { mode: 'outcome' } });
-      expect(allExpressions(expectOperationOutcome(await post(body), 412))).toEqual(['prefetch.labs']);
-    });
-
     test('the negative: the same request without its required labs → 412 naming only labs', async () => {
       const body = fixture('optional-keys-unavailable');
       delete body.prefetch.labs;
