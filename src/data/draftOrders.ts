@@ -461,7 +461,6 @@ function selects(selection: string, key: { type: string | null; id: string } | n
   return key.type === entryType || (ORDER_SELECTION_TYPES.has(key.type) && ORDER_SELECTION_TYPES.has(entryType));
 }
 
-/** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
 /**
  * Where `draftOrders` holds an order for another patient than the call's (its `subject`/`patient` names another
  * `Patient/{id}`, as prefetched resources are judged, docs/clinical-rules.md §7): the fields, e.g.
@@ -478,6 +477,7 @@ export function draftsOfAnotherPatient(draftOrders: unknown, patientId: unknown)
   return entries.flatMap((e: unknown, i) => (isObject(e) && isAnotherPatients(e.resource) ? [`context.draftOrders.entry[${i}]`] : []));
 }
 
+/** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
 export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): number[] {
   const entries = entriesOf(draftOrders);
   const unmatched: number[] = [];

@@ -26,6 +26,8 @@ export interface ClassifiedIngredient {
   rxnormVerified: boolean;
   /** Substitution treatment for a patient with opioid dependence (methadone). */
   dependenceSubstitution: boolean;
+  /** Such an ingredient that also has pain products (buprenorphine: ingredients.csv `pain_product_atc`). */
+  hasPainProducts: boolean;
 }
 
 export interface ClassifiedMedication {
@@ -69,6 +71,7 @@ function newIngredient(entry: IngredientEntry): ClassifiedIngredient {
     rxnormIngredient: entry.rxnormIngredient,
     rxnormVerified: entry.rxnormStatus === 'verified',
     dependenceSubstitution: entry.dependenceSubstitution,
+    hasPainProducts: entry.painProductAtc.length > 0,
   };
 }
 
@@ -152,7 +155,7 @@ function byAtc(codes: DrugCodes, coding: fhir4.Coding, notes: readonly BrandNote
   }
   // A class prefix (e.g. N02A…) names no ingredient: stand in with the code so same-ingredient checks stay exact.
   const name = coding.display?.trim() || code;
-  ingredients.push({ key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false });
+  ingredients.push({ key: `atc:${code}`, nameEn: name, nameDa: name, kind: rule, rxnormIngredient: null, rxnormVerified: false, dependenceSubstitution: false, hasPainProducts: false });
   return result(classificationOf(codes, ingredients, null), 'atc', notes, painProduct, coding);
 }
 

@@ -5,8 +5,8 @@ import type { DosingTimes } from '../terminology/dosingTimes.js';
 import type { DrugKind, DrugKindEntry } from '../terminology/drugKinds.js';
 import type { MedicationConditionCodes } from '../terminology/medicationConditions.js';
 import { assessDaytimeDosing, dosingPattern, type DaytimeAssessment, type DaytimeSettings } from './dosageTiming.js';
-import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable, type ClassificationSource, type ClassifiedMedication } from './drugClassification.js';
-import { opioidDependenceFor, partlyForDepressionOrAnxiety, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
+import { classifyOrder, medicationCodesOf, namedOnlyByCode, unidentifiable, type ClassificationSource, type ClassifiedIngredient, type ClassifiedMedication } from './drugClassification.js';
+import { opioidDependenceFor, opioidDependenceIsTheReason, partlyForDepressionOrAnxiety, patientConditions, prescribedForDepressionOrAnxiety, reasonsOf, type PatientConditions } from './medicationReasons.js';
 
 /**
  * order-select / order-sign findings (docs/clinical-rules.md §4): one per (draft order, drug kind), after
@@ -152,13 +152,14 @@ function findingIngredient(i: { key: string; nameEn: string; nameDa: string }): 
 }
 
 /**
- * Substitution treatment for a patient with opioid dependence: every opioid ingredient is such (methadone), and
- * the product is not known as a pain product (a buprenorphine patch is "any other opioid", docs/clinical-rules.md §4.10).
+ * Substitution treatment for a patient with opioid dependence: every opioid ingredient is such (methadone). A
+ * pain product of such an ingredient (a buprenorphine patch) is "any other opioid" (docs/clinical-rules.md §4.10),
+ * unless the order's own reason is opioid dependence: the prescriber's word wins over a code or a brand.
  */
-function isSubstitutionFor(cls: ClassifiedMedication, kinds: (k: DrugKind) => DrugKindEntry): boolean {
-  if (cls.painProduct) return false;
+function isSubstitutionFor(cls: ClassifiedMedication, kinds: (k: DrugKind) => DrugKindEntry, byOrderReason: boolean): boolean {
   const opioids = cls.ingredients.filter((i) => i.kind !== null && kinds(i.kind).opioid);
-  return opioids.length > 0 && opioids.every((i) => i.dependenceSubstitution);
+  const painProductOf = (i: ClassifiedIngredient): boolean => cls.painProduct && i.hasPainProducts && !byOrderReason;
+  return opioids.length > 0 && opioids.every((i) => i.dependenceSubstitution && !painProductOf(i));
 }
 
 /** The kinds that give a card for this order or statement, after the §4 exclusions. */
@@ -170,7 +171,7 @@ export function effectiveKinds(
 ): { kinds: DrugKind[]; opioidDependence: boolean } {
   const kindsTable = terminology.drugs.kinds;
   const dependence = cls.kinds.some((k) => kindsTable.get(k).opioid) && opioidDependenceFor(order, patient, terminology.conditions);
-  const substitution = dependence && isSubstitutionFor(cls, (k) => kindsTable.get(k));
+  const substitution = dependence && isSubstitutionFor(cls, (k) => kindsTable.get(k), opioidDependenceIsTheReason(order, patient, terminology.conditions));
   const depression = cls.kinds.some((k) => kindsTable.get(k).depressionExempt) && prescribedForDepressionOrAnxiety(order, patient, terminology.conditions);
   const kinds = cls.kinds.filter((k) => {
     const e = kindsTable.get(k);

@@ -287,7 +287,7 @@ export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: 
     // so the card's hint is the one for that direction (a high vitamin D is no deficiency).
     if (interp.direction === 'abnormal') {
       const byValue = assessValue(r, undefined, panel, patient, now);
-      if (byValue.kind === 'flag') return byValue;
+      if (byValue.kind === 'flag' && byValue.basis === 'reference-range') return byValue;
     }
     return { kind: 'flag', direction: interp.direction, basis: 'interpretation' };
   }

@@ -164,6 +164,8 @@ function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, '
   // not assessed.
   const text =
     numberAsWritten(o.valueString) ??
+    // "Over 1.000", "Over 100-200": a number after a comparator word, not read for certain, as ">1.000" is.
+    (typeof o.valueString === 'string' && panel.withComparatorSymbol(o.valueString) !== undefined ? o.valueString.trim().slice(0, 40) : undefined) ??
     panel.resultInWords(o.valueString) ??
     (isObject(o.valueQuantity) ? numberAsWritten(o.valueQuantity.value, nonBlank(o.valueQuantity.unit) ?? nonBlank(o.valueQuantity.code)) : undefined) ??
     conceptText(o.valueCodeableConcept) ??

@@ -109,5 +109,10 @@ export function partlyForDepressionOrAnxiety(order: MedicationOrderView, patient
  * active or in remission.
  */
 export function opioidDependenceFor(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
-  return patient.opioidDependence || reasonsOf(order, patient).some((r) => reasonNames('opioid-dependence', r, codes));
+  return patient.opioidDependence || opioidDependenceIsTheReason(order, patient, codes);
+}
+
+/** The order's own reason, by code or by words, is opioid dependence (a Condition of the patient aside). */
+export function opioidDependenceIsTheReason(order: MedicationOrderView, patient: PatientConditions, codes: MedicationConditionCodes): boolean {
+  return reasonsOf(order, patient).some((r) => reasonNames('opioid-dependence', r, codes));
 }

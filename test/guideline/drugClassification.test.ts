@@ -69,7 +69,7 @@ describe('drug data files', () => {
   });
 
   test('a row that does not match its schema stops the start, naming the file', () => {
-    withFile('brands.csv', 'brand,ingredients,substitution,note,source\nMandolgin,tramadol,maybe,,x\n', (dir) => {
+    withFile('brands.csv', 'brand,ingredients,use,note,source\nMandolgin,tramadol,maybe,,x\n', (dir) => {
       expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/brands\.csv does not match schemas\/drug-brands\.schema\.json/);
     });
   });

@@ -51,6 +51,8 @@ describe('flagged results: interpretation codes', () => {
     expect(verdict({ valueQuantity: q(0.1), interpretation: interp('AA'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'low', basis: 'reference-range' });
     expect(verdict({ valueQuantity: q(2), interpretation: interp('A'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
     expect(verdict({ valueQuantity: q(9), interpretation: interp('A') })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    // Off the measuring range with no range: the lab's range gives no direction, so none is guessed.
+    expect(verdict({ valueQuantity: q(100, '>'), interpretation: interp('A') })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
     // A high flag stays high whatever the range says: the lab's word wins.
     expect(verdict({ valueQuantity: q(0.1), interpretation: interp('H'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
   });
@@ -157,8 +159,13 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueString: 'under 5', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toEqual({ kind: 'normal' });
     expect(verdict({ valueString: 'Mindre  end 0,1', referenceRange: range(0.3, 4) }, 'tsh')).toMatchObject({ kind: 'flag', direction: 'low' });
     expect(result({ valueString: 'greater than 2000' }, 'ck')?.numeric).toEqual({ value: 2000, comparator: '>' });
-    for (const text of ['Overvejende normal', 'under kontrol', 'over', 'under 5-10']) {
+    for (const text of ['Overvejende normal', 'under kontrol', 'over']) {
       expect([text, result({ valueString: text }, 'ck')?.numeric]).toEqual([text, undefined]);
+    }
+    // A number after the word that cannot be read for certain is a value shown as written, as ">1.000" is: the test was taken.
+    for (const text of ['Over 1.000', 'Over 100-200', 'under 5 se kommentar']) {
+      expect([text, result({ valueString: text }, 'ck')]).toEqual([text, expect.objectContaining({ hasValue: true, valueText: text })]);
+      expect(result({ valueString: text }, 'ck')?.numeric).toBeUndefined();
     }
   });
   test('a full-width comparator or digits ("＞１００") and the minus sign U+2212 read as their ASCII forms', () => {

@@ -1087,6 +1087,12 @@ describe('rev 2: opioid dependence', () => {
       expect([order.id, cards.map((c) => c.source.topic.code)]).toEqual([order.id, ['opioid-without-dual-action']]);
       expect(cards[0]!.detail).toContain('Opioid dependence on record');
     }
+    // The order's own reason wins over the code or brand: a pain-coded product prescribed for opioid dependence is substitution treatment.
+    const forDependence = { reasonCode: [{ text: 'Substitutionsbehandling' }] };
+    expect((await call([draft('a', atc('N02AE01', 'Buprenorphin 8 mg'), forDependence)], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
+    expect((await call([draft('t', { text: 'Temgesic 0,2 mg' }, { reasonCode: [{ coding: [{ system: ICD10, code: 'F11.2' }] }] })])).cards).toEqual([]);
+    // The pain mark is buprenorphine's only: methadone whose text names a pain brand stays substitution treatment.
+    expect((await call([draft('m', atc('N07BC02', 'Metadon 10 mg tablet (skift fra Temgesic)'))], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
     // Substitution products stay out of scope whatever else is said: a substitution brand coded N02AE01, N07BC01 beside a pain brand's name.
     expect((await call([draft('s', atc('N02AE01', 'Subutex 8 mg'))], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
     expect((await call([draft('s', atc('N07BC01', 'Norspan'))], { conditions: [fibromyalgia, f11] })).cards).toEqual([]);
