@@ -15,8 +15,16 @@ function assertSelectionsNameDrafts(context: unknown): void {
   if (!isObject(context) || !Array.isArray(context.selections)) return;
   const unmatched = unmatchedSelections(context.draftOrders, context.selections);
   if (unmatched.length === 0) return;
-  const fields = unmatched.slice(0, 3).map((i) => `context.selections[${i}]`);
-  throw badRequest(`${fields.join(', ')}${unmatched.length > 3 ? ` and ${unmatched.length - 3} more` : ''}: names no entry of draftOrders (by Type/id or fullUrl)`, fields);
+  throw fieldsBadRequest(
+    unmatched.map((i) => `context.selections[${i}]`),
+    'names no entry of draftOrders (by Type/id or fullUrl)',
+  );
+}
+
+/** 400 naming the first three fields by their place (and how many more), never quoting what they hold. */
+function fieldsBadRequest(fields: readonly string[], problem: string): HttpError {
+  const named = fields.slice(0, 3);
+  return badRequest(`${named.join(', ')}${fields.length > 3 ? ` and ${fields.length - 3} more` : ''}: ${problem}`, named);
 }
 
 /**
@@ -27,9 +35,7 @@ function assertSelectionsNameDrafts(context: unknown): void {
 function assertDraftsAreThePatients(context: unknown): void {
   if (!isObject(context)) return;
   const fields = draftsOfAnotherPatient(context.draftOrders, context.patientId);
-  if (fields.length === 0) return;
-  const named = fields.slice(0, 3);
-  throw badRequest(`${named.join(', ')}${fields.length > 3 ? ` and ${fields.length - 3} more` : ''}: an order for another patient than context.patientId`, named);
+  if (fields.length > 0) throw fieldsBadRequest(fields, 'an order for another patient than context.patientId');
 }
 
 /** Optional fields of CDS Hooks 2.0 that an EHR's serializer may write as `null`: read as absent (`prefetch: null` is its own case). */

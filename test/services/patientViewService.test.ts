@@ -666,19 +666,26 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
     expect(card.detail).not.toContain('TSH');
     expect(card.detail).toContain('- CK: myopathy or myositis');
   });
-  test('a flag without direction (A) inside the range gets its group\'s hints for both directions, each naming its direction: CK its high hint, calcium both', async () => {
-    const A = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'A' }] }];
+  /**
+   * The established-flagged record with its CK at `ckValue` and its CRP result recoded as another test (`other`),
+   * both flagged with `flag`: the screening-abnormal card's detail.
+   */
+  const withFlaggedCkAnd = async (flag: unknown, ckValue: number, other: { loinc: string; value: number; unit: string; low: number; high: number }): Promise<string> => {
     const body = await callFixture('established-flagged', 'en', {}, (req) => {
       const [, ck, crp] = req.prefetch.labs.entry.map((e: any) => e.resource);
-      ck.valueQuantity.value = 100; // inside its range: the A flag alone makes it abnormal
-      ck.interpretation = A;
-      // The CRP result becomes a calcium result flagged A.
-      crp.code = { coding: [{ system: 'http://loinc.org', code: '2000-8' }] };
-      crp.valueQuantity = { value: 2.4, unit: 'mmol/L' };
-      crp.referenceRange = [{ low: { value: 2.15, unit: 'mmol/L' }, high: { value: 2.55, unit: 'mmol/L' } }];
-      crp.interpretation = A;
+      ck.valueQuantity.value = ckValue;
+      ck.interpretation = flag;
+      crp.code = { coding: [{ system: 'http://loinc.org', code: other.loinc }] };
+      crp.valueQuantity = { value: other.value, unit: other.unit };
+      crp.referenceRange = [{ low: { value: other.low, unit: other.unit }, high: { value: other.high, unit: other.unit } }];
+      crp.interpretation = flag;
     });
-    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    return cardOfKind(body, 'screening-abnormal')!.detail as string;
+  };
+  test('a flag without direction (A) inside the range gets its group\'s hints for both directions, each naming its direction: CK its high hint, calcium both', async () => {
+    const A = [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'A' }] }];
+    // CK inside its range (the A flag alone makes it abnormal); the CRP result becomes a calcium result flagged A.
+    const detail = await withFlaggedCkAnd(A, 100, { loinc: '2000-8', value: 2.4, unit: 'mmol/L', low: 2.15, high: 2.55 });
     expect(detail).toContain('- CK (creatine kinase): 100 U/L (abnormal');
     // CK's one hint is for a high value: said so, as the flag does not say which way.
     expect(detail).toContain('- CK (high): myopathy or myositis; drug-induced (e.g. statins); recent exertion');
@@ -688,17 +695,8 @@ describe('patient-view: established phase (docs/clinical-rules.md §3.1, §3.2 r
   });
   test('a flag without direction ("*", A) on a value outside the lab\'s range takes the range\'s direction: a high vitamin D gets no deficiency hint, a low CK no myopathy hint, a high CK its own', async () => {
     const star = { text: '*' };
-    const body = await callFixture('established-flagged', 'en', {}, (req) => {
-      const [, ck, crp] = req.prefetch.labs.entry.map((e: any) => e.resource);
-      ck.valueQuantity.value = 20; // below its range
-      ck.interpretation = star;
-      // The CRP result becomes a vitamin D result above its range, flagged "*".
-      crp.code = { coding: [{ system: 'http://loinc.org', code: '62292-8' }] };
-      crp.valueQuantity = { value: 250, unit: 'nmol/L' };
-      crp.referenceRange = [{ low: { value: 50, unit: 'nmol/L' }, high: { value: 160, unit: 'nmol/L' } }];
-      crp.interpretation = star;
-    });
-    const detail = cardOfKind(body, 'screening-abnormal')!.detail as string;
+    // CK below its range; the CRP result becomes a vitamin D result above its range, both flagged "*".
+    const detail = await withFlaggedCkAnd(star, 20, { loinc: '62292-8', value: 250, unit: 'nmol/L', low: 50, high: 160 });
     expect(detail).toContain("- CK (creatine kinase): 20 U/L (low, outside the lab's reference range");
     expect(detail).toMatch(/- [^\n]*vitamin D[^\n]*: 250 nmol\/L \(high, outside the lab's reference range/);
     expect(detail).not.toContain('myopathy');
