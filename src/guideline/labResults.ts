@@ -144,19 +144,19 @@ function conceptText(c: unknown): string | undefined {
   return nonBlank(c.text) ?? nonBlank(coding?.display) ?? nonBlank(coding?.code);
 }
 
-/** "Over 100", "mindre end 0,5": a comparator in words before a number (interpretation-words.json `comparatorWords`). */
-function comparatorInWords(text: string, panel: ScreeningPanelCodes): NumericValue | undefined {
-  const symbolic = panel.withComparatorSymbol(text);
-  return symbolic === undefined ? undefined : parseNumberText(symbolic);
-}
-
 /** The value of an Observation or a component. */
 function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
   const integer = finiteNumber(o.valueInteger);
+  const valueString = typeof o.valueString === 'string' ? o.valueString : undefined;
+  // "Over 100", "mindre end 0,5": a comparator in words before a number (interpretation-words.json `comparatorWords`),
+  // written with its symbol (">100"); looked for once, only in a valueString that is no number as written.
+  let symbolic: string | undefined;
   const numeric =
     quantity(o.valueQuantity) ??
     (integer !== undefined ? { value: integer } : undefined) ??
-    (typeof o.valueString === 'string' ? parseNumberText(o.valueString) ?? comparatorInWords(o.valueString, panel) : undefined);
+    (valueString === undefined
+      ? undefined
+      : (parseNumberText(valueString) ?? ((symbolic = panel.withComparatorSymbol(valueString)) === undefined ? undefined : parseNumberText(symbolic))));
   if (numeric) return { numeric, hasValue: true };
   // A valueString that is no number (a lab comment such as "Hæmolyseret prøve") is no value; one written as a
   // number that cannot be read for certain ("1.234", "1 234"), in valueString or as valueQuantity's value, or a
@@ -165,7 +165,7 @@ function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, '
   const text =
     numberAsWritten(o.valueString) ??
     // "Over 1.000", "Over 100-200": a number after a comparator word, not read for certain, as ">1.000" is.
-    (typeof o.valueString === 'string' && panel.withComparatorSymbol(o.valueString) !== undefined ? o.valueString.trim().slice(0, 40) : undefined) ??
+    (symbolic !== undefined && valueString !== undefined ? valueString.trim().slice(0, 40) : undefined) ??
     panel.resultInWords(o.valueString) ??
     (isObject(o.valueQuantity) ? numberAsWritten(o.valueQuantity.value, nonBlank(o.valueQuantity.unit) ?? nonBlank(o.valueQuantity.code)) : undefined) ??
     conceptText(o.valueCodeableConcept) ??
