@@ -1,5 +1,5 @@
 import type { ConditionStatuses } from '../model/conditionStatus.js';
-import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, type JsonObject } from '../model/json.js';
+import { appended, asList, fhirId, isObject, lowerCode, nonBlank, objectList, sameJson, type JsonObject } from '../model/json.js';
 import { readConcept, reasonOfReference } from '../model/codeableConcept.js';
 import type { DraftOrder, MedicationOrderView, OrderResourceType, ResourceJson } from '../model/medicationOrder.js';
 import { UnreadableResource, type SkippedResources } from '../model/skipped.js';
@@ -417,17 +417,76 @@ function draftOf(resource: JsonObject, view: MedicationOrderView, selected: bool
   };
 }
 
-function entriesOf(input: unknown): { resource: JsonObject; fullUrl?: string }[] {
-  if (Array.isArray(input)) return input.filter(isObject).map((resource) => ({ resource }));
+interface DraftEntry {
+  resource: JsonObject;
+  fullUrl?: string;
+  /** Where the request holds it: `context.draftOrders.entry[1]`, `context.draftOrders[1]`. */
+  field: string;
+}
+
+function entriesOf(input: unknown): DraftEntry[] {
+  if (Array.isArray(input)) return input.flatMap((resource, i) => (isObject(resource) ? [{ resource, field: `context.draftOrders[${i}]` }] : []));
   if (!isObject(input)) return [];
-  if (input.resourceType !== 'Bundle') return [{ resource: input }];
-  const out: { resource: JsonObject; fullUrl?: string }[] = [];
-  for (const e of objectList(input.entry)) {
-    if (!isObject(e.resource)) continue;
+  if (input.resourceType !== 'Bundle') return [{ resource: input, field: 'context.draftOrders' }];
+  const out: DraftEntry[] = [];
+  asList(input.entry).forEach((e, i) => {
+    if (!isObject(e) || !isObject(e.resource)) return;
     const fullUrl = nonBlank(e.fullUrl);
-    out.push(fullUrl ? { resource: e.resource, fullUrl } : { resource: e.resource });
-  }
+    const field = `context.draftOrders.entry[${i}]`;
+    out.push(fullUrl ? { resource: e.resource, fullUrl, field } : { resource: e.resource, field });
+  });
   return out;
+}
+
+/** The names an entry is known by (its `Type/id`, its fullUrl): what selections and suggestions name it by. */
+function namesOf(entry: DraftEntry): string[] {
+  const names: string[] = [];
+  const id = nonBlank(entry.resource.id);
+  if (id !== undefined && typeof entry.resource.resourceType === 'string') names.push(`${entry.resource.resourceType}/${id.trim()}`);
+  if (entry.fullUrl !== undefined) names.push(`fullUrl ${entry.fullUrl.trim()}`);
+  return names;
+}
+
+/**
+ * The draft orders, a draft sent twice read once: an EHR that lists the same draft twice (the same
+ * `Type/id` or fullUrl, the same content) is sending one order, and it gets one card, not two. Drafts that
+ * share a name but differ are `draftsSharingAName` (400).
+ */
+function draftEntries(input: unknown): DraftEntry[] {
+  const entries = entriesOf(input);
+  if (entries.length < 2) return entries;
+  const first = new Map<string, DraftEntry>();
+  return entries.filter((e) => {
+    let repeat = false;
+    for (const name of namesOf(e)) {
+      const earlier = first.get(name);
+      if (earlier === undefined) first.set(name, e);
+      else if (sameJson(earlier.resource, e.resource)) repeat = true;
+    }
+    return !repeat;
+  });
+}
+
+/**
+ * Where `draftOrders` holds two different drafts by one name (`Type/id` or fullUrl): the fields of the later
+ * ones, e.g. `context.draftOrders.entry[1]`. A selection, and a card's suggestion to change or delete a draft,
+ * name it by that name: it would name both, and the card could not say which order it is about.
+ */
+export function draftsSharingAName(draftOrders: unknown): string[] {
+  const entries = entriesOf(draftOrders);
+  if (entries.length < 2) return [];
+  const first = new Map<string, DraftEntry>();
+  const fields: string[] = [];
+  for (const e of entries) {
+    let conflict = false;
+    for (const name of namesOf(e)) {
+      const earlier = first.get(name);
+      if (earlier === undefined) first.set(name, e);
+      else if (!sameJson(earlier.resource, e.resource)) conflict = true;
+    }
+    if (conflict) fields.push(e.field);
+  }
+  return fields;
 }
 
 /**
@@ -479,7 +538,7 @@ export function draftsOfAnotherPatient(draftOrders: unknown, patientId: unknown)
 
 /** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
 export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): number[] {
-  const entries = entriesOf(draftOrders);
+  const entries = draftEntries(draftOrders);
   const unmatched: number[] = [];
   selections.forEach((s, i) => {
     if (typeof s !== 'string') return;
@@ -495,7 +554,7 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
  */
 export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
-  const entries = entriesOf(draftOrders);
+  const entries = draftEntries(draftOrders);
   const index = new ResourceIndex(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));

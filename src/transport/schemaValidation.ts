@@ -1,6 +1,6 @@
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { derivedSchemaValidator, schemaValidator } from '../jsonSchemas.js';
-import { draftsOfAnotherPatient, unmatchedSelections } from '../data/draftOrders.js';
+import { draftsOfAnotherPatient, draftsSharingAName, unmatchedSelections } from '../data/draftOrders.js';
 import type { HookName, HookRequest } from '../model/hookRequest.js';
 import { isObject } from '../model/json.js';
 import { badRequest, type HttpError } from './operationOutcome.js';
@@ -36,6 +36,17 @@ function assertDraftsAreThePatients(context: unknown): void {
   if (!isObject(context)) return;
   const fields = draftsOfAnotherPatient(context.draftOrders, context.patientId);
   if (fields.length > 0) throw fieldsBadRequest(fields, 'an order for another patient than context.patientId');
+}
+
+/**
+ * Two different drafts by one name (`Type/id` or fullUrl) are the EHR's error: selections and the cards'
+ * suggestions (change or delete this draft) name a draft by it. 400 naming the later ones by their place. The
+ * same draft listed twice is read once (src/data/draftOrders.ts).
+ */
+function assertDraftNamesAreUnique(context: unknown): void {
+  if (!isObject(context)) return;
+  const fields = draftsSharingAName(context.draftOrders);
+  if (fields.length > 0) throw fieldsBadRequest(fields, 'another draft by the same Type/id or fullUrl as an earlier entry');
 }
 
 /** Optional fields of CDS Hooks 2.0 that an EHR's serializer may write as `null`: read as absent (`prefetch: null` is its own case). */
@@ -136,7 +147,10 @@ export class SchemaValidator {
     const validate: ValidateFunction<HookRequest<H>> = this.requestOf[hook];
     if (validate(data)) {
       if (hook === 'order-select') assertSelectionsNameDrafts(data.context);
-      if (hook !== 'patient-view') assertDraftsAreThePatients(data.context);
+      if (hook !== 'patient-view') {
+        assertDraftsAreThePatients(data.context);
+        assertDraftNamesAreUnique(data.context);
+      }
       return data;
     }
     // The sent hook is named only when it is one of ours (the sandbox's stale order-select): any other text the

@@ -1,4 +1,4 @@
-import { fhirId, isGeneratedUuid, isQuotableUuid, lowerCode, numberOrNumericText, ownEntry } from '../../src/model/json.js';
+import { fhirId, isGeneratedUuid, isQuotableUuid, lowerCode, numberOrNumericText, ownEntry, sameJson } from '../../src/model/json.js';
 import { mayHoldCprNumber } from '../../src/model/cprNumber.js';
 
 describe('fhirId', () => {
@@ -65,5 +65,16 @@ describe('isQuotableUuid', () => {
     expect(isQuotableUuid('01017012-3400-4000-8000-000000000000')).toBe(false);
     expect(isQuotableUuid('00000000-0000-4000-8000-000101801234')).toBe(false);
     expect(isQuotableUuid('00000000-0000-0000-0000-000101801234')).toBe(false);
+  });
+});
+
+describe('sameJson', () => {
+  test('the same data whatever the order of keys; any difference in a value, a key or an array is another', () => {
+    expect(sameJson({ a: 1, b: [1, { c: 'x', d: null }] }, { b: [1, { d: null, c: 'x' }], a: 1 })).toBe(true);
+    expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    expect(sameJson({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+    expect(sameJson({ a: '1' }, { a: 1 })).toBe(false);
+    expect(sameJson([{}], {})).toBe(false);
+    expect(sameJson({ a: { b: 1 } }, { a: { b: 2 } })).toBe(false);
   });
 });

@@ -607,6 +607,38 @@ describe('several drafts, selections and order-sign', () => {
     const own = [draft('y', rx('835603', 'tramadol 50 mg'), { subject: { reference: 'Patient/p1/_history/3' } }), draft('z', rx('312941', 'sertraline 50 mg'), { subject: { display: 'Mette' } as fhir4.Reference })];
     expect(kinds(await call(own, { hook: 'order-sign' }))).toEqual(['tramadol', 'ssri']);
   });
+  test('the same draft listed twice is one order with one card (order-sign and order-select); its keys in another order are the same draft', async () => {
+    const twice = [drafts[0]!, structuredClone(drafts[0]!)];
+    const sign = await call(twice, { hook: 'order-sign', lang: 'en' });
+    expect(kinds(sign)).toEqual(['tramadol']);
+    expect(sign.cards[0]!.detail).toContain('**Order (draft):** tramadol 50 mg\n');
+    const reordered = Object.fromEntries(Object.entries(drafts[0]!).reverse()) as fhir4.MedicationRequest;
+    expect(kinds(await call([drafts[0]!, reordered], { selections: ['MedicationRequest/a'] }))).toEqual(['tramadol']);
+  });
+  test('two different drafts by one Type/id or fullUrl → 400 naming the later by its place (a selection or a delete suggestion would name both); the same id under another type is another draft', async () => {
+    const sertralineAsA = draft('a', rx('312941', 'sertraline 50 mg'));
+    for (const hook of ['order-select', 'order-sign'] as const) {
+      const res = await request(buildTestApp().app)
+        .post(hook === 'order-sign' ? SIGN : SELECT)
+        .send(body([drafts[0]!, drafts[1]!, sertralineAsA], { hook, ...(hook === 'order-select' ? { selections: ['MedicationRequest/b'] } : {}) }));
+      expect([hook, res.status]).toEqual([hook, 400]);
+      expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({
+        expression: ['context.draftOrders.entry[2]'],
+        diagnostics: 'context.draftOrders.entry[2]: another draft by the same Type/id or fullUrl as an earlier entry',
+      });
+    }
+    const byFullUrl = body([], { hook: 'order-sign' });
+    const url = 'urn:uuid:7f1b2c3d-0000-4000-8000-0000000000aa';
+    (byFullUrl.context as Record<string, any>).draftOrders.entry = [
+      { fullUrl: url, resource: { ...drafts[0]!, id: undefined } },
+      { fullUrl: url, resource: { ...drafts[1]!, id: undefined } },
+    ];
+    const res = await request(buildTestApp().app).post(SIGN).send(byFullUrl);
+    expect(res.status).toBe(400);
+    expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({ expression: ['context.draftOrders.entry[1]'] });
+    const lab = { resourceType: 'ServiceRequest', id: 'a', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
+    expect(kinds(await call([drafts[0]!, lab], { hook: 'order-sign' }))).toEqual(['tramadol']);
+  });
   test('a selection "MedicationRequest/x" does not name a ServiceRequest x: 400, as it names no entry of draftOrders', async () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     const res = await request(buildTestApp().app).post(SELECT).send(body([...drafts, lab], { selections: ['MedicationRequest/lab1'] }));
