@@ -281,7 +281,8 @@ function compareWithRange(v: NumericValue, limits: Limits): Verdict {
 
 /** One result against the lab's own interpretation and range (docs/clinical-rules.md §3.2). Never a range of our own. */
 export function assessResult(r: LabResult, panel: ScreeningPanelCodes, patient: PatientFacts, now: number): Verdict {
-  const interp = readInterpretation(r.interpretation, panel);
+  // The flag written after the value ("45 H") when the interpretation says nothing: read as that code in text.
+  const interp = readInterpretation(r.interpretation, panel) ?? (r.valueFlag === undefined ? undefined : readInterpretation({ text: r.valueFlag }, panel));
   if (interp?.kind === 'flag') {
     // A flag without direction (A, AA, `*`) with a value outside the lab's own range: the range says which way,
     // so the card's hint is the one for that direction (a high vitamin D is no deficiency).

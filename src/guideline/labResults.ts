@@ -37,6 +37,11 @@ export interface LabResult {
   issued?: number;
   /** A number (valueQuantity, valueInteger, or a numeric valueString such as "<10" or "5,9"). */
   numeric?: NumericValue;
+  /**
+   * The lab's flag written after a numeric valueString ("45 H": 45, flag "H"), read as the interpretation when
+   * `interpretation` says nothing (docs/clinical-rules.md §3.2 step 3).
+   */
+  valueFlag?: string;
   /** A value that is not a number (a coded or textual result), as text. */
   valueText?: string;
   hasValue: boolean;
@@ -144,10 +149,22 @@ function conceptText(c: unknown): string | undefined {
   return nonBlank(c.text) ?? nonBlank(coding?.display) ?? nonBlank(coding?.code);
 }
 
+/** "Over 100" as ">100", read as a number; undefined when the text is no comparator word and number. */
+function parseWithComparatorWord(text: string, panel: ScreeningPanelCodes): NumericValue | undefined {
+  const symbolic = panel.withComparatorSymbol(text);
+  return symbolic === undefined ? undefined : parseNumberText(symbolic);
+}
+
 /** The value of an Observation or a component. */
-function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue'> {
+function readValue(o: JsonObject, panel: ScreeningPanelCodes): Pick<LabResult, 'numeric' | 'valueText' | 'hasValue' | 'valueFlag'> {
   const integer = finiteNumber(o.valueInteger);
   const valueString = typeof o.valueString === 'string' ? o.valueString : undefined;
+  // "45 H", "5,2 mmol/L L": the lab's flag after the number (read whole, "H" would be the unit).
+  const flagged = valueString === undefined || o.valueQuantity !== undefined || integer !== undefined ? undefined : panel.withoutTrailingFlag(valueString);
+  if (flagged) {
+    const numeric = parseNumberText(flagged.value) ?? parseWithComparatorWord(flagged.value, panel);
+    if (numeric) return { numeric, hasValue: true, valueFlag: flagged.flag };
+  }
   // "Over 100", "mindre end 0,5": a comparator in words before a number (interpretation-words.json `comparatorWords`),
   // written with its symbol (">100"); looked for once, only in a valueString that is no number as written.
   let symbolic: string | undefined;
@@ -279,6 +296,9 @@ function labResult(part: JsonObject, component: boolean, observation: Observatio
   // Listed, not spread: a spread inside a literal is V8's slow path (~0.3 µs; 200 results a call). `time`,
   // `timePrecision` and `issued` are in the literal even when undefined: added afterwards they needed a second property store.
   const { time, timePrecision, issued } = observation;
+  if (value.valueFlag !== undefined) {
+    return { key, group, analyteId, system, systemUri, status, time, timePrecision, issued, numeric: value.numeric, hasValue, interpretation, referenceRange, valueFlag: value.valueFlag };
+  }
   return value.numeric !== undefined
     ? { key, group, analyteId, system, systemUri, status, time, timePrecision, issued, numeric: value.numeric, hasValue, interpretation, referenceRange }
     : value.valueText !== undefined

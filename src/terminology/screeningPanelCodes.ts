@@ -74,6 +74,8 @@ export class ScreeningPanelCodes {
   private readonly byCode: Record<LabCodeSystem, Map<string, CodeHit>> = { npu: new Map(), loinc: new Map() };
   private readonly panelByCode = new Map<string, OrderPanel>();
   private readonly resultWords: ReadonlySet<string>;
+  /** The codes a lab may write after a value in text ("45 H"). */
+  private readonly valueFlags: ReadonlySet<string>;
   private readonly sexByWord = new Map<string, 'male' | 'female'>();
   /** Comparator words, longest first, each with the symbol it stands for. */
   private readonly comparatorWords: ReadonlyArray<readonly [string, '>' | '<']>;
@@ -88,6 +90,8 @@ export class ScreeningPanelCodes {
     this.orderPanels = orderPanels.panels;
     this.interpretation = interpretation;
     this.resultWords = new Set(interpretation.resultWords.map(resultWordKey));
+    const { high, low, abnormal, normal } = interpretation.codes;
+    this.valueFlags = new Set([...high, ...low, ...abnormal, ...normal, ...interpretation.directionless]);
     for (const sex of ['male', 'female'] as const) for (const w of interpretation.rangeSex[sex]) this.sexByWord.set(w.trim().toLowerCase(), sex);
     this.comparatorWords = (['>', '<'] as const)
       .flatMap((symbol) => interpretation.comparatorWords[symbol].map((w) => [w.trim().toLowerCase().replace(/\s+/g, ' '), symbol] as const))
@@ -168,6 +172,23 @@ export class ScreeningPanelCodes {
       if (t.startsWith(`${word} `) && /^\d/.test(t.slice(word.length + 1))) return `${symbol}${written.slice(word.length + 1)}`;
     }
     return undefined;
+  }
+
+  /**
+   * A valueString with the lab's flag written after the value ("45 H", "5,2 mmol/L L", "120 *"): the text before
+   * it and the flag, when the last word is, exactly, an interpretation code in capitals or a flag without
+   * direction (interpretation-words.json `codes`, `directionless`); else undefined. "45 H" read whole would take
+   * "H" as its unit.
+   */
+  withoutTrailingFlag(text: string): { value: string; flag: string } | undefined {
+    if (text.length > 60) return undefined;
+    const written = text.trim();
+    const cut = written.search(/\s\S+$/);
+    if (cut <= 0) return undefined;
+    const flag = written.slice(cut + 1);
+    const value = written.slice(0, cut).trim();
+    // "mmol / L": the end of the unit, spaced out, not a flag.
+    return this.valueFlags.has(flag) && !value.endsWith('/') ? { value, flag } : undefined;
   }
 
   /** The sex a reference range's `appliesTo` word or code names (any case), if it names one (interpretation-words.json `rangeSex`). */

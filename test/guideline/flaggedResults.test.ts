@@ -168,6 +168,30 @@ describe('flagged results: values and ranges', () => {
       expect(result({ valueString: text }, 'ck')?.numeric).toBeUndefined();
     }
   });
+  test('the lab\'s flag written after the value in text ("300 H", "3,1 mmol/L L", "120 *") is read as its interpretation code, not as the unit', () => {
+    expect(result({ valueString: '300 H' }, 'ck')).toMatchObject({ numeric: { value: 300 }, valueFlag: 'H' });
+    expect(result({ valueString: '300 H' }, 'ck')?.numeric?.unit).toBeUndefined();
+    expect(verdict({ valueString: '300 H' }, 'ck')).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+    expect(result({ valueString: ' 3,1 mmol/L  L ' }, 'potassium')).toMatchObject({ numeric: { value: 3.1, unit: 'mmol/L' }, valueFlag: 'L' });
+    expect(verdict({ valueString: '3,1 mmol/L L' }, 'potassium')).toMatchObject({ kind: 'flag', direction: 'low' });
+    expect(verdict({ valueString: 'Over 100 HH' }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
+    // A flag without direction takes the lab's range's direction, as a coded one does.
+    expect(verdict({ valueString: '120 *', referenceRange: range(0.3, 100) })).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    // The lab's own interpretation wins over the text's flag; "N" after the value is normal.
+    expect(verdict({ valueString: '300 H', interpretation: interp('N') }, 'ck')).toEqual({ kind: 'normal' });
+    expect(verdict({ valueString: '9 N', referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
+  });
+  test('text after the value that is no flag code in capitals stays what it was: a unit ("45 h", "45 Hb", "mmol / L"), or no number read ("H", "45 H 2")', () => {
+    expect(result({ valueString: '45 h' }, 'ck')?.numeric).toEqual({ value: 45, unit: 'h' });
+    expect(result({ valueString: '45 h' }, 'ck')?.valueFlag).toBeUndefined();
+    expect(result({ valueString: '45 Hb' }, 'ck')?.numeric).toEqual({ value: 45, unit: 'Hb' });
+    expect(result({ valueString: '2,31 mmol / L' }, 'potassium')?.numeric).toEqual({ value: 2.31, unit: 'mmol/L' });
+    expect(result({ valueString: 'H' }, 'ck')).toMatchObject({ hasValue: false });
+    expect(result({ valueString: '45 H 2' }, 'ck')).toMatchObject({ hasValue: true, valueText: '45 H 2' });
+    // A number that cannot be read for certain before the flag is shown as written, whole.
+    expect(result({ valueString: '1.234 H' }, 'ck')).toMatchObject({ hasValue: true, valueText: '1.234 H' });
+    expect(result({ valueString: '1.234 H' }, 'ck')?.numeric).toBeUndefined();
+  });
   test('a full-width comparator or digits ("＞１００") and the minus sign U+2212 read as their ASCII forms', () => {
     expect(verdict({ valueString: '＞100', referenceRange: range(undefined, 10, 'mg/L') }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
     expect(result({ valueString: '＞１００ mg/L' }, 'crp')?.numeric).toEqual({ value: 100, comparator: '>', unit: 'mg/L' });
