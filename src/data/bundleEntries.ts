@@ -7,8 +7,9 @@ import { withoutVersion } from '../model/urlPath.js';
  *
  * - A resource → [it]. An OperationOutcome as the whole value → not usable (a prefetch error).
  * - A Bundle → its entries' resources. OperationOutcome entries are not data: one with only
- *   `information`/`warning` issues (Epic's "no results": `total: 0` + a warning) is dropped; one with an
- *   `error`/`fatal` issue makes the payload not usable.
+ *   `information`/`warning` issues (Epic's "no results": `total: 0` + a warning) is dropped, unless it says
+ *   results were withheld (`saysWithheld`: kept, not counted as a match); one with an `error`/`fatal` issue
+ *   makes the payload not usable.
  * - A Bundle with a `next` link, or whose `total` exceeds its matches, is incomplete: `nextUrl`, `total`
  *   and `matches` tell the caller, who reads the rest or treats the data as unavailable — never as
  *   "no results".
@@ -50,9 +51,20 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
  * Issue codes that say, even as a warning, that the search answered less than it found: results cut off
  * (`too-costly`), not all returned (`incomplete`), refused for load (`throttled`). Read as "none", a missing
  * result would be ordered again. `suppressed` (withheld by consent or access rules) is not among them: the
- * user may not see those results, and the key would never be complete.
+ * user may not see those results, and the key would never be complete (a 412 on every call); it is read as
+ * what the user may see, marked withheld (`saysWithheld`).
  */
 const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-costly', 'throttled']);
+
+/**
+ * An OperationOutcome saying some results were withheld by consent or access rules (an issue `suppressed`, of
+ * any severity: a Danish patient may block records from a provider). It is kept among the resources read, so
+ * the key can be marked as holding less than the patient has (src/data/prefetchResolver.ts `withheld`), never
+ * read as the whole record.
+ */
+export function saysWithheld(resource: unknown): boolean {
+  return isObject(resource) && resource.resourceType === 'OperationOutcome' && objectList(resource.issue).some((i) => i.code === 'suppressed');
+}
 
 /**
  * An OperationOutcome with an `error` or `fatal` issue (or issues that cannot be read), or an issue of any
@@ -144,7 +156,9 @@ function readEntries(bundle: Record<string, unknown>, nested: boolean): PayloadR
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (entry.resource.resourceType === 'OperationOutcome') {
       if (reportsError(entry.resource)) return { ok: false, problem: 'a Bundle holding an OperationOutcome with an error, or saying the results are incomplete' };
-      continue; // information or warning: not data
+      // Information or warning: not data, but one saying results were withheld is kept to tell the key so.
+      if (saysWithheld(entry.resource)) resources.push(entry.resource);
+      continue;
     }
     if (mode === 'outcome') continue;
     if (entry.resource.resourceType === 'Bundle') {

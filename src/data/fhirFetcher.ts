@@ -87,7 +87,8 @@ export interface FhirFetcher {
   /**
    * `relativeQuery` is relative to fhirServer (`Condition?patient=p1`); an absolute URL (a `next` link)
    * is accepted only when it lies within fhirServer. Resolves to the resources read: a read → [resource],
-   * a search → the resources of all its pages, OperationOutcome entries dropped. Rejects with a
+   * a search → the resources of all its pages, OperationOutcome entries dropped (but one saying results were
+   * withheld, `saysWithheld`: kept, for the key to be marked so). Rejects with a
    * FhirFetchError; never resolves with part of a search.
    */
   fetch(fhirServer: string, relativeQuery: string, options: FhirFetchOptions): Promise<fhir4.Resource[]>;

@@ -3,10 +3,11 @@ import type { CallTrace } from '../model/callTrace.js';
 import type { PrefetchTemplateSpec } from '../model/cdsService.js';
 import type { OlderFhirVersion } from '../model/fhirVersion.js';
 import type { HookRequestEnvelope } from '../model/hookRequest.js';
+import { appended } from '../model/json.js';
 import { RequiredDataUnavailable, type UnavailableKey } from '../model/requiredData.js';
 import type { SkippedResources } from '../model/skipped.js';
 import type { Logger } from '../observability/logger.js';
-import { isIncomplete, listedOnce, readFhirPayload, withdrawnWithTheirReports, type PayloadReading } from './bundleEntries.js';
+import { isIncomplete, listedOnce, readFhirPayload, saysWithheld, withdrawnWithTheirReports, type PayloadReading } from './bundleEntries.js';
 import { abortable, FhirFetchError, type FhirFetcher } from './fhirFetcher.js';
 import { checkFhirServer, isWithinBase } from './fhirServerAllowlist.js';
 import { anotherPatientTest, contextPatientId } from './patientReference.js';
@@ -67,6 +68,11 @@ export interface ResolvedPrefetch {
   resources: { [key: string]: fhir4.Resource[] | undefined };
   /** Optional keys that could not be read. */
   unavailable: string[];
+  /**
+   * Keys read, whose answer said some of the patient's resources were withheld by consent or access rules (an
+   * OperationOutcome issue `suppressed`): `resources[key]` is what the user may see, not all the patient has.
+   */
+  withheld: string[];
   /** Required keys the caller deferred (`options.deferred`) that could not be read: the caller decides. */
   deferred?: { [key: string]: DeferredKey };
   /**
@@ -80,7 +86,7 @@ export interface ResolvedPrefetch {
  * What one key's reading came to; `version`: an older version's search answered it; `pageLimit`: the search
  * had more pages than FHIR_MAX_PAGES.
  */
-export type KeyOutcome = { resources: fhir4.Resource[]; version?: OlderFhirVersion } | { unavailable: string; pageLimit?: boolean };
+export type KeyOutcome = { resources: fhir4.Resource[]; version?: OlderFhirVersion; withheld?: true } | { unavailable: string; pageLimit?: boolean };
 
 /**
  * A required key whose absence the caller judges (patient-view: the lab results matter only for a patient
@@ -174,7 +180,10 @@ export async function resolvePrefetch(
    * `medications`): that is a key filled with the wrong search, which read as it is would be "the patient
    * has none". Resources of other types beside the searched ones (an `_include`d Medication) are fine.
    */
-  function usable(spec: PrefetchTemplateSpec, resources: fhir4.Resource[]): { resources: fhir4.Resource[] } | { problem: string } {
+  function usable(spec: PrefetchTemplateSpec, read: fhir4.Resource[]): { resources: fhir4.Resource[]; withheld?: true } | { problem: string } {
+    // "Some were withheld" (kept by readFhirPayload) marks the key and is no resource of it.
+    const withheld = read.some((r) => r.resourceType === 'OperationOutcome' && saysWithheld(r));
+    const resources = withheld ? read.filter((r) => !saysWithheld(r)) : read;
     if (resources.length > 0) {
       const types = searchedTypes(spec);
       if (!resources.some((r) => types.includes(r.resourceType))) {
@@ -183,7 +192,8 @@ export async function resolvePrefetch(
         return { problem: `holding no ${types.join(' or ')}, only ${held}` };
       }
     }
-    return ownResources(resources);
+    const own = ownResources(resources);
+    return withheld && 'resources' in own ? { resources: own.resources, withheld } : own;
   }
 
   /** A read's outcome, or unavailable when it holds another patient's resource or none of the searched type. */
@@ -372,7 +382,7 @@ export async function resolvePrefetch(
     }),
   );
 
-  const result: ResolvedPrefetch = { resources: {}, unavailable: [] };
+  const result: ResolvedPrefetch = { resources: {}, unavailable: [], withheld: [] };
   const missing: UnavailableKey[] = [];
   outcomes.forEach((o, i) => {
     const spec = specs[i];
@@ -380,6 +390,10 @@ export async function resolvePrefetch(
     if ('resources' in o) {
       result.resources[spec.key] = o.resources;
       if (o.version !== undefined) (result.olderVersions ??= {})[spec.key] = o.version;
+      if (o.withheld) {
+        result.withheld.push(spec.key);
+        trace.withheld = appended(trace.withheld, spec.key);
+      }
       return;
     }
     if (spec.required) {

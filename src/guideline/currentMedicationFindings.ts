@@ -42,7 +42,7 @@ export interface CurrentMedicationFinding {
    * unreadable or whose drug cannot be identified (a Medication neither sent nor readable), and which whole
    * list could not be had: the orders, the shared medication record (statements).
    */
-  notRead: { entries: number; ordersUnavailable: boolean; recordUnavailable: boolean };
+  notRead: { entries: number; ordersUnavailable: boolean; recordUnavailable: boolean; withheld: boolean };
 }
 
 export interface CurrentMedicationInput {
@@ -53,6 +53,8 @@ export interface CurrentMedicationInput {
   ordersUnavailable: boolean;
   /** `medicationStatements` could not be had. */
   recordUnavailable: boolean;
+  /** Some orders or statements were withheld from the user by consent or access rules (§7). */
+  withheld?: boolean;
   conditions: readonly unknown[];
   settings: DaytimeSettings;
   terminology: MedicationTerminology;
@@ -106,6 +108,6 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
     opioidDependence,
     kinds: [...kinds].sort(),
     medicationCodes: [...codes].sort(),
-    notRead: { entries: input.unreadable + unidentified, ordersUnavailable: input.ordersUnavailable, recordUnavailable: input.recordUnavailable },
+    notRead: { entries: input.unreadable + unidentified, ordersUnavailable: input.ordersUnavailable, recordUnavailable: input.recordUnavailable, withheld: input.withheld === true },
   };
 }

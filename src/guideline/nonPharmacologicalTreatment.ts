@@ -13,6 +13,8 @@ interface TreatmentScreeningInput {
   notTaken?: readonly { id: string }[];
   /** Results with no date at all, not counted (§3.1). */
   undatedResults?: number;
+  /** Some results were withheld from the user by consent or access rules (§7). */
+  resultsWithheld?: boolean;
 }
 
 /** What the card needs from the flagged results (docs/clinical-rules.md §3.2). */
@@ -42,6 +44,8 @@ export interface NonPharmacologicalFinding {
   notIncluded: string[];
   /** Beside `notIncluded`: results with no date, not counted, so a group may be listed that has one. */
   undatedResults: number;
+  /** Beside `notIncluded`: some results were withheld from the user, so a group may be listed that was taken. */
+  resultsWithheld: boolean;
   flaggedCount: number;
   /** A screening-abnormal card is in the same answer (the flagged results are listed there). */
   abnormalCard: boolean;
@@ -124,6 +128,7 @@ export function assessNonPharmacologicalTreatment(input: NonPharmacologicalInput
     multidisciplinaryEligible: suggested.includes('multidisciplinary'),
     notIncluded,
     undatedResults: notIncluded.length > 0 ? (screening.undatedResults ?? 0) : 0,
+    resultsWithheld: notIncluded.length > 0 && screening.resultsWithheld === true,
     flaggedCount: flags.flagged.length,
     abnormalCard: input.screeningAbnormalCard,
     abnormalCardQuiet: input.screeningAbnormalCardQuiet === true,

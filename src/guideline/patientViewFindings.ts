@@ -29,6 +29,13 @@ export interface PatientRecord {
   /** The Patient (optional key): sex and age for reference ranges with appliesTo/age. */
   patient?: unknown;
   /**
+   * Some lab results were withheld by consent or access rules (docs/clinical-rules.md §7): a group not seen
+   * may have been taken, and the cards that list groups not taken say so.
+   */
+  labsWithheld?: boolean;
+  /** Some open lab orders were withheld likewise: open orders are unknown, nothing is ordered (§7). */
+  openOrdersWithheld?: boolean;
+  /**
    * Flagged results the clinician answered (screening-abnormal card overridden as already addressed or
    * not relevant; docs/clinical-rules.md §3.2, §6), by flaggedResultKey. Absent: none answered.
    */
@@ -54,6 +61,8 @@ export interface ScreeningIncompleteFinding {
   orderSystem: ScreeningAssessment['orderSystem'];
   /** Open orders could not be checked: the card lists, but orders nothing. */
   openOrdersUnknown: boolean;
+  /** Some results were withheld from the user: a group listed may have been taken (§7). */
+  resultsWithheld: boolean;
   reasonCode?: fhir4.CodeableConcept;
   /**
    * Results that cannot be assessed automatically, when neither a screening-abnormal nor a non-drug card
@@ -124,7 +133,8 @@ export function assessPatientView(
       notTaken,
       undatedResults: screening.undatedResults,
       orderSystem: screening.orderSystem,
-      openOrdersUnknown: screening.openOrdersUnknown,
+      openOrdersUnknown: screening.openOrdersUnknown || record.openOrdersWithheld === true,
+      resultsWithheld: record.labsWithheld === true,
       notAssessable: [],
     };
     if (scope.reasonCode) f.reasonCode = scope.reasonCode;
@@ -157,7 +167,14 @@ export function assessPatientView(
   const treatment = assessNonPharmacologicalTreatment(
     {
       scope,
-      screening: { missing: screening.missing, pending: screening.pending, stale: screening.stale.map((s) => s.group), notTaken, undatedResults: screening.undatedResults },
+      screening: {
+        missing: screening.missing,
+        pending: screening.pending,
+        stale: screening.stale.map((s) => s.group),
+        notTaken,
+        undatedResults: screening.undatedResults,
+        resultsWithheld: record.labsWithheld === true,
+      },
       flags: {
         flagged,
         notAssessable,

@@ -16,6 +16,8 @@ export interface CallTrace {
   fhirReads: FhirRead[];
   /** Optional keys that could not be read (the cards that need them degrade). */
   unavailable: string[];
+  /** Keys whose answer said some resources were withheld by consent or access rules (the cards say so). */
+  withheld?: string[];
 }
 
 export function newCallTrace(): CallTrace {

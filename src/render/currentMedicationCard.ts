@@ -36,6 +36,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
       f.notRead.entries > 0 && ctx.texts.fillCounted(KIND, ctx.lang, 'notReadEntries', f.notRead.entries),
       f.notRead.ordersUnavailable && t('notReadOrders'),
       f.notRead.recordUnavailable && t('notReadRecord'),
+      f.notRead.withheld && t('notReadWithheld'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,

@@ -37,6 +37,11 @@ export function dateText(ctx: RenderContext, t: number | undefined, precision: D
   return t === undefined ? unknown : formatDate(ctx.lang, t, precision ?? 'day');
 }
 
+/** "Some lab results are withheld from you …" (cards/common.yaml): a test not seen may have been taken (§7). */
+export function withheldLine(ctx: RenderContext, withheld: boolean): string | false {
+  return withheld && ctx.texts.get('common', ctx.lang, 'resultsWithheld');
+}
+
 /** "1 result without a date was not counted." (cards/common.yaml): results with no date are not counted (§3.1). */
 export function undatedLine(ctx: RenderContext, count: number): string | false {
   if (count <= 0) return false;

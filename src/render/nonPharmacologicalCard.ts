@@ -4,7 +4,7 @@ import { buildCard, type SuggestionInput } from './cardBuilder.js';
 import type { CdsCard } from '../model/cdsResponse.js';
 import { Markdown, type TemplateValue } from './cardTexts.js';
 import { blocks, cardFrame, patientOverrideReasons, type RenderContext } from './renderContext.js';
-import { undatedLine } from './labText.js';
+import { undatedLine, withheldLine } from './labText.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
 import { procedureOrder } from './suggestedOrders.js';
 
@@ -58,6 +58,7 @@ export function renderNonPharmacological(f: NonPharmacologicalFinding, ctx: Rend
       phaseLine,
       f.notIncluded.length > 0 && counted('notIncluded', f.notIncluded.length, { groups: names(ctx, f.notIncluded) }),
       undatedLine(ctx, f.undatedResults),
+      withheldLine(ctx, f.resultsWithheld),
       // Every flag answered: its card may be quiet (§6), so this one does not send the clinician to it.
       f.flaggedCount > 0 && counted(f.unansweredFlags === 0 ? 'flaggedNoteAnswered' : f.abnormalCard ? 'flaggedNote' : 'flaggedNoteNoCard', f.flaggedCount),
       f.earlierFlagged.length > 0 && counted(f.anchoredByOnset ? 'flaggedEarlierOnset' : 'flaggedEarlier', f.earlierFlaggedResults, { groups: names(ctx, f.earlierFlagged) }),

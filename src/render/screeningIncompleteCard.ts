@@ -3,7 +3,7 @@ import type { PanelGroup } from '../terminology/screeningPanelCodes.js';
 import { buildCard, SUMMARY_MAX_CODE_POINTS, type SuggestionInput } from './cardBuilder.js';
 import type { CdsAction, CdsCard } from '../model/cdsResponse.js';
 import { Markdown } from './cardTexts.js';
-import { analyteName, dateText, shortAnalyteName, undatedLine } from './labText.js';
+import { analyteName, dateText, shortAnalyteName, undatedLine, withheldLine } from './labText.js';
 import { blocks, cardFrame, patientOverrideReasons, recommendationLine, type RenderContext } from './renderContext.js';
 import { notAssessableLine } from './screeningAbnormalCard.js';
 import { labTestOrder } from './suggestedOrders.js';
@@ -15,16 +15,20 @@ function list(ctx: RenderContext, groups: readonly PanelGroup[]): Markdown {
   return new Markdown(groups.map((g) => ctx.texts.fill(KIND, ctx.lang, 'listItem', { name: analyteName(ctx, g.id) })).join('\n'));
 }
 
-/** Names every group not taken when it fits; else as many as fit, then "and N more". TSH, CK, vitamin D lead. */
-function summary(ctx: RenderContext, groups: readonly PanelGroup[]): string {
+/**
+ * Names every group not taken when it fits; else as many as fit, then "and N more". TSH, CK, vitamin D lead.
+ * With results withheld from the user, "not found" rather than "not taken".
+ */
+function summary(ctx: RenderContext, groups: readonly PanelGroup[], withheld: boolean): string {
+  const [key, moreKey] = withheld ? ['summaryWithheld', 'summaryWithheldMore'] : ['summary', 'summaryMore'];
   const names = groups.map((g) => shortAnalyteName(ctx, g.id));
-  const all = ctx.texts.fill(KIND, ctx.lang, 'summary', { missing: names.join(', ') });
+  const all = ctx.texts.fill(KIND, ctx.lang, key, { missing: names.join(', ') });
   if (Array.from(all).length <= SUMMARY_MAX_CODE_POINTS) return all;
   for (let n = names.length - 1; n >= 1; n--) {
-    const s = ctx.texts.plainFillCounted(KIND, ctx.lang, 'summaryMore', names.length - n, { first: names.slice(0, n).join(', ') });
+    const s = ctx.texts.plainFillCounted(KIND, ctx.lang, moreKey, names.length - n, { first: names.slice(0, n).join(', ') });
     if (Array.from(s).length <= SUMMARY_MAX_CODE_POINTS) return s;
   }
-  return ctx.texts.plainFillCounted(KIND, ctx.lang, 'summaryMore', names.length - 1, { first: names[0] ?? '' });
+  return ctx.texts.plainFillCounted(KIND, ctx.lang, moreKey, names.length - 1, { first: names[0] ?? '' });
 }
 
 function orderAction(ctx: RenderContext, f: ScreeningIncompleteFinding, group: PanelGroup, code: string): CdsAction {
@@ -54,8 +58,9 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
   const detail = blocks(
     recommendationLine(ctx, KIND),
     t('phaseWorkUp'),
-    // Open orders not read: "not ordered" would be a claim the service could not check.
-    f.missing.length > 0 && `${t(f.openOrdersUnknown ? 'missingHeadingOrdersUnknown' : 'missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
+    // Open orders not read: "not ordered" would be a claim the service could not check; results withheld: "not taken".
+    f.missing.length > 0 &&
+      `${t(f.resultsWithheld ? 'missingHeadingWithheld' : f.openOrdersUnknown ? 'missingHeadingOrdersUnknown' : 'missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
     f.stale.length > 0 && `${t('staleHeading', { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
     // Done, but not assessable automatically: listed with value and date when no other card lists them (§3.2).
@@ -63,6 +68,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     f.openOrdersUnknown && t('openOrdersUnknown'),
     !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
     undatedLine(ctx, f.undatedResults),
+    withheldLine(ctx, f.resultsWithheld),
     t('clinical'),
   );
   const suggestions: SuggestionInput[] =
@@ -71,7 +77,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
       : [{ label: t('suggestion', { count: orderable.length }), actions: orderable.map((o) => orderAction(ctx, f, o.group, o.code)) }];
   return buildCard({
     frame: cardFrame(ctx, KIND),
-    summary: summary(ctx, f.notTaken),
+    summary: summary(ctx, f.notTaken, f.resultsWithheld),
     detail,
     indicator: f.indicator,
     suggestions,

@@ -52,6 +52,8 @@ const MEDICATION_ORDER_PREFETCH: readonly PrefetchTemplateSpec[] = [
 ];
 
 const EMPTY: ServiceAnswer = { cards: [] };
+/** The keys that list what the patient takes: orders and the shared medication record (FMK). */
+const MEDICATION_KEYS = ['medications', MEDICATION_STATEMENTS_PREFETCH.key] as const;
 
 /**
  * The draft an `update` starts from, in the EHR's own FHIR version (docs/clinical-rules.md §4.5): R4 orders
@@ -117,7 +119,8 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       activeMedications: active,
       recentlyEnded: { orders: recentlyEnded, days: settings.recentlyEndedDays },
       // Orders and the shared medication record (FMK, where a Danish patient's opioids often are) alike.
-      activeOrdersKnown: !resolved.unavailable.includes('medications') && !resolved.unavailable.includes('medicationStatements') && !someActiveUnreadable,
+      // Some withheld by consent or access rules (a Danish patient may block records) are not known either.
+      activeOrdersKnown: !MEDICATION_KEYS.some((k) => resolved.unavailable.includes(k) || resolved.withheld.includes(k)) && !someActiveUnreadable,
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

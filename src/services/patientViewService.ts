@@ -156,10 +156,11 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
    * than FHIR_MAX_PAGES is read again from the earliest date the rules count (the anchor minus
    * SCREENING_LOOKBACK_DAYS); anything else, or a narrowed search that still does not fit, is 412.
    */
-  async function labsWhenNeeded(deferred: DeferredKey | undefined, conditions: readonly unknown[], patient: unknown, now: number): Promise<fhir4.Resource[]> {
-    if (deferred === undefined || labsSpec === undefined) return [];
+  async function labsWhenNeeded(deferred: DeferredKey | undefined, conditions: readonly unknown[], patient: unknown, now: number): Promise<{ resources: fhir4.Resource[]; withheld: boolean }> {
+    const none = { resources: [], withheld: false };
+    if (deferred === undefined || labsSpec === undefined) return none;
     const scope = assessScope(conditions, deps.gsb, settings, now, patient);
-    if (!scope.inScope) return [];
+    if (!scope.inScope) return none;
     const unavailable = (why: string): RequiredDataUnavailable => new RequiredDataUnavailable([{ key: LABS, description: labsSpec.description, why }]);
     if (!deferred.pageLimit) throw unavailable(deferred.why);
     // The UTC day of the first instant that counts (22:00 or 23:00 UTC the day before the Danish day): asks a
@@ -167,7 +168,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
     const from = new Date(firstCountedTime(scope, config.screening)).toISOString().slice(0, 10);
     const narrowed = await deferred.readNarrower(`date=ge${from}`);
     if ('unavailable' in narrowed) throw unavailable(`${deferred.why}, and read again from ${from}: ${narrowed.unavailable}`);
-    return narrowed.resources;
+    return { resources: narrowed.resources, withheld: narrowed.withheld === true };
   }
   return {
     id: PATIENT_VIEW_SERVICE_ID,
@@ -182,16 +183,21 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
       const patientId = request.context.patientId;
       const data = await resolvePrefetch(prefetch, call, dataDeps, DEFER_LABS);
       const conditions = ofType(data.resources.conditions, 'Condition');
-      const labs = data.resources.labs ?? (await labsWhenNeeded(data.deferred?.[LABS], conditions, data.resources.patient?.[0], now));
+      const labs: { resources: readonly unknown[]; withheld: boolean } =
+        data.resources.labs === undefined
+          ? await labsWhenNeeded(data.deferred?.[LABS], conditions, data.resources.patient?.[0], now)
+          : { resources: data.resources.labs, withheld: data.withheld.includes(LABS) };
       // Quiet by design (docs/clinical-rules.md §6): the one store read, started by transport beside the FHIR reads.
       const answered = call.answered ? await call.answered() : NOTHING_ANSWERED;
       const assessment = assessPatientView(
         {
           conditions,
-          observations: labs,
+          observations: labs.resources,
           // undefined: the optional key could not be read — open orders unknown, nothing is ordered (§7).
           serviceRequests: data.resources.serviceRequests,
           patient: data.resources.patient?.[0],
+          labsWithheld: labs.withheld,
+          openOrdersWithheld: data.withheld.includes('serviceRequests'),
           isFlagAnswered: (key) => answered.isFlagAnswered(key),
           isAbnormalCardQuiet: (f) => answered.isCardQuiet(f.kind, screeningAbnormalFacts(f)),
         },
@@ -214,6 +220,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             unreadable: call.skipped.countOf('active-medication') - unreadableBefore,
             ordersUnavailable: data.unavailable.includes('medications'),
             recordUnavailable: data.unavailable.includes('medicationStatements'),
+            withheld: data.withheld.includes('medications') || data.withheld.includes('medicationStatements'),
             conditions,
             settings: daytimeSettings,
             terminology: deps.medication,

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { isIncomplete, listedOnce, readFhirPayload } from '../../src/data/bundleEntries.js';
+import { isIncomplete, listedOnce, readFhirPayload, saysWithheld } from '../../src/data/bundleEntries.js';
 
 describe('readFhirPayload', () => {
   const c1 = { resourceType: 'Condition', id: 'c1' };
@@ -32,7 +32,7 @@ describe('readFhirPayload', () => {
     }
   });
 
-  it('a warning that the results are cut off, not all returned or throttled is no "none": a prefetch error; one of withheld results (suppressed) is not', () => {
+  it('a warning that the results are cut off, not all returned or throttled is no "none": a prefetch error; one of withheld results (suppressed) is not: it is kept, no match, to mark the key', () => {
     for (const code of ['too-costly', 'incomplete', 'throttled']) {
       const cut = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code, diagnostics: 'Search results were truncated' }] };
       for (const entry of [{ resource: cut, search: { mode: 'outcome' } }, { resource: cut }]) {
@@ -40,7 +40,12 @@ describe('readFhirPayload', () => {
       }
     }
     const suppressed = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
-    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c1 }, { resource: suppressed }] })).toEqual({ ok: true, resources: [c1], matches: 1 });
+    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c1 }, { resource: suppressed }] })).toEqual({ ok: true, resources: [c1, suppressed], matches: 1 });
+    expect(saysWithheld(suppressed)).toBe(true);
+    // Epic's "no results" warning is dropped, as before.
+    const none = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'processing' }] };
+    expect(readFhirPayload({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c1 }, { resource: none, search: { mode: 'outcome' } }] })).toEqual({ ok: true, resources: [c1], matches: 1 });
+    expect(saysWithheld(none)).toBe(false);
   });
 
   it('included resources are data but not matches (total counts matches only)', () => {

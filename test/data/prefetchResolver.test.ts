@@ -146,6 +146,28 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
     expect(server.isDone()).toBe(false);
   });
 
+  it('results withheld by consent or access rules (an outcome issue "suppressed"): the key is read as what the user may see and marked withheld, prefetched or from the FHIR server; a key holding only that outcome is empty, not "holding no Condition"', async () => {
+    const server = anyRequest();
+    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed', diagnostics: 'Some results are blocked by the patient.' }] };
+    const outcome = { resource: withheld, search: { mode: 'outcome' } };
+    const prefetched = await resolve(
+      request({ prefetch: { patient, conditions: { ...bundle([cond('c1')]), entry: [...bundle([cond('c1')]).entry, outcome] }, meds: { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [outcome] } } }),
+    );
+    expect(prefetched.resources).toEqual({ patient: [patient], conditions: [cond('c1')], meds: [] });
+    expect(prefetched.withheld).toEqual(['conditions', 'meds']);
+    expect(prefetched.trace.withheld).toEqual(['conditions', 'meds']);
+    expect(prefetched.unavailable).toEqual([]);
+    expect(server.isDone()).toBe(false);
+    nock.cleanAll();
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, { ...bundle([cond('c9')]), entry: [...bundle([cond('c9')]).entry, outcome] });
+    const fetched = await resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY);
+    expect(fetched.resources.conditions).toEqual([cond('c9')]);
+    expect(fetched.withheld).toEqual(['conditions']);
+    expect(scope.isDone()).toBe(true);
+    // Without the outcome nothing is marked.
+    expect((await resolve(request({ prefetch: fullPrefetch() }))).withheld).toEqual([]);
+  });
+
   it('row 5: a Bundle whose only outcome entry is information (no search.mode) is an empty result too', async () => {
     const info = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] };
     const r = await resolve(request({ fhirServer: undefined, prefetch: { conditions: { resourceType: 'Bundle', total: 0, entry: [{ resource: info }] } } }), config(), CONDITIONS_ONLY);

@@ -27,11 +27,11 @@ describe('findCurrentMedication (patient-view §3.3)', () => {
 
   test('what could not be read is counted: an unreadable order (no status) and a drug that cannot be identified (a national drug id alone); none when all is read', () => {
     const oxy = active({ text: 'OxyNorm 5 mg' }, 'o');
-    expect(current([oxy])?.notRead).toEqual({ entries: 0, ordersUnavailable: false, recordUnavailable: false });
+    expect(current([oxy])?.notRead).toEqual({ entries: 0, ordersUnavailable: false, recordUnavailable: false, withheld: false });
     const noStatus = { ...active({ text: 'Contalgin 10 mg' }, 'n'), status: undefined };
     const danishId = active({ coding: [{ system: 'urn:oid:1.2.208.176.2.7', code: '28100636685' }] }, 'd');
     const knownNotGuideline = active({ coding: [{ system: 'http://www.whocc.no/atc', code: 'N02BE01' }] }, 'p');
-    expect(current([oxy, noStatus, danishId, knownNotGuideline])?.notRead).toEqual({ entries: 2, ordersUnavailable: false, recordUnavailable: false });
+    expect(current([oxy, noStatus, danishId, knownNotGuideline])?.notRead).toEqual({ entries: 2, ordersUnavailable: false, recordUnavailable: false, withheld: false });
   });
 
   test('classes in table order; warning with an opioid without dual action; daytime amitriptyline named', () => {

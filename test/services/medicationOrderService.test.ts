@@ -129,6 +129,17 @@ describe('opioid without dual action: the delete suggestion', () => {
     const card = expectValidResponse(res.body).cards[0]!;
     expect(card.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
+  test('some active orders or statements withheld by consent or access rules (an outcome issue "suppressed", docs/clinical-rules.md §7): one of them may be the opioid this draft continues, so no delete, and the card says why', async () => {
+    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
+    for (const key of ['medications', 'medicationStatements']) {
+      const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
+      const prefetch = b.prefetch as Record<string, fhir4.Bundle>;
+      prefetch[key] = { ...prefetch[key]!, entry: [{ resource: withheld as fhir4.OperationOutcome, search: { mode: 'outcome' } }] };
+      const card = expectValidResponse((await request(buildTestApp().app).post(SELECT).send(b)).body).cards[0]!;
+      expect([key, card.suggestions]).toEqual([key, undefined]);
+      expect(card.detail).toContain("**Not all of the patient's active orders could be read:**");
+    }
+  });
   test('the active orders cannot be read (no prefetch, no FHIR server): still a 200 with the card; the opioid card withholds its delete and says why (da, en), an SSRI card is unchanged', async () => {
     const { app } = buildTestApp();
     const send = (drafts: fhir4.Resource[], lang: string) => {

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { FhirFetchError, type FhirFetcher } from '../../src/data/fhirFetcher.js';
 import { PATIENT_VIEW_SERVICE_ID } from '../../src/services/patientViewService.js';
 import { createServices } from '../../src/services/serviceRegistry.js';
 import { assessPatientView, type ScreeningAbnormalFinding, type ScreeningIncompleteFinding } from '../../src/guideline/patientViewFindings.js';
@@ -1157,5 +1158,89 @@ describe('patient-view over HTTP: every resource a reader cannot read is named i
     });
     expect(warnings).toEqual([]);
     expect(cardOfKind(body, 'screening-incomplete')!.summary).not.toContain('sodium');
+  });
+});
+
+describe('patient-view: results withheld by consent or access rules (an OperationOutcome issue "suppressed", docs/clinical-rules.md §7)', () => {
+  const WITHHELD = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed', diagnostics: 'Some records are blocked by the patient.' }] };
+  /** The request of `fixture` with the withheld outcome in the searchsets of `keys`. */
+  function withheldIn(fixture: string, keys: readonly string[]): Record<string, unknown> {
+    const req = patientViewRequest(fixture);
+    const prefetch = req.prefetch as Record<string, fhir4.Bundle>;
+    for (const k of keys) prefetch[k] = { ...prefetch[k]!, entry: [...(prefetch[k]!.entry ?? []), { resource: WITHHELD as fhir4.OperationOutcome, search: { mode: 'outcome' } }] };
+    return req;
+  }
+  async function send(req: Record<string, unknown>, lang = 'en') {
+    const res = await request(buildTestApp().app).post(URL).set('Accept-Language', lang).send(req);
+    expect(res.status).toBe(200);
+    return expectValidResponse(res.body);
+  }
+  test.each([
+    ['en', 'Screening tests not found: ', '**Not found among the results you can see (16):**', '**Some lab results are withheld from you**', 'Screening tests not taken', '**Not taken, not ordered (16):**'],
+    ['da', 'Screeningsprøver ikke fundet: ', '**Ikke fundet blandt de svar, du kan se (16):**', '**Nogle prøvesvar er skjult for dig**', 'Screeningsprøver ikke taget', '**Ikke taget og ikke bestilt (16):**'],
+  ] as const)('lab results withheld: the screening card says "not found among the results you can see" and why, never "not taken", and still offers the orders (%s)', async (lang, summary, heading, line, notTaken, plainHeading) => {
+    const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['labs']), lang), 'screening-incomplete')!;
+    expect(card.summary.startsWith(summary)).toBe(true);
+    expect(card.detail).toContain(heading);
+    expect(card.detail).toContain(line);
+    expect(`${card.summary}${card.detail}`).not.toContain(notTaken);
+    expect(card.suggestions).toHaveLength(1);
+    // Nothing withheld: the card as before.
+    const plain = cardOfKind(await send(patientViewRequest('gsb-workup-missing'), lang), 'screening-incomplete')!;
+    expect(plain.summary.startsWith(notTaken)).toBe(true);
+    expect(plain.detail).toContain(plainHeading);
+    expect(plain.detail).not.toContain(line);
+  });
+  test('lab results read again from the first date the rules count (more pages than FHIR_MAX_PAGES), withheld in that answer: the card says so too', async () => {
+    const queries: string[] = [];
+    const fetcher: FhirFetcher = {
+      async fetch(_server, query) {
+        queries.push(query.split('?')[0]!);
+        if (!query.includes('date=ge')) throw new FhirFetchError('page-limit', 'the search has more pages than the page limit');
+        return [WITHHELD as fhir4.OperationOutcome];
+      },
+    };
+    const req = patientViewRequest('gsb-workup-missing', { omit: ['labs'], fhirServer: 'http://127.0.0.1:9/fhir' });
+    const res = await request(buildTestApp({ fetcher }).app).post(URL).send(req);
+    expect(res.status).toBe(200);
+    expect(queries).toEqual(['Observation', 'Observation']);
+    expect(cardOfKind(expectValidResponse(res.body), 'screening-incomplete')!.detail).toContain('**Not found among the results you can see (16):**');
+  });
+  test('open lab orders withheld: open orders are unknown, so nothing is ordered and the card says so', async () => {
+    const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['serviceRequests'])), 'screening-incomplete')!;
+    expect(card.suggestions).toBeUndefined();
+    expect(card.detail).toContain('Open lab orders could not be checked');
+    expect(card.detail).toContain('**Not taken (16):**');
+  });
+  test('established phase, lab results withheld: the non-drug card says so beside the groups the screening did not include; with all groups seen, no line', async () => {
+    const req = withheldIn('gsb-established-complete', ['labs']);
+    const labs = (req.prefetch as Record<string, fhir4.Bundle>).labs!;
+    labs.entry = labs.entry!.filter((e) => e.resource?.resourceType === 'OperationOutcome');
+    labs.total = 0;
+    const card = cardOfKind(await send(req), 'non-pharmacological-treatment')!;
+    expect(card.detail).toContain('**Some lab results are withheld from you**');
+    const complete = cardOfKind(await send(withheldIn('gsb-established-complete', ['labs'])), 'non-pharmacological-treatment')!;
+    expect(complete.detail).not.toContain('withheld');
+  });
+  test('drug orders or the shared medication record withheld: the current-medication card says the list may be incomplete (da, en); nothing withheld, no such line', async () => {
+    const contalgin = {
+      resourceType: 'MedicationRequest',
+      id: 'mr-contalgin',
+      status: 'active',
+      intent: 'order',
+      subject: { reference: 'Patient/gsb-established-complete' },
+      medicationCodeableConcept: { text: 'Contalgin 30 mg' },
+    } as fhir4.MedicationRequest;
+    for (const key of ['medications', 'medicationStatements']) {
+      const req = withheldIn('gsb-established-complete', [key]);
+      const meds = (req.prefetch as Record<string, fhir4.Bundle>).medications!;
+      meds.entry = [{ resource: contalgin, search: { mode: 'match' } }, ...(meds.entry ?? [])];
+      const en = cardOfKind(await send(req), 'current-medication')!;
+      expect([key, en.detail.includes('**The list may be incomplete:** some orders or statements are withheld from you')]).toEqual([key, true]);
+      expect(cardOfKind(await send(req, 'da'), 'current-medication')!.detail).toContain('nogle ordinationer eller registreringer er skjult for dig');
+    }
+    const req = patientViewRequest('gsb-established-complete');
+    (req.prefetch as Record<string, fhir4.Bundle>).medications = searchset([contalgin]);
+    expect(cardOfKind(await send(req), 'current-medication')!.detail).not.toContain('withheld');
   });
 });
