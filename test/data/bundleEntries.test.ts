@@ -77,6 +77,13 @@ describe('readFhirPayload', () => {
     expect(batch('200 OK')).toEqual({ ok: true, resources: [], matches: 0 });
   });
 
+  it('a batch entry answered with a 3xx (a redirect, 304 Not Modified) is a failure too, even with a resource: only 2xx is data', () => {
+    const batch = (status: unknown) => readFhirPayload({ resourceType: 'Bundle', type: 'batch-response', entry: [{ response: { status }, resource: c1 }] });
+    expect(batch('304 Not Modified')).toEqual({ ok: false, problem: 'a Bundle with an entry that failed (HTTP 304)' });
+    expect(batch(302)).toEqual({ ok: false, problem: 'a Bundle with an entry that failed (HTTP 302)' });
+    expect(batch('201 Created')).toMatchObject({ ok: true, resources: [c1], matches: 1 });
+  });
+
   it('Observations contained in a DiagnosticReport are listed with unique ids and the report\'s subject and date', () => {
     const report = {
       resourceType: 'DiagnosticReport',
@@ -257,6 +264,14 @@ describe('listedOnce: pages that overlap list a resource twice', () => {
     expect(listedOnce([newer, obs('b'), older])).toEqual([newer, obs('b')]);
     expect(listedOnce([older, obs('b'), newer])).toEqual([newer, obs('b')]);
     expect(listedOnce([obs('a', { status: 'preliminary' }), obs('a', { status: 'final' })])).toEqual([obs('a', { status: 'final' })]);
+  });
+
+  it('of two versions updated at the same time, the one listed last is kept (read later), in the place of the first', () => {
+    const at = { meta: { lastUpdated: '2026-11-01T10:00:00Z' } };
+    const first = obs('a', { status: 'preliminary', ...at });
+    const last = obs('a', { status: 'final', ...at });
+    expect(listedOnce([first, obs('b'), last])).toEqual([last, obs('b')]);
+    expect(listedOnce([last, obs('b'), first])).toEqual([first, obs('b')]);
   });
 
   it('different resources are all kept: another type with the same id, resources without an id', () => {

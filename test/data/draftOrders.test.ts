@@ -218,6 +218,19 @@ describe('readDraftOrders', () => {
     expect(d!.drugText).toBe('Oxycodone 5 mg');
   });
 
+  test('a Medication whose ingredients are coded (itemCodeableConcept) is named by them, not by the display of the reference to it; one whose ingredients are named only by reference displays is named by that display first', () => {
+    const draft = (ingredient: unknown[]) =>
+      oneDraft({ contained: [{ resourceType: 'Medication', id: 'm', ingredient }], medicationReference: { reference: '#m', display: 'Smertestillende depottablet' } });
+    const coded = draft([{ itemCodeableConcept: { text: 'oxycodon' } }, { itemCodeableConcept: { text: 'naloxon' } }]);
+    expect(coded.medication).toBeNull();
+    expect(coded.medicationIngredients).toEqual([{ text: 'oxycodon' }, { text: 'naloxon' }]);
+    expect(coded.drugText).toBe('oxycodon / naloxon');
+    const byDisplays = draft([{ itemReference: { display: 'oxycodon' } }, { itemReference: { display: 'naloxon' } }]);
+    expect(byDisplays.medication).toEqual({ text: 'Smertestillende depottablet' });
+    expect(byDisplays.medicationIngredients).toEqual([{ text: 'oxycodon' }, { text: 'naloxon' }]);
+    expect(byDisplays.drugText).toBe('Smertestillende depottablet');
+  });
+
   test('the status is kept, lower case (a stopped draft gets no card downstream)', () => {
     const [d] = readDraftOrders([{ resourceType: 'MedicationRequest', id: 'x', status: 'Entered-In-Error', medicationCodeableConcept: { text: 'OxyContin' } }]);
     expect(d!.status).toBe('entered-in-error');
@@ -256,6 +269,17 @@ describe('readActiveMedicationResources', () => {
     expect(active.map((a) => a.reference)).toEqual(['MedicationRequest/a', 'MedicationOrder/d', 'MedicationStatement/s']);
     expect(active[2]!.dosageInstruction).toEqual([{ asNeededBoolean: true }]);
   });
+  test('a statement started at its effectivePeriod.start, else its effectiveDateTime, else dateAsserted (the start a course length counts from)', () => {
+    const statement = (id: string, fields: Record<string, unknown>) => ({ resourceType: 'MedicationStatement', id, status: 'active', medicationCodeableConcept: { text: 'Contalgin' }, ...fields });
+    const started = readActiveMedicationResources([
+      statement('a', { effectivePeriod: { start: '2026-10-01' }, effectiveDateTime: '2026-10-15', dateAsserted: '2026-11-20' }),
+      statement('b', { effectivePeriod: { end: '2026-12-01' }, effectiveDateTime: '2026-10-15', dateAsserted: '2026-11-20' }),
+      statement('c', { dateAsserted: '2026-11-20' }),
+      statement('d', {}),
+    ], new SkippedResources(), statuses);
+    expect(started.map((s) => s.startedAt)).toEqual(['2026-10-01', '2026-10-15', '2026-11-20', null]);
+  });
+
   test("a DSTU2 statement's reason is its reasonForUseCodeableConcept or reasonForUseReference (resolved to a contained Condition)", () => {
     const depression = { coding: [{ system: 'http://hl7.org/fhir/sid/icd-10', code: 'F32.1' }] };
     const [byCode, byReference] = readActiveMedicationResources([

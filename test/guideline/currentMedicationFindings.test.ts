@@ -56,6 +56,21 @@ describe('findCurrentMedication (patient-view §3.3)', () => {
     expect(current([active(rx('835603'), 't')])).toMatchObject({ indicator: 'info', classes: [{ kind: 'tramadol' }] });
   });
 
+  test('a request whose intent prescribes nothing (proposal, plan, option: docs/clinical-rules.md §3.3) is not listed; one with intent order is', () => {
+    for (const intent of ['proposal', 'plan', 'option']) expect([intent, current([active({ text: 'Contalgin 10 mg' }, 'm', { intent })])]).toEqual([intent, null]);
+    expect(current([active({ text: 'Contalgin 10 mg' }, 'm', { intent: 'order' })])).toMatchObject({ classes: [{ kind: 'opioid-without-dual-action', drugs: [{ reference: 'MedicationRequest/m' }] }] });
+  });
+
+  test('the same amitriptyline from two orders is listed once, dosed in the daytime when either is (the safe side), whichever comes first; at night when both are', () => {
+    const amitriptyline = { text: 'Amitriptylin 10 mg' };
+    const threeTimesADay = { dosageInstruction: [{ timing: { repeat: { frequency: 3, period: 1, periodUnit: 'd' } } }] };
+    const atBedtime = { dosageInstruction: [{ timing: { repeat: { frequency: 1, period: 1, periodUnit: 'd', when: ['HS'] } } }] };
+    const daytime = (resources: Record<string, unknown>[]) => current(resources)?.classes.flatMap((c) => c.drugs.map((d) => d.daytime));
+    expect(daytime([active(amitriptyline, 'day', threeTimesADay), active(amitriptyline, 'night', atBedtime)])).toEqual([true]);
+    expect(daytime([active(amitriptyline, 'night', atBedtime), active(amitriptyline, 'day', threeTimesADay)])).toEqual([true]);
+    expect(daytime([active(amitriptyline, 'night', atBedtime), active(amitriptyline, 'night2', atBedtime)])).toEqual([false]);
+  });
+
   test('null when nothing the guideline speaks about; exclusions apply', () => {
     expect(current([active({ text: 'Panodil' }, 'p')])).toBeNull();
     expect(current([active(rx('1010608'), 'sub')])).toBeNull();
@@ -98,6 +113,14 @@ describe('rev 2: statements, depression reasons, dependence', () => {
     expect(current([statement({ text: 'Metadon 40 mg', coding: [{ system: 'http://www.whocc.no/atc', code: 'N07BC02' }] }, 'm')], [f11])).toBeNull();
     expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')], [f11])).toMatchObject({ opioidDependence: true });
     expect(current([statement({ text: 'OxyContin 10 mg' }, 'o')])).toMatchObject({ opioidDependence: false });
+  });
+
+  test('opioid dependence is marked only when an opioid is listed (docs/clinical-rules.md §3.3): methadone named beside amitriptyline for a patient with opioid dependence lists amitriptyline, unmarked', () => {
+    const f11: fhir4.Condition = { resourceType: 'Condition', subject: {}, code: reason(ICD10, 'F11.2') };
+    const both = statement({ text: 'Metadon 40 mg og Amitriptylin 25 mg' }, 'ma');
+    expect(current([both], [f11])).toMatchObject({ kinds: ['amitriptyline'], opioidDependence: false });
+    // The control: an opioid listed beside it is marked.
+    expect(current([both, statement({ text: 'OxyContin 10 mg' }, 'o')], [f11])).toMatchObject({ kinds: ['amitriptyline', 'opioid-without-dual-action'], opioidDependence: true });
   });
 
   test('an active substitution product is opioid dependence on record, as on the order cards (docs/clinical-rules.md §4.10): methadone beside it is not listed, another opioid is marked', () => {

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import {
   classifyIngredientConcepts as classifyIngredientsWith,
   classifyMedication as classifyWith,
+  classifyOrder as classifyOrderWith,
   ingredientKeysInText as keysWith,
 } from '../../src/guideline/drugClassification.js';
+import type { MedicationOrderView } from '../../src/model/medicationOrder.js';
 import { projectPath } from '../../src/projectRoot.js';
 import { loadCodeSystems } from '../../src/terminology/codeSystems.js';
 import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
@@ -52,7 +54,7 @@ describe('drug data files', () => {
   function withFile(name: string, content: string, run: (dir: string) => void): void {
     const dir = mkdtempSync(join(tmpdir(), 'drugs-'));
     try {
-      for (const f of ['ingredients.csv', 'rxnorm-products.csv', 'atc.csv', 'brands.csv']) {
+      for (const f of ['ingredients.csv', 'rxnorm-products.csv', 'atc.csv', 'brands.csv', 'name-suffixes.csv']) {
         writeFileSync(join(dir, f), readFileSync(projectPath('terminology', 'drugs', f), 'utf8'));
       }
       writeFileSync(join(dir, name), content);
@@ -84,6 +86,26 @@ describe('drug data files', () => {
     });
     withFile('ingredients.csv', ingredients.replace(/^(buprenorphine,(?:[^,]*,){7})N02AE01,/m, '$1N07BC01,'), (dir) => {
       expect(() => loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)).toThrow(/buprenorphine's pain_product_atc N07BC01 is no exact atc\.csv row of it with a card kind/);
+    });
+  });
+
+  // A made-up row with short names: the shipped names are all longer, so these rules are shown on a table of one's own.
+  const withShortNames = (run: (withCodes: typeof codes) => void) =>
+    withFile('ingredients.csv', `${readFileSync(projectPath('terminology', 'drugs', 'ingredients.csv'), 'utf8').trimEnd()}\nshort-names,,,none,,abc,abcd,no,,test row\n`, (dir) =>
+      run(loadDrugCodes(loadDrugKinds(), loadCodeSystems(), dir)));
+
+  test('a name of three letters in ingredients.csv is found in text, as a whole word', () => {
+    withShortNames((withCodes) => {
+      expect(keysWith('ABC 5 mg', withCodes)).toEqual(['short-names']);
+      expect(keysWith('abcx 5 mg', withCodes)).toEqual([]);
+    });
+  });
+
+  test('a salt or form word glued to a name is split off when the word is more than 3 letters longer than it: a name of four letters, not of three (name-suffixes.csv)', () => {
+    withShortNames((withCodes) => {
+      expect(keysWith('abcdtabletter 5 mg', withCodes)).toEqual(['short-names']);
+      expect(keysWith('abcdhcl 5 mg', withCodes)).toEqual(['short-names']);
+      expect(keysWith('abctabletter 5 mg', withCodes)).toEqual([]);
     });
   });
 
@@ -194,6 +216,35 @@ describe('ATC rules', () => {
   test('codes are matched case- and space-insensitively; other systems are ignored', () => {
     expect(classifyMedication(atc(' n02ax02 ')).kinds).toEqual(['tramadol']);
     expect(classifyMedication({ coding: [{ system: 'http://example.org/x', code: 'N02AX02' }] }).via).toBeNull();
+  });
+});
+
+describe('classifyOrder: a code and a Medication\'s ingredient list', () => {
+  const orderOf = (medication: fhir4.CodeableConcept | null, medicationIngredients: fhir4.CodeableConcept[]): MedicationOrderView => ({
+    resourceType: 'MedicationRequest',
+    id: 'x',
+    reference: 'MedicationRequest/x',
+    status: 'draft',
+    dosageInstruction: [],
+    medication,
+    medicationIngredients,
+    unresolvedMedicationReference: null,
+    drugText: 'x',
+    reasons: [],
+    unresolvedReasonReferences: [],
+    hasReason: false,
+    startedAt: null,
+    endedAt: null,
+    notTaken: false,
+    replaces: null,
+    intent: 'order',
+  });
+  const codeineAndParacetamol = [text('kodein'), text('paracetamol')];
+
+  test('an out-of-scope code (antitussive combination R05FA) stands whatever its ingredient list names: no card kind (docs/clinical-rules.md §4.10)', () => {
+    expect(classifyOrderWith(orderOf(atc('R05FA02'), codeineAndParacetamol), codes)).toMatchObject({ outOfScope: 'antitussive-combination', kinds: [], via: 'atc' });
+    // The same ingredients under a code naming only the partner make the combination the tables know: an opioid.
+    expect(classifyOrderWith(orderOf(rx('161'), codeineAndParacetamol), codes)).toMatchObject({ outOfScope: null, kinds: ['opioid-without-dual-action'] });
   });
 });
 

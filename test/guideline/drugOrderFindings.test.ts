@@ -44,12 +44,14 @@ const bundle = (...resources: Record<string, unknown>[]) => ({ resourceType: 'Bu
 
 function run(
   drafts: DraftOrder[],
-  opts: { active?: Record<string, unknown>[]; activeUnknown?: boolean; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
+  opts: { active?: Record<string, unknown>[]; ended?: Record<string, unknown>[]; activeUnknown?: boolean; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
 ): DrugOrderFinding[] {
   return findDrugOrderFindings({
     drafts,
     relevant: relevantDrafts(drafts, terminology),
     activeMedications: readActiveMedicationResources(opts.active ?? [], new SkippedResources(), statuses),
+    // Orders still listed as active whose end has passed within the window (the service sorts them out by date).
+    ...(opts.ended ? { recentlyEnded: { orders: readActiveMedicationResources(opts.ended, new SkippedResources(), statuses), days: 14 } } : {}),
     activeOrdersKnown: opts.activeUnknown !== true,
     conditions: opts.conditions ?? [],
     patientInScope: opts.inScope ?? true,
@@ -325,6 +327,16 @@ describe('delete suggestion vs tapering', () => {
     });
   });
 
+  test('a draft without an id, or with one FHIR does not allow, is not offered for delete: there is no {resourceType}/{id} to remove (docs/clinical-rules.md §4.1)', () => {
+    const { id: _, ...withoutId } = order(rx('1049621'));
+    for (const draft of [withoutId, order(rx('1049621'), {}, 'not a valid id!')]) {
+      const f = run(readDraftOrders(bundle(draft)))[0]!;
+      expect(f.order.reference).toBeNull();
+      expect(f.opioid).toMatchObject({ offerDelete: false, sameIngredient: [], otherOpioids: [], recentlyEnded: [], alreadyActive: false, activeOrdersUnknown: false });
+    }
+    expect(one(rx('1049621'))[0]!.opioid?.offerDelete).toBe(true);
+  });
+
   test('DSTU2 delete id uses MedicationOrder', () => {
     const drafts = readDraftOrders(bundle({ resourceType: 'MedicationOrder', id: 'order-123', status: 'draft', medicationCodeableConcept: rx('892672') }));
     expect(run(drafts)[0]).toMatchObject({ order: { reference: 'MedicationOrder/order-123' }, opioid: { offerDelete: true } });
@@ -359,6 +371,14 @@ describe('delete suggestion vs tapering', () => {
       const f = one(rx('1049621', 'OxyContin 10 mg'), {}, { active: [active] })[0]!;
       expect(f.opioid).toMatchObject({ offerDelete: false, sameIngredient: [], otherOpioids: [{ reference: 'MedicationRequest/m' }] });
     }
+  });
+
+  test('an ended order that is the draft itself, renewed in place (the same id), withholds the delete even as needed and of another ingredient; under another id it does not (docs/clinical-rules.md §4.1)', () => {
+    const endedPn = (id: string) => activeOrder({ text: 'Contalgin 10 mg' }, id, [{ asNeededBoolean: true }]);
+    const renewed = one(rx('1049621', 'OxyContin 10 mg'), {}, { ended: [endedPn('request-123')] })[0]!;
+    expect(renewed.opioid).toMatchObject({ offerDelete: false, recentlyEnded: [{ reference: 'MedicationRequest/request-123', drugText: 'Contalgin 10 mg' }], recentlyEndedDays: 14, alreadyActive: false });
+    const another = one(rx('1049621', 'OxyContin 10 mg'), {}, { ended: [endedPn('old-1')] })[0]!;
+    expect(another.opioid).toMatchObject({ offerDelete: true, recentlyEnded: [] });
   });
 
   test('a PN-only other opioid, or one being stopped in the same draft, leaves the delete (rev 2)', () => {

@@ -56,6 +56,14 @@ describe('flagged results: interpretation codes', () => {
     // A high flag stays high whatever the range says: the lab's word wins.
     expect(verdict({ valueQuantity: q(0.1), interpretation: interp('H'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
   });
+  test('high and low together are a flag without direction, in codes and in text (docs §3.2 step 1); one of them alone keeps its direction', () => {
+    const both = [{ coding: [{ system: V3, code: 'H' }, { system: V3, code: 'L' }] }];
+    expect(verdict({ valueQuantity: q(1), interpretation: both })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: [...interp('L'), ...interp('H')] })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: [{ text: 'Høj og lav' }] })).toEqual({ kind: 'flag', direction: 'abnormal', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: interp('H') })).toEqual({ kind: 'flag', direction: 'high', basis: 'interpretation' });
+    expect(verdict({ valueQuantity: q(1), interpretation: interp('L') })).toEqual({ kind: 'flag', direction: 'low', basis: 'interpretation' });
+  });
   test('interpretation N wins over an out-of-range value: the lab\'s own word counts', () => {
     expect(verdict({ valueQuantity: q(9), interpretation: interp('N'), referenceRange: range(0.3, 4) })).toEqual({ kind: 'normal' });
   });
@@ -285,6 +293,15 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueQuantity: { value: 21, unit: 'nmol/l' }, referenceRange: range(50, 160, 'nmol/L') }, 'vitamin-d')).toMatchObject({ direction: 'low' });
     expect(verdict({ valueQuantity: { value: 9, unit: 'mU/L' }, referenceRange: range(0.3, 4) })).toEqual({ kind: 'not-assessable', reason: 'unit-mismatch' });
   });
+  test('units: the micro sign µ and the Greek μ are u (docs §3.2 step 4): "µmol/L" is "umol/L", not "mmol/L"', () => {
+    expect(normaliseUnit('µmol/L')).toBe(normaliseUnit('umol/L'));
+    expect(normaliseUnit('μmol/l')).toBe(normaliseUnit('umol/L'));
+    expect(normaliseUnit('µmol/L')).not.toBe(normaliseUnit('mmol/L'));
+    const ckIn = (unit: string) => verdict({ valueQuantity: { value: 130, unit }, referenceRange: range(45, 90, 'umol/L') }, 'ck');
+    expect(ckIn('µmol/L')).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    expect(ckIn('μmol/L')).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    expect(ckIn('mmol/L')).toEqual({ kind: 'not-assessable', reason: 'unit-mismatch' });
+  });
   test('a range without unit takes the value\'s unit', () => {
     expect(verdict({ valueQuantity: q(9), referenceRange: [{ low: { value: 0.3 }, high: { value: 4 } }] })).toMatchObject({ direction: 'high' });
   });
@@ -307,10 +324,34 @@ describe('flagged results: values and ranges', () => {
     expect(verdict({ valueQuantity: q(8.0), referenceRange: danish }, 'haemoglobin', { sex: 'male' })).toMatchObject({ kind: 'flag', direction: 'low' });
     expect(verdict({ valueQuantity: q(8.0), referenceRange: danish }, 'haemoglobin', { sex: 'female' })).toEqual({ kind: 'normal' });
   });
+  test('of several ranges without appliesTo/age, the first counts (docs §3.2 step 4), not a later one', () => {
+    const twoGeneral = [...range(0.3, 4), ...range(0.5, 3)];
+    expect(verdict({ valueQuantity: q(3.5), referenceRange: twoGeneral })).toEqual({ kind: 'normal' });
+    expect(verdict({ valueQuantity: q(3.5), referenceRange: [...range(0.5, 3), ...range(0.3, 4)] })).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
+    // A range that fits the patient still comes before the first general one, wherever it stands.
+    const fitting = { low: { value: 0.5 }, high: { value: 3 }, appliesTo: [{ text: 'Kvinder' }] };
+    expect(verdict({ valueQuantity: q(3.5), referenceRange: [...twoGeneral, fitting] }, 'tsh', { sex: 'female' })).toMatchObject({ kind: 'flag', direction: 'high' });
+  });
   test('a range by age fits only when the birth date is known', () => {
     const ranges = [{ low: { value: 1 }, high: { value: 3 }, age: { low: { value: 18, unit: 'a' } } }];
     expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', { birthDate: Date.UTC(1980, 0, 1) })).toMatchObject({ direction: 'high' });
     expect(verdict({ valueQuantity: q(9), referenceRange: ranges }, 'tsh', {})).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
+  });
+  test('an age with no bound that can be read does not fit, even with the birth date known (docs §3.2 step 4: an unknown age does not fit): the general range decides', () => {
+    const birthDate = Date.UTC(1980, 0, 1);
+    const withAge = (age: unknown) => [{ low: { value: 1 }, high: { value: 3 }, age }, ...range(0.3, 4)];
+    for (const age of [{}, { low: { value: 18, unit: 'lysår' } }, { low: { value: 'atten', unit: 'a' } }]) {
+      expect([age, verdict({ valueQuantity: q(3.5), referenceRange: withAge(age) }, 'tsh', { birthDate })]).toEqual([age, { kind: 'normal' }]);
+    }
+    // The control: a bound that can be read fits, and its range decides.
+    expect(verdict({ valueQuantity: q(3.5), referenceRange: withAge({ low: { value: 18, unit: 'a' } }) }, 'tsh', { birthDate })).toMatchObject({ kind: 'flag', direction: 'high' });
+  });
+  test('a fractional number of years is counted in months: "0.5 a" is up to 6 months, so at 4 months the range fits and at 7 months it does not', () => {
+    const halfYear = [{ low: { value: 1 }, high: { value: 3 }, age: { high: { value: 0.5, unit: 'a' } } }];
+    const tsh = (birth: string) => verdict({ valueQuantity: q(9), referenceRange: halfYear }, 'tsh', { birthDate: Date.parse(birth) });
+    // FIXED_NOW is 2026-11-25.
+    expect(tsh('2026-07-20')).toMatchObject({ kind: 'flag', direction: 'high' });
+    expect(tsh('2026-04-20')).toEqual({ kind: 'not-assessable', reason: 'no-flag-or-range' });
   });
   test('age ranges count completed years (or months, …): at 50½ the range for "18–50 a" fits, not none; at 51 the one for "51–120 a"', () => {
     const ranges = [

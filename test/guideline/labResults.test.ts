@@ -42,3 +42,27 @@ describe('a result\'s date: its first instant for the rules, and the precision i
     expect(r.timePrecision).toBeUndefined();
   });
 });
+
+describe('a value\'s comparator (docs §3.2 step 3)', () => {
+  test('"≤" and "≥" are "<=" and ">=": the value may be the number itself, not only below or above it', () => {
+    expect(readLabResult(tsh({ valueQuantity: undefined, valueString: '≤ 0,3' }), panel)[0]?.numeric).toEqual({ value: 0.3, comparator: '<=' });
+    expect(readLabResult(tsh({ valueQuantity: undefined, valueString: '≥4 mIU/L' }), panel)[0]?.numeric).toEqual({ value: 4, comparator: '>=', unit: 'mIU/L' });
+    expect(readLabResult(tsh({ valueQuantity: { value: 4, comparator: '≥', unit: 'mIU/L' } }), panel)[0]?.numeric).toEqual({ value: 4, comparator: '>=', unit: 'mIU/L' });
+    // The strict signs stay strict.
+    expect(readLabResult(tsh({ valueQuantity: undefined, valueString: '< 0,3' }), panel)[0]?.numeric).toEqual({ value: 0.3, comparator: '<' });
+    expect(readLabResult(tsh({ valueQuantity: undefined, valueString: '>4' }), panel)[0]?.numeric).toEqual({ value: 4, comparator: '>' });
+  });
+});
+
+describe('a result\'s key, which quiet by design keys a flagged result by (docs §3.2 Facts, §6)', () => {
+  test('an Observation with an id: the id alone; sent without an id: when it was taken and its code, so two id-less results taken together are two keys', () => {
+    const effectiveDateTime = '2026-08-05';
+    expect(readLabResult(tsh({ effectiveDateTime }), panel)[0]?.key).toBe('tsh');
+    const idlessTsh = readLabResult(tsh({ id: undefined, effectiveDateTime }), panel)[0];
+    const idlessCk = readLabResult(tsh({ id: undefined, effectiveDateTime, code: { coding: [{ system: 'http://loinc.org', code: '2157-6' }] } }), panel)[0];
+    expect(idlessTsh?.key).toBe(`no-id@${Date.UTC(2026, 7, 5)}#3016-3`);
+    expect(idlessCk?.key).toBe(`no-id@${Date.UTC(2026, 7, 5)}#2157-6`);
+    // Undated and id-less: still named by the code.
+    expect(readLabResult(tsh({ id: undefined }), panel)[0]?.key).toBe('no-id@undated#3016-3');
+  });
+});

@@ -211,6 +211,13 @@ describe('phase and anchor (docs/clinical-rules.md §2)', () => {
     // Without a birth date an onsetAge cannot be placed: recordedDate is the pain's start.
     expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })]).painSince).toBe(Date.UTC(2026, 10, 1));
   });
+  test('pain duration: an onsetAge in years with a fraction counts the fraction too (docs/clinical-rules.md §2): 40.5 years is half a year after the 40th birthday', () => {
+    const patient = { resourceType: 'Patient', birthDate: '1980-03-15' };
+    const halfAYear = 0.5 * 365.25 * 24 * 60 * 60 * 1000;
+    expect(scope([condition(fm, { onsetAge: { value: 40.5, code: 'a' }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2020, 2, 15) + halfAYear);
+    // The control: a whole number of years is the birthday itself.
+    expect(scope([condition(fm, { onsetAge: { value: 40, code: 'a' }, recordedDate: '2026-11-01' })], {}, patient).painSince).toBe(Date.UTC(2020, 2, 15));
+  });
   test('pain duration: the earliest onset over every GSB condition, whichever comes first in the list; a non-GSB condition does not count', () => {
     const old = condition(fm, { id: 'old', onsetDateTime: '2020-01-01', recordedDate: '2026-11-01' });
     const recent = condition({ system: 'http://hl7.org/fhir/sid/icd-10', code: 'M79.7' }, { id: 'recent', onsetDateTime: '2026-10-01', recordedDate: '2026-11-10' });

@@ -149,6 +149,24 @@ describe('screening panel', () => {
     const several = run([], [sr('active', { authoredOn: '2026-05-20' }), sr('active', { authoredOn: '2026-06' })]);
     expect(several.stale).toEqual([{ group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.UTC(2026, 5, 1), orderedAtPrecision: 'month' }]);
   });
+  test('an active request whose intent orders nothing (proposal, plan, directive, option: docs/clinical-rules.md §3.1) is pending while recent and never stale; an old one with intent order is stale', () => {
+    const request = (intent: string, authoredOn: string) => ({ ...sr('active', { authoredOn }), intent });
+    for (const intent of ['proposal', 'plan', 'directive', 'option']) {
+      expect([intent, status(run([], [request(intent, '2026-11-20')]), 'ck')]).toEqual([intent, 'pending']);
+      expect([intent, status(run([], [request(intent, '2026-09-01')]), 'ck')]).toEqual([intent, 'missing']);
+    }
+    expect(status(run([], [request('order', '2026-09-01')]), 'ck')).toBe('stale');
+  });
+  test('an order whose sampling date is exactly SCREENING_PENDING_DAYS ahead is awaited; only one more than that ahead is "ordered for" it (docs/clinical-rules.md §3.1)', () => {
+    // FIXED_NOW is 2026-11-25T12:00Z; 30 days on is 2026-12-25T12:00Z.
+    const sampledAt = (occurrenceDateTime: string) => run([], [sr('active', { authoredOn: '2026-11-20', occurrenceDateTime })]);
+    const atTheEnd = sampledAt('2026-12-25T12:00:00Z');
+    expect(status(atTheEnd, 'ck')).toBe('pending');
+    expect(atTheEnd.stale).toEqual([]);
+    expect(sampledAt('2026-12-25T12:00:01Z').stale).toEqual([
+      { group: expect.objectContaining({ id: 'ck' }), orderedAt: Date.parse('2026-12-25T12:00:01Z'), orderedAtPrecision: 'day', later: true },
+    ]);
+  });
   test('a recent order beats a stale one for the same group', () => {
     expect(status(run([], [sr('active', { authoredOn: '2026-01-01' }), sr('active', { authoredOn: '2026-11-20' })]), 'ck')).toBe('pending');
   });

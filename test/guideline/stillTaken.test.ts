@@ -81,6 +81,11 @@ describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
     expect(isStillTaken(view({ dosageInstruction: course(tenDays) }), NOW)).toBe(true);
     expect(isStillTaken(view({ startedAt: '2026-01-01', dosageInstruction: course({ value: 10, unit: 'doses' }) }), NOW)).toBe(true);
   });
+  test('a course of no length (0 days) ends at its start; a negative length cannot be read: no end', () => {
+    const course = (value: number): fhir4.Dosage[] => [{ timing: { repeat: { boundsDuration: { value, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' } } } }];
+    expect(isStillTaken(view({ startedAt: '2026-11-01', dosageInstruction: course(0) }), NOW)).toBe(false);
+    expect(isStillTaken(view({ startedAt: '2026-11-01', dosageInstruction: course(-10) }), NOW)).toBe(true);
+  });
   test('a statement that says the drug is not taken is not, whatever its dates', () => {
     expect(isStillTaken(view({ notTaken: true }), NOW)).toBe(false);
     expect(isStillTaken(view({ notTaken: true, endedAt: '2027-01-01' }), NOW)).toBe(false);

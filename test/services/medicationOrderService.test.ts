@@ -1212,6 +1212,20 @@ describe('rev 2: words', () => {
     // The guidance on dependence-producing drugs is named once (in the recommendation line).
     expect(da.detail.match(/vejledning om ordination af afhængighedsskabende lægemidler/g)).toHaveLength(1);
   });
+  test('opioids without dual action and tramadol add that the guidance on prescribing dependence-producing drugs applies (da, en); an SSRI, amitriptyline or a gabapentinoid does not (docs/clinical-rules.md §4)', async () => {
+    const dependent = [draft('o', rx('1049621', 'oxycodone hydrochloride 5 MG Oral Tablet')), draft('t', rx('835603', 'tramadol 50 mg'))];
+    const other = [draft('s', rx('312941', 'Zoloft 50 mg')), draft('a', rx('856834', 'amitriptyline 25 mg')), draft('g', rx('483440', 'pregabalin 50 MG Oral Capsule'))];
+    const da = await call([...dependent, ...other], { hook: 'order-sign', lang: 'da' });
+    const en = await call([...dependent, ...other], { hook: 'order-sign' });
+    for (const kind of ['opioid-without-dual-action', 'tramadol']) {
+      expect(cardOfKind(da, kind)!.detail).toContain('Sundhedsstyrelsens vejledning om ordination af afhængighedsskabende lægemidler gælder.');
+      expect(cardOfKind(en, kind)!.detail).toContain("The Danish Health Authority's guidance on prescribing dependence-producing drugs applies.");
+    }
+    for (const kind of ['ssri', 'amitriptyline', 'gabapentinoid']) {
+      expect(cardOfKind(da, kind)!.detail).not.toContain('afhængighedsskabende');
+      expect(cardOfKind(en, kind)!.detail).not.toContain('dependence-producing');
+    }
+  });
   test('summaries lead with the message and end with the drug; a drug name too long gives way to its ingredients, never the message (<140 code points)', async () => {
     const long = 'Acetaminophen 325 MG / Oxycodone Hydrochloride 7.5 MG Extended Release Oral Tablet [Xartemis XR] with a very long packaging description';
     for (const lang of ['da', 'en']) {

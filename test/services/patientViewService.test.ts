@@ -203,6 +203,12 @@ describe('patient-view: groups with several measurements (calcium, vitamin D) as
     expect(detail.match(/^- calcium: /gm)).toEqual(['- calcium: ']);
     expect(detail).toContain('- calcium: hyperparathyroidism, malignancy; read with albumin');
   });
+  test('the total\'s own hint (with albumin) wins over the group\'s whichever of the pair the record lists first', async () => {
+    for (const observations of [[ionised('i', 1.45), total('t', 2.85)], [total('t', 2.85), ionised('i', 1.45)]]) {
+      const detail = (await flaggedDetail(observations))!;
+      expect(detail.match(/^- calcium: .*$/gm)).toEqual(['- calcium: hyperparathyroidism, malignancy; read with albumin']);
+    }
+  });
   test('a high total calcium stays flagged after a later normal ionised one, with the albumin hint; a normal pair raises nothing', async () => {
     const detail = await flaggedDetail([total('t', 2.85, '2026-11-10T08:00:00+01:00'), ionised('i', 1.25)]);
     expect(detail).toContain('- calcium (total): 2.85 mmol/L (high');
@@ -544,6 +550,21 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     const codes = (card.suggestions[0].actions as Array<{ resource: fhir4.ServiceRequest }>).map((a) => a.resource.code!.coding![0]!.code);
     expect(codes).toEqual(['62292-8', '69738-3']);
   });
+  test('a stale order alone raises the card: every other group taken, ESR only ordered long ago → the card names it; the same order recent is awaited, no card (docs/clinical-rules.md §3.1)', async () => {
+    const send = async (authoredOn: string) => {
+      const req = patientViewRequest('gsb-complete-flagged') as any;
+      req.prefetch.labs = searchset(req.prefetch.labs.entry.map((e: any) => e.resource).filter((o: any) => o.code.coding[0].code !== '30341-2'));
+      const esr = { resourceType: 'ServiceRequest', id: 'sr-esr', status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-complete-flagged' }, authoredOn, code: { coding: [{ system: 'http://loinc.org', code: '30341-2' }] } };
+      req.prefetch.serviceRequests = searchset([esr as unknown as fhir4.Resource]);
+      const { app } = buildTestApp();
+      return cardOfKind(expectValidResponse((await request(app).post(URL).send(req)).body), 'screening-incomplete');
+    };
+    const stale = (await send('2026-08-10'))!;
+    expect(stale.summary).toBe('Screening tests not taken: ESR');
+    expect(stale.detail).toContain('- ESR: ordered 2026-08-10, no result – renew or cancel');
+    expect(stale.suggestions).toBeUndefined();
+    expect(await send('2026-11-20')).toBeUndefined();
+  });
   test('stale orders in Danish: dd.mm.åååå and "forny eller annullér"', async () => {
     const card = cardOfKind(await callFixture('stale-open-orders', DA), 'screening-incomplete')!;
     expect(card.summary).toBe('Screeningsprøver ikke taget: CK, D-vitamin, differentialtælling, SR');
@@ -654,6 +675,20 @@ describe('patient-view: open orders (docs/clinical-rules.md §3.1 rev 2)', () =>
     expect(codings).toHaveLength(15);
     expect(codings.every((c) => c.system === 'urn:oid:1.2.208.176.2.1' && c.code!.startsWith('NPU'))).toBe(true);
     expect(card.detail).toContain('differential count: order with the lab\'s own requisition');
+  });
+  test('LAB_ORDER_CODE_SYSTEM=npu with the open orders unknown: no "order with the lab\'s own requisition" line, only that nothing is suggested (docs/clinical-rules.md §3.1)', async () => {
+    const { app } = buildTestApp({ env: { LAB_ORDER_CODE_SYSTEM: 'npu' } });
+    const req = patientViewRequest('gsb-workup-missing');
+    (req.prefetch as any).serviceRequests = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] };
+    for (const [lang, checked, requisition] of [
+      ['en', 'Open lab orders could not be checked, so no order is suggested.', 'own requisition'],
+      ['da', 'Åbne laboratoriebestillinger kunne ikke tjekkes; derfor intet bestillingsforslag.', 'egen rekvisition'],
+    ] as const) {
+      const card = cardOfKind(expectValidResponse((await request(app).post(URL).set('Accept-Language', lang).send(req)).body), 'screening-incomplete')!;
+      expect(card.suggestions).toBeUndefined();
+      expect(card.detail).toContain(checked);
+      expect(card.detail).not.toContain(requisition);
+    }
   });
 });
 

@@ -1,5 +1,7 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import request from 'supertest';
 import type { CdsService } from '../../src/model/cdsService.js';
+import { hookPosts, type Middleware } from '../../src/transport/hookPosts.js';
 import { buildTestApp, expectValidResponse, listenOnLoopback, patientViewRequest, rawHttp } from '../support/testApp.js';
 
 /**
@@ -93,5 +95,65 @@ describe('hookPosts: what every answer carries', () => {
     expect(failed.status).toBe(500);
     expect(failed.text).not.toContain('secret detail');
     expect((await request(app).get('/cds-services')).status).toBe(200);
+  });
+});
+
+describe('hookPosts: the middleware steps run as Express runs them', () => {
+  const service: CdsService = { id: 'svc', hook: 'patient-view', title: 't', description: 'd', prefetch: [], call: () => Promise.resolve({ cards: [] }) };
+  /** hookPosts over `before`, with a route that answers 200 "called" and an error answer that names the error. */
+  function handler(before: Middleware[], ran: string[]): (req: IncomingMessage, res: ServerResponse) => void {
+    const posts = hookPosts({
+      services: [service],
+      before,
+      checkCaller: () => Promise.resolve(null),
+      readBody: () => Promise.resolve({}),
+      callService: async (_s, _req, res) => {
+        ran.push('route');
+        res.end('called');
+      },
+      feedback: async () => undefined,
+      answerError: (err, _req, res) => {
+        ran.push('error');
+        res.statusCode = 500;
+        res.end(`error: ${String(err)}`);
+      },
+    });
+    return (req, res) => {
+      if (!posts(req, res)) res.end('not ours');
+    };
+  }
+
+  test('a step that calls next(null) has no error (Express reads null as none): the next step and the hook call run', async () => {
+    const ran: string[] = [];
+    const steps: Middleware[] = [
+      (_req, _res, next) => {
+        ran.push('first');
+        next(null);
+      },
+      (_req, _res, next) => {
+        ran.push('second');
+        next();
+      },
+    ];
+    const res = await request(handler(steps, ran)).post('/cds-services/svc').send({});
+    expect([res.status, res.text]).toEqual([200, 'called']);
+    expect(ran).toEqual(['first', 'second', 'route']);
+  });
+
+  test('a step that calls next(err) gets the error answer: no later step and no hook call', async () => {
+    const ran: string[] = [];
+    const steps: Middleware[] = [
+      (_req, _res, next) => {
+        ran.push('first');
+        next(new Error('refused'));
+      },
+      (_req, _res, next) => {
+        ran.push('second');
+        next();
+      },
+    ];
+    const res = await request(handler(steps, ran)).post('/cds-services/svc').send({});
+    expect([res.status, res.text]).toEqual([500, 'error: Error: refused']);
+    expect(ran).toEqual(['first', 'error']);
   });
 });

@@ -296,6 +296,34 @@ describe('the request log line counts the cards quieted by design', () => {
   });
 });
 
+describe('quiet by design: patient-view starts its one store read at the start of the call, beside its FHIR reads (docs/clinical-rules.md §6)', () => {
+  afterAll(closeAll);
+  test('the store read has begun when the FHIR server is asked for a key the prefetch lacks; still one read per call', async () => {
+    const store = await freshStore('sqlite');
+    let reads = 0;
+    const original = store.quietEntries.bind(store);
+    store.quietEntries = (key, now) => {
+      reads++;
+      return original(key, now);
+    };
+    const readsWhenAsked: number[] = [];
+    const conditions = patientResources('gsb-workup-missing').filter((r) => r.resourceType === 'Condition');
+    const scope = nock(FHIR_ORIGIN)
+      .get('/fhir/Condition')
+      .query({ patient: 'gsb-workup-missing' })
+      .reply(() => {
+        readsWhenAsked.push(reads);
+        return [200, searchset(conditions)];
+      });
+    const res = await post(patientViewRequest('gsb-workup-missing', { omit: ['conditions'], fhirServer: FHIR_BASE }), buildTestApp({ store }).app);
+    expect(res.status).toBe(200);
+    expect(scope.isDone()).toBe(true);
+    expect(cardOfKind(res.body, 'screening-incomplete')).toBeDefined();
+    expect(readsWhenAsked).toEqual([1]);
+    expect(reads).toBe(1);
+  });
+});
+
 describe('R2: unknown fields are tolerated', () => {
   test('extension at top level and in context, and other unknown fields → 200 with the same cards', async () => {
     const plain = await post(base());
