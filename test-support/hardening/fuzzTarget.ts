@@ -16,8 +16,19 @@ export interface Endpoint {
 
 const readJson = (file: string): Json => JSON.parse(readFileSync(file, 'utf8')) as Json;
 
+/** The patient id the first draft's `subject` (or DSTU2 `patient`) names as `Patient/{id}`, if any. */
+function draftsPatient(draftOrders: Json | undefined): string | undefined {
+  const entries = draftOrders !== null && typeof draftOrders === 'object' && !Array.isArray(draftOrders) && Array.isArray(draftOrders.entry) ? draftOrders.entry : [];
+  const first = entries[0];
+  const resource = first !== null && typeof first === 'object' && !Array.isArray(first) ? first.resource : undefined;
+  if (resource === null || typeof resource !== 'object' || Array.isArray(resource)) return undefined;
+  const ref = resource.subject ?? resource.patient;
+  const text = ref !== null && typeof ref === 'object' && !Array.isArray(ref) ? ref.reference : undefined;
+  return typeof text === 'string' && text.startsWith('Patient/') ? text.slice('Patient/'.length) : undefined;
+}
+
 /** Seed bodies for every POST endpoint, from fixtures/requests and fixtures/orders. */
-function endpoints(root: string): Endpoint[] {
+export function endpoints(root: string): Endpoint[] {
   const requests = readdirSync(join(root, 'fixtures', 'requests'))
     .filter((f) => f.endsWith('.json'))
     .map((f) => readJson(join(root, 'fixtures', 'requests', f)))
@@ -26,7 +37,9 @@ function endpoints(root: string): Endpoint[] {
     .filter((f) => f.endsWith('.json'))
     .map((f) => readJson(join(root, 'fixtures', 'orders', f)) as { [k: string]: Json });
   const orderBody = (hook: 'order-select' | 'order-sign', ctx: { [k: string]: Json }): Json => {
-    const context: { [k: string]: Json } = { patientId: 'fuzz-patient', userId: 'Practitioner/fuzz', draftOrders: ctx.draftOrders ?? null };
+    // The drafts' own patient: drafts for another patient than context.patientId are a 400, and seeds that are
+    // all 400 would leave the readers and rules behind it unfuzzed.
+    const context: { [k: string]: Json } = { patientId: draftsPatient(ctx.draftOrders) ?? 'fuzz-patient', userId: 'Practitioner/fuzz', draftOrders: ctx.draftOrders ?? null };
     if (hook === 'order-select') context.selections = ctx.selections ?? [];
     return {
       hook,
