@@ -438,39 +438,47 @@ function entriesOf(input: unknown): DraftEntry[] {
   return out;
 }
 
-/** The names an entry is known by (its `Type/id`, its fullUrl): what selections and suggestions name it by. */
-function namesOf(entry: DraftEntry): string[] {
+const DRAFT_ORDER_TYPES: ReadonlySet<unknown> = new Set<unknown>(['MedicationRequest', 'MedicationOrder']);
+
+/**
+ * The names a medication order is known by, as `selects` reads a selection: its id whichever order type
+ * (a selection "MedicationRequest/a" names a DSTU2 MedicationOrder a too), the id its absolute fullUrl ends
+ * with when it has none, and its fullUrl. Not an order: none.
+ */
+function orderNamesOf(entry: DraftEntry): string[] {
+  if (!DRAFT_ORDER_TYPES.has(entry.resource.resourceType)) return [];
   const names: string[] = [];
-  const id = nonBlank(entry.resource.id);
-  if (id !== undefined && typeof entry.resource.resourceType === 'string') names.push(`${entry.resource.resourceType}/${id.trim()}`);
+  const id = nonBlank(entry.resource.id)?.trim() ?? idOfFullUrl(entry.resource, entry.fullUrl);
+  if (id !== undefined) names.push(`order/${id}`);
   if (entry.fullUrl !== undefined) names.push(`fullUrl ${entry.fullUrl.trim()}`);
   return names;
 }
 
 /**
- * The draft orders, a draft sent twice read once: an EHR that lists the same draft twice (the same
- * `Type/id` or fullUrl, the same content) is sending one order, and it gets one card, not two. Drafts that
- * share a name but differ are `draftsSharingAName` (400).
+ * For each medication order listed again with the same content under one of its names (an EHR that sends the
+ * same draft twice is sending one order): the entry it repeats. Such a repeat is not read again, so the order
+ * gets one card; it still names the order (a selection of its fullUrl selects it), and still resolves
+ * references. Orders that share a name but differ are `draftsSharingAName` (400).
  */
-function draftEntries(input: unknown): DraftEntry[] {
-  const entries = entriesOf(input);
-  if (entries.length < 2) return entries;
+function repeatedOrders(entries: readonly DraftEntry[]): Map<DraftEntry, DraftEntry> {
+  const repeats = new Map<DraftEntry, DraftEntry>();
+  if (entries.length < 2) return repeats;
   const first = new Map<string, DraftEntry>();
-  return entries.filter((e) => {
-    let repeat = false;
-    for (const name of namesOf(e)) {
+  for (const e of entries) {
+    for (const name of orderNamesOf(e)) {
       const earlier = first.get(name);
       if (earlier === undefined) first.set(name, e);
-      else if (sameJson(earlier.resource, e.resource)) repeat = true;
+      else if (!repeats.has(e) && sameJson(earlier.resource, e.resource)) repeats.set(e, repeats.get(earlier) ?? earlier);
     }
-    return !repeat;
-  });
+  }
+  return repeats;
 }
 
 /**
- * Where `draftOrders` holds two different drafts by one name (`Type/id` or fullUrl): the fields of the later
- * ones, e.g. `context.draftOrders.entry[1]`. A selection, and a card's suggestion to change or delete a draft,
- * name it by that name: it would name both, and the card could not say which order it is about.
+ * Where `draftOrders` holds two different medication orders by one name (their id, whichever order type, or
+ * their fullUrl): the fields of the later ones, e.g. `context.draftOrders.entry[1]`. A selection, and a card's
+ * suggestion to change or delete an order, name it by that: it would name both, and the card could not say
+ * which order it is about.
  */
 export function draftsSharingAName(draftOrders: unknown): string[] {
   const entries = entriesOf(draftOrders);
@@ -479,7 +487,7 @@ export function draftsSharingAName(draftOrders: unknown): string[] {
   const fields: string[] = [];
   for (const e of entries) {
     let conflict = false;
-    for (const name of namesOf(e)) {
+    for (const name of orderNamesOf(e)) {
       const earlier = first.get(name);
       if (earlier === undefined) first.set(name, e);
       else if (!sameJson(earlier.resource, e.resource)) conflict = true;
@@ -538,7 +546,7 @@ export function draftsOfAnotherPatient(draftOrders: unknown, patientId: unknown)
 
 /** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
 export function unmatchedSelections(draftOrders: unknown, selections: readonly unknown[]): number[] {
-  const entries = draftEntries(draftOrders);
+  const entries = entriesOf(draftOrders);
   const unmatched: number[] = [];
   selections.forEach((s, i) => {
     if (typeof s !== 'string') return;
@@ -554,14 +562,17 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
  * (order-select) only the listed orders are `selected`; without (order-sign) all are.
  */
 export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
-  const entries = draftEntries(draftOrders);
+  const entries = entriesOf(draftOrders);
   const index = new ResourceIndex(entries);
+  const repeats = repeatedOrders(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
-  const isSelected = (entry: { resource: JsonObject; fullUrl?: string }) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
+  const selectsEntry = (entry: DraftEntry) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));
+  // An order is selected when it, or a repeat of it, is named.
+  const isSelected = (entry: DraftEntry) => selectsEntry(entry) || (repeats.size > 0 && [...repeats].some(([repeat, of]) => of === entry && selectsEntry(repeat)));
 
-  // A "do not perform" request is a prohibition, not an order being made: no card is about it.
-  const orders = entries.filter((e) => (e.resource.resourceType === 'MedicationRequest' || e.resource.resourceType === 'MedicationOrder') && e.resource.doNotPerform !== true);
+  // A "do not perform" request is a prohibition, not an order being made: no card is about it. A repeat is read once.
+  const orders = entries.filter((e) => DRAFT_ORDER_TYPES.has(e.resource.resourceType) && e.resource.doNotPerform !== true && !repeats.has(e));
   const entryOf = new Map(orders.map((e) => [e.resource, e]));
   return skipped.readEach(
     orders.map((e) => e.resource),
@@ -570,7 +581,8 @@ export function readDraftOrders(draftOrders: unknown, selections: readonly unkno
       const type = resource.resourceType;
       if (!isOrderType(type)) throw new Error('not an order');
       const view = readOrder(resource, type, index, statuses);
-      return draftOf(resource, view, isSelected(entryOf.get(resource) ?? { resource }));
+      const entry = entryOf.get(resource);
+      return draftOf(resource, view, entry === undefined ? wanted === null : isSelected(entry));
     },
   );
 }

@@ -39,14 +39,14 @@ function assertDraftsAreThePatients(context: unknown): void {
 }
 
 /**
- * Two different drafts by one name (`Type/id` or fullUrl) are the EHR's error: selections and the cards'
- * suggestions (change or delete this draft) name a draft by it. 400 naming the later ones by their place. The
- * same draft listed twice is read once (src/data/draftOrders.ts).
+ * Two different medication orders by one name (their id, whichever order type, or fullUrl) are the EHR's error:
+ * selections and the cards' suggestions (change or delete this order) name an order by it. 400 naming the
+ * later ones by their place. The same order listed twice is read once (src/data/draftOrders.ts).
  */
 function assertDraftNamesAreUnique(context: unknown): void {
   if (!isObject(context)) return;
   const fields = draftsSharingAName(context.draftOrders);
-  if (fields.length > 0) throw fieldsBadRequest(fields, 'another draft by the same Type/id or fullUrl as an earlier entry');
+  if (fields.length > 0) throw fieldsBadRequest(fields, 'another medication order by the same id or fullUrl as an earlier entry');
 }
 
 /** Optional fields of CDS Hooks 2.0 that an EHR's serializer may write as `null`: read as absent (`prefetch: null` is its own case). */

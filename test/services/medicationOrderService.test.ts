@@ -626,7 +626,27 @@ describe('several drafts, selections and order-sign', () => {
     const reordered = Object.fromEntries(Object.entries(drafts[0]!).reverse()) as fhir4.MedicationRequest;
     expect(kinds(await call([drafts[0]!, reordered], { selections: ['MedicationRequest/a'] }))).toEqual(['tramadol']);
   });
-  test('two different drafts by one Type/id or fullUrl → 400 naming the later by its place (a selection or a delete suggestion would name both); the same id under another type is another draft', async () => {
+  test('a repeat still names its order: a selection of the repeat\'s own fullUrl selects the order, and a reference to a Medication by its repeat\'s fullUrl resolves', async () => {
+    const select = body([], { selections: ['urn:uuid:2'] });
+    (select.context as Record<string, any>).draftOrders.entry = [
+      { fullUrl: 'urn:uuid:1', resource: drafts[0] },
+      { fullUrl: 'urn:uuid:2', resource: structuredClone(drafts[0]) },
+    ];
+    const selected = await request(buildTestApp().app).post(SELECT).send(select);
+    expect(selected.status).toBe(200);
+    expect(kinds(expectValidResponse(selected.body))).toEqual(['tramadol']);
+    const oxycodone = { resourceType: 'Medication', id: 'm1', code: rx('1049621', 'oxycodone 5 mg') };
+    const sign = body([], { hook: 'order-sign' });
+    (sign.context as Record<string, any>).draftOrders.entry = [
+      { fullUrl: 'urn:uuid:A', resource: oxycodone },
+      { fullUrl: 'urn:uuid:B', resource: structuredClone(oxycodone) },
+      { resource: draft('o', undefined, { medicationReference: { reference: 'urn:uuid:B' } }) },
+    ];
+    const signed = await request(buildTestApp().app).post(SIGN).send(sign);
+    expect(signed.status).toBe(200);
+    expect(kinds(expectValidResponse(signed.body))).toEqual(['opioid-without-dual-action']);
+  });
+  test('two different medication orders by one name → 400 naming the later by its place (a selection or a delete suggestion would name both): one id, whichever order type; one fullUrl; a fullUrl ending in the other\'s id', async () => {
     const sertralineAsA = draft('a', rx('312941', 'sertraline 50 mg'));
     for (const hook of ['order-select', 'order-sign'] as const) {
       const res = await request(buildTestApp().app)
@@ -635,20 +655,30 @@ describe('several drafts, selections and order-sign', () => {
       expect([hook, res.status]).toEqual([hook, 400]);
       expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({
         expression: ['context.draftOrders.entry[2]'],
-        diagnostics: 'context.draftOrders.entry[2]: another draft by the same Type/id or fullUrl as an earlier entry',
+        diagnostics: 'context.draftOrders.entry[2]: another medication order by the same id or fullUrl as an earlier entry',
       });
     }
-    const byFullUrl = body([], { hook: 'order-sign' });
+    const signWith = async (entry: unknown[]) => {
+      const b = body([], { hook: 'order-sign' });
+      (b.context as Record<string, any>).draftOrders.entry = entry;
+      return request(buildTestApp().app).post(SIGN).send(b);
+    };
     const url = 'urn:uuid:7f1b2c3d-0000-4000-8000-0000000000aa';
-    (byFullUrl.context as Record<string, any>).draftOrders.entry = [
-      { fullUrl: url, resource: { ...drafts[0]!, id: undefined } },
-      { fullUrl: url, resource: { ...drafts[1]!, id: undefined } },
-    ];
-    const res = await request(buildTestApp().app).post(SIGN).send(byFullUrl);
-    expect(res.status).toBe(400);
-    expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({ expression: ['context.draftOrders.entry[1]'] });
+    const dstu2 = { resourceType: 'MedicationOrder', id: 'a', status: 'draft', patient: { reference: 'Patient/p1' }, medicationCodeableConcept: rx('312941', 'sertraline 50 mg') };
+    for (const entry of [
+      [{ fullUrl: url, resource: { ...drafts[0]!, id: undefined } }, { fullUrl: url, resource: { ...drafts[1]!, id: undefined } }],
+      [{ resource: drafts[0] }, { resource: dstu2 }],
+      [{ resource: drafts[0] }, { fullUrl: 'https://ehr.example/fhir/MedicationRequest/a', resource: { ...drafts[1]!, id: undefined } }],
+    ]) {
+      const res = await signWith(entry);
+      expect(res.status).toBe(400);
+      expect((res.body as fhir4.OperationOutcome).issue[0]).toMatchObject({ expression: ['context.draftOrders.entry[1]'] });
+    }
+    // Not orders: the same id under another type, or two Medications of one id, are no such error.
     const lab = { resourceType: 'ServiceRequest', id: 'a', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
     expect(kinds(await call([drafts[0]!, lab], { hook: 'order-sign' }))).toEqual(['tramadol']);
+    const twoMedications = await signWith([{ resource: { resourceType: 'Medication', id: 'm1', code: { text: 'x' } } }, { resource: { resourceType: 'Medication', id: 'm1', code: { text: 'y' } } }, { resource: drafts[0] }]);
+    expect(twoMedications.status).toBe(200);
   });
   test('a selection "MedicationRequest/x" does not name a ServiceRequest x: 400, as it names no entry of draftOrders', async () => {
     const lab = { resourceType: 'ServiceRequest', id: 'lab1', status: 'draft', intent: 'order', subject: { reference: 'Patient/p1' }, code: { text: 'TSH' } } as fhir4.Resource;
