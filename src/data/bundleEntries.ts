@@ -57,8 +57,9 @@ function nextLink(bundle: Record<string, unknown>): string | undefined | false {
 const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-costly', 'throttled']);
 
 /**
- * An OperationOutcome saying some results were withheld by consent or access rules (an issue `suppressed`, of
- * any severity: a Danish patient may block records from a provider). It is kept among the resources read, so
+ * An OperationOutcome saying some results were, or may have been, withheld by consent or access rules (an issue
+ * `suppressed`: a Danish patient may block records from a provider). As information or a warning it is kept
+ * among the resources read (as an error or fatal issue the read failed, as for any error), so
  * the key can be marked as holding less than the patient has (src/data/prefetchResolver.ts `withheld`), never
  * read as the whole record.
  */
@@ -182,9 +183,10 @@ function readEntries(bundle: Record<string, unknown>, nested: boolean): PayloadR
   if (next !== undefined || (total !== undefined && total > matches + inner.length)) {
     return { ok: false, problem: 'an incomplete Bundle holding Bundles' };
   }
-  // One search wrapped alone (the usual batch-response) is that search, next link and total included.
-  const only = inner.length === 1 && resources.length === 0 ? inner[0] : undefined;
-  if (only) return only;
+  // One search wrapped alone (the usual batch-response) is that search, next link and total included; a
+  // "withheld" outcome beside it (kept above) still marks it.
+  const only = inner.length === 1 && resources.every(saysWithheld) ? inner[0] : undefined;
+  if (only) return resources.length === 0 ? only : { ...only, resources: [...resources, ...only.resources] };
   // Several parts: each must be complete on its own, or the missing part could not be read as one.
   if (inner.some(isIncomplete)) return { ok: false, problem: 'a Bundle holding several Bundles, one of them incomplete' };
   for (const part of inner) {

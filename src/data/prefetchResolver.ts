@@ -20,7 +20,8 @@ const RESOURCE_TYPE = /^[A-Z][A-Za-z]{0,63}$/;
  * The data stage: prefetch in, FHIR resources out, following the decision table of
  * https://cds-hooks.hl7.org/2.0/#prefetch-template as docs/clinical-rules.md §7 refines it. Per key:
  * - usable prefetch is used; `null`, an empty Bundle, or a Bundle whose only OperationOutcomes are
- *   warnings/information (Epic's "no results") is "none" and is never read again;
+ *   warnings/information (Epic's "no results") is "none" and is never read again — unless one says results
+ *   were withheld (`suppressed`): then it is what the user may see, and the key is listed in `withheld`;
  * - an incomplete prefetched Bundle (a `next` link, or `total` above its matches) is completed from
  *   fhirServer (next link followed, or the query run again);
  * - a missing key or a prefetch error (an OperationOutcome, an error entry, a malformed value) is read
@@ -59,7 +60,8 @@ export interface PrefetchResolverDeps {
 
 /**
  * The contract per key of the specs:
- * - `resources[key]` is an array when the key was read; `[]` means the patient has none.
+ * - `resources[key]` is an array when the key was read; `[]` means the patient has none — unless the key is
+ *   in `withheld`: then it holds what the user may see, and the patient may have more.
  * - `resources[key]` is `undefined` when an OPTIONAL key could not be read (it is then also listed in
  *   `unavailable` and logged): the cards that need it degrade; it must never be taken for "none".
  * - A REQUIRED key that cannot be read is never returned: `resolvePrefetch` throws RequiredDataUnavailable.
@@ -269,7 +271,9 @@ export async function resolvePrefetch(
       for (const q of searches) {
         try {
           const resources = await ask(q);
-          trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: resources.length });
+          // The kept "withheld" outcome is no resource of the key.
+          const count = resources.reduce((n, r) => (r.resourceType === 'OperationOutcome' ? n : n + 1), 0);
+          trace.fhirReads.push({ key: spec.key, ms: ms(), outcome: 'ok', resources: count });
           return q.version === undefined ? { resources } : { resources, version: q.version };
         } catch (err) {
           if (!(err instanceof FhirFetchError)) throw err;

@@ -73,6 +73,12 @@ export interface OpioidDeleteDecision {
   /** The active orders could not be read: no delete (an opioid already taken cannot be ruled out), and the card says so. */
   activeOrdersUnknown: boolean;
   /**
+   * Some of the patient's orders, statements or diagnoses were withheld from the user by consent or access rules
+   * (docs/clinical-rules.md §7): an opioid already taken, or opioid dependence, cannot be ruled out. No delete,
+   * and the card says so.
+   */
+  recordsWithheld: boolean;
+  /**
    * An active order has the draft's own id: the draft revises an order already in force (order-sign re-signs
    * revised orders), or the EHR lists the draft among the active ones. Either way its `delete` could remove an
    * established order: not offered, and the card says so.
@@ -138,6 +144,8 @@ export interface DrugOrderInput {
   recentlyEnded?: { readonly orders: readonly MedicationOrderView[]; readonly days: number };
   /** False when the active orders could not be read: nothing may then be decided from their absence. */
   activeOrdersKnown: boolean;
+  /** Orders, statements or Conditions withheld from the user by consent or access rules (§7): nothing decided from their absence either. */
+  recordsWithheld?: boolean;
   conditions: readonly unknown[];
   /** From the scope module (GSB Conditions, or the demo switch). */
   patientInScope: boolean;
@@ -220,6 +228,7 @@ function opioidDecision(
   active: readonly ClassifiedActive[],
   stopped: ReadonlySet<string>,
   activeOrdersKnown: boolean,
+  recordsWithheld: boolean,
   ended: { readonly orders: readonly ClassifiedActive[]; readonly days: number },
   dualActionAtc: readonly string[],
 ): OpioidDeleteDecision {
@@ -250,13 +259,14 @@ function opioidDecision(
   // taken regularly or with unknown dosing (a switch).
   const recentlyEnded = inTextOrder(ended.orders.filter((a) => a.opioidKeys.length > 0 && (isDraft(a) || maybeSame(a) || a.pattern !== 'as-needed')).map(ref));
   return {
-    offerDelete: activeOrdersKnown && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0 && groupMayBeDualAction === null,
+    offerDelete: activeOrdersKnown && !recordsWithheld && !alreadyActive && draft.reference !== null && sameIngredient.length === 0 && otherOpioids.length === 0 && recentlyEnded.length === 0 && groupMayBeDualAction === null,
     recentlyEnded,
     recentlyEndedDays: ended.days,
     sameIngredient,
     draftAsNeeded: dosingPattern(draft.dosageInstruction) === 'as-needed',
     otherOpioids,
     activeOrdersUnknown: !activeOrdersKnown,
+    recordsWithheld,
     alreadyActive,
     groupMayBeDualAction,
   };
@@ -323,7 +333,7 @@ export function findDrugOrderFindings(input: DrugOrderInput): DrugOrderFinding[]
         brandNotes: cls.brandNotes,
         opioidDependence: entry.opioid && opioidDependence,
         alsoForDepression: entry.depressionExempt && partlyForDepressionOrAnxiety(draft, patient, terminology.conditions),
-        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown, ended, terminology.drugs.dualActionOpioidAtc) : null,
+        opioid: entry.rule === 'opioid-without-dual-action' ? opioidDecision(kind, draft, cls, active, stopped, activeOrdersKnown, input.recordsWithheld === true, ended, terminology.drugs.dualActionOpioidAtc) : null,
         daytime,
       });
     }

@@ -61,6 +61,8 @@ export interface ScreeningIncompleteFinding {
   orderSystem: ScreeningAssessment['orderSystem'];
   /** Open orders could not be checked: the card lists, but orders nothing. */
   openOrdersUnknown: boolean;
+  /** Of `openOrdersUnknown`: they were read, but some may be withheld from the user (§7). */
+  openOrdersWithheld: boolean;
   /** Some results were withheld from the user: a group listed may have been taken (§7). */
   resultsWithheld: boolean;
   reasonCode?: fhir4.CodeableConcept;
@@ -134,6 +136,7 @@ export function assessPatientView(
       undatedResults: screening.undatedResults,
       orderSystem: screening.orderSystem,
       openOrdersUnknown: screening.openOrdersUnknown || record.openOrdersWithheld === true,
+      openOrdersWithheld: !screening.openOrdersUnknown && record.openOrdersWithheld === true,
       resultsWithheld: record.labsWithheld === true,
       notAssessable: [],
     };

@@ -40,6 +40,7 @@ function opioidParts(ctx: RenderContext, f: DrugOrderFinding, o: OpioidDeleteDec
     o.alreadyActive && ctx.texts.get(f.kind, ctx.lang, 'alreadyActive'),
     o.groupMayBeDualAction !== null && ctx.texts.fill(f.kind, ctx.lang, 'groupMayBeDualAction', { group: o.groupMayBeDualAction }),
     o.activeOrdersUnknown && ctx.texts.get(f.kind, ctx.lang, 'activeOrdersUnknown'),
+    o.recordsWithheld && ctx.texts.get(f.kind, ctx.lang, 'recordsWithheld'),
   );
   const suggestions: SuggestionInput[] =
     o.offerDelete && f.order.reference

@@ -65,7 +65,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
     // Done, but not assessable automatically: listed with value and date when no other card lists them (§3.2).
     f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
-    f.openOrdersUnknown && t('openOrdersUnknown'),
+    f.openOrdersUnknown && t(f.openOrdersWithheld ? 'openOrdersWithheld' : 'openOrdersUnknown'),
     !f.openOrdersUnknown && notOrderable.length > 0 && t('notOrderable', { names: notOrderable.map((g) => analyteName(ctx, g.id)).join(', ') }),
     undatedLine(ctx, f.undatedResults),
     withheldLine(ctx, f.resultsWithheld),

@@ -119,8 +119,9 @@ function createMedicationOrderService<H extends 'order-select' | 'order-sign'>(
       activeMedications: active,
       recentlyEnded: { orders: recentlyEnded, days: settings.recentlyEndedDays },
       // Orders and the shared medication record (FMK, where a Danish patient's opioids often are) alike.
-      // Some withheld by consent or access rules (a Danish patient may block records) are not known either.
-      activeOrdersKnown: !MEDICATION_KEYS.some((k) => resolved.unavailable.includes(k) || resolved.withheld.includes(k)) && !someActiveUnreadable,
+      activeOrdersKnown: !MEDICATION_KEYS.some((k) => resolved.unavailable.includes(k)) && !someActiveUnreadable,
+      // Withheld by consent or access rules (a Danish patient may block records): an opioid order, or opioid dependence, may be among them.
+      recordsWithheld: [...MEDICATION_KEYS, 'conditions'].some((k) => resolved.withheld.includes(k)),
       conditions,
       patientInScope: scope.inScope,
       isGsbReason,

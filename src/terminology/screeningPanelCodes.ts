@@ -175,17 +175,21 @@ export class ScreeningPanelCodes {
   }
 
   /**
-   * A valueString with the lab's flag written after the value ("45 H", "5,2 mmol/L L", "120 *"): the text before
-   * it and the flag, when the last word is, exactly, an interpretation code in capitals or a flag without
-   * direction (interpretation-words.json `codes`, `directionless`); else undefined. "45 H" read whole would take
-   * "H" as its unit.
+   * A valueString with the lab's flag written after the value ("45 H", "5,2 mmol/L L", "45 (H)", "120 *", or
+   * "120*": no unit is a star): the text before it and the flag, when the last word is, exactly, an
+   * interpretation code in capitals or a flag without direction (interpretation-words.json `codes`,
+   * `directionless`), alone or in brackets; else undefined. "45 H" read whole would take "H" as its unit. A
+   * code glued to the number ("45H") is not read: "5L" may be a unit.
    */
   withoutTrailingFlag(text: string): { value: string; flag: string } | undefined {
     if (text.length > 60) return undefined;
     const written = text.trim();
+    const star = /\d(\*{1,2})$/.exec(written);
+    if (star?.[1] !== undefined && this.valueFlags.has(star[1])) return { value: written.slice(0, -star[1].length), flag: star[1] };
     const cut = written.search(/\s\S+$/);
     if (cut <= 0) return undefined;
-    const flag = written.slice(cut + 1);
+    const last = written.slice(cut + 1);
+    const flag = /^\(.+\)$/.test(last) ? last.slice(1, -1) : last;
     const value = written.slice(0, cut).trim();
     // "mmol / L": the end of the unit, spaced out, not a flag.
     return this.valueFlags.has(flag) && !value.endsWith('/') ? { value, flag } : undefined;

@@ -184,6 +184,13 @@ describe('readFhirPayload', () => {
       expect(r.ok && isIncomplete(r)).toBe(true);
     });
 
+    it('one search wrapped alone beside a "withheld" outcome is still that search (its next link kept), marked by the outcome', () => {
+      const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
+      const paged = { ...searchset, total: 2, link: [{ relation: 'next', url: 'http://x/fhir/Condition?page=2' }] };
+      const r = readFhirPayload(batch({ resource: withheld }, { resource: paged, response: { status: '200' } }));
+      expect(r).toEqual({ ok: true, resources: [withheld, c1], matches: 1, total: 2, nextUrl: 'http://x/fhir/Condition?page=2' });
+    });
+
     it('several complete searches (batch, transaction-response, searchset) are read as all their entries', () => {
       const c2 = { resourceType: 'Condition', id: 'c2' };
       const other = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c2 }] };

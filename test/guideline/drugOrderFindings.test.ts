@@ -44,7 +44,7 @@ const bundle = (...resources: Record<string, unknown>[]) => ({ resourceType: 'Bu
 
 function run(
   drafts: DraftOrder[],
-  opts: { active?: Record<string, unknown>[]; ended?: Record<string, unknown>[]; activeUnknown?: boolean; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
+  opts: { active?: Record<string, unknown>[]; ended?: Record<string, unknown>[]; activeUnknown?: boolean; withheld?: boolean; conditions?: fhir4.Condition[]; inScope?: boolean } = {},
 ): DrugOrderFinding[] {
   return findDrugOrderFindings({
     drafts,
@@ -53,6 +53,7 @@ function run(
     // Orders still listed as active whose end has passed within the window (the service sorts them out by date).
     ...(opts.ended ? { recentlyEnded: { orders: readActiveMedicationResources(opts.ended, new SkippedResources(), statuses), days: 14 } } : {}),
     activeOrdersKnown: opts.activeUnknown !== true,
+    ...(opts.withheld ? { recordsWithheld: true } : {}),
     conditions: opts.conditions ?? [],
     patientInScope: opts.inScope ?? true,
     isGsbReason,
@@ -303,13 +304,15 @@ describe('delete suggestion vs tapering', () => {
 
   test('no active order for the ingredient → delete offered with {resourceType}/{id}', () => {
     const f = one(rx('1049621'), {}, { active: [activeOrder(rx('892672'), 'old-1', [{ asNeededBoolean: true }])] })[0]!;
-    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
+    expect(f.opioid).toEqual({ offerDelete: true, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: false, recordsWithheld: false, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
   });
 
   test('active orders that could not be read → no delete (an opioid already taken cannot be ruled out), and the finding says why', () => {
     const drafts = readDraftOrders(bundle(order(rx('1049621', 'oxycodone 5 mg'))));
-    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
+    expect(run(drafts, { activeUnknown: true })[0]!.opioid).toEqual({ offerDelete: false, sameIngredient: [], otherOpioids: [], activeOrdersUnknown: true, recordsWithheld: false, alreadyActive: false, draftAsNeeded: false, recentlyEnded: [], recentlyEndedDays: 0, groupMayBeDualAction: null });
     expect(run(drafts)[0]!.opioid).toMatchObject({ offerDelete: true, activeOrdersUnknown: false });
+    // Orders, statements or Conditions withheld by consent or access rules (§7): no delete either, and the finding says why.
+    expect(run(drafts, { withheld: true })[0]!.opioid).toMatchObject({ offerDelete: false, activeOrdersUnknown: false, recordsWithheld: true });
   });
 
   test('an active order for the same ingredient (other code system) → no delete, tapering plan', () => {
@@ -319,6 +322,7 @@ describe('delete suggestion vs tapering', () => {
       sameIngredient: [{ reference: 'MedicationRequest/old-1', drugText: 'OxyContin 10 mg', namedByCode: false, ingredients: [{ key: 'oxycodone', nameEn: 'oxycodone', nameDa: 'oxycodon' }] }],
       otherOpioids: [],
       activeOrdersUnknown: false,
+      recordsWithheld: false,
       alreadyActive: false,
       draftAsNeeded: false,
       recentlyEnded: [],

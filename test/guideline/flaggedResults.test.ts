@@ -183,6 +183,10 @@ describe('flagged results: values and ranges', () => {
     expect(result({ valueString: ' 3,1 mmol/L  L ' }, 'potassium')).toMatchObject({ numeric: { value: 3.1, unit: 'mmol/L' }, valueFlag: 'L' });
     expect(verdict({ valueString: '3,1 mmol/L L' }, 'potassium')).toMatchObject({ kind: 'flag', direction: 'low' });
     expect(verdict({ valueString: 'Over 100 HH' }, 'crp')).toMatchObject({ kind: 'flag', direction: 'high' });
+    // In brackets, and a star glued to the number (no unit is a star).
+    expect(result({ valueString: '45 (H)' }, 'ck')).toMatchObject({ numeric: { value: 45 }, valueFlag: 'H' });
+    expect(result({ valueString: '120*' }, 'ck')).toMatchObject({ numeric: { value: 120 }, valueFlag: '*' });
+    expect(result({ valueString: '120 U/L**' }, 'ck')?.valueFlag).toBeUndefined();
     // A flag without direction takes the lab's range's direction, as a coded one does.
     expect(verdict({ valueString: '120 *', referenceRange: range(0.3, 100) })).toEqual({ kind: 'flag', direction: 'high', basis: 'reference-range' });
     // The lab's own interpretation wins over the text's flag; "N" after the value is normal.
@@ -194,6 +198,8 @@ describe('flagged results: values and ranges', () => {
     expect(result({ valueString: '45 h' }, 'ck')?.valueFlag).toBeUndefined();
     expect(result({ valueString: '45 Hb' }, 'ck')?.numeric).toEqual({ value: 45, unit: 'Hb' });
     expect(result({ valueString: '2,31 mmol / L' }, 'potassium')?.numeric).toEqual({ value: 2.31, unit: 'mmol/L' });
+    // A code glued to the number is not read as a flag ("5L" may be a unit).
+    expect(result({ valueString: '45H' }, 'ck')?.valueFlag).toBeUndefined();
     expect(result({ valueString: 'H' }, 'ck')).toMatchObject({ hasValue: false });
     expect(result({ valueString: '45 H 2' }, 'ck')).toMatchObject({ hasValue: true, valueText: '45 H 2' });
     // A number that cannot be read for certain before the flag is shown as written, whole.

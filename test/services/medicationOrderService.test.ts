@@ -129,16 +129,21 @@ describe('opioid without dual action: the delete suggestion', () => {
     const card = expectValidResponse(res.body).cards[0]!;
     expect(card.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
-  test('some active orders or statements withheld by consent or access rules (an outcome issue "suppressed", docs/clinical-rules.md §7): one of them may be the opioid this draft continues, so no delete, and the card says why', async () => {
+  test('some active orders, statements or Conditions withheld by consent or access rules (an outcome issue "suppressed", docs/clinical-rules.md §7): an opioid this draft continues, or opioid dependence, may be among them, so no delete, and the card says why (da, en)', async () => {
     const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
-    for (const key of ['medications', 'medicationStatements']) {
+    for (const key of ['medications', 'medicationStatements', 'conditions']) {
       const b = body([draft('request-123', rx('1049621', 'oxycodone 5 mg'))]);
       const prefetch = b.prefetch as Record<string, fhir4.Bundle>;
-      prefetch[key] = { ...prefetch[key]!, entry: [{ resource: withheld as fhir4.OperationOutcome, search: { mode: 'outcome' } }] };
-      const card = expectValidResponse((await request(buildTestApp().app).post(SELECT).send(b)).body).cards[0]!;
-      expect([key, card.suggestions]).toEqual([key, undefined]);
-      expect(card.detail).toContain("**Not all of the patient's active orders could be read:**");
+      prefetch[key] = { ...prefetch[key]!, entry: [...(prefetch[key]!.entry ?? []), { resource: withheld as fhir4.OperationOutcome, search: { mode: 'outcome' } }] };
+      const en = expectValidResponse((await request(buildTestApp().app).post(SELECT).send(b)).body).cards[0]!;
+      expect([key, en.suggestions]).toEqual([key, undefined]);
+      expect(en.detail).toContain("**Some of the patient's orders, statements or diagnoses may be withheld from you** (the patient's consent or access rules): so no suggestion to remove the order");
+      expect(en.detail).not.toContain('could be read');
+      const da = expectValidResponse((await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'da').send(b)).body).cards[0]!;
+      expect(da.detail).toContain('**Nogle af patientens ordinationer, registreringer eller diagnoser kan være skjult for dig**');
     }
+    // Nothing withheld: the delete is offered.
+    expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))])).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');
   });
   test('the active orders cannot be read (no prefetch, no FHIR server): still a 200 with the card; the opioid card withholds its delete and says why (da, en), an SSRI card is unchanged', async () => {
     const { app } = buildTestApp();

@@ -1211,8 +1211,8 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
     return expectValidResponse(res.body);
   }
   test.each([
-    ['en', 'Screening tests not found: ', '**Not found among the results you can see (16):**', '**Some lab results are withheld from you**', 'Screening tests not taken', '**Not taken, not ordered (16):**'],
-    ['da', 'Screeningsprøver ikke fundet: ', '**Ikke fundet blandt de svar, du kan se (16):**', '**Nogle prøvesvar er skjult for dig**', 'Screeningsprøver ikke taget', '**Ikke taget og ikke bestilt (16):**'],
+    ['en', 'Screening tests not found: ', '**Not found among the results you can see (16):**', '**Some lab results may be withheld from you**', 'Screening tests not taken', '**Not taken, not ordered (16):**'],
+    ['da', 'Screeningsprøver ikke fundet: ', '**Ikke fundet blandt de svar, du kan se (16):**', '**Nogle prøvesvar kan være skjult for dig**', 'Screeningsprøver ikke taget', '**Ikke taget og ikke bestilt (16):**'],
   ] as const)('lab results withheld: the screening card says "not found among the results you can see" and why, never "not taken", and still offers the orders (%s)', async (lang, summary, heading, line, notTaken, plainHeading) => {
     const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['labs']), lang), 'screening-incomplete')!;
     expect(card.summary.startsWith(summary)).toBe(true);
@@ -1244,7 +1244,8 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
   test('open lab orders withheld: open orders are unknown, so nothing is ordered and the card says so', async () => {
     const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['serviceRequests'])), 'screening-incomplete')!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain('Open lab orders could not be checked');
+    expect(card.detail).toContain('Some open lab orders may be withheld from you (the patient\'s consent or access rules), so no order is suggested.');
+    expect(card.detail).not.toContain('could not be checked');
     expect(card.detail).toContain('**Not taken (16):**');
   });
   test('established phase, lab results withheld: the non-drug card says so beside the groups the screening did not include; with all groups seen, no line', async () => {
@@ -1253,7 +1254,7 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
     labs.entry = labs.entry!.filter((e) => e.resource?.resourceType === 'OperationOutcome');
     labs.total = 0;
     const card = cardOfKind(await send(req), 'non-pharmacological-treatment')!;
-    expect(card.detail).toContain('**Some lab results are withheld from you**');
+    expect(card.detail).toContain('**Some lab results may be withheld from you**');
     const complete = cardOfKind(await send(withheldIn('gsb-established-complete', ['labs'])), 'non-pharmacological-treatment')!;
     expect(complete.detail).not.toContain('withheld');
   });
@@ -1271,8 +1272,8 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
       const meds = (req.prefetch as Record<string, fhir4.Bundle>).medications!;
       meds.entry = [{ resource: contalgin, search: { mode: 'match' } }, ...(meds.entry ?? [])];
       const en = cardOfKind(await send(req), 'current-medication')!;
-      expect([key, en.detail.includes('**The list may be incomplete:** some orders or statements are withheld from you')]).toEqual([key, true]);
-      expect(cardOfKind(await send(req, 'da'), 'current-medication')!.detail).toContain('nogle ordinationer eller registreringer er skjult for dig');
+      expect([key, en.detail.includes('**The list may be incomplete:** some orders or statements may be withheld from you')]).toEqual([key, true]);
+      expect(cardOfKind(await send(req, 'da'), 'current-medication')!.detail).toContain('nogle ordinationer eller registreringer kan være skjult for dig');
     }
     const req = patientViewRequest('gsb-established-complete');
     (req.prefetch as Record<string, fhir4.Bundle>).medications = searchset([contalgin]);
