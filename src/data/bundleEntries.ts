@@ -63,7 +63,7 @@ const INCOMPLETE_ISSUE_CODES: ReadonlySet<string> = new Set(['incomplete', 'too-
  * the key can be marked as holding less than the patient has (src/data/prefetchResolver.ts `withheld`), never
  * read as the whole record.
  */
-export function saysWithheld(resource: unknown): boolean {
+export function saysWithheld(resource: unknown): resource is fhir4.OperationOutcome {
   return isObject(resource) && resource.resourceType === 'OperationOutcome' && objectList(resource.issue).some((i) => i.code === 'suppressed');
 }
 
@@ -153,6 +153,8 @@ function readEntries(bundle: Record<string, unknown>, nested: boolean): PayloadR
     // A batch entry that failed is a failed read of its query, never "no results".
     const failed = failedStatus(entry.response);
     if (failed !== undefined) return { ok: false, problem: `a Bundle with an entry that failed (HTTP ${failed})` };
+    // A batch-response entry's own outcome (`response.outcome`) saying results were withheld marks the key too.
+    if (isObject(entry.response) && saysWithheld(entry.response.outcome)) resources.push(entry.response.outcome);
     if (!isResource(entry.resource)) return { ok: false, problem: 'a Bundle with an entry that holds no resource' };
     const mode = isObject(entry.search) ? entry.search.mode : undefined;
     if (entry.resource.resourceType === 'OperationOutcome') {

@@ -441,16 +441,16 @@ function entriesOf(input: unknown): DraftEntry[] {
 const DRAFT_ORDER_TYPES: ReadonlySet<unknown> = new Set<unknown>(['MedicationRequest', 'MedicationOrder']);
 
 /**
- * The names a medication order is known by, as `selects` reads a selection: its id whichever order type
- * (a selection "MedicationRequest/a" names a DSTU2 MedicationOrder a too), the id its absolute fullUrl ends
- * with when it has none, and its fullUrl. Not an order: none.
+ * The names a medication order is known by, as `selects` and references read them (ids and fullUrls as sent):
+ * its id whichever order type (a selection "MedicationRequest/a" names a DSTU2 MedicationOrder a too), the id
+ * its absolute fullUrl ends with when it has none, and its fullUrl. Not an order: none.
  */
 function orderNamesOf(entry: DraftEntry): string[] {
   if (!DRAFT_ORDER_TYPES.has(entry.resource.resourceType)) return [];
   const names: string[] = [];
-  const id = nonBlank(entry.resource.id)?.trim() ?? idOfFullUrl(entry.resource, entry.fullUrl);
+  const id = nonBlank(entry.resource.id) ?? idOfFullUrl(entry.resource, entry.fullUrl);
   if (id !== undefined) names.push(`order/${id}`);
-  if (entry.fullUrl !== undefined) names.push(`fullUrl ${entry.fullUrl.trim()}`);
+  if (entry.fullUrl !== undefined) names.push(`fullUrl ${entry.fullUrl}`);
   return names;
 }
 

@@ -139,6 +139,9 @@ function searchedTypes(spec: PrefetchTemplateSpec): readonly string[] {
 
 type IncompletePage = Extract<PayloadReading, { ok: true }>;
 
+/** Whether resources read hold an outcome saying some were withheld (kept by readFhirPayload). */
+const holdsWithheld = (resources: readonly fhir4.Resource[]): boolean => resources.some((r) => r.resourceType === 'OperationOutcome' && saysWithheld(r));
+
 function hasKey(prefetch: Record<string, unknown> | null | undefined, key: string): prefetch is Record<string, unknown> {
   return prefetch != null && Object.prototype.hasOwnProperty.call(prefetch, key) && prefetch[key] !== undefined;
 }
@@ -184,7 +187,7 @@ export async function resolvePrefetch(
    */
   function usable(spec: PrefetchTemplateSpec, read: fhir4.Resource[]): { resources: fhir4.Resource[]; withheld?: true } | { problem: string } {
     // "Some were withheld" (kept by readFhirPayload) marks the key and is no resource of it.
-    const withheld = read.some((r) => r.resourceType === 'OperationOutcome' && saysWithheld(r));
+    const withheld = holdsWithheld(read);
     const resources = withheld ? read.filter((r) => !saysWithheld(r)) : read;
     if (resources.length > 0) {
       const types = searchedTypes(spec);
@@ -328,16 +331,20 @@ export async function resolvePrefetch(
   // First pass, no I/O: classify every key and find required data that cannot be had at all.
   type Step =
     | { spec: PrefetchTemplateSpec; now: KeyOutcome }
-    | { spec: PrefetchTemplateSpec; fetch: ServerPlan; prefetchProblem: string | null }
+    | { spec: PrefetchTemplateSpec; fetch: ServerPlan; prefetchProblem: string | null; prefetchWithheld: boolean }
     | { spec: PrefetchTemplateSpec; page: IncompletePage; next: NextPage };
   const steps: Step[] = specs.map((spec): Step => {
     let prefetchProblem: string | null = null;
+    // A prefetch read again (incomplete, another patient's) that said some results were withheld: the server's
+    // answer, which may not say so, is still what the user may see.
+    let prefetchWithheld = false;
     if (hasKey(prefetch, spec.key)) {
       const value = prefetch[spec.key];
       if (value === null) return { spec, now: { resources: [] } }; // "no data"
       const reading = readFhirPayload(value);
       const checked = reading.ok && !isIncomplete(reading) ? usable(spec, reading.resources) : undefined;
       if (checked && 'resources' in checked) return { spec, now: checked };
+      prefetchWithheld = reading.ok && holdsWithheld(reading.resources);
       // A next link on the allowed fhirServer is followed; one that leads elsewhere (an EHR behind a proxy
       // whose paging links name an internal host) is not, and the query is run again on the fhirServer,
       // as for a total above the entries.
@@ -356,7 +363,7 @@ export async function resolvePrefetch(
       const why = prefetchProblem ? `the prefetch was ${prefetchProblem} and ${p.unavailable}` : `it was not prefetched and ${p.unavailable}`;
       return { spec, now: { unavailable: why } };
     }
-    return { spec, fetch: p, prefetchProblem };
+    return { spec, fetch: p, prefetchProblem, prefetchWithheld };
   });
 
   const hopeless: UnavailableKey[] = steps.flatMap((s) =>
@@ -378,10 +385,12 @@ export async function resolvePrefetch(
         if ('unavailable' in p) return rest;
         const { query, ...fallbacks } = p;
         const again = own(s.spec, await read(s.spec, query, fallbacks));
-        return 'unavailable' in again ? { ...again, unavailable: `${rest.unavailable}; the query run again: ${again.unavailable}` } : again;
+        if ('unavailable' in again) return { ...again, unavailable: `${rest.unavailable}; the query run again: ${again.unavailable}` };
+        return holdsWithheld(s.page.resources) ? { ...again, withheld: true } : again;
       }
       const { query, ...fallbacks } = s.fetch;
-      const o = own(s.spec, await read(s.spec, query, fallbacks));
+      const read1 = own(s.spec, await read(s.spec, query, fallbacks));
+      const o: KeyOutcome = s.prefetchWithheld && 'resources' in read1 ? { ...read1, withheld: true } : read1;
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );

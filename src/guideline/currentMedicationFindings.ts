@@ -43,6 +43,11 @@ export interface CurrentMedicationFinding {
    * list could not be had: the orders, the shared medication record (statements).
    */
   notRead: { entries: number; ordersUnavailable: boolean; recordUnavailable: boolean; withheld: boolean };
+  /**
+   * Some Conditions were withheld from the user (§7) and an opioid is listed with no opioid dependence on record:
+   * it may be substitution treatment for a dependence the user cannot see (which would not be listed, §3.3).
+   */
+  diagnosesWithheld: boolean;
 }
 
 export interface CurrentMedicationInput {
@@ -55,6 +60,8 @@ export interface CurrentMedicationInput {
   recordUnavailable: boolean;
   /** Some orders or statements were withheld from the user by consent or access rules (§7). */
   withheld?: boolean;
+  /** Some Conditions were withheld likewise (§7). */
+  diagnosesWithheld?: boolean;
   conditions: readonly unknown[];
   settings: DaytimeSettings;
   terminology: MedicationTerminology;
@@ -109,5 +116,6 @@ export function findCurrentMedication(input: CurrentMedicationInput): CurrentMed
     kinds: [...kinds].sort(),
     medicationCodes: [...codes].sort(),
     notRead: { entries: input.unreadable + unidentified, ordersUnavailable: input.ordersUnavailable, recordUnavailable: input.recordUnavailable, withheld: input.withheld === true },
+    diagnosesWithheld: input.diagnosesWithheld === true && !opioidDependence && classes.some((c) => terminology.drugs.kinds.get(c.kind).opioid),
   };
 }

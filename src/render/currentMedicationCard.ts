@@ -37,6 +37,7 @@ export function renderCurrentMedication(f: CurrentMedicationFinding, ctx: Render
       f.notRead.ordersUnavailable && t('notReadOrders'),
       f.notRead.recordUnavailable && t('notReadRecord'),
       f.notRead.withheld && t('notReadWithheld'),
+      f.diagnosesWithheld && t('diagnosesWithheld'),
       ctx.texts.get('medication', ctx.lang, 'notChecked'),
     ),
     indicator: f.indicator,

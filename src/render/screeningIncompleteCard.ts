@@ -50,10 +50,12 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     return code ? [{ group: g, code }] : [];
   });
   const notOrderable = f.missing.filter((g) => !g.primary[f.orderSystem.kind]);
+  // Results withheld from the user (§7): "no result" and "not taken" would be claims the service cannot check.
+  const w = f.resultsWithheld ? 'Withheld' : '';
   const staleLines = f.stale.map((s) =>
     s.orderedAt === undefined
-      ? t('staleItemUndated', { name: analyteName(ctx, s.group.id) })
-      : t(s.later ? 'staleItemLater' : 'staleItem', { name: analyteName(ctx, s.group.id), date: dateText(ctx, s.orderedAt, s.orderedAtPrecision, '') }),
+      ? t(`staleItemUndated${w}`, { name: analyteName(ctx, s.group.id) })
+      : t(s.later ? 'staleItemLater' : `staleItem${w}`, { name: analyteName(ctx, s.group.id), date: dateText(ctx, s.orderedAt, s.orderedAtPrecision, '') }),
   );
   const detail = blocks(
     recommendationLine(ctx, KIND),
@@ -61,7 +63,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
     // Open orders not read: "not ordered" would be a claim the service could not check; results withheld: "not taken".
     f.missing.length > 0 &&
       `${t(f.resultsWithheld ? 'missingHeadingWithheld' : f.openOrdersUnknown ? 'missingHeadingOrdersUnknown' : 'missingHeading', { count: f.missing.length })}\n\n${list(ctx, f.missing).text}`,
-    f.stale.length > 0 && `${t('staleHeading', { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
+    f.stale.length > 0 && `${t(`staleHeading${w}`, { count: f.stale.length })}\n\n${staleLines.join('\n')}`,
     f.pending.length > 0 && `${t('pendingHeading', { count: f.pending.length })}\n\n${list(ctx, f.pending).text}`,
     // Done, but not assessable automatically: listed with value and date when no other card lists them (§3.2).
     f.notAssessable.length > 0 && `${t('notAssessableHeading')}\n\n${f.notAssessable.map((r) => notAssessableLine(ctx, r)).join('\n')}`,
@@ -74,7 +76,7 @@ export function renderScreeningIncomplete(f: ScreeningIncompleteFinding, ctx: Re
   const suggestions: SuggestionInput[] =
     f.openOrdersUnknown || orderable.length === 0
       ? []
-      : [{ label: t('suggestion', { count: orderable.length }), actions: orderable.map((o) => orderAction(ctx, f, o.group, o.code)) }];
+      : [{ label: t(`suggestion${w}`, { count: orderable.length }), actions: orderable.map((o) => orderAction(ctx, f, o.group, o.code)) }];
   return buildCard({
     frame: cardFrame(ctx, KIND),
     summary: summary(ctx, f.notTaken, f.resultsWithheld),

@@ -221,6 +221,7 @@ export function createPatientViewService(deps: PatientViewDeps): CdsService<'pat
             ordersUnavailable: data.unavailable.includes('medications'),
             recordUnavailable: data.unavailable.includes('medicationStatements'),
             withheld: data.withheld.includes('medications') || data.withheld.includes('medicationStatements'),
+            diagnosesWithheld: data.withheld.includes('conditions'),
             conditions,
             settings: daytimeSettings,
             terminology: deps.medication,

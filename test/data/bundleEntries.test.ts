@@ -191,6 +191,12 @@ describe('readFhirPayload', () => {
       expect(r).toEqual({ ok: true, resources: [withheld, c1], matches: 1, total: 2, nextUrl: 'http://x/fhir/Condition?page=2' });
     });
 
+    it('a batch-response entry whose own outcome (response.outcome) says results were withheld marks the search too', () => {
+      const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'warning', code: 'suppressed' }] };
+      expect(readFhirPayload(batch({ resource: searchset, response: { status: '200 OK', outcome: withheld } }))).toEqual({ ok: true, resources: [withheld, c1], matches: 1, total: 1 });
+      expect(readFhirPayload(batch({ resource: searchset, response: { status: '200 OK', outcome: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] } } }))).toEqual(readFhirPayload(searchset));
+    });
+
     it('several complete searches (batch, transaction-response, searchset) are read as all their entries', () => {
       const c2 = { resourceType: 'Condition', id: 'c2' };
       const other = { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: c2 }] };

@@ -168,6 +168,33 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
     expect((await resolve(request({ prefetch: fullPrefetch() }))).withheld).toEqual([]);
   });
 
+  it('a withheld prefetched page whose next page the server refuses (410), read again in full: still marked', async () => {
+    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
+    const scope = nock(ORIGIN)
+      .get('/fhir/Condition')
+      .query({ page: '2' })
+      .reply(410, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] })
+      .get('/fhir/Condition')
+      .query({ patient: 'p1' })
+      .reply(200, bundle([cond('c1'), cond('c2')]));
+    const page = bundle([cond('c1')], `${FHIR}/Condition?page=2`);
+    const prefetched = { ...page, entry: [...page.entry, { resource: withheld, search: { mode: 'outcome' } }] };
+    const r = await resolve(request({ prefetch: { conditions: prefetched } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([cond('c1'), cond('c2')]);
+    expect(r.withheld).toEqual(['conditions']);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('a withheld prefetch read again from the FHIR server (its total above its entries) stays marked, though the answer does not say so', async () => {
+    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), cond('c2')]));
+    const prefetched = { ...bundle([cond('c1')]), total: 2, entry: [...bundle([cond('c1')]).entry, { resource: withheld, search: { mode: 'outcome' } }] };
+    const r = await resolve(request({ prefetch: { conditions: prefetched } }), config(), CONDITIONS_ONLY);
+    expect(r.resources.conditions).toEqual([cond('c1'), cond('c2')]);
+    expect(r.withheld).toEqual(['conditions']);
+    expect(scope.isDone()).toBe(true);
+  });
+
   it('row 5: a Bundle whose only outcome entry is information (no search.mode) is an empty result too', async () => {
     const info = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] };
     const r = await resolve(request({ fhirServer: undefined, prefetch: { conditions: { resourceType: 'Bundle', total: 0, entry: [{ resource: info }] } } }), config(), CONDITIONS_ONLY);

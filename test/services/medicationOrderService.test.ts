@@ -137,10 +137,10 @@ describe('opioid without dual action: the delete suggestion', () => {
       prefetch[key] = { ...prefetch[key]!, entry: [...(prefetch[key]!.entry ?? []), { resource: withheld as fhir4.OperationOutcome, search: { mode: 'outcome' } }] };
       const en = expectValidResponse((await request(buildTestApp().app).post(SELECT).send(b)).body).cards[0]!;
       expect([key, en.suggestions]).toEqual([key, undefined]);
-      expect(en.detail).toContain("**Some of the patient's orders, statements or diagnoses may be withheld from you** (the patient's consent or access rules): so no suggestion to remove the order");
+      expect(en.detail).toContain("**Some of the patient's orders, shared medication record entries or diagnoses may be withheld from you** (the patient may have blocked them, or access rules): so no suggestion to remove the order");
       expect(en.detail).not.toContain('could be read');
       const da = expectValidResponse((await request(buildTestApp().app).post(SELECT).set('Accept-Language', 'da').send(b)).body).cards[0]!;
-      expect(da.detail).toContain('**Nogle af patientens ordinationer, registreringer eller diagnoser kan være skjult for dig**');
+      expect(da.detail).toContain('**Nogle af patientens ordinationer, oplysninger i medicinkortet (FMK) eller diagnoser kan være skjult for dig**');
     }
     // Nothing withheld: the delete is offered.
     expect((await call([draft('request-123', rx('1049621', 'oxycodone 5 mg'))])).cards[0]!.suggestions?.[0]?.actions?.[0]?.type).toBe('delete');

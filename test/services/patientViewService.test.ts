@@ -1211,8 +1211,8 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
     return expectValidResponse(res.body);
   }
   test.each([
-    ['en', 'Screening tests not found: ', '**Not found among the results you can see (16):**', '**Some lab results may be withheld from you**', 'Screening tests not taken', '**Not taken, not ordered (16):**'],
-    ['da', 'Screeningsprøver ikke fundet: ', '**Ikke fundet blandt de svar, du kan se (16):**', '**Nogle prøvesvar kan være skjult for dig**', 'Screeningsprøver ikke taget', '**Ikke taget og ikke bestilt (16):**'],
+    ['en', 'Screening test results not found: ', '**Not found among the results you can see (16):**', '**Some lab results may be withheld from you**', 'Screening tests not taken', '**Not taken, not ordered (16):**'],
+    ['da', 'Svar på screeningsprøver ikke fundet: ', '**Ikke fundet blandt de svar, du kan se (16):**', '**Nogle prøvesvar kan være skjult for dig**', 'Screeningsprøver ikke taget', '**Ikke taget og ikke bestilt (16):**'],
   ] as const)('lab results withheld: the screening card says "not found among the results you can see" and why, never "not taken", and still offers the orders (%s)', async (lang, summary, heading, line, notTaken, plainHeading) => {
     const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['labs']), lang), 'screening-incomplete')!;
     expect(card.summary.startsWith(summary)).toBe(true);
@@ -1225,6 +1225,22 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
     expect(plain.summary.startsWith(notTaken)).toBe(true);
     expect(plain.detail).toContain(plainHeading);
     expect(plain.detail).not.toContain(line);
+  });
+  test('lab results withheld: stale orders are not called "no result", and the order suggestion is for the tests whose results were not found (en, da)', async () => {
+    const withWithheldLabs = (req: any) => {
+      req.prefetch.labs.entry.push({ resource: WITHHELD, search: { mode: 'outcome' } });
+    };
+    const en = cardOfKind(await callFixture('stale-open-orders', 'en', {}, withWithheldLabs), 'screening-incomplete')!;
+    expect(en.detail).toContain('**Ordered in the work-up, no result among those you can see (2):**');
+    expect(en.detail).toContain('- ESR: ordered 2026-02-03 – renew or cancel if the sample was not taken');
+    expect(en.detail).toContain('- CK (creatine kinase): ordered, date unknown – renew or cancel if the sample was not taken');
+    expect(en.detail).not.toContain('no result –');
+    expect(en.suggestions[0].label).toBe('Order the tests whose results were not found (2)');
+    const da = cardOfKind(await callFixture('stale-open-orders', 'da-DK', {}, withWithheldLabs), 'screening-incomplete')!;
+    expect(da.detail).toContain('- SR (sænkningsreaktion): bestilt 03.02.2026 – forny eller annullér, hvis prøven ikke er taget');
+    expect(da.suggestions[0].label).toBe('Bestil prøver, hvis svar ikke er fundet (2)');
+    // Nothing withheld: as before.
+    expect(cardOfKind(await callFixture('stale-open-orders'), 'screening-incomplete')!.suggestions[0].label).toBe('Order the tests not taken (2)');
   });
   test('lab results read again from the first date the rules count (more pages than FHIR_MAX_PAGES), withheld in that answer: the card says so too', async () => {
     const queries: string[] = [];
@@ -1244,7 +1260,7 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
   test('open lab orders withheld: open orders are unknown, so nothing is ordered and the card says so', async () => {
     const card = cardOfKind(await send(withheldIn('gsb-workup-missing', ['serviceRequests'])), 'screening-incomplete')!;
     expect(card.suggestions).toBeUndefined();
-    expect(card.detail).toContain('Some open lab orders may be withheld from you (the patient\'s consent or access rules), so no order is suggested.');
+    expect(card.detail).toContain('Some open lab orders may be withheld from you (the patient may have blocked them, or access rules), so no order is suggested. Ask the patient or the lab whether the tests are already ordered.');
     expect(card.detail).not.toContain('could not be checked');
     expect(card.detail).toContain('**Not taken (16):**');
   });
@@ -1278,5 +1294,22 @@ describe('patient-view: results withheld by consent or access rules (an Operatio
     const req = patientViewRequest('gsb-established-complete');
     (req.prefetch as Record<string, fhir4.Bundle>).medications = searchset([contalgin]);
     expect(cardOfKind(await send(req), 'current-medication')!.detail).not.toContain('withheld');
+  });
+  test('diagnoses withheld and an opioid listed: it may be substitution treatment for a dependence the user cannot see, the card says (da, en); no opioid, or nothing withheld, no such line', async () => {
+    const methadone = (id: string, text: string, atc: string) =>
+      ({ resourceType: 'MedicationRequest', id, status: 'active', intent: 'order', subject: { reference: 'Patient/gsb-established-complete' }, medicationCodeableConcept: { text, coding: [{ system: 'http://www.whocc.no/atc', code: atc }] } }) as fhir4.MedicationRequest;
+    const withDrug = (drug: fhir4.MedicationRequest, keys: string[]) => {
+      const req = withheldIn('gsb-established-complete', keys);
+      (req.prefetch as Record<string, fhir4.Bundle>).medications = searchset([drug]);
+      return req;
+    };
+    const en = cardOfKind(await send(withDrug(methadone('m', 'Metadon 10 mg', 'N07BC02'), ['conditions'])), 'current-medication')!;
+    expect(en.detail).toContain("**Some of the patient's diagnoses may be withheld from you** (the patient may have blocked them, or access rules): an opioid may be substitution treatment for opioid dependence – ask the patient.");
+    const da = cardOfKind(await send(withDrug(methadone('m', 'Metadon 10 mg', 'N07BC02'), ['conditions']), 'da'), 'current-medication')!;
+    expect(da.detail).toContain('**Nogle af patientens diagnoser kan være skjult for dig**');
+    const amitriptyline = cardOfKind(await send(withDrug(methadone('a', 'Amitriptylin 10 mg', 'N06AA09'), ['conditions'])), 'current-medication')!;
+    expect(amitriptyline.detail).not.toContain('diagnoses may be withheld');
+    const nothingWithheld = cardOfKind(await send(withDrug(methadone('m', 'Metadon 10 mg', 'N07BC02'), [])), 'current-medication')!;
+    expect(nothingWithheld.detail).not.toContain('withheld');
   });
 });
