@@ -389,8 +389,8 @@ export async function resolvePrefetch(
         return holdsWithheld(s.page.resources) ? { ...again, withheld: true } : again;
       }
       const { query, ...fallbacks } = s.fetch;
-      const read1 = own(s.spec, await read(s.spec, query, fallbacks));
-      const o: KeyOutcome = s.prefetchWithheld && 'resources' in read1 ? { ...read1, withheld: true } : read1;
+      const fetched = own(s.spec, await read(s.spec, query, fallbacks));
+      const o: KeyOutcome = s.prefetchWithheld && 'resources' in fetched ? { ...fetched, withheld: true } : fetched;
       return 'unavailable' in o && s.prefetchProblem ? { ...o, unavailable: `the prefetch was ${s.prefetchProblem} and ${o.unavailable}` } : o;
     }),
   );

@@ -37,7 +37,7 @@ export function dateText(ctx: RenderContext, t: number | undefined, precision: D
   return t === undefined ? unknown : formatDate(ctx.lang, t, precision ?? 'day');
 }
 
-/** "Some lab results are withheld from you …" (cards/common.yaml): a test not seen may have been taken (§7). */
+/** "Some lab results may be withheld from you …" (cards/common.yaml): a test not seen may have been taken (§7). */
 export function withheldLine(ctx: RenderContext, withheld: boolean): string | false {
   return withheld && ctx.texts.get('common', ctx.lang, 'resultsWithheld');
 }
