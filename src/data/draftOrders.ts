@@ -455,23 +455,27 @@ function orderNamesOf(entry: DraftEntry): string[] {
 }
 
 /**
- * For each medication order listed again with the same content under one of its names (an EHR that sends the
- * same draft twice is sending one order): the entry it repeats. Such a repeat is not read again, so the order
- * gets one card; it still names the order (a selection of its fullUrl selects it), and still resolves
- * references. Orders that share a name but differ are `draftsSharingAName` (400).
+ * Medication orders that share a name (`orderNamesOf`). `repeats`: each order listed again with the same
+ * content (an EHR that sends the same draft twice is sending one order) and the entry it repeats; a repeat is
+ * not read again, so the order gets one card, but it still names the order (a selection of its fullUrl selects
+ * it) and still resolves references. `conflicts`: the later of two different orders by one name (400, below).
  */
-function repeatedOrders(entries: readonly DraftEntry[]): Map<DraftEntry, DraftEntry> {
+function sharedOrderNames(entries: readonly DraftEntry[]): { repeats: Map<DraftEntry, DraftEntry>; conflicts: DraftEntry[] } {
   const repeats = new Map<DraftEntry, DraftEntry>();
-  if (entries.length < 2) return repeats;
+  const conflicts: DraftEntry[] = [];
+  if (entries.length < 2) return { repeats, conflicts };
   const first = new Map<string, DraftEntry>();
   for (const e of entries) {
+    let conflict = false;
     for (const name of orderNamesOf(e)) {
       const earlier = first.get(name);
       if (earlier === undefined) first.set(name, e);
-      else if (!repeats.has(e) && sameJson(earlier.resource, e.resource)) repeats.set(e, repeats.get(earlier) ?? earlier);
+      else if (!sameJson(earlier.resource, e.resource)) conflict = true;
+      else if (!repeats.has(e)) repeats.set(e, repeats.get(earlier) ?? earlier);
     }
+    if (conflict) conflicts.push(e);
   }
-  return repeats;
+  return { repeats, conflicts };
 }
 
 /**
@@ -481,20 +485,7 @@ function repeatedOrders(entries: readonly DraftEntry[]): Map<DraftEntry, DraftEn
  * which order it is about.
  */
 export function draftsSharingAName(draftOrders: unknown): string[] {
-  const entries = entriesOf(draftOrders);
-  if (entries.length < 2) return [];
-  const first = new Map<string, DraftEntry>();
-  const fields: string[] = [];
-  for (const e of entries) {
-    let conflict = false;
-    for (const name of orderNamesOf(e)) {
-      const earlier = first.get(name);
-      if (earlier === undefined) first.set(name, e);
-      else if (!sameJson(earlier.resource, e.resource)) conflict = true;
-    }
-    if (conflict) fields.push(e.field);
-  }
-  return fields;
+  return sharedOrderNames(entriesOf(draftOrders)).conflicts.map((e) => e.field);
 }
 
 /**
@@ -537,11 +528,7 @@ export function draftsOfAnotherPatient(draftOrders: unknown, patientId: unknown)
   const own = contextPatientId(patientId);
   if (own === undefined) return [];
   const isAnotherPatients = anotherPatientTest(own);
-  if (Array.isArray(draftOrders)) return draftOrders.flatMap((r, i) => (isAnotherPatients(r) ? [`context.draftOrders[${i}]`] : []));
-  if (!isObject(draftOrders)) return [];
-  if (draftOrders.resourceType !== 'Bundle') return isAnotherPatients(draftOrders) ? ['context.draftOrders'] : [];
-  const entries = Array.isArray(draftOrders.entry) ? draftOrders.entry : [];
-  return entries.flatMap((e: unknown, i) => (isObject(e) && isAnotherPatients(e.resource) ? [`context.draftOrders.entry[${i}]`] : []));
+  return entriesOf(draftOrders).flatMap((e) => (isAnotherPatients(e.resource) ? [e.field] : []));
 }
 
 /** The indexes of the selections (order-select) that name no entry of `draftOrders` at all: the request is wrong (400). */
@@ -564,7 +551,7 @@ export function unmatchedSelections(draftOrders: unknown, selections: readonly u
 export function readDraftOrders(draftOrders: unknown, selections: readonly unknown[] | undefined, skipped: SkippedResources, statuses: ConditionStatuses): DraftOrder[] {
   const entries = entriesOf(draftOrders);
   const index = new ResourceIndex(entries);
-  const repeats = repeatedOrders(entries);
+  const { repeats } = sharedOrderNames(entries);
 
   const wanted = selections === undefined ? null : selections.filter((s): s is string => typeof s === 'string').map((s) => ({ s, key: selectionKey(s) }));
   const selectsEntry = (entry: DraftEntry) => wanted === null || wanted.some((w) => selects(w.s, w.key, entry, ORDER_SELECTION_TYPES));

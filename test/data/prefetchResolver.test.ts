@@ -33,6 +33,10 @@ function bundle(resources: object[], next?: string) {
   };
 }
 const emptyBundle = { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [] };
+/** An outcome entry saying some results were withheld by consent or access rules (docs/clinical-rules.md §7). */
+const withheldEntry = { resource: { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed', diagnostics: 'Some results are blocked by the patient.' }] }, search: { mode: 'outcome' } };
+/** `b` with that outcome among its entries. */
+const withWithheld = <B extends { entry: object[] }>(b: B): B => ({ ...b, entry: [...b.entry, withheldEntry] });
 const fullPrefetch = () => ({ patient, conditions: bundle([cond('c1')]), meds: bundle([med]) });
 
 function config(env: Record<string, string> = {}): Config {
@@ -148,18 +152,14 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
 
   it('results withheld by consent or access rules (an outcome issue "suppressed"): the key is read as what the user may see and marked withheld, prefetched or from the FHIR server; a key holding only that outcome is empty, not "holding no Condition"', async () => {
     const server = anyRequest();
-    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed', diagnostics: 'Some results are blocked by the patient.' }] };
-    const outcome = { resource: withheld, search: { mode: 'outcome' } };
-    const prefetched = await resolve(
-      request({ prefetch: { patient, conditions: { ...bundle([cond('c1')]), entry: [...bundle([cond('c1')]).entry, outcome] }, meds: { resourceType: 'Bundle', type: 'searchset', total: 0, entry: [outcome] } } }),
-    );
+    const prefetched = await resolve(request({ prefetch: { patient, conditions: withWithheld(bundle([cond('c1')])), meds: withWithheld(emptyBundle) } }));
     expect(prefetched.resources).toEqual({ patient: [patient], conditions: [cond('c1')], meds: [] });
     expect(prefetched.withheld).toEqual(['conditions', 'meds']);
     expect(prefetched.trace.withheld).toEqual(['conditions', 'meds']);
     expect(prefetched.unavailable).toEqual([]);
     expect(server.isDone()).toBe(false);
     nock.cleanAll();
-    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, { ...bundle([cond('c9')]), entry: [...bundle([cond('c9')]).entry, outcome] });
+    const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, withWithheld(bundle([cond('c9')])));
     const fetched = await resolve(request({ prefetch: {} }), config(), CONDITIONS_ONLY);
     expect(fetched.resources.conditions).toEqual([cond('c9')]);
     expect(fetched.withheld).toEqual(['conditions']);
@@ -169,7 +169,6 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
   });
 
   it('a withheld prefetched page whose next page the server refuses (410), read again in full: still marked', async () => {
-    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
     const scope = nock(ORIGIN)
       .get('/fhir/Condition')
       .query({ page: '2' })
@@ -177,8 +176,7 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
       .get('/fhir/Condition')
       .query({ patient: 'p1' })
       .reply(200, bundle([cond('c1'), cond('c2')]));
-    const page = bundle([cond('c1')], `${FHIR}/Condition?page=2`);
-    const prefetched = { ...page, entry: [...page.entry, { resource: withheld, search: { mode: 'outcome' } }] };
+    const prefetched = withWithheld(bundle([cond('c1')], `${FHIR}/Condition?page=2`));
     const r = await resolve(request({ prefetch: { conditions: prefetched } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions).toEqual([cond('c1'), cond('c2')]);
     expect(r.withheld).toEqual(['conditions']);
@@ -186,9 +184,8 @@ describe('resolvePrefetch: decision table (CDS Hooks 2.0 §2.1)', () => {
   });
 
   it('a withheld prefetch read again from the FHIR server (its total above its entries) stays marked, though the answer does not say so', async () => {
-    const withheld = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'suppressed' }] };
     const scope = nock(ORIGIN).get('/fhir/Condition').query({ patient: 'p1' }).reply(200, bundle([cond('c1'), cond('c2')]));
-    const prefetched = { ...bundle([cond('c1')]), total: 2, entry: [...bundle([cond('c1')]).entry, { resource: withheld, search: { mode: 'outcome' } }] };
+    const prefetched = { ...withWithheld(bundle([cond('c1')])), total: 2 };
     const r = await resolve(request({ prefetch: { conditions: prefetched } }), config(), CONDITIONS_ONLY);
     expect(r.resources.conditions).toEqual([cond('c1'), cond('c2')]);
     expect(r.withheld).toEqual(['conditions']);

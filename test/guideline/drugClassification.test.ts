@@ -14,6 +14,7 @@ import { loadDrugCodes } from '../../src/terminology/drugCodes.js';
 import { loadDrugKinds } from '../../src/terminology/drugKinds.js';
 import { parseCsvRows } from '../../src/terminology/dataFile.js';
 import { ATC as ATC_SYSTEM, RXNORM as RXNORM_SYSTEM, medicationTerminology } from '../support/medicationTerminology.js';
+import { medicationOrderView } from '../support/medicationOrderView.js';
 
 const codes = medicationTerminology().drugs;
 const classifyMedication = (c: fhir4.CodeableConcept | undefined) => classifyWith(c, codes);
@@ -220,25 +221,9 @@ describe('ATC rules', () => {
 });
 
 describe('classifyOrder: a code and a Medication\'s ingredient list', () => {
-  const orderOf = (medication: fhir4.CodeableConcept | null, medicationIngredients: fhir4.CodeableConcept[]): MedicationOrderView => ({
-    resourceType: 'MedicationRequest',
-    id: 'x',
-    reference: 'MedicationRequest/x',
-    status: 'draft',
-    dosageInstruction: [],
-    medication,
-    medicationIngredients,
-    unresolvedMedicationReference: null,
-    drugText: 'x',
-    reasons: [],
-    unresolvedReasonReferences: [],
-    hasReason: false,
-    startedAt: null,
-    endedAt: null,
-    notTaken: false,
-    replaces: null,
-    intent: 'order',
-  });
+  const orderOf = (medication: fhir4.CodeableConcept | null, medicationIngredients: fhir4.CodeableConcept[]): MedicationOrderView =>
+    medicationOrderView({ status: 'draft', medication, medicationIngredients, drugText: 'x', intent: 'order' });
+
   const codeineAndParacetamol = [text('kodein'), text('paracetamol')];
 
   test('an out-of-scope code (antitussive combination R05FA) stands whatever its ingredient list names: no card kind (docs/clinical-rules.md §4.10)', () => {

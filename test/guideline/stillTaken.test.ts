@@ -1,27 +1,10 @@
 import { isStillTaken } from '../../src/guideline/stillTaken.js';
 import type { MedicationOrderView } from '../../src/model/medicationOrder.js';
+import { medicationOrderView } from '../support/medicationOrderView.js';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
-const view = (over: Partial<MedicationOrderView> = {}): MedicationOrderView => ({
-  resourceType: 'MedicationStatement',
-  id: 's1',
-  reference: 'MedicationStatement/s1',
-  status: 'active',
-  dosageInstruction: [],
-  medication: { text: 'Contalgin' },
-  medicationIngredients: [],
-  unresolvedMedicationReference: null,
-  drugText: 'Contalgin',
-  reasons: [],
-  unresolvedReasonReferences: [],
-  hasReason: false,
-  startedAt: null,
-  endedAt: null,
-  notTaken: false,
-  replaces: null,
-  intent: null,
-  ...over,
-});
+const view = (over: Partial<MedicationOrderView> = {}): MedicationOrderView =>
+  medicationOrderView({ resourceType: 'MedicationStatement', id: 's1', reference: 'MedicationStatement/s1', medication: { text: 'Contalgin' }, drugText: 'Contalgin', ...over });
 
 describe('isStillTaken (docs/clinical-rules.md §3.3, §7)', () => {
   test.each([
